@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kcache selftests.  Include after kselftest_harness.h.
+ *
+ * Nothing here asserts: helpers return values or -errno and the tests
+ * assert on them, so a failure points at the test line.
+ */
+#ifndef KC_TEST_H
+#define KC_TEST_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "libkcache.h"
+
+#define KT_MIB		(1024ULL * 1024)
+
+/* Defaults of the module parameters the tests assume when nothing says otherwise. */
+#define KT_ITEM_SIZE_MAX	1048576
+
+static inline int64_t kt_clock_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int64_t kt_now_ms(void)
+{
+	return kt_clock_ms(CLOCK_REALTIME);
+}
+
+static inline int64_t kt_mono_ms(void)
+{
+	return kt_clock_ms(CLOCK_MONOTONIC);
+}
+
+static inline void kt_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* C-string keys and values: most tests use printable ones. */
+static inline int kt_set(int fd, const char *key, const char *val)
+{
+	return kc_set(fd, key, strlen(key), val, strlen(val), 0, 0, 0);
+}
+
+static inline int kt_set_ex(int fd, const char *key, const char *val,
+			    uint32_t flags, int64_t expire)
+{
+	return kc_store(fd, KC_OP_SET, flags, key, strlen(key), val,
+			strlen(val), 0, expire, NULL);
+}
+
+/*
+ * GET into buf (NUL-terminated for convenience); returns the value length
+ * or -errno.
+ */
+static inline int kt_get(int fd, const char *key, char *buf, size_t size)
+{
+	size_t len = 0;
+	int ret;
+
+	ret = kc_get(fd, key, strlen(key), buf, size - 1, &len, NULL, NULL);
+	if (ret)
+		return ret;
+	buf[len] = '\0';
+	return (int)len;
+}
+
+/* CAS version of key, 0 when it is missing or the GET failed. */
+static inline uint64_t kt_cas(int fd, const char *key)
+{
+	uint64_t cas = 0;
+	void *val = NULL;
+
+	if (kc_get_alloc(fd, key, strlen(key), &val, NULL, &cas, NULL))
+		cas = 0;
+	free(val);
+	return cas;
+}
+
+static inline int64_t kt_ttl_ms(int fd, const char *key)
+{
+	int64_t ttl = 0;
+	int ret = kc_ttl(fd, key, strlen(key), KC_TTL_MS, &ttl);
+
+	return ret ? ret : ttl;
+}
+
+/*
+ * Drops capability cap from the effective, permitted and inheritable sets
+ * of the calling thread with capset(2) (no libcap).  Only for children the
+ * test forks: the drop cannot be undone.
+ */
+static inline int kt_drop_cap(unsigned int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	unsigned int i = cap / 32;
+	__u32 bit = 1U << (cap % 32);
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[i].effective &= ~bit;
+	data[i].permitted &= ~bit;
+	data[i].inheritable &= ~bit;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+static inline int kt_have_cap(unsigned int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	return !!(data[cap / 32].effective & (1U << (cap % 32)));
+}
+
+/* Current memory limit in MiB (from KC_IOC_CONFIG), or -errno. */
+static inline int64_t kt_memory_limit_mb(int fd)
+{
+	struct kc_config cfg;
+	int ret = kc_config_get(fd, &cfg);
+
+	return ret ? ret : (int64_t)cfg.memory_limit_mb;
+}
+
+static inline int kt_set_memory_limit_mb(int fd, uint64_t mb)
+{
+	struct kc_config cfg;
+	int ret = kc_config_get(fd, &cfg);
+
+	if (ret)
+		return ret;
+	cfg.memory_limit_mb = mb;
+	return kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT, &cfg);
+}
+
+/* Deterministic pseudo-random numbers (xorshift64*), per caller state. */
+static inline uint64_t kt_rand(uint64_t *state)
+{
+	uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* Fills buf with bytes that depend on seed only. */
+static inline void kt_fill(void *buf, size_t len, uint64_t seed)
+{
+	unsigned char *p = buf;
+	uint64_t s = seed | 1, r = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!(i & 7))
+			r = kt_rand(&s);
+		p[i] = (unsigned char)(r >> ((i & 7) * 8));
+	}
+}
+
+#endif /* KC_TEST_H */

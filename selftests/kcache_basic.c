@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module is there and answers: the device node, KC_IOC_VERSION, the NOP
+ * operation, the statistics and configuration ioctls, and the generic
+ * netlink family.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "kselftest_harness.h"
+#include "kc_test.h"
+
+TEST(device_node)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(KC_DEVICE_PATH, &st)) {
+		TH_LOG("%s: %s (is kcache.ko loaded?)", KC_DEVICE_PATH,
+		       strerror(errno));
+	}
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	/* Root only by default: every client can read and write every key. */
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+}
+
+TEST(open_close)
+{
+	int fd = kc_open(), fd2;
+
+	ASSERT_LE(0, fd) {
+		TH_LOG("kc_open: %s", strerror(-fd));
+	}
+	/* Many opens at once are fine: the cache is global, not per file. */
+	fd2 = kc_open();
+	ASSERT_LE(0, fd2);
+	EXPECT_NE(fd, fd2);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	kc_close(fd2);
+	kc_close(fd);
+}
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = kc_open();
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("kc_open: %s", strerror(-self->fd));
+	}
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	kc_close(self->fd);
+}
+
+TEST_F(dev, version)
+{
+	struct kc_version v;
+	struct kc_config cfg;
+
+	memset(&v, 0xa5, sizeof(v));
+	ASSERT_EQ(0, ioctl(self->fd, KC_IOC_VERSION, &v));
+	EXPECT_EQ(KC_ABI_VERSION, v.abi_version);
+	EXPECT_EQ(1, v.abi_version);
+	EXPECT_EQ(KC_KEY_MAX, v.key_max);
+	EXPECT_EQ(250, v.key_max);
+	EXPECT_EQ(sizeof(struct kc_op), v.op_size);
+	EXPECT_EQ(KC_OP_SIZE_VER0, v.op_size);
+	EXPECT_EQ(KC_BATCH_MAX, v.batch_max);
+	EXPECT_LT(0, v.nr_classes);
+	EXPECT_LT(0, v.item_size_max);
+
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	EXPECT_EQ(cfg.item_size_max, v.item_size_max);
+}
+
+TEST_F(dev, version_null)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KC_IOC_VERSION, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(dev, nop)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_NOP);
+	op.result = 12345;
+	op.out_used = 777;
+	ASSERT_EQ(0, ioctl(self->fd, KC_IOC_OP, &op));
+	EXPECT_EQ(0, op.result);
+	EXPECT_EQ(0U, op.out_used);
+	EXPECT_EQ(KC_OP_NOP, op.opcode);
+	EXPECT_EQ(sizeof(op), op.size);
+	EXPECT_EQ(0, kc_do(self->fd, &op));
+}
+
+TEST_F(dev, stats)
+{
+	struct kc_stats st, st2;
+	struct kc_config cfg;
+
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(sizeof(st), st.size);
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	EXPECT_EQ(cfg.memory_limit_mb * KT_MIB, st.limit_bytes);
+	EXPECT_LE(st.used_bytes, st.limit_bytes);
+	EXPECT_EQ(st.slab_pages * KT_MIB + st.large_bytes, st.used_bytes);
+	EXPECT_EQ(st.curr_items, st.hash_items);
+	EXPECT_LE(st.curr_items, st.total_items);
+
+	kt_sleep_ms(20);
+	ASSERT_EQ(0, kc_stats(self->fd, &st2));
+	EXPECT_LT(st.uptime_ms, st2.uptime_ms);
+	EXPECT_EQ(st.nr_classes, st2.nr_classes);
+}
+
+TEST_F(dev, config_read)
+{
+	struct kc_config cfg;
+	struct kc_version v;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	cfg.size = sizeof(cfg);
+	cfg.set_mask = 0;
+	cfg.__reserved = 0;
+	ASSERT_EQ(0, ioctl(self->fd, KC_IOC_CONFIG, &cfg));
+	ASSERT_EQ(0, kc_version(self->fd, &v));
+	EXPECT_LT(0, cfg.memory_limit_mb);
+	EXPECT_EQ(v.item_size_max, cfg.item_size_max);
+	EXPECT_LT(0, cfg.chunk_min);
+	EXPECT_LT(100, cfg.growth_factor_pct);
+	EXPECT_GE(1, cfg.notify);
+	EXPECT_GE(1, cfg.automove);
+	EXPECT_EQ(0, cfg.__reserved);
+}
+
+TEST_F(dev, class_stats)
+{
+	struct kc_class_stats cs[256];
+	struct kc_version v;
+	struct kc_config cfg;
+	size_t n = 0, nr = 0, i, large = 0;
+
+	ASSERT_EQ(0, kc_version(self->fd, &v));
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	ASSERT_GE(ARRAY_SIZE(cs), v.nr_classes);
+
+	/* No room: nothing written, the class count still reported. */
+	ASSERT_EQ(0, kc_class_stats(self->fd, cs, 0, &n, &nr));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(v.nr_classes, nr);
+
+	ASSERT_EQ(0, kc_class_stats(self->fd, cs, ARRAY_SIZE(cs), &n, &nr));
+	ASSERT_EQ(v.nr_classes, n);
+	EXPECT_EQ(v.nr_classes, nr);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, cs[i].__reserved);
+		if (i)
+			EXPECT_LT(cs[i - 1].id, cs[i].id);
+		EXPECT_EQ(cs[i].items, cs[i].hot + cs[i].warm + cs[i].cold);
+		if (!cs[i].chunk_size) {
+			large++;
+			continue;
+		}
+		EXPECT_EQ(KT_MIB / cs[i].chunk_size, cs[i].chunks_per_page);
+		EXPECT_LE(cs[i].used_chunks + cs[i].free_chunks,
+			  cs[i].pages * cs[i].chunks_per_page);
+		if (i && cs[i - 1].chunk_size) {
+			EXPECT_LT(cs[i - 1].chunk_size, cs[i].chunk_size);
+		} else if (!i) {
+			EXPECT_LE(cfg.chunk_min, cs[i].chunk_size);
+		}
+	}
+	/* Exactly one class holds items too large for a slab chunk. */
+	EXPECT_EQ(1, large);
+}
+
+/* Generic netlink */
+
+struct genl_reply {
+	int cmd;
+	int have_abi;
+	__u32 abi;
+	char module[64];
+};
+
+static int version_cb(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy policy[KC_A_MAX + 1] = {
+		[KC_A_VERSION_ABI] = { .type = NLA_U32 },
+		[KC_A_VERSION_MODULE] = { .type = NLA_STRING },
+	};
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[KC_A_MAX + 1];
+	struct genl_reply *r = arg;
+
+	r->cmd = gh->cmd;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KC_A_MAX, policy))
+		return NL_SKIP;
+	if (tb[KC_A_VERSION_ABI]) {
+		r->have_abi = 1;
+		r->abi = nla_get_u32(tb[KC_A_VERSION_ABI]);
+	}
+	if (tb[KC_A_VERSION_MODULE])
+		nla_strlcpy(r->module, tb[KC_A_VERSION_MODULE],
+			    sizeof(r->module));
+	return NL_OK;
+}
+
+FIXTURE(genl) {
+	struct nl_sock *sk;
+	int family;
+};
+
+FIXTURE_SETUP(genl)
+{
+	self->sk = nl_socket_alloc();
+	ASSERT_NE(NULL, self->sk);
+	ASSERT_EQ(0, genl_connect(self->sk));
+	self->family = genl_ctrl_resolve(self->sk, KC_GENL_NAME);
+	ASSERT_LT(0, self->family) {
+		TH_LOG("genl family \"%s\": %s", KC_GENL_NAME,
+		       nl_geterror(self->family));
+	}
+}
+
+FIXTURE_TEARDOWN(genl)
+{
+	nl_socket_free(self->sk);
+}
+
+static int genl_call(struct nl_sock *sk, int family, int cmd,
+		     struct genl_reply *r)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	int ret;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	memset(r, 0, sizeof(*r));
+	r->cmd = -1;
+	ret = -NLE_NOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0, cmd,
+			 KC_GENL_VERSION))
+		goto out;
+	ret = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, version_cb, r);
+	if (ret < 0)
+		goto out;
+	ret = nl_send_auto(sk, msg);
+	if (ret < 0)
+		goto out;
+	ret = nl_recvmsgs_default(sk);
+out:
+	nlmsg_free(msg);
+	return ret < 0 ? ret : 0;
+}
+
+TEST_F(genl, version)
+{
+	struct genl_reply r;
+
+	ASSERT_EQ(0, genl_call(self->sk, self->family, KC_CMD_VERSION, &r));
+	EXPECT_EQ(KC_CMD_VERSION, r.cmd);
+	ASSERT_TRUE(r.have_abi);
+	EXPECT_EQ(KC_ABI_VERSION, r.abi);
+	EXPECT_EQ(1, r.abi);
+	EXPECT_NE(0, r.module[0]);
+	TH_LOG("module version \"%s\"", r.module);
+}
+
+TEST_F(genl, unknown_command)
+{
+	struct genl_reply r;
+
+	EXPECT_EQ(-NLE_OPNOTSUPP,
+		  genl_call(self->sk, self->family, KC_CMD_MAX + 1, &r));
+	EXPECT_EQ(-1, r.cmd);
+}
+
+TEST_HARNESS_MAIN
