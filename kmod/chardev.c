@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kcache: the ioctl fast path.  Requests are size-versioned structs
+ * read with copy_struct_from_user(); results are written back field by
+ * field range, never whole structs of the caller's size.  The node's mode
+ * and group come from module parameters (devtmpfs asks devnode()).
+ */
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/capability.h>
+#include <linux/sched/signal.h>
+#include <linux/mm.h>
+#include "kcache.h"
+#include "compat.h"
+#include "chardev.h"
+#include "ops.h"
+#include "stats.h"
+
+static umode_t kc_dev_mode;
+static kgid_t kc_dev_gid;
+static dev_t kc_devt;
+static struct cdev kc_cdev;
+static struct device *kc_device;
+static DEFINE_MUTEX(kc_config_mutex);
+
+static struct class kc_class = {
+	.name = KC_DEVICE_NAME,
+};
+
+static char *kc_devnode(KC_DEVNODE_CONST struct device *dev, umode_t *mode,
+			kuid_t *uid, kgid_t *gid)
+{
+	if (mode)
+		*mode = kc_dev_mode;
+	if (gid)
+		*gid = kc_dev_gid;
+	return NULL;
+}
+
+static const struct device_type kc_devtype = {
+	.name = KC_DEVICE_NAME,
+	.devnode = kc_devnode,
+};
+
+/* Reads a size-versioned struct whose first member is its __u32 size. */
+static int get_versioned(void *dst, size_t ksize, size_t min,
+			 const void __user *src)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)src))
+		return -EFAULT;
+	if (usize < min)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, ksize, src, usize);
+}
+
+/* Writes back the output block of a kc_op: client_flags to the end. */
+static int put_op_result(void __user *uop, const struct kc_op *op)
+{
+	size_t off = offsetof(struct kc_op, client_flags);
+
+	if (copy_to_user((char __user *)uop + off, (const char *)op + off,
+			 sizeof(*op) - off))
+		return -EFAULT;
+	return 0;
+}
+
+static long ioctl_op(void __user *uarg)
+{
+	struct kc_op op;
+	int err;
+
+	err = get_versioned(&op, sizeof(op), KC_OP_SIZE_VER0, uarg);
+	if (err)
+		return err;
+	kc_op_run(&op);
+	return put_op_result(uarg, &op);
+}
+
+static long ioctl_batch(void __user *uarg)
+{
+	struct kc_batch b;
+	size_t off = offsetof(struct kc_batch, done);
+	int err;
+	u32 i;
+
+	err = get_versioned(&b, sizeof(b), KC_BATCH_SIZE_VER0, uarg);
+	if (err)
+		return err;
+	if ((b.flags & ~__KC_BATCH_F_ALL) || b.count > KC_BATCH_MAX ||
+	    b.op_size < KC_OP_SIZE_VER0 || b.op_size > PAGE_SIZE ||
+	    b.__reserved || b.done || b.result)
+		return -EINVAL;
+	/* Transactions are not implemented yet. */
+	if (b.flags & KC_BATCH_TXN)
+		return -EOPNOTSUPP;
+	if (b.nwatch || b.watch)
+		return -EINVAL;
+
+	for (i = 0; i < b.count; i++) {
+		void __user *uop = u64_to_user_ptr(b.ops) +
+				   (u64)i * b.op_size;
+		struct kc_op op;
+
+		if (fatal_signal_pending(current)) {
+			b.result = -EINTR;
+			break;
+		}
+		err = copy_struct_from_user(&op, sizeof(op), uop, b.op_size);
+		if (!err && op.size != b.op_size)
+			err = -EINVAL;
+		if (err) {
+			b.result = err;
+			break;
+		}
+		kc_op_run(&op);
+		err = put_op_result(uop, &op);
+		if (err) {
+			b.result = err;
+			break;
+		}
+		b.done++;
+		cond_resched();
+	}
+	if (copy_to_user((char __user *)uarg + off, (char *)&b + off,
+			 sizeof(b) - off))
+		return -EFAULT;
+	return 0;
+}
+
+static long ioctl_version(void __user *uarg)
+{
+	struct kc_version v = {
+		.abi_version = KC_ABI_VERSION,
+		.key_max = KC_KEY_MAX,
+		.item_size_max = kc.item_size_max,
+		.op_size = sizeof(struct kc_op),
+		.batch_max = KC_BATCH_MAX,
+		.nr_classes = kc.nr_classes,
+	};
+
+	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long ioctl_stats(void __user *uarg)
+{
+	struct kc_stats *st;
+	u32 usize;
+	long err = 0;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < 2 * sizeof(u32))
+		return -EINVAL;
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	kc_stats_fill(st);
+	if (copy_to_user(uarg, st, min_t(size_t, usize, sizeof(*st))))
+		err = -EFAULT;
+	kfree(st);
+	return err;
+}
+
+static long ioctl_class_stats(void __user *uarg)
+{
+	struct kc_class_stats_req req;
+	struct kc_class_stats cs;
+	u32 i, n;
+	int err;
+
+	err = get_versioned(&req, sizeof(req), sizeof(req), uarg);
+	if (err)
+		return err;
+	if (req.elem_size < sizeof(cs) || req.elem_size > PAGE_SIZE ||
+	    req.nr_classes)
+		return -EINVAL;
+	n = min(req.count, kc.nr_classes);
+	for (i = 0; i < n; i++) {
+		char __user *dst = u64_to_user_ptr(req.buf) +
+				   (u64)i * req.elem_size;
+
+		kc_class_stats_fill(i, &cs);
+		if (copy_to_user(dst, &cs, sizeof(cs)) ||
+		    clear_user(dst + sizeof(cs), req.elem_size - sizeof(cs)))
+			return -EFAULT;
+	}
+	req.count = n;
+	req.nr_classes = kc.nr_classes;
+	if (put_user(req.count, &((struct kc_class_stats_req __user *)uarg)->count) ||
+	    put_user(req.nr_classes,
+		     &((struct kc_class_stats_req __user *)uarg)->nr_classes))
+		return -EFAULT;
+	return 0;
+}
+
+static void config_fill(struct kc_config *cfg)
+{
+	cfg->memory_limit_mb = READ_ONCE(kc.limit_bytes) >> 20;
+	cfg->notify = READ_ONCE(kc.notify);
+	cfg->automove = READ_ONCE(kc.automove);
+	cfg->item_size_max = kc.item_size_max;
+	cfg->chunk_min = kc.chunk_min;
+	cfg->growth_factor_pct = kc.factor_pct;
+}
+
+static long ioctl_config(void __user *uarg)
+{
+	struct kc_config cfg;
+	int err;
+
+	err = get_versioned(&cfg, sizeof(cfg), sizeof(cfg), uarg);
+	if (err)
+		return err;
+	if ((cfg.set_mask & ~__KC_CONFIG_ALL) || cfg.__reserved)
+		return -EINVAL;
+	if (cfg.set_mask) {
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		if ((cfg.set_mask & KC_CONFIG_MEMORY_LIMIT) &&
+		    (cfg.memory_limit_mb < KC_MIN_LIMIT_MB ||
+		     cfg.memory_limit_mb > (totalram_pages() >>
+					    (20 - PAGE_SHIFT))))
+			return -EINVAL;
+		if (((cfg.set_mask & KC_CONFIG_NOTIFY) && cfg.notify > 1) ||
+		    ((cfg.set_mask & KC_CONFIG_AUTOMOVE) && cfg.automove > 1))
+			return -EINVAL;
+		mutex_lock(&kc_config_mutex);
+		if (cfg.set_mask & KC_CONFIG_MEMORY_LIMIT)
+			kc_slab_set_limit(cfg.memory_limit_mb << 20);
+		if (cfg.set_mask & KC_CONFIG_NOTIFY)
+			WRITE_ONCE(kc.notify, cfg.notify);
+		if (cfg.set_mask & KC_CONFIG_AUTOMOVE)
+			WRITE_ONCE(kc.automove, cfg.automove);
+		mutex_unlock(&kc_config_mutex);
+	}
+	config_fill(&cfg);
+	if (copy_to_user(uarg, &cfg, sizeof(cfg)))
+		return -EFAULT;
+	return 0;
+}
+
+static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case KC_IOC_VERSION:
+		return ioctl_version(uarg);
+	case KC_IOC_OP:
+		return ioctl_op(uarg);
+	case KC_IOC_BATCH:
+		return ioctl_batch(uarg);
+	case KC_IOC_STATS:
+		return ioctl_stats(uarg);
+	case KC_IOC_CLASS_STATS:
+		return ioctl_class_stats(uarg);
+	case KC_IOC_CONFIG:
+		return ioctl_config(uarg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations kc_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= kc_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static void kc_device_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+int kc_chardev_init(umode_t mode, kgid_t gid)
+{
+	int err;
+
+	kc_dev_mode = mode;
+	kc_dev_gid = gid;
+	err = alloc_chrdev_region(&kc_devt, 0, 1, KC_DEVICE_NAME);
+	if (err)
+		return err;
+	err = class_register(&kc_class);
+	if (err)
+		goto err_region;
+
+	kc_device = kzalloc(sizeof(*kc_device), GFP_KERNEL);
+	if (!kc_device) {
+		err = -ENOMEM;
+		goto err_class;
+	}
+	device_initialize(kc_device);
+	kc_device->devt = kc_devt;
+	kc_device->class = &kc_class;
+	kc_device->type = &kc_devtype;
+	kc_device->release = kc_device_release;
+	err = dev_set_name(kc_device, KC_DEVICE_NAME);
+	if (err)
+		goto err_device;
+
+	cdev_init(&kc_cdev, &kc_fops);
+	kc_cdev.owner = THIS_MODULE;
+	err = cdev_device_add(&kc_cdev, kc_device);
+	if (err)
+		goto err_device;
+	return 0;
+
+err_device:
+	put_device(kc_device);
+err_class:
+	class_unregister(&kc_class);
+err_region:
+	unregister_chrdev_region(kc_devt, 1);
+	return err;
+}
+
+void kc_chardev_exit(void)
+{
+	cdev_device_del(&kc_cdev, kc_device);
+	put_device(kc_device);
+	class_unregister(&kc_class);
+	unregister_chrdev_region(kc_devt, 1);
+}

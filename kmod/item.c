@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Items and the index.  The index is an rhashtable keyed by the item's
+ * binary key; lookups run under RCU with no lock.  Item chunks are reused
+ * without a grace period (the slab pages stay), so a lookup takes a
+ * reference with refcount_inc_not_zero() and then checks, with acquire
+ * ordering, that the chunk is still a LINKED item with the key it wants.
+ *
+ * Locking: see kcache.h.  item->lock serialises the item's transitions
+ * (link, replace, unlink) and its metadata; the key and value are
+ * immutable once linked.
+ */
+#include <linux/jhash.h>
+#include <linux/rhashtable.h>
+#include <linux/string.h>
+#include <linux/err.h>
+#include "kcache.h"
+
+struct kc_lookup {
+	const void *key;
+	u32 len;
+};
+
+static u32 key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kc_lookup *k = data;
+
+	return jhash(k->key, k->len, seed);
+}
+
+static u32 obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kc_item *it = data;
+
+	return jhash(it->data, it->nkey, seed);
+}
+
+/*
+ * Compares under RCU with no reference: the chunk may be reused meanwhile,
+ * so this is only a hint that kc_item_get() checks again.  The length read
+ * once was valid for this chunk, so the compare stays inside it.
+ */
+static int obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct kc_lookup *k = arg->key;
+	const struct kc_item *it = obj;
+
+	return READ_ONCE(it->nkey) != k->len ||
+	       memcmp(it->data, k->key, k->len);
+}
+
+static const struct rhashtable_params kc_ht_params = {
+	.head_offset		= offsetof(struct kc_item, node),
+	.hashfn			= key_hash,
+	.obj_hashfn		= obj_hash,
+	.obj_cmpfn		= obj_cmp,
+	.automatic_shrinking	= true,
+	.min_size		= 1024,
+};
+
+int kc_index_init(void)
+{
+	return rhashtable_init(&kc.index, &kc_ht_params);
+}
+
+void kc_index_exit(void)
+{
+	rhashtable_destroy(&kc.index);
+}
+
+u64 kc_now_ms(void)
+{
+	return ktime_to_ms(ktime_get_boottime());
+}
+
+u64 kc_next_cas(void)
+{
+	return atomic64_inc_return(&kc.cas_seq);
+}
+
+bool kc_item_expired(const struct kc_item *it, u64 now)
+{
+	u64 e = READ_ONCE(it->exptime);
+
+	return e && now >= e;
+}
+
+/* Locks an item nobody else can see yet, possibly inside another item's
+ * lock.
+ */
+void kc_item_lock_new(struct kc_item *it)
+{
+	spin_lock_nested(&it->lock, SINGLE_DEPTH_NESTING);
+}
+
+/*
+ * Allocates an item for a key and nbytes of value: a free chunk of its
+ * class, a new page while the limit allows, else the class's LRU tail is
+ * evicted (KC_EVICT_TRIES items looked at per round).  Returns the item
+ * with one reference, state ALLOC, the key copied and the value
+ * uninitialised; or ERR_PTR(-E2BIG / -ENOMEM).  May sleep.
+ */
+struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes)
+{
+	size_t total = kc_item_total(nkey, nbytes);
+	struct kc_item *it = NULL;
+	struct kc_class *c;
+	int round;
+
+	might_sleep();
+	if (nbytes > kc.item_size_max)
+		return ERR_PTR(-E2BIG);
+	c = &kc.classes[kc_slab_class_for(total)];
+
+	for (round = 0; round < 10 && !it; round++) {
+		if (c->id == kc.large_id) {
+			it = kc_large_alloc(total);
+			if (it)
+				break;
+		} else {
+			it = kc_slab_alloc_chunk(c);
+			if (it)
+				break;
+			if (!kc_slab_grow(c))
+				continue;
+		}
+		if (kc_lru_evict(c, KC_EVICT_TRIES))
+			continue;
+		/* Nothing of its own to evict: take a page from another. */
+		if (READ_ONCE(c->nr_pages) || c->id == kc.large_id) {
+			if (READ_ONCE(c->lru_count[KC_SEG_HOT]) +
+			    READ_ONCE(c->lru_count[KC_SEG_WARM]) +
+			    READ_ONCE(c->lru_count[KC_SEG_COLD]))
+				break;
+		}
+		if (kc_slab_steal_page(c->id))
+			break;
+	}
+	if (!it) {
+		spin_lock(&c->lru_lock);
+		c->outofmemory++;
+		spin_unlock(&c->lru_lock);
+		kc_stat_inc(KC_STAT_OUTOFMEMORY);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	it->nkey = nkey;
+	it->nbytes = nbytes;
+	it->cas = 0;
+	it->exptime = 0;
+	it->client_flags = 0;
+	it->type = KC_TYPE_STRING;
+	it->fetched = 0;
+	it->active = 0;
+	it->seg = KC_SEG_HOT;
+	memcpy(it->data, key, nkey);
+	INIT_LIST_HEAD(&it->lru);
+	refcount_set(&it->ref, 1);
+	return it;
+}
+
+void kc_item_put(struct kc_item *it)
+{
+	if (!refcount_dec_and_test(&it->ref))
+		return;
+	WARN_ON_ONCE(READ_ONCE(it->state) == KC_ITEM_LINKED);
+	if (it->clsid == kc.large_id)
+		kc_large_free(it);
+	else
+		kc_slab_free_chunk(it);
+}
+
+static void account_link(struct kc_item *it)
+{
+	atomic64_inc(&kc.curr_items);
+	atomic64_add(it->nkey + it->nbytes, &kc.bytes);
+	kc_stat_inc(KC_STAT_TOTAL_ITEMS);
+}
+
+static void account_unlink(struct kc_item *it)
+{
+	atomic64_dec(&kc.curr_items);
+	atomic64_sub(it->nkey + it->nbytes, &kc.bytes);
+}
+
+/*
+ * Publishes a new item in the index and its LRU.  Caller holds it->lock
+ * and a reference.  Returns 0, -EEXIST when the key is present, or -ENOMEM
+ * when the index cannot grow.
+ */
+int __kc_item_link(struct kc_item *it)
+{
+	struct kc_lookup k = { .key = it->data, .len = it->nkey };
+	int err;
+
+	lockdep_assert_held(&it->lock);
+	refcount_inc(&it->ref);
+	smp_store_release(&it->state, KC_ITEM_LINKED);
+	err = rhashtable_lookup_insert_key(&kc.index, &k, &it->node,
+					   kc_ht_params);
+	if (err) {
+		WRITE_ONCE(it->state, KC_ITEM_ALLOC);
+		refcount_dec(&it->ref);
+		return err == -EEXIST ? -EEXIST : -ENOMEM;
+	}
+	__kc_lru_add(it);
+	account_link(it);
+	return 0;
+}
+
+/*
+ * Puts it in the place of old, atomically for lookups.  Caller holds both
+ * locks (it's nested), a reference to each, and old is LINKED.
+ */
+void __kc_item_replace(struct kc_item *old, struct kc_item *it)
+{
+	lockdep_assert_held(&old->lock);
+	lockdep_assert_held(&it->lock);
+	refcount_inc(&it->ref);
+	smp_store_release(&it->state, KC_ITEM_LINKED);
+	WARN_ON_ONCE(rhashtable_replace_fast(&kc.index, &old->node,
+					     &it->node, kc_ht_params));
+	WRITE_ONCE(old->state, KC_ITEM_ALLOC);
+	__kc_lru_del(old);
+	account_unlink(old);
+	__kc_lru_add(it);
+	account_link(it);
+	/* The index's reference; the caller still holds its own. */
+	refcount_dec(&old->ref);
+}
+
+/* Removes a LINKED item from the index and its LRU, dropping the index's
+ * reference.  Caller holds it->lock and a reference.
+ */
+void __kc_item_unlink(struct kc_item *it)
+{
+	lockdep_assert_held(&it->lock);
+	WARN_ON_ONCE(rhashtable_remove_fast(&kc.index, &it->node,
+					    kc_ht_params));
+	WRITE_ONCE(it->state, KC_ITEM_ALLOC);
+	__kc_lru_del(it);
+	account_unlink(it);
+	refcount_dec(&it->ref);
+}
+
+/* Unlinks it if it is still linked; caller holds a reference. */
+bool kc_item_unlink(struct kc_item *it)
+{
+	bool done = false;
+
+	spin_lock(&it->lock);
+	if (it->state == KC_ITEM_LINKED) {
+		__kc_item_unlink(it);
+		done = true;
+	}
+	spin_unlock(&it->lock);
+	return done;
+}
+
+/*
+ * Finds a live item and returns it with a reference, or NULL.  An expired
+ * item found on the way is unlinked (lazy reclaim).  With bump, the access
+ * counts for the LRU.
+ */
+struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
+{
+	struct kc_lookup k = { .key = key, .len = nkey };
+	struct kc_item *it;
+
+	for (;;) {
+		rcu_read_lock();
+		it = rhashtable_lookup(&kc.index, &k, kc_ht_params);
+		if (it && !refcount_inc_not_zero(&it->ref))
+			it = ERR_PTR(-EAGAIN);
+		rcu_read_unlock();
+		if (!it)
+			return NULL;
+		if (IS_ERR(it))
+			continue;
+		/* Pinned now: check it is the item we looked for. */
+		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
+		    it->nkey == nkey && !memcmp(it->data, key, nkey))
+			break;
+		kc_item_put(it);
+	}
+
+	if (kc_item_expired(it, kc_now_ms())) {
+		if (kc_item_unlink(it)) {
+			struct kc_class *c = &kc.classes[it->clsid];
+
+			spin_lock(&c->lru_lock);
+			c->reclaimed++;
+			spin_unlock(&c->lru_lock);
+			kc_stat_inc(KC_STAT_RECLAIMED);
+			if (!READ_ONCE(it->fetched))
+				kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
+		}
+		kc_stat_inc(KC_STAT_GET_EXPIRED);
+		kc_item_put(it);
+		return NULL;
+	}
+	if (bump)
+		kc_lru_bump(it);
+	return it;
+}
+
+/* Module exit, no user left: frees the large items (slab pages go whole). */
+void kc_items_exit(void)
+{
+	struct kc_class *c = &kc.classes[kc.large_id];
+	struct kc_item *it, *tmp;
+	int s;
+
+	for (s = 0; s < KC_NR_SEGS; s++) {
+		list_for_each_entry_safe(it, tmp, &c->lru[s], lru) {
+			list_del(&it->lru);
+			kc_large_free(it);
+		}
+	}
+}

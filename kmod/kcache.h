@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kcache internals shared by the module's files.
+ *
+ * Locking rules (Documentation/design.rst has the long form):
+ *
+ *   item->lock     (spinlock, per item) protects item->state transitions
+ *                  LINKED <-> ALLOC, the item's place in the index and in
+ *                  its LRU, and the metadata exptime, client_flags, cas.
+ *                  The key and value of an item are written only while the
+ *                  item is private (state ALLOC, not yet linked) and are
+ *                  immutable afterwards: readers copy them holding only a
+ *                  reference.
+ *   class->lru_lock (spinlock, per slab class) protects the class's LRU
+ *                  lists and counts and item->seg.
+ *   class->lock    (spinlock, per slab class) protects the free chunk list,
+ *                  the class's page list and chunk counters, page->used.
+ *
+ *   Order: item->lock -> class->lru_lock -> class->lock.  An unpublished
+ *   item's lock may nest inside another item's lock (SINGLE_DEPTH_NESTING):
+ *   nobody else can hold it.  Two lru_locks or two class->locks are never
+ *   held together.  Eviction and the crawler walk an LRU under lru_lock and
+ *   take item locks with spin_trylock only (against the order).
+ *   The rhashtable's bucket locks nest inside item->lock.
+ *   kc.rebalance_mutex serialises page moves; it is taken with no spinlock
+ *   held and nothing under it allocates with reclaim (shrinkers trylock it).
+ *   Nothing sleeps and no user memory is touched under a spinlock.
+ *
+ * Lifetime: items live in chunks of 1 MiB slab pages (or in a kvmalloc'd
+ * buffer for the large class).  item->ref counts references: the index
+ * holds one while the item is LINKED, every reader holds one.  Chunks are
+ * reused as soon as the last reference is gone, so lookups follow the
+ * SLAB_TYPESAFE_BY_RCU pattern: find under RCU, refcount_inc_not_zero(),
+ * then check state == LINKED (acquire) and the key; pages are only given
+ * back to the kernel after an RCU grace period.
+ */
+#ifndef _KC_KCACHE_H
+#define _KC_KCACHE_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/workqueue.h>
+#include <linux/mutex.h>
+#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/kcache.h>
+
+#define KC_PAGE_SHIFT		20
+#define KC_PAGE_SIZE		(1UL << KC_PAGE_SHIFT)
+#define KC_PAGE_ORDER		(KC_PAGE_SHIFT - PAGE_SHIFT)
+#define KC_CHUNK_ALIGN		8
+#define KC_MAX_CLASSES		64	/* slab classes incl. the large one */
+#define KC_MIN_LIMIT_MB		2
+
+enum kc_state {
+	KC_ITEM_FREE = 0,	/* chunk on its class's free list */
+	KC_ITEM_ALLOC,		/* owned by references, not in the index */
+	KC_ITEM_LINKED,		/* in the index and an LRU */
+	KC_ITEM_MOVING,		/* free chunk of a page being given back */
+};
+
+enum kc_seg {
+	KC_SEG_HOT = 0,
+	KC_SEG_WARM,
+	KC_SEG_COLD,
+	KC_NR_SEGS
+};
+
+struct kc_item {
+	struct rhash_head node;
+	struct list_head lru;		/* LRU segment, or free list */
+	spinlock_t lock;
+	refcount_t ref;
+	u64 cas;
+	u64 exptime;			/* ms since boot, 0: never */
+	u32 client_flags;
+	u32 nbytes;			/* value length */
+	u8 nkey;
+	u8 clsid;
+	u8 seg;
+	u8 type;			/* enum kc_type */
+	u8 state;			/* enum kc_state */
+	u8 fetched;			/* read at least once */
+	u8 active;			/* read twice: worth keeping */
+	u8 __pad;
+	char data[];			/* key, then value */
+};
+
+static inline char *kc_item_key(struct kc_item *it)
+{
+	return it->data;
+}
+
+static inline char *kc_item_value(struct kc_item *it)
+{
+	return it->data + it->nkey;
+}
+
+static inline size_t kc_item_total(u32 nkey, u32 nbytes)
+{
+	return sizeof(struct kc_item) + nkey + nbytes;
+}
+
+/* The header at the start of every 1 MiB slab page. */
+struct kc_slab_page {
+	struct list_head node;		/* class->pages */
+	struct rcu_head rcu;
+	u32 clsid;
+	u32 used;			/* chunks not free */
+	bool moving;			/* being emptied by a page move */
+};
+
+#define KC_PAGE_HDR	ALIGN(sizeof(struct kc_slab_page), 64)
+
+struct kc_class {
+	u32 id;
+	u32 size;			/* chunk size; 0 for the large class */
+	u32 perslab;			/* chunks per page */
+
+	spinlock_t lock;
+	struct list_head free;		/* free chunks */
+	struct list_head pages;		/* struct kc_slab_page */
+	u64 nr_pages;
+	u64 used_chunks;
+	u64 free_chunks;
+
+	spinlock_t lru_lock;
+	struct list_head lru[KC_NR_SEGS];
+	u64 lru_count[KC_NR_SEGS];
+	u64 mem_requested;		/* bytes of the linked items */
+
+	/* Updated under lru_lock. */
+	u64 evictions;
+	u64 reclaimed;
+	u64 outofmemory;
+	u64 window_evictions;		/* evictions since the last automove */
+};
+
+enum kc_stat {
+	KC_STAT_GET_HITS,
+	KC_STAT_GET_MISSES,
+	KC_STAT_GET_EXPIRED,
+	KC_STAT_CMD_GET,
+	KC_STAT_CMD_SET,
+	KC_STAT_CMD_TOUCH,
+	KC_STAT_DELETE_HITS,
+	KC_STAT_DELETE_MISSES,
+	KC_STAT_INCR_HITS,
+	KC_STAT_INCR_MISSES,
+	KC_STAT_CAS_HITS,
+	KC_STAT_CAS_BADVAL,
+	KC_STAT_CAS_MISSES,
+	KC_STAT_EVICTIONS,
+	KC_STAT_EXPIRED_UNFETCHED,
+	KC_STAT_EVICTED_UNFETCHED,
+	KC_STAT_RECLAIMED,
+	KC_STAT_CRAWLER_RECLAIMED,
+	KC_STAT_OUTOFMEMORY,
+	KC_STAT_SLABS_MOVED,
+	KC_STAT_SHRINKER_FREED,
+	KC_STAT_TOTAL_ITEMS,
+	KC_NR_STATS
+};
+
+struct kc_pcpu_stats {
+	u64 v[KC_NR_STATS];
+};
+
+struct kc_cache {
+	struct rhashtable index;
+	struct kc_class classes[KC_MAX_CLASSES];
+	u32 nr_classes;			/* including the large class */
+	u32 large_id;			/* id of the large class (last) */
+
+	u64 limit_bytes;		/* hard memory limit */
+	atomic64_t used_bytes;		/* slab pages + large items */
+	atomic64_t slab_pages;
+	atomic64_t large_bytes;
+	atomic64_t curr_items;
+	atomic64_t bytes;		/* keys + values stored */
+	atomic64_t cas_seq;
+	u32 item_size_max;
+	u32 chunk_min;
+	u32 factor_pct;
+	bool automove;
+	bool notify;
+	u64 start_ms;
+
+	struct kc_pcpu_stats __percpu *stats;
+
+	struct mutex rebalance_mutex;
+	struct delayed_work crawler_work;
+	struct delayed_work automove_work;
+	struct rhashtable_iter crawl_iter;
+	bool pressure;			/* the shrinker wants a page back */
+	struct shrinker *shrinker;
+};
+
+extern struct kc_cache kc;
+
+static inline void kc_stat_add(enum kc_stat s, u64 n)
+{
+	this_cpu_add(kc.stats->v[s], n);
+}
+
+static inline void kc_stat_inc(enum kc_stat s)
+{
+	kc_stat_add(s, 1);
+}
+
+u64 kc_stat_sum(enum kc_stat s);
+u64 kc_now_ms(void);
+u64 kc_next_cas(void);
+
+/* slab.c */
+int kc_slab_init(u64 limit_bytes, u32 chunk_min, u32 factor_pct,
+		 u32 item_size_max);
+void kc_slab_exit(void);
+u32 kc_slab_class_for(size_t total);
+struct kc_item *kc_slab_alloc_chunk(struct kc_class *c);
+int kc_slab_grow(struct kc_class *c);
+void kc_slab_free_chunk(struct kc_item *it);
+struct kc_item *kc_large_alloc(size_t total);
+void kc_large_free(struct kc_item *it);
+int kc_slab_release_page(struct kc_class *src);
+int kc_slab_steal_page(u32 for_class);
+int kc_slab_set_limit(u64 limit_bytes);
+unsigned long kc_slab_release_empty(unsigned long max_pages);
+
+/* item.c */
+int kc_index_init(void);
+void kc_index_exit(void);
+void kc_items_exit(void);
+struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
+void kc_item_put(struct kc_item *it);
+struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump);
+int __kc_item_link(struct kc_item *it);
+void __kc_item_replace(struct kc_item *old, struct kc_item *it);
+void __kc_item_unlink(struct kc_item *it);
+bool kc_item_unlink(struct kc_item *it);
+bool kc_item_expired(const struct kc_item *it, u64 now);
+void kc_item_lock_new(struct kc_item *it);
+
+/* lru.c */
+int kc_lru_init(void);
+void kc_lru_exit(void);
+void __kc_lru_add(struct kc_item *it);
+void __kc_lru_del(struct kc_item *it);
+int kc_lru_evict(struct kc_class *c, int tries);
+void kc_lru_bump(struct kc_item *it);
+unsigned long kc_lru_evict_cold(unsigned long nr);
+unsigned long kc_lru_count_cold(void);
+
+/* ops.c */
+int kc_flush_all(void);
+
+#endif /* _KC_KCACHE_H */

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segmented LRU per slab class, as memcached's: new items enter HOT; HOT
+ * and WARM are capped (KC_HOT_PCT, KC_WARM_PCT of the class's items) and
+ * their tails flow to COLD; an item read twice is "active" and moves from
+ * COLD to WARM instead of being evicted.  Eviction takes the COLD tail
+ * (HOT, then WARM, when COLD is empty), looking at KC_EVICT_TRIES items.
+ *
+ * Background work: a crawler walks the index and reclaims expired items;
+ * the automover gives pages of classes with free memory to classes that
+ * evict; a shrinker evicts COLD items under system memory pressure and
+ * gives empty pages back.
+ *
+ * Locks: class->lru_lock protects the lists, their counts, item->seg and
+ * class->mem_requested.  It nests inside item->lock; walkers holding it
+ * take item locks with trylock only.
+ */
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
+#include <linux/err.h>
+#include "kcache.h"
+#include "compat.h"
+
+#define KC_HOT_PCT		20
+#define KC_WARM_PCT		40
+#define KC_CRAWL_BATCH		1024
+#define KC_CRAWL_HOLD		64
+#define KC_CRAWL_INTERVAL	(HZ)
+#define KC_AUTOMOVE_INTERVAL	(HZ)
+
+static u64 class_items(struct kc_class *c)
+{
+	return c->lru_count[KC_SEG_HOT] + c->lru_count[KC_SEG_WARM] +
+	       c->lru_count[KC_SEG_COLD];
+}
+
+static void __move(struct kc_class *c, struct kc_item *it, enum kc_seg to)
+{
+	lockdep_assert_held(&c->lru_lock);
+	c->lru_count[it->seg]--;
+	list_move(&it->lru, &c->lru[to]);
+	it->seg = to;
+	c->lru_count[to]++;
+}
+
+/* Keeps HOT and WARM within their shares; bounded work per call. */
+static void __balance(struct kc_class *c)
+{
+	u64 total = class_items(c);
+	struct kc_item *it;
+
+	lockdep_assert_held(&c->lru_lock);
+	if (c->lru_count[KC_SEG_HOT] * 100 > total * KC_HOT_PCT) {
+		it = list_last_entry(&c->lru[KC_SEG_HOT], struct kc_item, lru);
+		if (READ_ONCE(it->active)) {
+			WRITE_ONCE(it->active, 0);
+			__move(c, it, KC_SEG_WARM);
+		} else {
+			__move(c, it, KC_SEG_COLD);
+		}
+	}
+	if (c->lru_count[KC_SEG_WARM] * 100 > total * KC_WARM_PCT) {
+		it = list_last_entry(&c->lru[KC_SEG_WARM], struct kc_item,
+				     lru);
+		if (READ_ONCE(it->active)) {
+			WRITE_ONCE(it->active, 0);
+			list_move(&it->lru, &c->lru[KC_SEG_WARM]);
+		} else {
+			__move(c, it, KC_SEG_COLD);
+		}
+	}
+}
+
+/* Adds a newly linked item to the head of HOT; caller holds it->lock. */
+void __kc_lru_add(struct kc_item *it)
+{
+	struct kc_class *c = &kc.classes[it->clsid];
+
+	lockdep_assert_held(&it->lock);
+	spin_lock(&c->lru_lock);
+	it->seg = KC_SEG_HOT;
+	list_add(&it->lru, &c->lru[KC_SEG_HOT]);
+	c->lru_count[KC_SEG_HOT]++;
+	c->mem_requested += kc_item_total(it->nkey, it->nbytes);
+	__balance(c);
+	spin_unlock(&c->lru_lock);
+}
+
+static void __lru_del_locked(struct kc_class *c, struct kc_item *it)
+{
+	lockdep_assert_held(&c->lru_lock);
+	list_del_init(&it->lru);
+	c->lru_count[it->seg]--;
+	c->mem_requested -= kc_item_total(it->nkey, it->nbytes);
+}
+
+/* Removes an item being unlinked; caller holds it->lock. */
+void __kc_lru_del(struct kc_item *it)
+{
+	struct kc_class *c = &kc.classes[it->clsid];
+
+	lockdep_assert_held(&it->lock);
+	spin_lock(&c->lru_lock);
+	__lru_del_locked(c, it);
+	spin_unlock(&c->lru_lock);
+}
+
+/*
+ * Records a read: the first marks the item fetched, the second active; an
+ * active item in COLD moves to WARM.  Caller holds a reference.
+ */
+void kc_lru_bump(struct kc_item *it)
+{
+	struct kc_class *c = &kc.classes[it->clsid];
+
+	if (!READ_ONCE(it->fetched)) {
+		WRITE_ONCE(it->fetched, 1);
+		return;
+	}
+	if (READ_ONCE(it->active))
+		return;
+	WRITE_ONCE(it->active, 1);
+	if (READ_ONCE(it->seg) != KC_SEG_COLD)
+		return;
+	spin_lock(&c->lru_lock);
+	if (!list_empty(&it->lru) && it->seg == KC_SEG_COLD &&
+	    READ_ONCE(it->state) == KC_ITEM_LINKED) {
+		WRITE_ONCE(it->active, 0);
+		__move(c, it, KC_SEG_WARM);
+	}
+	spin_unlock(&c->lru_lock);
+}
+
+/*
+ * Picks a tail item of c to evict under its lru_lock and returns it with a
+ * reference, or NULL.  Items in use (another reference held) or whose lock
+ * is contended are skipped, as memcached does.  The caller unlinks it in
+ * lock order once the lru_lock is dropped.
+ */
+static struct kc_item *__try_evict(struct kc_class *c, struct kc_item *it,
+				   u64 now, bool *expired)
+{
+	bool ok;
+
+	lockdep_assert_held(&c->lru_lock);
+	if (!spin_trylock(&it->lock))
+		return NULL;
+	*expired = kc_item_expired(it, now);
+	ok = it->state == KC_ITEM_LINKED &&
+	     (refcount_read(&it->ref) == 1 || *expired);
+	if (ok)
+		refcount_inc(&it->ref);
+	spin_unlock(&it->lock);
+	return ok ? it : NULL;
+}
+
+/*
+ * Evicts one item of class c, looking at up to tries tail items of the
+ * first nsegs segments of COLD, HOT, WARM.  Returns 1 if an item was
+ * removed, 0 if none could be.  Never sleeps.
+ */
+static int evict_one(struct kc_class *c, int tries, int nsegs)
+{
+	static const enum kc_seg order[] = {
+		KC_SEG_COLD, KC_SEG_HOT, KC_SEG_WARM
+	};
+	u64 now = kc_now_ms();
+	struct kc_item *victim = NULL;
+	bool expired = false;
+	int s;
+
+	spin_lock(&c->lru_lock);
+	for (s = 0; s < nsegs && tries > 0 && !victim; s++) {
+		struct list_head *head = &c->lru[order[s]];
+		struct kc_item *it, *prev;
+
+		if (list_empty(head))
+			continue;
+		it = list_last_entry(head, struct kc_item, lru);
+		while (tries-- > 0) {
+			prev = list_is_first(&it->lru, head) ? NULL :
+			       list_prev_entry(it, lru);
+			if (order[s] == KC_SEG_COLD && READ_ONCE(it->active) &&
+			    !kc_item_expired(it, now)) {
+				WRITE_ONCE(it->active, 0);
+				__move(c, it, KC_SEG_WARM);
+			} else {
+				victim = __try_evict(c, it, now, &expired);
+				if (victim)
+					break;
+			}
+			if (!prev)
+				break;
+			it = prev;
+		}
+	}
+	if (victim) {
+		if (expired)
+			c->reclaimed++;
+		else
+			c->evictions++, c->window_evictions++;
+	}
+	spin_unlock(&c->lru_lock);
+
+	if (!victim)
+		return 0;
+	if (kc_item_unlink(victim)) {
+		if (expired) {
+			kc_stat_inc(KC_STAT_RECLAIMED);
+		} else {
+			kc_stat_inc(KC_STAT_EVICTIONS);
+			if (!READ_ONCE(victim->fetched))
+				kc_stat_inc(KC_STAT_EVICTED_UNFETCHED);
+		}
+	}
+	kc_item_put(victim);
+	return 1;
+}
+
+/* Evicts one item of c (COLD first, then HOT, then WARM); see evict_one. */
+int kc_lru_evict(struct kc_class *c, int tries)
+{
+	return evict_one(c, tries, KC_NR_SEGS);
+}
+
+unsigned long kc_lru_count_cold(void)
+{
+	unsigned long n = 0;
+	u32 i;
+
+	for (i = 0; i < kc.nr_classes; i++)
+		n += READ_ONCE(kc.classes[i].lru_count[KC_SEG_COLD]);
+	return n;
+}
+
+/* Evicts up to nr COLD items across classes; returns how many. */
+unsigned long kc_lru_evict_cold(unsigned long nr)
+{
+	unsigned long done = 0;
+	bool progress = true;
+	u32 i;
+
+	while (done < nr && progress) {
+		progress = false;
+		for (i = 0; i < kc.nr_classes && done < nr; i++) {
+			struct kc_class *c = &kc.classes[i];
+
+			if (!READ_ONCE(c->lru_count[KC_SEG_COLD]))
+				continue;
+			if (evict_one(c, KC_EVICT_TRIES, 1)) {
+				done++;
+				progress = true;
+			}
+		}
+	}
+	return done;
+}
+
+/*
+ * The crawler: walks the index in batches, resuming where it stopped, and
+ * unlinks expired items nobody has asked for.
+ */
+static void crawler_fn(struct work_struct *work)
+{
+	struct kc_item *hold[KC_CRAWL_HOLD];
+	u64 now = kc_now_ms();
+	int n = 0, seen, i;
+
+	rhashtable_walk_start(&kc.crawl_iter);
+	for (seen = 0; seen < KC_CRAWL_BATCH && n < KC_CRAWL_HOLD; seen++) {
+		struct kc_item *it = rhashtable_walk_next(&kc.crawl_iter);
+
+		if (IS_ERR(it)) {
+			if (PTR_ERR(it) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (!it) {
+			/* End of the table: start again next time. */
+			rhashtable_walk_stop(&kc.crawl_iter);
+			rhashtable_walk_exit(&kc.crawl_iter);
+			rhashtable_walk_enter(&kc.index, &kc.crawl_iter);
+			rhashtable_walk_start(&kc.crawl_iter);
+			break;
+		}
+		if (kc_item_expired(it, now) &&
+		    refcount_inc_not_zero(&it->ref))
+			hold[n++] = it;
+	}
+	rhashtable_walk_stop(&kc.crawl_iter);
+
+	for (i = 0; i < n; i++) {
+		struct kc_item *it = hold[i];
+
+		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
+		    kc_item_expired(it, now) && kc_item_unlink(it)) {
+			struct kc_class *c = &kc.classes[it->clsid];
+
+			spin_lock(&c->lru_lock);
+			c->reclaimed++;
+			spin_unlock(&c->lru_lock);
+			kc_stat_inc(KC_STAT_CRAWLER_RECLAIMED);
+			kc_stat_inc(KC_STAT_RECLAIMED);
+			if (!READ_ONCE(it->fetched))
+				kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
+		}
+		kc_item_put(it);
+	}
+	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
+			   seen >= KC_CRAWL_BATCH || n ? 1 : KC_CRAWL_INTERVAL);
+}
+
+/*
+ * The automover: once a second, when a class evicted items during the last
+ * window, one page moves to it from a class that has a page's worth of
+ * free chunks or, failing that, from the biggest class that evicted
+ * nothing.  Under memory pressure (set by the shrinker) a page of the
+ * biggest class is given back to the kernel.
+ */
+static void automove_fn(struct work_struct *work)
+{
+	struct kc_class *dst = NULL, *src = NULL;
+	u64 best = 0;
+	u32 i;
+
+	if (xchg(&kc.pressure, false)) {
+		mutex_lock(&kc.rebalance_mutex);
+		for (i = 0; i < kc.large_id; i++) {
+			struct kc_class *c = &kc.classes[i];
+
+			if (READ_ONCE(c->nr_pages) &&
+			    (!src || c->nr_pages > src->nr_pages))
+				src = c;
+		}
+		if (src)
+			kc_slab_release_page(src);
+		mutex_unlock(&kc.rebalance_mutex);
+		src = NULL;
+	}
+
+	for (i = 0; i < kc.nr_classes; i++) {
+		struct kc_class *c = &kc.classes[i];
+		u64 ev = READ_ONCE(c->window_evictions);
+
+		if (ev > best) {
+			best = ev;
+			dst = c;
+		}
+	}
+	if (dst && READ_ONCE(kc.automove)) {
+		for (i = 0; i < kc.large_id; i++) {
+			struct kc_class *c = &kc.classes[i];
+
+			if (c == dst || !READ_ONCE(c->nr_pages))
+				continue;
+			if (READ_ONCE(c->free_chunks) >= c->perslab &&
+			    (!src || c->free_chunks > src->free_chunks))
+				src = c;
+		}
+		for (i = 0; i < kc.large_id && !src; i++) {
+			struct kc_class *c = &kc.classes[i];
+
+			if (c == dst || READ_ONCE(c->nr_pages) < 2 ||
+			    READ_ONCE(c->window_evictions))
+				continue;
+			src = c;
+		}
+		for (i = 0; i < kc.large_id && src; i++) {
+			struct kc_class *c = &kc.classes[i];
+
+			if (c != dst && !READ_ONCE(c->window_evictions) &&
+			    READ_ONCE(c->nr_pages) > src->nr_pages &&
+			    READ_ONCE(src->free_chunks) < src->perslab)
+				src = c;
+		}
+		if (src) {
+			mutex_lock(&kc.rebalance_mutex);
+			kc_slab_release_page(src);
+			mutex_unlock(&kc.rebalance_mutex);
+		}
+	}
+	for (i = 0; i < kc.nr_classes; i++)
+		WRITE_ONCE(kc.classes[i].window_evictions, 0);
+	queue_delayed_work(system_unbound_wq, &kc.automove_work,
+			   KC_AUTOMOVE_INTERVAL);
+}
+
+static unsigned long shrink_count(struct shrinker *s,
+				  struct shrink_control *sc)
+{
+	unsigned long n = kc_lru_count_cold();
+
+	return n ? n : SHRINK_EMPTY;
+}
+
+static unsigned long shrink_scan(struct shrinker *s,
+				 struct shrink_control *sc)
+{
+	unsigned long freed = kc_lru_evict_cold(sc->nr_to_scan);
+
+	sc->nr_scanned = freed;
+	if (!kc_slab_release_empty(ULONG_MAX) && freed) {
+		/* Scattered chunks free no page: empty one in the worker. */
+		WRITE_ONCE(kc.pressure, true);
+		mod_delayed_work(system_unbound_wq, &kc.automove_work, 0);
+	}
+	if (!freed)
+		return SHRINK_STOP;
+	kc_stat_add(KC_STAT_SHRINKER_FREED, freed);
+	return freed;
+}
+
+int kc_lru_init(void)
+{
+	INIT_DELAYED_WORK(&kc.crawler_work, crawler_fn);
+	INIT_DELAYED_WORK(&kc.automove_work, automove_fn);
+	rhashtable_walk_enter(&kc.index, &kc.crawl_iter);
+	kc.shrinker = kc_shrinker_create(shrink_count, shrink_scan, "kcache");
+	if (!kc.shrinker) {
+		rhashtable_walk_exit(&kc.crawl_iter);
+		return -ENOMEM;
+	}
+	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
+			   KC_CRAWL_INTERVAL);
+	queue_delayed_work(system_unbound_wq, &kc.automove_work,
+			   KC_AUTOMOVE_INTERVAL);
+	return 0;
+}
+
+void kc_lru_exit(void)
+{
+	kc_shrinker_destroy(kc.shrinker);
+	cancel_delayed_work_sync(&kc.crawler_work);
+	cancel_delayed_work_sync(&kc.automove_work);
+	rhashtable_walk_exit(&kc.crawl_iter);
+}

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Slab classes: memory is taken from the kernel in 1 MiB pages (aligned,
+ * so a chunk finds its page by masking its address) and each page is cut
+ * into chunks of one class's size.  Class sizes grow by a factor from the
+ * item header plus chunk_min up to half a page; larger items go to the
+ * large class, one kvmalloc'd buffer each.  kc.used_bytes counts slab
+ * pages and large buffers and never exceeds kc.limit_bytes.
+ *
+ * Locks: class->lock protects the free list, the page list, page->used and
+ * the chunk counters.  See kcache.h for the order.
+ */
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/delay.h>
+#include <linux/sched.h>
+#include "kcache.h"
+
+struct kc_large {
+	struct rcu_head rcu;
+	size_t charged;
+	struct kc_item item;
+};
+
+static struct kc_slab_page *chunk_page(struct kc_item *it)
+{
+	return (struct kc_slab_page *)((unsigned long)it & ~(KC_PAGE_SIZE - 1));
+}
+
+static bool mem_reserve(u64 n)
+{
+	s64 used = atomic64_read(&kc.used_bytes);
+
+	do {
+		if (used + n > READ_ONCE(kc.limit_bytes))
+			return false;
+	} while (!atomic64_try_cmpxchg(&kc.used_bytes, &used, used + n));
+	return true;
+}
+
+static void mem_unreserve(u64 n)
+{
+	atomic64_sub(n, &kc.used_bytes);
+}
+
+int kc_slab_init(u64 limit_bytes, u32 chunk_min, u32 factor_pct,
+		 u32 item_size_max)
+{
+	u32 last = ((KC_PAGE_SIZE - KC_PAGE_HDR) / 2) & ~(KC_CHUNK_ALIGN - 1);
+	u32 size = ALIGN(sizeof(struct kc_item) + chunk_min, KC_CHUNK_ALIGN);
+	u32 i = 0;
+
+	kc.limit_bytes = limit_bytes;
+	kc.chunk_min = chunk_min;
+	kc.factor_pct = factor_pct;
+	kc.item_size_max = item_size_max;
+
+	while (size < last && i < KC_MAX_CLASSES - 2) {
+		kc.classes[i].size = size;
+		i++;
+		size = ALIGN(div_u64((u64)size * factor_pct, 100),
+			     KC_CHUNK_ALIGN);
+		if (size <= kc.classes[i - 1].size)
+			size = kc.classes[i - 1].size + KC_CHUNK_ALIGN;
+	}
+	kc.classes[i++].size = last;
+	kc.large_id = i;
+	kc.classes[i++].size = 0;
+	kc.nr_classes = i;
+
+	for (i = 0; i < kc.nr_classes; i++) {
+		struct kc_class *c = &kc.classes[i];
+		int s;
+
+		c->id = i;
+		c->perslab = c->size ?
+			     (KC_PAGE_SIZE - KC_PAGE_HDR) / c->size : 0;
+		spin_lock_init(&c->lock);
+		spin_lock_init(&c->lru_lock);
+		INIT_LIST_HEAD(&c->free);
+		INIT_LIST_HEAD(&c->pages);
+		for (s = 0; s < KC_NR_SEGS; s++)
+			INIT_LIST_HEAD(&c->lru[s]);
+	}
+	return 0;
+}
+
+/* Returns the class for an item of total bytes (header, key and value). */
+u32 kc_slab_class_for(size_t total)
+{
+	u32 lo = 0, hi = kc.large_id;
+
+	if (total > kc.classes[kc.large_id - 1].size)
+		return kc.large_id;
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+
+		if (kc.classes[mid].size >= total)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+struct kc_item *kc_slab_alloc_chunk(struct kc_class *c)
+{
+	struct kc_item *it;
+
+	spin_lock(&c->lock);
+	it = list_first_entry_or_null(&c->free, struct kc_item, lru);
+	if (it) {
+		list_del(&it->lru);
+		it->state = KC_ITEM_ALLOC;
+		c->free_chunks--;
+		c->used_chunks++;
+		chunk_page(it)->used++;
+	}
+	spin_unlock(&c->lock);
+	return it;
+}
+
+/*
+ * Takes a new 1 MiB page for class c if the limit allows, and cuts it into
+ * free chunks.  May sleep.  Returns 0 or -ENOMEM.
+ */
+int kc_slab_grow(struct kc_class *c)
+{
+	struct kc_slab_page *page;
+	unsigned long addr;
+	u32 i;
+
+	might_sleep();
+	if (!mem_reserve(KC_PAGE_SIZE))
+		return -ENOMEM;
+	addr = __get_free_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY,
+				KC_PAGE_ORDER);
+	if (!addr) {
+		mem_unreserve(KC_PAGE_SIZE);
+		return -ENOMEM;
+	}
+	page = (struct kc_slab_page *)addr;
+	page->clsid = c->id;
+	page->used = 0;
+	page->moving = false;
+	for (i = 0; i < c->perslab; i++) {
+		struct kc_item *it = (void *)(addr + KC_PAGE_HDR + i * c->size);
+
+		spin_lock_init(&it->lock);
+		refcount_set(&it->ref, 0);
+		it->clsid = c->id;
+		it->state = KC_ITEM_FREE;
+		it->node.next = NULL;
+	}
+	/* Chunks are published to lookups only through the index (RCU). */
+	spin_lock(&c->lock);
+	for (i = 0; i < c->perslab; i++) {
+		struct kc_item *it = (void *)(addr + KC_PAGE_HDR + i * c->size);
+
+		list_add_tail(&it->lru, &c->free);
+	}
+	list_add_tail(&page->node, &c->pages);
+	c->nr_pages++;
+	c->free_chunks += c->perslab;
+	spin_unlock(&c->lock);
+	atomic64_inc(&kc.slab_pages);
+	return 0;
+}
+
+void kc_slab_free_chunk(struct kc_item *it)
+{
+	struct kc_class *c = &kc.classes[it->clsid];
+	struct kc_slab_page *page = chunk_page(it);
+
+	spin_lock(&c->lock);
+	c->used_chunks--;
+	page->used--;
+	if (page->moving) {
+		it->state = KC_ITEM_MOVING;
+	} else {
+		it->state = KC_ITEM_FREE;
+		list_add(&it->lru, &c->free);
+		c->free_chunks++;
+	}
+	spin_unlock(&c->lock);
+}
+
+struct kc_item *kc_large_alloc(size_t total)
+{
+	size_t charged = round_up(total + offsetof(struct kc_large, item),
+				  PAGE_SIZE);
+	struct kc_large *lg;
+
+	might_sleep();
+	if (!mem_reserve(charged))
+		return NULL;
+	lg = kvmalloc(total + offsetof(struct kc_large, item),
+		      GFP_KERNEL | __GFP_NOWARN);
+	if (!lg) {
+		mem_unreserve(charged);
+		return NULL;
+	}
+	lg->charged = charged;
+	spin_lock_init(&lg->item.lock);
+	refcount_set(&lg->item.ref, 0);
+	lg->item.clsid = kc.large_id;
+	lg->item.state = KC_ITEM_ALLOC;
+	lg->item.node.next = NULL;
+	atomic64_add(charged, &kc.large_bytes);
+	return &lg->item;
+}
+
+/* Large items are not type-stable: lookups may still see one for a grace
+ * period, so the buffer is freed after it.  Safe in any context.
+ */
+void kc_large_free(struct kc_item *it)
+{
+	struct kc_large *lg = container_of(it, struct kc_large, item);
+
+	it->state = KC_ITEM_FREE;
+	atomic64_sub(lg->charged, &kc.large_bytes);
+	mem_unreserve(lg->charged);
+	kvfree_rcu(lg, rcu);
+}
+
+static void page_free_rcu(struct rcu_head *head)
+{
+	struct kc_slab_page *page = container_of(head, struct kc_slab_page,
+						 rcu);
+
+	free_pages((unsigned long)page, KC_PAGE_ORDER);
+	mem_unreserve(KC_PAGE_SIZE);
+}
+
+/* Takes an emptied page (all chunks MOVING) off its class; c->lock held. */
+static void __page_detach(struct kc_class *c, struct kc_slab_page *page)
+{
+	lockdep_assert_held(&c->lock);
+	list_del(&page->node);
+	c->nr_pages--;
+	atomic64_dec(&kc.slab_pages);
+}
+
+/* Pulls the free chunks of a page off the free list; c->lock held. */
+static void __page_pull_free(struct kc_class *c, struct kc_slab_page *page)
+{
+	u32 i;
+
+	lockdep_assert_held(&c->lock);
+	for (i = 0; i < c->perslab; i++) {
+		struct kc_item *it = (void *)((char *)page + KC_PAGE_HDR +
+					      i * c->size);
+
+		if (it->state == KC_ITEM_FREE) {
+			list_del(&it->lru);
+			it->state = KC_ITEM_MOVING;
+			c->free_chunks--;
+		}
+	}
+}
+
+static void __page_unmark(struct kc_class *c, struct kc_slab_page *page)
+{
+	u32 i;
+
+	lockdep_assert_held(&c->lock);
+	page->moving = false;
+	for (i = 0; i < c->perslab; i++) {
+		struct kc_item *it = (void *)((char *)page + KC_PAGE_HDR +
+					      i * c->size);
+
+		if (it->state == KC_ITEM_MOVING) {
+			it->state = KC_ITEM_FREE;
+			list_add_tail(&it->lru, &c->free);
+			c->free_chunks++;
+		}
+	}
+}
+
+/* Unlinks every linked item of a page being emptied.  May sleep. */
+static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
+{
+	u32 i;
+
+	for (i = 0; i < c->perslab; i++) {
+		struct kc_item *it = (void *)((char *)page + KC_PAGE_HDR +
+					      i * c->size);
+
+		if (!refcount_inc_not_zero(&it->ref))
+			continue;
+		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
+		    kc_item_unlink(it)) {
+			spin_lock(&c->lru_lock);
+			c->evictions++;
+			spin_unlock(&c->lru_lock);
+			kc_stat_inc(KC_STAT_EVICTIONS);
+		}
+		kc_item_put(it);
+		if (!(i & 255))
+			cond_resched();
+	}
+}
+
+/*
+ * Empties one page of class src and gives it back to the kernel, so that
+ * its share of the memory limit can go to another class.  Prefers an empty
+ * page, else the oldest.  Caller holds kc.rebalance_mutex; may sleep.
+ * Returns 0, -ENOENT if src has no page, -EBUSY if an item stayed
+ * referenced for too long.
+ */
+int kc_slab_release_page(struct kc_class *src)
+{
+	struct kc_slab_page *page, *pick = NULL;
+	int tries;
+
+	lockdep_assert_held(&kc.rebalance_mutex);
+	if (src->id == kc.large_id)
+		return -ENOENT;
+
+	spin_lock(&src->lock);
+	list_for_each_entry(page, &src->pages, node) {
+		if (page->moving)
+			continue;
+		if (!pick)
+			pick = page;
+		if (!page->used) {
+			pick = page;
+			break;
+		}
+	}
+	if (!pick) {
+		spin_unlock(&src->lock);
+		return -ENOENT;
+	}
+	pick->moving = true;
+	__page_pull_free(src, pick);
+	spin_unlock(&src->lock);
+
+	for (tries = 0; tries < 100; tries++) {
+		spin_lock(&src->lock);
+		__page_pull_free(src, pick);
+		if (!pick->used) {
+			__page_detach(src, pick);
+			spin_unlock(&src->lock);
+			/* Lookups may still hold pointers into the page. */
+			synchronize_rcu();
+			page_free_rcu(&pick->rcu);
+			kc_stat_inc(KC_STAT_SLABS_MOVED);
+			return 0;
+		}
+		spin_unlock(&src->lock);
+		page_evict_all(src, pick);
+		if (tries > 2)
+			msleep(1);
+	}
+
+	spin_lock(&src->lock);
+	__page_unmark(src, pick);
+	spin_unlock(&src->lock);
+	return -EBUSY;
+}
+
+/*
+ * Gives empty pages back to the kernel (memory pressure).  Never sleeps:
+ * pages are freed after a grace period.  Returns the pages released.
+ */
+unsigned long kc_slab_release_empty(unsigned long max_pages)
+{
+	unsigned long done = 0;
+	u32 i;
+
+	for (i = 0; i < kc.large_id && done < max_pages; i++) {
+		struct kc_class *c = &kc.classes[i];
+		struct kc_slab_page *page, *tmp;
+
+		spin_lock(&c->lock);
+		list_for_each_entry_safe(page, tmp, &c->pages, node) {
+			if (done >= max_pages)
+				break;
+			if (page->used || page->moving)
+				continue;
+			page->moving = true;
+			__page_pull_free(c, page);
+			__page_detach(c, page);
+			call_rcu(&page->rcu, page_free_rcu);
+			done++;
+		}
+		spin_unlock(&c->lock);
+	}
+	return done;
+}
+
+/* Returns the class with the most pages other than except, or NULL. */
+static struct kc_class *biggest_class(u32 except)
+{
+	struct kc_class *best = NULL;
+	u32 i;
+
+	for (i = 0; i < kc.large_id; i++) {
+		struct kc_class *c = &kc.classes[i];
+
+		if (i == except || !READ_ONCE(c->nr_pages))
+			continue;
+		if (!best || READ_ONCE(c->nr_pages) > READ_ONCE(best->nr_pages))
+			best = c;
+	}
+	return best;
+}
+
+/*
+ * Frees memory for class c (or the large class) when the limit is reached
+ * and c has nothing of its own to evict: a page of the biggest other class
+ * is emptied and given back.  May sleep.
+ */
+int kc_slab_steal_page(u32 for_class)
+{
+	struct kc_class *src;
+	int err = -ENOMEM;
+
+	mutex_lock(&kc.rebalance_mutex);
+	src = biggest_class(for_class);
+	if (src)
+		err = kc_slab_release_page(src);
+	mutex_unlock(&kc.rebalance_mutex);
+	return err ? -ENOMEM : 0;
+}
+
+/*
+ * Changes the memory limit.  When lowered below what is in use, items are
+ * evicted and pages given back until it fits (best effort: referenced
+ * items stay until released; the limit still holds for new memory).
+ */
+int kc_slab_set_limit(u64 limit_bytes)
+{
+	int rounds;
+
+	WRITE_ONCE(kc.limit_bytes, limit_bytes);
+	for (rounds = 0; rounds < 64; rounds++) {
+		struct kc_class *src;
+		int err;
+
+		if (atomic64_read(&kc.used_bytes) <= limit_bytes)
+			break;
+		kc_lru_evict(&kc.classes[kc.large_id], 64);
+		mutex_lock(&kc.rebalance_mutex);
+		src = biggest_class(KC_MAX_CLASSES);
+		err = src ? kc_slab_release_page(src) : -ENOENT;
+		mutex_unlock(&kc.rebalance_mutex);
+		if (err == -ENOENT && !atomic64_read(&kc.large_bytes))
+			break;
+	}
+	return 0;
+}
+
+/* Called at module exit, with no user left: frees every page. */
+void kc_slab_exit(void)
+{
+	u32 i;
+
+	for (i = 0; i < kc.large_id; i++) {
+		struct kc_class *c = &kc.classes[i];
+		struct kc_slab_page *page, *tmp;
+
+		list_for_each_entry_safe(page, tmp, &c->pages, node) {
+			list_del(&page->node);
+			free_pages((unsigned long)page, KC_PAGE_ORDER);
+			mem_unreserve(KC_PAGE_SIZE);
+		}
+		INIT_LIST_HEAD(&c->free);
+	}
+	/* Pending page_free_rcu() and kvfree_rcu() callbacks. */
+	rcu_barrier();
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kcache: an in-kernel memcached/Redis-style cache.
+ *
+ * This header is the one source of truth for the ABI shared by the module
+ * (kmod/), the userspace library, CLI and proxy (userspace/) and the tests
+ * (selftests/).  Documentation/uapi.rst explains every part of it in prose.
+ *
+ * Character device /dev/kcache
+ * ============================
+ *
+ * KC_IOC_VERSION (struct kc_version, out)
+ *	ABI version and the limits the module was loaded with.
+ *
+ * KC_IOC_OP (struct kc_op, in/out)
+ *	Runs one operation.  The ioctl returns 0 when the operation ran, its
+ *	outcome (0 or a negative errno from the table below) is in kc_op.result;
+ *	the ioctl itself fails only when the request cannot be read or written
+ *	back (EFAULT), is malformed (EINVAL, E2BIG for a struct larger than the
+ *	kernel knows with non-zero bytes past its end) or is not permitted.
+ *
+ * KC_IOC_BATCH (struct kc_batch, in/out)
+ *	Runs kc_batch.count operations in order, each with its own result.  With
+ *	KC_BATCH_TXN they run as one transaction (MULTI/EXEC, see below).
+ *
+ * KC_IOC_STATS (struct kc_stats, out)
+ *	Global counters.  The caller sets kc_stats.size; the kernel fills at
+ *	most that many bytes and reports its own size in kc_stats.size.
+ *
+ * KC_IOC_CLASS_STATS (struct kc_class_stats_req, in/out)
+ *	Per slab class counters, one struct kc_class_stats per class.
+ *
+ * KC_IOC_CONFIG (struct kc_config, in/out)
+ *	Reads the runtime configuration; with KC_CONFIG_SET and CAP_SYS_ADMIN
+ *	changes the fields named in kc_config.set_mask.
+ *
+ * Structs whose first member is "size" are versioned by that size, as
+ * openat2(2) and clone3(2) do: the caller puts sizeof() of the struct it was
+ * compiled with there; the kernel reads it with copy_struct_from_user(), so
+ * a smaller (older) struct gets zeroes for the new fields and a larger (newer)
+ * one is accepted when every byte past the kernel's struct is zero (E2BIG
+ * otherwise).  Pointers are __u64 (use (__u64)(uintptr_t)p).  Every reserved
+ * or padding field must be zero (EINVAL otherwise) and is returned zeroed.
+ *
+ * Operation results (kc_op.result)
+ * ================================
+ *
+ *	0		success
+ *	-ENOENT		miss: no such key (or it expired)
+ *	-EEXIST		a condition failed: NX on an existing key, or the
+ *			CAS version did not match (memcached "EXISTS")
+ *	-E2BIG		value larger than item_size_max, or a result would be
+ *	-ENAMETOOLONG	key longer than KC_KEY_MAX
+ *	-EINVAL		bad argument: empty key, unknown flag, bad combination
+ *	-ENOMEM		no memory: the limit is reached and the
+ *			KC_EVICT_TRIES least recently used items could not be
+ *			evicted, or the kernel could not allocate
+ *	-EOVERFLOW	INCR/DECR would overflow a signed 64-bit integer
+ *	-EDOM		the value is not a base-10 signed 64-bit integer
+ *	-EPROTOTYPE	wrong type: the key holds another kind of value
+ *	-ENOSPC		the reply buffer (kc_op.out/out_len) is too small;
+ *			kc_op.out_used says how many bytes are needed
+ *	-EFAULT		a user pointer in the request is bad
+ *	-EPERM		the operation needs CAP_SYS_ADMIN
+ *	-EOPNOTSUPP	unknown opcode
+ *	-ECANCELED	(batch result) a transaction's watched key changed
+ *
+ * Generic netlink family "kcache"
+ * ===============================
+ *
+ * KC_CMD_VERSION (do): replies with KC_A_VERSION_ABI, KC_A_VERSION_MODULE.
+ * Documentation/netlink/specs/kcache.yaml describes the family.
+ */
+#ifndef _UAPI_LINUX_KCACHE_H
+#define _UAPI_LINUX_KCACHE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define KC_ABI_VERSION		1
+#define KC_DEVICE_NAME		"kcache"
+
+/* Limits of the ABI.  Module parameters may only lower what they bound. */
+#define KC_KEY_MAX		250	/* bytes in a key, as memcached */
+#define KC_EVICT_TRIES		5	/* LRU tail items tried before ENOMEM */
+#define KC_BATCH_MAX		4096	/* operations in one KC_IOC_BATCH */
+#define KC_WATCH_MAX		256	/* watched keys in one transaction */
+#define KC_ARGS_MAX		65536	/* entries in kc_op.args */
+#define KC_INT_STR_MAX		20	/* "-9223372036854775808" */
+
+/* Opcodes (kc_op.opcode). */
+enum kc_opcode {
+	KC_OP_NOP = 0,		/* does nothing: measures the call path */
+	KC_OP_GET,		/* value -> out, cas, client_flags */
+	KC_OP_SET,		/* key = val; flags KC_SET_* */
+	KC_OP_ADD,		/* SET with KC_SET_NX */
+	KC_OP_REPLACE,		/* SET with KC_SET_XX */
+	KC_OP_APPEND,		/* val appended; missing key: -ENOENT */
+	KC_OP_PREPEND,		/* val prepended; missing key: -ENOENT */
+	KC_OP_DEL,		/* -ENOENT when missing; with KC_SET_CAS too */
+	KC_OP_EXISTS,		/* 0 or -ENOENT */
+	KC_OP_INCRBY,		/* value += num; result in num */
+	KC_OP_DECRBY,		/* value -= num; result in num */
+	KC_OP_GETBIT,		/* bit num of value -> num (0 or 1) */
+	KC_OP_SETBIT,		/* bit num = num2 (0 or 1); old bit -> num */
+	KC_OP_TOUCH,		/* new expiry from expire/flags, keeps value */
+	KC_OP_EXPIRE,		/* like TOUCH; flags KC_EXPIRE_NX/XX/GT/LT;
+				 * expire <= now deletes the key */
+	KC_OP_PERSIST,		/* removes the expiry; -ENOENT, or -EEXIST
+				 * when the key had none */
+	KC_OP_TTL,		/* remaining time -> expire (ms, or s with
+				 * no KC_TTL_MS flag); -1 when none */
+	KC_OP_MGET,		/* args = keys; out = kc_elem records */
+	KC_OP_MSET,		/* args = key, value, key, value, ... */
+	KC_OP_FLUSH,		/* deletes every item; CAP_SYS_ADMIN */
+	KC_OP_STRLEN,		/* value length -> num */
+	KC_OP_GETDEL,		/* GET then DEL */
+	KC_OP_GETRANGE,		/* bytes num..num2 (Redis, inclusive) -> out */
+	KC_OP_SETRANGE,		/* overwrite at offset num with val */
+	KC_OP_TYPE,		/* type of the key (enum kc_type) -> num */
+	__KC_OP_LAST
+};
+#define KC_OP_MAX (__KC_OP_LAST - 1)
+
+/* Value types (KC_OP_TYPE). */
+enum kc_type {
+	KC_TYPE_NONE = 0,
+	KC_TYPE_STRING,
+	__KC_TYPE_LAST
+};
+#define KC_TYPE_MAX (__KC_TYPE_LAST - 1)
+
+/* kc_op.flags */
+enum kc_op_flag {
+	KC_SET_NX	= 1U << 0,	/* only if the key does not exist */
+	KC_SET_XX	= 1U << 1,	/* only if the key exists */
+	KC_SET_CAS	= 1U << 2,	/* only if the item's CAS == kc_op.cas */
+	KC_SET_GET	= 1U << 3,	/* return the old value in out */
+	KC_SET_KEEPTTL	= 1U << 4,	/* keep the old expiry */
+	KC_TTL_MS	= 1U << 5,	/* expire is in milliseconds */
+	KC_TTL_ABS	= 1U << 6,	/* expire is a unix time (s or ms) */
+	KC_EXPIRE_NX	= 1U << 7,	/* EXPIRE only if it has none */
+	KC_EXPIRE_XX	= 1U << 8,	/* EXPIRE only if it has one */
+	KC_EXPIRE_GT	= 1U << 9,	/* EXPIRE only if later */
+	KC_EXPIRE_LT	= 1U << 10,	/* EXPIRE only if sooner */
+	KC_GET_TOUCH	= 1U << 11,	/* GET also sets the expiry (gat) */
+	KC_GET_NOBUMP	= 1U << 12,	/* GET does not count as an access */
+	KC_APPEND_CREATE = 1U << 13,	/* APPEND/PREPEND create a missing key */
+	__KC_OP_F_ALL	= (1U << 14) - 1
+};
+
+/*
+ * struct kc_buf - one argument of kc_op.args: a key, value, field or member.
+ */
+struct kc_buf {
+	__u64 ptr;		/* user pointer */
+	__u32 len;
+	__u32 __reserved;	/* must be 0 */
+};
+
+/*
+ * struct kc_elem - one element of a multi-element reply in kc_op.out.
+ * It is followed by len bytes of data and zero padding up to a multiple
+ * of 8 bytes; the next kc_elem starts there.  kc_op.num is the element
+ * count, kc_op.out_used the bytes written.
+ */
+struct kc_elem {
+	__u32 len;
+	__u32 flags;		/* KC_ELEM_NIL: a missing key (len 0) */
+};
+#define KC_ELEM_NIL		(1U << 0)
+#define KC_ELEM_ALIGN		8
+#define KC_ELEM_SIZE(len)	(sizeof(struct kc_elem) + \
+				 (((len) + KC_ELEM_ALIGN - 1) & \
+				  ~(__u32)(KC_ELEM_ALIGN - 1)))
+
+/*
+ * struct kc_op - one operation.  Fields marked "in" are read, "out" are
+ * written back (from client_flags to the end), whatever the result.
+ */
+struct kc_op {
+	__u32 size;		/* in: sizeof(struct kc_op) */
+	__u32 opcode;		/* in: enum kc_opcode */
+	__u32 flags;		/* in: enum kc_op_flag */
+	__u32 key_len;		/* in: 1 .. KC_KEY_MAX */
+	__u64 key;		/* in: user pointer to the key */
+	__u64 val;		/* in: user pointer to the value */
+	__u32 val_len;		/* in */
+	__u32 nargs;		/* in: entries in args */
+	__u64 args;		/* in: user pointer to struct kc_buf[nargs] */
+	__u64 out;		/* in: user pointer to the reply buffer */
+	__u32 out_len;		/* in: its size */
+	__u32 client_flags;	/* in/out: memcached's opaque flags word */
+	__s64 expire;		/* in/out: expiry (see KC_TTL_*), or TTL */
+	__u64 cas;		/* in/out: CAS version */
+	__s64 num;		/* in/out: delta, offset; integer result */
+	__s64 num2;		/* in: second integer argument */
+	__s32 result;		/* out: 0 or -errno */
+	__u32 out_used;		/* out: reply bytes written, or needed */
+};
+#define KC_OP_SIZE_VER0		104
+
+/* kc_batch.flags */
+enum kc_batch_flag {
+	KC_BATCH_TXN	= 1U << 0,	/* run as one transaction */
+	__KC_BATCH_F_ALL = (1U << 1) - 1
+};
+
+/*
+ * struct kc_watch - a key watched by a transaction, with the CAS version
+ * read when it was watched (0: the key did not exist then).
+ */
+struct kc_watch {
+	__u64 key;
+	__u32 key_len;
+	__u32 __reserved;	/* must be 0 */
+	__u64 cas;
+};
+
+/*
+ * struct kc_batch - many operations in one call.  ops points to count
+ * records of op_size bytes each (op_size is sizeof(struct kc_op) of the
+ * caller); each record is read and written back like a single KC_IOC_OP.
+ */
+struct kc_batch {
+	__u32 size;		/* in: sizeof(struct kc_batch) */
+	__u32 flags;		/* in: enum kc_batch_flag */
+	__u32 count;		/* in: 0 .. KC_BATCH_MAX */
+	__u32 op_size;		/* in: stride of ops */
+	__u64 ops;		/* in: user pointer */
+	__u64 watch;		/* in: user pointer to struct kc_watch[] */
+	__u32 nwatch;		/* in: 0 .. KC_WATCH_MAX (KC_BATCH_TXN only) */
+	__u32 done;		/* out: operations that ran */
+	__s32 result;		/* out: 0, or -ECANCELED (watch), or an
+				 * error that stopped the batch early */
+	__u32 __reserved;	/* must be 0 */
+};
+#define KC_BATCH_SIZE_VER0	48
+
+/* struct kc_version - KC_IOC_VERSION. */
+struct kc_version {
+	__u32 abi_version;	/* KC_ABI_VERSION */
+	__u32 key_max;		/* KC_KEY_MAX */
+	__u32 item_size_max;	/* largest value, bytes */
+	__u32 op_size;		/* sizeof(struct kc_op) of the kernel */
+	__u32 batch_max;	/* KC_BATCH_MAX */
+	__u32 nr_classes;	/* slab classes */
+};
+
+/* struct kc_stats - KC_IOC_STATS: global counters. */
+struct kc_stats {
+	__u32 size;		/* in: caller's size; out: kernel's size */
+	__u32 nr_classes;
+	__u64 limit_bytes;	/* memory limit */
+	__u64 used_bytes;	/* slab pages + large items in use */
+	__u64 slab_pages;	/* 1 MiB pages given to classes */
+	__u64 large_bytes;	/* memory of items in the large class */
+	__u64 curr_items;
+	__u64 total_items;	/* items ever stored */
+	__u64 bytes;		/* bytes of keys and values stored */
+	__u64 get_hits;
+	__u64 get_misses;
+	__u64 get_expired;	/* misses because the item had expired */
+	__u64 cmd_get;
+	__u64 cmd_set;
+	__u64 cmd_touch;
+	__u64 delete_hits;
+	__u64 delete_misses;
+	__u64 incr_hits;
+	__u64 incr_misses;
+	__u64 cas_hits;
+	__u64 cas_badval;
+	__u64 cas_misses;
+	__u64 evictions;
+	__u64 expired_unfetched;
+	__u64 evicted_unfetched;
+	__u64 reclaimed;	/* expired items reclaimed (lazily or crawler) */
+	__u64 crawler_reclaimed;
+	__u64 outofmemory;	/* ENOMEM after KC_EVICT_TRIES */
+	__u64 slabs_moved;	/* pages moved between classes */
+	__u64 shrinker_freed;	/* items freed by memory pressure */
+	__u64 hash_items;	/* entries in the index */
+	__u64 uptime_ms;
+	__u64 cas_counter;	/* last CAS version handed out */
+};
+
+/* struct kc_class_stats - one slab class. */
+struct kc_class_stats {
+	__u32 id;
+	__u32 chunk_size;	/* bytes per chunk; 0 for the large class */
+	__u32 chunks_per_page;
+	__u32 __reserved;
+	__u64 pages;
+	__u64 used_chunks;
+	__u64 free_chunks;
+	__u64 items;		/* linked items */
+	__u64 hot;		/* items in each LRU segment */
+	__u64 warm;
+	__u64 cold;
+	__u64 evictions;
+	__u64 reclaimed;
+	__u64 outofmemory;
+	__u64 mem_requested;	/* bytes of the items in this class */
+};
+
+/* struct kc_class_stats_req - KC_IOC_CLASS_STATS. */
+struct kc_class_stats_req {
+	__u32 size;		/* in: sizeof(struct kc_class_stats_req) */
+	__u32 elem_size;	/* in: sizeof(struct kc_class_stats) */
+	__u32 count;		/* in: room in buf; out: classes written */
+	__u32 nr_classes;	/* out: classes the kernel has */
+	__u64 buf;		/* in: user pointer */
+};
+
+/* kc_config.set_mask: which fields KC_CONFIG_SET changes. */
+enum kc_config_field {
+	KC_CONFIG_MEMORY_LIMIT	= 1U << 0,
+	KC_CONFIG_NOTIFY	= 1U << 1,
+	KC_CONFIG_AUTOMOVE	= 1U << 2,
+	__KC_CONFIG_ALL		= (1U << 3) - 1
+};
+
+/* struct kc_config - KC_IOC_CONFIG. */
+struct kc_config {
+	__u32 size;		/* in: sizeof(struct kc_config) */
+	__u32 set_mask;		/* in: 0 reads; else fields to change */
+	__u64 memory_limit_mb;	/* in/out */
+	__u32 notify;		/* in/out: keyspace events on (1) or off */
+	__u32 automove;		/* in/out: slab page rebalancing on (1) */
+	__u32 item_size_max;	/* out */
+	__u32 chunk_min;	/* out */
+	__u32 growth_factor_pct; /* out: e.g. 125 for 1.25 */
+	__u32 __reserved;
+};
+
+#define KC_IOC_MAGIC		0xBC
+#define KC_IOC_VERSION		_IOR(KC_IOC_MAGIC, 0x00, struct kc_version)
+#define KC_IOC_OP		_IO(KC_IOC_MAGIC, 0x01)
+#define KC_IOC_BATCH		_IO(KC_IOC_MAGIC, 0x02)
+#define KC_IOC_STATS		_IO(KC_IOC_MAGIC, 0x03)
+#define KC_IOC_CLASS_STATS	_IO(KC_IOC_MAGIC, 0x04)
+#define KC_IOC_CONFIG		_IO(KC_IOC_MAGIC, 0x05)
+
+/* Generic netlink */
+#define KC_GENL_NAME		"kcache"
+#define KC_GENL_VERSION		1
+
+enum kc_cmd {
+	KC_CMD_UNSPEC,
+	KC_CMD_VERSION,
+	__KC_CMD_LAST
+};
+#define KC_CMD_MAX (__KC_CMD_LAST - 1)
+
+enum kc_attr {
+	KC_A_UNSPEC,
+	KC_A_VERSION_ABI,	/* u32 */
+	KC_A_VERSION_MODULE,	/* string */
+	__KC_A_LAST
+};
+#define KC_A_MAX (__KC_A_LAST - 1)
+
+#endif /* _UAPI_LINUX_KCACHE_H */
