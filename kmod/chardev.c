@@ -73,14 +73,14 @@ static int put_op_result(void __user *uop, const struct kc_op *op)
 
 static long ioctl_op(void __user *uarg)
 {
-	struct kc_op op;
+	struct kc_req req = { .kern = false };
 	int err;
 
-	err = get_versioned(&op, sizeof(op), KC_OP_SIZE_VER0, uarg);
+	err = get_versioned(&req.op, sizeof(req.op), KC_OP_SIZE_VER0, uarg);
 	if (err)
 		return err;
-	kc_op_run(&op);
-	return put_op_result(uarg, &op);
+	kc_op_run(&req);
+	return put_op_result(uarg, &req.op);
 }
 
 static long ioctl_batch(void __user *uarg)
@@ -106,21 +106,22 @@ static long ioctl_batch(void __user *uarg)
 	for (i = 0; i < b.count; i++) {
 		void __user *uop = u64_to_user_ptr(b.ops) +
 				   (u64)i * b.op_size;
-		struct kc_op op;
+		struct kc_req req = { .kern = false };
 
 		if (fatal_signal_pending(current)) {
 			b.result = -EINTR;
 			break;
 		}
-		err = copy_struct_from_user(&op, sizeof(op), uop, b.op_size);
-		if (!err && op.size != b.op_size)
+		err = copy_struct_from_user(&req.op, sizeof(req.op), uop,
+					    b.op_size);
+		if (!err && req.op.size != b.op_size)
 			err = -EINVAL;
 		if (err) {
 			b.result = err;
 			break;
 		}
-		kc_op_run(&op);
-		err = put_op_result(uop, &op);
+		kc_op_run(&req);
+		err = put_op_result(uop, &req.op);
 		if (err) {
 			b.result = err;
 			break;

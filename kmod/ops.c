@@ -22,9 +22,47 @@
 
 #define TTL_FLAGS	(KC_TTL_MS | KC_TTL_ABS)
 
-static void __user *uptr(u64 p)
+/*
+ * Every op is embedded in a struct kc_req, which says whether its val, out
+ * and args addresses are user pointers (ioctl) or kernel pointers (netlink).
+ */
+static bool kern(const struct kc_op *op)
 {
-	return u64_to_user_ptr(p);
+	return container_of(op, const struct kc_req, op)->kern;
+}
+
+static int copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
+{
+	if (!len)
+		return 0;
+	if (kern(op)) {
+		memcpy(dst, (const void *)(uintptr_t)src, len);
+		return 0;
+	}
+	return copy_from_user(dst, u64_to_user_ptr(src), len) ? -EFAULT : 0;
+}
+
+static int copy_out(const struct kc_op *op, u64 dst, const void *src,
+		    u32 len)
+{
+	if (!len)
+		return 0;
+	if (kern(op)) {
+		memcpy((void *)(uintptr_t)dst, src, len);
+		return 0;
+	}
+	return copy_to_user(u64_to_user_ptr(dst), src, len) ? -EFAULT : 0;
+}
+
+static int clear_out(const struct kc_op *op, u64 dst, u32 len)
+{
+	if (!len)
+		return 0;
+	if (kern(op)) {
+		memset((void *)(uintptr_t)dst, 0, len);
+		return 0;
+	}
+	return clear_user(u64_to_user_ptr(dst), len) ? -EFAULT : 0;
 }
 
 /* Copies a value to op->out, or says how much room it needs. */
@@ -33,9 +71,7 @@ static int put_value(struct kc_op *op, const void *src, u32 len)
 	op->out_used = len;
 	if (len > op->out_len)
 		return -ENOSPC;
-	if (len && copy_to_user(uptr(op->out), src, len))
-		return -EFAULT;
-	return 0;
+	return copy_out(op, op->out, src, len);
 }
 
 static u64 real_now_ms(void)
@@ -177,10 +213,10 @@ static int op_set(struct kc_op *op, const char *key)
 	it = kc_item_alloc(key, op->key_len, op->val_len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
-	if (op->val_len &&
-	    copy_from_user(kc_item_value(it), uptr(op->val), op->val_len)) {
+	err = copy_in(op, kc_item_value(it), op->val, op->val_len);
+	if (err) {
 		kc_item_put(it);
-		return -EFAULT;
+		return err;
 	}
 	it->client_flags = op->client_flags;
 	it->exptime = exp;
@@ -286,8 +322,7 @@ static int build_concat(struct kc_op *op, const char *key,
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
-	if (copy_from_user(append ? v + olen : v, uptr(op->val),
-			   op->val_len)) {
+	if (copy_in(op, append ? v + olen : v, op->val, op->val_len)) {
 		kc_item_put(it);
 		return -EFAULT;
 	}
@@ -437,7 +472,7 @@ static int build_setrange(struct kc_op *op, const char *key,
 		memcpy(v, kc_item_value(old), olen);
 	if (op->num > olen)
 		memset(v + olen, 0, op->num - olen);
-	if (copy_from_user(v + op->num, uptr(op->val), op->val_len)) {
+	if (copy_in(op, v + op->num, op->val, op->val_len)) {
 		kc_item_put(it);
 		return -EFAULT;
 	}
@@ -712,8 +747,7 @@ static int op_ttl(struct kc_op *op, const char *key)
 /* Reads entry i of op->args and its bytes (at most max) into buf. */
 static int read_arg(const struct kc_op *op, u32 i, struct kc_buf *b)
 {
-	if (copy_from_user(b, uptr(op->args) + (u64)i * sizeof(*b),
-			   sizeof(*b)))
+	if (copy_in(op, b, op->args + (u64)i * sizeof(*b), sizeof(*b)))
 		return -EFAULT;
 	return b->__reserved ? -EINVAL : 0;
 }
@@ -728,7 +762,7 @@ static int read_key_arg(const struct kc_op *op, u32 i, char *key, u32 *len)
 	err = kc_check_key_len(b.len);
 	if (err)
 		return err;
-	if (copy_from_user(key, uptr(b.ptr), b.len))
+	if (copy_in(op, key, b.ptr, b.len))
 		return -EFAULT;
 	*len = b.len;
 	return 0;
@@ -762,15 +796,16 @@ static int op_mget(struct kc_op *op, const char *unused)
 		e.flags = it ? 0 : KC_ELEM_NIL;
 		need = KC_ELEM_SIZE(e.len);
 		if (off + need <= op->out_len) {
-			char __user *dst = uptr(op->out) + off;
+			u64 dst = op->out + off;
 			u32 pad = need - sizeof(e) - e.len;
 
-			err = 0;
-			if (copy_to_user(dst, &e, sizeof(e)) ||
-			    (e.len && copy_to_user(dst + sizeof(e),
-						   kc_item_value(it), e.len)) ||
-			    (pad && clear_user(dst + sizeof(e) + e.len, pad)))
-				err = -EFAULT;
+			err = copy_out(op, dst, &e, sizeof(e));
+			if (!err && it)
+				err = copy_out(op, dst + sizeof(e),
+					       kc_item_value(it), e.len);
+			if (!err)
+				err = clear_out(op, dst + sizeof(e) + e.len,
+						pad);
 			if (err) {
 				if (it)
 					kc_item_put(it);
@@ -788,8 +823,8 @@ static int op_mget(struct kc_op *op, const char *unused)
 
 static int op_mset(struct kc_op *op, const char *unused)
 {
+	struct kc_req sub = { .kern = kern(op) };
 	char key[KC_KEY_MAX];
-	struct kc_op sub;
 	struct kc_buf v;
 	u32 i, klen;
 	int err;
@@ -802,12 +837,12 @@ static int op_mset(struct kc_op *op, const char *unused)
 			err = read_arg(op, i + 1, &v);
 		if (err)
 			return err;
-		memset(&sub, 0, sizeof(sub));
-		sub.opcode = KC_OP_SET;
-		sub.key_len = klen;
-		sub.val = v.ptr;
-		sub.val_len = v.len;
-		err = op_set(&sub, key);
+		memset(&sub.op, 0, sizeof(sub.op));
+		sub.op.opcode = KC_OP_SET;
+		sub.op.key_len = klen;
+		sub.op.val = v.ptr;
+		sub.op.val_len = v.len;
+		err = op_set(&sub.op, key);
 		if (err)
 			return err;
 		cond_resched();
@@ -915,10 +950,11 @@ int kc_check_key_len(u32 len)
 
 /*
  * Validates and runs one operation whose struct is in kernel memory.
- * Returns the operation's result, also stored in op->result.
+ * Returns the operation's result, also stored in req->op.result.
  */
-int kc_op_run(struct kc_op *op)
+int kc_op_run(struct kc_req *req)
 {
+	struct kc_op *op = &req->op;
 	char key[KC_KEY_MAX];
 	const struct kc_op_desc *d;
 	int err;
@@ -936,8 +972,8 @@ int kc_op_run(struct kc_op *op)
 		err = kc_check_key_len(op->key_len);
 		if (err)
 			goto out;
-		err = -EFAULT;
-		if (copy_from_user(key, uptr(op->key), op->key_len))
+		err = copy_in(op, key, op->key, op->key_len);
+		if (err)
 			goto out;
 	} else if (op->key_len) {
 		goto out;
