@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kcache: build, install and test.  The module itself is described by Kbuild;
+# this file drives it, the userspace and the selftests, and the VM harness in
+# selftests/vm/.  See README.md and Documentation/testing.rst.
+#
+#   make [all]        kcache.ko against $(KDIR), userspace, selftests
+#   make check        every VM run (6.1, 6.12, debug) + static checks
+#   make check-quick  the stock 6.12 VM run only
+#   make check-6.1 | check-6.12 | check-debug | static-check
+#   make run          kcache + kcache-proxy in a 6.12 VM, ports on the host
+#   make shell        guest shell with kcache.ko loaded (VM_KERNEL=6.1|6.12|debug)
+#   make install      modules_install + programs to $(PREFIX)/bin + depmod
+#   make clean
+#
+# Variables: KDIR, BUILD, KCACHE_PARAMS (module parameters for the VM runs),
+# KCACHE_TESTS, VM_TIMEOUT, TEST_TIMEOUT, VM_MEM, VM_SMP, REDIS_PORT,
+# MEMCACHE_PORT, KCACHE_CACHE, PREFIX.
+
+SRC := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD ?= $(SRC)/build
+
+# Kernel to build against: the running kernel's build tree if it has one,
+# else the newest installed Debian headers (not the -common half).
+KDIR ?= $(or $(patsubst %/Makefile,%,$(wildcard /lib/modules/$(shell uname -r)/build/Makefile)),\
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1))
+KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+
+# kselftest.h and kselftest_harness.h, extracted from Debian's linux-source-6.12
+# at build time (never committed).  The selftests compile with -I$(KSFT_INC).
+LINUX_SRC_TARBALL ?= /usr/src/linux-source-6.12.tar.xz
+KSFT_INC := $(BUILD)/kselftest
+# checkpatch.pl with its data files, from the same tarball.
+LINUX_SCRIPTS := $(BUILD)/linux-scripts
+
+PREFIX ?= /usr/local
+VM := $(SRC)/selftests/vm/vm.sh
+
+export KCACHE_PARAMS KCACHE_TESTS VM_TIMEOUT TEST_TIMEOUT VM_MEM VM_SMP \
+	REDIS_PORT MEMCACHE_PORT KCACHE_CACHE KCACHE_RUN_CMD KCACHE_PROXY_ARGS \
+	VM_KERNEL
+export KC_BUILD := $(BUILD)
+
+all: module userspace selftests
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(SRC) modules
+
+userspace:
+	@if [ -f $(SRC)/userspace/Makefile ]; then \
+		$(MAKE) -C $(SRC)/userspace BUILD=$(BUILD); fi
+
+selftests: kselftest-headers userspace
+	@if [ -f $(SRC)/selftests/Makefile ]; then \
+		$(MAKE) -C $(SRC)/selftests BUILD=$(BUILD) KSFT_INC=$(KSFT_INC); fi
+
+kselftest-headers: $(KSFT_INC)/kselftest_harness.h
+
+# One pass over the tarball for everything we take from it.
+$(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl &:
+	@test -e $(LINUX_SRC_TARBALL) || $(VM) need linux-source-6.12
+	@mkdir -p $(BUILD)/linux-src.tmp $(KSFT_INC) $(LINUX_SCRIPTS)
+	tar -xJf $(LINUX_SRC_TARBALL) -C $(BUILD)/linux-src.tmp --strip-components=1 \
+		--occurrence=1 \
+		linux-source-6.12/tools/testing/selftests/kselftest.h \
+		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.12/scripts/checkpatch.pl \
+		linux-source-6.12/scripts/spelling.txt \
+		linux-source-6.12/scripts/const_structs.checkpatch
+	cp $(BUILD)/linux-src.tmp/tools/testing/selftests/kselftest*.h $(KSFT_INC)/
+	cp $(BUILD)/linux-src.tmp/scripts/checkpatch.pl $(BUILD)/linux-src.tmp/scripts/spelling.txt \
+		$(BUILD)/linux-src.tmp/scripts/const_structs.checkpatch $(LINUX_SCRIPTS)/
+	rm -rf $(BUILD)/linux-src.tmp
+	@touch $(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl
+
+linux-scripts: $(LINUX_SCRIPTS)/checkpatch.pl
+
+check:
+	$(VM) check 6.1 6.12 debug static
+
+check-quick check-6.12:
+	$(VM) check 6.12
+
+check-6.1:
+	$(VM) check 6.1
+
+check-debug:
+	$(VM) check debug
+
+static-check: linux-scripts
+	$(VM) check static
+
+debug-kernel:
+	$(VM) debug-kernel
+
+deps:
+	$(VM) deps
+
+run:
+	$(VM) run
+
+shell:
+	$(VM) shell
+
+# Programs the userspace build produces, installed when present.
+PROGRAMS := kcache kcache-proxy
+
+install: module userspace
+	$(MAKE) -C $(KDIR) M=$(SRC) INSTALL_MOD_DIR=extra modules_install
+	@for p in $(PROGRAMS); do \
+		if [ -x $(BUILD)/userspace/$$p ]; then \
+			echo "install $$p $(DESTDIR)$(PREFIX)/bin/$$p"; \
+			install -D -m 755 $(BUILD)/userspace/$$p $(DESTDIR)$(PREFIX)/bin/$$p; \
+		fi; done
+	depmod -a $(KVER)
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -e $(KDIR)/Makefile ] && [ -e $(SRC)/Kbuild ]; then \
+		$(MAKE) -C $(KDIR) M=$(SRC) clean; fi
+	@if [ -f $(SRC)/userspace/Makefile ]; then $(MAKE) -C $(SRC)/userspace BUILD=$(BUILD) clean; fi
+	@if [ -f $(SRC)/selftests/Makefile ]; then $(MAKE) -C $(SRC)/selftests BUILD=$(BUILD) clean; fi
+	rm -rf $(BUILD)
+
+.PHONY: all module userspace selftests kselftest-headers linux-scripts check \
+	check-quick check-6.1 check-6.12 check-debug static-check debug-kernel \
+	deps run shell install clean
