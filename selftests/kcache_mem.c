@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory: the limit holds while the cache is filled far past it, the
+ * accounting adds up (globally and per slab class), eviction follows the
+ * LRU (oldest first, an item read twice kept), FLUSH empties everything.
+ *
+ * Each test sets the memory limit it needs through KC_IOC_CONFIG and the
+ * fixture puts the original limit (and automove) back from the parent
+ * process, so a failed or crashed test does not leave it changed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "kc_test.h"
+
+#define MAX_CLASSES	256
+
+FIXTURE(mem) {
+	int fd;
+	struct kc_config orig;
+	struct kc_version v;
+	unsigned char *val;	/* item_size_max bytes of pattern */
+};
+
+FIXTURE_SETUP(mem)
+{
+	self->fd = kc_open();
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
+	}
+	ASSERT_EQ(0, kc_version(self->fd, &self->v));
+	ASSERT_EQ(0, kc_config_get(self->fd, &self->orig));
+	self->val = malloc(self->v.item_size_max);
+	ASSERT_NE(NULL, self->val);
+	kt_fill(self->val, self->v.item_size_max, 42);
+	ASSERT_EQ(0, kc_flush(self->fd));
+}
+
+FIXTURE_TEARDOWN_PARENT(mem)
+{
+	int fd = kc_open();
+
+	if (fd < 0)
+		return;
+	kc_flush(fd);
+	kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE,
+		      &self->orig);
+	kc_close(fd);
+}
+
+static int set_limit(int fd, uint64_t mb, int automove)
+{
+	struct kc_config cfg;
+	int ret = kc_config_get(fd, &cfg);
+
+	if (ret)
+		return ret;
+	cfg.memory_limit_mb = mb;
+	cfg.automove = automove;
+	return kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE,
+			     &cfg);
+}
+
+static void key_of(char *buf, size_t size, const char *prefix, unsigned int i)
+{
+	snprintf(buf, size, "%s:%08u", prefix, i);
+}
+
+/* Present without counting as an access (KC_GET_NOBUMP). */
+static int peek(int fd, const char *key)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_GET);
+	op.flags = KC_GET_NOBUMP;
+	kc_op_key(&op, key, strlen(key));
+	return kc_do(fd, &op) == -ENOENT ? 0 : 1;
+}
+
+struct class_sums {
+	uint64_t items, pages, evictions, outofmemory, reclaimed;
+	size_t n;
+};
+
+/* Sums the class counters and asserts what must hold class by class. */
+#define CHECK_CLASSES(fd, sums, at_rest) do {					\
+	static struct kc_class_stats __cs[MAX_CLASSES];				\
+	size_t __n = 0, __nr = 0, __i;						\
+										\
+	memset(&(sums), 0, sizeof(sums));					\
+	ASSERT_EQ(0, kc_class_stats(fd, __cs, MAX_CLASSES, &__n, &__nr));	\
+	ASSERT_EQ(__nr, __n);							\
+	(sums).n = __n;								\
+	for (__i = 0; __i < __n; __i++) {					\
+		struct kc_class_stats *__c = &__cs[__i];			\
+										\
+		(sums).items += __c->items;					\
+		(sums).pages += __c->pages;					\
+		(sums).evictions += __c->evictions;				\
+		(sums).outofmemory += __c->outofmemory;				\
+		(sums).reclaimed += __c->reclaimed;				\
+		EXPECT_EQ(__c->items, __c->hot + __c->warm + __c->cold) {	\
+			TH_LOG("class %u: LRU segments do not add up", __c->id); \
+		}								\
+		if (!__c->chunk_size) {						\
+			EXPECT_EQ(0, __c->pages);				\
+			continue;						\
+		}								\
+		if (at_rest) {							\
+			EXPECT_EQ(__c->items, __c->used_chunks) {		\
+				TH_LOG("class %u: used chunks without items", __c->id); \
+			}							\
+			EXPECT_EQ(__c->pages * __c->chunks_per_page,		\
+				  __c->used_chunks + __c->free_chunks) {	\
+				TH_LOG("class %u: chunks lost", __c->id);	\
+			}							\
+		}								\
+	}									\
+} while (0)
+
+/* Value sizes from 100 B growing by 1.25 up to 64 KiB. */
+static size_t sizes[64];
+static unsigned int nsizes;
+
+static void init_sizes(void)
+{
+	size_t s;
+
+	nsizes = 0;
+	for (s = 100; s <= 65536 && nsizes < 64; s = s * 5 / 4)
+		sizes[nsizes++] = s;
+}
+
+/*
+ * Fills to ten times the limit with mixed sizes.  With automove off nothing
+ * moves pages behind our back, so every snapshot must add up exactly.
+ */
+TEST_F_TIMEOUT(mem, fill_mixed_sizes, 240)
+{
+	const uint64_t limit_mb = 32, limit = limit_mb * KT_MIB;
+	struct kc_stats st0, st;
+	struct class_sums sums;
+	uint64_t written = 0, rng = 1, nomem = 0, sets = 0;
+	char key[32];
+	unsigned int i;
+	int ret;
+
+	init_sizes();
+	ASSERT_EQ(0, set_limit(self->fd, limit_mb, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	ASSERT_EQ(limit, st0.limit_bytes);
+	ASSERT_GE(limit, st0.used_bytes);
+
+	for (i = 0; written < 10 * limit; i++) {
+		size_t len = sizes[kt_rand(&rng) % nsizes];
+
+		key_of(key, sizeof(key), "fill", i);
+		ret = kc_set(self->fd, key, strlen(key), self->val, len, 0, 0, 0);
+		if (ret == -ENOMEM) {
+			nomem++;
+		} else {
+			ASSERT_EQ(0, ret) {
+				TH_LOG("SET %s (%zu bytes): %s", key, len,
+				       kc_strerror(ret));
+			}
+			written += len;
+			sets++;
+		}
+		if (i % 64)
+			continue;
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		ASSERT_GE(st.limit_bytes, st.used_bytes) {
+			TH_LOG("after %u sets: used %llu > limit %llu", i,
+			       (unsigned long long)st.used_bytes,
+			       (unsigned long long)st.limit_bytes);
+		}
+		ASSERT_EQ(st.slab_pages * KT_MIB + st.large_bytes, st.used_bytes) {
+			TH_LOG("after %u sets: %llu pages + %llu large", i,
+			       (unsigned long long)st.slab_pages,
+			       (unsigned long long)st.large_bytes);
+		}
+		ASSERT_EQ(st.curr_items, st.hash_items);
+	}
+
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	TH_LOG("%llu sets, %llu MiB, %llu items left, %llu evictions, %llu ENOMEM",
+	       (unsigned long long)sets, (unsigned long long)(written >> 20),
+	       (unsigned long long)st.curr_items,
+	       (unsigned long long)(st.evictions - st0.evictions),
+	       (unsigned long long)nomem);
+	/* Single-threaded, no reference held: eviction always succeeds. */
+	EXPECT_EQ(0, nomem);
+	EXPECT_EQ(st0.outofmemory + nomem, st.outofmemory);
+	EXPECT_LE(st.used_bytes, limit);
+	EXPECT_EQ(st0.total_items + sets, st.total_items);
+	/* Everything not present any more was evicted. */
+	EXPECT_EQ(sets, st.curr_items + (st.evictions - st0.evictions));
+	EXPECT_LT(0, st.evictions - st0.evictions);
+
+	CHECK_CLASSES(self->fd, sums, 1);
+	EXPECT_EQ(st.curr_items, sums.items);
+	EXPECT_EQ(st.slab_pages, sums.pages);
+	EXPECT_EQ(st.evictions, sums.evictions);
+	EXPECT_EQ(st.outofmemory, sums.outofmemory);
+
+	ASSERT_EQ(0, kc_flush(self->fd));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.curr_items);
+	EXPECT_EQ(0, st.hash_items);
+	EXPECT_EQ(0, st.bytes);
+	CHECK_CLASSES(self->fd, sums, 1);
+	EXPECT_EQ(0, sums.items);
+}
+
+/*
+ * The same fill with automove on: pages may move between classes while we
+ * look, so only used <= limit is checked on every snapshot, and the page
+ * arithmetic once the mover has had time to settle.
+ */
+TEST_F_TIMEOUT(mem, fill_with_automove, 240)
+{
+	const uint64_t limit_mb = 16, limit = limit_mb * KT_MIB;
+	struct kc_stats st0, st;
+	uint64_t written = 0, rng = 2, sets = 0;
+	char key[32];
+	unsigned int i, tries;
+	int ret;
+
+	init_sizes();
+	ASSERT_EQ(0, set_limit(self->fd, limit_mb, 1));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; written < 10 * limit; i++) {
+		/* Phases of small and large values make classes compete. */
+		unsigned int phase = (unsigned int)(written / (2 * limit)) & 1;
+		size_t len = sizes[(kt_rand(&rng) % (nsizes / 2)) +
+				   phase * (nsizes / 2)];
+
+		key_of(key, sizeof(key), "auto", i);
+		ret = kc_set(self->fd, key, strlen(key), self->val, len, 0, 0, 0);
+		ASSERT_TRUE(ret == 0 || ret == -ENOMEM) {
+			TH_LOG("SET %s: %s", key, kc_strerror(ret));
+		}
+		if (!ret) {
+			written += len;
+			sets++;
+		}
+		if (i % 64)
+			continue;
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		ASSERT_GE(st.limit_bytes, st.used_bytes);
+	}
+	for (tries = 0; tries < 50; tries++) {
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		if (st.slab_pages * KT_MIB + st.large_bytes == st.used_bytes)
+			break;
+		kt_sleep_ms(100);
+	}
+	EXPECT_EQ(st.slab_pages * KT_MIB + st.large_bytes, st.used_bytes);
+	EXPECT_LE(st.used_bytes, limit);
+	EXPECT_EQ(sets, st.curr_items + (st.evictions - st0.evictions));
+	TH_LOG("%llu sets, %llu pages moved",
+	       (unsigned long long)sets,
+	       (unsigned long long)(st.slabs_moved - st0.slabs_moved));
+}
+
+/*
+ * Fills with one value size (one class) to the point of eviction; what was
+ * evicted must be exactly the oldest keys, and as many as the counter says.
+ */
+TEST_F_TIMEOUT(mem, lru_evicts_oldest_first, 240)
+{
+	const size_t len = 4000;
+	struct kc_stats st0, st;
+	unsigned int i, n, first_present, evicted_at = 0, bad = 0;
+	char key[32];
+
+	ASSERT_EQ(0, set_limit(self->fd, 4, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; ; i++) {
+		ASSERT_GT(100000, i) {
+			TH_LOG("no eviction after %u sets of %zu bytes", i, len);
+		}
+		key_of(key, sizeof(key), "lru", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		if (st.evictions > st0.evictions) {
+			evicted_at = i;
+			break;
+		}
+	}
+	/* Half as many again. */
+	n = evicted_at + evicted_at / 2;
+	for (i = evicted_at + 1; i < n; i++) {
+		key_of(key, sizeof(key), "lru", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+	}
+
+	first_present = n;
+	for (i = 0; i < n; i++) {
+		key_of(key, sizeof(key), "lru", i);
+		if (peek(self->fd, key)) {
+			if (first_present == n)
+				first_present = i;
+		} else if (first_present != n) {
+			/* A hole after a survivor: evicted out of order. */
+			if (bad++ < 5)
+				TH_LOG("%s evicted although %u survived", key,
+				       first_present);
+		}
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	TH_LOG("capacity ~%u items; %u sets; keys 0..%u evicted", evicted_at,
+	       n, first_present - 1);
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(0, first_present);
+	EXPECT_GT(n, first_present);
+	EXPECT_EQ(st.evictions - st0.evictions, first_present + bad);
+	EXPECT_EQ(n - first_present - bad, st.curr_items);
+}
+
+/*
+ * An item read twice is active: a fill that evicts its neighbours (written
+ * just before and after it, never read) keeps it.
+ */
+TEST_F_TIMEOUT(mem, active_item_survives, 240)
+{
+	const size_t len = 4000;
+	const unsigned int hot = 10;
+	struct kc_stats st0, st;
+	unsigned int i, capacity = 0, n;
+	char key[32], buf[8];
+
+	ASSERT_EQ(0, set_limit(self->fd, 4, 0));
+	/* Capacity in items of this size. */
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; ; i++) {
+		ASSERT_GT(100000, i);
+		key_of(key, sizeof(key), "cap", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		if (st.evictions > st0.evictions) {
+			capacity = i;
+			break;
+		}
+	}
+	ASSERT_EQ(0, kc_flush(self->fd));
+
+	n = capacity / 2;
+	for (i = 0; i < n; i++) {
+		key_of(key, sizeof(key), "act", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+	}
+	key_of(key, sizeof(key), "act", hot);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(-ENOSPC, kc_get(self->fd, key, strlen(key), buf,
+					  sizeof(buf), NULL, NULL, NULL));
+	}
+	/* As many new keys as fit: the old ones have to go. */
+	for (i = 0; i < capacity; i++) {
+		key_of(key, sizeof(key), "new", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_LT(st0.evictions + n / 2, st.evictions);
+
+	key_of(key, sizeof(key), "act", hot);
+	EXPECT_EQ(1, peek(self->fd, key)) {
+		TH_LOG("%s was read twice and still evicted", key);
+	}
+	key_of(key, sizeof(key), "act", hot - 1);
+	EXPECT_EQ(0, peek(self->fd, key));
+	key_of(key, sizeof(key), "act", hot + 1);
+	EXPECT_EQ(0, peek(self->fd, key));
+}
+
+/*
+ * Lowering the limit below what is in use gives memory back at once (no
+ * reference is held, so nothing has to stay).
+ */
+TEST_F_TIMEOUT(mem, lower_limit_shrinks, 120)
+{
+	struct kc_stats st;
+	struct class_sums sums;
+	char key[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, set_limit(self->fd, 16, 0));
+	for (i = 0; i < 3000; i++) {
+		key_of(key, sizeof(key), "low", i);
+		/* 1000 .. 9000 bytes: several classes. */
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val,
+				    1000 + (i % 9) * 1000, 0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	ASSERT_LT(4 * KT_MIB, st.used_bytes);
+
+	ASSERT_EQ(0, set_limit(self->fd, 4, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(4 * KT_MIB, st.limit_bytes);
+	EXPECT_GE(4 * KT_MIB, st.used_bytes);
+	EXPECT_EQ(st.slab_pages * KT_MIB + st.large_bytes, st.used_bytes);
+	CHECK_CLASSES(self->fd, sums, 1);
+	EXPECT_EQ(st.curr_items, sums.items);
+	EXPECT_EQ(st.slab_pages, sums.pages);
+
+	/* And it keeps working at the new limit. */
+	for (i = 0; i < 3000; i++) {
+		key_of(key, sizeof(key), "low2", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val,
+				    1000 + (i % 9) * 1000, 0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_GE(4 * KT_MIB, st.used_bytes);
+}
+
+/* Items of the large class (over half a slab page) are limited as well. */
+TEST_F_TIMEOUT(mem, large_items, 120)
+{
+	size_t len = self->v.item_size_max;
+	struct kc_stats st0, st;
+	char key[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, set_limit(self->fd, 8, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; i < 40; i++) {
+		key_of(key, sizeof(key), "large", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		ASSERT_GE(8 * KT_MIB, st.used_bytes);
+		ASSERT_EQ(st.slab_pages * KT_MIB + st.large_bytes, st.used_bytes);
+	}
+	EXPECT_LT(0, st.large_bytes);
+	EXPECT_LT(st0.evictions, st.evictions);
+	/* The newest is there, and whole. */
+	{
+		void *v = NULL;
+		size_t got = 0;
+
+		ASSERT_EQ(0, kc_get_alloc(self->fd, key, strlen(key), &v, &got,
+					  NULL, NULL));
+		EXPECT_EQ(len, got);
+		EXPECT_EQ(0, memcmp(v, self->val, len));
+		free(v);
+	}
+	ASSERT_EQ(0, kc_flush(self->fd));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.large_bytes);
+}
+
+/*
+ * -ENOMEM after KC_EVICT_TRIES needs items that cannot be evicted.  From
+ * userspace a reference is only held for the length of one call, so the one
+ * deterministic case is an item that can never fit: a value whose item is
+ * larger than the whole limit.  That needs item_size_max above the smallest
+ * limit (module parameter item_size_max > 2 MiB); otherwise skip.
+ */
+TEST_F(mem, enomem_when_nothing_can_fit)
+{
+	struct kc_stats st0, st;
+	struct kc_config cfg;
+	uint64_t mb;
+	int ret;
+
+	/* The smallest limit the module takes. */
+	for (mb = 1; mb <= 64; mb++) {
+		ret = set_limit(self->fd, mb, 0);
+		if (!ret)
+			break;
+		ASSERT_EQ(-EINVAL, ret);
+	}
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	ASSERT_EQ(mb, cfg.memory_limit_mb);
+	if (self->v.item_size_max <= mb * KT_MIB)
+		SKIP(return, "item_size_max %u fits in the smallest limit (%llu MiB)",
+		     self->v.item_size_max, (unsigned long long)mb);
+
+	ASSERT_EQ(0, kt_set(self->fd, "small", "kept"));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	EXPECT_EQ(-ENOMEM, kc_set(self->fd, "huge", 4, self->val,
+				  self->v.item_size_max, 0, 0, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(st0.outofmemory + 1, st.outofmemory);
+	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "huge", 4));
+	EXPECT_GE(st.limit_bytes, st.used_bytes);
+}
+
+/* Changing the limit needs CAP_SYS_ADMIN; reading it does not. */
+TEST_F(mem, config_needs_cap_sys_admin)
+{
+	int status = 0;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct kc_config cfg;
+		int fd, ret;
+
+		if (kt_drop_cap(CAP_SYS_ADMIN))
+			_exit(1);
+		fd = kc_open();
+		if (fd < 0 || kc_config_get(fd, &cfg))
+			_exit(1);
+		cfg.memory_limit_mb = self->orig.memory_limit_mb + 1;
+		ret = kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT, &cfg);
+		if (ret == 0)
+			_exit(2);
+		_exit(ret == -EPERM ? 0 : 3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("1: setup, 2: set without CAP_SYS_ADMIN worked, 3: not EPERM");
+	}
+	EXPECT_EQ(self->orig.memory_limit_mb, (uint64_t)kt_memory_limit_mb(self->fd));
+}
+
+TEST_HARNESS_MAIN
