@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Many threads at once: INCRBY is atomic (every intermediate result handed
+ * out exactly once), CAS lets exactly one of racing writers win, readers
+ * never see a torn, stale-after-newer or foreign value while writers,
+ * deleters, FLUSH and eviction run, and every -ENOMEM is counted.
+ *
+ * Worker threads never use the ASSERT and EXPECT macros (the harness
+ * longjmps on the calling thread's stack): they count what went wrong in
+ * struct shared and the test thread asserts on the counts.  Loops are bounded by a count and
+ * by time so the tests stay within seconds under QEMU/TCG.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "kc_test.h"
+
+#define NTHREADS	4
+#define NOPS		20000
+#define RUN_MS		3000
+
+struct shared {
+	int fd;			/* shared by the threads that want it */
+	volatile int stop;
+	unsigned long errors;	/* unexpected results */
+	char first_error[256];
+	pthread_mutex_t lock;
+};
+
+static void fail(struct shared *sh, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&sh->lock);
+	if (!sh->errors++) {
+		va_start(ap, fmt);
+		vsnprintf(sh->first_error, sizeof(sh->first_error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+static void shared_init(struct shared *sh, int fd)
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->fd = fd;
+	pthread_mutex_init(&sh->lock, NULL);
+}
+
+#define EXPECT_NO_ERRORS(sh) do {						\
+	EXPECT_EQ(0, (sh)->errors) {						\
+		TH_LOG("%lu errors, first: %s", (sh)->errors,			\
+		       (sh)->first_error);					\
+	}									\
+} while (0)
+
+FIXTURE(conc) {
+	int fd;
+	struct kc_config orig;
+};
+
+FIXTURE_SETUP(conc)
+{
+	self->fd = kc_open();
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
+	}
+	ASSERT_EQ(0, kc_config_get(self->fd, &self->orig));
+	ASSERT_EQ(0, kc_flush(self->fd));
+}
+
+FIXTURE_TEARDOWN_PARENT(conc)
+{
+	int fd = kc_open();
+
+	if (fd < 0)
+		return;
+	kc_flush(fd);
+	kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE,
+		      &self->orig);
+	kc_close(fd);
+}
+
+static int run_threads(pthread_t *t, unsigned int n, void *(*fn)(void *),
+		       void *args, size_t arg_size)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&t[i], NULL, fn, (char *)args + i * arg_size))
+			return -errno;
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+/* INCRBY */
+
+struct incr_arg {
+	struct shared *sh;
+	unsigned char *seen;	/* bitmap of results 1..NTHREADS*NOPS */
+};
+
+static void *incr_worker(void *p)
+{
+	struct incr_arg *a = p;
+	int fd = kc_open(), i, ret;
+	int64_t n;
+
+	if (fd < 0) {
+		fail(a->sh, "kc_open: %s", strerror(-fd));
+		return NULL;
+	}
+	for (i = 0; i < NOPS; i++) {
+		ret = kc_incrby(fd, "ctr", 3, 1, &n);
+		if (ret) {
+			fail(a->sh, "INCRBY: %s", kc_strerror(ret));
+			continue;
+		}
+		if (n < 1 || n > NTHREADS * NOPS) {
+			fail(a->sh, "INCRBY returned %lld", (long long)n);
+			continue;
+		}
+		n--;
+		if (__atomic_fetch_or(&a->seen[n / 8], 1U << (n % 8),
+				      __ATOMIC_RELAXED) & (1U << (n % 8)))
+			fail(a->sh, "INCRBY result %lld handed out twice",
+			     (long long)n + 1);
+	}
+	kc_close(fd);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(conc, incrby_is_atomic, 300)
+{
+	unsigned char *seen = calloc(1, NTHREADS * NOPS / 8 + 1);
+	struct incr_arg args[NTHREADS];
+	pthread_t t[NTHREADS];
+	struct shared sh;
+	char buf[32];
+	int64_t n = 0;
+	unsigned int i;
+
+	ASSERT_NE(NULL, seen);
+	shared_init(&sh, self->fd);
+	for (i = 0; i < NTHREADS; i++) {
+		args[i].sh = &sh;
+		args[i].seen = seen;
+	}
+	ASSERT_EQ(0, run_threads(t, NTHREADS, incr_worker, args, sizeof(args[0])));
+	EXPECT_NO_ERRORS(&sh);
+
+	ASSERT_EQ(0, kc_incrby(self->fd, "ctr", 3, 0, &n));
+	EXPECT_EQ(NTHREADS * NOPS, n);
+	snprintf(buf, sizeof(buf), "%d", NTHREADS * NOPS);
+	{
+		char got[32];
+
+		ASSERT_EQ((int)strlen(buf), kt_get(self->fd, "ctr", got, sizeof(got)));
+		EXPECT_STREQ(buf, got);
+	}
+	for (i = 0; i < NTHREADS * NOPS; i++) {
+		if (!(seen[i / 8] & (1U << (i % 8)))) {
+			EXPECT_TRUE(0) {
+				TH_LOG("INCRBY result %u never handed out", i + 1);
+			}
+			break;
+		}
+	}
+	free(seen);
+}
+
+/* Mixed INCRBY and DECRBY on a shared descriptor. */
+struct incdec_arg {
+	struct shared *sh;
+	int64_t delta;
+	int decr;
+};
+
+static void *incdec_worker(void *p)
+{
+	struct incdec_arg *a = p;
+	int i, ret;
+
+	for (i = 0; i < NOPS / 2; i++) {
+		ret = a->decr ? kc_decrby(a->sh->fd, "mix", 3, a->delta, NULL) :
+				kc_incrby(a->sh->fd, "mix", 3, a->delta, NULL);
+		if (ret)
+			fail(a->sh, "INCRBY/DECRBY: %s", kc_strerror(ret));
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(conc, incr_decr_shared_fd, 300)
+{
+	struct incdec_arg args[NTHREADS] = {
+		{ .delta = 7 }, { .delta = 3, .decr = 1 },
+		{ .delta = -2 }, { .delta = -1, .decr = 1 },
+	};
+	pthread_t t[NTHREADS];
+	struct shared sh;
+	int64_t n = 0;
+	unsigned int i;
+
+	shared_init(&sh, self->fd);
+	for (i = 0; i < NTHREADS; i++)
+		args[i].sh = &sh;
+	ASSERT_EQ(0, kt_set(self->fd, "mix", "1000"));
+	ASSERT_EQ(0, run_threads(t, NTHREADS, incdec_worker, args, sizeof(args[0])));
+	EXPECT_NO_ERRORS(&sh);
+	ASSERT_EQ(0, kc_incrby(self->fd, "mix", 3, 0, &n));
+	EXPECT_EQ(1000 + (int64_t)(NOPS / 2) * (7 - 3 - 2 + 1), n);
+}
+
+/* CAS */
+
+struct cas_arg {
+	struct shared *sh;
+	unsigned long wins, losses;
+};
+
+static void *cas_worker(void *p)
+{
+	struct cas_arg *a = p;
+	int fd = kc_open(), i, ret;
+	char buf[32], val[32];
+	uint64_t cas;
+	size_t len;
+
+	if (fd < 0) {
+		fail(a->sh, "kc_open: %s", strerror(-fd));
+		return NULL;
+	}
+	for (i = 0; i < NOPS / 4; i++) {
+		ret = kc_get(fd, "cas", 3, buf, sizeof(buf) - 1, &len, &cas, NULL);
+		if (ret) {
+			fail(a->sh, "GET: %s", kc_strerror(ret));
+			continue;
+		}
+		buf[len] = '\0';
+		snprintf(val, sizeof(val), "%lld", atoll(buf) + 1);
+		ret = kc_set(fd, "cas", 3, val, strlen(val), 0, 0, cas);
+		if (ret == 0)
+			a->wins++;
+		else if (ret == -EEXIST)
+			a->losses++;
+		else
+			fail(a->sh, "SET CAS: %s", kc_strerror(ret));
+	}
+	kc_close(fd);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(conc, cas_one_winner, 300)
+{
+	struct cas_arg args[NTHREADS];
+	pthread_t t[NTHREADS];
+	struct kc_stats st0, st;
+	unsigned long wins = 0, losses = 0;
+	struct shared sh;
+	char buf[32];
+	unsigned int i;
+
+	shared_init(&sh, self->fd);
+	memset(args, 0, sizeof(args));
+	for (i = 0; i < NTHREADS; i++)
+		args[i].sh = &sh;
+	ASSERT_EQ(0, kt_set(self->fd, "cas", "0"));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	ASSERT_EQ(0, run_threads(t, NTHREADS, cas_worker, args, sizeof(args[0])));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_NO_ERRORS(&sh);
+	for (i = 0; i < NTHREADS; i++) {
+		wins += args[i].wins;
+		losses += args[i].losses;
+	}
+	TH_LOG("%lu CAS wins, %lu losses", wins, losses);
+	ASSERT_LT(0, kt_get(self->fd, "cas", buf, sizeof(buf)));
+	EXPECT_EQ(wins, strtoul(buf, NULL, 10));
+	EXPECT_EQ(wins, st.cas_hits - st0.cas_hits);
+	EXPECT_EQ(losses, st.cas_badval - st0.cas_badval);
+	EXPECT_EQ(st0.cas_misses, st.cas_misses);
+	EXPECT_EQ(NTHREADS * (NOPS / 4), wins + losses);
+}
+
+/*
+ * Self-checking values: a header naming the key, the writer and its
+ * sequence number, then a payload derived from them and a checksum.
+ */
+#define VMAGIC		0x6b636163U	/* "kcac" */
+#define NKEYS		64
+#define VAL_MAX		4096
+
+struct vhdr {
+	uint32_t magic;
+	uint32_t key;
+	uint32_t writer;
+	uint32_t seq;
+	uint32_t len;		/* whole value */
+	uint32_t sum;		/* FNV-1a of the payload */
+};
+
+static uint32_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261U;
+
+	while (n--) {
+		h ^= *p++;
+		h *= 16777619U;
+	}
+	return h;
+}
+
+static size_t make_value(unsigned char *buf, uint32_t key, uint32_t writer,
+			 uint32_t seq, size_t len)
+{
+	struct vhdr h = {
+		.magic = VMAGIC, .key = key, .writer = writer, .seq = seq,
+		.len = (uint32_t)len,
+	};
+
+	kt_fill(buf + sizeof(h), len - sizeof(h),
+		((uint64_t)key << 40) ^ ((uint64_t)writer << 32) ^ seq);
+	h.sum = fnv1a(buf + sizeof(h), len - sizeof(h));
+	memcpy(buf, &h, sizeof(h));
+	return len;
+}
+
+/* 0 if buf holds a whole value written for key, else what is wrong. */
+static const char *check_value(const unsigned char *buf, size_t len,
+			       uint32_t key, struct vhdr *out)
+{
+	struct vhdr h;
+
+	if (len < sizeof(h))
+		return "shorter than its header";
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != VMAGIC)
+		return "bad magic";
+	if (h.key != key)
+		return "value of another key";
+	if (h.len != len)
+		return "length differs from the header's";
+	if (h.sum != fnv1a(buf + sizeof(h), len - sizeof(h)))
+		return "torn: checksum mismatch";
+	*out = h;
+	return NULL;
+}
+
+static void key_name(char *buf, size_t size, uint32_t k)
+{
+	snprintf(buf, size, "sc:%u", k);
+}
+
+struct rw_arg {
+	struct shared *sh;
+	uint32_t id;
+	int fd;			/* own descriptor, or the shared one */
+	unsigned long ops, hits, misses, nomem;
+	uint32_t seq[NKEYS];	/* writers: next sequence per key */
+	/* readers: last sequence seen per key and writer */
+	uint32_t last[NKEYS][NTHREADS];
+	int allow_missing;
+	size_t max_len;
+};
+
+static void *writer_fn(void *p)
+{
+	struct rw_arg *a = p;
+	unsigned char *buf = malloc(VAL_MAX);
+	uint64_t rng = a->id + 1;
+	char key[32];
+	int64_t end = kt_mono_ms() + RUN_MS;
+	int ret;
+
+	if (!buf) {
+		fail(a->sh, "malloc");
+		return NULL;
+	}
+	while (!a->sh->stop && kt_mono_ms() < end) {
+		uint32_t k = kt_rand(&rng) % NKEYS;
+		size_t len = sizeof(struct vhdr) +
+			     kt_rand(&rng) % (a->max_len - sizeof(struct vhdr));
+
+		make_value(buf, k, a->id, ++a->seq[k], len);
+		key_name(key, sizeof(key), k);
+		ret = kc_set(a->fd, key, strlen(key), buf, len, 0, 0, 0);
+		a->ops++;
+		if (ret == -ENOMEM)
+			a->nomem++;
+		else if (ret)
+			fail(a->sh, "writer %u SET %s: %s", a->id, key,
+			     kc_strerror(ret));
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *reader_fn(void *p)
+{
+	struct rw_arg *a = p;
+	unsigned char *buf = malloc(VAL_MAX);
+	uint64_t rng = 1000 + a->id;
+	char key[32];
+	int64_t end = kt_mono_ms() + RUN_MS;
+	const char *why;
+	struct vhdr h;
+	size_t len;
+	int ret;
+
+	if (!buf) {
+		fail(a->sh, "malloc");
+		return NULL;
+	}
+	while (!a->sh->stop && kt_mono_ms() < end) {
+		uint32_t k = kt_rand(&rng) % NKEYS;
+
+		key_name(key, sizeof(key), k);
+		ret = kc_get(a->fd, key, strlen(key), buf, VAL_MAX, &len, NULL,
+			     NULL);
+		a->ops++;
+		if (ret == -ENOENT) {
+			a->misses++;
+			if (!a->allow_missing)
+				fail(a->sh, "reader %u: %s missing", a->id, key);
+			continue;
+		}
+		if (ret) {
+			fail(a->sh, "reader %u GET %s: %s", a->id, key,
+			     kc_strerror(ret));
+			continue;
+		}
+		a->hits++;
+		why = check_value(buf, len, k, &h);
+		if (why) {
+			fail(a->sh, "reader %u GET %s (%zu bytes): %s", a->id,
+			     key, len, why);
+			continue;
+		}
+		if (h.writer >= NTHREADS) {
+			fail(a->sh, "reader %u: writer id %u", a->id, h.writer);
+			continue;
+		}
+		/* A writer's values of one key never go back in time. */
+		if (h.seq < a->last[k][h.writer])
+			fail(a->sh, "reader %u: %s went back from writer %u seq %u to %u",
+			     a->id, key, h.writer, a->last[k][h.writer], h.seq);
+		a->last[k][h.writer] = h.seq;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *rw_fn(void *p)
+{
+	struct rw_arg *a = p;
+
+	return a->id < NTHREADS / 2 ? writer_fn(p) : reader_fn(p);
+}
+
+TEST_F_TIMEOUT(conc, readers_never_see_torn_values, 120)
+{
+	static struct rw_arg args[NTHREADS];
+	unsigned char buf[VAL_MAX];
+	pthread_t t[NTHREADS];
+	unsigned long reads = 0, hits = 0;
+	struct shared sh;
+	char key[32];
+	uint32_t k;
+	unsigned int i;
+
+	shared_init(&sh, self->fd);
+	/* Every key exists before the readers start. */
+	for (k = 0; k < NKEYS; k++) {
+		key_name(key, sizeof(key), k);
+		make_value(buf, k, 0, 0, 64);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), buf, 64, 0, 0, 0));
+	}
+	memset(args, 0, sizeof(args));
+	for (i = 0; i < NTHREADS; i++) {
+		args[i].sh = &sh;
+		args[i].id = i;
+		args[i].max_len = VAL_MAX;
+		/* Writers on their own descriptors, readers share one. */
+		args[i].fd = i < NTHREADS / 2 ? kc_open() : self->fd;
+		ASSERT_LE(0, args[i].fd);
+	}
+	ASSERT_EQ(0, run_threads(t, NTHREADS, rw_fn, args, sizeof(args[0])));
+	for (i = 0; i < NTHREADS; i++) {
+		if (i < NTHREADS / 2) {
+			kc_close(args[i].fd);
+		} else {
+			reads += args[i].ops;
+			hits += args[i].hits;
+		}
+	}
+	TH_LOG("%lu reads, %lu writes", reads, args[0].ops + args[1].ops);
+	EXPECT_NO_ERRORS(&sh);
+	EXPECT_EQ(reads, hits);
+	EXPECT_LT(0, reads);
+	EXPECT_EQ(0, args[0].nomem + args[1].nomem);
+}
+
+/*
+ * The same checks while keys are deleted, the whole cache is flushed now
+ * and then, and a small limit makes the writers evict all the time.
+ * Misses are fine; a wrong value is not; every -ENOMEM must be counted.
+ */
+struct chaos_arg {
+	struct shared *sh;
+	unsigned long dels, flushes;
+};
+
+static void *deleter_fn(void *p)
+{
+	struct chaos_arg *a = p;
+	int fd = kc_open(), ret;
+	int64_t end = kt_mono_ms() + RUN_MS, next_flush = kt_mono_ms() + 250;
+	uint64_t rng = 77;
+	char key[32];
+
+	if (fd < 0) {
+		fail(a->sh, "kc_open: %s", strerror(-fd));
+		return NULL;
+	}
+	while (!a->sh->stop && kt_mono_ms() < end) {
+		key_name(key, sizeof(key), kt_rand(&rng) % NKEYS);
+		ret = kc_del(fd, key, strlen(key), 0);
+		if (ret && ret != -ENOENT)
+			fail(a->sh, "DEL %s: %s", key, kc_strerror(ret));
+		a->dels++;
+		if (kt_mono_ms() >= next_flush) {
+			ret = kc_flush(fd);
+			if (ret)
+				fail(a->sh, "FLUSH: %s", kc_strerror(ret));
+			a->flushes++;
+			next_flush = kt_mono_ms() + 250;
+		}
+	}
+	kc_close(fd);
+	return NULL;
+}
+
+static void *chaos_reader_fn(void *p)
+{
+	return reader_fn(p);
+}
+
+TEST_F_TIMEOUT(conc, delete_flush_evict_race_readers, 120)
+{
+	static struct rw_arg rw[NTHREADS];
+	struct chaos_arg del;
+	pthread_t tw[NTHREADS], tr[NTHREADS], td;
+	struct kc_stats st0, st;
+	struct kc_config cfg;
+	unsigned long nomem = 0, hits = 0, misses = 0;
+	struct shared sh;
+	unsigned int i;
+
+	/*
+	 * The smallest limit: 2 pages for values spread over many slab
+	 * classes, so pages move between classes and items are evicted all
+	 * the time under the readers.
+	 */
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	cfg.memory_limit_mb = 2;
+	cfg.automove = 1;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT |
+				   KC_CONFIG_AUTOMOVE, &cfg));
+	shared_init(&sh, self->fd);
+	memset(rw, 0, sizeof(rw));
+	memset(&del, 0, sizeof(del));
+	del.sh = &sh;
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+
+	for (i = 0; i < NTHREADS; i++) {
+		rw[i].sh = &sh;
+		rw[i].id = i;
+		rw[i].fd = kc_open();
+		rw[i].allow_missing = 1;
+		rw[i].max_len = VAL_MAX;
+		ASSERT_LE(0, rw[i].fd);
+	}
+	/* Two writers, two readers, one deleter/flusher. */
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&tw[i], NULL, writer_fn, &rw[i]));
+	for (i = 2; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&tr[i], NULL, chaos_reader_fn, &rw[i]));
+	ASSERT_EQ(0, pthread_create(&td, NULL, deleter_fn, &del));
+	for (i = 0; i < 2; i++)
+		pthread_join(tw[i], NULL);
+	for (i = 2; i < 4; i++)
+		pthread_join(tr[i], NULL);
+	pthread_join(td, NULL);
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+
+	for (i = 0; i < NTHREADS; i++) {
+		nomem += rw[i].nomem;
+		hits += rw[i].hits;
+		misses += rw[i].misses;
+		kc_close(rw[i].fd);
+	}
+	TH_LOG("%lu hits, %lu misses, %lu deletes, %lu flushes, %lu ENOMEM, %llu evictions",
+	       hits, misses, del.dels, del.flushes, nomem,
+	       (unsigned long long)(st.evictions - st0.evictions));
+	EXPECT_NO_ERRORS(&sh);
+	EXPECT_LT(0, hits);
+	EXPECT_EQ(nomem, st.outofmemory - st0.outofmemory);
+	EXPECT_GE(st.limit_bytes, st.used_bytes);
+	EXPECT_EQ(st.curr_items, st.hash_items);
+	EXPECT_GE(NKEYS, st.curr_items);
+}
+
+/*
+ * Eviction racing readers with one key per value: writers keep creating new
+ * keys under a small limit, so readers race the eviction of what they read.
+ */
+struct evict_arg {
+	struct shared *sh;
+	uint32_t id;
+	volatile uint32_t *next;	/* keys below this were written */
+	unsigned long ops, hits, nomem;
+};
+
+static void *evict_writer(void *p)
+{
+	struct evict_arg *a = p;
+	unsigned char *buf = malloc(VAL_MAX);
+	int64_t end = kt_mono_ms() + RUN_MS;
+	int fd = kc_open(), ret;
+	uint64_t rng = a->id + 5;
+	char key[32];
+
+	if (fd < 0 || !buf) {
+		fail(a->sh, "setup");
+		free(buf);
+		return NULL;
+	}
+	while (kt_mono_ms() < end) {
+		uint32_t k = __atomic_fetch_add(a->next, 1, __ATOMIC_RELAXED);
+		size_t len = sizeof(struct vhdr) + kt_rand(&rng) % 2000;
+
+		make_value(buf, k, a->id, 1, len);
+		key_name(key, sizeof(key), k);
+		ret = kc_set(fd, key, strlen(key), buf, len, 0, 0, 0);
+		a->ops++;
+		if (ret == -ENOMEM)
+			a->nomem++;
+		else if (ret)
+			fail(a->sh, "SET %s: %s", key, kc_strerror(ret));
+	}
+	kc_close(fd);
+	free(buf);
+	return NULL;
+}
+
+static void *evict_reader(void *p)
+{
+	struct evict_arg *a = p;
+	unsigned char *buf = malloc(VAL_MAX);
+	int64_t end = kt_mono_ms() + RUN_MS;
+	int fd = kc_open(), ret;
+	uint64_t rng = a->id + 9;
+	const char *why;
+	struct vhdr h;
+	char key[32];
+	size_t len;
+
+	if (fd < 0 || !buf) {
+		fail(a->sh, "setup");
+		free(buf);
+		return NULL;
+	}
+	while (kt_mono_ms() < end) {
+		uint32_t n = __atomic_load_n(a->next, __ATOMIC_RELAXED), k;
+
+		if (!n)
+			continue;
+		/* Mostly the newest keys, which are being evicted least. */
+		k = n - 1 - (uint32_t)(kt_rand(&rng) % (n < 2000 ? n : 2000));
+		key_name(key, sizeof(key), k);
+		ret = kc_get(fd, key, strlen(key), buf, VAL_MAX, &len, NULL, NULL);
+		a->ops++;
+		if (ret == -ENOENT)
+			continue;
+		if (ret) {
+			fail(a->sh, "GET %s: %s", key, kc_strerror(ret));
+			continue;
+		}
+		a->hits++;
+		why = check_value(buf, len, k, &h);
+		if (why)
+			fail(a->sh, "GET %s (%zu bytes): %s", key, len, why);
+	}
+	kc_close(fd);
+	free(buf);
+	return NULL;
+}
+
+static void *evict_fn(void *p)
+{
+	struct evict_arg *a = p;
+
+	return a->id < 2 ? evict_writer(p) : evict_reader(p);
+}
+
+TEST_F_TIMEOUT(conc, eviction_races_readers, 120)
+{
+	struct evict_arg args[NTHREADS];
+	pthread_t t[NTHREADS];
+	struct kc_stats st0, st;
+	struct kc_config cfg;
+	volatile uint32_t next = 0;
+	unsigned long nomem = 0, hits = 0;
+	struct shared sh;
+	unsigned int i;
+
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	cfg.memory_limit_mb = 2;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT, &cfg));
+	shared_init(&sh, self->fd);
+	memset(args, 0, sizeof(args));
+	for (i = 0; i < NTHREADS; i++) {
+		args[i].sh = &sh;
+		args[i].id = i;
+		args[i].next = &next;
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	ASSERT_EQ(0, run_threads(t, NTHREADS, evict_fn, args, sizeof(args[0])));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	for (i = 0; i < NTHREADS; i++) {
+		nomem += args[i].nomem;
+		hits += args[i].hits;
+	}
+	TH_LOG("%u keys written, %lu hits, %llu evictions, %lu ENOMEM", next,
+	       hits, (unsigned long long)(st.evictions - st0.evictions), nomem);
+	EXPECT_NO_ERRORS(&sh);
+	EXPECT_LT(0, hits);
+	EXPECT_LT(st0.evictions, st.evictions);
+	EXPECT_EQ(nomem, st.outofmemory - st0.outofmemory);
+	EXPECT_GE(st.limit_bytes, st.used_bytes);
+	EXPECT_EQ(st.curr_items, st.hash_items);
+}
+
+TEST_HARNESS_MAIN
