@@ -83,6 +83,96 @@ static long ioctl_op(void __user *uarg)
 	return put_op_result(uarg, &req.op);
 }
 
+/* Reads the ops and watched keys of a transaction into kernel memory. */
+static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
+		    struct kc_txn_watch *w)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < b->count; i++) {
+		void __user *uop = u64_to_user_ptr(b->ops) +
+				   (u64)i * b->op_size;
+
+		err = copy_struct_from_user(&reqs[i].op, sizeof(reqs[i].op),
+					    uop, b->op_size);
+		if (err)
+			return err;
+		if (reqs[i].op.size != b->op_size)
+			return -EINVAL;
+	}
+	for (i = 0; i < b->nwatch; i++) {
+		struct kc_watch kw;
+
+		if (copy_from_user(&kw, u64_to_user_ptr(b->watch) +
+				   (u64)i * sizeof(kw), sizeof(kw)))
+			return -EFAULT;
+		if (kw.__reserved)
+			return -EINVAL;
+		err = kc_check_key_len(kw.key_len);
+		if (err)
+			return err;
+		if (copy_from_user(w[i].key, u64_to_user_ptr(kw.key),
+				   kw.key_len))
+			return -EFAULT;
+		w[i].len = kw.key_len;
+		w[i].cas = kw.cas;
+	}
+	return 0;
+}
+
+/*
+ * A transaction: every op is checked before any runs (one bad op: the
+ * batch result is -EINVAL, nothing runs); then kc_txn_run() checks the
+ * watched keys and runs all ops exclusively, or none (-ECANCELED).
+ */
+static long batch_txn(struct kc_batch *b, void __user *uarg)
+{
+	struct kc_txn_watch *w = NULL;
+	struct kc_req *reqs;
+	bool bad = false;
+	long err;
+	u32 i;
+
+	if (b->nwatch > KC_WATCH_MAX)
+		return -EINVAL;
+	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs), GFP_KERNEL);
+	if (!reqs)
+		return -ENOMEM;
+	if (b->nwatch) {
+		w = kvcalloc(b->nwatch, sizeof(*w), GFP_KERNEL);
+		if (!w) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	err = txn_read(b, reqs, w);
+	if (err)
+		goto out;
+	for (i = 0; i < b->count; i++)
+		if (kc_op_check(&reqs[i]))
+			bad = true;
+	if (bad) {
+		b->result = -EINVAL;
+	} else {
+		b->result = kc_txn_run(reqs, b->count, w, b->nwatch);
+		if (!b->result)
+			b->done = b->count;
+	}
+	for (i = 0; i < b->count; i++) {
+		if (b->result && !reqs[i].op.result)
+			reqs[i].op.result = -ECANCELED;
+		err = put_op_result(u64_to_user_ptr(b->ops) +
+				    (u64)i * b->op_size, &reqs[i].op);
+		if (err)
+			goto out;
+	}
+out:
+	kvfree(w);
+	kvfree(reqs);
+	return err;
+}
+
 static long ioctl_batch(void __user *uarg)
 {
 	struct kc_batch b;
@@ -97,9 +187,12 @@ static long ioctl_batch(void __user *uarg)
 	    b.op_size < KC_OP_SIZE_VER0 || b.op_size > PAGE_SIZE ||
 	    b.__reserved || b.done || b.result)
 		return -EINVAL;
-	/* Transactions are not implemented yet. */
-	if (b.flags & KC_BATCH_TXN)
-		return -EOPNOTSUPP;
+	if (b.flags & KC_BATCH_TXN) {
+		err = batch_txn(&b, uarg);
+		if (err)
+			return err;
+		goto out;
+	}
 	if (b.nwatch || b.watch)
 		return -EINVAL;
 
@@ -129,6 +222,7 @@ static long ioctl_batch(void __user *uarg)
 		b.done++;
 		cond_resched();
 	}
+out:
 	if (copy_to_user((char __user *)uarg + off, (char *)&b + off,
 			 sizeof(b) - off))
 		return -EFAULT;

@@ -15,6 +15,7 @@
 #include <linux/string.h>
 #include <linux/err.h>
 #include "kcache.h"
+#include "container.h"
 
 struct kc_lookup {
 	const void *key;
@@ -164,6 +165,8 @@ void kc_item_put(struct kc_item *it)
 	if (!refcount_dec_and_test(&it->ref))
 		return;
 	WARN_ON_ONCE(READ_ONCE(it->state) == KC_ITEM_LINKED);
+	if (kc_is_cont(it->type))
+		kc_cont_free(it);
 	if (it->clsid == kc.large_id)
 		kc_large_free(it);
 	else
@@ -304,17 +307,10 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 	return it;
 }
 
-/* Module exit, no user left: frees the large items (slab pages go whole). */
+/* Module exit, no user left: unlinks everything so that containers and
+ * large items are freed; the slab pages then go back whole.
+ */
 void kc_items_exit(void)
 {
-	struct kc_class *c = &kc.classes[kc.large_id];
-	struct kc_item *it, *tmp;
-	int s;
-
-	for (s = 0; s < KC_NR_SEGS; s++) {
-		list_for_each_entry_safe(it, tmp, &c->lru[s], lru) {
-			list_del(&it->lru);
-			kc_large_free(it);
-		}
-	}
+	kc_flush_all();
 }

@@ -46,6 +46,7 @@
 #include <linux/mutex.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
+#include <linux/percpu-rwsem.h>
 #include <linux/kcache.h>
 
 #define KC_PAGE_SHIFT		20
@@ -69,14 +70,32 @@ enum kc_seg {
 	KC_NR_SEGS
 };
 
+/* Internal type of an element of a list, hash or set (never keyed). */
+#define KC_TYPE_ELEM	0xff
+
+/*
+ * struct kc_item - a keyed item, or an element of a container.  Elements
+ * (type KC_TYPE_ELEM) use the same chunks: they are never in the index or
+ * an LRU, and belong to the container in owner.
+ */
 struct kc_item {
-	struct rhash_head node;
-	struct list_head lru;		/* LRU segment, or free list */
+	union {
+		struct rhash_head node;	/* keyed: the index */
+		struct kc_item *chain;	/* hash/set element: bucket chain */
+	};
+	struct list_head lru;		/* LRU segment, free list, or the
+					 * list of a list's elements */
 	spinlock_t lock;
 	refcount_t ref;
-	u64 cas;
-	u64 exptime;			/* ms since boot, 0: never */
-	u32 client_flags;
+	union {
+		u64 cas;
+		struct kc_item *owner;	/* element: its container */
+	};
+	union {
+		u64 exptime;		/* ms since boot, 0: never */
+		u32 ehash;		/* hash/set element: hash of its key */
+	};
+	u32 client_flags;		/* element: length of its key part */
 	u32 nbytes;			/* value length */
 	u8 nkey;
 	u8 clsid;
@@ -192,6 +211,7 @@ struct kc_cache {
 	struct kc_pcpu_stats __percpu *stats;
 
 	struct mutex rebalance_mutex;
+	struct percpu_rw_semaphore excl_sem;	/* see kc_op_run() */
 	struct delayed_work crawler_work;
 	struct delayed_work automove_work;
 	struct rhashtable_iter crawl_iter;

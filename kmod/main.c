@@ -12,6 +12,7 @@
 #include "chardev.h"
 #include "netlink.h"
 #include "stats.h"
+#include "container.h"
 
 #define KC_VERSION		"0.1"
 #define KC_ITEM_SIZE_LIMIT	(64U << 20)
@@ -109,9 +110,13 @@ static int __init kc_init(void)
 	kc.automove = automove;
 	kc.start_ms = kc_now_ms();
 
-	err = kc_stats_init();
+	err = percpu_init_rwsem(&kc.excl_sem);
 	if (err)
 		return err;
+	kc_cont_init();
+	err = kc_stats_init();
+	if (err)
+		goto err_excl;
 	err = kc_slab_init((u64)memory_mb << 20, chunk_min, pct,
 			   item_size_max);
 	if (err)
@@ -142,6 +147,8 @@ err_slab:
 	kc_slab_exit();
 err_stats:
 	kc_stats_exit();
+err_excl:
+	percpu_free_rwsem(&kc.excl_sem);
 	return err;
 }
 
@@ -154,6 +161,7 @@ static void __exit kc_exit(void)
 	kc_index_exit();
 	kc_slab_exit();
 	kc_stats_exit();
+	percpu_free_rwsem(&kc.excl_sem);
 }
 
 module_init(kc_init);

@@ -12,6 +12,8 @@
  * (expiry, CAS) is changed in place under the item's lock.
  */
 #include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
 #include <linux/capability.h>
 #include <linux/overflow.h>
 #include <linux/rhashtable.h>
@@ -19,6 +21,7 @@
 #include <linux/err.h>
 #include "kcache.h"
 #include "ops.h"
+#include "container.h"
 
 #define TTL_FLAGS	(KC_TTL_MS | KC_TTL_ABS)
 
@@ -31,7 +34,7 @@ static bool kern(const struct kc_op *op)
 	return container_of(op, const struct kc_req, op)->kern;
 }
 
-static int copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
+int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 {
 	if (!len)
 		return 0;
@@ -42,7 +45,7 @@ static int copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 	return copy_from_user(dst, u64_to_user_ptr(src), len) ? -EFAULT : 0;
 }
 
-static int copy_out(const struct kc_op *op, u64 dst, const void *src,
+int kc_copy_out(const struct kc_op *op, u64 dst, const void *src,
 		    u32 len)
 {
 	if (!len)
@@ -54,7 +57,7 @@ static int copy_out(const struct kc_op *op, u64 dst, const void *src,
 	return copy_to_user(u64_to_user_ptr(dst), src, len) ? -EFAULT : 0;
 }
 
-static int clear_out(const struct kc_op *op, u64 dst, u32 len)
+int kc_clear_out(const struct kc_op *op, u64 dst, u32 len)
 {
 	if (!len)
 		return 0;
@@ -65,13 +68,37 @@ static int clear_out(const struct kc_op *op, u64 dst, u32 len)
 	return clear_user(u64_to_user_ptr(dst), len) ? -EFAULT : 0;
 }
 
+/*
+ * Copies len bytes at src (an op's address) into a new kernel buffer, for
+ * comparisons (fields, members, pivots).  Bounded by item_size_max.
+ * Returns the buffer (kvfree it) or NULL with *err set.
+ */
+void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err)
+{
+	void *buf;
+
+	*err = -E2BIG;
+	if (len > kc.item_size_max)
+		return NULL;
+	*err = -ENOMEM;
+	buf = kvmalloc(max_t(u32, len, 1), GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	*err = kc_copy_in(op, buf, src, len);
+	if (*err) {
+		kvfree(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* Copies a value to op->out, or says how much room it needs. */
-static int put_value(struct kc_op *op, const void *src, u32 len)
+int kc_put_value(struct kc_op *op, const void *src, u32 len)
 {
 	op->out_used = len;
 	if (len > op->out_len)
 		return -ENOSPC;
-	return copy_out(op, op->out, src, len);
+	return kc_copy_out(op, op->out, src, len);
 }
 
 static u64 real_now_ms(void)
@@ -172,7 +199,7 @@ retry:
 		spin_unlock(&old->lock);
 		if (!err && (flags & KC_SET_GET)) {
 			op->num = 1;
-			err = put_value(op, kc_item_value(old), old->nbytes);
+			err = kc_put_value(op, kc_item_value(old), old->nbytes);
 		}
 		kc_item_put(old);
 	} else if (flags & (KC_SET_XX | KC_SET_CAS)) {
@@ -213,7 +240,7 @@ static int op_set(struct kc_op *op, const char *key)
 	it = kc_item_alloc(key, op->key_len, op->val_len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
-	err = copy_in(op, kc_item_value(it), op->val, op->val_len);
+	err = kc_copy_in(op, kc_item_value(it), op->val, op->val_len);
 	if (err) {
 		kc_item_put(it);
 		return err;
@@ -322,7 +349,7 @@ static int build_concat(struct kc_op *op, const char *key,
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
-	if (copy_in(op, append ? v + olen : v, op->val, op->val_len)) {
+	if (kc_copy_in(op, append ? v + olen : v, op->val, op->val_len)) {
 		kc_item_put(it);
 		return -EFAULT;
 	}
@@ -344,7 +371,7 @@ static int op_concat(struct kc_op *op, const char *key)
  * Parses a value as Redis does (string2ll): an optional '-', digits with
  * no leading zero (except "0"), nothing else, within s64.
  */
-static int parse_ll(const char *s, u32 len, s64 *out)
+int kc_parse_ll(const char *s, u32 len, s64 *out)
 {
 	bool neg = false;
 	u64 v = 0, lim;
@@ -383,7 +410,7 @@ static int build_incr(struct kc_op *op, const char *key,
 	int err, len;
 
 	if (old) {
-		err = parse_ll(kc_item_value(old), old->nbytes, &cur);
+		err = kc_parse_ll(kc_item_value(old), old->nbytes, &cur);
 		if (err)
 			return err;
 	}
@@ -472,7 +499,7 @@ static int build_setrange(struct kc_op *op, const char *key,
 		memcpy(v, kc_item_value(old), olen);
 	if (op->num > olen)
 		memset(v + olen, 0, op->num - olen);
-	if (copy_in(op, v + op->num, op->val, op->val_len)) {
+	if (kc_copy_in(op, v + op->num, op->val, op->val_len)) {
 		kc_item_put(it);
 		return -EFAULT;
 	}
@@ -518,7 +545,7 @@ static int op_get(struct kc_op *op, const char *key)
 	op->cas = it->cas;
 	op->client_flags = it->client_flags;
 	spin_unlock(&it->lock);
-	err = put_value(op, kc_item_value(it), it->nbytes);
+	err = kc_put_value(op, kc_item_value(it), it->nbytes);
 	if (!err && op->opcode == KC_OP_GETDEL)
 		kc_item_unlink(it);
 out:
@@ -547,7 +574,7 @@ static int op_getrange(struct kc_op *op, const char *key)
 	if (end >= len)
 		end = len - 1;
 	if (len && start <= end)
-		err = put_value(op, kc_item_value(it) + start, end - start + 1);
+		err = kc_put_value(op, kc_item_value(it) + start, end - start + 1);
 out:
 	kc_item_put(it);
 	return err;
@@ -745,44 +772,79 @@ static int op_ttl(struct kc_op *op, const char *key)
 }
 
 /* Reads entry i of op->args and its bytes (at most max) into buf. */
-static int read_arg(const struct kc_op *op, u32 i, struct kc_buf *b)
+int kc_read_arg(const struct kc_op *op, u32 i, struct kc_buf *b)
 {
-	if (copy_in(op, b, op->args + (u64)i * sizeof(*b), sizeof(*b)))
+	if (kc_copy_in(op, b, op->args + (u64)i * sizeof(*b), sizeof(*b)))
 		return -EFAULT;
 	return b->__reserved ? -EINVAL : 0;
 }
 
-static int read_key_arg(const struct kc_op *op, u32 i, char *key, u32 *len)
+int kc_read_key_arg(const struct kc_op *op, u32 i, char *key, u32 *len)
 {
 	struct kc_buf b;
-	int err = read_arg(op, i, &b);
+	int err = kc_read_arg(op, i, &b);
 
 	if (err)
 		return err;
 	err = kc_check_key_len(b.len);
 	if (err)
 		return err;
-	if (copy_in(op, key, b.ptr, b.len))
+	if (kc_copy_in(op, key, b.ptr, b.len))
 		return -EFAULT;
 	*len = b.len;
 	return 0;
 }
 
+/* Appends one element to a multi-element reply (struct kc_reply). */
+int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil)
+{
+	struct kc_op *op = r->op;
+	struct kc_elem e = { .len = len, .flags = nil ? KC_ELEM_NIL : 0 };
+	u64 need = KC_ELEM_SIZE(len);
+	int err = 0;
+
+	if (r->off + need <= op->out_len) {
+		u64 dst = op->out + r->off;
+
+		err = kc_copy_out(op, dst, &e, sizeof(e));
+		if (!err)
+			err = kc_copy_out(op, dst + sizeof(e), data, len);
+		if (!err)
+			err = kc_clear_out(op, dst + sizeof(e) + len,
+					   need - sizeof(e) - len);
+	}
+	r->off += need;
+	r->count++;
+	return err;
+}
+
+/* Finishes a reply: count in num, size in out_used, -ENOSPC or -E2BIG
+ * when it did not fit.
+ */
+int kc_reply_end(struct kc_reply *r)
+{
+	struct kc_op *op = r->op;
+
+	op->num = r->count;
+	op->out_used = min_t(u64, r->off, U32_MAX);
+	if (r->off > KC_REPLY_MAX)
+		return -E2BIG;
+	return r->off > op->out_len ? -ENOSPC : 0;
+}
+
 static int op_mget(struct kc_op *op, const char *unused)
 {
+	struct kc_reply r = { .op = op };
 	char key[KC_KEY_MAX];
-	u64 off = 0;
 	u32 i, klen;
 	int err;
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
 	for (i = 0; i < op->nargs; i++) {
-		struct kc_elem e = { 0 };
 		struct kc_item *it;
-		u64 need;
 
-		err = read_key_arg(op, i, key, &klen);
+		err = kc_read_key_arg(op, i, key, &klen);
 		if (err)
 			return err;
 		kc_stat_inc(KC_STAT_CMD_GET);
@@ -792,33 +854,14 @@ static int op_mget(struct kc_op *op, const char *unused)
 			it = NULL;
 		}
 		kc_stat_inc(it ? KC_STAT_GET_HITS : KC_STAT_GET_MISSES);
-		e.len = it ? it->nbytes : 0;
-		e.flags = it ? 0 : KC_ELEM_NIL;
-		need = KC_ELEM_SIZE(e.len);
-		if (off + need <= op->out_len) {
-			u64 dst = op->out + off;
-			u32 pad = need - sizeof(e) - e.len;
-
-			err = copy_out(op, dst, &e, sizeof(e));
-			if (!err && it)
-				err = copy_out(op, dst + sizeof(e),
-					       kc_item_value(it), e.len);
-			if (!err)
-				err = clear_out(op, dst + sizeof(e) + e.len,
-						pad);
-			if (err) {
-				if (it)
-					kc_item_put(it);
-				return err;
-			}
-		}
+		err = kc_reply_add(&r, it ? kc_item_value(it) : NULL,
+				   it ? it->nbytes : 0, !it);
 		if (it)
 			kc_item_put(it);
-		off += need;
+		if (err)
+			return err;
 	}
-	op->num = op->nargs;
-	op->out_used = min_t(u64, off, U32_MAX);
-	return off > op->out_len ? -ENOSPC : 0;
+	return kc_reply_end(&r);
 }
 
 static int op_mset(struct kc_op *op, const char *unused)
@@ -832,9 +875,9 @@ static int op_mset(struct kc_op *op, const char *unused)
 	if (!op->nargs || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
 	for (i = 0; i < op->nargs; i += 2) {
-		err = read_key_arg(op, i, key, &klen);
+		err = kc_read_key_arg(op, i, key, &klen);
 		if (!err)
-			err = read_arg(op, i + 1, &v);
+			err = kc_read_arg(op, i + 1, &v);
 		if (err)
 			return err;
 		memset(&sub.op, 0, sizeof(sub.op));
@@ -848,6 +891,74 @@ static int op_mset(struct kc_op *op, const char *unused)
 		cond_resched();
 	}
 	return 0;
+}
+
+/*
+ * RENAME (exclusive): the value, expiry and flags move to the new name,
+ * replacing what it held; a container hands its elements over.
+ */
+static int op_rename(struct kc_op *op, const char *key)
+{
+	struct kc_item *src, *it, *old;
+	char dkey[KC_KEY_MAX];
+	int err;
+
+	err = kc_check_key_len(op->val_len);
+	if (err)
+		return err;
+	err = kc_copy_in(op, dkey, op->val, op->val_len);
+	if (err)
+		return err;
+	src = lookup(op, key, false);
+	if (!src)
+		return -ENOENT;
+	old = kc_item_get(dkey, op->val_len, false);
+	if (old == src) {
+		err = (op->flags & KC_SET_NX) ? -EEXIST : 0;
+		goto out_src;
+	}
+	if (old && (op->flags & KC_SET_NX)) {
+		err = -EEXIST;
+		goto out;
+	}
+	if (kc_is_cont(src->type)) {
+		it = kc_cont_new(dkey, op->val_len, src->type);
+		if (!IS_ERR(it))
+			kc_cont_move(src, it);
+	} else {
+		it = kc_item_alloc(dkey, op->val_len, src->nbytes);
+		if (!IS_ERR(it))
+			memcpy(kc_item_value(it), kc_item_value(src),
+			       src->nbytes);
+	}
+	if (IS_ERR(it)) {
+		err = PTR_ERR(it);
+		goto out;
+	}
+	it->exptime = READ_ONCE(src->exptime);
+	it->client_flags = READ_ONCE(src->client_flags);
+	it->cas = kc_next_cas();
+	kc_item_unlink(src);
+	if (old) {
+		spin_lock(&old->lock);
+		if (old->state == KC_ITEM_LINKED) {
+			kc_item_lock_new(it);
+			__kc_item_replace(old, it);
+			spin_unlock(&it->lock);
+		}
+		spin_unlock(&old->lock);
+	} else {
+		spin_lock(&it->lock);
+		err = __kc_item_link(it);
+		spin_unlock(&it->lock);
+	}
+	kc_item_put(it);
+out:
+	if (old)
+		kc_item_put(old);
+out_src:
+	kc_item_put(src);
+	return err;
 }
 
 /* Unlinks every item (FLUSH).  Items stored meanwhile may survive. */
@@ -897,13 +1008,14 @@ static int op_nop(struct kc_op *op, const char *unused)
 	return 0;
 }
 
-#define KEYED	true
-#define KEYLESS	false
+#define KEYED	1
+#define KEYLESS	0
+#define EXCL	2	/* runs with no other operation (kc.excl_sem) */
 
 static const struct kc_op_desc {
 	int (*fn)(struct kc_op *op, const char *key);
 	u32 flags;		/* flags the op accepts */
-	bool keyed;		/* takes op->key */
+	u32 mode;		/* KEYED (takes op->key), EXCL */
 } kc_ops[] = {
 	[KC_OP_NOP]	 = { op_nop, 0, KEYLESS },
 	[KC_OP_GET]	 = { op_get, KC_GET_TOUCH | KC_GET_NOBUMP | TTL_FLAGS,
@@ -935,6 +1047,45 @@ static const struct kc_op_desc {
 	[KC_OP_GETRANGE] = { op_getrange, 0, KEYED },
 	[KC_OP_SETRANGE] = { op_setrange, 0, KEYED },
 	[KC_OP_TYPE]	 = { op_type, 0, KEYED },
+	[KC_OP_RENAME]	 = { op_rename, KC_SET_NX, KEYED | EXCL },
+	[KC_OP_LPUSH]	 = { kc_op_lpush, KC_SET_XX, KEYED },
+	[KC_OP_RPUSH]	 = { kc_op_rpush, KC_SET_XX, KEYED },
+	[KC_OP_LPOP]	 = { kc_op_lpop, KC_POP_COUNT, KEYED },
+	[KC_OP_RPOP]	 = { kc_op_rpop, KC_POP_COUNT, KEYED },
+	[KC_OP_LRANGE]	 = { kc_op_lrange, 0, KEYED },
+	[KC_OP_LLEN]	 = { kc_op_llen, 0, KEYED },
+	[KC_OP_LINDEX]	 = { kc_op_lindex, 0, KEYED },
+	[KC_OP_LSET]	 = { kc_op_lset, 0, KEYED },
+	[KC_OP_LREM]	 = { kc_op_lrem, 0, KEYED },
+	[KC_OP_LTRIM]	 = { kc_op_ltrim, 0, KEYED },
+	[KC_OP_LINSERT]	 = { kc_op_linsert, KC_LINSERT_BEFORE |
+			     KC_LINSERT_AFTER, KEYED },
+	[KC_OP_HSET]	 = { kc_op_hset, KC_SET_NX, KEYED },
+	[KC_OP_HGET]	 = { kc_op_hget, 0, KEYED },
+	[KC_OP_HMGET]	 = { kc_op_hmget, 0, KEYED },
+	[KC_OP_HDEL]	 = { kc_op_hdel, 0, KEYED },
+	[KC_OP_HLEN]	 = { kc_op_hlen, 0, KEYED },
+	[KC_OP_HEXISTS]	 = { kc_op_hexists, 0, KEYED },
+	[KC_OP_HGETALL]	 = { kc_op_hgetall, 0, KEYED },
+	[KC_OP_HKEYS]	 = { kc_op_hgetall, 0, KEYED },
+	[KC_OP_HVALS]	 = { kc_op_hgetall, 0, KEYED },
+	[KC_OP_HINCRBY]	 = { kc_op_hincrby, 0, KEYED },
+	[KC_OP_HSTRLEN]	 = { kc_op_hstrlen, 0, KEYED },
+	[KC_OP_SADD]	 = { kc_op_sadd, 0, KEYED },
+	[KC_OP_SREM]	 = { kc_op_srem, 0, KEYED },
+	[KC_OP_SMEMBERS] = { kc_op_smembers, 0, KEYED },
+	[KC_OP_SISMEMBER] = { kc_op_sismember, 0, KEYED },
+	[KC_OP_SMISMEMBER] = { kc_op_smismember, 0, KEYED },
+	[KC_OP_SCARD]	 = { kc_op_scard, 0, KEYED },
+	[KC_OP_SPOP]	 = { kc_op_spop, KC_POP_COUNT, KEYED },
+	[KC_OP_SRANDMEMBER] = { kc_op_srandmember, KC_POP_COUNT, KEYED },
+	[KC_OP_SMOVE]	 = { kc_smove, 0, KEYED | EXCL },
+	[KC_OP_SDIFF]	 = { kc_set_algebra, 0, KEYLESS | EXCL },
+	[KC_OP_SINTER]	 = { kc_set_algebra, 0, KEYLESS | EXCL },
+	[KC_OP_SUNION]	 = { kc_set_algebra, 0, KEYLESS | EXCL },
+	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
+	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
+	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);
@@ -949,37 +1100,99 @@ int kc_check_key_len(u32 len)
 }
 
 /*
- * Validates and runs one operation whose struct is in kernel memory.
- * Returns the operation's result, also stored in req->op.result.
+ * Checks an operation and copies its key in, without running it.  Returns
+ * 0 or the result it would fail with.
  */
-int kc_op_run(struct kc_req *req)
+static int op_prepare(struct kc_op *op, char *key)
 {
-	struct kc_op *op = &req->op;
-	char key[KC_KEY_MAX];
 	const struct kc_op_desc *d;
 	int err;
 
 	op->out_used = 0;
-	if (op->opcode > KC_OP_MAX) {
-		err = -EOPNOTSUPP;
-		goto out;
-	}
+	if (op->opcode > KC_OP_MAX)
+		return -EOPNOTSUPP;
 	d = &kc_ops[op->opcode];
-	err = -EINVAL;
 	if (op->flags & ~d->flags)
-		goto out;
-	if (d->keyed) {
+		return -EINVAL;
+	if (d->mode & KEYED) {
 		err = kc_check_key_len(op->key_len);
 		if (err)
-			goto out;
-		err = copy_in(op, key, op->key, op->key_len);
-		if (err)
-			goto out;
-	} else if (op->key_len) {
-		goto out;
+			return err;
+		return kc_copy_in(op, key, op->key, op->key_len);
 	}
-	err = d->fn(op, key);
+	return op->key_len ? -EINVAL : 0;
+}
+
+/* Checks an operation of a transaction before any of them runs. */
+int kc_op_check(struct kc_req *req)
+{
+	char key[KC_KEY_MAX];
+
+	req->op.result = op_prepare(&req->op, key);
+	return req->op.result;
+}
+
+/*
+ * Runs one operation whose struct is in kernel memory.  With excl the
+ * caller already runs exclusively (a transaction).  Returns the result,
+ * also stored in req->op.result.
+ */
+static int op_run(struct kc_req *req, bool excl)
+{
+	struct kc_op *op = &req->op;
+	const struct kc_op_desc *d;
+	char key[KC_KEY_MAX];
+	int err;
+
+	err = op_prepare(op, key);
+	if (err)
+		goto out;
+	d = &kc_ops[op->opcode];
+	if (excl) {
+		err = d->fn(op, key);
+	} else if (d->mode & EXCL) {
+		percpu_down_write(&kc.excl_sem);
+		err = d->fn(op, key);
+		percpu_up_write(&kc.excl_sem);
+	} else {
+		percpu_down_read(&kc.excl_sem);
+		err = d->fn(op, key);
+		percpu_up_read(&kc.excl_sem);
+	}
 out:
 	op->result = err;
+	return err;
+}
+
+int kc_op_run(struct kc_req *req)
+{
+	return op_run(req, false);
+}
+
+/*
+ * Runs a transaction: if every watched key still has the CAS version it
+ * was watched with (0: missing), all ops run with no other operation in
+ * between; else none does and -ECANCELED is returned.  Ops were checked
+ * with kc_op_check() before.
+ */
+int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
+	       u32 nw)
+{
+	int err = 0;
+	u32 i;
+
+	percpu_down_write(&kc.excl_sem);
+	for (i = 0; i < nw && !err; i++) {
+		struct kc_item *it = kc_item_get(w[i].key, w[i].len, false);
+		u64 cas = it ? READ_ONCE(it->cas) : 0;
+
+		if (it)
+			kc_item_put(it);
+		if (cas != w[i].cas)
+			err = -ECANCELED;
+	}
+	for (i = 0; i < n && !err; i++)
+		op_run(&reqs[i], true);
+	percpu_up_write(&kc.excl_sem);
 	return err;
 }

@@ -279,7 +279,35 @@ static void __page_unmark(struct kc_class *c, struct kc_slab_page *page)
 	}
 }
 
-/* Unlinks every linked item of a page being emptied.  May sleep. */
+/*
+ * The keyed item to evict so that chunk it becomes free: itself, or for an
+ * element the container owning it.  Returns it with a reference, or NULL.
+ * Caller holds a reference to it.
+ */
+static struct kc_item *chunk_owner(struct kc_item *it)
+{
+	struct kc_item *owner;
+
+	if (smp_load_acquire(&it->type) != KC_TYPE_ELEM) {
+		refcount_inc(&it->ref);
+		return it;
+	}
+	owner = READ_ONCE(it->owner);
+	if (!owner || !refcount_inc_not_zero(&owner->ref))
+		return NULL;
+	/* Pinned: still this element's container? */
+	smp_rmb();
+	if (READ_ONCE(it->owner) != owner ||
+	    smp_load_acquire(&owner->type) == KC_TYPE_ELEM) {
+		kc_item_put(owner);
+		return NULL;
+	}
+	return owner;
+}
+
+/* Unlinks every item (or container) holding a chunk of a page being
+ * emptied.  May sleep.
+ */
 static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
 {
 	u32 i;
@@ -287,17 +315,24 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
 	for (i = 0; i < c->perslab; i++) {
 		struct kc_item *it = (void *)((char *)page + KC_PAGE_HDR +
 					      i * c->size);
+		struct kc_item *victim;
 
 		if (!refcount_inc_not_zero(&it->ref))
 			continue;
-		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
-		    kc_item_unlink(it)) {
-			spin_lock(&c->lru_lock);
-			c->evictions++;
-			spin_unlock(&c->lru_lock);
+		victim = chunk_owner(it);
+		kc_item_put(it);
+		if (!victim)
+			continue;
+		if (smp_load_acquire(&victim->state) == KC_ITEM_LINKED &&
+		    kc_item_unlink(victim)) {
+			struct kc_class *vc = &kc.classes[victim->clsid];
+
+			spin_lock(&vc->lru_lock);
+			vc->evictions++;
+			spin_unlock(&vc->lru_lock);
 			kc_stat_inc(KC_STAT_EVICTIONS);
 		}
-		kc_item_put(it);
+		kc_item_put(victim);
 		if (!(i & 255))
 			cond_resched();
 	}

@@ -20,8 +20,23 @@
  *	kernel knows with non-zero bytes past its end) or is not permitted.
  *
  * KC_IOC_BATCH (struct kc_batch, in/out)
- *	Runs kc_batch.count operations in order, each with its own result.  With
- *	KC_BATCH_TXN they run as one transaction (MULTI/EXEC, see below).
+ *	Runs kc_batch.count operations in order, each with its own result.
+ *	Without KC_BATCH_TXN they are independent (not atomic); a struct that
+ *	cannot be read stops the batch (kc_batch.result, kc_batch.done).
+ *	With KC_BATCH_TXN they run as one transaction (Redis's EXEC): every
+ *	op is checked first, and one malformed op (unknown opcode or flag, bad
+ *	key) means none runs (kc_batch.result = -EINVAL, that op's result says
+ *	why, the others -ECANCELED).  Then, if any watched key (kc_watch) no
+ *	longer has the CAS version it was watched with (0 = did not exist) --
+ *	it was written, deleted, expired or evicted -- none runs and
+ *	kc_batch.result is -ECANCELED.  Otherwise all run with no other
+ *	operation in between (isolation: the transaction holds the cache
+ *	exclusively), each with its own result: a runtime error such as
+ *	-EPROTOTYPE fails that op only, nothing is rolled back.
+ *
+ * Operations on one key run concurrently with others.  RENAME, SMOVE and
+ * the set algebra (SDIFF, SINTER, SUNION and the STORE forms) run
+ * exclusively, like a transaction.  MGET and MSET are not atomic.
  *
  * KC_IOC_STATS (struct kc_stats, out)
  *	Global counters.  The caller sets kc_stats.size; the kernel fills at
@@ -63,6 +78,8 @@
  *	-EFAULT		a user pointer in the request is bad
  *	-EPERM		the operation needs CAP_SYS_ADMIN
  *	-EOPNOTSUPP	unknown opcode
+ *	-ERANGE		an index is out of range (LSET)
+ *	-E2BIG		(also) a reply would exceed KC_REPLY_MAX
  *	-ECANCELED	(batch result) a transaction's watched key changed
  *
  * Generic netlink family "kcache"
@@ -87,6 +104,7 @@
 #define KC_WATCH_MAX		256	/* watched keys in one transaction */
 #define KC_ARGS_MAX		65536	/* entries in kc_op.args */
 #define KC_INT_STR_MAX		20	/* "-9223372036854775808" */
+#define KC_REPLY_MAX		(64U << 20)	/* bytes in one op's reply */
 
 /* Opcodes (kc_op.opcode). */
 enum kc_opcode {
@@ -118,6 +136,57 @@ enum kc_opcode {
 	KC_OP_GETRANGE,		/* bytes num..num2 (Redis, inclusive) -> out */
 	KC_OP_SETRANGE,		/* overwrite at offset num with val */
 	KC_OP_TYPE,		/* type of the key (enum kc_type) -> num */
+	KC_OP_RENAME,		/* key -> val (the new name); KC_SET_NX */
+
+	/* Lists.  Elements in args or val; replies as kc_elem records. */
+	KC_OP_LPUSH,		/* args pushed at the head, in order; KC_SET_XX
+				 * (LPUSHX); new length -> num */
+	KC_OP_RPUSH,		/* args pushed at the tail; KC_SET_XX */
+	KC_OP_LPOP,		/* one element, or num of them with
+				 * KC_POP_COUNT; count popped -> num */
+	KC_OP_RPOP,
+	KC_OP_LRANGE,		/* elements num..num2 (inclusive, negative
+				 * from the end) */
+	KC_OP_LLEN,		/* length -> num */
+	KC_OP_LINDEX,		/* element num -> out; -ENOENT outside */
+	KC_OP_LSET,		/* element num = val; -ERANGE outside */
+	KC_OP_LREM,		/* removes num copies of val (num < 0: from
+				 * the tail, 0: all); removed -> num */
+	KC_OP_LTRIM,		/* keeps num..num2 */
+	KC_OP_LINSERT,		/* val before/after (KC_LINSERT_*) the first
+				 * args[0]; new length -> num, -1 when the
+				 * pivot is missing */
+
+	/* Hashes.  A field is in val (one) or args (many). */
+	KC_OP_HSET,		/* args = field, value, ...; new fields -> num;
+				 * KC_SET_NX: only a missing field (HSETNX) */
+	KC_OP_HGET,		/* field val -> out */
+	KC_OP_HMGET,		/* args = fields -> kc_elem (NIL if missing) */
+	KC_OP_HDEL,		/* args = fields; removed -> num */
+	KC_OP_HLEN,		/* fields -> num */
+	KC_OP_HEXISTS,		/* field val -> num (0 or 1) */
+	KC_OP_HGETALL,		/* field, value, field, value, ... */
+	KC_OP_HKEYS,
+	KC_OP_HVALS,
+	KC_OP_HINCRBY,		/* field val += num -> num */
+	KC_OP_HSTRLEN,		/* length of field val's value -> num */
+
+	/* Sets. */
+	KC_OP_SADD,		/* args = members; added -> num */
+	KC_OP_SREM,		/* args = members; removed -> num */
+	KC_OP_SMEMBERS,
+	KC_OP_SISMEMBER,	/* member val -> num (0 or 1) */
+	KC_OP_SMISMEMBER,	/* args -> kc_elem per member, NIL if absent */
+	KC_OP_SCARD,		/* members -> num */
+	KC_OP_SPOP,		/* one member, or num with KC_POP_COUNT */
+	KC_OP_SRANDMEMBER,	/* one, or num (negative: may repeat) */
+	KC_OP_SMOVE,		/* member val from key to args[0]; moved -> num */
+	KC_OP_SDIFF,		/* args = keys (key unused) -> members */
+	KC_OP_SINTER,
+	KC_OP_SUNION,
+	KC_OP_SDIFFSTORE,	/* key = destination; args = keys; size -> num */
+	KC_OP_SINTERSTORE,
+	KC_OP_SUNIONSTORE,
 	__KC_OP_LAST
 };
 #define KC_OP_MAX (__KC_OP_LAST - 1)
@@ -126,6 +195,9 @@ enum kc_opcode {
 enum kc_type {
 	KC_TYPE_NONE = 0,
 	KC_TYPE_STRING,
+	KC_TYPE_LIST,
+	KC_TYPE_HASH,
+	KC_TYPE_SET,
 	__KC_TYPE_LAST
 };
 #define KC_TYPE_MAX (__KC_TYPE_LAST - 1)
@@ -146,7 +218,11 @@ enum kc_op_flag {
 	KC_GET_TOUCH	= 1U << 11,	/* GET also sets the expiry (gat) */
 	KC_GET_NOBUMP	= 1U << 12,	/* GET does not count as an access */
 	KC_APPEND_CREATE = 1U << 13,	/* APPEND/PREPEND create a missing key */
-	__KC_OP_F_ALL	= (1U << 14) - 1
+	KC_POP_COUNT	= 1U << 14,	/* LPOP/RPOP/SPOP/SRANDMEMBER: num is a
+					 * count, the reply a list */
+	KC_LINSERT_BEFORE = 1U << 15,
+	KC_LINSERT_AFTER = 1U << 16,
+	__KC_OP_F_ALL	= (1U << 17) - 1
 };
 
 /*

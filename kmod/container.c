@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Containers (lists, hashes, sets) and their elements.  See container.h
+ * for the locking rules.  The hash and set index is a chained table of
+ * power-of-two size kept in an element chunk of its own, grown when full
+ * and shrunk when an eighth full, under the container's mutex.
+ */
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/err.h>
+#include "container.h"
+
+#define KC_MIN_BUCKETS	8
+
+static u32 elem_seed __read_mostly;
+
+void kc_cont_init(void)
+{
+	elem_seed = get_random_u32();
+}
+
+static u32 elem_hash(const void *key, u32 klen)
+{
+	return jhash(key, klen, elem_seed);
+}
+
+/* Allocates an empty container, not linked yet, with one reference. */
+struct kc_item *kc_cont_new(const char *key, u32 nkey, u8 type)
+{
+	struct kc_item *it;
+	struct kc_cont *c;
+
+	it = kc_item_alloc(key, nkey, sizeof(*c) + __alignof__(*c));
+	if (IS_ERR(it))
+		return it;
+	it->type = type;
+	c = kc_cont(it);
+	mutex_init(&c->lock);
+	c->len = 0;
+	INIT_LIST_HEAD(&c->list);
+	c->table = NULL;
+	c->nbuckets = 0;
+	return it;
+}
+
+/*
+ * Returns the container for key, locked and with a reference, creating an
+ * empty one when create is set.  *err: -ENOENT (missing), -EPROTOTYPE
+ * (another type), -ENOMEM; NULL is returned then.
+ */
+struct kc_item *kc_cont_get(const char *key, u32 nkey, u8 type, bool create,
+			    int *err)
+{
+	struct kc_item *it;
+	struct kc_cont *c;
+
+retry:
+	it = kc_item_get(key, nkey, true);
+	if (it) {
+		if (it->type != type) {
+			kc_item_put(it);
+			*err = -EPROTOTYPE;
+			return NULL;
+		}
+		c = kc_cont(it);
+		mutex_lock(&c->lock);
+		if (READ_ONCE(it->state) != KC_ITEM_LINKED) {
+			mutex_unlock(&c->lock);
+			kc_item_put(it);
+			goto retry;
+		}
+		return it;
+	}
+	if (!create) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	it = kc_cont_new(key, nkey, type);
+	if (IS_ERR(it)) {
+		*err = PTR_ERR(it);
+		return NULL;
+	}
+	c = kc_cont(it);
+	mutex_lock(&c->lock);
+	spin_lock(&it->lock);
+	it->cas = kc_next_cas();
+	*err = __kc_item_link(it);
+	spin_unlock(&it->lock);
+	if (*err) {
+		mutex_unlock(&c->lock);
+		kc_item_put(it);
+		if (*err == -EEXIST)
+			goto retry;
+		return NULL;
+	}
+	return it;
+}
+
+/*
+ * Returns the container for key with a reference and unlocked (exclusive
+ * operations), or NULL: *err is 0 for a missing key, -EPROTOTYPE for one
+ * of another type.
+ */
+struct kc_item *kc_cont_ref(const char *key, u32 nkey, u8 type, int *err)
+{
+	struct kc_item *it = kc_item_get(key, nkey, true);
+
+	*err = 0;
+	if (it && it->type != type) {
+		kc_item_put(it);
+		*err = -EPROTOTYPE;
+		return NULL;
+	}
+	return it;
+}
+
+/*
+ * Ends an operation on a container from kc_cont_get(): a change gives it a
+ * new CAS version, and an empty container disappears.  Unlocks, puts.
+ */
+void kc_cont_done(struct kc_item *it, bool changed)
+{
+	struct kc_cont *c = kc_cont(it);
+
+	if (changed || !c->len) {
+		spin_lock(&it->lock);
+		if (it->state == KC_ITEM_LINKED) {
+			if (!c->len)
+				__kc_item_unlink(it);
+			else
+				it->cas = kc_next_cas();
+		}
+		spin_unlock(&it->lock);
+	}
+	mutex_unlock(&c->lock);
+	kc_item_put(it);
+}
+
+/* Allocates an element of len bytes whose first klen bytes are its key. */
+struct kc_item *kc_elem_alloc(u32 len, u32 klen)
+{
+	struct kc_item *e = kc_item_alloc("", 0, len);
+
+	if (IS_ERR(e))
+		return e;
+	e->owner = NULL;
+	e->client_flags = klen;
+	e->chain = NULL;
+	/* The page mover reads owner once it sees the element type. */
+	smp_store_release(&e->type, KC_TYPE_ELEM);
+	return e;
+}
+
+/* Allocates an element holding the bytes of op->args[i]. */
+int kc_elem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep)
+{
+	struct kc_item *e;
+	struct kc_buf b;
+	int err;
+
+	err = kc_read_arg(op, i, &b);
+	if (err)
+		return err;
+	if (b.len > kc.item_size_max)
+		return -E2BIG;
+	e = kc_elem_alloc(b.len, b.len);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	err = kc_copy_in(op, kc_elem_data(e), b.ptr, b.len);
+	if (err) {
+		kc_item_put(e);
+		return err;
+	}
+	*ep = e;
+	return 0;
+}
+
+/* Frees a container whose last reference is gone: no lock needed. */
+void kc_cont_free(struct kc_item *it)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item *e, *tmp;
+	u64 n = 0;
+	u32 i;
+
+	might_sleep();
+	list_for_each_entry_safe(e, tmp, &c->list, lru) {
+		list_del(&e->lru);
+		kc_elem_set_owner(e, NULL);
+		kc_item_put(e);
+		if (!(++n & 255))
+			cond_resched();
+	}
+	if (c->table) {
+		struct kc_item **b = kc_cont_buckets(c);
+
+		for (i = 0; i < c->nbuckets; i++) {
+			while ((e = b[i])) {
+				b[i] = e->chain;
+				kc_elem_set_owner(e, NULL);
+				kc_item_put(e);
+				if (!(++n & 255))
+					cond_resched();
+			}
+		}
+		kc_elem_set_owner(c->table, NULL);
+		kc_item_put(c->table);
+		c->table = NULL;
+	}
+	c->len = 0;
+	mutex_destroy(&c->lock);
+}
+
+/*
+ * Hands every element of from over to to (an empty container of the same
+ * type): RENAME.  Caller runs exclusively.
+ */
+int kc_cont_move(struct kc_item *from, struct kc_item *to)
+{
+	struct kc_cont *cf = kc_cont(from), *ct = kc_cont(to);
+	struct kc_item *e;
+	u32 i;
+
+	list_splice_init(&cf->list, &ct->list);
+	list_for_each_entry(e, &ct->list, lru)
+		kc_elem_set_owner(e, to);
+	ct->table = cf->table;
+	ct->nbuckets = cf->nbuckets;
+	cf->table = NULL;
+	cf->nbuckets = 0;
+	if (ct->table) {
+		kc_elem_set_owner(ct->table, to);
+		kc_cont_for_each(ct, e, i)
+			kc_elem_set_owner(e, to);
+	}
+	ct->len = cf->len;
+	cf->len = 0;
+	return 0;
+}
+
+struct kc_item *kc_cont_find(struct kc_item *it, const void *key, u32 klen)
+{
+	struct kc_cont *c = kc_cont(it);
+	u32 h = elem_hash(key, klen);
+	struct kc_item *e;
+
+	if (!c->table)
+		return NULL;
+	for (e = kc_cont_buckets(c)[h & (c->nbuckets - 1)]; e; e = e->chain)
+		if (e->ehash == h && kc_elem_klen(e) == klen &&
+		    !memcmp(kc_elem_data(e), key, klen))
+			return e;
+	return NULL;
+}
+
+/* Rebuilds the table with nb buckets.  Caller holds the mutex. */
+static int resize(struct kc_item *it, u32 nb)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item *tbl, **nbk, **obk, *e;
+	u32 i;
+
+	tbl = kc_elem_alloc(nb * sizeof(void *) + sizeof(void *), 0);
+	if (IS_ERR(tbl))
+		return PTR_ERR(tbl);
+	kc_elem_set_owner(tbl, it);
+	nbk = (struct kc_item **)PTR_ALIGN(kc_item_value(tbl),
+					   sizeof(void *));
+	memset(nbk, 0, nb * sizeof(void *));
+	if (c->table) {
+		obk = kc_cont_buckets(c);
+		for (i = 0; i < c->nbuckets; i++) {
+			while ((e = obk[i])) {
+				obk[i] = e->chain;
+				e->chain = nbk[e->ehash & (nb - 1)];
+				nbk[e->ehash & (nb - 1)] = e;
+			}
+			if (!(i & 1023))
+				cond_resched();
+		}
+		kc_elem_set_owner(c->table, NULL);
+		kc_item_put(c->table);
+	}
+	c->table = tbl;
+	c->nbuckets = nb;
+	return 0;
+}
+
+/* Adds e (not present yet) to a hash or set.  Caller holds the mutex. */
+int kc_cont_insert(struct kc_item *it, struct kc_item *e)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item **b;
+	int err;
+
+	if (!c->table || c->len + 1 > c->nbuckets) {
+		err = resize(it, c->nbuckets ? c->nbuckets * 2 :
+				 KC_MIN_BUCKETS);
+		if (err)
+			return err;
+	}
+	e->ehash = elem_hash(kc_elem_data(e), kc_elem_klen(e));
+	b = &kc_cont_buckets(c)[e->ehash & (c->nbuckets - 1)];
+	e->chain = *b;
+	*b = e;
+	kc_elem_set_owner(e, it);
+	c->len++;
+	return 0;
+}
+
+/* Takes e out of a hash or set; the caller puts it.  Holds the mutex. */
+void kc_cont_remove(struct kc_item *it, struct kc_item *e)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item **p = &kc_cont_buckets(c)[e->ehash & (c->nbuckets - 1)];
+
+	while (*p != e)
+		p = &(*p)->chain;
+	*p = e->chain;
+	e->chain = NULL;
+	kc_elem_set_owner(e, NULL);
+	c->len--;
+	/* Shrinking is best effort: a failed allocation keeps the table. */
+	if (c->nbuckets > KC_MIN_BUCKETS && c->len * 8 < c->nbuckets)
+		resize(it, c->nbuckets / 2);
+}
+
+/* A uniformly chosen bucket's random element; NULL when empty. */
+struct kc_item *kc_cont_random(struct kc_item *it)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item **b, *e;
+	u32 i, n, pick, tries;
+
+	if (!c->len)
+		return NULL;
+	b = kc_cont_buckets(c);
+	/* The table is at least an eighth full: few tries find a chain. */
+	for (tries = 0; tries < 64; tries++) {
+		i = get_random_u32() & (c->nbuckets - 1);
+		if (b[i])
+			break;
+	}
+	while (!b[i])
+		i = (i + 1) & (c->nbuckets - 1);
+	for (n = 0, e = b[i]; e; e = e->chain)
+		n++;
+	pick = get_random_u32() % n;
+	for (e = b[i]; pick--; e = e->chain)
+		;
+	return e;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Containers: lists, hashes and sets.  A container is a keyed item whose
+ * value holds a struct kc_cont; its elements are items of type
+ * KC_TYPE_ELEM taken from the same slab classes, so they count against
+ * the memory limit like everything else.
+ *
+ * Locking: cont->lock (a mutex) protects the elements, len and the bucket
+ * table.  It is taken with no spinlock held and may be held across
+ * copy_to_user(), allocation and cond_resched(): a long walk never holds
+ * a spinlock.  It nests outside item->lock.  Freeing a container (its last
+ * reference gone) needs no lock: nobody else can see it.  Operations on
+ * several keys run exclusively (kc.excl_sem taken for writing) and reach
+ * the containers through references, one mutex at a time.
+ */
+#ifndef _KC_CONTAINER_H
+#define _KC_CONTAINER_H
+
+#include <linux/mutex.h>
+#include "kcache.h"
+#include "ops.h"
+
+struct kc_cont {
+	struct mutex lock;
+	u64 len;			/* elements */
+	struct list_head list;		/* list: the elements in order */
+	struct kc_item *table;		/* hash/set: bucket array */
+	u32 nbuckets;			/* hash/set: a power of two */
+};
+
+static inline struct kc_cont *kc_cont(struct kc_item *it)
+{
+	return PTR_ALIGN((struct kc_cont *)kc_item_value(it),
+			 __alignof__(struct kc_cont));
+}
+
+static inline bool kc_is_cont(u8 type)
+{
+	return type == KC_TYPE_LIST || type == KC_TYPE_HASH ||
+	       type == KC_TYPE_SET;
+}
+
+/* Element bytes: for a hash, the field then the value; else the member. */
+static inline char *kc_elem_data(struct kc_item *e)
+{
+	return kc_item_value(e);
+}
+
+static inline u32 kc_elem_klen(struct kc_item *e)
+{
+	return e->client_flags;
+}
+
+static inline void kc_elem_set_owner(struct kc_item *e, struct kc_item *owner)
+{
+	WRITE_ONCE(e->owner, owner);
+}
+
+void kc_cont_init(void);
+struct kc_item *kc_cont_new(const char *key, u32 nkey, u8 type);
+struct kc_item *kc_cont_get(const char *key, u32 nkey, u8 type, bool create,
+			    int *err);
+struct kc_item *kc_cont_ref(const char *key, u32 nkey, u8 type, int *err);
+void kc_cont_done(struct kc_item *it, bool changed);
+void kc_cont_free(struct kc_item *it);
+int kc_cont_move(struct kc_item *from, struct kc_item *to);
+
+struct kc_item *kc_elem_alloc(u32 len, u32 klen);
+int kc_elem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep);
+
+struct kc_item *kc_cont_find(struct kc_item *it, const void *key, u32 klen);
+int kc_cont_insert(struct kc_item *it, struct kc_item *e);
+void kc_cont_remove(struct kc_item *it, struct kc_item *e);
+struct kc_item *kc_cont_random(struct kc_item *it);
+
+#define kc_cont_for_each(c, e, i)					\
+	for (i = 0; i < (c)->nbuckets; i++)				\
+		for (e = kc_cont_buckets(c)[i]; e; e = e->chain)
+
+static inline struct kc_item **kc_cont_buckets(struct kc_cont *c)
+{
+	return (struct kc_item **)PTR_ALIGN(kc_item_value(c->table),
+					    sizeof(void *));
+}
+
+/* ops of list.c, hash.c and set.c */
+int kc_op_lpush(struct kc_op *op, const char *key);
+int kc_op_rpush(struct kc_op *op, const char *key);
+int kc_op_lpop(struct kc_op *op, const char *key);
+int kc_op_rpop(struct kc_op *op, const char *key);
+int kc_op_lrange(struct kc_op *op, const char *key);
+int kc_op_llen(struct kc_op *op, const char *key);
+int kc_op_lindex(struct kc_op *op, const char *key);
+int kc_op_lset(struct kc_op *op, const char *key);
+int kc_op_lrem(struct kc_op *op, const char *key);
+int kc_op_ltrim(struct kc_op *op, const char *key);
+int kc_op_linsert(struct kc_op *op, const char *key);
+int kc_op_hset(struct kc_op *op, const char *key);
+int kc_op_hget(struct kc_op *op, const char *key);
+int kc_op_hmget(struct kc_op *op, const char *key);
+int kc_op_hdel(struct kc_op *op, const char *key);
+int kc_op_hlen(struct kc_op *op, const char *key);
+int kc_op_hexists(struct kc_op *op, const char *key);
+int kc_op_hgetall(struct kc_op *op, const char *key);
+int kc_op_hincrby(struct kc_op *op, const char *key);
+int kc_op_hstrlen(struct kc_op *op, const char *key);
+int kc_op_sadd(struct kc_op *op, const char *key);
+int kc_op_srem(struct kc_op *op, const char *key);
+int kc_op_smembers(struct kc_op *op, const char *key);
+int kc_op_sismember(struct kc_op *op, const char *key);
+int kc_op_smismember(struct kc_op *op, const char *key);
+int kc_op_scard(struct kc_op *op, const char *key);
+int kc_op_spop(struct kc_op *op, const char *key);
+int kc_op_srandmember(struct kc_op *op, const char *key);
+int kc_smove(struct kc_op *op, const char *key);
+int kc_set_algebra(struct kc_op *op, const char *key);
+
+#endif /* _KC_CONTAINER_H */

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sets: members in the container's chained table (container.c), O(1)
+ * membership.  SMOVE and the algebra (SDIFF, SINTER, SUNION and their
+ * STORE forms) run exclusively (kc.excl_sem held for writing), so they
+ * read several sets through references without other writers.
+ */
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/random.h>
+#include <linux/err.h>
+#include "container.h"
+
+int kc_op_sadd(struct kc_op *op, const char *key)
+{
+	struct kc_item **elems, *it;
+	u32 i, n = op->nargs;
+	u64 added = 0;
+	int err = 0;
+
+	if (!n || n > KC_ARGS_MAX)
+		return -EINVAL;
+	elems = kvcalloc(n, sizeof(*elems), GFP_KERNEL);
+	if (!elems)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++)
+		err = kc_elem_alloc_arg(op, i, &elems[i]);
+	if (err)
+		goto out;
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, true, &err);
+	if (!it)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct kc_item *e = elems[i];
+
+		if (kc_cont_find(it, kc_elem_data(e), e->nbytes))
+			continue;
+		err = kc_cont_insert(it, e);
+		if (err)
+			break;
+		elems[i] = NULL;
+		added++;
+	}
+	op->num = added;
+	kc_cont_done(it, added);
+out:
+	for (i = 0; i < n; i++)
+		if (elems[i])
+			kc_item_put(elems[i]);
+	kvfree(elems);
+	return err;
+}
+
+int kc_op_srem(struct kc_op *op, const char *key)
+{
+	struct kc_item *it, *e;
+	u64 removed = 0;
+	struct kc_buf b;
+	int err = 0;
+	void *m;
+	u32 i;
+
+	if (!op->nargs || op->nargs > KC_ARGS_MAX)
+		return -EINVAL;
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!it)
+		return err;
+	for (i = 0; i < op->nargs && !err; i++) {
+		err = kc_read_arg(op, i, &b);
+		if (err)
+			break;
+		m = kc_dup_in(op, b.ptr, b.len, &err);
+		if (!m)
+			break;
+		e = kc_cont_find(it, m, b.len);
+		kvfree(m);
+		if (e) {
+			kc_cont_remove(it, e);
+			kc_item_put(e);
+			removed++;
+		}
+	}
+	op->num = removed;
+	kc_cont_done(it, removed);
+	return err;
+}
+
+/* Writes every member of a set to the reply. */
+static int reply_members(struct kc_reply *r, struct kc_item *it)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item *e;
+	int err = 0;
+	u32 i;
+
+	kc_cont_for_each(c, e, i) {
+		err = kc_reply_add(r, kc_elem_data(e), e->nbytes, false);
+		if (err)
+			return err;
+		if (!(r->count % 512))
+			cond_resched();
+	}
+	return 0;
+}
+
+int kc_op_smembers(struct kc_op *op, const char *key)
+{
+	struct kc_reply r = { .op = op };
+	struct kc_item *it;
+	int err;
+
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!it)
+		return err;
+	err = reply_members(&r, it);
+	if (!err)
+		err = kc_reply_end(&r);
+	kc_cont_done(it, false);
+	return err;
+}
+
+int kc_op_sismember(struct kc_op *op, const char *key)
+{
+	struct kc_item *it;
+	void *m;
+	int err;
+
+	m = kc_dup_in(op, op->val, op->val_len, &err);
+	if (!m)
+		return err;
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (it) {
+		op->num = !!kc_cont_find(it, m, op->val_len);
+		kc_cont_done(it, false);
+	}
+	kvfree(m);
+	return err;
+}
+
+int kc_op_smismember(struct kc_op *op, const char *key)
+{
+	struct kc_reply r = { .op = op };
+	struct kc_item *it;
+	struct kc_buf b;
+	int err = 0;
+	bool in;
+	void *m;
+	u32 i;
+
+	if (!op->nargs || op->nargs > KC_ARGS_MAX)
+		return -EINVAL;
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!it)
+		return err;
+	for (i = 0; i < op->nargs && !err; i++) {
+		err = kc_read_arg(op, i, &b);
+		if (err)
+			break;
+		m = kc_dup_in(op, b.ptr, b.len, &err);
+		if (!m)
+			break;
+		in = kc_cont_find(it, m, b.len);
+		kvfree(m);
+		err = kc_reply_add(&r, NULL, 0, !in);
+	}
+	if (!err)
+		err = kc_reply_end(&r);
+	kc_cont_done(it, false);
+	return err;
+}
+
+int kc_op_scard(struct kc_op *op, const char *key)
+{
+	struct kc_item *it;
+	int err;
+
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!it)
+		return err;
+	op->num = kc_cont(it)->len;
+	kc_cont_done(it, false);
+	return 0;
+}
+
+/*
+ * SPOP: one member (raw reply) or, with KC_POP_COUNT, up to num members.
+ * Members are chosen and written out first, then removed, so a reply that
+ * does not fit removes nothing.
+ */
+int kc_op_spop(struct kc_op *op, const char *key)
+{
+	bool count = op->flags & KC_POP_COUNT;
+	struct kc_reply r = { .op = op };
+	struct kc_item *it, *e;
+	struct kc_cont *c;
+	LIST_HEAD(picked);
+	u64 n, i;
+	int err = 0;
+
+	if (count && op->num < 0)
+		return -EINVAL;
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!it)
+		return err;
+	c = kc_cont(it);
+	n = count ? min_t(u64, op->num, c->len) : 1;
+	/* Take the members out of the table while choosing (no repeats). */
+	for (i = 0; i < n; i++) {
+		e = kc_cont_random(it);
+		kc_cont_remove(it, e);
+		list_add_tail(&e->lru, &picked);
+	}
+	if (!count) {
+		e = list_first_entry(&picked, struct kc_item, lru);
+		err = kc_put_value(op, kc_elem_data(e), e->nbytes);
+	} else {
+		list_for_each_entry(e, &picked, lru) {
+			err = kc_reply_add(&r, kc_elem_data(e), e->nbytes,
+					   false);
+			if (err)
+				break;
+		}
+		if (!err)
+			err = kc_reply_end(&r);
+	}
+	while (!list_empty(&picked)) {
+		e = list_first_entry(&picked, struct kc_item, lru);
+		list_del(&e->lru);
+		if (err && !kc_cont_insert(it, e))
+			continue;
+		kc_item_put(e);
+	}
+	if (!err)
+		op->num = n;
+	kc_cont_done(it, !err && n);
+	return err;
+}
+
+int kc_op_srandmember(struct kc_op *op, const char *key)
+{
+	struct kc_reply r = { .op = op };
+	bool repeat = op->num < 0;
+	struct kc_item *it, *e;
+	struct kc_cont *c;
+	u64 want, i, seen = 0;
+	int err = 0;
+	u32 b;
+
+	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!it)
+		return err;
+	c = kc_cont(it);
+	if (!(op->flags & KC_POP_COUNT)) {
+		e = kc_cont_random(it);
+		err = kc_put_value(op, kc_elem_data(e), e->nbytes);
+		goto out;
+	}
+	want = repeat ? -(u64)op->num : op->num;
+	if (repeat) {
+		for (i = 0; i < want && !err; i++) {
+			e = kc_cont_random(it);
+			err = kc_reply_add(&r, kc_elem_data(e), e->nbytes,
+					   false);
+			if (!(i % 512))
+				cond_resched();
+		}
+	} else {
+		/* Selection sampling: each member kept with the odds left. */
+		u64 left = c->len;
+
+		kc_cont_for_each(c, e, b) {
+			if (seen < want &&
+			    get_random_u64() % left < want - seen) {
+				err = kc_reply_add(&r, kc_elem_data(e),
+						   e->nbytes, false);
+				seen++;
+			}
+			left--;
+			if (err)
+				break;
+		}
+	}
+	if (!err)
+		err = kc_reply_end(&r);
+out:
+	kc_cont_done(it, false);
+	return err;
+}
+
+/* SMOVE: runs exclusively.  num = 1 when the member moved. */
+int kc_smove(struct kc_op *op, const char *key)
+{
+	char dkey[KC_KEY_MAX];
+	struct kc_item *src, *dst, *e;
+	u32 dlen;
+	void *m;
+	int err;
+
+	if (op->nargs != 1)
+		return -EINVAL;
+	err = kc_read_key_arg(op, 0, dkey, &dlen);
+	if (err)
+		return err;
+	m = kc_dup_in(op, op->val, op->val_len, &err);
+	if (!m)
+		return err;
+	/* Both must be sets (or missing) before anything moves. */
+	dst = kc_cont_ref(dkey, dlen, KC_TYPE_SET, &err);
+	if (dst)
+		kc_item_put(dst);
+	if (err)
+		goto out;
+	src = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!src)
+		goto out;
+	op->num = 0;
+	e = kc_cont_find(src, m, op->val_len);
+	if (!e || (dlen == op->key_len && !memcmp(dkey, key, dlen))) {
+		op->num = !!e;
+		kc_cont_done(src, false);
+		goto out;
+	}
+	kc_cont_remove(src, e);
+	kc_cont_done(src, true);
+	op->num = 1;
+	dst = kc_cont_get(dkey, dlen, KC_TYPE_SET, true, &err);
+	if (!dst) {
+		kc_item_put(e);
+		goto out;
+	}
+	if (kc_cont_find(dst, m, op->val_len)) {
+		kc_item_put(e);
+	} else {
+		err = kc_cont_insert(dst, e);
+		if (err)
+			kc_item_put(e);
+	}
+	kc_cont_done(dst, !err);
+out:
+	kvfree(m);
+	return err;
+}
+
+/*
+ * The algebra.  sets[i] is NULL for a missing key (the empty set).  Each
+ * member of the result goes to emit(), which writes a reply or fills the
+ * destination set of a STORE.
+ */
+struct algebra {
+	struct kc_item **sets;
+	u32 n;
+	int (*emit)(struct algebra *a, struct kc_item *e);
+	struct kc_reply r;
+	struct kc_item *dst;
+};
+
+static bool in_set(struct kc_item *set, struct kc_item *e)
+{
+	return set && kc_cont_find(set, kc_elem_data(e), e->nbytes);
+}
+
+static int walk(struct algebra *a, u32 op)
+{
+	u32 i, j, b, first = 0;
+	struct kc_item *e;
+	int err = 0;
+
+	if (op == KC_OP_SINTER || op == KC_OP_SINTERSTORE) {
+		for (i = 0; i < a->n; i++) {
+			if (!a->sets[i])
+				return 0;
+			if (kc_cont(a->sets[i])->len <
+			    kc_cont(a->sets[first])->len)
+				first = i;
+		}
+	}
+	for (i = 0; i < a->n; i++) {
+		struct kc_cont *c;
+
+		if (!a->sets[i])
+			continue;
+		c = kc_cont(a->sets[i]);
+		if ((op == KC_OP_SINTER || op == KC_OP_SINTERSTORE) &&
+		    i != first)
+			continue;
+		if ((op == KC_OP_SDIFF || op == KC_OP_SDIFFSTORE) && i)
+			break;
+		kc_cont_for_each(c, e, b) {
+			bool keep = true;
+
+			for (j = 0; j < a->n && keep; j++) {
+				if (j == i)
+					continue;
+				if (op == KC_OP_SUNION ||
+				    op == KC_OP_SUNIONSTORE)
+					keep = j > i || !in_set(a->sets[j], e);
+				else if (op == KC_OP_SDIFF ||
+					 op == KC_OP_SDIFFSTORE)
+					keep = !in_set(a->sets[j], e);
+				else
+					keep = in_set(a->sets[j], e);
+			}
+			if (keep)
+				err = a->emit(a, e);
+			if (err)
+				return err;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static int emit_reply(struct algebra *a, struct kc_item *e)
+{
+	return kc_reply_add(&a->r, kc_elem_data(e), e->nbytes, false);
+}
+
+static int emit_store(struct algebra *a, struct kc_item *e)
+{
+	struct kc_item *ne = kc_elem_alloc(e->nbytes, e->nbytes);
+	int err;
+
+	if (IS_ERR(ne))
+		return PTR_ERR(ne);
+	memcpy(kc_elem_data(ne), kc_elem_data(e), e->nbytes);
+	err = kc_cont_insert(a->dst, ne);
+	if (err)
+		kc_item_put(ne);
+	return err;
+}
+
+/* Puts the STORE result in place of whatever key held. */
+static int store_result(struct kc_op *op, const char *key,
+			struct kc_item *set)
+{
+	struct kc_item *old;
+	int err = 0;
+
+	op->num = kc_cont(set)->len;
+	old = kc_item_get(key, op->key_len, false);
+	if (old) {
+		spin_lock(&old->lock);
+		if (old->state == KC_ITEM_LINKED) {
+			if (op->num) {
+				set->cas = kc_next_cas();
+				kc_item_lock_new(set);
+				__kc_item_replace(old, set);
+				spin_unlock(&set->lock);
+			} else {
+				__kc_item_unlink(old);
+			}
+		}
+		spin_unlock(&old->lock);
+		kc_item_put(old);
+	} else if (op->num) {
+		spin_lock(&set->lock);
+		set->cas = kc_next_cas();
+		err = __kc_item_link(set);
+		spin_unlock(&set->lock);
+	}
+	return err;
+}
+
+int kc_set_algebra(struct kc_op *op, const char *key)
+{
+	bool store = op->opcode == KC_OP_SDIFFSTORE ||
+		     op->opcode == KC_OP_SINTERSTORE ||
+		     op->opcode == KC_OP_SUNIONSTORE;
+	struct algebra a = { .r = { .op = op } };
+	char k[KC_KEY_MAX];
+	int err = 0;
+	u32 i, klen;
+
+	if (!op->nargs || op->nargs > KC_ARGS_MAX)
+		return -EINVAL;
+	a.sets = kvcalloc(op->nargs, sizeof(*a.sets), GFP_KERNEL);
+	if (!a.sets)
+		return -ENOMEM;
+	for (a.n = 0; a.n < op->nargs && !err; a.n++) {
+		err = kc_read_key_arg(op, a.n, k, &klen);
+		if (!err)
+			a.sets[a.n] = kc_cont_ref(k, klen, KC_TYPE_SET, &err);
+	}
+	if (err)
+		goto out;
+	if (store) {
+		a.dst = kc_cont_new(key, op->key_len, KC_TYPE_SET);
+		if (IS_ERR(a.dst)) {
+			err = PTR_ERR(a.dst);
+			a.dst = NULL;
+			goto out;
+		}
+		a.emit = emit_store;
+	} else {
+		a.emit = emit_reply;
+	}
+	err = walk(&a, op->opcode);
+	if (!err)
+		err = store ? store_result(op, key, a.dst) :
+			      kc_reply_end(&a.r);
+out:
+	if (a.dst)
+		kc_item_put(a.dst);
+	for (i = 0; i < a.n; i++)
+		if (a.sets[i])
+			kc_item_put(a.sets[i]);
+	kvfree(a.sets);
+	return err;
+}
