@@ -27,8 +27,8 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm /tmp /run
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+# The initramfs root is writable already; no tmpfs over /tmp, which may hold
+# the test programs (a work tree under /tmp).
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 . /etc/kcache-vm/conf
@@ -173,6 +173,7 @@ run_test() {
 
 # Everything after the marker is what kcache caused.
 check_kernel() {
+	[ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
 	if [ "$KC_LOADED" = 1 ]; then
 		if rmmod kcache; then
 			vm_ok "rmmod kcache"
@@ -217,6 +218,14 @@ check_kernel() {
 		vm_ok "taint unchanged ($t1)"
 	fi
 }
+
+# Shortly before the host kills a hung VM, dump the blocked tasks and every
+# CPU's backtrace to the console, so a timeout comes with a reason.
+if [ "$KC_MODE" = check ] && [ "${KC_VM_TIMEOUT:-0}" -gt 60 ]; then
+	(sleep $((KC_VM_TIMEOUT - 30)); say "about to time out: blocked tasks and CPU backtraces follow";
+		echo w >/proc/sysrq-trigger; echo l >/proc/sysrq-trigger) &
+	WATCHDOG=$!
+fi
 
 say "booted $(uname -r), mode $KC_MODE"
 res "KCACHE-VM-BEGIN $(uname -r) mode=$KC_MODE"

@@ -242,6 +242,7 @@ make_initramfs() {
 		echo "KC_HOSTROOT=$K_HOSTROOT"
 		echo "KC_PARAMS=$(shq "$KCACHE_PARAMS")"
 		echo "KC_TEST_TIMEOUT=$TEST_TIMEOUT"
+		echo "KC_VM_TIMEOUT=$K_TIMEOUT"
 		echo "KC_ROOT=$(shq "$KC_ROOT")"
 		echo "KC_BUILD=$(shq "$KC_BUILD")"
 		echo "KC_BAD_PATTERNS=$(shq "$BAD_PATTERNS")"
@@ -348,7 +349,8 @@ cmd_check() {
 
 QPID='' RPID=''
 stop_vm() {
-	trap - INT TERM
+	# make forwards a second SIGTERM to us: finish the shutdown regardless.
+	trap '' INT TERM
 
 	if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
 		msg "stopping the VM (unloads kcache and checks the kernel log)"
@@ -365,7 +367,14 @@ stop_vm() {
 		fi
 		wait "$QPID" 2>/dev/null || true
 	fi
-	[ -n "$RPID" ] && { kill "$RPID" 2>/dev/null || true; wait "$RPID" 2>/dev/null || true; }
+	if [ -n "$RPID" ]; then
+		for _ in 1 2 3 4 5 6; do
+			kill -0 "$RPID" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$RPID" 2>/dev/null || true
+		wait "$RPID" 2>/dev/null || true
+	fi
 	QPID='' RPID=''
 }
 
@@ -406,11 +415,18 @@ cmd_run() {
 		-device virtio-net-pci,netdev=n0,romfile=)
 	trap stop_vm INT TERM
 	trap 'stop_vm' EXIT
-	cat "$RUNDIR/ctl.out" >"$RUNDIR/result.log" &
+	# The reader must outlive a Ctrl-C or SIGTERM to our process group: the
+	# guest writes its verdict after we ask it to stop.  It ends at EOF,
+	# when QEMU exits.
+	(trap '' INT TERM; exec cat "$RUNDIR/ctl.out" >"$RUNDIR/result.log") &
 	RPID=$!
 	# Own session: Ctrl-C reaches us, not QEMU, so the guest can shut down.
 	setsid "${QEMU[@]}" </dev/null >"$RUNDIR/qemu.log" 2>&1 &
 	QPID=$!
+	# QEMU is in its own session: should this script be killed outright,
+	# this watchdog still takes QEMU down with it.
+	(trap '' INT TERM; while kill -0 $$ 2>/dev/null && kill -0 "$QPID" 2>/dev/null; do
+		sleep 1; done; kill "$QPID" 2>/dev/null) &
 	msg "booting $K_VER with '$RUN_CMD'; console: $RUNDIR/console.log"
 	while kill -0 "$QPID" 2>/dev/null; do
 		if grep -q '^KCACHE-READY' "$RUNDIR/result.log" 2>/dev/null; then
