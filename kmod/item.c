@@ -167,6 +167,13 @@ void kc_item_put(struct kc_item *it)
 	WARN_ON_ONCE(READ_ONCE(it->state) == KC_ITEM_LINKED);
 	if (kc_is_cont(it->type))
 		kc_cont_free(it);
+	/*
+	 * The chunk may be reused at once.  A lookup still walking through it
+	 * must not follow its old link to the end of its old chain and
+	 * report a miss: point it at a nulls marker of no bucket, so the walk
+	 * starts over (rhashtable checks the marker it ends on).
+	 */
+	WRITE_ONCE(it->node.next, (struct rhash_head *)RHT_NULLS_MARKER(NULL));
 	if (it->clsid == kc.large_id)
 		kc_large_free(it);
 	else

@@ -234,6 +234,8 @@ static int op_set(struct kc_op *op, const char *key)
 	if ((op->flags & KC_SET_NX) &&
 	    (op->flags & (KC_SET_XX | KC_SET_CAS | KC_SET_GET)))
 		return -EINVAL;
+	if ((op->flags & KC_SET_KEEPTTL) && op->expire)
+		return -EINVAL;
 	err = set_expiry(op, &exp);
 	if (err)
 		return err;
@@ -274,6 +276,7 @@ typedef int (*kc_build_fn)(struct kc_op *op, const char *key,
 static int rmw(struct kc_op *op, const char *key, kc_build_fn build,
 	       bool create)
 {
+	s64 num = op->num;	/* an input that build() overwrites */
 	struct kc_item *old, *it;
 	u64 seen_cas = 0;
 	int err;
@@ -281,6 +284,7 @@ static int rmw(struct kc_op *op, const char *key, kc_build_fn build,
 retry:
 	if (fatal_signal_pending(current))
 		return -EINTR;
+	op->num = num;
 	old = lookup(op, key, false);
 	if (!old && !create)
 		return -ENOENT;
@@ -598,6 +602,7 @@ static int op_strlen(struct kc_op *op, const char *key)
 static int op_getbit(struct kc_op *op, const char *key)
 {
 	u64 byte = (u64)op->num >> 3;
+	u8 mask = 0x80 >> (op->num & 7);
 	struct kc_item *it;
 	int err = 0;
 
@@ -610,8 +615,7 @@ static int op_getbit(struct kc_op *op, const char *key)
 	if (it->type != KC_TYPE_STRING)
 		err = -EPROTOTYPE;
 	else if (byte < it->nbytes)
-		op->num = !!(kc_item_value(it)[byte] &
-			     (0x80 >> ((u64)op->num & 7)));
+		op->num = !!(kc_item_value(it)[byte] & mask);
 	kc_item_put(it);
 	return err;
 }
@@ -634,7 +638,8 @@ static int op_del(struct kc_op *op, const char *key)
 		__kc_item_unlink(it);
 	spin_unlock(&it->lock);
 	kc_item_put(it);
-	kc_stat_inc(err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
+	if (err != -EEXIST)
+		kc_stat_inc(err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
 	return err;
 }
 
@@ -961,11 +966,16 @@ out_src:
 	return err;
 }
 
-/* Unlinks every item (FLUSH).  Items stored meanwhile may survive. */
-int kc_flush_all(void)
+/*
+ * One walk of the index unlinking what it finds.  A walk stopped and
+ * restarted around removals may skip entries, so kc_flush_all() walks
+ * again until a walk finds nothing.  Returns the items unlinked.
+ */
+static u64 flush_walk(void)
 {
 	struct kc_item *hold[64];
 	struct rhashtable_iter iter;
+	u64 total = 0;
 	int n, i;
 
 	rhashtable_walk_enter(&kc.index, &iter);
@@ -987,12 +997,23 @@ int kc_flush_all(void)
 		}
 		rhashtable_walk_stop(&iter);
 		for (i = 0; i < n; i++) {
-			kc_item_unlink(hold[i]);
+			total += kc_item_unlink(hold[i]);
 			kc_item_put(hold[i]);
 		}
 		cond_resched();
 	} while (n == ARRAY_SIZE(hold));
 	rhashtable_walk_exit(&iter);
+	return total;
+}
+
+/* Unlinks every item (FLUSH).  Items stored meanwhile may survive. */
+int kc_flush_all(void)
+{
+	int pass;
+
+	for (pass = 0; pass < 16; pass++)
+		if (!flush_walk() && !atomic_read(&kc.index.nelems))
+			break;
 	return 0;
 }
 
