@@ -34,6 +34,11 @@ static bool kern(const struct kc_op *op)
 	return container_of(op, const struct kc_req, op)->kern;
 }
 
+static void set_reply(struct kc_op *op, enum kc_reply_kind kind)
+{
+	container_of(op, struct kc_req, op)->reply = kind;
+}
+
 int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 {
 	if (!len)
@@ -95,6 +100,7 @@ void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err)
 /* Copies a value to op->out, or says how much room it needs. */
 int kc_put_value(struct kc_op *op, const void *src, u32 len)
 {
+	set_reply(op, KC_REPLY_VALUE);
 	op->out_used = len;
 	if (len > op->out_len)
 		return -ENOSPC;
@@ -808,6 +814,7 @@ int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil)
 	u64 need = KC_ELEM_SIZE(len);
 	int err = 0;
 
+	set_reply(op, KC_REPLY_ELEMS);
 	if (r->off + need <= op->out_len) {
 		u64 dst = op->out + r->off;
 
@@ -830,6 +837,7 @@ int kc_reply_end(struct kc_reply *r)
 {
 	struct kc_op *op = r->op;
 
+	set_reply(op, KC_REPLY_ELEMS);
 	op->num = r->count;
 	op->out_used = min_t(u64, r->off, U32_MAX);
 	if (r->off > KC_REPLY_MAX)

@@ -12,6 +12,16 @@
 struct kc_req {
 	struct kc_op op;
 	bool kern;
+	u8 reply;		/* what op.out holds: enum kc_reply_kind */
+};
+
+/* Set by kc_put_value() and kc_reply_add/_end(), so that netlink can turn
+ * any op's reply into attributes without knowing the opcode.
+ */
+enum kc_reply_kind {
+	KC_REPLY_NONE,
+	KC_REPLY_VALUE,		/* one value of out_used bytes */
+	KC_REPLY_ELEMS,		/* kc_elem records, out_used bytes */
 };
 
 /* struct kc_reply - a multi-element reply being written to op->out. */

@@ -215,6 +215,24 @@ TEST_F_TIMEOUT(mem, fill_mixed_sizes, 240)
 	EXPECT_EQ(0, st.bytes);
 	CHECK_CLASSES(self->fd, sums, 1);
 	EXPECT_EQ(0, sums.items);
+	if (st.curr_items) {
+		unsigned int left = 0, n = i;
+
+		/* Which keys did FLUSH leave, and are they reachable? */
+		for (i = 0; i < n; i++) {
+			key_of(key, sizeof(key), "fill", i);
+			if (kc_exists(self->fd, key, strlen(key)))
+				continue;
+			if (left++ < 5)
+				TH_LOG("FLUSH left %s", key);
+		}
+		TH_LOG("FLUSH left %llu items, %u of them found by key",
+		       (unsigned long long)st.curr_items, left);
+		ASSERT_EQ(0, kc_flush(self->fd));
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		TH_LOG("after a second FLUSH: %llu items",
+		       (unsigned long long)st.curr_items);
+	}
 }
 
 /*
@@ -227,6 +245,7 @@ TEST_F_TIMEOUT(mem, fill_with_automove, 240)
 	const uint64_t limit_mb = 16, limit = limit_mb * KT_MIB;
 	struct kc_stats st0, st;
 	uint64_t written = 0, rng = 2, sets = 0;
+	int64_t t0 = kt_mono_ms();
 	char key[32];
 	unsigned int i, tries;
 	int ret;
@@ -253,6 +272,11 @@ TEST_F_TIMEOUT(mem, fill_with_automove, 240)
 			continue;
 		ASSERT_EQ(0, kc_stats(self->fd, &st));
 		ASSERT_GE(st.limit_bytes, st.used_bytes);
+		if (i % 4096 == 0)
+			TH_LOG("%u sets, %llu MiB, %lld ms, %llu pages moved", i,
+			       (unsigned long long)(written >> 20),
+			       (long long)(kt_mono_ms() - t0),
+			       (unsigned long long)(st.slabs_moved - st0.slabs_moved));
 	}
 	for (tries = 0; tries < 50; tries++) {
 		ASSERT_EQ(0, kc_stats(self->fd, &st));
@@ -269,31 +293,35 @@ TEST_F_TIMEOUT(mem, fill_with_automove, 240)
 }
 
 /*
- * Fills with one value size (one class) to the point of eviction; what was
- * evicted must be exactly the oldest keys, and as many as the counter says.
+ * Fills with one value size (one class) until the first key is evicted;
+ * what was evicted must be exactly the oldest keys, and as many as the
+ * counter says (give or take items left from before the test, which a
+ * page taken from another class may evict too).
  */
 TEST_F_TIMEOUT(mem, lru_evicts_oldest_first, 240)
 {
 	const size_t len = 4000;
 	struct kc_stats st0, st;
 	unsigned int i, n, first_present, evicted_at = 0, bad = 0;
-	char key[32];
+	char key[32], key0[32];
 
 	ASSERT_EQ(0, set_limit(self->fd, 4, 0));
 	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	key_of(key0, sizeof(key0), "lru", 0);
 	for (i = 0; ; i++) {
 		ASSERT_GT(100000, i) {
-			TH_LOG("no eviction after %u sets of %zu bytes", i, len);
+			TH_LOG("%s not evicted after %u sets of %zu bytes",
+			       key0, i, len);
 		}
 		key_of(key, sizeof(key), "lru", i);
 		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
 				    0, 0, 0));
-		ASSERT_EQ(0, kc_stats(self->fd, &st));
-		if (st.evictions > st0.evictions) {
+		if (!peek(self->fd, key0)) {
 			evicted_at = i;
 			break;
 		}
 	}
+	ASSERT_LT(10, evicted_at);
 	/* Half as many again. */
 	n = evicted_at + evicted_at / 2;
 	for (i = evicted_at + 1; i < n; i++) {
@@ -311,18 +339,22 @@ TEST_F_TIMEOUT(mem, lru_evicts_oldest_first, 240)
 		} else if (first_present != n) {
 			/* A hole after a survivor: evicted out of order. */
 			if (bad++ < 5)
-				TH_LOG("%s evicted although %u survived", key,
-				       first_present);
+				TH_LOG("%s evicted although lru:%08u survived",
+				       key, first_present);
 		}
 	}
 	ASSERT_EQ(0, kc_stats(self->fd, &st));
-	TH_LOG("capacity ~%u items; %u sets; keys 0..%u evicted", evicted_at,
-	       n, first_present - 1);
+	TH_LOG("capacity ~%u items; %u sets; keys 0..%u evicted; %llu items before",
+	       evicted_at, n, first_present - 1,
+	       (unsigned long long)st0.curr_items);
 	EXPECT_EQ(0, bad);
 	EXPECT_LT(0, first_present);
 	EXPECT_GT(n, first_present);
-	EXPECT_EQ(st.evictions - st0.evictions, first_present + bad);
-	EXPECT_EQ(n - first_present - bad, st.curr_items);
+	EXPECT_LE(first_present + bad, st.evictions - st0.evictions);
+	EXPECT_GE(first_present + bad + st0.curr_items,
+		  st.evictions - st0.evictions);
+	EXPECT_LE(n - first_present - bad, st.curr_items);
+	EXPECT_GE(n - first_present - bad + st0.curr_items, st.curr_items);
 }
 
 /*
