@@ -261,6 +261,7 @@ static int resize(struct kc_item *it, u32 nb)
 	struct kc_item *tbl, **nbk, **obk, *e;
 	u32 i;
 
+	lockdep_assert_held(&c->lock);
 	tbl = kc_elem_alloc(nb * sizeof(void *) + sizeof(void *), 0);
 	if (IS_ERR(tbl))
 		return PTR_ERR(tbl);
@@ -294,6 +295,7 @@ int kc_cont_insert(struct kc_item *it, struct kc_item *e)
 	struct kc_item **b;
 	int err;
 
+	lockdep_assert_held(&c->lock);
 	if (!c->table || c->len + 1 > c->nbuckets) {
 		err = resize(it, c->nbuckets ? c->nbuckets * 2 :
 				 KC_MIN_BUCKETS);
@@ -315,6 +317,7 @@ void kc_cont_remove(struct kc_item *it, struct kc_item *e)
 	struct kc_cont *c = kc_cont(it);
 	struct kc_item **p = &kc_cont_buckets(c)[e->ehash & (c->nbuckets - 1)];
 
+	lockdep_assert_held(&c->lock);
 	while (*p != e)
 		p = &(*p)->chain;
 	*p = e->chain;

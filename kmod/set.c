@@ -491,10 +491,14 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 			goto out;
 		}
 		a.emit = emit_store;
+		/* Private until stored; held for the table's lock rules. */
+		mutex_lock(&kc_cont(a.dst)->lock);
 	} else {
 		a.emit = emit_reply;
 	}
 	err = walk(&a, op->opcode);
+	if (store)
+		mutex_unlock(&kc_cont(a.dst)->lock);
 	if (!err)
 		err = store ? store_result(op, key, a.dst) :
 			      kc_reply_end(&a.r);
