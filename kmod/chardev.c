@@ -16,6 +16,7 @@
 #include "kcache.h"
 #include "compat.h"
 #include "chardev.h"
+#include "config.h"
 #include "ops.h"
 #include "stats.h"
 
@@ -24,7 +25,6 @@ static kgid_t kc_dev_gid;
 static dev_t kc_devt;
 static struct cdev kc_cdev;
 static struct device *kc_device;
-static DEFINE_MUTEX(kc_config_mutex);
 
 static struct class kc_class = {
 	.name = KC_DEVICE_NAME,
@@ -295,16 +295,6 @@ static long ioctl_class_stats(void __user *uarg)
 	return 0;
 }
 
-static void config_fill(struct kc_config *cfg)
-{
-	cfg->memory_limit_mb = READ_ONCE(kc.limit_bytes) >> 20;
-	cfg->notify = READ_ONCE(kc.notify);
-	cfg->automove = READ_ONCE(kc.automove);
-	cfg->item_size_max = kc.item_size_max;
-	cfg->chunk_min = kc.chunk_min;
-	cfg->growth_factor_pct = kc.factor_pct;
-}
-
 static long ioctl_config(void __user *uarg)
 {
 	struct kc_config cfg;
@@ -318,24 +308,11 @@ static long ioctl_config(void __user *uarg)
 	if (cfg.set_mask) {
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
-		if ((cfg.set_mask & KC_CONFIG_MEMORY_LIMIT) &&
-		    (cfg.memory_limit_mb < KC_MIN_LIMIT_MB ||
-		     cfg.memory_limit_mb > (totalram_pages() >>
-					    (20 - PAGE_SHIFT))))
-			return -EINVAL;
-		if (((cfg.set_mask & KC_CONFIG_NOTIFY) && cfg.notify > 1) ||
-		    ((cfg.set_mask & KC_CONFIG_AUTOMOVE) && cfg.automove > 1))
-			return -EINVAL;
-		mutex_lock(&kc_config_mutex);
-		if (cfg.set_mask & KC_CONFIG_MEMORY_LIMIT)
-			kc_slab_set_limit(cfg.memory_limit_mb << 20);
-		if (cfg.set_mask & KC_CONFIG_NOTIFY)
-			WRITE_ONCE(kc.notify, cfg.notify);
-		if (cfg.set_mask & KC_CONFIG_AUTOMOVE)
-			WRITE_ONCE(kc.automove, cfg.automove);
-		mutex_unlock(&kc_config_mutex);
+		err = kc_config_apply(&cfg, cfg.set_mask);
+		if (err)
+			return err;
 	}
-	config_fill(&cfg);
+	kc_config_fill(&cfg);
 	if (copy_to_user(uarg, &cfg, sizeof(cfg)))
 		return -EFAULT;
 	return 0;
