@@ -147,7 +147,7 @@ struct kc_item *kc_elem_alloc(u32 len, u32 klen)
 	e->owner = NULL;
 	e->client_flags = klen;
 	e->chain = NULL;
-	/* The page mover reads owner once it sees the element type. */
+	/* Pairs with the acquire in chunk_owner(): owner is set first. */
 	smp_store_release(&e->type, KC_TYPE_ELEM);
 	return e;
 }
@@ -213,8 +213,8 @@ void kc_cont_free(struct kc_item *it)
 }
 
 /*
- * Hands every element of from over to to (an empty container of the same
- * type): RENAME.  Caller runs exclusively.
+ * Hands every element of from over to the empty container to, of the same
+ * type (RENAME).  Caller runs exclusively.
  */
 int kc_cont_move(struct kc_item *from, struct kc_item *to)
 {
@@ -231,7 +231,8 @@ int kc_cont_move(struct kc_item *from, struct kc_item *to)
 	cf->nbuckets = 0;
 	if (ct->table) {
 		kc_elem_set_owner(ct->table, to);
-		kc_cont_for_each(ct, e, i)
+		for (e = kc_cont_next(ct, NULL, &i); e;
+		     e = kc_cont_next(ct, e, &i))
 			kc_elem_set_owner(e, to);
 	}
 	ct->len = cf->len;

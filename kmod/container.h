@@ -21,7 +21,7 @@
 #include "ops.h"
 
 struct kc_cont {
-	struct mutex lock;
+	struct mutex lock;		/* see the rules above */
 	u64 len;			/* elements */
 	struct list_head list;		/* list: the elements in order */
 	struct kc_item *table;		/* hash/set: bucket array */
@@ -73,14 +73,24 @@ int kc_cont_insert(struct kc_item *it, struct kc_item *e);
 void kc_cont_remove(struct kc_item *it, struct kc_item *e);
 struct kc_item *kc_cont_random(struct kc_item *it);
 
-#define kc_cont_for_each(c, e, i)					\
-	for (i = 0; i < (c)->nbuckets; i++)				\
-		for (e = kc_cont_buckets(c)[i]; e; e = e->chain)
-
 static inline struct kc_item **kc_cont_buckets(struct kc_cont *c)
 {
 	return (struct kc_item **)PTR_ALIGN(kc_item_value(c->table),
 					    sizeof(void *));
+}
+
+/* The next element of a hash or set after e (NULL: the first) in bucket
+ * order; *b is the bucket of the returned element.
+ */
+static inline struct kc_item *kc_cont_next(struct kc_cont *c,
+					   struct kc_item *e, u32 *b)
+{
+	if (e && e->chain)
+		return e->chain;
+	for (*b = e ? *b + 1 : 0; *b < c->nbuckets; (*b)++)
+		if (kc_cont_buckets(c)[*b])
+			return kc_cont_buckets(c)[*b];
+	return NULL;
 }
 
 /* ops of list.c, hash.c and set.c */

@@ -266,7 +266,8 @@ int kc_op_hgetall(struct kc_op *op, const char *key)
 	if (!it)
 		return err;
 	c = kc_cont(it);
-	kc_cont_for_each(c, e, i) {
+	for (e = kc_cont_next(c, NULL, &i); e;
+	     e = kc_cont_next(c, e, &i)) {
 		if (keys && !err)
 			err = kc_reply_add(&r, kc_elem_data(e),
 					   kc_elem_klen(e), false);

@@ -205,6 +205,7 @@ int __kc_item_link(struct kc_item *it)
 
 	lockdep_assert_held(&it->lock);
 	refcount_inc(&it->ref);
+	/* Pairs with the acquire in kc_item_get(): key and value first. */
 	smp_store_release(&it->state, KC_ITEM_LINKED);
 	err = rhashtable_lookup_insert_key(&kc.index, &k, &it->node,
 					   kc_ht_params);
@@ -227,6 +228,7 @@ void __kc_item_replace(struct kc_item *old, struct kc_item *it)
 	lockdep_assert_held(&old->lock);
 	lockdep_assert_held(&it->lock);
 	refcount_inc(&it->ref);
+	/* Pairs with the acquire in kc_item_get(): key and value first. */
 	smp_store_release(&it->state, KC_ITEM_LINKED);
 	WARN_ON_ONCE(rhashtable_replace_fast(&kc.index, &old->node,
 					     &it->node, kc_ht_params));
@@ -287,7 +289,11 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 			return NULL;
 		if (IS_ERR(it))
 			continue;
-		/* Pinned now: check it is the item we looked for. */
+		/*
+		 * Pinned now: check it is the item we looked for.  The acquire
+		 * pairs with the release in __kc_item_link(): a LINKED state
+		 * means the key and value below are the linked ones.
+		 */
 		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
 		    it->nkey == nkey && !memcmp(it->data, key, nkey))
 			break;

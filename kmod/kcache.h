@@ -38,6 +38,7 @@
 #define _KC_KCACHE_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/refcount.h>
@@ -50,7 +51,7 @@
 #include <linux/kcache.h>
 
 #define KC_PAGE_SHIFT		20
-#define KC_PAGE_SIZE		(1UL << KC_PAGE_SHIFT)
+#define KC_PAGE_SIZE		BIT(KC_PAGE_SHIFT)
 #define KC_PAGE_ORDER		(KC_PAGE_SHIFT - PAGE_SHIFT)
 #define KC_CHUNK_ALIGN		8
 #define KC_MAX_CLASSES		64	/* slab classes incl. the large one */
@@ -83,9 +84,12 @@ struct kc_item {
 		struct rhash_head node;	/* keyed: the index */
 		struct kc_item *chain;	/* hash/set element: bucket chain */
 	};
-	struct list_head lru;		/* LRU segment, free list, or the
-					 * list of a list's elements */
-	spinlock_t lock;
+	/*
+	 * LRU segment, free list, or the
+	 * list of a list's elements
+	 */
+	struct list_head lru;
+	spinlock_t lock;		/* see the rules above */
 	refcount_t ref;
 	union {
 		u64 cas;
@@ -139,14 +143,14 @@ struct kc_class {
 	u32 size;			/* chunk size; 0 for the large class */
 	u32 perslab;			/* chunks per page */
 
-	spinlock_t lock;
+	spinlock_t lock;		/* free list, pages, chunk counters */
 	struct list_head free;		/* free chunks */
 	struct list_head pages;		/* struct kc_slab_page */
 	u64 nr_pages;
 	u64 used_chunks;
 	u64 free_chunks;
 
-	spinlock_t lru_lock;
+	spinlock_t lru_lock;		/* LRU lists, counts, item->seg */
 	struct list_head lru[KC_NR_SEGS];
 	u64 lru_count[KC_NR_SEGS];
 	u64 mem_requested;		/* bytes of the linked items */
@@ -210,7 +214,7 @@ struct kc_cache {
 
 	struct kc_pcpu_stats __percpu *stats;
 
-	struct mutex rebalance_mutex;
+	struct mutex rebalance_mutex;	/* serialises page moves */
 	struct percpu_rw_semaphore excl_sem;	/* see kc_op_run() */
 	struct delayed_work crawler_work;
 	struct delayed_work automove_work;

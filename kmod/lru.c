@@ -292,6 +292,7 @@ static void crawler_fn(struct work_struct *work)
 	for (i = 0; i < n; i++) {
 		struct kc_item *it = hold[i];
 
+		/* Acquire: as in kc_item_get(), the chunk may be reused. */
 		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
 		    kc_item_expired(it, now) && kc_item_unlink(it)) {
 			struct kc_class *c = &kc.classes[it->clsid];

@@ -50,8 +50,7 @@ int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 	return copy_from_user(dst, u64_to_user_ptr(src), len) ? -EFAULT : 0;
 }
 
-int kc_copy_out(const struct kc_op *op, u64 dst, const void *src,
-		    u32 len)
+int kc_copy_out(const struct kc_op *op, u64 dst, const void *src, u32 len)
 {
 	if (!len)
 		return 0;

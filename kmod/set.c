@@ -93,7 +93,8 @@ static int reply_members(struct kc_reply *r, struct kc_item *it)
 	int err = 0;
 	u32 i;
 
-	kc_cont_for_each(c, e, i) {
+	for (e = kc_cont_next(c, NULL, &i); e;
+	     e = kc_cont_next(c, e, &i)) {
 		err = kc_reply_add(r, kc_elem_data(e), e->nbytes, false);
 		if (err)
 			return err;
@@ -268,7 +269,8 @@ int kc_op_srandmember(struct kc_op *op, const char *key)
 		/* Selection sampling: each member kept with the odds left. */
 		u64 left = c->len;
 
-		kc_cont_for_each(c, e, b) {
+		for (e = kc_cont_next(c, NULL, &b); e;
+		     e = kc_cont_next(c, e, &b)) {
 			if (seen < want &&
 			    get_random_u64() % left < want - seen) {
 				err = kc_reply_add(&r, kc_elem_data(e),
@@ -385,7 +387,8 @@ static int walk(struct algebra *a, u32 op)
 			continue;
 		if ((op == KC_OP_SDIFF || op == KC_OP_SDIFFSTORE) && i)
 			break;
-		kc_cont_for_each(c, e, b) {
+		for (e = kc_cont_next(c, NULL, &b); e;
+		     e = kc_cont_next(c, e, &b)) {
 			bool keep = true;
 
 			for (j = 0; j < a->n && keep; j++) {

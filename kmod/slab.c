@@ -288,6 +288,7 @@ static struct kc_item *chunk_owner(struct kc_item *it)
 {
 	struct kc_item *owner;
 
+	/* Pairs with the release in kc_elem_alloc(): owner is set first. */
 	if (smp_load_acquire(&it->type) != KC_TYPE_ELEM) {
 		refcount_inc(&it->ref);
 		return it;
@@ -295,10 +296,13 @@ static struct kc_item *chunk_owner(struct kc_item *it)
 	owner = READ_ONCE(it->owner);
 	if (!owner || !refcount_inc_not_zero(&owner->ref))
 		return NULL;
-	/* Pinned: still this element's container? */
+	/*
+	 * Pinned: still this element's container?  Read owner again after
+	 * the reference is taken (the read barrier orders the two).
+	 */
 	smp_rmb();
 	if (READ_ONCE(it->owner) != owner ||
-	    smp_load_acquire(&owner->type) == KC_TYPE_ELEM) {
+	    READ_ONCE(owner->type) == KC_TYPE_ELEM) {
 		kc_item_put(owner);
 		return NULL;
 	}
@@ -323,6 +327,7 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
 		kc_item_put(it);
 		if (!victim)
 			continue;
+		/* Acquire: pairs with the release when it was linked. */
 		if (smp_load_acquire(&victim->state) == KC_ITEM_LINKED &&
 		    kc_item_unlink(victim)) {
 			struct kc_class *vc = &kc.classes[victim->clsid];
@@ -388,7 +393,7 @@ int kc_slab_release_page(struct kc_class *src)
 		spin_unlock(&src->lock);
 		page_evict_all(src, pick);
 		if (tries > 2)
-			msleep(1);
+			usleep_range(1000, 2000);
 	}
 
 	spin_lock(&src->lock);
