@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The batch engine: commands parsed from one read become kc_op records in
+ * one array and run with one KC_IOC_BATCH (split only past KC_BATCH_MAX),
+ * then their replies are written in order.
+ *
+ * Reply buffers come from an arena: one large private anonymous mapping
+ * with MAP_NORESERVE, so every value op can be given item_size_max bytes
+ * of room (the kernel never answers -ENOSPC, and no op has to be re-run
+ * out of order) while only the pages the kernel writes to become memory.
+ * When the replies of past batches have touched much of it, the pages are
+ * given back with MADV_DONTNEED.
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "libkcache.h"
+#include "proxy.h"
+
+#define ARENA_TRIM	(32U << 20)	/* give back after this many bytes */
+
+static size_t round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+size_t eng_val_room(void)
+{
+	return round8(kinfo.item_size_max ? kinfo.item_size_max : 1 << 20);
+}
+
+size_t eng_multi_room(void)
+{
+	return KC_REPLY_MAX;
+}
+
+int eng_init(struct engine *e, int fd)
+{
+	static const size_t sizes[] = { 4ULL << 30, 1ULL << 30, 256U << 20 };
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	e->fd = fd;
+	buf_init(&e->scratch);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		void *p = mmap(NULL, sizes[i], PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		if (p != MAP_FAILED) {
+			e->arena = p;
+			e->arena_size = sizes[i];
+			break;
+		}
+	}
+	if (!e->arena)
+		return -ENOMEM;
+	if (e->arena_size < eng_multi_room() + 2 * eng_val_room()) {
+		log_err("item_size_max %u is too large for a %zu MiB reply arena",
+			kinfo.item_size_max, e->arena_size >> 20);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+void eng_exit(struct engine *e)
+{
+	if (e->arena)
+		munmap(e->arena, e->arena_size);
+	free(e->ops);
+	free(e->recs);
+	buf_free(&e->scratch);
+	memset(e, 0, sizeof(*e));
+}
+
+struct rec *eng_rec(struct engine *e, struct conn *c, render_fn fn,
+		    size_t arena)
+{
+	struct rec *r;
+
+	arena = round8(arena);
+	if (e->arena_used + arena > e->arena_size ||
+	    e->nops >= KC_BATCH_MAX) {
+		if (e->txn) {
+			/* Never submitted: let the handler scribble. */
+			e->txn_overflow = true;
+			e->arena_used = 0;
+		} else {
+			eng_flush(e);
+		}
+	}
+	if (e->nrecs == e->recs_cap) {
+		size_t ncap = e->recs_cap ? e->recs_cap * 2 : 64;
+		struct rec *p = realloc(e->recs, ncap * sizeof(*p));
+
+		if (!p) {
+			/* Run what we have; the array then has room. */
+			if (e->txn) {
+				e->txn_overflow = true;
+				e->nrecs = 0;
+			} else {
+				eng_flush(e);
+			}
+			p = e->recs;
+			if (!p)
+				abort();
+		} else {
+			e->recs = p;
+			e->recs_cap = ncap;
+		}
+	}
+	r = &e->recs[e->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->fn = fn;
+	r->c = c;
+	r->op0 = e->nops;
+	return r;
+}
+
+struct kc_op *eng_op(struct engine *e, struct rec *r, uint32_t opcode)
+{
+	struct kc_op *op;
+
+	if (e->nops == e->ops_cap) {
+		uint32_t ncap = e->ops_cap ? e->ops_cap * 2 : 256;
+		struct kc_op *p = realloc(e->ops, (size_t)ncap * sizeof(*p));
+
+		if (!p)
+			abort();	/* a few hundred KiB: nothing to save */
+		e->ops = p;
+		e->ops_cap = ncap;
+	}
+	if (e->txn && e->nops >= KC_BATCH_MAX)
+		e->txn_overflow = true;
+	op = &e->ops[e->nops++];
+	kc_op_init(op, opcode);
+	r->nops++;
+	return op;
+}
+
+void *eng_alloc(struct engine *e, size_t n)
+{
+	void *p;
+
+	n = round8(n);
+	if (e->arena_used + n > e->arena_size) {
+		/* Only reachable for a transaction that already overflowed. */
+		e->txn_overflow = true;
+		e->arena_used = 0;
+	}
+	p = e->arena + e->arena_used;
+	e->arena_used += n;
+	return p;
+}
+
+void eng_op_outval(struct engine *e, struct kc_op *op)
+{
+	size_t n = eng_val_room();
+
+	kc_op_out(op, eng_alloc(e, n), n);
+}
+
+static void render_static(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	(void)ops;
+	buf_add(&c->out, r->p, r->s_len);
+}
+
+struct buf *eng_out(struct engine *e, struct conn *c)
+{
+	struct rec *r;
+
+	if (!e->nrecs && !e->txn)
+		return &c->out;
+	if (e->nrecs && e->recs[e->nrecs - 1].fn == render_static &&
+	    e->recs[e->nrecs - 1].c == c)
+		return &e->scratch;
+	r = eng_rec(e, c, render_static, 0);
+	r->s_off = e->scratch.len;
+	return &e->scratch;
+}
+
+/* Static records learn their length once nothing more is added. */
+static void seal_static(struct engine *e)
+{
+	size_t end = e->scratch.len, i = e->nrecs;
+
+	while (i--) {
+		struct rec *r = &e->recs[i];
+
+		if (r->fn != render_static)
+			continue;
+		r->s_len = end - r->s_off;
+		r->p = e->scratch.data + r->s_off;
+		end = r->s_off;
+	}
+}
+
+/* Runs ops[from, to) in batches; marks ops that did not run. */
+static void submit(struct engine *e, uint32_t from, uint32_t to)
+{
+	while (from < to) {
+		uint32_t n = to - from, i;
+		struct kc_batch b;
+
+		if (n > KC_BATCH_MAX)
+			n = KC_BATCH_MAX;
+		memset(&b, 0, sizeof(b));
+		b.size = sizeof(b);
+		b.count = n;
+		b.op_size = sizeof(struct kc_op);
+		b.ops = (uint64_t)(uintptr_t)(e->ops + from);
+		STAT_ADD(ioctls, 1);
+		if (ioctl(e->fd, KC_IOC_BATCH, &b)) {
+			int err = -errno;
+
+			log_err("KC_IOC_BATCH of %u ops failed: %s", n,
+				kc_strerror(err));
+			b.done = 0;
+			b.result = err;
+		}
+		for (i = b.done; i < n; i++)
+			e->ops[from + i].result = b.result ? b.result : -EIO;
+		from += n;
+	}
+}
+
+static void finish(struct engine *e)
+{
+	size_t i, used = 0;
+
+	seal_static(e);
+	for (i = 0; i < e->nrecs; i++) {
+		struct rec *r = &e->recs[i];
+
+		r->fn(r->c, r, e->ops + r->op0);
+	}
+	for (i = 0; i < e->nops; i++)
+		if (e->ops[i].out_len && e->ops[i].result != -ENOSPC)
+			used += e->ops[i].out_used;
+	e->touched += used;
+	if (e->arena_used > e->hiwater)
+		e->hiwater = e->arena_used;
+	if (e->touched > ARENA_TRIM) {
+		madvise(e->arena, (e->hiwater + 4095) & ~(size_t)4095,
+			MADV_DONTNEED);
+		e->touched = 0;
+		e->hiwater = 0;
+	}
+	e->nops = 0;
+	e->nrecs = 0;
+	e->arena_used = 0;
+	e->scratch.len = 0;
+	e->scratch.oom = false;
+}
+
+void eng_flush(struct engine *e)
+{
+	if (!e->nrecs && !e->nops)
+		return;
+	if (e->nops)
+		submit(e, 0, e->nops);
+	finish(e);
+}
+
+void eng_txn_begin(struct engine *e)
+{
+	eng_flush(e);
+	e->txn = true;
+	e->txn_overflow = false;
+}
+
+void eng_txn_abort(struct engine *e)
+{
+	e->nops = 0;
+	e->nrecs = 0;
+	e->arena_used = 0;
+	e->scratch.len = 0;
+	e->txn = false;
+	e->txn_overflow = false;
+}
+
+int eng_txn_run(struct engine *e, const struct kc_watch *w, uint32_t nwatch)
+{
+	struct kc_batch b;
+	uint32_t i;
+
+	if (e->txn_overflow) {
+		eng_txn_abort(e);
+		return -E2BIG;
+	}
+	if (!e->nops && !nwatch)
+		return 0;	/* nothing for the kernel to do */
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.flags = KC_BATCH_TXN;
+	b.count = e->nops;
+	b.op_size = sizeof(struct kc_op);
+	b.ops = (uint64_t)(uintptr_t)e->ops;
+	b.watch = nwatch ? (uint64_t)(uintptr_t)w : 0;
+	b.nwatch = nwatch;
+	STAT_ADD(ioctls, 1);
+	if (ioctl(e->fd, KC_IOC_BATCH, &b)) {
+		int err = -errno;
+
+		eng_txn_abort(e);
+		return err;
+	}
+	if (b.result == -ECANCELED) {
+		eng_txn_abort(e);
+		return -ECANCELED;
+	}
+	for (i = b.done; i < e->nops; i++)
+		e->ops[i].result = b.result ? b.result : -EIO;
+	return 0;
+}
+
+void eng_txn_render(struct engine *e)
+{
+	e->txn = false;
+	finish(e);
+}

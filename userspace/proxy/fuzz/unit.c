@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the RESP and memcached parsers (no socket, no kernel):
+ * each stream is parsed whole and fed in chunks of every size from 1 byte,
+ * and the transcript of requests and errors must be the expected one in
+ * every case.  Prints TAP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memcache.h"
+#include "resp.h"
+
+static int n_test, n_fail;
+
+static void ok(int cond, const char *name, const char *got)
+{
+	n_test++;
+	if (cond) {
+		printf("ok %d - %s\n", n_test, name);
+	} else {
+		n_fail++;
+		printf("not ok %d - %s\n#   got: %s\n", n_test, name, got);
+	}
+}
+
+/* Transcript: "a|b|c;" per request, "E:<err>;" per error. */
+static void resp_run(const char *in, size_t inlen, size_t chunk, struct buf *t)
+{
+	struct resp_limits lim = { 64, 16, 128 };
+	struct resp_parser p;
+	char *b = malloc(inlen + 1);
+	size_t fed = 0, len = 0;
+
+	resp_parser_init(&p, &lim);
+	while (fed < inlen) {
+		size_t n = inlen - fed < chunk ? inlen - fed : chunk, off = 0;
+
+		memcpy(b + len, in + fed, n);
+		len += n;
+		fed += n;
+		for (;;) {
+			struct arg *av;
+			size_t ac, used, i;
+			const char *err;
+			int st = resp_parse(&p, b + off, len - off, &used, &av,
+					    &ac, &err);
+
+			if (st == RESP_NEED)
+				break;
+			if (st == RESP_ERR) {
+				buf_printf(t, "E:%s;", err);
+				goto out;
+			}
+			for (i = 0; i < ac; i++) {
+				buf_add(t, av[i].p, av[i].len);
+				buf_addc(t, i + 1 < ac ? '|' : ';');
+			}
+			if (!ac)
+				buf_adds(t, "-;");
+			off += used;
+		}
+		memmove(b, b + off, len - off);
+		len -= off;
+	}
+out:
+	buf_addc(t, 0);
+	resp_parser_free(&p);
+	free(b);
+}
+
+static void resp_case(const char *name, const char *in, size_t inlen,
+		      const char *want)
+{
+	struct buf t;
+	size_t chunk;
+	int good = 1;
+	char label[160];
+
+	for (chunk = 1; chunk <= inlen; chunk++) {
+		buf_init(&t);
+		resp_run(in, inlen, chunk, &t);
+		if (strcmp(t.data, want)) {
+			good = 0;
+			snprintf(label, sizeof(label), "resp: %s (chunks of %zu)",
+				 name, chunk);
+			ok(0, label, t.data);
+			buf_free(&t);
+			break;
+		}
+		buf_free(&t);
+	}
+	if (good) {
+		snprintf(label, sizeof(label), "resp: %s (every split)", name);
+		ok(1, label, "");
+	}
+}
+
+static void mc_run(const char *in, size_t inlen, size_t chunk, struct buf *t)
+{
+	struct mc_limits lim = { 128, 64, 16 };
+	struct mc_parser p;
+	char *b = malloc(inlen + 1);
+	size_t fed = 0, len = 0;
+
+	mc_parser_init(&p, &lim);
+	while (fed < inlen) {
+		size_t n = inlen - fed < chunk ? inlen - fed : chunk, off = 0;
+
+		memcpy(b + len, in + fed, n);
+		len += n;
+		fed += n;
+		for (;;) {
+			struct mc_req q;
+			const char *err;
+			size_t used, i;
+			int st = mc_parse(&p, b + off, len - off, &used, &q, &err);
+
+			if (st == MC_NEED)
+				break;
+			if (st == MC_CLOSE) {
+				buf_printf(t, "C:%.*s;", (int)strlen(err) - 2, err);
+				goto out;
+			}
+			if (st == MC_REPLY)
+				buf_printf(t, "E:%.*s;", (int)strlen(err) - 2, err);
+			if (st == MC_REQ) {
+				buf_printf(t, "%d", q.type);
+				for (i = 1; i < q.ntok; i++) {
+					buf_addc(t, '|');
+					buf_add(t, q.tok[i].p, q.tok[i].len);
+				}
+				if (q.data) {
+					buf_adds(t, "=");
+					buf_add(t, q.data, q.dlen);
+				}
+				buf_addc(t, ';');
+			}
+			off += used;
+		}
+		memmove(b, b + off, len - off);
+		len -= off;
+	}
+out:
+	buf_addc(t, 0);
+	mc_parser_free(&p);
+	free(b);
+}
+
+static void mc_case(const char *name, const char *in, size_t inlen,
+		    const char *want)
+{
+	struct buf t;
+	size_t chunk;
+	int good = 1;
+	char label[160];
+
+	for (chunk = 1; chunk <= inlen; chunk++) {
+		buf_init(&t);
+		mc_run(in, inlen, chunk, &t);
+		if (strcmp(t.data, want)) {
+			good = 0;
+			snprintf(label, sizeof(label), "memcache: %s (chunks of %zu)",
+				 name, chunk);
+			ok(0, label, t.data);
+			buf_free(&t);
+			break;
+		}
+		buf_free(&t);
+	}
+	if (good) {
+		snprintf(label, sizeof(label), "memcache: %s (every split)", name);
+		ok(1, label, "");
+	}
+}
+
+#define RC(name, in, want) resp_case(name, in, sizeof(in) - 1, want)
+#define MCC(name, in, want) mc_case(name, in, sizeof(in) - 1, want)
+
+int main(void)
+{
+	static char big[400];
+	char tmp[64];
+	struct buf o;
+	long long v;
+
+	RC("multibulk", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", "SET|k|v;");
+	RC("pipeline", "*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$0\r\n\r\nPING\r\n",
+	   "PING;GET|;PING;");
+	RC("binary bulk", "*2\r\n$4\r\nECHO\r\n$4\r\n\r\n\0\x01\r\n", "ECHO|\r\n\0\x01;");
+	RC("inline quotes", "SET k \"a b\\x41\\n\" 'c\\'d'\r\n", "SET|k|a bA\n|c'd;");
+	RC("inline LF only", "PING\nPING\r\n", "PING;PING;");
+	RC("empty inline and *0", "\r\n*0\r\n*-1\r\nPING\r\n", "-;-;-;PING;");
+	RC("negative bulk", "*1\r\n$-1\r\n", "E:Protocol error: invalid bulk length;");
+	RC("huge bulk", "*1\r\n$99999999999999999999\r\n", "E:Protocol error: invalid bulk length;");
+	RC("bulk over limit", "*1\r\n$65\r\n", "E:Protocol error: invalid bulk length;");
+	RC("bad count", "*x\r\n", "E:Protocol error: invalid multibulk length;");
+	RC("count over limit", "*17\r\n", "E:Protocol error: invalid multibulk length;");
+	RC("expected $", "*1\r\n:1\r\n", "E:Protocol error: expected '$', got ':';");
+	RC("missing CRLF after bulk", "*1\r\n$3\r\nabcXY", "E:Protocol error: expected CRLF after a bulk string;");
+	RC("CR without LF", "*1\r\n$3\rX", "E:Protocol error: invalid bulk length;");
+	RC("unbalanced quotes", "SET \"k\r\n", "E:Protocol error: unbalanced quotes in request;");
+	RC("closing quote then text", "SET \"k\"x\r\n", "E:Protocol error: unbalanced quotes in request;");
+	memset(big, 'a', sizeof(big));
+	resp_case("inline too big", big, sizeof(big), "E:Protocol error: too big inline request;");
+	big[0] = '*';
+	resp_case("count line too big", big, sizeof(big), "E:Protocol error: too big mbulk count string;");
+
+	MCC("get many", "get a b c\r\n", "1|a|b|c;");
+	MCC("set", "set k 5 0 5\r\nhello\r\nget k\r\n", "5|k|5|0|5=hello;1|k;");
+	MCC("binary value", "set k 0 0 4 noreply\r\n\r\n\r\n\r\n", "5|k|0|0|4|noreply=\r\n\r\n;");
+	MCC("ms", "ms k 2 T10 F3\r\nhi\r\nmn\r\n", "21|k|2|T10|F3=hi;24;");
+	MCC("bad data chunk", "set k 0 0 2\r\nhiXYget k\r\n", "E:CLIENT_ERROR bad data chunk;1|k;");
+	MCC("negative length", "set k 0 0 -1\r\nget k\r\n", "E:CLIENT_ERROR bad command line format;1|k;");
+	MCC("too large swallowed",
+	    "set k 0 0 70\r\n0123456789012345678901234567890123456789012345678901234567890123456789\r\nget k\r\n",
+	    "E:SERVER_ERROR object too large for cache;1|k;");
+	MCC("unknown and empty", "bogus\r\n\r\nversion\r\n", "0;25;17;");
+	MCC("line too long",
+	    "get aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "C:CLIENT_ERROR line too long;");
+
+	ok(resp_str2ll("-9223372036854775808", 20, &v) && v == INT64_MIN,
+	   "str2ll: LLONG_MIN", "");
+	ok(!resp_str2ll("9223372036854775808", 19, &v), "str2ll: overflow", "");
+	ok(!resp_str2ll("01", 2, &v) && !resp_str2ll("+1", 2, &v) &&
+	   !resp_str2ll(" 1", 2, &v) && !resp_str2ll("-0", 2, &v),
+	   "str2ll: Redis's strictness", "");
+	buf_init(&o);
+	resp_errorf(&o, "ERR a\r\nb");
+	resp_null(&o, 3);
+	resp_map(&o, 2, 2);
+	snprintf(tmp, sizeof(tmp), "%.*s", (int)o.len, o.data);
+	ok(!strcmp(tmp, "-ERR a  b\r\n_\r\n*4\r\n"), "encoder: framing kept", tmp);
+	buf_free(&o);
+
+	printf("1..%d\n", n_test);
+	printf("# %d passed, %d failed\n", n_test - n_fail, n_fail);
+	return n_fail ? 1 : 0;
+}

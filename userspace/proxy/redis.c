@@ -1,0 +1,1036 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Redis: the command table, dispatch (arity, unknown commands, MULTI
+ * queueing) and the commands about the server and the connection rather
+ * than data (PING, HELLO, CLIENT, COMMAND, INFO, transactions, ...).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "libkcache.h"
+#include "redis.h"
+
+static struct engine *E(struct conn *c)
+{
+	return &c->w->eng;
+}
+
+struct buf *rout(struct conn *c)
+{
+	return eng_out(E(c), c);
+}
+
+void reply_err(struct conn *c, const char *msg)
+{
+	resp_error(rout(c), msg);
+}
+
+void reply_kerr(struct buf *o, int err)
+{
+	switch (-err) {
+	case EPROTOTYPE:
+		resp_error(o, "WRONGTYPE Operation against a key holding the wrong kind of value");
+		break;
+	case EDOM:
+		resp_error(o, "ERR value is not an integer or out of range");
+		break;
+	case EOVERFLOW:
+		resp_error(o, "ERR increment or decrement would overflow");
+		break;
+	case ENOMEM:
+		resp_error(o, "OOM command not allowed when used memory > 'maxmemory'.");
+		break;
+	case E2BIG:
+		resp_error(o, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+		break;
+	case ENAMETOOLONG:
+		resp_error(o, "ERR key too long for kcache (max 250 bytes)");
+		break;
+	case EPERM:
+		resp_error(o, "ERR kcache refused: the proxy needs CAP_SYS_ADMIN for this command");
+		break;
+	case EOPNOTSUPP:
+		resp_error(o, "ERR this kcache module does not support the operation");
+		break;
+	case ERANGE:
+		resp_error(o, "ERR index out of range");
+		break;
+	default:
+		resp_errorf(o, "ERR kcache: %s", kc_strerror(err));
+	}
+}
+
+bool arg_eq(const struct arg *a, const char *s)
+{
+	size_t n = strlen(s);
+
+	return a->len == n && !strncasecmp(a->p, s, n);
+}
+
+char *arg_lower(const struct arg *a, char *dst, size_t n)
+{
+	size_t i;
+
+	/* Too long to be a keyword: leave something that matches nothing. */
+	if (a->len >= n) {
+		dst[0] = '\1';
+		dst[1] = 0;
+		return dst;
+	}
+	for (i = 0; i < a->len; i++)
+		dst[i] = (char)tolower((unsigned char)a->p[i]);
+	dst[i] = 0;
+	return dst;
+}
+
+bool key_ok(struct conn *c, const struct arg *k)
+{
+	if (k->len > KC_KEY_MAX) {
+		reply_err(c, "ERR key too long for kcache (max 250 bytes)");
+		return false;
+	}
+	if (!k->len) {
+		reply_err(c, "ERR empty keys are not supported by kcache");
+		return false;
+	}
+	return true;
+}
+
+bool arg_ll(struct conn *c, const struct arg *a, long long *v)
+{
+	if (resp_str2ll(a->p, a->len, v))
+		return true;
+	reply_err(c, "ERR value is not an integer or out of range");
+	return false;
+}
+
+/* ------------------------------------------------------------ server */
+
+static void cmd_ping(struct conn *c, struct arg *argv, size_t argc)
+{
+	if (argc > 2) {
+		reply_err(c, "ERR wrong number of arguments for 'ping' command");
+		return;
+	}
+	if (argc == 2)
+		resp_bulk(rout(c), argv[1].p, argv[1].len);
+	else
+		resp_simple(rout(c), "PONG");
+}
+
+static void cmd_echo(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argc;
+	resp_bulk(rout(c), argv[1].p, argv[1].len);
+}
+
+static void cmd_select(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long db;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[1], &db))
+		return;
+	if (db != 0)
+		reply_err(c, "ERR DB index is out of range");
+	else
+		resp_simple(rout(c), "OK");
+}
+
+static void cmd_quit(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	resp_simple(rout(c), "OK");
+	conn_close_after_reply(c);
+}
+
+static void cmd_time(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct timeval tv;
+	char s[32];
+
+	(void)argv;
+	(void)argc;
+	gettimeofday(&tv, NULL);
+	resp_array(rout(c), 2);
+	snprintf(s, sizeof(s), "%lld", (long long)tv.tv_sec);
+	resp_bulks(rout(c), s);
+	snprintf(s, sizeof(s), "%lld", (long long)tv.tv_usec);
+	resp_bulks(rout(c), s);
+}
+
+static void cmd_auth(struct conn *c, struct arg *argv, size_t argc)
+{
+	if (argc > 3) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	if (argc == 2) {
+		reply_err(c, "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+		return;
+	}
+	/* The default user has no password: any password is right. */
+	if (arg_eq(&argv[1], "default"))
+		resp_simple(rout(c), "OK");
+	else
+		reply_err(c, "WRONGPASS invalid username-password pair or user is disabled.");
+}
+
+static void cmd_unsupported(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[32];
+
+	(void)argc;
+	arg_lower(&argv[0], name, sizeof(name));
+	if (!strcmp(name, "keys") || !strcmp(name, "scan") ||
+	    !strcmp(name, "randomkey"))
+		resp_errorf(rout(c), "ERR '%s' is not supported: this kcache module has no key iteration API", name);
+	else
+		resp_errorf(rout(c), "ERR '%s' is not supported: this kcache module has no pub/sub", name);
+}
+
+static bool kstats(struct conn *c, struct kc_stats *st)
+{
+	int err = kc_stats(E(c)->fd, st);
+
+	STAT_ADD(ioctls, 1);
+	if (err) {
+		reply_kerr(rout(c), err);
+		return false;
+	}
+	return true;
+}
+
+static void cmd_dbsize(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_stats st;
+
+	(void)argv;
+	(void)argc;
+	if (kstats(c, &st))
+		resp_int(rout(c), (long long)st.curr_items);
+}
+
+static void human(char *b, size_t n, uint64_t v)
+{
+	if (v >= (1ULL << 30))
+		snprintf(b, n, "%.2fG", (double)v / (1ULL << 30));
+	else if (v >= (1ULL << 20))
+		snprintf(b, n, "%.2fM", (double)v / (1ULL << 20));
+	else if (v >= 1024)
+		snprintf(b, n, "%.2fK", (double)v / 1024);
+	else
+		snprintf(b, n, "%lluB", (unsigned long long)v);
+}
+
+static bool want(struct arg *argv, size_t argc, const char *sec, bool dflt)
+{
+	size_t i;
+
+	if (argc < 2)
+		return dflt;
+	for (i = 1; i < argc; i++)
+		if (arg_eq(&argv[i], sec) || arg_eq(&argv[i], "all") ||
+		    arg_eq(&argv[i], "everything") ||
+		    (dflt && arg_eq(&argv[i], "default")))
+			return true;
+	return false;
+}
+
+static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_stats st;
+	struct utsname u;
+	struct buf b;
+	time_t now = time(NULL);
+	char h1[32], h2[32];
+	int n = 0;
+
+	if (!kstats(c, &st))
+		return;
+	buf_init(&b);
+	if (want(argv, argc, "server", true)) {
+		uname(&u);
+		buf_printf(&b, "# Server\r\nredis_version:%s\r\nredis_git_sha1:00000000\r\n"
+			   "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\n"
+			   "os:%s %s %s\r\narch_bits:%d\r\nmultiplexing_api:epoll\r\n"
+			   "process_id:%ld\r\nprocess_supervised:no\r\ntcp_port:%d\r\n"
+			   "uptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\n"
+			   "io_threads_active:%d\r\nkcache_proxy_version:%s\r\n"
+			   "kcache_abi_version:%d\r\nkcache_uptime_in_seconds:%llu\r\n",
+			   PROXY_REDIS_VERSION, u.sysname, u.release, u.machine,
+			   (int)(sizeof(long) * 8), (long)getpid(), cfg.redis_port,
+			   (long long)(now - proxy_start),
+			   (long long)(now - proxy_start) / 86400, cfg.threads > 1,
+			   PROXY_VERSION, KC_ABI_VERSION,
+			   (unsigned long long)st.uptime_ms / 1000);
+		n++;
+	}
+	if (want(argv, argc, "clients", true)) {
+		buf_printf(&b, "%s# Clients\r\nconnected_clients:%ld\r\nmaxclients:%ld\r\n"
+			   "blocked_clients:0\r\ntracking_clients:0\r\n"
+			   "kcache_redis_clients:%ld\r\nkcache_memcache_clients:%ld\r\n",
+			   n ? "\r\n" : "", STAT_GET(curr_connections), cfg.maxclients,
+			   STAT_GET(redis_connections), STAT_GET(mc_connections));
+		n++;
+	}
+	if (want(argv, argc, "memory", true)) {
+		human(h1, sizeof(h1), st.used_bytes);
+		human(h2, sizeof(h2), st.limit_bytes);
+		buf_printf(&b, "%s# Memory\r\nused_memory:%llu\r\nused_memory_human:%s\r\n"
+			   "maxmemory:%llu\r\nmaxmemory_human:%s\r\n"
+			   "maxmemory_policy:allkeys-lru\r\nkcache_bytes:%llu\r\n"
+			   "kcache_slab_pages:%llu\r\nkcache_large_bytes:%llu\r\n",
+			   n ? "\r\n" : "", (unsigned long long)st.used_bytes, h1,
+			   (unsigned long long)st.limit_bytes, h2,
+			   (unsigned long long)st.bytes,
+			   (unsigned long long)st.slab_pages,
+			   (unsigned long long)st.large_bytes);
+		n++;
+	}
+	if (want(argv, argc, "stats", true)) {
+		buf_printf(&b, "%s# Stats\r\ntotal_connections_received:%llu\r\n"
+			   "total_commands_processed:%llu\r\ninstantaneous_ops_per_sec:0\r\n"
+			   "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
+			   "rejected_connections:%llu\r\nexpired_keys:%llu\r\n"
+			   "evicted_keys:%llu\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
+			   "kcache_ioctls:%llu\r\nkcache_total_items:%llu\r\n",
+			   n ? "\r\n" : "",
+			   (unsigned long long)STAT_GET(total_connections),
+			   (unsigned long long)STAT_GET(total_commands),
+			   (unsigned long long)STAT_GET(net_in),
+			   (unsigned long long)STAT_GET(net_out),
+			   (unsigned long long)STAT_GET(rejected_connections),
+			   (unsigned long long)st.reclaimed,
+			   (unsigned long long)st.evictions,
+			   (unsigned long long)st.get_hits,
+			   (unsigned long long)st.get_misses,
+			   (unsigned long long)STAT_GET(ioctls),
+			   (unsigned long long)st.total_items);
+		n++;
+	}
+	if (want(argv, argc, "keyspace", true)) {
+		buf_printf(&b, "%s# Keyspace\r\n", n ? "\r\n" : "");
+		if (st.curr_items)
+			buf_printf(&b, "db0:keys=%llu,expires=0,avg_ttl=0\r\n",
+				   (unsigned long long)st.curr_items);
+		n++;
+	}
+	resp_verbatim(rout(c), b.data ? b.data : "", b.len, c->proto);
+	buf_free(&b);
+}
+
+/* ------------------------------------------------------------ CONFIG */
+
+static void cmd_config(struct conn *c, struct arg *argv, size_t argc)
+{
+	char sub[16], pat[128], v[32];
+	struct {
+		const char *name;
+		char val[32];
+	} params[] = {
+		{ "save", "" }, { "appendonly", "no" }, { "databases", "1" },
+		{ "maxmemory-policy", "allkeys-lru" }, { "maxclients", "" },
+		{ "timeout", "" }, { "port", "" }, { "proto-max-bulk-len", "" },
+		{ "maxmemory", "" },
+	};
+	size_t i, j, n = sizeof(params) / sizeof(params[0]), hits = 0;
+	bool hit[16] = { false };
+	struct kc_stats st;
+
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "resetstat") && argc == 2) {
+		resp_simple(rout(c), "OK");
+		return;
+	}
+	if (!strcmp(sub, "set")) {
+		reply_err(c, "ERR CONFIG SET is not supported by kcache-proxy: use its options or the module parameters");
+		return;
+	}
+	if (strcmp(sub, "get")) {
+		resp_errorf(rout(c), "ERR unknown subcommand '%.128s'. Try CONFIG HELP.",
+			    sub);
+		return;
+	}
+	if (argc < 3) {
+		reply_err(c, "ERR wrong number of arguments for 'config|get' command");
+		return;
+	}
+	snprintf(params[4].val, sizeof(v), "%ld", cfg.maxclients);
+	snprintf(params[5].val, sizeof(v), "%d", cfg.timeout);
+	snprintf(params[6].val, sizeof(v), "%d", cfg.redis_port);
+	snprintf(params[7].val, sizeof(v), "%zu", cfg.max_bulk);
+	if (kc_stats(E(c)->fd, &st))
+		st.limit_bytes = 0;
+	snprintf(params[8].val, sizeof(v), "%llu",
+		 (unsigned long long)st.limit_bytes);
+	for (j = 2; j < argc; j++) {
+		arg_lower(&argv[j], pat, sizeof(pat));
+		for (i = 0; i < n; i++)
+			if (!hit[i] && !fnmatch(pat, params[i].name, 0)) {
+				hit[i] = true;
+				hits++;
+			}
+	}
+	resp_map(rout(c), hits, c->proto);
+	for (i = 0; i < n; i++)
+		if (hit[i]) {
+			resp_bulks(rout(c), params[i].name);
+			resp_bulks(rout(c), params[i].val);
+		}
+}
+
+/* ------------------------------------------------------------ CLIENT */
+
+static bool name_ok(const struct arg *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->len; i++)
+		if (a->p[i] < '!' || a->p[i] > '~')
+			return false;
+	return true;
+}
+
+static char *dupz(const struct arg *a)
+{
+	char *s = malloc(a->len + 1);
+
+	if (s) {
+		memcpy(s, a->p, a->len);
+		s[a->len] = 0;
+	}
+	return s;
+}
+
+static void set_name(struct conn *c, const struct arg *a)
+{
+	free(c->name);
+	c->name = a->len ? dupz(a) : NULL;
+}
+
+static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
+{
+	char sub[16];
+	struct buf *o = rout(c);
+
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "id") && argc == 2) {
+		resp_int(o, (long long)c->id);
+	} else if (!strcmp(sub, "setname") && argc == 3) {
+		if (!name_ok(&argv[2])) {
+			resp_error(o, "ERR Client names cannot contain spaces, newlines or special characters.");
+			return;
+		}
+		set_name(c, &argv[2]);
+		resp_simple(o, "OK");
+	} else if (!strcmp(sub, "getname") && argc == 2) {
+		if (c->name)
+			resp_bulks(o, c->name);
+		else
+			resp_null(o, c->proto);
+	} else if (!strcmp(sub, "setinfo") && argc == 4) {
+		char **dst;
+
+		if (arg_eq(&argv[2], "lib-name"))
+			dst = &c->lib_name;
+		else if (arg_eq(&argv[2], "lib-ver"))
+			dst = &c->lib_ver;
+		else {
+			resp_errorf(o, "ERR Unrecognized option '%.*s'",
+				    (int)(argv[2].len > 128 ? 128 : argv[2].len),
+				    argv[2].p);
+			return;
+		}
+		if (!name_ok(&argv[3])) {
+			resp_errorf(o, "ERR %s cannot contain spaces, newlines or special characters.",
+				    dst == &c->lib_name ? "lib-name" : "lib-ver");
+			return;
+		}
+		free(*dst);
+		*dst = dupz(&argv[3]);
+		resp_simple(o, "OK");
+	} else if (!strcmp(sub, "info") && argc == 2) {
+		struct buf b;
+
+		buf_init(&b);
+		server_client_list(&b, c);
+		resp_verbatim(o, b.data ? b.data : "", b.len, c->proto);
+		buf_free(&b);
+	} else if (!strcmp(sub, "list") && argc == 2) {
+		struct buf b;
+
+		buf_init(&b);
+		server_client_list(&b, NULL);
+		resp_verbatim(o, b.data ? b.data : "", b.len, c->proto);
+		buf_free(&b);
+	} else if ((!strcmp(sub, "no-evict") || !strcmp(sub, "no-touch")) &&
+		   argc == 3) {
+		resp_simple(o, "OK");
+	} else if (!strcmp(sub, "id") || !strcmp(sub, "setname") ||
+		   !strcmp(sub, "getname") || !strcmp(sub, "setinfo") ||
+		   !strcmp(sub, "info") || !strcmp(sub, "list")) {
+		resp_errorf(o, "ERR wrong number of arguments for 'client|%s' command",
+			    sub);
+	} else {
+		resp_errorf(o, "ERR unknown subcommand '%.128s'. Try CLIENT HELP.",
+			    argv[1].len > 15 ? "?" : sub);
+	}
+}
+
+static void cmd_hello(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long ver = c->proto;
+	size_t j;
+	struct buf *o;
+
+	if (argc >= 2) {
+		if (!resp_str2ll(argv[1].p, argv[1].len, &ver)) {
+			reply_err(c, "ERR Protocol version is not an integer or out of range");
+			return;
+		}
+		if (ver < 2 || ver > 3) {
+			reply_err(c, "NOPROTO unsupported protocol version");
+			return;
+		}
+	}
+	for (j = 2; j < argc; j++) {
+		if (arg_eq(&argv[j], "auth") && j + 2 < argc) {
+			if (!arg_eq(&argv[j + 1], "default")) {
+				reply_err(c, "WRONGPASS invalid username-password pair or user is disabled.");
+				return;
+			}
+			j += 2;
+		} else if (arg_eq(&argv[j], "setname") && j + 1 < argc) {
+			if (!name_ok(&argv[j + 1])) {
+				reply_err(c, "ERR Client names cannot contain spaces, newlines or special characters.");
+				return;
+			}
+			j++;
+		} else {
+			resp_errorf(rout(c), "ERR Syntax error in HELLO option '%.*s'",
+				    (int)(argv[j].len > 128 ? 128 : argv[j].len),
+				    argv[j].p);
+			return;
+		}
+	}
+	for (j = 2; j < argc; j++)
+		if (arg_eq(&argv[j], "setname"))
+			set_name(c, &argv[++j]);
+		else if (arg_eq(&argv[j], "auth"))
+			j += 2;
+	c->proto = (int)ver;
+	o = rout(c);
+	resp_map(o, 7, c->proto);
+	resp_bulks(o, "server");
+	resp_bulks(o, "redis");
+	resp_bulks(o, "version");
+	resp_bulks(o, PROXY_REDIS_VERSION);
+	resp_bulks(o, "proto");
+	resp_int(o, c->proto);
+	resp_bulks(o, "id");
+	resp_int(o, (long long)c->id);
+	resp_bulks(o, "mode");
+	resp_bulks(o, "standalone");
+	resp_bulks(o, "role");
+	resp_bulks(o, "master");
+	resp_bulks(o, "modules");
+	resp_array(o, 0);
+}
+
+/* ------------------------------------------------------------ MULTI */
+
+static void unwatch(struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nwatch; i++)
+		free(c->watch[i].key);
+	free(c->watch);
+	c->watch = NULL;
+	c->nwatch = 0;
+}
+
+static void discard_queue(struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->mq_len; i++)
+		free(c->mq[i].argv);
+	free(c->mq);
+	c->mq = NULL;
+	c->mq_len = c->mq_cap = 0;
+	c->in_multi = false;
+	c->multi_dirty = false;
+}
+
+void redis_conn_free(struct conn *c)
+{
+	discard_queue(c);
+	unwatch(c);
+	free(c->name);
+	free(c->lib_name);
+	free(c->lib_ver);
+	c->name = c->lib_name = c->lib_ver = NULL;
+}
+
+static bool queue(struct conn *c, struct arg *argv, size_t argc)
+{
+	size_t bytes = argc * sizeof(struct arg), i;
+	struct queued *q;
+	char *p;
+
+	for (i = 0; i < argc; i++)
+		bytes += argv[i].len;
+	if (c->mq_len == c->mq_cap) {
+		size_t ncap = c->mq_cap ? c->mq_cap * 2 : 16;
+
+		q = realloc(c->mq, ncap * sizeof(*q));
+		if (!q)
+			return false;
+		c->mq = q;
+		c->mq_cap = ncap;
+	}
+	q = &c->mq[c->mq_len];
+	q->argv = malloc(bytes ? bytes : 1);
+	if (!q->argv)
+		return false;
+	q->argc = argc;
+	p = (char *)(q->argv + argc);
+	for (i = 0; i < argc; i++) {
+		memcpy(p, argv[i].p, argv[i].len);
+		q->argv[i].p = p;
+		q->argv[i].len = argv[i].len;
+		p += argv[i].len;
+	}
+	c->mq_len++;
+	return true;
+}
+
+static void cmd_multi(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	if (c->in_multi) {
+		reply_err(c, "ERR MULTI calls can not be nested");
+		return;
+	}
+	c->in_multi = true;
+	c->multi_dirty = false;
+	resp_simple(rout(c), "OK");
+}
+
+static void cmd_discard(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	if (!c->in_multi) {
+		reply_err(c, "ERR DISCARD without MULTI");
+		return;
+	}
+	discard_queue(c);
+	unwatch(c);
+	resp_simple(rout(c), "OK");
+}
+
+static void cmd_unwatch(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	unwatch(c);
+	resp_simple(rout(c), "OK");
+}
+
+/* WATCH remembers each key's CAS version now; EXEC hands them to the kernel. */
+static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct watched *w;
+	size_t i;
+
+	if (c->in_multi) {
+		reply_err(c, "ERR WATCH inside MULTI is not allowed");
+		return;
+	}
+	for (i = 1; i < argc; i++)
+		if (!key_ok(c, &argv[i]))
+			return;
+	if (c->nwatch + argc - 1 > KC_WATCH_MAX) {
+		resp_errorf(rout(c), "ERR too many WATCHed keys (kcache allows %d)",
+			    KC_WATCH_MAX);
+		return;
+	}
+	w = realloc(c->watch, (c->nwatch + argc - 1) * sizeof(*w));
+	if (!w) {
+		reply_err(c, "ERR out of memory");
+		return;
+	}
+	c->watch = w;
+	for (i = 1; i < argc; i++) {
+		struct kc_op op;
+		int err;
+
+		kc_op_init(&op, KC_OP_GET);
+		op.flags = KC_GET_NOBUMP;
+		kc_op_key(&op, argv[i].p, argv[i].len);
+		err = kc_do(E(c)->fd, &op);
+		STAT_ADD(ioctls, 1);
+		w = &c->watch[c->nwatch];
+		w->key = dupz(&argv[i]);
+		if (!w->key)
+			continue;
+		w->len = argv[i].len;
+		if (!err || err == -ENOSPC)
+			w->cas = op.cas;
+		else if (err == -ENOENT)
+			w->cas = 0;
+		else
+			c->watch_dirty = true;	/* cannot version it */
+		c->nwatch++;
+	}
+	resp_simple(rout(c), "OK");
+}
+
+static const struct redis_cmd *lookup(const struct arg *name);
+
+static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct engine *e = E(c);
+	struct kc_watch *kw = NULL;
+	size_t i;
+	int err;
+
+	(void)argv;
+	(void)argc;
+	if (!c->in_multi) {
+		reply_err(c, "ERR EXEC without MULTI");
+		return;
+	}
+	if (c->multi_dirty) {
+		reply_err(c, "EXECABORT Transaction discarded because of previous errors.");
+		goto out;
+	}
+	if (c->watch_dirty) {
+		resp_null_array(&c->out, c->proto);
+		goto out;
+	}
+	if (c->nwatch) {
+		kw = calloc(c->nwatch, sizeof(*kw));
+		if (!kw) {
+			reply_err(c, "ERR out of memory");
+			goto out;
+		}
+		for (i = 0; i < c->nwatch; i++) {
+			kw[i].key = (uint64_t)(uintptr_t)c->watch[i].key;
+			kw[i].key_len = (uint32_t)c->watch[i].len;
+			kw[i].cas = c->watch[i].cas;
+		}
+	}
+	eng_txn_begin(e);
+	for (i = 0; i < c->mq_len; i++) {
+		const struct redis_cmd *cmd = lookup(&c->mq[i].argv[0]);
+
+		cmd->fn(c, c->mq[i].argv, c->mq[i].argc);
+	}
+	err = eng_txn_run(e, kw, (uint32_t)c->nwatch);
+	free(kw);
+	if (!err) {
+		resp_array(&c->out, c->mq_len);
+		eng_txn_render(e);
+	} else if (err == -ECANCELED) {
+		resp_null_array(&c->out, c->proto);
+	} else if (err == -EOPNOTSUPP) {
+		reply_err(c, "EXECABORT Transaction discarded: this kcache module does not support transactions (KC_BATCH_TXN) yet");
+	} else if (err == -E2BIG) {
+		resp_errorf(&c->out, "EXECABORT Transaction discarded: too large for one kcache transaction (max %d operations)",
+			    KC_BATCH_MAX);
+	} else {
+		reply_kerr(&c->out, err);
+	}
+out:
+	discard_queue(c);
+	unwatch(c);
+	c->watch_dirty = false;
+}
+
+/* ------------------------------------------------------------ table */
+
+static void cmd_command(struct conn *c, struct arg *argv, size_t argc);
+
+#define W RF_WRITE
+#define R RF_READONLY
+#define D RF_DENYOOM
+#define F RF_FAST
+
+static const struct redis_cmd cmds[] = {
+	/* strings */
+	{ "get", 2, R | F, 1, 1, 1, cmd_get, 0, "string", "Returns the string value of a key." },
+	{ "set", -3, W | D, 1, 1, 1, cmd_set, 0, "string", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist." },
+	{ "setnx", 3, W | D | F, 1, 1, 1, cmd_setnx, 0, "string", "Set the string value of a key only when the key doesn't exist." },
+	{ "setex", 4, W | D, 1, 1, 1, cmd_setex, 0, "string", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist." },
+	{ "psetex", 4, W | D, 1, 1, 1, cmd_psetex, 0, "string", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist." },
+	{ "getset", 3, W | D | F, 1, 1, 1, cmd_getset, 0, "string", "Returns the previous string value of a key after setting it to a new value." },
+	{ "getdel", 2, W | F, 1, 1, 1, cmd_getdel, 0, "string", "Returns the string value of a key after deleting the key." },
+	{ "getex", -2, W | F, 1, 1, 1, cmd_getex, 0, "string", "Returns the string value of a key after setting its expiration time." },
+	{ "mget", -2, R | F, 1, -1, 1, cmd_mget, 0, "string", "Atomically returns the string values of one or more keys." },
+	{ "mset", -3, W | D, 1, -1, 2, cmd_mset, 0, "string", "Atomically creates or modifies the string values of one or more keys." },
+	{ "msetnx", -3, W | D, 1, -1, 2, cmd_msetnx, RX_SYNC | RX_NOTXN, "string", "Atomically modifies the string values of one or more keys only when all keys don't exist." },
+	{ "append", 3, W | D | F, 1, 1, 1, cmd_append, 0, "string", "Appends a string to the value of a key. Creates the key if it doesn't exist." },
+	{ "strlen", 2, R | F, 1, 1, 1, cmd_strlen, 0, "string", "Returns the length of a string value." },
+	{ "incr", 2, W | D | F, 1, 1, 1, cmd_incr, 0, "string", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist." },
+	{ "decr", 2, W | D | F, 1, 1, 1, cmd_decr, 0, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist." },
+	{ "incrby", 3, W | D | F, 1, 1, 1, cmd_incrby, 0, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
+	{ "decrby", 3, W | D | F, 1, 1, 1, cmd_decrby, 0, "string", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist." },
+	{ "incrbyfloat", 3, W | D | F, 1, 1, 1, cmd_incrbyfloat, RX_SYNC | RX_NOTXN, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
+	{ "getrange", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring of the string stored at a key." },
+	{ "substr", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring from a string value." },
+	{ "setrange", 4, W | D, 1, 1, 1, cmd_setrange, 0, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist." },
+	{ "getbit", 3, R | F, 1, 1, 1, cmd_getbit, 0, "bitmap", "Returns a bit value by offset." },
+	{ "setbit", 4, W | D, 1, 1, 1, cmd_setbit, 0, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist." },
+	/* keyspace */
+	{ "del", -2, W, 1, -1, 1, cmd_del, 0, "generic", "Deletes one or more keys." },
+	{ "unlink", -2, W | F, 1, -1, 1, cmd_del, 0, "generic", "Asynchronously deletes one or more keys." },
+	{ "exists", -2, R | F, 1, -1, 1, cmd_exists, 0, "generic", "Determines whether one or more keys exist." },
+	{ "expire", -3, W | F, 1, 1, 1, cmd_expire, 0, "generic", "Sets the expiration time of a key in seconds." },
+	{ "pexpire", -3, W | F, 1, 1, 1, cmd_expire, 0, "generic", "Sets the expiration time of a key in milliseconds." },
+	{ "expireat", -3, W | F, 1, 1, 1, cmd_expire, 0, "generic", "Sets the expiration time of a key to a Unix timestamp." },
+	{ "pexpireat", -3, W | F, 1, 1, 1, cmd_expire, 0, "generic", "Sets the expiration time of a key to a Unix milliseconds timestamp." },
+	{ "ttl", 2, R | F, 1, 1, 1, cmd_ttl, 0, "generic", "Returns the expiration time in seconds of a key." },
+	{ "pttl", 2, R | F, 1, 1, 1, cmd_ttl, 0, "generic", "Returns the expiration time in milliseconds of a key." },
+	{ "persist", 2, W | F, 1, 1, 1, cmd_persist, 0, "generic", "Removes the expiration time of a key." },
+	{ "type", 2, R | F, 1, 1, 1, cmd_type, 0, "generic", "Determines the type of value stored at a key." },
+	{ "keys", 2, R, 0, 0, 0, cmd_unsupported, 0, "generic", "Returns all key names that match a pattern (not supported yet)." },
+	{ "scan", -2, R, 0, 0, 0, cmd_unsupported, 0, "generic", "Iterates over the key names in the database (not supported yet)." },
+	{ "randomkey", 1, R, 0, 0, 0, cmd_unsupported, 0, "generic", "Returns a random key name from the database (not supported yet)." },
+	/* server */
+	{ "dbsize", 1, R | F, 0, 0, 0, cmd_dbsize, RX_SYNC | RX_NOTXN, "server", "Returns the number of keys in the database." },
+	{ "flushdb", -1, W, 0, 0, 0, cmd_flushdb, 0, "server", "Remove all keys from the current database." },
+	{ "flushall", -1, W, 0, 0, 0, cmd_flushdb, 0, "server", "Removes all keys from all databases." },
+	{ "info", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_info, RX_SYNC | RX_NOTXN, "server", "Returns information and statistics about the server." },
+	{ "config", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_config, 0, "server", "A container for server configuration commands." },
+	{ "command", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_command, 0, "server", "Returns detailed information about all commands." },
+	{ "time", 1, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_time, 0, "server", "Returns the server time." },
+	/* connection */
+	{ "ping", -1, F, 0, 0, 0, cmd_ping, 0, "connection", "Returns the server's liveliness response." },
+	{ "echo", 2, F, 0, 0, 0, cmd_echo, 0, "connection", "Returns the given string." },
+	{ "select", 2, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_select, 0, "connection", "Changes the selected database." },
+	{ "quit", -1, RF_NOAUTH | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_quit, RX_TXCTL, "connection", "Closes the connection." },
+	{ "auth", -2, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_auth, 0, "connection", "Authenticates the connection." },
+	{ "hello", -1, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_hello, RX_NOTXN, "connection", "Handshakes with the Redis server." },
+	{ "client", -2, RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_client, 0, "connection", "A container for client connection commands." },
+	/* transactions */
+	{ "multi", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_multi, RX_TXCTL, "transactions", "Starts a transaction." },
+	{ "exec", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_exec, RX_TXCTL | RX_SYNC, "transactions", "Executes all commands in a transaction." },
+	{ "discard", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_discard, RX_TXCTL, "transactions", "Discards a transaction." },
+	{ "watch", -2, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 1, -1, 1, cmd_watch, RX_TXCTL | RX_SYNC, "transactions", "Monitors changes to keys to determine the execution of a transaction." },
+	{ "unwatch", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_unwatch, RX_NOTXN, "transactions", "Forgets about watched keys of a transaction." },
+	/* pub/sub: not yet */
+	{ "subscribe", -2, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Listens for messages published to channels (not supported yet)." },
+	{ "unsubscribe", -1, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Stops listening to messages posted to channels (not supported yet)." },
+	{ "psubscribe", -2, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Listens for messages published to channels that match one or more patterns (not supported yet)." },
+	{ "punsubscribe", -1, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Stops listening to messages published to channels that match one or more patterns (not supported yet)." },
+	{ "publish", 3, RF_PUBSUB | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_unsupported, 0, "pubsub", "Posts a message to a channel (not supported yet)." },
+};
+
+#undef W
+#undef R
+#undef D
+#undef F
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+size_t redis_command_count(void)
+{
+	return NCMDS;
+}
+
+static const struct redis_cmd *lookup(const struct arg *name)
+{
+	char low[24];
+	size_t i;
+
+	arg_lower(name, low, sizeof(low));
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(cmds[i].name, low))
+			return &cmds[i];
+	return NULL;
+}
+
+static const struct {
+	unsigned flag;
+	const char *name;
+} flag_names[] = {
+	{ RF_WRITE, "write" }, { RF_READONLY, "readonly" },
+	{ RF_DENYOOM, "denyoom" }, { RF_ADMIN, "admin" },
+	{ RF_PUBSUB, "pubsub" }, { RF_NOSCRIPT, "noscript" },
+	{ RF_LOADING, "loading" }, { RF_STALE, "stale" },
+	{ RF_FAST, "fast" }, { RF_NOAUTH, "no_auth" },
+};
+
+static void command_info(struct conn *c, struct buf *o,
+			 const struct redis_cmd *cmd)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		n += !!(cmd->flags & flag_names[i].flag);
+	resp_array(o, 10);
+	resp_bulks(o, cmd->name);
+	resp_int(o, cmd->arity);
+	resp_set(o, n, c->proto);
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (cmd->flags & flag_names[i].flag)
+			resp_simple(o, flag_names[i].name);
+	resp_int(o, cmd->first);
+	resp_int(o, cmd->last);
+	resp_int(o, cmd->step);
+	resp_set(o, 0, c->proto);	/* ACL categories */
+	resp_set(o, 0, c->proto);	/* tips */
+	resp_array(o, 0);		/* key specs */
+	resp_array(o, 0);		/* subcommands */
+}
+
+static void command_doc(struct conn *c, struct buf *o,
+			const struct redis_cmd *cmd)
+{
+	resp_bulks(o, cmd->name);
+	resp_map(o, 4, c->proto);
+	resp_bulks(o, "summary");
+	resp_bulks(o, cmd->summary);
+	resp_bulks(o, "since");
+	resp_bulks(o, "1.0.0");
+	resp_bulks(o, "group");
+	resp_bulks(o, cmd->group);
+	resp_bulks(o, "complexity");
+	resp_bulks(o, "O(1) per key, plus one kernel call per pipeline");
+}
+
+static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct buf *o = rout(c);
+	char sub[16];
+	size_t i, n;
+
+	if (argc == 1) {
+		resp_array(o, NCMDS);
+		for (i = 0; i < NCMDS; i++)
+			command_info(c, o, &cmds[i]);
+		return;
+	}
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "count") && argc == 2) {
+		resp_int(o, (long long)NCMDS);
+	} else if (!strcmp(sub, "list")) {
+		resp_array(o, NCMDS);
+		for (i = 0; i < NCMDS; i++)
+			resp_bulks(o, cmds[i].name);
+	} else if (!strcmp(sub, "info")) {
+		if (argc == 2) {
+			resp_array(o, NCMDS);
+			for (i = 0; i < NCMDS; i++)
+				command_info(c, o, &cmds[i]);
+			return;
+		}
+		resp_array(o, argc - 2);
+		for (i = 2; i < argc; i++) {
+			const struct redis_cmd *cmd = lookup(&argv[i]);
+
+			if (cmd)
+				command_info(c, o, cmd);
+			else
+				resp_null_array(o, c->proto);
+		}
+	} else if (!strcmp(sub, "docs")) {
+		if (argc == 2) {
+			resp_map(o, NCMDS, c->proto);
+			for (i = 0; i < NCMDS; i++)
+				command_doc(c, o, &cmds[i]);
+			return;
+		}
+		for (i = 2, n = 0; i < argc; i++)
+			n += lookup(&argv[i]) != NULL;
+		resp_map(o, n, c->proto);
+		for (i = 2; i < argc; i++) {
+			const struct redis_cmd *cmd = lookup(&argv[i]);
+
+			if (cmd)
+				command_doc(c, o, cmd);
+		}
+	} else if (!strcmp(sub, "count")) {
+		resp_error(o, "ERR wrong number of arguments for 'command|count' command");
+	} else {
+		resp_errorf(o, "ERR unknown subcommand '%.128s'. Try COMMAND HELP.",
+			    argv[1].len > 15 ? "?" : sub);
+	}
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static void unknown(struct conn *c, struct arg *argv, size_t argc)
+{
+	char args[160];
+	size_t i, n = 0;
+
+	args[0] = 0;
+	for (i = 1; i < argc && n < 128; i++) {
+		int room = 128 - (int)n;
+		int len = argv[i].len < (size_t)room ? (int)argv[i].len : room;
+		int w = snprintf(args + n, sizeof(args) - n, "'%.*s' ", len,
+				 argv[i].p);
+
+		if (w < 0 || (size_t)w >= sizeof(args) - n)
+			break;
+		n += (size_t)w;
+	}
+	resp_errorf(rout(c), "ERR unknown command '%.*s', with args beginning with: %s",
+		    (int)(argv[0].len > 128 ? 128 : argv[0].len), argv[0].p,
+		    args);
+}
+
+void redis_execute(struct conn *c, struct arg *argv, size_t argc)
+{
+	const struct redis_cmd *cmd;
+
+	if (!argc)
+		return;
+	STAT_ADD(total_commands, 1);
+	c->ncmds++;
+	cmd = lookup(&argv[0]);
+	if (!cmd) {
+		unknown(c, argv, argc);
+		c->multi_dirty |= c->in_multi;
+		return;
+	}
+	c->last_cmd = cmd->name;
+	if ((cmd->arity > 0 && (size_t)cmd->arity != argc) ||
+	    argc < (size_t)-cmd->arity) {
+		resp_errorf(rout(c), "ERR wrong number of arguments for '%s' command",
+			    cmd->name);
+		c->multi_dirty |= c->in_multi;
+		return;
+	}
+	if (c->in_multi && !(cmd->x & RX_TXCTL)) {
+		if (cmd->x & RX_NOTXN) {
+			resp_errorf(rout(c), "ERR '%s' cannot be used inside MULTI with kcache-proxy",
+				    cmd->name);
+			c->multi_dirty = true;
+		} else if (!queue(c, argv, argc)) {
+			reply_err(c, "ERR out of memory");
+			c->multi_dirty = true;
+		} else {
+			resp_simple(rout(c), "QUEUED");
+		}
+		return;
+	}
+	if (cmd->x & RX_SYNC)
+		eng_flush(E(c));
+	cmd->fn(c, argv, argc);
+}

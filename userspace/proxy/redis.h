@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Redis commands: the table (redis.c) and the handlers of the data
+ * commands (redis_data.c).  A handler plans kernel operations into the
+ * worker's engine and names the function that writes the reply once they
+ * ran; commands that need answers before they can go on (INCRBYFLOAT,
+ * WATCH, EXEC) are marked RX_SYNC and run their own ioctls after the engine
+ * was flushed.
+ */
+#ifndef KCP_REDIS_H
+#define KCP_REDIS_H
+
+#include "proxy.h"
+
+typedef void (*redis_fn)(struct conn *c, struct arg *argv, size_t argc);
+
+/* Redis's command flags (COMMAND INFO). */
+enum {
+	RF_WRITE = 1 << 0, RF_READONLY = 1 << 1, RF_DENYOOM = 1 << 2,
+	RF_ADMIN = 1 << 3, RF_PUBSUB = 1 << 4, RF_NOSCRIPT = 1 << 5,
+	RF_LOADING = 1 << 6, RF_STALE = 1 << 7, RF_FAST = 1 << 8,
+	RF_NOAUTH = 1 << 9, RF_NOMULTI = 1 << 10,
+};
+
+/* How the proxy runs it. */
+enum {
+	RX_SYNC = 1 << 0,	/* flush the engine, then run (own ioctls) */
+	RX_NOTXN = 1 << 1,	/* cannot be queued by MULTI */
+	RX_TXCTL = 1 << 2,	/* runs even inside MULTI (EXEC, DISCARD, ...) */
+};
+
+struct redis_cmd {
+	const char *name;
+	int arity;
+	unsigned flags;		/* RF_* */
+	int first, last, step;	/* key positions */
+	redis_fn fn;
+	unsigned x;		/* RX_* */
+	const char *group;
+	const char *summary;
+};
+
+/* Reply target for the current command (see eng_out()). */
+struct buf *rout(struct conn *c);
+void reply_err(struct conn *c, const char *msg);
+void reply_kerr(struct buf *o, int err);	/* a kernel result */
+bool key_ok(struct conn *c, const struct arg *k);
+bool arg_ll(struct conn *c, const struct arg *a, long long *v);
+char *arg_lower(const struct arg *a, char *dst, size_t n);
+
+/* redis_data.c */
+void cmd_get(struct conn *, struct arg *, size_t);
+void cmd_set(struct conn *, struct arg *, size_t);
+void cmd_setnx(struct conn *, struct arg *, size_t);
+void cmd_setex(struct conn *, struct arg *, size_t);
+void cmd_psetex(struct conn *, struct arg *, size_t);
+void cmd_getset(struct conn *, struct arg *, size_t);
+void cmd_getdel(struct conn *, struct arg *, size_t);
+void cmd_getex(struct conn *, struct arg *, size_t);
+void cmd_mget(struct conn *, struct arg *, size_t);
+void cmd_mset(struct conn *, struct arg *, size_t);
+void cmd_msetnx(struct conn *, struct arg *, size_t);
+void cmd_append(struct conn *, struct arg *, size_t);
+void cmd_strlen(struct conn *, struct arg *, size_t);
+void cmd_incr(struct conn *, struct arg *, size_t);
+void cmd_decr(struct conn *, struct arg *, size_t);
+void cmd_incrby(struct conn *, struct arg *, size_t);
+void cmd_decrby(struct conn *, struct arg *, size_t);
+void cmd_incrbyfloat(struct conn *, struct arg *, size_t);
+void cmd_getrange(struct conn *, struct arg *, size_t);
+void cmd_setrange(struct conn *, struct arg *, size_t);
+void cmd_getbit(struct conn *, struct arg *, size_t);
+void cmd_setbit(struct conn *, struct arg *, size_t);
+void cmd_del(struct conn *, struct arg *, size_t);
+void cmd_exists(struct conn *, struct arg *, size_t);
+void cmd_expire(struct conn *, struct arg *, size_t);
+void cmd_ttl(struct conn *, struct arg *, size_t);
+void cmd_persist(struct conn *, struct arg *, size_t);
+void cmd_type(struct conn *, struct arg *, size_t);
+void cmd_flushdb(struct conn *, struct arg *, size_t);
+
+#endif /* KCP_REDIS_H */

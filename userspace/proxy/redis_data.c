@@ -1,0 +1,946 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Redis data commands: strings, integers, bits, expiry and keyspace.  Each
+ * handler validates its arguments as redis-server does (same error texts),
+ * plans one or more kc_ops and leaves a render function that turns their
+ * results into the reply redis-server would give.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "libkcache.h"
+#include "redis.h"
+
+#define INCRBYFLOAT_TRIES	100
+
+static struct engine *E(struct conn *c)
+{
+	return &c->w->eng;
+}
+
+static void op_key(struct kc_op *op, const struct arg *k)
+{
+	kc_op_key(op, k->p, k->len);
+}
+
+/* ------------------------------------------------------------ renders */
+
+static void expire_err(struct buf *o, const char *cmd)
+{
+	resp_errorf(o, "ERR invalid expire time in '%s' command", cmd);
+}
+
+/* r->p: command name for EINVAL (an expiry out of range). */
+static void kerr(struct conn *c, struct rec *r, int err)
+{
+	if (err == -EINVAL && r->p)
+		expire_err(&c->out, r->p);
+	else
+		reply_kerr(&c->out, err);
+}
+
+static void r_value(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!ops[0].result)
+		resp_bulk(&c->out, (const void *)(uintptr_t)ops[0].out,
+			  ops[0].out_used);
+	else if (ops[0].result == -ENOENT)
+		resp_null(&c->out, c->proto);
+	else
+		kerr(c, r, ops[0].result);
+}
+
+static void r_ok_or_nil(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	int err = ops[0].result;
+
+	if (!err)
+		resp_simple(&c->out, "OK");
+	else if (err == -EEXIST || err == -ENOENT)
+		resp_null(&c->out, c->proto);
+	else
+		kerr(c, r, err);
+}
+
+static void r_old_value(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	int err = ops[0].result;
+
+	if (!err && ops[0].num)
+		resp_bulk(&c->out, (const void *)(uintptr_t)ops[0].out,
+			  ops[0].out_used);
+	else if (!err || err == -EEXIST || err == -ENOENT)
+		resp_null(&c->out, c->proto);
+	else
+		kerr(c, r, err);
+}
+
+/* SET NX GET: a GET, then SET NX; the reply is the GET's. */
+static void r_nx_get(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	int err = ops[1].result;
+
+	if (ops[0].result != -EPROTOTYPE && err && err != -EEXIST)
+		kerr(c, r, err);
+	else
+		r_value(c, r, ops);
+}
+
+static void r_int(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!ops[0].result)
+		resp_int(&c->out, ops[0].num);
+	else if (ops[0].result == -ENOENT && r->flags)
+		resp_int(&c->out, 0);
+	else
+		kerr(c, r, ops[0].result);
+}
+
+/* 1 when the op did it, 0 when the key or a condition was not there. */
+static void r_bool(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	int err = ops[0].result;
+
+	if (!err)
+		resp_int(&c->out, 1);
+	else if (err == -ENOENT || err == -EEXIST)
+		resp_int(&c->out, 0);
+	else
+		kerr(c, r, err);
+}
+
+static void r_count(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	long long n = 0;
+	uint32_t i;
+
+	for (i = 0; i < r->nops; i++) {
+		if (!ops[i].result) {
+			n++;
+		} else if (ops[i].result != -ENOENT) {
+			kerr(c, r, ops[i].result);
+			return;
+		}
+	}
+	resp_int(&c->out, n);
+}
+
+static void r_ttl(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!ops[0].result)
+		resp_int(&c->out, ops[0].expire);
+	else if (ops[0].result == -ENOENT)
+		resp_int(&c->out, -2);
+	else
+		kerr(c, r, ops[0].result);
+}
+
+static void r_type(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	static const char *const names[] = { "none", "string", "list", "hash",
+					     "set" };
+
+	if (ops[0].result) {
+		kerr(c, r, ops[0].result);
+		return;
+	}
+	if (ops[0].num >= 0 &&
+	    ops[0].num < (int64_t)(sizeof(names) / sizeof(names[0])))
+		resp_simple(&c->out, names[ops[0].num]);
+	else
+		resp_simple(&c->out, "unknown");
+}
+
+static void r_mget(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	struct kc_elem_iter it;
+	const struct kc_elem *el;
+	const void *data;
+
+	if (ops[0].result) {
+		kerr(c, r, ops[0].result);
+		return;
+	}
+	kc_elem_iter_init(&it, (const void *)(uintptr_t)ops[0].out,
+			  ops[0].out_used, (size_t)ops[0].num);
+	resp_array(&c->out, (size_t)ops[0].num);
+	while ((el = kc_elem_next(&it, &data))) {
+		if (el->flags & KC_ELEM_NIL)
+			resp_null(&c->out, c->proto);
+		else
+			resp_bulk(&c->out, data, el->len);
+	}
+	if (it.err || it.left) {
+		/* Cannot happen with a sane module; keep the framing. */
+		log_err("malformed MGET reply from the kernel");
+		while (it.left--)
+			resp_null(&c->out, c->proto);
+	}
+}
+
+static void r_ok(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!ops[0].result)
+		resp_simple(&c->out, "OK");
+	else
+		kerr(c, r, ops[0].result);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static struct rec *one(struct conn *c, render_fn fn, uint32_t opcode,
+		       const struct arg *key, struct kc_op **opp, bool val)
+{
+	struct rec *r = eng_rec(E(c), c, fn, val ? eng_val_room() : 0);
+	struct kc_op *op = eng_op(E(c), r, opcode);
+
+	op_key(op, key);
+	if (val)
+		eng_op_outval(E(c), op);
+	*opp = op;
+	return r;
+}
+
+static bool keys_ok(struct conn *c, struct arg *argv, size_t from, size_t to,
+		    size_t step)
+{
+	size_t i;
+
+	for (i = from; i < to; i += step)
+		if (!key_ok(c, &argv[i]))
+			return false;
+	return true;
+}
+
+/*
+ * An expiry argument as getExpireMillisecondsOrReply() checks it; *v gets
+ * the number as given (seconds or ms), which the kernel converts.
+ */
+static bool expire_arg(struct conn *c, const struct arg *a, bool ms,
+		       const char *cmd, long long *v)
+{
+	if (!arg_ll(c, a, v))
+		return false;
+	if (*v <= 0 || (!ms && *v > INT64_MAX / 1000)) {
+		expire_err(rout(c), cmd);
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ strings */
+
+void cmd_get(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+
+	(void)argc;
+	if (key_ok(c, &argv[1]))
+		one(c, r_value, KC_OP_GET, &argv[1], &op, true);
+}
+
+void cmd_getdel(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+
+	(void)argc;
+	if (key_ok(c, &argv[1]))
+		one(c, r_value, KC_OP_GETDEL, &argv[1], &op, true);
+}
+
+enum {
+	SO_NX = 1 << 0, SO_XX = 1 << 1, SO_GET = 1 << 2, SO_KEEPTTL = 1 << 3,
+	SO_PERSIST = 1 << 4, SO_EX = 1 << 5, SO_PX = 1 << 6, SO_EXAT = 1 << 7,
+	SO_PXAT = 1 << 8,
+};
+#define SO_TTL (SO_EX | SO_PX | SO_EXAT | SO_PXAT)
+
+/* parseExtendedStringArgumentsOrReply(): same order, same conflicts. */
+static bool set_opts(struct conn *c, struct arg *argv, size_t argc,
+		     size_t j, bool is_set, unsigned *fl, struct arg **exp)
+{
+	for (; j < argc; j++) {
+		bool next = j + 1 < argc;
+		char o[8];
+
+		arg_lower(&argv[j], o, sizeof(o));
+		if (!strcmp(o, "nx") && !(*fl & SO_XX) && is_set) {
+			*fl |= SO_NX;
+		} else if (!strcmp(o, "xx") && !(*fl & SO_NX) && is_set) {
+			*fl |= SO_XX;
+		} else if (!strcmp(o, "get") && is_set) {
+			*fl |= SO_GET;
+		} else if (!strcmp(o, "keepttl") && !(*fl & (SO_PERSIST | SO_TTL)) &&
+			   is_set) {
+			*fl |= SO_KEEPTTL;
+		} else if (!strcmp(o, "persist") && !is_set &&
+			   !(*fl & (SO_TTL | SO_KEEPTTL))) {
+			*fl |= SO_PERSIST;
+		} else if (!strcmp(o, "ex") && next &&
+			   !(*fl & (SO_KEEPTTL | SO_PERSIST | SO_EXAT | SO_PX | SO_PXAT))) {
+			*fl |= SO_EX;
+			*exp = &argv[++j];
+		} else if (!strcmp(o, "px") && next &&
+			   !(*fl & (SO_KEEPTTL | SO_PERSIST | SO_EX | SO_EXAT | SO_PXAT))) {
+			*fl |= SO_PX;
+			*exp = &argv[++j];
+		} else if (!strcmp(o, "exat") && next &&
+			   !(*fl & (SO_KEEPTTL | SO_PERSIST | SO_EX | SO_PX | SO_PXAT))) {
+			*fl |= SO_EXAT;
+			*exp = &argv[++j];
+		} else if (!strcmp(o, "pxat") && next &&
+			   !(*fl & (SO_KEEPTTL | SO_PERSIST | SO_EX | SO_PX | SO_EXAT))) {
+			*fl |= SO_PXAT;
+			*exp = &argv[++j];
+		} else {
+			reply_err(c, "ERR syntax error");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* kc_op flags and expire for SO_* TTL options. */
+static bool ttl_fields(struct conn *c, unsigned fl, struct arg *exp,
+		       const char *cmd, uint32_t *flags, int64_t *expire)
+{
+	long long v;
+
+	*flags = 0;
+	*expire = 0;
+	if (!(fl & SO_TTL))
+		return true;
+	if (!expire_arg(c, exp, fl & (SO_PX | SO_PXAT), cmd, &v))
+		return false;
+	if (fl & (SO_PX | SO_PXAT))
+		*flags |= KC_TTL_MS;
+	if (fl & (SO_EXAT | SO_PXAT))
+		*flags |= KC_TTL_ABS;
+	*expire = v;
+	return true;
+}
+
+static void plan_set(struct conn *c, const struct arg *key,
+		     const struct arg *val, unsigned fl, uint32_t tflags,
+		     int64_t expire)
+{
+	struct engine *e = E(c);
+	struct kc_op *op;
+	struct rec *r;
+
+	if ((fl & SO_NX) && (fl & SO_GET)) {
+		r = eng_rec(e, c, r_nx_get, eng_val_room());
+		op = eng_op(e, r, KC_OP_GET);
+		op_key(op, key);
+		op->flags = KC_GET_NOBUMP;
+		eng_op_outval(e, op);
+	} else {
+		r = eng_rec(e, c, (fl & SO_GET) ? r_old_value : r_ok_or_nil,
+			    (fl & SO_GET) ? eng_val_room() : 0);
+	}
+	r->p = "set";
+	op = eng_op(e, r, KC_OP_SET);
+	op_key(op, key);
+	kc_op_val(op, val->p, val->len);
+	op->flags = tflags;
+	op->expire = expire;
+	if (fl & SO_NX)
+		op->flags |= KC_SET_NX;
+	if (fl & SO_XX)
+		op->flags |= KC_SET_XX;
+	if (fl & SO_KEEPTTL)
+		op->flags |= KC_SET_KEEPTTL;
+	if ((fl & SO_GET) && !(fl & SO_NX)) {
+		op->flags |= KC_SET_GET;
+		eng_op_outval(e, op);
+	}
+}
+
+void cmd_set(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct arg *exp = NULL;
+	unsigned fl = 0;
+	uint32_t tflags;
+	int64_t expire;
+
+	if (!set_opts(c, argv, argc, 3, true, &fl, &exp) ||
+	    !ttl_fields(c, fl, exp, "set", &tflags, &expire) ||
+	    !key_ok(c, &argv[1]))
+		return;
+	plan_set(c, &argv[1], &argv[2], fl, tflags, expire);
+}
+
+void cmd_setnx(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]))
+		return;
+	r = one(c, r_bool, KC_OP_ADD, &argv[1], &op, false);
+	(void)r;
+	kc_op_val(op, argv[2].p, argv[2].len);
+}
+
+static void setex(struct conn *c, struct arg *argv, bool ms, const char *cmd)
+{
+	long long v;
+
+	if (!arg_ll(c, &argv[2], &v))
+		return;
+	if (v <= 0 || (!ms && v > INT64_MAX / 1000)) {
+		expire_err(rout(c), cmd);
+		return;
+	}
+	if (key_ok(c, &argv[1]))
+		plan_set(c, &argv[1], &argv[3], 0, ms ? KC_TTL_MS : 0, v);
+}
+
+void cmd_setex(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argc;
+	setex(c, argv, false, "setex");
+}
+
+void cmd_psetex(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argc;
+	setex(c, argv, true, "psetex");
+}
+
+void cmd_getset(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argc;
+	if (key_ok(c, &argv[1]))
+		plan_set(c, &argv[1], &argv[2], SO_GET, 0, 0);
+}
+
+void cmd_getex(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct arg *exp = NULL;
+	unsigned fl = 0;
+	uint32_t tflags;
+	int64_t expire;
+	struct kc_op *op;
+	struct rec *r;
+
+	if (!set_opts(c, argv, argc, 2, false, &fl, &exp) ||
+	    !ttl_fields(c, fl, exp, "getex", &tflags, &expire) ||
+	    !key_ok(c, &argv[1]))
+		return;
+	r = one(c, r_value, KC_OP_GET, &argv[1], &op, true);
+	r->p = "getex";
+	if (fl & (SO_TTL | SO_PERSIST)) {
+		op->flags = KC_GET_TOUCH | tflags;
+		op->expire = expire;	/* 0 with PERSIST: no expiry */
+	}
+}
+
+void cmd_mget(struct conn *c, struct arg *argv, size_t argc)
+{
+	size_t n = argc - 1, i, room;
+	struct kc_buf *kb;
+	struct kc_op *op;
+	struct rec *r;
+
+	if (!keys_ok(c, argv, 1, argc, 1))
+		return;
+	room = n * KC_ELEM_SIZE((size_t)eng_val_room());
+	if (room > eng_multi_room())
+		room = eng_multi_room();
+	r = eng_rec(E(c), c, r_mget, room + n * sizeof(*kb));
+	op = eng_op(E(c), r, KC_OP_MGET);
+	kb = eng_alloc(E(c), n * sizeof(*kb));
+	for (i = 0; i < n; i++)
+		kc_buf_set(&kb[i], argv[i + 1].p, argv[i + 1].len);
+	kc_op_args(op, kb, n);
+	kc_op_out(op, eng_alloc(E(c), room), room);
+}
+
+static struct kc_op *plan_mset(struct conn *c, struct rec *r,
+			       struct arg *argv, size_t argc)
+{
+	size_t n = argc - 1, i;
+	struct kc_buf *kb;
+	struct kc_op *op;
+
+	op = eng_op(E(c), r, KC_OP_MSET);
+	kb = eng_alloc(E(c), n * sizeof(*kb));
+	for (i = 0; i < n; i++)
+		kc_buf_set(&kb[i], argv[i + 1].p, argv[i + 1].len);
+	kc_op_args(op, kb, n);
+	return op;
+}
+
+static bool mset_args(struct conn *c, struct arg *argv, size_t argc,
+		      const char *cmd)
+{
+	if (argc % 2 == 0) {
+		resp_errorf(rout(c),
+			    "ERR wrong number of arguments for '%s' command", cmd);
+		return false;
+	}
+	if ((argc - 1) > KC_ARGS_MAX) {
+		reply_err(c, "ERR too many arguments for kcache (max 65536)");
+		return false;
+	}
+	return keys_ok(c, argv, 1, argc, 2);
+}
+
+void cmd_mset(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct rec *r;
+
+	if (!mset_args(c, argv, argc, "mset"))
+		return;
+	r = eng_rec(E(c), c, r_ok, (argc - 1) * sizeof(struct kc_buf));
+	plan_mset(c, r, argv, argc);
+}
+
+static void r_msetnx(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!ops[0].result)
+		resp_int(&c->out, 1);
+	else
+		kerr(c, r, ops[0].result);
+}
+
+/*
+ * MSETNX: all or nothing, atomically: a transaction that watches every key
+ * as absent (CAS 0) and runs one MSET.
+ */
+void cmd_msetnx(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct engine *e = E(c);
+	struct kc_watch *w;
+	size_t nk = (argc - 1) / 2, i;
+	struct rec *r;
+	int err;
+
+	if (!mset_args(c, argv, argc, "msetnx"))
+		return;
+	if (nk > KC_WATCH_MAX) {
+		resp_errorf(&c->out, "ERR MSETNX takes at most %d keys in kcache",
+			    KC_WATCH_MAX);
+		return;
+	}
+	w = calloc(nk, sizeof(*w));
+	if (!w) {
+		resp_error(&c->out, "ERR out of memory");
+		return;
+	}
+	for (i = 0; i < nk; i++) {
+		w[i].key = (uint64_t)(uintptr_t)argv[1 + 2 * i].p;
+		w[i].key_len = (uint32_t)argv[1 + 2 * i].len;
+	}
+	eng_txn_begin(e);
+	r = eng_rec(e, c, r_msetnx, (argc - 1) * sizeof(struct kc_buf));
+	plan_mset(c, r, argv, argc);
+	err = eng_txn_run(e, w, (uint32_t)nk);
+	free(w);
+	if (!err)
+		eng_txn_render(e);
+	else if (err == -ECANCELED)
+		resp_int(&c->out, 0);
+	else if (err == -EOPNOTSUPP)
+		resp_error(&c->out, "ERR MSETNX needs kcache transactions (KC_BATCH_TXN), which this kcache module does not support yet");
+	else
+		reply_kerr(&c->out, err);
+}
+
+void cmd_append(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]))
+		return;
+	one(c, r_int, KC_OP_APPEND, &argv[1], &op, false);
+	op->flags = KC_APPEND_CREATE;
+	kc_op_val(op, argv[2].p, argv[2].len);
+}
+
+void cmd_strlen(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]))
+		return;
+	r = one(c, r_int, KC_OP_STRLEN, &argv[1], &op, false);
+	r->flags = 1;	/* missing: 0 */
+}
+
+static void incr(struct conn *c, const struct arg *key, uint32_t opcode,
+		 long long by)
+{
+	struct kc_op *op;
+
+	if (!key_ok(c, key))
+		return;
+	one(c, r_int, opcode, key, &op, false);
+	op->num = by;
+}
+
+void cmd_incr(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argc;
+	incr(c, &argv[1], KC_OP_INCRBY, 1);
+}
+
+void cmd_decr(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argc;
+	incr(c, &argv[1], KC_OP_DECRBY, 1);
+}
+
+void cmd_incrby(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long v;
+
+	(void)argc;
+	if (arg_ll(c, &argv[2], &v))
+		incr(c, &argv[1], KC_OP_INCRBY, v);
+}
+
+void cmd_decrby(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long v;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &v))
+		return;
+	if (v == INT64_MIN) {
+		reply_err(c, "ERR decrement would overflow");
+		return;
+	}
+	incr(c, &argv[1], KC_OP_DECRBY, v);
+}
+
+/* Redis's string2ld(): the whole string, no spaces, not NaN. */
+static bool str2ld(const char *s, size_t len, long double *v)
+{
+	char tmp[5 * 1024 + 1], *end;
+
+	if (!len || len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, len);
+	tmp[len] = 0;
+	if (strchr(" \t\n\r\v\f", tmp[0]))
+		return false;
+	errno = 0;
+	*v = strtold(tmp, &end);
+	if ((size_t)(end - tmp) != len || errno == ERANGE || isnan(*v))
+		return false;
+	return true;
+}
+
+/* ld2string(..., LD_STR_HUMAN) of Redis 7.0. */
+static size_t ld2human(char *buf, size_t size, long double v)
+{
+	int l = snprintf(buf, size, "%.17Lf", v);
+	char *p;
+
+	if (l < 0 || (size_t)l + 1 > size)
+		return 0;
+	if (strchr(buf, '.')) {
+		p = buf + l - 1;
+		while (*p == '0') {
+			p--;
+			l--;
+		}
+		if (*p == '.')
+			l--;
+	}
+	if (l == 2 && buf[0] == '-' && buf[1] == '0') {
+		buf[0] = '0';
+		l = 1;
+	}
+	return (size_t)l;
+}
+
+/*
+ * INCRBYFLOAT: read, add, write back with compare-and-swap (keeping the
+ * expiry), retried while another client wins the race.
+ */
+void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
+{
+	int fd = E(c)->fd, tries, err = 0;
+	long double incr, cur, res;
+	char out[5 * 1024 + 64];
+	uint64_t cas;
+	size_t vlen, olen;
+	void *val;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]))
+		return;
+	if (!str2ld(argv[2].p, argv[2].len, &incr)) {
+		resp_error(&c->out, "ERR value is not a valid float");
+		return;
+	}
+	for (tries = 0; tries < INCRBYFLOAT_TRIES; tries++) {
+		err = kc_get_alloc(fd, argv[1].p, argv[1].len, &val, &vlen,
+				   &cas, NULL);
+		if (err == -ENOENT) {
+			cur = 0;
+			cas = 0;
+		} else if (err) {
+			reply_kerr(&c->out, err);
+			return;
+		} else {
+			bool ok = str2ld(val, vlen, &cur);
+
+			free(val);
+			if (!ok) {
+				resp_error(&c->out, "ERR value is not a valid float");
+				return;
+			}
+		}
+		res = cur + incr;
+		if (isnan(res) || isinf(res)) {
+			resp_error(&c->out, "ERR increment would produce NaN or Infinity");
+			return;
+		}
+		olen = ld2human(out, sizeof(out), res);
+		if (!olen) {
+			resp_error(&c->out, "ERR value is not a valid float");
+			return;
+		}
+		if (cas)
+			err = kc_store(fd, KC_OP_SET, KC_SET_CAS | KC_SET_KEEPTTL,
+				       argv[1].p, argv[1].len, out, olen, 0, 0,
+				       &cas);
+		else
+			err = kc_store(fd, KC_OP_ADD, 0, argv[1].p, argv[1].len,
+				       out, olen, 0, 0, NULL);
+		STAT_ADD(ioctls, 2);
+		if (!err) {
+			resp_bulk(&c->out, out, olen);
+			return;
+		}
+		if (err != -EEXIST && err != -ENOENT)
+			break;
+	}
+	if (err == -EEXIST || err == -ENOENT)
+		resp_error(&c->out, "ERR INCRBYFLOAT lost the race too often, try again");
+	else
+		reply_kerr(&c->out, err);
+}
+
+void cmd_getrange(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long s, e;
+	struct kc_op *op;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &s) || !arg_ll(c, &argv[3], &e) ||
+	    !key_ok(c, &argv[1]))
+		return;
+	one(c, r_value, KC_OP_GETRANGE, &argv[1], &op, true);
+	op->num = s;
+	op->num2 = e;
+}
+
+void cmd_setrange(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long off;
+	struct kc_op *op;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &off))
+		return;
+	if (off < 0) {
+		reply_err(c, "ERR offset is out of range");
+		return;
+	}
+	if ((unsigned long long)off + argv[3].len > kinfo.item_size_max) {
+		reply_err(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+		return;
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	one(c, r_int, KC_OP_SETRANGE, &argv[1], &op, false);
+	op->num = off;
+	kc_op_val(op, argv[3].p, argv[3].len);
+}
+
+static bool bit_offset(struct conn *c, const struct arg *a, long long *v)
+{
+	if (!resp_str2ll(a->p, a->len, v) || *v < 0 ||
+	    ((unsigned long long)*v >> 3) >= kinfo.item_size_max) {
+		reply_err(c, "ERR bit offset is not an integer or out of range");
+		return false;
+	}
+	return true;
+}
+
+void cmd_getbit(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long off;
+	struct kc_op *op;
+
+	(void)argc;
+	if (!bit_offset(c, &argv[2], &off) || !key_ok(c, &argv[1]))
+		return;
+	one(c, r_int, KC_OP_GETBIT, &argv[1], &op, false);
+	op->num = off;
+}
+
+void cmd_setbit(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long off, bit;
+	struct kc_op *op;
+
+	(void)argc;
+	if (!bit_offset(c, &argv[2], &off))
+		return;
+	if (!resp_str2ll(argv[3].p, argv[3].len, &bit) || (bit & ~1LL)) {
+		reply_err(c, "ERR bit is not an integer or out of range");
+		return;
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	one(c, r_int, KC_OP_SETBIT, &argv[1], &op, false);
+	op->num = off;
+	op->num2 = bit;
+}
+
+/* ------------------------------------------------------------ keyspace */
+
+static void many(struct conn *c, struct arg *argv, size_t argc,
+		 uint32_t opcode)
+{
+	struct rec *r;
+	size_t i;
+
+	if (!keys_ok(c, argv, 1, argc, 1))
+		return;
+	r = eng_rec(E(c), c, r_count, 0);
+	for (i = 1; i < argc; i++)
+		op_key(eng_op(E(c), r, opcode), &argv[i]);
+}
+
+void cmd_del(struct conn *c, struct arg *argv, size_t argc)
+{
+	many(c, argv, argc, KC_OP_DEL);
+}
+
+void cmd_exists(struct conn *c, struct arg *argv, size_t argc)
+{
+	many(c, argv, argc, KC_OP_EXISTS);
+}
+
+/* EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (argv[0] says which). */
+void cmd_expire(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[16];
+	uint32_t flags = 0;
+	long long v;
+	struct kc_op *op;
+	struct rec *r;
+	size_t j;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	for (j = 3; j < argc; j++) {
+		char o[4];
+
+		if (argv[j].len != 2) {
+			resp_errorf(rout(c), "ERR Unsupported option %.*s",
+				    (int)(argv[j].len > 128 ? 128 : argv[j].len),
+				    argv[j].p);
+			return;
+		}
+		arg_lower(&argv[j], o, sizeof(o));
+		if (!strcmp(o, "nx"))
+			flags |= KC_EXPIRE_NX;
+		else if (!strcmp(o, "xx"))
+			flags |= KC_EXPIRE_XX;
+		else if (!strcmp(o, "gt"))
+			flags |= KC_EXPIRE_GT;
+		else if (!strcmp(o, "lt"))
+			flags |= KC_EXPIRE_LT;
+		else {
+			resp_errorf(rout(c), "ERR Unsupported option %.*s",
+				    (int)argv[j].len, argv[j].p);
+			return;
+		}
+	}
+	if ((flags & KC_EXPIRE_NX) &&
+	    (flags & (KC_EXPIRE_XX | KC_EXPIRE_GT | KC_EXPIRE_LT))) {
+		reply_err(c, "ERR NX and XX, GT or LT options at the same time are not compatible");
+		return;
+	}
+	if ((flags & KC_EXPIRE_GT) && (flags & KC_EXPIRE_LT)) {
+		reply_err(c, "ERR GT and LT options at the same time are not compatible");
+		return;
+	}
+	if (!arg_ll(c, &argv[2], &v))
+		return;
+	if (name[0] == 'p')
+		flags |= KC_TTL_MS;
+	else if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000) {
+		expire_err(rout(c), name);
+		return;
+	}
+	if (strstr(name, "at"))
+		flags |= KC_TTL_ABS;
+	if (!key_ok(c, &argv[1]))
+		return;
+	r = one(c, r_bool, KC_OP_EXPIRE, &argv[1], &op, false);
+	r->p = name[0] == 'p' ? (strstr(name, "at") ? "pexpireat" : "pexpire") :
+				(strstr(name, "at") ? "expireat" : "expire");
+	op->flags = flags;
+	op->expire = v;
+}
+
+/* TTL and PTTL. */
+void cmd_ttl(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]))
+		return;
+	one(c, r_ttl, KC_OP_TTL, &argv[1], &op, false);
+	if (argv[0].p[0] == 'p' || argv[0].p[0] == 'P')
+		op->flags = KC_TTL_MS;
+}
+
+void cmd_persist(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+
+	(void)argc;
+	if (key_ok(c, &argv[1]))
+		one(c, r_bool, KC_OP_PERSIST, &argv[1], &op, false);
+}
+
+void cmd_type(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+
+	(void)argc;
+	if (key_ok(c, &argv[1]))
+		one(c, r_type, KC_OP_TYPE, &argv[1], &op, false);
+}
+
+/* FLUSHDB and FLUSHALL [ASYNC|SYNC]. */
+void cmd_flushdb(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct rec *r;
+
+	if (argc > 2 || (argc == 2 && !arg_eq(&argv[1], "async") &&
+			 !arg_eq(&argv[1], "sync"))) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	r = eng_rec(E(c), c, r_ok, 0);
+	eng_op(E(c), r, KC_OP_FLUSH);
+}

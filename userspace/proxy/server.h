@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kcache-proxy: listening sockets and worker threads (server.c). */
+#ifndef KCP_SERVER_H
+#define KCP_SERVER_H
+
+#include <pthread.h>
+
+#include "proxy.h"
+
+int server_listen_tcp(const char *addr, int port);
+int server_listen_unix(const char *path);
+/* Sets up a worker: its kcache fd, engine, epoll, TCP listeners and the
+ * shared unix listeners ufd[0..nu) (kinds in ukind).
+ */
+int server_worker_init(struct worker *w, int id, const int *ufd,
+		       const int *ukind, int nu);
+int server_worker_start(struct worker *w, pthread_t *t);
+/* Asks every worker to stop accepting, finish replies and return. */
+void server_stop(struct worker *ws, int n);
+void server_worker_exit(struct worker *w, int nu);
+
+#endif /* KCP_SERVER_H */
