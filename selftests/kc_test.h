@@ -158,6 +158,60 @@ static inline int kt_set_memory_limit_mb(int fd, uint64_t mb)
 	return kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT, &cfg);
 }
 
+/*
+ * A module parameter as loaded (/sys/module/kcache/parameters/<name>):
+ * the number, 1/0 for a bool (Y/N), or -errno.
+ */
+static inline int64_t kt_module_param(const char *name)
+{
+	char path[128], buf[32];
+	FILE *f;
+	int64_t v;
+
+	snprintf(path, sizeof(path), "/sys/module/kcache/parameters/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	if (buf[0] == 'Y' || buf[0] == 'y')
+		return 1;
+	if (buf[0] == 'N' || buf[0] == 'n')
+		return 0;
+	v = strtoll(buf, NULL, 10);
+	return v < 0 ? -EINVAL : v;
+}
+
+/*
+ * Puts the runtime configuration back to what the module was loaded with
+ * (memory limit, automove), so a test program does not inherit what an
+ * earlier one that crashed or timed out left behind.  Without sysfs the
+ * configuration is left as it is.
+ */
+static inline int kt_reset_config(int fd)
+{
+	int64_t mb = kt_module_param("memory_mb");
+	int64_t am = kt_module_param("automove");
+	struct kc_config cfg;
+	uint32_t mask = 0;
+	int ret = kc_config_get(fd, &cfg);
+
+	if (ret)
+		return ret;
+	if (mb > 0 && (uint64_t)mb != cfg.memory_limit_mb) {
+		cfg.memory_limit_mb = (uint64_t)mb;
+		mask |= KC_CONFIG_MEMORY_LIMIT;
+	}
+	if (am >= 0 && (uint32_t)am != cfg.automove) {
+		cfg.automove = (uint32_t)am;
+		mask |= KC_CONFIG_AUTOMOVE;
+	}
+	return mask ? kc_config_set(fd, mask, &cfg) : 0;
+}
+
 /* Deterministic pseudo-random numbers (xorshift64*), per caller state. */
 static inline uint64_t kt_rand(uint64_t *state)
 {

@@ -70,6 +70,7 @@ FIXTURE_SETUP(conc)
 	ASSERT_LE(0, self->fd) {
 		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
 	}
+	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_config_get(self->fd, &self->orig));
 	ASSERT_EQ(0, kc_flush(self->fd));
 }
@@ -83,6 +84,7 @@ FIXTURE_TEARDOWN_PARENT(conc)
 	kc_flush(fd);
 	kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE,
 		      &self->orig);
+	kt_reset_config(fd);
 	kc_close(fd);
 }
 
@@ -468,6 +470,8 @@ TEST_F_TIMEOUT(conc, readers_never_see_torn_values, 120)
 {
 	static struct rw_arg args[NTHREADS];
 	unsigned char buf[VAL_MAX];
+	struct kc_stats st0, st;
+	struct kc_config cfg;
 	pthread_t t[NTHREADS];
 	unsigned long reads = 0, hits = 0;
 	struct shared sh;
@@ -475,6 +479,15 @@ TEST_F_TIMEOUT(conc, readers_never_see_torn_values, 120)
 	uint32_t k;
 	unsigned int i;
 
+	/*
+	 * Room for everything: 64 keys of at most 4 KiB in ~20 classes.  No
+	 * eviction or page move may happen, so a miss is a lookup bug.
+	 */
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	if (cfg.memory_limit_mb < 64) {
+		cfg.memory_limit_mb = 64;
+		ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT, &cfg));
+	}
 	shared_init(&sh, self->fd);
 	/* Every key exists before the readers start. */
 	for (k = 0; k < NKEYS; k++) {
@@ -491,7 +504,13 @@ TEST_F_TIMEOUT(conc, readers_never_see_torn_values, 120)
 		args[i].fd = i < NTHREADS / 2 ? kc_open() : self->fd;
 		ASSERT_LE(0, args[i].fd);
 	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
 	ASSERT_EQ(0, run_threads(t, NTHREADS, rw_fn, args, sizeof(args[0])));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(st0.evictions, st.evictions);
+	EXPECT_EQ(st0.slabs_moved, st.slabs_moved);
+	EXPECT_EQ(st0.shrinker_freed, st.shrinker_freed);
+	EXPECT_EQ(NKEYS, st.curr_items);
 	for (i = 0; i < NTHREADS; i++) {
 		if (i < NTHREADS / 2) {
 			kc_close(args[i].fd);

@@ -29,6 +29,7 @@ FIXTURE_SETUP(ops)
 	}
 	ASSERT_EQ(0, kc_version(self->fd, &v));
 	self->item_size_max = v.item_size_max;
+	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_flush(self->fd));
 }
 

@@ -29,6 +29,7 @@ FIXTURE_SETUP(ttl)
 	ASSERT_LE(0, self->fd) {
 		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
 	}
+	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_flush(self->fd));
 }
 
