@@ -85,8 +85,82 @@
  * Generic netlink family "kcache"
  * ===============================
  *
- * KC_CMD_VERSION (do): replies with KC_A_VERSION_ABI, KC_A_VERSION_MODULE.
- * Documentation/netlink/specs/kcache.yaml describes the family.
+ * The same cache over generic netlink (KC_GENL_NAME, version
+ * KC_GENL_VERSION), for tools and scripts; kcache-cli uses it.  A message
+ * is a genlmsghdr followed by attributes of enum kc_attr (nested: enum
+ * kc_elem_attr, kc_stats_attr, kc_class_attr).  The kernel's YAML spec in
+ * Documentation/netlink/specs/kcache.yaml describes the family and
+ * Documentation/netlink.rst explains it.
+ *
+ * Every command has its own strict policy: an attribute the command does
+ * not take, an unknown or duplicated one (only KC_A_ARG repeats), a wrong
+ * length or an out-of-range value is rejected (EINVAL, ERANGE for ranges)
+ * with an extended ACK message naming the attribute.  The 16-bit attribute
+ * length limits netlink: a value, a message, and the payload of a reply
+ * (one value, or the elements as kc_elem records) are at most
+ * KC_NL_VALUE_MAX bytes; longer replies fail with EMSGSIZE.  /dev/kcache
+ * has no such limit.
+ *
+ * Permissions.  The cache is global.  Data commands (KC_CMD_OP, KC_CMD_KEYS,
+ * KC_CMD_PUBLISH) are allowed to whoever /dev/kcache's mode lets read and
+ * write it (module parameters dev_mode and dev_gid, owner root, or
+ * CAP_DAC_OVERRIDE), EACCES otherwise.  KC_CMD_FLUSH, KC_CMD_CONFIG_SET
+ * and KC_OP_FLUSH need CAP_NET_ADMIN (GENL_ADMIN_PERM) and CAP_SYS_ADMIN
+ * (as KC_IOC_CONFIG and KC_OP_FLUSH do), both in the initial user
+ * namespace, EPERM otherwise.  VERSION, STATS and CONFIG_GET are open to
+ * all.  Joining a multicast group needs CAP_NET_ADMIN.  The family exists
+ * in the initial network namespace only.
+ *
+ * KC_CMD_VERSION (do)
+ *	Reply: KC_A_VERSION_ABI, KC_A_VERSION_MODULE, KC_A_KEY_MAX,
+ *	KC_A_ITEM_SIZE_MAX, KC_A_VALUE_MAX, KC_A_NR_CLASSES.
+ *
+ * KC_CMD_OP (do)
+ *	Runs one operation of the ioctl API (any enum kc_opcode); the
+ *	attributes are the fields of struct kc_op.  Request: KC_A_OPCODE
+ *	(required), KC_A_FLAGS, KC_A_KEY, KC_A_VALUE, KC_A_NUM, KC_A_NUM2,
+ *	KC_A_EXPIRE, KC_A_CAS, KC_A_CLIENT_FLAGS, and KC_A_ARG repeated for
+ *	kc_op.args in order; an absent attribute means 0 or empty.  A failed
+ *	operation is a netlink error whose errno is the op's result (table
+ *	above; ENOSPC becomes EMSGSIZE) with a message saying what failed.
+ *	Reply: KC_A_NUM, KC_A_CAS, KC_A_EXPIRE, KC_A_CLIENT_FLAGS (the out
+ *	fields of struct kc_op), plus KC_A_VALUE when the op returned a value,
+ *	or one KC_A_ELEM (KC_ELEM_A_VALUE or KC_ELEM_A_NIL) per element, in
+ *	order, when it returned several (MGET, LRANGE, HGETALL, ...).
+ *
+ * KC_CMD_KEYS (dump)
+ *	Request: KC_A_PATTERN (a glob over the key's bytes: * ? [abc] [a-z]
+ *	[^a] and \ to quote; absent: every key), KC_A_TYPE (only keys of that
+ *	type).  One message per key: KC_A_KEY, KC_A_TYPE.  Expired keys are
+ *	left out.  A key present during the whole dump is in it exactly once,
+ *	unless a message carries NLM_F_DUMP_INTR: the index was resized or
+ *	the walk lost its place, keys may be missing or repeated; dump again.
+ *
+ * KC_CMD_STATS (do, dump)
+ *	do: KC_A_STATS (struct kc_stats); with KC_A_CLASS_ID in the request,
+ *	KC_A_CLASS of that slab class instead.  dump: one message per slab
+ *	class, with KC_A_CLASS (struct kc_class_stats: chunks, pages, items
+ *	per LRU segment, evictions, reclaimed).
+ *
+ * KC_CMD_CONFIG_GET (do), KC_CMD_CONFIG_SET (do, admin)
+ *	Reply: KC_A_MEMORY_LIMIT_MB, KC_A_NOTIFY, KC_A_AUTOMOVE,
+ *	KC_A_ITEM_SIZE_MAX, KC_A_CHUNK_MIN, KC_A_GROWTH_FACTOR_PCT.  SET takes
+ *	one or more of the first three and replies with the new values.
+ *
+ * KC_CMD_FLUSH (do, admin)
+ *	Deletes every item.
+ *
+ * KC_CMD_PUBLISH (do)
+ *	Request: KC_A_CHANNEL, KC_A_MESSAGE (may be empty).  Sends both as
+ *	KC_CMD_MESSAGE to the KC_MCGRP_PUBSUB group; subscribers filter and
+ *	match channel names themselves.
+ *
+ * Notifications (never requests)
+ *	KC_CMD_MESSAGE on KC_MCGRP_PUBSUB: KC_A_CHANNEL, KC_A_MESSAGE.
+ *	KC_CMD_EVENT on KC_MCGRP_KEYSPACE while config notify is 1 (default
+ *	0): KC_A_EVENT (enum kc_event), KC_A_KEY (absent for KC_EVENT_FLUSH).
+ *	Neither ever waits for a listener: one that does not read fast
+ *	enough loses messages, and its next recv() fails with ENOBUFS.
  */
 #ifndef _UAPI_LINUX_KCACHE_H
 #define _UAPI_LINUX_KCACHE_H
@@ -417,23 +491,156 @@ struct kc_config {
 #define KC_IOC_CLASS_STATS	_IO(KC_IOC_MAGIC, 0x04)
 #define KC_IOC_CONFIG		_IO(KC_IOC_MAGIC, 0x05)
 
-/* Generic netlink */
+/* Generic netlink (see the top of this file) */
 #define KC_GENL_NAME		"kcache"
 #define KC_GENL_VERSION		1
+#define KC_MCGRP_PUBSUB		"pubsub"
+#define KC_MCGRP_KEYSPACE	"keyspace"
+
+#define KC_NL_VALUE_MAX		65531	/* 0xffff - NLA_HDRLEN */
+#define KC_PATTERN_MAX		1024	/* bytes in a KC_A_PATTERN */
+#define KC_CHANNEL_MAX		256	/* bytes in a KC_A_CHANNEL */
 
 enum kc_cmd {
 	KC_CMD_UNSPEC,
 	KC_CMD_VERSION,
+	KC_CMD_OP,
+	KC_CMD_KEYS,
+	KC_CMD_STATS,
+	KC_CMD_CONFIG_GET,
+	KC_CMD_CONFIG_SET,
+	KC_CMD_FLUSH,
+	KC_CMD_PUBLISH,
+	KC_CMD_MESSAGE,		/* notification, KC_MCGRP_PUBSUB */
+	KC_CMD_EVENT,		/* notification, KC_MCGRP_KEYSPACE */
 	__KC_CMD_LAST
 };
+
 #define KC_CMD_MAX (__KC_CMD_LAST - 1)
+
+/* Keyspace events (KC_A_EVENT). */
+enum kc_event {
+	KC_EVENT_NONE,
+	KC_EVENT_SET,		/* the key was written (any write op) */
+	KC_EVENT_DEL,		/* deleted (DEL, GETDEL, RENAME, EXPIRE <= now) */
+	KC_EVENT_EXPIRE,	/* removed because its time ran out */
+	KC_EVENT_EVICT,		/* evicted to make room (LRU, memory pressure) */
+	KC_EVENT_FLUSH,		/* every key deleted; no KC_A_KEY */
+	__KC_EVENT_LAST
+};
+
+#define KC_EVENT_MAX (__KC_EVENT_LAST - 1)
 
 enum kc_attr {
 	KC_A_UNSPEC,
-	KC_A_VERSION_ABI,	/* u32 */
-	KC_A_VERSION_MODULE,	/* string */
+	KC_A_VERSION_ABI,	/* u32: KC_ABI_VERSION */
+	KC_A_VERSION_MODULE,	/* string: the module's version */
+	KC_A_PAD,
+	KC_A_KEY_MAX,		/* u32: KC_KEY_MAX */
+	KC_A_ITEM_SIZE_MAX,	/* u32: largest value, bytes */
+	KC_A_VALUE_MAX,		/* u32: KC_NL_VALUE_MAX */
+	KC_A_NR_CLASSES,	/* u32: slab classes */
+	KC_A_OPCODE,		/* u32: enum kc_opcode */
+	KC_A_FLAGS,		/* u32: enum kc_op_flag */
+	KC_A_KEY,		/* binary: 1..KC_KEY_MAX bytes */
+	KC_A_VALUE,		/* binary: 0..KC_NL_VALUE_MAX bytes */
+	KC_A_NUM,		/* s64: kc_op.num */
+	KC_A_NUM2,		/* s64: kc_op.num2 */
+	KC_A_EXPIRE,		/* s64: kc_op.expire */
+	KC_A_CAS,		/* u64: kc_op.cas */
+	KC_A_CLIENT_FLAGS,	/* u32: kc_op.client_flags */
+	KC_A_ARG,		/* binary, repeated: one entry of kc_op.args */
+	KC_A_ELEM,		/* nest of kc_elem_attr, repeated */
+	KC_A_PATTERN,		/* binary: 1..KC_PATTERN_MAX bytes of glob */
+	KC_A_TYPE,		/* u32: enum kc_type, not NONE */
+	KC_A_STATS,		/* nest of kc_stats_attr */
+	KC_A_CLASS,		/* nest of kc_class_attr */
+	KC_A_CLASS_ID,		/* u32: a slab class */
+	KC_A_MEMORY_LIMIT_MB,	/* u64: >= 2 */
+	KC_A_NOTIFY,		/* u32: 0 or 1, keyspace events */
+	KC_A_AUTOMOVE,		/* u32: 0 or 1, slab page rebalancing */
+	KC_A_CHUNK_MIN,		/* u32 */
+	KC_A_GROWTH_FACTOR_PCT,	/* u32 */
+	KC_A_CHANNEL,		/* binary: 1..KC_CHANNEL_MAX bytes */
+	KC_A_MESSAGE,		/* binary: 0..KC_NL_VALUE_MAX bytes */
+	KC_A_EVENT,		/* u32: enum kc_event */
 	__KC_A_LAST
 };
+
 #define KC_A_MAX (__KC_A_LAST - 1)
+
+/* One element of a multi-element reply (KC_A_ELEM). */
+enum kc_elem_attr {
+	KC_ELEM_A_UNSPEC,
+	KC_ELEM_A_VALUE,	/* binary */
+	KC_ELEM_A_NIL,		/* flag: a missing key or field */
+	__KC_ELEM_A_LAST
+};
+
+#define KC_ELEM_A_MAX (__KC_ELEM_A_LAST - 1)
+
+/* KC_A_STATS: the fields of struct kc_stats, u64 unless noted. */
+enum kc_stats_attr {
+	KC_STATS_A_UNSPEC,
+	KC_STATS_A_PAD,
+	KC_STATS_A_NR_CLASSES,		/* u32 */
+	KC_STATS_A_LIMIT_BYTES,
+	KC_STATS_A_USED_BYTES,
+	KC_STATS_A_SLAB_PAGES,
+	KC_STATS_A_LARGE_BYTES,
+	KC_STATS_A_CURR_ITEMS,
+	KC_STATS_A_TOTAL_ITEMS,
+	KC_STATS_A_BYTES,
+	KC_STATS_A_GET_HITS,
+	KC_STATS_A_GET_MISSES,
+	KC_STATS_A_GET_EXPIRED,
+	KC_STATS_A_CMD_GET,
+	KC_STATS_A_CMD_SET,
+	KC_STATS_A_CMD_TOUCH,
+	KC_STATS_A_DELETE_HITS,
+	KC_STATS_A_DELETE_MISSES,
+	KC_STATS_A_INCR_HITS,
+	KC_STATS_A_INCR_MISSES,
+	KC_STATS_A_CAS_HITS,
+	KC_STATS_A_CAS_BADVAL,
+	KC_STATS_A_CAS_MISSES,
+	KC_STATS_A_EVICTIONS,
+	KC_STATS_A_EXPIRED_UNFETCHED,
+	KC_STATS_A_EVICTED_UNFETCHED,
+	KC_STATS_A_RECLAIMED,
+	KC_STATS_A_CRAWLER_RECLAIMED,
+	KC_STATS_A_OUTOFMEMORY,
+	KC_STATS_A_SLABS_MOVED,
+	KC_STATS_A_SHRINKER_FREED,
+	KC_STATS_A_HASH_ITEMS,
+	KC_STATS_A_UPTIME_MS,
+	KC_STATS_A_CAS_COUNTER,
+	__KC_STATS_A_LAST
+};
+
+#define KC_STATS_A_MAX (__KC_STATS_A_LAST - 1)
+
+/* KC_A_CLASS: the fields of struct kc_class_stats, u64 unless noted. */
+enum kc_class_attr {
+	KC_CLASS_A_UNSPEC,
+	KC_CLASS_A_PAD,
+	KC_CLASS_A_ID,			/* u32 */
+	KC_CLASS_A_CHUNK_SIZE,		/* u32: 0 for the large class */
+	KC_CLASS_A_CHUNKS_PER_PAGE,	/* u32 */
+	KC_CLASS_A_PAGES,
+	KC_CLASS_A_USED_CHUNKS,
+	KC_CLASS_A_FREE_CHUNKS,
+	KC_CLASS_A_ITEMS,
+	KC_CLASS_A_HOT,			/* items in each LRU segment */
+	KC_CLASS_A_WARM,
+	KC_CLASS_A_COLD,
+	KC_CLASS_A_EVICTIONS,
+	KC_CLASS_A_RECLAIMED,
+	KC_CLASS_A_OUTOFMEMORY,
+	KC_CLASS_A_MEM_REQUESTED,
+	__KC_CLASS_A_LAST
+};
+
+#define KC_CLASS_A_MAX (__KC_CLASS_A_LAST - 1)
 
 #endif /* _UAPI_LINUX_KCACHE_H */
