@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/sched/signal.h>
 #include <linux/mm.h>
 #include "kcache.h"
@@ -345,6 +346,49 @@ static const struct file_operations kc_fops = {
 	.unlocked_ioctl	= kc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
+
+/* Is gid cred's file system group or one of its supplementary groups? */
+static bool cred_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct group_info *gi = cred->group_info;
+	int i;
+
+	if (gid_eq(cred->fsgid, gid))
+		return true;
+	for (i = 0; gi && i < gi->ngroups; i++)
+		if (gid_eq(gi->gid[i], gid))
+			return true;
+	return false;
+}
+
+/* Would the node's mode (owner root, group dev_gid) let cred read and write? */
+static bool mode_permits(const struct cred *cred)
+{
+	umode_t mode = kc_dev_mode;
+
+	if (uid_eq(cred->fsuid, GLOBAL_ROOT_UID))
+		mode >>= 6;
+	else if (cred_in_group(cred, kc_dev_gid))
+		mode >>= 3;
+	return (mode & 06) == 06;
+}
+
+/*
+ * May the caller use the cache through another interface (netlink)?  Only
+ * if it could open /dev/kcache for reading and writing: its mode allows it
+ * or CAP_DAC_OVERRIDE overrides it, as for open(2).  As netlink_capable()
+ * does, both the caller and the opener of its socket (file) must pass.
+ */
+bool kc_chardev_permitted(struct file *file)
+{
+	if (!mode_permits(current_cred()) &&
+	    !ns_capable_noaudit(&init_user_ns, CAP_DAC_OVERRIDE))
+		return false;
+	if (file && !mode_permits(file->f_cred) &&
+	    !file_ns_capable(file, &init_user_ns, CAP_DAC_OVERRIDE))
+		return false;
+	return true;
+}
 
 static void kc_device_release(struct device *dev)
 {

@@ -58,4 +58,29 @@ static inline void kc_shrinker_destroy(struct shrinker *s)
 #define KC_DEVNODE_CONST
 #endif
 
+/*
+ * Generic netlink: pre_doit() gets the split form of an op from 6.2 on;
+ * a dump's parsed attributes live in a struct genl_info from 6.6 on.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define kc_genl_op genl_split_ops
+#else
+#define kc_genl_op genl_ops
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define kc_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define kc_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
+/* Extack messages with numbers in them exist from 6.2 on; 6.1 gets msg. */
+#ifdef NL_SET_ERR_MSG_FMT
+#define KC_SET_ERR_MSG_FMT(extack, msg, fmt, ...) \
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__)
+#else
+#define KC_SET_ERR_MSG_FMT(extack, msg, fmt, ...) \
+	NL_SET_ERR_MSG(extack, msg)
+#endif
+
 #endif /* _KC_COMPAT_H */

@@ -59,6 +59,16 @@ static const struct rhashtable_params kc_ht_params = {
 	.min_size		= 1024,
 };
 
+/*
+ * The bucket of index table tbl that a linked item hashes to: a walker
+ * checks it to notice that a chunk was reused under it (see the keys dump
+ * in netlink.c).  Caller holds a reference and the RCU read lock.
+ */
+unsigned int kc_index_slot(struct kc_item *it, const struct bucket_table *tbl)
+{
+	return rht_head_hashfn(&kc.index, tbl, &it->node, kc_ht_params);
+}
+
 int kc_index_init(void)
 {
 	return rhashtable_init(&kc.index, &kc_ht_params);

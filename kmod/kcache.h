@@ -266,6 +266,9 @@ void __kc_item_replace(struct kc_item *old, struct kc_item *it);
 void __kc_item_unlink(struct kc_item *it);
 bool kc_item_unlink(struct kc_item *it);
 bool kc_item_expired(const struct kc_item *it, u64 now);
+struct bucket_table;
+unsigned int kc_index_slot(struct kc_item *it,
+			   const struct bucket_table *tbl);
 void kc_item_lock_new(struct kc_item *it);
 
 /* lru.c */
