@@ -122,6 +122,7 @@ struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes)
 	if (nbytes > kc.item_size_max)
 		return ERR_PTR(-E2BIG);
 	c = &kc.classes[kc_slab_class_for(total)];
+	WRITE_ONCE(c->window_allocs, c->window_allocs + 1);
 
 	for (round = 0; round < 10 && !it; round++) {
 		if (c->id == kc.large_id) {

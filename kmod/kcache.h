@@ -56,6 +56,7 @@
 #define KC_CHUNK_ALIGN		8
 #define KC_MAX_CLASSES		64	/* slab classes incl. the large one */
 #define KC_MIN_LIMIT_MB		2
+#define KC_IDLE_WINDOWS		3	/* automove windows */
 
 enum kc_state {
 	KC_ITEM_FREE = 0,	/* chunk on its class's free list */
@@ -160,6 +161,8 @@ struct kc_class {
 	u64 reclaimed;
 	u64 outofmemory;
 	u64 window_evictions;		/* evictions since the last automove */
+	u64 window_allocs;		/* items allocated, likewise (racy) */
+	u32 idle_windows;		/* windows in a row with no allocation */
 };
 
 enum kc_stat {
@@ -251,6 +254,9 @@ struct kc_item *kc_large_alloc(size_t total);
 void kc_large_free(struct kc_item *it);
 int kc_slab_release_page(struct kc_class *src);
 int kc_slab_steal_page(u32 for_class);
+struct kc_class *kc_slab_pick_donor(u32 dst);
+struct kc_class *kc_slab_biggest(u32 except);
+void kc_slab_end_window(void);
 int kc_slab_set_limit(u64 limit_bytes);
 unsigned long kc_slab_release_empty(unsigned long max_pages);
 

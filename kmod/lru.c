@@ -313,9 +313,8 @@ static void crawler_fn(struct work_struct *work)
 
 /*
  * The automover: once a second, when a class evicted items during the last
- * window, one page moves to it from a class that has a page's worth of
- * free chunks or, failing that, from the biggest class that evicted
- * nothing.  Under memory pressure (set by the shrinker) a page of the
+ * window, one page moves to it from a class that can give one (see
+ * kc_slab_pick_donor()).  Under memory pressure (set by the shrinker) a page of the
  * biggest class is given back to the kernel.
  */
 static void automove_fn(struct work_struct *work)
@@ -326,17 +325,10 @@ static void automove_fn(struct work_struct *work)
 
 	if (xchg(&kc.pressure, false)) {
 		mutex_lock(&kc.rebalance_mutex);
-		for (i = 0; i < kc.large_id; i++) {
-			struct kc_class *c = &kc.classes[i];
-
-			if (READ_ONCE(c->nr_pages) &&
-			    (!src || c->nr_pages > src->nr_pages))
-				src = c;
-		}
+		src = kc_slab_biggest(KC_MAX_CLASSES);
 		if (src)
 			kc_slab_release_page(src);
 		mutex_unlock(&kc.rebalance_mutex);
-		src = NULL;
 	}
 
 	for (i = 0; i < kc.nr_classes; i++) {
@@ -349,39 +341,13 @@ static void automove_fn(struct work_struct *work)
 		}
 	}
 	if (dst && READ_ONCE(kc.automove)) {
-		for (i = 0; i < kc.large_id; i++) {
-			struct kc_class *c = &kc.classes[i];
-
-			if (c == dst || !READ_ONCE(c->nr_pages))
-				continue;
-			if (READ_ONCE(c->free_chunks) >= c->perslab &&
-			    (!src || c->free_chunks > src->free_chunks))
-				src = c;
-		}
-		for (i = 0; i < kc.large_id && !src; i++) {
-			struct kc_class *c = &kc.classes[i];
-
-			if (c == dst || READ_ONCE(c->nr_pages) < 2 ||
-			    READ_ONCE(c->window_evictions))
-				continue;
-			src = c;
-		}
-		for (i = 0; i < kc.large_id && src; i++) {
-			struct kc_class *c = &kc.classes[i];
-
-			if (c != dst && !READ_ONCE(c->window_evictions) &&
-			    READ_ONCE(c->nr_pages) > src->nr_pages &&
-			    READ_ONCE(src->free_chunks) < src->perslab)
-				src = c;
-		}
-		if (src) {
-			mutex_lock(&kc.rebalance_mutex);
+		mutex_lock(&kc.rebalance_mutex);
+		src = kc_slab_pick_donor(dst->id);
+		if (src)
 			kc_slab_release_page(src);
-			mutex_unlock(&kc.rebalance_mutex);
-		}
+		mutex_unlock(&kc.rebalance_mutex);
 	}
-	for (i = 0; i < kc.nr_classes; i++)
-		WRITE_ONCE(kc.classes[i].window_evictions, 0);
+	kc_slab_end_window();
 	queue_delayed_work(system_unbound_wq, &kc.automove_work,
 			   KC_AUTOMOVE_INTERVAL);
 }

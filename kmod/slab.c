@@ -433,7 +433,7 @@ unsigned long kc_slab_release_empty(unsigned long max_pages)
 }
 
 /* Returns the class with the most pages other than except, or NULL. */
-static struct kc_class *biggest_class(u32 except)
+struct kc_class *kc_slab_biggest(u32 except)
 {
 	struct kc_class *best = NULL;
 	u32 i;
@@ -450,9 +450,72 @@ static struct kc_class *biggest_class(u32 except)
 }
 
 /*
+ * A class may give a page away if it keeps one, or if nothing was stored
+ * in it for KC_IDLE_WINDOWS automove windows: a class in use is never left
+ * without memory.
+ */
+static bool can_give(struct kc_class *c)
+{
+	u64 pages = READ_ONCE(c->nr_pages);
+
+	return pages >= 2 ||
+	       (pages == 1 && READ_ONCE(c->idle_windows) >= KC_IDLE_WINDOWS);
+}
+
+/*
+ * Picks the class to take a page from for class dst: the one with the most
+ * free chunks if it has a page's worth, else the biggest that did not
+ * evict in the last window.  NULL if no class can give.
+ */
+struct kc_class *kc_slab_pick_donor(u32 dst)
+{
+	struct kc_class *best = NULL;
+	u32 i;
+
+	for (i = 0; i < kc.large_id; i++) {
+		struct kc_class *c = &kc.classes[i];
+
+		if (i == dst || !can_give(c) ||
+		    READ_ONCE(c->free_chunks) < c->perslab)
+			continue;
+		if (!best || READ_ONCE(c->free_chunks) >
+			     READ_ONCE(best->free_chunks))
+			best = c;
+	}
+	if (best)
+		return best;
+	for (i = 0; i < kc.large_id; i++) {
+		struct kc_class *c = &kc.classes[i];
+
+		if (i == dst || !can_give(c) || READ_ONCE(c->window_evictions))
+			continue;
+		if (!best || READ_ONCE(c->nr_pages) > READ_ONCE(best->nr_pages))
+			best = c;
+	}
+	return best;
+}
+
+/* Ends an automove window: counts idle windows per class. */
+void kc_slab_end_window(void)
+{
+	u32 i;
+
+	for (i = 0; i < kc.nr_classes; i++) {
+		struct kc_class *c = &kc.classes[i];
+
+		if (READ_ONCE(c->window_allocs))
+			WRITE_ONCE(c->idle_windows, 0);
+		else if (c->idle_windows < U32_MAX)
+			WRITE_ONCE(c->idle_windows, c->idle_windows + 1);
+		WRITE_ONCE(c->window_allocs, 0);
+		WRITE_ONCE(c->window_evictions, 0);
+	}
+}
+
+/*
  * Frees memory for class c (or the large class) when the limit is reached
- * and c has nothing of its own to evict: a page of the biggest other class
- * is emptied and given back.  May sleep.
+ * and c has nothing of its own to evict: a page of a class that can give
+ * one (kc_slab_pick_donor()) is emptied and given back.  May sleep.
  */
 int kc_slab_steal_page(u32 for_class)
 {
@@ -460,7 +523,7 @@ int kc_slab_steal_page(u32 for_class)
 	int err = -ENOMEM;
 
 	mutex_lock(&kc.rebalance_mutex);
-	src = biggest_class(for_class);
+	src = kc_slab_pick_donor(for_class);
 	if (src)
 		err = kc_slab_release_page(src);
 	mutex_unlock(&kc.rebalance_mutex);
@@ -485,7 +548,7 @@ int kc_slab_set_limit(u64 limit_bytes)
 			break;
 		kc_lru_evict(&kc.classes[kc.large_id], 64);
 		mutex_lock(&kc.rebalance_mutex);
-		src = biggest_class(KC_MAX_CLASSES);
+		src = kc_slab_biggest(KC_MAX_CLASSES);
 		err = src ? kc_slab_release_page(src) : -ENOENT;
 		mutex_unlock(&kc.rebalance_mutex);
 		if (err == -ENOENT && !atomic64_read(&kc.large_bytes))
