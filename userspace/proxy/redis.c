@@ -357,8 +357,8 @@ static void cmd_config(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	if (strcmp(sub, "get")) {
-		resp_errorf(rout(c), "ERR unknown subcommand '%.128s'. Try CONFIG HELP.",
-			    sub);
+		resp_errorf(rout(c), "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
+			    (int)(argv[1].len > 128 ? 128 : argv[1].len), argv[1].p);
 		return;
 	}
 	if (argc < 3) {
@@ -482,8 +482,8 @@ static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 		resp_errorf(o, "ERR wrong number of arguments for 'client|%s' command",
 			    sub);
 	} else {
-		resp_errorf(o, "ERR unknown subcommand '%.128s'. Try CLIENT HELP.",
-			    argv[1].len > 15 ? "?" : sub);
+		resp_errorf(o, "ERR unknown subcommand '%.*s'. Try CLIENT HELP.",
+			    (int)(argv[1].len > 128 ? 128 : argv[1].len), argv[1].p);
 	}
 }
 
@@ -967,8 +967,8 @@ static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
 	} else if (!strcmp(sub, "count")) {
 		resp_error(o, "ERR wrong number of arguments for 'command|count' command");
 	} else {
-		resp_errorf(o, "ERR unknown subcommand '%.128s'. Try COMMAND HELP.",
-			    argv[1].len > 15 ? "?" : sub);
+		resp_errorf(o, "ERR unknown subcommand '%.*s'. Try COMMAND HELP.",
+			    (int)(argv[1].len > 128 ? 128 : argv[1].len), argv[1].p);
 	}
 }
 
@@ -1011,7 +1011,7 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 	}
 	c->last_cmd = cmd->name;
 	if ((cmd->arity > 0 && (size_t)cmd->arity != argc) ||
-	    argc < (size_t)-cmd->arity) {
+	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
 		resp_errorf(rout(c), "ERR wrong number of arguments for '%s' command",
 			    cmd->name);
 		c->multi_dirty |= c->in_multi;

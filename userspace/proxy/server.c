@@ -458,6 +458,8 @@ static void accept_one(struct worker *w, struct listener *l)
 
 		__atomic_sub_fetch(&pstats.curr_connections, 1, __ATOMIC_RELAXED);
 		STAT_ADD(rejected_connections, 1);
+		log_warn("max number of clients reached (--maxclients %ld): refusing a connection",
+			 cfg.maxclients);
 		unused = l->kind == CONN_REDIS ? write(fd, r, sizeof(r) - 1) :
 						 write(fd, m, sizeof(m) - 1);
 		(void)unused;

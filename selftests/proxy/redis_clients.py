@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""kcache-proxy with real Redis clients: python3-redis, redis-cli (commands
+and --pipe mass insertion) and redis-benchmark, all from Debian."""
+import os
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kcp import Proxy, Tap  # noqa: E402
+
+try:
+    import redis
+except ImportError:
+    redis = None
+
+
+def sh(args, inp=None, timeout=120):
+    p = subprocess.run(args, input=inp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def main():
+    t = Tap()
+    px = Proxy()
+    port = str(px.rport)
+
+    if redis is None:
+        t.skip("python3-redis", "python3-redis is not installed")
+    else:
+        r = redis.Redis(host="127.0.0.1", port=px.rport, socket_timeout=10)
+
+        def basics():
+            t.ok(r.ping(), "redis-py: PING")
+            t.ok(r.set("py:s", "v") and r.get("py:s") == b"v", "redis-py: SET/GET")
+            t.eq(r.set("py:s", "w", nx=True), None, "redis-py: SET NX on an existing key")
+            t.eq(r.set("py:s", "x", xx=True, get=True), b"v", "redis-py: SET XX GET")
+            t.ok(r.set("py:e", "v", ex=100) and 99 <= r.ttl("py:e") <= 100, "redis-py: SET EX and TTL")
+            t.ok(r.expire("py:e", 5, gt=False) and r.persist("py:e") and r.ttl("py:e") == -1,
+                 "redis-py: EXPIRE, PERSIST")
+            t.eq(r.incr("py:n"), 1, "redis-py: INCR")
+            t.eq(r.incrby("py:n", 41), 42, "redis-py: INCRBY")
+            t.eq(r.decrby("py:n", 2), 40, "redis-py: DECRBY")
+            t.eq(r.incrbyfloat("py:f", 2.5), 2.5, "redis-py: INCRBYFLOAT")
+            t.eq(r.append("py:s", "yz"), 3, "redis-py: APPEND")
+            t.eq(r.getrange("py:s", 1, -1), b"yz", "redis-py: GETRANGE")
+            t.eq(r.setrange("py:s", 1, "AB"), 3, "redis-py: SETRANGE")
+            t.eq(r.mset({"py:m1": "1", "py:m2": "2"}), True, "redis-py: MSET")
+            t.eq(r.mget(["py:m1", "py:nokey", "py:m2"]), [b"1", None, b"2"], "redis-py: MGET")
+            t.eq(r.setbit("py:b", 9, 1), 0, "redis-py: SETBIT")
+            t.eq(r.getbit("py:b", 9), 1, "redis-py: GETBIT")
+            t.eq(r.type("py:s"), b"string", "redis-py: TYPE")
+            t.eq(r.exists("py:s", "py:n", "py:nokey"), 2, "redis-py: EXISTS")
+            t.eq(r.getdel("py:m1"), b"1", "redis-py: GETDEL")
+            t.eq(r.getex("py:m2", ex=50), b"2", "redis-py: GETEX")
+            t.ok(r.dbsize() >= 5, "redis-py: DBSIZE")
+            info = r.info()
+            t.ok(info.get("redis_version") and "used_memory" in info and
+                 "connected_clients" in info, "redis-py: INFO parses", sorted(info)[:20])
+            t.ok(r.client_setname("tester") and r.client_getname() in ("tester", b"tester"),
+                 "redis-py: CLIENT SETNAME/GETNAME")
+            t.ok(isinstance(r.client_id(), int), "redis-py: CLIENT ID")
+            t.ok(any(c.get("name") == "tester" for c in r.client_list()), "redis-py: CLIENT LIST")
+            t.ok(r.config_get("maxmemory") != {}, "redis-py: CONFIG GET")
+            try:
+                r.get("py:s") and r.incr("py:s")
+                t.ok(False, "redis-py: INCR on a string raises")
+            except redis.ResponseError as e:
+                t.eq(str(e), "value is not an integer or out of range", "redis-py: INCR on a string raises")
+            t.eq(r.delete("py:s", "py:n", "py:f", "py:m2", "py:b", "py:e", "py:nokey"), 6,
+                 "redis-py: DEL of many keys")
+        t.run("redis-py basics", basics)
+
+        def pipeline():
+            p = r.pipeline(transaction=False)
+            for i in range(500):
+                p.set("pp:%d" % i, i)
+            for i in range(500):
+                p.get("pp:%d" % i)
+            p.incr("pp:0")
+            res = p.execute()
+            t.ok(res[:500] == [True] * 500 and res[500:1000] == [str(i).encode() for i in range(500)]
+                 and res[1000] == 1, "redis-py: a pipeline of 1001 commands")
+            t.eq(r.delete(*["pp:%d" % i for i in range(500)]), 500, "redis-py: DEL after the pipeline")
+        t.run("redis-py pipeline", pipeline)
+
+        def txn():
+            p = r.pipeline(transaction=True)
+            p.set("tx:a", "1").incr("tx:a").get("tx:a")
+            try:
+                res = p.execute()
+            except redis.ResponseError as e:
+                if "does not support transactions" in str(e):
+                    t.skip("redis-py: MULTI/EXEC", "the kcache module has no KC_BATCH_TXN yet")
+                    t.skip("redis-py: WATCH aborts EXEC on a change", "no KC_BATCH_TXN yet")
+                    return
+                raise
+            t.eq(res, [True, 2, b"2"], "redis-py: MULTI/EXEC")
+            with r.pipeline() as p:
+                p.watch("tx:a")
+                r.set("tx:a", "changed")
+                p.multi()
+                p.set("tx:a", "mine")
+                try:
+                    p.execute()
+                    t.ok(False, "redis-py: WATCH aborts EXEC on a change")
+                except redis.WatchError:
+                    t.ok(r.get("tx:a") == b"changed", "redis-py: WATCH aborts EXEC on a change")
+            r.delete("tx:a")
+        t.run("redis-py transactions", txn)
+
+        def resp3():
+            try:
+                r3 = redis.Redis(host="127.0.0.1", port=px.rport, protocol=3)
+                r3.ping()
+            except TypeError:
+                t.skip("redis-py RESP3", "this redis-py has no protocol=3")
+                return
+            t.ok(r3.set("r3", "v") and r3.get("r3") == b"v" and r3.get("r3:no") is None,
+                 "redis-py over RESP3")
+            r3.delete("r3")
+        t.run("redis-py RESP3", resp3)
+
+        def many_clients():
+            errs = []
+
+            def worker(n):
+                try:
+                    c = redis.Redis(host="127.0.0.1", port=px.rport, socket_timeout=20)
+                    for i in range(200):
+                        c.set("mc:%d:%d" % (n, i), i)
+                        if c.get("mc:%d:%d" % (n, i)) != str(i).encode():
+                            errs.append("mismatch %d %d" % (n, i))
+                    c.delete(*["mc:%d:%d" % (n, i) for i in range(200)])
+                except Exception as e:  # noqa: BLE001
+                    errs.append(repr(e))
+            ts = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+            for th in ts:
+                th.start()
+            for th in ts:
+                th.join(60)
+            t.ok(not errs, "16 concurrent redis-py clients", errs[:5])
+        t.run("many clients", many_clients)
+
+    # redis-cli
+    def cli():
+        rc, out, err = sh(["redis-cli", "-p", port, "SET", "cli:k", "hello"])
+        t.ok(rc == 0 and out.strip() == "OK", "redis-cli SET", out + err)
+        rc, out, err = sh(["redis-cli", "-p", port, "GET", "cli:k"])
+        t.ok(rc == 0 and out.strip() == "hello", "redis-cli GET", out + err)
+        rc, out, err = sh(["redis-cli", "-p", port, "INCR", "cli:k"])
+        t.ok("ERR value is not an integer or out of range" in out + err, "redis-cli shows errors", out + err)
+        rc, out, err = sh(["redis-cli", "-p", port], inp=b"PING\nDEL cli:k\nCOMMAND COUNT\n")
+        t.ok(rc == 0 and out.split()[:2] == ["PONG", "1"], "redis-cli reading commands from stdin", out + err)
+        rc, out, err = sh(["redis-cli", "-3", "-p", port, "HELLO", "3"])
+        t.ok(rc == 0 and "proto" in out, "redis-cli -3 HELLO 3", out + err)
+    t.run("redis-cli", cli)
+
+    def mass_insert():
+        n = 20000
+        data = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\nmass:%d\r\n$%d\r\nv%d\r\n" %
+                        (len(b"mass:%d" % i), i, len(b"v%d" % i), i) for i in range(n))
+        rc, out, err = sh(["redis-cli", "-p", port, "--pipe"], inp=data, timeout=120)
+        t.ok(rc == 0 and "errors: 0, replies: %d" % n in out, "redis-cli --pipe mass insertion of %d keys" % n,
+             out + err)
+        rc, out, err = sh(["redis-cli", "-p", port, "DBSIZE"])
+        t.ok(rc == 0 and int(out.strip() or 0) >= n, "DBSIZE counts the mass insertion", out + err)
+        rc, out, err = sh(["redis-cli", "-p", port, "GET", "mass:12345"])
+        t.ok(out.strip() == "v12345", "a mass-inserted key reads back", out + err)
+        rc, out, err = sh(["redis-cli", "-p", port, "FLUSHALL"])
+        t.ok(out.strip() == "OK", "FLUSHALL", out + err)
+        rc, out, err = sh(["redis-cli", "-p", port, "DBSIZE"])
+        t.ok(out.strip() == "0", "DBSIZE after FLUSHALL is 0", out + err)
+    t.run("mass insert", mass_insert)
+
+    def benchmark():
+        tests = "ping_inline,ping_mbulk,set,get,incr,mset"
+        rc, out, err = sh(["redis-benchmark", "-p", port, "-q", "-n", "2000", "-c", "10",
+                           "-t", tests], timeout=240)
+        lines = [x for x in out.replace("\r", "\n").splitlines() if "requests per second" in x]
+        t.ok(rc == 0 and len(lines) == 6 and "ERR" not in out + err,
+             "redis-benchmark -q -t %s: every test completes" % tests, out[-1500:] + err[-500:])
+        rc, out, err = sh(["redis-benchmark", "-p", port, "-q", "-n", "2000", "-P", "16",
+                           "-t", "set,get"], timeout=240)
+        lines = [x for x in out.replace("\r", "\n").splitlines() if "requests per second" in x]
+        t.ok(rc == 0 and len(lines) == 2 and "ERR" not in out + err,
+             "redis-benchmark -P 16 (pipelined)", out[-800:] + err[-500:])
+        for line in lines:
+            print("# " + line.strip())
+    t.run("benchmark", benchmark)
+
+    t.eq(px.stop(), 0, "the proxy exits 0 on SIGTERM")
+    t.done()
+
+
+if __name__ == "__main__":
+    main()

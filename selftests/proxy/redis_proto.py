@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""kcache-proxy, Redis side, at the byte level.
+
+Sends the same commands to kcache-proxy and to a reference redis-server
+(Debian's, on loopback) and requires byte-identical replies, so error texts
+and reply types match what clients expect; then checks malformed input on
+the proxy alone: each bad frame gets Redis's protocol error and a closed
+connection, and other clients keep being served.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kcp import Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
+
+# Replies that depend only on the commands before them: compared byte for byte.
+SCRIPT = [
+    ("FLUSHALL",), ("PING",), ("PING", "hi"), ("ECHO", "x\r\ny"), ("SELECT", "0"),
+    ("SELECT", "x"),
+    ("SET", "k", "v"), ("GET", "k"), ("GET", "nokey"), ("SET", "k", "v2", "NX"),
+    ("SET", "k", "v3", "XX"), ("SET", "nk", "v", "XX"), ("SET", "k", "v4", "GET"),
+    ("SET", "nk2", "v", "GET"), ("SET", "k", "v5", "NX", "XX"), ("SET", "k", "v", "EX", "0"),
+    ("SET", "k", "v", "EX", "-1"), ("SET", "k", "v", "EX", "abc"), ("SET", "k", "v", "PX"),
+    ("SET", "k", "v", "KEEPTTL", "EX", "10"), ("SET", "k", "v", "EX", "10", "PX", "10"),
+    ("SET", "k", "v", "EX", "100"), ("TTL", "k"), ("PTTL", "nokey"), ("TTL", "nokey"),
+    ("PERSIST", "k"), ("TTL", "k"), ("PERSIST", "k"), ("PERSIST", "nokey"),
+    ("SET", "k", "v", "EX", "100"), ("SET", "k", "w", "KEEPTTL"), ("TTL", "k"), ("GET", "k"),
+    ("SET", "k", "v", "NX", "GET"), ("SET", "newnx", "v", "NX", "GET"), ("GET", "newnx"),
+    ("SETNX", "k", "x"), ("SETNX", "sn", "x"), ("SETEX", "se", "10", "v"), ("TTL", "se"),
+    ("SETEX", "se", "0", "v"), ("SETEX", "se", "x", "v"), ("PSETEX", "pe", "-5", "v"),
+    ("GETSET", "k", "g"), ("GETSET", "gs", "g"), ("GETDEL", "k"), ("GETDEL", "k"),
+    ("APPEND", "a", "hello"), ("APPEND", "a", " world"), ("STRLEN", "a"), ("STRLEN", "nokey"),
+    ("GETRANGE", "a", "0", "4"), ("GETRANGE", "a", "-5", "-1"), ("GETRANGE", "a", "5", "2"),
+    ("GETRANGE", "a", "-100", "100"), ("GETRANGE", "nokey", "0", "1"), ("GETRANGE", "a", "0", "x"),
+    ("SUBSTR", "a", "1", "3"),
+    ("SETRANGE", "a", "6", "WORLD"), ("GET", "a"), ("SETRANGE", "sr", "3", "x"), ("GET", "sr"),
+    ("SETRANGE", "a", "-1", "x"), ("SETRANGE", "e", "0", ""), ("EXISTS", "e"),
+    ("INCR", "n"), ("INCRBY", "n", "10"), ("DECR", "n"), ("DECRBY", "n", "3"), ("INCRBY", "n", "x"),
+    ("INCRBY", "n", "1.5"), ("INCR", "a"), ("SET", "big", "9223372036854775807"), ("INCR", "big"),
+    ("DECRBY", "n", "-9223372036854775808"), ("SET", "sp", " 1"), ("INCR", "sp"),
+    ("SET", "lz", "01"), ("INCR", "lz"), ("SET", "neg", "-5"), ("DECRBY", "neg", "5"),
+    ("INCRBYFLOAT", "f", "1.5"), ("INCRBYFLOAT", "f", "0.1"), ("INCRBYFLOAT", "f", "abc"),
+    ("INCRBYFLOAT", "a", "1"), ("SET", "f2", "3.0"), ("INCRBYFLOAT", "f2", "1e2"),
+    ("INCRBYFLOAT", "f2", "-103"), ("INCRBYFLOAT", "f3", "5.0e3"),
+    ("GETBIT", "b", "7"), ("SETBIT", "b", "7", "1"), ("GETBIT", "b", "7"), ("GET", "b"),
+    ("SETBIT", "b", "0", "2"), ("SETBIT", "b", "-1", "1"), ("GETBIT", "b", "x"),
+    ("SETBIT", "b", "20", "1"), ("GET", "b"), ("GETBIT", "b", "1000"), ("GETBIT", "nokey", "3"),
+    ("MSET", "m1", "a", "m2", "b"), ("MGET", "m1", "nokey", "m2"), ("MSET", "m1"),
+    ("MGET", "m1", "n"), ("DEL", "m1", "m2", "nokey"), ("EXISTS", "a", "a", "nokey"),
+    ("UNLINK", "a"), ("DEL", "a"), ("TYPE", "sr"), ("TYPE", "nokey"),
+    ("EXPIRE", "sr", "100"), ("TTL", "sr"), ("EXPIRE", "sr", "100", "NX"),
+    ("EXPIRE", "sr", "200", "XX"), ("TTL", "sr"), ("EXPIRE", "sr", "50", "GT"),
+    ("EXPIRE", "sr", "50", "LT"), ("TTL", "sr"), ("EXPIRE", "sr", "500", "GT"), ("TTL", "sr"),
+    ("EXPIRE", "sn", "10", "GT"), ("EXPIRE", "sn", "10", "XX"), ("EXPIRE", "sn", "10", "LT"),
+    ("TTL", "sn"), ("EXPIRE", "sr", "10", "NX", "XX"), ("EXPIRE", "sr", "10", "GT", "LT"),
+    ("EXPIRE", "sr", "10", "FOO"), ("EXPIRE", "nokey", "10"), ("EXPIRE", "sr", "x"),
+    ("EXPIRE", "sr", "9223372036854775807"), ("PEXPIRE", "sr", "9223372036854775807"),
+    ("PEXPIRE", "sr", "100000"), ("TTL", "sr"), ("EXPIRE", "sr", "-1"), ("EXISTS", "sr"),
+    ("EXPIREAT", "n", "1"), ("EXISTS", "n"), ("PEXPIREAT", "sn", "1000"), ("EXISTS", "sn"),
+    ("SET", "ea", "v"), ("EXPIREAT", "ea", "99999999999"), ("PERSIST", "ea"), ("TTL", "ea"),
+    ("GETEX", "se"), ("GETEX", "se", "PERSIST"), ("TTL", "se"), ("GETEX", "se", "EX", "100"),
+    ("TTL", "se"), ("GETEX", "se", "EX", "0"), ("GETEX", "se", "FOO"), ("GETEX", "nokey", "EX", "5"),
+    ("GETEX", "se", "PX", "5000", "PERSIST"),
+    ("DBSIZE",),
+    ("foo", "bar", "baz"), ("GET",), ("GET", "a", "b"), ("set",), ("ttl",),
+    ("MULTI",), ("MULTI",), ("DISCARD",), ("EXEC",), ("DISCARD",),
+    ("MULTI",), ("NOSUCH",), ("GET", "x"), ("EXEC",),
+    ("MULTI",), ("GET",), ("EXEC",),
+    ("MULTI",), ("WATCH", "x"), ("DISCARD",), ("UNWATCH",),
+    ("CLIENT", "SETNAME", "my name"), ("CLIENT", "SETNAME", "n1"), ("CLIENT", "GETNAME"),
+    ("CLIENT", "FOO"), ("CLIENT", "SETNAME"), ("CLIENT", "SETNAME", ""), ("CLIENT", "GETNAME"),
+    ("HELLO", "4"), ("HELLO", "x"), ("AUTH", "x"), ("AUTH", "a", "b", "c"),
+    ("FLUSHDB", "x"), ("CONFIG", "GET", "appendonly"), ("COMMAND", "FOO"),
+    ("DBSIZE",), ("FLUSHDB",), ("DBSIZE",),
+]
+
+# After HELLO 3 (the HELLO reply itself carries the client id: not compared).
+SCRIPT3 = [
+    ("GET", "nokey"), ("SET", "k3", "v"), ("GET", "k3"), ("MGET", "k3", "nokey"),
+    ("CLIENT", "GETNAME"), ("CONFIG", "GET", "save"), ("GETDEL", "nokey"), ("DEL", "k3"),
+]
+
+
+def run_script(port, script, hello3=False):
+    r = Raw(port)
+    out = []
+    if hello3:
+        r.send(cmd("HELLO", "3"))
+        r.read_until(lambda b: resp_count(b) >= 1)
+        r.take()
+    for c in script:
+        r.send(cmd(*c))
+        r.read_until(lambda b: resp_count(b) >= 1)
+        out.append(r.take())
+    r.close()
+    return out
+
+
+def main():
+    t = Tap()
+    px = Proxy()
+    ref = Reference("redis")
+
+    def diff(script, name, hello3=False):
+        got = run_script(px.rport, script, hello3)
+        if ref.p is None:
+            t.skip(name, "no redis-server to compare with")
+            return
+        want = run_script(ref.port, script, hello3)
+        bad = [(c, g, w) for c, g, w in zip(script, got, want) if g != w]
+        t.ok(not bad, name + " (%d commands)" % len(script),
+             "\n".join("%r:\n  proxy: %r\n  redis: %r" % b for b in bad[:8]))
+
+    t.run("diff RESP2", lambda: diff(SCRIPT, "replies identical to redis-server"))
+    t.run("diff RESP3", lambda: diff(SCRIPT3, "RESP3 replies identical to redis-server", True))
+
+    def hello():
+        r = Raw(px.rport)
+        r.send(cmd("HELLO", "3"))
+        b = r.read_until(lambda b: resp_count(b) >= 1)
+        t.ok(b.startswith(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n") and b"proto\r\n:3\r\n" in b,
+             "HELLO 3 answers a RESP3 map", b)
+        r.take()
+        r.send(cmd("HELLO", "2"))
+        b = r.read_until(lambda b: resp_count(b) >= 1)
+        t.ok(b.startswith(b"*14\r\n"), "HELLO 2 goes back to RESP2", b)
+        r.close()
+    t.run("hello", hello)
+
+    def inline():
+        r = Raw(px.rport)
+        r.send(b'PING\r\nSET ik "a b\\x41"\r\nGET ik\nECHO \'q\\\'x\'\r\n\r\nDEL ik\r\n')
+        b = r.read_until(lambda b: resp_count(b) >= 5)
+        t.eq(b, b"+PONG\r\n+OK\r\n$4\r\na bA\r\n$3\r\nq'x\r\n:1\r\n", "inline commands")
+        r.close()
+    t.run("inline", inline)
+
+    def pipeline():
+        r = Raw(px.rport)
+        reqs = [cmd("SET", "p%d" % i, "v%d" % i) for i in range(200)]
+        reqs.insert(100, cmd("NOSUCHCMD", "x"))
+        reqs += [cmd("GET", "p%d" % i) for i in range(200)] + [cmd("INCR", "pc")] * 50
+        r.send(b"".join(reqs))
+        b = r.read_until(lambda b: resp_count(b) >= 451, 20)
+        t.eq(resp_count(b), 451, "a pipeline of 451 commands gets 451 replies")
+        t.ok(b"-ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' \r\n" in b,
+             "an unknown command inside a pipeline gets its error", b[:200])
+        t.ok(b.endswith(b":50\r\n") and b"$4\r\nv199\r\n" in b,
+             "pipelined replies are in order", b[-100:])
+        r.take()
+        r.send(cmd("DEL", *["p%d" % i for i in range(200)] + ["pc"]))
+        t.eq(r.read_until(lambda b: resp_count(b) >= 1 and b.startswith(b":")), b":201\r\n",
+             "DEL of 201 keys")
+        r.close()
+    t.run("pipeline", pipeline)
+
+    def split_every_byte():
+        r = Raw(px.rport)
+        data = cmd("SET", "split", "x" * 30) + b"GET split\r\n" + cmd("DEL", "split")
+        for i in range(len(data)):
+            r.send(data[i:i + 1])
+            time.sleep(0.001)
+        b = r.read_until(lambda b: resp_count(b) >= 3)
+        t.eq(b, b"+OK\r\n$30\r\n" + b"x" * 30 + b"\r\n:1\r\n", "requests sent one byte at a time")
+        r.close()
+    t.run("split", split_every_byte)
+
+    def big_value():
+        r = Raw(px.rport, 20)
+        v = os.urandom(512 * 1024)
+        r.send(cmd("SET", "bigv", v) + cmd("GET", "bigv") + cmd("STRLEN", "bigv") + cmd("DEL", "bigv"))
+        b = r.read_until(lambda b: resp_count(b) >= 4, 20)
+        t.eq(b, b"+OK\r\n$%d\r\n%s\r\n:%d\r\n:1\r\n" % (len(v), v, len(v)),
+             "a 512 KiB binary value round-trips")
+        r.close()
+    t.run("big value", big_value)
+
+    def long_key():
+        r = Raw(px.rport)
+        r.send(cmd("SET", "k" * 251, "v") + cmd("SET", "k" * 250, "v") + cmd("DEL", "k" * 250))
+        b = r.read_until(lambda b: resp_count(b) >= 3)
+        t.eq(b, b"-ERR key too long for kcache (max 250 bytes)\r\n+OK\r\n:1\r\n",
+             "keys over 250 bytes get a clear error")
+        r.close()
+    t.run("long key", long_key)
+
+    bad_frames = [
+        (b"*1\r\n$-5\r\n", b"-ERR Protocol error: invalid bulk length\r\n", "negative bulk length"),
+        (b"*1\r\n$99999999999999\r\n", b"-ERR Protocol error: invalid bulk length\r\n", "huge bulk length"),
+        (b"*99999999999\r\n", b"-ERR Protocol error: invalid multibulk length\r\n", "huge multibulk count"),
+        (b"*x\r\n", b"-ERR Protocol error: invalid multibulk length\r\n", "bad multibulk count"),
+        (b"*2\r\n$3\r\nGET\r\nXX", b"-ERR Protocol error: expected '$', got 'X'\r\n", "missing $"),
+        (b"*1\r\n$4\r\nPINGxx", b"-ERR Protocol error: expected CRLF after a bulk string\r\n", "missing CRLF"),
+        (b"*\x00\xff\xfe\r\n", b"-ERR Protocol error: invalid multibulk length\r\n", "binary garbage"),
+        (b'SET "unbalanced\r\n', b"-ERR Protocol error: unbalanced quotes in request\r\n", "unbalanced quotes"),
+        (b"A" * (70 * 1024), b"-ERR Protocol error: too big inline request\r\n", "inline line over 64 KiB"),
+    ]
+    for frame, want, name in bad_frames:
+        def one(frame=frame, want=want, name=name):
+            r = Raw(px.rport)
+            r.send(cmd("PING") + frame)
+            r.read_until(lambda b: len(b) >= 7 + len(want))
+            closed = r.closed()
+            t.ok(r.buf == b"+PONG\r\n" + want and closed,
+                 "%s: protocol error, connection closed" % name, r.buf[:200])
+            r.close()
+        t.run(name, one)
+
+    def garbage_inline():
+        r = Raw(px.rport)
+        r.send(b"\x01\x02\xff\r\nPING\r\n")
+        b = r.read_until(lambda b: resp_count(b) >= 2)
+        t.ok(b.startswith(b"-ERR unknown command '") and b.endswith(b"+PONG\r\n"),
+             "binary garbage inline: unknown command, connection kept", b)
+        r.close()
+    t.run("garbage inline", garbage_inline)
+
+    def still_serving():
+        r = Raw(px.rport)
+        r.send(cmd("PING"))
+        t.eq(r.read_until(lambda b: resp_count(b) >= 1), b"+PONG\r\n",
+             "the proxy still serves new clients after the bad ones")
+        r.close()
+    t.run("still serving", still_serving)
+
+    def unsupported():
+        r = Raw(px.rport)
+        r.send(cmd("KEYS", "*") + cmd("SUBSCRIBE", "ch") + cmd("SELECT", "0") + cmd("SELECT", "1"))
+        b = r.read_until(lambda b: resp_count(b) >= 4)
+        t.ok(b.count(b"-ERR") == 3 and b"+OK\r\n-ERR DB index is out of range\r\n" in b,
+             "KEYS, SUBSCRIBE, SELECT 1 answer a clear error", b)
+        r.close()
+    t.run("unsupported", unsupported)
+
+    def info():
+        r = Raw(px.rport)
+        r.send(cmd("SET", "ik", "v") + cmd("INFO") + cmd("INFO", "keyspace") + cmd("DEL", "ik"))
+        b = r.read_until(lambda b: resp_count(b) >= 4)
+        t.ok(b"# Server\r\nredis_version:" in b and b"# Clients\r\n" in b and
+             b"# Memory\r\nused_memory:" in b and b"# Stats\r\n" in b and
+             b"\r\n# Keyspace\r\ndb0:keys=" in b, "INFO has Redis's sections and format", b[:300])
+        r.close()
+    t.run("info", info)
+
+    def maxclients():
+        p2 = Proxy("--maxclients", "2")
+        time.sleep(1)   # let the proxy see the start-up probes close
+        a, b2 = Raw(p2.rport), Raw(p2.rport)
+        a.send(cmd("PING"))
+        b2.send(cmd("PING"))
+        a.read_until(lambda b: resp_count(b) >= 1)
+        b2.read_until(lambda b: resp_count(b) >= 1)
+        c = Raw(p2.rport)
+        got = c.read_until(lambda b: b.endswith(b"\r\n"))
+        if not t.eq(got, b"-ERR max number of clients reached\r\n", "maxclients: the next client is refused"):
+            print("# " + p2.logtext().replace("\n", "\n# "))
+        for x in (a, b2, c):
+            x.close()
+        t.eq(p2.stop(), 0, "maxclients proxy exits 0 on SIGTERM")
+    t.run("maxclients", maxclients)
+
+    def shutdown():
+        r = Raw(px.rport)
+        r.send(cmd("PING"))
+        r.read_until(lambda b: resp_count(b) >= 1)
+        rc = px.stop()
+        t.eq(rc, 0, "SIGTERM: the proxy exits 0")
+        log = px.logtext()
+        t.ok("finishing replies" in log and "bye" in log, "SIGTERM: logged a clean shutdown", log[-500:])
+        r.close()
+    t.run("shutdown", shutdown)
+
+    ref.stop()
+    px.stop()
+    t.done()
+
+
+if __name__ == "__main__":
+    main()
