@@ -560,6 +560,7 @@ struct meta {
 };
 
 #define M(ch)	(1U << ((ch) - 'a'))
+#define UP(ch)	(1U << ((ch) - 'A'))
 #define HAS(m, ch)	((m)->set & M(ch))
 /* Upper-case flags live in set bits 26 and up via this map. */
 static int meta_index(char ch)
@@ -594,6 +595,8 @@ static bool meta_parse(struct mc_req *q, size_t from, const char *allowed,
 			*upper |= 1U << idx;
 			m->tok[idx].p = q->tok[i].p + 1;
 			m->tok[idx].len = q->tok[i].len - 1;
+			if (ch == 'O' && m->norder < sizeof(m->order))
+				m->order[m->norder++] = ch;
 		} else {
 			if (m->set & (1U << idx))
 				return false;
@@ -605,13 +608,20 @@ static bool meta_parse(struct mc_req *q, size_t from, const char *allowed,
 	return true;
 }
 
-#define UP(ch)	(1U << ((ch) - 'A'))
-
-static void opaque(struct buf *o, const struct meta *m, unsigned upper)
+/* What memcached echoes on every reply: O and k, in request order. */
+static void opaque(struct buf *o, const struct meta *m, unsigned upper,
+		   const struct arg *key)
 {
-	if (upper & UP('O')) {
-		buf_add(o, " O", 2);
-		buf_add(o, m->tok['O' - 'A'].p, m->tok['O' - 'A'].len);
+	size_t i;
+
+	for (i = 0; i < m->norder; i++) {
+		if (m->order[i] == 'O' && (upper & UP('O'))) {
+			buf_add(o, " O", 2);
+			buf_add(o, m->tok['O' - 'A'].p, m->tok['O' - 'A'].len);
+		} else if (m->order[i] == 'k' && key) {
+			buf_add(o, " k", 2);
+			buf_add(o, key->p, key->len);
+		}
 	}
 }
 
@@ -644,9 +654,14 @@ static void ret_flags(struct buf *o, const struct meta *m, unsigned upper,
 			buf_add(o, " t", 2);
 			buf_add_i64(o, ttl);
 			break;
+		case 'O':
+			if (upper & UP('O')) {
+				buf_add(o, " O", 2);
+				buf_add(o, m->tok['O' - 'A'].p, m->tok['O' - 'A'].len);
+			}
+			break;
 		}
 	}
-	opaque(o, m, upper);
 }
 
 struct mg_state {
@@ -665,7 +680,7 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 	if (err == -ENOENT || err == -EPROTOTYPE) {
 		if (!HAS(&s->m, 'q')) {
 			buf_add(o, "EN", 2);
-			opaque(o, &s->m, s->upper);
+			opaque(o, &s->m, s->upper, &s->key);
 			buf_add(o, "\r\n", 2);
 		}
 		return;
@@ -763,9 +778,8 @@ static void r_meta_simple(struct conn *c, struct rec *r, struct kc_op *ops)
 		kerr(o, err);
 		return;
 	}
-	/* q: quiet mode hides the common case (HD; for md also NF). */
-	if (HAS(&s->m, 'q') && (!err || (err == -ENOENT &&
-					 ops[0].opcode == KC_OP_DEL)))
+	/* q: quiet mode hides the common case, HD. */
+	if (HAS(&s->m, 'q') && !err)
 		return;
 	buf_adds(o, code);
 	if (!err) {
@@ -778,10 +792,15 @@ static void r_meta_simple(struct conn *c, struct rec *r, struct kc_op *ops)
 			} else if (s->m.order[i] == 'c') {
 				buf_add(o, " c", 2);
 				buf_add_u64(o, ops[0].cas);
+			} else if (s->m.order[i] == 'O') {
+				buf_add(o, " O", 2);
+				buf_add(o, s->m.tok['O' - 'A'].p,
+					s->m.tok['O' - 'A'].len);
 			}
 		}
+	} else {
+		opaque(o, &s->m, s->upper, &s->key);
 	}
-	opaque(o, &s->m, s->upper);
 	buf_add(o, "\r\n", 2);
 }
 
@@ -906,17 +925,12 @@ static void ma(struct conn *c, struct mc_req *q)
 		say(c, "CLIENT_ERROR invalid flag\r\n");
 		return;
 	}
-	if ((upper & UP('D')) && !mc_tou64(&m.tok['D' - 'A'], &delta)) {
-		say(c, "CLIENT_ERROR invalid numeric delta argument\r\n");
-		return;
-	}
-	if ((upper & UP('J')) && !mc_tou64(&m.tok['J' - 'A'], &init)) {
-		say(c, "CLIENT_ERROR invalid numeric initial value\r\n");
-		return;
-	}
-	if (((upper & UP('N')) && !mc_toi64(&m.tok['N' - 'A'], &v)) ||
+	/* memcached answers any bad numeric token of ma this way. */
+	if (((upper & UP('D')) && !mc_tou64(&m.tok['D' - 'A'], &delta)) ||
+	    ((upper & UP('J')) && !mc_tou64(&m.tok['J' - 'A'], &init)) ||
+	    ((upper & UP('N')) && !mc_toi64(&m.tok['N' - 'A'], &v)) ||
 	    ((upper & UP('C')) && !mc_tou64(&m.tok['C' - 'A'], &cas))) {
-		say(c, "CLIENT_ERROR bad token in command line format\r\n");
+		say(c, "CLIENT_ERROR invalid or duplicate flag\r\n");
 		return;
 	}
 	if (upper & UP('N'))
@@ -953,18 +967,18 @@ static void ma(struct conn *c, struct mc_req *q)
 	case ENOENT:
 		if (!HAS(&m, 'q')) {
 			buf_add(o, "NF", 2);
-			opaque(o, &m, upper);
+			opaque(o, &m, upper, &q->tok[1]);
 			buf_add(o, "\r\n", 2);
 		}
 		return;
 	case ECANCELED:
 		buf_add(o, "EX", 2);
-		opaque(o, &m, upper);
+		opaque(o, &m, upper, &q->tok[1]);
 		buf_add(o, "\r\n", 2);
 		return;
 	case EEXIST:
 		buf_add(o, "NS", 2);
-		opaque(o, &m, upper);
+		opaque(o, &m, upper, &q->tok[1]);
 		buf_add(o, "\r\n", 2);
 		return;
 	case EDOM:
@@ -974,7 +988,7 @@ static void ma(struct conn *c, struct mc_req *q)
 		kerr(o, err);
 		return;
 	}
-	if (HAS(&m, 'q') && !HAS(&m, 'v') && !m.norder)
+	if (HAS(&m, 'q') && !HAS(&m, 'v'))
 		return;
 	memset(&get, 0, sizeof(get));
 	get.cas = newcas;

@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""kcache-proxy, memcached side: the text and meta protocols compared byte
+for byte with Debian's memcached, python3-pymemcache (cas, noreply, incr),
+libmemcached-tools (memccp, memccat, memcstat), malformed input, and both
+protocols seeing the same keys."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kcp import Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
+
+try:
+    from pymemcache.client.base import Client
+except ImportError:
+    Client = None
+
+# (request bytes, a predicate on the reply stream saying it is complete)
+def ends(*tails):
+    return lambda b: any(b.endswith(t) for t in tails)
+
+
+LINE = ends(b"\r\n")
+GET = ends(b"END\r\n", b"ERROR\r\n")
+SCRIPT = [
+    (b"flush_all\r\n", LINE),
+    (b"set a 5 0 3\r\nabc\r\n", LINE), (b"get a\r\n", GET), (b"gets nokey\r\n", GET),
+    (b"add a 0 0 1\r\nx\r\n", LINE), (b"add b 0 0 1\r\nx\r\n", LINE),
+    (b"replace c 0 0 1\r\nx\r\n", LINE), (b"replace b 7 0 2\r\nyy\r\n", LINE),
+    (b"append b 0 0 2\r\nzz\r\n", LINE), (b"prepend b 0 0 1\r\nw\r\n", LINE),
+    (b"append nokey 0 0 1\r\nx\r\n", LINE), (b"get b nokey a\r\n", GET),
+    (b"delete a\r\n", LINE), (b"delete a\r\n", LINE), (b"delete b 0\r\n", LINE),
+    (b"delete b 5\r\n", LINE),
+    (b"incr n 1\r\n", LINE), (b"set n 0 0 2\r\n10\r\n", LINE), (b"incr n 5\r\n", LINE),
+    (b"decr n 100\r\n", LINE), (b"incr n 18446744073709551615\r\n", LINE),
+    (b"incr n 1\r\n", LINE), (b"incr n abc\r\n", LINE), (b"incr n -1\r\n", LINE),
+    (b"set s 0 0 3\r\nabc\r\n", LINE), (b"incr s 1\r\n", LINE), (b"decr s 1\r\n", LINE),
+    (b"touch s 100\r\n", LINE), (b"touch nokey 10\r\n", LINE),
+    (b"set neg 0 -1 1\r\nx\r\n", LINE), (b"get neg\r\n", GET),
+    (b"set abs 0 1000000000 1\r\nx\r\n", LINE), (b"get abs\r\n", GET),
+    (b"set ttl 0 100 1\r\nx\r\n", LINE), (b"gat 0 ttl s\r\n", GET),
+    (b"verbosity 1\r\n", LINE), (b"bogus\r\n", LINE),
+    (b"set q 0 0 1 noreply\r\nx\r\nget q\r\n", GET),
+    (b"cas nokey 0 0 1 123\r\nx\r\n", LINE), (b"cas s 0 0 1 99999999\r\nx\r\n", LINE),
+    (b"set k 0 0 5\r\nhelloXX\r\n", LINE),
+    (b"get " + b"k" * 251 + b"\r\n", LINE),
+    (b"mn\r\n", LINE), (b"ms mk 2 T0 F5\r\nhi\r\n", LINE), (b"mg mk v f\r\nhi\r\n", ends(b"hi\r\n", b"EN\r\n")),
+    (b"mg nokey v\r\n", LINE), (b"mg mk s k\r\n", LINE), (b"mg mk O123 k v\r\n", ends(b"hi\r\n")),
+    (b"mg nokey O9 k\r\n", LINE), (b"mg nokey q v\r\nmn\r\n", ends(b"MN\r\n")),
+    (b"md mk\r\n", LINE), (b"md mk\r\n", LINE), (b"md mk q\r\nmn\r\n", ends(b"MN\r\n")),
+    (b"ms mk 2 MR\r\nhi\r\n", LINE), (b"ms mk 2 ME\r\nhi\r\n", LINE), (b"ms mk 2 ME\r\nhi\r\n", LINE),
+    (b"ms mk 2 MA\r\nzz\r\n", LINE), (b"mg mk v\r\n", ends(b"hizz\r\n")),
+    (b"ms mk 2 MX\r\nzz\r\n", LINE), (b"ms mk 2 q\r\nyy\r\nmn\r\n", ends(b"MN\r\n")),
+    (b"ma cnt\r\n", LINE), (b"ma cnt N0 J10 v\r\n", ends(b"10\r\n")), (b"ma cnt v\r\n", ends(b"11\r\n")),
+    (b"ma cnt MD D5 v\r\n", ends(b"6\r\n")), (b"ma cnt MD D50 v\r\n", ends(b"0\r\n")),
+    (b"ma mk\r\n", LINE), (b"ma cnt q\r\nmn\r\n", ends(b"MN\r\n")), (b"ma cnt Dx\r\n", LINE),
+]
+
+
+def run_script(port):
+    r = Raw(port)
+    out = []
+    for req, done in SCRIPT:
+        r.send(req)
+        r.read_until(done, 3)
+        out.append(r.take())
+    r.close()
+    return out
+
+
+def sh(args, inp=None, timeout=60):
+    p = subprocess.run(args, input=inp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def main():
+    t = Tap()
+    px = Proxy()
+    ref = Reference("memcached")
+
+    def diff():
+        got = run_script(px.mport)
+        if ref.p is None:
+            t.skip("replies identical to memcached", "no memcached to compare with")
+            return
+        want = run_script(ref.port)
+        bad = [(c[0][:60], g, w) for c, g, w in zip(SCRIPT, got, want) if g != w]
+        t.ok(not bad, "replies identical to memcached (%d requests)" % len(SCRIPT),
+             "\n".join("%r:\n  proxy:     %r\n  memcached: %r" % b for b in bad[:10]))
+    t.run("diff", diff)
+
+    def gets_cas():
+        r = Raw(px.mport)
+        r.send(b"set c 3 0 1\r\nx\r\ngets c\r\n")
+        b = r.read_until(GET)
+        parts = b.split(b"\r\n")[1].split()
+        cas = parts[4]
+        r.take()
+        r.send(b"cas c 0 0 1 " + cas + b"\r\ny\r\ncas c 0 0 1 " + cas + b"\r\nz\r\nget c\r\n")
+        b = r.read_until(GET)
+        t.eq(b, b"STORED\r\nEXISTS\r\nVALUE c 0 1\r\ny\r\nEND\r\n", "gets then cas: STORED, then EXISTS")
+        r.close()
+    t.run("cas", gets_cas)
+
+    def both_protocols():
+        r = Raw(px.rport)
+        m = Raw(px.mport)
+        m.send(b"set shared 0 0 4\r\nfrom\r\n")
+        m.read_until(LINE)
+        r.send(cmd("GET", "shared") + cmd("SET", "shared", "redis"))
+        r.read_until(lambda b: resp_count(b) >= 2)
+        m.take()
+        m.send(b"get shared\r\n")
+        t.eq((r.buf, m.read_until(GET)), (b"$4\r\nfrom\r\n+OK\r\n", b"VALUE shared 0 5\r\nredis\r\nEND\r\n"),
+             "Redis and memcached clients see the same keys")
+        r.close()
+        m.close()
+    t.run("both", both_protocols)
+
+    def split_bytes():
+        m = Raw(px.mport)
+        data = b"set sp 1 0 10\r\n0123456789\r\nget sp\r\nmg sp v\r\ndelete sp\r\n"
+        for i in range(len(data)):
+            m.send(data[i:i + 1])
+            time.sleep(0.001)
+        b = m.read_until(ends(b"DELETED\r\n"))
+        t.eq(b, b"STORED\r\nVALUE sp 1 10\r\n0123456789\r\nEND\r\nVA 10\r\n0123456789\r\nDELETED\r\n",
+             "requests sent one byte at a time")
+        m.close()
+    t.run("split", split_bytes)
+
+    def malformed():
+        m = Raw(px.mport)
+        m.send(b"set " + b"k" * 251 + b" 0 0 1\r\nx\r\nversion\r\n")
+        b = m.read_until(lambda x: b"VERSION" in x, 3)
+        t.ok(b.startswith(b"CLIENT_ERROR bad command line format\r\nVERSION "),
+             "a key over 250 bytes: CLIENT_ERROR, its data block skipped", b)
+        m.take()
+        m.send(b"set n 0 0 2\r\n10\r\ndecr n 7\r\nget n\r\n")
+        t.eq(m.read_until(GET), b"STORED\r\n3\r\nVALUE n 0 1\r\n3\r\nEND\r\n",
+             "decr stores the plain number (memcached pads with spaces)")
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"set big 0 0 99999999999\r\nget x\r\n")
+        b = m.read_until(ends(b"END\r\n"), 3)
+        t.ok(b.startswith(b"SERVER_ERROR object too large for cache\r\n") or
+             b.startswith(b"CLIENT_ERROR"), "a huge length is refused", b)
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"\x00\xff\xfe garbage\r\nversion\r\n")
+        b = m.read_until(ends(b"\r\nVERSION " + b"", b"\r\n"), 3)
+        b = m.read_until(lambda x: b"VERSION" in x, 3)
+        t.ok(b.startswith(b"ERROR\r\nVERSION "), "binary garbage: ERROR, connection kept", b)
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"get " + b"a" * (70 * 1024))
+        b = m.read_until(LINE, 3)
+        t.ok(b == b"CLIENT_ERROR line too long\r\n" and m.closed(), "a line over 64 KiB: error, closed", b)
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"set k 0 0 1\r\n")
+        m.s.shutdown(1)
+        t.ok(m.closed(), "a truncated data block then EOF: the connection closes")
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"version\r\n")
+        t.ok(m.read_until(LINE).startswith(b"VERSION "), "the proxy still serves memcached clients")
+        m.close()
+    t.run("malformed", malformed)
+
+    if Client is None:
+        t.skip("pymemcache", "python3-pymemcache is not installed")
+    else:
+        def pymc():
+            c = Client(("127.0.0.1", px.mport), connect_timeout=5, timeout=10)
+            t.ok(c.set("pm:a", b"1", expire=100, noreply=False), "pymemcache: set")
+            t.eq(c.get("pm:a"), b"1", "pymemcache: get")
+            t.ok(c.set("pm:nr", b"x", noreply=True) is True and c.get("pm:nr") == b"x",
+                 "pymemcache: set with noreply")
+            t.eq(c.add("pm:a", b"2", noreply=False), False, "pymemcache: add on an existing key")
+            t.eq(c.incr("pm:a", 9), 10, "pymemcache: incr")
+            t.eq(c.decr("pm:a", 20), 0, "pymemcache: decr floors at 0")
+            t.eq(c.incr("pm:none", 1), None, "pymemcache: incr on a missing key")
+            v, cas = c.gets("pm:a")
+            t.ok(v == b"0" and cas, "pymemcache: gets")
+            t.eq(c.cas("pm:a", b"new", cas, noreply=False), True, "pymemcache: cas with the right unique")
+            t.eq(c.cas("pm:a", b"newer", cas, noreply=False), False, "pymemcache: cas with a stale unique")
+            t.eq(c.get_many(["pm:a", "pm:nr", "pm:none"]), {"pm:a": b"new", "pm:nr": b"x"},
+                 "pymemcache: get_many")
+            t.ok(c.append("pm:a", b"+", noreply=False) and c.prepend("pm:a", b"-", noreply=False) and
+                 c.get("pm:a") == b"-new+", "pymemcache: append/prepend")
+            t.eq(c.touch("pm:a", 50, noreply=False), True, "pymemcache: touch")
+            t.eq(c.delete("pm:a", noreply=False), True, "pymemcache: delete")
+            t.eq(c.delete("pm:a", noreply=False), False, "pymemcache: delete a missing key")
+            st = c.stats()
+            t.ok(b"curr_items" in st and b"get_hits" in st and b"version" in st, "pymemcache: stats", st)
+            t.ok(c.stats("slabs") is not None and c.stats("items") is not None, "pymemcache: stats slabs/items")
+            t.ok(c.version(), "pymemcache: version")
+            t.ok(c.flush_all(noreply=False) and c.get("pm:nr") is None, "pymemcache: flush_all")
+            c.close()
+        t.run("pymemcache", pymc)
+
+    def tools():
+        srv = "--servers=127.0.0.1:%d" % px.mport
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "memfile.txt")
+            with open(f, "w") as fh:
+                fh.write("contents of the file\n")
+            rc, out, err = sh(["memccp", srv, f])
+            t.ok(rc == 0, "memccp stores a file", out + err)
+        rc, out, err = sh(["memccat", srv, "memfile.txt"])
+        t.ok(rc == 0 and out.startswith("contents of the file\n"), "memccat reads it back", out + err)
+        rc, out, err = sh(["memcstat", srv])
+        t.ok(rc == 0 and "curr_items" in out, "memcstat shows the statistics", out[-400:] + err)
+        rc, out, err = sh(["memcrm", srv, "memfile.txt"])
+        t.ok(rc == 0, "memcrm deletes it", out + err)
+    t.run("libmemcached-tools", tools)
+
+    ref.stop()
+    t.eq(px.stop(), 0, "the proxy exits 0 on SIGTERM")
+    t.done()
+
+
+if __name__ == "__main__":
+    main()
