@@ -73,6 +73,19 @@ def main():
                  "redis-py: DEL of many keys")
         t.run("redis-py basics", basics)
 
+        def types():
+            t.eq(r.rpush("py:l", "a", "b", "c"), 3, "redis-py: RPUSH")
+            t.eq(r.lrange("py:l", 0, -1), [b"a", b"b", b"c"], "redis-py: LRANGE")
+            t.eq(r.lpop("py:l"), b"a", "redis-py: LPOP")
+            t.eq(r.hset("py:h", mapping={"f": "1", "g": "2"}), 2, "redis-py: HSET mapping")
+            t.eq(r.hgetall("py:h"), {b"f": b"1", b"g": b"2"}, "redis-py: HGETALL")
+            t.eq(r.hincrby("py:h", "f", 4), 5, "redis-py: HINCRBY")
+            t.eq(r.sadd("py:set", "x", "y", "x"), 2, "redis-py: SADD")
+            t.eq(r.smembers("py:set"), {b"x", b"y"}, "redis-py: SMEMBERS")
+            t.eq(r.type("py:h"), b"hash", "redis-py: TYPE of a hash")
+            t.eq(r.delete("py:l", "py:h", "py:set"), 3, "redis-py: DEL of aggregates")
+        t.run("redis-py types", types)
+
         def pipeline():
             p = r.pipeline(transaction=False)
             for i in range(500):
@@ -176,11 +189,11 @@ def main():
     t.run("mass insert", mass_insert)
 
     def benchmark():
-        tests = "ping_inline,ping_mbulk,set,get,incr,mset"
+        tests = "ping_inline,ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,mset"
         rc, out, err = sh(["redis-benchmark", "-p", port, "-q", "-n", "2000", "-c", "10",
                            "-t", tests], timeout=240)
         lines = [x for x in out.replace("\r", "\n").splitlines() if "requests per second" in x]
-        t.ok(rc == 0 and len(lines) == 6 and "ERR" not in out + err,
+        t.ok(rc == 0 and len(lines) == len(tests.split(",")) and "ERR" not in out + err,
              "redis-benchmark -q -t %s: every test completes" % tests, out[-1500:] + err[-500:])
         rc, out, err = sh(["redis-benchmark", "-p", port, "-q", "-n", "2000", "-P", "16",
                            "-t", "set,get"], timeout=240)

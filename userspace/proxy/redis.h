@@ -79,4 +79,24 @@ void cmd_persist(struct conn *, struct arg *, size_t);
 void cmd_type(struct conn *, struct arg *, size_t);
 void cmd_flushdb(struct conn *, struct arg *, size_t);
 
+/* redis_types.c */
+void cmd_push(struct conn *, struct arg *, size_t);
+void cmd_pop(struct conn *, struct arg *, size_t);
+void cmd_lrange(struct conn *, struct arg *, size_t);
+void cmd_ltrim(struct conn *, struct arg *, size_t);
+void cmd_len(struct conn *, struct arg *, size_t);
+void cmd_lindex(struct conn *, struct arg *, size_t);
+void cmd_lset(struct conn *, struct arg *, size_t);
+void cmd_lrem(struct conn *, struct arg *, size_t);
+void cmd_linsert(struct conn *, struct arg *, size_t);
+void cmd_hset(struct conn *, struct arg *, size_t);
+void cmd_field(struct conn *, struct arg *, size_t);
+void cmd_mfield(struct conn *, struct arg *, size_t);
+void cmd_hdel(struct conn *, struct arg *, size_t);
+void cmd_getall(struct conn *, struct arg *, size_t);
+void cmd_hincrby(struct conn *, struct arg *, size_t);
+void cmd_smove(struct conn *, struct arg *, size_t);
+void cmd_salgebra(struct conn *, struct arg *, size_t);
+void cmd_rename(struct conn *, struct arg *, size_t);
+
 #endif /* KCP_REDIS_H */

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Redis lists, hashes and sets (and RENAME) over the kernel's container
+ * opcodes.  The kernel answers a missing key with -ENOENT; each render
+ * turns that into what Redis answers for an empty aggregate (0, nil, an
+ * empty array), and multi-element replies (struct kc_elem records) into
+ * arrays, RESP3 sets or maps.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "libkcache.h"
+#include "redis.h"
+
+static struct engine *E(struct conn *c)
+{
+	return &c->w->eng;
+}
+
+enum { EMPTY_INT = 1, EMPTY_NIL, EMPTY_ARRAY, EMPTY_NULLARRAY, EMPTY_OK };
+enum { AS_ARRAY, AS_SET, AS_MAP, AS_BOOLS };
+
+static void empty(struct conn *c, int how)
+{
+	switch (how) {
+	case EMPTY_INT:
+		resp_int(&c->out, 0);
+		break;
+	case EMPTY_NIL:
+		resp_null(&c->out, c->proto);
+		break;
+	case EMPTY_ARRAY:
+		resp_array(&c->out, 0);
+		break;
+	case EMPTY_NULLARRAY:
+		resp_null_array(&c->out, c->proto);
+		break;
+	case EMPTY_OK:
+		resp_simple(&c->out, "OK");
+		break;
+	}
+}
+
+/* r->flags: what -ENOENT means; r->b: 1 for "ERR no such key". */
+static bool common(struct conn *c, struct rec *r, struct kc_op *op)
+{
+	if (!op->result)
+		return false;
+	if (op->result == -ENOENT && r->b == 1)
+		resp_error(&c->out, "ERR no such key");
+	else if ((op->result == -ENOENT ||
+		  (op->result == -EEXIST && op->opcode == KC_OP_HSET)) &&
+		 r->flags)
+		empty(c, (int)r->flags);
+	else if (op->result == -EDOM && op->opcode == KC_OP_HINCRBY)
+		resp_error(&c->out, "ERR hash value is not an integer");
+	else
+		reply_kerr(&c->out, op->result);
+	return true;
+}
+
+static void r_int(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!common(c, r, ops))
+		resp_int(&c->out, ops[0].num);
+}
+
+static void r_ok(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!common(c, r, ops))
+		resp_simple(&c->out, "OK");
+}
+
+static void r_bulk(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (!common(c, r, ops))
+		resp_bulk(&c->out, (const void *)(uintptr_t)ops[0].out,
+			  ops[0].out_used);
+}
+
+/* r->a: AS_*; with KC_POP_COUNT unset on a pop, the reply is one bulk. */
+static void r_elems(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	struct kc_elem_iter it;
+	const struct kc_elem *el;
+	const void *data;
+	size_t n;
+
+	if (common(c, r, ops))
+		return;
+	n = (size_t)ops[0].num;
+	kc_elem_iter_init(&it, (const void *)(uintptr_t)ops[0].out,
+			  ops[0].out_used, n);
+	if (r->a == AS_MAP)
+		resp_map(&c->out, n / 2, c->proto);
+	else if (r->a == AS_SET)
+		resp_set(&c->out, n, c->proto);
+	else
+		resp_array(&c->out, n);
+	while ((el = kc_elem_next(&it, &data))) {
+		if (r->a == AS_BOOLS)
+			resp_int(&c->out, !(el->flags & KC_ELEM_NIL));
+		else if (el->flags & KC_ELEM_NIL)
+			resp_null(&c->out, c->proto);
+		else
+			resp_bulk(&c->out, data, el->len);
+	}
+	while (it.left--) {
+		log_err("malformed multi-element reply from the kernel");
+		resp_null(&c->out, c->proto);
+	}
+}
+
+/* HMGET / SMISMEMBER on a missing key: one nil / 0 per argument. */
+static void r_elems_or_n(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	int64_t i;
+
+	if (ops[0].result == -ENOENT) {
+		resp_array(&c->out, (size_t)r->b);
+		for (i = 0; i < r->b; i++) {
+			if (r->a == AS_BOOLS)
+				resp_int(&c->out, 0);
+			else
+				resp_null(&c->out, c->proto);
+		}
+		return;
+	}
+	r_elems(c, r, ops);
+}
+
+/* One op on key with optional arguments, value and reply buffer. */
+static struct kc_op *plan(struct conn *c, render_fn fn, uint32_t opcode,
+			  const struct arg *key, struct arg *args, size_t nargs,
+			  size_t room, struct rec **rp)
+{
+	struct engine *e = E(c);
+	struct rec *r = eng_rec(e, c, fn, room + nargs * sizeof(struct kc_buf));
+	struct kc_op *op = eng_op(e, r, opcode);
+	size_t i;
+
+	if (key)
+		kc_op_key(op, key->p, key->len);
+	if (nargs) {
+		struct kc_buf *kb = eng_alloc(e, nargs * sizeof(*kb));
+
+		for (i = 0; i < nargs; i++)
+			kc_buf_set(&kb[i], args[i].p, args[i].len);
+		kc_op_args(op, kb, nargs);
+	}
+	if (room)
+		kc_op_out(op, eng_alloc(e, room), room);
+	*rp = r;
+	return op;
+}
+
+static bool nargs_ok(struct conn *c, size_t n)
+{
+	if (n > KC_ARGS_MAX) {
+		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
+			    KC_ARGS_MAX);
+		return false;
+	}
+	return true;
+}
+
+static char lc0(const struct arg *a)
+{
+	return (char)(a->p[0] | 0x20);
+}
+
+/* ------------------------------------------------------------ lists */
+
+void cmd_push(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[8];
+	struct kc_op *op;
+	struct rec *r;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+		return;
+	op = plan(c, r_int, name[0] == 'l' ? KC_OP_LPUSH : KC_OP_RPUSH,
+		  &argv[1], argv + 2, argc - 2, 0, &r);
+	if (name[5] == 'x') {
+		op->flags = KC_SET_XX;
+		r->flags = EMPTY_INT;
+	}
+}
+
+/* LPOP, RPOP, SPOP key [count]; SRANDMEMBER key [count]. */
+void cmd_pop(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[16];
+	uint32_t opcode;
+	long long n = 0;
+	struct kc_op *op;
+	struct rec *r;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	opcode = name[0] == 'l' ? KC_OP_LPOP : name[0] == 'r' ? KC_OP_RPOP :
+		 name[1] == 'p' ? KC_OP_SPOP : KC_OP_SRANDMEMBER;
+	if (argc > 3) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	if (argc == 3) {
+		if (!arg_ll(c, &argv[2], &n))
+			return;
+		if (n < 0 && opcode != KC_OP_SRANDMEMBER) {
+			reply_err(c, "ERR value is out of range, must be positive");
+			return;
+		}
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	if (argc == 2) {
+		op = plan(c, r_bulk, opcode, &argv[1], NULL, 0, eng_val_room(), &r);
+		r->flags = EMPTY_NIL;
+		return;
+	}
+	op = plan(c, r_elems, opcode, &argv[1], NULL, 0, eng_multi_room(), &r);
+	op->flags = KC_POP_COUNT;
+	op->num = n;
+	if (opcode == KC_OP_SPOP) {
+		r->a = AS_SET;
+		r->flags = EMPTY_ARRAY;
+	} else if (opcode == KC_OP_SRANDMEMBER) {
+		r->flags = EMPTY_ARRAY;
+	} else {
+		r->flags = EMPTY_NULLARRAY;
+	}
+}
+
+void cmd_lrange(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long s, e;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &s) || !arg_ll(c, &argv[3], &e) ||
+	    !key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_elems, KC_OP_LRANGE, &argv[1], NULL, 0, eng_multi_room(), &r);
+	op->num = s;
+	op->num2 = e;
+	r->flags = EMPTY_ARRAY;
+}
+
+void cmd_ltrim(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long s, e;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &s) || !arg_ll(c, &argv[3], &e) ||
+	    !key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_ok, KC_OP_LTRIM, &argv[1], NULL, 0, 0, &r);
+	op->num = s;
+	op->num2 = e;
+	r->flags = EMPTY_OK;
+}
+
+/* LLEN, HLEN, SCARD. */
+void cmd_len(struct conn *c, struct arg *argv, size_t argc)
+{
+	uint32_t opcode = lc0(&argv[0]) == 'l' ? KC_OP_LLEN :
+			  lc0(&argv[0]) == 'h' ? KC_OP_HLEN : KC_OP_SCARD;
+	struct rec *r;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]))
+		return;
+	plan(c, r_int, opcode, &argv[1], NULL, 0, 0, &r);
+	r->flags = EMPTY_INT;
+}
+
+void cmd_lindex(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long i;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &i) || !key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_bulk, KC_OP_LINDEX, &argv[1], NULL, 0, eng_val_room(), &r);
+	op->num = i;
+	r->flags = EMPTY_NIL;
+}
+
+void cmd_lset(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long i;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &i) || !key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_ok, KC_OP_LSET, &argv[1], NULL, 0, 0, &r);
+	op->num = i;
+	kc_op_val(op, argv[3].p, argv[3].len);
+	r->b = 1;
+}
+
+void cmd_lrem(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long n;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[2], &n) || !key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_int, KC_OP_LREM, &argv[1], NULL, 0, 0, &r);
+	op->num = n;
+	kc_op_val(op, argv[3].p, argv[3].len);
+	r->flags = EMPTY_INT;
+}
+
+void cmd_linsert(struct conn *c, struct arg *argv, size_t argc)
+{
+	uint32_t where;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (arg_eq(&argv[2], "before"))
+		where = KC_LINSERT_BEFORE;
+	else if (arg_eq(&argv[2], "after"))
+		where = KC_LINSERT_AFTER;
+	else {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_int, KC_OP_LINSERT, &argv[1], &argv[3], 1, 0, &r);
+	op->flags = where;
+	kc_op_val(op, argv[4].p, argv[4].len);
+	r->flags = EMPTY_INT;
+}
+
+/* ------------------------------------------------------------ hashes */
+
+/* HSET, HMSET, HSETNX. */
+void cmd_hset(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[8];
+	struct kc_op *op;
+	struct rec *r;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	if (argc % 2) {
+		resp_errorf(rout(c), "ERR wrong number of arguments for '%s' command",
+			    name);
+		return;
+	}
+	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+		return;
+	op = plan(c, name[1] == 'm' ? r_ok : r_int, KC_OP_HSET, &argv[1],
+		  argv + 2, argc - 2, 0, &r);
+	if (!strcmp(name, "hsetnx")) {
+		op->flags = KC_SET_NX;
+		r->flags = EMPTY_INT;
+	}
+}
+
+/* HGET, HEXISTS, HSTRLEN, SISMEMBER: one field or member in val. */
+void cmd_field(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[16];
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	arg_lower(&argv[0], name, sizeof(name));
+	if (!key_ok(c, &argv[1]))
+		return;
+	if (!strcmp(name, "hget")) {
+		op = plan(c, r_bulk, KC_OP_HGET, &argv[1], NULL, 0, eng_val_room(), &r);
+		r->flags = EMPTY_NIL;
+	} else {
+		op = plan(c, r_int, !strcmp(name, "hexists") ? KC_OP_HEXISTS :
+			  !strcmp(name, "hstrlen") ? KC_OP_HSTRLEN : KC_OP_SISMEMBER,
+			  &argv[1], NULL, 0, 0, &r);
+		r->flags = EMPTY_INT;
+	}
+	kc_op_val(op, argv[2].p, argv[2].len);
+}
+
+/* HMGET, SMISMEMBER. */
+void cmd_mfield(struct conn *c, struct arg *argv, size_t argc)
+{
+	bool h = lc0(&argv[0]) == 'h';
+	struct rec *r;
+
+	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+		return;
+	plan(c, r_elems_or_n, h ? KC_OP_HMGET : KC_OP_SMISMEMBER, &argv[1],
+	     argv + 2, argc - 2, eng_multi_room(), &r);
+	r->a = h ? AS_ARRAY : AS_BOOLS;
+	r->b = (int64_t)(argc - 2);
+}
+
+/* HDEL, SADD, SREM. */
+void cmd_hdel(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[8];
+	struct rec *r;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+		return;
+	plan(c, r_int, name[0] == 'h' ? KC_OP_HDEL : name[1] == 'a' ?
+	     KC_OP_SADD : KC_OP_SREM, &argv[1], argv + 2, argc - 2, 0, &r);
+	r->flags = EMPTY_INT;
+}
+
+/* HGETALL, HKEYS, HVALS, SMEMBERS. */
+void cmd_getall(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[16];
+	uint32_t opcode;
+	struct rec *r;
+
+	(void)argc;
+	arg_lower(&argv[0], name, sizeof(name));
+	if (!key_ok(c, &argv[1]))
+		return;
+	opcode = !strcmp(name, "hgetall") ? KC_OP_HGETALL :
+		 !strcmp(name, "hkeys") ? KC_OP_HKEYS :
+		 !strcmp(name, "hvals") ? KC_OP_HVALS : KC_OP_SMEMBERS;
+	plan(c, r_elems, opcode, &argv[1], NULL, 0, eng_multi_room(), &r);
+	r->a = opcode == KC_OP_HGETALL ? AS_MAP :
+	       opcode == KC_OP_SMEMBERS ? AS_SET : AS_ARRAY;
+	r->flags = EMPTY_ARRAY;
+}
+
+void cmd_hincrby(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long by;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[3], &by) || !key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_int, KC_OP_HINCRBY, &argv[1], NULL, 0, 0, &r);
+	kc_op_val(op, argv[2].p, argv[2].len);
+	op->num = by;
+}
+
+/* ------------------------------------------------------------ sets */
+
+void cmd_smove(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]) || !key_ok(c, &argv[2]))
+		return;
+	op = plan(c, r_int, KC_OP_SMOVE, &argv[1], &argv[2], 1, 0, &r);
+	kc_op_val(op, argv[3].p, argv[3].len);
+	r->flags = EMPTY_INT;
+}
+
+/* SDIFF, SINTER, SUNION and their STORE forms. */
+void cmd_salgebra(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[16];
+	bool store;
+	uint32_t opcode;
+	size_t i, first;
+	struct rec *r;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	store = strstr(name, "store") != NULL;
+	first = store ? 2 : 1;
+	for (i = 1; i < argc; i++)
+		if (!key_ok(c, &argv[i]))
+			return;
+	if (!nargs_ok(c, argc - first))
+		return;
+	opcode = name[1] == 'd' ? KC_OP_SDIFF : name[1] == 'i' ? KC_OP_SINTER :
+		 KC_OP_SUNION;
+	if (store) {
+		opcode += KC_OP_SDIFFSTORE - KC_OP_SDIFF;
+		plan(c, r_int, opcode, &argv[1], argv + 2, argc - 2, 0, &r);
+		return;
+	}
+	plan(c, r_elems, opcode, NULL, argv + 1, argc - 1, eng_multi_room(), &r);
+	r->a = AS_SET;
+	r->flags = EMPTY_ARRAY;
+}
+
+/* ------------------------------------------------------------ keys */
+
+static void r_rename(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	int err = ops[0].result;
+
+	if (err == -ENOENT)
+		resp_error(&c->out, "ERR no such key");
+	else if (err == -EEXIST)
+		resp_int(&c->out, 0);
+	else if (err)
+		reply_kerr(&c->out, err);
+	else if (r->a)
+		resp_int(&c->out, 1);
+	else
+		resp_simple(&c->out, "OK");
+}
+
+/* RENAME, RENAMENX. */
+void cmd_rename(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]) || !key_ok(c, &argv[2]))
+		return;
+	op = plan(c, r_rename, KC_OP_RENAME, &argv[1], NULL, 0, 0, &r);
+	kc_op_val(op, argv[2].p, argv[2].len);
+	if (argv[0].len == 8) {
+		op->flags = KC_SET_NX;
+		r->a = 1;
+	}
+}
