@@ -21,7 +21,14 @@
 
 FIXTURE(ttl) {
 	int fd;
+	struct kc_stats st0;	/* after the FLUSH of the setup */
 };
+
+/*
+ * An item gone early was expired early, or removed for memory (eviction,
+ * the shrinker, a page moved away): say which, from the counters.
+ */
+#define LOG_WHY_GONE(self) do {							struct kc_stats __s;																		if (!kc_stats((self)->fd, &__s))							TH_LOG("since setup: %llu evictions (%llu by the shrinker), "			       "%llu pages moved, %llu reclaimed expired, "				       "%llu found expired by a read",						       (unsigned long long)(__s.evictions - (self)->st0.evictions), 		       (unsigned long long)(__s.shrinker_freed -							    (self)->st0.shrinker_freed),			       (unsigned long long)(__s.slabs_moved - (self)->st0.slabs_moved), 		       (unsigned long long)(__s.reclaimed - (self)->st0.reclaimed), 		       (unsigned long long)(__s.get_expired - (self)->st0.get_expired)); } while (0)
 
 FIXTURE_SETUP(ttl)
 {
@@ -31,6 +38,7 @@ FIXTURE_SETUP(ttl)
 	}
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_flush(self->fd));
+	ASSERT_EQ(0, kc_stats(self->fd, &self->st0));
 }
 
 FIXTURE_TEARDOWN(ttl)
@@ -85,6 +93,7 @@ TEST_F(ttl, pexpire_50ms)
 	EXPECT_LE(t0 + 50 - KT_SLACK_MS, gone) {
 		TH_LOG("gone after %lld ms, expiry was 50 ms",
 		       (long long)(gone - t0));
+		LOG_WHY_GONE(self);
 	}
 	TH_LOG("gone after ~%lld ms", (long long)(gone - t0));
 	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "p50", 3));
@@ -101,7 +110,9 @@ TEST_F(ttl, set_with_expire_seconds)
 	EXPECT_EQ(1, s);
 	gone = poll_until_gone(self->fd, "s1", 4000, 20);
 	ASSERT_LE(0, gone);
-	EXPECT_LE(t0 + 1000 - KT_SLACK_MS, gone);
+	EXPECT_LE(t0 + 1000 - KT_SLACK_MS, gone) {
+		LOG_WHY_GONE(self);
+	}
 	TH_LOG("1 s expiry gone after ~%lld ms", (long long)(gone - t0));
 }
 
@@ -141,7 +152,9 @@ TEST_F(ttl, absolute_seconds)
 	ASSERT_EQ(0, kc_expire(self->fd, "abs", 3, at, KC_TTL_ABS));
 	gone = poll_until_gone(self->fd, "abs", 5000, 20);
 	ASSERT_LE(0, gone);
-	EXPECT_LE(at * 1000 - KT_SLACK_MS, kt_now_ms() - (kt_mono_ms() - gone));
+	EXPECT_LE(at * 1000 - KT_SLACK_MS, kt_now_ms() - (kt_mono_ms() - gone)) {
+		LOG_WHY_GONE(self);
+	}
 }
 
 TEST_F(ttl, absolute_milliseconds)
@@ -161,6 +174,7 @@ TEST_F(ttl, absolute_milliseconds)
 	rt = kt_now_ms() - (kt_mono_ms() - gone);
 	EXPECT_LE(at - KT_SLACK_MS, rt) {
 		TH_LOG("gone %lld ms early", (long long)(at - rt));
+		LOG_WHY_GONE(self);
 	}
 }
 
@@ -193,13 +207,17 @@ TEST_F(ttl, touch_moves_the_deadline)
 	ASSERT_EQ(0, kt_set_ex(self->fd, "t", "v", KC_TTL_MS, 300));
 	ASSERT_EQ(0, kc_touch(self->fd, "t", 1, 100, 0));
 	kt_sleep_ms(600);
-	EXPECT_EQ(1, kt_get(self->fd, "t", buf, sizeof(buf)));
+	EXPECT_EQ(1, kt_get(self->fd, "t", buf, sizeof(buf))) {
+		LOG_WHY_GONE(self);
+	}
 
 	t0 = kt_mono_ms();
 	ASSERT_EQ(0, kc_touch(self->fd, "t", 1, 200, KC_TTL_MS));
 	gone = poll_until_gone(self->fd, "t", 3000, 10);
 	ASSERT_LE(0, gone);
-	EXPECT_LE(t0 + 200 - KT_SLACK_MS, gone);
+	EXPECT_LE(t0 + 200 - KT_SLACK_MS, gone) {
+		LOG_WHY_GONE(self);
+	}
 }
 
 TEST_F(ttl, persist_keeps_the_item)
@@ -209,7 +227,9 @@ TEST_F(ttl, persist_keeps_the_item)
 	ASSERT_EQ(0, kt_set_ex(self->fd, "per", "v", KC_TTL_MS, 200));
 	ASSERT_EQ(0, kc_persist(self->fd, "per", 3));
 	kt_sleep_ms(500);
-	EXPECT_EQ(1, kt_get(self->fd, "per", buf, sizeof(buf)));
+	EXPECT_EQ(1, kt_get(self->fd, "per", buf, sizeof(buf))) {
+		LOG_WHY_GONE(self);
+	}
 	EXPECT_EQ(-1, kt_ttl_ms(self->fd, "per"));
 }
 
@@ -226,7 +246,9 @@ TEST_F(ttl, get_touch_moves_the_deadline)
 	kc_op_out(&op, buf, sizeof(buf));
 	ASSERT_EQ(0, kc_do(self->fd, &op));
 	kt_sleep_ms(500);
-	EXPECT_EQ(1, kt_get(self->fd, "gat", buf, sizeof(buf)));
+	EXPECT_EQ(1, kt_get(self->fd, "gat", buf, sizeof(buf))) {
+		LOG_WHY_GONE(self);
+	}
 	EXPECT_LT(90000, kt_ttl_ms(self->fd, "gat"));
 }
 
