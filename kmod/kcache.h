@@ -254,7 +254,7 @@ struct kc_item *kc_large_alloc(size_t total);
 void kc_large_free(struct kc_item *it);
 int kc_slab_release_page(struct kc_class *src);
 int kc_slab_steal_page(u32 for_class);
-struct kc_class *kc_slab_pick_donor(u32 dst);
+struct kc_class *kc_slab_pick_donor(u32 dst, bool idle_only);
 struct kc_class *kc_slab_biggest(u32 except);
 void kc_slab_end_window(void);
 int kc_slab_set_limit(u64 limit_bytes);

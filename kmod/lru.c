@@ -342,7 +342,7 @@ static void automove_fn(struct work_struct *work)
 	}
 	if (dst && READ_ONCE(kc.automove)) {
 		mutex_lock(&kc.rebalance_mutex);
-		src = kc_slab_pick_donor(dst->id);
+		src = kc_slab_pick_donor(dst->id, true);
 		if (src)
 			kc_slab_release_page(src);
 		mutex_unlock(&kc.rebalance_mutex);

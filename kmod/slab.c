@@ -464,10 +464,11 @@ static bool can_give(struct kc_class *c)
 
 /*
  * Picks the class to take a page from for class dst: the one with the most
- * free chunks if it has a page's worth, else the biggest that did not
- * evict in the last window.  NULL if no class can give.
+ * free chunks if it has a page's worth, else the biggest (with idle_only,
+ * the biggest that did not evict in the last window).  NULL if no class
+ * can give.
  */
-struct kc_class *kc_slab_pick_donor(u32 dst)
+struct kc_class *kc_slab_pick_donor(u32 dst, bool idle_only)
 {
 	struct kc_class *best = NULL;
 	u32 i;
@@ -487,7 +488,8 @@ struct kc_class *kc_slab_pick_donor(u32 dst)
 	for (i = 0; i < kc.large_id; i++) {
 		struct kc_class *c = &kc.classes[i];
 
-		if (i == dst || !can_give(c) || READ_ONCE(c->window_evictions))
+		if (i == dst || !can_give(c) ||
+		    (idle_only && READ_ONCE(c->window_evictions)))
 			continue;
 		if (!best || READ_ONCE(c->nr_pages) > READ_ONCE(best->nr_pages))
 			best = c;
@@ -523,7 +525,7 @@ int kc_slab_steal_page(u32 for_class)
 	int err = -ENOMEM;
 
 	mutex_lock(&kc.rebalance_mutex);
-	src = kc_slab_pick_donor(for_class);
+	src = kc_slab_pick_donor(for_class, false);
 	if (src)
 		err = kc_slab_release_page(src);
 	mutex_unlock(&kc.rebalance_mutex);
