@@ -30,7 +30,7 @@ def main():
     if redis is None:
         t.skip("python3-redis", "python3-redis is not installed")
     else:
-        r = redis.Redis(host="127.0.0.1", port=px.rport, socket_timeout=10)
+        r = redis.Redis(host="127.0.0.1", port=px.rport, socket_timeout=30)
 
         def basics():
             t.ok(r.ping(), "redis-py: PING")

@@ -257,6 +257,29 @@ static bool conn_write(struct conn *c)
 	return true;
 }
 
+static void conn_process(struct conn *c);
+
+/*
+ * Writes what it can and, while a paused client has caught up, runs the
+ * input it already sent; then asks epoll for what is still wanted.  (A
+ * paused client whose replies all went out at once gets no EPOLLOUT: it
+ * must be resumed here.)
+ */
+static void conn_kick(struct conn *c)
+{
+	while (conn_write(c)) {
+		if (c->paused && buf_avail(&c->out) < OUT_SOFT / 2) {
+			c->paused = false;
+			conn_process(c);
+			if (c->dead)
+				return;
+			continue;
+		}
+		update_events(c);
+		return;
+	}
+}
+
 static void protocol_error(struct conn *c, const char *err)
 {
 	log_info("client %llu (%s): %s%s", (unsigned long long)c->id, c->addr,
@@ -367,8 +390,7 @@ static void conn_read(struct conn *c)
 				return;
 			c->closing = true;
 		}
-		if (conn_write(c))
-			update_events(c);
+		conn_kick(c);
 		return;
 	}
 	STAT_ADD(net_in, (uint64_t)n);
@@ -377,23 +399,13 @@ static void conn_read(struct conn *c)
 	list_del(c->w, c);
 	list_add_tail(c->w, c);
 	conn_process(c);
-	if (c->dead)
-		return;
-	if (conn_write(c))
-		update_events(c);
+	if (!c->dead)
+		conn_kick(c);
 }
 
 static void conn_writable(struct conn *c)
 {
-	if (!conn_write(c))
-		return;
-	if (c->paused && buf_avail(&c->out) < OUT_SOFT / 2) {
-		c->paused = false;
-		conn_process(c);
-		if (c->dead || !conn_write(c))
-			return;
-	}
-	update_events(c);
+	conn_kick(c);
 }
 
 static void sockname(int fd, bool peer, char *out, size_t n)
