@@ -196,12 +196,21 @@ enum kc_opcode {
 	KC_OP_GETBIT,		/* bit num of value -> num (0 or 1) */
 	KC_OP_SETBIT,		/* bit num = num2 (0 or 1); old bit -> num */
 	KC_OP_TOUCH,		/* new expiry from expire/flags, keeps value */
-	KC_OP_EXPIRE,		/* like TOUCH; flags KC_EXPIRE_NX/XX/GT/LT;
-				 * expire <= now deletes the key */
-	KC_OP_PERSIST,		/* removes the expiry; -ENOENT, or -EEXIST
-				 * when the key had none */
-	KC_OP_TTL,		/* remaining time -> expire (ms, or s with
-				 * no KC_TTL_MS flag); -1 when none */
+	/*
+	 * like TOUCH; flags KC_EXPIRE_NX/XX/GT/LT;
+	 * expire <= now deletes the key
+	 */
+	KC_OP_EXPIRE,
+	/*
+	 * removes the expiry; -ENOENT, or -EEXIST
+	 * when the key had none
+	 */
+	KC_OP_PERSIST,
+	/*
+	 * remaining time -> expire (ms, or s with
+	 * no KC_TTL_MS flag); -1 when none
+	 */
+	KC_OP_TTL,
 	KC_OP_MGET,		/* args = keys; out = kc_elem records */
 	KC_OP_MSET,		/* args = key, value, key, value, ... */
 	KC_OP_FLUSH,		/* deletes every item; CAP_SYS_ADMIN */
@@ -213,27 +222,45 @@ enum kc_opcode {
 	KC_OP_RENAME,		/* key -> val (the new name); KC_SET_NX */
 
 	/* Lists.  Elements in args or val; replies as kc_elem records. */
-	KC_OP_LPUSH,		/* args pushed at the head, in order; KC_SET_XX
-				 * (LPUSHX); new length -> num */
+	/*
+	 * args pushed at the head, in order; KC_SET_XX
+	 * (LPUSHX); new length -> num
+	 */
+	KC_OP_LPUSH,
 	KC_OP_RPUSH,		/* args pushed at the tail; KC_SET_XX */
-	KC_OP_LPOP,		/* one element, or num of them with
-				 * KC_POP_COUNT; count popped -> num */
+	/*
+	 * one element, or num of them with
+	 * KC_POP_COUNT; count popped -> num
+	 */
+	KC_OP_LPOP,
 	KC_OP_RPOP,
-	KC_OP_LRANGE,		/* elements num..num2 (inclusive, negative
-				 * from the end) */
+	/*
+	 * elements num..num2 (inclusive, negative
+	 * from the end)
+	 */
+	KC_OP_LRANGE,
 	KC_OP_LLEN,		/* length -> num */
 	KC_OP_LINDEX,		/* element num -> out; -ENOENT outside */
 	KC_OP_LSET,		/* element num = val; -ERANGE outside */
-	KC_OP_LREM,		/* removes num copies of val (num < 0: from
-				 * the tail, 0: all); removed -> num */
+	/*
+	 * removes num copies of val (num < 0: from
+	 * the tail, 0: all); removed -> num
+	 */
+	KC_OP_LREM,
 	KC_OP_LTRIM,		/* keeps num..num2 */
-	KC_OP_LINSERT,		/* val before/after (KC_LINSERT_*) the first
-				 * args[0]; new length -> num, -1 when the
-				 * pivot is missing */
+	/*
+	 * val before/after (KC_LINSERT_*) the first
+	 * args[0]; new length -> num, -1 when the
+	 * pivot is missing
+	 */
+	KC_OP_LINSERT,
 
 	/* Hashes.  A field is in val (one) or args (many). */
-	KC_OP_HSET,		/* args = field, value, ...; new fields -> num;
-				 * KC_SET_NX: only a missing field (HSETNX) */
+	/*
+	 * args = field, value, ...; new fields -> num;
+	 * KC_SET_NX: only a missing field (HSETNX)
+	 */
+	KC_OP_HSET,
 	KC_OP_HGET,		/* field val -> out */
 	KC_OP_HMGET,		/* args = fields -> kc_elem (NIL if missing) */
 	KC_OP_HDEL,		/* args = fields; removed -> num */
@@ -263,6 +290,7 @@ enum kc_opcode {
 	KC_OP_SUNIONSTORE,
 	__KC_OP_LAST
 };
+
 #define KC_OP_MAX (__KC_OP_LAST - 1)
 
 /* Value types (KC_OP_TYPE). */
@@ -274,6 +302,7 @@ enum kc_type {
 	KC_TYPE_SET,
 	__KC_TYPE_LAST
 };
+
 #define KC_TYPE_MAX (__KC_TYPE_LAST - 1)
 
 /* kc_op.flags */
@@ -292,8 +321,11 @@ enum kc_op_flag {
 	KC_GET_TOUCH	= 1U << 11,	/* GET also sets the expiry (gat) */
 	KC_GET_NOBUMP	= 1U << 12,	/* GET does not count as an access */
 	KC_APPEND_CREATE = 1U << 13,	/* APPEND/PREPEND create a missing key */
-	KC_POP_COUNT	= 1U << 14,	/* LPOP/RPOP/SPOP/SRANDMEMBER: num is a
-					 * count, the reply a list */
+	/*
+	 * LPOP/RPOP/SPOP/SRANDMEMBER: num is a
+	 * count, the reply a list
+	 */
+	KC_POP_COUNT	= 1U << 14,
 	KC_LINSERT_BEFORE = 1U << 15,
 	KC_LINSERT_AFTER = 1U << 16,
 	__KC_OP_F_ALL	= (1U << 17) - 1
@@ -318,6 +350,7 @@ struct kc_elem {
 	__u32 len;
 	__u32 flags;		/* KC_ELEM_NIL: a missing key (len 0) */
 };
+
 #define KC_ELEM_NIL		(1U << 0)
 #define KC_ELEM_ALIGN		8
 #define KC_ELEM_SIZE(len)	(sizeof(struct kc_elem) + \
@@ -348,6 +381,7 @@ struct kc_op {
 	__s32 result;		/* out: 0 or -errno */
 	__u32 out_used;		/* out: reply bytes written, or needed */
 };
+
 #define KC_OP_SIZE_VER0		104
 
 /* kc_batch.flags */
@@ -381,10 +415,14 @@ struct kc_batch {
 	__u64 watch;		/* in: user pointer to struct kc_watch[] */
 	__u32 nwatch;		/* in: 0 .. KC_WATCH_MAX (KC_BATCH_TXN only) */
 	__u32 done;		/* out: operations that ran */
-	__s32 result;		/* out: 0, or -ECANCELED (watch), or an
-				 * error that stopped the batch early */
+	/*
+	 * out: 0, or -ECANCELED (watch), or an
+	 * error that stopped the batch early
+	 */
+	__s32 result;
 	__u32 __reserved;	/* must be 0 */
 };
+
 #define KC_BATCH_SIZE_VER0	48
 
 /* struct kc_version - KC_IOC_VERSION. */
