@@ -876,33 +876,63 @@ static int op_mget(struct kc_op *op, const char *unused)
 	return kc_reply_end(&r);
 }
 
+/*
+ * MSET runs exclusively and is all or nothing, as in Redis: every item is
+ * built first, then all are stored.  With KC_SET_NX (MSETNX) nothing is
+ * stored if any key exists (-EEXIST).
+ */
 static int op_mset(struct kc_op *op, const char *unused)
 {
 	struct kc_req sub = { .kern = kern(op) };
+	u32 i, n = op->nargs / 2, klen;
+	struct kc_item **items;
 	char key[KC_KEY_MAX];
 	struct kc_buf v;
-	u32 i, klen;
-	int err;
+	int err = 0;
 
-	if (!op->nargs || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
+	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	for (i = 0; i < op->nargs; i += 2) {
-		err = kc_read_key_arg(op, i, key, &klen);
+	items = kvcalloc(n, sizeof(*items), GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		struct kc_item *it;
+
+		err = kc_read_key_arg(op, 2 * i, key, &klen);
 		if (!err)
-			err = kc_read_arg(op, i + 1, &v);
+			err = kc_read_arg(op, 2 * i + 1, &v);
 		if (err)
-			return err;
-		memset(&sub.op, 0, sizeof(sub.op));
-		sub.op.opcode = KC_OP_SET;
-		sub.op.key_len = klen;
-		sub.op.val = v.ptr;
-		sub.op.val_len = v.len;
-		err = op_set(&sub.op, key);
-		if (err)
-			return err;
+			break;
+		if (op->flags & KC_SET_NX) {
+			it = kc_item_get(key, klen, false);
+			if (it) {
+				kc_item_put(it);
+				err = -EEXIST;
+				break;
+			}
+		}
+		it = kc_item_alloc(key, klen, v.len);
+		if (IS_ERR(it)) {
+			err = PTR_ERR(it);
+			break;
+		}
+		items[i] = it;
+		err = kc_copy_in(op, kc_item_value(it), v.ptr, v.len);
 		cond_resched();
 	}
-	return 0;
+	for (i = 0; i < n && items[i]; i++) {
+		if (err) {
+			kc_item_put(items[i]);
+			continue;
+		}
+		kc_stat_inc(KC_STAT_CMD_SET);
+		memset(&sub.op, 0, sizeof(sub.op));
+		sub.op.key_len = items[i]->nkey;
+		/* Takes over the reference; a failure here is the index's. */
+		store(&sub.op, kc_item_key(items[i]), items[i]);
+	}
+	kvfree(items);
+	return err;
 }
 
 /*
@@ -1068,7 +1098,7 @@ static const struct kc_op_desc {
 	[KC_OP_PERSIST]	 = { op_persist, 0, KEYED },
 	[KC_OP_TTL]	 = { op_ttl, KC_TTL_MS, KEYED },
 	[KC_OP_MGET]	 = { op_mget, 0, KEYLESS },
-	[KC_OP_MSET]	 = { op_mset, 0, KEYLESS },
+	[KC_OP_MSET]	 = { op_mset, KC_SET_NX, KEYLESS | EXCL },
 	[KC_OP_FLUSH]	 = { op_flush, 0, KEYLESS },
 	[KC_OP_STRLEN]	 = { op_strlen, 0, KEYED },
 	[KC_OP_GETDEL]	 = { op_get, 0, KEYED },

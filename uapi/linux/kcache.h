@@ -35,8 +35,8 @@
  *	-EPROTOTYPE fails that op only, nothing is rolled back.
  *
  * Operations on one key run concurrently with others.  RENAME, SMOVE and
- * the set algebra (SDIFF, SINTER, SUNION and the STORE forms) run
- * exclusively, like a transaction.  MGET and MSET are not atomic.
+ * the set algebra (SDIFF, SINTER, SUNION and the STORE forms) and MSET
+ * run exclusively, like a transaction.  MGET is not atomic.
  *
  * KC_IOC_STATS (struct kc_stats, out)
  *	Global counters.  The caller sets kc_stats.size; the kernel fills at
@@ -212,7 +212,7 @@ enum kc_opcode {
 	 */
 	KC_OP_TTL,
 	KC_OP_MGET,		/* args = keys; out = kc_elem records */
-	KC_OP_MSET,		/* args = key, value, key, value, ... */
+	KC_OP_MSET,		/* args = key, value, ...; KC_SET_NX: MSETNX */
 	KC_OP_FLUSH,		/* deletes every item; CAP_SYS_ADMIN */
 	KC_OP_STRLEN,		/* value length -> num */
 	KC_OP_GETDEL,		/* GET then DEL */
