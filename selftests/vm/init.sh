@@ -76,14 +76,18 @@ load_modules() {
 }
 
 # Run "$@" in the environment the tests see: the host root (chroot) for stock
-# kernels, the initramfs itself for the debug kernel.
+# kernels, the initramfs itself for the debug kernel.  "in_root exec ..."
+# replaces the calling (sub)shell, so that $! of "(in_root exec ...) &" is
+# the program itself.
 in_root() {
+	x=
+	[ "$1" = exec ] && { x=exec; shift; }
 	if [ "$KC_HOSTROOT" = 1 ]; then
-		chroot /host /usr/bin/env -i PATH="$PATH" HOME=/tmp TMPDIR=/tmp \
+		$x chroot /host /usr/bin/env -i PATH="$PATH" HOME=/tmp TMPDIR=/tmp \
 			TERM=dumb LANG=C.UTF-8 KCACHE_VM=1 KCACHE_KERNEL="$KC_KERNEL" \
 			KCACHE_ROOT="$KC_ROOT" KCACHE_BUILD="$KC_BUILD" "$@"
 	else
-		env -i PATH="$PATH" HOME=/tmp TMPDIR=/tmp TERM=dumb KCACHE_VM=1 \
+		$x env -i PATH="$PATH" HOME=/tmp TMPDIR=/tmp TERM=dumb KCACHE_VM=1 \
 			KCACHE_KERNEL="$KC_KERNEL" KCACHE_ROOT="$KC_ROOT" \
 			KCACHE_BUILD="$KC_BUILD" "$@"
 	fi
@@ -126,10 +130,12 @@ setup_net() {
 	ip route add default via 10.0.2.2
 }
 
-# Is something listening on TCP port $1 (any address)?
+# Is something listening on every TCP port of "$@" (any address)?
 listening() {
-	port=$(printf '%04X' "$1")
-	grep -qs ":$port [0-9A-F:]* 0A " /proc/net/tcp /proc/net/tcp6
+	for p in "$@"; do
+		p=$(printf '%04X' "$p")
+		grep -qs ":$p [0-9A-F:]* 0A " /proc/net/tcp /proc/net/tcp6 || return 1
+	done
 }
 
 taint() { cat /proc/sys/kernel/tainted; }
@@ -163,11 +169,13 @@ run_test() {
 	} | tee "$RES"
 	rc=$(cat /tmp/rc)
 	secs=$(($(date +%s) - t0))
+	res "KCACHE-TEST-END $name rc=$rc secs=$secs"
 	if [ "$rc" = 124 ] || { [ "$rc" -ge 128 ] && [ "$secs" -ge "$tmo" ]; }; then
 		res "KCACHE-TEST-TIMEOUT $name after ${tmo}s"
+		fail "$name timed out after ${tmo}s"
+	else
+		case $rc in 0 | 4) ;; *) fail "$name exited with $rc" ;; esac
 	fi
-	res "KCACHE-TEST-END $name rc=$rc secs=$secs"
-	case $rc in 0 | 4) ;; *) fail "$name exited with $rc" ;; esac
 	kmsg "test $name ends rc=$rc"
 }
 
@@ -271,20 +279,20 @@ run)
 	if [ "$KC_LOADED" = 1 ]; then
 		say "starting: $KC_RUN_CMD"
 		# shellcheck disable=SC2086
-		in_root $KC_RUN_CMD >/tmp/run.log 2>&1 &
+		(in_root exec $KC_RUN_CMD >/tmp/run.log 2>&1) &
 		pid=$!
 		i=0
-		until listening "$KC_READY_PORT"; do
+		until listening $KC_READY_PORTS; do
 			if ! kill -0 $pid 2>/dev/null || [ $i -ge 600 ]; then
 				cat /tmp/run.log
-				res "KCACHE-RUN-FAILED $KC_RUN_CMD exited or did not listen on $KC_READY_PORT"
+				res "KCACHE-RUN-FAILED $KC_RUN_CMD exited or did not listen on $KC_READY_PORTS"
 				vm_notok "start $KC_RUN_CMD"
 				break
 			fi
 			sleep 0.2
 			i=$((i + 1))
 		done
-		if kill -0 $pid 2>/dev/null && listening "$KC_READY_PORT"; then
+		if kill -0 $pid 2>/dev/null && listening $KC_READY_PORTS; then
 			res "KCACHE-READY"
 			say "ready; the host stops the VM with 'poweroff' on the result channel"
 			while read -r cmd <"$RES"; do

@@ -125,8 +125,11 @@ def main():
             m = re.search(r'secs=(\d+)', line)
             cur.secs = int(m.group(1)) if m else None
             cur = None
-        elif line.startswith('KCACHE-TEST-TIMEOUT ') and cur:
-            cur.timeout = True
+        elif line.startswith('KCACHE-TEST-TIMEOUT '):
+            name = line.split()[1]
+            for b in blocks:
+                if b.name == name:
+                    b.timeout = True
         elif line.startswith(('KCACHE-TEST-SKIP ', 'KCACHE-TEST-NOTRUN ')):
             parts = line.split(None, 2)
             name = parts[1] if len(parts) > 1 else '?'

@@ -17,9 +17,12 @@
 # Environment (all optional; the top-level Makefile passes them through):
 #   KCACHE_PARAMS   module parameters for insmod ("a=1 b=2")
 #   KCACHE_TESTS    run only these test names (space-separated)
-#   VM_TIMEOUT      seconds before a VM is killed (default 600, debug 1200)
-#   TEST_TIMEOUT    seconds per test program inside the VM (default 300)
+#   VM_TIMEOUT      seconds before a VM is killed (default 900, debug 1800)
+#   TEST_TIMEOUT    seconds per test program inside the VM (default 300,
+#                   debug 600); a "# timeout=N" tag in selftests/TESTS wins
 #   VM_MEM VM_SMP   guest memory and CPUs (2G, 2)
+#   VM_ACCEL        QEMU accelerator (tcg,thread=single; see qemu_args)
+#   VM_APPEND       extra kernel command line
 #   REDIS_PORT MEMCACHE_PORT   host ports of `run` (6380, 11212)
 #   KCACHE_RUN_CMD  command `run` starts in the guest (default: the proxy)
 #   KCACHE_CACHE    where the debug kernel is cached (/var/cache/kcache)
@@ -30,9 +33,9 @@ set -euo pipefail
 
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
+VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 KCACHE_PARAMS=${KCACHE_PARAMS:-}
 KCACHE_TESTS=${KCACHE_TESTS:-}
-TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 SELFTESTS_OUT=${SELFTESTS_OUT:-$KC_BUILD/selftests}
 USERSPACE_OUT=${USERSPACE_OUT:-$KC_BUILD/userspace}
 REDIS_PORT=${REDIS_PORT:-6380}
@@ -50,7 +53,8 @@ TOT_P=0 TOT_F=0 TOT_S=0
 # Sets K_NAME K_VER K_IMG K_KDIR K_MODDIR K_HOSTROOT K_TIMEOUT.
 resolve_kernel() {
 	K_NAME=$1
-	K_HOSTROOT=1 K_MODDIR='' K_TIMEOUT=${VM_TIMEOUT:-600}
+	K_HOSTROOT=1 K_MODDIR='' K_TIMEOUT=${VM_TIMEOUT:-900}
+	K_TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 	case $1 in
 	6.1 | 6.12)
 		local pat='6.1.*-amd64'
@@ -69,7 +73,9 @@ resolve_kernel() {
 		K_VER=$(cat "$dk/kernel.release")
 		K_IMG=$dk/bzImage
 		K_KDIR=$dk/obj
-		K_HOSTROOT=0 K_TIMEOUT=${VM_TIMEOUT:-1200}
+		# KASAN, lockdep and kmemleak make everything 2-3x slower.
+		K_HOSTROOT=0 K_TIMEOUT=${VM_TIMEOUT:-1800}
+		K_TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 		;;
 	*) die "unknown kernel '$1' (6.1, 6.12 or debug)" ;;
 	esac
@@ -241,13 +247,13 @@ make_initramfs() {
 		echo "KC_KERNEL=$K_NAME"
 		echo "KC_HOSTROOT=$K_HOSTROOT"
 		echo "KC_PARAMS=$(shq "$KCACHE_PARAMS")"
-		echo "KC_TEST_TIMEOUT=$TEST_TIMEOUT"
+		echo "KC_TEST_TIMEOUT=$K_TEST_TIMEOUT"
 		echo "KC_VM_TIMEOUT=$K_TIMEOUT"
 		echo "KC_ROOT=$(shq "$KC_ROOT")"
 		echo "KC_BUILD=$(shq "$KC_BUILD")"
 		echo "KC_BAD_PATTERNS=$(shq "$BAD_PATTERNS")"
 		echo "KC_RUN_CMD=$(shq "${RUN_CMD:-}")"
-		echo "KC_READY_PORT=6379"
+		echo "KC_READY_PORTS=$(shq "${KCACHE_READY_PORTS:-6379 11211}")"
 		echo "KC_TERM=$(shq "${TERM:-linux}")"
 	} >"$IRD/etc/kcache-vm/conf"
 
@@ -258,10 +264,15 @@ make_initramfs() {
 
 qemu_args() {
 	local rundir=$1
-	QEMU=(qemu-system-x86_64 -accel tcg -cpu max -smp "$VM_SMP" -m "$VM_MEM"
+	# thread=single: with multi-threaded TCG a vCPU now and then runs a stale
+	# translation of code another vCPU just patched (text_poke_bp) and the
+	# guest dies with "Oops: int3" in boot.  no_timer_check: a starved vCPU
+	# thread on a busy host otherwise fails the IO-APIC timer check
+	# ("IO-APIC + timer doesn't work!").  Both seen on this machine.
+	QEMU=(qemu-system-x86_64 -accel "$VM_ACCEL" -cpu max -smp "$VM_SMP" -m "$VM_MEM"
 		-nodefaults -display none -no-reboot
 		-kernel "$K_IMG" -initrd "$rundir/initramfs.gz"
-		-append "console=ttyS0 panic=-1 printk.devkmsg=on log_buf_len=8M ${VM_APPEND:-}")
+		-append "console=ttyS0 panic=-1 no_timer_check printk.devkmsg=on log_buf_len=8M ${VM_APPEND:-}")
 	if [ "$K_HOSTROOT" = 1 ]; then
 		QEMU+=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 	fi
@@ -327,6 +338,7 @@ check_static() {
 
 cmd_check() {
 	[ $# -gt 0 ] || set -- 6.1 6.12 debug static
+	T_START=$(now)
 	kc_deps
 	local t need_programs=0
 	for t in "$@"; do [ "$t" = static ] || need_programs=1; done
@@ -341,6 +353,7 @@ cmd_check() {
 			check_kernel "$t"
 		fi
 	done
+	echo "# check $* took $(( $(now) - T_START )) s"
 	echo "$TOT_P passed, $TOT_F failed, $TOT_S skipped"
 	[ "$TOT_F" -eq 0 ]
 }
