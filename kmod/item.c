@@ -11,6 +11,7 @@
  * immutable once linked.
  */
 #include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/string.h>
 #include <linux/err.h>
@@ -22,18 +23,25 @@ struct kc_lookup {
 	u32 len;
 };
 
+/*
+ * Keys hash with one secret seed for the module's life, not the per-table
+ * seed rhashtable passes: a key then sits in the bucket given by the low
+ * bits of its hash in every table, which SCAN's cursor relies on (scan.c).
+ */
+static u32 kc_hash_seed __read_mostly;
+
 static u32 key_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kc_lookup *k = data;
 
-	return jhash(k->key, k->len, seed);
+	return jhash(k->key, k->len, kc_hash_seed);
 }
 
 static u32 obj_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kc_item *it = data;
 
-	return jhash(it->data, it->nkey, seed);
+	return jhash(it->data, it->nkey, kc_hash_seed);
 }
 
 /*
@@ -71,6 +79,7 @@ unsigned int kc_index_slot(struct kc_item *it, const struct bucket_table *tbl)
 
 int kc_index_init(void)
 {
+	kc_hash_seed = get_random_u32();
 	return rhashtable_init(&kc.index, &kc_ht_params);
 }
 

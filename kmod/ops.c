@@ -1144,6 +1144,7 @@ static const struct kc_op_desc {
 	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
 	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
 	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
+	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);

@@ -44,6 +44,7 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 	       u32 nw);
 void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err);
 int kc_parse_ll(const char *s, u32 len, s64 *out);
+int kc_op_scan(struct kc_op *op, const char *unused);
 int kc_op_run(struct kc_req *req);
 int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len);
 int kc_copy_out(const struct kc_op *op, u64 dst, const void *src, u32 len);

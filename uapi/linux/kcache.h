@@ -288,6 +288,15 @@ enum kc_opcode {
 	KC_OP_SDIFFSTORE,	/* key = destination; args = keys; size -> num */
 	KC_OP_SINTERSTORE,
 	KC_OP_SUNIONSTORE,
+
+	/*
+	 * Keyspace iteration, Redis's SCAN: num = cursor (0 to start; 0
+	 * returned when done), num2 = COUNT hint (0: 10), client_flags = a
+	 * type to keep (0: any), val = glob pattern (empty: all).  Keys as
+	 * kc_elem records.  A key present for the whole scan is returned at
+	 * least once; keys may repeat.
+	 */
+	KC_OP_SCAN,
 	__KC_OP_LAST
 };
 

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCAN: a stateless cursor over the index with Redis's guarantee that a
+ * key present for the whole scan is returned at least once, even while
+ * the table grows or shrinks.
+ *
+ * The index hashes keys with one seed for the module's life (item.c), so
+ * a key's bucket in a table of 2^n buckets is its hash's low n bits in
+ * every table, as in Redis's dict.  The cursor walks bucket indexes in
+ * reverse-binary order (Redis's dictScan): a bucket of a small table
+ * covers exactly the buckets of a larger one that share its low bits, so
+ * after a resize the buckets already visited stay visited.  While tables
+ * are being resized, the buckets of every table in the chain (old first:
+ * rhashtable moves entries from old to new) that extend the cursor's
+ * bucket of the smallest table are visited.
+ *
+ * Items are pinned under RCU (refcount_inc_not_zero() and the LINKED
+ * check, as lookups do) and examined after rcu_read_unlock(), since
+ * dropping a reference may free a container and sleep.  A bucket walk
+ * that ends on another bucket's marker went through a reused chunk and
+ * is done again: keys may repeat, as Redis allows.
+ */
+#include <linux/rhashtable.h>
+#include <linux/bitrev.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/log2.h>
+#include <linux/sched.h>
+#include "kcache.h"
+#include "ops.h"
+#include "glob.h"
+
+#define KC_SCAN_TABLES		4	/* tables of a resize chain */
+#define KC_SCAN_HOLD_MAX	(1U << 16)
+#define KC_SCAN_RETRIES		8
+
+struct scan {
+	struct kc_item **hold;
+	u32 n, cap;
+	bool full;
+};
+
+/* Pins the linked items of bucket b of tbl.  Under RCU. */
+static void scan_bucket(struct bucket_table *tbl, u32 b, struct scan *s)
+{
+	struct rhash_lock_head __rcu *const *bkt = rht_bucket(tbl, b);
+	struct rhash_head *pos;
+	int tries = 0;
+
+restart:
+	rht_for_each_rcu_from(pos, rht_ptr_rcu(bkt), tbl, b) {
+		struct kc_item *it = container_of(pos, struct kc_item, node);
+
+		if (s->n == s->cap) {
+			s->full = true;
+			return;
+		}
+		if (!refcount_inc_not_zero(&it->ref))
+			continue;
+		s->hold[s->n++] = it;
+	}
+	/* Went through a reused chunk into another chain: walk again. */
+	if (pos != RHT_NULLS_MARKER(bkt) && ++tries < KC_SCAN_RETRIES)
+		goto restart;
+}
+
+/*
+ * Pins every item of the cursor's bucket class: the bucket v & m0 of the
+ * smallest table and its extensions in the larger ones.  Returns the
+ * smallest mask.
+ */
+static u32 scan_class(u32 v, struct scan *s)
+{
+	struct bucket_table *t[KC_SCAN_TABLES], *tbl;
+	u32 nt = 0, m0 = U32_MAX, i, j;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(kc.index.tbl, &kc.index);
+	while (tbl && nt < KC_SCAN_TABLES) {
+		t[nt++] = tbl;
+		m0 = min(m0, tbl->size - 1);
+		tbl = rht_dereference_rcu(tbl->future_tbl, &kc.index);
+	}
+	for (i = 0; i < nt && !s->full; i++) {
+		u32 steps = t[i]->size / (m0 + 1);
+
+		for (j = 0; j < steps && !s->full; j++)
+			scan_bucket(t[i], (v & m0) | (j << ilog2(m0 + 1)), s);
+	}
+	rcu_read_unlock();
+	return m0;
+}
+
+/* Redis's reverse-binary increment of the bits under mask. */
+static u32 next_cursor(u32 v, u32 mask)
+{
+	v |= ~mask;
+	v = bitrev32(v);
+	v++;
+	return bitrev32(v);
+}
+
+static void release(struct scan *s)
+{
+	while (s->n)
+		kc_item_put(s->hold[--s->n]);
+	s->full = false;
+}
+
+/*
+ * KC_OP_SCAN: num is the cursor (0 starts, 0 returned at the end), num2
+ * the COUNT hint, client_flags a type (0: any), val a glob pattern (empty:
+ * every key).  Replies with the keys as kc_elem records.
+ */
+int kc_op_scan(struct kc_op *op, const char *unused)
+{
+	u32 v = op->num, count = op->num2 ? op->num2 : 10;
+	struct kc_reply r = { .op = op };
+	struct scan s = { };
+	u64 now = kc_now_ms();
+	u32 i, m0, iter = 0;
+	void *pat = NULL;
+	int err = 0;
+
+	if (op->num < 0 || op->num > U32_MAX || op->num2 < 0 ||
+	    op->num2 > KC_SCAN_HOLD_MAX || op->client_flags > KC_TYPE_MAX)
+		return -EINVAL;
+	if (op->val_len) {
+		pat = kc_dup_in(op, op->val, op->val_len, &err);
+		if (!pat)
+			return err;
+	}
+	s.cap = max(2 * count, 64U);
+	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold), GFP_KERNEL);
+	if (!s.hold) {
+		err = -ENOMEM;
+		goto out;
+	}
+	do {
+		m0 = scan_class(v, &s);
+		if (s.full) {
+			struct kc_item **bigger;
+
+			/* One class did not fit: retry it with more room. */
+			release(&s);
+			if (s.cap >= KC_SCAN_HOLD_MAX) {
+				err = -E2BIG;
+				break;
+			}
+			bigger = kvmalloc_array(s.cap * 2, sizeof(*bigger),
+						GFP_KERNEL);
+			if (!bigger) {
+				err = -ENOMEM;
+				break;
+			}
+			kvfree(s.hold);
+			s.hold = bigger;
+			s.cap *= 2;
+			continue;
+		}
+		for (i = 0; i < s.n; i++) {
+			struct kc_item *it = s.hold[i];
+
+			/* Acquire: pairs with the release in __kc_item_link(). */
+			if (!err && smp_load_acquire(&it->state) ==
+				    KC_ITEM_LINKED &&
+			    !kc_item_expired(it, now) &&
+			    (!op->client_flags || it->type == op->client_flags) &&
+			    (!pat || kc_glob_match(pat, op->val_len,
+						   (const u8 *)kc_item_key(it),
+						   it->nkey)))
+				err = kc_reply_add(&r, kc_item_key(it), it->nkey,
+						   false);
+		}
+		release(&s);
+		v = next_cursor(v, m0);
+		cond_resched();
+		/* As Redis, give up after visiting 10 x COUNT empty classes. */
+	} while (!err && v && r.count < count && ++iter < 10 * count);
+	if (!err)
+		err = kc_reply_end(&r);
+	/* The cursor moves only when the reply was delivered. */
+	if (!err)
+		op->num = v;
+out:
+	kvfree(s.hold);
+	kvfree(pat);
+	return err;
+}
