@@ -114,7 +114,7 @@ static void release(struct scan *s)
  */
 int kc_op_scan(struct kc_op *op, const char *unused)
 {
-	u32 v = op->num, count = op->num2 ? op->num2 : 10;
+	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 10;
 	struct kc_reply r = { .op = op };
 	struct scan s = { };
 	u64 now = kc_now_ms();
@@ -180,8 +180,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 	if (!err)
 		err = kc_reply_end(&r);
 	/* The cursor moves only when the reply was delivered. */
-	if (!err)
-		op->num = v;
+	op->num = err ? (s64)cursor : v;
 out:
 	kvfree(s.hold);
 	kvfree(pat);
