@@ -39,10 +39,8 @@ FIXTURE_TEARDOWN(scan)
 static long scan_once(int fd, char *buf, uint64_t *cursor, int64_t count,
 		      uint32_t type, const char *pat, unsigned char *seen)
 {
-	struct kc_elem_iter iter;
-	const struct kc_elem *e;
-	const void *data;
 	struct kc_op op;
+	size_t off = 0;
 	long n = 0;
 	int ret;
 
@@ -59,20 +57,23 @@ static long scan_once(int fd, char *buf, uint64_t *cursor, int64_t count,
 	ret = kc_do(fd, &op);
 	if (ret)
 		return ret;
-	kc_elem_iter_init(&iter, buf, op.out_used, SIZE_MAX);
-	while ((e = kc_elem_next(&iter, &data))) {
+	/* SCAN's num is the cursor, not a count: walk the records. */
+	while (off < op.out_used) {
+		const struct kc_elem *e = (const void *)(buf + off);
 		char key[KC_KEY_MAX + 1];
 		int id;
 
-		memcpy(key, data, e->len);
+		if (off + sizeof(*e) > op.out_used || e->len > KC_KEY_MAX ||
+		    off + KC_ELEM_SIZE(e->len) > op.out_used)
+			return -EBADMSG;
+		memcpy(key, buf + off + sizeof(*e), e->len);
+		off += KC_ELEM_SIZE(e->len);
 		key[e->len] = '\0';
 		if (seen && sscanf(key, "key:%d", &id) == 1 && id >= 0 &&
 		    id < NKEYS)
 			seen[id]++;
 		n++;
 	}
-	if (iter.err)
-		return iter.err;
 	*cursor = op.num;
 	return n;
 }
