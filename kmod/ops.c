@@ -22,6 +22,7 @@
 #include "kcache.h"
 #include "ops.h"
 #include "container.h"
+#include "netlink.h"
 
 #define TTL_FLAGS	(KC_TTL_MS | KC_TTL_ABS)
 
@@ -179,7 +180,11 @@ retry:
 			kc_item_put(old);
 			goto retry;
 		}
-		if (flags & KC_SET_NX) {
+		if ((flags & (KC_SET_NX | KC_SET_GET)) ==
+		    (KC_SET_NX | KC_SET_GET)) {
+			/* Redis 7's SET NX GET: the old value, nothing set. */
+			err = old->type != KC_TYPE_STRING ? -EPROTOTYPE : -EEXIST;
+		} else if (flags & KC_SET_NX) {
 			err = -EEXIST;
 		} else if ((flags & KC_SET_CAS) && old->cas != op->cas) {
 			err = -EEXIST;
@@ -223,8 +228,10 @@ retry:
 			op->out_used = 0;
 		}
 	}
-	if (!err)
+	if (!err) {
 		op->cas = it->cas;
+		kc_notify(KC_EVENT_SET, kc_item_key(it), it->nkey);
+	}
 	kc_item_put(it);
 	return err;
 }
@@ -236,8 +243,7 @@ static int op_set(struct kc_op *op, const char *key)
 	int err;
 
 	kc_stat_inc(KC_STAT_CMD_SET);
-	if ((op->flags & KC_SET_NX) &&
-	    (op->flags & (KC_SET_XX | KC_SET_CAS | KC_SET_GET)))
+	if ((op->flags & KC_SET_NX) && (op->flags & (KC_SET_XX | KC_SET_CAS)))
 		return -EINVAL;
 	if ((op->flags & KC_SET_KEEPTTL) && op->expire)
 		return -EINVAL;
@@ -333,8 +339,10 @@ retry:
 			goto retry;
 		}
 	}
-	if (!err)
+	if (!err) {
 		op->cas = it->cas;
+		kc_notify(KC_EVENT_SET, key, op->key_len);
+	}
 	kc_item_put(it);
 	return err;
 }
@@ -555,8 +563,8 @@ static int op_get(struct kc_op *op, const char *key)
 	op->client_flags = it->client_flags;
 	spin_unlock(&it->lock);
 	err = kc_put_value(op, kc_item_value(it), it->nbytes);
-	if (!err && op->opcode == KC_OP_GETDEL)
-		kc_item_unlink(it);
+	if (!err && op->opcode == KC_OP_GETDEL && kc_item_unlink(it))
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
 out:
 	kc_item_put(it);
 	return err;
@@ -643,17 +651,22 @@ static int op_del(struct kc_op *op, const char *key)
 		__kc_item_unlink(it);
 	spin_unlock(&it->lock);
 	kc_item_put(it);
+	if (!err)
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
 	if (err != -EEXIST)
 		kc_stat_inc(err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
 	return err;
 }
 
+/* EXISTS also reports the key's CAS version, of any type (WATCH). */
 static int op_exists(struct kc_op *op, const char *key)
 {
 	struct kc_item *it = lookup(op, key, false);
 
 	if (!it)
 		return -ENOENT;
+	op->cas = READ_ONCE(it->cas);
+	op->num = it->type;
 	kc_item_put(it);
 	return 0;
 }
@@ -739,6 +752,9 @@ static int op_expire(struct kc_op *op, const char *key)
 	}
 	spin_unlock(&it->lock);
 	kc_item_put(it);
+	/* A time not in the future deletes the key, as DEL would. */
+	if (!err && past)
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
 	return err;
 }
 
@@ -980,7 +996,8 @@ static int op_rename(struct kc_op *op, const char *key)
 	it->exptime = READ_ONCE(src->exptime);
 	it->client_flags = READ_ONCE(src->client_flags);
 	it->cas = kc_next_cas();
-	kc_item_unlink(src);
+	if (kc_item_unlink(src))
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
 	if (old) {
 		spin_lock(&old->lock);
 		if (old->state == KC_ITEM_LINKED) {
@@ -994,6 +1011,8 @@ static int op_rename(struct kc_op *op, const char *key)
 		err = __kc_item_link(it);
 		spin_unlock(&it->lock);
 	}
+	if (!err)
+		kc_notify(KC_EVENT_SET, dkey, op->val_len);
 	kc_item_put(it);
 out:
 	if (old)
@@ -1051,6 +1070,7 @@ int kc_flush_all(void)
 	for (pass = 0; pass < 16; pass++)
 		if (!flush_walk() && !atomic_read(&kc.index.nelems))
 			break;
+	kc_notify(KC_EVENT_FLUSH, NULL, 0);
 	return 0;
 }
 

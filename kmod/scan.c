@@ -125,6 +125,11 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 	if (op->num < 0 || op->num > U32_MAX || op->num2 < 0 ||
 	    op->num2 > KC_SCAN_HOLD_MAX || op->client_flags > KC_TYPE_MAX)
 		return -EINVAL;
+	/* As Redis: an empty keyspace ends the scan at once. */
+	if (!atomic_read(&kc.index.nelems)) {
+		op->num = 0;
+		return kc_reply_end(&r);
+	}
 	if (op->val_len) {
 		pat = kc_dup_in(op, op->val, op->val_len, &err);
 		if (!pat)

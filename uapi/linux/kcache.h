@@ -190,7 +190,7 @@ enum kc_opcode {
 	KC_OP_APPEND,		/* val appended; missing key: -ENOENT */
 	KC_OP_PREPEND,		/* val prepended; missing key: -ENOENT */
 	KC_OP_DEL,		/* -ENOENT when missing; with KC_SET_CAS too */
-	KC_OP_EXISTS,		/* 0 or -ENOENT */
+	KC_OP_EXISTS,		/* 0 (cas, type in num) or -ENOENT */
 	KC_OP_INCRBY,		/* value += num; result in num */
 	KC_OP_DECRBY,		/* value -= num; result in num */
 	KC_OP_GETBIT,		/* bit num of value -> num (0 or 1) */
@@ -319,7 +319,7 @@ enum kc_op_flag {
 	KC_SET_NX	= 1U << 0,	/* only if the key does not exist */
 	KC_SET_XX	= 1U << 1,	/* only if the key exists */
 	KC_SET_CAS	= 1U << 2,	/* only if the item's CAS == kc_op.cas */
-	KC_SET_GET	= 1U << 3,	/* return the old value in out */
+	KC_SET_GET	= 1U << 3,	/* old value -> out (num 1), even if NX fails */
 	KC_SET_KEEPTTL	= 1U << 4,	/* keep the old expiry */
 	KC_TTL_MS	= 1U << 5,	/* expire is in milliseconds */
 	KC_TTL_ABS	= 1U << 6,	/* expire is a unix time (s or ms) */
