@@ -10,6 +10,7 @@
 #include <linux/sched.h>
 #include <linux/err.h>
 #include "container.h"
+#include "netlink.h"
 
 #define KC_MIN_BUCKETS	8
 
@@ -122,6 +123,7 @@ struct kc_item *kc_cont_ref(const char *key, u32 nkey, u8 type, int *err)
 void kc_cont_done(struct kc_item *it, bool changed)
 {
 	struct kc_cont *c = kc_cont(it);
+	enum kc_event ev = KC_EVENT_NONE;
 
 	if (changed || !c->len) {
 		spin_lock(&it->lock);
@@ -130,10 +132,14 @@ void kc_cont_done(struct kc_item *it, bool changed)
 				__kc_item_unlink(it);
 			else
 				it->cas = kc_next_cas();
+			if (changed)
+				ev = c->len ? KC_EVENT_SET : KC_EVENT_DEL;
 		}
 		spin_unlock(&it->lock);
 	}
 	mutex_unlock(&c->lock);
+	if (ev)
+		kc_notify(ev, kc_item_key(it), it->nkey);
 	kc_item_put(it);
 }
 

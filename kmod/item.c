@@ -17,6 +17,7 @@
 #include <linux/err.h>
 #include "kcache.h"
 #include "container.h"
+#include "netlink.h"
 
 struct kc_lookup {
 	const void *key;
@@ -330,6 +331,7 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 			kc_stat_inc(KC_STAT_RECLAIMED);
 			if (!READ_ONCE(it->fetched))
 				kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
+			kc_notify(KC_EVENT_EXPIRE, kc_item_key(it), it->nkey);
 		}
 		kc_stat_inc(KC_STAT_GET_EXPIRED);
 		kc_item_put(it);

@@ -20,6 +20,7 @@
 #include <linux/err.h>
 #include "kcache.h"
 #include "compat.h"
+#include "netlink.h"
 
 #define KC_HOT_PCT		20
 #define KC_WARM_PCT		40
@@ -212,6 +213,8 @@ static int evict_one(struct kc_class *c, int tries, int nsegs)
 			if (!READ_ONCE(victim->fetched))
 				kc_stat_inc(KC_STAT_EVICTED_UNFETCHED);
 		}
+		kc_notify(expired ? KC_EVENT_EXPIRE : KC_EVENT_EVICT,
+			  kc_item_key(victim), victim->nkey);
 	}
 	kc_item_put(victim);
 	return 1;
@@ -304,6 +307,7 @@ static void crawler_fn(struct work_struct *work)
 			kc_stat_inc(KC_STAT_RECLAIMED);
 			if (!READ_ONCE(it->fetched))
 				kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
+			kc_notify(KC_EVENT_EXPIRE, kc_item_key(it), it->nkey);
 		}
 		kc_item_put(it);
 	}

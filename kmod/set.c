@@ -10,6 +10,7 @@
 #include <linux/random.h>
 #include <linux/err.h>
 #include "container.h"
+#include "netlink.h"
 
 int kc_op_sadd(struct kc_op *op, const char *key)
 {
@@ -461,6 +462,10 @@ static int store_result(struct kc_op *op, const char *key,
 		err = __kc_item_link(set);
 		spin_unlock(&set->lock);
 	}
+	if (!err && op->num)
+		kc_notify(KC_EVENT_SET, key, op->key_len);
+	else if (!err && old)
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
 	return err;
 }
 

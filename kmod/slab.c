@@ -17,6 +17,7 @@
 #include <linux/delay.h>
 #include <linux/sched.h>
 #include "kcache.h"
+#include "netlink.h"
 
 struct kc_large {
 	struct rcu_head rcu;
@@ -336,6 +337,8 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
 			vc->evictions++;
 			spin_unlock(&vc->lru_lock);
 			kc_stat_inc(KC_STAT_EVICTIONS);
+			kc_notify(KC_EVENT_EVICT, kc_item_key(victim),
+				  victim->nkey);
 		}
 		kc_item_put(victim);
 		if (!(i & 255))
