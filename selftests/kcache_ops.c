@@ -392,6 +392,40 @@ TEST_F(ops, set_get_old_value)
 	EXPECT_STRVAL(self->fd, "sg", "second");
 }
 
+/*
+ * Redis 7's SET NX GET: on an existing key nothing is stored, the result
+ * says NX failed and the old value still comes back (num 1); on a missing
+ * key it stores and returns no value (num 0).
+ */
+TEST_F(ops, set_nx_get)
+{
+	char buf[32];
+	struct kc_op op;
+	uint64_t cas;
+
+	ASSERT_EQ(0, kt_set(self->fd, "nxg", "old"));
+	cas = kt_cas(self->fd, "nxg");
+	prep(&op, KC_OP_SET, KC_SET_NX | KC_SET_GET, "nxg");
+	kc_op_val(&op, "new", 3);
+	kc_op_out(&op, buf, sizeof(buf));
+	op.num = 12345;
+	EXPECT_EQ(-EEXIST, kc_do(self->fd, &op));
+	EXPECT_EQ(1, op.num);
+	EXPECT_EQ(3U, op.out_used);
+	EXPECT_EQ(0, memcmp(buf, "old", 3));
+	EXPECT_STRVAL(self->fd, "nxg", "old");
+	EXPECT_EQ(cas, kt_cas(self->fd, "nxg"));
+
+	prep(&op, KC_OP_SET, KC_SET_NX | KC_SET_GET, "nxg2");
+	kc_op_val(&op, "new", 3);
+	kc_op_out(&op, buf, sizeof(buf));
+	op.num = 12345;
+	EXPECT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_EQ(0, op.num);
+	EXPECT_EQ(0U, op.out_used);
+	EXPECT_STRVAL(self->fd, "nxg2", "new");
+}
+
 TEST_F(ops, keepttl)
 {
 	struct kc_op op;
@@ -539,9 +573,18 @@ TEST_F(ops, del)
 
 TEST_F(ops, exists)
 {
+	struct kc_op op;
+
 	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "x", 1));
 	ASSERT_EQ(0, kt_set(self->fd, "x", ""));
 	EXPECT_EQ(0, kc_exists(self->fd, "x", 1));
+	/* It also reports the version and the type, without a value. */
+	prep(&op, KC_OP_EXISTS, 0, "x");
+	op.num = 99;
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_EQ(kt_cas(self->fd, "x"), op.cas);
+	EXPECT_EQ(KC_TYPE_STRING, op.num);
+	EXPECT_EQ(0U, op.out_used);
 	ASSERT_EQ(0, kc_del(self->fd, "x", 1, 0));
 	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "x", 1));
 }
@@ -1097,6 +1140,38 @@ TEST_F(ops, mset)
 
 	kc_buf_set(&kv[0], "", 0);
 	EXPECT_EQ(-EINVAL, kc_mset(self->fd, kv, 2));
+}
+
+/* MSETNX: all or nothing. */
+TEST_F(ops, mset_nx)
+{
+	struct kc_buf kv[6];
+
+	kc_buf_set(&kv[0], "x1", 2);
+	kc_buf_set(&kv[1], "a", 1);
+	kc_buf_set(&kv[2], "x2", 2);
+	kc_buf_set(&kv[3], "b", 1);
+	kc_buf_set(&kv[4], "x3", 2);
+	kc_buf_set(&kv[5], "c", 1);
+	ASSERT_EQ(0, kt_set(self->fd, "x3", "old"));
+	{
+		struct kc_op op;
+
+		kc_op_init(&op, KC_OP_MSET);
+		op.flags = KC_SET_NX;
+		kc_op_args(&op, kv, 6);
+		EXPECT_EQ(-EEXIST, kc_do(self->fd, &op));
+		EXPECT_MISSING(self->fd, "x1");
+		EXPECT_MISSING(self->fd, "x2");
+		EXPECT_STRVAL(self->fd, "x3", "old");
+
+		kc_op_init(&op, KC_OP_MSET);
+		op.flags = KC_SET_NX;
+		kc_op_args(&op, kv, 4);
+		EXPECT_EQ(0, kc_do(self->fd, &op));
+		EXPECT_STRVAL(self->fd, "x1", "a");
+		EXPECT_STRVAL(self->fd, "x2", "b");
+	}
 }
 
 TEST_F(ops, mset_too_big)
