@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kc-netload: a small load generator for memcached's text protocol and
+ * Redis's RESP, so that kcache-proxy, memcached and redis-server get the
+ * same work as kc-bench gives /dev/kcache: the same keys, values, seed
+ * and key sequence (bench.h).
+ *
+ *   kc-netload run  --proto memcache|redis --port P --op get|set|incr ...
+ *   kc-netload fill --proto memcache|redis --port P --items N ...
+ *
+ * One thread drives --conns connections with epoll.  Each connection
+ * writes --pipeline requests at once and waits for all their replies
+ * before it writes the next ones (redis-benchmark's -P), so --pipeline 1
+ * is one request per round trip.  `run` stores every key first (GETs
+ * hit, INCRs count from "0"), warms up, then counts replies in --runs
+ * windows of --secs and prints one JSON line like kc-bench's, with the
+ * misses and error replies it saw.  `fill` stores --items distinct keys
+ * (key:0..., as kc-bench mem does) and prints how long that took.
+ *
+ * Everything goes to the one address given (default 127.0.0.1) and
+ * stops by itself after the runs.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MAX_CONNS	1024
+
+enum proto { P_MEMCACHE, P_REDIS };
+enum op { OP_GET, OP_SET, OP_INCR };
+enum phase { PH_FILL, PH_RUN, PH_DONE };
+
+struct conn {
+	int fd;
+	char *w;		/* requests being written */
+	size_t wlen, woff, wcap;
+	char *r;		/* replies being parsed */
+	size_t rlen, roff, rcap;
+	uint32_t pending;	/* replies still expected */
+	uint32_t *seq;		/* this connection's key indexes */
+	uint32_t si;
+};
+
+static struct {
+	enum proto proto;
+	const char *host;
+	unsigned int port;
+	unsigned int conns;
+	unsigned int pipeline;
+	enum op op;
+	uint32_t keys;
+	uint32_t ksize;
+	uint32_t vsize;
+	uint64_t items;
+	double secs;
+	double warmup;
+	int runs;
+	uint64_t seed;
+	bool preload;
+} o = {
+	.proto = P_MEMCACHE, .host = "127.0.0.1", .port = 0, .conns = 10,
+	.pipeline = 1, .op = OP_GET, .keys = 10000, .ksize = 16, .vsize = 100,
+	.items = 1000000, .secs = 1, .warmup = 0.5, .runs = 5, .seed = 42,
+	.preload = true,
+};
+
+static char *keys;		/* run: every key; fill: made on the fly */
+static char *value;
+static int ep;
+static struct conn conns[MAX_CONNS];
+
+/* what the loop is doing */
+static enum phase phase;
+static uint64_t fill_next, fill_total, fill_pipeline;
+static uint64_t done_replies, misses, errors;
+static char first_error[128];
+
+/* ---------------------------------------------------------------- requests */
+
+static void grow(char **p, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return;
+	while (*cap < need)
+		*cap = *cap ? *cap * 2 : 4096;
+	*p = realloc(*p, *cap);
+	if (!*p)
+		bench_die("no memory");
+}
+
+static void put(struct conn *c, const void *d, size_t n)
+{
+	grow(&c->w, &c->wcap, c->wlen + n);
+	memcpy(c->w + c->wlen, d, n);
+	c->wlen += n;
+}
+
+static void putf(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void putf(struct conn *c, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	put(c, tmp, n);
+}
+
+static void put_bulk(struct conn *c, const char *d, size_t n)
+{
+	putf(c, "$%zu\r\n", n);
+	put(c, d, n);
+	put(c, "\r\n", 2);
+}
+
+static void request(struct conn *c, enum op op, const char *k, const char *v,
+		    uint32_t vlen)
+{
+	if (o.proto == P_MEMCACHE) {
+		switch (op) {
+		case OP_GET:
+			put(c, "get ", 4);
+			put(c, k, o.ksize);
+			put(c, "\r\n", 2);
+			break;
+		case OP_SET:
+			put(c, "set ", 4);
+			put(c, k, o.ksize);
+			putf(c, " 0 0 %u\r\n", vlen);
+			put(c, v, vlen);
+			put(c, "\r\n", 2);
+			break;
+		case OP_INCR:
+			put(c, "incr ", 5);
+			put(c, k, o.ksize);
+			put(c, " 1\r\n", 4);
+			break;
+		}
+		return;
+	}
+	switch (op) {
+	case OP_GET:
+		put(c, "*2\r\n$3\r\nGET\r\n", 13);
+		put_bulk(c, k, o.ksize);
+		break;
+	case OP_SET:
+		put(c, "*3\r\n$3\r\nSET\r\n", 13);
+		put_bulk(c, k, o.ksize);
+		put_bulk(c, v, vlen);
+		break;
+	case OP_INCR:
+		put(c, "*2\r\n$4\r\nINCR\r\n", 14);
+		put_bulk(c, k, o.ksize);
+		break;
+	}
+}
+
+/* Writes the next group of requests; false when there is nothing to do. */
+static bool next_batch(struct conn *c)
+{
+	char kbuf[BENCH_KEY_MAX + 32];
+	unsigned int i;
+
+	c->wlen = c->woff = 0;
+	c->pending = 0;
+	if (phase == PH_FILL) {
+		const char *v = o.op == OP_INCR ? "0" : value;
+		uint32_t vlen = o.op == OP_INCR ? 1 : o.vsize;
+
+		for (i = 0; i < fill_pipeline && fill_next < fill_total; i++) {
+			snprintf(kbuf, sizeof(kbuf), "key:%0*llu",
+				 (int)o.ksize - 4, (unsigned long long)fill_next++);
+			request(c, OP_SET, kbuf, v, vlen);
+			c->pending++;
+		}
+	} else if (phase == PH_RUN) {
+		for (i = 0; i < o.pipeline; i++) {
+			uint32_t k = c->seq[c->si++ & (BENCH_SEQ_LEN - 1)];
+
+			request(c, o.op, keys + (size_t)k * o.ksize, value,
+				o.vsize);
+			c->pending++;
+		}
+	}
+	return c->pending > 0;
+}
+
+static void flush_conn(struct conn *c)
+{
+	while (c->woff < c->wlen) {
+		ssize_t n = write(c->fd, c->w + c->woff, c->wlen - c->woff);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT,
+						  .data.ptr = c };
+
+			epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+			return;
+		}
+		if (n <= 0)
+			bench_die("write to port %u: %s", o.port,
+				  n < 0 ? strerror(errno) : "closed");
+		c->woff += n;
+	}
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static void bad_reply(const char *line, size_t n)
+{
+	if (!errors++)
+		snprintf(first_error, sizeof(first_error), "%.*s",
+			 (int)(n > 100 ? 100 : n), line);
+}
+
+/* One whole reply at c->r + c->roff: its length, or 0 when incomplete. */
+static size_t parse_one(struct conn *c)
+{
+	const char *p = c->r + c->roff, *nl;
+	size_t avail = c->rlen - c->roff, line;
+
+	nl = memchr(p, '\n', avail);
+	if (!nl)
+		return 0;
+	line = nl - p + 1;
+	if (o.proto == P_REDIS) {
+		long long n;
+
+		switch (p[0]) {
+		case '+':
+		case ':':
+			return line;
+		case '-':
+			bad_reply(p, line - 2);
+			return line;
+		case '$':
+			n = strtoll(p + 1, NULL, 10);
+			if (n < 0) {
+				misses++;
+				return line;
+			}
+			if (avail < line + n + 2)
+				return 0;
+			if (o.op == OP_GET && phase == PH_RUN &&
+			    (uint64_t)n != o.vsize)
+				bad_reply("GET returned a value of another size", 37);
+			return line + n + 2;
+		default:
+			bad_reply(p, line - 2);
+			return line;
+		}
+	}
+	if (line >= 6 && !memcmp(p, "VALUE ", 6)) {
+		/* VALUE <key> <flags> <bytes> [<cas>] */
+		const char *s = p + 6;
+		unsigned long bytes;
+		int field = 0;
+
+		while (field < 2 && s < nl) {
+			if (*s++ == ' ')
+				field++;
+		}
+		bytes = strtoul(s, NULL, 10);
+		if (avail < line + bytes + 2 + 5)
+			return 0;
+		if (memcmp(p + line + bytes, "\r\nEND\r\n", 7))
+			bad_reply(p, line - 2);
+		else if (bytes != o.vsize && phase == PH_RUN)
+			bad_reply("get returned a value of another size", 36);
+		return line + bytes + 2 + 5;
+	}
+	if (line == 5 && !memcmp(p, "END", 3)) {
+		misses++;
+		return line;
+	}
+	if (!memcmp(p, "STORED", 6) || (p[0] >= '0' && p[0] <= '9'))
+		return line;
+	if (!memcmp(p, "NOT_FOUND", 9)) {
+		misses++;
+		return line;
+	}
+	bad_reply(p, line - 2);
+	return line;
+}
+
+/* Reads and parses; returns replies completed. */
+static unsigned int read_conn(struct conn *c)
+{
+	unsigned int got = 0;
+	size_t n1;
+	ssize_t n;
+
+	for (;;) {
+		if (c->roff == c->rlen) {
+			c->roff = c->rlen = 0;
+		} else if (c->rcap - c->rlen < 4096 && c->roff) {
+			memmove(c->r, c->r + c->roff, c->rlen - c->roff);
+			c->rlen -= c->roff;
+			c->roff = 0;
+		}
+		grow(&c->r, &c->rcap, c->rlen + 65536);
+		n = read(c->fd, c->r + c->rlen, c->rcap - c->rlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return got;
+		if (n <= 0)
+			bench_die("read from port %u: %s", o.port,
+				  n < 0 ? strerror(errno) : "connection closed by the server");
+		c->rlen += n;
+		while (c->pending && (n1 = parse_one(c))) {
+			c->roff += n1;
+			c->pending--;
+			got++;
+		}
+		if (!c->pending) {
+			if (c->roff != c->rlen)
+				bench_die("port %u sent more replies than requests", o.port);
+			return got;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- loop */
+
+static void connect_all(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(o.port) };
+	unsigned int i;
+	int one = 1;
+
+	if (inet_pton(AF_INET, o.host, &sa.sin_addr) != 1)
+		bench_die("--host must be an IPv4 address, not '%s'", o.host);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		bench_die("epoll_create1: %s", strerror(errno));
+	for (i = 0; i < o.conns; i++) {
+		struct conn *c = &conns[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+		c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c->fd < 0)
+			bench_die("socket: %s", strerror(errno));
+		if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
+			bench_die("connect to %s:%u: %s", o.host, o.port,
+				  strerror(errno));
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev))
+			bench_die("epoll_ctl: %s", strerror(errno));
+		if (keys)
+			c->seq = bench_seq(o.keys, o.seed, i);
+	}
+}
+
+/* Starts every idle connection on the current phase. */
+static void kick_all(void)
+{
+	for (unsigned int i = 0; i < o.conns; i++)
+		if (!conns[i].pending && next_batch(&conns[i]))
+			flush_conn(&conns[i]);
+}
+
+static int busy(void)
+{
+	for (unsigned int i = 0; i < o.conns; i++)
+		if (conns[i].pending)
+			return 1;
+	return 0;
+}
+
+/*
+ * Runs the loop until deadline (or, with deadline 0, until no connection
+ * waits for a reply).  Connections that finish a group start the next.
+ */
+static void loop(double deadline)
+{
+	struct epoll_event evs[64];
+
+	for (;;) {
+		double now = bench_now();
+		int ms, n;
+
+		if (deadline ? now >= deadline : !busy())
+			return;
+		ms = deadline ? (int)((deadline - now) * 1000) + 1 : 1000;
+		n = epoll_wait(ep, evs, 64, ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			bench_die("epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+
+			if (evs[i].events & EPOLLOUT) {
+				struct epoll_event ev = { .events = EPOLLIN,
+							  .data.ptr = c };
+
+				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+				flush_conn(c);
+			}
+			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+				done_replies += read_conn(c);
+				if (!c->pending && next_batch(c))
+					flush_conn(c);
+			}
+		}
+	}
+}
+
+static void fill(uint64_t total, unsigned int depth)
+{
+	phase = PH_FILL;
+	fill_next = 0;
+	fill_total = total;
+	fill_pipeline = depth;
+	kick_all();
+	loop(0);
+}
+
+static int cmd_run(void)
+{
+	double runs[BENCH_RUNS_MAX], t, t0;
+	uint64_t d0, fill_errors;
+
+	keys = bench_keys(o.keys, o.ksize);
+	value = bench_value(o.vsize, o.seed);
+	connect_all();
+	if (o.preload) {
+		fill(o.keys, 100);
+		if (errors)
+			bench_die("storing the keys failed: %s", first_error);
+	}
+	fill_errors = errors;
+	misses = 0;
+
+	phase = PH_RUN;
+	kick_all();
+	t0 = bench_now();
+	loop(t0 + o.warmup);
+	misses = 0;
+	errors = fill_errors;
+	for (int r = 0; r < o.runs; r++) {
+		d0 = done_replies;
+		t0 = bench_now();
+		loop(t0 + o.secs);
+		t = bench_now();
+		runs[r] = (done_replies - d0) / (t - t0);
+	}
+	/* let the last groups finish, so the server is idle for the next test */
+	phase = PH_DONE;
+	loop(0);
+
+	printf("{\"ops_per_sec\": %.1f, ", bench_median(runs, o.runs));
+	bench_json_runs(stdout, "runs", runs, o.runs);
+	printf(", \"errors\": %llu, \"first_error\": \"", (unsigned long long)errors);
+	for (const char *s = first_error; *s; s++)
+		if (*s >= ' ' && *s != '"' && *s != '\\')
+			putchar(*s);
+	printf("\", \"misses\": %llu, \"secs\": %.2f, \"keys\": %u, \"key_size\": %u, \"value_size\": %u, \"conns\": %u, \"pipeline\": %u, \"seed\": %llu}\n",
+	       (unsigned long long)misses, o.secs, o.keys, o.ksize, o.vsize,
+	       o.conns, o.pipeline, (unsigned long long)o.seed);
+	return errors ? 2 : 0;
+}
+
+static int cmd_fill(void)
+{
+	double t0, t1;
+
+	value = bench_value(o.vsize, o.seed);
+	o.op = OP_SET;
+	connect_all();
+	t0 = bench_now();
+	fill(o.items, o.pipeline > 1 ? o.pipeline : 100);
+	t1 = bench_now();
+	printf("{\"items\": %llu, \"key_size\": %u, \"value_size\": %u, \"load_secs\": %.2f, \"errors\": %llu}\n",
+	       (unsigned long long)o.items, o.ksize, o.vsize, t1 - t0,
+	       (unsigned long long)errors);
+	return errors ? 2 : 0;
+}
+
+/* ---------------------------------------------------------------- options */
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(void);
+	const char *usage;
+} cmds[] = {
+	{ "run", cmd_run, "store every key, then measure --op in --runs runs" },
+	{ "fill", cmd_fill, "store --items distinct keys and report the time" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kc-netload COMMAND --port PORT [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-5s %s\n", cmds[i].name, cmds[i].usage);
+	fprintf(f, "\noptions (default):\n"
+		"  --proto P        memcache or redis (memcache)\n"
+		"  --host ADDR      IPv4 address of the server (127.0.0.1)\n"
+		"  --port N         its TCP port (required)\n"
+		"  --conns N        connections, all from one thread (10)\n"
+		"  --pipeline N     requests written at once per connection (1)\n"
+		"  --op OP          get, set or incr (get)\n"
+		"  --keys N         distinct keys (10000)\n"
+		"  --key-size N     bytes per key (16)\n"
+		"  --value-size N   bytes per value (100)\n"
+		"  --items N        keys stored by fill (1000000)\n"
+		"  --secs S         seconds per run (1)\n"
+		"  --warmup S       warm-up seconds (0.5)\n"
+		"  --runs N         timed runs, median reported (5)\n"
+		"  --seed N         seed of the key sequences and value (42)\n"
+		"  --no-preload     do not store the keys before a run\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *cmd = NULL;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		if (!strcmp(argv[1], cmds[c].name))
+			cmd = &cmds[c];
+	if (!cmd) {
+		fprintf(stderr, "kc-netload: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--no-preload")) {
+			o.preload = false;
+			continue;
+		}
+		if (!v)
+			bench_die("%s needs a value (see --help)", a);
+		i++;
+		if (!strcmp(a, "--proto")) {
+			if (!strcmp(v, "memcache"))
+				o.proto = P_MEMCACHE;
+			else if (!strcmp(v, "redis"))
+				o.proto = P_REDIS;
+			else
+				bench_die("--proto is memcache or redis, not '%s'", v);
+		} else if (!strcmp(a, "--op")) {
+			if (!strcmp(v, "get"))
+				o.op = OP_GET;
+			else if (!strcmp(v, "set"))
+				o.op = OP_SET;
+			else if (!strcmp(v, "incr"))
+				o.op = OP_INCR;
+			else
+				bench_die("--op is get, set or incr, not '%s'", v);
+		} else if (!strcmp(a, "--host")) {
+			o.host = v;
+		} else if (!strcmp(a, "--port")) {
+			o.port = bench_ulong(v, a, 1, 65535);
+		} else if (!strcmp(a, "--conns")) {
+			o.conns = bench_ulong(v, a, 1, MAX_CONNS);
+		} else if (!strcmp(a, "--pipeline")) {
+			o.pipeline = bench_ulong(v, a, 1, 10000);
+		} else if (!strcmp(a, "--keys")) {
+			o.keys = bench_ulong(v, a, 1, 100000000);
+		} else if (!strcmp(a, "--key-size")) {
+			o.ksize = bench_ulong(v, a, BENCH_KEY_MIN, BENCH_KEY_MAX);
+		} else if (!strcmp(a, "--value-size")) {
+			o.vsize = bench_ulong(v, a, 1, 1 << 20);
+		} else if (!strcmp(a, "--items")) {
+			o.items = bench_ulong(v, a, 1, 1000000000);
+		} else if (!strcmp(a, "--secs")) {
+			o.secs = bench_secs(v, a);
+		} else if (!strcmp(a, "--warmup")) {
+			o.warmup = bench_secs(v, a);
+		} else if (!strcmp(a, "--runs")) {
+			o.runs = bench_ulong(v, a, 1, BENCH_RUNS_MAX);
+		} else if (!strcmp(a, "--seed")) {
+			o.seed = strtoull(v, NULL, 10);
+		} else {
+			bench_die("unknown option '%s' (see --help)", a);
+		}
+	}
+	if (!o.port)
+		bench_die("--port is required");
+	return cmd->fn();
+}
