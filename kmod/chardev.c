@@ -108,11 +108,8 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
 		if (copy_from_user(&kw, u64_to_user_ptr(b->watch) +
 				   (u64)i * sizeof(kw), sizeof(kw)))
 			return -EFAULT;
-		if (kw.__reserved)
+		if (kw.__reserved || kc_check_key_len(kw.key_len))
 			return -EINVAL;
-		err = kc_check_key_len(kw.key_len);
-		if (err)
-			return err;
 		if (copy_from_user(w[i].key, u64_to_user_ptr(kw.key),
 				   kw.key_len))
 			return -EFAULT;

@@ -13,6 +13,7 @@
 #include "netlink.h"
 
 #define KC_MIN_BUCKETS	8
+#define KC_MAX_BUCKETS	BIT(26)
 
 static u32 elem_seed __read_mostly;
 
@@ -146,7 +147,7 @@ void kc_cont_done(struct kc_item *it, bool changed)
 /* Allocates an element of len bytes whose first klen bytes are its key. */
 struct kc_item *kc_elem_alloc(u32 len, u32 klen)
 {
-	struct kc_item *e = kc_item_alloc("", 0, len);
+	struct kc_item *e = __kc_item_alloc("", 0, len);
 
 	if (IS_ERR(e))
 		return e;
@@ -295,6 +296,26 @@ static int resize(struct kc_item *it, u32 nb)
 	return 0;
 }
 
+/*
+ * Makes room for n more elements, so that the inserts that follow cannot
+ * fail: a command fails whole or not at all.  Caller holds the mutex.
+ */
+int kc_cont_reserve(struct kc_item *it, u64 n)
+{
+	struct kc_cont *c = kc_cont(it);
+	u64 want = c->len + n;
+	u32 nb = c->nbuckets ? c->nbuckets : KC_MIN_BUCKETS;
+
+	lockdep_assert_held(&c->lock);
+	if (want > KC_MAX_BUCKETS)
+		return -E2BIG;
+	while (nb < want)
+		nb *= 2;
+	if (c->table && nb == c->nbuckets)
+		return 0;
+	return resize(it, nb);
+}
+
 /* Adds e (not present yet) to a hash or set.  Caller holds the mutex. */
 int kc_cont_insert(struct kc_item *it, struct kc_item *e)
 {
@@ -304,8 +325,7 @@ int kc_cont_insert(struct kc_item *it, struct kc_item *e)
 
 	lockdep_assert_held(&c->lock);
 	if (!c->table || c->len + 1 > c->nbuckets) {
-		err = resize(it, c->nbuckets ? c->nbuckets * 2 :
-				 KC_MIN_BUCKETS);
+		err = kc_cont_reserve(it, 1);
 		if (err)
 			return err;
 	}
@@ -318,8 +338,11 @@ int kc_cont_insert(struct kc_item *it, struct kc_item *e)
 	return 0;
 }
 
-/* Takes e out of a hash or set; the caller puts it.  Holds the mutex. */
-void kc_cont_remove(struct kc_item *it, struct kc_item *e)
+/*
+ * Takes e out of a hash or set; the caller puts it.  Holds the mutex.
+ * With shrink, the table is halved when an eighth full.
+ */
+void __kc_cont_remove(struct kc_item *it, struct kc_item *e, bool shrink)
 {
 	struct kc_cont *c = kc_cont(it);
 	struct kc_item **p = &kc_cont_buckets(c)[e->ehash & (c->nbuckets - 1)];
@@ -332,7 +355,7 @@ void kc_cont_remove(struct kc_item *it, struct kc_item *e)
 	kc_elem_set_owner(e, NULL);
 	c->len--;
 	/* Shrinking is best effort: a failed allocation keeps the table. */
-	if (c->nbuckets > KC_MIN_BUCKETS && c->len * 8 < c->nbuckets)
+	if (shrink && c->nbuckets > KC_MIN_BUCKETS && c->len * 8 < c->nbuckets)
 		resize(it, c->nbuckets / 2);
 }
 

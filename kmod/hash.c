@@ -56,8 +56,9 @@ static int hash_put(struct kc_item *it, struct kc_item *e)
 					   kc_elem_klen(e));
 	int err;
 
+	/* No shrink in between: the room reserved for e stays. */
 	if (old)
-		kc_cont_remove(it, old);
+		__kc_cont_remove(it, old, false);
 	err = kc_cont_insert(it, e);
 	if (err) {
 		if (old && kc_cont_insert(it, old))
@@ -74,7 +75,7 @@ int kc_op_hset(struct kc_op *op, const char *key)
 	bool nx = op->flags & KC_SET_NX;
 	struct kc_item **elems, *it;
 	u32 i, n = op->nargs / 2;
-	int err = 0, added = 0;
+	int err = 0, added = 0, written = 0;
 
 	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX || (nx && n != 1))
 		return -EINVAL;
@@ -88,7 +89,8 @@ int kc_op_hset(struct kc_op *op, const char *key)
 	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, true, &err);
 	if (!it)
 		goto out;
-	for (i = 0; i < n; i++) {
+	err = kc_cont_reserve(it, n);
+	for (i = 0; i < n && !err; i++) {
 		int r;
 
 		if (nx && kc_cont_find(it, kc_elem_data(elems[i]),
@@ -101,9 +103,10 @@ int kc_op_hset(struct kc_op *op, const char *key)
 		}
 		elems[i] = NULL;
 		added += r;
+		written++;
 	}
 	op->num = added;
-	kc_cont_done(it, true);
+	kc_cont_done(it, written);
 out:
 	for (i = 0; i < n; i++)
 		if (elems[i])

@@ -123,14 +123,22 @@ void kc_item_lock_new(struct kc_item *it)
  */
 struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes)
 {
+	if (nbytes > kc.item_size_max)
+		return ERR_PTR(-E2BIG);
+	return __kc_item_alloc(key, nkey, nbytes);
+}
+
+/* kc_item_alloc() without the item_size_max check, for the module's own
+ * buffers (a big set's bucket table).
+ */
+struct kc_item *__kc_item_alloc(const void *key, u32 nkey, u32 nbytes)
+{
 	size_t total = kc_item_total(nkey, nbytes);
 	struct kc_item *it = NULL;
 	struct kc_class *c;
 	int round;
 
 	might_sleep();
-	if (nbytes > kc.item_size_max)
-		return ERR_PTR(-E2BIG);
 	c = &kc.classes[kc_slab_class_for(total)];
 	WRITE_ONCE(c->window_allocs, c->window_allocs + 1);
 

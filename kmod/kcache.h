@@ -265,6 +265,7 @@ int kc_index_init(void);
 void kc_index_exit(void);
 void kc_items_exit(void);
 struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
+struct kc_item *__kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
 void kc_item_put(struct kc_item *it);
 struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump);
 int __kc_item_link(struct kc_item *it);

@@ -842,6 +842,9 @@ int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil)
 	}
 	r->off += need;
 	r->count++;
+	/* Stop the work as soon as the reply cannot be delivered at all. */
+	if (!err && r->off > KC_REPLY_MAX)
+		err = -E2BIG;
 	return err;
 }
 
@@ -973,7 +976,7 @@ static int op_rename(struct kc_op *op, const char *key)
 	old = kc_item_get(dkey, op->val_len, false);
 	if (old == src) {
 		err = (op->flags & KC_SET_NX) ? -EEXIST : 0;
-		goto out_src;
+		goto out;
 	}
 	if (old && (op->flags & KC_SET_NX)) {
 		err = -EEXIST;
@@ -1017,7 +1020,6 @@ static int op_rename(struct kc_op *op, const char *key)
 out:
 	if (old)
 		kc_item_put(old);
-out_src:
 	kc_item_put(src);
 	return err;
 }

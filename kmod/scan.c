@@ -31,7 +31,7 @@
 #include "glob.h"
 
 #define KC_SCAN_TABLES		4	/* tables of a resize chain */
-#define KC_SCAN_HOLD_MAX	(1U << 16)
+#define KC_SCAN_HOLD_MAX	BIT(16)
 #define KC_SCAN_RETRIES		8
 
 struct scan {

@@ -31,7 +31,8 @@ int kc_op_sadd(struct kc_op *op, const char *key)
 	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, true, &err);
 	if (!it)
 		goto out;
-	for (i = 0; i < n; i++) {
+	err = kc_cont_reserve(it, n);
+	for (i = 0; i < n && !err; i++) {
 		struct kc_item *e = elems[i];
 
 		if (kc_cont_find(it, kc_elem_data(e), e->nbytes))

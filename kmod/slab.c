@@ -453,16 +453,17 @@ struct kc_class *kc_slab_biggest(u32 except)
 }
 
 /*
- * A class may give a page away if it keeps one, or if nothing was stored
- * in it for KC_IDLE_WINDOWS automove windows: a class in use is never left
- * without memory.
+ * A class may give a page away if it keeps one, if its pages are empty, or
+ * if nothing was stored in it for KC_IDLE_WINDOWS automove windows: a
+ * class in use is never left without memory.
  */
 static bool can_give(struct kc_class *c)
 {
 	u64 pages = READ_ONCE(c->nr_pages);
 
 	return pages >= 2 ||
-	       (pages == 1 && READ_ONCE(c->idle_windows) >= KC_IDLE_WINDOWS);
+	       (pages == 1 && (READ_ONCE(c->idle_windows) >= KC_IDLE_WINDOWS ||
+			       !READ_ONCE(c->used_chunks)));
 }
 
 /*
