@@ -349,6 +349,61 @@ TEST_F(txn, malformed_op_runs_nothing)
 	}
 }
 
+/*
+ * A wrong number of arguments is an error Redis reports while queueing
+ * (MULTI ... EXEC answers EXECABORT): the whole transaction is discarded.
+ * Here that is an op the kernel can tell is malformed before running
+ * anything, like an unknown opcode: LPUSH or SADD of no element, HSET of
+ * a field without a value, LINSERT without a pivot, SMOVE without a
+ * destination.
+ */
+TEST_F(txn, wrong_arity_runs_nothing)
+{
+	static const struct {
+		const char *what;
+		uint32_t opcode;
+		uint32_t flags;
+		unsigned int nargs;
+	} bad[] = {
+		{ "LPUSH of no element", KC_OP_LPUSH, 0, 0 },
+		{ "SADD of no member", KC_OP_SADD, 0, 0 },
+		{ "HSET of a field without a value", KC_OP_HSET, 0, 1 },
+		{ "HMGET of no field", KC_OP_HMGET, 0, 0 },
+		{ "LINSERT without a pivot", KC_OP_LINSERT, KC_LINSERT_AFTER, 0 },
+		{ "SMOVE without a destination", KC_OP_SMOVE, 0, 0 },
+	};
+	struct kc_batch_builder *b = &self->b;
+	struct kc_buf arg;
+	unsigned int i;
+	char vbuf[64];
+	int ret;
+
+	kc_buf_set(&arg, "f", 1);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct kc_op *op;
+
+		ASSERT_EQ(0, kc_flush(self->fd));
+		ASSERT_EQ(0, kt_set(self->fd, "a", "old"));
+		kc_batch_reset(b);
+		add(b, KC_OP_SET, 0, "a", "new", 0);
+		op = add(b, bad[i].opcode, bad[i].flags, "k", "v", 0);
+		if (bad[i].nargs)
+			kc_op_args(op, &arg, bad[i].nargs);
+		add(b, KC_OP_INCRBY, 0, "c", NULL, 1);
+		ret = kc_batch_submit(self->fd, b, KC_BATCH_TXN);
+		EXPECT_EQ(-EINVAL, ret) {
+			TH_LOG("%s in a transaction: batch result %d, ops %d %d %d",
+			       bad[i].what, ret, b->ops[0].result,
+			       b->ops[1].result, b->ops[2].result);
+		}
+		EXPECT_EQ(-EINVAL, b->ops[1].result);
+		EXPECT_STREQ("old", VAL("a")) {
+			TH_LOG("%s: the ops around it ran", bad[i].what);
+		}
+		EXPECT_EQ(-ENOENT, kt_exists(self->fd, "c"));
+	}
+}
+
 /* ---------------------------------------------------------------- WATCH */
 
 TEST_F(txn, watch_unchanged_runs)
