@@ -57,6 +57,7 @@
 #define KC_MAX_CLASSES		64	/* slab classes incl. the large one */
 #define KC_MIN_LIMIT_MB		2
 #define KC_IDLE_WINDOWS		3	/* automove windows */
+#define KC_STEALS_PER_WINDOW	8
 
 enum kc_state {
 	KC_ITEM_FREE = 0,	/* chunk on its class's free list */
@@ -223,6 +224,7 @@ struct kc_cache {
 	struct delayed_work automove_work;
 	struct rhashtable_iter crawl_iter;
 	bool pressure;			/* the shrinker wants a page back */
+	atomic_t steal_tokens;		/* last-page steals left this window */
 	struct shrinker *shrinker;
 };
 

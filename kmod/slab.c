@@ -54,6 +54,7 @@ int kc_slab_init(u64 limit_bytes, u32 chunk_min, u32 factor_pct,
 	u32 i = 0;
 
 	kc.limit_bytes = limit_bytes;
+	atomic_set(&kc.steal_tokens, KC_STEALS_PER_WINDOW);
 	kc.chunk_min = chunk_min;
 	kc.factor_pct = factor_pct;
 	kc.item_size_max = item_size_max;
@@ -506,6 +507,7 @@ void kc_slab_end_window(void)
 {
 	u32 i;
 
+	atomic_set(&kc.steal_tokens, KC_STEALS_PER_WINDOW);
 	for (i = 0; i < kc.nr_classes; i++) {
 		struct kc_class *c = &kc.classes[i];
 
@@ -521,7 +523,11 @@ void kc_slab_end_window(void)
 /*
  * Frees memory for class c (or the large class) when the limit is reached
  * and c has nothing of its own to evict: a page of a class that can give
- * one (kc_slab_pick_donor()) is emptied and given back.  May sleep.
+ * one (kc_slab_pick_donor()) is emptied and given back.  When none can, a
+ * few times per automove window (KC_STEALS_PER_WINDOW) the biggest class
+ * gives its last page anyway, so that with more classes in use than pages
+ * each still gets turns, at a bounded cost (a grace period each).
+ * May sleep.
  */
 int kc_slab_steal_page(u32 for_class)
 {
@@ -530,6 +536,8 @@ int kc_slab_steal_page(u32 for_class)
 
 	mutex_lock(&kc.rebalance_mutex);
 	src = kc_slab_pick_donor(for_class, false);
+	if (!src && atomic_dec_if_positive(&kc.steal_tokens) >= 0)
+		src = kc_slab_biggest(for_class);
 	if (src)
 		err = kc_slab_release_page(src);
 	mutex_unlock(&kc.rebalance_mutex);
