@@ -104,16 +104,17 @@ shell:
 	$(VM) shell
 
 # Programs the userspace build produces, installed when present.
-PROGRAMS := kcache kcache-proxy
+PROGRAMS := kcache-cli kcache-proxy
 
 install: module userspace
-	$(MAKE) -C $(KDIR) M=$(SRC) INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C $(KDIR) M=$(SRC) INSTALL_MOD_DIR=extra \
+		CONFIG_MODULE_SIG_ALL= $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	@for p in $(PROGRAMS); do \
 		if [ -x $(BUILD)/userspace/$$p ]; then \
 			echo "install $$p $(DESTDIR)$(PREFIX)/bin/$$p"; \
 			install -D -m 755 $(BUILD)/userspace/$$p $(DESTDIR)$(PREFIX)/bin/$$p; \
 		fi; done
-	depmod -a $(KVER)
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -e $(KDIR)/Makefile ] && [ -e $(SRC)/Kbuild ]; then \

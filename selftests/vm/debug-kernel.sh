@@ -43,6 +43,17 @@ if [ -e "$out/.done" ]; then
 	exit 0
 fi
 
+# Under the lock, a debug kernel without .done is a failed or interrupted
+# build, and another source version is an old package: both are garbage.
+for d in "$KC_CACHE"/debug-kernel-* "$KC_CACHE"/linux-source-*; do
+	[ -d "$d" ] || continue
+	case $d in
+	"$src" | "$out") ;;
+	*/linux-source-*) msg "removing old $d"; rm -rf "$d" ;;
+	*) [ -e "$d/.done" ] || { msg "removing unfinished $d"; rm -rf "$d"; } ;;
+	esac
+done
+
 start=$(date +%s)
 if [ ! -e "$src/.unpacked" ]; then
 	msg "unpacking $KC_SRC_TARBALL to $src"

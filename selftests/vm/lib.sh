@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared helpers for the kcache VM harness (sourced, not executed).
 
 KC_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
