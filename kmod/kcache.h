@@ -57,7 +57,6 @@
 #define KC_MAX_CLASSES		64	/* slab classes incl. the large one */
 #define KC_MIN_LIMIT_MB		2
 #define KC_IDLE_WINDOWS		3	/* automove windows */
-#define KC_STEALS_PER_WINDOW	8
 
 enum kc_state {
 	KC_ITEM_FREE = 0,	/* chunk on its class's free list */
@@ -224,7 +223,6 @@ struct kc_cache {
 	struct delayed_work automove_work;
 	struct rhashtable_iter crawl_iter;
 	bool pressure;			/* the shrinker wants a page back */
-	atomic_t steal_tokens;		/* last-page steals left this window */
 	struct shrinker *shrinker;
 };
 
@@ -254,7 +252,7 @@ int kc_slab_grow(struct kc_class *c);
 void kc_slab_free_chunk(struct kc_item *it);
 struct kc_item *kc_large_alloc(size_t total);
 void kc_large_free(struct kc_item *it);
-int kc_slab_release_page(struct kc_class *src);
+int kc_slab_release_page(struct kc_class *src, bool expedite);
 int kc_slab_steal_page(u32 for_class);
 struct kc_class *kc_slab_pick_donor(u32 dst, bool idle_only);
 struct kc_class *kc_slab_biggest(u32 except);

@@ -331,7 +331,7 @@ static void automove_fn(struct work_struct *work)
 		mutex_lock(&kc.rebalance_mutex);
 		src = kc_slab_biggest(KC_MAX_CLASSES);
 		if (src)
-			kc_slab_release_page(src);
+			kc_slab_release_page(src, false);
 		mutex_unlock(&kc.rebalance_mutex);
 	}
 
@@ -348,7 +348,7 @@ static void automove_fn(struct work_struct *work)
 		mutex_lock(&kc.rebalance_mutex);
 		src = kc_slab_pick_donor(dst->id, true);
 		if (src)
-			kc_slab_release_page(src);
+			kc_slab_release_page(src, false);
 		mutex_unlock(&kc.rebalance_mutex);
 	}
 	kc_slab_end_window();

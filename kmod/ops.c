@@ -207,9 +207,15 @@ retry:
 				kc_stat_inc(KC_STAT_CAS_HITS);
 		}
 		spin_unlock(&old->lock);
-		if (!err && (flags & KC_SET_GET)) {
+		/* SET GET, and SET NX GET whose NX failed: the old value. */
+		if ((!err || err == -EEXIST) && (flags & KC_SET_GET) &&
+		    old->type == KC_TYPE_STRING) {
+			int perr;
+
 			op->num = 1;
-			err = kc_put_value(op, kc_item_value(old), old->nbytes);
+			perr = kc_put_value(op, kc_item_value(old), old->nbytes);
+			if (perr)
+				err = perr;
 		}
 		kc_item_put(old);
 	} else if (flags & (KC_SET_XX | KC_SET_CAS)) {

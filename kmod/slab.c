@@ -54,7 +54,6 @@ int kc_slab_init(u64 limit_bytes, u32 chunk_min, u32 factor_pct,
 	u32 i = 0;
 
 	kc.limit_bytes = limit_bytes;
-	atomic_set(&kc.steal_tokens, KC_STEALS_PER_WINDOW);
 	kc.chunk_min = chunk_min;
 	kc.factor_pct = factor_pct;
 	kc.item_size_max = item_size_max;
@@ -354,7 +353,7 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
  * Returns 0, -ENOENT if src has no page, -EBUSY if an item stayed
  * referenced for too long.
  */
-int kc_slab_release_page(struct kc_class *src)
+int kc_slab_release_page(struct kc_class *src, bool expedite)
 {
 	struct kc_slab_page *page, *pick = NULL;
 	int tries;
@@ -388,8 +387,14 @@ int kc_slab_release_page(struct kc_class *src)
 		if (!pick->used) {
 			__page_detach(src, pick);
 			spin_unlock(&src->lock);
-			/* Lookups may still hold pointers into the page. */
-			synchronize_rcu();
+			/*
+			 * Lookups may still hold pointers into the page.  A
+			 * store waiting for the memory expedites the wait.
+			 */
+			if (expedite)
+				synchronize_rcu_expedited();
+			else
+				synchronize_rcu();
 			page_free_rcu(&pick->rcu);
 			kc_stat_inc(KC_STAT_SLABS_MOVED);
 			return 0;
@@ -507,7 +512,6 @@ void kc_slab_end_window(void)
 {
 	u32 i;
 
-	atomic_set(&kc.steal_tokens, KC_STEALS_PER_WINDOW);
 	for (i = 0; i < kc.nr_classes; i++) {
 		struct kc_class *c = &kc.classes[i];
 
@@ -523,11 +527,10 @@ void kc_slab_end_window(void)
 /*
  * Frees memory for class c (or the large class) when the limit is reached
  * and c has nothing of its own to evict: a page of a class that can give
- * one (kc_slab_pick_donor()) is emptied and given back.  When none can, a
- * few times per automove window (KC_STEALS_PER_WINDOW) the biggest class
- * gives its last page anyway, so that with more classes in use than pages
- * each still gets turns, at a bounded cost (a grace period each).
- * May sleep.
+ * one (kc_slab_pick_donor()) is emptied and given back, else the biggest
+ * class's, even its last: with more classes in use than pages, each class
+ * still gets its turn (memcached would answer out of memory instead).
+ * The store waits for an expedited grace period.  May sleep.
  */
 int kc_slab_steal_page(u32 for_class)
 {
@@ -536,10 +539,10 @@ int kc_slab_steal_page(u32 for_class)
 
 	mutex_lock(&kc.rebalance_mutex);
 	src = kc_slab_pick_donor(for_class, false);
-	if (!src && atomic_dec_if_positive(&kc.steal_tokens) >= 0)
+	if (!src)
 		src = kc_slab_biggest(for_class);
 	if (src)
-		err = kc_slab_release_page(src);
+		err = kc_slab_release_page(src, true);
 	mutex_unlock(&kc.rebalance_mutex);
 	return err ? -ENOMEM : 0;
 }
@@ -563,7 +566,7 @@ int kc_slab_set_limit(u64 limit_bytes)
 		kc_lru_evict(&kc.classes[kc.large_id], 64);
 		mutex_lock(&kc.rebalance_mutex);
 		src = kc_slab_biggest(KC_MAX_CLASSES);
-		err = src ? kc_slab_release_page(src) : -ENOENT;
+		err = src ? kc_slab_release_page(src, true) : -ENOENT;
 		mutex_unlock(&kc.rebalance_mutex);
 		if (err == -ENOENT && !atomic64_read(&kc.large_bytes))
 			break;
