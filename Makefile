@@ -10,6 +10,8 @@
 #   make check-6.1 | check-6.12 | check-debug | static-check
 #   make run          kcache + kcache-proxy in a 6.12 VM, ports on the host
 #   make shell        guest shell with kcache.ko loaded (VM_KERNEL=6.1|6.12|debug)
+#   make bench        one 6.12 VM: kcache vs redis-server and memcached, table,
+#                     build/bench/results.json and a chart (Documentation/performance.rst)
 #   make install      modules_install + programs to $(PREFIX)/bin + depmod
 #   make clean
 #
@@ -103,6 +105,10 @@ run:
 shell:
 	$(VM) shell
 
+# Not a test: numbers, compared within one VM boot (selftests/vm/bench.sh).
+bench:
+	$(SRC)/selftests/vm/bench.sh
+
 # Programs the userspace build produces, installed when present.
 PROGRAMS := kcache-cli kcache-proxy
 
@@ -125,4 +131,4 @@ clean:
 
 .PHONY: all module userspace selftests kselftest-headers linux-scripts check \
 	check-quick check-6.1 check-6.12 check-debug static-check debug-kernel \
-	deps run shell install clean
+	deps run shell bench install clean
