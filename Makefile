@@ -34,6 +34,11 @@ LINUX_SRC_TARBALL ?= /usr/src/linux-source-6.12.tar.xz
 KSFT_INC := $(BUILD)/kselftest
 # checkpatch.pl with its data files, from the same tarball.
 LINUX_SCRIPTS := $(BUILD)/linux-scripts
+# The kernel's netlink spec schemas and YNL library (selftests/kcache_spec.py).
+KERNEL_NETLINK := $(BUILD)/kernel-netlink
+KERNEL_NETLINK_FILES := Documentation/netlink/genetlink-c.yaml \
+	tools/net/ynl/lib/__init__.py tools/net/ynl/lib/nlspec.py \
+	tools/net/ynl/lib/ynl.py
 
 PREFIX ?= /usr/local
 VM := $(SRC)/selftests/vm/vm.sh
@@ -57,24 +62,27 @@ selftests: kselftest-headers userspace
 	@if [ -f $(SRC)/selftests/Makefile ]; then \
 		$(MAKE) -C $(SRC)/selftests BUILD=$(BUILD) KSFT_INC=$(KSFT_INC); fi
 
-kselftest-headers: $(KSFT_INC)/kselftest_harness.h
+kselftest-headers: $(KSFT_INC)/kselftest_harness.h $(KERNEL_NETLINK)/.stamp
 
-# One pass over the tarball for everything we take from it.
-$(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl &:
+# One pass over the tarball for everything we take from it.  KERNEL_NETLINK
+# gets the netlink spec schemas and the YNL library for kcache_spec.py.
+$(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl $(KERNEL_NETLINK)/.stamp &:
 	@test -e $(LINUX_SRC_TARBALL) || $(VM) need linux-source-6.12
-	@mkdir -p $(BUILD)/linux-src.tmp $(KSFT_INC) $(LINUX_SCRIPTS)
+	@mkdir -p $(BUILD)/linux-src.tmp $(KSFT_INC) $(LINUX_SCRIPTS) $(KERNEL_NETLINK)
 	tar -xJf $(LINUX_SRC_TARBALL) -C $(BUILD)/linux-src.tmp --strip-components=1 \
 		--occurrence=1 \
 		linux-source-6.12/tools/testing/selftests/kselftest.h \
 		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.12/scripts/checkpatch.pl \
 		linux-source-6.12/scripts/spelling.txt \
-		linux-source-6.12/scripts/const_structs.checkpatch
+		linux-source-6.12/scripts/const_structs.checkpatch \
+		$(addprefix linux-source-6.12/,$(KERNEL_NETLINK_FILES))
 	cp $(BUILD)/linux-src.tmp/tools/testing/selftests/kselftest*.h $(KSFT_INC)/
 	cp $(BUILD)/linux-src.tmp/scripts/checkpatch.pl $(BUILD)/linux-src.tmp/scripts/spelling.txt \
 		$(BUILD)/linux-src.tmp/scripts/const_structs.checkpatch $(LINUX_SCRIPTS)/
+	cd $(BUILD)/linux-src.tmp && cp --parents $(KERNEL_NETLINK_FILES) $(KERNEL_NETLINK)/
 	rm -rf $(BUILD)/linux-src.tmp
-	@touch $(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl
+	@touch $(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl $(KERNEL_NETLINK)/.stamp
 
 linux-scripts: $(LINUX_SCRIPTS)/checkpatch.pl
 

@@ -16,7 +16,7 @@ die() { printf '[kcache-vm] error: %s\n' "$*" >&2; exit 1; }
 KC_BASE_PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio
 	xz-utils kmod dwarves rsync perl python3 pkg-config
 	qemu-system-x86 busybox-static sparse
-	libnl-3-dev libnl-genl-3-dev
+	libnl-3-dev libnl-genl-3-dev python3-yaml python3-jsonschema
 	redis-server redis-tools memcached python3-redis python3-pymemcache
 	libmemcached-tools)
 
