@@ -60,16 +60,16 @@ resolve_kernel() {
 		local pat='6.1.*-amd64'
 		[ "$1" = 6.12 ] && pat='6.12.*+deb12-amd64'
 		K_VER=$(kc_newest_kver "$pat")
-		[ -n "$K_VER" ] || die "no /boot/vmlinuz-$pat: run '$0 deps'"
+		[ -n "$K_VER" ] || { msg "no /boot/vmlinuz-$pat: run '$0 deps'"; return 1; }
 		K_IMG=/boot/vmlinuz-$K_VER
 		K_MODDIR=/lib/modules/$K_VER
 		K_KDIR=$K_MODDIR/build
 		[ -e "$K_KDIR/Makefile" ] || K_KDIR=/usr/src/linux-headers-$K_VER
-		[ -e "$K_KDIR/Makefile" ] || die "no headers for $K_VER: run '$0 deps'"
+		[ -e "$K_KDIR/Makefile" ] || { msg "no headers for $K_VER: run '$0 deps'"; return 1; }
 		;;
 	debug)
 		local dk
-		dk=$("$KC_VM_DIR/debug-kernel.sh")
+		dk=$("$KC_VM_DIR/debug-kernel.sh") || { msg "the debug kernel does not build"; return 1; }
 		K_VER=$(cat "$dk/kernel.release")
 		K_IMG=$dk/bzImage
 		K_KDIR=$dk/obj
@@ -77,7 +77,7 @@ resolve_kernel() {
 		K_HOSTROOT=0 K_TIMEOUT=${VM_TIMEOUT:-1800}
 		K_TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 		;;
-	*) die "unknown kernel '$1' (6.1, 6.12 or debug)" ;;
+	*) msg "unknown kernel '$1' (6.1, 6.12 or debug)"; return 1 ;;
 	esac
 }
 
@@ -283,7 +283,11 @@ now() { date +%s; }
 # check_kernel NAME: one VM run in check mode; adds to the totals.
 check_kernel() {
 	local rundir rc=0 t0 secs why p f s
-	resolve_kernel "$1"
+	if ! resolve_kernel "$1"; then
+		echo "not ok: $1: no kernel to boot"
+		TOT_F=$((TOT_F + 1))
+		return
+	fi
 	rundir=$KC_BUILD/vm-$K_NAME
 	rm -rf "$rundir"
 	mkdir -p "$rundir"
@@ -401,7 +405,7 @@ find_proxy() {
 cmd_run() {
 	kc_deps
 	build_programs || die "userspace or selftests do not build"
-	resolve_kernel 6.12
+	resolve_kernel 6.12 || die "no 6.12 kernel"
 	build_module || die "kcache.ko does not build for $K_VER"
 	RUN_CMD=${KCACHE_RUN_CMD:-}
 	if [ -z "$RUN_CMD" ]; then
@@ -479,7 +483,7 @@ cmd_shell() {
 	local kernel=${1:-${VM_KERNEL:-6.12}}
 	kc_deps
 	build_programs || msg "warning: userspace or selftests do not build"
-	resolve_kernel "$kernel"
+	resolve_kernel "$kernel" || die "no kernel $kernel"
 	build_module || die "kcache.ko does not build for $K_VER"
 	RUNDIR=$KC_BUILD/vm-shell
 	rm -rf "$RUNDIR"
