@@ -110,6 +110,7 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
  * lock.
  */
 void kc_item_lock_new(struct kc_item *it)
+	__acquires(&it->lock)
 {
 	spin_lock_nested(&it->lock, SINGLE_DEPTH_NESTING);
 }
@@ -202,7 +203,7 @@ void kc_item_put(struct kc_item *it)
 	 * report a miss: point it at a nulls marker of no bucket, so the walk
 	 * starts over (rhashtable checks the marker it ends on).
 	 */
-	WRITE_ONCE(it->node.next, (struct rhash_head *)RHT_NULLS_MARKER(NULL));
+	RCU_INIT_POINTER(it->node.next, RHT_NULLS_MARKER(NULL));
 	if (it->clsid == kc.large_id)
 		kc_large_free(it);
 	else

@@ -276,7 +276,7 @@ bool kc_item_expired(const struct kc_item *it, u64 now);
 struct bucket_table;
 unsigned int kc_index_slot(struct kc_item *it,
 			   const struct bucket_table *tbl);
-void kc_item_lock_new(struct kc_item *it);
+void kc_item_lock_new(struct kc_item *it) __acquires(&it->lock);
 
 /* lru.c */
 int kc_lru_init(void);
