@@ -458,6 +458,26 @@ struct kc_class *kc_slab_biggest(u32 except)
 	return best;
 }
 
+/* The class with pages whose chunks are least used: the cheapest to
+ * empty.  NULL if no other class has a page.
+ */
+static struct kc_class *least_used(u32 except)
+{
+	struct kc_class *best = NULL;
+	u32 i;
+
+	for (i = 0; i < kc.large_id; i++) {
+		struct kc_class *c = &kc.classes[i];
+
+		if (i == except || !READ_ONCE(c->nr_pages))
+			continue;
+		if (!best || READ_ONCE(c->used_chunks) * best->size <
+			     READ_ONCE(best->used_chunks) * c->size)
+			best = c;
+	}
+	return best;
+}
+
 /*
  * A class may give a page away if it keeps one, if its pages are empty, or
  * if nothing was stored in it for KC_IDLE_WINDOWS automove windows: a
@@ -527,9 +547,9 @@ void kc_slab_end_window(void)
 /*
  * Frees memory for class c (or the large class) when the limit is reached
  * and c has nothing of its own to evict: a page of a class that can give
- * one (kc_slab_pick_donor()) is emptied and given back, else the biggest
- * class's, even its last: with more classes in use than pages, each class
- * still gets its turn (memcached would answer out of memory instead).
+ * one (kc_slab_pick_donor()) is emptied and given back, else a page of the
+ * class with the least in use, even its last: with more classes than pages,
+ * each class still gets its turn (memcached would answer out of memory).
  * The store waits for an expedited grace period.  May sleep.
  */
 int kc_slab_steal_page(u32 for_class)
@@ -540,7 +560,7 @@ int kc_slab_steal_page(u32 for_class)
 	mutex_lock(&kc.rebalance_mutex);
 	src = kc_slab_pick_donor(for_class, false);
 	if (!src)
-		src = kc_slab_biggest(for_class);
+		src = least_used(for_class);
 	if (src)
 		err = kc_slab_release_page(src, true);
 	mutex_unlock(&kc.rebalance_mutex);

@@ -46,16 +46,22 @@
  *	Per slab class counters, one struct kc_class_stats per class.
  *
  * KC_IOC_CONFIG (struct kc_config, in/out)
- *	Reads the runtime configuration; with KC_CONFIG_SET and CAP_SYS_ADMIN
- *	changes the fields named in kc_config.set_mask.
+ *	Reads the runtime configuration; with a non-zero set_mask and
+ *	CAP_SYS_ADMIN changes the fields it names (EPERM without).
  *
  * Structs whose first member is "size" are versioned by that size, as
  * openat2(2) and clone3(2) do: the caller puts sizeof() of the struct it was
  * compiled with there; the kernel reads it with copy_struct_from_user(), so
  * a smaller (older) struct gets zeroes for the new fields and a larger (newer)
  * one is accepted when every byte past the kernel's struct is zero (E2BIG
- * otherwise).  Pointers are __u64 (use (__u64)(uintptr_t)p).  Every reserved
- * or padding field must be zero (EINVAL otherwise) and is returned zeroed.
+ * otherwise), up to one page (E2BIG past it).  A size below the first
+ * version is EINVAL (KC_OP_SIZE_VER0, KC_BATCH_SIZE_VER0; kc_stats needs
+ * its first 8 bytes, kc_config and kc_class_stats_req their full size).
+ * Pointers are __u64 (use (__u64)(uintptr_t)p).  Every reserved or padding
+ * field, and every output-only field of a request (kc_batch.done and
+ * .result, kc_class_stats_req.nr_classes), must be zero (EINVAL otherwise)
+ * and reserved fields are returned zeroed.  In a batch, each op record's
+ * size must equal kc_batch.op_size, which is at most a page.
  *
  * Operation results (kc_op.result)
  * ================================
@@ -187,13 +193,13 @@ enum kc_opcode {
 	KC_OP_SET,		/* key = val; flags KC_SET_* */
 	KC_OP_ADD,		/* SET with KC_SET_NX */
 	KC_OP_REPLACE,		/* SET with KC_SET_XX */
-	KC_OP_APPEND,		/* val appended; missing key: -ENOENT */
-	KC_OP_PREPEND,		/* val prepended; missing key: -ENOENT */
+	KC_OP_APPEND,		/* val appended; missing: -ENOENT or create */
+	KC_OP_PREPEND,		/* (KC_APPEND_CREATE); length -> num */
 	KC_OP_DEL,		/* -ENOENT when missing; with KC_SET_CAS too */
 	KC_OP_EXISTS,		/* 0 (cas, type in num) or -ENOENT */
 	KC_OP_INCRBY,		/* value += num; result in num */
 	KC_OP_DECRBY,		/* value -= num; result in num */
-	KC_OP_GETBIT,		/* bit num of value -> num (0 or 1) */
+	KC_OP_GETBIT,		/* bit num -> num (0 or 1; 0 if missing) */
 	KC_OP_SETBIT,		/* bit num = num2 (0 or 1); old bit -> num */
 	KC_OP_TOUCH,		/* new expiry from expire/flags, keeps value */
 	/*
@@ -509,7 +515,7 @@ struct kc_class_stats_req {
 	__u64 buf;		/* in: user pointer */
 };
 
-/* kc_config.set_mask: which fields KC_CONFIG_SET changes. */
+/* kc_config.set_mask: which fields a KC_IOC_CONFIG call changes. */
 enum kc_config_field {
 	KC_CONFIG_MEMORY_LIMIT	= 1U << 0,
 	KC_CONFIG_NOTIFY	= 1U << 1,
