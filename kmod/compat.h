@@ -10,7 +10,7 @@
 typedef unsigned long (*kc_shrink_fn)(struct shrinker *,
 				      struct shrink_control *);
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
 static inline struct shrinker *kc_shrinker_create(kc_shrink_fn count,
 						  kc_shrink_fn scan,
 						  const char *name)
@@ -52,7 +52,7 @@ static inline void kc_shrinker_destroy(struct shrinker *s)
 #endif
 
 /* struct device_type's devnode() took a const device from 6.2 on. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define KC_DEVNODE_CONST const
 #else
 #define KC_DEVNODE_CONST
@@ -62,13 +62,13 @@ static inline void kc_shrinker_destroy(struct shrinker *s)
  * Generic netlink: pre_doit() gets the split form of an op from 6.2 on;
  * a dump's parsed attributes live in a struct genl_info from 6.6 on.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define kc_genl_op genl_split_ops
 #else
 #define kc_genl_op genl_ops
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
 #define kc_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
 #else
 #define kc_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
@@ -76,11 +76,15 @@ static inline void kc_shrinker_destroy(struct shrinker *s)
 
 /* Extack messages with numbers in them exist from 6.2 on; 6.1 gets msg. */
 #ifdef NL_SET_ERR_MSG_FMT
-#define KC_SET_ERR_MSG_FMT(extack, msg, fmt, ...) \
-	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__)
+#define KC_SET_ERR_MSG_FMT(extack, msg, fmt, ...) do {		\
+	(void)(msg);						\
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__);		\
+} while (0)
 #else
-#define KC_SET_ERR_MSG_FMT(extack, msg, fmt, ...) \
-	NL_SET_ERR_MSG(extack, msg)
+#define KC_SET_ERR_MSG_FMT(extack, msg, fmt, ...) do {		\
+	(void)(fmt);						\
+	NL_SET_ERR_MSG(extack, msg);				\
+} while (0)
 #endif
 
 #endif /* _KC_COMPAT_H */
