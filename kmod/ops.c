@@ -1094,14 +1094,18 @@ static int op_nop(struct kc_op *op, const char *unused)
 	return 0;
 }
 
-#define KEYED	1
 #define KEYLESS	0
-#define EXCL	2	/* runs with no other operation (kc.excl_sem) */
+#define KEYED	BIT(0)	/* takes op->key */
+#define EXCL	BIT(1)	/* runs with no other operation (kc.excl_sem) */
+/* How many entries op->args must have (none unless one of these). */
+#define ARGS_1	BIT(2)	/* exactly one */
+#define ARGS_N	BIT(3)	/* one or more */
+#define ARGS_2N	BIT(4)	/* pairs: two or more, even */
 
 static const struct kc_op_desc {
 	int (*fn)(struct kc_op *op, const char *key);
 	u32 flags;		/* flags the op accepts */
-	u32 mode;		/* KEYED (takes op->key), EXCL */
+	u32 mode;		/* KEYED, EXCL, ARGS_* */
 } kc_ops[] = {
 	[KC_OP_NOP]	 = { op_nop, 0, KEYLESS },
 	[KC_OP_GET]	 = { op_get, KC_GET_TOUCH | KC_GET_NOBUMP | TTL_FLAGS,
@@ -1125,8 +1129,8 @@ static const struct kc_op_desc {
 			     KEYED },
 	[KC_OP_PERSIST]	 = { op_persist, 0, KEYED },
 	[KC_OP_TTL]	 = { op_ttl, KC_TTL_MS, KEYED },
-	[KC_OP_MGET]	 = { op_mget, 0, KEYLESS },
-	[KC_OP_MSET]	 = { op_mset, KC_SET_NX, KEYLESS | EXCL },
+	[KC_OP_MGET]	 = { op_mget, 0, KEYLESS | ARGS_N },
+	[KC_OP_MSET]	 = { op_mset, KC_SET_NX, KEYLESS | EXCL | ARGS_2N },
 	[KC_OP_FLUSH]	 = { op_flush, 0, KEYLESS },
 	[KC_OP_STRLEN]	 = { op_strlen, 0, KEYED },
 	[KC_OP_GETDEL]	 = { op_get, 0, KEYED },
@@ -1134,8 +1138,8 @@ static const struct kc_op_desc {
 	[KC_OP_SETRANGE] = { op_setrange, 0, KEYED },
 	[KC_OP_TYPE]	 = { op_type, 0, KEYED },
 	[KC_OP_RENAME]	 = { op_rename, KC_SET_NX, KEYED | EXCL },
-	[KC_OP_LPUSH]	 = { kc_op_lpush, KC_SET_XX, KEYED },
-	[KC_OP_RPUSH]	 = { kc_op_rpush, KC_SET_XX, KEYED },
+	[KC_OP_LPUSH]	 = { kc_op_lpush, KC_SET_XX, KEYED | ARGS_N },
+	[KC_OP_RPUSH]	 = { kc_op_rpush, KC_SET_XX, KEYED | ARGS_N },
 	[KC_OP_LPOP]	 = { kc_op_lpop, KC_POP_COUNT, KEYED },
 	[KC_OP_RPOP]	 = { kc_op_rpop, KC_POP_COUNT, KEYED },
 	[KC_OP_LRANGE]	 = { kc_op_lrange, 0, KEYED },
@@ -1145,11 +1149,11 @@ static const struct kc_op_desc {
 	[KC_OP_LREM]	 = { kc_op_lrem, 0, KEYED },
 	[KC_OP_LTRIM]	 = { kc_op_ltrim, 0, KEYED },
 	[KC_OP_LINSERT]	 = { kc_op_linsert, KC_LINSERT_BEFORE |
-			     KC_LINSERT_AFTER, KEYED },
-	[KC_OP_HSET]	 = { kc_op_hset, KC_SET_NX, KEYED },
+			     KC_LINSERT_AFTER, KEYED | ARGS_1 },
+	[KC_OP_HSET]	 = { kc_op_hset, KC_SET_NX, KEYED | ARGS_2N },
 	[KC_OP_HGET]	 = { kc_op_hget, 0, KEYED },
-	[KC_OP_HMGET]	 = { kc_op_hmget, 0, KEYED },
-	[KC_OP_HDEL]	 = { kc_op_hdel, 0, KEYED },
+	[KC_OP_HMGET]	 = { kc_op_hmget, 0, KEYED | ARGS_N },
+	[KC_OP_HDEL]	 = { kc_op_hdel, 0, KEYED | ARGS_N },
 	[KC_OP_HLEN]	 = { kc_op_hlen, 0, KEYED },
 	[KC_OP_HEXISTS]	 = { kc_op_hexists, 0, KEYED },
 	[KC_OP_HGETALL]	 = { kc_op_hgetall, 0, KEYED },
@@ -1157,21 +1161,21 @@ static const struct kc_op_desc {
 	[KC_OP_HVALS]	 = { kc_op_hgetall, 0, KEYED },
 	[KC_OP_HINCRBY]	 = { kc_op_hincrby, 0, KEYED },
 	[KC_OP_HSTRLEN]	 = { kc_op_hstrlen, 0, KEYED },
-	[KC_OP_SADD]	 = { kc_op_sadd, 0, KEYED },
-	[KC_OP_SREM]	 = { kc_op_srem, 0, KEYED },
+	[KC_OP_SADD]	 = { kc_op_sadd, 0, KEYED | ARGS_N },
+	[KC_OP_SREM]	 = { kc_op_srem, 0, KEYED | ARGS_N },
 	[KC_OP_SMEMBERS] = { kc_op_smembers, 0, KEYED },
 	[KC_OP_SISMEMBER] = { kc_op_sismember, 0, KEYED },
-	[KC_OP_SMISMEMBER] = { kc_op_smismember, 0, KEYED },
+	[KC_OP_SMISMEMBER] = { kc_op_smismember, 0, KEYED | ARGS_N },
 	[KC_OP_SCARD]	 = { kc_op_scard, 0, KEYED },
 	[KC_OP_SPOP]	 = { kc_op_spop, KC_POP_COUNT, KEYED },
 	[KC_OP_SRANDMEMBER] = { kc_op_srandmember, KC_POP_COUNT, KEYED },
-	[KC_OP_SMOVE]	 = { kc_smove, 0, KEYED | EXCL },
-	[KC_OP_SDIFF]	 = { kc_set_algebra, 0, KEYLESS | EXCL },
-	[KC_OP_SINTER]	 = { kc_set_algebra, 0, KEYLESS | EXCL },
-	[KC_OP_SUNION]	 = { kc_set_algebra, 0, KEYLESS | EXCL },
-	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
-	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
-	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL },
+	[KC_OP_SMOVE]	 = { kc_smove, 0, KEYED | EXCL | ARGS_1 },
+	[KC_OP_SDIFF]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
+	[KC_OP_SINTER]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
+	[KC_OP_SUNION]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
+	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
+	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
+	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
 	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS },
 };
 
@@ -1200,6 +1204,13 @@ static int op_prepare(struct kc_op *op, char *key)
 		return -EOPNOTSUPP;
 	d = &kc_ops[op->opcode];
 	if (op->flags & ~d->flags)
+		return -EINVAL;
+	if (!(d->mode & (ARGS_1 | ARGS_N | ARGS_2N)) && op->nargs)
+		return -EINVAL;
+	if (((d->mode & ARGS_1) && op->nargs != 1) ||
+	    ((d->mode & ARGS_N) && !op->nargs) ||
+	    ((d->mode & ARGS_2N) && (!op->nargs || op->nargs % 2)) ||
+	    op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
 	if (d->mode & KEYED) {
 		err = kc_check_key_len(op->key_len);
