@@ -300,6 +300,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--accel", default="")
     ap.add_argument("--qemu", default="")
+    ap.add_argument("--host-load", default="",
+                    help="the host's load before and after the boot")
     a = ap.parse_args()
     info, recs, mems, done = parse(a.log)
     if not recs and not mems:
@@ -318,6 +320,8 @@ def main():
              info.get("mem_kb", 0) // 1024, info.get("kernel", "?"), info.get("redis", "?"),
              info.get("memcached", "?"), cfg.get("keys"), cfg.get("seed"), cfg.get("runs"),
              cfg.get("secs"), cfg.get("rb_runs"), cfg.get("conns")))
+    if a.host_load:
+        cond += "; host " + a.host_load
     rows = table_rows(res)
     mrows = memory_rows(mems)
     mhead = ["system", "basis", "bytes/item", "items stored", "items loaded"]

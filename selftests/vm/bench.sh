@@ -49,7 +49,7 @@ BENCH_SRC=$KC_ROOT/selftests/bench
 write_config() {
 	local quick='{}'
 	if [ -n "${BENCH_QUICK:-}" ]; then
-		quick='{"key_sizes": [16], "net_key_sizes": [16], "value_sizes": [100],
+		quick='{"sizes": [[16, 100]], "value_sizes": [100],
 			"runs": 3, "secs": 0.3, "rb_runs": 1, "rb_requests": 1000,
 			"rb_requests_pipelined": 5000, "mem_items": 100000}'
 	fi
@@ -90,6 +90,15 @@ follow() {
 	done
 }
 
+# "load average, other QEMU guests, host cores" for the report (ours is
+# not running before the boot nor after it).
+host_load() {
+	local others
+	others=$(pgrep -c -x qemu-system-x86 2>/dev/null || true)
+	printf 'load average %s, %s other QEMU guests, %s host cores\n' \
+		"$(cut -d' ' -f1-3 /proc/loadavg)" "${others:-0}" "$(nproc)"
+}
+
 # One boot; returns 0 when the guest printed KCB-DONE.
 boot() {
 	local rundir=$1 accel=$2 rc=0 qpid
@@ -98,11 +107,15 @@ boot() {
 	QEMU+=(-serial "file:$rundir/console.log" -serial "file:$rundir/result.log")
 	rm -f "$rundir/console.log" "$rundir/result.log"
 	msg "booting $K_VER with $VM_SMP vCPUs ($accel), $VM_MEM, kcache $KCACHE_PARAMS; console: $rundir/console.log"
+	# What else the host runs decides what the guest gets: two vCPUs need
+	# two free host cores.  Recorded next to the results.
+	host_load >"$rundir/host-load.before"
 	timeout -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null >"$rundir/qemu.log" 2>&1 &
 	qpid=$!
 	follow "$rundir/result.log" "$qpid" &
 	wait "$qpid" || rc=$?
 	wait 2>/dev/null || true
+	host_load >"$rundir/host-load.after"
 	[ "$rc" = 124 ] && msg "the VM timed out after ${VM_TIMEOUT}s"
 	grep -q '^KCB-DONE' "$rundir/result.log" 2>/dev/null
 }
@@ -142,9 +155,11 @@ main() {
 	done
 	cp "$rundir/result.log" "$OUT/result.log"
 	cp "$rundir/console.log" "$OUT/console.log"
+	cat "$rundir/host-load.before" "$rundir/host-load.after" >"$OUT/host-load" 2>/dev/null || true
 	echo "$accel" >"$OUT/accel"
 
 	$PY "$BENCH_SRC/report.py" "$OUT/result.log" --out "$OUT" --accel "$accel" \
+		--host-load "$(paste -sd';' "$OUT/host-load" 2>/dev/null | sed 's/^/before the boot: /; s/;/; after: /')" \
 		--qemu "$(qemu-system-x86_64 --version | head -1)" || ok=0
 	msg "make bench took $(( $(now) - t0 )) s"
 	if ! grep -q '^KCACHE-VERDICT PASS' "$OUT/result.log"; then
