@@ -81,15 +81,17 @@ enum kc_seg {
  * an LRU, and belong to the container in owner.
  */
 struct kc_item {
+	/*
+	 * The index link.  Only the index writes it while the chunk is an
+	 * item, and a freed chunk keeps the nulls marker kc_item_put() puts
+	 * there: a lockless lookup may still walk through any chunk.
+	 */
+	struct rhash_head node;
 	union {
-		struct rhash_head node;	/* keyed: the index */
+		/* LRU segment, free list, or the list of a list's elements */
+		struct list_head lru;
 		struct kc_item *chain;	/* hash/set element: bucket chain */
 	};
-	/*
-	 * LRU segment, free list, or the
-	 * list of a list's elements
-	 */
-	struct list_head lru;
 	spinlock_t lock;		/* see the rules above */
 	refcount_t ref;
 	union {

@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/delay.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include "kcache.h"
 #include "netlink.h"
@@ -153,7 +154,7 @@ int kc_slab_grow(struct kc_class *c)
 		refcount_set(&it->ref, 0);
 		it->clsid = c->id;
 		it->state = KC_ITEM_FREE;
-		it->node.next = NULL;
+		RCU_INIT_POINTER(it->node.next, RHT_NULLS_MARKER(NULL));
 	}
 	/* Chunks are published to lookups only through the index (RCU). */
 	spin_lock(&c->lock);
@@ -208,7 +209,7 @@ struct kc_item *kc_large_alloc(size_t total)
 	refcount_set(&lg->item.ref, 0);
 	lg->item.clsid = kc.large_id;
 	lg->item.state = KC_ITEM_ALLOC;
-	lg->item.node.next = NULL;
+	RCU_INIT_POINTER(lg->item.node.next, RHT_NULLS_MARKER(NULL));
 	atomic64_add(charged, &kc.large_bytes);
 	return &lg->item;
 }
