@@ -181,6 +181,20 @@ def main():
         r.close()
     t.run("pipeline", pipeline)
 
+    def many_gets():
+        """One read of 3000 GETs: each gets item_size_max of reply arena."""
+        r = Raw(px.rport, 60)
+        r.send(cmd("SET", "mg", "v") + cmd("GET", "mg") * 3000)
+        b = r.read_until(lambda b: resp_count(b) >= 3001, 60)
+        t.ok(b == b"+OK\r\n" + b"$1\r\nv\r\n" * 3000, "a pipeline of 3000 GETs", b[:100])
+        with open("/proc/%d/status" % px.p.pid) as f:
+            rss = [int(x.split()[1]) for x in f if x.startswith("VmRSS:")][0]
+        t.ok(rss < 200 * 1024, "the reply arena stays small after it (VmRSS %d kB)" % rss)
+        r.send(cmd("DEL", "mg"))
+        r.read_until(lambda b: resp_count(b) >= 3002)
+        r.close()
+    t.run("many gets", many_gets)
+
     def split_every_byte():
         r = Raw(px.rport)
         data = cmd("SET", "split", "x" * 30) + b"GET split\r\n" + cmd("DEL", "split")
