@@ -13,6 +13,10 @@
  * huge pages: replies land item_size_max apart, so with THP each small
  * value would cost 2 MiB, and a pipeline of a few thousand GETs would
  * take gigabytes.
+ *
+ * With --transport netlink (e->nl set) the same ops go to the kernel as
+ * KC_CMD_OP messages instead (knl.c), which fills them as the ioctl
+ * would; transactions still need KC_IOC_BATCH, the only atomic path.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "knl.h"
 #include "libkcache.h"
 #include "proxy.h"
 
@@ -40,13 +45,14 @@ size_t eng_multi_room(void)
 	return KC_REPLY_MAX;
 }
 
-int eng_init(struct engine *e, int fd)
+int eng_init(struct engine *e, int fd, struct knl *nl)
 {
 	static const size_t sizes[] = { 4ULL << 30, 1ULL << 30, 256U << 20 };
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
 	e->fd = fd;
+	e->nl = nl;
 	buf_init(&e->scratch);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		void *p = mmap(NULL, sizes[i], PROT_READ | PROT_WRITE,
@@ -206,6 +212,11 @@ static void seal_static(struct engine *e)
 /* Runs ops[from, to) in batches; marks ops that did not run. */
 static void submit(struct engine *e, uint32_t from, uint32_t to)
 {
+	if (e->nl && from < to) {
+		STAT_ADD(nl_ops, to - from);
+		knl_run(e->nl, e->ops + from, to - from);
+		return;
+	}
 	while (from < to) {
 		uint32_t n = to - from, i;
 		struct kc_batch b;
@@ -271,6 +282,77 @@ void eng_flush(struct engine *e)
 	if (e->nops)
 		submit(e, 0, e->nops);
 	finish(e);
+}
+
+int eng_do(struct engine *e, struct kc_op *op)
+{
+	if (e->nl) {
+		STAT_ADD(nl_ops, 1);
+		knl_run(e->nl, op, 1);
+		return op->result;
+	}
+	STAT_ADD(ioctls, 1);
+	return kc_do(e->fd, op);
+}
+
+#define GET_FIRST	4096
+
+int eng_get_alloc(struct engine *e, const void *key, size_t klen, void **val,
+		  size_t *vlen, uint64_t *cas, uint32_t *cflags)
+{
+	size_t size = GET_FIRST;
+	void *buf = NULL, *p;
+	struct kc_op op;
+	int tries, err = -ENOSPC;
+
+	*val = NULL;
+	/* The value may grow between calls: ask again for what it is now. */
+	for (tries = 0; tries < 4 && err == -ENOSPC; tries++) {
+		p = realloc(buf, size ? size : 1);
+		if (!p) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = p;
+		kc_op_init(&op, KC_OP_GET);
+		kc_op_key(&op, key, klen);
+		kc_op_out(&op, buf, size);
+		err = eng_do(e, &op);
+		size = op.out_used;
+	}
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*val = buf;
+	if (vlen)
+		*vlen = op.out_used;
+	if (cas)
+		*cas = op.cas;
+	if (cflags)
+		*cflags = op.client_flags;
+	return 0;
+}
+
+int eng_store(struct engine *e, uint32_t opcode, uint32_t flags,
+	      const void *key, size_t klen, const void *val, size_t vlen,
+	      uint32_t cflags, int64_t expire, uint64_t *cas)
+{
+	struct kc_op op;
+	int err;
+
+	kc_op_init(&op, opcode);
+	op.flags = flags;
+	kc_op_key(&op, key, klen);
+	kc_op_val(&op, val, vlen);
+	op.client_flags = cflags;
+	op.expire = expire;
+	if (cas)
+		op.cas = *cas;
+	err = eng_do(e, &op);
+	if (!err && cas)
+		*cas = op.cas;
+	return err;
 }
 
 void eng_txn_begin(struct engine *e)

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "knl.h"
 #include "libkcache.h"
 #include "proxy.h"
 #include "server.h"
@@ -84,7 +85,7 @@ static const struct opt {
 	{ "max-args", 1, 'A', "N", "arguments in one Redis command (default 1048576)" },
 	{ "max-bulk", 1, 'B', "BYTES", "largest Redis bulk string (default: the module's item_size_max)" },
 	{ "device", 1, 'd', "PATH", "kcache device (default /dev/kcache)" },
-	{ "transport", 1, 'x', "ioctl", "how to reach the kernel: ioctl (the only one so far)" },
+	{ "transport", 1, 'x', "KIND", "data operations over ioctl (/dev/kcache, default) or netlink (KC_CMD_OP; values up to 65531 bytes)" },
 	{ "backlog", 1, 'L', "N", "listen(2) backlog (default 511)" },
 	{ "log-level", 1, 'l', "LEVEL", "error, warn, info or debug (default info)" },
 	{ "verbose", 0, 'v', NULL, "same as --log-level debug" },
@@ -225,8 +226,12 @@ static void parse_args(int argc, char **argv)
 			cfg.device = optarg;
 			break;
 		case 'x':
-			if (strcmp(optarg, "ioctl"))
-				die_opt("transport", optarg, "only 'ioctl' exists so far");
+			if (!strcmp(optarg, "ioctl"))
+				cfg.transport = TRANSPORT_IOCTL;
+			else if (!strcmp(optarg, "netlink"))
+				cfg.transport = TRANSPORT_NETLINK;
+			else
+				die_opt("transport", optarg, "want ioctl or netlink");
 			break;
 		case 'L':
 			if (!parse_num(optarg, 1, 65535, &v))
@@ -321,7 +326,7 @@ static void raise_nofile(void)
 
 int main(int argc, char **argv)
 {
-	int ufd[2], ukind[2], nu = 0, i, sig, started = 0, rc = 1;
+	int ufd[2], ukind[2], nu = 0, i, sig, started = 0, rc = 1, err;
 	struct worker *ws = NULL;
 	pthread_t *th = NULL;
 	sigset_t set;
@@ -341,6 +346,12 @@ int main(int argc, char **argv)
 
 	if (learn_limits())
 		return 1;
+	err = knl_resolve();
+	if (err && cfg.transport == TRANSPORT_NETLINK) {
+		log_err("--transport netlink: cannot resolve the generic netlink family \"%s\": %s",
+			KC_GENL_NAME, strerror(-err));
+		return 1;
+	}
 	raise_nofile();
 	if (cfg.redis_socket) {
 		ufd[nu] = server_listen_unix(cfg.redis_socket);
@@ -370,12 +381,13 @@ int main(int argc, char **argv)
 			server_stop(ws, i);
 			goto out_join;
 		}
-	log_info("kcache-proxy %s ready: redis %s:%d%s%s, memcached %s:%d%s%s, %d workers, item_size_max %u",
+	log_info("kcache-proxy %s ready: redis %s:%d%s%s, memcached %s:%d%s%s, %d workers, item_size_max %u, transport %s",
 		 PROXY_VERSION, cfg.bind, cfg.redis_port,
 		 cfg.redis_socket ? " and " : "",
 		 cfg.redis_socket ? cfg.redis_socket : "", cfg.bind, cfg.mc_port,
 		 cfg.mc_socket ? " and " : "", cfg.mc_socket ? cfg.mc_socket : "",
-		 cfg.threads, kinfo.item_size_max);
+		 cfg.threads, kinfo.item_size_max,
+		 cfg.transport == TRANSPORT_NETLINK ? "netlink" : "ioctl");
 	do {
 		if (sigwait(&set, &sig))
 			sig = SIGTERM;

@@ -80,6 +80,10 @@ static const char *kerr_text(int err)
 		return "CLIENT_ERROR bad command line format\r\n";
 	case EPERM:
 		return "SERVER_ERROR kcache refused: the proxy needs CAP_SYS_ADMIN\r\n";
+	case EMSGSIZE:
+		return "SERVER_ERROR object too large for --transport netlink (65531 bytes); use --transport ioctl\r\n";
+	case ENOBUFS:
+		return "SERVER_ERROR lost the kernel's reply (netlink receive buffer overrun)\r\n";
 	default:
 		return NULL;
 	}
@@ -333,12 +337,25 @@ static bool value_u64(const char *v, size_t len, uint64_t *n)
 	return mc_tou64(&a, n);
 }
 
+/* TOUCH or TTL of one key now; the TTL (expire) or -1. */
+static int64_t key_op(struct engine *e, uint32_t opcode,
+		      const struct arg *key, uint32_t flags, int64_t expire)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, opcode);
+	op.flags = flags;
+	op.expire = expire;
+	kc_op_key(&op, key->p, key->len);
+	return eng_do(e, &op) ? -1 : op.expire;
+}
+
 /*
  * One incr/decr by compare-and-swap.  Returns 0 with *res, -ENOENT,
  * -EDOM (not a number), -EEXIST (lost every race) or another -errno.
  * With vivify, a missing key is created with init (and exp, tflags).
  */
-static int arith(int fd, const struct arg *key, bool incr, uint64_t delta,
+static int arith(struct engine *e, const struct arg *key, bool incr, uint64_t delta,
 		 bool vivify, uint64_t init, int64_t exp, uint32_t tflags,
 		 uint64_t want_cas, uint64_t *res, uint64_t *cas_out)
 {
@@ -352,15 +369,13 @@ static int arith(int fd, const struct arg *key, bool incr, uint64_t delta,
 		void *val;
 		int len;
 
-		err = kc_get_alloc(fd, key->p, key->len, &val, &vlen, &cas,
-				   &cflags);
-		STAT_ADD(ioctls, 1);
+		err = eng_get_alloc(e, key->p, key->len, &val, &vlen, &cas,
+				    &cflags);
 		if (err == -ENOENT && vivify) {
 			len = snprintf(num, sizeof(num), "%llu",
 				       (unsigned long long)init);
-			err = kc_store(fd, KC_OP_ADD, tflags, key->p, key->len,
-				       num, (size_t)len, 0, exp, cas_out);
-			STAT_ADD(ioctls, 1);
+			err = eng_store(e, KC_OP_ADD, tflags, key->p, key->len,
+					num, (size_t)len, 0, exp, cas_out);
 			if (err == -EEXIST)
 				continue;
 			*res = init;
@@ -384,10 +399,9 @@ static int arith(int fd, const struct arg *key, bool incr, uint64_t delta,
 		else
 			cur = cur < delta ? 0 : cur - delta;
 		len = snprintf(num, sizeof(num), "%llu", (unsigned long long)cur);
-		err = kc_store(fd, KC_OP_SET, KC_SET_CAS | KC_SET_KEEPTTL,
-			       key->p, key->len, num, (size_t)len, cflags, 0,
-			       &cas);
-		STAT_ADD(ioctls, 1);
+		err = eng_store(e, KC_OP_SET, KC_SET_CAS | KC_SET_KEEPTTL,
+				key->p, key->len, num, (size_t)len, cflags, 0,
+				&cas);
 		if (!err) {
 			*res = cur;
 			if (cas_out)
@@ -417,7 +431,7 @@ static void incr_decr(struct conn *c, struct mc_req *q)
 		return;
 	}
 	eng_flush(E(c));
-	err = arith(E(c)->fd, &q->tok[1], q->type == MC_INCR, delta, false, 0,
+	err = arith(E(c), &q->tok[1], q->type == MC_INCR, delta, false, 0,
 		    0, 0, 0, &res, NULL);
 	if (!err) {
 		if (!noreply)
@@ -950,7 +964,7 @@ static void ma(struct conn *c, struct mc_req *q)
 	}
 	vivify = upper & UP('N');
 	eng_flush(E(c));
-	err = arith(E(c)->fd, &q->tok[1], incr, delta, vivify, init, expire,
+	err = arith(E(c), &q->tok[1], incr, delta, vivify, init, expire,
 		    tflags, cas, &res, &newcas);
 	if (!err && (upper & UP('T'))) {
 		int64_t te;
@@ -958,7 +972,7 @@ static void ma(struct conn *c, struct mc_req *q)
 
 		if (mc_toi64(&m.tok['T' - 'A'], &v)) {
 			exptime(v, &te, &tf);
-			kc_touch(E(c)->fd, q->tok[1].p, q->tok[1].len, te, tf);
+			key_op(E(c), KC_OP_TOUCH, &q->tok[1], tf, te);
 		}
 	}
 	switch (-err) {
@@ -999,7 +1013,7 @@ static void ma(struct conn *c, struct mc_req *q)
 		int64_t ttl = -1;
 
 		if (HAS(&m, 't'))
-			kc_ttl(E(c)->fd, q->tok[1].p, q->tok[1].len, 0, &ttl);
+			ttl = key_op(E(c), KC_OP_TTL, &q->tok[1], 0, 0);
 		buf_add(o, "VA ", 3);
 		buf_add_u64(o, (uint64_t)len);
 		ret_flags(o, &m, upper, &q->tok[1], &get, ttl, (size_t)len);
@@ -1010,7 +1024,7 @@ static void ma(struct conn *c, struct mc_req *q)
 		int64_t ttl = -1;
 
 		if (HAS(&m, 't'))
-			kc_ttl(E(c)->fd, q->tok[1].p, q->tok[1].len, 0, &ttl);
+			ttl = key_op(E(c), KC_OP_TTL, &q->tok[1], 0, 0);
 		buf_add(o, "HD", 2);
 		ret_flags(o, &m, upper, &q->tok[1], &get, ttl, 0);
 		buf_add(o, "\r\n", 2);

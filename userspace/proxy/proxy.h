@@ -56,8 +56,11 @@ struct config {
 	size_t max_args;		/* arguments per command */
 	size_t max_bulk;		/* 0: item_size_max (+ slack) */
 	const char *device;		/* /dev/kcache */
+	int transport;			/* TRANSPORT_*: how data ops go */
 	int backlog;
 };
+
+enum { TRANSPORT_IOCTL, TRANSPORT_NETLINK };
 
 extern struct config cfg;
 
@@ -75,6 +78,7 @@ struct proxy_stats {
 	uint64_t rejected_connections;
 	uint64_t total_commands;
 	uint64_t ioctls;
+	uint64_t nl_ops;	/* kc_ops sent as KC_CMD_OP messages */
 	uint64_t net_in, net_out;
 	long curr_connections;
 	long redis_connections;
@@ -89,6 +93,7 @@ extern time_t proxy_start;
 
 struct conn;
 struct rec;
+struct knl;
 
 /* Writes a command's reply once its operations ran; ops are its own. */
 typedef void (*render_fn)(struct conn *c, struct rec *r, struct kc_op *ops);
@@ -107,6 +112,7 @@ struct rec {
 
 struct engine {
 	int fd;			/* /dev/kcache */
+	struct knl *nl;		/* --transport netlink: its socket */
 	struct kc_op *ops;
 	uint32_t nops, ops_cap;
 	struct rec *recs;
@@ -120,7 +126,7 @@ struct engine {
 	bool txn_overflow;	/* it did not fit */
 };
 
-int eng_init(struct engine *e, int fd);
+int eng_init(struct engine *e, int fd, struct knl *nl);
 void eng_exit(struct engine *e);
 /*
  * Starts a record for connection c, which will need arena bytes of reply
@@ -139,6 +145,17 @@ void eng_op_outval(struct engine *e, struct kc_op *op);
 struct buf *eng_out(struct engine *e, struct conn *c);
 /* Runs every pending operation and writes every pending reply. */
 void eng_flush(struct engine *e);
+/*
+ * One op now, through the transport (flush first to keep pipeline order):
+ * the ioctl's errno, else op->result.  eng_get_alloc() and eng_store() are
+ * libkcache's kc_get_alloc() and kc_store() over eng_do().
+ */
+int eng_do(struct engine *e, struct kc_op *op);
+int eng_get_alloc(struct engine *e, const void *key, size_t klen, void **val,
+		  size_t *vlen, uint64_t *cas, uint32_t *cflags);
+int eng_store(struct engine *e, uint32_t opcode, uint32_t flags,
+	      const void *key, size_t klen, const void *val, size_t vlen,
+	      uint32_t cflags, int64_t expire, uint64_t *cas);
 /* Bytes the arena must hold for one value / one multi-element reply. */
 size_t eng_val_room(void);
 size_t eng_multi_room(void);
@@ -205,6 +222,7 @@ struct worker {
 	int epfd;
 	int evfd;		/* wakes the loop for shutdown */
 	int kfd;		/* /dev/kcache */
+	struct knl *nl;		/* --transport netlink: KC_CMD_OP requests */
 	struct engine eng;
 	struct conn *head, *tail;
 	long nconns;

@@ -63,6 +63,12 @@ void reply_kerr(struct buf *o, int err)
 	case ERANGE:
 		resp_error(o, "ERR index out of range");
 		break;
+	case EMSGSIZE:
+		resp_error(o, "ERR value or reply larger than --transport netlink carries (65531 bytes): use --transport ioctl");
+		break;
+	case ENOBUFS:
+		resp_error(o, "ERR kcache-proxy lost the kernel's reply (netlink receive buffer overrun); the command may have run");
+		break;
 	default:
 		resp_errorf(o, "ERR kcache: %s", kc_strerror(err));
 	}
@@ -303,7 +309,8 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 			   "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
 			   "rejected_connections:%llu\r\nexpired_keys:%llu\r\n"
 			   "evicted_keys:%llu\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
-			   "kcache_ioctls:%llu\r\nkcache_total_items:%llu\r\n",
+			   "kcache_ioctls:%llu\r\nkcache_netlink_ops:%llu\r\n"
+			   "kcache_transport:%s\r\nkcache_total_items:%llu\r\n",
 			   n ? "\r\n" : "",
 			   (unsigned long long)STAT_GET(total_connections),
 			   (unsigned long long)STAT_GET(total_commands),
@@ -315,6 +322,8 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 			   (unsigned long long)st.get_hits,
 			   (unsigned long long)st.get_misses,
 			   (unsigned long long)STAT_GET(ioctls),
+			   (unsigned long long)STAT_GET(nl_ops),
+			   cfg.transport == TRANSPORT_NETLINK ? "netlink" : "ioctl",
 			   (unsigned long long)st.total_items);
 		n++;
 	}

@@ -671,7 +671,8 @@ static size_t ld2human(char *buf, size_t size, long double v)
  */
 void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 {
-	int fd = E(c)->fd, tries, err = 0;
+	struct engine *e = E(c);
+	int tries, err = 0;
 	long double incr, cur, res;
 	char out[5 * 1024 + 64];
 	uint64_t cas;
@@ -686,8 +687,8 @@ void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	for (tries = 0; tries < INCRBYFLOAT_TRIES; tries++) {
-		err = kc_get_alloc(fd, argv[1].p, argv[1].len, &val, &vlen,
-				   &cas, NULL);
+		err = eng_get_alloc(e, argv[1].p, argv[1].len, &val, &vlen,
+				    &cas, NULL);
 		if (err == -ENOENT) {
 			cur = 0;
 			cas = 0;
@@ -714,13 +715,12 @@ void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 			return;
 		}
 		if (cas)
-			err = kc_store(fd, KC_OP_SET, KC_SET_CAS | KC_SET_KEEPTTL,
-				       argv[1].p, argv[1].len, out, olen, 0, 0,
-				       &cas);
+			err = eng_store(e, KC_OP_SET,
+					KC_SET_CAS | KC_SET_KEEPTTL, argv[1].p,
+					argv[1].len, out, olen, 0, 0, &cas);
 		else
-			err = kc_store(fd, KC_OP_ADD, 0, argv[1].p, argv[1].len,
-				       out, olen, 0, 0, NULL);
-		STAT_ADD(ioctls, 2);
+			err = eng_store(e, KC_OP_ADD, 0, argv[1].p,
+					argv[1].len, out, olen, 0, 0, NULL);
 		if (!err) {
 			resp_bulk(&c->out, out, olen);
 			return;

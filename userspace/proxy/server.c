@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "knl.h"
 #include "libkcache.h"
 #include "proxy.h"
 #include "server.h"
@@ -650,7 +651,18 @@ int server_worker_init(struct worker *w, int id, const int *ufd,
 		log_err("cannot open %s: %s", cfg.device, strerror(-w->kfd));
 		return -1;
 	}
-	err = eng_init(&w->eng, w->kfd);
+	if (cfg.transport == TRANSPORT_NETLINK) {
+		w->nl = malloc(sizeof(*w->nl));
+		err = w->nl ? knl_open(w->nl, true) : -ENOMEM;
+		if (err) {
+			log_err("worker %d: cannot open a netlink socket: %s",
+				id, strerror(-err));
+			free(w->nl);
+			w->nl = NULL;
+			return -1;
+		}
+	}
+	err = eng_init(&w->eng, w->kfd, w->nl);
 	if (err) {
 		log_err("worker %d: cannot set up the reply arena: %s", id,
 			strerror(-err));
@@ -723,6 +735,11 @@ void server_worker_exit(struct worker *w, int nu)
 		if (w->lfd[i] >= 0)
 			close(w->lfd[i]);
 	eng_exit(&w->eng);
+	if (w->nl) {
+		knl_close(w->nl);
+		free(w->nl);
+		w->nl = NULL;
+	}
 	kc_close(w->kfd);
 	if (w->epfd >= 0)
 		close(w->epfd);
