@@ -35,7 +35,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -std=gnu11 \
 	-D_GNU_SOURCE -I$(SRC)/uapi -I$(SRC)/userspace/lib -I$(PROXY_DIR)
 FUZZ_OUT := $(OUT)/fuzz
-FUZZERS := $(FUZZ_OUT)/fuzz_resp $(FUZZ_OUT)/fuzz_memcache
+FUZZERS := $(FUZZ_OUT)/fuzz_resp $(FUZZ_OUT)/fuzz_memcache $(FUZZ_OUT)/fuzz_glob
 
 $(FUZZ_OUT)/fuzz_resp: $(PROXY_DIR)/fuzz/fuzz_resp.c $(PROXY_DIR)/resp.c $(PROXY_DIR)/buf.c $(PROXY_HDRS)
 	@mkdir -p $(dir $@)
@@ -44,6 +44,10 @@ $(FUZZ_OUT)/fuzz_resp: $(PROXY_DIR)/fuzz/fuzz_resp.c $(PROXY_DIR)/resp.c $(PROXY
 $(FUZZ_OUT)/fuzz_memcache: $(PROXY_DIR)/fuzz/fuzz_memcache.c $(PROXY_DIR)/memcache.c $(PROXY_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+$(FUZZ_OUT)/fuzz_glob: $(PROXY_DIR)/fuzz/fuzz_glob.c $(PROXY_DIR)/glob.c $(PROXY_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $<
 
 fuzz-build: $(FUZZERS)
 
