@@ -124,6 +124,24 @@ def main():
             r.delete("tx:a")
         t.run("redis-py transactions", txn)
 
+        def scan_iter():
+            r.mset({"si:%d" % i: i for i in range(500)})
+            r.rpush("si:list", "x")
+            got = list(r.scan_iter(match="si:*", count=50))
+            t.eq(sorted(set(got)), sorted([b"si:%d" % i for i in range(500)] + [b"si:list"]),
+                 "redis-py: scan_iter(match=...) sees every key")
+            t.eq(list(r.scan_iter(match="si:*", _type="list")), [b"si:list"],
+                 "redis-py: scan_iter(_type='list')")
+            t.eq(sorted(r.keys("si:1?")), sorted(b"si:1%d" % i for i in range(10)), "redis-py: KEYS")
+            t.ok(r.randomkey() is not None, "redis-py: RANDOMKEY")
+            r.sadd("si:set", *["m%d" % i for i in range(100)])
+            t.eq(sorted(r.sscan_iter("si:set", match="m1*")),
+                 sorted([b"m1"] + [b"m1%d" % i for i in range(10)]), "redis-py: sscan_iter")
+            r.hset("si:h", mapping={"f1": "a", "g1": "b"})
+            t.eq(r.hscan("si:h", match="f*"), (0, {b"f1": b"a"}), "redis-py: HSCAN")
+            r.delete(*["si:%d" % i for i in range(500)], "si:list", "si:set", "si:h")
+        t.run("redis-py SCAN", scan_iter)
+
         def resp3():
             try:
                 r3 = redis.Redis(host="127.0.0.1", port=px.rport, protocol=3)

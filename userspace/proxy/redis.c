@@ -197,11 +197,7 @@ static void cmd_unsupported(struct conn *c, struct arg *argv, size_t argc)
 
 	(void)argc;
 	arg_lower(&argv[0], name, sizeof(name));
-	if (!strcmp(name, "keys") || !strcmp(name, "scan") ||
-	    !strcmp(name, "randomkey"))
-		resp_errorf(rout(c), "ERR '%s' is not supported: this kcache module has no key iteration API", name);
-	else
-		resp_errorf(rout(c), "ERR '%s' is not supported: this kcache module has no pub/sub", name);
+	resp_errorf(rout(c), "ERR '%s' is not supported: this kcache module has no pub/sub", name);
 }
 
 static bool kstats(struct conn *c, struct kc_stats *st)
@@ -816,9 +812,9 @@ static const struct redis_cmd cmds[] = {
 	{ "pttl", 2, R | F, 1, 1, 1, cmd_ttl, 0, "generic", "Returns the expiration time in milliseconds of a key." },
 	{ "persist", 2, W | F, 1, 1, 1, cmd_persist, 0, "generic", "Removes the expiration time of a key." },
 	{ "type", 2, R | F, 1, 1, 1, cmd_type, 0, "generic", "Determines the type of value stored at a key." },
-	{ "keys", 2, R, 0, 0, 0, cmd_unsupported, 0, "generic", "Returns all key names that match a pattern (not supported yet)." },
-	{ "scan", -2, R, 0, 0, 0, cmd_unsupported, 0, "generic", "Iterates over the key names in the database (not supported yet)." },
-	{ "randomkey", 1, R, 0, 0, 0, cmd_unsupported, 0, "generic", "Returns a random key name from the database (not supported yet)." },
+	{ "keys", 2, R, 0, 0, 0, cmd_keys, RX_SYNC | RX_NOTXN, "generic", "Returns all key names that match a pattern." },
+	{ "scan", -2, R, 0, 0, 0, cmd_scan, 0, "generic", "Iterates over the key names in the database." },
+	{ "randomkey", 1, R, 0, 0, 0, cmd_randomkey, RX_SYNC | RX_NOTXN, "generic", "Returns a random key name from the database." },
 	{ "rename", 3, W, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key and overwrites the destination." },
 	{ "renamenx", 3, W | F, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key only when the target key name doesn't exist." },
 	/* lists */
@@ -849,6 +845,7 @@ static const struct redis_cmd cmds[] = {
 	{ "hkeys", 2, R, 1, 1, 1, cmd_getall, 0, "hash", "Returns all fields in a hash." },
 	{ "hvals", 2, R, 1, 1, 1, cmd_getall, 0, "hash", "Returns all values in a hash." },
 	{ "hincrby", 4, W | D | F, 1, 1, 1, cmd_hincrby, 0, "hash", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist." },
+	{ "hscan", -3, R, 1, 1, 1, cmd_xscan, 0, "hash", "Iterates over fields and values of a hash (one page, cursor 0)." },
 	/* sets */
 	{ "sadd", -3, W | D | F, 1, 1, 1, cmd_hdel, 0, "set", "Adds one or more members to a set. Creates the key if it doesn't exist." },
 	{ "srem", -3, W | F, 1, 1, 1, cmd_hdel, 0, "set", "Removes one or more members from a set. Deletes the set if the last member was removed." },
@@ -865,6 +862,7 @@ static const struct redis_cmd cmds[] = {
 	{ "sdiffstore", -3, W | D, 1, -1, 1, cmd_salgebra, 0, "set", "Stores the difference of multiple sets in a key." },
 	{ "sinterstore", -3, W | D, 1, -1, 1, cmd_salgebra, 0, "set", "Stores the intersect of multiple sets in a key." },
 	{ "sunionstore", -3, W | D, 1, -1, 1, cmd_salgebra, 0, "set", "Stores the union of multiple sets in a key." },
+	{ "sscan", -3, R, 1, 1, 1, cmd_xscan, 0, "set", "Iterates over members of a set (one page, cursor 0)." },
 	/* server */
 	{ "dbsize", 1, R | F, 0, 0, 0, cmd_dbsize, RX_SYNC | RX_NOTXN, "server", "Returns the number of keys in the database." },
 	{ "flushdb", -1, W, 0, 0, 0, cmd_flushdb, 0, "server", "Remove all keys from the current database." },

@@ -4,8 +4,8 @@
  * commands (redis_data.c).  A handler plans kernel operations into the
  * worker's engine and names the function that writes the reply once they
  * ran; commands that need answers before they can go on (INCRBYFLOAT,
- * WATCH, EXEC) are marked RX_SYNC and run their own ioctls after the engine
- * was flushed.
+ * WATCH, EXEC, KEYS) are marked RX_SYNC and make their own kernel calls
+ * after the engine was flushed.
  */
 #ifndef KCP_REDIS_H
 #define KCP_REDIS_H
@@ -98,5 +98,11 @@ void cmd_hincrby(struct conn *, struct arg *, size_t);
 void cmd_smove(struct conn *, struct arg *, size_t);
 void cmd_salgebra(struct conn *, struct arg *, size_t);
 void cmd_rename(struct conn *, struct arg *, size_t);
+
+/* redis_scan.c */
+void cmd_scan(struct conn *, struct arg *, size_t);
+void cmd_keys(struct conn *, struct arg *, size_t);
+void cmd_randomkey(struct conn *, struct arg *, size_t);
+void cmd_xscan(struct conn *, struct arg *, size_t);
 
 #endif /* KCP_REDIS_H */
