@@ -124,6 +124,52 @@ def main():
             r.delete("tx:a")
         t.run("redis-py transactions", txn)
 
+        def watch_types():
+            r.delete("wt:l", "wt:h", "wt:s", "wt:new")
+            r.rpush("wt:l", "a")
+            with r.pipeline() as p:
+                p.watch("wt:l")
+                t.eq(p.lrange("wt:l", 0, -1), [b"a"], "redis-py: read a watched list")
+                r.lpush("wt:l", "other")    # another connection
+                p.multi()
+                p.rpush("wt:l", "mine")
+                try:
+                    p.execute()
+                    t.ok(False, "WATCH on a list: another client's LPUSH aborts EXEC")
+                except redis.WatchError:
+                    t.eq(r.lrange("wt:l", 0, -1), [b"other", b"a"],
+                         "WATCH on a list: another client's LPUSH aborts EXEC")
+            r.hset("wt:h", "f", "1")
+            with r.pipeline() as p:
+                p.watch("wt:h", "wt:l")
+                p.multi()
+                p.hset("wt:h", "g", "2")
+                t.eq(p.execute(), [1], "WATCH on a hash and a list nobody touched: EXEC runs")
+            with r.pipeline() as p:
+                p.watch("wt:new")
+                r.sadd("wt:new", "x")       # a missing key appears, as a set
+                p.multi()
+                p.set("wt:new", "mine")
+                try:
+                    p.execute()
+                    t.ok(False, "WATCH on a missing key: a SADD that creates it aborts EXEC")
+                except redis.WatchError:
+                    t.eq(r.type("wt:new"), b"set",
+                         "WATCH on a missing key: a SADD that creates it aborts EXEC")
+            r.sadd("wt:s", "a", "b")
+            with r.pipeline() as p:
+                p.watch("wt:s")
+                r.srem("wt:s", "a", "b")    # the set disappears
+                p.multi()
+                p.sadd("wt:s", "mine")
+                try:
+                    p.execute()
+                    t.ok(False, "WATCH on a set: deleting it aborts EXEC")
+                except redis.WatchError:
+                    t.eq(r.exists("wt:s"), 0, "WATCH on a set: deleting it aborts EXEC")
+            r.delete("wt:l", "wt:h", "wt:s", "wt:new")
+        t.run("redis-py WATCH on every type", watch_types)
+
         def scan_iter():
             r.mset({"si:%d" % i: i for i in range(500)})
             r.rpush("si:list", "x")

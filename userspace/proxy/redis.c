@@ -655,7 +655,10 @@ static void cmd_unwatch(struct conn *c, struct arg *argv, size_t argc)
 	resp_simple(rout(c), "OK");
 }
 
-/* WATCH remembers each key's CAS version now; EXEC hands them to the kernel. */
+/*
+ * WATCH remembers each key's CAS version now (0: missing), whatever its
+ * type; EXEC hands them to the kernel, which aborts if any changed.
+ */
 static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct watched *w;
@@ -683,17 +686,18 @@ static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 		struct kc_op op;
 		int err;
 
-		kc_op_init(&op, KC_OP_GET);
-		op.flags = KC_GET_NOBUMP;
+		/* EXISTS reads any type's version and does not bump it. */
+		kc_op_init(&op, KC_OP_EXISTS);
 		kc_op_key(&op, argv[i].p, argv[i].len);
-		err = kc_do(E(c)->fd, &op);
-		STAT_ADD(ioctls, 1);
+		err = eng_do(E(c), &op);
 		w = &c->watch[c->nwatch];
 		w->key = dupz(&argv[i]);
-		if (!w->key)
+		if (!w->key) {
+			c->watch_dirty = true;
 			continue;
+		}
 		w->len = argv[i].len;
-		if (!err || err == -ENOSPC)
+		if (!err)
 			w->cas = op.cas;
 		else if (err == -ENOENT)
 			w->cas = 0;
