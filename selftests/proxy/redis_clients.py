@@ -3,12 +3,17 @@
 """kcache-proxy with real Redis clients: python3-redis, redis-cli (commands
 and --pipe mass insertion) and redis-benchmark, all from Debian."""
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import Proxy, Tap  # noqa: E402
+from kcp import BUILD, Proxy, Tap  # noqa: E402
+
+CLI = os.path.join(BUILD, "userspace", "kcache-cli")
+FLOOD = 600     # 60 KB messages: over the 16 MiB a proxy's group socket queues
 
 try:
     import redis
@@ -187,6 +192,108 @@ def main():
             t.eq(r.hscan("si:h", match="f*"), (0, {b"f1": b"a"}), "redis-py: HSCAN")
             r.delete(*["si:%d" % i for i in range(500)], "si:list", "si:set", "si:h")
         t.run("redis-py SCAN", scan_iter)
+
+        def pubsub():
+            p = r.pubsub()
+            p.subscribe("news", "sport")
+            p.psubscribe("n*")
+
+            def take(n, secs=10):
+                out, end = [], time.time() + secs
+                while len(out) < n and time.time() < end:
+                    m = p.get_message(timeout=0.2)
+                    if m:
+                        out.append((m["type"], m.get("pattern"), m["channel"], m["data"]))
+                return out
+            t.eq(take(3), [("subscribe", None, b"news", 1), ("subscribe", None, b"sport", 2),
+                           ("psubscribe", None, b"n*", 3)], "redis-py: subscribe counts")
+            pub = redis.Redis(host="127.0.0.1", port=px.rport, socket_timeout=30)
+            counts = [pub.publish("news", "m1"), pub.publish("sport", "m2"),
+                      pub.publish("nothing", "m3"), pub.publish("zzz", "m4")]
+            t.eq(counts, [2, 1, 1, 0], "redis-py: PUBLISH counts this proxy's receivers")
+            t.eq(take(4), [("message", None, b"news", b"m1"), ("pmessage", b"n*", b"news", b"m1"),
+                           ("message", None, b"sport", b"m2"), ("pmessage", b"n*", b"nothing", b"m3")],
+                 "redis-py: messages and pattern messages, in order")
+            with pub.pipeline(transaction=False) as pp:
+                for i in range(2000):
+                    pp.publish("sport", "seq %d" % i)
+                res = pp.execute()
+            t.eq(res, [1] * 2000, "redis-py: 2000 pipelined PUBLISH")
+            got = take(2000, 60)
+            t.eq([m[3] for m in got], [b"seq %d" % i for i in range(2000)],
+                 "redis-py: 2000 messages arrive once each, in order")
+            p.unsubscribe("news")
+            t.eq(take(1), [("unsubscribe", None, b"news", 2)], "redis-py: UNSUBSCRIBE count")
+            p.punsubscribe()
+            t.eq(take(1), [("punsubscribe", None, b"n*", 1)], "redis-py: PUNSUBSCRIBE count")
+            p.unsubscribe()
+            t.eq(take(1), [("unsubscribe", None, b"sport", 0)], "redis-py: UNSUBSCRIBE of the rest")
+            t.eq(pub.publish("sport", "late"), 0, "redis-py: nobody left to receive")
+            # kcache-cli shares the group: it hears the proxy, the proxy hears it
+            if os.access(CLI, os.X_OK):
+                p.subscribe("cli")
+                take(1)
+                rc, out, err = sh([CLI, "publish", "cli", "from the cli"])
+                t.ok(rc == 0 and take(1) == [("message", None, b"cli", b"from the cli")],
+                     "kcache-cli publish reaches a proxy subscriber", out + err)
+                sub = subprocess.Popen([CLI, "subscribe", "--count", "1", "--timeout", "20",
+                                        "cli"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                time.sleep(1)
+                n = pub.publish("cli", "to the cli")
+                try:
+                    out, err = sub.communicate(timeout=30)
+                except subprocess.TimeoutExpired:
+                    sub.kill()
+                    out, err = sub.communicate()
+                t.ok(b"to the cli" in out and n == 1,
+                     "a proxy PUBLISH reaches kcache-cli subscribe (counted: proxy clients only)",
+                     (out + err).decode(errors="replace"))
+                p.unsubscribe()
+                take(1)
+            else:
+                t.skip("kcache-cli and the proxy share the pubsub group", "no " + CLI)
+            p.close()
+            pub.close()
+        t.run("redis-py pub/sub", pubsub)
+
+        def overrun():
+            """The proxy stopped while 30 MiB are published: it loses some, logs, goes on."""
+            px2 = Proxy()
+            sub = redis.Redis(host="127.0.0.1", port=px.rport, socket_timeout=30)
+            p = sub.pubsub()
+            p.subscribe("flood")
+            while p.get_message(timeout=1) is None:
+                pass
+            other = redis.Redis(host="127.0.0.1", port=px2.rport, socket_timeout=60)
+            big = b"x" * 60000
+            os.kill(px.p.pid, signal.SIGSTOP)
+            try:
+                with other.pipeline(transaction=False) as pp:
+                    for _ in range(FLOOD):
+                        pp.publish("flood", big)
+                    pp.execute()
+            finally:
+                os.kill(px.p.pid, signal.SIGCONT)
+            n, end = 0, time.time() + 120
+            while time.time() < end:
+                m = p.get_message(timeout=3)
+                if m is None:
+                    break
+                n += m["type"] == "message"
+            other.publish("flood", "after")
+            last = None
+            while time.time() < end and last is None:
+                m = p.get_message(timeout=1)
+                if m and m["type"] == "message":
+                    last = m["data"]
+            t.ok(0 < n < FLOOD and last == b"after",
+                 "netlink overrun: the subscriber misses messages, then gets new ones "
+                 "(%d of %d, then %r)" % (n, FLOOD, last))
+            t.ok(sub.ping() and "pub/sub messages lost" in px.logtext(),
+                 "netlink overrun: logged, and the proxy keeps serving", px.logtext()[-600:])
+            p.close()
+            t.eq(px2.stop(), 0, "the second proxy exits 0")
+        t.run("pub/sub overrun", overrun)
 
         def resp3():
             try:

@@ -121,6 +121,12 @@ SCRIPT = [
     ("HSCAN", "hh", "0", "MATCH", "g*"), ("HSCAN", "ss", "0"), ("HSCAN", "nokey", "0"),
     ("MULTI",), ("SSCAN", "ss", "0"), ("HSCAN", "hh", "0", "FOO"), ("EXEC",),
     ("DEL", "only", "ss", "hh"),
+    # pub/sub without subscribers, also inside MULTI
+    ("PUBLISH", "nochan", "m"), ("PUBLISH", "x"), ("MULTI",), ("SET", "tk", "v"),
+    ("PUBLISH", "tch", "m"), ("EXEC",), ("DEL", "tk"), ("UNSUBSCRIBE",), ("PUNSUBSCRIBE",),
+    ("PUBSUB", "NUMPAT"), ("PUBSUB", "NUMSUB", "a", "b"), ("PUBSUB", "NUMSUB"),
+    ("PUBSUB", "CHANNELS"), ("PUBSUB", "CHANNELS", "a", "b"), ("PUBSUB", "NUMPAT", "x"),
+    ("PUBSUB", "FOO"), ("PUBSUB",), ("RESET", "x"),
 ]
 
 # After HELLO 3 (the HELLO reply itself carries the client id: not compared).
@@ -176,6 +182,78 @@ def call(r, *c):
     return parse(b)[0]
 
 
+def pubsub_script(port):
+    """Client A subscribes, B publishes (C too): every step's bytes, in order."""
+    a, b, c = Raw(port), Raw(port), Raw(port)
+    out = []
+
+    def on(conn, *args, n=1):
+        conn.send(cmd(*args))
+        conn.read_until(lambda x: resp_count(x) >= n)
+        out.append((args, conn.take()))
+
+    def pub(ch, msg, *receivers):
+        b.send(cmd("PUBLISH", ch, msg))
+        b.read_until(lambda x: resp_count(x) >= 1)
+        out.append((("PUBLISH", ch, msg), b.take()))
+        for conn, n in receivers:
+            conn.read_until(lambda x: resp_count(x) >= n if n else False, None if n else 0.3)
+            out.append((("received",), conn.take()))
+
+    on(a, "UNSUBSCRIBE")
+    on(a, "PUNSUBSCRIBE")
+    on(a, "SUBSCRIBE", "c1", "c2", "c1", n=3)
+    on(a, "PSUBSCRIBE", "c*", "c*", n=2)
+    for args in [("GET", "x"), ("get",), ("nosuch",), ("PING",), ("PING", "hi"), ("ECHO", "x"),
+                 ("SUBSCRIBE",), ("CLIENT", "ID"), ("CONFIG", "GET", "x"), ("MULTI",),
+                 ("PUBLISH", "c1", "x"), ("PUBSUB", "NUMPAT"), ("HELLO", "2")]:
+        on(a, *args)
+    pub("c1", "m1", (a, 2))
+    pub("cx", "m2", (a, 1))
+    pub("zz", "m3", (a, 0))
+    on(c, "SUBSCRIBE", "c1")
+    pub("c1", "both", (a, 2), (c, 1))
+    on(b, "PUBSUB", "NUMSUB", "c1", "c2", "zz")
+    on(b, "PUBSUB", "NUMPAT")
+    on(c, "UNSUBSCRIBE")
+    on(a, "UNSUBSCRIBE", "c1", "nope", n=2)
+    on(b, "PUBSUB", "CHANNELS")
+    on(b, "PUBSUB", "CHANNELS", "c[0-9]")
+    on(a, "PUNSUBSCRIBE")
+    on(a, "UNSUBSCRIBE")
+    on(a, "GET", "x")
+    on(a, "PING")
+    on(a, "SUBSCRIBE", "bin\x00\xff")
+    pub("bin\x00\xff", "", (a, 1))
+    pub("bin\x00\xff", "x\r\ny" * 1000, (a, 1))
+    on(a, "UNSUBSCRIBE")
+    # RESP3: replies and messages are pushes, every command is allowed
+    a.send(cmd("HELLO", "3"))
+    a.read_until(lambda x: resp_count(x) >= 1)
+    a.take()
+    on(a, "UNSUBSCRIBE")
+    on(a, "SUBSCRIBE", "c1")
+    on(a, "GET", "x")
+    on(a, "PING")
+    on(a, "PSUBSCRIBE", "p*")
+    pub("c1", "m3", (a, 1))
+    pub("p1", "m4", (a, 1))
+    on(a, "UNSUBSCRIBE")
+    on(a, "PUNSUBSCRIBE")
+    on(a, "PUNSUBSCRIBE")
+    a.send(cmd("HELLO", "2"))
+    a.read_until(lambda x: resp_count(x) >= 1)
+    a.take()
+    # RESET leaves the subscribed state
+    on(a, "SUBSCRIBE", "c1")
+    on(a, "RESET")
+    on(a, "GET", "x")
+    pub("c1", "after reset", (a, 0))
+    for x in (a, b, c):
+        x.close()
+    return out
+
+
 def scan_all(r, *opts):
     """A whole SCAN: (keys seen, replies, the first malformed reply or None)."""
     cursor, keys, calls = b"0", [], 0
@@ -209,6 +287,18 @@ def main():
 
     t.run("diff RESP2", lambda: diff(SCRIPT, "replies identical to redis-server"))
     t.run("diff RESP3", lambda: diff(SCRIPT3, "RESP3 replies identical to redis-server", True))
+
+    def pubsub():
+        got = pubsub_script(px.rport)
+        if ref.p is None:
+            t.skip("pub/sub replies identical to redis-server", "no redis-server to compare with")
+            return
+        want = pubsub_script(ref.port)
+        bad = [(g[0], g[1], w[1]) for g, w in zip(got, want) if g != w]
+        t.ok(not bad and len(got) == len(want),
+             "pub/sub replies, messages and errors identical to redis-server (%d steps)" % len(got),
+             "\n".join("%r:\n  proxy: %r\n  redis: %r" % x for x in bad[:8]))
+    t.run("pubsub", pubsub)
 
     def scan():
         if ref.p is None:
@@ -375,10 +465,12 @@ def main():
 
     def unsupported():
         r = Raw(px.rport)
-        r.send(cmd("SUBSCRIBE", "ch") + cmd("SELECT", "0") + cmd("SELECT", "1"))
-        b = r.read_until(lambda b: resp_count(b) >= 3)
-        t.ok(b.count(b"-ERR") == 2 and b"+OK\r\n-ERR DB index is out of range\r\n" in b,
-             "SUBSCRIBE, SELECT 1 answer a clear error", b)
+        r.send(cmd("SELECT", "0") + cmd("SELECT", "1") + cmd("MULTI") + cmd("SUBSCRIBE", "ch") +
+               cmd("DISCARD"))
+        b = r.read_until(lambda b: resp_count(b) >= 5)
+        t.eq(b, b"+OK\r\n-ERR DB index is out of range\r\n+OK\r\n"
+             b"-ERR 'subscribe' cannot be used inside MULTI with kcache-proxy\r\n+OK\r\n",
+             "SELECT 1 and SUBSCRIBE inside MULTI answer a clear error")
         r.close()
     t.run("unsupported", unsupported)
 

@@ -20,6 +20,7 @@
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "knl.h"
 
@@ -28,6 +29,7 @@
 #endif
 
 #define SOCK_BUF	(16U << 20)	/* asked for; the kernel may give less */
+#define SUB_BUF		(8U << 20)	/* the group socket's (doubled: 16) */
 #define RX_SLOTS	32		/* replies per recvmmsg() */
 #define RX_SLOT		(128U << 10)	/* the largest reply is ~66 KiB */
 #define REPLY_SMALL	2048		/* queue cost of a reply without data */
@@ -155,6 +157,30 @@ static size_t set_buf(int fd, int force, int plain, int size)
 
 /* ------------------------------------------------------------ family */
 
+static void parse_groups(const struct nlattr *groups)
+{
+	const struct nlattr *g, *a;
+	long rem, rem2;
+
+	for_each_attr(g, attr_data(groups), attr_len(groups), rem) {
+		const char *name = NULL;
+		size_t nlen = 0;
+		uint32_t id = 0;
+
+		for_each_attr(a, attr_data(g), attr_len(g), rem2) {
+			if (attr_type(a) == CTRL_ATTR_MCAST_GRP_NAME) {
+				name = attr_data(a);
+				nlen = strnlen(name, attr_len(a));
+			} else if (attr_type(a) == CTRL_ATTR_MCAST_GRP_ID) {
+				id = attr_u32(a);
+			}
+		}
+		if (name && nlen == strlen(KC_MCGRP_PUBSUB) &&
+		    !memcmp(name, KC_MCGRP_PUBSUB, nlen))
+			knl_fam.grp_pubsub = id;
+	}
+}
+
 int knl_resolve(void)
 {
 	char req[128], rep[8192];
@@ -197,6 +223,8 @@ int knl_resolve(void)
 			    attr_len(a) == sizeof(uint16_t))
 				memcpy(&knl_fam.id, attr_data(a),
 				       sizeof(uint16_t));
+			else if (attr_type(a) == CTRL_ATTR_MCAST_GROUPS)
+				parse_groups(a);
 		}
 		err = knl_fam.id ? 0 : -EBADMSG;
 	}
@@ -543,5 +571,120 @@ void knl_run(struct knl *k, struct kc_op *ops, uint32_t n)
 		}
 		if (waiting)
 			run_window(k, ops, from, i - from, txlen, waiting);
+	}
+}
+
+int knl_publish(struct knl *k, const void *ch, size_t chlen, const void *msg,
+		size_t mlen)
+{
+	size_t len = NLMSG_HDRLEN + GENL_HDRLEN + attr_size(chlen) +
+		     attr_size(mlen);
+	uint32_t seq = k->seq++;
+	char rep[1024];
+	char *p;
+	int err;
+
+	if (!chlen || chlen > KC_CHANNEL_MAX || mlen > KC_NL_VALUE_MAX)
+		return -EMSGSIZE;
+	p = malloc(len);
+	if (!p)
+		return -ENOMEM;
+	put_hdr(p, len, knl_fam.id, NLM_F_REQUEST | NLM_F_ACK, seq,
+		KC_CMD_PUBLISH, KC_GENL_VERSION);
+	len = NLMSG_HDRLEN + GENL_HDRLEN;
+	len += put_attr(p + len, KC_A_CHANNEL, ch, chlen);
+	len += put_attr(p + len, KC_A_MESSAGE, msg, mlen);
+	err = send(k->fd, p, len, 0) < 0 ? -errno : 0;
+	free(p);
+	while (!err) {
+		ssize_t n = recv(k->fd, rep, sizeof(rep), MSG_TRUNC);
+		const struct nlmsghdr *h = (const void *)rep;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		if ((size_t)n < NLMSG_HDRLEN + sizeof(int) ||
+		    h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
+			continue;	/* not ours */
+		return ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+	}
+	return err;
+}
+
+/* ------------------------------------------------------------ pubsub */
+
+int knl_sub_open(void)
+{
+	int fd = nl_socket(SOCK_NONBLOCK);
+
+	if (fd >= 0)
+		set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, SUB_BUF);
+	return fd;
+}
+
+int knl_sub_join(int fd, bool join)
+{
+	uint32_t grp = knl_fam.grp_pubsub;
+
+	if (!grp)
+		return -ENOENT;
+	if (setsockopt(fd, SOL_NETLINK, join ? NETLINK_ADD_MEMBERSHIP :
+			NETLINK_DROP_MEMBERSHIP, &grp, sizeof(grp)))
+		return -errno;
+	return 0;
+}
+
+int knl_sub_recv(int fd, char *buf, struct knl_msg *m, uint64_t *drops)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, KNL_SUB_BUF, MSG_TRUNC);
+		const struct nlmsghdr *h = (const void *)buf;
+		const struct genlmsghdr *g;
+		const struct nlattr *a;
+		long rem;
+
+		if (n < 0) {
+			int err = errno;
+
+			if (err == EAGAIN || err == EWOULDBLOCK)
+				return 0;
+			if (err == EINTR)
+				continue;
+			if (err == ENOBUFS && drops) {
+				uint32_t mi[SK_MEMINFO_VARS] = { 0 };
+				socklen_t len = sizeof(mi);
+
+				*drops = 0;
+				if (!getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi,
+						&len) &&
+				    len > SK_MEMINFO_DROPS * sizeof(mi[0]))
+					*drops = mi[SK_MEMINFO_DROPS];
+			}
+			return -err;
+		}
+		if ((size_t)n > KNL_SUB_BUF ||
+		    (size_t)n < NLMSG_HDRLEN + GENL_HDRLEN ||
+		    h->nlmsg_len > (size_t)n || h->nlmsg_type != knl_fam.id ||
+		    h->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+			continue;
+		g = NLMSG_DATA(h);
+		if (g->cmd != KC_CMD_MESSAGE)
+			continue;
+		memset(m, 0, sizeof(*m));
+		m->msg = "";
+		for_each_attr(a, buf + NLMSG_HDRLEN + GENL_HDRLEN,
+			      h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, rem) {
+			if (attr_type(a) == KC_A_CHANNEL) {
+				m->ch = attr_data(a);
+				m->chlen = attr_len(a);
+			} else if (attr_type(a) == KC_A_MESSAGE) {
+				m->msg = attr_data(a);
+				m->mlen = attr_len(a);
+			}
+		}
+		if (m->ch)
+			return 1;
 	}
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kcache generic netlink family from the proxy: resolving it and
- * running kc_ops over KC_CMD_OP (--transport netlink).  Messages are built
- * and parsed by hand, without libnl: the proxy needs two commands and full
- * control of the batching.
+ * The kcache generic netlink family from the proxy: resolving it, running
+ * kc_ops over KC_CMD_OP (--transport netlink), PUBLISH, and the pubsub
+ * multicast group.  Messages are built and parsed by hand, without libnl:
+ * the proxy needs four commands and full control of the batching.
  *
  * Functions return 0 or a negative errno.  Nothing here is shared between
  * threads except knl_fam, written once before the workers start.
@@ -20,12 +20,13 @@
 /* The family, resolved once at start (knl_resolve()). */
 struct knl_family {
 	uint16_t id;		/* 0: not resolved */
+	uint32_t grp_pubsub;	/* 0: no such group */
 };
 extern struct knl_family knl_fam;
 
 int knl_resolve(void);
 
-/* A worker's request socket for KC_CMD_OP. */
+/* A worker's request socket: KC_CMD_OP and KC_CMD_PUBLISH. */
 struct knl {
 	int fd;
 	uint32_t seq;
@@ -54,5 +55,27 @@ void knl_close(struct knl *k);
  * receive buffer overran) leaves -ENOBUFS.
  */
 void knl_run(struct knl *k, struct kc_op *ops, uint32_t n);
+
+/* KC_CMD_PUBLISH; channel 1..KC_CHANNEL_MAX, message <= KC_NL_VALUE_MAX. */
+int knl_publish(struct knl *k, const void *ch, size_t chlen, const void *msg,
+		size_t mlen);
+
+/* The pubsub group: a non-blocking socket of its own. */
+int knl_sub_open(void);			/* fd, or -errno */
+int knl_sub_join(int fd, bool join);	/* NETLINK_ADD/DROP_MEMBERSHIP */
+
+struct knl_msg {
+	const char *ch, *msg;
+	size_t chlen, mlen;
+};
+
+/*
+ * Reads the next message into buf (KNL_SUB_BUF bytes).  Returns 1 with
+ * *m set, 0 when nothing is queued, -ENOBUFS after an overrun (messages
+ * were lost; *drops, if known, is how many so far in total) and other
+ * -errnos on failure.  Other multicast traffic is skipped.
+ */
+#define KNL_SUB_BUF	(KC_NL_VALUE_MAX + KC_CHANNEL_MAX + 1024)
+int knl_sub_recv(int fd, char *buf, struct knl_msg *m, uint64_t *drops);
 
 #endif /* KCP_KNL_H */

@@ -352,6 +352,12 @@ int main(int argc, char **argv)
 			KC_GENL_NAME, strerror(-err));
 		return 1;
 	}
+	if (err)
+		log_warn("no generic netlink family \"%s\" (%s): pub/sub commands will fail",
+			 KC_GENL_NAME, strerror(-err));
+	else if (!knl_fam.grp_pubsub)
+		log_warn("the kcache netlink family has no \"%s\" group: SUBSCRIBE will fail",
+			 KC_MCGRP_PUBSUB);
 	raise_nofile();
 	if (cfg.redis_socket) {
 		ufd[nu] = server_listen_unix(cfg.redis_socket);

@@ -187,6 +187,36 @@ struct watched {
 };
 
 struct worker;
+struct ps_entry;
+
+/* A connection's subscriptions (pubsub.c), in the order they were made. */
+struct ps_conn {
+	struct ps_entry **chan, **pat;	/* entries of its worker's tables */
+	size_t nchan, npat, chan_cap, pat_cap;
+	bool touched;		/* on the worker's list of conns to write */
+};
+
+/* Named entries (channels or patterns) hashed by name (pubsub.c). */
+struct ps_table {
+	struct ps_entry **b;
+	size_t nb, n;
+};
+
+/*
+ * A worker's side of pub/sub: its own socket in the kcache "pubsub"
+ * netlink group (joined while it has subscribers) and which of its
+ * connections want which channel and pattern.
+ */
+struct ps_worker {
+	int src;		/* SRC_PUBSUB: epoll events point here */
+	int fd;			/* -1 until the first subscription */
+	bool joined;
+	long nsubs;		/* subscriptions of this worker's conns */
+	struct ps_table chan, pat;
+	char *rx;		/* one message (KNL_SUB_BUF) */
+	struct conn **touched;	/* conns with messages to write */
+	size_t ntouched, touched_cap;
+};
 
 struct conn {
 	int fd;
@@ -214,6 +244,7 @@ struct conn {
 	struct watched *watch;
 	size_t nwatch;
 	bool watch_dirty;	/* a watched key could not be versioned */
+	struct ps_conn ps;
 	struct conn *prev, *next;	/* worker's list, oldest activity first */
 };
 
@@ -222,8 +253,9 @@ struct worker {
 	int epfd;
 	int evfd;		/* wakes the loop for shutdown */
 	int kfd;		/* /dev/kcache */
-	struct knl *nl;		/* --transport netlink: KC_CMD_OP requests */
+	struct knl *nl;		/* netlink requests (PUBLISH, --transport) */
 	struct engine eng;
+	struct ps_worker ps;
 	struct conn *head, *tail;
 	long nconns;
 	struct conn **dead;

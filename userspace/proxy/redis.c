@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "libkcache.h"
+#include "pubsub.h"
 #include "redis.h"
 
 static struct engine *E(struct conn *c)
@@ -126,6 +127,14 @@ static void cmd_ping(struct conn *c, struct arg *argv, size_t argc)
 		reply_err(c, "ERR wrong number of arguments for 'ping' command");
 		return;
 	}
+	/* A subscribed RESP2 client can only take arrays. */
+	if (c->proto == 2 && ps_count(c)) {
+		resp_array(rout(c), 2);
+		resp_bulks(rout(c), "pong");
+		resp_bulk(rout(c), argc == 2 ? argv[1].p : "",
+			  argc == 2 ? argv[1].len : 0);
+		return;
+	}
 	if (argc == 2)
 		resp_bulk(rout(c), argv[1].p, argv[1].len);
 	else
@@ -189,15 +198,6 @@ static void cmd_auth(struct conn *c, struct arg *argv, size_t argc)
 		resp_simple(rout(c), "OK");
 	else
 		reply_err(c, "WRONGPASS invalid username-password pair or user is disabled.");
-}
-
-static void cmd_unsupported(struct conn *c, struct arg *argv, size_t argc)
-{
-	char name[32];
-
-	(void)argc;
-	arg_lower(&argv[0], name, sizeof(name));
-	resp_errorf(rout(c), "ERR '%s' is not supported: this kcache module has no pub/sub", name);
 }
 
 static bool kstats(struct conn *c, struct kc_stats *st)
@@ -582,6 +582,7 @@ void redis_conn_free(struct conn *c)
 {
 	discard_queue(c);
 	unwatch(c);
+	ps_conn_free(c);
 	free(c->name);
 	free(c->lib_name);
 	free(c->lib_ver);
@@ -645,6 +646,21 @@ static void cmd_discard(struct conn *c, struct arg *argv, size_t argc)
 	discard_queue(c);
 	unwatch(c);
 	resp_simple(rout(c), "OK");
+}
+
+/* RESET: the connection as new (no MULTI, WATCH, subscriptions, name). */
+static void cmd_reset(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	discard_queue(c);
+	unwatch(c);
+	c->watch_dirty = false;
+	ps_conn_free(c);
+	c->proto = 2;
+	free(c->name);
+	c->name = NULL;
+	resp_simple(rout(c), "RESET");
 }
 
 static void cmd_unwatch(struct conn *c, struct arg *argv, size_t argc)
@@ -872,29 +888,31 @@ static const struct redis_cmd cmds[] = {
 	{ "flushdb", -1, W, 0, 0, 0, cmd_flushdb, 0, "server", "Remove all keys from the current database." },
 	{ "flushall", -1, W, 0, 0, 0, cmd_flushdb, 0, "server", "Removes all keys from all databases." },
 	{ "info", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_info, RX_SYNC | RX_NOTXN, "server", "Returns information and statistics about the server." },
-	{ "config", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_config, 0, "server", "A container for server configuration commands." },
-	{ "command", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_command, 0, "server", "Returns detailed information about all commands." },
+	{ "config", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_config, RX_SUBCMD, "server", "A container for server configuration commands." },
+	{ "command", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_command, RX_SUBCMD, "server", "Returns detailed information about all commands." },
 	{ "time", 1, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_time, 0, "server", "Returns the server time." },
 	/* connection */
-	{ "ping", -1, F, 0, 0, 0, cmd_ping, 0, "connection", "Returns the server's liveliness response." },
+	{ "ping", -1, F, 0, 0, 0, cmd_ping, RX_SUBOK, "connection", "Returns the server's liveliness response." },
 	{ "echo", 2, F, 0, 0, 0, cmd_echo, 0, "connection", "Returns the given string." },
 	{ "select", 2, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_select, 0, "connection", "Changes the selected database." },
-	{ "quit", -1, RF_NOAUTH | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_quit, RX_TXCTL, "connection", "Closes the connection." },
+	{ "quit", -1, RF_NOAUTH | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_quit, RX_TXCTL | RX_SUBOK, "connection", "Closes the connection." },
+	{ "reset", 1, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_reset, RX_TXCTL | RX_SUBOK, "connection", "Resets the connection." },
 	{ "auth", -2, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_auth, 0, "connection", "Authenticates the connection." },
 	{ "hello", -1, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_hello, RX_NOTXN, "connection", "Handshakes with the Redis server." },
-	{ "client", -2, RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_client, 0, "connection", "A container for client connection commands." },
+	{ "client", -2, RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_client, RX_SUBCMD, "connection", "A container for client connection commands." },
 	/* transactions */
 	{ "multi", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_multi, RX_TXCTL, "transactions", "Starts a transaction." },
 	{ "exec", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_exec, RX_TXCTL | RX_SYNC, "transactions", "Executes all commands in a transaction." },
 	{ "discard", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_discard, RX_TXCTL, "transactions", "Discards a transaction." },
 	{ "watch", -2, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 1, -1, 1, cmd_watch, RX_TXCTL | RX_SYNC, "transactions", "Monitors changes to keys to determine the execution of a transaction." },
 	{ "unwatch", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_unwatch, RX_NOTXN, "transactions", "Forgets about watched keys of a transaction." },
-	/* pub/sub: not yet */
-	{ "subscribe", -2, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Listens for messages published to channels (not supported yet)." },
-	{ "unsubscribe", -1, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Stops listening to messages posted to channels (not supported yet)." },
-	{ "psubscribe", -2, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Listens for messages published to channels that match one or more patterns (not supported yet)." },
-	{ "punsubscribe", -1, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsupported, RX_NOTXN, "pubsub", "Stops listening to messages published to channels that match one or more patterns (not supported yet)." },
-	{ "publish", 3, RF_PUBSUB | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_unsupported, 0, "pubsub", "Posts a message to a channel (not supported yet)." },
+	/* pub/sub */
+	{ "subscribe", -2, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_subscribe, RX_NOTXN | RX_SUBOK, "pubsub", "Listens for messages published to channels." },
+	{ "unsubscribe", -1, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_unsubscribe, RX_NOTXN | RX_SUBOK, "pubsub", "Stops listening to messages posted to channels." },
+	{ "psubscribe", -2, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_psubscribe, RX_NOTXN | RX_SUBOK, "pubsub", "Listens for messages published to channels that match one or more patterns." },
+	{ "punsubscribe", -1, RF_PUBSUB | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_punsubscribe, RX_NOTXN | RX_SUBOK, "pubsub", "Stops listening to messages published to channels that match one or more patterns." },
+	{ "publish", 3, RF_PUBSUB | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_publish, RX_SYNC, "pubsub", "Posts a message to a channel (to every subscriber of the kcache pubsub group; counts this proxy's)." },
+	{ "pubsub", -2, RF_PUBSUB | RF_LOADING | RF_STALE, 0, 0, 0, cmd_pubsub, RX_SUBCMD, "pubsub", "A container for Pub/Sub commands (this proxy's subscriptions)." },
 };
 
 #undef W
@@ -1072,6 +1090,17 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		resp_errorf(rout(c), "ERR wrong number of arguments for '%s' command",
 			    cmd->name);
 		c->multi_dirty |= c->in_multi;
+		return;
+	}
+	if (c->proto == 2 && ps_count(c) && !(cmd->x & RX_SUBOK)) {
+		char sub[32];
+
+		if ((cmd->x & RX_SUBCMD) && argc > 1)
+			resp_errorf(rout(c), "ERR Can't execute '%s|%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+				    cmd->name, arg_lower(&argv[1], sub, sizeof(sub)));
+		else
+			resp_errorf(rout(c), "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+				    cmd->name);
 		return;
 	}
 	if (c->in_multi && !(cmd->x & RX_TXCTL)) {

@@ -4,8 +4,8 @@
  * commands (redis_data.c).  A handler plans kernel operations into the
  * worker's engine and names the function that writes the reply once they
  * ran; commands that need answers before they can go on (INCRBYFLOAT,
- * WATCH, EXEC, KEYS) are marked RX_SYNC and make their own kernel calls
- * after the engine was flushed.
+ * WATCH, EXEC, KEYS, PUBLISH) are marked RX_SYNC and make their own kernel
+ * calls after the engine was flushed.
  */
 #ifndef KCP_REDIS_H
 #define KCP_REDIS_H
@@ -27,6 +27,8 @@ enum {
 	RX_SYNC = 1 << 0,	/* flush the engine, then run (own ioctls) */
 	RX_NOTXN = 1 << 1,	/* cannot be queued by MULTI */
 	RX_TXCTL = 1 << 2,	/* runs even inside MULTI (EXEC, DISCARD, ...) */
+	RX_SUBOK = 1 << 3,	/* allowed to a RESP2 client that subscribed */
+	RX_SUBCMD = 1 << 4,	/* a container: its name is "name|subcommand" */
 };
 
 struct redis_cmd {
@@ -104,5 +106,13 @@ void cmd_scan(struct conn *, struct arg *, size_t);
 void cmd_keys(struct conn *, struct arg *, size_t);
 void cmd_randomkey(struct conn *, struct arg *, size_t);
 void cmd_xscan(struct conn *, struct arg *, size_t);
+
+/* pubsub.c */
+void cmd_subscribe(struct conn *, struct arg *, size_t);
+void cmd_unsubscribe(struct conn *, struct arg *, size_t);
+void cmd_psubscribe(struct conn *, struct arg *, size_t);
+void cmd_punsubscribe(struct conn *, struct arg *, size_t);
+void cmd_publish(struct conn *, struct arg *, size_t);
+void cmd_pubsub(struct conn *, struct arg *, size_t);
 
 #endif /* KCP_REDIS_H */

@@ -431,6 +431,11 @@ void resp_map(struct buf *o, size_t n, int proto)
 		header(o, '*', (long long)n * 2);
 }
 
+void resp_push(struct buf *o, size_t n, int proto)
+{
+	header(o, proto >= 3 ? '>' : '*', (long long)n);
+}
+
 void resp_set(struct buf *o, size_t n, int proto)
 {
 	header(o, proto >= 3 ? '~' : '*', (long long)n);

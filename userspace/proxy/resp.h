@@ -77,6 +77,7 @@ void resp_null_array(struct buf *o, int proto);
 void resp_array(struct buf *o, size_t n);
 void resp_map(struct buf *o, size_t n, int proto);
 void resp_set(struct buf *o, size_t n, int proto);
+void resp_push(struct buf *o, size_t n, int proto);	/* pub/sub: '>' */
 void resp_verbatim(struct buf *o, const char *txt, size_t len, int proto);
 
 #endif /* KCP_RESP_H */

@@ -32,15 +32,13 @@
 #include "knl.h"
 #include "libkcache.h"
 #include "proxy.h"
+#include "pubsub.h"
 #include "server.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define OUT_SOFT	(1U << 20)	/* stop reading a client above this */
 #define IN_KEEP		(64 * 1024)	/* buffer kept allocated when idle */
 #define SHUTDOWN_GRACE	5		/* seconds to finish replies */
-
-/* What an epoll event points to: the first member of each source. */
-enum { SRC_LISTEN = 1, SRC_CONN, SRC_WAKE };
 
 struct listener {
 	int src;
@@ -409,6 +407,19 @@ static void conn_writable(struct conn *c)
 	conn_kick(c);
 }
 
+void server_conn_output(struct conn *c)
+{
+	if (c->dead)
+		return;
+	if (c->out.oom || buf_avail(&c->out) > cfg.max_output) {
+		log_warn("client %llu (%s): output buffer over %zu bytes (a subscriber that does not read?), closing it",
+			 (unsigned long long)c->id, c->addr, cfg.max_output);
+		conn_close(c);
+		return;
+	}
+	conn_kick(c);
+}
+
 static void sockname(int fd, bool peer, char *out, size_t n)
 {
 	struct sockaddr_storage ss;
@@ -530,13 +541,14 @@ long server_client_list(struct buf *o, const struct conn *only)
 		if (c->kind != CONN_REDIS || c->dead)
 			continue;
 		buf_printf(o, "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
-			   "flags=%s db=0 sub=0 psub=0 ssub=0 multi=%ld qbuf=%zu "
+			   "flags=%s db=0 sub=%zu psub=%zu ssub=0 multi=%ld qbuf=%zu "
 			   "obl=0 oll=0 omem=%zu events=r cmd=%s user=default "
 			   "redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
 			   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
 			   c->name ? c->name : "", (long long)(now - c->created),
 			   (long long)(now - c->last_active),
-			   c->in_multi ? "x" : "N",
+			   c->in_multi ? "x" : ps_count(c) ? "P" : "N",
+			   c->ps.nchan, c->ps.npat,
 			   c->in_multi ? (long)c->mq_len : -1L,
 			   buf_avail(&c->in), buf_avail(&c->out),
 			   c->last_cmd ? c->last_cmd : "NULL", c->proto,
@@ -582,6 +594,8 @@ static void *worker_main(void *arg)
 			if (*src == SRC_LISTEN) {
 				if (!stopping)
 					accept_one(w, (struct listener *)src);
+			} else if (*src == SRC_PUBSUB) {
+				ps_readable(w);
 			} else if (*src == SRC_WAKE) {
 				uint64_t v;
 				ssize_t unused = read(w->evfd, &v, sizeof(v));
@@ -646,23 +660,28 @@ int server_worker_init(struct worker *w, int id, const int *ufd,
 
 	memset(w, 0, sizeof(*w));
 	w->id = id;
+	ps_worker_init(&w->ps);
 	w->kfd = kc_open_path(cfg.device);
 	if (w->kfd < 0) {
 		log_err("cannot open %s: %s", cfg.device, strerror(-w->kfd));
 		return -1;
 	}
-	if (cfg.transport == TRANSPORT_NETLINK) {
+	/* PUBLISH always, the data path with --transport netlink. */
+	if (knl_fam.id) {
 		w->nl = malloc(sizeof(*w->nl));
-		err = w->nl ? knl_open(w->nl, true) : -ENOMEM;
+		err = w->nl ? knl_open(w->nl, cfg.transport == TRANSPORT_NETLINK) :
+			      -ENOMEM;
 		if (err) {
 			log_err("worker %d: cannot open a netlink socket: %s",
 				id, strerror(-err));
 			free(w->nl);
 			w->nl = NULL;
-			return -1;
+			if (cfg.transport == TRANSPORT_NETLINK)
+				return -1;
 		}
 	}
-	err = eng_init(&w->eng, w->kfd, w->nl);
+	err = eng_init(&w->eng, w->kfd,
+		       cfg.transport == TRANSPORT_NETLINK ? w->nl : NULL);
 	if (err) {
 		log_err("worker %d: cannot set up the reply arena: %s", id,
 			strerror(-err));
@@ -735,6 +754,7 @@ void server_worker_exit(struct worker *w, int nu)
 		if (w->lfd[i] >= 0)
 			close(w->lfd[i]);
 	eng_exit(&w->eng);
+	ps_worker_exit(&w->ps);
 	if (w->nl) {
 		knl_close(w->nl);
 		free(w->nl);

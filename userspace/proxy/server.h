@@ -7,6 +7,9 @@
 
 #include "proxy.h"
 
+/* What an epoll event's data points to: the first int of each source. */
+enum { SRC_LISTEN = 1, SRC_CONN, SRC_WAKE, SRC_PUBSUB };
+
 int server_listen_tcp(const char *addr, int port);
 int server_listen_unix(const char *path);
 /* Sets up a worker: its kcache fd, engine, epoll, TCP listeners and the
@@ -18,5 +21,10 @@ int server_worker_start(struct worker *w, pthread_t *t);
 /* Asks every worker to stop accepting, finish replies and return. */
 void server_stop(struct worker *ws, int n);
 void server_worker_exit(struct worker *w, int nu);
+/*
+ * Output was added to c outside its own request (a pub/sub message):
+ * writes what it can, or drops c past --max-output-buffer.
+ */
+void server_conn_output(struct conn *c);
 
 #endif /* KCP_SERVER_H */
