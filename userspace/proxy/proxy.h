@@ -2,9 +2,10 @@
 /*
  * kcache-proxy: shared types.  One process, one event loop per worker
  * thread (server.c); each worker owns its connections, its /dev/kcache fd
- * and its batch engine (engine.c), so nothing below is shared between
- * threads except the configuration (read-only after start) and the
- * counters in struct proxy_stats (atomics).
+ * and netlink sockets, its batch engine (engine.c) and its side of pub/sub,
+ * so nothing below is shared between threads except the configuration
+ * (read-only after start) and the counters in struct proxy_stats
+ * (atomics).  pubsub.c keeps the one locked structure, its registry.
  */
 #ifndef KCP_PROXY_H
 #define KCP_PROXY_H

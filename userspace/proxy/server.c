@@ -2,13 +2,16 @@
 /*
  * Event loops.  Each worker thread has its own epoll instance, its own TCP
  * listening sockets (SO_REUSEPORT spreads connections over them), its own
- * /dev/kcache fd and batch engine, and owns the connections it accepted;
- * unix sockets are shared, polled with EPOLLEXCLUSIVE.  Nothing is locked:
- * workers share only the read-only configuration and atomic counters.
+ * /dev/kcache fd (and netlink socket) and batch engine, and owns the
+ * connections it accepted; unix sockets are shared, polled with
+ * EPOLLEXCLUSIVE.  Workers share only the read-only configuration, atomic
+ * counters and pub/sub's registry of subscriptions (one mutex, pubsub.c).
+ * A worker with subscribers also polls its socket in the kcache "pubsub"
+ * netlink group and writes the messages to its connections.
  *
  * A readable connection gets one read(); every complete request in the
  * input is parsed and planned, the engine runs them with one KC_IOC_BATCH
- * and the replies are written in order.  Replies go to a per-connection
+ * (or netlink window) and the replies are written in order.  Replies go to a per-connection
  * output buffer written without blocking; past a soft cap the connection is
  * not read again until its client catches up (so one slow reader costs
  * memory bounded by one read's worth of replies, never other clients' time),
