@@ -136,7 +136,7 @@ HEAD = ["system", "op", "thr", "P", "key", "value", "ops/s", "spread", "x memcac
 def text_table(rows, head=HEAD):
     w = [max(len(str(x[i])) for x in rows + [head]) for i in range(len(head))]
     out = ["  ".join(h.ljust(w[i]) for i, h in enumerate(head)).rstrip(),
-           "  ".join("-" * w[i] for i in range(len(head)))]
+           "  ".join("-" * w[i] for i in range(len(head))).rstrip()]
     for x in rows:
         out.append("  ".join(str(c).ljust(w[i]) if i < 6 else str(c).rjust(w[i])
                              for i, c in enumerate(x)).rstrip())
@@ -328,7 +328,8 @@ def main():
     tg = targets(res, mems)
     lines = ["Conditions: " + cond, "",
              "Throughput (median of the runs; spread = (max - min) / median; ratios against "
-             "the same op, key and value size at -P 1, or at the same -P for pipelined loads):",
+             "the same op, key and value size at -P 1, or at the same -P for pipelined loads; "
+             "NOP against GET):",
              "", text_table(rows), "", "Memory per item:", "", text_table(mrows, mhead), "",
              "Targets (this run):"]
     lines += ["  [%s] %s" % ("met" if ok else "MISSED", t) for ok, t in tg]
