@@ -62,6 +62,7 @@ DEFAULTS = {
               "proxy_memcache": 21212},
     "only": "",               # comma list of phases: mem,ioctl,memcache,redis,profile
     "profile": False,         # also run the profile phase (perf, cpu-clock)
+    "proxy_threads": 0,       # kcache-proxy --threads; 0: its default (one per CPU)
 }
 
 RB_NAMES = {"SET": "set", "GET": "get", "INCR": "incr", "LPUSH": "lpush",
@@ -158,8 +159,11 @@ def start_redis(cfg):
 
 def start_proxy(cfg):
     p = cfg["ports"]
-    start("proxy", [PROXY, "-p", str(p["proxy_redis"]), "-m", str(p["proxy_memcache"]),
-                    "-b", "127.0.0.1", "-q"], p["proxy_redis"])
+    cmd = [PROXY, "-p", str(p["proxy_redis"]), "-m", str(p["proxy_memcache"]),
+           "-b", "127.0.0.1", "-q"]
+    if cfg["proxy_threads"]:
+        cmd += ["--threads", str(cfg["proxy_threads"])]
+    start("proxy", cmd, p["proxy_redis"])
     if not wait_port(p["proxy_memcache"], procs["proxy"]):
         raise RuntimeError("kcache-proxy does not listen on %d" % p["proxy_memcache"])
 
