@@ -209,12 +209,25 @@ static void seal_static(struct engine *e)
 	}
 }
 
+/* --transport netlink: ops[0..n) as KC_CMD_OP messages (knl.c). */
+static void nl_run(struct engine *e, struct kc_op *ops, uint32_t n)
+{
+	uint32_t i, lost = 0;
+
+	STAT_ADD(nl_ops, n);
+	knl_run(e->nl, ops, n);
+	for (i = 0; i < n; i++)
+		lost += ops[i].result == -ENOBUFS;
+	if (lost)
+		log_warn("netlink: %u of %u replies lost (receive buffer overrun); their commands answered an error",
+			 lost, n);
+}
+
 /* Runs ops[from, to) in batches; marks ops that did not run. */
 static void submit(struct engine *e, uint32_t from, uint32_t to)
 {
 	if (e->nl && from < to) {
-		STAT_ADD(nl_ops, to - from);
-		knl_run(e->nl, e->ops + from, to - from);
+		nl_run(e, e->ops + from, to - from);
 		return;
 	}
 	while (from < to) {
@@ -287,8 +300,7 @@ void eng_flush(struct engine *e)
 int eng_do(struct engine *e, struct kc_op *op)
 {
 	if (e->nl) {
-		STAT_ADD(nl_ops, 1);
-		knl_run(e->nl, op, 1);
+		nl_run(e, op, 1);
 		return op->result;
 	}
 	STAT_ADD(ioctls, 1);
