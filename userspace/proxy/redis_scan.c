@@ -53,7 +53,7 @@ static bool scan_cursor(const struct arg *a, unsigned long long *v)
 	if (p == end || !isdigit((unsigned char)*p))
 		return false;
 	for (; p < end && isdigit((unsigned char)*p); p++) {
-		unsigned d = (unsigned)(*p - '0');
+		unsigned int d = (unsigned int)(*p - '0');
 
 		if (n > (~0ULL - d) / 10)
 			return false;	/* ERANGE */
@@ -340,7 +340,8 @@ static bool ks_add(struct keyset *ks, const char *k, size_t len)
 	if (ks->bytes.oom)
 		return false;
 	ks->off[ks->n + 1] = ks->bytes.len;
-	ks->slot[j] = (uint32_t)++ks->n;
+	ks->n++;
+	ks->slot[j] = (uint32_t)ks->n;
 	return true;
 }
 
@@ -419,11 +420,11 @@ void cmd_keys(struct conn *c, struct arg *argv, size_t argc)
 		cursor = (uint64_t)op.num;
 	} while (!err && cursor);
 	free(out);
-	if (err == -ENOMEM)
+	if (err == -ENOMEM) {
 		reply_err(c, "ERR out of memory");
-	else if (err)
+	} else if (err) {
 		reply_kerr(rout(c), err);
-	else {
+	} else {
 		resp_array(rout(c), ks.n);
 		for (i = 0; i < ks.n; i++) {
 			s = ks_key(&ks, i, &len);
