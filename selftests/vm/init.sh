@@ -79,17 +79,28 @@ load_modules() {
 # kernels, the initramfs itself for the debug kernel.  "in_root exec ..."
 # replaces the calling (sub)shell, so that $! of "(in_root exec ...) &" is
 # the program itself.
+#
+# KCACHE_MODULE and KCACHE_PARAMS let a test reload kcache.ko itself
+# (init_module(2) on that file with those parameters): the copy in the
+# initramfs, or under the host root the file the host built, at the same
+# path.  $KC_TEST_ENV adds the host's KCACHE_TEST_ENV words.
 in_root() {
 	x=
 	[ "$1" = exec ] && { x=exec; shift; }
 	if [ "$KC_HOSTROOT" = 1 ]; then
+		# shellcheck disable=SC2086
 		$x chroot /host /usr/bin/env -i PATH="$PATH" HOME=/tmp TMPDIR=/tmp \
 			TERM=dumb LANG=C.UTF-8 KCACHE_VM=1 KCACHE_KERNEL="$KC_KERNEL" \
-			KCACHE_ROOT="$KC_ROOT" KCACHE_BUILD="$KC_BUILD" "$@"
+			KCACHE_ROOT="$KC_ROOT" KCACHE_BUILD="$KC_BUILD" \
+			KCACHE_MODULE="$KC_MODULE" KCACHE_PARAMS="$KC_PARAMS" \
+			$KC_TEST_ENV "$@"
 	else
+		# shellcheck disable=SC2086
 		$x env -i PATH="$PATH" HOME=/tmp TMPDIR=/tmp TERM=dumb KCACHE_VM=1 \
 			KCACHE_KERNEL="$KC_KERNEL" KCACHE_ROOT="$KC_ROOT" \
-			KCACHE_BUILD="$KC_BUILD" "$@"
+			KCACHE_BUILD="$KC_BUILD" \
+			KCACHE_MODULE=/lib/kcache-vm/kcache.ko KCACHE_PARAMS="$KC_PARAMS" \
+			$KC_TEST_ENV "$@"
 	fi
 }
 

@@ -25,6 +25,8 @@
 #   VM_APPEND       extra kernel command line
 #   REDIS_PORT MEMCACHE_PORT   host ports of `run` (6380, 11212)
 #   KCACHE_RUN_CMD  command `run` starts in the guest (default: the proxy)
+#   KCACHE_TEST_ENV VAR=value words for every test's environment (no spaces
+#                   in values), e.g. "KC_FUZZ_SECONDS=600"
 #   KCACHE_CACHE    where the debug kernel is cached (/var/cache/kcache)
 #   SELFTESTS_OUT   built test programs (build/selftests)
 #   USERSPACE_OUT   built userspace programs (build/userspace)
@@ -255,6 +257,10 @@ make_initramfs() {
 		echo "KC_RUN_CMD=$(shq "${RUN_CMD:-}")"
 		echo "KC_READY_PORTS=$(shq "${KCACHE_READY_PORTS:-6379 11211}")"
 		echo "KC_TERM=$(shq "${TERM:-linux}")"
+		# Tests that reload the module read it from here (init.sh);
+		# KCACHE_TEST_ENV passes VAR=value words to every test.
+		echo "KC_MODULE=$(shq "$K_KO")"
+		echo "KC_TEST_ENV=$(shq "${KCACHE_TEST_ENV:-}")"
 	} >"$IRD/etc/kcache-vm/conf"
 
 	(cd "$IRD" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$rundir/initramfs.gz"
