@@ -6,6 +6,7 @@
  * and shrunk when an eighth full, under the container's mutex.
  */
 #include <linux/jhash.h>
+#include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/err.h>
@@ -260,6 +261,28 @@ struct kc_item *kc_cont_find(struct kc_item *it, const void *key, u32 klen)
 		    !memcmp(kc_elem_data(e), key, klen))
 			return e;
 	return NULL;
+}
+
+/*
+ * Looks up the element named by op->args[i] in a hash or set whose mutex
+ * the caller holds.  Returns it, or NULL: absent (*err 0) or an error.
+ */
+struct kc_item *kc_cont_find_arg(struct kc_op *op, struct kc_item *it, u32 i,
+				 int *err)
+{
+	struct kc_item *e;
+	struct kc_buf b;
+	void *k;
+
+	*err = kc_read_arg(op, i, &b);
+	if (*err)
+		return NULL;
+	k = kc_dup_in(op, b.ptr, b.len, err);
+	if (!k)
+		return NULL;
+	e = kc_cont_find(it, k, b.len);
+	kvfree(k);
+	return e;
 }
 
 /* Rebuilds the table with nb buckets.  Caller holds the mutex. */

@@ -69,6 +69,8 @@ struct kc_item *kc_elem_alloc(u32 len, u32 klen);
 int kc_elem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep);
 
 struct kc_item *kc_cont_find(struct kc_item *it, const void *key, u32 klen);
+struct kc_item *kc_cont_find_arg(struct kc_op *op, struct kc_item *it, u32 i,
+				 int *err);
 int kc_cont_reserve(struct kc_item *it, u64 n);
 int kc_cont_insert(struct kc_item *it, struct kc_item *e);
 void __kc_cont_remove(struct kc_item *it, struct kc_item *e, bool shrink);

@@ -179,9 +179,7 @@ int kc_op_hmget(struct kc_op *op, const char *key)
 {
 	struct kc_reply r = { .op = op };
 	struct kc_item *it, *e;
-	struct kc_buf b;
 	int err = 0;
-	void *field;
 	u32 i;
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
@@ -190,16 +188,10 @@ int kc_op_hmget(struct kc_op *op, const char *key)
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
-		err = kc_read_arg(op, i, &b);
-		if (err)
-			break;
-		field = kc_dup_in(op, b.ptr, b.len, &err);
-		if (!field)
-			break;
-		e = kc_cont_find(it, field, b.len);
-		kvfree(field);
-		err = kc_reply_add(&r, e ? vdata(e) : NULL, e ? vlen(e) : 0,
-				   !e);
+		e = kc_cont_find_arg(op, it, i, &err);
+		if (!err)
+			err = kc_reply_add(&r, e ? vdata(e) : NULL,
+					   e ? vlen(e) : 0, !e);
 	}
 	if (!err)
 		err = kc_reply_end(&r);
@@ -210,10 +202,8 @@ int kc_op_hmget(struct kc_op *op, const char *key)
 int kc_op_hdel(struct kc_op *op, const char *key)
 {
 	struct kc_item *it, *e;
-	struct kc_buf b;
 	u64 removed = 0;
 	int err = 0;
-	void *field;
 	u32 i;
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
@@ -222,14 +212,7 @@ int kc_op_hdel(struct kc_op *op, const char *key)
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
-		err = kc_read_arg(op, i, &b);
-		if (err)
-			break;
-		field = kc_dup_in(op, b.ptr, b.len, &err);
-		if (!field)
-			break;
-		e = kc_cont_find(it, field, b.len);
-		kvfree(field);
+		e = kc_cont_find_arg(op, it, i, &err);
 		if (e) {
 			kc_cont_remove(it, e);
 			kc_item_put(e);

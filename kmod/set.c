@@ -57,9 +57,7 @@ int kc_op_srem(struct kc_op *op, const char *key)
 {
 	struct kc_item *it, *e;
 	u64 removed = 0;
-	struct kc_buf b;
 	int err = 0;
-	void *m;
 	u32 i;
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
@@ -68,14 +66,7 @@ int kc_op_srem(struct kc_op *op, const char *key)
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
-		err = kc_read_arg(op, i, &b);
-		if (err)
-			break;
-		m = kc_dup_in(op, b.ptr, b.len, &err);
-		if (!m)
-			break;
-		e = kc_cont_find(it, m, b.len);
-		kvfree(m);
+		e = kc_cont_find_arg(op, it, i, &err);
 		if (e) {
 			kc_cont_remove(it, e);
 			kc_item_put(e);
@@ -144,10 +135,8 @@ int kc_op_smismember(struct kc_op *op, const char *key)
 {
 	struct kc_reply r = { .op = op };
 	struct kc_item *it;
-	struct kc_buf b;
 	int err = 0;
 	bool in;
-	void *m;
 	u32 i;
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
@@ -156,15 +145,9 @@ int kc_op_smismember(struct kc_op *op, const char *key)
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
-		err = kc_read_arg(op, i, &b);
-		if (err)
-			break;
-		m = kc_dup_in(op, b.ptr, b.len, &err);
-		if (!m)
-			break;
-		in = kc_cont_find(it, m, b.len);
-		kvfree(m);
-		err = kc_reply_add(&r, NULL, 0, !in);
+		in = kc_cont_find_arg(op, it, i, &err);
+		if (!err)
+			err = kc_reply_add(&r, NULL, 0, !in);
 	}
 	if (!err)
 		err = kc_reply_end(&r);
