@@ -27,6 +27,7 @@
 #define KC_CRAWL_BATCH		1024
 #define KC_CRAWL_HOLD		64
 #define KC_CRAWL_INTERVAL	(HZ)
+#define KC_CRAWL_NEXT		(HZ / 50 ? HZ / 50 : 1)
 #define KC_AUTOMOVE_INTERVAL	(HZ)
 
 static u64 class_items(struct kc_class *c)
@@ -311,8 +312,13 @@ static void crawler_fn(struct work_struct *work)
 		}
 		kc_item_put(it);
 	}
+	/*
+	 * Mid-table, go on soon but not at once (about 50 batches a second at
+	 * most), so a big cache is not crawled nonstop; at the end, rest.
+	 */
 	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
-			   seen >= KC_CRAWL_BATCH || n ? 1 : KC_CRAWL_INTERVAL);
+			   seen >= KC_CRAWL_BATCH || n ? KC_CRAWL_NEXT :
+							  KC_CRAWL_INTERVAL);
 }
 
 /*
