@@ -66,6 +66,7 @@ static const char *const ep_name[NR_EP] = {
 };
 
 #define MAX_THREADS	16
+#define CLS_LEN		(KF_MAX_CLASSES * 4104)	/* class stats, any stride */
 #define NCHK		16	/* checker keys */
 #define CHK_HDR		32
 
@@ -182,6 +183,7 @@ struct fz {
 	unsigned char *priv;	/* 2 read-write pages, then a guard page */
 	unsigned char *slice;	/* this thread's part of the arena */
 	size_t slice_len;
+	unsigned char *cls;	/* CLS_LEN bytes, not in the arena */
 	uint64_t iter;
 	double deadline;
 	bool destructive;	/* the next call may delete others' keys */
@@ -1156,8 +1158,13 @@ static void do_class_stats(struct fz *f)
 			     sizeof(struct kc_class_stats_req), &at);
 	struct kc_class_stats_req *req = (struct kc_class_stats_req *)at;
 	uint32_t esize = sizeof(struct kc_class_stats), room;
-	unsigned char *buf = f->slice;
-	size_t blen = f->slice_len;
+	/*
+	 * The entries go to memory of this thread only: other threads'
+	 * random pointers land anywhere in the arena, and the check below
+	 * must see only what this call wrote.
+	 */
+	unsigned char *buf = f->cls;
+	size_t blen = CLS_LEN;
 	int err;
 
 	memset(req, 0, sizeof(*req));
@@ -1895,6 +1902,9 @@ static void run(struct __test_metadata *_metadata, int fd, int idx,
 		ASSERT_NE(MAP_FAILED, f->priv);
 		ASSERT_EQ(0, mprotect(f->priv + 2 * f->page, f->page,
 				      PROT_NONE));
+		f->cls = mmap(NULL, CLS_LEN, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, f->cls);
 		/* The first half of the arena is sliced, the rest shared. */
 		f->slice_len = (arena.size / 2 / nthreads) & ~(f->page - 1);
 		f->slice = arena.base + t * f->slice_len;
@@ -1913,6 +1923,7 @@ static void run(struct __test_metadata *_metadata, int fd, int idx,
 	for (t = 0; t < nthreads; t++) {
 		kc_close(fz[t].fd);
 		munmap(fz[t].priv, 3 * fz[t].page);
+		munmap(fz[t].cls, CLS_LEN);
 	}
 	free(fz);
 
