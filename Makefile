@@ -8,6 +8,7 @@
 #   make check        every VM run (6.1, 6.12, debug) + static checks
 #   make check-quick  the stock 6.12 VM run only
 #   make check-6.1 | check-6.12 | check-debug | static-check
+#   make fuzz-kernel [SECONDS=600] [SEED=n]  long fuzzing on the debug kernel
 #   make run          kcache + kcache-proxy in a 6.12 VM, ports on the host
 #   make shell        guest shell with kcache.ko loaded (VM_KERNEL=6.1|6.12|debug)
 #   make bench        one 6.12 VM: kcache vs redis-server and memcached, table,
@@ -45,7 +46,7 @@ VM := $(SRC)/selftests/vm/vm.sh
 
 export KCACHE_PARAMS KCACHE_TESTS VM_TIMEOUT TEST_TIMEOUT VM_MEM VM_SMP \
 	REDIS_PORT MEMCACHE_PORT KCACHE_CACHE KCACHE_RUN_CMD KCACHE_PROXY_ARGS \
-	VM_KERNEL VM_ACCEL VM_APPEND
+	VM_KERNEL VM_ACCEL VM_APPEND KCACHE_TEST_ENV
 export KC_BUILD := $(BUILD)
 
 all: module userspace selftests
@@ -98,6 +99,17 @@ check-6.1:
 check-debug:
 	$(VM) check debug
 
+# The two fuzzers in long mode on the debug kernel: SECONDS each (600 by
+# default), SEED to change the seed; prints the calls per entry point.
+# See "Reliability" in Documentation/testing.rst.
+SECONDS ?= 600
+fuzz-kernel:
+	@rc=0; KCACHE_TESTS="kcache_fuzz_ioctl kcache_fuzz_netlink" \
+	KCACHE_TEST_ENV="KC_FUZZ_SECONDS=$(SECONDS)$(if $(SEED), KC_FUZZ_SEED=$(SEED))" \
+	TEST_TIMEOUT=$$(( $(SECONDS) + 900 )) VM_TIMEOUT=$$(( 2 * $(SECONDS) + 2400 )) \
+		$(VM) check debug || rc=$$?; \
+	grep -h '^# KCFUZZ' $(BUILD)/vm-debug/result.log | tr -d '\r'; exit $$rc
+
 static-check: linux-scripts
 	$(VM) check static
 
@@ -138,5 +150,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all module userspace selftests kselftest-headers linux-scripts check \
-	check-quick check-6.1 check-6.12 check-debug static-check debug-kernel \
+	check-quick check-6.1 check-6.12 check-debug fuzz-kernel static-check debug-kernel \
 	deps run shell bench install clean
