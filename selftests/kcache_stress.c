@@ -19,10 +19,6 @@
  *    while ioctls run on it, and while a netlink dump is half read (no fd
  *    open): it must fail with EAGAIN (EWOULDBLOCK) or EBUSY, the module
  *    keep working, and nothing crash.
- *  user_fault_stalls_only_its_caller: a transaction, and a SET with an
- *    MSET queued behind it, whose value page faults for 4 s (userfaultfd,
- *    stock kernels; the debug kernel has none) must not hold up another
- *    client's GET of another key.
  *  load_unload: 50 cycles (on the debug kernel as many as fit in 60 s,
  *    at least 10) of init_module(2) from KCACHE_MODULE, data of
  *    every type and size in the cache, keyspace listeners and shrinker
@@ -43,10 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "kc_test.h"
@@ -1032,150 +1026,6 @@ TEST_F(stress, rmmod_busy)
 	ASSERT_LE(0, fd);
 	self->fd = fd;
 	ASSERT_EQ(0, kc_flush(self->fd));
-}
-
-/* ------------------------------------------------------------ user faults */
-
-/*
- * A request whose value sits in memory that faults slowly (userfaultfd
- * here; a FUSE-backed mapping does the same for an unprivileged user)
- * must stall only its caller.  The handler resolves the fault after
- * FAULT_MS; meanwhile another client's GET of another key must answer.
- */
-#define FAULT_MS	4000
-
-struct uffd_ctx {
-	int uffd;
-	char *page;
-	size_t psz;
-	_Atomic int faulted;
-};
-
-static void *uffd_handler(void *arg)
-{
-	struct uffd_ctx *u = arg;
-	struct pollfd p = { .fd = u->uffd, .events = POLLIN };
-	struct uffd_msg msg;
-	struct uffdio_zeropage z = { 0 };
-
-	if (poll(&p, 1, 20000) <= 0 ||
-	    read(u->uffd, &msg, sizeof(msg)) != sizeof(msg))
-		return NULL;
-	atomic_store(&u->faulted, 1);
-	kt_sleep_ms(FAULT_MS);
-	z.range.start = (uintptr_t)u->page;
-	z.range.len = u->psz;
-	ioctl(u->uffd, UFFDIO_ZEROPAGE, &z);
-	return NULL;
-}
-
-struct stalled {
-	int fd;
-	bool txn;
-	struct uffd_ctx *u;
-	int res;
-};
-
-static void *stalled_call(void *arg)
-{
-	struct stalled *s = arg;
-
-	if (s->txn) {
-		struct kc_batch_builder b;
-		struct kc_op *op;
-
-		kc_batch_init(&b);
-		op = kc_batch_add(&b, KC_OP_SET);
-		kc_op_key(op, "uf:txn", 6);
-		kc_op_val(op, s->u->page, 64);
-		s->res = kc_batch_submit(s->fd, &b, KC_BATCH_TXN);
-		if (!s->res)
-			s->res = b.ops[0].result;
-		kc_batch_exit(&b);
-	} else {
-		s->res = kc_set(s->fd, "uf:set", 6, s->u->page, 64, 0, 0, 0);
-	}
-	return NULL;
-}
-
-static void *mset_call(void *arg)
-{
-	struct kc_buf kv[2];
-	int fd = *(int *)arg;
-
-	kc_buf_set(&kv[0], "uf:mset", 7);
-	kc_buf_set(&kv[1], "v", 1);
-	kc_mset(fd, kv, 2);
-	return NULL;
-}
-
-static void user_fault_case(struct __test_metadata *_metadata, int fd,
-			    bool txn)
-{
-	struct uffd_ctx u = { .psz = (size_t)sysconf(_SC_PAGESIZE) };
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
-	struct stalled st = { .txn = txn, .u = &u };
-	pthread_t h, a, m;
-	char buf[16];
-	int64_t t0, dt;
-	int i, fd2;
-
-	u.uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u.uffd < 0)
-		SKIP(return, "no userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(u.uffd, UFFDIO_API, &api));
-	u.page = mmap(NULL, u.psz, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, u.page);
-	reg.range.start = (uintptr_t)u.page;
-	reg.range.len = u.psz;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(u.uffd, UFFDIO_REGISTER, &reg));
-	ASSERT_EQ(0, kt_set(fd, "uf:other", "ok"));
-	st.fd = kc_open();
-	fd2 = kc_open();
-	ASSERT_LE(0, st.fd);
-	ASSERT_LE(0, fd2);
-
-	ASSERT_EQ(0, pthread_create(&h, NULL, uffd_handler, &u));
-	ASSERT_EQ(0, pthread_create(&a, NULL, stalled_call, &st));
-	for (i = 0; i < 500 && !atomic_load(&u.faulted); i++)
-		kt_sleep_ms(10);
-	ASSERT_TRUE(atomic_load(&u.faulted));
-	/* A plain stalled SET holds the read side: queue a writer behind it. */
-	if (!txn) {
-		ASSERT_EQ(0, pthread_create(&m, NULL, mset_call, &fd2));
-		kt_sleep_ms(200);
-	}
-	t0 = kt_mono_ms();
-	EXPECT_EQ(2, kt_get(fd, "uf:other", buf, sizeof(buf)));
-	dt = kt_mono_ms() - t0;
-	EXPECT_GT(FAULT_MS / 2, dt) {
-		TH_LOG("a GET of another key waited %lld ms for %s whose value page faults for %d ms",
-		       (long long)dt, txn ? "a transaction" : "a SET (and an MSET queued behind it)",
-		       FAULT_MS);
-	}
-	pthread_join(a, NULL);
-	pthread_join(h, NULL);
-	if (!txn)
-		pthread_join(m, NULL);
-	EXPECT_EQ(0, st.res);
-	kc_close(st.fd);
-	kc_close(fd2);
-	close(u.uffd);
-	munmap(u.page, u.psz);
-}
-
-/*
- * A client's slow page fault stalls only that client: not a transaction
- * (which holds the cache exclusively), not a SET with a writer queued.
- */
-TEST_F(stress, user_fault_stalls_only_its_caller)
-{
-	user_fault_case(_metadata, self->fd, true);
-	user_fault_case(_metadata, self->fd, false);
-	kc_flush(self->fd);
 }
 
 /* ------------------------------------------------------------ load/unload */
