@@ -120,12 +120,16 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
 }
 
 /*
- * A transaction: every op is checked before any runs (one bad op: the
- * batch result is -EINVAL, nothing runs); then kc_txn_run() checks the
- * watched keys and runs all ops exclusively, or none (-ECANCELED).
+ * A transaction: every op is checked and its inputs copied in before any
+ * runs (one bad op: the batch result is -EINVAL, nothing runs); then
+ * kc_txn_run() checks the watched keys and runs all ops exclusively, or
+ * none (-ECANCELED).  Replies are
+ * copied out after the lock is released; the inputs and the replies of
+ * all ops together are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
  */
 static long batch_txn(struct kc_batch *b, void __user *uarg)
 {
+	struct kc_budget budget = { KC_INPUT_MAX, KC_REPLY_MAX };
 	struct kc_txn_watch *w = NULL;
 	struct kc_req *reqs;
 	bool bad = false;
@@ -147,9 +151,11 @@ static long batch_txn(struct kc_batch *b, void __user *uarg)
 	err = txn_read(b, reqs, w);
 	if (err)
 		goto out;
-	for (i = 0; i < b->count; i++)
-		if (kc_op_check(&reqs[i]))
+	for (i = 0; i < b->count; i++) {
+		reqs[i].budget = &budget;
+		if (kc_op_prepare(&reqs[i]))
 			bad = true;
+	}
 	if (bad) {
 		b->result = -EINVAL;
 	} else {
@@ -157,6 +163,8 @@ static long batch_txn(struct kc_batch *b, void __user *uarg)
 		if (!b->result)
 			b->done = b->count;
 	}
+	for (i = 0; i < b->count; i++)
+		kc_req_finish(&reqs[i]);
 	for (i = 0; i < b->count; i++) {
 		if (b->result && !reqs[i].op.result)
 			reqs[i].op.result = -ECANCELED;

@@ -19,6 +19,8 @@
 #include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/err.h>
+#include <linux/pagemap.h>
+#include <linux/sizes.h>
 #include "kcache.h"
 #include "ops.h"
 #include "container.h"
@@ -28,49 +30,139 @@
 
 /*
  * Every op is embedded in a struct kc_req, which says whether its val, out
- * and args addresses are user pointers (ioctl) or kernel pointers (netlink).
+ * and args addresses are user pointers (ioctl) or kernel pointers (netlink,
+ * and user requests whose inputs kc_op_prepare() copied in).
  */
-static bool kern(const struct kc_op *op)
+static struct kc_req *req_of(const struct kc_op *op)
 {
-	return container_of(op, const struct kc_req, op)->kern;
+	return container_of(op, struct kc_req, op);
 }
 
 static void set_reply(struct kc_op *op, enum kc_reply_kind kind)
 {
-	container_of(op, struct kc_req, op)->reply = kind;
+	req_of(op)->reply = kind;
 }
 
 int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 {
+	const struct kc_req *r = req_of(op);
+
 	if (!len)
 		return 0;
-	if (kern(op)) {
-		memcpy(dst, (const void *)(uintptr_t)src, len);
-		return 0;
+	if (WARN_ON_ONCE(!r->kern && !r->in_kern))
+		return -EFAULT;
+	/* An input kc_op_prepare() did not copy: ops check sizes first. */
+	if (WARN_ON_ONCE(!src))
+		return -EFAULT;
+	memcpy(dst, (const void *)(uintptr_t)src, len);
+	return 0;
+}
+
+/*
+ * Writes len bytes of src (zeroes without src) at user address dst inside
+ * a user request's reply: into obuf, which grows as needed.  Bytes between
+ * two writes are zeroed, so [olo, ohi) is all defined.
+ */
+static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
+{
+	u64 off = dst - r->op.out, end = off + len;
+	u32 lo = r->olo, hi = r->ohi;
+
+	if (WARN_ON_ONCE(off > r->op.out_len || len > r->op.out_len - off))
+		return -EFAULT;
+	if (end > r->ocap) {
+		u32 cap = max_t(u64, end, min_t(u64, r->op.out_len,
+						max_t(u64, 2ULL * r->ocap, 256)));
+		void *n;
+
+		if (r->budget) {
+			if (cap - r->ocap > r->budget->out)
+				return -E2BIG;
+			r->budget->out -= cap - r->ocap;
+		}
+		n = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+		if (!n)
+			return -ENOMEM;
+		if (hi)
+			memcpy(n + lo, r->obuf + lo, hi - lo);
+		kvfree(r->obuf);
+		r->obuf = n;
+		r->ocap = cap;
 	}
-	return copy_from_user(dst, u64_to_user_ptr(src), len) ? -EFAULT : 0;
+	if (!hi) {
+		lo = off;
+		hi = end;
+	} else {
+		if (off > hi)
+			memset(r->obuf + hi, 0, off - hi);
+		if (end < lo)
+			memset(r->obuf + end, 0, lo - end);
+		lo = min_t(u64, lo, off);
+		hi = max_t(u64, hi, end);
+	}
+	if (src)
+		memcpy(r->obuf + off, src, len);
+	else
+		memset(r->obuf + off, 0, len);
+	r->olo = lo;
+	r->ohi = hi;
+	return 0;
+}
+
+/*
+ * Writes a user request's reply bytes (zeroes without src) with page
+ * faults disabled: a write that would fault stops an op that may run again
+ * (-EFAULT, refault set), or sends this and every later write to obuf.
+ * Replies are written in order, so the two parts never overlap.
+ */
+static int user_out(struct kc_req *r, u64 dst, const void *src, u32 len)
+{
+	void __user *p = u64_to_user_ptr(dst);
+	unsigned long left;
+
+	if (!r->bouncing) {
+		if (src) {
+			left = copy_to_user_nofault(p, src, len) ? len : 0;
+		} else {
+			pagefault_disable();
+			left = clear_user(p, len);
+			pagefault_enable();
+		}
+		if (!left)
+			return 0;
+		if (r->may_retry) {
+			r->refault = true;
+			r->fault_at = dst;
+			r->fault_len = len;
+			return -EFAULT;
+		}
+		r->bouncing = true;
+	}
+	return bounce_out(r, dst, src, len);
 }
 
 int kc_copy_out(const struct kc_op *op, u64 dst, const void *src, u32 len)
 {
+	struct kc_req *r = req_of(op);
+
 	if (!len)
 		return 0;
-	if (kern(op)) {
-		memcpy((void *)(uintptr_t)dst, src, len);
-		return 0;
-	}
-	return copy_to_user(u64_to_user_ptr(dst), src, len) ? -EFAULT : 0;
+	if (!r->kern)
+		return user_out(r, dst, src, len);
+	memcpy((void *)(uintptr_t)dst, src, len);
+	return 0;
 }
 
 int kc_clear_out(const struct kc_op *op, u64 dst, u32 len)
 {
+	struct kc_req *r = req_of(op);
+
 	if (!len)
 		return 0;
-	if (kern(op)) {
-		memset((void *)(uintptr_t)dst, 0, len);
-		return 0;
-	}
-	return clear_user(u64_to_user_ptr(dst), len) ? -EFAULT : 0;
+	if (!r->kern)
+		return user_out(r, dst, NULL, len);
+	memset((void *)(uintptr_t)dst, 0, len);
+	return 0;
 }
 
 /*
@@ -908,7 +1000,7 @@ static int op_mget(struct kc_op *op, const char *unused)
  */
 static int op_mset(struct kc_op *op, const char *unused)
 {
-	struct kc_req sub = { .kern = kern(op) };
+	struct kc_req sub = { .kern = true };
 	u32 i, n = op->nargs / 2, klen;
 	struct kc_item **items;
 	char key[KC_KEY_MAX];
@@ -1101,6 +1193,8 @@ static int op_nop(struct kc_op *op, const char *unused)
 #define ARGS_1	BIT(2)	/* exactly one */
 #define ARGS_N	BIT(3)	/* one or more */
 #define ARGS_2N	BIT(4)	/* pairs: two or more, even */
+#define VAL	BIT(5)	/* reads op->val */
+#define OUT_AFTER BIT(6) /* may write its reply after changing the cache */
 
 static const struct kc_op_desc {
 	int (*fn)(struct kc_op *op, const char *key);
@@ -1111,12 +1205,13 @@ static const struct kc_op_desc {
 	[KC_OP_GET]	 = { op_get, KC_GET_TOUCH | KC_GET_NOBUMP | TTL_FLAGS,
 			     KEYED },
 	[KC_OP_SET]	 = { op_set, KC_SET_NX | KC_SET_XX | KC_SET_CAS |
-			     KC_SET_GET | KC_SET_KEEPTTL | TTL_FLAGS, KEYED },
-	[KC_OP_ADD]	 = { op_add, TTL_FLAGS, KEYED },
+			     KC_SET_GET | KC_SET_KEEPTTL | TTL_FLAGS,
+			     KEYED | VAL | OUT_AFTER },
+	[KC_OP_ADD]	 = { op_add, TTL_FLAGS, KEYED | VAL },
 	[KC_OP_REPLACE]	 = { op_replace, KC_SET_CAS | KC_SET_KEEPTTL |
-			     TTL_FLAGS, KEYED },
-	[KC_OP_APPEND]	 = { op_concat, KC_APPEND_CREATE, KEYED },
-	[KC_OP_PREPEND]	 = { op_concat, KC_APPEND_CREATE, KEYED },
+			     TTL_FLAGS, KEYED | VAL },
+	[KC_OP_APPEND]	 = { op_concat, KC_APPEND_CREATE, KEYED | VAL },
+	[KC_OP_PREPEND]	 = { op_concat, KC_APPEND_CREATE, KEYED | VAL },
 	[KC_OP_DEL]	 = { op_del, KC_SET_CAS, KEYED },
 	[KC_OP_EXISTS]	 = { op_exists, 0, KEYED },
 	[KC_OP_INCRBY]	 = { op_incr, 0, KEYED },
@@ -1135,9 +1230,9 @@ static const struct kc_op_desc {
 	[KC_OP_STRLEN]	 = { op_strlen, 0, KEYED },
 	[KC_OP_GETDEL]	 = { op_get, 0, KEYED },
 	[KC_OP_GETRANGE] = { op_getrange, 0, KEYED },
-	[KC_OP_SETRANGE] = { op_setrange, 0, KEYED },
+	[KC_OP_SETRANGE] = { op_setrange, 0, KEYED | VAL },
 	[KC_OP_TYPE]	 = { op_type, 0, KEYED },
-	[KC_OP_RENAME]	 = { op_rename, KC_SET_NX, KEYED | EXCL },
+	[KC_OP_RENAME]	 = { op_rename, KC_SET_NX, KEYED | EXCL | VAL },
 	[KC_OP_LPUSH]	 = { kc_op_lpush, KC_SET_XX, KEYED | ARGS_N },
 	[KC_OP_RPUSH]	 = { kc_op_rpush, KC_SET_XX, KEYED | ARGS_N },
 	[KC_OP_LPOP]	 = { kc_op_lpop, KC_POP_COUNT, KEYED },
@@ -1145,38 +1240,38 @@ static const struct kc_op_desc {
 	[KC_OP_LRANGE]	 = { kc_op_lrange, 0, KEYED },
 	[KC_OP_LLEN]	 = { kc_op_llen, 0, KEYED },
 	[KC_OP_LINDEX]	 = { kc_op_lindex, 0, KEYED },
-	[KC_OP_LSET]	 = { kc_op_lset, 0, KEYED },
-	[KC_OP_LREM]	 = { kc_op_lrem, 0, KEYED },
+	[KC_OP_LSET]	 = { kc_op_lset, 0, KEYED | VAL },
+	[KC_OP_LREM]	 = { kc_op_lrem, 0, KEYED | VAL },
 	[KC_OP_LTRIM]	 = { kc_op_ltrim, 0, KEYED },
 	[KC_OP_LINSERT]	 = { kc_op_linsert, KC_LINSERT_BEFORE |
-			     KC_LINSERT_AFTER, KEYED | ARGS_1 },
+			     KC_LINSERT_AFTER, KEYED | ARGS_1 | VAL },
 	[KC_OP_HSET]	 = { kc_op_hset, KC_SET_NX, KEYED | ARGS_2N },
-	[KC_OP_HGET]	 = { kc_op_hget, 0, KEYED },
+	[KC_OP_HGET]	 = { kc_op_hget, 0, KEYED | VAL },
 	[KC_OP_HMGET]	 = { kc_op_hmget, 0, KEYED | ARGS_N },
 	[KC_OP_HDEL]	 = { kc_op_hdel, 0, KEYED | ARGS_N },
 	[KC_OP_HLEN]	 = { kc_op_hlen, 0, KEYED },
-	[KC_OP_HEXISTS]	 = { kc_op_hexists, 0, KEYED },
+	[KC_OP_HEXISTS]	 = { kc_op_hexists, 0, KEYED | VAL },
 	[KC_OP_HGETALL]	 = { kc_op_hgetall, 0, KEYED },
 	[KC_OP_HKEYS]	 = { kc_op_hgetall, 0, KEYED },
 	[KC_OP_HVALS]	 = { kc_op_hgetall, 0, KEYED },
-	[KC_OP_HINCRBY]	 = { kc_op_hincrby, 0, KEYED },
-	[KC_OP_HSTRLEN]	 = { kc_op_hstrlen, 0, KEYED },
+	[KC_OP_HINCRBY]	 = { kc_op_hincrby, 0, KEYED | VAL },
+	[KC_OP_HSTRLEN]	 = { kc_op_hstrlen, 0, KEYED | VAL },
 	[KC_OP_SADD]	 = { kc_op_sadd, 0, KEYED | ARGS_N },
 	[KC_OP_SREM]	 = { kc_op_srem, 0, KEYED | ARGS_N },
 	[KC_OP_SMEMBERS] = { kc_op_smembers, 0, KEYED },
-	[KC_OP_SISMEMBER] = { kc_op_sismember, 0, KEYED },
+	[KC_OP_SISMEMBER] = { kc_op_sismember, 0, KEYED | VAL },
 	[KC_OP_SMISMEMBER] = { kc_op_smismember, 0, KEYED | ARGS_N },
 	[KC_OP_SCARD]	 = { kc_op_scard, 0, KEYED },
 	[KC_OP_SPOP]	 = { kc_op_spop, KC_POP_COUNT, KEYED },
 	[KC_OP_SRANDMEMBER] = { kc_op_srandmember, KC_POP_COUNT, KEYED },
-	[KC_OP_SMOVE]	 = { kc_smove, 0, KEYED | EXCL | ARGS_1 },
+	[KC_OP_SMOVE]	 = { kc_smove, 0, KEYED | EXCL | ARGS_1 | VAL },
 	[KC_OP_SDIFF]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
 	[KC_OP_SINTER]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
 	[KC_OP_SUNION]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
 	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
 	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
 	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
-	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS },
+	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS | VAL },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);
@@ -1191,87 +1286,260 @@ int kc_check_key_len(u32 len)
 }
 
 /*
- * Checks an operation and copies its key in, without running it.  Returns
- * 0 or the result it would fail with.
+ * Copies a user request's value (for ops that read it) and arguments into
+ * one kernel buffer, before the op runs and takes any lock: the op then
+ * reads kernel memory only.  An argument longer than item_size_max, or
+ * one whose reserved field is set, is not copied (its pointer becomes 0):
+ * every op checks both before it reads the bytes, and fails as it would
+ * have.  At most KC_INPUT_MAX bytes in all (-E2BIG).
  */
-static int op_prepare(struct kc_op *op, char *key)
+static int bounce_in(struct kc_req *r, bool val)
 {
+	struct kc_op *op = &r->op;
+	u64 size, vlen = 0, n = op->nargs;
+	struct kc_buf *bufs;
+	char *p;
+	u32 i;
+
+	r->uval = op->val;
+	r->uargs = op->args;
+	if (val && op->val_len <= kc.item_size_max)
+		vlen = op->val_len;
+	if (!vlen && !n) {
+		/* Nothing to copy (a GET): no allocation either. */
+		op->val = 0;
+		op->args = 0;
+		r->in_kern = true;
+		return 0;
+	}
+	size = round_up(vlen, sizeof(*bufs)) + n * sizeof(*bufs);
+	if (size > KC_INPUT_MAX)
+		return -E2BIG;
+	bufs = NULL;
+	if (n) {
+		/* Read the array first: its entries size the buffer. */
+		bufs = kvmalloc_array(n, sizeof(*bufs), GFP_KERNEL_ACCOUNT);
+		if (!bufs)
+			return -ENOMEM;
+		if (copy_from_user(bufs, u64_to_user_ptr(op->args),
+				   n * sizeof(*bufs))) {
+			kvfree(bufs);
+			return -EFAULT;
+		}
+		for (i = 0; i < n; i++)
+			if (!bufs[i].__reserved &&
+			    bufs[i].len <= kc.item_size_max)
+				size += bufs[i].len;
+		if (size > KC_INPUT_MAX) {
+			kvfree(bufs);
+			return -E2BIG;
+		}
+	}
+	if (r->budget) {
+		if (size > r->budget->in) {
+			kvfree(bufs);
+			return -E2BIG;
+		}
+		r->budget->in -= size;
+	}
+	r->in = kvmalloc(max_t(u64, size, 1), GFP_KERNEL_ACCOUNT);
+	if (!r->in) {
+		kvfree(bufs);
+		return -ENOMEM;
+	}
+	p = r->in;
+	op->val = 0;
+	if (vlen) {
+		if (copy_from_user(p, u64_to_user_ptr(r->uval), vlen))
+			goto fault;
+		op->val = (uintptr_t)p;
+		p += round_up(vlen, sizeof(*bufs));
+	}
+	op->args = 0;
+	if (n) {
+		struct kc_buf *kb = (struct kc_buf *)p;
+
+		p += n * sizeof(*bufs);
+		for (i = 0; i < n; i++) {
+			kb[i] = bufs[i];
+			kb[i].ptr = 0;
+			if (bufs[i].__reserved || bufs[i].len > kc.item_size_max)
+				continue;
+			if (copy_from_user(p, u64_to_user_ptr(bufs[i].ptr),
+					   bufs[i].len))
+				goto fault;
+			kb[i].ptr = (uintptr_t)p;
+			p += bufs[i].len;
+			cond_resched();
+		}
+		op->args = (uintptr_t)kb;
+	}
+	kvfree(bufs);
+	r->in_kern = true;
+	return 0;
+fault:
+	kvfree(bufs);
+	return -EFAULT;
+}
+
+/*
+ * Checks an operation and copies its key (to req->key) and, for a user
+ * request, its inputs in, without running it.  Returns 0 or the result it
+ * fails with, also stored in req->op.result.  kc_req_finish() follows,
+ * whether the op ran or not.
+ */
+int kc_op_prepare(struct kc_req *req)
+{
+	struct kc_op *op = &req->op;
 	const struct kc_op_desc *d;
 	int err;
 
 	op->out_used = 0;
+	err = -EOPNOTSUPP;
 	if (op->opcode > KC_OP_MAX)
-		return -EOPNOTSUPP;
+		goto out;
 	d = &kc_ops[op->opcode];
+	err = -EINVAL;
 	if (op->flags & ~d->flags)
-		return -EINVAL;
+		goto out;
 	if (!(d->mode & (ARGS_1 | ARGS_N | ARGS_2N)) && op->nargs)
-		return -EINVAL;
+		goto out;
 	if (((d->mode & ARGS_1) && op->nargs != 1) ||
 	    ((d->mode & ARGS_N) && !op->nargs) ||
 	    ((d->mode & ARGS_2N) && (!op->nargs || op->nargs % 2)) ||
 	    op->nargs > KC_ARGS_MAX)
-		return -EINVAL;
+		goto out;
 	if (d->mode & KEYED) {
 		err = kc_check_key_len(op->key_len);
 		if (err)
-			return err;
-		return kc_copy_in(op, key, op->key, op->key_len);
-	}
-	return op->key_len ? -EINVAL : 0;
-}
-
-/* Checks an operation of a transaction before any of them runs. */
-int kc_op_check(struct kc_req *req)
-{
-	char key[KC_KEY_MAX];
-
-	req->op.result = op_prepare(&req->op, key);
-	return req->op.result;
-}
-
-/*
- * Runs one operation whose struct is in kernel memory.  With excl the
- * caller already runs exclusively (a transaction).  Returns the result,
- * also stored in req->op.result.
- */
-static int op_run(struct kc_req *req, bool excl)
-{
-	struct kc_op *op = &req->op;
-	const struct kc_op_desc *d;
-	char key[KC_KEY_MAX];
-	int err;
-
-	err = op_prepare(op, key);
-	if (err)
-		goto out;
-	d = &kc_ops[op->opcode];
-	if (excl) {
-		err = d->fn(op, key);
-	} else if (d->mode & EXCL) {
-		percpu_down_write(&kc.excl_sem);
-		err = d->fn(op, key);
-		percpu_up_write(&kc.excl_sem);
+			goto out;
+		if (req->kern)
+			memcpy(req->key, (const void *)(uintptr_t)op->key,
+			       op->key_len);
+		else if (copy_from_user(req->key, u64_to_user_ptr(op->key),
+					op->key_len))
+			err = -EFAULT;
+	} else if (op->key_len) {
+		err = -EINVAL;
 	} else {
-		percpu_down_read(&kc.excl_sem);
-		err = d->fn(op, key);
-		percpu_up_read(&kc.excl_sem);
+		err = 0;
 	}
+	if (!err && !req->kern)
+		err = bounce_in(req, d->mode & VAL);
 out:
 	op->result = err;
 	return err;
 }
 
+/*
+ * Ends a request after kc_op_prepare(): a user request's reply is copied
+ * out (-EFAULT if that fails and the op had succeeded), its buffers freed
+ * and op.val and op.args restored.
+ */
+void kc_req_finish(struct kc_req *req)
+{
+	struct kc_op *op = &req->op;
+
+	if (req->ohi && copy_to_user(u64_to_user_ptr(op->out + req->olo),
+				     req->obuf + req->olo,
+				     req->ohi - req->olo) && !op->result)
+		op->result = -EFAULT;
+	kvfree(req->obuf);
+	req->obuf = NULL;
+	req->ocap = 0;
+	req->olo = 0;
+	req->ohi = 0;
+	if (req->in_kern) {
+		kvfree(req->in);
+		req->in = NULL;
+		op->val = req->uval;
+		op->args = req->uargs;
+		req->in_kern = false;
+	}
+}
+
+/* Runs a prepared op, with the lock its kind needs unless excl (held). */
+static void op_exec(struct kc_req *req, bool excl)
+{
+	struct kc_op *op = &req->op;
+	const struct kc_op_desc *d = &kc_ops[op->opcode];
+	int err;
+
+	if (excl) {
+		lockdep_assert_held_write(&kc.excl_sem);
+		err = d->fn(op, req->key);
+	} else if (d->mode & EXCL) {
+		percpu_down_write(&kc.excl_sem);
+		err = d->fn(op, req->key);
+		percpu_up_write(&kc.excl_sem);
+	} else {
+		percpu_down_read(&kc.excl_sem);
+		err = d->fn(op, req->key);
+		percpu_up_read(&kc.excl_sem);
+	}
+	op->result = err;
+}
+
+/*
+ * After a reply write at fault_at would have faulted: faults in a window
+ * from there that doubles with every try, with no lock held.  Returns 0
+ * when at least the bytes of that write are in, else -EFAULT.
+ */
+static int refault(struct kc_req *req, int tries)
+{
+	struct kc_op *op = &req->op;
+	u64 end = op->out + op->out_len, n;
+
+	n = min_t(u64, end - req->fault_at,
+		  (u64)max_t(u32, req->fault_len, SZ_64K) << tries);
+	n = max_t(u64, n, req->fault_len);
+	if (fault_in_safe_writeable(u64_to_user_ptr(req->fault_at), n) >
+	    n - req->fault_len)
+		return -EFAULT;
+	return 0;
+}
+
+#define KC_REFAULT_TRIES 16
+
+/*
+ * Runs one operation whose struct is in kernel memory.  Returns the
+ * result, also stored in req->op.result.  An op stopped by a reply write
+ * that would fault has changed nothing (ops write replies before they
+ * change the cache, but for OUT_AFTER): it runs again once the pages are
+ * in, from the same request.
+ */
 int kc_op_run(struct kc_req *req)
 {
-	return op_run(req, false);
+	struct kc_op *op = &req->op, saved;
+	int tries;
+
+	if (kc_op_prepare(req))
+		goto out;
+	req->may_retry = !req->kern &&
+			 !(kc_ops[op->opcode].mode & OUT_AFTER);
+	saved = *op;
+	for (tries = 0;; tries++) {
+		op_exec(req, false);
+		if (!req->refault)
+			break;
+		req->refault = false;
+		if (WARN_ON_ONCE(op->result != -EFAULT))
+			break;
+		if (tries == KC_REFAULT_TRIES || refault(req, tries))
+			break;
+		*op = saved;
+		req->reply = KC_REPLY_NONE;
+	}
+out:
+	kc_req_finish(req);
+	return op->result;
 }
 
 /*
  * Runs a transaction: if every watched key still has the CAS version it
  * was watched with (0: missing), all ops run with no other operation in
- * between; else none does and -ECANCELED is returned.  Ops were checked
- * with kc_op_check() before.
+ * between; else none does and -ECANCELED is returned.  Ops were prepared
+ * with kc_op_prepare() before, and each gets kc_req_finish() after.
  */
 int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 	       u32 nw)
@@ -1290,7 +1558,7 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 			err = -ECANCELED;
 	}
 	for (i = 0; i < n && !err; i++)
-		op_run(&reqs[i], true);
+		op_exec(&reqs[i], true);
 	percpu_up_write(&kc.excl_sem);
 	return err;
 }

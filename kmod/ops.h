@@ -8,11 +8,37 @@
  * struct kc_req - an operation as the kernel runs it.  With kern set, the
  * addresses in op (key, val, out, args and the kc_buf pointers) are kernel
  * pointers (netlink builds such requests); otherwise user pointers.
+ *
+ * A user request never waits for user memory while it runs, since it runs
+ * under kc.excl_sem and a slow page fault (userfaultfd, FUSE) must stall
+ * its caller only: kc_op_prepare() copies the key, value and arguments in
+ * (op.val and op.args then point into @in, and in_kern is set); replies
+ * are written to user memory with page faults disabled, and a write that
+ * would fault makes the op stop before it changes anything (refault), so
+ * that kc_op_run() can fault the pages in with no lock held and run it
+ * again.  Where an op cannot be run again (a transaction, SET GET) the
+ * rest of the reply goes to @obuf instead (bouncing), and kc_req_finish()
+ * copies it out once the lock is gone.
  */
+struct kc_budget;
+
 struct kc_req {
 	struct kc_op op;
 	bool kern;
+	bool in_kern;		/* op.val, op.args and the kc_bufs: kernel */
 	u8 reply;		/* what op.out holds: enum kc_reply_kind */
+	char key[KC_KEY_MAX];	/* the key, copied in */
+	void *in;		/* user requests: the inputs, copied in */
+	u64 uval, uargs;	/* ... and where they were */
+	void *obuf;		/* user requests: the reply, to copy out */
+	u32 ocap;		/* bytes allocated at obuf */
+	u32 olo, ohi;		/* the bytes written: [olo, ohi) of out */
+	struct kc_budget *budget;	/* a transaction's, or NULL */
+	bool may_retry;		/* a faulting reply write stops the op */
+	bool refault;		/* ... and it did, at fault_at */
+	bool bouncing;		/* replies go to obuf from now on */
+	u32 fault_len;
+	u64 fault_at;
 };
 
 /* Set by kc_put_value() and kc_reply_add/_end(), so that netlink can turn
@@ -31,6 +57,15 @@ struct kc_reply {
 	u32 count;
 };
 
+/*
+ * What the requests of one transaction may still copy in and out, all
+ * together (each alone is bounded by KC_INPUT_MAX and KC_REPLY_MAX).
+ */
+struct kc_budget {
+	u64 in;
+	u64 out;
+};
+
 /* A watched key of a transaction, in kernel memory. */
 struct kc_txn_watch {
 	char key[KC_KEY_MAX];
@@ -39,7 +74,8 @@ struct kc_txn_watch {
 };
 
 int kc_check_key_len(u32 len);
-int kc_op_check(struct kc_req *req);
+int kc_op_prepare(struct kc_req *req);
+void kc_req_finish(struct kc_req *req);
 int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 	       u32 nw);
 void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err);

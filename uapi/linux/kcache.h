@@ -85,7 +85,9 @@
  *	-EPERM		the operation needs CAP_SYS_ADMIN
  *	-EOPNOTSUPP	unknown opcode
  *	-ERANGE		an index is out of range (LSET)
- *	-E2BIG		(also) a reply would exceed KC_REPLY_MAX
+ *	-E2BIG		(also) a reply would exceed KC_REPLY_MAX, or the
+ *			value and arguments (kc_buf array and bytes) of one
+ *			op exceed KC_INPUT_MAX
  *	-ECANCELED	(batch result) a transaction's watched key changed
  *
  * Generic netlink family "kcache"
@@ -185,6 +187,7 @@
 #define KC_ARGS_MAX		65536	/* entries in kc_op.args */
 #define KC_INT_STR_MAX		20	/* "-9223372036854775808" */
 #define KC_REPLY_MAX		(64U << 20)	/* bytes in one op's reply */
+#define KC_INPUT_MAX		(128U << 20)	/* bytes of one op's value and args */
 
 /* Opcodes (kc_op.opcode). */
 enum kc_opcode {
