@@ -18,7 +18,8 @@
  * less than half of that.  Stock kernels only (the debug kernel has no
  * CONFIG_USERFAULTFD: the tests skip there).
  *
- * Not in selftests/TESTS until the module fix lands: it fails until then.
+ * Fixed by copying every input in before the op takes kc.excl_sem and
+ * the reply out after it lets go (struct kc_req, design.rst "User memory").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,9 +90,29 @@ static void *uffd_handler(void *arg)
 	return NULL;
 }
 
+/* Where the stalled request keeps the bytes that fault. */
+enum uf_where {
+	UF_TXN_VAL,	/* a transaction's SET value */
+	UF_SET_VAL,	/* a SET's value */
+	UF_KEY,		/* a GET's key */
+	UF_ARG,		/* an MGET's key (argument bytes) */
+	UF_ARGS,	/* an MGET's kc_buf array */
+	UF_OUT,		/* a GET's reply buffer */
+	UF_TXN_OUT,	/* a transaction's GET reply buffer */
+	UF_GETDEL_OUT,	/* a GETDEL's reply buffer (the op runs again) */
+	UF_SETGET_OUT,	/* a SET GET's reply buffer (copied out after) */
+};
+
+static const char *const uf_names[] = {
+	"a transaction's value", "a SET's value", "a GET's key",
+	"an MGET's key", "an MGET's argument array", "a GET's reply buffer",
+	"a transaction's reply buffer", "a GETDEL's reply buffer",
+	"a SET GET's reply buffer",
+};
+
 struct stalled {
 	int fd;
-	bool txn;
+	enum uf_where where;
 	struct uffd_ctx *u;
 	int res;
 };
@@ -99,21 +120,66 @@ struct stalled {
 static void *stalled_call(void *arg)
 {
 	struct stalled *s = arg;
+	char *pg = s->u->page;
+	struct kc_batch_builder b;
+	struct kc_buf kb[1], *kbp;
+	struct kc_op *op, one;
+	size_t used, n;
+	char buf[16];
 
-	if (s->txn) {
-		struct kc_batch_builder b;
-		struct kc_op *op;
-
+	switch (s->where) {
+	case UF_TXN_VAL:
+	case UF_TXN_OUT:
 		kc_batch_init(&b);
-		op = kc_batch_add(&b, KC_OP_SET);
-		kc_op_key(op, "uf:txn", 6);
-		kc_op_val(op, s->u->page, 64);
+		if (s->where == UF_TXN_VAL) {
+			op = kc_batch_add(&b, KC_OP_SET);
+			kc_op_key(op, "uf:txn", 6);
+			kc_op_val(op, pg, 64);
+		} else {
+			op = kc_batch_add(&b, KC_OP_GET);
+			kc_op_key(op, "uf:other", 8);
+			kc_op_out(op, pg, 64);
+		}
 		s->res = kc_batch_submit(s->fd, &b, KC_BATCH_TXN);
 		if (!s->res)
 			s->res = b.ops[0].result;
 		kc_batch_exit(&b);
-	} else {
-		s->res = kc_set(s->fd, "uf:set", 6, s->u->page, 64, 0, 0, 0);
+		break;
+	case UF_SET_VAL:
+		s->res = kc_set(s->fd, "uf:set", 6, pg, 64, 0, 0, 0);
+		break;
+	case UF_KEY:
+		/* The key reads as 8 zero bytes: a miss. */
+		s->res = kc_get(s->fd, pg, 8, buf, sizeof(buf), &n, NULL,
+				NULL);
+		break;
+	case UF_ARG:
+		kc_buf_set(&kb[0], pg, 8);
+		s->res = kc_mget(s->fd, kb, 1, buf, sizeof(buf), &used, &n);
+		break;
+	case UF_ARGS:
+		/* Zero-filled entries: a 0-byte key, -EINVAL. */
+		kbp = (struct kc_buf *)pg;
+		s->res = kc_mget(s->fd, kbp, 1, buf, sizeof(buf), &used, &n);
+		break;
+	case UF_OUT:
+		s->res = kc_get(s->fd, "uf:other", 8, pg, 64, &n, NULL, NULL);
+		break;
+	case UF_GETDEL_OUT:
+	case UF_SETGET_OUT:
+		kc_op_init(&one, s->where == UF_GETDEL_OUT ? KC_OP_GETDEL :
+							      KC_OP_SET);
+		kc_op_key(&one, "uf:take", 7);
+		kc_op_out(&one, pg, 64);
+		if (s->where == UF_SETGET_OUT) {
+			kc_op_val(&one, "new", 3);
+			one.flags = KC_SET_GET;
+		}
+		s->res = kc_do(s->fd, &one);
+		/* The old value reached the faulting page, and only once. */
+		if (!s->res && (one.out_used != 3 || memcmp(pg, "old", 3)))
+			s->res = -EIO;
+		break;
 	}
 	return NULL;
 }
@@ -130,12 +196,13 @@ static void *mset_call(void *arg)
 }
 
 static void user_fault_case(struct __test_metadata *_metadata, int fd,
-			    bool txn)
+			    enum uf_where where, int want)
 {
+	bool txn = where == UF_TXN_VAL || where == UF_TXN_OUT;
 	struct uffd_ctx u = { .psz = (size_t)sysconf(_SC_PAGESIZE) };
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { 0 };
-	struct stalled st = { .txn = txn, .u = &u };
+	struct stalled st = { .where = where, .u = &u };
 	pthread_t h, a, m;
 	char buf[16];
 	int64_t t0, dt;
@@ -153,6 +220,7 @@ static void user_fault_case(struct __test_metadata *_metadata, int fd,
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
 	ASSERT_EQ(0, ioctl(u.uffd, UFFDIO_REGISTER, &reg));
 	ASSERT_EQ(0, kt_set(fd, "uf:other", "ok"));
+	ASSERT_EQ(0, kt_set(fd, "uf:take", "old"));
 	st.fd = kc_open();
 	fd2 = kc_open();
 	ASSERT_LE(0, st.fd);
@@ -172,31 +240,75 @@ static void user_fault_case(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(2, kt_get(fd, "uf:other", buf, sizeof(buf)));
 	dt = kt_mono_ms() - t0;
 	EXPECT_GT(FAULT_MS / 2, dt) {
-		TH_LOG("a GET of another key waited %lld ms for %s whose value page faults for %d ms",
-		       (long long)dt, txn ? "a transaction" : "a SET (and an MSET queued behind it)",
-		       FAULT_MS);
+		TH_LOG("a GET of another key waited %lld ms for a request (%s) whose page faults for %d ms%s",
+		       (long long)dt, uf_names[where], FAULT_MS,
+		       txn ? "" : ", with an MSET queued behind it");
 	}
 	pthread_join(a, NULL);
 	pthread_join(h, NULL);
 	if (!txn)
 		pthread_join(m, NULL);
-	EXPECT_EQ(0, st.res);
+	EXPECT_EQ(want, st.res);
+	if (where == UF_GETDEL_OUT)
+		EXPECT_EQ(-ENOENT, kt_get(fd, "uf:take", buf, sizeof(buf)));
+	if (where == UF_SETGET_OUT) {
+		EXPECT_EQ(3, kt_get(fd, "uf:take", buf, sizeof(buf)));
+		EXPECT_EQ(0, memcmp(buf, "new", 3));
+	}
 	kc_close(st.fd);
 	kc_close(fd2);
 	close(u.uffd);
 	munmap(u.page, u.psz);
 }
 
-/* A transaction holds the cache exclusively while it copies its value. */
-TEST_F(userfault, transaction_stalls_only_its_caller)
+/*
+ * A transaction holds the cache exclusively; any other request holds it
+ * shared, and a writer queued behind it blocks every reader: neither may
+ * wait for user memory while it holds it.
+ */
+TEST_F(userfault, transaction_value)
 {
-	user_fault_case(_metadata, self->fd, true);
+	user_fault_case(_metadata, self->fd, UF_TXN_VAL, 0);
 }
 
-/* A SET holds it shared; a writer queued behind it blocks every reader. */
-TEST_F(userfault, set_stalls_only_its_caller)
+TEST_F(userfault, transaction_reply)
 {
-	user_fault_case(_metadata, self->fd, false);
+	user_fault_case(_metadata, self->fd, UF_TXN_OUT, 0);
+}
+
+TEST_F(userfault, set_value)
+{
+	user_fault_case(_metadata, self->fd, UF_SET_VAL, 0);
+}
+
+TEST_F(userfault, get_key)
+{
+	user_fault_case(_metadata, self->fd, UF_KEY, -ENOENT);
+}
+
+TEST_F(userfault, mget_key)
+{
+	user_fault_case(_metadata, self->fd, UF_ARG, 0);
+}
+
+TEST_F(userfault, mget_args)
+{
+	user_fault_case(_metadata, self->fd, UF_ARGS, -EINVAL);
+}
+
+TEST_F(userfault, get_reply)
+{
+	user_fault_case(_metadata, self->fd, UF_OUT, 0);
+}
+
+TEST_F(userfault, getdel_reply)
+{
+	user_fault_case(_metadata, self->fd, UF_GETDEL_OUT, 0);
+}
+
+TEST_F(userfault, set_get_reply)
+{
+	user_fault_case(_metadata, self->fd, UF_SETGET_OUT, 0);
 }
 
 TEST_HARNESS_MAIN
