@@ -29,6 +29,15 @@
 #include "proxy.h"
 
 #define ARENA_TRIM	(32U << 20)	/* give back after this many bytes */
+/*
+ * Reply room one batch may reserve outside a transaction: 64 value ops of
+ * 1 MiB items, or one LRANGE-like op.  The kernel may fill all of it, and
+ * the replies are then copied to the client's output buffer, so this bounds
+ * what one read of a pipelining client costs before the server looks at
+ * its output buffer again (and pauses or drops it).  Without it a single
+ * 64 KiB read of GETs of a large value filled gigabytes.
+ */
+#define BATCH_ROOM	(64U << 20)
 
 static size_t round8(size_t n)
 {
@@ -92,7 +101,7 @@ struct rec *eng_rec(struct engine *e, struct conn *c, render_fn fn,
 	struct rec *r;
 
 	arena = round8(arena);
-	if (e->arena_used + arena > e->arena_size ||
+	if (e->arena_used + arena > (e->txn ? e->arena_size : BATCH_ROOM) ||
 	    e->nops >= KC_BATCH_MAX) {
 		if (e->txn) {
 			/* Never submitted: let the handler scribble. */

@@ -218,8 +218,18 @@ static void get(struct conn *c, struct mc_req *q)
 		return;
 	}
 	for (i = first; i < q->ntok; i++) {
-		struct rec *r = eng_rec(E(c), c, r_value, eng_val_room());
-		struct kc_op *op = eng_op(E(c), r, KC_OP_GET);
+		struct rec *r;
+		struct kc_op *op;
+
+		/*
+		 * Up to 8192 keys of item_size_max each: the engine runs them
+		 * in batches, and once their replies are over the limit the
+		 * rest is not read (conn_process() drops the client).
+		 */
+		if (c->out.oom || buf_avail(&c->out) > cfg.max_output)
+			return;
+		r = eng_rec(E(c), c, r_value, eng_val_room());
+		op = eng_op(E(c), r, KC_OP_GET);
 
 		r->p = q->tok[i].p;
 		r->plen = q->tok[i].len;
