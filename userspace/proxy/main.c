@@ -308,20 +308,47 @@ static int learn_limits(void)
 	return 0;
 }
 
+/*
+ * Every client costs a descriptor, and the process needs some of its own
+ * (per worker: /dev/kcache, epoll, eventfd, listeners, netlink sockets).
+ * Past the open files limit accept() fails with EMFILE while the listener
+ * stays readable: the worker would spin on it and the client would wait in
+ * the backlog unanswered.  So, as redis-server does, --maxclients is
+ * lowered to what the limit allows; clients over it are refused with the
+ * usual error.
+ */
 static void raise_nofile(void)
 {
+	rlim_t reserve = 32 + 8 * (rlim_t)cfg.threads;
+	rlim_t want = (rlim_t)cfg.maxclients + reserve;
 	struct rlimit rl;
-	rlim_t want = (rlim_t)cfg.maxclients + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;
 	if (rl.rlim_cur >= want)
 		return;
-	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	rl.rlim_cur = want;
+	if (rl.rlim_max < want) {
+		/* Root may raise the hard limit too (up to fs.nr_open). */
+		rl.rlim_max = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	}
 	setrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < want)
-		log_warn("open files limited to %llu: fewer than --maxclients %ld can connect",
-			 (unsigned long long)rl.rlim_cur, cfg.maxclients);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_cur <= reserve) {
+		log_warn("open files limited to %llu: --maxclients lowered to 1",
+			 (unsigned long long)rl.rlim_cur);
+		cfg.maxclients = 1;
+		return;
+	}
+	log_warn("open files limited to %llu: --maxclients lowered from %ld to %llu",
+		 (unsigned long long)rl.rlim_cur, cfg.maxclients,
+		 (unsigned long long)(rl.rlim_cur - reserve));
+	cfg.maxclients = (long)(rl.rlim_cur - reserve);
 }
 
 int main(int argc, char **argv)
