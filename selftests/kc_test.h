@@ -9,6 +9,7 @@
 #define KC_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,19 @@ static inline int kt_set_memory_limit_mb(int fd, uint64_t mb)
  * A module parameter as loaded (/sys/module/kcache/parameters/<name>):
  * the number, 1/0 for a bool (Y/N), or -errno.
  */
+/* Writes s to a sysfs, debugfs or proc file: 0 or -errno. */
+static inline int kt_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
 static inline int64_t kt_module_param(const char *name)
 {
 	char path[128], buf[32];

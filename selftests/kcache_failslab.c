@@ -90,18 +90,6 @@ static int read_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
 /* ------------------------------------------------------------ fail-nth */
 
 /* Arms the Nth allocation of this task to fail. */
@@ -316,7 +304,7 @@ static void fresh(struct ctx *c)
 {
 	kc_flush(c->fd);
 	if (c->scan[0])
-		write_str(c->scan, "0 0 1");
+		kt_write_file(c->scan, "0 0 1");
 }
 
 static int set_str(struct ctx *c, const char *k, const void *v, size_t len)
@@ -962,8 +950,9 @@ FIXTURE_SETUP(failslab)
 		self->have[i] = !read_str(knobs[i].path, self->saved[i],
 					  sizeof(self->saved[i]));
 		if (self->have[i])
-			ASSERT_EQ(0, write_str(knobs[i].path, knobs[i].value ?:
-					       (verbose ? verbose : "0"))) {
+			ASSERT_EQ(0, kt_write_file(knobs[i].path,
+						   knobs[i].value ?:
+						   (verbose ? verbose : "0"))) {
 				TH_LOG("cannot set %s", knobs[i].path);
 			}
 	}
@@ -1001,7 +990,7 @@ FIXTURE_TEARDOWN(failslab)
 	}
 	for (i = 0; i < NKNOBS; i++)
 		if (self->have[i])
-			write_str(knobs[i].path, self->saved[i]);
+			kt_write_file(knobs[i].path, self->saved[i]);
 	if (self->c.nl_open)
 		kf_nl_close(&self->c.nl);
 	if (self->c.fd >= 0) {
@@ -1094,7 +1083,7 @@ TEST_F_TIMEOUT(failslab, module_init, 900)
 	if (!path)
 		SKIP(return, "no KCACHE_MODULE: cannot reload kcache.ko");
 	/* Only failslab: order-0/1 page failures in the loader warn. */
-	write_str(DBG "fail_page_alloc/min-order", "11");
+	kt_write_file(DBG "fail_page_alloc/min-order", "11");
 	ASSERT_EQ(0, kf_module_image(path, &img, &len));
 	kc_close(self->c.fd);
 	self->c.fd = -1;

@@ -457,18 +457,6 @@ TEST_F(perm, root_without_caps)
 	EXPECT_EQ(0, in_child(root_without, &cap));
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
 struct userns_arg {
 	FIXTURE_DATA(perm) *self;
 	bool netns;
@@ -498,9 +486,9 @@ static int in_userns(void *arg)
 	if (unshare(CLONE_NEWUSER | (a->netns ? CLONE_NEWNET : 0)))
 		return 200;
 	/* uid and gid 0 in the namespace: every capability there. */
-	CHECK(!write_file("/proc/self/uid_map", "0 65534 1"), "uid_map");
-	CHECK(!write_file("/proc/self/setgroups", "deny"), "setgroups");
-	CHECK(!write_file("/proc/self/gid_map", "0 65534 1"), "gid_map");
+	CHECK(!kt_write_file("/proc/self/uid_map", "0 65534 1"), "uid_map");
+	CHECK(!kt_write_file("/proc/self/setgroups", "deny"), "setgroups");
+	CHECK(!kt_write_file("/proc/self/gid_map", "0 65534 1"), "gid_map");
 	CHECK(kt_have_cap(CAP_SYS_ADMIN) == 1,
 	      "no CAP_SYS_ADMIN in the new user namespace");
 	fd = kc_open();
