@@ -1523,7 +1523,7 @@ int kc_op_run(struct kc_req *req)
 		if (!req->refault)
 			break;
 		req->refault = false;
-		if (WARN_ON_ONCE(op->result != -EFAULT))
+		if (op->result != -EFAULT)
 			break;
 		if (tries == KC_REFAULT_TRIES || refault(req, tries))
 			break;
