@@ -121,7 +121,8 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
 
 /*
  * A transaction: every op is checked and its inputs copied in before any
- * runs (one bad op: the batch result is -EINVAL, nothing runs); then
+ * runs (one bad op: the batch result is -EINVAL, nothing runs; no memory
+ * to copy the inputs: -ENOMEM, nothing runs); then
  * kc_txn_run() checks the watched keys and runs all ops exclusively, or
  * none (-ECANCELED).  Replies are
  * copied out after the lock is released; the inputs and the replies of
@@ -131,8 +132,8 @@ static long batch_txn(struct kc_batch *b, void __user *uarg)
 {
 	struct kc_budget budget = { KC_INPUT_MAX, KC_REPLY_MAX };
 	struct kc_txn_watch *w = NULL;
+	bool bad = false, nomem = false;
 	struct kc_req *reqs;
-	bool bad = false;
 	long err;
 	u32 i;
 
@@ -153,11 +154,15 @@ static long batch_txn(struct kc_batch *b, void __user *uarg)
 		goto out;
 	for (i = 0; i < b->count; i++) {
 		reqs[i].budget = &budget;
-		if (kc_op_prepare(&reqs[i]))
+		err = kc_op_prepare(&reqs[i]);
+		if (err == -ENOMEM)
+			nomem = true;
+		else if (err)
 			bad = true;
 	}
-	if (bad) {
-		b->result = -EINVAL;
+	err = 0;
+	if (bad || nomem) {
+		b->result = bad ? -EINVAL : -ENOMEM;
 	} else {
 		b->result = kc_txn_run(reqs, b->count, w, b->nwatch);
 		if (!b->result)

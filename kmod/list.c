@@ -350,6 +350,8 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 		return -EINVAL;
 	if (op->nargs != 1)
 		return -EINVAL;
+	if (op->val_len > kc.item_size_max)
+		return -E2BIG;
 	err = kc_read_arg(op, 0, &b);
 	if (err)
 		return err;

@@ -1379,6 +1379,10 @@ static int bounce_in(struct kc_req *r, bool val)
 	return 0;
 fault:
 	kvfree(bufs);
+	kvfree(r->in);
+	r->in = NULL;
+	op->val = r->uval;
+	op->args = r->uargs;
 	return -EFAULT;
 }
 

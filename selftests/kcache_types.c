@@ -640,6 +640,27 @@ TEST_F(types, linsert)
 			      .flags = KC_LINSERT_BEFORE, .val = "N",
 			      .args = { "a", "b" }).ret);
 	EXPECT_EQ(9, kt_len(self->fd, KC_OP_LLEN, "l"));
+
+	/* A value over item_size_max is refused, as LSET and RPUSH do. */
+	{
+		struct kc_version v;
+		struct kc_buf piv;
+		struct kc_op op;
+		char *big;
+
+		ASSERT_EQ(0, kc_version(self->fd, &v));
+		big = calloc(1, v.item_size_max + 1);
+		ASSERT_NE(NULL, big);
+		kc_buf_set(&piv, "a", 1);
+		kc_op_init(&op, KC_OP_LINSERT);
+		kc_op_key(&op, "l", 1);
+		kc_op_val(&op, big, v.item_size_max + 1);
+		kc_op_args(&op, &piv, 1);
+		op.flags = KC_LINSERT_BEFORE;
+		EXPECT_EQ(-E2BIG, kc_do(self->fd, &op));
+		free(big);
+	}
+	EXPECT_EQ(9, kt_len(self->fd, KC_OP_LLEN, "l"));
 }
 
 /* ----------------------------------------------------------------- hashes */

@@ -26,7 +26,8 @@
  *	With KC_BATCH_TXN they run as one transaction (Redis's EXEC): every
  *	op is checked first, and one malformed op (unknown opcode or flag, bad
  *	key) means none runs (kc_batch.result = -EINVAL, that op's result says
- *	why, the others -ECANCELED).  Then, if any watched key (kc_watch) no
+ *	why, the others -ECANCELED; -ENOMEM if only the memory to copy their
+ *	inputs in was missing).  Then, if any watched key (kc_watch) no
  *	longer has the CAS version it was watched with (0 = did not exist) --
  *	it was written, deleted, expired or evicted -- none runs and
  *	kc_batch.result is -ECANCELED.  Otherwise all run with no other
