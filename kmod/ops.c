@@ -1285,6 +1285,20 @@ int kc_check_key_len(u32 len)
 	return 0;
 }
 
+/* Argument bytes up to this many share the allocation of the array. */
+#define BOUNCE_SLACK	512
+
+/* Frees what bounce_in() allocated and gives the op its addresses back. */
+static void bounce_in_undo(struct kc_req *r)
+{
+	kvfree(r->in_data);
+	r->in_data = NULL;
+	kvfree(r->in);
+	r->in = NULL;
+	r->op.val = r->uval;
+	r->op.args = r->uargs;
+}
+
 /*
  * Copies a user request's value (for ops that read it) and arguments into
  * one kernel buffer, before the op runs and takes any lock: the op then
@@ -1296,8 +1310,8 @@ int kc_check_key_len(u32 len)
 static int bounce_in(struct kc_req *r, bool val)
 {
 	struct kc_op *op = &r->op;
-	u64 size, vlen = 0, n = op->nargs;
-	struct kc_buf *bufs;
+	u64 head, data = 0, vlen = 0, n = op->nargs;
+	struct kc_buf *kb;
 	char *p;
 	u32 i;
 
@@ -1305,85 +1319,77 @@ static int bounce_in(struct kc_req *r, bool val)
 	r->uargs = op->args;
 	if (val && op->val_len <= kc.item_size_max)
 		vlen = op->val_len;
+	op->val = 0;
+	op->args = 0;
 	if (!vlen && !n) {
 		/* Nothing to copy (a GET): no allocation either. */
-		op->val = 0;
-		op->args = 0;
 		r->in_kern = true;
 		return 0;
 	}
-	size = round_up(vlen, sizeof(*bufs)) + n * sizeof(*bufs);
-	if (size > KC_INPUT_MAX)
-		return -E2BIG;
-	bufs = NULL;
-	if (n) {
-		/* Read the array first: its entries size the buffer. */
-		bufs = kvmalloc_array(n, sizeof(*bufs), GFP_KERNEL_ACCOUNT);
-		if (!bufs)
-			return -ENOMEM;
-		if (copy_from_user(bufs, u64_to_user_ptr(op->args),
-				   n * sizeof(*bufs))) {
-			kvfree(bufs);
-			return -EFAULT;
-		}
-		for (i = 0; i < n; i++)
-			if (!bufs[i].__reserved &&
-			    bufs[i].len <= kc.item_size_max)
-				size += bufs[i].len;
-		if (size > KC_INPUT_MAX) {
-			kvfree(bufs);
-			return -E2BIG;
-		}
-	}
-	if (r->budget) {
-		if (size > r->budget->in) {
-			kvfree(bufs);
-			return -E2BIG;
-		}
-		r->budget->in -= size;
-	}
-	r->in = kvmalloc(max_t(u64, size, 1), GFP_KERNEL_ACCOUNT);
-	if (!r->in) {
-		kvfree(bufs);
-		return -ENOMEM;
-	}
+	head = round_up(vlen, sizeof(*kb)) + n * sizeof(*kb);
+	if (head > KC_INPUT_MAX)
+		goto e2big;
+	/*
+	 * One allocation: the value, the kc_buf array read straight into it,
+	 * and the argument bytes when they fit in the slack (a few small
+	 * members or fields); larger argument bytes get their own.
+	 */
+	r->in = kvmalloc(head + (n ? BOUNCE_SLACK : 0), GFP_KERNEL_ACCOUNT);
+	if (!r->in)
+		goto nomem;
 	p = r->in;
-	op->val = 0;
 	if (vlen) {
 		if (copy_from_user(p, u64_to_user_ptr(r->uval), vlen))
 			goto fault;
 		op->val = (uintptr_t)p;
-		p += round_up(vlen, sizeof(*bufs));
 	}
-	op->args = 0;
-	if (n) {
-		struct kc_buf *kb = (struct kc_buf *)p;
+	kb = (struct kc_buf *)(p + round_up(vlen, sizeof(*kb)));
+	if (n && copy_from_user(kb, u64_to_user_ptr(r->uargs),
+				n * sizeof(*kb)))
+		goto fault;
+	for (i = 0; i < n; i++)
+		if (!kb[i].__reserved && kb[i].len <= kc.item_size_max)
+			data += kb[i].len;
+	if (head + data > KC_INPUT_MAX)
+		goto e2big;
+	if (r->budget) {
+		if (head + data > r->budget->in)
+			goto e2big;
+		r->budget->in -= head + data;
+	}
+	p = (char *)r->in + head;
+	if (data > BOUNCE_SLACK) {
+		r->in_data = kvmalloc(data, GFP_KERNEL_ACCOUNT);
+		if (!r->in_data)
+			goto nomem;
+		p = r->in_data;
+	}
+	for (i = 0; i < n; i++) {
+		u64 src = kb[i].ptr;
 
-		p += n * sizeof(*bufs);
-		for (i = 0; i < n; i++) {
-			kb[i] = bufs[i];
-			kb[i].ptr = 0;
-			if (bufs[i].__reserved || bufs[i].len > kc.item_size_max)
-				continue;
-			if (copy_from_user(p, u64_to_user_ptr(bufs[i].ptr),
-					   bufs[i].len))
-				goto fault;
-			kb[i].ptr = (uintptr_t)p;
-			p += bufs[i].len;
+		kb[i].ptr = 0;
+		if (kb[i].__reserved || kb[i].len > kc.item_size_max)
+			continue;
+		if (copy_from_user(p, u64_to_user_ptr(src), kb[i].len))
+			goto fault;
+		kb[i].ptr = (uintptr_t)p;
+		p += kb[i].len;
+		if (!(i % 256))
 			cond_resched();
-		}
-		op->args = (uintptr_t)kb;
 	}
-	kvfree(bufs);
+	if (n)
+		op->args = (uintptr_t)kb;
 	r->in_kern = true;
 	return 0;
 fault:
-	kvfree(bufs);
-	kvfree(r->in);
-	r->in = NULL;
-	op->val = r->uval;
-	op->args = r->uargs;
+	bounce_in_undo(r);
 	return -EFAULT;
+nomem:
+	bounce_in_undo(r);
+	return -ENOMEM;
+e2big:
+	bounce_in_undo(r);
+	return -E2BIG;
 }
 
 /*
@@ -1454,10 +1460,7 @@ void kc_req_finish(struct kc_req *req)
 	req->olo = 0;
 	req->ohi = 0;
 	if (req->in_kern) {
-		kvfree(req->in);
-		req->in = NULL;
-		op->val = req->uval;
-		op->args = req->uargs;
+		bounce_in_undo(req);
 		req->in_kern = false;
 	}
 }

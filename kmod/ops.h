@@ -29,6 +29,7 @@ struct kc_req {
 	u8 reply;		/* what op.out holds: enum kc_reply_kind */
 	char key[KC_KEY_MAX];	/* the key, copied in */
 	void *in;		/* user requests: the inputs, copied in */
+	void *in_data;		/* ... their argument bytes, if large */
 	u64 uval, uargs;	/* ... and where they were */
 	void *obuf;		/* user requests: the reply, to copy out */
 	u32 ocap;		/* bytes allocated at obuf */
