@@ -382,6 +382,7 @@ struct kf_msg {
 };
 
 #define KF_ALIGN4(n)	(((n) + 3) & ~(size_t)3)
+#define KF_MIN(a, b)	((a) < (b) ? (a) : (b))
 
 static inline void kf_msg_init(struct kf_msg *m, void *buf, size_t cap,
 			       uint16_t type, uint16_t flags, uint8_t cmd,

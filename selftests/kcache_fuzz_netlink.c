@@ -483,10 +483,12 @@ static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
 		break;
 	case 3:			/* drop */
 		if (a) {
-			size_t l = KF_ALIGN4(a->nla_len);
 			unsigned char *p = (unsigned char *)a;
+			size_t rest = m->buf + m->len - p;
+			/* An unaligned last attribute has no padding after it. */
+			size_t l = KF_MIN(KF_ALIGN4(a->nla_len), rest);
 
-			memmove(p, p + l, m->buf + m->len - p - l);
+			memmove(p, p + l, rest - l);
 			m->len -= l;
 		}
 		break;
@@ -721,7 +723,8 @@ static void fuzz_one(struct fz *f)
 	if (m.len < NLMSG_HDRLEN)
 		m.len = NLMSG_HDRLEN;
 	/* Two requests in one datagram, now and then. */
-	if (!keep_len && kf_pct(&f->r, 3) && 2 * m.len <= m.cap) {
+	if (!keep_len && kf_pct(&f->r, 3) &&
+	    NLMSG_ALIGN(m.len) + m.len <= m.cap) {
 		((struct nlmsghdr *)m.buf)->nlmsg_len = (uint32_t)m.len;
 		((struct nlmsghdr *)m.buf)->nlmsg_seq = s->nl.seq + 1;
 		memcpy(m.buf + NLMSG_ALIGN(m.len), m.buf, m.len);
