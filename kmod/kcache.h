@@ -25,8 +25,9 @@
  *   kc.rebalance_mutex serialises page moves; it is taken with no spinlock
  *   held and nothing under it allocates with reclaim (shrinkers trylock it).
  *   Nothing sleeps and no user memory is touched under a spinlock.
- *   No user memory is touched under kc.excl_sem either (struct kc_req):
- *   a slow page fault must stall only its caller.
+ *   Nothing waits for user memory under kc.excl_sem or a container's
+ *   mutex either (struct kc_req): a slow page fault must stall only its
+ *   caller.
  *
  * Lifetime: items live in chunks of 1 MiB slab pages (or in a kvmalloc'd
  * buffer for the large class).  item->ref counts references: the index

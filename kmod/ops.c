@@ -2,9 +2,9 @@
 /*
  * String and integer operations: one function per opcode, reached through
  * the kc_ops table from kc_op_run(), which the ioctl and netlink paths
- * share.  Every function gets a validated op and its key copied into
- * kernel memory; user memory for values and replies is touched here,
- * never under a spinlock.
+ * share.  Every function gets a validated op with its key, value and
+ * arguments in kernel memory (kc_op_prepare()); replies go out through
+ * kc_copy_out(), which never waits for a page fault (struct kc_req).
  *
  * Writes never change a linked item's value: they build a new item (which
  * may sleep) and swap it in under the old item's lock if the old one is
