@@ -42,6 +42,12 @@ FIXTURE(userfault) {
 	int fd;
 };
 
+/* Where the stalled request faults, and the result it must end with. */
+FIXTURE_VARIANT(userfault) {
+	int where;	/* enum uf_where */
+	int want;
+};
+
 FIXTURE_SETUP(userfault)
 {
 	self->fd = kc_open();
@@ -266,49 +272,54 @@ static void user_fault_case(struct __test_metadata *_metadata, int fd,
  * shared, and a writer queued behind it blocks every reader: neither may
  * wait for user memory while it holds it.
  */
-TEST_F(userfault, transaction_value)
-{
-	user_fault_case(_metadata, self->fd, UF_TXN_VAL, 0);
-}
+FIXTURE_VARIANT_ADD(userfault, transaction_value) {
+	.where = UF_TXN_VAL,
+	.want = 0,
+};
 
-TEST_F(userfault, transaction_reply)
-{
-	user_fault_case(_metadata, self->fd, UF_TXN_OUT, 0);
-}
+FIXTURE_VARIANT_ADD(userfault, transaction_reply) {
+	.where = UF_TXN_OUT,
+	.want = 0,
+};
 
-TEST_F(userfault, set_value)
-{
-	user_fault_case(_metadata, self->fd, UF_SET_VAL, 0);
-}
+FIXTURE_VARIANT_ADD(userfault, set_value) {
+	.where = UF_SET_VAL,
+	.want = 0,
+};
 
-TEST_F(userfault, get_key)
-{
-	user_fault_case(_metadata, self->fd, UF_KEY, -ENOENT);
-}
+FIXTURE_VARIANT_ADD(userfault, get_key) {
+	.where = UF_KEY,
+	.want = -ENOENT,
+};
 
-TEST_F(userfault, mget_key)
-{
-	user_fault_case(_metadata, self->fd, UF_ARG, 0);
-}
+FIXTURE_VARIANT_ADD(userfault, mget_key) {
+	.where = UF_ARG,
+	.want = 0,
+};
 
-TEST_F(userfault, mget_args)
-{
-	user_fault_case(_metadata, self->fd, UF_ARGS, -EINVAL);
-}
+FIXTURE_VARIANT_ADD(userfault, mget_args) {
+	.where = UF_ARGS,
+	.want = -EINVAL,
+};
 
-TEST_F(userfault, get_reply)
-{
-	user_fault_case(_metadata, self->fd, UF_OUT, 0);
-}
+FIXTURE_VARIANT_ADD(userfault, get_reply) {
+	.where = UF_OUT,
+	.want = 0,
+};
 
-TEST_F(userfault, getdel_reply)
-{
-	user_fault_case(_metadata, self->fd, UF_GETDEL_OUT, 0);
-}
+FIXTURE_VARIANT_ADD(userfault, getdel_reply) {
+	.where = UF_GETDEL_OUT,
+	.want = 0,
+};
 
-TEST_F(userfault, set_get_reply)
+FIXTURE_VARIANT_ADD(userfault, set_get_reply) {
+	.where = UF_SETGET_OUT,
+	.want = 0,
+};
+
+TEST_F(userfault, another_client_is_served)
 {
-	user_fault_case(_metadata, self->fd, UF_SETGET_OUT, 0);
+	user_fault_case(_metadata, self->fd, variant->where, variant->want);
 }
 
 TEST_HARNESS_MAIN
