@@ -226,7 +226,7 @@ static void get(struct conn *c, struct mc_req *q)
 		 * in batches, and once their replies are over the limit the
 		 * rest is not read (conn_process() drops the client).
 		 */
-		if (c->out.oom || buf_avail(&c->out) > cfg.max_output)
+		if (conn_out_over(c))
 			return;
 		r = eng_rec(E(c), c, r_value, eng_val_room());
 		op = eng_op(E(c), r, KC_OP_GET);

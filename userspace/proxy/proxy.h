@@ -249,6 +249,12 @@ struct conn {
 	struct conn *prev, *next;	/* worker's list, oldest activity first */
 };
 
+/* The client's replies are over --max-output-buffer: it is to be dropped. */
+static inline bool conn_out_over(const struct conn *c)
+{
+	return c->out.oom || buf_avail(&c->out) > cfg.max_output;
+}
+
 struct worker {
 	int id;
 	int epfd;

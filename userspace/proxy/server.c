@@ -343,7 +343,7 @@ static void conn_process(struct conn *c)
 	eng_flush(e);
 	buf_consume(&c->in, done);
 	buf_compact(&c->in, IN_KEEP);
-	if (c->out.oom || buf_avail(&c->out) > cfg.max_output) {
+	if (conn_out_over(c)) {
 		log_warn("client %llu (%s): output buffer over %zu bytes, closing it",
 			 (unsigned long long)c->id, c->addr, cfg.max_output);
 		conn_close(c);
@@ -414,7 +414,7 @@ void server_conn_output(struct conn *c)
 {
 	if (c->dead)
 		return;
-	if (c->out.oom || buf_avail(&c->out) > cfg.max_output) {
+	if (conn_out_over(c)) {
 		log_warn("client %llu (%s): output buffer over %zu bytes (a subscriber that does not read?), closing it",
 			 (unsigned long long)c->id, c->addr, cfg.max_output);
 		conn_close(c);
