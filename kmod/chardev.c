@@ -122,11 +122,11 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
 /*
  * A transaction: every op is checked and its inputs copied in before any
  * runs (one bad op: the batch result is -EINVAL, nothing runs; no memory
- * to copy the inputs: -ENOMEM, nothing runs); then
- * kc_txn_run() checks the watched keys and runs all ops exclusively, or
- * none (-ECANCELED).  Replies are
- * copied out after the lock is released; the inputs and the replies of
- * all ops together are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
+ * to copy the inputs: -ENOMEM, nothing runs); then kc_txn_run() checks
+ * the watched keys and runs all ops exclusively, or none (-ECANCELED).
+ * A reply that cannot be written without a page fault is copied out after
+ * the lock is released; the inputs and those replies of all ops together
+ * are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
  */
 static long batch_txn(struct kc_batch *b, void __user *uarg)
 {

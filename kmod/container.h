@@ -9,8 +9,9 @@
  * table.  It is taken with no spinlock held and may be held across
  * allocation and cond_resched() (never a wait for user memory: replies
  * are written with page faults disabled, see struct kc_req): a long walk
- * never holds a spinlock.  It nests outside item->lock.  Freeing a container (its last
- * reference gone) needs no lock: nobody else can see it.  Operations on
+ * never holds a spinlock.  It nests outside item->lock.  Freeing a
+ * container (its last reference gone) needs no lock: nobody else can see
+ * it.  Operations on
  * several keys run exclusively (kc.excl_sem taken for writing) and reach
  * the containers through references, one mutex at a time.
  */

@@ -60,21 +60,28 @@ int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 
 /*
  * Writes len bytes of src (zeroes without src) at user address dst inside
- * a user request's reply: into obuf, which grows as needed.  Bytes between
- * two writes are zeroed, so [olo, ohi) is all defined.
+ * a user request's reply: into obuf, which holds [olo, ohi) of out and
+ * grows as needed.  Replies are written in order, so what is bounced is
+ * one run from the first write that would have faulted.
  */
 static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 {
-	u64 off = dst - r->op.out, end = off + len;
-	u32 lo = r->olo, hi = r->ohi;
+	u64 off = dst - r->op.out, used, cap;
+	void *n;
 
 	if (WARN_ON_ONCE(off > r->op.out_len || len > r->op.out_len - off))
 		return -EFAULT;
-	if (end > r->ocap) {
-		u32 cap = max_t(u64, end, min_t(u64, r->op.out_len,
-						max_t(u64, 2ULL * r->ocap, 256)));
-		void *n;
-
+	if (!r->ohi) {
+		r->olo = off;
+		r->ohi = off;
+	}
+	if (WARN_ON_ONCE(off != r->ohi))
+		return -EFAULT;
+	used = r->ohi - r->olo;
+	if (used + len > r->ocap) {
+		cap = max_t(u64, used + len,
+			    min_t(u64, r->op.out_len - r->olo,
+				  max_t(u64, 2ULL * r->ocap, 256)));
 		if (r->budget) {
 			if (cap - r->ocap > r->budget->out)
 				return -E2BIG;
@@ -83,29 +90,16 @@ static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 		n = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
 		if (!n)
 			return -ENOMEM;
-		if (hi)
-			memcpy(n + lo, r->obuf + lo, hi - lo);
+		memcpy(n, r->obuf, used);
 		kvfree(r->obuf);
 		r->obuf = n;
 		r->ocap = cap;
 	}
-	if (!hi) {
-		lo = off;
-		hi = end;
-	} else {
-		if (off > hi)
-			memset(r->obuf + hi, 0, off - hi);
-		if (end < lo)
-			memset(r->obuf + end, 0, lo - end);
-		lo = min_t(u64, lo, off);
-		hi = max_t(u64, hi, end);
-	}
 	if (src)
-		memcpy(r->obuf + off, src, len);
+		memcpy(r->obuf + used, src, len);
 	else
-		memset(r->obuf + off, 0, len);
-	r->olo = lo;
-	r->ohi = hi;
+		memset(r->obuf + used, 0, len);
+	r->ohi = off + len;
 	return 0;
 }
 
@@ -113,7 +107,6 @@ static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
  * Writes a user request's reply bytes (zeroes without src) with page
  * faults disabled: a write that would fault stops an op that may run again
  * (-EFAULT, refault set), or sends this and every later write to obuf.
- * Replies are written in order, so the two parts never overlap.
  */
 static int user_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 {
@@ -1451,8 +1444,8 @@ void kc_req_finish(struct kc_req *req)
 	struct kc_op *op = &req->op;
 
 	if (req->ohi && copy_to_user(u64_to_user_ptr(op->out + req->olo),
-				     req->obuf + req->olo,
-				     req->ohi - req->olo) && !op->result)
+				     req->obuf, req->ohi - req->olo) &&
+	    !op->result)
 		op->result = -EFAULT;
 	kvfree(req->obuf);
 	req->obuf = NULL;

@@ -33,7 +33,7 @@ struct kc_req {
 	u64 uval, uargs;	/* ... and where they were */
 	void *obuf;		/* user requests: the reply, to copy out */
 	u32 ocap;		/* bytes allocated at obuf */
-	u32 olo, ohi;		/* the bytes written: [olo, ohi) of out */
+	u32 olo, ohi;		/* obuf holds [olo, ohi) of out */
 	struct kc_budget *budget;	/* a transaction's, or NULL */
 	bool may_retry;		/* a faulting reply write stops the op */
 	bool refault;		/* ... and it did, at fault_at */
