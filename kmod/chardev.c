@@ -61,17 +61,6 @@ static int get_versioned(void *dst, size_t ksize, size_t min,
 	return copy_struct_from_user(dst, ksize, src, usize);
 }
 
-/* Writes back the output block of a kc_op: client_flags to the end. */
-static int put_op_result(void __user *uop, const struct kc_op *op)
-{
-	size_t off = offsetof(struct kc_op, client_flags);
-
-	if (copy_to_user((char __user *)uop + off, (const char *)op + off,
-			 sizeof(*op) - off))
-		return -EFAULT;
-	return 0;
-}
-
 static long ioctl_op(void __user *uarg)
 {
 	struct kc_req req = { .kern = false };
@@ -81,107 +70,7 @@ static long ioctl_op(void __user *uarg)
 	if (err)
 		return err;
 	kc_op_run(&req);
-	return put_op_result(uarg, &req.op);
-}
-
-/* Reads the ops and watched keys of a transaction into kernel memory. */
-static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
-		    struct kc_txn_watch *w)
-{
-	u32 i;
-	int err;
-
-	for (i = 0; i < b->count; i++) {
-		void __user *uop = u64_to_user_ptr(b->ops) +
-				   (u64)i * b->op_size;
-
-		err = copy_struct_from_user(&reqs[i].op, sizeof(reqs[i].op),
-					    uop, b->op_size);
-		if (err)
-			return err;
-		if (reqs[i].op.size != b->op_size)
-			return -EINVAL;
-	}
-	for (i = 0; i < b->nwatch; i++) {
-		struct kc_watch kw;
-
-		if (copy_from_user(&kw, u64_to_user_ptr(b->watch) +
-				   (u64)i * sizeof(kw), sizeof(kw)))
-			return -EFAULT;
-		if (kw.__reserved || kc_check_key_len(kw.key_len))
-			return -EINVAL;
-		if (copy_from_user(w[i].key, u64_to_user_ptr(kw.key),
-				   kw.key_len))
-			return -EFAULT;
-		w[i].len = kw.key_len;
-		w[i].cas = kw.cas;
-	}
-	return 0;
-}
-
-/*
- * A transaction: every op is checked and its inputs copied in before any
- * runs (one bad op: the batch result is -EINVAL, nothing runs; no memory
- * to copy the inputs: -ENOMEM, nothing runs); then kc_txn_run() checks
- * the watched keys and runs all ops exclusively, or none (-ECANCELED).
- * A reply that cannot be written without a page fault is copied out after
- * the lock is released; the inputs and those replies of all ops together
- * are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
- */
-static long batch_txn(struct kc_batch *b, void __user *uarg)
-{
-	struct kc_budget budget = { KC_INPUT_MAX, KC_REPLY_MAX };
-	struct kc_txn_watch *w = NULL;
-	bool bad = false, nomem = false;
-	struct kc_req *reqs;
-	long err;
-	u32 i;
-
-	if (b->nwatch > KC_WATCH_MAX)
-		return -EINVAL;
-	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs), GFP_KERNEL);
-	if (!reqs)
-		return -ENOMEM;
-	if (b->nwatch) {
-		w = kvcalloc(b->nwatch, sizeof(*w), GFP_KERNEL);
-		if (!w) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
-	err = txn_read(b, reqs, w);
-	if (err)
-		goto out;
-	for (i = 0; i < b->count; i++) {
-		reqs[i].budget = &budget;
-		err = kc_op_prepare(&reqs[i]);
-		if (err == -ENOMEM)
-			nomem = true;
-		else if (err)
-			bad = true;
-	}
-	err = 0;
-	if (bad || nomem) {
-		b->result = bad ? -EINVAL : -ENOMEM;
-	} else {
-		b->result = kc_txn_run(reqs, b->count, w, b->nwatch);
-		if (!b->result)
-			b->done = b->count;
-	}
-	for (i = 0; i < b->count; i++)
-		kc_req_finish(&reqs[i]);
-	for (i = 0; i < b->count; i++) {
-		if (b->result && !reqs[i].op.result)
-			reqs[i].op.result = -ECANCELED;
-		err = put_op_result(u64_to_user_ptr(b->ops) +
-				    (u64)i * b->op_size, &reqs[i].op);
-		if (err)
-			goto out;
-	}
-out:
-	kvfree(w);
-	kvfree(reqs);
-	return err;
+	return kc_req_put_result(uarg, &req.op);
 }
 
 static long ioctl_batch(void __user *uarg)
@@ -199,7 +88,7 @@ static long ioctl_batch(void __user *uarg)
 	    b.__reserved || b.done || b.result)
 		return -EINVAL;
 	if (b.flags & KC_BATCH_TXN) {
-		err = batch_txn(&b, uarg);
+		err = kc_txn_batch(&b);
 		if (err)
 			return err;
 		goto out;
@@ -225,7 +114,7 @@ static long ioctl_batch(void __user *uarg)
 			break;
 		}
 		kc_op_run(&req);
-		err = put_op_result(uop, &req.op);
+		err = kc_req_put_result(uop, &req.op);
 		if (err) {
 			b.result = err;
 			break;

@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include "kcache.h"
+#include "slab.h"
 #include "config.h"
 
 /* Serialises changes; readers use READ_ONCE() on each field. */

@@ -20,7 +20,7 @@
 
 #include <linux/mutex.h>
 #include "kcache.h"
-#include "ops.h"
+#include "req.h"
 
 struct kc_cont {
 	struct mutex lock;		/* see the rules above */

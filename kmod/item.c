@@ -16,6 +16,8 @@
 #include <linux/string.h>
 #include <linux/err.h>
 #include "kcache.h"
+#include "lru.h"
+#include "slab.h"
 #include "container.h"
 #include "netlink.h"
 

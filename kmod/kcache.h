@@ -247,24 +247,6 @@ u64 kc_stat_sum(enum kc_stat s);
 u64 kc_now_ms(void);
 u64 kc_next_cas(void);
 
-/* slab.c */
-int kc_slab_init(u64 limit_bytes, u32 chunk_min, u32 factor_pct,
-		 u32 item_size_max);
-void kc_slab_exit(void);
-u32 kc_slab_class_for(size_t total);
-struct kc_item *kc_slab_alloc_chunk(struct kc_class *c);
-int kc_slab_grow(struct kc_class *c);
-void kc_slab_free_chunk(struct kc_item *it);
-struct kc_item *kc_large_alloc(size_t total);
-void kc_large_free(struct kc_item *it);
-int kc_slab_release_page(struct kc_class *src, bool expedite);
-int kc_slab_steal_page(u32 for_class);
-struct kc_class *kc_slab_pick_donor(u32 dst, bool idle_only);
-struct kc_class *kc_slab_biggest(u32 except);
-void kc_slab_end_window(void);
-int kc_slab_set_limit(u64 limit_bytes);
-unsigned long kc_slab_release_empty(unsigned long max_pages);
-
 /* item.c */
 int kc_index_init(void);
 void kc_index_exit(void);
@@ -283,17 +265,7 @@ unsigned int kc_index_slot(struct kc_item *it,
 			   const struct bucket_table *tbl);
 void kc_item_lock_new(struct kc_item *it) __acquires(&it->lock);
 
-/* lru.c */
-int kc_lru_init(void);
-void kc_lru_exit(void);
-void __kc_lru_add(struct kc_item *it);
-void __kc_lru_del(struct kc_item *it);
-int kc_lru_evict(struct kc_class *c, int tries);
-void kc_lru_bump(struct kc_item *it);
-unsigned long kc_lru_evict_cold(unsigned long nr);
-unsigned long kc_lru_count_cold(void);
-
-/* ops.c */
+/* keyspace.c (FLUSH) */
 int kc_flush_all(void);
 
 #endif /* _KC_KCACHE_H */

@@ -6,29 +6,17 @@
  * COLD to WARM instead of being evicted.  Eviction takes the COLD tail
  * (HOT, then WARM, when COLD is empty), looking at KC_EVICT_TRIES items.
  *
- * Background work: a crawler walks the index and reclaims expired items;
- * the automover gives pages of classes with free memory to classes that
- * evict; a shrinker evicts COLD items under system memory pressure and
- * gives empty pages back.
- *
  * Locks: class->lru_lock protects the lists, their counts, item->seg and
  * class->mem_requested.  It nests inside item->lock; walkers holding it
  * take item locks with trylock only.
  */
-#include <linux/rhashtable.h>
 #include <linux/sched.h>
-#include <linux/err.h>
 #include "kcache.h"
-#include "compat.h"
+#include "lru.h"
 #include "netlink.h"
 
 #define KC_HOT_PCT		20
 #define KC_WARM_PCT		40
-#define KC_CRAWL_BATCH		1024
-#define KC_CRAWL_HOLD		64
-#define KC_CRAWL_INTERVAL	(HZ)
-#define KC_CRAWL_NEXT		(HZ / 50 ? HZ / 50 : 1)
-#define KC_AUTOMOVE_INTERVAL	(HZ)
 
 static u64 class_items(struct kc_class *c)
 {
@@ -258,156 +246,4 @@ unsigned long kc_lru_evict_cold(unsigned long nr)
 		}
 	}
 	return done;
-}
-
-/*
- * The crawler: walks the index in batches, resuming where it stopped, and
- * unlinks expired items nobody has asked for.
- */
-static void crawler_fn(struct work_struct *work)
-{
-	struct kc_item *hold[KC_CRAWL_HOLD];
-	u64 now = kc_now_ms();
-	int n = 0, seen, i;
-
-	rhashtable_walk_start(&kc.crawl_iter);
-	for (seen = 0; seen < KC_CRAWL_BATCH && n < KC_CRAWL_HOLD; seen++) {
-		struct kc_item *it = rhashtable_walk_next(&kc.crawl_iter);
-
-		if (IS_ERR(it)) {
-			if (PTR_ERR(it) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (!it) {
-			/* End of the table: start again next time. */
-			rhashtable_walk_stop(&kc.crawl_iter);
-			rhashtable_walk_exit(&kc.crawl_iter);
-			rhashtable_walk_enter(&kc.index, &kc.crawl_iter);
-			rhashtable_walk_start(&kc.crawl_iter);
-			break;
-		}
-		if (kc_item_expired(it, now) &&
-		    refcount_inc_not_zero(&it->ref))
-			hold[n++] = it;
-	}
-	rhashtable_walk_stop(&kc.crawl_iter);
-
-	for (i = 0; i < n; i++) {
-		struct kc_item *it = hold[i];
-
-		/* Acquire: as in kc_item_get(), the chunk may be reused. */
-		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
-		    kc_item_expired(it, now) && kc_item_unlink(it)) {
-			struct kc_class *c = &kc.classes[it->clsid];
-
-			spin_lock(&c->lru_lock);
-			c->reclaimed++;
-			spin_unlock(&c->lru_lock);
-			kc_stat_inc(KC_STAT_CRAWLER_RECLAIMED);
-			kc_stat_inc(KC_STAT_RECLAIMED);
-			if (!READ_ONCE(it->fetched))
-				kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
-			kc_notify(KC_EVENT_EXPIRE, kc_item_key(it), it->nkey);
-		}
-		kc_item_put(it);
-	}
-	/*
-	 * Mid-table, go on soon but not at once (about 50 batches a second at
-	 * most), so a big cache is not crawled nonstop; at the end, rest.
-	 */
-	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
-			   seen >= KC_CRAWL_BATCH || n ? KC_CRAWL_NEXT :
-							  KC_CRAWL_INTERVAL);
-}
-
-/*
- * The automover: once a second, when a class evicted items during the last
- * window, one page moves to it from a class that can give one (see
- * kc_slab_pick_donor()).  Under memory pressure (set by the shrinker) a page of the
- * biggest class is given back to the kernel.
- */
-static void automove_fn(struct work_struct *work)
-{
-	struct kc_class *dst = NULL, *src = NULL;
-	u64 best = 0;
-	u32 i;
-
-	if (xchg(&kc.pressure, false)) {
-		mutex_lock(&kc.rebalance_mutex);
-		src = kc_slab_biggest(KC_MAX_CLASSES);
-		if (src)
-			kc_slab_release_page(src, false);
-		mutex_unlock(&kc.rebalance_mutex);
-	}
-
-	for (i = 0; i < kc.nr_classes; i++) {
-		struct kc_class *c = &kc.classes[i];
-		u64 ev = READ_ONCE(c->window_evictions);
-
-		if (ev > best) {
-			best = ev;
-			dst = c;
-		}
-	}
-	if (dst && READ_ONCE(kc.automove)) {
-		mutex_lock(&kc.rebalance_mutex);
-		src = kc_slab_pick_donor(dst->id, true);
-		if (src)
-			kc_slab_release_page(src, false);
-		mutex_unlock(&kc.rebalance_mutex);
-	}
-	kc_slab_end_window();
-	queue_delayed_work(system_unbound_wq, &kc.automove_work,
-			   KC_AUTOMOVE_INTERVAL);
-}
-
-static unsigned long shrink_count(struct shrinker *s,
-				  struct shrink_control *sc)
-{
-	unsigned long n = kc_lru_count_cold();
-
-	return n ? n : SHRINK_EMPTY;
-}
-
-static unsigned long shrink_scan(struct shrinker *s,
-				 struct shrink_control *sc)
-{
-	unsigned long freed = kc_lru_evict_cold(sc->nr_to_scan);
-
-	sc->nr_scanned = freed;
-	if (!kc_slab_release_empty(ULONG_MAX) && freed) {
-		/* Scattered chunks free no page: empty one in the worker. */
-		WRITE_ONCE(kc.pressure, true);
-		mod_delayed_work(system_unbound_wq, &kc.automove_work, 0);
-	}
-	if (!freed)
-		return SHRINK_STOP;
-	kc_stat_add(KC_STAT_SHRINKER_FREED, freed);
-	return freed;
-}
-
-int kc_lru_init(void)
-{
-	INIT_DELAYED_WORK(&kc.crawler_work, crawler_fn);
-	INIT_DELAYED_WORK(&kc.automove_work, automove_fn);
-	rhashtable_walk_enter(&kc.index, &kc.crawl_iter);
-	kc.shrinker = kc_shrinker_create(shrink_count, shrink_scan, "kcache");
-	if (!kc.shrinker) {
-		rhashtable_walk_exit(&kc.crawl_iter);
-		return -ENOMEM;
-	}
-	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
-			   KC_CRAWL_INTERVAL);
-	queue_delayed_work(system_unbound_wq, &kc.automove_work,
-			   KC_AUTOMOVE_INTERVAL);
-	return 0;
-}
-
-void kc_lru_exit(void)
-{
-	kc_shrinker_destroy(kc.shrinker);
-	cancel_delayed_work_sync(&kc.crawler_work);
-	cancel_delayed_work_sync(&kc.automove_work);
-	rhashtable_walk_exit(&kc.crawl_iter);
 }

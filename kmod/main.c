@@ -9,6 +9,10 @@
 #include <linux/string.h>
 #include <net/genetlink.h>
 #include "kcache.h"
+#include "automover.h"
+#include "crawler.h"
+#include "shrinker.h"
+#include "slab.h"
 #include "chardev.h"
 #include "netlink.h"
 #include "stats.h"
@@ -124,12 +128,14 @@ static int __init kc_init(void)
 	err = kc_index_init();
 	if (err)
 		goto err_slab;
-	err = kc_lru_init();
+	kc_crawler_init();
+	kc_automover_init();
+	err = kc_shrinker_init();
 	if (err)
-		goto err_index;
+		goto err_workers;
 	err = kc_chardev_init(dev_mode, KGIDT_INIT(dev_gid));
 	if (err)
-		goto err_lru;
+		goto err_shrinker;
 	err = kc_genl_init();
 	if (err)
 		goto err_chardev;
@@ -139,9 +145,11 @@ static int __init kc_init(void)
 
 err_chardev:
 	kc_chardev_exit();
-err_lru:
-	kc_lru_exit();
-err_index:
+err_shrinker:
+	kc_shrinker_exit();
+err_workers:
+	kc_automover_exit();
+	kc_crawler_exit();
 	kc_index_exit();
 err_slab:
 	kc_slab_exit();
@@ -156,7 +164,9 @@ static void __exit kc_exit(void)
 {
 	kc_genl_exit();
 	kc_chardev_exit();
-	kc_lru_exit();
+	kc_shrinker_exit();
+	kc_automover_exit();
+	kc_crawler_exit();
 	kc_items_exit();
 	kc_index_exit();
 	kc_slab_exit();

@@ -1,95 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The operation table and dispatch (ops.c), and the commands it reaches
+ * that are not a container's (container.h has those): strings.c,
+ * keyspace.c, scan.c.
+ */
 #ifndef _KC_OPS_H
 #define _KC_OPS_H
 
 #include <linux/kcache.h>
+#include "req.h"
+#include "txn.h"
 
-/*
- * struct kc_req - an operation as the kernel runs it.  With kern set, the
- * addresses in op (key, val, out, args and the kc_buf pointers) are kernel
- * pointers (netlink builds such requests); otherwise user pointers.
- *
- * A user request never waits for user memory while it runs, since it runs
- * under kc.excl_sem and a slow page fault (userfaultfd, FUSE) must stall
- * its caller only: kc_op_prepare() copies the key, value and arguments in
- * (op.val and op.args then point into @in, and in_kern is set); replies
- * are written to user memory with page faults disabled, and a write that
- * would fault makes the op stop before it changes anything (refault), so
- * that kc_op_run() can fault the pages in with no lock held and run it
- * again.  Where an op cannot be run again (a transaction, SET GET) the
- * rest of the reply goes to @obuf instead (bouncing), and kc_req_finish()
- * copies it out once the lock is gone.
- */
-struct kc_budget;
-
-struct kc_req {
-	struct kc_op op;
-	bool kern;
-	bool in_kern;		/* op.val, op.args and the kc_bufs: kernel */
-	u8 reply;		/* what op.out holds: enum kc_reply_kind */
-	char key[KC_KEY_MAX];	/* the key, copied in */
-	void *in;		/* user requests: the inputs, copied in */
-	void *in_data;		/* ... their argument bytes, if large */
-	u64 uval, uargs;	/* ... and where they were */
-	void *obuf;		/* user requests: the reply, to copy out */
-	u32 ocap;		/* bytes allocated at obuf */
-	u32 olo, ohi;		/* obuf holds [olo, ohi) of out */
-	struct kc_budget *budget;	/* a transaction's, or NULL */
-	bool may_retry;		/* a faulting reply write stops the op */
-	bool refault;		/* ... and it did, at fault_at */
-	bool bouncing;		/* replies go to obuf from now on */
-	u32 fault_len;
-	u64 fault_at;
-};
-
-/* Set by kc_put_value() and kc_reply_add/_end(), so that netlink can turn
- * any op's reply into attributes without knowing the opcode.
- */
-enum kc_reply_kind {
-	KC_REPLY_NONE,
-	KC_REPLY_VALUE,		/* one value of out_used bytes */
-	KC_REPLY_ELEMS,		/* kc_elem records, out_used bytes */
-};
-
-/* struct kc_reply - a multi-element reply being written to op->out. */
-struct kc_reply {
-	struct kc_op *op;
-	u64 off;
-	u32 count;
-};
-
-/*
- * What the requests of one transaction may still copy in and out, all
- * together (each alone is bounded by KC_INPUT_MAX and KC_REPLY_MAX).
- */
-struct kc_budget {
-	u64 in;
-	u64 out;
-};
-
-/* A watched key of a transaction, in kernel memory. */
-struct kc_txn_watch {
-	char key[KC_KEY_MAX];
-	u32 len;
-	u64 cas;
-};
-
-int kc_check_key_len(u32 len);
 int kc_op_prepare(struct kc_req *req);
-void kc_req_finish(struct kc_req *req);
-int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
-	       u32 nw);
-void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err);
-int kc_parse_ll(const char *s, u32 len, s64 *out);
-int kc_op_scan(struct kc_op *op, const char *unused);
+void kc_op_exec(struct kc_req *req, bool excl);
 int kc_op_run(struct kc_req *req);
-int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len);
-int kc_copy_out(const struct kc_op *op, u64 dst, const void *src, u32 len);
-int kc_clear_out(const struct kc_op *op, u64 dst, u32 len);
-int kc_put_value(struct kc_op *op, const void *src, u32 len);
-int kc_read_arg(const struct kc_op *op, u32 i, struct kc_buf *b);
-int kc_read_key_arg(const struct kc_op *op, u32 i, char *key, u32 *len);
-int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil);
-int kc_reply_end(struct kc_reply *r);
+
+/* strings.c */
+int kc_op_set(struct kc_op *op, const char *key);
+int kc_op_add(struct kc_op *op, const char *key);
+int kc_op_replace(struct kc_op *op, const char *key);
+int kc_op_concat(struct kc_op *op, const char *key);
+int kc_op_incr(struct kc_op *op, const char *key);
+int kc_op_setbit(struct kc_op *op, const char *key);
+int kc_op_setrange(struct kc_op *op, const char *key);
+int kc_op_get(struct kc_op *op, const char *key);
+int kc_op_getrange(struct kc_op *op, const char *key);
+int kc_op_strlen(struct kc_op *op, const char *key);
+int kc_op_getbit(struct kc_op *op, const char *key);
+int kc_op_mget(struct kc_op *op, const char *unused);
+int kc_op_mset(struct kc_op *op, const char *unused);
+
+/* keyspace.c */
+int kc_op_expiry(const struct kc_op *op, u64 *exp);
+int kc_op_del(struct kc_op *op, const char *key);
+int kc_op_exists(struct kc_op *op, const char *key);
+int kc_op_type(struct kc_op *op, const char *key);
+int kc_op_touch(struct kc_op *op, const char *key);
+int kc_op_expire(struct kc_op *op, const char *key);
+int kc_op_persist(struct kc_op *op, const char *key);
+int kc_op_ttl(struct kc_op *op, const char *key);
+int kc_op_rename(struct kc_op *op, const char *key);
+int kc_op_flush(struct kc_op *op, const char *unused);
+
+/* scan.c */
+int kc_op_scan(struct kc_op *op, const char *unused);
 
 #endif /* _KC_OPS_H */

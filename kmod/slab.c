@@ -18,6 +18,8 @@
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include "kcache.h"
+#include "lru.h"
+#include "slab.h"
 #include "netlink.h"
 
 struct kc_large {

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The automover: moves pages to the classes that evict (automover.c). */
+#ifndef _KC_AUTOMOVER_H
+#define _KC_AUTOMOVER_H
+
+void kc_automover_init(void);
+void kc_automover_exit(void);
+void kc_automover_kick(void);
+
+#endif /* _KC_AUTOMOVER_H */

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The crawler: reclaims expired items in the background (crawler.c). */
+#ifndef _KC_CRAWLER_H
+#define _KC_CRAWLER_H
+
+void kc_crawler_init(void);
+void kc_crawler_exit(void);
+
+#endif /* _KC_CRAWLER_H */

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Keyspace commands, of any type: DEL, EXISTS, TYPE, TOUCH, EXPIRE,
+ * PERSIST, TTL, RENAME and FLUSH, and the conversion of an op's expiry.
+ */
+#include <linux/capability.h>
+#include <linux/overflow.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
+#include <linux/err.h>
+#include "kcache.h"
+#include "ops.h"
+#include "container.h"
+#include "netlink.h"
+
+static u64 real_now_ms(void)
+{
+	return ktime_to_ms(ktime_get_real());
+}
+
+/*
+ * Converts op->expire and its TTL flags to an expiry in ms since boot.
+ * *past is set when the time is not in the future (relative <= 0 or an
+ * absolute time gone by).  Returns -EINVAL when out of range.
+ */
+static int expire_abs(const struct kc_op *op, u64 now, u64 *exp, bool *past)
+{
+	s64 e = op->expire, ms;
+
+	if (!(op->flags & KC_TTL_MS)) {
+		if (check_mul_overflow(e, (s64)MSEC_PER_SEC, &ms))
+			return -EINVAL;
+	} else {
+		ms = e;
+	}
+	if (op->flags & KC_TTL_ABS) {
+		s64 delta = ms - (s64)real_now_ms();
+
+		*past = delta <= 0;
+		if (check_add_overflow((s64)now, delta, &ms))
+			return -EINVAL;
+	} else {
+		*past = ms <= 0;
+		if (check_add_overflow((s64)now, ms, &ms))
+			return -EINVAL;
+	}
+	*exp = *past ? 1 : ms;
+	return 0;
+}
+
+/* The expiry a SET or TOUCH asks for: 0 (never) when expire is 0. */
+int kc_op_expiry(const struct kc_op *op, u64 *exp)
+{
+	bool past;
+
+	*exp = 0;
+	if (!op->expire)
+		return 0;
+	if (op->expire < 0 && !(op->flags & KC_TTL_ABS))
+		return -EINVAL;
+	return expire_abs(op, kc_now_ms(), exp, &past);
+}
+
+int kc_op_del(struct kc_op *op, const char *key)
+{
+	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	int err = 0;
+
+	if (!it) {
+		kc_stat_inc(KC_STAT_DELETE_MISSES);
+		return -ENOENT;
+	}
+	spin_lock(&it->lock);
+	if (it->state != KC_ITEM_LINKED)
+		err = -ENOENT;
+	else if ((op->flags & KC_SET_CAS) && it->cas != op->cas)
+		err = -EEXIST;
+	else
+		__kc_item_unlink(it);
+	spin_unlock(&it->lock);
+	kc_item_put(it);
+	if (!err)
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
+	if (err != -EEXIST)
+		kc_stat_inc(err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
+	return err;
+}
+
+/* EXISTS also reports the key's CAS version, of any type (WATCH). */
+int kc_op_exists(struct kc_op *op, const char *key)
+{
+	struct kc_item *it = kc_item_get(key, op->key_len, false);
+
+	if (!it)
+		return -ENOENT;
+	op->cas = READ_ONCE(it->cas);
+	op->num = it->type;
+	kc_item_put(it);
+	return 0;
+}
+
+int kc_op_type(struct kc_op *op, const char *key)
+{
+	struct kc_item *it = kc_item_get(key, op->key_len, false);
+
+	op->num = KC_TYPE_NONE;
+	if (it) {
+		op->num = it->type;
+		kc_item_put(it);
+	}
+	return 0;
+}
+
+int kc_op_touch(struct kc_op *op, const char *key)
+{
+	struct kc_item *it;
+	int err;
+	u64 exp;
+
+	kc_stat_inc(KC_STAT_CMD_TOUCH);
+	err = kc_op_expiry(op, &exp);
+	if (err)
+		return err;
+	it = kc_item_get(key, op->key_len, true);
+	if (!it)
+		return -ENOENT;
+	spin_lock(&it->lock);
+	if (it->state == KC_ITEM_LINKED)
+		it->exptime = exp;
+	else
+		err = -ENOENT;
+	op->cas = it->cas;
+	spin_unlock(&it->lock);
+	kc_item_put(it);
+	return err;
+}
+
+/* Redis 7's EXPIRE conditions; an item with no expiry counts as infinite. */
+static bool expire_cond(u32 flags, u64 cur, u64 exp)
+{
+	if ((flags & KC_EXPIRE_NX) && cur)
+		return false;
+	if ((flags & KC_EXPIRE_XX) && !cur)
+		return false;
+	if ((flags & KC_EXPIRE_GT) && (!cur || exp <= cur))
+		return false;
+	if ((flags & KC_EXPIRE_LT) && cur && exp >= cur)
+		return false;
+	return true;
+}
+
+int kc_op_expire(struct kc_op *op, const char *key)
+{
+	u32 f = op->flags;
+	struct kc_item *it;
+	bool past;
+	u64 exp;
+	int err;
+
+	if (((f & KC_EXPIRE_NX) &&
+	     (f & (KC_EXPIRE_XX | KC_EXPIRE_GT | KC_EXPIRE_LT))) ||
+	    ((f & KC_EXPIRE_GT) && (f & KC_EXPIRE_LT)))
+		return -EINVAL;
+	err = expire_abs(op, kc_now_ms(), &exp, &past);
+	if (err)
+		return err;
+	it = kc_item_get(key, op->key_len, false);
+	if (!it)
+		return -ENOENT;
+	spin_lock(&it->lock);
+	if (it->state != KC_ITEM_LINKED) {
+		err = -ENOENT;
+	} else if (!expire_cond(f, it->exptime, exp)) {
+		err = -EEXIST;
+	} else if (past) {
+		__kc_item_unlink(it);
+	} else {
+		it->exptime = exp;
+		it->cas = kc_next_cas();
+	}
+	spin_unlock(&it->lock);
+	kc_item_put(it);
+	/* A time not in the future deletes the key, as DEL would. */
+	if (!err && past)
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
+	return err;
+}
+
+int kc_op_persist(struct kc_op *op, const char *key)
+{
+	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	int err = 0;
+
+	if (!it)
+		return -ENOENT;
+	spin_lock(&it->lock);
+	if (it->state != KC_ITEM_LINKED) {
+		err = -ENOENT;
+	} else if (!it->exptime) {
+		err = -EEXIST;
+	} else {
+		it->exptime = 0;
+		it->cas = kc_next_cas();
+	}
+	spin_unlock(&it->lock);
+	kc_item_put(it);
+	return err;
+}
+
+int kc_op_ttl(struct kc_op *op, const char *key)
+{
+	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	u64 exp, now = kc_now_ms(), rem;
+
+	if (!it)
+		return -ENOENT;
+	exp = READ_ONCE(it->exptime);
+	kc_item_put(it);
+	if (!exp) {
+		op->expire = -1;
+		return 0;
+	}
+	rem = exp > now ? exp - now : 0;
+	op->expire = (op->flags & KC_TTL_MS) ? rem : (rem + 500) / 1000;
+	return 0;
+}
+
+/*
+ * RENAME (exclusive): the value, expiry and flags move to the new name,
+ * replacing what it held; a container hands its elements over.
+ */
+int kc_op_rename(struct kc_op *op, const char *key)
+{
+	struct kc_item *src, *it, *old;
+	char dkey[KC_KEY_MAX];
+	int err;
+
+	err = kc_check_key_len(op->val_len);
+	if (err)
+		return err;
+	err = kc_copy_in(op, dkey, op->val, op->val_len);
+	if (err)
+		return err;
+	src = kc_item_get(key, op->key_len, false);
+	if (!src)
+		return -ENOENT;
+	old = kc_item_get(dkey, op->val_len, false);
+	if (old == src) {
+		err = (op->flags & KC_SET_NX) ? -EEXIST : 0;
+		goto out;
+	}
+	if (old && (op->flags & KC_SET_NX)) {
+		err = -EEXIST;
+		goto out;
+	}
+	if (kc_is_cont(src->type)) {
+		it = kc_cont_new(dkey, op->val_len, src->type);
+		if (!IS_ERR(it))
+			kc_cont_move(src, it);
+	} else {
+		it = kc_item_alloc(dkey, op->val_len, src->nbytes);
+		if (!IS_ERR(it))
+			memcpy(kc_item_value(it), kc_item_value(src),
+			       src->nbytes);
+	}
+	if (IS_ERR(it)) {
+		err = PTR_ERR(it);
+		goto out;
+	}
+	it->exptime = READ_ONCE(src->exptime);
+	it->client_flags = READ_ONCE(src->client_flags);
+	it->cas = kc_next_cas();
+	if (kc_item_unlink(src))
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
+	if (old) {
+		spin_lock(&old->lock);
+		if (old->state == KC_ITEM_LINKED) {
+			kc_item_lock_new(it);
+			__kc_item_replace(old, it);
+			spin_unlock(&it->lock);
+		}
+		spin_unlock(&old->lock);
+	} else {
+		spin_lock(&it->lock);
+		err = __kc_item_link(it);
+		spin_unlock(&it->lock);
+	}
+	if (!err)
+		kc_notify(KC_EVENT_SET, dkey, op->val_len);
+	kc_item_put(it);
+out:
+	if (old)
+		kc_item_put(old);
+	kc_item_put(src);
+	return err;
+}
+
+/*
+ * One walk of the index unlinking what it finds.  A walk stopped and
+ * restarted around removals may skip entries, so kc_flush_all() walks
+ * again until a walk finds nothing.  Returns the items unlinked.
+ */
+static u64 flush_walk(void)
+{
+	struct kc_item *hold[64];
+	struct rhashtable_iter iter;
+	u64 total = 0;
+	int n, i;
+
+	rhashtable_walk_enter(&kc.index, &iter);
+	do {
+		n = 0;
+		rhashtable_walk_start(&iter);
+		while (n < ARRAY_SIZE(hold)) {
+			struct kc_item *it = rhashtable_walk_next(&iter);
+
+			if (IS_ERR(it)) {
+				if (PTR_ERR(it) == -EAGAIN)
+					continue;
+				break;
+			}
+			if (!it)
+				break;
+			if (refcount_inc_not_zero(&it->ref))
+				hold[n++] = it;
+		}
+		rhashtable_walk_stop(&iter);
+		for (i = 0; i < n; i++) {
+			total += kc_item_unlink(hold[i]);
+			kc_item_put(hold[i]);
+		}
+		cond_resched();
+	} while (n == ARRAY_SIZE(hold));
+	rhashtable_walk_exit(&iter);
+	return total;
+}
+
+/* Unlinks every item (FLUSH).  Items stored meanwhile may survive. */
+int kc_flush_all(void)
+{
+	int pass;
+
+	for (pass = 0; pass < 16; pass++)
+		if (!flush_walk() && !atomic_read(&kc.index.nelems))
+			break;
+	kc_notify(KC_EVENT_FLUSH, NULL, 0);
+	return 0;
+}
+
+int kc_op_flush(struct kc_op *op, const char *unused)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return kc_flush_all();
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The segmented LRU of each slab class and eviction (lru.c). */
+#ifndef _KC_LRU_H
+#define _KC_LRU_H
+
+#include "kcache.h"
+
+void __kc_lru_add(struct kc_item *it);
+void __kc_lru_del(struct kc_item *it);
+int kc_lru_evict(struct kc_class *c, int tries);
+void kc_lru_bump(struct kc_item *it);
+unsigned long kc_lru_evict_cold(unsigned long nr);
+unsigned long kc_lru_count_cold(void);
+
+#endif /* _KC_LRU_H */

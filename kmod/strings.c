@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * String and integer commands: SET and its forms, GET and its forms,
+ * APPEND/PREPEND, INCRBY/DECRBY, GETBIT/SETBIT, GETRANGE/SETRANGE, STRLEN,
+ * MGET and MSET.  Each gets a validated op with its inputs in kernel
+ * memory (ops.c, req.c).
+ *
+ * Writes never change a linked item's value: they build a new item (which
+ * may sleep) and publish it in place of the old one if that is still the
+ * current version (CAS), retrying otherwise (item.c owns the protocol).
+ * Metadata (expiry, CAS) is changed in place under the item's lock.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/err.h>
+#include "kcache.h"
+#include "ops.h"
+#include "netlink.h"
+
+/*
+ * Puts a new item in place: replaces the current item if there is one and
+ * the conditions hold, else links it.  Takes over the caller's reference
+ * to it.  With KC_SET_GET the old value is copied out.
+ */
+static int store(struct kc_op *op, const char *key, struct kc_item *it)
+{
+	u32 flags = op->flags;
+	struct kc_item *old;
+	int err;
+
+retry:
+	old = kc_item_get(key, op->key_len, false);
+	if (old) {
+		spin_lock(&old->lock);
+		if (old->state != KC_ITEM_LINKED) {
+			spin_unlock(&old->lock);
+			kc_item_put(old);
+			goto retry;
+		}
+		if ((flags & (KC_SET_NX | KC_SET_GET)) ==
+		    (KC_SET_NX | KC_SET_GET)) {
+			/* Redis 7's SET NX GET: the old value, nothing set. */
+			err = old->type != KC_TYPE_STRING ? -EPROTOTYPE : -EEXIST;
+		} else if (flags & KC_SET_NX) {
+			err = -EEXIST;
+		} else if ((flags & KC_SET_CAS) && old->cas != op->cas) {
+			err = -EEXIST;
+			kc_stat_inc(KC_STAT_CAS_BADVAL);
+		} else if ((flags & KC_SET_GET) &&
+			   (old->type != KC_TYPE_STRING ||
+			    old->nbytes > op->out_len)) {
+			err = old->type != KC_TYPE_STRING ? -EPROTOTYPE :
+							    -ENOSPC;
+			op->out_used = old->nbytes;
+		} else {
+			if (flags & KC_SET_KEEPTTL)
+				it->exptime = old->exptime;
+			it->cas = kc_next_cas();
+			kc_item_lock_new(it);
+			__kc_item_replace(old, it);
+			spin_unlock(&it->lock);
+			err = 0;
+			if (flags & KC_SET_CAS)
+				kc_stat_inc(KC_STAT_CAS_HITS);
+		}
+		spin_unlock(&old->lock);
+		/* SET GET, and SET NX GET whose NX failed: the old value. */
+		if ((!err || err == -EEXIST) && (flags & KC_SET_GET) &&
+		    old->type == KC_TYPE_STRING) {
+			int perr;
+
+			op->num = 1;
+			perr = kc_put_value(op, kc_item_value(old), old->nbytes);
+			if (perr)
+				err = perr;
+		}
+		kc_item_put(old);
+	} else if (flags & (KC_SET_XX | KC_SET_CAS)) {
+		err = -ENOENT;
+		if (flags & KC_SET_CAS)
+			kc_stat_inc(KC_STAT_CAS_MISSES);
+	} else {
+		it->cas = kc_next_cas();
+		spin_lock(&it->lock);
+		err = __kc_item_link(it);
+		spin_unlock(&it->lock);
+		if (err == -EEXIST)
+			goto retry;
+		if (!err && (flags & KC_SET_GET)) {
+			op->num = 0;
+			op->out_used = 0;
+		}
+	}
+	if (!err) {
+		op->cas = it->cas;
+		kc_notify(KC_EVENT_SET, kc_item_key(it), it->nkey);
+	}
+	kc_item_put(it);
+	return err;
+}
+
+int kc_op_set(struct kc_op *op, const char *key)
+{
+	struct kc_item *it;
+	u64 exp;
+	int err;
+
+	kc_stat_inc(KC_STAT_CMD_SET);
+	if ((op->flags & KC_SET_NX) && (op->flags & (KC_SET_XX | KC_SET_CAS)))
+		return -EINVAL;
+	if ((op->flags & KC_SET_KEEPTTL) && op->expire)
+		return -EINVAL;
+	err = kc_op_expiry(op, &exp);
+	if (err)
+		return err;
+	it = kc_item_alloc(key, op->key_len, op->val_len);
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	err = kc_copy_in(op, kc_item_value(it), op->val, op->val_len);
+	if (err) {
+		kc_item_put(it);
+		return err;
+	}
+	it->client_flags = op->client_flags;
+	it->exptime = exp;
+	return store(op, key, it);
+}
+
+int kc_op_add(struct kc_op *op, const char *key)
+{
+	op->flags |= KC_SET_NX;
+	return kc_op_set(op, key);
+}
+
+int kc_op_replace(struct kc_op *op, const char *key)
+{
+	op->flags |= KC_SET_XX;
+	return kc_op_set(op, key);
+}
+
+/*
+ * Read-modify-write: build() makes a new item from the current one (or
+ * from nothing when old is NULL) and it replaces the current one if
+ * nothing changed in between; otherwise it runs again.  build() may
+ * return 1 for "nothing to store" (the op is already answered).
+ */
+typedef int (*kc_build_fn)(struct kc_op *op, const char *key,
+			   struct kc_item *old, struct kc_item **it);
+
+static int rmw(struct kc_op *op, const char *key, kc_build_fn build,
+	       bool create)
+{
+	s64 num = op->num;	/* an input that build() overwrites */
+	struct kc_item *old, *it;
+	u64 seen_cas = 0;
+	int err;
+
+retry:
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	op->num = num;
+	old = kc_item_get(key, op->key_len, false);
+	if (!old && !create)
+		return -ENOENT;
+	if (old) {
+		if (old->type != KC_TYPE_STRING) {
+			kc_item_put(old);
+			return -EPROTOTYPE;
+		}
+		seen_cas = READ_ONCE(old->cas);
+	}
+	it = NULL;
+	err = build(op, key, old, &it);
+	if (err) {
+		if (old)
+			kc_item_put(old);
+		return err > 0 ? 0 : err;
+	}
+	if (old) {
+		spin_lock(&old->lock);
+		if (old->state != KC_ITEM_LINKED || old->cas != seen_cas) {
+			spin_unlock(&old->lock);
+			kc_item_put(old);
+			kc_item_put(it);
+			goto retry;
+		}
+		it->exptime = old->exptime;
+		it->client_flags = old->client_flags;
+		it->cas = kc_next_cas();
+		kc_item_lock_new(it);
+		__kc_item_replace(old, it);
+		spin_unlock(&it->lock);
+		spin_unlock(&old->lock);
+		kc_item_put(old);
+	} else {
+		it->cas = kc_next_cas();
+		spin_lock(&it->lock);
+		err = __kc_item_link(it);
+		spin_unlock(&it->lock);
+		if (err == -EEXIST) {
+			kc_item_put(it);
+			goto retry;
+		}
+	}
+	if (!err) {
+		op->cas = it->cas;
+		kc_notify(KC_EVENT_SET, key, op->key_len);
+	}
+	kc_item_put(it);
+	return err;
+}
+
+static u32 old_len(struct kc_item *old)
+{
+	return old ? old->nbytes : 0;
+}
+
+static int build_concat(struct kc_op *op, const char *key,
+			struct kc_item *old, struct kc_item **itp)
+{
+	bool append = op->opcode == KC_OP_APPEND;
+	u32 olen = old_len(old), len;
+	struct kc_item *it;
+	char *v;
+
+	if (check_add_overflow(olen, op->val_len, &len))
+		return -E2BIG;
+	it = kc_item_alloc(key, op->key_len, len);
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	v = kc_item_value(it);
+	if (kc_copy_in(op, append ? v + olen : v, op->val, op->val_len)) {
+		kc_item_put(it);
+		return -EFAULT;
+	}
+	if (olen)
+		memcpy(append ? v : v + op->val_len, kc_item_value(old),
+		       olen);
+	op->num = len;
+	*itp = it;
+	return 0;
+}
+
+int kc_op_concat(struct kc_op *op, const char *key)
+{
+	kc_stat_inc(KC_STAT_CMD_SET);
+	return rmw(op, key, build_concat, op->flags & KC_APPEND_CREATE);
+}
+
+static int build_incr(struct kc_op *op, const char *key,
+		      struct kc_item *old, struct kc_item **itp)
+{
+	char buf[KC_INT_STR_MAX + 1];
+	s64 cur = 0, res;
+	struct kc_item *it;
+	int err, len;
+
+	if (old) {
+		err = kc_parse_ll(kc_item_value(old), old->nbytes, &cur);
+		if (err)
+			return err;
+	}
+	if (op->opcode == KC_OP_INCRBY)
+		err = check_add_overflow(cur, op->num, &res);
+	else
+		err = check_sub_overflow(cur, op->num, &res);
+	if (err)
+		return -EOVERFLOW;
+	len = snprintf(buf, sizeof(buf), "%lld", res);
+	it = kc_item_alloc(key, op->key_len, len);
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	memcpy(kc_item_value(it), buf, len);
+	op->num = res;
+	*itp = it;
+	return 0;
+}
+
+int kc_op_incr(struct kc_op *op, const char *key)
+{
+	int err = rmw(op, key, build_incr, true);
+
+	kc_stat_inc(err ? KC_STAT_INCR_MISSES : KC_STAT_INCR_HITS);
+	return err;
+}
+
+static int build_setbit(struct kc_op *op, const char *key,
+			struct kc_item *old, struct kc_item **itp)
+{
+	u64 byte = (u64)op->num >> 3;
+	u32 olen = old_len(old), len;
+	u8 mask = 0x80 >> (op->num & 7);
+	struct kc_item *it;
+	char *v;
+
+	if (byte >= kc.item_size_max)
+		return -E2BIG;
+	len = max_t(u32, olen, byte + 1);
+	it = kc_item_alloc(key, op->key_len, len);
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	v = kc_item_value(it);
+	if (olen)
+		memcpy(v, kc_item_value(old), olen);
+	memset(v + olen, 0, len - olen);
+	op->num = !!(v[byte] & mask);
+	if (op->num2)
+		v[byte] |= mask;
+	else
+		v[byte] &= ~mask;
+	*itp = it;
+	return 0;
+}
+
+int kc_op_setbit(struct kc_op *op, const char *key)
+{
+	if (op->num < 0 || (op->num2 != 0 && op->num2 != 1))
+		return -EINVAL;
+	kc_stat_inc(KC_STAT_CMD_SET);
+	return rmw(op, key, build_setbit, true);
+}
+
+static int build_setrange(struct kc_op *op, const char *key,
+			  struct kc_item *old, struct kc_item **itp)
+{
+	u32 olen = old_len(old), len;
+	struct kc_item *it;
+	u64 end;
+	char *v;
+
+	if (!op->val_len) {
+		/* Nothing to write: Redis answers the length, stores nothing. */
+		op->num = olen;
+		return 1;
+	}
+	end = (u64)op->num + op->val_len;
+	if (end > kc.item_size_max)
+		return -E2BIG;
+	len = max_t(u32, olen, end);
+	it = kc_item_alloc(key, op->key_len, len);
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	v = kc_item_value(it);
+	if (olen)
+		memcpy(v, kc_item_value(old), olen);
+	if (op->num > olen)
+		memset(v + olen, 0, op->num - olen);
+	if (kc_copy_in(op, v + op->num, op->val, op->val_len)) {
+		kc_item_put(it);
+		return -EFAULT;
+	}
+	op->num = len;
+	*itp = it;
+	return 0;
+}
+
+int kc_op_setrange(struct kc_op *op, const char *key)
+{
+	if (op->num < 0)
+		return -EINVAL;
+	kc_stat_inc(KC_STAT_CMD_SET);
+	return rmw(op, key, build_setrange, true);
+}
+
+int kc_op_get(struct kc_op *op, const char *key)
+{
+	struct kc_item *it;
+	int err = 0;
+	u64 exp;
+
+	kc_stat_inc(KC_STAT_CMD_GET);
+	if (op->flags & KC_GET_TOUCH) {
+		err = kc_op_expiry(op, &exp);
+		if (err)
+			return err;
+		kc_stat_inc(KC_STAT_CMD_TOUCH);
+	}
+	it = kc_item_get(key, op->key_len, !(op->flags & KC_GET_NOBUMP));
+	if (!it) {
+		kc_stat_inc(KC_STAT_GET_MISSES);
+		return -ENOENT;
+	}
+	kc_stat_inc(KC_STAT_GET_HITS);
+	if (it->type != KC_TYPE_STRING) {
+		err = -EPROTOTYPE;
+		goto out;
+	}
+	spin_lock(&it->lock);
+	if (op->flags & KC_GET_TOUCH)
+		it->exptime = exp;
+	op->cas = it->cas;
+	op->client_flags = it->client_flags;
+	spin_unlock(&it->lock);
+	err = kc_put_value(op, kc_item_value(it), it->nbytes);
+	if (!err && op->opcode == KC_OP_GETDEL && kc_item_unlink(it))
+		kc_notify(KC_EVENT_DEL, key, op->key_len);
+out:
+	kc_item_put(it);
+	return err;
+}
+
+int kc_op_getrange(struct kc_op *op, const char *key)
+{
+	struct kc_item *it = kc_item_get(key, op->key_len, true);
+	s64 start = op->num, end = op->num2, len;
+	int err = 0;
+
+	op->out_used = 0;
+	if (!it)
+		return 0;
+	len = it->nbytes;
+	if (it->type != KC_TYPE_STRING) {
+		err = -EPROTOTYPE;
+		goto out;
+	}
+	if (start < 0)
+		start = max_t(s64, len + start, 0);
+	if (end < 0)
+		end = max_t(s64, len + end, 0);
+	if (end >= len)
+		end = len - 1;
+	if (len && start <= end)
+		err = kc_put_value(op, kc_item_value(it) + start, end - start + 1);
+out:
+	kc_item_put(it);
+	return err;
+}
+
+int kc_op_strlen(struct kc_op *op, const char *key)
+{
+	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	int err = 0;
+
+	if (!it)
+		return -ENOENT;
+	if (it->type != KC_TYPE_STRING)
+		err = -EPROTOTYPE;
+	else
+		op->num = it->nbytes;
+	kc_item_put(it);
+	return err;
+}
+
+int kc_op_getbit(struct kc_op *op, const char *key)
+{
+	u64 byte = (u64)op->num >> 3;
+	u8 mask = 0x80 >> (op->num & 7);
+	struct kc_item *it;
+	int err = 0;
+
+	if (op->num < 0)
+		return -EINVAL;
+	it = kc_item_get(key, op->key_len, true);
+	op->num = 0;
+	if (!it)
+		return 0;
+	if (it->type != KC_TYPE_STRING)
+		err = -EPROTOTYPE;
+	else if (byte < it->nbytes)
+		op->num = !!(kc_item_value(it)[byte] & mask);
+	kc_item_put(it);
+	return err;
+}
+
+int kc_op_mget(struct kc_op *op, const char *unused)
+{
+	struct kc_reply r = { .op = op };
+	char key[KC_KEY_MAX];
+	u32 i, klen;
+	int err;
+
+	if (!op->nargs || op->nargs > KC_ARGS_MAX)
+		return -EINVAL;
+	for (i = 0; i < op->nargs; i++) {
+		struct kc_item *it;
+
+		err = kc_read_key_arg(op, i, key, &klen);
+		if (err)
+			return err;
+		kc_stat_inc(KC_STAT_CMD_GET);
+		it = kc_item_get(key, klen, true);
+		if (it && it->type != KC_TYPE_STRING) {
+			kc_item_put(it);
+			it = NULL;
+		}
+		kc_stat_inc(it ? KC_STAT_GET_HITS : KC_STAT_GET_MISSES);
+		err = kc_reply_add(&r, it ? kc_item_value(it) : NULL,
+				   it ? it->nbytes : 0, !it);
+		if (it)
+			kc_item_put(it);
+		if (err)
+			return err;
+	}
+	return kc_reply_end(&r);
+}
+
+/*
+ * MSET runs exclusively and is all or nothing, as in Redis: every item is
+ * built first, then all are stored.  With KC_SET_NX (MSETNX) nothing is
+ * stored if any key exists (-EEXIST).
+ */
+int kc_op_mset(struct kc_op *op, const char *unused)
+{
+	struct kc_req sub = { .kern = true };
+	u32 i, n = op->nargs / 2, klen;
+	struct kc_item **items;
+	char key[KC_KEY_MAX];
+	struct kc_buf v;
+	int err = 0;
+
+	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
+		return -EINVAL;
+	items = kvcalloc(n, sizeof(*items), GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		struct kc_item *it;
+
+		err = kc_read_key_arg(op, 2 * i, key, &klen);
+		if (!err)
+			err = kc_read_arg(op, 2 * i + 1, &v);
+		if (err)
+			break;
+		if (op->flags & KC_SET_NX) {
+			it = kc_item_get(key, klen, false);
+			if (it) {
+				kc_item_put(it);
+				err = -EEXIST;
+				break;
+			}
+		}
+		it = kc_item_alloc(key, klen, v.len);
+		if (IS_ERR(it)) {
+			err = PTR_ERR(it);
+			break;
+		}
+		items[i] = it;
+		err = kc_copy_in(op, kc_item_value(it), v.ptr, v.len);
+		cond_resched();
+	}
+	for (i = 0; i < n && items[i]; i++) {
+		if (err) {
+			kc_item_put(items[i]);
+			continue;
+		}
+		kc_stat_inc(KC_STAT_CMD_SET);
+		memset(&sub.op, 0, sizeof(sub.op));
+		sub.op.key_len = items[i]->nkey;
+		/* Takes over the reference; a failure here is the index's. */
+		store(&sub.op, kc_item_key(items[i]), items[i]);
+	}
+	kvfree(items);
+	return err;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transactions: the batch runner of KC_IOC_BATCH with KC_BATCH_TXN (every
+ * op read and prepared before any runs) and kc_txn_run(), which checks the
+ * watched keys and runs the ops with kc.excl_sem held for writing.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include "kcache.h"
+#include "ops.h"
+#include "txn.h"
+
+/*
+ * Runs a transaction: if every watched key still has the CAS version it
+ * was watched with (0: missing), all ops run with no other operation in
+ * between; else none does and -ECANCELED is returned.  Ops were prepared
+ * with kc_op_prepare() before, and each gets kc_req_finish() after.
+ */
+int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
+	       u32 nw)
+{
+	int err = 0;
+	u32 i;
+
+	percpu_down_write(&kc.excl_sem);
+	for (i = 0; i < nw && !err; i++) {
+		struct kc_item *it = kc_item_get(w[i].key, w[i].len, false);
+		u64 cas = it ? READ_ONCE(it->cas) : 0;
+
+		if (it)
+			kc_item_put(it);
+		if (cas != w[i].cas)
+			err = -ECANCELED;
+	}
+	for (i = 0; i < n && !err; i++)
+		kc_op_exec(&reqs[i], true);
+	percpu_up_write(&kc.excl_sem);
+	return err;
+}
+
+/* Reads the ops and watched keys of a transaction into kernel memory. */
+static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
+		    struct kc_txn_watch *w)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < b->count; i++) {
+		void __user *uop = u64_to_user_ptr(b->ops) +
+				   (u64)i * b->op_size;
+
+		err = copy_struct_from_user(&reqs[i].op, sizeof(reqs[i].op),
+					    uop, b->op_size);
+		if (err)
+			return err;
+		if (reqs[i].op.size != b->op_size)
+			return -EINVAL;
+	}
+	for (i = 0; i < b->nwatch; i++) {
+		struct kc_watch kw;
+
+		if (copy_from_user(&kw, u64_to_user_ptr(b->watch) +
+				   (u64)i * sizeof(kw), sizeof(kw)))
+			return -EFAULT;
+		if (kw.__reserved || kc_check_key_len(kw.key_len))
+			return -EINVAL;
+		if (copy_from_user(w[i].key, u64_to_user_ptr(kw.key),
+				   kw.key_len))
+			return -EFAULT;
+		w[i].len = kw.key_len;
+		w[i].cas = kw.cas;
+	}
+	return 0;
+}
+
+/*
+ * A transaction: every op is checked and its inputs copied in before any
+ * runs (one bad op: the batch result is -EINVAL, nothing runs; no memory
+ * to copy the inputs: -ENOMEM, nothing runs); then kc_txn_run() checks
+ * the watched keys and runs all ops exclusively, or none (-ECANCELED).
+ * A reply that cannot be written without a page fault is copied out after
+ * the lock is released; the inputs and those replies of all ops together
+ * are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
+ */
+long kc_txn_batch(struct kc_batch *b)
+{
+	struct kc_budget budget = { KC_INPUT_MAX, KC_REPLY_MAX };
+	struct kc_txn_watch *w = NULL;
+	bool bad = false, nomem = false;
+	struct kc_req *reqs;
+	long err;
+	u32 i;
+
+	if (b->nwatch > KC_WATCH_MAX)
+		return -EINVAL;
+	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs), GFP_KERNEL);
+	if (!reqs)
+		return -ENOMEM;
+	if (b->nwatch) {
+		w = kvcalloc(b->nwatch, sizeof(*w), GFP_KERNEL);
+		if (!w) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	err = txn_read(b, reqs, w);
+	if (err)
+		goto out;
+	for (i = 0; i < b->count; i++) {
+		reqs[i].budget = &budget;
+		err = kc_op_prepare(&reqs[i]);
+		if (err == -ENOMEM)
+			nomem = true;
+		else if (err)
+			bad = true;
+	}
+	err = 0;
+	if (bad || nomem) {
+		b->result = bad ? -EINVAL : -ENOMEM;
+	} else {
+		b->result = kc_txn_run(reqs, b->count, w, b->nwatch);
+		if (!b->result)
+			b->done = b->count;
+	}
+	for (i = 0; i < b->count; i++)
+		kc_req_finish(&reqs[i]);
+	for (i = 0; i < b->count; i++) {
+		if (b->result && !reqs[i].op.result)
+			reqs[i].op.result = -ECANCELED;
+		err = kc_req_put_result(u64_to_user_ptr(b->ops) +
+				    (u64)i * b->op_size, &reqs[i].op);
+		if (err)
+			goto out;
+	}
+out:
+	kvfree(w);
+	kvfree(reqs);
+	return err;
+}
