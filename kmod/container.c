@@ -86,10 +86,7 @@ retry:
 	}
 	c = kc_cont(it);
 	mutex_lock(&c->lock);
-	spin_lock(&it->lock);
-	it->cas = kc_next_cas();
-	*err = __kc_item_link(it);
-	spin_unlock(&it->lock);
+	*err = kc_item_publish(NULL, it, 0, 0);
 	if (*err) {
 		mutex_unlock(&c->lock);
 		kc_item_put(it);

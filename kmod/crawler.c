@@ -3,83 +3,54 @@
  * The crawler: delayed work that walks the index in batches, resuming
  * where it stopped, and reclaims expired items nobody has asked for.
  */
-#include <linux/rhashtable.h>
 #include <linux/workqueue.h>
-#include <linux/err.h>
 #include "kcache.h"
 #include "crawler.h"
-#include "netlink.h"
+#include "index.h"
 
 #define KC_CRAWL_BATCH		1024
 #define KC_CRAWL_HOLD		64
 #define KC_CRAWL_INTERVAL	(HZ)
 #define KC_CRAWL_NEXT		(HZ / 50 ? HZ / 50 : 1)
 
+/* Where the crawler stands in the index, between its runs. */
+static struct kc_walk crawl_walk;
+
+/* Under RCU with no reference: a hint, kc_item_reclaim() decides. */
+static bool crawl_want(const struct kc_item *it, void *now)
+{
+	return kc_item_expired(it, *(u64 *)now);
+}
+
 /*
- * The crawler: walks the index in batches, resuming where it stopped, and
- * unlinks expired items nobody has asked for.
+ * One batch: pins up to KC_CRAWL_HOLD expired items among the next
+ * KC_CRAWL_BATCH of the index and reclaims those still expired.
  */
 static void crawler_fn(struct work_struct *work)
 {
 	struct kc_item *hold[KC_CRAWL_HOLD];
 	u64 now = kc_now_ms();
-	int n = 0, seen, i;
+	u32 n, i;
 
-	rhashtable_walk_start(&kc.crawl_iter);
-	for (seen = 0; seen < KC_CRAWL_BATCH && n < KC_CRAWL_HOLD; seen++) {
-		struct kc_item *it = rhashtable_walk_next(&kc.crawl_iter);
-
-		if (IS_ERR(it)) {
-			if (PTR_ERR(it) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (!it) {
-			/* End of the table: start again next time. */
-			rhashtable_walk_stop(&kc.crawl_iter);
-			rhashtable_walk_exit(&kc.crawl_iter);
-			rhashtable_walk_enter(&kc.index, &kc.crawl_iter);
-			rhashtable_walk_start(&kc.crawl_iter);
-			break;
-		}
-		if (kc_item_expired(it, now) &&
-		    refcount_inc_not_zero(&it->ref))
-			hold[n++] = it;
-	}
-	rhashtable_walk_stop(&kc.crawl_iter);
-
-	for (i = 0; i < n; i++) {
-		struct kc_item *it = hold[i];
-
-		/* Acquire: as in kc_item_get(), the chunk may be reused. */
-		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
-		    kc_item_expired(it, now) && kc_item_unlink(it)) {
-			struct kc_class *c = &kc.classes[it->clsid];
-
-			spin_lock(&c->lru_lock);
-			c->reclaimed++;
-			spin_unlock(&c->lru_lock);
-			kc_stat_inc(KC_STAT_CRAWLER_RECLAIMED);
-			kc_stat_inc(KC_STAT_RECLAIMED);
-			if (!READ_ONCE(it->fetched))
-				kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
-			kc_notify(KC_EVENT_EXPIRE, kc_item_key(it), it->nkey);
-		}
-		kc_item_put(it);
-	}
+	n = kc_walk_next(&crawl_walk, hold, KC_CRAWL_HOLD, KC_CRAWL_BATCH,
+			 crawl_want, &now);
+	for (i = 0; i < n; i++)
+		if (kc_item_expired(hold[i], now))
+			kc_item_reclaim(hold[i], KC_RECLAIM_CRAWLED);
+	kc_walk_put(hold, n);
 	/*
 	 * Mid-table, go on soon but not at once (about 50 batches a second at
 	 * most), so a big cache is not crawled nonstop; at the end, rest.
 	 */
 	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
-			   seen >= KC_CRAWL_BATCH || n ? KC_CRAWL_NEXT :
-							  KC_CRAWL_INTERVAL);
+			   crawl_walk.seen >= KC_CRAWL_BATCH || n ?
+			   KC_CRAWL_NEXT : KC_CRAWL_INTERVAL);
 }
 
 void kc_crawler_init(void)
 {
 	INIT_DELAYED_WORK(&kc.crawler_work, crawler_fn);
-	rhashtable_walk_enter(&kc.index, &kc.crawl_iter);
+	kc_walk_enter(&crawl_walk);
 	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
 			   KC_CRAWL_INTERVAL);
 }
@@ -87,5 +58,5 @@ void kc_crawler_init(void)
 void kc_crawler_exit(void)
 {
 	cancel_delayed_work_sync(&kc.crawler_work);
-	rhashtable_walk_exit(&kc.crawl_iter);
+	kc_walk_exit(&crawl_walk);
 }

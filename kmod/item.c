@@ -1,95 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Items and the index.  The index is an rhashtable keyed by the item's
- * binary key; lookups run under RCU with no lock.  Item chunks are reused
- * without a grace period (the slab pages stay), so a lookup takes a
- * reference with refcount_inc_not_zero() and then checks, with acquire
- * ordering, that the chunk is still a LINKED item with the key it wants.
+ * Items and their protocol: allocation, references, lookup, and the only
+ * code that links, replaces, unlinks and reclaims an item.  Every command
+ * publishes through kc_item_publish() and every reclaim (lazy expiry, the
+ * crawler, eviction, a page move) counts through kc_item_reclaim().
+ *
+ * Item chunks are reused without a grace period (the slab pages stay), so
+ * a lookup takes a reference with refcount_inc_not_zero() and then checks,
+ * with acquire ordering, that the chunk is still a LINKED item with the
+ * key it wants.
  *
  * Locking: see kcache.h.  item->lock serialises the item's transitions
  * (link, replace, unlink) and its metadata; the key and value are
  * immutable once linked.
  */
-#include <linux/jhash.h>
-#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/string.h>
 #include <linux/err.h>
 #include "kcache.h"
+#include "index.h"
 #include "lru.h"
 #include "slab.h"
 #include "container.h"
 #include "netlink.h"
-
-struct kc_lookup {
-	const void *key;
-	u32 len;
-};
-
-/*
- * Keys hash with one secret seed for the module's life, not the per-table
- * seed rhashtable passes: a key then sits in the bucket given by the low
- * bits of its hash in every table, which SCAN's cursor relies on (scan.c).
- */
-static u32 kc_hash_seed __read_mostly;
-
-static u32 key_hash(const void *data, u32 len, u32 seed)
-{
-	const struct kc_lookup *k = data;
-
-	return jhash(k->key, k->len, kc_hash_seed);
-}
-
-static u32 obj_hash(const void *data, u32 len, u32 seed)
-{
-	const struct kc_item *it = data;
-
-	return jhash(it->data, it->nkey, kc_hash_seed);
-}
-
-/*
- * Compares under RCU with no reference: the chunk may be reused meanwhile,
- * so this is only a hint that kc_item_get() checks again.  The length read
- * once was valid for this chunk, so the compare stays inside it.
- */
-static int obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
-{
-	const struct kc_lookup *k = arg->key;
-	const struct kc_item *it = obj;
-
-	return READ_ONCE(it->nkey) != k->len ||
-	       memcmp(it->data, k->key, k->len);
-}
-
-static const struct rhashtable_params kc_ht_params = {
-	.head_offset		= offsetof(struct kc_item, node),
-	.hashfn			= key_hash,
-	.obj_hashfn		= obj_hash,
-	.obj_cmpfn		= obj_cmp,
-	.automatic_shrinking	= true,
-	.min_size		= 1024,
-};
-
-/*
- * The bucket of index table tbl that a linked item hashes to: a walker
- * checks it to notice that a chunk was reused under it (see the keys dump
- * in netlink.c).  Caller holds a reference and the RCU read lock.
- */
-unsigned int kc_index_slot(struct kc_item *it, const struct bucket_table *tbl)
-{
-	return rht_head_hashfn(&kc.index, tbl, &it->node, kc_ht_params);
-}
-
-int kc_index_init(void)
-{
-	kc_hash_seed = get_random_u32();
-	return rhashtable_init(&kc.index, &kc_ht_params);
-}
-
-void kc_index_exit(void)
-{
-	rhashtable_destroy(&kc.index);
-}
 
 u64 kc_now_ms(void)
 {
@@ -106,15 +39,6 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
 	u64 e = READ_ONCE(it->exptime);
 
 	return e && now >= e;
-}
-
-/* Locks an item nobody else can see yet, possibly inside another item's
- * lock.
- */
-void kc_item_lock_new(struct kc_item *it)
-	__acquires(&it->lock)
-{
-	spin_lock_nested(&it->lock, SINGLE_DEPTH_NESTING);
 }
 
 /*
@@ -230,17 +154,16 @@ static void account_unlink(struct kc_item *it)
  * and a reference.  Returns 0, -EEXIST when the key is present, or -ENOMEM
  * when the index cannot grow.
  */
-int __kc_item_link(struct kc_item *it)
+static int __kc_item_link(struct kc_item *it)
 {
-	struct kc_lookup k = { .key = it->data, .len = it->nkey };
 	int err;
 
 	lockdep_assert_held(&it->lock);
 	refcount_inc(&it->ref);
+	it->cas = kc_next_cas();
 	/* Pairs with the acquire in kc_item_get(): key and value first. */
 	smp_store_release(&it->state, KC_ITEM_LINKED);
-	err = rhashtable_lookup_insert_key(&kc.index, &k, &it->node,
-					   kc_ht_params);
+	err = kc_index_insert(it);
 	if (err) {
 		WRITE_ONCE(it->state, KC_ITEM_ALLOC);
 		refcount_dec(&it->ref);
@@ -255,15 +178,15 @@ int __kc_item_link(struct kc_item *it)
  * Puts it in the place of old, atomically for lookups.  Caller holds both
  * locks (it's nested), a reference to each, and old is LINKED.
  */
-void __kc_item_replace(struct kc_item *old, struct kc_item *it)
+static void __kc_item_replace(struct kc_item *old, struct kc_item *it)
 {
 	lockdep_assert_held(&old->lock);
 	lockdep_assert_held(&it->lock);
 	refcount_inc(&it->ref);
+	it->cas = kc_next_cas();
 	/* Pairs with the acquire in kc_item_get(): key and value first. */
 	smp_store_release(&it->state, KC_ITEM_LINKED);
-	WARN_ON_ONCE(rhashtable_replace_fast(&kc.index, &old->node,
-					     &it->node, kc_ht_params));
+	WARN_ON_ONCE(kc_index_replace(old, it));
 	WRITE_ONCE(old->state, KC_ITEM_ALLOC);
 	__kc_lru_del(old);
 	account_unlink(old);
@@ -273,14 +196,57 @@ void __kc_item_replace(struct kc_item *old, struct kc_item *it)
 	refcount_dec(&old->ref);
 }
 
+/*
+ * The publish protocol, for every writer: puts the new item it (state
+ * ALLOC, with a reference, nobody else can see it) in the index in place
+ * of old, or links it when old is NULL.  it gets a new CAS version.
+ *
+ * With old: old's lock is taken, old must still be LINKED (-EAGAIN: look
+ * it up again) and, with KC_PUB_CAS, still have the CAS version cas
+ * (-ESTALE); then it is locked inside (nobody else can hold its lock:
+ * SINGLE_DEPTH_NESTING) and replaces old.  KC_PUB_KEEPTTL and
+ * KC_PUB_KEEPFLAGS give it old's expiry and client flags, read under
+ * old's lock.  Without old: -EEXIST when the key is present (look it up
+ * again), -ENOMEM when the index cannot grow.
+ *
+ * The caller keeps its references to both.  Never sleeps.
+ */
+int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
+		    u32 flags)
+{
+	int err = 0;
+
+	if (!old) {
+		spin_lock(&it->lock);
+		err = __kc_item_link(it);
+		spin_unlock(&it->lock);
+		return err;
+	}
+	spin_lock(&old->lock);
+	if (old->state != KC_ITEM_LINKED) {
+		err = -EAGAIN;
+	} else if ((flags & KC_PUB_CAS) && old->cas != cas) {
+		err = -ESTALE;
+	} else {
+		if (flags & KC_PUB_KEEPTTL)
+			it->exptime = old->exptime;
+		if (flags & KC_PUB_KEEPFLAGS)
+			it->client_flags = old->client_flags;
+		spin_lock_nested(&it->lock, SINGLE_DEPTH_NESTING);
+		__kc_item_replace(old, it);
+		spin_unlock(&it->lock);
+	}
+	spin_unlock(&old->lock);
+	return err;
+}
+
 /* Removes a LINKED item from the index and its LRU, dropping the index's
  * reference.  Caller holds it->lock and a reference.
  */
 void __kc_item_unlink(struct kc_item *it)
 {
 	lockdep_assert_held(&it->lock);
-	WARN_ON_ONCE(rhashtable_remove_fast(&kc.index, &it->node,
-					    kc_ht_params));
+	WARN_ON_ONCE(kc_index_remove(it));
 	WRITE_ONCE(it->state, KC_ITEM_ALLOC);
 	__kc_lru_del(it);
 	account_unlink(it);
@@ -302,18 +268,60 @@ bool kc_item_unlink(struct kc_item *it)
 }
 
 /*
+ * Reclaims an item the cache decided to drop, and counts it once, the
+ * same way whoever found it: an expired one (KC_RECLAIM_EXPIRED by a
+ * lookup or at the LRU tail, KC_RECLAIM_CRAWLED by the crawler) counts as
+ * reclaimed, a live one (KC_RECLAIM_EVICTED from the LRU tail,
+ * KC_RECLAIM_MOVED when a page is emptied) as evicted, each "unfetched"
+ * when nobody ever read it; the keyspace event follows.  Caller holds a
+ * reference.  Returns whether this call unlinked it (nothing is counted
+ * otherwise).  Never sleeps.
+ */
+bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why)
+{
+	struct kc_class *c = &kc.classes[it->clsid];
+	bool expired = why == KC_RECLAIM_EXPIRED || why == KC_RECLAIM_CRAWLED;
+
+	if (!kc_item_unlink(it))
+		return false;
+	spin_lock(&c->lru_lock);
+	if (expired) {
+		c->reclaimed++;
+	} else {
+		c->evictions++;
+		/* A page move is not the class asking for memory. */
+		if (why == KC_RECLAIM_EVICTED)
+			c->window_evictions++;
+	}
+	spin_unlock(&c->lru_lock);
+	if (expired) {
+		if (why == KC_RECLAIM_CRAWLED)
+			kc_stat_inc(KC_STAT_CRAWLER_RECLAIMED);
+		kc_stat_inc(KC_STAT_RECLAIMED);
+		if (!READ_ONCE(it->fetched))
+			kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
+	} else {
+		kc_stat_inc(KC_STAT_EVICTIONS);
+		if (!READ_ONCE(it->fetched))
+			kc_stat_inc(KC_STAT_EVICTED_UNFETCHED);
+	}
+	kc_notify(expired ? KC_EVENT_EXPIRE : KC_EVENT_EVICT, kc_item_key(it),
+		  it->nkey);
+	return true;
+}
+
+/*
  * Finds a live item and returns it with a reference, or NULL.  An expired
  * item found on the way is unlinked (lazy reclaim).  With bump, the access
  * counts for the LRU.
  */
 struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 {
-	struct kc_lookup k = { .key = key, .len = nkey };
 	struct kc_item *it;
 
 	for (;;) {
 		rcu_read_lock();
-		it = rhashtable_lookup(&kc.index, &k, kc_ht_params);
+		it = kc_index_find(key, nkey);
 		if (it && !refcount_inc_not_zero(&it->ref))
 			it = ERR_PTR(-EAGAIN);
 		rcu_read_unlock();
@@ -333,17 +341,7 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 	}
 
 	if (kc_item_expired(it, kc_now_ms())) {
-		if (kc_item_unlink(it)) {
-			struct kc_class *c = &kc.classes[it->clsid];
-
-			spin_lock(&c->lru_lock);
-			c->reclaimed++;
-			spin_unlock(&c->lru_lock);
-			kc_stat_inc(KC_STAT_RECLAIMED);
-			if (!READ_ONCE(it->fetched))
-				kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
-			kc_notify(KC_EVENT_EXPIRE, kc_item_key(it), it->nkey);
-		}
+		kc_item_reclaim(it, KC_RECLAIM_EXPIRED);
 		kc_stat_inc(KC_STAT_GET_EXPIRED);
 		kc_item_put(it);
 		return NULL;

@@ -226,7 +226,6 @@ struct kc_cache {
 	struct percpu_rw_semaphore excl_sem;	/* see kc_op_run() */
 	struct delayed_work crawler_work;
 	struct delayed_work automove_work;
-	struct rhashtable_iter crawl_iter;
 	bool pressure;			/* the shrinker wants a page back */
 	struct shrinker *shrinker;
 };
@@ -247,25 +246,36 @@ u64 kc_stat_sum(enum kc_stat s);
 u64 kc_now_ms(void);
 u64 kc_next_cas(void);
 
-/* item.c */
-int kc_index_init(void);
-void kc_index_exit(void);
+/* Why the cache drops an item by itself (kc_item_reclaim()). */
+enum kc_reclaim {
+	KC_RECLAIM_EXPIRED,	/* expired, found by a lookup or at the LRU tail */
+	KC_RECLAIM_CRAWLED,	/* expired, found by the crawler */
+	KC_RECLAIM_EVICTED,	/* live, at the LRU tail of a full class */
+	KC_RECLAIM_MOVED,	/* live, in a page being emptied */
+};
+
+/* Flags of kc_item_publish(). */
+#define KC_PUB_CAS		BIT(0)	/* old must still have version cas */
+#define KC_PUB_KEEPTTL		BIT(1)	/* the new item takes old's expiry */
+#define KC_PUB_KEEPFLAGS	BIT(2)	/* ... and old's client flags */
+
+/* item.c: the item protocol */
 void kc_items_exit(void);
 struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
 struct kc_item *__kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
 void kc_item_put(struct kc_item *it);
 struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump);
-int __kc_item_link(struct kc_item *it);
-void __kc_item_replace(struct kc_item *old, struct kc_item *it);
+int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
+		    u32 flags);
 void __kc_item_unlink(struct kc_item *it);
 bool kc_item_unlink(struct kc_item *it);
+bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why);
 bool kc_item_expired(const struct kc_item *it, u64 now);
+
+/* index.c (index.h has the rest) */
 struct bucket_table;
 unsigned int kc_index_slot(struct kc_item *it,
 			   const struct bucket_table *tbl);
-void kc_item_lock_new(struct kc_item *it) __acquires(&it->lock);
-
-/* keyspace.c (FLUSH) */
 int kc_flush_all(void);
 
 #endif /* _KC_KCACHE_H */

@@ -5,7 +5,6 @@
  */
 #include <linux/capability.h>
 #include <linux/overflow.h>
-#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/err.h>
 #include "kcache.h"
@@ -269,22 +268,12 @@ int kc_op_rename(struct kc_op *op, const char *key)
 	}
 	it->exptime = READ_ONCE(src->exptime);
 	it->client_flags = READ_ONCE(src->client_flags);
-	it->cas = kc_next_cas();
 	if (kc_item_unlink(src))
 		kc_notify(KC_EVENT_DEL, key, op->key_len);
-	if (old) {
-		spin_lock(&old->lock);
-		if (old->state == KC_ITEM_LINKED) {
-			kc_item_lock_new(it);
-			__kc_item_replace(old, it);
-			spin_unlock(&it->lock);
-		}
-		spin_unlock(&old->lock);
-	} else {
-		spin_lock(&it->lock);
-		err = __kc_item_link(it);
-		spin_unlock(&it->lock);
-	}
+	err = kc_item_publish(old, it, 0, 0);
+	/* The old destination expired or was evicted meanwhile. */
+	if (err == -EAGAIN)
+		err = kc_item_publish(NULL, it, 0, 0);
 	if (!err)
 		kc_notify(KC_EVENT_SET, dkey, op->val_len);
 	kc_item_put(it);
@@ -293,58 +282,6 @@ out:
 		kc_item_put(old);
 	kc_item_put(src);
 	return err;
-}
-
-/*
- * One walk of the index unlinking what it finds.  A walk stopped and
- * restarted around removals may skip entries, so kc_flush_all() walks
- * again until a walk finds nothing.  Returns the items unlinked.
- */
-static u64 flush_walk(void)
-{
-	struct kc_item *hold[64];
-	struct rhashtable_iter iter;
-	u64 total = 0;
-	int n, i;
-
-	rhashtable_walk_enter(&kc.index, &iter);
-	do {
-		n = 0;
-		rhashtable_walk_start(&iter);
-		while (n < ARRAY_SIZE(hold)) {
-			struct kc_item *it = rhashtable_walk_next(&iter);
-
-			if (IS_ERR(it)) {
-				if (PTR_ERR(it) == -EAGAIN)
-					continue;
-				break;
-			}
-			if (!it)
-				break;
-			if (refcount_inc_not_zero(&it->ref))
-				hold[n++] = it;
-		}
-		rhashtable_walk_stop(&iter);
-		for (i = 0; i < n; i++) {
-			total += kc_item_unlink(hold[i]);
-			kc_item_put(hold[i]);
-		}
-		cond_resched();
-	} while (n == ARRAY_SIZE(hold));
-	rhashtable_walk_exit(&iter);
-	return total;
-}
-
-/* Unlinks every item (FLUSH).  Items stored meanwhile may survive. */
-int kc_flush_all(void)
-{
-	int pass;
-
-	for (pass = 0; pass < 16; pass++)
-		if (!flush_walk() && !atomic_read(&kc.index.nelems))
-			break;
-	kc_notify(KC_EVENT_FLUSH, NULL, 0);
-	return 0;
 }
 
 int kc_op_flush(struct kc_op *op, const char *unused)

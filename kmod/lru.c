@@ -184,27 +184,12 @@ static int evict_one(struct kc_class *c, int tries, int nsegs)
 			it = prev;
 		}
 	}
-	if (victim) {
-		if (expired)
-			c->reclaimed++;
-		else
-			c->evictions++, c->window_evictions++;
-	}
 	spin_unlock(&c->lru_lock);
 
 	if (!victim)
 		return 0;
-	if (kc_item_unlink(victim)) {
-		if (expired) {
-			kc_stat_inc(KC_STAT_RECLAIMED);
-		} else {
-			kc_stat_inc(KC_STAT_EVICTIONS);
-			if (!READ_ONCE(victim->fetched))
-				kc_stat_inc(KC_STAT_EVICTED_UNFETCHED);
-		}
-		kc_notify(expired ? KC_EVENT_EXPIRE : KC_EVENT_EVICT,
-			  kc_item_key(victim), victim->nkey);
-	}
+	kc_item_reclaim(victim, expired ? KC_RECLAIM_EXPIRED :
+					  KC_RECLAIM_EVICTED);
 	kc_item_put(victim);
 	return 1;
 }

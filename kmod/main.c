@@ -11,6 +11,7 @@
 #include "kcache.h"
 #include "automover.h"
 #include "crawler.h"
+#include "index.h"
 #include "shrinker.h"
 #include "slab.h"
 #include "chardev.h"

@@ -4,7 +4,7 @@
  * key present for the whole scan is returned at least once, even while
  * the table grows or shrinks.
  *
- * The index hashes keys with one seed for the module's life (item.c), so
+ * The index hashes keys with one seed for the module's life (index.c), so
  * a key's bucket in a table of 2^n buckets is its hash's low n bits in
  * every table, as in Redis's dict.  The cursor walks bucket indexes in
  * reverse-binary order (Redis's dictScan): a bucket of a small table
@@ -14,82 +14,22 @@
  * rhashtable moves entries from old to new) that extend the cursor's
  * bucket of the smallest table are visited.
  *
- * Items are pinned under RCU (refcount_inc_not_zero() and the LINKED
- * check, as lookups do) and examined after rcu_read_unlock(), since
- * dropping a reference may free a container and sleep.  A bucket walk
- * that ends on another bucket's marker went through a reused chunk and
- * is done again: keys may repeat, as Redis allows.
+ * kc_index_pin_class() (index.c) pins the items of those buckets under
+ * RCU; they are examined here after rcu_read_unlock() (the LINKED check,
+ * as lookups do), since dropping a reference may free a container and
+ * sleep.  A bucket walk that ends on another bucket's marker went through
+ * a reused chunk and is done again: keys may repeat, as Redis allows.
  */
-#include <linux/rhashtable.h>
 #include <linux/bitrev.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
-#include <linux/log2.h>
 #include <linux/sched.h>
 #include "kcache.h"
 #include "ops.h"
 #include "glob.h"
+#include "index.h"
 
-#define KC_SCAN_TABLES		4	/* tables of a resize chain */
 #define KC_SCAN_HOLD_MAX	BIT(16)
-#define KC_SCAN_RETRIES		8
-
-struct scan {
-	struct kc_item **hold;
-	u32 n, cap;
-	bool full;
-};
-
-/* Pins the linked items of bucket b of tbl.  Under RCU. */
-static void scan_bucket(struct bucket_table *tbl, u32 b, struct scan *s)
-{
-	struct rhash_lock_head __rcu *const *bkt = rht_bucket(tbl, b);
-	struct rhash_head *pos;
-	int tries = 0;
-
-restart:
-	rht_for_each_rcu_from(pos, rht_ptr_rcu(bkt), tbl, b) {
-		struct kc_item *it = container_of(pos, struct kc_item, node);
-
-		if (s->n == s->cap) {
-			s->full = true;
-			return;
-		}
-		if (!refcount_inc_not_zero(&it->ref))
-			continue;
-		s->hold[s->n++] = it;
-	}
-	/* Went through a reused chunk into another chain: walk again. */
-	if (pos != RHT_NULLS_MARKER(bkt) && ++tries < KC_SCAN_RETRIES)
-		goto restart;
-}
-
-/*
- * Pins every item of the cursor's bucket class: the bucket v & m0 of the
- * smallest table and its extensions in the larger ones.  Returns the
- * smallest mask.
- */
-static u32 scan_class(u32 v, struct scan *s)
-{
-	struct bucket_table *t[KC_SCAN_TABLES], *tbl;
-	u32 nt = 0, m0 = U32_MAX, i, j;
-
-	rcu_read_lock();
-	tbl = rht_dereference_rcu(kc.index.tbl, &kc.index);
-	while (tbl && nt < KC_SCAN_TABLES) {
-		t[nt++] = tbl;
-		m0 = min(m0, tbl->size - 1);
-		tbl = rht_dereference_rcu(tbl->future_tbl, &kc.index);
-	}
-	for (i = 0; i < nt && !s->full; i++) {
-		u32 steps = t[i]->size / (m0 + 1);
-
-		for (j = 0; j < steps && !s->full; j++)
-			scan_bucket(t[i], (v & m0) | (j << ilog2(m0 + 1)), s);
-	}
-	rcu_read_unlock();
-	return m0;
-}
 
 /* Redis's reverse-binary increment of the bits under mask. */
 static u32 next_cursor(u32 v, u32 mask)
@@ -100,7 +40,7 @@ static u32 next_cursor(u32 v, u32 mask)
 	return bitrev32(v);
 }
 
-static void release(struct scan *s)
+static void release(struct kc_pins *s)
 {
 	while (s->n)
 		kc_item_put(s->hold[--s->n]);
@@ -116,7 +56,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 {
 	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 10;
 	struct kc_reply r = { .op = op };
-	struct scan s = { };
+	struct kc_pins s = { };
 	u64 now = kc_now_ms();
 	u32 i, m0, iter = 0;
 	void *pat = NULL;
@@ -142,7 +82,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 		goto out;
 	}
 	do {
-		m0 = scan_class(v, &s);
+		m0 = kc_index_pin_class(v, &s);
 		if (s.full) {
 			struct kc_item **bigger;
 
@@ -166,7 +106,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 		for (i = 0; i < s.n; i++) {
 			struct kc_item *it = s.hold[i];
 
-			/* Acquire: pairs with the release in __kc_item_link(). */
+			/* Acquire: pairs with the release in the link. */
 			if (!err && smp_load_acquire(&it->state) ==
 				    KC_ITEM_LINKED &&
 			    !kc_item_expired(it, now) &&

@@ -426,26 +426,16 @@ static int store_result(struct kc_op *op, const char *key,
 
 	op->num = kc_cont(set)->len;
 	old = kc_item_get(key, op->key_len, false);
-	if (old) {
-		spin_lock(&old->lock);
-		if (old->state == KC_ITEM_LINKED) {
-			if (op->num) {
-				set->cas = kc_next_cas();
-				kc_item_lock_new(set);
-				__kc_item_replace(old, set);
-				spin_unlock(&set->lock);
-			} else {
-				__kc_item_unlink(old);
-			}
-		}
-		spin_unlock(&old->lock);
-		kc_item_put(old);
-	} else if (op->num) {
-		spin_lock(&set->lock);
-		set->cas = kc_next_cas();
-		err = __kc_item_link(set);
-		spin_unlock(&set->lock);
+	if (op->num) {
+		err = kc_item_publish(old, set, 0, 0);
+		/* The old value expired or was evicted meanwhile. */
+		if (err == -EAGAIN)
+			err = kc_item_publish(NULL, set, 0, 0);
+	} else if (old) {
+		kc_item_unlink(old);
 	}
+	if (old)
+		kc_item_put(old);
 	if (!err && op->num)
 		kc_notify(KC_EVENT_SET, key, op->key_len);
 	else if (!err && old)

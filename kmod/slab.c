@@ -332,17 +332,8 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
 		if (!victim)
 			continue;
 		/* Acquire: pairs with the release when it was linked. */
-		if (smp_load_acquire(&victim->state) == KC_ITEM_LINKED &&
-		    kc_item_unlink(victim)) {
-			struct kc_class *vc = &kc.classes[victim->clsid];
-
-			spin_lock(&vc->lru_lock);
-			vc->evictions++;
-			spin_unlock(&vc->lru_lock);
-			kc_stat_inc(KC_STAT_EVICTIONS);
-			kc_notify(KC_EVENT_EVICT, kc_item_key(victim),
-				  victim->nkey);
-		}
+		if (smp_load_acquire(&victim->state) == KC_ITEM_LINKED)
+			kc_item_reclaim(victim, KC_RECLAIM_MOVED);
 		kc_item_put(victim);
 		if (!(i & 255))
 			cond_resched();

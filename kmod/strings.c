@@ -33,21 +33,19 @@ static int store(struct kc_op *op, const char *key, struct kc_item *it)
 retry:
 	old = kc_item_get(key, op->key_len, false);
 	if (old) {
-		spin_lock(&old->lock);
-		if (old->state != KC_ITEM_LINKED) {
-			spin_unlock(&old->lock);
-			kc_item_put(old);
-			goto retry;
-		}
+		/*
+		 * type and nbytes never change while linked; the CAS version
+		 * is checked again under old's lock by kc_item_publish().
+		 */
 		if ((flags & (KC_SET_NX | KC_SET_GET)) ==
 		    (KC_SET_NX | KC_SET_GET)) {
 			/* Redis 7's SET NX GET: the old value, nothing set. */
 			err = old->type != KC_TYPE_STRING ? -EPROTOTYPE : -EEXIST;
 		} else if (flags & KC_SET_NX) {
 			err = -EEXIST;
-		} else if ((flags & KC_SET_CAS) && old->cas != op->cas) {
-			err = -EEXIST;
-			kc_stat_inc(KC_STAT_CAS_BADVAL);
+		} else if ((flags & KC_SET_CAS) &&
+			   READ_ONCE(old->cas) != op->cas) {
+			err = -ESTALE;
 		} else if ((flags & KC_SET_GET) &&
 			   (old->type != KC_TYPE_STRING ||
 			    old->nbytes > op->out_len)) {
@@ -55,17 +53,22 @@ retry:
 							    -ENOSPC;
 			op->out_used = old->nbytes;
 		} else {
-			if (flags & KC_SET_KEEPTTL)
-				it->exptime = old->exptime;
-			it->cas = kc_next_cas();
-			kc_item_lock_new(it);
-			__kc_item_replace(old, it);
-			spin_unlock(&it->lock);
-			err = 0;
-			if (flags & KC_SET_CAS)
+			err = kc_item_publish(old, it, op->cas,
+					      ((flags & KC_SET_CAS) ?
+					       KC_PUB_CAS : 0) |
+					      ((flags & KC_SET_KEEPTTL) ?
+					       KC_PUB_KEEPTTL : 0));
+			if (err == -EAGAIN) {
+				kc_item_put(old);
+				goto retry;
+			}
+			if (!err && (flags & KC_SET_CAS))
 				kc_stat_inc(KC_STAT_CAS_HITS);
 		}
-		spin_unlock(&old->lock);
+		if (err == -ESTALE) {
+			err = -EEXIST;
+			kc_stat_inc(KC_STAT_CAS_BADVAL);
+		}
 		/* SET GET, and SET NX GET whose NX failed: the old value. */
 		if ((!err || err == -EEXIST) && (flags & KC_SET_GET) &&
 		    old->type == KC_TYPE_STRING) {
@@ -82,10 +85,7 @@ retry:
 		if (flags & KC_SET_CAS)
 			kc_stat_inc(KC_STAT_CAS_MISSES);
 	} else {
-		it->cas = kc_next_cas();
-		spin_lock(&it->lock);
-		err = __kc_item_link(it);
-		spin_unlock(&it->lock);
+		err = kc_item_publish(NULL, it, 0, 0);
 		if (err == -EEXIST)
 			goto retry;
 		if (!err && (flags & KC_SET_GET)) {
@@ -178,31 +178,16 @@ retry:
 			kc_item_put(old);
 		return err > 0 ? 0 : err;
 	}
-	if (old) {
-		spin_lock(&old->lock);
-		if (old->state != KC_ITEM_LINKED || old->cas != seen_cas) {
-			spin_unlock(&old->lock);
-			kc_item_put(old);
-			kc_item_put(it);
-			goto retry;
-		}
-		it->exptime = old->exptime;
-		it->client_flags = old->client_flags;
-		it->cas = kc_next_cas();
-		kc_item_lock_new(it);
-		__kc_item_replace(old, it);
-		spin_unlock(&it->lock);
-		spin_unlock(&old->lock);
+	err = kc_item_publish(old, it, seen_cas,
+			      KC_PUB_CAS | KC_PUB_KEEPTTL | KC_PUB_KEEPFLAGS);
+	if (old)
 		kc_item_put(old);
-	} else {
-		it->cas = kc_next_cas();
-		spin_lock(&it->lock);
-		err = __kc_item_link(it);
-		spin_unlock(&it->lock);
-		if (err == -EEXIST) {
-			kc_item_put(it);
-			goto retry;
-		}
+	/* Changed or gone since it was read (-EAGAIN, -ESTALE), or created
+	 * meanwhile (-EEXIST): build again from the current one.
+	 */
+	if (err == -EAGAIN || err == -ESTALE || err == -EEXIST) {
+		kc_item_put(it);
+		goto retry;
 	}
 	if (!err) {
 		op->cas = it->cas;

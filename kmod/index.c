@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The index: an rhashtable keyed by the item's binary key, and the one
+ * place that knows how it is laid out.  Lookups run under RCU with no
+ * lock; insert, replace and remove run under the item's lock (item.c owns
+ * that protocol: nothing else calls them).  Walks of the whole index go
+ * through kc_walk_next() (FLUSH, the crawler); SCAN pins the buckets of a
+ * cursor with kc_index_pin_class(); the KEYS dump checks a chunk's bucket
+ * with kc_index_slot().
+ *
+ * Item chunks are reused without a grace period (the slab pages stay), so
+ * a walker takes a reference with refcount_inc_not_zero() and then checks,
+ * with acquire ordering, that the chunk is still a LINKED item.
+ */
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/log2.h>
+#include <linux/sched.h>
+#include <linux/err.h>
+#include "kcache.h"
+#include "index.h"
+#include "netlink.h"
+
+struct kc_lookup {
+	const void *key;
+	u32 len;
+};
+
+/*
+ * Keys hash with one secret seed for the module's life, not the per-table
+ * seed rhashtable passes: a key then sits in the bucket given by the low
+ * bits of its hash in every table, which SCAN's cursor relies on (scan.c).
+ */
+static u32 kc_hash_seed __read_mostly;
+
+static u32 key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kc_lookup *k = data;
+
+	return jhash(k->key, k->len, kc_hash_seed);
+}
+
+static u32 obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kc_item *it = data;
+
+	return jhash(it->data, it->nkey, kc_hash_seed);
+}
+
+/*
+ * Compares under RCU with no reference: the chunk may be reused meanwhile,
+ * so this is only a hint that kc_item_get() checks again.  The length read
+ * once was valid for this chunk, so the compare stays inside it.
+ */
+static int obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct kc_lookup *k = arg->key;
+	const struct kc_item *it = obj;
+
+	return READ_ONCE(it->nkey) != k->len ||
+	       memcmp(it->data, k->key, k->len);
+}
+
+static const struct rhashtable_params kc_ht_params = {
+	.head_offset		= offsetof(struct kc_item, node),
+	.hashfn			= key_hash,
+	.obj_hashfn		= obj_hash,
+	.obj_cmpfn		= obj_cmp,
+	.automatic_shrinking	= true,
+	.min_size		= 1024,
+};
+
+int kc_index_init(void)
+{
+	kc_hash_seed = get_random_u32();
+	return rhashtable_init(&kc.index, &kc_ht_params);
+}
+
+void kc_index_exit(void)
+{
+	rhashtable_destroy(&kc.index);
+}
+
+/*
+ * The bucket of index table tbl that a linked item hashes to: a walker
+ * checks it to notice that a chunk was reused under it (see the keys dump
+ * in netlink.c).  Caller holds a reference and the RCU read lock.
+ */
+unsigned int kc_index_slot(struct kc_item *it, const struct bucket_table *tbl)
+{
+	return rht_head_hashfn(&kc.index, tbl, &it->node, kc_ht_params);
+}
+
+/* The chunk the index holds for key, unpinned.  Caller holds RCU. */
+struct kc_item *kc_index_find(const void *key, u32 nkey)
+{
+	struct kc_lookup k = { .key = key, .len = nkey };
+
+	return rhashtable_lookup(&kc.index, &k, kc_ht_params);
+}
+
+/* Caller holds it->lock (item.c).  0, -EEXIST, or another error. */
+int kc_index_insert(struct kc_item *it)
+{
+	struct kc_lookup k = { .key = it->data, .len = it->nkey };
+
+	lockdep_assert_held(&it->lock);
+	return rhashtable_lookup_insert_key(&kc.index, &k, &it->node,
+					    kc_ht_params);
+}
+
+/* Caller holds both items' locks (item.c). */
+int kc_index_replace(struct kc_item *old, struct kc_item *it)
+{
+	lockdep_assert_held(&old->lock);
+	lockdep_assert_held(&it->lock);
+	return rhashtable_replace_fast(&kc.index, &old->node, &it->node,
+				       kc_ht_params);
+}
+
+/* Caller holds it->lock (item.c). */
+int kc_index_remove(struct kc_item *it)
+{
+	lockdep_assert_held(&it->lock);
+	return rhashtable_remove_fast(&kc.index, &it->node, kc_ht_params);
+}
+
+void kc_walk_enter(struct kc_walk *w)
+{
+	rhashtable_walk_enter(&kc.index, &w->iter);
+	w->end = false;
+	w->seen = 0;
+}
+
+void kc_walk_exit(struct kc_walk *w)
+{
+	rhashtable_walk_exit(&w->iter);
+}
+
+/*
+ * The batched index walker: pins up to max items from where the walk
+ * stopped, looking at no more than budget entries, and returns how many
+ * it pinned in hold[], each with a reference and LINKED when looked at
+ * (acquire: its key and value are whole).  want (may be NULL) filters
+ * under RCU with no reference: a hint only, the caller checks again under
+ * the item's lock.  At the end of the table w->end is set and the next
+ * call starts over.  w->seen counts the entries looked at.  May sleep
+ * (between RCU sections); never holds a lock when it returns.
+ *
+ * A walk stopped and restarted around removals or a resize may skip or
+ * repeat entries: callers that must see everything walk again (FLUSH) or
+ * come back later (the crawler); SCAN and the KEYS dump have their own
+ * guarantees (kc_index_pin_class(), kc_index_slot()).
+ */
+u32 kc_walk_next(struct kc_walk *w, struct kc_item **hold, u32 max,
+		 u32 budget, bool (*want)(const struct kc_item *it, void *arg),
+		 void *arg)
+{
+	u32 n = 0, i, kept = 0;
+
+	w->seen = 0;
+	if (w->end) {
+		rhashtable_walk_exit(&w->iter);
+		rhashtable_walk_enter(&kc.index, &w->iter);
+		w->end = false;
+	}
+	rhashtable_walk_start(&w->iter);
+	while (n < max && w->seen < budget) {
+		struct kc_item *it = rhashtable_walk_next(&w->iter);
+
+		if (IS_ERR(it)) {
+			if (PTR_ERR(it) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (!it) {
+			w->end = true;
+			break;
+		}
+		w->seen++;
+		if ((!want || want(it, arg)) && refcount_inc_not_zero(&it->ref))
+			hold[n++] = it;
+	}
+	rhashtable_walk_stop(&w->iter);
+
+	/* Out of RCU: a put may free a container and sleep. */
+	for (i = 0; i < n; i++) {
+		/* Acquire: pairs with the release in the link. */
+		if (smp_load_acquire(&hold[i]->state) == KC_ITEM_LINKED)
+			hold[kept++] = hold[i];
+		else
+			kc_item_put(hold[i]);
+	}
+	return kept;
+}
+
+void kc_walk_put(struct kc_item **hold, u32 n)
+{
+	while (n)
+		kc_item_put(hold[--n]);
+}
+
+#define KC_FLUSH_HOLD	64
+#define KC_FLUSH_PASSES	16
+
+/*
+ * Unlinks every item (FLUSH, module exit).  A walk stopped and restarted
+ * around removals may skip entries, so it walks again until a walk finds
+ * nothing.  Items stored meanwhile may survive.
+ */
+int kc_flush_all(void)
+{
+	struct kc_item *hold[KC_FLUSH_HOLD];
+	struct kc_walk w;
+	int pass;
+	u64 total;
+	u32 n, i;
+
+	for (pass = 0; pass < KC_FLUSH_PASSES; pass++) {
+		total = 0;
+		kc_walk_enter(&w);
+		do {
+			n = kc_walk_next(&w, hold, KC_FLUSH_HOLD, U32_MAX,
+					 NULL, NULL);
+			for (i = 0; i < n; i++)
+				total += kc_item_unlink(hold[i]);
+			kc_walk_put(hold, n);
+			cond_resched();
+		} while (!w.end);
+		kc_walk_exit(&w);
+		if (!total && !atomic_read(&kc.index.nelems))
+			break;
+	}
+	kc_notify(KC_EVENT_FLUSH, NULL, 0);
+	return 0;
+}
+
+/* Pins the linked items of bucket b of tbl.  Under RCU. */
+static void pin_bucket(struct bucket_table *tbl, u32 b, struct kc_pins *s)
+{
+	struct rhash_lock_head __rcu *const *bkt = rht_bucket(tbl, b);
+	struct rhash_head *pos;
+	int tries = 0;
+
+restart:
+	rht_for_each_rcu_from(pos, rht_ptr_rcu(bkt), tbl, b) {
+		struct kc_item *it = container_of(pos, struct kc_item, node);
+
+		if (s->n == s->cap) {
+			s->full = true;
+			return;
+		}
+		if (!refcount_inc_not_zero(&it->ref))
+			continue;
+		s->hold[s->n++] = it;
+	}
+	/* Went through a reused chunk into another chain: walk again. */
+	if (pos != RHT_NULLS_MARKER(bkt) && ++tries < KC_PIN_RETRIES)
+		goto restart;
+}
+
+/*
+ * For SCAN's cursor (scan.c): pins every item of the cursor's bucket
+ * class, the bucket v & m0 of the smallest table of the resize chain and
+ * its extensions in the larger ones (old first: rhashtable moves entries
+ * from old to new), so that a key present all along is seen even while
+ * the table grows or shrinks.  Returns the smallest mask m0.  The items
+ * are pinned, not checked: the caller checks the state (acquire).
+ */
+u32 kc_index_pin_class(u32 v, struct kc_pins *s)
+{
+	struct bucket_table *t[KC_PIN_TABLES], *tbl;
+	u32 nt = 0, m0 = U32_MAX, i, j;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(kc.index.tbl, &kc.index);
+	while (tbl && nt < KC_PIN_TABLES) {
+		t[nt++] = tbl;
+		m0 = min(m0, tbl->size - 1);
+		tbl = rht_dereference_rcu(tbl->future_tbl, &kc.index);
+	}
+	for (i = 0; i < nt && !s->full; i++) {
+		u32 steps = t[i]->size / (m0 + 1);
+
+		for (j = 0; j < steps && !s->full; j++)
+			pin_bucket(t[i], (v & m0) | (j << ilog2(m0 + 1)), s);
+	}
+	rcu_read_unlock();
+	return m0;
+}

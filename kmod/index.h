@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The index (index.c): the rhashtable of linked items, its batched
+ * walker, and what SCAN and the KEYS dump need to walk it with their
+ * guarantees.  Only item.c inserts, replaces and removes.
+ */
+#ifndef _KC_INDEX_H
+#define _KC_INDEX_H
+
+#include <linux/rhashtable-types.h>
+#include "kcache.h"
+
+int kc_index_init(void);
+void kc_index_exit(void);
+struct kc_item *kc_index_find(const void *key, u32 nkey);
+int kc_index_insert(struct kc_item *it);
+int kc_index_replace(struct kc_item *old, struct kc_item *it);
+int kc_index_remove(struct kc_item *it);
+
+/* A walk of the whole index in batches (kc_walk_next()). */
+struct kc_walk {
+	struct rhashtable_iter iter;
+	bool end;		/* the last call reached the end */
+	u32 seen;		/* entries the last call looked at */
+};
+
+void kc_walk_enter(struct kc_walk *w);
+void kc_walk_exit(struct kc_walk *w);
+u32 kc_walk_next(struct kc_walk *w, struct kc_item **hold, u32 max,
+		 u32 budget, bool (*want)(const struct kc_item *it, void *arg),
+		 void *arg);
+void kc_walk_put(struct kc_item **hold, u32 n);
+
+/* The items SCAN pins for one cursor position (kc_index_pin_class()). */
+#define KC_PIN_TABLES	4	/* tables of a resize chain */
+#define KC_PIN_RETRIES	8
+
+struct kc_pins {
+	struct kc_item **hold;
+	u32 n, cap;
+	bool full;
+};
+
+u32 kc_index_pin_class(u32 v, struct kc_pins *s);
+
+#endif /* _KC_INDEX_H */
