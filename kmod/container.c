@@ -145,7 +145,7 @@ void kc_cont_done(struct kc_item *it, bool changed)
 /* Allocates an element of len bytes whose first klen bytes are its key. */
 struct kc_item *kc_elem_alloc(u32 len, u32 klen)
 {
-	struct kc_item *e = __kc_item_alloc("", 0, len);
+	struct kc_item *e = kc_item_alloc_any("", 0, len);
 
 	if (IS_ERR(e))
 		return e;
@@ -227,6 +227,7 @@ int kc_cont_move(struct kc_item *from, struct kc_item *to)
 	struct kc_item *e;
 	u32 i;
 
+	lockdep_assert_held_write(&kc.excl_sem);
 	list_splice_init(&cf->list, &ct->list);
 	list_for_each_entry(e, &ct->list, lru)
 		kc_elem_set_owner(e, to);
@@ -271,6 +272,7 @@ struct kc_item *kc_cont_find_arg(struct kc_op *op, struct kc_item *it, u32 i,
 	struct kc_buf b;
 	void *k;
 
+	lockdep_assert_held(&kc_cont(it)->lock);
 	*err = kc_read_arg(op, i, &b);
 	if (*err)
 		return NULL;

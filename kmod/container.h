@@ -6,14 +6,7 @@
  * the memory limit like everything else.
  *
  * Locking: cont->lock (a mutex) protects the elements, len and the bucket
- * table.  It is taken with no spinlock held and may be held across
- * allocation and cond_resched() (never a wait for user memory: replies
- * are written with page faults disabled, see struct kc_req): a long walk
- * never holds a spinlock.  It nests outside item->lock.  Freeing a
- * container (its last reference gone) needs no lock: nobody else can see
- * it.  Operations on
- * several keys run exclusively (kc.excl_sem taken for writing) and reach
- * the containers through references, one mutex at a time.
+ * table; kcache.h has the complete rules.
  */
 #ifndef _KC_CONTAINER_H
 #define _KC_CONTAINER_H

@@ -14,6 +14,7 @@
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
 #include <linux/log2.h>
 #include <linux/sched.h>
@@ -89,6 +90,7 @@ void kc_index_exit(void)
  */
 unsigned int kc_index_slot(struct kc_item *it, const struct bucket_table *tbl)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
 	return rht_head_hashfn(&kc.index, tbl, &it->node, kc_ht_params);
 }
 
@@ -97,6 +99,7 @@ struct kc_item *kc_index_find(const void *key, u32 nkey)
 {
 	struct kc_lookup k = { .key = key, .len = nkey };
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
 	return rhashtable_lookup(&kc.index, &k, kc_ht_params);
 }
 

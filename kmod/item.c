@@ -52,13 +52,13 @@ struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes)
 {
 	if (nbytes > kc.item_size_max)
 		return ERR_PTR(-E2BIG);
-	return __kc_item_alloc(key, nkey, nbytes);
+	return kc_item_alloc_any(key, nkey, nbytes);
 }
 
 /* kc_item_alloc() without the item_size_max check, for the module's own
  * buffers (a big set's bucket table).
  */
-struct kc_item *__kc_item_alloc(const void *key, u32 nkey, u32 nbytes)
+struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes)
 {
 	size_t total = kc_item_total(nkey, nbytes);
 	struct kc_item *it = NULL;

@@ -2,32 +2,71 @@
 /*
  * kcache internals shared by the module's files.
  *
- * Locking rules (Documentation/design.rst has the long form):
+ * Locking rules: the one complete statement.  Documentation/design.rst
+ * mirrors the block between the markers word for word, and
+ * selftests/vm/lock-rules.sh (run by make static-check) fails when the
+ * two disagree: change both.
  *
- *   item->lock     (spinlock, per item) protects item->state transitions
- *                  LINKED <-> ALLOC, the item's place in the index and in
- *                  its LRU, and the metadata exptime, client_flags, cas.
- *                  The key and value of an item are written only while the
- *                  item is private (state ALLOC, not yet linked) and are
- *                  immutable afterwards: readers copy them holding only a
- *                  reference.
- *   class->lru_lock (spinlock, per slab class) protects the class's LRU
- *                  lists and counts and item->seg.
- *   class->lock    (spinlock, per slab class) protects the free chunk list,
- *                  the class's page list and chunk counters, page->used.
+ * lock-rules-begin
+ * Locks, outermost first.  A lock is taken holding only locks before it
+ * in one of these chains:
  *
- *   Order: item->lock -> class->lru_lock -> class->lock.  An unpublished
- *   item's lock may nest inside another item's lock (SINGLE_DEPTH_NESTING):
- *   nobody else can hold it.  Two lru_locks or two class->locks are never
- *   held together.  Eviction and the crawler walk an LRU under lru_lock and
- *   take item locks with spin_trylock only (against the order).
- *   The rhashtable's bucket locks nest inside item->lock.
- *   kc.rebalance_mutex serialises page moves; it is taken with no spinlock
- *   held and nothing under it allocates with reclaim (shrinkers trylock it).
- *   Nothing sleeps and no user memory is touched under a spinlock.
- *   Nothing waits for user memory under kc.excl_sem or a container's
- *   mutex either (struct kc_req): a slow page fault must stall only its
- *   caller.
+ *   kc_config_mutex -> kc.rebalance_mutex
+ *   kc.excl_sem -> cont->lock -> kc.rebalance_mutex -> item->lock
+ *     -> class->lru_lock -> class->lock
+ *   item->lock -> rhashtable bucket locks
+ *
+ * kc_config_mutex (mutex, config.c)
+ *   Serialises configuration changes (KC_IOC_CONFIG, netlink CONFIG_SET);
+ *   readers use READ_ONCE() on each field.  Held across the evictions and
+ *   page moves of a lower limit: may sleep.  Taken with no other lock held.
+ * kc.excl_sem (per-CPU rw-semaphore)
+ *   Taken for reading by every operation, for writing by transactions and
+ *   the multi-key operations (MSET, RENAME, SMOVE, the set algebra), which
+ *   "run exclusively" (lockdep_assert_held_write()).  Operations never
+ *   nest.  May sleep under it (allocation, cond_resched(), the mutexes
+ *   below), never wait for user memory: inputs are copied in before it is
+ *   taken and replies are written with page faults disabled (struct
+ *   kc_req).
+ * cont->lock (mutex, one per container)
+ *   Protects a container's elements, length and bucket table.  Taken with
+ *   no spinlock held, one at a time (exclusive operations reach other
+ *   containers through references).  May be held across allocation and
+ *   cond_resched(), never across a wait for user memory.  Freeing a
+ *   container after its last reference needs no lock.
+ * kc.rebalance_mutex (mutex)
+ *   Serialises page moves: the automover, kc_slab_steal_page() on the
+ *   allocation path, a lower limit.  Taken with no spinlock held.  Sleeps
+ *   (waits for references and for an RCU grace period); nothing under it
+ *   allocates with reclaim.  The shrinker never takes it: it sets
+ *   kc.pressure and kicks the automover.
+ * item->lock (spinlock, one per item)
+ *   Protects the item's state (LINKED <-> ALLOC), its place in the index
+ *   and in its LRU, and the metadata exptime, client_flags, cas.  Key and
+ *   value are written only while the item is private and are immutable
+ *   once linked: readers need only a reference.  The lock of an item
+ *   nobody else can see yet nests inside the old item's lock
+ *   (SINGLE_DEPTH_NESTING, in kc_item_publish() only).
+ * class->lru_lock (spinlock, one per slab class)
+ *   Protects the class's LRU lists and counts, item->seg, mem_requested and
+ *   the eviction counters.  Eviction (the shrinker's too) holds it and
+ *   takes item locks with spin_trylock() only, against the order; the
+ *   victim is unlinked after lru_lock is dropped.
+ * class->lock (spinlock, one per slab class)
+ *   Protects the free chunk list, the page list, the chunk counters and
+ *   page->used and page->moving.  Innermost.
+ * rhashtable bucket locks (inside the index)
+ *   Taken by rhashtable's insert, replace and remove, which run under
+ *   item->lock (index.c, called by item.c only).  Lookups and walks take
+ *   none: they run under RCU.
+ *
+ * Two lru_locks or two class->locks are never held together.  Nothing
+ * sleeps, allocates or touches user memory under a spinlock (prepare
+ * outside, publish inside).  The shrinker takes no mutex or semaphore, so
+ * it may run from any allocation.  User memory is read and written only by the
+ * request layer (req.c, txn.c, chardev.c): before kc.excl_sem is taken,
+ * after it is released, or with page faults disabled.
+ * lock-rules-end
  *
  * Lifetime: items live in chunks of 1 MiB slab pages (or in a kvmalloc'd
  * buffer for the large class).  item->ref counts references: the index
@@ -262,7 +301,7 @@ enum kc_reclaim {
 /* item.c: the item protocol */
 void kc_items_exit(void);
 struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
-struct kc_item *__kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
+struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes);
 void kc_item_put(struct kc_item *it);
 struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump);
 int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,

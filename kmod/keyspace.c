@@ -234,6 +234,7 @@ int kc_op_rename(struct kc_op *op, const char *key)
 	char dkey[KC_KEY_MAX];
 	int err;
 
+	lockdep_assert_held_write(&kc.excl_sem);
 	err = kc_check_key_len(op->val_len);
 	if (err)
 		return err;

@@ -283,6 +283,7 @@ int kc_smove(struct kc_op *op, const char *key)
 	void *m;
 	int err;
 
+	lockdep_assert_held_write(&kc.excl_sem);
 	if (op->nargs != 1)
 		return -EINVAL;
 	err = kc_read_key_arg(op, 0, dkey, &dlen);
@@ -453,6 +454,7 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 	int err = 0;
 	u32 i, klen;
 
+	lockdep_assert_held_write(&kc.excl_sem);
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
 	a.sets = kvcalloc(op->nargs, sizeof(*a.sets), GFP_KERNEL);

@@ -495,6 +495,7 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 	struct kc_buf v;
 	int err = 0;
 
+	lockdep_assert_held_write(&kc.excl_sem);
 	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
 	items = kvcalloc(n, sizeof(*items), GFP_KERNEL);

@@ -6,7 +6,9 @@
 #   1. checkpatch.pl --strict on kmod/*.[ch] and uapi/linux/kcache.h:
 #      no ERROR, WARNING or CHECK;
 #   2. sparse (make C=2) against the stock 6.12 headers: no sparse report;
-#   3. the module built with W=1 against the same headers: no "warning:".
+#   3. the module built with W=1 against the same headers: no "warning:";
+#   4. the lock rules in kmod/kcache.h and Documentation/design.rst agree
+#      (lock-rules.sh).
 # checkpatch.pl and its data files come from Debian's linux-source-6.12
 # (extracted into build/linux-scripts by `make linux-scripts`).
 #
@@ -113,6 +115,14 @@ else
 		result notok "W=1 build against $kver: $cnt warnings, make status $rc"
 		grep -E 'warning:|error:' "$out/w1.log" | sed 's/^/# /' | head -100
 	fi
+fi
+
+# ---- the lock rules, written in kmod/kcache.h, mirrored in design.rst
+if "$(dirname "$0")/lock-rules.sh" "$KC_ROOT" >"$out/lock-rules.log" 2>&1; then
+	result ok "lock rules: kmod/kcache.h and Documentation/design.rst agree"
+else
+	result notok "lock rules: kmod/kcache.h and Documentation/design.rst disagree"
+	sed 's/^/# /' "$out/lock-rules.log"
 fi
 
 echo "KCACHE-TEST-BEGIN static"
