@@ -4,9 +4,10 @@
  * place that knows how it is laid out.  Lookups run under RCU with no
  * lock; insert, replace and remove run under the item's lock (item.c owns
  * that protocol: nothing else calls them).  Walks of the whole index go
- * through kc_walk_next() (FLUSH, the crawler); SCAN pins the buckets of a
- * cursor with kc_index_pin_class(); the KEYS dump checks a chunk's bucket
- * with kc_index_slot().
+ * through one walker: kc_walk_next() in batches (FLUSH, the crawler), or
+ * its steps (the KEYS dump, which checks a chunk's bucket with
+ * kc_walk_same_bucket()); SCAN pins the buckets of its cursor with
+ * kc_index_pin_class().
  *
  * Item chunks are reused without a grace period (the slab pages stay), so
  * a walker takes a reference with refcount_inc_not_zero() and then checks,
@@ -84,9 +85,9 @@ void kc_index_exit(void)
 }
 
 /*
- * The bucket of index table tbl that a linked item hashes to: a walker
- * checks it to notice that a chunk was reused under it (see the keys dump
- * in netlink.c).  Caller holds a reference and the RCU read lock.
+ * The bucket of index table tbl that a linked item hashes to (the KEYS
+ * dump, until it walks with kc_walk_same_bucket()).  Caller holds a
+ * reference and the RCU read lock.
  */
 unsigned int kc_index_slot(struct kc_item *it, const struct bucket_table *tbl)
 {
@@ -142,6 +143,75 @@ void kc_walk_exit(struct kc_walk *w)
 }
 
 /*
+ * The steps of a walk, for a walker that batches its own way (the KEYS
+ * dump; kc_walk_next() below is built on them).  kc_walk_start() enters an
+ * RCU read section and returns true when the walk lost its place: the
+ * table was resized since kc_walk_stop() and the walk starts over in the
+ * new one.  If the entry the walk stood on was removed meanwhile, it goes
+ * on from the head of that entry's bucket (not from a count of entries
+ * into it, which insertions and removals shift), so a walker that must
+ * not repeat keys remembers those of the current bucket (kc_walk_slot()).
+ */
+bool kc_walk_start(struct kc_walk *w)
+	__acquires(RCU)
+{
+	if (w->end) {
+		rhashtable_walk_exit(&w->iter);
+		rhashtable_walk_enter(&kc.index, &w->iter);
+		w->end = false;
+	}
+	w->iter.skip = 0;
+	return rhashtable_walk_start_check(&w->iter) == -EAGAIN;
+}
+
+/*
+ * The next entry, unpinned (RCU only: take a reference before using it),
+ * or NULL at the end of the table (w->end set).  *lost is set when a
+ * resize moved the walk to the new table's start.
+ */
+struct kc_item *kc_walk_step(struct kc_walk *w, bool *lost)
+{
+	struct kc_item *it;
+
+	for (;;) {
+		it = rhashtable_walk_next(&w->iter);
+		if (!IS_ERR(it))
+			break;
+		*lost = true;	/* -EAGAIN: a resize */
+	}
+	if (it)
+		w->seen++;
+	else
+		w->end = true;
+	return it;
+}
+
+/* Leaves the RCU read section; the walk keeps its place. */
+void kc_walk_stop(struct kc_walk *w)
+	__releases(RCU)
+{
+	rhashtable_walk_stop(&w->iter);
+}
+
+/* The bucket the walk stands in. */
+unsigned int kc_walk_slot(const struct kc_walk *w)
+{
+	return w->iter.slot;
+}
+
+/*
+ * Does it, pinned and LINKED, hash to the bucket the walk stands in?  If
+ * not, its chunk was freed and reused under the walk, which followed it
+ * into another chain and skipped the rest of its bucket.  Under RCU.
+ */
+bool kc_walk_same_bucket(const struct kc_walk *w, struct kc_item *it)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
+	return rht_head_hashfn(&kc.index, w->iter.walker.tbl, &it->node,
+			       kc_ht_params) == w->iter.slot;
+}
+
+/*
  * The batched index walker: pins up to max items from where the walk
  * stopped, looking at no more than budget entries, and returns how many
  * it pinned in hold[], each with a reference and LINKED when looked at
@@ -153,39 +223,28 @@ void kc_walk_exit(struct kc_walk *w)
  *
  * A walk stopped and restarted around removals or a resize may skip or
  * repeat entries: callers that must see everything walk again (FLUSH) or
- * come back later (the crawler); SCAN and the KEYS dump have their own
- * guarantees (kc_index_pin_class(), kc_index_slot()).
+ * come back later (the crawler); SCAN has its own guarantee
+ * (kc_index_pin_class()), the KEYS dump its own check
+ * (kc_walk_same_bucket()).
  */
 u32 kc_walk_next(struct kc_walk *w, struct kc_item **hold, u32 max,
 		 u32 budget, bool (*want)(const struct kc_item *it, void *arg),
 		 void *arg)
 {
 	u32 n = 0, i, kept = 0;
+	bool lost = false;
 
 	w->seen = 0;
-	if (w->end) {
-		rhashtable_walk_exit(&w->iter);
-		rhashtable_walk_enter(&kc.index, &w->iter);
-		w->end = false;
-	}
-	rhashtable_walk_start(&w->iter);
+	kc_walk_start(w);
 	while (n < max && w->seen < budget) {
-		struct kc_item *it = rhashtable_walk_next(&w->iter);
+		struct kc_item *it = kc_walk_step(w, &lost);
 
-		if (IS_ERR(it)) {
-			if (PTR_ERR(it) == -EAGAIN)
-				continue;
+		if (!it)
 			break;
-		}
-		if (!it) {
-			w->end = true;
-			break;
-		}
-		w->seen++;
 		if ((!want || want(it, arg)) && refcount_inc_not_zero(&it->ref))
 			hold[n++] = it;
 	}
-	rhashtable_walk_stop(&w->iter);
+	kc_walk_stop(w);
 
 	/* Out of RCU: a put may free a container and sleep. */
 	for (i = 0; i < n; i++) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The index (index.c): the rhashtable of linked items, its batched
- * walker, and what SCAN and the KEYS dump need to walk it with their
- * guarantees.  Only item.c inserts, replaces and removes.
+ * The index (index.c): the rhashtable of linked items, its walker (in
+ * batches, or step by step), and what SCAN and the KEYS dump need to
+ * walk it with their guarantees.  Only item.c inserts, replaces and
+ * removes.
  */
 #ifndef _KC_INDEX_H
 #define _KC_INDEX_H
@@ -30,6 +31,11 @@ u32 kc_walk_next(struct kc_walk *w, struct kc_item **hold, u32 max,
 		 u32 budget, bool (*want)(const struct kc_item *it, void *arg),
 		 void *arg);
 void kc_walk_put(struct kc_item **hold, u32 n);
+bool kc_walk_start(struct kc_walk *w) __acquires(RCU);
+struct kc_item *kc_walk_step(struct kc_walk *w, bool *lost);
+void kc_walk_stop(struct kc_walk *w) __releases(RCU);
+unsigned int kc_walk_slot(const struct kc_walk *w);
+bool kc_walk_same_bucket(const struct kc_walk *w, struct kc_item *it);
 
 /* The items SCAN pins for one cursor position (kc_index_pin_class()). */
 #define KC_PIN_TABLES	4	/* tables of a resize chain */
