@@ -32,6 +32,7 @@
 #include "chardev.h"
 #include "config.h"
 #include "glob.h"
+#include "index.h"
 #include "netlink.h"
 #include "ops.h"
 #include "stats.h"
@@ -416,12 +417,12 @@ static const struct nla_policy kc_keys_policy[KC_A_MAX + 1] = {
 
 /*
  * State of a keys dump, between its callbacks.  The walker stays in the
- * index between callbacks (rhashtable_walk_stop/start).  held[] pins the
+ * index between callbacks (kc_walk_stop/start).  held[] pins the
  * items emitted from the current bucket: pinned chunks cannot be reused,
  * so a pointer seen again is the same key (see keys_dump()).
  */
 struct keys_dump {
-	struct rhashtable_iter iter;
+	struct kc_walk walk;
 	struct kc_item *pending;	/* wanted, did not fit in the skb */
 	struct kc_item *held[KEYS_HELD];
 	struct kc_item *drop[KEYS_BATCH + KEYS_HELD];
@@ -467,7 +468,7 @@ static void keys_forget_bucket(struct keys_dump *d)
 {
 	while (d->nheld)
 		keys_drop(d, d->held[--d->nheld]);
-	d->slot = d->iter.slot;
+	d->slot = kc_walk_slot(&d->walk);
 }
 
 static void keys_put_dropped(struct keys_dump *d)
@@ -506,7 +507,7 @@ static bool keys_want(struct netlink_callback *cb, struct keys_dump *d,
 	/* Pairs with the release in __kc_item_link(): the key is whole. */
 	if (smp_load_acquire(&it->state) != KC_ITEM_LINKED)
 		return false;
-	if (kc_index_slot(it, d->iter.walker.tbl) != d->iter.slot) {
+	if (!kc_walk_same_bucket(&d->walk, it)) {
 		/*
 		 * Freed and reused under the walker, it is in another
 		 * bucket's chain now, and so is the walker: it skipped
@@ -564,8 +565,8 @@ static int kc_nl_keys_start(struct netlink_callback *cb)
 	}
 	if (tb[KC_A_TYPE])
 		d->type = nla_get_u32(tb[KC_A_TYPE]);
-	rhashtable_walk_enter(&kc.index, &d->iter);
-	d->slot = d->iter.slot;
+	kc_walk_enter(&d->walk);
+	d->slot = kc_walk_slot(&d->walk);
 	cb->seq = 1;
 	cb->prev_seq = 1;
 	((struct keys_ctx *)cb->ctx)->d = d;
@@ -575,11 +576,9 @@ static int kc_nl_keys_start(struct netlink_callback *cb)
 /*
  * Emits the keys in skb until it is full, KEYS_BATCH items per RCU read
  * section.  Exactly once, unless flagged:
- *  - between callbacks the walker keeps its place by pointer (iter.p); if
- *    that item was deleted meanwhile, rhashtable would resume at a count
- *    of items into the bucket, which insertions and deletions shift, so
- *    iter.skip is reset first: the bucket is walked again from its head
- *    and held[] drops the keys already sent;
+ *  - between callbacks the walker keeps its place by pointer; if that
+ *    item was deleted meanwhile, the bucket is walked again from its head
+ *    (kc_walk_start()) and held[] drops the keys already sent;
  *  - a resize moves the walk to the new table from its start
  *    (-EAGAIN): keys may repeat or be missed, flagged;
  *  - a chunk freed and reused while the walker stands on it leads the
@@ -589,7 +588,7 @@ static int kc_nl_keys_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct keys_dump *d = keys_of(cb);
 	u64 now = kc_now_ms();
-	bool full = false;
+	bool full = false, lost;
 	int n;
 
 	if (d->done)
@@ -601,21 +600,20 @@ static int kc_nl_keys_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		d->pending = NULL;
 	}
 	while (!full && !d->done) {
-		d->iter.skip = 0;
-		if (rhashtable_walk_start_check(&d->iter) == -EAGAIN)
+		if (kc_walk_start(&d->walk))
 			keys_restart(cb, d);
 		for (n = 0; n < KEYS_BATCH; n++) {
-			struct kc_item *it = rhashtable_walk_next(&d->iter);
+			struct kc_item *it;
 
-			if (IS_ERR(it)) {
+			lost = false;
+			it = kc_walk_step(&d->walk, &lost);
+			if (lost)
 				keys_restart(cb, d);
-				continue;
-			}
 			if (!it) {
 				d->done = true;
 				break;
 			}
-			if (d->iter.slot != d->slot)
+			if (kc_walk_slot(&d->walk) != d->slot)
 				keys_forget_bucket(d);
 			if (!refcount_inc_not_zero(&it->ref))
 				continue;
@@ -630,7 +628,7 @@ static int kc_nl_keys_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			}
 			keys_hold(cb, d, it);
 		}
-		rhashtable_walk_stop(&d->iter);
+		kc_walk_stop(&d->walk);
 		keys_put_dropped(d);
 		if (!full && !d->done)
 			cond_resched();
@@ -644,7 +642,7 @@ static int kc_nl_keys_done(struct netlink_callback *cb)
 
 	if (!d)
 		return 0;
-	rhashtable_walk_exit(&d->iter);
+	kc_walk_exit(&d->walk);
 	keys_forget_bucket(d);
 	if (d->pending)
 		keys_drop(d, d->pending);
