@@ -84,17 +84,6 @@ void kc_index_exit(void)
 	rhashtable_destroy(&kc.index);
 }
 
-/*
- * The bucket of index table tbl that a linked item hashes to (the KEYS
- * dump, until it walks with kc_walk_same_bucket()).  Caller holds a
- * reference and the RCU read lock.
- */
-unsigned int kc_index_slot(struct kc_item *it, const struct bucket_table *tbl)
-{
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
-	return rht_head_hashfn(&kc.index, tbl, &it->node, kc_ht_params);
-}
-
 /* The chunk the index holds for key, unpinned.  Caller holds RCU. */
 struct kc_item *kc_index_find(const void *key, u32 nkey)
 {

@@ -312,9 +312,6 @@ bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why);
 bool kc_item_expired(const struct kc_item *it, u64 now);
 
 /* index.c (index.h has the rest) */
-struct bucket_table;
-unsigned int kc_index_slot(struct kc_item *it,
-			   const struct bucket_table *tbl);
 int kc_flush_all(void);
 
 #endif /* _KC_KCACHE_H */
