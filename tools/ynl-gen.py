@@ -88,7 +88,7 @@ def run(gen, args, out):
     sys.argv = ["ynl-gen-c.py", "--spec", os.path.join(ROOT, SPEC), "-o", out] + args
     try:
         gen.main()
-        gc.collect()	# the generator writes its output when its writer goes
+        gc.collect()  # the generator writes its file when its writer is freed
     finally:
         sys.argv = argv
     with open(out) as f:
