@@ -14,6 +14,8 @@
 #   make bench        one 6.12 VM: kcache vs redis-server and memcached, table,
 #                     build/bench/results.json and a chart (Documentation/performance.rst)
 #   make install      modules_install + programs to $(PREFIX)/bin + depmod
+#   make netlink-gen  regenerate the netlink code from its YAML spec
+#   make netlink-gen-check  fail unless regenerating it changes nothing
 #   make clean
 #
 # Variables: KDIR, BUILD, KCACHE_PARAMS (module parameters for the VM runs),
@@ -35,11 +37,13 @@ LINUX_SRC_TARBALL ?= /usr/src/linux-source-6.12.tar.xz
 KSFT_INC := $(BUILD)/kselftest
 # checkpatch.pl with its data files, from the same tarball.
 LINUX_SCRIPTS := $(BUILD)/linux-scripts
-# The kernel's netlink spec schemas and YNL library (selftests/kcache_spec.py).
+# The kernel's netlink spec schemas and YNL library (selftests/kcache_spec.py)
+# and its YNL C generator (kmod/ynl-gen.py).
 KERNEL_NETLINK := $(BUILD)/kernel-netlink
 KERNEL_NETLINK_FILES := Documentation/netlink/genetlink-c.yaml \
 	tools/net/ynl/lib/__init__.py tools/net/ynl/lib/nlspec.py \
-	tools/net/ynl/lib/ynl.py
+	tools/net/ynl/lib/ynl.py tools/net/ynl/ynl-gen-c.py
+YNL_GEN_C := $(KERNEL_NETLINK)/tools/net/ynl/ynl-gen-c.py
 
 PREFIX ?= /usr/local
 VM := $(SRC)/selftests/vm/vm.sh
@@ -66,8 +70,10 @@ selftests: kselftest-headers userspace
 kselftest-headers: $(KSFT_INC)/kselftest_harness.h $(KERNEL_NETLINK)/.stamp
 
 # One pass over the tarball for everything we take from it.  KERNEL_NETLINK
-# gets the netlink spec schemas and the YNL library for kcache_spec.py.
-$(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl $(KERNEL_NETLINK)/.stamp &:
+# gets the netlink spec schemas, the YNL library for kcache_spec.py and the
+# YNL generator for netlink-gen.
+$(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl $(KERNEL_NETLINK)/.stamp \
+		$(YNL_GEN_C) &:
 	@test -e $(LINUX_SRC_TARBALL) || $(VM) need linux-source-6.12
 	@mkdir -p $(BUILD)/linux-src.tmp $(KSFT_INC) $(LINUX_SCRIPTS) $(KERNEL_NETLINK)
 	tar -xJf $(LINUX_SRC_TARBALL) -C $(BUILD)/linux-src.tmp --strip-components=1 \
@@ -83,9 +89,22 @@ $(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl $(KERNEL_NETLINK)
 		$(BUILD)/linux-src.tmp/scripts/const_structs.checkpatch $(LINUX_SCRIPTS)/
 	cd $(BUILD)/linux-src.tmp && cp --parents $(KERNEL_NETLINK_FILES) $(KERNEL_NETLINK)/
 	rm -rf $(BUILD)/linux-src.tmp
-	@touch $(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl $(KERNEL_NETLINK)/.stamp
+	@touch $(KSFT_INC)/kselftest_harness.h $(LINUX_SCRIPTS)/checkpatch.pl $(KERNEL_NETLINK)/.stamp \
+		$(YNL_GEN_C)
 
 linux-scripts: $(LINUX_SCRIPTS)/checkpatch.pl
+
+# Documentation/netlink/specs/kcache.yaml is the one source of the netlink
+# family: the kernel's YNL generator (from linux-source-6.12, never
+# committed) writes kmod/netlink-gen.[ch] and the YNL-GEN block of
+# uapi/linux/kcache.h from it (kmod/ynl-gen.py says how).  The generated
+# files are committed; netlink-gen-check (a static check) fails, showing
+# the diff, when regenerating would change them.
+netlink-gen: $(YNL_GEN_C)
+	python3 $(SRC)/kmod/ynl-gen.py --ynl $(dir $(YNL_GEN_C))
+
+netlink-gen-check: $(YNL_GEN_C)
+	python3 $(SRC)/kmod/ynl-gen.py --ynl $(dir $(YNL_GEN_C)) --check
 
 check:
 	$(VM) check 6.1 6.12 debug static
@@ -151,4 +170,5 @@ clean:
 
 .PHONY: all module userspace selftests kselftest-headers linux-scripts check \
 	check-quick check-6.1 check-6.12 check-debug fuzz-kernel static-check debug-kernel \
+	netlink-gen netlink-gen-check \
 	deps run shell bench install clean

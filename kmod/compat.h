@@ -59,13 +59,31 @@ static inline void kc_shrinker_destroy(struct shrinker *s)
 #endif
 
 /*
- * Generic netlink: pre_doit() gets the split form of an op from 6.2 on;
- * a dump's parsed attributes live in a struct genl_info from 6.6 on.
+ * Generic netlink: the op table generated from the netlink spec
+ * (netlink-gen.c) is an array of struct genl_split_ops, which exists from
+ * 6.2 on.  6.1 registers full ops (one per command, its do and dump
+ * sharing one policy, a pre_doit per family): for it the struct is
+ * declared here with the members the generated table sets, and
+ * netlink.c turns the table into full ops when it registers the family.
+ * A dump's parsed attributes live in a struct genl_info from 6.6 on.
  */
-#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
-#define kc_genl_op genl_split_ops
-#else
-#define kc_genl_op genl_ops
+#if KERNEL_VERSION(6, 2, 0) > LINUX_VERSION_CODE
+#include <net/genetlink.h>
+
+#define KC_GENL_FULL_OPS	/* the family registers full ops */
+
+struct genl_split_ops {
+	int (*pre_doit)(const struct genl_split_ops *ops, struct sk_buff *skb,
+			struct genl_info *info);
+	int (*doit)(struct sk_buff *skb, struct genl_info *info);
+	int (*start)(struct netlink_callback *cb);
+	int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
+	int (*done)(struct netlink_callback *cb);
+	const struct nla_policy *policy;
+	unsigned int maxattr;
+	u8 cmd;
+	u8 flags;	/* GENL_ADMIN_PERM, GENL_CMD_CAP_DO or _DUMP */
+};
 #endif
 
 #if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE

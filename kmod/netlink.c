@@ -4,14 +4,22 @@
  * uapi/linux/kcache.h documents every command and attribute,
  * Documentation/netlink.rst the choices behind them.
  *
+ * Documentation/netlink/specs/kcache.yaml is the one source of the
+ * family's commands, attributes, per-op policies, admin flags and hooks:
+ * netlink-gen.c, generated from it (make netlink-gen), holds the policies
+ * and the op table, which names the handlers and hooks defined here.
+ *
  * - KC_CMD_OP runs any opcode through kc_op_run(), the code the ioctls
  *   use, with kernel addresses into the request (kc_req.kern) and a reply
  *   buffer of KC_NL_VALUE_MAX bytes, the most one attribute holds.  What
  *   the op wrote there (kc_req.reply) becomes KC_A_VALUE or KC_A_ELEMs, so
  *   a new opcode needs no code here.
- * - Every command has its own strict policy.  What a policy cannot say
- *   (duplicates, required attributes, permissions, limits known at run
- *   time) is checked here, and every rejection sets an extack message.
+ * - Every command has its own strict policy (from the spec; an op whose
+ *   request has no attributes gets kc_none_policy, see kc_genl_init()).
+ *   What a policy cannot say (duplicates, required attributes,
+ *   permissions, limits known at run time) is checked here, in the pre
+ *   hooks the spec names and the handlers, and every rejection sets an
+ *   extack message.
  * - The keys dump walks the index across callbacks; see keys_dump().
  * - Multicast: PUBLISH and the keyspace events of kc_notify() never wait
  *   for a listener; one that does not keep up overruns (ENOBUFS).
@@ -34,23 +42,18 @@
 #include "glob.h"
 #include "index.h"
 #include "netlink.h"
+#include "netlink-gen.h"
 #include "ops.h"
 #include "stats.h"
-
-/* Multicast groups, in the order of kc_mcgrps[]. */
-enum {
-	KC_GRP_PUBSUB,
-	KC_GRP_KEYSPACE,
-};
-
-/* genl_ops.internal_flags: what kc_nl_pre_doit() checks. */
-#define KC_NL_DATA	BIT(0)	/* needs access to the cache's data */
-#define KC_NL_ADMIN	BIT(1)	/* needs CAP_SYS_ADMIN too */
 
 static struct genl_family kc_genl_family;
 static bool kc_genl_up;		/* registered: kc_notify() may send */
 
 static_assert(__KC_A_LAST <= 64);
+/* Limits the spec states as numbers, for the policies of netlink-gen.c. */
+static_assert(KC_MAX_CLASSES - 1 == 63);	/* class-id: max */
+static_assert(KC_MIN_LIMIT_MB == 2);		/* memory-limit-mb: min */
+static_assert(__KC_OP_F_ALL == 0x1ffff);	/* flags: flags-mask */
 
 /* The file of the socket a request came from, if it has one. */
 static struct file *sender_file(const struct sk_buff *skb)
@@ -105,20 +108,31 @@ static int check_dups(const struct nlmsghdr *nlh, u64 multi,
 	return 0;
 }
 
-static int kc_nl_pre_doit(const struct kc_genl_op *ops, struct sk_buff *skb,
-			  struct genl_info *info)
+/*
+ * The pre hooks of the spec's do ops: every one checks for duplicates,
+ * data commands (op, publish) need access to the cache, admin commands
+ * (config-set, flush: GENL_ADMIN_PERM) need CAP_SYS_ADMIN too.
+ */
+int kc_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
+		   struct genl_info *info)
 {
 	u64 multi = ops->cmd == KC_CMD_OP ? BIT_ULL(KC_A_ARG) : 0;
-	int err;
 
-	err = check_dups(info->nlhdr, multi, info->extack);
-	if (err)
-		return err;
-	if (ops->internal_flags & KC_NL_DATA)
-		return data_permitted(skb, info->extack);
-	if (ops->internal_flags & KC_NL_ADMIN)
-		return admin_permitted(skb, info->extack);
-	return 0;
+	return check_dups(info->nlhdr, multi, info->extack);
+}
+
+int kc_nl_pre_data(const struct genl_split_ops *ops, struct sk_buff *skb,
+		   struct genl_info *info)
+{
+	return kc_nl_pre_doit(ops, skb, info) ?:
+	       data_permitted(skb, info->extack);
+}
+
+int kc_nl_pre_admin(const struct genl_split_ops *ops, struct sk_buff *skb,
+		    struct genl_info *info)
+{
+	return kc_nl_pre_doit(ops, skb, info) ?:
+	       admin_permitted(skb, info->extack);
 }
 
 static void *reply_start(struct sk_buff **msg, size_t size,
@@ -152,9 +166,7 @@ static int reply_too_big(struct sk_buff *msg, struct genl_info *info)
 
 /* KC_CMD_VERSION */
 
-static const struct nla_policy kc_none_policy[KC_A_MAX + 1] = {};
-
-static int kc_nl_version(struct sk_buff *skb, struct genl_info *info)
+int kcache_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *ver = THIS_MODULE->version ?: "unknown";
 	struct sk_buff *msg;
@@ -174,19 +186,6 @@ static int kc_nl_version(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* KC_CMD_OP */
-
-static const struct nla_policy kc_op_policy[KC_A_MAX + 1] = {
-	[KC_A_OPCODE]		= NLA_POLICY_MAX(NLA_U32, KC_OP_MAX),
-	[KC_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, __KC_OP_F_ALL),
-	[KC_A_KEY]		= NLA_POLICY_RANGE(NLA_BINARY, 1, KC_KEY_MAX),
-	[KC_A_VALUE]		= { .type = NLA_BINARY, .len = KC_NL_VALUE_MAX },
-	[KC_A_NUM]		= { .type = NLA_S64 },
-	[KC_A_NUM2]		= { .type = NLA_S64 },
-	[KC_A_EXPIRE]		= { .type = NLA_S64 },
-	[KC_A_CAS]		= { .type = NLA_U64 },
-	[KC_A_CLIENT_FLAGS]	= { .type = NLA_U32 },
-	[KC_A_ARG]		= { .type = NLA_BINARY, .len = KC_NL_VALUE_MAX },
-};
 
 /* Says why an op failed; returns the errno netlink reports. */
 static int op_error(int err, const struct kc_op *op,
@@ -339,7 +338,7 @@ static int op_args(struct genl_info *info, struct kc_op *op,
 	return 0;
 }
 
-static int kc_nl_op(struct sk_buff *skb, struct genl_info *info)
+int kcache_nl_op_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct kc_req req = { .kern = true };
@@ -405,12 +404,6 @@ out:
 }
 
 /* KC_CMD_KEYS */
-
-static const struct nla_policy kc_keys_policy[KC_A_MAX + 1] = {
-	[KC_A_PATTERN]	= NLA_POLICY_RANGE(NLA_BINARY, 1, KC_PATTERN_MAX),
-	[KC_A_TYPE]	= NLA_POLICY_RANGE(NLA_U32, KC_TYPE_STRING,
-					   KC_TYPE_MAX),
-};
 
 #define KEYS_BATCH	64	/* items looked at per RCU read section */
 #define KEYS_HELD	32	/* keys of one bucket remembered */
@@ -545,7 +538,7 @@ static int keys_put(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
-static int kc_nl_keys_start(struct netlink_callback *cb)
+int kc_nl_keys_start(struct netlink_callback *cb)
 {
 	struct nlattr **tb = kc_dump_attrs(cb);
 	struct keys_dump *d;
@@ -584,7 +577,7 @@ static int kc_nl_keys_start(struct netlink_callback *cb)
  *  - a chunk freed and reused while the walker stands on it leads the
  *    walker into another chain: seen by the bucket check, flagged.
  */
-static int kc_nl_keys_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int kcache_nl_keys_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct keys_dump *d = keys_of(cb);
 	u64 now = kc_now_ms();
@@ -636,7 +629,7 @@ static int kc_nl_keys_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int kc_nl_keys_done(struct netlink_callback *cb)
+int kc_nl_keys_done(struct netlink_callback *cb)
 {
 	struct keys_dump *d = keys_of(cb);
 
@@ -652,10 +645,6 @@ static int kc_nl_keys_done(struct netlink_callback *cb)
 }
 
 /* KC_CMD_STATS */
-
-static const struct nla_policy kc_stats_policy[KC_A_MAX + 1] = {
-	[KC_A_CLASS_ID]	= NLA_POLICY_MAX(NLA_U32, KC_MAX_CLASSES - 1),
-};
 
 /* Attribute and offset of each u64 counter of a stats struct. */
 struct stat_attr {
@@ -774,7 +763,7 @@ static int put_class(struct sk_buff *msg, u32 id)
 	return 0;
 }
 
-static int kc_nl_stats(struct sk_buff *skb, struct genl_info *info)
+int kcache_nl_stats_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *id = info->attrs[KC_A_CLASS_ID];
 	struct sk_buff *msg;
@@ -808,7 +797,7 @@ struct stats_ctx {
 static_assert(sizeof(struct stats_ctx) <=
 	      sizeof_field(struct netlink_callback, ctx));
 
-static int kc_nl_stats_start(struct netlink_callback *cb)
+int kc_nl_stats_start(struct netlink_callback *cb)
 {
 	struct nlattr **tb = kc_dump_attrs(cb);
 	int err = check_dups(cb->nlh, 0, cb->extack);
@@ -823,7 +812,7 @@ static int kc_nl_stats_start(struct netlink_callback *cb)
 	return 0;
 }
 
-static int kc_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int kcache_nl_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct stats_ctx *ctx = (struct stats_ctx *)cb->ctx;
 	void *hdr;
@@ -844,12 +833,6 @@ static int kc_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /* KC_CMD_CONFIG_GET and KC_CMD_CONFIG_SET */
-
-static const struct nla_policy kc_config_policy[KC_A_MAX + 1] = {
-	[KC_A_MEMORY_LIMIT_MB]	= NLA_POLICY_MIN(NLA_U64, KC_MIN_LIMIT_MB),
-	[KC_A_NOTIFY]		= NLA_POLICY_MAX(NLA_U32, 1),
-	[KC_A_AUTOMOVE]		= NLA_POLICY_MAX(NLA_U32, 1),
-};
 
 static int config_reply(struct genl_info *info, u8 cmd)
 {
@@ -872,12 +855,12 @@ static int config_reply(struct genl_info *info, u8 cmd)
 	return reply_end(msg, hdr, info);
 }
 
-static int kc_nl_config_get(struct sk_buff *skb, struct genl_info *info)
+int kcache_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return config_reply(info, KC_CMD_CONFIG_GET);
 }
 
-static int kc_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct kc_config cfg = { .size = sizeof(cfg) };
@@ -919,19 +902,14 @@ static int kc_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 
 /* KC_CMD_FLUSH */
 
-static int kc_nl_flush(struct sk_buff *skb, struct genl_info *info)
+int kcache_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return kc_flush_all();
 }
 
 /* KC_CMD_PUBLISH */
 
-static const struct nla_policy kc_publish_policy[KC_A_MAX + 1] = {
-	[KC_A_CHANNEL]	= NLA_POLICY_RANGE(NLA_BINARY, 1, KC_CHANNEL_MAX),
-	[KC_A_MESSAGE]	= { .type = NLA_BINARY, .len = KC_NL_VALUE_MAX },
-};
-
-static int kc_nl_publish(struct sk_buff *skb, struct genl_info *info)
+int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ch = info->attrs[KC_A_CHANNEL];
 	struct nlattr *m = info->attrs[KC_A_MESSAGE];
@@ -945,7 +923,7 @@ static int kc_nl_publish(struct sk_buff *skb, struct genl_info *info)
 			       "missing KC_A_CHANNEL: where to publish");
 		return -EINVAL;
 	}
-	if (!genl_has_listeners(&kc_genl_family, &init_net, KC_GRP_PUBSUB))
+	if (!genl_has_listeners(&kc_genl_family, &init_net, KCACHE_NLGRP_PUBSUB))
 		return 0;
 	msg = genlmsg_new(nla_total_size(nla_len(ch)) + nla_total_size(mlen),
 			  GFP_KERNEL);
@@ -958,7 +936,7 @@ static int kc_nl_publish(struct sk_buff *skb, struct genl_info *info)
 		return reply_too_big(msg, info);
 	genlmsg_end(msg, hdr);
 	/* Subscribers that fall behind overrun; the publisher never waits. */
-	err = genlmsg_multicast(&kc_genl_family, msg, 0, KC_GRP_PUBSUB,
+	err = genlmsg_multicast(&kc_genl_family, msg, 0, KCACHE_NLGRP_PUBSUB,
 				GFP_KERNEL);
 	return err == -ESRCH ? 0 : err;
 }
@@ -980,7 +958,7 @@ void kc_notify(enum kc_event ev, const char *key, u32 nkey)
 		return;
 	rcu_read_lock();
 	if (!READ_ONCE(kc_genl_up) ||
-	    !genl_has_listeners(&kc_genl_family, &init_net, KC_GRP_KEYSPACE))
+	    !genl_has_listeners(&kc_genl_family, &init_net, KCACHE_NLGRP_KEYSPACE))
 		goto out;
 	msg = genlmsg_new(nla_total_size(sizeof(u32)) + nla_total_size(nkey),
 			  GFP_ATOMIC | __GFP_NOWARN);
@@ -993,80 +971,24 @@ void kc_notify(enum kc_event ev, const char *key, u32 nkey)
 		goto out;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&kc_genl_family, msg, 0, KC_GRP_KEYSPACE,
+	genlmsg_multicast(&kc_genl_family, msg, 0, KCACHE_NLGRP_KEYSPACE,
 			  GFP_ATOMIC);
 out:
 	rcu_read_unlock();
 }
 
-static const struct genl_ops kc_genl_ops[] = {
-	{
-		.cmd		= KC_CMD_VERSION,
-		.doit		= kc_nl_version,
-		.policy		= kc_none_policy,
-		.maxattr	= KC_A_MAX,
-	},
-	{
-		.cmd		= KC_CMD_OP,
-		.doit		= kc_nl_op,
-		.policy		= kc_op_policy,
-		.maxattr	= KC_A_MAX,
-		.internal_flags	= KC_NL_DATA,
-	},
-	{
-		.cmd		= KC_CMD_KEYS,
-		.start		= kc_nl_keys_start,
-		.dumpit		= kc_nl_keys_dump,
-		.done		= kc_nl_keys_done,
-		.policy		= kc_keys_policy,
-		.maxattr	= KC_A_MAX,
-	},
-	{
-		.cmd		= KC_CMD_STATS,
-		.doit		= kc_nl_stats,
-		.start		= kc_nl_stats_start,
-		.dumpit		= kc_nl_stats_dump,
-		.policy		= kc_stats_policy,
-		.maxattr	= KC_A_MAX,
-	},
-	{
-		.cmd		= KC_CMD_CONFIG_GET,
-		.doit		= kc_nl_config_get,
-		.policy		= kc_none_policy,
-		.maxattr	= KC_A_MAX,
-	},
-	{
-		.cmd		= KC_CMD_CONFIG_SET,
-		.doit		= kc_nl_config_set,
-		.policy		= kc_config_policy,
-		.maxattr	= KC_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
-		.internal_flags	= KC_NL_ADMIN,
-	},
-	{
-		.cmd		= KC_CMD_FLUSH,
-		.doit		= kc_nl_flush,
-		.policy		= kc_none_policy,
-		.maxattr	= KC_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
-		.internal_flags	= KC_NL_ADMIN,
-	},
-	{
-		.cmd		= KC_CMD_PUBLISH,
-		.doit		= kc_nl_publish,
-		.policy		= kc_publish_policy,
-		.maxattr	= KC_A_MAX,
-		.internal_flags	= KC_NL_DATA,
-	},
-};
-
-/* Either group shows data (keys, messages): CAP_NET_ADMIN to join. */
+/*
+ * Either group shows data (keys, messages): CAP_NET_ADMIN to join, as the
+ * spec's admin-perm flag on each says.  The 6.12 generator leaves group
+ * flags out of the table it writes (kcache_nl_mcgrps[], unused), so the
+ * table is here, indexed by the group enum it generates.
+ */
 static const struct genl_multicast_group kc_mcgrps[] = {
-	[KC_GRP_PUBSUB] = {
+	[KCACHE_NLGRP_PUBSUB] = {
 		.name	= KC_MCGRP_PUBSUB,
 		.flags	= GENL_MCAST_CAP_NET_ADMIN,
 	},
-	[KC_GRP_KEYSPACE] = {
+	[KCACHE_NLGRP_KEYSPACE] = {
 		.name	= KC_MCGRP_KEYSPACE,
 		.flags	= GENL_MCAST_CAP_NET_ADMIN,
 	},
@@ -1078,6 +1000,91 @@ static const struct genl_multicast_group kc_mcgrps[] = {
  * mutex (parallel_ops): the cache has its own locks, and a long dump or
  * flush must not hold up other families.
  */
+/*
+ * The spec's ops (kcache_nl_ops[] of netlink-gen.c) as registered.  An op
+ * whose request has no attributes has no policy there, and the genl core
+ * parses nothing for a split op without one: such an op gets
+ * kc_none_policy, which rejects every attribute ("Unsupported attribute").
+ */
+static const struct nla_policy kc_none_policy[KC_A_MAX + 1] = {};
+static struct genl_split_ops kc_split_ops[ARRAY_SIZE(kcache_nl_ops)] __ro_after_init;
+
+#ifdef KC_GENL_FULL_OPS
+/*
+ * 6.1 takes full ops: a command's do and dump in one, with one policy and
+ * the family's pre_doit, which calls the pre hook of the command's do.
+ */
+static struct genl_ops kc_full_ops[ARRAY_SIZE(kcache_nl_ops)] __ro_after_init;
+
+static const struct genl_split_ops *split_op(u8 cmd, u8 cap)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kc_split_ops); i++)
+		if (kc_split_ops[i].cmd == cmd && (kc_split_ops[i].flags & cap))
+			return &kc_split_ops[i];
+	return NULL;
+}
+
+static int kc_nl_pre_doit_full(const struct genl_ops *ops,
+			       struct sk_buff *skb, struct genl_info *info)
+{
+	const struct genl_split_ops *op = split_op(ops->cmd, GENL_CMD_CAP_DO);
+
+	return op && op->pre_doit ? op->pre_doit(op, skb, info) : 0;
+}
+
+static bool same_policy(const struct genl_split_ops *a,
+			const struct genl_split_ops *b)
+{
+	return a->maxattr == b->maxattr &&
+	       (a->policy == b->policy ||
+		!memcmp(a->policy, b->policy,
+			(a->maxattr + 1) * sizeof(*a->policy)));
+}
+
+/* Fills kc_full_ops from kc_split_ops (sorted by command, do first). */
+static int kc_genl_full_ops(void)
+{
+	const u8 caps = GENL_CMD_CAP_DO | GENL_CMD_CAP_DUMP;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(kc_split_ops); i++) {
+		const struct genl_split_ops *sp = &kc_split_ops[i];
+		const struct genl_split_ops *doit;
+		struct genl_ops *op;
+
+		if (n && kc_full_ops[n - 1].cmd == sp->cmd) {
+			/* The dump of a command whose do came first. */
+			op = &kc_full_ops[n - 1];
+			doit = split_op(sp->cmd, GENL_CMD_CAP_DO);
+			if (!doit || !same_policy(doit, sp) ||
+			    (doit->flags & ~caps) != (sp->flags & ~caps)) {
+				pr_err("kcache: command %u: its do and dump differ in policy or flags, which 6.1 cannot register\n",
+				       sp->cmd);
+				return -EINVAL;
+			}
+		} else {
+			op = &kc_full_ops[n++];
+			op->cmd = sp->cmd;
+			op->policy = sp->policy;
+			op->maxattr = sp->maxattr;
+			op->flags = sp->flags & ~caps;
+		}
+		if (sp->flags & GENL_CMD_CAP_DO) {
+			op->doit = sp->doit;
+		} else {
+			op->start = sp->start;
+			op->dumpit = sp->dumpit;
+			op->done = sp->done;
+		}
+	}
+	kc_genl_family.ops = kc_full_ops;
+	kc_genl_family.n_ops = n;
+	return 0;
+}
+#endif
+
 static struct genl_family kc_genl_family __ro_after_init = {
 	.name		= KC_GENL_NAME,
 	.version	= KC_GENL_VERSION,
@@ -1085,16 +1092,34 @@ static struct genl_family kc_genl_family __ro_after_init = {
 	.netnsok	= false,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
-	.pre_doit	= kc_nl_pre_doit,
-	.ops		= kc_genl_ops,
-	.n_ops		= ARRAY_SIZE(kc_genl_ops),
+#ifdef KC_GENL_FULL_OPS
+	.pre_doit	= kc_nl_pre_doit_full,
+#else
+	.split_ops	= kc_split_ops,
+	.n_split_ops	= ARRAY_SIZE(kc_split_ops),
+#endif
 	.mcgrps		= kc_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(kc_mcgrps),
 };
 
 int __init kc_genl_init(void)
 {
-	int err = genl_register_family(&kc_genl_family);
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(kc_split_ops); i++) {
+		kc_split_ops[i] = kcache_nl_ops[i];
+		if (!kc_split_ops[i].policy) {
+			kc_split_ops[i].policy = kc_none_policy;
+			kc_split_ops[i].maxattr = KC_A_MAX;
+		}
+	}
+#ifdef KC_GENL_FULL_OPS
+	err = kc_genl_full_ops();
+	if (err)
+		return err;
+#endif
+	err = genl_register_family(&kc_genl_family);
 
 	if (!err)
 		WRITE_ONCE(kc_genl_up, true);

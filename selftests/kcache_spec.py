@@ -1,16 +1,21 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""The netlink family's YAML spec against the uapi header it describes.
+"""The netlink family's YAML spec against the uapi header.
 
-Documentation/netlink/specs/kcache.yaml must agree with uapi/linux/kcache.h
-(which is written by hand and is the source of truth): the family name and
-version, every command, attribute, nested attribute set, multicast group,
-enum, flag and constant, with the same names and values, the header's
-__X_LAST / X_MAX convention, the attribute types the header's comments
-state, and the policy limits the spec's checks state.  The spec must also
-be valid against the kernel's genetlink-c schema, and, when kcache.ko is
-loaded, the kernel's own YNL library must be able to drive the family from
-the spec alone (requests, a dump, errors with extack, a notification).
+Documentation/netlink/specs/kcache.yaml is the one source of the family:
+the netlink part of uapi/linux/kcache.h between its YNL-GEN markers and
+kmod/netlink-gen.[ch] are generated from it (make netlink-gen-check, a
+static check, fails when regenerating would change them).  What the spec
+only references ("header: linux/kcache.h": the opcode, type, flag and event
+enums and the limits, written by hand in the header) is checked here: the
+same names and values, the header's __X_LAST / X_MAX convention, and the
+policy limits the spec's checks state.  The generated part is checked the
+same way (family name and version, every command, attribute, nested
+attribute set and multicast group), so a header edited past the markers
+fails here too.  The spec must also be valid against the kernel's
+genetlink-c schema, and, when kcache.ko is loaded, the kernel's own YNL
+library must be able to drive the family from the spec alone (requests, a
+dump, errors with extack, a notification).
 
 The schema and YNL come from Debian's linux-source-6.12 (make selftests puts
 them in $KCACHE_BUILD/kernel-netlink); without them those checks are skipped.
@@ -165,7 +170,7 @@ def check_static(t, spec, h):
     consts = {}
     for d in spec.get("definitions", []):
         if d["type"] == "const":
-            cname = "KC_" + c_upper(d["name"])
+            cname = c_upper(d["name"])
             consts[d["name"]] = d["value"]
             t.eq(h.value(cname), d["value"], "constant %s" % cname)
             continue
@@ -199,8 +204,9 @@ def check_static(t, spec, h):
         want = set_values(s)
         unspec = c_upper(s["name-prefix"]) + "UNSPEC"
         got = [(n, v) for n, v in members if not n.startswith("__")]
-        t.eq(got, [(unspec, 0)] + [(n, v) for n, v, _ in want],
+        t.eq(got, [(unspec, 0)] + [(n, v) for n, v, a in want if a["type"] != "unused"],
              "attribute set %s: UNSPEC, then every attribute in order" % ename)
+        want = [w for w in want if w[2]["type"] != "unused"]
         cnt, mx = c_upper(s["attr-cnt-name"]), c_upper(s["attr-max-name"])
         last = want[-1][1]
         t.ok(h.value(cnt) == last + 1 and h.value(mx) == last,
@@ -226,8 +232,10 @@ def check_static(t, spec, h):
 
     # Limits the kernel's policies enforce, as the spec's checks state them.
     top = {a["name"]: a for a in sets["kcache"]["attributes"]}
-    t.eq(top["opcode"]["checks"]["max"], h.value("KC_OP_MAX"), "opcode: max is KC_OP_MAX")
-    t.eq(top["type"]["checks"]["max"], h.value("KC_TYPE_MAX"), "type: max is KC_TYPE_MAX")
+    t.eq(consts.get(top["opcode"]["checks"]["max"]), h.value("KC_OP_MAX"),
+         "opcode: max is KC_OP_MAX")
+    t.eq(consts.get(top["type"]["checks"]["max"]), h.value("KC_TYPE_MAX"),
+         "type: max is KC_TYPE_MAX")
     t.eq(top["type"]["checks"]["min"], h.value("KC_TYPE_STRING"), "type: min is KC_TYPE_STRING")
     t.eq(top["flags"]["checks"]["flags-mask"], top["flags"]["enum"], "flags: masked by op-flag")
 
@@ -238,7 +246,8 @@ def check_static(t, spec, h):
     v = 0
     for op in ops["list"]:
         v = op.get("value", v + 1)
-        want.append((c_upper(prefix + op["name"]), v))
+        if op["name"] != "unspec":
+            want.append((c_upper(prefix + op["name"]), v))
     members = h.enums.get(ops["enum-name"], [])
     got = [(n, val) for n, val in members if not n.startswith("__")]
     t.eq(got, [(c_upper(prefix) + "UNSPEC", 0)] + want, "commands: names and values")
