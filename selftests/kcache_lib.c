@@ -238,13 +238,14 @@ TEST_F(lib, run_again_and_reset)
 	struct kc_pipe *p = self->p;
 	int i;
 
+	ASSERT_EQ(0, kt_set(self->fd, "ctr", "100"));
 	i = add(p, KC_OP_INCRBY, "ctr");
 	ASSERT_EQ(0, kc_pipe_set_num(p, i, 5, 0));
 	ASSERT_EQ(0, kc_pipe_run(self->fd, p));
-	EXPECT_EQ(5, kc_pipe_num(p, i));
-	/* The input 5 again, not the output of the last run. */
+	EXPECT_EQ(105, kc_pipe_num(p, i));
+	/* The input 5 again, not the output 105 of the last run. */
 	ASSERT_EQ(0, kc_pipe_run(self->fd, p));
-	EXPECT_EQ(10, kc_pipe_num(p, i));
+	EXPECT_EQ(110, kc_pipe_num(p, i));
 
 	kc_pipe_reset(p);
 	EXPECT_EQ(0, kc_pipe_count(p));
