@@ -552,13 +552,9 @@ int kc_batch_watch(struct kc_batch_builder *b, const void *key, size_t klen,
 	return 0;
 }
 
-/*
- * One KC_IOC_BATCH: the ioctl's -errno, else 0 with kc_batch.done and
- * .result in *done and *result.
- */
-static int batch_ioctl(int fd, struct kc_op *ops, uint32_t n, uint32_t flags,
-		       const struct kc_watch *watch, uint32_t nwatch,
-		       uint32_t *done, int *result)
+int kc_batch_ioctl(int fd, struct kc_op *ops, uint32_t n, uint32_t flags,
+		   const struct kc_watch *watch, uint32_t nwatch,
+		   uint32_t *done, int *result)
 {
 	struct kc_batch batch = {
 		.size = sizeof(batch),
@@ -582,7 +578,7 @@ int kc_batch_submit(int fd, struct kc_batch_builder *b, uint32_t flags)
 	uint32_t done = 0;
 	int ret, result = 0;
 
-	ret = batch_ioctl(fd, b->ops, b->count, flags, b->watch, b->nwatch,
+	ret = kc_batch_ioctl(fd, b->ops, b->count, flags, b->watch, b->nwatch,
 			  &done, &result);
 	if (ret)
 		return ret;
@@ -605,7 +601,7 @@ int kc_batch_run(int fd, struct kc_op *ops, size_t n, uint32_t flags,
 			ret = -EINVAL;
 			goto unrun;
 		}
-		ret = batch_ioctl(fd, ops, (uint32_t)n, flags, watch,
+		ret = kc_batch_ioctl(fd, ops, (uint32_t)n, flags, watch,
 				  (uint32_t)nwatch, &ran, &result);
 		if (ret)
 			goto unrun;
@@ -621,7 +617,7 @@ int kc_batch_run(int fd, struct kc_op *ops, size_t n, uint32_t flags,
 		uint32_t chunk = n - from > KC_BATCH_MAX ? KC_BATCH_MAX :
 			(uint32_t)(n - from);
 
-		ret = batch_ioctl(fd, ops + from, chunk, flags, NULL, 0, &ran,
+		ret = kc_batch_ioctl(fd, ops + from, chunk, flags, NULL, 0, &ran,
 				  &result);
 		if (ret)
 			goto unrun;

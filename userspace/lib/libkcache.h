@@ -179,6 +179,15 @@ int kc_batch_submit(int fd, struct kc_batch_builder *b, uint32_t flags);
  */
 int kc_batch_run(int fd, struct kc_op *ops, size_t n, uint32_t flags,
 		 const struct kc_watch *watch, size_t nwatch, size_t *done);
+/*
+ * One KC_IOC_BATCH as the kernel answers it, for a caller that must tell
+ * a refused request from a batch that ran: returns the ioctl's -errno
+ * (nothing was written back), else 0 with kc_batch.done and .result in
+ * *done and *result.  No splitting, no marking of ops that did not run.
+ */
+int kc_batch_ioctl(int fd, struct kc_op *ops, uint32_t n, uint32_t flags,
+		   const struct kc_watch *watch, uint32_t nwatch,
+		   uint32_t *done, int *result);
 
 /*
  * Single operations over another transport.  A kc_run_fn runs one op and
