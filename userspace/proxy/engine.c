@@ -24,9 +24,10 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "conn.h"
+#include "engine.h"
 #include "knl.h"
 #include "libkcache.h"
-#include "proxy.h"
 
 #define ARENA_TRIM	(32U << 20)	/* give back after this many bytes */
 /*
