@@ -133,7 +133,8 @@ int kc_config_get(int fd, struct kc_config *cfg);
 int kc_config_set(int fd, uint32_t set_mask, struct kc_config *cfg);
 
 /*
- * Batch builder.  kc_batch_add() appends an operation initialised with
+ * Batch builder (older than struct kc_pipe below, which hides struct
+ * kc_op and splits long batches).  kc_batch_add() appends an operation initialised with
  * kc_op_init() and returns it for the caller to fill; the pointer is valid
  * until the next kc_batch_add().  Keys, values and buffers the operations
  * point to must stay valid until kc_batch_submit() returns.  After submit
@@ -166,8 +167,9 @@ int kc_batch_submit(int fd, struct kc_batch_builder *b, uint32_t flags);
  * runs ops[0..n) in order; flags is 0 or KC_BATCH_TXN (then watch[0..nwatch)
  * are the watched keys, else nwatch must be 0).  A plain batch longer than
  * KC_BATCH_MAX is split into several ioctls, stopping at the first one
- * that fails; a transaction is one ioctl (the kernel rejects more than
- * KC_BATCH_MAX ops with -EINVAL).
+ * that fails; a transaction is one ioctl (more than KC_BATCH_MAX ops or
+ * KC_WATCH_MAX watched keys: -EINVAL and nothing runs, as the kernel
+ * would answer).
  *
  * Returns 0 when every op ran (each has its own kc_op.result), else the
  * batch's -errno: the ioctl's (-EFAULT, -EINVAL, -EPERM, ...) or
