@@ -523,6 +523,31 @@ TEST_F_TIMEOUT(cli, keys_and_expiry, 300)
 	ASSERT_EQ(0, cli(r, "del", "k:a", NULL));
 	EXPECT_RUN(r, 1, "0\n");
 
+	/*
+	 * Well-formed keys run as one batch over /dev/kcache; a key that is
+	 * too long sends del the netlink way, one key at a time: the key
+	 * before it is deleted, the kernel names the bad one, the key after
+	 * it is not touched.
+	 */
+	{
+		char big[KC_KEY_MAX + 2];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		ASSERT_EQ(0, kt_set(self->fd, "k:d", "4"));
+		ASSERT_EQ(0, kt_set(self->fd, "k:e", "5"));
+		ASSERT_EQ(0, cli(r, "del", "k:d", big, "k:e", NULL));
+		EXPECT_RUN(r, 2, "");
+		EXPECT_NE(NULL, strstr(r->err, "kernel reports: "));
+		EXPECT_EQ(-ENOENT, kc_exists(self->fd, "k:d", 3));
+		EXPECT_EQ(0, kc_exists(self->fd, "k:e", 3));
+		ASSERT_EQ(0, kt_set(self->fd, "k:d", "4"));
+		ASSERT_EQ(0, cli(r, "del", "k:d", "k:e", "k:none", NULL));
+		EXPECT_RUN(r, 0, "2\n");
+		EXPECT_EQ(-ENOENT, kc_exists(self->fd, "k:d", 3));
+		EXPECT_EQ(-ENOENT, kc_exists(self->fd, "k:e", 3));
+	}
+
 	ASSERT_EQ(0, cli(r, "ttl", "k:b", NULL));
 	EXPECT_RUN(r, 0, "-1\n");
 	ASSERT_EQ(0, cli(r, "ttl", "k:none", NULL));

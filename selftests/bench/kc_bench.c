@@ -255,43 +255,46 @@ static void run_ioctl(struct worker *w)
 	free(out);
 }
 
+/*
+ * o.batch GETs per KC_IOC_BATCH through libkcache's pipe: built once,
+ * each call only points the ops at new keys (KC_PIPE_BORROW: no copy)
+ * and the replies land in one buffer of ours.
+ */
 static void run_batch(struct worker *w)
 {
-	struct kc_op *ops = calloc(o.batch, sizeof(*ops));
-	size_t stride = o.vsize + 64;
+	struct kc_pipe *p = kc_pipe_new(KC_PIPE_BORROW);
+	size_t stride = o.vsize + 64, len;
 	char *out = malloc(stride * o.batch);
-	struct kc_batch b;
 	uint32_t i = 0, j;
+	int err;
 
-	if (!ops || !out)
+	if (!p || !out || kc_pipe_set_arena(p, out, stride * o.batch))
 		bench_die("no memory");
-	for (j = 0; j < o.batch; j++) {
-		kc_op_init(&ops[j], KC_OP_GET);
-		ops[j].key_len = o.ksize;
-		ops[j].out = (uintptr_t)(out + j * stride);
-		ops[j].out_len = stride;
-	}
+	for (j = 0; j < o.batch; j++)
+		if (kc_pipe_add_key(p, KC_OP_GET, keys, o.ksize) < 0 ||
+		    kc_pipe_set_reply(p, j, stride))
+			bench_die("no memory");
 	while (!stopped()) {
 		for (j = 0; j < o.batch; j++)
-			ops[j].key = (uintptr_t)(keys + (size_t)w->seq[i++ & (BENCH_SEQ_LEN - 1)] * o.ksize);
-		memset(&b, 0, sizeof(b));
-		b.size = sizeof(b);
-		b.count = o.batch;
-		b.op_size = sizeof(*ops);
-		b.ops = (uintptr_t)ops;
-		if (ioctl(w->fd, KC_IOC_BATCH, &b)) {
-			note_err(w, -errno);
-		} else if (b.result || b.done != o.batch) {
-			note_err(w, b.result ? b.result : -EIO);
+			kc_pipe_set_key(p, j, keys + (size_t)w->seq[i++ & (BENCH_SEQ_LEN - 1)] * o.ksize,
+					o.ksize);
+		err = kc_pipe_run(w->fd, p);
+		if (err) {
+			note_err(w, err);
 		} else {
-			for (j = 0; j < o.batch; j++)
-				if (ops[j].result || ops[j].out_used != o.vsize)
-					note_err(w, ops[j].result ? ops[j].result : -EBADMSG);
+			for (j = 0; j < o.batch; j++) {
+				err = kc_pipe_result(p, j);
+				if (!err && (!kc_pipe_reply(p, j, &len) ||
+					     len != o.vsize))
+					err = -EBADMSG;
+				if (err)
+					note_err(w, err);
+			}
 		}
 		w->ops += o.batch;
 		w->calls++;
 	}
-	free(ops);
+	kc_pipe_free(p);
 	free(out);
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Data commands: each builds one KC_CMD_OP (or a few) and prints the
- * reply.  Most are rows of the command table run by data_generic(); the
+ * reply; del and exists of many keys run as one KC_IOC_BATCH instead
+ * (libkcache) when /dev/kcache opens.  Most are rows of the command table run by data_generic(); the
  * others have options or replies of their own.
  *
  * A miss (ENOENT) and a condition not met (EEXIST) are answers, not
@@ -13,6 +14,7 @@
 #include <netlink/genl/genl.h>
 
 #include "cli.h"
+#include "libkcache.h"
 
 static struct nl_msg *op_msg(struct cli *cli, uint32_t opcode,
 			     uint32_t flags)
@@ -323,6 +325,55 @@ fail:
 }
 
 /* del KEY..., exists KEY...: one op per key, prints how many answered. */
+/*
+ * del and exists over many keys as one KC_IOC_BATCH (libkcache's pipe):
+ * *count gets how many keys were there.  Returns 1 when this way does not
+ * fit -- /dev/kcache does not open (netlink may still be allowed), or a
+ * key is empty or too long, which the netlink path reports in the
+ * kernel's words before any later key runs: then -EAGAIN, nothing ran.
+ * 0 when the keys ran, EXIT_ERR when one failed (reported).
+ */
+static int multi_batch(struct cli *cli, const struct cmd *cmd,
+		       struct args *a, int64_t *count)
+{
+	struct kc_pipe *p = NULL;
+	int fd, i, err, ret = -EAGAIN;
+
+	for (i = 0; i < a->argc; i++) {
+		size_t len = strlen(a->argv[i]);
+
+		if (!len || len > KC_KEY_MAX)
+			return -EAGAIN;
+	}
+	fd = kc_open();
+	if (fd < 0)
+		return -EAGAIN;
+	p = kc_pipe_new(KC_PIPE_BORROW);
+	if (!p)
+		goto out;
+	for (i = 0; i < a->argc; i++)
+		if (kc_pipe_add_key(p, cmd->opcode, a->argv[i],
+				    strlen(a->argv[i])) < 0)
+			goto out;
+	err = kc_pipe_run(fd, p);
+	if (err && !kc_pipe_done(p))
+		goto out;	/* nothing ran: netlink may still do */
+	ret = 0;
+	for (i = 0; i < a->argc; i++) {
+		err = kc_pipe_result(p, i);
+		if (!err) {
+			(*count)++;
+		} else if (err != -ENOENT) {
+			ret = cli_error(cli, err, a->argv[i]);
+			break;
+		}
+	}
+out:
+	kc_pipe_free(p);
+	kc_close(fd);
+	return ret;
+}
+
 int data_multi(struct cli *cli, const struct cmd *cmd, struct args *a)
 {
 	const char *vals[1];
@@ -335,7 +386,10 @@ int data_multi(struct cli *cli, const struct cmd *cmd, struct args *a)
 		return ret;
 	if (!a->argc)
 		return usage_error(cli, "needs at least one KEY");
-	for (i = 0; i < a->argc; i++) {
+	ret = multi_batch(cli, cmd, a, &count);
+	if (ret == EXIT_ERR)
+		return ret;
+	for (i = 0; ret == -EAGAIN && i < a->argc; i++) {
 		struct nl_msg *msg = op_msg(cli, cmd->opcode, 0);
 
 		if (!msg || put_str(msg, KC_A_KEY, a->argv[i])) {

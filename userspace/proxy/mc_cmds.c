@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "libkcache.h"
-#include "proxy.h"
+#include "conn.h"
+#include "server.h"
 
 #define MC_REL_MAX	(60 * 60 * 24 * 30)	/* memcached's REALTIME_MAXDELTA */
 #define MC_TRIES	100

@@ -18,6 +18,7 @@
 #include "libkcache.h"
 #include "pubsub.h"
 #include "redis.h"
+#include "server.h"
 
 static struct engine *E(struct conn *c)
 {

@@ -10,7 +10,7 @@
 #ifndef KCP_REDIS_H
 #define KCP_REDIS_H
 
-#include "proxy.h"
+#include "conn.h"
 
 typedef void (*redis_fn)(struct conn *c, struct arg *argv, size_t argc);
 
@@ -42,6 +42,8 @@ struct redis_cmd {
 	const char *summary;
 };
 
+size_t redis_command_count(void);
+bool arg_eq(const struct arg *a, const char *s);	/* case-insensitive */
 /* Reply target for the current command (see eng_out()). */
 struct buf *rout(struct conn *c);
 void reply_err(struct conn *c, const char *msg);

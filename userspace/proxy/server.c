@@ -34,7 +34,7 @@
 
 #include "knl.h"
 #include "libkcache.h"
-#include "proxy.h"
+#include "conn.h"
 #include "pubsub.h"
 #include "server.h"
 

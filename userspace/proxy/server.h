@@ -5,7 +5,7 @@
 
 #include <pthread.h>
 
-#include "proxy.h"
+#include "conn.h"
 
 /* What an epoll event's data points to: the first int of each source. */
 enum { SRC_LISTEN = 1, SRC_CONN, SRC_WAKE, SRC_PUBSUB };
@@ -26,5 +26,10 @@ void server_worker_exit(struct worker *w, int nu);
  * writes what it can, or drops c past --max-output-buffer.
  */
 void server_conn_output(struct conn *c);
+uint64_t server_next_client_id(void);
+/* CLIENT LIST lines of every connection (only: of that one); how many. */
+long server_client_list(struct buf *o, const struct conn *only);
+/* Closes c once its pending replies are written (QUIT, quit). */
+void conn_close_after_reply(struct conn *c);
 
 #endif /* KCP_SERVER_H */

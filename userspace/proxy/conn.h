@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kcache-proxy: a client connection and the worker thread that owns it
+ * (server.c runs both), with what the server calls on a connection: the
+ * protocols' entry points.  A connection speaks RESP (redis.c) or the
+ * memcached protocol (mc_cmds.c); its commands are planned into its
+ * worker's engine (engine.h), its subscriptions live in pubsub.h's types.
+ */
+#ifndef KCP_CONN_H
+#define KCP_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "memcache.h"
+#include "proxy.h"
+#include "pubsub.h"
+#include "resp.h"
+
+struct knl;
+
+enum conn_kind { CONN_REDIS, CONN_MC };
+
+struct queued {			/* a command queued by MULTI */
+	size_t argc;
+	struct arg *argv;	/* argv[i].p into one allocation */
+};
+
+struct watched {
+	char *key;
+	size_t len;
+	uint64_t cas;
+};
+
+struct conn {
+	int fd;
+	enum conn_kind kind;
+	struct worker *w;
+	uint64_t id;
+	struct buf in, out;
+	struct resp_parser rp;
+	struct mc_parser mp;
+	int proto;		/* RESP 2 or 3 */
+	char *name;		/* CLIENT SETNAME */
+	char *lib_name, *lib_ver;
+	char addr[64];
+	char laddr[64];
+	time_t created, last_active;
+	uint64_t ncmds;
+	const char *last_cmd;
+	bool closing;		/* close once out is written */
+	bool dead;		/* closed: free after the loop */
+	bool want_write;	/* EPOLLOUT registered */
+	bool paused;		/* reading stopped: out is over the soft cap */
+	bool in_multi, multi_dirty;
+	struct queued *mq;
+	size_t mq_len, mq_cap;
+	struct watched *watch;
+	size_t nwatch;
+	bool watch_dirty;	/* a watched key could not be versioned */
+	struct ps_conn ps;
+	struct conn *prev, *next;	/* worker's list, oldest activity first */
+};
+
+/* The client's replies are over --max-output-buffer: it is to be dropped. */
+static inline bool conn_out_over(const struct conn *c)
+{
+	return c->out.oom || buf_avail(&c->out) > cfg.max_output;
+}
+
+struct worker {
+	int id;
+	int epfd;
+	int evfd;		/* wakes the loop for shutdown */
+	int kfd;		/* /dev/kcache */
+	struct knl *nl;		/* netlink requests (PUBLISH, --transport) */
+	struct engine eng;
+	struct ps_worker ps;
+	struct conn *head, *tail;
+	long nconns;
+	struct conn **dead;
+	size_t ndead, dead_cap;
+	int lfd[4];		/* listening sockets this worker polls */
+	int lkind[4];
+	int nlfd;
+	void *lsrc;		/* epoll sources of the above */
+};
+
+/* How many channels and patterns c is subscribed to. */
+static inline size_t ps_count(const struct conn *c)
+{
+	return c->ps.nchan + c->ps.npat;
+}
+
+/* The protocols' entry points (redis.c, mc_cmds.c), which server.c calls. */
+void redis_execute(struct conn *c, struct arg *argv, size_t argc);
+void redis_conn_free(struct conn *c);
+void mc_execute(struct conn *c, struct mc_req *req);
+
+#endif /* KCP_CONN_H */
