@@ -13,7 +13,9 @@
 #   make shell        guest shell with kcache.ko loaded (VM_KERNEL=6.1|6.12|debug)
 #   make bench        one 6.12 VM: kcache vs redis-server and memcached, table,
 #                     build/bench/results.json and a chart (Documentation/performance.rst)
-#   make install      modules_install + programs to $(PREFIX)/bin + depmod
+#   make python       the Python package (C extension) into build/python/lib
+#   make install      modules_install + programs to $(PREFIX)/bin + depmod,
+#                     and the Python package (pip, offline)
 #   make clean
 #
 # Variables: KDIR, BUILD, KCACHE_PARAMS (module parameters for the VM runs),
@@ -49,7 +51,7 @@ export KCACHE_PARAMS KCACHE_TESTS VM_TIMEOUT TEST_TIMEOUT VM_MEM VM_SMP \
 	VM_KERNEL VM_ACCEL VM_APPEND KCACHE_TEST_ENV
 export KC_BUILD := $(BUILD)
 
-all: module userspace selftests
+all: module userspace selftests python
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
@@ -59,7 +61,18 @@ userspace:
 	@if [ -f $(SRC)/userspace/Makefile ]; then \
 		$(MAKE) -C $(SRC)/userspace BUILD=$(BUILD); fi
 
-selftests: kselftest-headers userspace
+# The Python package kcache (userspace/python, Documentation/python.rst),
+# built with Debian's python3-setuptools into $(BUILD)/python/lib, where the
+# tests import it from (PYTHONPATH); `make install` installs it with pip.
+PYTHON ?= /usr/bin/python3
+PY_BUILD := $(BUILD)/python
+python:
+	@if [ -f $(SRC)/userspace/python/setup.py ]; then \
+		cd $(SRC)/userspace/python && KCACHE_WERROR=1 $(PYTHON) setup.py -q build \
+		--build-base $(PY_BUILD) --build-lib $(PY_BUILD)/lib \
+		--build-temp $(PY_BUILD)/temp; fi
+
+selftests: kselftest-headers userspace python
 	@if [ -f $(SRC)/selftests/Makefile ]; then \
 		$(MAKE) -C $(SRC)/selftests BUILD=$(BUILD) KSFT_INC=$(KSFT_INC); fi
 
@@ -141,14 +154,17 @@ install: module userspace
 			install -D -m 755 $(BUILD)/userspace/$$p $(DESTDIR)$(PREFIX)/bin/$$p; \
 		fi; done
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+	$(PYTHON) -m pip install --no-build-isolation --no-index --no-deps \
+		--break-system-packages --prefix $(PREFIX) $(if $(DESTDIR),--root $(DESTDIR)) \
+		$(SRC)/userspace/python
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -e $(KDIR)/Makefile ] && [ -e $(SRC)/Kbuild ]; then \
 		$(MAKE) -C $(KDIR) M=$(SRC) clean; fi
 	@if [ -f $(SRC)/userspace/Makefile ]; then $(MAKE) -C $(SRC)/userspace BUILD=$(BUILD) clean; fi
 	@if [ -f $(SRC)/selftests/Makefile ]; then $(MAKE) -C $(SRC)/selftests BUILD=$(BUILD) clean; fi
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SRC)/userspace/python/build $(SRC)/userspace/python/kcache.egg-info
 
-.PHONY: all module userspace selftests kselftest-headers linux-scripts check \
+.PHONY: all module userspace selftests python kselftest-headers linux-scripts check \
 	check-quick check-6.1 check-6.12 check-debug fuzz-kernel static-check debug-kernel \
 	deps run shell bench install clean
