@@ -154,9 +154,11 @@ install: module userspace
 			install -D -m 755 $(BUILD)/userspace/$$p $(DESTDIR)$(PREFIX)/bin/$$p; \
 		fi; done
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+	@# Debian's pip installs under /usr/local by itself and adds "local/" to
+	@# any --prefix it is given: pass one only for another PREFIX.
 	$(PYTHON) -m pip install --no-build-isolation --no-index --no-deps \
-		--break-system-packages --prefix $(PREFIX) $(if $(DESTDIR),--root $(DESTDIR)) \
-		$(SRC)/userspace/python
+		--break-system-packages $(if $(filter /usr/local,$(PREFIX)),,--prefix $(PREFIX)) \
+		$(if $(DESTDIR),--root $(DESTDIR)) $(SRC)/userspace/python
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -e $(KDIR)/Makefile ] && [ -e $(SRC)/Kbuild ]; then \

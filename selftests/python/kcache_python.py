@@ -27,6 +27,44 @@ sys.path.insert(0, LIB)
 os.environ["PYTHONPATH"] = LIB + os.pathsep + os.environ.get("PYTHONPATH", "")
 
 
+class Diag:
+    """pytest's own report, as TAP diagnostics ('# ' before every line)."""
+
+    def __init__(self, out):
+        self.out = out
+        self.bol = True
+        self.encoding = "utf-8"
+
+    def write(self, s):
+        if s in (".", "s", "F", "E", "x", "X"):
+            return len(s)  # progress marks: the TAP lines say it all
+        for part in s.splitlines(True):
+            if self.bol:
+                self.out.write("# ")
+            self.out.write(part)
+            self.bol = part.endswith("\n")
+        return len(s)
+
+    def flush(self):
+        self.out.flush()
+
+    def isatty(self):
+        return False
+
+
+TAP_OUT = sys.stdout
+DIAG = sys.stdout = Diag(TAP_OUT)
+
+
+def tap(line):
+    """A TAP line, at the start of a line whatever pytest printed last."""
+    if not DIAG.bol:
+        TAP_OUT.write("\n")
+        DIAG.bol = True
+    TAP_OUT.write(line + "\n")
+    TAP_OUT.flush()
+
+
 class Tap:
     """A pytest plugin printing TAP: the plan once collected, then one
     line per test when its last phase is known."""
@@ -37,15 +75,15 @@ class Tap:
         self.done = set()
 
     def pytest_collection_finish(self, session):
-        print("TAP version 13\n1..%d" % len(session.items), flush=True)
+        tap("TAP version 13\n1..%d" % len(session.items))
 
     def _line(self, ok, nodeid, extra="", diag=None):
         self.n += 1
         name = nodeid.split("::", 1)[-1]
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, name, extra), flush=True)
+        tap("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, name, extra))
         if diag:
             for ln in str(diag).splitlines()[-40:]:
-                print("#   " + ln, flush=True)
+                tap("#   " + ln)
 
     def pytest_runtest_logreport(self, report):
         nid = report.nodeid
@@ -75,12 +113,13 @@ class Tap:
                 print("#   " + ln, flush=True)
 
 
-tap = Tap()
-args = ["-p", "no:cacheprovider", "-p", "no:terminal", "-q", "--rootdir", TESTS,
+plugin = Tap()
+args = ["-p", "no:cacheprovider", "-q", "--tb=short", "--rootdir", TESTS,
         "-c", os.path.join(TESTS, "pytest.ini")]
 args += sys.argv[1:] or [TESTS]
-rc = pytest.main(args, plugins=[tap])
-if rc == pytest.ExitCode.NO_TESTS_COLLECTED or tap.n == 0:
+rc = pytest.main(args, plugins=[plugin])
+sys.stdout = TAP_OUT
+if rc == pytest.ExitCode.NO_TESTS_COLLECTED or plugin.n == 0:
     print("1..1\nnot ok 1 - pytest collected and ran tests (exit %d)" % rc)
     sys.exit(1)
-sys.exit(0 if rc == 0 and not tap.failed else 1)
+sys.exit(0 if rc == 0 and not plugin.failed else 1)

@@ -187,7 +187,11 @@ int kcpy_fill_op(struct kcpy_args *a, struct kc_op *op, PyObject *key,
 	return 0;
 }
 
-/* kc_elem records -> list of bytes (None for KC_ELEM_NIL). */
+/*
+ * kc_elem records -> list of bytes (None for KC_ELEM_NIL).  count is
+ * kc_op.num, or SIZE_MAX when num is something else (SCAN's cursor): then
+ * every record in used bytes.
+ */
 PyObject *kcpy_elems(const void *buf, size_t used, size_t count)
 {
 	struct kc_elem_iter it;
@@ -198,7 +202,8 @@ PyObject *kcpy_elems(const void *buf, size_t used, size_t count)
 	if (!list)
 		return NULL;
 	kc_elem_iter_init(&it, buf, used, count);
-	while ((e = kc_elem_next(&it, &data))) {
+	while ((count != SIZE_MAX || it.off < it.len) &&
+	       (e = kc_elem_next(&it, &data))) {
 		PyObject *o;
 
 		if (e->flags & KC_ELEM_NIL) {
@@ -369,7 +374,9 @@ static PyObject *run_op(Device *d, struct kc_op *op, int reply_kind)
 		if (reply_kind == KCPY_REPLY_BYTES)
 			reply = PyBytes_FromStringAndSize(buf, op->out_used);
 		else
-			reply = kcpy_elems(buf, op->out_used, (size_t)op->num);
+			reply = kcpy_elems(buf, op->out_used,
+					   reply_kind == KCPY_REPLY_SCAN ?
+					   SIZE_MAX : (size_t)op->num);
 		if (!reply) {
 			PyMem_Free(buf);
 			return NULL;
@@ -696,7 +703,7 @@ static const struct kconst consts[] = {
 	C(KC_EVENT_EVICT), C(KC_EVENT_FLUSH),
 	C(KC_A_CHANNEL), C(KC_A_MESSAGE), C(KC_A_EVENT), C(KC_A_KEY),
 	{ "REPLY_NONE", KCPY_REPLY_NONE }, { "REPLY_BYTES", KCPY_REPLY_BYTES },
-	{ "REPLY_ELEMS", KCPY_REPLY_ELEMS },
+	{ "REPLY_ELEMS", KCPY_REPLY_ELEMS }, { "REPLY_SCAN", KCPY_REPLY_SCAN },
 	{ NULL, 0 }
 };
 

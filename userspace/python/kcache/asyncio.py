@@ -20,11 +20,12 @@ netlink socket with the loop itself (loop.sock_recv), no thread.
 """
 import asyncio
 import concurrent.futures
+import errno
 import functools
 import inspect
 
 from . import client as _client
-from .exceptions import WatchError
+from .exceptions import ClosedError, WatchError
 from .pubsub import PubSub as _PubSub
 
 DEFAULT_WORKERS = 8
@@ -43,6 +44,8 @@ class Cache:
             max_workers=max_workers, thread_name_prefix="kcache")
 
     async def _run(self, fn, *a, **kw):
+        if self.sync.closed:
+            raise ClosedError("the kcache Cache is closed", errno.EBADF)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *a, **kw))
 

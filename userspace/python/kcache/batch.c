@@ -210,7 +210,9 @@ PyObject *kcpy_batch(int fd, PyObject *ops, int txn, PyObject *watch)
 					op->out_used);
 			else
 				r = kcpy_elems((const void *)(uintptr_t)op->out,
-					       op->out_used, (size_t)op->num);
+					       op->out_used,
+					       reply[i] == KCPY_REPLY_SCAN ?
+					       SIZE_MAX : (size_t)op->num);
 			if (!r)
 				goto out;
 		}

@@ -21,7 +21,7 @@ _ENOENT = -errno.ENOENT
 _EEXIST = -errno.EEXIST
 _ECANCELED = -errno.ECANCELED
 
-NONE, BYTES, ELEMS = K.REPLY_NONE, K.REPLY_BYTES, K.REPLY_ELEMS
+NONE, BYTES, ELEMS, SCAN = K.REPLY_NONE, K.REPLY_BYTES, K.REPLY_ELEMS, K.REPLY_SCAN
 
 _TYPES = {K.KC_TYPE_NONE: b"none", K.KC_TYPE_STRING: b"string", K.KC_TYPE_LIST: b"list",
           K.KC_TYPE_HASH: b"hash", K.KC_TYPE_SET: b"set"}
@@ -523,7 +523,7 @@ class Commands:
         if count is not None and count <= 0:
             raise InvalidArgument("count must be positive")
         return self._cmd(_c_scan, _op(K.KC_OP_SCAN, val=_enc(match) if match else None,
-                                      num=cursor, num2=count or 0, cflags=tid, reply=ELEMS))
+                                      num=cursor, num2=count or 0, cflags=tid, reply=SCAN))
 
     # -------------------------------------------------------------- lists
 
@@ -807,7 +807,7 @@ class Cache(Commands):
         return self._dev.closed
 
     def fileno(self):
-        return self._dev.fileno()
+        return self._call(self._dev.fileno)
 
     def __enter__(self):
         return self

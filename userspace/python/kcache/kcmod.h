@@ -15,6 +15,7 @@ enum {
 	KCPY_REPLY_NONE = 0,	/* no reply buffer */
 	KCPY_REPLY_BYTES,	/* out -> bytes */
 	KCPY_REPLY_ELEMS,	/* out -> list of bytes/None (kc_elem records) */
+	KCPY_REPLY_SCAN,	/* the same, counted by out_used (num: cursor) */
 };
 
 /*

@@ -49,7 +49,7 @@ def test_pipeline_discarded_on_exception(c):
 
 
 def test_pipeline_big_replies(c):
-    big = b"x" * (3 << 20)
+    big = b"x" * (c.version()["item_size_max"] - 64)
     c.set("big", big)
     c.rpush("l", *[b"%d" % i for i in range(20000)])
     with c.pipeline() as p:
@@ -176,7 +176,10 @@ def test_retry_transaction_gives_up(c):
 
 
 def test_transaction_big_reply(c):
-    c.set("big", b"y" * (2 << 20))
+    n = c.version()["item_size_max"] - 64
+    c.set("big", b"y" * n)
+    c.set("big2", b"z" * n)
     with c.transaction(watch=["big"]) as tx:
-        tx.get("big").strlen("big")
-    assert tx.results == [b"y" * (2 << 20), 2 << 20]
+        tx.get("big").strlen("big").getdel("big2")
+    assert tx.results == [b"y" * n, n, b"z" * n]
+    assert c.exists("big2") == 0

@@ -59,7 +59,7 @@ def test_huge_values(c):
         c.setbit("big", limit * 8, 1)
 
 
-def test_closed_cache():
+def test_closed_cache(c):
     cache = kcache.Cache()
     cache.close()
     cache.close()

@@ -62,7 +62,7 @@ def test_gil_released_during_ioctl(c):
     assert calls[0] > 10 and spins > 1000
 
 
-def test_close_while_other_threads_use_it():
+def test_close_while_other_threads_use_it(c):
     cache = kcache.Cache()
     cache.set("k", "v")
     stop = threading.Event()
