@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -109,8 +110,14 @@ static int key_op(int fd, struct kc_op *op, uint32_t opcode, uint32_t flags,
 	return kc_do(fd, op);
 }
 
-int kc_get(int fd, const void *key, size_t klen, void *buf, size_t buflen,
-	   size_t *vlen, uint64_t *cas, uint32_t *client_flags)
+int kc_do_fd(void *ctx, struct kc_op *op)
+{
+	return kc_do(*(int *)ctx, op);
+}
+
+int kc_get_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
+	       void *buf, size_t buflen, size_t *vlen, uint64_t *cas,
+	       uint32_t *client_flags)
 {
 	struct kc_op op;
 	int ret;
@@ -118,7 +125,7 @@ int kc_get(int fd, const void *key, size_t klen, void *buf, size_t buflen,
 	kc_op_init(&op, KC_OP_GET);
 	kc_op_key(&op, key, klen);
 	kc_op_out(&op, buf, buflen);
-	ret = kc_do(fd, &op);
+	ret = run(ctx, &op);
 	if (ret && ret != -ENOSPC)
 		return ret;
 	if (vlen)
@@ -132,8 +139,16 @@ int kc_get(int fd, const void *key, size_t klen, void *buf, size_t buflen,
 	return 0;
 }
 
-int kc_get_alloc(int fd, const void *key, size_t klen, void **val,
-		 size_t *vlen, uint64_t *cas, uint32_t *client_flags)
+int kc_get(int fd, const void *key, size_t klen, void *buf, size_t buflen,
+	   size_t *vlen, uint64_t *cas, uint32_t *client_flags)
+{
+	return kc_get_via(kc_do_fd, &fd, key, klen, buf, buflen, vlen, cas,
+			  client_flags);
+}
+
+int kc_get_alloc_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
+		     void **val, size_t *vlen, uint64_t *cas,
+		     uint32_t *client_flags)
 {
 	size_t size = GET_ALLOC_FIRST, need = 0;
 	void *buf = NULL, *p;
@@ -147,7 +162,8 @@ int kc_get_alloc(int fd, const void *key, size_t klen, void **val,
 			goto out;
 		}
 		buf = p;
-		ret = kc_get(fd, key, klen, buf, size, &need, cas, client_flags);
+		ret = kc_get_via(run, ctx, key, klen, buf, size, &need, cas,
+				 client_flags);
 		/* The value may grow between calls; ask for what it is now. */
 		size = need;
 	}
@@ -162,9 +178,16 @@ out:
 	return ret;
 }
 
-int kc_store(int fd, uint32_t opcode, uint32_t flags, const void *key,
-	     size_t klen, const void *val, size_t vlen, uint32_t client_flags,
-	     int64_t expire, uint64_t *cas)
+int kc_get_alloc(int fd, const void *key, size_t klen, void **val,
+		 size_t *vlen, uint64_t *cas, uint32_t *client_flags)
+{
+	return kc_get_alloc_via(kc_do_fd, &fd, key, klen, val, vlen, cas,
+				client_flags);
+}
+
+int kc_store_via(kc_run_fn run, void *ctx, uint32_t opcode, uint32_t flags,
+		 const void *key, size_t klen, const void *val, size_t vlen,
+		 uint32_t client_flags, int64_t expire, uint64_t *cas)
 {
 	struct kc_op op;
 	int ret;
@@ -177,10 +200,18 @@ int kc_store(int fd, uint32_t opcode, uint32_t flags, const void *key,
 	op.expire = expire;
 	if (cas)
 		op.cas = *cas;
-	ret = kc_do(fd, &op);
+	ret = run(ctx, &op);
 	if (!ret && cas)
 		*cas = op.cas;
 	return ret;
+}
+
+int kc_store(int fd, uint32_t opcode, uint32_t flags, const void *key,
+	     size_t klen, const void *val, size_t vlen, uint32_t client_flags,
+	     int64_t expire, uint64_t *cas)
+{
+	return kc_store_via(kc_do_fd, &fd, opcode, flags, key, klen, val, vlen,
+			    client_flags, expire, cas);
 }
 
 int kc_set(int fd, const void *key, size_t klen, const void *val, size_t vlen,
@@ -521,23 +552,610 @@ int kc_batch_watch(struct kc_batch_builder *b, const void *key, size_t klen,
 	return 0;
 }
 
-int kc_batch_submit(int fd, struct kc_batch_builder *b, uint32_t flags)
+int kc_batch_ioctl(int fd, struct kc_op *ops, uint32_t n, uint32_t flags,
+		   const struct kc_watch *watch, uint32_t nwatch,
+		   uint32_t *done, int *result)
 {
 	struct kc_batch batch = {
 		.size = sizeof(batch),
 		.flags = flags,
-		.count = b->count,
+		.count = n,
 		.op_size = sizeof(struct kc_op),
-		.ops = uptr(b->ops),
-		.watch = uptr(b->watch),
-		.nwatch = b->nwatch,
+		.ops = uptr(ops),
+		.watch = nwatch ? uptr(watch) : 0,
+		.nwatch = nwatch,
 	};
 
 	if (ioctl(fd, KC_IOC_BATCH, &batch))
 		return -errno;
-	b->done = batch.done;
-	b->result = batch.result;
-	return batch.result;
+	*done = batch.done;
+	*result = batch.result;
+	return 0;
+}
+
+int kc_batch_submit(int fd, struct kc_batch_builder *b, uint32_t flags)
+{
+	uint32_t done = 0;
+	int ret, result = 0;
+
+	ret = kc_batch_ioctl(fd, b->ops, b->count, flags, b->watch, b->nwatch,
+			  &done, &result);
+	if (ret)
+		return ret;
+	b->done = done;
+	b->result = result;
+	return result;
+}
+
+int kc_batch_run(int fd, struct kc_op *ops, size_t n, uint32_t flags,
+		 const struct kc_watch *watch, size_t nwatch, size_t *done)
+{
+	size_t from = 0, i;
+	uint32_t ran = 0;
+	int ret, result = 0;
+
+	if (done)
+		*done = 0;
+	if ((flags & KC_BATCH_TXN) || nwatch) {
+		if (n > KC_BATCH_MAX || nwatch > KC_WATCH_MAX) {
+			ret = -EINVAL;
+			goto unrun;
+		}
+		ret = kc_batch_ioctl(fd, ops, (uint32_t)n, flags, watch,
+				  (uint32_t)nwatch, &ran, &result);
+		if (ret)
+			goto unrun;
+		/*
+		 * The kernel wrote every op back: the ones that did not run
+		 * say -ECANCELED or why the transaction was rejected.
+		 */
+		from = ran;
+		ret = result;
+		goto out;
+	}
+	while (from < n) {
+		uint32_t chunk = n - from > KC_BATCH_MAX ? KC_BATCH_MAX :
+			(uint32_t)(n - from);
+
+		ret = kc_batch_ioctl(fd, ops + from, chunk, flags, NULL, 0, &ran,
+				  &result);
+		if (ret)
+			goto unrun;
+		from += ran;
+		if (result || ran < chunk) {
+			ret = result ? result : -EIO;
+			goto unrun;
+		}
+	}
+	ret = 0;
+	goto out;
+unrun:
+	/* The kernel did not write these back: no op keeps a 0 it never got. */
+	for (i = from; i < n; i++)
+		ops[i].result = ret;
+out:
+	if (done)
+		*done = from;
+	return ret;
+}
+
+/*
+ * struct kc_pipe.  Inputs are kept apart from the kc_op records the kernel
+ * sees (struct pipe_op), and the records are built afresh for every run:
+ * the kernel writes outputs over in/out fields (cas, expire, num), and
+ * pointers into the copied inputs and the reply arena are only known once
+ * those stopped growing.
+ */
+
+/* Input bytes: the caller's pointer (borrowed) or an offset into p->in. */
+struct pipe_ref {
+	const void *ptr;
+	size_t off;
+	uint32_t len;
+	bool copied;
+};
+
+struct pipe_op {
+	uint32_t opcode, flags, client_flags;
+	int64_t expire, num, num2;
+	uint64_t cas;
+	struct pipe_ref key, val;
+	uint32_t nargs;
+	size_t room;		/* reply bytes from the arena */
+	void *rbuf;		/* or the caller's reply buffer */
+	size_t rlen;
+};
+
+struct pipe_arg {
+	size_t op;
+	struct pipe_ref ref;
+};
+
+struct pipe_watch {
+	struct pipe_ref key;
+	uint64_t cas;
+};
+
+struct kc_pipe {
+	unsigned int flags;
+	struct pipe_op *po;
+	size_t nops, po_cap;
+	struct pipe_arg *pa;
+	size_t nargs, pa_cap;
+	struct pipe_watch *pw;
+	size_t nwatch, pw_cap;
+	char *in;		/* copied inputs */
+	size_t in_len, in_cap;
+	/* Built by a run. */
+	struct kc_op *ops;
+	size_t ops_cap, nrun, done;
+	struct kc_buf *bufs;
+	size_t bufs_cap;
+	struct kc_watch *watch;
+	size_t watch_cap;
+	char *arena;		/* the pipe's own reply arena */
+	size_t arena_cap;
+	char *uarena;		/* or the caller's */
+	size_t uarena_size;
+};
+
+/* Makes room for want entries of size bytes in *arr (capacity *cap). */
+static int reserve(void **arr, size_t *cap, size_t want, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (want <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 16;
+	while (ncap < want) {
+		if (ncap > SIZE_MAX / 2 / size)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+struct kc_pipe *kc_pipe_new(unsigned int flags)
+{
+	struct kc_pipe *p;
+
+	if (flags & ~KC_PIPE_BORROW) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->flags = flags;
+	return p;
+}
+
+void kc_pipe_free(struct kc_pipe *p)
+{
+	if (!p)
+		return;
+	free(p->po);
+	free(p->pa);
+	free(p->pw);
+	free(p->in);
+	free(p->ops);
+	free(p->bufs);
+	free(p->watch);
+	free(p->arena);
+	free(p);
+}
+
+void kc_pipe_reset(struct kc_pipe *p)
+{
+	p->nops = 0;
+	p->nargs = 0;
+	p->nwatch = 0;
+	p->in_len = 0;
+	p->nrun = 0;
+	p->done = 0;
+}
+
+size_t kc_pipe_count(const struct kc_pipe *p)
+{
+	return p->nops;
+}
+
+/* Keeps len bytes at data for the pipe: copied, or borrowed. */
+static int pipe_ref(struct kc_pipe *p, struct pipe_ref *r, const void *data,
+		    size_t len)
+{
+	size_t off;
+	int ret;
+
+	if (len > UINT32_MAX)
+		return -E2BIG;
+	memset(r, 0, sizeof(*r));
+	r->len = (uint32_t)len;
+	if ((p->flags & KC_PIPE_BORROW) || !len) {
+		r->ptr = data;
+		return 0;
+	}
+	off = (p->in_len + 7) & ~(size_t)7;
+	if (off + len < off)
+		return -ENOMEM;
+	ret = reserve((void **)&p->in, &p->in_cap, off + len, 1);
+	if (ret)
+		return ret;
+	memcpy(p->in + off, data, len);
+	p->in_len = off + len;
+	r->off = off;
+	r->copied = true;
+	return 0;
+}
+
+static const void *pipe_deref(const struct kc_pipe *p,
+			      const struct pipe_ref *r)
+{
+	return r->copied ? p->in + r->off : r->ptr;
+}
+
+static struct pipe_op *pipe_op(struct kc_pipe *p, size_t i)
+{
+	return i < p->nops ? &p->po[i] : NULL;
+}
+
+int kc_pipe_add(struct kc_pipe *p, uint32_t opcode)
+{
+	int ret;
+
+	if (p->nops >= INT32_MAX)
+		return -E2BIG;
+	ret = reserve((void **)&p->po, &p->po_cap, p->nops + 1,
+		      sizeof(*p->po));
+	if (ret)
+		return ret;
+	memset(&p->po[p->nops], 0, sizeof(p->po[0]));
+	p->po[p->nops].opcode = opcode;
+	return (int)p->nops++;
+}
+
+int kc_pipe_add_key(struct kc_pipe *p, uint32_t opcode, const void *key,
+		    size_t klen)
+{
+	int i = kc_pipe_add(p, opcode), ret;
+
+	if (i < 0)
+		return i;
+	ret = kc_pipe_set_key(p, (size_t)i, key, klen);
+	if (ret) {
+		p->nops--;
+		return ret;
+	}
+	return i;
+}
+
+int kc_pipe_set_key(struct kc_pipe *p, size_t i, const void *key,
+		    size_t klen)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	return o ? pipe_ref(p, &o->key, key, klen) : -EINVAL;
+}
+
+int kc_pipe_set_val(struct kc_pipe *p, size_t i, const void *val,
+		    size_t vlen)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	return o ? pipe_ref(p, &o->val, val, vlen) : -EINVAL;
+}
+
+int kc_pipe_set_arg(struct kc_pipe *p, size_t i, const void *data,
+		    size_t len)
+{
+	struct pipe_op *o = pipe_op(p, i);
+	struct pipe_arg *a;
+	int ret;
+
+	if (!o)
+		return -EINVAL;
+	if (o->nargs >= UINT32_MAX)
+		return -E2BIG;
+	ret = reserve((void **)&p->pa, &p->pa_cap, p->nargs + 1,
+		      sizeof(*p->pa));
+	if (ret)
+		return ret;
+	a = &p->pa[p->nargs];
+	ret = pipe_ref(p, &a->ref, data, len);
+	if (ret)
+		return ret;
+	a->op = i;
+	p->nargs++;
+	o->nargs++;
+	return 0;
+}
+
+int kc_pipe_set_flags(struct kc_pipe *p, size_t i, uint32_t flags)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	if (!o)
+		return -EINVAL;
+	o->flags = flags;
+	return 0;
+}
+
+int kc_pipe_set_expire(struct kc_pipe *p, size_t i, int64_t expire)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	if (!o)
+		return -EINVAL;
+	o->expire = expire;
+	return 0;
+}
+
+int kc_pipe_set_cas(struct kc_pipe *p, size_t i, uint64_t cas)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	if (!o)
+		return -EINVAL;
+	o->cas = cas;
+	return 0;
+}
+
+int kc_pipe_set_num(struct kc_pipe *p, size_t i, int64_t num, int64_t num2)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	if (!o)
+		return -EINVAL;
+	o->num = num;
+	o->num2 = num2;
+	return 0;
+}
+
+int kc_pipe_set_client_flags(struct kc_pipe *p, size_t i,
+			     uint32_t client_flags)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	if (!o)
+		return -EINVAL;
+	o->client_flags = client_flags;
+	return 0;
+}
+
+int kc_pipe_set_reply(struct kc_pipe *p, size_t i, size_t room)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	if (!o)
+		return -EINVAL;
+	if (room > UINT32_MAX)
+		return -E2BIG;
+	o->room = room;
+	o->rbuf = NULL;
+	o->rlen = 0;
+	return 0;
+}
+
+int kc_pipe_set_reply_buf(struct kc_pipe *p, size_t i, void *buf, size_t len)
+{
+	struct pipe_op *o = pipe_op(p, i);
+
+	if (!o || (!buf && len))
+		return -EINVAL;
+	if (len > UINT32_MAX)
+		return -E2BIG;
+	o->room = 0;
+	o->rbuf = buf;
+	o->rlen = len;
+	return 0;
+}
+
+int kc_pipe_set_arena(struct kc_pipe *p, void *buf, size_t size)
+{
+	if (!buf && size)
+		return -EINVAL;
+	p->uarena = buf;
+	p->uarena_size = buf ? size : 0;
+	return 0;
+}
+
+int kc_pipe_watch(struct kc_pipe *p, const void *key, size_t klen,
+		  uint64_t cas)
+{
+	struct pipe_watch *w;
+	int ret;
+
+	if (p->nwatch >= KC_WATCH_MAX)
+		return -E2BIG;
+	ret = reserve((void **)&p->pw, &p->pw_cap, p->nwatch + 1,
+		      sizeof(*p->pw));
+	if (ret)
+		return ret;
+	w = &p->pw[p->nwatch];
+	ret = pipe_ref(p, &w->key, key, klen);
+	if (ret)
+		return ret;
+	w->cas = cas;
+	p->nwatch++;
+	return 0;
+}
+
+static size_t round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* The kc_op records, their argument arrays, reply rooms and watches. */
+static int pipe_build(struct kc_pipe *p)
+{
+	size_t i, room = 0, *first = NULL;
+	char *arena;
+	int ret;
+
+	p->nrun = 0;
+	p->done = 0;
+	for (i = 0; i < p->nops; i++) {
+		if (round8(p->po[i].room) < p->po[i].room ||
+		    room + round8(p->po[i].room) < room)
+			return -ENOMEM;
+		room += round8(p->po[i].room);
+	}
+	if (p->uarena) {
+		if (room > p->uarena_size)
+			return -ENOBUFS;
+		arena = p->uarena;
+	} else {
+		ret = reserve((void **)&p->arena, &p->arena_cap, room, 1);
+		if (ret)
+			return ret;
+		arena = p->arena;
+	}
+	ret = reserve((void **)&p->ops, &p->ops_cap, p->nops, sizeof(*p->ops));
+	if (!ret)
+		ret = reserve((void **)&p->bufs, &p->bufs_cap, p->nargs,
+			      sizeof(*p->bufs));
+	if (!ret)
+		ret = reserve((void **)&p->watch, &p->watch_cap, p->nwatch,
+			      sizeof(*p->watch));
+	if (ret)
+		return ret;
+	/* Each op's arguments are a run of bufs, in the order they came. */
+	if (p->nargs) {
+		first = calloc(p->nops + 1, sizeof(*first));
+		if (!first)
+			return -ENOMEM;
+		for (i = 0; i < p->nops; i++)
+			first[i + 1] = first[i] + p->po[i].nargs;
+		for (i = 0; i < p->nargs; i++) {
+			const struct pipe_arg *a = &p->pa[i];
+
+			kc_buf_set(&p->bufs[first[a->op]++],
+				   pipe_deref(p, &a->ref), a->ref.len);
+		}
+	}
+	for (i = 0; i < p->nops; i++) {
+		const struct pipe_op *o = &p->po[i];
+		struct kc_op *op = &p->ops[i];
+
+		kc_op_init(op, o->opcode);
+		op->flags = o->flags;
+		kc_op_key(op, pipe_deref(p, &o->key), o->key.len);
+		kc_op_val(op, pipe_deref(p, &o->val), o->val.len);
+		if (o->nargs)	/* first[i] is now the end of op i's run */
+			kc_op_args(op, p->bufs + first[i] - o->nargs,
+				   o->nargs);
+		if (o->rbuf) {
+			kc_op_out(op, o->rbuf, o->rlen);
+		} else if (o->room) {
+			kc_op_out(op, arena, o->room);
+			arena += round8(o->room);
+		}
+		op->client_flags = o->client_flags;
+		op->expire = o->expire;
+		op->cas = o->cas;
+		op->num = o->num;
+		op->num2 = o->num2;
+	}
+	free(first);
+	for (i = 0; i < p->nwatch; i++) {
+		struct kc_watch *w = &p->watch[i];
+
+		memset(w, 0, sizeof(*w));
+		w->key = uptr(pipe_deref(p, &p->pw[i].key));
+		w->key_len = p->pw[i].key.len;
+		w->cas = p->pw[i].cas;
+	}
+	p->nrun = p->nops;
+	return 0;
+}
+
+static int pipe_submit(int fd, struct kc_pipe *p, uint32_t flags)
+{
+	int ret = pipe_build(p);
+
+	if (ret) {
+		p->nrun = 0;
+		return ret;
+	}
+	return kc_batch_run(fd, p->ops, p->nops, flags, p->watch,
+			    (flags & KC_BATCH_TXN) ? p->nwatch : 0, &p->done);
+}
+
+int kc_pipe_run(int fd, struct kc_pipe *p)
+{
+	if (p->nwatch)
+		return -EINVAL;
+	return pipe_submit(fd, p, 0);
+}
+
+int kc_pipe_exec(int fd, struct kc_pipe *p)
+{
+	return pipe_submit(fd, p, KC_BATCH_TXN);
+}
+
+size_t kc_pipe_done(const struct kc_pipe *p)
+{
+	return p->done;
+}
+
+/* The record of op i after a run, or NULL. */
+static const struct kc_op *pipe_res(const struct kc_pipe *p, size_t i)
+{
+	return i < p->nrun ? &p->ops[i] : NULL;
+}
+
+int kc_pipe_result(const struct kc_pipe *p, size_t i)
+{
+	const struct kc_op *op = pipe_res(p, i);
+
+	if (op)
+		return op->result;
+	return i < p->nops ? -ENODATA : -EINVAL;
+}
+
+const void *kc_pipe_reply(const struct kc_pipe *p, size_t i, size_t *len)
+{
+	const struct kc_op *op = pipe_res(p, i);
+
+	if (len)
+		*len = op ? op->out_used : 0;
+	if (!op || !op->out || op->result == -ENOSPC)
+		return NULL;
+	return (const void *)(uintptr_t)op->out;
+}
+
+int64_t kc_pipe_num(const struct kc_pipe *p, size_t i)
+{
+	const struct kc_op *op = pipe_res(p, i);
+
+	return op ? op->num : 0;
+}
+
+uint64_t kc_pipe_cas(const struct kc_pipe *p, size_t i)
+{
+	const struct kc_op *op = pipe_res(p, i);
+
+	return op ? op->cas : 0;
+}
+
+uint32_t kc_pipe_client_flags(const struct kc_pipe *p, size_t i)
+{
+	const struct kc_op *op = pipe_res(p, i);
+
+	return op ? op->client_flags : 0;
+}
+
+int64_t kc_pipe_expire(const struct kc_pipe *p, size_t i)
+{
+	const struct kc_op *op = pipe_res(p, i);
+
+	return op ? op->expire : 0;
 }
 
 const char *kc_strerror(int err)

@@ -5,7 +5,8 @@
  * The ABI itself is uapi/linux/kcache.h; Documentation/uapi.rst explains it.
  * This library only packs requests, so callers do not repeat the pointer
  * casts and size fields, and adds a few helpers (a reply iterator, a batch
- * builder, kc_get_alloc(), kc_strerror()).
+ * builder, batches and transactions (struct kc_pipe), kc_get_alloc(),
+ * kc_strerror()).
  *
  * Conventions
  *	Every function returning int returns 0 or a negative errno.  Where a
@@ -157,6 +158,158 @@ struct kc_op *kc_batch_add(struct kc_batch_builder *b, uint32_t opcode);
 int kc_batch_watch(struct kc_batch_builder *b, const void *key, size_t klen,
 		   uint64_t cas);
 int kc_batch_submit(int fd, struct kc_batch_builder *b, uint32_t flags);
+
+/*
+ * Running raw operations in one KC_IOC_BATCH, for callers that build
+ * struct kc_op records themselves (kc_op_init() and friends), e.g. a proxy
+ * whose replies are rendered straight from the records.  kc_batch_run()
+ * runs ops[0..n) in order; flags is 0 or KC_BATCH_TXN (then watch[0..nwatch)
+ * are the watched keys, else nwatch must be 0).  A plain batch longer than
+ * KC_BATCH_MAX is split into several ioctls, stopping at the first one
+ * that fails; a transaction is one ioctl (the kernel rejects more than
+ * KC_BATCH_MAX ops with -EINVAL).
+ *
+ * Returns 0 when every op ran (each has its own kc_op.result), else the
+ * batch's -errno: the ioctl's (-EFAULT, -EINVAL, -EPERM, ...) or
+ * kc_batch.result (-ECANCELED: a watched key changed; -EINVAL: a
+ * transaction had a malformed op, whose result says why; -EINTR, ...).
+ * Every op that did not run has a non-zero result: the kernel's for a
+ * transaction it looked at (-ECANCELED, or why the op was rejected),
+ * else the batch's error.  *done (if not NULL) gets the ops that ran.
+ */
+int kc_batch_run(int fd, struct kc_op *ops, size_t n, uint32_t flags,
+		 const struct kc_watch *watch, size_t nwatch, size_t *done);
+/*
+ * One KC_IOC_BATCH as the kernel answers it, for a caller that must tell
+ * a refused request from a batch that ran: returns the ioctl's -errno
+ * (nothing was written back), else 0 with kc_batch.done and .result in
+ * *done and *result.  No splitting, no marking of ops that did not run.
+ */
+int kc_batch_ioctl(int fd, struct kc_op *ops, uint32_t n, uint32_t flags,
+		   const struct kc_watch *watch, uint32_t nwatch,
+		   uint32_t *done, int *result);
+
+/*
+ * Single operations over another transport.  A kc_run_fn runs one op and
+ * returns what kc_do() would (the transport's -errno, else op->result);
+ * kc_do_fd() is the /dev/kcache one (ctx points to the fd).  The _via
+ * forms are kc_get(), kc_get_alloc() and kc_store() over such a function,
+ * for a caller (the proxy's netlink transport) that sends ops another way.
+ */
+typedef int (*kc_run_fn)(void *ctx, struct kc_op *op);
+int kc_do_fd(void *ctx, struct kc_op *op);
+int kc_get_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
+	       void *buf, size_t buflen, size_t *vlen, uint64_t *cas,
+	       uint32_t *client_flags);
+int kc_get_alloc_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
+		     void **val, size_t *vlen, uint64_t *cas,
+		     uint32_t *client_flags);
+int kc_store_via(kc_run_fn run, void *ctx, uint32_t opcode, uint32_t flags,
+		 const void *key, size_t klen, const void *val, size_t vlen,
+		 uint32_t client_flags, int64_t expire, uint64_t *cas);
+
+/*
+ * Pipelines: batches and transactions without the ABI's structs.
+ *
+ * A struct kc_pipe collects operations, runs them in one KC_IOC_BATCH
+ * (kc_pipe_run(): independent ops, a plain batch; kc_pipe_exec(): one
+ * transaction, with the keys given to kc_pipe_watch()) and then answers
+ * each op's result.  The caller never sees struct kc_op, kc_batch or
+ * kc_watch, so the same code works with any size of them, and a binding
+ * (ctypes, cffi) needs only these functions.
+ *
+ * Building.  kc_pipe_add() appends an op (any enum kc_opcode) and returns
+ * its index (0, 1, ...) or -errno; the setters fill in its inputs by that
+ * index, in any order, and return 0 or -EINVAL (no such op) / -ENOMEM /
+ * -E2BIG (a length past 4 GiB).  Keys, values, arguments and watched keys
+ * are copied into the pipe, so the caller's buffers may go away at once;
+ * with KC_PIPE_BORROW given to kc_pipe_new() they are referenced instead
+ * (no copy: they must then stay valid until the run returns).
+ * kc_pipe_set_arg() appends one entry of the op's argument list
+ * (kc_op.args: MSET's keys and values, HSET's fields, ...).
+ *
+ * Replies.  An op that returns bytes (GET, MGET, LRANGE, SET with
+ * KC_SET_GET, ...) needs reply room: kc_pipe_set_reply(p, i, n) reserves n
+ * bytes of the pipe's own arena (grown as needed when the pipe runs, kept
+ * until kc_pipe_free(); its replies stay readable until the next run,
+ * reset or free), or kc_pipe_set_reply_buf() points the reply at the
+ * caller's buffer.  kc_pipe_set_arena() makes the pipe carve its replies
+ * from a caller's buffer instead of its own (a run whose rooms do not fit
+ * fails with -ENOBUFS before any op runs).  Too small a room gives that op
+ * -ENOSPC and kc_pipe_reply() reports the size needed.
+ *
+ * Results (after a run, until the next run or reset):
+ *	kc_pipe_result()	0 or the op's -errno (table in linux/kcache.h);
+ *				-ENODATA when the op has not run yet, -EINVAL
+ *				for an index that is not an op
+ *	kc_pipe_reply()		the reply bytes (NULL when the op had no reply
+ *				room; an empty reply is a non-NULL pointer
+ *				and *len 0); *len gets their length, or the
+ *				room needed when the result is -ENOSPC (then
+ *				NULL).  A failed op may still have a reply
+ *				(SET with KC_SET_GET and NX): read the result
+ *				first
+ *	kc_pipe_num()		integer result (INCR, counts, STRLEN, TYPE)
+ *				and the element count of a multi-element
+ *				reply (walk it with struct kc_elem_iter)
+ *	kc_pipe_cas(), kc_pipe_client_flags(), kc_pipe_expire()
+ *				the item's CAS version, memcached flags and
+ *				expiry / TTL as the op returned them
+ *	kc_pipe_done()		ops that ran in the last run
+ * Getters of an op that did not run give 0 (NULL for kc_pipe_reply()).
+ *
+ * Running.  Both return 0 when every op ran, else -errno as
+ * kc_batch_run() does: -ECANCELED when a watched key changed (nothing ran),
+ * -EINVAL for a transaction with a malformed op (nothing ran; that op's
+ * result says why), the ioctl's errno, -ENOMEM, -ENOBUFS (arena too
+ * small).  kc_pipe_run() with watched keys is -EINVAL.  A pipe can run
+ * again (its inputs are kept; kc_pipe_reset() empties it and keeps its
+ * memory).  One pipe is not for two threads at once.
+ */
+struct kc_pipe;
+
+#define KC_PIPE_BORROW	(1U << 0)	/* reference inputs, do not copy */
+
+struct kc_pipe *kc_pipe_new(unsigned int flags);	/* NULL: errno */
+void kc_pipe_free(struct kc_pipe *p);
+void kc_pipe_reset(struct kc_pipe *p);
+size_t kc_pipe_count(const struct kc_pipe *p);
+
+int kc_pipe_add(struct kc_pipe *p, uint32_t opcode);
+/* kc_pipe_add() and kc_pipe_set_key() in one: index or -errno. */
+int kc_pipe_add_key(struct kc_pipe *p, uint32_t opcode, const void *key,
+		    size_t klen);
+int kc_pipe_set_key(struct kc_pipe *p, size_t i, const void *key,
+		    size_t klen);
+int kc_pipe_set_val(struct kc_pipe *p, size_t i, const void *val,
+		    size_t vlen);
+int kc_pipe_set_arg(struct kc_pipe *p, size_t i, const void *data,
+		    size_t len);
+int kc_pipe_set_flags(struct kc_pipe *p, size_t i, uint32_t flags);
+int kc_pipe_set_expire(struct kc_pipe *p, size_t i, int64_t expire);
+int kc_pipe_set_cas(struct kc_pipe *p, size_t i, uint64_t cas);
+int kc_pipe_set_num(struct kc_pipe *p, size_t i, int64_t num, int64_t num2);
+int kc_pipe_set_client_flags(struct kc_pipe *p, size_t i,
+			     uint32_t client_flags);
+int kc_pipe_set_reply(struct kc_pipe *p, size_t i, size_t room);
+int kc_pipe_set_reply_buf(struct kc_pipe *p, size_t i, void *buf,
+			  size_t len);
+/* Replies from buf[0..size) (NULL: the pipe's own arena again). */
+int kc_pipe_set_arena(struct kc_pipe *p, void *buf, size_t size);
+/* cas: the version read with the key (kc_pipe_cas() of a GET), 0: none. */
+int kc_pipe_watch(struct kc_pipe *p, const void *key, size_t klen,
+		  uint64_t cas);
+
+int kc_pipe_run(int fd, struct kc_pipe *p);
+int kc_pipe_exec(int fd, struct kc_pipe *p);
+
+size_t kc_pipe_done(const struct kc_pipe *p);
+int kc_pipe_result(const struct kc_pipe *p, size_t i);
+const void *kc_pipe_reply(const struct kc_pipe *p, size_t i, size_t *len);
+int64_t kc_pipe_num(const struct kc_pipe *p, size_t i);
+uint64_t kc_pipe_cas(const struct kc_pipe *p, size_t i);
+uint32_t kc_pipe_client_flags(const struct kc_pipe *p, size_t i);
+int64_t kc_pipe_expire(const struct kc_pipe *p, size_t i);
 
 /*
  * What an operation's errno means in this ABI ("no such key" for -ENOENT,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The batch engine: commands parsed from one read become kc_op records in
- * one array and run with one KC_IOC_BATCH (split only past KC_BATCH_MAX),
- * then their replies are written in order.
+ * one array and run with one KC_IOC_BATCH (libkcache's kc_batch_run(),
+ * split only past KC_BATCH_MAX), then their replies are written in order,
+ * rendered straight from the records.
  *
  * Reply buffers come from an arena: one large private anonymous mapping
  * with MAP_NORESERVE, so every value op can be given item_size_max bytes
@@ -21,7 +22,6 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "knl.h"
@@ -232,7 +232,11 @@ static void nl_run(struct engine *e, struct kc_op *ops, uint32_t n)
 			 lost, n);
 }
 
-/* Runs ops[from, to) in batches; marks ops that did not run. */
+/*
+ * Runs ops[from, to) in batches of at most KC_BATCH_MAX; libkcache marks
+ * the ops that did not run.  A batch that fails leaves the next ones to
+ * run: they are other clients' commands.
+ */
 static void submit(struct engine *e, uint32_t from, uint32_t to)
 {
 	if (e->nl && from < to) {
@@ -240,27 +244,16 @@ static void submit(struct engine *e, uint32_t from, uint32_t to)
 		return;
 	}
 	while (from < to) {
-		uint32_t n = to - from, i;
-		struct kc_batch b;
+		uint32_t n = to - from;
+		int err;
 
 		if (n > KC_BATCH_MAX)
 			n = KC_BATCH_MAX;
-		memset(&b, 0, sizeof(b));
-		b.size = sizeof(b);
-		b.count = n;
-		b.op_size = sizeof(struct kc_op);
-		b.ops = (uint64_t)(uintptr_t)(e->ops + from);
 		STAT_ADD(ioctls, 1);
-		if (ioctl(e->fd, KC_IOC_BATCH, &b)) {
-			int err = -errno;
-
+		err = kc_batch_run(e->fd, e->ops + from, n, 0, NULL, 0, NULL);
+		if (err)
 			log_err("KC_IOC_BATCH of %u ops failed: %s", n,
 				kc_strerror(err));
-			b.done = 0;
-			b.result = err;
-		}
-		for (i = b.done; i < n; i++)
-			e->ops[from + i].result = b.result ? b.result : -EIO;
 		from += n;
 	}
 }
@@ -316,64 +309,24 @@ int eng_do(struct engine *e, struct kc_op *op)
 	return kc_do(e->fd, op);
 }
 
-#define GET_FIRST	4096
+/* eng_do() as libkcache's kc_run_fn. */
+static int run_one(void *ctx, struct kc_op *op)
+{
+	return eng_do(ctx, op);
+}
 
 int eng_get_alloc(struct engine *e, const void *key, size_t klen, void **val,
 		  size_t *vlen, uint64_t *cas, uint32_t *cflags)
 {
-	size_t size = GET_FIRST;
-	void *buf = NULL, *p;
-	struct kc_op op;
-	int tries, err = -ENOSPC;
-
-	*val = NULL;
-	/* The value may grow between calls: ask again for what it is now. */
-	for (tries = 0; tries < 4 && err == -ENOSPC; tries++) {
-		p = realloc(buf, size ? size : 1);
-		if (!p) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = p;
-		kc_op_init(&op, KC_OP_GET);
-		kc_op_key(&op, key, klen);
-		kc_op_out(&op, buf, size);
-		err = eng_do(e, &op);
-		size = op.out_used;
-	}
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*val = buf;
-	if (vlen)
-		*vlen = op.out_used;
-	if (cas)
-		*cas = op.cas;
-	if (cflags)
-		*cflags = op.client_flags;
-	return 0;
+	return kc_get_alloc_via(run_one, e, key, klen, val, vlen, cas, cflags);
 }
 
 int eng_store(struct engine *e, uint32_t opcode, uint32_t flags,
 	      const void *key, size_t klen, const void *val, size_t vlen,
 	      uint32_t cflags, int64_t expire, uint64_t *cas)
 {
-	struct kc_op op;
-	int err;
-
-	kc_op_init(&op, opcode);
-	op.flags = flags;
-	kc_op_key(&op, key, klen);
-	kc_op_val(&op, val, vlen);
-	op.client_flags = cflags;
-	op.expire = expire;
-	if (cas)
-		op.cas = *cas;
-	err = eng_do(e, &op);
-	if (!err && cas)
-		*cas = op.cas;
-	return err;
+	return kc_store_via(run_one, e, opcode, flags, key, klen, val, vlen,
+			    cflags, expire, cas);
 }
 
 void eng_txn_begin(struct engine *e)
@@ -395,8 +348,8 @@ void eng_txn_abort(struct engine *e)
 
 int eng_txn_run(struct engine *e, const struct kc_watch *w, uint32_t nwatch)
 {
-	struct kc_batch b;
-	uint32_t i;
+	uint32_t done = 0, i;
+	int err, result = 0;
 
 	if (e->txn_overflow) {
 		eng_txn_abort(e);
@@ -404,27 +357,18 @@ int eng_txn_run(struct engine *e, const struct kc_watch *w, uint32_t nwatch)
 	}
 	if (!e->nops && !nwatch)
 		return 0;	/* nothing for the kernel to do */
-	memset(&b, 0, sizeof(b));
-	b.size = sizeof(b);
-	b.flags = KC_BATCH_TXN;
-	b.count = e->nops;
-	b.op_size = sizeof(struct kc_op);
-	b.ops = (uint64_t)(uintptr_t)e->ops;
-	b.watch = nwatch ? (uint64_t)(uintptr_t)w : 0;
-	b.nwatch = nwatch;
 	STAT_ADD(ioctls, 1);
-	if (ioctl(e->fd, KC_IOC_BATCH, &b)) {
-		int err = -errno;
-
+	err = kc_batch_ioctl(e->fd, e->ops, e->nops, KC_BATCH_TXN, w, nwatch,
+			     &done, &result);
+	if (!err && result == -ECANCELED)
+		err = -ECANCELED;
+	if (err) {
 		eng_txn_abort(e);
 		return err;
 	}
-	if (b.result == -ECANCELED) {
-		eng_txn_abort(e);
-		return -ECANCELED;
-	}
-	for (i = b.done; i < e->nops; i++)
-		e->ops[i].result = b.result ? b.result : -EIO;
+	/* A transaction the kernel refused: every command answers why. */
+	for (i = done; i < e->nops; i++)
+		e->ops[i].result = result ? result : -EIO;
 	return 0;
 }
 

@@ -14,9 +14,12 @@
 PROXY_DIR := $(SRC)/userspace/proxy
 PROXY := $(OUT)/kcache-proxy
 PROXY_SRCS := $(wildcard $(PROXY_DIR)/*.c)
-PROXY_OBJS := $(patsubst $(PROXY_DIR)/%.c,$(OUT)/proxy/%.o,$(PROXY_SRCS))
+# The glob matcher is the kernel's (kmod/glob.c, one dialect for both),
+# compiled with the u8/u32 shim of glob.h.
+PROXY_OBJS := $(patsubst $(PROXY_DIR)/%.c,$(OUT)/proxy/%.o,$(PROXY_SRCS)) \
+	$(OUT)/proxy/kmod_glob.o
 PROXY_HDRS := $(wildcard $(PROXY_DIR)/*.h) $(SRC)/uapi/linux/kcache.h \
-	$(SRC)/userspace/lib/libkcache.h
+	$(SRC)/userspace/lib/libkcache.h $(SRC)/kmod/glob.h
 
 all: $(PROXY)
 
@@ -26,6 +29,10 @@ $(PROXY): $(PROXY_OBJS) $(LIB)
 $(OUT)/proxy/%.o: $(PROXY_DIR)/%.c $(PROXY_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
+
+$(OUT)/proxy/kmod_glob.o: $(SRC)/kmod/glob.c $(PROXY_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -include $(PROXY_DIR)/glob.h -c -o $@ $<
 
 # ---------------------------------------------------------------- fuzzing
 
@@ -45,7 +52,7 @@ $(FUZZ_OUT)/fuzz_memcache: $(PROXY_DIR)/fuzz/fuzz_memcache.c $(PROXY_DIR)/memcac
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 
-$(FUZZ_OUT)/fuzz_glob: $(PROXY_DIR)/fuzz/fuzz_glob.c $(PROXY_DIR)/glob.c $(PROXY_HDRS)
+$(FUZZ_OUT)/fuzz_glob: $(PROXY_DIR)/fuzz/fuzz_glob.c $(SRC)/kmod/glob.c $(PROXY_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $<
 

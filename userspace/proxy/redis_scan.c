@@ -134,8 +134,11 @@ static void scan_op(struct kc_op *op, unsigned long long cursor,
 	op->num = (int64_t)(cursor & 0xffffffffULL);
 	op->num2 = count > SCAN_COUNT_MAX ? SCAN_COUNT_MAX : count;
 	op->client_flags = o->type;
-	/* The kernel's glob differs from Redis's only in sets. */
-	if (o->pat && o->plen <= KC_PATTERN_MAX && !memchr(o->pat, '[', o->plen))
+	/*
+	 * The kernel matches with the proxy's own glob (kmod/glob.c), so it
+	 * filters any pattern it takes; a longer one is filtered here only.
+	 */
+	if (o->pat && o->plen <= KC_PATTERN_MAX)
 		kc_op_val(op, o->pat, o->plen);
 }
 
