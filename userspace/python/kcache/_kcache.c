@@ -340,6 +340,7 @@ static PyObject *Device_closed(Device *d, void *unused)
 static PyObject *run_op(Device *d, struct kc_op *op, int reply_kind)
 {
 	size_t size = REPLY_FIRST;
+	struct kc_op in;
 	PyObject *reply = NULL;
 	void *buf = NULL;
 	int ret = 0, tries;
@@ -352,8 +353,11 @@ static PyObject *run_op(Device *d, struct kc_op *op, int reply_kind)
 	}
 	/*
 	 * An op whose reply did not fit changed nothing (uapi.rst, "Reply
-	 * buffer"), so running it again with the size it asked for is safe.
+	 * buffer"), so running it again with the size it asked for is safe,
+	 * from its original inputs: num, cas, expire and client_flags are
+	 * written back (LRANGE's start, SCAN's cursor).
 	 */
+	in = *op;
 	for (tries = 0; tries < REPLY_TRIES; tries++) {
 		void *nb = PyMem_Realloc(buf, size ? size : 1);
 
@@ -362,6 +366,7 @@ static PyObject *run_op(Device *d, struct kc_op *op, int reply_kind)
 			return PyErr_NoMemory();
 		}
 		buf = nb;
+		*op = in;
 		kc_op_out(op, buf, size);
 		Py_BEGIN_ALLOW_THREADS
 		ret = kc_do(d->fd, op);

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Lists, hashes, sets and set algebra with redis-py's return types."""
+import errno
+
 import pytest
 
 import kcache
@@ -43,10 +45,17 @@ def test_lists(c):
 
 
 def test_big_list_reply(c):
+    # Replies past the first buffer are fetched again from the same inputs
+    # (LRANGE's start and SCAN's cursor are in/out fields).
     vals = [b"%06d" % i + b"." * 100 for i in range(5000)]
     for i in range(0, len(vals), 1000):
         c.rpush("big", *vals[i:i + 1000])
     assert c.lrange("big", 0, -1) == vals
+    assert c.lrange("big", 10, 4009) == vals[10:4010]
+    keys = [b"k" * 200 + b"%05d" % i for i in range(200)]
+    c.mset({k: 1 for k in keys})
+    cursor, page = c.scan(0, match="k*", count=200)
+    assert set(page) | set(c.scan_iter(match="k*")) == set(keys)
 
 
 def test_hashes(c):
@@ -142,5 +151,5 @@ def test_wrong_type(c):
                  lambda: c.hgetall("list"), lambda: c.lrange("str", 0, -1)):
         with pytest.raises(kcache.WrongType) as e:
             call()
-        assert e.value.errno == 71 and "WRONGTYPE" in str(e.value)
+        assert e.value.errno == errno.EPROTOTYPE and "WRONGTYPE" in str(e.value)
         assert isinstance(e.value, kcache.KcacheError)
