@@ -121,7 +121,7 @@ def test_server_calls(c):
     v = c.version()
     assert v["abi_version"] == kcache._kcache.KC_ABI_VERSION and v["key_max"] == 250
     assert v["batch_max"] == 4096 and v["nr_classes"] > 0
-    s0 = c.stats()
+    s0 = c.info()
     c.set("a", "b")
     c.get("a")
     c.get("nope")

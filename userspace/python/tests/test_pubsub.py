@@ -98,3 +98,44 @@ def test_pubsub_closed_and_bad_input(c):
         p.subscribe("x")
     with pytest.raises(kcache.DataError):
         c.publish("ch", None)
+
+
+def test_pubsub_object_api(c):
+    old = c.config_get()["notify"]
+    c.config_set(notify=1)
+    try:
+        with c.pubsub() as p:
+            assert not p.subscribed
+            p.psubscribe("a.*", b"b?")
+            assert p.subscribed
+            c.publish("a.1", "x")
+            c.publish("bb", "y")
+            got = drain(p, 2)
+            assert [(m["type"], m["pattern"], m["channel"]) for m in got] == \
+                [("pmessage", b"a.*", b"a.1"), ("pmessage", b"b?", b"bb")]
+            p.punsubscribe("a.*")
+            c.publish("a.2", "x")
+            assert p.get_message(timeout=0.3) is None
+            p.punsubscribe()
+            assert not p.subscribed
+            p.keyspace("x*")
+            c.set("y1", 1)
+            c.set("x1", 1)
+            c.expire("x1", -1)
+            got = drain(p, 2)
+            assert [(m["event"], m["key"]) for m in got] == [("set", b"x1"), ("del", b"x1")]
+    finally:
+        c.config_set(notify=old)
+
+
+def test_slow_subscriber_gets_an_overrun(c):
+    with c.subscribe("flood", rcvbuf=4096) as p:
+        for i in range(1500):
+            c.publish("flood", b"%d" % i + b"." * 200)
+        msgs = drain(p, 1500, timeout=1.0)
+    types = [m["type"] for m in msgs]
+    assert "overrun" in types
+    data = [m["data"] for m in msgs if m["type"] == "message"]
+    # What did arrive came in order, and some was lost.
+    nums = [int(d.split(b".")[0]) for d in data]
+    assert nums == sorted(nums) and len(nums) < 1500
