@@ -421,6 +421,10 @@ static PyObject *Device_op(Device *d, PyObject *const *a, Py_ssize_t n)
 				"opcode, flags or client_flags out of 32-bit range");
 		return NULL;
 	}
+	if (reply < KCPY_REPLY_NONE || reply > KCPY_REPLY_SCAN) {
+		PyErr_Format(PyExc_ValueError, "unknown reply kind %d", reply);
+		return NULL;
+	}
 	kcpy_arg_init(&args);
 	kc_op_init(&op, (uint32_t)opcode);
 	op.flags = (uint32_t)flags;

@@ -104,6 +104,10 @@ static int parse_op(struct kcpy_args *a, struct kc_pipe *p, PyObject *t,
 				"opcode, flags or client_flags out of 32-bit range");
 		return -1;
 	}
+	if (*reply < KCPY_REPLY_NONE || *reply > KCPY_REPLY_SCAN) {
+		PyErr_Format(PyExc_ValueError, "unknown reply kind %d", *reply);
+		return -1;
+	}
 	i = kc_pipe_add(p, (uint32_t)opcode);
 	if (i < 0)
 		return pipe_err(i);

@@ -264,6 +264,10 @@ def _c_pop(r):
 
 
 def _c_set_cmd(get, nx, xx):
+    return _SET_CONVS[bool(get), bool(nx), bool(xx)]
+
+
+def _make_set_conv(get, nx, xx):
     def conv(r):
         res = r[0]
         if res == 0 or (res == _EEXIST and get):
@@ -274,6 +278,10 @@ def _c_set_cmd(get, nx, xx):
             return None
         _raise(r)
     return conv
+
+
+_SET_CONVS = {(g, n, x): _make_set_conv(g, n, x)
+              for g in (False, True) for n in (False, True) for x in (False, True)}
 
 
 def _c_must_exist(r):

@@ -151,3 +151,11 @@ def test_raw_op_rejects_bad_arguments(c):
         dev.batch([("not", "an", "op")], False, None)
     with pytest.raises(ValueError):
         dev.batch([(0,) + (None,) * 3 + (0,) * 7] * 4097, False, None)
+    with pytest.raises(ValueError):
+        dev.op(kcache._kcache.KC_OP_GET, b"k", None, None, 0, 0, 0, 0, 0, 0, 9)
+    with pytest.raises(ValueError):
+        dev.batch([(kcache._kcache.KC_OP_GET, b"k", None, None, 0, 0, 0, 0, 0, 0, -1)],
+                  False, None)
+    # A transaction of NOPs only, and an empty pipeline, are fine.
+    assert dev.batch([(0, None, None, None, 0, 0, 0, 0, 0, 0, 0)] * 3, True, None)[0] == 0
+    assert c.pipeline().execute() == []
