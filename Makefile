@@ -66,8 +66,14 @@ userspace:
 # tests import it from (PYTHONPATH); `make install` installs it with pip.
 PYTHON ?= /usr/bin/python3
 PY_BUILD := $(BUILD)/python
+# Without python3-dev or python3-setuptools it is skipped with a notice (the
+# VM tests then report it missing); `make deps` installs both.
 python:
-	@if [ -f $(SRC)/userspace/python/setup.py ]; then \
+	@if ! $(PYTHON) -c 'import os, sys, sysconfig, setuptools; \
+		sys.exit(not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))' \
+		2>/dev/null; then \
+		echo "python: skipped: needs python3-dev and python3-setuptools (make deps)" >&2; \
+	elif [ -f $(SRC)/userspace/python/setup.py ]; then \
 		cd $(SRC)/userspace/python && KCACHE_WERROR=1 $(PYTHON) setup.py -q build \
 		--build-base $(PY_BUILD) --build-lib $(PY_BUILD)/lib \
 		--build-temp $(PY_BUILD)/temp; fi
