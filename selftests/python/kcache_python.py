@@ -4,7 +4,10 @@
 module in this VM, as TAP: one result per pytest test, failures' reports as
 '#' diagnostics.  The package is imported from the build tree
 ($KCACHE_BUILD/python/lib, made by the top-level `make`), not installed.
-The host root is read-only here: no .pytest_cache, no bytecode files."""
+The host root is read-only here: no .pytest_cache, no bytecode files.
+
+    make check-6.12 KCACHE_TESTS=python/kcache_python.py \\
+        KCACHE_TEST_ENV=KCACHE_PYTEST_ARGS=-ktransaction   (a subset)"""
 import os
 import sys
 
@@ -116,7 +119,10 @@ class Tap:
 plugin = Tap()
 args = ["-p", "no:cacheprovider", "-q", "--tb=short", "--rootdir", TESTS,
         "-c", os.path.join(TESTS, "pytest.ini")]
-args += sys.argv[1:] or [TESTS]
+# More pytest arguments from the command line or, through the harness,
+# KCACHE_TEST_ENV=KCACHE_PYTEST_ARGS=-kgil (no blanks: the harness splits
+# KCACHE_TEST_ENV into words).
+args += sys.argv[1:] + os.environ.get("KCACHE_PYTEST_ARGS", "").split() + [TESTS]
 rc = pytest.main(args, plugins=[plugin])
 sys.stdout = TAP_OUT
 if rc == pytest.ExitCode.NO_TESTS_COLLECTED or plugin.n == 0:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """One Cache shared by many threads; the GIL is released in the ioctl."""
+import sys
 import threading
 import time
 
@@ -41,25 +42,45 @@ def test_shared_cache_many_threads(c):
 
 
 def test_gil_released_during_ioctl(c):
-    # A thread busy in ioctls must leave the interpreter to others: count
-    # how far a pure-Python loop gets while it runs, for a fixed time.
-    c.set("v", b"x" * 65536)
-    stop = threading.Event()
-    calls = [0]
+    # One long ioctl with a tiny input and output (SUNIONSTORE of two sets
+    # of 50000 members) in a thread; the main thread keeps running Python
+    # meanwhile only if the GIL is released around the ioctl.  With the GIL
+    # held it could not run at all until the call returned.
+    n = 50000
+    c.sadd("a", *[b"%d" % i for i in range(n)])
+    c.sadd("b", *[b"%d" % i for i in range(n, 2 * n)])
+    t0 = time.monotonic()
+    assert c.sunionstore("u", "a", "b") == 2 * n
+    alone = time.monotonic() - t0
+    assert alone > 0.01, "the call is too quick to tell (%.3f s)" % alone
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    try:
+        for attempt in range(3):
+            done = threading.Event()
+            res = []
 
-    def hammer():
-        while not stop.is_set():
-            c.get("v")
-            calls[0] += 1
-    t = threading.Thread(target=hammer)
-    t.start()
-    spins = 0
-    end = time.monotonic() + 1.0
-    while time.monotonic() < end:
-        spins += 1
-    stop.set()
-    t.join(30)
-    assert calls[0] > 10 and spins > 1000
+            def call():
+                res.append(c.sunionstore("u", "a", "b"))
+                done.set()
+            t = threading.Thread(target=call)
+            start = time.monotonic()
+            t.start()
+            last, gap, spins = start, 0.0, 0
+            while not done.is_set():
+                now = time.monotonic()
+                gap = max(gap, now - last)
+                last = now
+                spins += 1
+            t.join(60)
+            took = time.monotonic() - start
+            assert res == [2 * n]
+            if gap < took / 2 and spins > 100:
+                break
+        assert gap < took / 2 and spins > 100, \
+            "main thread stalled %.3f s of a %.3f s call (%d spins)" % (gap, took, spins)
+    finally:
+        sys.setswitchinterval(old)
 
 
 def test_close_while_other_threads_use_it(c):
