@@ -789,8 +789,10 @@ class Cache(Commands):
                             raise error_for(r[0], "transaction not run: op %d" % i)
                     raise error_for(ret, "transaction not run")
                 if ret:
+                    # A plain batch stopped early: the ops it did not get
+                    # to carry the batch's error (libkcache marks them too).
                     for i in range(done, len(res)):
-                        if i >= done:
+                        if res[i][0] == 0:
                             res[i] = (ret,) + res[i][1:]
                 return res
             out = []
