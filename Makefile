@@ -13,9 +13,11 @@
 #   make shell        guest shell with kcache.ko loaded (VM_KERNEL=6.1|6.12|debug)
 #   make bench        one 6.12 VM: kcache vs redis-server and memcached, table,
 #                     build/bench/results.json and a chart (Documentation/performance.rst)
-#   make install      modules_install + programs to $(PREFIX)/bin + depmod
+#   make python       the Python package (C extension) into build/python/lib
 #   make netlink-gen  regenerate the netlink code from its YAML spec
 #   make netlink-gen-check  fail unless regenerating it changes nothing
+#   make install      modules_install + programs to $(PREFIX)/bin + depmod,
+#                     and the Python package (pip, offline)
 #   make clean
 #
 # Variables: KDIR, BUILD, KCACHE_PARAMS (module parameters for the VM runs),
@@ -53,7 +55,7 @@ export KCACHE_PARAMS KCACHE_TESTS VM_TIMEOUT TEST_TIMEOUT VM_MEM VM_SMP \
 	VM_KERNEL VM_ACCEL VM_APPEND KCACHE_TEST_ENV
 export KC_BUILD := $(BUILD)
 
-all: module userspace selftests
+all: module userspace selftests python
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
@@ -63,7 +65,24 @@ userspace:
 	@if [ -f $(SRC)/userspace/Makefile ]; then \
 		$(MAKE) -C $(SRC)/userspace BUILD=$(BUILD); fi
 
-selftests: kselftest-headers userspace
+# The Python package kcache (userspace/python, Documentation/python.rst),
+# built with Debian's python3-setuptools into $(BUILD)/python/lib, where the
+# tests import it from (PYTHONPATH); `make install` installs it with pip.
+PYTHON ?= /usr/bin/python3
+PY_BUILD := $(BUILD)/python
+# Without python3-dev or python3-setuptools it is skipped with a notice (the
+# VM tests then report it missing); `make deps` installs both.
+python:
+	@if ! $(PYTHON) -c 'import os, sys, sysconfig, setuptools; \
+		sys.exit(not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))' \
+		2>/dev/null; then \
+		echo "python: skipped: needs python3-dev and python3-setuptools (make deps)" >&2; \
+	elif [ -f $(SRC)/userspace/python/setup.py ]; then \
+		cd $(SRC)/userspace/python && KCACHE_WERROR=1 $(PYTHON) setup.py -q build \
+		--build-base $(PY_BUILD) --build-lib $(PY_BUILD)/lib \
+		--build-temp $(PY_BUILD)/temp; fi
+
+selftests: kselftest-headers userspace python
 	@if [ -f $(SRC)/selftests/Makefile ]; then \
 		$(MAKE) -C $(SRC)/selftests BUILD=$(BUILD) KSFT_INC=$(KSFT_INC); fi
 
@@ -160,15 +179,20 @@ install: module userspace
 			install -D -m 755 $(BUILD)/userspace/$$p $(DESTDIR)$(PREFIX)/bin/$$p; \
 		fi; done
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+	@# Debian's pip installs under /usr/local by itself and adds "local/" to
+	@# any --prefix it is given: pass one only for another PREFIX.
+	$(PYTHON) -m pip install --no-build-isolation --no-index --no-deps \
+		--break-system-packages $(if $(filter /usr/local,$(PREFIX)),,--prefix $(PREFIX)) \
+		$(if $(DESTDIR),--root $(DESTDIR)) $(SRC)/userspace/python
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -e $(KDIR)/Makefile ] && [ -e $(SRC)/Kbuild ]; then \
 		$(MAKE) -C $(KDIR) M=$(SRC) clean; fi
 	@if [ -f $(SRC)/userspace/Makefile ]; then $(MAKE) -C $(SRC)/userspace BUILD=$(BUILD) clean; fi
 	@if [ -f $(SRC)/selftests/Makefile ]; then $(MAKE) -C $(SRC)/selftests BUILD=$(BUILD) clean; fi
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SRC)/userspace/python/build $(SRC)/userspace/python/kcache.egg-info
 
-.PHONY: all module userspace selftests kselftest-headers linux-scripts check \
+.PHONY: all module userspace selftests python kselftest-headers linux-scripts check \
 	check-quick check-6.1 check-6.12 check-debug fuzz-kernel static-check debug-kernel \
 	netlink-gen netlink-gen-check \
 	deps run shell bench install clean

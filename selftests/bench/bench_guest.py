@@ -60,7 +60,7 @@ DEFAULTS = {
     "mem_value_size": 100,
     "ports": {"memcached": 21211, "redis": 26379, "proxy_redis": 26380,
               "proxy_memcache": 21212},
-    "only": "",               # comma list of phases: mem,ioctl,memcache,redis,profile
+    "only": "",               # comma list of phases: mem,ioctl,memcache,redis,python,profile
     "profile": False,         # also run the profile phase (perf, cpu-clock)
     "proxy_threads": 0,       # kcache-proxy --threads; 0: its default (one per CPU)
 }
@@ -475,6 +475,34 @@ def phase_mem(cfg):
     stop("redis")
 
 
+def phase_python(cfg):
+    """kcache.Cache vs redis-py (kcache-proxy, redis-server): py_bench.py."""
+    lib = os.path.join(BUILD, "python", "lib")
+    env = dict(os.environ, PYTHONPATH=lib, PYTHONDONTWRITEBYTECODE="1")
+    p = cfg["ports"]
+    cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "py_bench.py"),
+           "--proxy-port", str(p["proxy_redis"]), "--redis-port", str(p["redis"]),
+           "--secs", str(cfg["secs"]), "--runs", str(cfg["runs"]), "--keys", str(cfg["keys"])]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                         timeout=1200).stdout.decode(errors="replace")
+    got = {}
+    for line in out.splitlines():
+        if line.startswith("{"):
+            rec = json.loads(line)
+            got[(rec["system"], rec["op"])] = rec["ops_per_sec"]
+            record(rec.pop("system"), rec.pop("op"), rec, rec.pop("client"),
+                   key_size=rec.pop("key_size"), value_size=rec.pop("value_size"))
+        elif line.strip():
+            say("py_bench: " + line.lstrip("# "))
+    for op in ("get", "set"):
+        k = got.get(("py-kcache", op))
+        for other in ("py-redis-proxy", "py-redis"):
+            o = got.get((other, op))
+            if k and o:
+                say("python %s: kcache.Cache %.0f ops/s = %.2fx redis-py via %s (%.0f ops/s)"
+                    % (op.upper(), k, k / o, other[3:], o))
+
+
 def perf_profile(name, cmd, secs, focus=()):
     """perf record -a (cpu-clock: TCG has no PMU) around cmd; prints the top."""
     data = "/tmp/perf.data"
@@ -570,7 +598,7 @@ def main():
         if not only or "ioctl" in only:
             phase_ioctl(cfg)
             say("phase ioctl done at %.0f s" % (time.time() - t0))
-        if not only or only & {"memcache", "redis", "profile"}:
+        if not only or only & {"memcache", "redis", "python", "profile"}:
             start_memcached(cfg)
             start_redis(cfg)
             start_proxy(cfg)
@@ -580,6 +608,9 @@ def main():
         if not only or "redis" in only:
             phase_redis(cfg)
             say("phase redis done at %.0f s" % (time.time() - t0))
+        if not only or "python" in only:
+            phase_python(cfg)
+            say("phase python done at %.0f s" % (time.time() - t0))
         if cfg["profile"] or "profile" in only:
             if "proxy" not in procs:
                 start_memcached(cfg)

@@ -20,7 +20,8 @@ import subprocess
 import sys
 
 ORDER = ["kcache-ioctl", "kcache-batch", "kcache-netlink", "kcache-proxy",
-         "kcache-proxy-memcache", "redis", "memcached"]
+         "kcache-proxy-memcache", "redis", "memcached",
+         "py-kcache", "py-redis-proxy", "py-redis"]
 OPS = ["nop", "get", "set", "incr", "lpush", "lpop", "sadd", "hset", "mset"]
 # the value size of the chart and the summary
 MAIN_VS, MAIN_KS = 100, 16
@@ -91,6 +92,9 @@ class Results:
     def ref(self, r, system):
         """The memcached or redis figure this record is compared with."""
         op, ks, vs = r["op"], r.get("key_size"), r.get("value_size")
+        if r["system"].startswith("py-"):
+            # Python clients (py_bench.py) compare with py-redis only.
+            return self.get("py-redis", op, 1, 1, ks, vs) if system == "redis" else None
         # requests of one per round trip compare with servers at -P 1;
         # a pipelined load with the same pipeline
         p = r.get("pipeline", 1) if r["system"] in ("kcache-proxy", "kcache-proxy-memcache",

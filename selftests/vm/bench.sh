@@ -4,8 +4,9 @@
 # `make bench`: boot one stock 6.12 guest (QEMU TCG, 2 vCPUs) and measure,
 # in that one boot, kcache over ioctl, KC_IOC_BATCH and generic netlink,
 # kcache-proxy under redis-benchmark and a memcached-protocol load, and
-# redis-server and memcached from Debian under the same loads; then load
-# 1M items into each for memory per item.  Documentation/performance.rst
+# redis-server and memcached from Debian under the same loads, the Python
+# client kcache.Cache against redis-py (selftests/bench/py_bench.py); then
+# load 1M items into each for memory per item.  Documentation/performance.rst
 # explains what is measured and how to read it.
 #
 #   selftests/vm/bench.sh            everything (about 15-20 minutes)
@@ -127,7 +128,7 @@ main() {
 	kc_need_pkgs gnuplot-nox
 	[ -z "${BENCH_PROFILE:-}" ] || kc_need_pkgs linux-perf
 	msg "building userspace and the benchmark programs"
-	make -C "$KC_ROOT" --no-print-directory -s BUILD="$KC_BUILD" userspace >&2
+	make -C "$KC_ROOT" --no-print-directory -s BUILD="$KC_BUILD" userspace python >&2
 	make -C "$BENCH_SRC" --no-print-directory -s BUILD="$KC_BUILD" >&2
 	resolve_kernel 6.12
 	K_TIMEOUT=$VM_TIMEOUT

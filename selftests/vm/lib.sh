@@ -18,6 +18,7 @@ KC_BASE_PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio
 	qemu-system-x86 busybox-static sparse
 	libnl-3-dev libnl-genl-3-dev python3-yaml python3-jsonschema
 	redis-server redis-tools memcached python3-redis python3-pymemcache
+	python3-dev python3-setuptools python3-pytest
 	libmemcached-tools clang libclang-rt-14-dev)
 
 kc_apt_updated=
