@@ -33,7 +33,7 @@ def pymc(t, p1, p2):
     c.flush_all(noreply=False)
     t.ok(c.set("cl:a", b"1", expire=100, noreply=False), "pymemcache: set")
     t.eq(c.get("cl:a"), b"1", "pymemcache: get")
-    t.eq(c.gat("cl:a", 200), b"1", "pymemcache: gat")
+    t.eq(c.touch("cl:a", 200, noreply=False), True, "pymemcache: touch")
     v, cas = c.gets("cl:a")
     t.ok(v == b"1" and cas, "pymemcache: gets")
     t.eq(c.cas("cl:a", b"2", cas, noreply=False), True, "pymemcache: cas")

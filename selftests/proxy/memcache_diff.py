@@ -245,7 +245,8 @@ class Gen:
             pool = [b"v", b"c", b"f", b"s", b"t", b"q", b"O", b"T", b"u", b"P", b"L"]
             if not fl:
                 pool.append(b"k")
-            fl += self.flags(pool, 7)
+            more = self.flags(pool, 7)
+            fl += [f for f in more if f != b"k"] if fl else more
             return b"mg %s %s\r\n" % (k, b" ".join(fl)), k
         if cmd == b"md":
             fl += self.flags([b"q", b"k", b"O", b"C"], 3)
@@ -286,6 +287,12 @@ for _c in (b"mg", b"md", b"mn"):
     pool_modes[_c] = [b"S"]
 
 
+def short(b):
+    """Bytes to show: long keys and values abbreviated."""
+    b = b.replace(b"x" * 250, b"<X>").replace(b"y" * 251, b"<Y>")
+    return b if len(b) < 600 else b[:600] + b"..."
+
+
 def fill(tmpl, key, cas):
     return tmpl.replace(b"{CAS}", cas.get(key, b"12345"))
 
@@ -300,6 +307,7 @@ def run_seed(t, seed, pport, mport, n):
         s.take()
     cas_a, cas_b = {}, {}
     bad = 0
+    recent = []         # the last commands, shown before the first mismatch
     for i in range(n):
         tmpl, key = g.next()
         mns = 1 + tmpl.count(b"mn\r\n") if tmpl.startswith(b"mn") else 1
@@ -316,15 +324,18 @@ def run_seed(t, seed, pport, mport, n):
         learn_cas(cas_a, key, ga)
         learn_cas(cas_b, key, gb)
         if normalise(ga) != normalise(gb):
+            if not bad:
+                for j, c, x, y in recent:
+                    print("#   before, %d: %r -> %r" % (j, short(c), short(x)))
             bad += 1
-            shown = tmpl if len(tmpl) < 300 else tmpl[:300] + b"..."
             print("# seed %d command %d: %r\n#   proxy:     %r\n#   memcached: %r" %
-                  (seed, i, shown, ga[:400], gb[:400]))
-            if bad >= MAXFAIL:
-                print("# seed %d: stopped after %d mismatches" % (seed, bad))
-                a.close()
-                b.close()
-                return i + 1, bad
+                  (seed, i, short(tmpl), short(ga), short(gb)))
+        recent = (recent + [(i, tmpl, ga, gb)])[-6:]
+        if bad >= MAXFAIL:
+            print("# seed %d: stopped after %d mismatches" % (seed, bad))
+            a.close()
+            b.close()
+            return i + 1, bad
     a.close()
     b.close()
     return n, bad

@@ -294,7 +294,9 @@ static void r_value(struct conn *c, struct rec *r, struct kc_op *ops)
 
 /*
  * get, gets, gat, gats: one piece of the line (memcache.c hands a long
- * key list on in pieces); END after the last.
+ * key list on in pieces); END after the last.  Keys before one over 250
+ * bytes are fetched (gat touches them) and their values dropped, then
+ * the error alone, as memcached does.
  */
 static void get(struct conn *c, struct mc_req *q)
 {
@@ -315,7 +317,8 @@ static void get(struct conn *c, struct mc_req *q)
 		 */
 		if (conn_out_over(c))
 			return;
-		r = eng_rec(E(c), c, r_value, eng_val_room());
+		r = eng_rec(E(c), c, q->bad_key ? r_none : r_value,
+			    eng_val_room());
 		op = eng_op(E(c), r, KC_OP_GET);
 
 		r->p = q->tok[i].p;
@@ -328,7 +331,9 @@ static void get(struct conn *c, struct mc_req *q)
 			op->expire = expire;
 		}
 	}
-	if (!q->more)
+	if (q->bad_key)
+		say(c, "CLIENT_ERROR bad command line format\r\n");
+	else if (!q->more)
 		say(c, "END\r\n");
 }
 
@@ -1654,13 +1659,27 @@ static void md(struct conn *c, struct mc_req *q)
 	}
 }
 
+/* ma: the expiry the last T (or N, when it created the item) set. */
+static void ma_expire(struct conn *c, const struct mstate *s, bool have,
+		      int32_t v)
+{
+	uint32_t tflags;
+	int64_t expire;
+
+	if (!have)
+		return;
+	exptime(v, &expire, &tflags);
+	key_op(E(c), KC_OP_TOUCH, s->key, s->klen, tflags, expire);
+}
+
 static void ma(struct conn *c, struct mc_req *q)
 {
 	const char *errstr = "CLIENT_ERROR bad command line format";
 	uint64_t res = 0, newcas = 0;
 	int64_t expire = 0, ttl = -1;
 	struct buf *o = &c->out, rb;
-	bool incr = true, created;
+	bool incr = true, created, have_pend = false;
+	int32_t pend = 0;
 	struct mstate s;
 	uint32_t tflags = 0;
 	char num[24];
@@ -1758,17 +1777,21 @@ static void ma(struct conn *c, struct mc_req *q)
 			buf_add_i64(&rb, ttl);
 			break;
 		case 'T':
-			exptime(s.of.exptime, &expire, &tflags);
-			key_op(E(c), KC_OP_TOUCH, s.key, s.klen, tflags, expire);
-			ttl = ttl_of(s.of.exptime);
+			pend = s.of.exptime;
+			have_pend = true;
+			ttl = ttl_of(pend);
 			break;
 		case 'N':
-			if (created)
-				ttl = ttl_of(s.of.autoviv);
+			if (created) {
+				pend = s.of.autoviv;
+				have_pend = true;
+				ttl = ttl_of(pend);
+			}
 			break;
 		case 'O':
 			if (s.tok[i].len > MC_OPAQUE_MAX) {
 				buf_free(&rb);
+				ma_expire(c, &s, have_pend, pend);
 				say(c, "CLIENT_ERROR opaque token too long\r\n");
 				return;
 			}
@@ -1785,6 +1808,7 @@ static void ma(struct conn *c, struct mc_req *q)
 		buf_add(&rb, num, (size_t)len);
 		buf_add(&rb, "\r\n", 2);
 	}
+	ma_expire(c, &s, have_pend, pend);
 	/* memcached: a plain success is quiet with q; a created item is not */
 	if (!(s.of.no_reply && !created))
 		buf_add(o, rb.data + rb.off, buf_avail(&rb));

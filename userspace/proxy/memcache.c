@@ -372,12 +372,25 @@ static int get_piece(struct mc_parser *p, char *line, size_t len, bool complete,
 		if (p->tok[i].len > MC_KEY_MAX)
 			fail = true;
 	if (fail) {
+		/*
+		 * memcached fetches (and touches) the keys before the bad one,
+		 * then answers the error alone: hand them on as bad_key.
+		 */
 		p->cont = MC_UNKNOWN;
 		if (!complete) {
 			p->skip_line = true;
 			*used = len;
 		}
-		return reply(p, err, "CLIENT_ERROR bad command line format");
+		if (!type || i <= first + 1 || ntok < first) {
+			return reply(p, err, "CLIENT_ERROR bad command line format");
+		}
+		req->type = type;
+		req->tok = p->tok;
+		req->ntok = i - 1;
+		req->first_key = first;
+		req->exptime = p->cont_exptime;
+		req->bad_key = true;
+		return MC_REQ;
 	}
 	/* Keys beyond max_keys: the rest of the line is the next piece. */
 	while (pos < len && line[pos] == ' ')

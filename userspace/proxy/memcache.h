@@ -50,6 +50,7 @@ struct mc_req {
 	size_t dlen;
 	size_t first_key;	/* get-like: index of the first key */
 	bool more;		/* get-like: more keys of the line follow */
+	bool bad_key;		/* get-like: a key over 250 bytes follows these */
 	bool noreply;		/* text storage: the last word is noreply */
 	bool too_large;		/* storage: block over max_value, dropped */
 	bool bad_chunk;		/* storage: block not followed by CRLF */
