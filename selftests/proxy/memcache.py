@@ -192,6 +192,73 @@ def main():
         m.close()
     t.run("malformed", malformed)
 
+    def admin():
+        m = Raw(px.mport)
+
+        def ask(req, done=LINE, secs=5):
+            m.send(req)
+            m.read_until(done, secs)
+            return m.take()
+        settings = ask(b"stats settings\r\n", ends(b"END\r\n"))
+        conf = dict(ln.split(b" ")[1:3] for ln in settings.split(b"\r\n") if ln.startswith(b"STAT "))
+        t.ok(b"maxbytes" in conf and b"item_size_max" in conf and b"slab_automove" in conf,
+             "stats settings: maxbytes, item_size_max, slab_automove", settings[:300])
+        mb = int(conf.get(b"maxbytes", b"0")) >> 20
+        t.eq(ask(b"cache_memlimit 7\r\n"), b"MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n",
+             "cache_memlimit under 8: memcached's refusal")
+        t.eq(ask(b"cache_memlimit 2000000000\r\n"),
+             b"MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n",
+             "cache_memlimit in bytes: memcached's refusal")
+        t.eq(ask(b"cache_memlimit %d\r\n" % (mb + 1)), b"OK\r\n", "cache_memlimit sets the limit")
+        st = ask(b"stats\r\n", ends(b"END\r\n"))
+        t.ok(b"STAT limit_maxbytes %d\r\n" % ((mb + 1) << 20) in st, "the kernel's limit follows",
+             st[-300:])
+        t.eq(ask(b"cache_memlimit %d noreply\r\nmn\r\n" % mb, ends(b"MN\r\n")), b"MN\r\n",
+             "cache_memlimit noreply (the limit restored)")
+        auto = conf.get(b"slab_automove", b"1")
+        t.eq(ask(b"slabs automove 1\r\n"), b"OK\r\n", "slabs automove 1")
+        t.eq(ask(b"slabs automove 3\r\n"), b"ERROR\r\n", "slabs automove 3: ERROR")
+        t.eq(ask(b"slabs automove x\r\n"), b"CLIENT_ERROR bad command line format\r\n",
+             "slabs automove invalid: CLIENT_ERROR")
+        t.eq(ask(b"slabs automove " + auto + b"\r\n"), b"OK\r\n", "slabs automove restored")
+        t.eq(ask(b"slabs reassign 1 2\r\n"), b"CLIENT_ERROR slab reassignment disabled\r\n",
+             "slabs reassign: reassignment is kcache's own")
+        t.eq(ask(b"verbosity invalid\r\n"), b"CLIENT_ERROR bad command line format\r\n",
+             "verbosity invalid: CLIENT_ERROR")
+        t.eq(ask(b"shutdown\r\n"), b"ERROR: shutdown not enabled\r\n", "shutdown is refused")
+        t.eq(ask(b"stats sizes\r\n", ends(b"END\r\n")), b"STAT sizes_status disabled\r\nEND\r\n",
+             "stats sizes")
+        conns = ask(b"stats conns\r\n", ends(b"END\r\n"))
+        t.ok(b":addr " in conns and b":state conn_parse_cmd" in conns, "stats conns", conns[:300])
+        ask(b"set md:a 7 0 2\r\nhi\r\nset md:b 0 100 1\r\nx\r\n", ends(b"STORED\r\nSTORED\r\n"))
+        dump = ask(b"lru_crawler metadump all\r\n", ends(b"END\r\n"), 20)
+        t.ok(b"key=md%3Aa exp=-1 cas=" in dump and b"key=md%3Ab exp=" in dump and
+             dump.endswith(b"END\r\n"), "lru_crawler metadump all", dump[-300:])
+        dump = ask(b"lru_crawler metadump key md:b nokey\r\n", ends(b"END\r\n"))
+        t.ok(dump.startswith(b"key=md%3Ab exp=") and dump.count(b"key=") == 1,
+             "lru_crawler metadump key", dump)
+        me = ask(b"me md:a\r\nme nokey\r\n", ends(b"EN\r\n"))
+        t.ok(me.startswith(b"ME md:a exp=-1 cas=") and b" size=2\r\n" in me and
+             me.endswith(b"EN\r\n"), "me: what kcache knows of an item", me)
+        # gat with a time in the past returns the item, then it is gone
+        # (250-byte keys made the kernel's GET+touch refault and miss)
+        for k in (b"x" * 250, b"short"):
+            t.eq(ask(b"set " + k + b" 0 3600 3\r\nabc\r\ngat 1000000000 " + k + b"\r\nget " + k + b"\r\n",
+                     ends(b"END\r\nEND\r\n")),
+                 b"STORED\r\nVALUE " + k + b" 0 3\r\nabc\r\nEND\r\nEND\r\n",
+                 "gat with a past time on a %d-byte key: the value, then gone" % len(k))
+            t.eq(ask(b"set " + k + b" 0 3600 3\r\nabc\r\nmg " + k + b" v T-1\r\nmg " + k + b" v\r\n",
+                     ends(b"EN\r\n")),
+                 b"STORED\r\nVA 3\r\nabc\r\nEN\r\n",
+                 "mg T-1 on a %d-byte key: the value, then gone" % len(k))
+        # flush_all with a delay: items stored before then are gone then
+        t.eq(ask(b"flush_all 2\r\n"), b"OK\r\n", "flush_all with a delay")
+        t.eq(ask(b"get md:a\r\n", GET), b"VALUE md:a 7 2\r\nhi\r\nEND\r\n", "not yet flushed")
+        time.sleep(2.5)
+        t.eq(ask(b"get md:a md:b\r\n", GET), b"END\r\n", "flushed when the delay is over")
+        m.close()
+    t.run("admin", admin)
+
     if Client is None:
         t.skip("pymemcache", "python3-pymemcache is not installed")
     else:

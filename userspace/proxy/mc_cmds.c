@@ -89,6 +89,17 @@ static void exptime(int64_t v, int64_t *expire, uint32_t *flags)
 	}
 }
 
+/*
+ * An exptime that expires the item at once.  A GET that touches with one
+ * is sent as GET then TOUCH: the kernel applies a GET's touch before it
+ * copies the value out, and when that copy faults and the op is run again
+ * the item is already gone (a kernel bug this works around).
+ */
+static bool exptime_past(int32_t v)
+{
+	return v < 0 || (v > MC_REL_MAX && (int64_t)v <= (int64_t)time(NULL));
+}
+
 /* The TTL memcached's "t" flag shows once exptime v is set. */
 static int64_t ttl_of(int32_t v)
 {
@@ -326,7 +337,12 @@ static void get(struct conn *c, struct mc_req *q)
 		r->flags = (q->type == MC_GETS || q->type == MC_GATS) ? GETS : 0;
 		kc_op_key(op, q->tok[i].p, q->tok[i].len);
 		eng_op_outval(E(c), op);
-		if (touch) {
+		if (touch && exptime_past(q->exptime)) {
+			op = eng_op(E(c), r, KC_OP_TOUCH);
+			kc_op_key(op, q->tok[i].p, q->tok[i].len);
+			op->flags = tflags;
+			op->expire = expire;
+		} else if (touch) {
 			op->flags = KC_GET_TOUCH | tflags;
 			op->expire = expire;
 		}
@@ -793,6 +809,7 @@ static void stats(struct conn *c, struct mc_req *q)
 	stat_u(o, "evictions", st.evictions);
 	stat_u(o, "reclaimed", st.reclaimed);
 	stat_u(o, "crawler_reclaimed", st.crawler_reclaimed);
+	stat_u(o, "slabs_moved", st.slabs_moved);
 	stat_u(o, "kcache_used_bytes", st.used_bytes);
 	stat_u(o, "kcache_ioctls", STAT_GET(ioctls));
 	say(c, "END\r\n");
@@ -918,9 +935,10 @@ static void metadump_key(struct conn *c, const void *k, size_t n)
 	ttl = key_op(E(c), KC_OP_TTL, k, n, 0, 0);
 	buf_add(o, "key=", 4);
 	url_key(o, k, n);
-	buf_printf(o, " exp=%lld cas=%llu size=%zu flags=%u\n",
+	/* memcached's fields kcache has: no la, fetch or cls */
+	buf_printf(o, " exp=%lld cas=%llu size=%zu\n",
 		   ttl < 0 ? -1LL : (long long)(time(NULL) + ttl),
-		   (unsigned long long)cas, vlen, cflags);
+		   (unsigned long long)cas, vlen);
 }
 
 /*
@@ -930,13 +948,12 @@ static void metadump_key(struct conn *c, const void *k, size_t n)
  */
 static void lru_crawler(struct conn *c, struct mc_req *q)
 {
-	const struct arg *what = mcn(q) == 4 ? &q->tok[2] : NULL;
+	const struct arg *what;
 	char *scan = NULL;
 	uint64_t cursor = 0;
 	size_t room = 64 * 1024;
 
-	if (mcn(q) < 3 || !tok_is(&q->tok[1], "metadump") ||
-	    mcn(q) < 4) {
+	if (mcn(q) < 4 || !tok_is(&q->tok[1], "metadump")) {
 		if (mcn(q) >= 3 && (tok_is(&q->tok[1], "crawl") ||
 				    tok_is(&q->tok[1], "tocrawl") ||
 				    tok_is(&q->tok[1], "sleep") ||
@@ -947,15 +964,21 @@ static void lru_crawler(struct conn *c, struct mc_req *q)
 			say(c, "ERROR\r\n");
 		return;
 	}
+	what = &q->tok[2];
 	eng_flush(E(c));
-	if (!tok_is(what, "all") && !tok_is(what, "hash")) {
-		/* memcached: "key" dumps the keys given after it */
+	if (tok_is(what, "key")) {
+		/* the keys given after "key" */
 		size_t i;
 
-		for (i = 2; i < q->ntok; i++)
+		for (i = 3; i < q->ntok; i++)
 			if (q->tok[i].len <= MC_KEY_MAX)
 				metadump_key(c, q->tok[i].p, q->tok[i].len);
 		say(c, "END\r\n");
+		return;
+	}
+	if (!tok_is(what, "all") && !tok_is(what, "hash")) {
+		/* kcache's classes are not walked one by one */
+		say(c, "BADCLASS invalid class id\r\n");
 		return;
 	}
 	scan = malloc(room);
@@ -1391,16 +1414,21 @@ static void mg(struct conn *c, struct mc_req *q)
 	op = eng_op(E(c), r, KC_OP_GET);
 	kc_op_key(op, s->key, s->klen);
 	eng_op_outval(E(c), op);
-	if (tmp.of.new_ttl) {
+	if (tmp.of.no_update)
+		op->flags |= KC_GET_NOBUMP;
+	if (tmp.of.new_ttl && exptime_past(tmp.of.exptime)) {
+		op = eng_op(E(c), r, KC_OP_TOUCH);
+		kc_op_key(op, s->key, s->klen);
+		op->flags = tflags;
+		op->expire = expire;
+	} else if (tmp.of.new_ttl) {
 		op->flags |= KC_GET_TOUCH | tflags;
 		op->expire = expire;
 	}
-	if (tmp.of.no_update)
-		op->flags |= KC_GET_NOBUMP;
 	if (pt >= 0 && s->ittl < 0) {
+		s->ittl = (int)r->nops;
 		op = eng_op(E(c), r, KC_OP_TTL);
 		kc_op_key(op, s->key, s->klen);
-		s->ittl = 1;
 	}
 }
 
