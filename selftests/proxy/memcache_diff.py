@@ -18,7 +18,10 @@ version (kcache-proxy names itself), me (kcache has no per-item la/fetch/
 cls), flush_all with a delay (timing), quit, stats (different servers),
 the h, l, N (mg), R and I meta flags (kcache keeps no such item state),
 k on an mg of a binary key (memcached shows it raw unless ms stored it),
-values of white space only (memcached's incr reads past them).  The
+values of white space only and numbers of 2^63 and up (memcached's incr
+reads past the value for those: for a number after the spaces, for a '-'
+after a big number); memcache.py checks the wrap at 2^64 in a fixed
+script.  The
 reference runs without its LRU crawler and maintainer threads, whose
 passing item references make its incr skip the in-place (space-padded)
 rewrite at random.
@@ -124,8 +127,8 @@ class Gen:
         r = self.r
         x = r.random()
         if x < 0.25:
-            return r.choice([b"0", b"10", b"1", b"18446744073709551615", b" 12", b"12 ",
-                             b"99", b"abc", b"", b"-1", b"1 2"])
+            return r.choice([b"0", b"10", b"1", b"4294967296", b" 12", b"12 ",
+                             b"99", b"abc", b"", b"+1", b"1 2"])
         if x < 0.3:
             return bytes(r.choice(b"abc\r\n ") for _ in range(r.randint(1, 12)))
         if x < 0.31:
@@ -186,9 +189,12 @@ class Gen:
             return b"delete %s%s\r\n" % (k, r.choice([b"", b"", b" 0", b" noreply", b" 0 noreply",
                                                        b" 1", b" x noreply", b" 0 0 0"])), k
         if x < 6:
-            return b"%s %s %s%s\r\n" % (r.choice([b"incr", b"decr"]), k,
-                                        r.choice([b"1", b"5", b"18446744073709551615", b"abc",
-                                                  b"-1", b"+2", b"0"]), self.noreply()), k
+            cmd = r.choice([b"incr", b"decr"])
+            deltas = [b"1", b"5", b"4294967296", b"abc", b"-1", b"+2", b"0",
+                      b"99999999999999999999"]
+            if cmd == b"decr":
+                deltas.append(b"18446744073709551615")
+            return b"%s %s %s%s\r\n" % (cmd, k, r.choice(deltas), self.noreply()), k
         if x < 8:
             return b"touch %s %s%s\r\n" % (k, self.exptime(), self.noreply()), k
         if x < 9:
@@ -232,9 +238,9 @@ class Gen:
             elif f == b"N":
                 out.append(b"N" + r.choice([b"0", b"100", b"x"]))
             elif f == b"J":
-                out.append(b"J" + r.choice([b"0", b"5", b"18446744073709551615", b"x"]))
+                out.append(b"J" + r.choice([b"0", b"5", b"4294967296", b"x"]))
             elif f == b"D":
-                out.append(b"D" + r.choice([b"1", b"3", b"18446744073709551615", b"x"]))
+                out.append(b"D" + r.choice([b"1", b"3", b"4294967296", b"x"]))
             elif f == b"M":
                 out.append(b"M" + r.choice(pool_modes[self.cmd]))
             else:

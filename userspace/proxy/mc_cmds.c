@@ -1225,11 +1225,11 @@ static int meta_preparse(struct mc_req *q, size_t start, struct mflags *of,
  */
 static const char *meta_unsupported(const struct mflags *of, bool get)
 {
-	if (of->hit || of->la)
+	if (get && (of->hit || of->la))
 		return "CLIENT_ERROR flags h and l are not supported by kcache-proxy\r\n";
 	if (get && (of->vivify || of->recache))
 		return "CLIENT_ERROR flags N and R of mg are not supported by kcache-proxy\r\n";
-	if (of->set_stale)
+	if (!get && of->set_stale)
 		return "CLIENT_ERROR flag I is not supported by kcache-proxy\r\n";
 	return NULL;
 }
@@ -1547,8 +1547,8 @@ static void ms(struct conn *c, struct mc_req *q)
 		drop_key(E(c), tmp.key, tmp.klen);
 		return;
 	}
-	if ((errstr = meta_unsupported(&tmp.of, false)) && type == MC_CAS) {
-		say(c, errstr);
+	if (tmp.of.set_stale && type == MC_CAS) {
+		say(c, meta_unsupported(&tmp.of, false));
 		return;
 	}
 	if (q->bad_chunk) {
