@@ -137,18 +137,32 @@ def main():
         m = Raw(px.mport)
         m.send(b"set " + b"k" * 251 + b" 0 0 1\r\nx\r\nversion\r\n")
         b = m.read_until(lambda x: b"VERSION" in x, 3)
-        t.ok(b.startswith(b"CLIENT_ERROR bad command line format\r\nVERSION "),
-             "a key over 250 bytes: CLIENT_ERROR, its data block skipped", b)
+        t.ok(b.startswith(b"CLIENT_ERROR bad command line format\r\nERROR\r\nVERSION "),
+             "a key over 250 bytes: CLIENT_ERROR, its data block read as a command (memcached)", b)
         m.take()
         m.send(b"set n 0 0 2\r\n10\r\ndecr n 7\r\nget n\r\n")
-        t.eq(m.read_until(GET), b"STORED\r\n3\r\nVALUE n 0 1\r\n3\r\nEND\r\n",
-             "decr stores the plain number (memcached pads with spaces)")
+        t.eq(m.read_until(GET), b"STORED\r\n3\r\nVALUE n 0 2\r\n3 \r\nEND\r\n",
+             "decr pads a shorter number with spaces, as memcached does")
         m.close()
         m = Raw(px.mport)
-        m.send(b"set big 0 0 99999999999\r\nget x\r\n")
-        b = m.read_until(ends(b"END\r\n"), 3)
-        t.ok(b.startswith(b"SERVER_ERROR object too large for cache\r\n") or
-             b.startswith(b"CLIENT_ERROR"), "a huge length is refused", b)
+        m.send(b"set big 0 0 99999999999999999999\r\nget x\r\n")
+        t.eq(m.read_until(GET, 3), b"CLIENT_ERROR bad command line format\r\nEND\r\n",
+             "a length over 64 bits: CLIENT_ERROR, nothing swallowed")
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"set big 0 0 2000000\r\nget x\r\n")
+        t.eq(m.read_until(LINE, 3), b"SERVER_ERROR object too large for cache\r\n",
+             "a length over item_size_max: SERVER_ERROR, the block swallowed")
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"set old 0 0 3\r\nold\r\nset old 0 0 2000000\r\n" + b"x" * 2000002 +
+               b"get old\r\n")
+        t.eq(m.read_until(GET, 20), b"STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n",
+             "a set too large drops the old value (memcached)")
+        m.close()
+        m = Raw(px.mport)
+        m.send(b"GET / HTTP/1.1\r\nversion\r\n")
+        t.ok(m.closed() and m.buf == b"", "an HTTP request line: closed without a reply", m.buf)
         m.close()
         m = Raw(px.mport)
         m.send(b"\x00\xff\xfe garbage\r\nversion\r\n")
@@ -157,9 +171,15 @@ def main():
         t.ok(b.startswith(b"ERROR\r\nVERSION "), "binary garbage: ERROR, connection kept", b)
         m.close()
         m = Raw(px.mport)
+        m.send(b"set " + b"a" * (70 * 1024))
+        t.ok(m.closed() and m.buf == b"", "a line over 64 KiB that is no get: closed", m.buf)
+        m.close()
+        m = Raw(px.mport)
         m.send(b"get " + b"a" * (70 * 1024))
-        b = m.read_until(LINE, 3)
-        t.ok(b == b"CLIENT_ERROR line too long\r\n" and m.closed(), "a line over 64 KiB: error, closed", b)
+        m.send(b"\r\nversion\r\n")
+        b = m.read_until(lambda x: b"VERSION" in x, 5)
+        t.ok(b.startswith(b"CLIENT_ERROR bad command line format\r\nVERSION "),
+             "a get of a 70 KiB key: CLIENT_ERROR, the line skipped", b)
         m.close()
         m = Raw(px.mport)
         m.send(b"set k 0 0 1\r\n")
@@ -171,6 +191,73 @@ def main():
         t.ok(m.read_until(LINE).startswith(b"VERSION "), "the proxy still serves memcached clients")
         m.close()
     t.run("malformed", malformed)
+
+    def admin():
+        m = Raw(px.mport)
+
+        def ask(req, done=LINE, secs=5):
+            m.send(req)
+            m.read_until(done, secs)
+            return m.take()
+        settings = ask(b"stats settings\r\n", ends(b"END\r\n"))
+        conf = dict(ln.split(b" ")[1:3] for ln in settings.split(b"\r\n") if ln.startswith(b"STAT "))
+        t.ok(b"maxbytes" in conf and b"item_size_max" in conf and b"slab_automove" in conf,
+             "stats settings: maxbytes, item_size_max, slab_automove", settings[:300])
+        mb = int(conf.get(b"maxbytes", b"0")) >> 20
+        t.eq(ask(b"cache_memlimit 7\r\n"), b"MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n",
+             "cache_memlimit under 8: memcached's refusal")
+        t.eq(ask(b"cache_memlimit 2000000000\r\n"),
+             b"MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n",
+             "cache_memlimit in bytes: memcached's refusal")
+        t.eq(ask(b"cache_memlimit %d\r\n" % (mb + 1)), b"OK\r\n", "cache_memlimit sets the limit")
+        st = ask(b"stats\r\n", ends(b"END\r\n"))
+        t.ok(b"STAT limit_maxbytes %d\r\n" % ((mb + 1) << 20) in st, "the kernel's limit follows",
+             st[-300:])
+        t.eq(ask(b"cache_memlimit %d noreply\r\nmn\r\n" % mb, ends(b"MN\r\n")), b"MN\r\n",
+             "cache_memlimit noreply (the limit restored)")
+        auto = conf.get(b"slab_automove", b"1")
+        t.eq(ask(b"slabs automove 1\r\n"), b"OK\r\n", "slabs automove 1")
+        t.eq(ask(b"slabs automove 3\r\n"), b"ERROR\r\n", "slabs automove 3: ERROR")
+        t.eq(ask(b"slabs automove x\r\n"), b"CLIENT_ERROR bad command line format\r\n",
+             "slabs automove invalid: CLIENT_ERROR")
+        t.eq(ask(b"slabs automove " + auto + b"\r\n"), b"OK\r\n", "slabs automove restored")
+        t.eq(ask(b"slabs reassign 1 2\r\n"), b"CLIENT_ERROR slab reassignment disabled\r\n",
+             "slabs reassign: reassignment is kcache's own")
+        t.eq(ask(b"verbosity invalid\r\n"), b"CLIENT_ERROR bad command line format\r\n",
+             "verbosity invalid: CLIENT_ERROR")
+        t.eq(ask(b"shutdown\r\n"), b"ERROR: shutdown not enabled\r\n", "shutdown is refused")
+        t.eq(ask(b"stats sizes\r\n", ends(b"END\r\n")), b"STAT sizes_status disabled\r\nEND\r\n",
+             "stats sizes")
+        conns = ask(b"stats conns\r\n", ends(b"END\r\n"))
+        t.ok(b":addr " in conns and b":state conn_parse_cmd" in conns, "stats conns", conns[:300])
+        ask(b"set md:a 7 0 2\r\nhi\r\nset md:b 0 100 1\r\nx\r\n", ends(b"STORED\r\nSTORED\r\n"))
+        dump = ask(b"lru_crawler metadump all\r\n", ends(b"END\r\n"), 20)
+        t.ok(b"key=md%3Aa exp=-1 cas=" in dump and b"key=md%3Ab exp=" in dump and
+             dump.endswith(b"END\r\n"), "lru_crawler metadump all", dump[-300:])
+        dump = ask(b"lru_crawler metadump key md:b nokey\r\n", ends(b"END\r\n"))
+        t.ok(dump.startswith(b"key=md%3Ab exp=") and dump.count(b"key=") == 1,
+             "lru_crawler metadump key", dump)
+        me = ask(b"me md:a\r\nme nokey\r\n", ends(b"EN\r\n"))
+        t.ok(me.startswith(b"ME md:a exp=-1 cas=") and b" size=2\r\n" in me and
+             me.endswith(b"EN\r\n"), "me: what kcache knows of an item", me)
+        # gat with a time in the past returns the item, then it is gone
+        # (250-byte keys made the kernel's GET+touch refault and miss)
+        for k in (b"x" * 250, b"short"):
+            t.eq(ask(b"set " + k + b" 0 3600 3\r\nabc\r\ngat 1000000000 " + k + b"\r\nget " + k + b"\r\n",
+                     ends(b"END\r\nEND\r\n")),
+                 b"STORED\r\nVALUE " + k + b" 0 3\r\nabc\r\nEND\r\nEND\r\n",
+                 "gat with a past time on a %d-byte key: the value, then gone" % len(k))
+            t.eq(ask(b"set " + k + b" 0 3600 3\r\nabc\r\nmg " + k + b" v T-1\r\nmg " + k + b" v\r\n",
+                     ends(b"EN\r\n")),
+                 b"STORED\r\nVA 3\r\nabc\r\nEN\r\n",
+                 "mg T-1 on a %d-byte key: the value, then gone" % len(k))
+        # flush_all with a delay: items stored before then are gone then
+        t.eq(ask(b"flush_all 2\r\n"), b"OK\r\n", "flush_all with a delay")
+        t.eq(ask(b"get md:a\r\n", GET), b"VALUE md:a 7 2\r\nhi\r\nEND\r\n", "not yet flushed")
+        time.sleep(2.5)
+        t.eq(ask(b"get md:a md:b\r\n", GET), b"END\r\n", "flushed when the delay is over")
+        m.close()
+    t.run("admin", admin)
 
     if Client is None:
         t.skip("pymemcache", "python3-pymemcache is not installed")
@@ -186,7 +273,7 @@ def main():
             t.eq(c.decr("pm:a", 20), 0, "pymemcache: decr floors at 0")
             t.eq(c.incr("pm:none", 1), None, "pymemcache: incr on a missing key")
             v, cas = c.gets("pm:a")
-            t.ok(v == b"0" and cas, "pymemcache: gets")
+            t.ok(v == b"0 " and cas, "pymemcache: gets (decr padded the value, as memcached)")
             t.eq(c.cas("pm:a", b"new", cas, noreply=False), True, "pymemcache: cas with the right unique")
             t.eq(c.cas("pm:a", b"newer", cas, noreply=False), False, "pymemcache: cas with a stale unique")
             t.eq(c.get_many(["pm:a", "pm:nr", "pm:none"]), {"pm:a": b"new", "pm:nr": b"x"},

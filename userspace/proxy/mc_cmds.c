@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memcached commands, text and meta protocol, over kcache operations.
+ * memcached commands, text and meta protocol, over kcache operations,
+ * answered as memcached 1.6.18 answers them (its proto_text.c is the
+ * reference: the same checks in the same order, the same texts).
  *
  * Expiry follows memcached: 0 never, negative already expired, up to 30
  * days relative seconds, larger an absolute unix time.  incr/decr use
- * memcached's unsigned 64-bit rules (incr wraps, decr stops at 0), which
- * the kernel's signed INCRBY cannot express: they read the value and write
- * the result back with compare-and-swap, retrying when another client wins.
+ * memcached's unsigned 64-bit rules (incr wraps, decr stops at 0, a shorter
+ * result is padded with spaces to the old length), which the kernel's
+ * signed INCRBY cannot express: they read the value and write the result
+ * back with compare-and-swap, retrying when another client wins.
+ *
+ * A store that fails for size or memory drops the key's old value, as
+ * memcached does (for set; for ms in every mode), so that no stale value
+ * outlives a failed update: the proxy deletes the key after the failure.
+ * Between the two a reader can still see the old value.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +31,10 @@
 #define MC_REL_MAX	(60 * 60 * 24 * 30)	/* memcached's REALTIME_MAXDELTA */
 #define MC_TRIES	100
 #define MC_VERSION_STR	"1.6.18-kcache-" PROXY_VERSION
+#define MC_META_TOKENS	20			/* MFLAG_MAX_OPT_LENGTH */
+
+/* A flush_all with a delay: the unix time it takes effect, 0 when none. */
+static int64_t flush_at;
 
 static struct engine *E(struct conn *c)
 {
@@ -39,11 +51,30 @@ static void say(struct conn *c, const char *s)
 	buf_adds(out(c), s);
 }
 
+/* memcached's out_string() with noreply set: nothing. */
+static void say_nr(struct conn *c, bool noreply, const char *s)
+{
+	if (!noreply)
+		say(c, s);
+}
+
 static bool tok_is(const struct arg *a, const char *s)
 {
 	size_t n = strlen(s);
 
 	return a->len == n && !memcmp(a->p, s, n);
+}
+
+/* memcached's ntokens: the words plus its terminal token. */
+static size_t mcn(const struct mc_req *q)
+{
+	return q->ntok + 1;
+}
+
+/* memcached's set_noreply_maybe(): the last word is "noreply". */
+static bool noreply_last(const struct mc_req *q)
+{
+	return q->ntok > 1 && tok_is(&q->tok[q->ntok - 1], "noreply");
 }
 
 /* memcached exptime -> kc_op expire and TTL flags. */
@@ -59,14 +90,25 @@ static void exptime(int64_t v, int64_t *expire, uint32_t *flags)
 	}
 }
 
-static bool exptime_arg(const struct arg *a, int64_t *expire, uint32_t *flags)
+/*
+ * An exptime that expires the item at once.  A GET that touches with one
+ * is sent as GET then TOUCH: the kernel applies a GET's touch before it
+ * copies the value out, and when that copy faults and the op is run again
+ * the item is already gone (a kernel bug this works around).
+ */
+static bool exptime_past(int32_t v)
 {
-	int64_t v;
+	return v < 0 || (v > MC_REL_MAX && (int64_t)v <= (int64_t)time(NULL));
+}
 
-	if (!mc_toi64(a, &v))
-		return false;
-	exptime(v, expire, flags);
-	return true;
+/* The TTL memcached's "t" flag shows once exptime v is set. */
+static int64_t ttl_of(int32_t v)
+{
+	if (!v)
+		return -1;
+	if (v > MC_REL_MAX)
+		return (int64_t)v - (int64_t)time(NULL);
+	return v;
 }
 
 static const char *kerr_text(int err)
@@ -100,33 +142,94 @@ static void kerr(struct buf *o, int err)
 		buf_printf(o, "SERVER_ERROR kcache: %s\r\n", kc_strerror(err));
 }
 
+/* A delayed flush_all whose time has come runs before the next command. */
+static void flush_due(struct conn *c)
+{
+	int64_t at = __atomic_load_n(&flush_at, __ATOMIC_RELAXED);
+	struct kc_op op;
+
+	if (!at || time(NULL) < at ||
+	    !__atomic_compare_exchange_n(&flush_at, &at, 0, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	eng_flush(E(c));
+	kc_op_init(&op, KC_OP_FLUSH);
+	if (eng_do(E(c), &op))
+		log_warn("memcached: the delayed flush_all failed: %s",
+			 kc_strerror(op.result));
+}
+
+/* Drops a key whose update failed for size or memory (see the top). */
+static void drop_key(struct engine *e, const void *key, size_t klen)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_DEL);
+	kc_op_key(&op, key, klen);
+	eng_do(e, &op);
+}
+
+static void r_none(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	(void)c;
+	(void)r;
+	(void)ops;
+}
+
+/* Queues the delete of a key whose too-large value was refused. */
+static void queue_drop(struct conn *c, const void *key, size_t klen)
+{
+	struct rec *r = eng_rec(E(c), c, r_none, 0);
+	struct kc_op *op = eng_op(E(c), r, KC_OP_DEL);
+
+	kc_op_key(op, key, klen);
+}
+
 /* ------------------------------------------------------------ text */
 
 enum { NOREPLY = 1, GETS = 2 };
 
 static void r_store(struct conn *c, struct rec *r, struct kc_op *ops)
 {
+	bool nr = r->flags & NOREPLY;
 	int err = ops[0].result;
 	const char *s;
 
+	if (ops[0].opcode == KC_OP_EXISTS) {
+		/* cas with unique 0: memcached compares, no item has CAS 0 */
+		if (err && err != -ENOENT && err != -EPROTOTYPE) {
+			if (!nr)
+				kerr(&c->out, err);
+		} else if (!nr) {
+			buf_adds(&c->out, err ? "NOT_FOUND\r\n" : "EXISTS\r\n");
+		}
+		return;
+	}
 	switch (-err) {
 	case 0:
 		s = "STORED\r\n";
 		break;
 	case EEXIST:
-		s = ops[0].opcode == KC_OP_ADD ? "NOT_STORED\r\n" : "EXISTS\r\n";
+		s = r->a == MC_ADD ? "NOT_STORED\r\n" : "EXISTS\r\n";
 		break;
 	case ENOENT:
-		s = (ops[0].flags & KC_SET_CAS) ? "NOT_FOUND\r\n" : "NOT_STORED\r\n";
+		s = r->a == MC_CAS ? "NOT_FOUND\r\n" : "NOT_STORED\r\n";
 		break;
 	case EPROTOTYPE:
 		s = "NOT_STORED\r\n";
 		break;
+	case ENOMEM:
+	case E2BIG:
+		if (r->a == MC_SET)
+			drop_key(E(c), r->p, r->plen);
+		s = kerr_text(err);
+		break;
 	default:
-		kerr(&c->out, err);
+		if (!nr)
+			kerr(&c->out, err);
 		return;
 	}
-	if (!(r->flags & NOREPLY))
+	if (!nr)
 		buf_adds(&c->out, s);
 }
 
@@ -137,33 +240,43 @@ static void store(struct conn *c, struct mc_req *q)
 		[MC_REPLACE] = KC_OP_REPLACE, [MC_APPEND] = KC_OP_APPEND,
 		[MC_PREPEND] = KC_OP_PREPEND, [MC_CAS] = KC_OP_SET,
 	};
-	size_t nt = q->type == MC_CAS ? 6 : 5;
-	uint32_t cflags, tflags;
+	uint32_t tflags;
 	int64_t expire;
-	uint64_t cas = 0;
 	struct kc_op *op;
 	struct rec *r;
 
-	if (!mc_tou32(&q->tok[2], &cflags) ||
-	    !exptime_arg(&q->tok[3], &expire, &tflags) ||
-	    (q->type == MC_CAS && !mc_tou64(&q->tok[5], &cas)) ||
-	    (q->ntok > nt && !tok_is(&q->tok[nt], "noreply"))) {
-		say(c, "CLIENT_ERROR bad command line format\r\n");
+	if (q->too_large) {
+		say_nr(c, q->noreply, "SERVER_ERROR object too large for cache\r\n");
+		if (q->type == MC_SET)
+			queue_drop(c, q->tok[1].p, q->tok[1].len);
 		return;
 	}
+	if (q->bad_chunk) {
+		say_nr(c, q->noreply, "CLIENT_ERROR bad data chunk\r\n");
+		return;
+	}
+	exptime(q->exptime, &expire, &tflags);
 	r = eng_rec(E(c), c, r_store, 0);
-	r->flags = q->ntok > nt ? NOREPLY : 0;
+	r->flags = q->noreply ? NOREPLY : 0;
+	r->a = q->type;
+	r->p = q->tok[1].p;
+	r->plen = q->tok[1].len;
+	if (q->type == MC_CAS && !q->cas) {
+		op = eng_op(E(c), r, KC_OP_EXISTS);
+		kc_op_key(op, q->tok[1].p, q->tok[1].len);
+		return;
+	}
 	op = eng_op(E(c), r, opc[q->type]);
 	kc_op_key(op, q->tok[1].p, q->tok[1].len);
 	kc_op_val(op, q->data, q->dlen);
 	if (q->type != MC_APPEND && q->type != MC_PREPEND) {
-		op->client_flags = cflags;
+		op->client_flags = q->flags;
 		op->expire = expire;
 		op->flags = tflags;
 	}
 	if (q->type == MC_CAS) {
 		op->flags |= KC_SET_CAS;
-		op->cas = cas;
+		op->cas = q->cas;
 	}
 }
 
@@ -191,45 +304,33 @@ static void r_value(struct conn *c, struct rec *r, struct kc_op *ops)
 	buf_add(o, "\r\n", 2);
 }
 
-static bool keys_ok(struct mc_req *q, size_t from)
-{
-	size_t i;
-
-	for (i = from; i < q->ntok; i++)
-		if (q->tok[i].len > MC_KEY_MAX)
-			return false;
-	return true;
-}
-
+/*
+ * get, gets, gat, gats: one piece of the line (memcache.c hands a long
+ * key list on in pieces); END after the last.  Keys before one over 250
+ * bytes are fetched (gat touches them) and their values dropped, then
+ * the error alone, as memcached does.
+ */
 static void get(struct conn *c, struct mc_req *q)
 {
 	bool touch = q->type == MC_GAT || q->type == MC_GATS;
-	size_t first = touch ? 2 : 1, i;
 	uint32_t tflags = 0;
 	int64_t expire = 0;
+	size_t i;
 
-	if (q->ntok <= first) {
-		say(c, "ERROR\r\n");
-		return;
-	}
-	if ((touch && !exptime_arg(&q->tok[1], &expire, &tflags)) ||
-	    !keys_ok(q, first)) {
-		say(c, touch ? "CLIENT_ERROR invalid exptime argument\r\n" :
-			       "CLIENT_ERROR bad command line format\r\n");
-		return;
-	}
-	for (i = first; i < q->ntok; i++) {
+	if (touch)
+		exptime(q->exptime, &expire, &tflags);
+	for (i = q->first_key; i < q->ntok; i++) {
 		struct rec *r;
 		struct kc_op *op;
 
 		/*
-		 * Up to 8192 keys of item_size_max each: the engine runs them
-		 * in batches, and once their replies are over the limit the
-		 * rest is not read (conn_process() drops the client).
+		 * Replies over the output limit: the rest is not read
+		 * (conn_process() drops the client).
 		 */
 		if (conn_out_over(c))
 			return;
-		r = eng_rec(E(c), c, r_value, eng_val_room());
+		r = eng_rec(E(c), c, q->bad_key ? r_none : r_value,
+			    eng_val_room());
 		op = eng_op(E(c), r, KC_OP_GET);
 
 		r->p = q->tok[i].p;
@@ -237,24 +338,32 @@ static void get(struct conn *c, struct mc_req *q)
 		r->flags = (q->type == MC_GETS || q->type == MC_GATS) ? GETS : 0;
 		kc_op_key(op, q->tok[i].p, q->tok[i].len);
 		eng_op_outval(E(c), op);
-		if (touch) {
+		if (touch && exptime_past(q->exptime)) {
+			op = eng_op(E(c), r, KC_OP_TOUCH);
+			kc_op_key(op, q->tok[i].p, q->tok[i].len);
+			op->flags = tflags;
+			op->expire = expire;
+		} else if (touch) {
 			op->flags = KC_GET_TOUCH | tflags;
 			op->expire = expire;
 		}
 	}
-	say(c, "END\r\n");
+	if (q->bad_key)
+		say(c, "CLIENT_ERROR bad command line format\r\n");
+	else if (!q->more)
+		say(c, "END\r\n");
 }
 
 static void r_simple(struct conn *c, struct rec *r, struct kc_op *ops)
 {
 	int err = ops[0].result;
 
+	if (r->flags & NOREPLY)
+		return;
 	if (err && err != -ENOENT && err != -EEXIST) {
 		kerr(&c->out, err);
 		return;
 	}
-	if (r->flags & NOREPLY)
-		return;
 	/* r->p: reply on success, then on -ENOENT, then on -EEXIST. */
 	if (!err)
 		buf_adds(&c->out, ((const char *const *)r->p)[0]);
@@ -272,14 +381,27 @@ static const char *const ok_replies[] = { "OK\r\n", "OK\r\n", "OK\r\n" };
 
 static void delete(struct conn *c, struct mc_req *q)
 {
-	bool noreply = q->ntok > 2 && tok_is(&q->tok[q->ntok - 1], "noreply");
-	size_t n = q->ntok - noreply;
+	size_t n = mcn(q);
+	bool noreply = false;
 	struct kc_op *op;
 	struct rec *r;
 
-	if (n < 2 || n > 3 || (n == 3 && !tok_is(&q->tok[2], "0")) ||
-	    q->tok[1].len > MC_KEY_MAX) {
-		say(c, "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
+	if (n < 3 || n > 5) {
+		say(c, "ERROR\r\n");
+		return;
+	}
+	if (n > 3) {
+		bool zero = tok_is(&q->tok[2], "0");
+
+		noreply = noreply_last(q);
+		if (!((n == 4 && (zero || noreply)) ||
+		      (n == 5 && zero && noreply))) {
+			say_nr(c, noreply, "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
+			return;
+		}
+	}
+	if (q->tok[1].len > MC_KEY_MAX) {
+		say_nr(c, noreply, "CLIENT_ERROR bad command line format\r\n");
 		return;
 	}
 	r = eng_rec(E(c), c, r_simple, 0);
@@ -291,20 +413,26 @@ static void delete(struct conn *c, struct mc_req *q)
 
 static void touch(struct conn *c, struct mc_req *q)
 {
-	bool noreply = q->ntok == 4 && tok_is(&q->tok[3], "noreply");
+	bool noreply = noreply_last(q);
 	uint32_t tflags;
 	int64_t expire;
+	int32_t v;
 	struct kc_op *op;
 	struct rec *r;
 
-	if ((q->ntok != 3 && !noreply) || q->tok[1].len > MC_KEY_MAX) {
+	if (mcn(q) != 4 && mcn(q) != 5) {
 		say(c, "ERROR\r\n");
 		return;
 	}
-	if (!exptime_arg(&q->tok[2], &expire, &tflags)) {
-		say(c, "CLIENT_ERROR invalid exptime argument\r\n");
+	if (q->tok[1].len > MC_KEY_MAX) {
+		say_nr(c, noreply, "CLIENT_ERROR bad command line format\r\n");
 		return;
 	}
+	if (!mc_strtol(&q->tok[2], &v)) {
+		say_nr(c, noreply, "CLIENT_ERROR invalid exptime argument\r\n");
+		return;
+	}
+	exptime(v, &expire, &tflags);
 	r = eng_rec(E(c), c, r_simple, 0);
 	r->p = touch_replies;
 	r->flags = noreply ? NOREPLY : 0;
@@ -316,103 +444,114 @@ static void touch(struct conn *c, struct mc_req *q)
 
 static void flush_all(struct conn *c, struct mc_req *q)
 {
-	bool noreply = q->ntok > 1 && tok_is(&q->tok[q->ntok - 1], "noreply");
-	size_t n = q->ntok - noreply;
-	int64_t delay = 0;
+	bool noreply = noreply_last(q);
+	int64_t now = time(NULL), at;
+	int32_t delay = 0;
 	struct rec *r;
 
-	if (n > 2 || (n == 2 && !mc_toi64(&q->tok[1], &delay))) {
-		say(c, "CLIENT_ERROR bad command line format\r\n");
+	if (mcn(q) < 2 || mcn(q) > 4) {
+		say(c, "ERROR\r\n");
+		return;
+	}
+	if (mcn(q) != (noreply ? 3u : 2u) && !mc_strtol(&q->tok[1], &delay)) {
+		say_nr(c, noreply, "CLIENT_ERROR invalid exptime argument\r\n");
 		return;
 	}
 	if (delay > 0) {
-		say(c, "CLIENT_ERROR flush_all with a delay is not supported by kcache-proxy\r\n");
-		return;
+		/* memcached: items older than the time are gone then. */
+		at = delay > MC_REL_MAX ? delay : now + delay;
+		if (at > now) {
+			__atomic_store_n(&flush_at, at, __ATOMIC_RELAXED);
+			say_nr(c, noreply, "OK\r\n");
+			return;
+		}
 	}
+	__atomic_store_n(&flush_at, 0, __ATOMIC_RELAXED);
 	r = eng_rec(E(c), c, r_simple, 0);
 	r->p = ok_replies;
 	r->flags = noreply ? NOREPLY : 0;
 	eng_op(E(c), r, KC_OP_FLUSH);
 }
 
-/*
- * The number stored at a key, as memcached reads it: decimal digits,
- * optionally followed by spaces (memcached pads in-place decrements).
- */
-static bool value_u64(const char *v, size_t len, uint64_t *n)
-{
-	struct arg a = { (char *)v, len };
-
-	while (a.len && a.p[a.len - 1] == ' ')
-		a.len--;
-	return mc_tou64(&a, n);
-}
-
 /* TOUCH or TTL of one key now; the TTL (expire) or -1. */
 static int64_t key_op(struct engine *e, uint32_t opcode,
-		      const struct arg *key, uint32_t flags, int64_t expire)
+		      const void *key, size_t klen, uint32_t flags,
+		      int64_t expire)
 {
 	struct kc_op op;
 
 	kc_op_init(&op, opcode);
 	op.flags = flags;
 	op.expire = expire;
-	kc_op_key(&op, key->p, key->len);
+	kc_op_key(&op, key, klen);
 	return eng_do(e, &op) ? -1 : op.expire;
 }
 
 /*
- * One incr/decr by compare-and-swap.  Returns 0 with *res, -ENOENT,
- * -EDOM (not a number), -EEXIST (lost every race) or another -errno.
- * With vivify, a missing key is created with init (and exp, tflags).
+ * One incr/decr by compare-and-swap, memcached's do_add_delta().  Returns
+ * 0 with *res, -ENOENT, -EDOM (not a number), -ECANCELED (want_cas did not
+ * match), -EEXIST (lost every race) or another -errno.  With vivify, a
+ * missing key is created with init (and exp, tflags); *created says so.
  */
-static int arith(struct engine *e, const struct arg *key, bool incr, uint64_t delta,
-		 bool vivify, uint64_t init, int64_t exp, uint32_t tflags,
-		 uint64_t want_cas, uint64_t *res, uint64_t *cas_out)
+static int arith(struct engine *e, const void *key, size_t klen, bool incr,
+		 uint64_t delta, bool vivify, uint64_t init, int64_t exp,
+		 uint32_t tflags, uint64_t want_cas, uint64_t *res,
+		 uint64_t *cas_out, bool *created)
 {
-	char num[24];
+	char num[24], *pad;
 	int tries, err = -EEXIST;
 
+	*created = false;
 	for (tries = 0; tries < MC_TRIES; tries++) {
 		uint32_t cflags = 0;
 		uint64_t cur, cas;
+		struct arg a;
 		size_t vlen;
 		void *val;
 		int len;
 
-		err = eng_get_alloc(e, key->p, key->len, &val, &vlen, &cas,
-				    &cflags);
+		err = eng_get_alloc(e, key, klen, &val, &vlen, &cas, &cflags);
 		if (err == -ENOENT && vivify) {
 			len = snprintf(num, sizeof(num), "%llu",
 				       (unsigned long long)init);
-			err = eng_store(e, KC_OP_ADD, tflags, key->p, key->len,
+			err = eng_store(e, KC_OP_ADD, tflags, key, klen,
 					num, (size_t)len, 0, exp, cas_out);
 			if (err == -EEXIST)
 				continue;
 			*res = init;
+			*created = !err;
 			return err;
 		}
 		if (err == -EPROTOTYPE)
 			return -EDOM;
 		if (err)
 			return err;
-		if (want_cas && cas != want_cas) {
-			free(val);
-			return -ECANCELED;
-		}
-		if (!value_u64(val, vlen, &cur)) {
+		a.p = val;
+		a.len = vlen;
+		if (!vlen || !mc_strtoull(&a, &cur)) {
 			free(val);
 			return -EDOM;
 		}
 		free(val);
+		if (want_cas && cas != want_cas)
+			return -ECANCELED;
 		if (incr)
 			cur += delta;		/* wraps at 2^64 */
 		else
 			cur = cur < delta ? 0 : cur - delta;
 		len = snprintf(num, sizeof(num), "%llu", (unsigned long long)cur);
+		/* memcached rewrites a shorter number in place, space padded */
+		pad = malloc(vlen > sizeof(num) ? vlen : sizeof(num));
+		if (!pad)
+			return -ENOMEM;
+		memcpy(pad, num, (size_t)len);
+		if ((size_t)len < vlen) {
+			memset(pad + len, ' ', vlen - (size_t)len);
+			len = (int)vlen;
+		}
 		err = eng_store(e, KC_OP_SET, KC_SET_CAS | KC_SET_KEEPTTL,
-				key->p, key->len, num, (size_t)len, cflags, 0,
-				&cas);
+				key, klen, pad, (size_t)len, cflags, 0, &cas);
+		free(pad);
 		if (!err) {
 			*res = cur;
 			if (cas_out)
@@ -429,34 +568,58 @@ static int arith(struct engine *e, const struct arg *key, bool incr, uint64_t de
 
 static void incr_decr(struct conn *c, struct mc_req *q)
 {
-	bool noreply = q->ntok == 4 && tok_is(&q->tok[3], "noreply");
+	bool noreply = noreply_last(q), created;
 	uint64_t delta, res;
 	int err;
 
-	if ((q->ntok != 3 && !noreply) || q->tok[1].len > MC_KEY_MAX) {
+	if (mcn(q) != 4 && mcn(q) != 5) {
 		say(c, "ERROR\r\n");
 		return;
 	}
-	if (!mc_tou64(&q->tok[2], &delta)) {
-		say(c, "CLIENT_ERROR invalid numeric delta argument\r\n");
+	if (q->tok[1].len > MC_KEY_MAX) {
+		say_nr(c, noreply, "CLIENT_ERROR bad command line format\r\n");
+		return;
+	}
+	if (!mc_strtoull(&q->tok[2], &delta)) {
+		say_nr(c, noreply, "CLIENT_ERROR invalid numeric delta argument\r\n");
 		return;
 	}
 	eng_flush(E(c));
-	err = arith(E(c), &q->tok[1], q->type == MC_INCR, delta, false, 0,
-		    0, 0, 0, &res, NULL);
-	if (!err) {
-		if (!noreply)
-			buf_printf(&c->out, "%llu\r\n", (unsigned long long)res);
-	} else if (err == -ENOENT) {
-		if (!noreply)
-			say(c, "NOT_FOUND\r\n");
-	} else if (err == -EDOM) {
+	err = arith(E(c), q->tok[1].p, q->tok[1].len, q->type == MC_INCR,
+		    delta, false, 0, 0, 0, 0, &res, NULL, &created);
+	if (noreply)
+		return;
+	if (!err)
+		buf_printf(&c->out, "%llu\r\n", (unsigned long long)res);
+	else if (err == -ENOENT)
+		say(c, "NOT_FOUND\r\n");
+	else if (err == -EDOM)
 		say(c, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
-	} else if (err == -EEXIST) {
+	else if (err == -EEXIST)
 		say(c, "SERVER_ERROR lost the compare-and-swap race too often, try again\r\n");
-	} else {
+	else if (err == -ENOMEM)
+		say(c, "SERVER_ERROR out of memory\r\n");
+	else
 		kerr(&c->out, err);
+}
+
+static void verbosity(struct conn *c, struct mc_req *q)
+{
+	bool noreply = noreply_last(q);
+	uint32_t level;
+
+	if (mcn(q) != 3 && mcn(q) != 4) {
+		say(c, "ERROR\r\n");
+		return;
 	}
+	if (!mc_strtoul(&q->tok[1], &level)) {
+		say_nr(c, noreply, "CLIENT_ERROR bad command line format\r\n");
+		return;
+	}
+	/* memcached's -v levels on the proxy's log: 0 warnings, 1 info, 2 all */
+	__atomic_store_n(&log_level, level == 0 ? LOG_WARN : level == 1 ?
+			 LOG_INFO : LOG_DEBUG, __ATOMIC_RELAXED);
+	say_nr(c, noreply, "OK\r\n");
 }
 
 static void stat_u(struct buf *o, const char *name, unsigned long long v)
@@ -464,34 +627,113 @@ static void stat_u(struct buf *o, const char *name, unsigned long long v)
 	buf_printf(o, "STAT %s %llu\r\n", name, v);
 }
 
+/* stats settings: what kcache and the proxy have, in memcached's names. */
+static void stats_settings(struct conn *c)
+{
+	struct buf *o = &c->out;
+	struct kc_config kc;
+	int err = kc_config_get(E(c)->fd, &kc);
+
+	STAT_ADD(ioctls, 1);
+	if (err) {
+		kerr(o, err);
+		return;
+	}
+	stat_u(o, "maxbytes", (unsigned long long)kc.memory_limit_mb << 20);
+	stat_u(o, "maxconns", (unsigned long long)cfg.maxclients);
+	stat_u(o, "tcpport", (unsigned long long)cfg.mc_port);
+	buf_printf(o, "STAT domain_socket %s\r\n",
+		   cfg.mc_socket ? cfg.mc_socket : "NULL");
+	stat_u(o, "evictions", 1);	/* kcache always evicts (LRU) */
+	buf_printf(o, "STAT growth_factor %u.%02u\r\n",
+		   kc.growth_factor_pct / 100, kc.growth_factor_pct % 100);
+	stat_u(o, "chunk_size", kc.chunk_min);
+	stat_u(o, "num_threads", (unsigned long long)cfg.threads);
+	buf_adds(o, "STAT cas_enabled yes\r\n");
+	stat_u(o, "tail_repair_time", 0);
+	buf_adds(o, "STAT flush_enabled yes\r\n");
+	stat_u(o, "item_size_max", kc.item_size_max);
+	buf_printf(o, "STAT slab_automove %u\r\n", kc.automove);
+	stat_u(o, "idle_timeout", (unsigned long long)cfg.timeout);
+	buf_adds(o, "STAT shutdown_command no\r\n");
+	buf_adds(o, "END\r\n");
+}
+
+/* stats conns: this worker's memcached connections. */
+static void stats_conns(struct conn *c)
+{
+	struct buf *o = &c->out;
+	time_t now = time(NULL);
+	struct conn *x;
+
+	for (x = c->w->head; x; x = x->next) {
+		if (x->kind != CONN_MC || x->dead)
+			continue;
+		buf_printf(o, "STAT %d:addr %s\r\n", x->fd, x->addr);
+		buf_printf(o, "STAT %d:listen_addr %s\r\n", x->fd, x->laddr);
+		buf_printf(o, "STAT %d:state %s\r\n", x->fd,
+			   x == c ? "conn_parse_cmd" : "conn_waiting");
+		buf_printf(o, "STAT %d:secs_since_last_cmd %lld\r\n", x->fd,
+			   (long long)(now - x->last_active));
+	}
+	buf_adds(o, "END\r\n");
+}
+
 static void stats(struct conn *c, struct mc_req *q)
 {
 	struct kc_class_stats cs[256];
 	size_t n = 0, nr = 0, i, active = 0;
 	struct buf *o = &c->out;
+	struct arg *sub = q->ntok > 1 ? &q->tok[1] : NULL;
 	struct kc_stats st;
 	struct rusage ru;
 	int err;
 
 	eng_flush(E(c));
-	if (q->ntok == 2 && tok_is(&q->tok[1], "reset")) {
+	if (sub && tok_is(sub, "reset")) {
+		/* kcache's counters live in the kernel and are not reset. */
 		say(c, "RESET\r\n");
 		return;
 	}
-	if (q->ntok > 2 || (q->ntok == 2 && !tok_is(&q->tok[1], "slabs") &&
-			    !tok_is(&q->tok[1], "items"))) {
+	if (sub && tok_is(sub, "detail")) {
+		if (q->ntok < 3 || !(tok_is(&q->tok[2], "on") ||
+				     tok_is(&q->tok[2], "off") ||
+				     tok_is(&q->tok[2], "dump")))
+			say(c, "CLIENT_ERROR usage: stats detail on|off|dump\r\n");
+		else
+			say(c, "CLIENT_ERROR stats detail is not supported by kcache-proxy\r\n");
+		return;
+	}
+	if (sub && tok_is(sub, "settings")) {
+		stats_settings(c);
+		return;
+	}
+	if (sub && tok_is(sub, "conns")) {
+		stats_conns(c);
+		return;
+	}
+	if (sub && tok_is(sub, "cachedump")) {
+		say(c, "CLIENT_ERROR stats cachedump not allowed\r\n");
+		return;
+	}
+	if (sub && tok_is(sub, "sizes")) {
+		/* memcached's default: the sizes histogram is off */
+		say(c, "STAT sizes_status disabled\r\nEND\r\n");
+		return;
+	}
+	if (sub && !tok_is(sub, "slabs") && !tok_is(sub, "items")) {
 		say(c, "ERROR\r\n");
 		return;
 	}
 	err = kc_stats(E(c)->fd, &st);
-	if (!err && q->ntok == 2)
+	if (!err && sub)
 		err = kc_class_stats(E(c)->fd, cs, 256, &n, &nr);
 	STAT_ADD(ioctls, 1);
 	if (err) {
 		kerr(o, err);
 		return;
 	}
-	if (q->ntok == 2 && tok_is(&q->tok[1], "slabs")) {
+	if (sub && tok_is(sub, "slabs")) {
 		for (i = 0; i < n; i++) {
 			unsigned id = (unsigned)i + 1;
 
@@ -512,7 +754,7 @@ static void stats(struct conn *c, struct mc_req *q)
 		say(c, "END\r\n");
 		return;
 	}
-	if (q->ntok == 2) {	/* items */
+	if (sub) {	/* items */
 		for (i = 0; i < n; i++) {
 			unsigned id = (unsigned)i + 1;
 
@@ -568,144 +810,504 @@ static void stats(struct conn *c, struct mc_req *q)
 	stat_u(o, "evictions", st.evictions);
 	stat_u(o, "reclaimed", st.reclaimed);
 	stat_u(o, "crawler_reclaimed", st.crawler_reclaimed);
+	stat_u(o, "slabs_moved", st.slabs_moved);
 	stat_u(o, "kcache_used_bytes", st.used_bytes);
 	stat_u(o, "kcache_ioctls", STAT_GET(ioctls));
 	say(c, "END\r\n");
 }
 
-/* ------------------------------------------------------------ meta */
+/* ------------------------------------------------------------ admin */
 
-/* Parsed meta flags: single letters, some with a token. */
-struct meta {
-	unsigned set;			/* bit per letter seen */
-	struct arg tok[26];		/* their tokens (A..Z) */
-	char order[32];			/* return flags in request order */
-	size_t norder;
-	bool base64;
-};
-
-#define M(ch)	(1U << ((ch) - 'a'))
-#define UP(ch)	(1U << ((ch) - 'A'))
-#define HAS(m, ch)	((m)->set & M(ch))
-/* Upper-case flags live in set bits 26 and up via this map. */
-static int meta_index(char ch)
+static void cache_memlimit(struct conn *c, struct mc_req *q)
 {
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a';
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	return -1;
+	bool noreply = noreply_last(q);
+	struct kc_config kc;
+	uint32_t mb;
+	int err;
+
+	if (mcn(q) != 3 && mcn(q) != 4) {
+		say(c, "ERROR\r\n");
+		return;
+	}
+	if (!mc_strtoul(&q->tok[1], &mb)) {
+		say_nr(c, noreply, "ERROR\r\n");
+		return;
+	}
+	if (mb < 8) {
+		say_nr(c, noreply, "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n");
+		return;
+	}
+	if (mb > 1000000000) {
+		say_nr(c, noreply, "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n");
+		return;
+	}
+	eng_flush(E(c));
+	memset(&kc, 0, sizeof(kc));
+	kc.memory_limit_mb = mb;
+	err = kc_config_set(E(c)->fd, KC_CONFIG_MEMORY_LIMIT, &kc);
+	STAT_ADD(ioctls, 1);
+	if (err) {
+		log_warn("memcached: cache_memlimit %u: %s", mb, kc_strerror(err));
+		say_nr(c, noreply, "MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n");
+		return;
+	}
+	say_nr(c, noreply, "OK\r\n");
 }
 
 /*
- * Splits flag tokens; allowed is the set of letters (lower and upper case)
- * this command takes.  Lower-case return flags are remembered in order.
+ * slabs automove 0|1|2 turns kcache's page rebalancing off or on; kcache
+ * moves pages itself, so slabs reassign answers as memcached does with
+ * reassignment off.
  */
-static bool meta_parse(struct mc_req *q, size_t from, const char *allowed,
-		       struct meta *m, unsigned *upper)
+static void slabs(struct conn *c, struct mc_req *q)
 {
+	struct kc_config kc;
+	bool noreply;
+	uint32_t level;
+	int err;
+
+	if (mcn(q) == 5 && tok_is(&q->tok[1], "reassign")) {
+		say(c, "CLIENT_ERROR slab reassignment disabled\r\n");
+		return;
+	}
+	if (mcn(q) < 4 || !tok_is(&q->tok[1], "automove")) {
+		say(c, "ERROR\r\n");
+		return;
+	}
+	noreply = noreply_last(q);
+	if (tok_is(&q->tok[2], "ratio")) {
+		say_nr(c, noreply, "CLIENT_ERROR kcache has no slab automove ratio\r\n");
+		return;
+	}
+	if (!mc_strtoul(&q->tok[2], &level)) {
+		say_nr(c, noreply, "CLIENT_ERROR bad command line format\r\n");
+		return;
+	}
+	if (level > 2) {
+		say_nr(c, noreply, "ERROR\r\n");
+		return;
+	}
+	eng_flush(E(c));
+	memset(&kc, 0, sizeof(kc));
+	kc.automove = level ? 1 : 0;
+	err = kc_config_set(E(c)->fd, KC_CONFIG_AUTOMOVE, &kc);
+	STAT_ADD(ioctls, 1);
+	if (err) {
+		if (!noreply)
+			kerr(&c->out, err);
+		return;
+	}
+	say_nr(c, noreply, "OK\r\n");
+}
+
+/* memcached's metadump encodes keys as URLs do. */
+static void url_key(struct buf *o, const unsigned char *k, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
 
-	memset(m, 0, sizeof(*m));
-	*upper = 0;
-	for (i = from; i < q->ntok; i++) {
-		char ch = q->tok[i].p[0];
-		int idx = meta_index(ch);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = k[i];
 
-		if (idx < 0 || !strchr(allowed, ch))
-			return false;
-		if (ch >= 'A' && ch <= 'Z') {
-			if (*upper & (1U << idx))
-				return false;
-			*upper |= 1U << idx;
-			m->tok[idx].p = q->tok[i].p + 1;
-			m->tok[idx].len = q->tok[i].len - 1;
-			if (ch == 'O' && m->norder < sizeof(m->order))
-				m->order[m->norder++] = ch;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-_.~", ch)) {
+			buf_addc(o, (char)ch);
 		} else {
-			if (m->set & (1U << idx))
-				return false;
-			m->set |= 1U << idx;
-			if (m->norder < sizeof(m->order))
-				m->order[m->norder++] = ch;
-		}
-	}
-	return true;
-}
-
-/* What memcached echoes on every reply: O and k, in request order. */
-static void opaque(struct buf *o, const struct meta *m, unsigned upper,
-		   const struct arg *key)
-{
-	size_t i;
-
-	for (i = 0; i < m->norder; i++) {
-		if (m->order[i] == 'O' && (upper & UP('O'))) {
-			buf_add(o, " O", 2);
-			buf_add(o, m->tok['O' - 'A'].p, m->tok['O' - 'A'].len);
-		} else if (m->order[i] == 'k' && key) {
-			buf_add(o, " k", 2);
-			buf_add(o, key->p, key->len);
+			buf_addc(o, '%');
+			buf_addc(o, hex[ch >> 4]);
+			buf_addc(o, hex[ch & 15]);
 		}
 	}
 }
 
-/* Return flags of a hit: k, c, f, s, t (and O, b). */
-static void ret_flags(struct buf *o, const struct meta *m, unsigned upper,
-		      const struct arg *key, const struct kc_op *get,
-		      int64_t ttl, size_t size)
+/* One metadump line for key k, if it still holds a string. */
+static void metadump_key(struct conn *c, const void *k, size_t n)
 {
+	struct buf *o = &c->out;
+	uint32_t cflags;
+	uint64_t cas;
+	size_t vlen;
+	int64_t ttl;
+	void *val;
+
+	if (eng_get_alloc(E(c), k, n, &val, &vlen, &cas, &cflags))
+		return;
+	free(val);
+	ttl = key_op(E(c), KC_OP_TTL, k, n, 0, 0);
+	buf_add(o, "key=", 4);
+	url_key(o, k, n);
+	/* memcached's fields kcache has: no la, fetch or cls */
+	buf_printf(o, " exp=%lld cas=%llu size=%zu\n",
+		   ttl < 0 ? -1LL : (long long)(time(NULL) + ttl),
+		   (unsigned long long)cas, vlen);
+}
+
+/*
+ * lru_crawler metadump all|hash|key: every key kcache holds (hash: the
+ * same walk), then END; the keys of the line for "key".  kcache's own
+ * crawler runs in the kernel and is not driven from here.
+ */
+static void lru_crawler(struct conn *c, struct mc_req *q)
+{
+	const struct arg *what;
+	char *scan = NULL;
+	uint64_t cursor = 0;
+	size_t room = 64 * 1024;
+
+	if (mcn(q) < 4 || !tok_is(&q->tok[1], "metadump")) {
+		if (mcn(q) >= 3 && (tok_is(&q->tok[1], "crawl") ||
+				    tok_is(&q->tok[1], "tocrawl") ||
+				    tok_is(&q->tok[1], "sleep") ||
+				    tok_is(&q->tok[1], "enable") ||
+				    tok_is(&q->tok[1], "disable")))
+			say(c, "CLIENT_ERROR kcache's crawler runs in the kernel: see kcache-cli config\r\n");
+		else
+			say(c, "ERROR\r\n");
+		return;
+	}
+	what = &q->tok[2];
+	eng_flush(E(c));
+	if (tok_is(what, "key")) {
+		/* the keys given after "key" */
+		size_t i;
+
+		for (i = 3; i < q->ntok; i++)
+			if (q->tok[i].len <= MC_KEY_MAX)
+				metadump_key(c, q->tok[i].p, q->tok[i].len);
+		say(c, "END\r\n");
+		return;
+	}
+	if (!tok_is(what, "all") && !tok_is(what, "hash")) {
+		/* kcache's classes are not walked one by one */
+		say(c, "BADCLASS invalid class id\r\n");
+		return;
+	}
+	scan = malloc(room);
+	if (!scan) {
+		say(c, "SERVER_ERROR out of memory\r\n");
+		return;
+	}
+	do {
+		struct kc_elem_iter it;
+		const struct kc_elem *el;
+		const void *k;
+		struct kc_op op;
+
+		kc_op_init(&op, KC_OP_SCAN);
+		op.num = (int64_t)cursor;
+		op.num2 = 100;
+		kc_op_out(&op, scan, room);
+		if (eng_do(E(c), &op)) {
+			kerr(&c->out, op.result);
+			free(scan);
+			return;
+		}
+		cursor = (uint64_t)op.num;
+		kc_elem_iter_init(&it, scan, op.out_used, (size_t)op.num2);
+		while ((el = kc_elem_next(&it, &k)))
+			metadump_key(c, k, el->len);
+		if (conn_out_over(c))
+			break;
+	} while (cursor);
+	free(scan);
+	say(c, "END\r\n");
+}
+
+/* me KEY [b]: what kcache knows of one item, as memcached's debug line. */
+static void me(struct conn *c, struct mc_req *q)
+{
+	unsigned char key[MC_KEY_MAX];
+	char b64[MC_B64_MAX(MC_KEY_MAX)];
+	size_t klen = q->ntok > 1 ? q->tok[1].len : 0, vlen;
+	bool binary = false;
+	uint32_t cflags;
+	struct buf *o;
+	uint64_t cas;
+	int64_t ttl;
+	void *val;
+	int err;
+
+	if (q->ntok < 2 || klen > MC_KEY_MAX) {
+		say(c, "CLIENT_ERROR bad command line format\r\n");
+		return;
+	}
+	memcpy(key, q->tok[1].p, klen);
+	if (q->ntok >= 3 && tok_is(&q->tok[2], "b")) {
+		klen = mc_base64_decode(q->tok[1].p, q->tok[1].len, key);
+		if (!klen) {
+			say(c, "CLIENT_ERROR bad command line format\r\n");
+			return;
+		}
+		binary = true;
+	}
+	eng_flush(E(c));
+	o = &c->out;
+	err = eng_get_alloc(E(c), key, klen, &val, &vlen, &cas, &cflags);
+	if (err) {
+		if (err == -ENOENT || err == -EPROTOTYPE)
+			say(c, "EN\r\n");
+		else
+			kerr(o, err);
+		return;
+	}
+	free(val);
+	ttl = key_op(E(c), KC_OP_TTL, key, klen, 0, 0);
+	buf_add(o, "ME ", 3);
+	if (binary)
+		buf_add(o, b64, mc_base64_encode(key, klen, b64));
+	else
+		buf_add(o, key, klen);
+	/* kcache keeps no per-item last access or fetched bit to show */
+	buf_printf(o, " exp=%lld cas=%llu size=%zu\r\n", (long long)ttl,
+		   (unsigned long long)cas, vlen);
+}
+
+/* ------------------------------------------------------------ meta */
+
+/* A meta command's flags, as memcached's _meta_flag_preparse() reads them. */
+struct mflags {
+	bool has_error, vivify, value, set_stale, no_reply, has_cas;
+	bool new_ttl, key_binary, la, hit, no_update, recache;
+	char mode;
+	int32_t exptime, autoviv;
+	uint32_t client_flags;
+	uint64_t req_cas, delta, initial;
+	bool opaque_long;		/* an O token over MC_OPAQUE_MAX */
+};
+
+/* What a meta reply needs once its operations ran (kept in the arena). */
+struct mstate {
+	struct mflags of;
+	unsigned char key[MC_KEY_MAX];
+	size_t klen;
+	struct arg tok[MC_TOKENS_MAX];	/* the flag tokens, in order */
+	size_t ntok;
+	int iget, ittl;			/* op indexes, -1 when none */
+	int type;			/* ms: the store mode's MC_* type */
+	uint64_t cas;			/* ms: the CAS the store got */
+};
+
+/* The value of a flag token: what follows its letter. */
+static void num_flag(const struct arg *t, struct arg *v)
+{
+	v->p = t->p + 1;
+	v->len = t->len - 1;
+}
+
+/*
+ * Reads q's flag tokens from index start into *of and the key (decoded
+ * with b) into s.  Returns 0, or -1 with *errstr set as memcached sets it
+ * (some errors keep the caller's default text).
+ */
+static int meta_preparse(struct mc_req *q, size_t start, struct mflags *of,
+			 struct mstate *s, const char **errstr)
+{
+	unsigned char seen[127] = { 0 };
 	size_t i;
 
-	for (i = 0; i < m->norder; i++) {
-		switch (m->order[i]) {
-		case 'k':
-			buf_add(o, " k", 2);
-			buf_add(o, key->p, key->len);
+	memset(of, 0, sizeof(*of));
+	s->klen = q->tok[1].len;
+	memcpy(s->key, q->tok[1].p, s->klen);
+	for (i = start; i < q->ntok; i++) {
+		const struct arg *t = &q->tok[i];
+		unsigned char o = (unsigned char)t->p[0];
+		struct arg v;
+		int32_t n32;
+
+		if (o >= 127 || seen[o]) {
+			*errstr = "CLIENT_ERROR duplicate flag";
+			return -1;
+		}
+		seen[o] = 1;
+		num_flag(t, &v);
+		switch (o) {
+		case 'b':
+			s->klen = mc_base64_decode(q->tok[1].p, q->tok[1].len,
+						   s->key);
+			if (!s->klen) {
+				*errstr = "CLIENT_ERROR error decoding key";
+				of->has_error = true;
+			}
+			of->key_binary = true;
 			break;
-		case 'c':
-			buf_add(o, " c", 2);
-			buf_add_u64(o, get ? get->cas : 0);
-			break;
-		case 'f':
-			buf_add(o, " f", 2);
-			buf_add_u64(o, get ? get->client_flags : 0);
-			break;
-		case 's':
-			buf_add(o, " s", 2);
-			buf_add_u64(o, size);
-			break;
-		case 't':
-			buf_add(o, " t", 2);
-			buf_add_i64(o, ttl);
-			break;
-		case 'O':
-			if (upper & UP('O')) {
-				buf_add(o, " O", 2);
-				buf_add(o, m->tok['O' - 'A'].p, m->tok['O' - 'A'].len);
+		case 'N':
+			of->vivify = true;
+			if (!mc_strtol(&v, &of->autoviv)) {
+				*errstr = "CLIENT_ERROR bad token in command line format";
+				of->has_error = true;
 			}
 			break;
+		case 'T':
+			if (!mc_strtol(&v, &of->exptime)) {
+				*errstr = "CLIENT_ERROR bad token in command line format";
+				of->has_error = true;
+			} else {
+				of->new_ttl = true;
+			}
+			break;
+		case 'R':
+			of->recache = true;
+			if (!mc_strtol(&v, &n32)) {
+				*errstr = "CLIENT_ERROR bad token in command line format";
+				of->has_error = true;
+			}
+			break;
+		case 'l':
+			of->la = true;
+			break;
+		case 'h':
+			of->hit = true;
+			break;
+		case 'O':
+			if (t->len > MC_OPAQUE_MAX)
+				of->opaque_long = true;
+			break;
+		case 'P': case 'L': case 'k': case 's': case 't': case 'c':
+		case 'f':
+			break;
+		case 'v':
+			of->value = true;
+			break;
+		case 'u':
+			of->no_update = true;
+			break;
+		case 'q':
+			of->no_reply = true;
+			break;
+		case 'F':
+			if (!mc_strtoul(&v, &of->client_flags))
+				of->has_error = true;
+			break;
+		case 'C':
+			if (!mc_strtoull(&v, &of->req_cas)) {
+				*errstr = "CLIENT_ERROR bad token in command line format";
+				of->has_error = true;
+			} else {
+				of->has_cas = true;
+			}
+			break;
+		case 'M':
+			if (t->len != 2) {
+				*errstr = "CLIENT_ERROR incorrect length for M token";
+				of->has_error = true;
+			} else {
+				of->mode = t->p[1];
+			}
+			break;
+		case 'J':
+			if (!mc_strtoull(&v, &of->initial)) {
+				*errstr = "CLIENT_ERROR invalid numeric initial value";
+				of->has_error = true;
+			}
+			break;
+		case 'D':
+			if (!mc_strtoull(&v, &of->delta)) {
+				*errstr = "CLIENT_ERROR invalid numeric delta value";
+				of->has_error = true;
+			}
+			break;
+		case 'I':
+			of->set_stale = true;
+			break;
+		default:
+			*errstr = "CLIENT_ERROR invalid flag";
+			return -1;
+		}
+	}
+	s->ntok = 0;
+	for (i = start; i < q->ntok && s->ntok < MC_TOKENS_MAX; i++)
+		s->tok[s->ntok++] = q->tok[i];
+	return of->has_error ? -1 : 0;
+}
+
+/*
+ * Flags that need per-item state kcache does not keep (hit-before, last
+ * access, the stale and win-token bits of stale-while-revalidate).
+ */
+static const char *meta_unsupported(const struct mflags *of, bool get)
+{
+	if (get && (of->hit || of->la))
+		return "CLIENT_ERROR flags h and l are not supported by kcache-proxy\r\n";
+	if (get && (of->vivify || of->recache))
+		return "CLIENT_ERROR flags N and R of mg are not supported by kcache-proxy\r\n";
+	if (!get && of->set_stale)
+		return "CLIENT_ERROR flag I is not supported by kcache-proxy\r\n";
+	return NULL;
+}
+
+static void meta_key(struct buf *o, const struct mstate *s)
+{
+	char b64[MC_B64_MAX(MC_KEY_MAX)];
+
+	buf_add(o, " k", 2);
+	if (s->of.key_binary) {
+		buf_add(o, b64, mc_base64_encode(s->key, s->klen, b64));
+		buf_add(o, " b", 2);
+	} else {
+		buf_add(o, s->key, s->klen);
+	}
+}
+
+/* The O and k flags every reply echoes, in request order. */
+static void meta_echo(struct buf *o, const struct mstate *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntok; i++) {
+		if (s->tok[i].p[0] == 'O') {
+			buf_addc(o, ' ');
+			buf_add(o, s->tok[i].p, s->tok[i].len);
+		} else if (s->tok[i].p[0] == 'k') {
+			meta_key(o, s);
 		}
 	}
 }
 
-struct mg_state {
-	struct meta m;
-	unsigned upper;
-	struct arg key;
-};
+/* Index of the first token starting with ch, or -1. */
+static int meta_pos(const struct mstate *s, char ch)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntok; i++)
+		if (s->tok[i].p[0] == ch)
+			return (int)i;
+	return -1;
+}
+
+/* Index of the first O token over MC_OPAQUE_MAX, or ntok. */
+static int long_opaque(const struct mstate *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntok; i++)
+		if (s->tok[i].p[0] == 'O' && s->tok[i].len > MC_OPAQUE_MAX)
+			break;
+	return (int)i;
+}
+
+static struct mstate *meta_state(struct conn *c, struct rec *r,
+				 const struct mstate *tmp)
+{
+	struct mstate *s = eng_alloc(E(c), sizeof(*s));
+
+	*s = *tmp;
+	r->p = s;
+	return s;
+}
 
 static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 {
-	const struct mg_state *s = r->p;
+	const struct mstate *s = r->p;
+	const struct kc_op *g = &ops[s->iget];
 	struct buf *o = &c->out;
-	int err = ops[0].result;
+	int err = g->result;
 	int64_t ttl = -1;
+	size_t i;
 
 	if (err == -ENOENT || err == -EPROTOTYPE) {
-		if (!HAS(&s->m, 'q')) {
+		if (!s->of.no_reply) {
 			buf_add(o, "EN", 2);
-			opaque(o, &s->m, s->upper, &s->key);
+			meta_echo(o, s);
 			buf_add(o, "\r\n", 2);
 		}
 		return;
@@ -714,332 +1316,532 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 		kerr(o, err);
 		return;
 	}
-	if (r->nops > 1 && !ops[1].result)
-		ttl = ops[1].expire;
-	if (HAS(&s->m, 'v')) {
+	if (s->ittl >= 0 && !ops[s->ittl].result)
+		ttl = ops[s->ittl].expire;
+	if (s->of.value) {
 		buf_add(o, "VA ", 3);
-		buf_add_u64(o, ops[0].out_used);
+		buf_add_u64(o, g->out_used);
 	} else {
 		buf_add(o, "HD", 2);
 	}
-	ret_flags(o, &s->m, s->upper, &s->key, &ops[0], ttl, ops[0].out_used);
+	for (i = 0; i < s->ntok; i++) {
+		switch (s->tok[i].p[0]) {
+		case 's':
+			buf_add(o, " s", 2);
+			buf_add_u64(o, g->out_used);
+			break;
+		case 't':
+			buf_add(o, " t", 2);
+			buf_add_i64(o, ttl);
+			break;
+		case 'c':
+			buf_add(o, " c", 2);
+			buf_add_u64(o, g->cas);
+			break;
+		case 'f':
+			buf_add(o, " f", 2);
+			buf_add_u64(o, g->client_flags);
+			break;
+		case 'O':
+			buf_addc(o, ' ');
+			buf_add(o, s->tok[i].p, s->tok[i].len);
+			break;
+		case 'k':
+			meta_key(o, s);
+			break;
+		}
+	}
 	buf_add(o, "\r\n", 2);
-	if (HAS(&s->m, 'v')) {
-		buf_add(o, (const void *)(uintptr_t)ops[0].out, ops[0].out_used);
+	if (s->of.value) {
+		buf_add(o, (const void *)(uintptr_t)g->out, g->out_used);
 		buf_add(o, "\r\n", 2);
 	}
 }
 
 static void mg(struct conn *c, struct mc_req *q)
 {
-	struct mg_state *s;
+	const char *errstr = "CLIENT_ERROR bad command line format\r\n";
+	struct mstate tmp, *s;
 	uint32_t tflags = 0;
-	int64_t expire = 0, v;
+	int64_t expire = 0;
 	struct kc_op *op;
 	struct rec *r;
-	struct meta m;
-	unsigned upper;
+	int pt, pT;
 
-	if (q->ntok < 2 || q->tok[1].len > MC_KEY_MAX) {
-		say(c, "CLIENT_ERROR bad command line format\r\n");
+	if (q->ntok < 2) {
+		say(c, "ERROR\r\n");
 		return;
 	}
-	if (!meta_parse(q, 2, "kcfstvqhluOTNREb", &m, &upper) ||
-	    HAS(&m, 'b')) {
-		say(c, "CLIENT_ERROR invalid flag\r\n");
-		return;
-	}
-	if (upper & UP('T')) {
-		if (!mc_toi64(&m.tok['T' - 'A'], &v)) {
-			say(c, "CLIENT_ERROR bad token in command line format\r\n");
-			return;
-		}
-		exptime(v, &expire, &tflags);
-	}
-	r = eng_rec(E(c), c, r_mg, eng_val_room() + sizeof(*s));
-	s = eng_alloc(E(c), sizeof(*s));
-	s->m = m;
-	s->upper = upper;
-	s->key = q->tok[1];
-	r->p = s;
-	op = eng_op(E(c), r, KC_OP_GET);
-	kc_op_key(op, q->tok[1].p, q->tok[1].len);
-	eng_op_outval(E(c), op);
-	if (upper & UP('T')) {
-		op->flags |= KC_GET_TOUCH | tflags;
-		op->expire = expire;
-	}
-	if (HAS(&m, 'u'))
-		op->flags |= KC_GET_NOBUMP;
-	if (HAS(&m, 't')) {
-		op = eng_op(E(c), r, KC_OP_TTL);
-		kc_op_key(op, q->tok[1].p, q->tok[1].len);
-	}
-}
-
-static void r_meta_simple(struct conn *c, struct rec *r, struct kc_op *ops)
-{
-	const struct mg_state *s = r->p;
-	struct buf *o = &c->out;
-	int err = ops[0].result;
-	const char *code;
-
-	switch (-err) {
-	case 0:
-		code = "HD";
-		break;
-	case ENOENT:
-		/* ms: a failed replace or append is "not stored". */
-		code = (ops[0].opcode == KC_OP_DEL ||
-			(ops[0].flags & KC_SET_CAS)) ? "NF" : "NS";
-		break;
-	case EEXIST:
-		code = ops[0].opcode == KC_OP_ADD ? "NS" : "EX";
-		break;
-	case EPROTOTYPE:
-		code = "NS";
-		break;
-	default:
-		kerr(o, err);
-		return;
-	}
-	/* q: quiet mode hides the common case, HD. */
-	if (HAS(&s->m, 'q') && !err)
-		return;
-	buf_adds(o, code);
-	if (!err) {
-		size_t i;
-
-		for (i = 0; i < s->m.norder; i++) {
-			if (s->m.order[i] == 'k') {
-				buf_add(o, " k", 2);
-				buf_add(o, s->key.p, s->key.len);
-			} else if (s->m.order[i] == 'c') {
-				buf_add(o, " c", 2);
-				buf_add_u64(o, ops[0].cas);
-			} else if (s->m.order[i] == 'O') {
-				buf_add(o, " O", 2);
-				buf_add(o, s->m.tok['O' - 'A'].p,
-					s->m.tok['O' - 'A'].len);
-			}
-		}
-	} else {
-		opaque(o, &s->m, s->upper, &s->key);
-	}
-	buf_add(o, "\r\n", 2);
-}
-
-static void ms(struct conn *c, struct mc_req *q)
-{
-	uint32_t opcode = KC_OP_SET, cflags = 0, tflags = 0;
-	int64_t expire = 0, v;
-	uint64_t cas = 0;
-	struct mg_state *s;
-	struct kc_op *op;
-	struct rec *r;
-	struct meta m;
-	unsigned upper;
-
 	if (q->tok[1].len > MC_KEY_MAX) {
 		say(c, "CLIENT_ERROR bad command line format\r\n");
 		return;
 	}
-	if (!meta_parse(q, 3, "kcqsOTFCIMSNb", &m, &upper) || HAS(&m, 'b')) {
-		say(c, "CLIENT_ERROR invalid flag\r\n");
+	if (mcn(q) > MC_META_TOKENS) {
+		say(c, "CLIENT_ERROR options flags are too long\r\n");
 		return;
 	}
-	if (((upper & UP('T')) && !mc_toi64(&m.tok['T' - 'A'], &v)) ||
-	    ((upper & UP('F')) && !mc_tou32(&m.tok['F' - 'A'], &cflags)) ||
-	    ((upper & UP('C')) && !mc_tou64(&m.tok['C' - 'A'], &cas))) {
-		say(c, "CLIENT_ERROR bad token in command line format\r\n");
+	if (meta_preparse(q, 2, &tmp.of, &tmp, &errstr)) {
+		buf_printf(out(c), "%s\r\n", errstr);
 		return;
 	}
-	if (upper & UP('T'))
-		exptime(v, &expire, &tflags);
-	if (upper & UP('M')) {
-		const struct arg *a = &m.tok['M' - 'A'];
-		char mode = a->len == 1 ? a->p[0] : 0;
+	if ((errstr = meta_unsupported(&tmp.of, true))) {
+		say(c, errstr);
+		return;
+	}
+	if (tmp.of.new_ttl)
+		exptime(tmp.of.exptime, &expire, &tflags);
+	if (tmp.of.opaque_long) {
+		/* memcached stops at the long O as it writes the reply */
+		if (tmp.of.new_ttl && meta_pos(&tmp, 'T') < long_opaque(&tmp)) {
+			eng_flush(E(c));
+			key_op(E(c), KC_OP_TOUCH, tmp.key, tmp.klen, tflags, expire);
+		}
+		say(c, "CLIENT_ERROR opaque token too long\r\n");
+		return;
+	}
+	r = eng_rec(E(c), c, r_mg, eng_val_room() + sizeof(*s));
+	s = meta_state(c, r, &tmp);
+	s->iget = 0;
+	s->ittl = -1;
+	pt = meta_pos(s, 't');
+	pT = meta_pos(s, 'T');
+	/* "t" shows the TTL as of its place: before or after T applies. */
+	if (pt >= 0 && pT >= 0 && pt < pT) {
+		op = eng_op(E(c), r, KC_OP_TTL);
+		kc_op_key(op, s->key, s->klen);
+		s->ittl = 0;
+		s->iget = 1;
+	}
+	op = eng_op(E(c), r, KC_OP_GET);
+	kc_op_key(op, s->key, s->klen);
+	eng_op_outval(E(c), op);
+	if (tmp.of.no_update)
+		op->flags |= KC_GET_NOBUMP;
+	if (tmp.of.new_ttl && exptime_past(tmp.of.exptime)) {
+		op = eng_op(E(c), r, KC_OP_TOUCH);
+		kc_op_key(op, s->key, s->klen);
+		op->flags = tflags;
+		op->expire = expire;
+	} else if (tmp.of.new_ttl) {
+		op->flags |= KC_GET_TOUCH | tflags;
+		op->expire = expire;
+	}
+	if (pt >= 0 && s->ittl < 0) {
+		s->ittl = (int)r->nops;
+		op = eng_op(E(c), r, KC_OP_TTL);
+		kc_op_key(op, s->key, s->klen);
+	}
+}
 
-		switch (mode) {
-		case 'S': case 's': opcode = KC_OP_SET; break;
-		case 'E': case 'e': opcode = KC_OP_ADD; break;
-		case 'R': case 'r': opcode = KC_OP_REPLACE; break;
-		case 'A': case 'a': opcode = KC_OP_APPEND; break;
-		case 'P': case 'p': opcode = KC_OP_PREPEND; break;
+/* ms and md replies: the code, then the flags memcached echoes. */
+static void meta_reply(struct conn *c, const struct mstate *s,
+		       const char *code, bool with_cas, uint64_t cas)
+{
+	struct buf *o = &c->out;
+	size_t i;
+
+	buf_adds(o, code);
+	for (i = 0; i < s->ntok; i++) {
+		switch (s->tok[i].p[0]) {
+		case 'O':
+			buf_addc(o, ' ');
+			buf_add(o, s->tok[i].p, s->tok[i].len);
+			break;
+		case 'k':
+			meta_key(o, s);
+			break;
+		case 'c':
+			if (with_cas) {
+				buf_add(o, " c", 2);
+				buf_add_u64(o, cas);
+			}
+			break;
+		}
+	}
+	buf_add(o, "\r\n", 2);
+}
+
+static void r_ms(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	struct mstate *s = (struct mstate *)r->p;
+	int err = ops[0].result;
+	const char *code;
+
+	if (ops[0].opcode == KC_OP_EXISTS) {
+		/* C0 in CAS mode: no item has CAS 0 */
+		if (err && err != -ENOENT && err != -EPROTOTYPE)
+			kerr(&c->out, err);
+		else
+			meta_reply(c, s, err ? "NF" : "EX", true, 0);
+		return;
+	}
+	switch (-err) {
+	case 0:
+		if (s->of.no_reply)
+			return;
+		code = "HD";
+		break;
+	case EEXIST:
+		code = s->type == MC_ADD ? "NS" : "EX";
+		break;
+	case ENOENT:
+		code = s->type == MC_CAS ? "NF" : "NS";
+		break;
+	case EPROTOTYPE:
+		code = "NS";
+		break;
+	case ENOMEM:
+	case E2BIG:
+		drop_key(E(c), s->key, s->klen);
+		/* fall through */
+	default:
+		kerr(&c->out, err);
+		return;
+	}
+	meta_reply(c, s, code, true, err ? 0 : ops[0].cas);
+}
+
+/* The ms reply when the store did not run (append with a CAS that fails). */
+static void ms_now(struct conn *c, struct mstate *s, const char *code)
+{
+	meta_reply(c, s, code, true, 0);
+}
+
+static void ms(struct conn *c, struct mc_req *q)
+{
+	const char *errstr = "CLIENT_ERROR bad command line format";
+	uint32_t opcode = KC_OP_SET, tflags = 0;
+	struct mstate tmp, *s;
+	int64_t expire = 0;
+	struct kc_op *op;
+	struct rec *r;
+	int type = MC_SET;
+	bool bad;
+
+	/* memcache.c checked what comes before the flags */
+	bad = meta_preparse(q, 3, &tmp.of, &tmp, &errstr) != 0;
+	if (!bad) {
+		switch (tmp.of.mode) {
+		case 0: case 'S': type = MC_SET; break;
+		case 'E': type = MC_ADD; break;
+		case 'A': type = MC_APPEND; break;
+		case 'P': type = MC_PREPEND; break;
+		case 'R': type = MC_REPLACE; break;
 		default:
-			say(c, "CLIENT_ERROR invalid mode for ms M token\r\n");
+			errstr = "CLIENT_ERROR invalid mode for ms M token";
+			bad = true;
+		}
+		if (!bad && tmp.of.opaque_long) {
+			errstr = "CLIENT_ERROR opaque token too long";
+			bad = true;
+		}
+	}
+	if (bad) {
+		buf_printf(out(c), "%s\r\n", errstr);
+		return;
+	}
+	if (tmp.of.has_cas && (type == MC_SET || type == MC_REPLACE))
+		type = MC_CAS;
+	if (q->too_large) {
+		say(c, "SERVER_ERROR object too large for cache\r\n");
+		eng_flush(E(c));
+		drop_key(E(c), tmp.key, tmp.klen);
+		return;
+	}
+	if (tmp.of.set_stale && type == MC_CAS) {
+		say(c, meta_unsupported(&tmp.of, false));
+		return;
+	}
+	if (q->bad_chunk) {
+		say(c, "CLIENT_ERROR bad data chunk\r\n");
+		return;
+	}
+	if (tmp.of.new_ttl)
+		exptime(tmp.of.exptime, &expire, &tflags);
+	tmp.type = type;
+	if (tmp.of.has_cas && tmp.of.req_cas &&
+	    (type == MC_APPEND || type == MC_PREPEND)) {
+		/* kcache's append takes no CAS: compare first (not atomic) */
+		struct kc_op x;
+
+		eng_flush(E(c));
+		kc_op_init(&x, KC_OP_EXISTS);
+		kc_op_key(&x, tmp.key, tmp.klen);
+		if (eng_do(E(c), &x)) {
+			if (x.result == -ENOENT)
+				ms_now(c, &tmp, "NS");
+			else
+				kerr(&c->out, x.result);
+			return;
+		}
+		if (x.cas != tmp.of.req_cas) {
+			ms_now(c, &tmp, "EX");
 			return;
 		}
 	}
-	r = eng_rec(E(c), c, r_meta_simple, sizeof(*s));
-	s = eng_alloc(E(c), sizeof(*s));
-	s->m = m;
-	s->upper = upper;
-	s->key = q->tok[1];
-	r->p = s;
-	op = eng_op(E(c), r, opcode);
-	kc_op_key(op, q->tok[1].p, q->tok[1].len);
-	kc_op_val(op, q->data, q->dlen);
-	if (opcode == KC_OP_APPEND || opcode == KC_OP_PREPEND) {
-		if (upper & UP('N'))
-			op->flags = KC_APPEND_CREATE;
+	switch (type) {
+	case MC_ADD: opcode = KC_OP_ADD; break;
+	case MC_APPEND: opcode = KC_OP_APPEND; break;
+	case MC_PREPEND: opcode = KC_OP_PREPEND; break;
+	case MC_REPLACE: opcode = KC_OP_REPLACE; break;
+	default: opcode = KC_OP_SET; break;
+	}
+	r = eng_rec(E(c), c, r_ms, sizeof(*s));
+	s = meta_state(c, r, &tmp);
+	if (type == MC_CAS && !tmp.of.req_cas) {
+		op = eng_op(E(c), r, KC_OP_EXISTS);
+		kc_op_key(op, s->key, s->klen);
 		return;
 	}
-	op->client_flags = cflags;
+	op = eng_op(E(c), r, opcode);
+	kc_op_key(op, s->key, s->klen);
+	kc_op_val(op, q->data, q->dlen);
+	if (type == MC_APPEND || type == MC_PREPEND)
+		return;
+	op->client_flags = tmp.of.client_flags;
 	op->expire = expire;
 	op->flags = tflags;
-	if ((upper & UP('C')) && opcode != KC_OP_ADD) {
+	if (type == MC_CAS) {
 		op->flags |= KC_SET_CAS;
-		op->cas = cas;
+		op->cas = tmp.of.req_cas;
 	}
+}
+
+static void r_md(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	const struct mstate *s = r->p;
+	int err = ops[0].result;
+	const char *code;
+
+	if (ops[0].opcode == KC_OP_EXISTS) {
+		/* C0: memcached compares with the item's CAS, never 0 */
+		code = err == -ENOENT || err == -EPROTOTYPE ? "NF" : "EX";
+		if (err && err != -ENOENT && err != -EPROTOTYPE) {
+			kerr(&c->out, err);
+			return;
+		}
+	} else {
+		switch (-err) {
+		case 0:
+			if (s->of.no_reply)
+				return;
+			code = "HD";
+			break;
+		case ENOENT:
+		case EPROTOTYPE:
+			code = "NF";
+			break;
+		case EEXIST:
+			code = "EX";
+			break;
+		default:
+			kerr(&c->out, err);
+			return;
+		}
+	}
+	meta_reply(c, s, code, false, 0);
 }
 
 static void md(struct conn *c, struct mc_req *q)
 {
-	struct mg_state *s;
+	const char *errstr = "CLIENT_ERROR bad command line format";
+	struct mstate tmp, *s;
 	struct kc_op *op;
 	struct rec *r;
-	struct meta m;
-	unsigned upper;
-	uint64_t cas = 0;
 
-	if (q->ntok < 2 || q->tok[1].len > MC_KEY_MAX) {
+	if (q->ntok < 2) {
+		say(c, "ERROR\r\n");
+		return;
+	}
+	if (q->tok[1].len > MC_KEY_MAX) {
 		say(c, "CLIENT_ERROR bad command line format\r\n");
 		return;
 	}
-	if (!meta_parse(q, 2, "kqOCITb", &m, &upper) || HAS(&m, 'b') ||
-	    (upper & UP('I'))) {
-		say(c, "CLIENT_ERROR invalid flag\r\n");
+	if (mcn(q) > MC_META_TOKENS) {
+		say(c, "CLIENT_ERROR options flags too long\r\n");
 		return;
 	}
-	if ((upper & UP('C')) && !mc_tou64(&m.tok['C' - 'A'], &cas)) {
-		say(c, "CLIENT_ERROR bad token in command line format\r\n");
+	if (meta_preparse(q, 2, &tmp.of, &tmp, &errstr)) {
+		say(c, "CLIENT_ERROR invalid or duplicate flag\r\n");
 		return;
 	}
-	r = eng_rec(E(c), c, r_meta_simple, sizeof(*s));
-	s = eng_alloc(E(c), sizeof(*s));
-	s->m = m;
-	s->upper = upper;
-	s->key = q->tok[1];
-	r->p = s;
+	if (tmp.of.opaque_long) {
+		say(c, "CLIENT_ERROR opaque token too long\r\n");
+		return;
+	}
+	if (tmp.of.set_stale) {
+		say(c, meta_unsupported(&tmp.of, false));
+		return;
+	}
+	r = eng_rec(E(c), c, r_md, sizeof(*s));
+	s = meta_state(c, r, &tmp);
+	if (tmp.of.has_cas && !tmp.of.req_cas) {
+		op = eng_op(E(c), r, KC_OP_EXISTS);
+		kc_op_key(op, s->key, s->klen);
+		return;
+	}
 	op = eng_op(E(c), r, KC_OP_DEL);
-	kc_op_key(op, q->tok[1].p, q->tok[1].len);
-	if (upper & UP('C')) {
+	kc_op_key(op, s->key, s->klen);
+	if (tmp.of.has_cas) {
 		op->flags = KC_SET_CAS;
-		op->cas = cas;
+		op->cas = tmp.of.req_cas;
 	}
+}
+
+/* ma: the expiry the last T (or N, when it created the item) set. */
+static void ma_expire(struct conn *c, const struct mstate *s, bool have,
+		      int32_t v)
+{
+	uint32_t tflags;
+	int64_t expire;
+
+	if (!have)
+		return;
+	exptime(v, &expire, &tflags);
+	key_op(E(c), KC_OP_TOUCH, s->key, s->klen, tflags, expire);
 }
 
 static void ma(struct conn *c, struct mc_req *q)
 {
-	uint64_t delta = 1, init = 0, cas = 0, res = 0, newcas = 0;
+	const char *errstr = "CLIENT_ERROR bad command line format";
+	uint64_t res = 0, newcas = 0;
+	int64_t expire = 0, ttl = -1;
+	struct buf *o = &c->out, rb;
+	bool incr = true, created, have_pend = false;
+	int32_t pend = 0;
+	struct mstate s;
 	uint32_t tflags = 0;
-	int64_t expire = 0, v;
-	bool incr = true, vivify;
-	struct buf *o = &c->out;
-	struct kc_op get;
-	unsigned upper;
-	struct meta m;
-	int err;
+	char num[24];
+	size_t i;
+	int err, len;
 
-	if (q->ntok < 2 || q->tok[1].len > MC_KEY_MAX) {
+	if (q->ntok < 2) {
+		say(c, "ERROR\r\n");
+		return;
+	}
+	if (q->tok[1].len > MC_KEY_MAX) {
 		say(c, "CLIENT_ERROR bad command line format\r\n");
 		return;
 	}
-	if (!meta_parse(q, 2, "kqOtcvNJDTMCb", &m, &upper) || HAS(&m, 'b')) {
-		say(c, "CLIENT_ERROR invalid flag\r\n");
+	if (mcn(q) > MC_META_TOKENS) {
+		say(c, "CLIENT_ERROR options flags too long\r\n");
 		return;
 	}
-	/* memcached answers any bad numeric token of ma this way. */
-	if (((upper & UP('D')) && !mc_tou64(&m.tok['D' - 'A'], &delta)) ||
-	    ((upper & UP('J')) && !mc_tou64(&m.tok['J' - 'A'], &init)) ||
-	    ((upper & UP('N')) && !mc_toi64(&m.tok['N' - 'A'], &v)) ||
-	    ((upper & UP('C')) && !mc_tou64(&m.tok['C' - 'A'], &cas))) {
+	if (meta_preparse(q, 2, &s.of, &s, &errstr)) {
 		say(c, "CLIENT_ERROR invalid or duplicate flag\r\n");
 		return;
 	}
-	if (upper & UP('N'))
-		exptime(v, &expire, &tflags);
-	if (upper & UP('M')) {
-		const struct arg *a = &m.tok['M' - 'A'];
-		char mode = a->len == 1 ? a->p[0] : 0;
-
-		if (mode == 'I' || mode == 'i' || mode == '+')
-			incr = true;
-		else if (mode == 'D' || mode == 'd' || mode == '-')
-			incr = false;
-		else {
-			say(c, "CLIENT_ERROR invalid mode for ma M token\r\n");
-			return;
-		}
+	if (meta_pos(&s, 'D') < 0)
+		s.of.delta = 1;
+	switch (s.of.mode) {
+	case 0: case 'I': case '+':
+		incr = true;
+		break;
+	case 'D': case '-':
+		incr = false;
+		break;
+	default:
+		say(c, "CLIENT_ERROR invalid mode for ma M token\r\n");
+		return;
 	}
-	vivify = upper & UP('N');
+	if (s.of.vivify)
+		exptime(s.of.autoviv, &expire, &tflags);
 	eng_flush(E(c));
-	err = arith(E(c), &q->tok[1], incr, delta, vivify, init, expire,
-		    tflags, cas, &res, &newcas);
-	if (!err && (upper & UP('T'))) {
-		int64_t te;
-		uint32_t tf;
-
-		if (mc_toi64(&m.tok['T' - 'A'], &v)) {
-			exptime(v, &te, &tf);
-			key_op(E(c), KC_OP_TOUCH, &q->tok[1], tf, te);
-		}
-	}
+	if (meta_pos(&s, 't') >= 0)
+		ttl = key_op(E(c), KC_OP_TTL, s.key, s.klen, 0, 0);
+	err = arith(E(c), s.key, s.klen, incr, s.of.delta, s.of.vivify,
+		    s.of.initial, expire, tflags,
+		    s.of.has_cas ? s.of.req_cas : 0, &res, &newcas, &created);
 	switch (-err) {
 	case 0:
 		break;
 	case ENOENT:
-		if (!HAS(&m, 'q')) {
-			buf_add(o, "NF", 2);
-			opaque(o, &m, upper, &q->tok[1]);
-			buf_add(o, "\r\n", 2);
-		}
-		return;
 	case ECANCELED:
-		buf_add(o, "EX", 2);
-		opaque(o, &m, upper, &q->tok[1]);
-		buf_add(o, "\r\n", 2);
+		/* a long O fails the reply that has no item too */
+		if (s.of.opaque_long)
+			say(c, "CLIENT_ERROR opaque token too long\r\n");
+		else
+			meta_reply(c, &s, err == -ENOENT ? "NF" : "EX", false, 0);
 		return;
 	case EEXIST:
-		buf_add(o, "NS", 2);
-		opaque(o, &m, upper, &q->tok[1]);
-		buf_add(o, "\r\n", 2);
+		if (s.of.vivify) {
+			meta_reply(c, &s, "NS", false, 0);
+			return;
+		}
+		say(c, "SERVER_ERROR lost the compare-and-swap race too often, try again\r\n");
 		return;
 	case EDOM:
 		say(c, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+		return;
+	case ENOMEM:
+		say(c, created ? "SERVER_ERROR Out of memory allocating new item\r\n" :
+				 "SERVER_ERROR out of memory\r\n");
 		return;
 	default:
 		kerr(o, err);
 		return;
 	}
-	if (HAS(&m, 'q') && !HAS(&m, 'v'))
-		return;
-	memset(&get, 0, sizeof(get));
-	get.cas = newcas;
-	if (HAS(&m, 'v')) {
-		char num[24];
-		int len = snprintf(num, sizeof(num), "%llu",
-				   (unsigned long long)res);
-		int64_t ttl = -1;
-
-		if (HAS(&m, 't'))
-			ttl = key_op(E(c), KC_OP_TTL, &q->tok[1], 0, 0);
-		buf_add(o, "VA ", 3);
-		buf_add_u64(o, (uint64_t)len);
-		ret_flags(o, &m, upper, &q->tok[1], &get, ttl, (size_t)len);
-		buf_add(o, "\r\n", 2);
-		buf_add(o, num, (size_t)len);
-		buf_add(o, "\r\n", 2);
+	if (created)
+		ttl = -1;	/* memcached creates it immortal, then N applies */
+	len = snprintf(num, sizeof(num), "%llu", (unsigned long long)res);
+	/*
+	 * memcached writes the reply walking the flags: T applies where it
+	 * stands, a long O stops everything with an error.
+	 */
+	buf_init(&rb);
+	if (s.of.value) {
+		buf_add(&rb, "VA ", 3);
+		buf_add_u64(&rb, (uint64_t)len);
 	} else {
-		int64_t ttl = -1;
-
-		if (HAS(&m, 't'))
-			ttl = key_op(E(c), KC_OP_TTL, &q->tok[1], 0, 0);
-		buf_add(o, "HD", 2);
-		ret_flags(o, &m, upper, &q->tok[1], &get, ttl, 0);
-		buf_add(o, "\r\n", 2);
+		buf_add(&rb, "HD", 2);
 	}
+	for (i = 0; i < s.ntok; i++) {
+		switch (s.tok[i].p[0]) {
+		case 'c':
+			buf_add(&rb, " c", 2);
+			buf_add_u64(&rb, newcas);
+			break;
+		case 't':
+			buf_add(&rb, " t", 2);
+			buf_add_i64(&rb, ttl);
+			break;
+		case 'T':
+			pend = s.of.exptime;
+			have_pend = true;
+			ttl = ttl_of(pend);
+			break;
+		case 'N':
+			if (created) {
+				pend = s.of.autoviv;
+				have_pend = true;
+				ttl = ttl_of(pend);
+			}
+			break;
+		case 'O':
+			if (s.tok[i].len > MC_OPAQUE_MAX) {
+				buf_free(&rb);
+				ma_expire(c, &s, have_pend, pend);
+				say(c, "CLIENT_ERROR opaque token too long\r\n");
+				return;
+			}
+			buf_addc(&rb, ' ');
+			buf_add(&rb, s.tok[i].p, s.tok[i].len);
+			break;
+		case 'k':
+			meta_key(&rb, &s);
+			break;
+		}
+	}
+	buf_add(&rb, "\r\n", 2);
+	if (s.of.value) {
+		buf_add(&rb, num, (size_t)len);
+		buf_add(&rb, "\r\n", 2);
+	}
+	ma_expire(c, &s, have_pend, pend);
+	/* memcached: a plain success is quiet with q; a created item is not */
+	if (!(s.of.no_reply && !created))
+		buf_add(o, rb.data + rb.off, buf_avail(&rb));
+	buf_free(&rb);
 }
 
 /* ------------------------------------------------------------ dispatch */
@@ -1048,6 +1850,7 @@ void mc_execute(struct conn *c, struct mc_req *q)
 {
 	STAT_ADD(total_commands, 1);
 	c->ncmds++;
+	flush_due(c);
 	switch (q->type) {
 	case MC_GET: case MC_GETS: case MC_GAT: case MC_GATS:
 		get(c, q);
@@ -1075,12 +1878,7 @@ void mc_execute(struct conn *c, struct mc_req *q)
 		say(c, "VERSION " MC_VERSION_STR "\r\n");
 		break;
 	case MC_VERBOSITY:
-		if (q->ntok == 2 || q->ntok == 3) {
-			if (!(q->ntok == 3 && tok_is(&q->tok[2], "noreply")))
-				say(c, "OK\r\n");
-		} else {
-			say(c, "ERROR\r\n");
-		}
+		verbosity(c, q);
 		break;
 	case MC_QUIT:
 		eng_flush(E(c));
@@ -1100,6 +1898,35 @@ void mc_execute(struct conn *c, struct mc_req *q)
 		break;
 	case MC_MN:
 		say(c, "MN\r\n");
+		break;
+	case MC_ME:
+		me(c, q);
+		break;
+	case MC_CACHE_MEMLIMIT:
+		cache_memlimit(c, q);
+		break;
+	case MC_SHUTDOWN:
+		say(c, "ERROR: shutdown not enabled\r\n");
+		break;
+	case MC_SLABS:
+		slabs(c, q);
+		break;
+	case MC_LRU_CRAWLER:
+		lru_crawler(c, q);
+		break;
+	case MC_LRU:
+		if (mcn(q) < 3)
+			say(c, "ERROR\r\n");
+		else
+			say(c, "CLIENT_ERROR kcache's LRU is tuned in the kernel: see kcache-cli config\r\n");
+		break;
+	case MC_WATCH:
+		say(c, "CLIENT_ERROR watch is not supported by kcache-proxy\r\n");
+		break;
+	case MC_HTTP:
+		/* memcached drops a cross-protocol request without a word */
+		eng_flush(E(c));
+		conn_close_after_reply(c);
 		break;
 	case MC_EMPTY:
 	case MC_UNKNOWN:

@@ -3,7 +3,9 @@
  * libFuzzer target for the memcached request framing (text and meta).  The
  * first input byte chooses the chunk size; the rest is the stream.  Checks:
  * tokens and data blocks lie inside the buffer, storage requests carry
- * exactly the announced bytes, and consumption is bounded.
+ * exactly the announced bytes, consumption is bounded, get-like pieces
+ * hold only keys of at most 250 bytes and no more than max_keys, and a
+ * base64 key decodes to what encoding it again decodes to.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +56,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					CHECK(q.tok[i].p >= b + off);
 					CHECK(q.tok[i].p + q.tok[i].len <= b + off + used);
 					CHECK(q.tok[i].len > 0);
+				}
+				if (q.type >= MC_GET && q.type <= MC_GATS) {
+					CHECK(q.ntok - q.first_key <= lim.max_keys);
+					for (i = q.first_key; i < q.ntok; i++)
+						CHECK(q.tok[i].len <= MC_KEY_MAX);
+				} else {
+					CHECK(!q.more);
+				}
+				if (q.ntok > 1 && q.tok[1].len <= MC_KEY_MAX) {
+					unsigned char k[MC_KEY_MAX], k2[MC_KEY_MAX];
+					char e[MC_B64_MAX(MC_KEY_MAX)];
+					size_t n = mc_base64_decode(q.tok[1].p, q.tok[1].len, k);
+
+					CHECK(n <= q.tok[1].len * 3 / 4);
+					if (n) {
+						size_t m = mc_base64_encode(k, n, e);
+
+						CHECK(m <= sizeof(e));
+						CHECK(mc_base64_decode(e, m, k2) == n);
+						CHECK(!memcmp(k, k2, n));
+					}
 				}
 				if (q.data) {
 					CHECK(q.data >= b + off);

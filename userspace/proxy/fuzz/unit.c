@@ -126,8 +126,15 @@ static void mc_run(const char *in, size_t inlen, size_t chunk, struct buf *t)
 			if (st == MC_REPLY)
 				buf_printf(t, "E:%.*s;", (int)strlen(err) - 2, err);
 			if (st == MC_REQ) {
-				buf_printf(t, "%d", q.type);
-				for (i = 1; i < q.ntok; i++) {
+				buf_printf(t, "%d%s%s%s", q.type,
+					   q.bad_chunk ? "!" : "",
+					   q.too_large ? "+" : "",
+					   q.more ? ">" : "");
+				/* get-like pieces: the keys; else the arguments */
+				i = 1;
+				if (q.type >= MC_GET && q.type <= MC_GATS)
+					i = q.first_key ? 1 : 0;
+				for (; i < q.ntok; i++) {
 					buf_addc(t, '|');
 					buf_add(t, q.tok[i].p, q.tok[i].len);
 				}
@@ -211,16 +218,68 @@ int main(void)
 	MCC("set", "set k 5 0 5\r\nhello\r\nget k\r\n", "5|k|5|0|5=hello;1|k;");
 	MCC("binary value", "set k 0 0 4 noreply\r\n\r\n\r\n\r\n", "5|k|0|0|4|noreply=\r\n\r\n;");
 	MCC("ms", "ms k 2 T10 F3\r\nhi\r\nmn\r\n", "21|k|2|T10|F3=hi;24;");
-	MCC("bad data chunk", "set k 0 0 2\r\nhiXYget k\r\n", "E:CLIENT_ERROR bad data chunk;1|k;");
+	MCC("bad data chunk", "set k 0 0 2\r\nhiXYget k\r\n", "5!|k|0|0|2=hi;1|k;");
 	MCC("negative length", "set k 0 0 -1\r\nget k\r\n", "E:CLIENT_ERROR bad command line format;1|k;");
 	MCC("too large swallowed",
 	    "set k 0 0 70\r\n0123456789012345678901234567890123456789012345678901234567890123456789\r\nget k\r\n",
-	    "E:SERVER_ERROR object too large for cache;1|k;");
-	MCC("unknown and empty", "bogus\r\n\r\nversion\r\n", "0;25;17;");
-	MCC("line too long",
+	    "5+|k|0|0|70;1|k;");
+	MCC("unknown and empty", "bogus\r\n\nversion\r\n", "0;25;17;");
+	MCC("a key over the line limit",
 	    "get aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	    "C:CLIENT_ERROR line too long;");
+	    "E:CLIENT_ERROR bad command line format;");
+	MCC("a long line that is no get", "set aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "C:;");
+	MCC("a get line in pieces",
+	    "gets k1 k2 k3 k4 k5 k6 k7 k8 k9 k10 k11 k12 k13 k14 k15 k16 k17 k18 k19 k20 k21 k22 k23 k24 k25 k26 k27 k28 k29 k30 k31 k32 k33 k34 k35 k36 k37 k38 k39 k40 k41 k42\r\nversion\r\n",
+	    "2>|k1|k2|k3|k4|k5|k6|k7|k8|k9|k10|k11|k12|k13|k14|k15|k16;"
+	    "2>|k17|k18|k19|k20|k21|k22|k23|k24|k25|k26|k27|k28|k29|k30|k31|k32;"
+	    "2|k33|k34|k35|k36|k37|k38|k39|k40|k41|k42;17;");
+	MCC("HTTP request line", "GET / HTTP/1.1\r\nversion\r\n", "33|/|HTTP/1.1;17;");
+	MCC("no HTTP check for known first letters", "gett / HTTP/1.1\r\n", "0|/|HTTP/1.1;");
+	MCC("23 words kept", "delete a b c d e f g h i j k l m n o p q r s t u v w x y z\r\n",
+	    "11|a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u|v;");
+	MCC("set: memcached's numbers", "set k +1 4294967297 +2 foo\r\nab\r\nset k -1 0 1\r\nx\r\n",
+	    "5|k|+1|4294967297|+2|foo=ab;E:CLIENT_ERROR bad command line format;0;");
+	MCC("set noreply: errors are quiet", "set k x 0 1 noreply\r\nmn\r\n", "24;");
+	MCC("length over int32 truncated", "set k 0 0 4294967297\r\nx\r\n", "5|k|0|0|4294967297=x;");
+	MCC("gat without keys", "gat 10\r\ngat\r\ngat x k\r\n",
+	    "3|10;E:ERROR;E:CLIENT_ERROR invalid exptime argument;");
 
+	{
+		struct arg a;
+		uint32_t u32;
+		int32_t i32;
+		uint64_t u64;
+		unsigned char kb[16];
+		char enc[16];
+		size_t kn;
+
+#define A(s) (a.p = (char *)(s), a.len = strlen(s), &a)
+		ok(mc_strtoul(A("4294967297"), &u32) && u32 == 1 &&
+		   !mc_strtoul(A("-1"), &u32) && mc_strtoul(A("+7"), &u32) &&
+		   u32 == 7 && mc_strtoul(A("\t5"), &u32) && u32 == 5 &&
+		   !mc_strtoul(A("5x"), &u32) && !mc_strtoul(A(""), &u32) &&
+		   !mc_strtoul(A("99999999999999999999"), &u32),
+		   "safe_strtoul as memcached's", "");
+		ok(mc_strtol(A("99999999999"), &i32) && i32 == 1215752191 &&
+		   mc_strtol(A("-1"), &i32) && i32 == -1 &&
+		   !mc_strtol(A("9223372036854775808"), &i32),
+		   "safe_strtol as memcached's", "");
+		ok(mc_strtoull(A("18446744073709551615"), &u64) &&
+		   u64 == UINT64_MAX && !mc_strtoull(A("18446744073709551616"), &u64) &&
+		   mc_strtoull(A("-9223372036854775809"), &u64) &&
+		   u64 == 9223372036854775807ULL &&
+		   mc_strtoull(A("-1x") , &u64) == false,
+		   "safe_strtoull as memcached's", "");
+		kn = mc_base64_decode("AAEC", 4, kb);
+		ok(kn == 3 && kb[0] == 0 && kb[1] == 1 && kb[2] == 2 &&
+		   mc_base64_decode("enp6", 4, kb) == 3 && !memcmp(kb, "zzz", 3) &&
+		   mc_base64_decode("YQ==", 4, kb) == 1 && kb[0] == 'a' &&
+		   !mc_base64_decode("zz3", 3, kb) &&
+		   mc_base64_encode((const unsigned char *)"ab", 2, enc) == 4 &&
+		   !memcmp(enc, "YWI=", 4), "base64 of binary keys", "");
+#undef A
+	}
 	ok(resp_str2ll("-9223372036854775808", 20, &v) && v == INT64_MIN,
 	   "str2ll: LLONG_MIN", "");
 	ok(!resp_str2ll("9223372036854775808", 19, &v), "str2ll: overflow", "");
