@@ -373,13 +373,23 @@ int kc_op_get(struct kc_op *op, const char *key)
 		goto out;
 	}
 	spin_lock(&it->lock);
-	if (op->flags & KC_GET_TOUCH)
-		it->exptime = exp;
 	op->cas = it->cas;
 	op->client_flags = it->client_flags;
 	spin_unlock(&it->lock);
 	err = kc_put_value(op, kc_item_value(it), it->nbytes);
-	if (!err && op->opcode == KC_OP_GETDEL && kc_item_unlink(it))
+	if (err)
+		goto out;
+	/*
+	 * Touch only once the value is out: a reply that would fault stops
+	 * the op and runs it again, and a touch to a past time done before
+	 * that would turn the second run into a miss.
+	 */
+	if (op->flags & KC_GET_TOUCH) {
+		spin_lock(&it->lock);
+		it->exptime = exp;
+		spin_unlock(&it->lock);
+	}
+	if (op->opcode == KC_OP_GETDEL && kc_item_unlink(it))
 		kc_notify(KC_EVENT_DEL, key, op->key_len);
 out:
 	kc_item_put(it);

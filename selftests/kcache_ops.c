@@ -5,6 +5,7 @@
  * INCRBY/DECRBY, bits, ranges and expiry conditions).
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -883,6 +884,30 @@ TEST_F(ops, get_touch)
 	op.expire = 100;
 	EXPECT_EQ(-ENOENT, kc_do(self->fd, &op));
 	EXPECT_MISSING(self->fd, "gatmiss");
+}
+
+/*
+ * A touching GET to a past time whose reply buffer is not yet faulted in:
+ * the kernel writes replies with page faults disabled, faults the page in
+ * and runs the op again, and the second run must still find the item.
+ */
+TEST_F(ops, get_touch_past_into_unfaulted_buffer)
+{
+	struct kc_op op;
+	char *buf;
+
+	ASSERT_EQ(0, kt_set(self->fd, "gatpast", "v"));
+	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	prep(&op, KC_OP_GET, KC_GET_TOUCH | KC_TTL_ABS, "gatpast");
+	kc_op_out(&op, buf, 4096);
+	op.expire = 1;		/* 1970: expires at once */
+	EXPECT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_EQ(1U, op.out_used);
+	EXPECT_EQ('v', buf[0]);
+	EXPECT_MISSING(self->fd, "gatpast");
+	munmap(buf, 4096);
 }
 
 TEST_F(ops, expire_conditions)
