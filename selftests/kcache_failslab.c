@@ -284,8 +284,8 @@ struct ctx {
 	int fd;
 	int nth;
 	char scan[256];		/* shrinker scan file, "" if none */
-	struct kf_nl nl;
-	struct kf_family fam;
+	struct kn nl;
+	struct kn_family fam;
 	bool nl_open;
 	unsigned char *big;	/* a large value */
 	unsigned char *out;
@@ -588,11 +588,11 @@ static int nl_prep(struct ctx *c)
 	int err;
 
 	if (c->nl_open)
-		kf_nl_close(&c->nl);
+		kn_close(&c->nl);
 	c->nl_open = false;
-	err = kf_nl_open(&c->nl);
+	err = kn_socket(&c->nl, KF_NL_RCVBUF);
 	if (!err)
-		err = kf_nl_family(&c->nl, &c->fam);
+		err = kn_family_get(&c->nl, &c->fam);
 	if (!err)
 		c->nl_open = true;
 	return err;
@@ -612,17 +612,17 @@ static int prep_nl_set(struct ctx *c)
 
 static int nl_op(struct ctx *c, uint32_t opcode, const void *val, size_t len)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, sizeof(c->msg), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK, KC_CMD_OP, KC_GENL_VERSION);
-	kf_msg_u32(&m, KC_A_OPCODE, opcode);
-	kf_msg_put(&m, KC_A_KEY, "fs:k", 4);
+	kn_msg_init_buf(&m, c->msg, sizeof(c->msg), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK, KC_CMD_OP, KC_GENL_VERSION);
+	kn_put_u32(&m, KC_A_OPCODE, opcode);
+	kn_put(&m, KC_A_KEY, "fs:k", 4);
 	if (val)
-		kf_msg_put(&m, KC_A_VALUE, val, len);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, NULL, NULL);
+		kn_put(&m, KC_A_VALUE, val, len);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
 static int call_nl_get(struct ctx *c)
@@ -637,13 +637,13 @@ static int call_nl_set(struct ctx *c)
 
 static int call_nl_stats(struct ctx *c)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, sizeof(c->msg), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK, KC_CMD_STATS, KC_GENL_VERSION);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, NULL, NULL);
+	kn_msg_init_buf(&m, c->msg, sizeof(c->msg), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK, KC_CMD_STATS, KC_GENL_VERSION);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
 static int prep_nl_keys(struct ctx *c)
@@ -655,14 +655,14 @@ static int prep_nl_keys(struct ctx *c)
 
 static int call_nl_keys(struct ctx *c)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, sizeof(c->msg), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
-		    KC_GENL_VERSION);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, NULL, NULL);
+	kn_msg_init_buf(&m, c->msg, sizeof(c->msg), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
+			KC_GENL_VERSION);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
 #define SC(n, k, p, c, ...) { .name = n, .keys = k, .prepare = p, .call = c, \
@@ -759,11 +759,11 @@ static int count_cb(const struct nlmsghdr *nlh, void *arg)
 static void diagnose(int fd)
 {
 	unsigned char buf[256];
-	struct kf_family fam;
+	struct kn_family fam;
 	struct kf_keyset s;
 	struct kc_stats st;
-	struct kf_nl nl;
-	struct kf_msg m;
+	struct kn nl;
+	struct kn_msg m;
 	int i, n = 0, err;
 
 	for (i = 0; i < 3; i++) {
@@ -778,18 +778,18 @@ static void diagnose(int fd)
 			(unsigned long long)st.slabs_moved);
 		kf_keyset_free(&s);
 	}
-	if (kf_nl_open(&nl))
+	if (kn_socket(&nl, KF_NL_RCVBUF))
 		return;
-	if (!kf_nl_family(&nl, &fam)) {
-		kf_msg_init(&m, buf, sizeof(buf), fam.id,
-			    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
-			    KC_GENL_VERSION);
-		err = kf_nl_send(&nl, &m, false);
+	if (!kn_family_get(&nl, &fam)) {
+		kn_msg_init_buf(&m, buf, sizeof(buf), fam.id,
+				NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
+				KC_GENL_VERSION);
+		err = kn_send(&nl, &m);
 		if (!err)
-			err = kf_nl_recv(&nl, 20000, count_cb, &n);
+			err = kn_recv(&nl, 20000, count_cb, &n);
 		fprintf(stderr, "#   diagnose: keys dump: %d keys (%d)\n", n, err);
 	}
-	kf_nl_close(&nl);
+	kn_close(&nl);
 }
 
 /*
@@ -992,7 +992,7 @@ FIXTURE_TEARDOWN(failslab)
 		if (self->have[i])
 			kt_write_file(knobs[i].path, self->saved[i]);
 	if (self->c.nl_open)
-		kf_nl_close(&self->c.nl);
+		kn_close(&self->c.nl);
 	if (self->c.fd >= 0) {
 		kc_flush(self->c.fd);
 		kc_close(self->c.fd);
@@ -1033,7 +1033,7 @@ static void expect_gone(struct __test_metadata *_metadata, unsigned int n)
 	EXPECT_EQ(-1, access(KC_DEVICE_PATH, F_OK)) {
 		TH_LOG("allocation %u: %s left behind", n, KC_DEVICE_PATH);
 	}
-	EXPECT_EQ(0, kf_family_present()) {
+	EXPECT_EQ(0, kn_family_present()) {
 		TH_LOG("allocation %u: genetlink family left behind", n);
 	}
 	if (!glob(DBG "shrinker/kcache-*", 0, NULL, &g)) {
@@ -1058,7 +1058,7 @@ static void expect_works(struct __test_metadata *_metadata, unsigned int n)
 	EXPECT_EQ(0, kc_version(fd, &v));
 	EXPECT_EQ(0, kt_set(fd, "fs:init", "ok"));
 	EXPECT_EQ(2, kt_get(fd, "fs:init", buf, sizeof(buf)));
-	EXPECT_EQ(1, kf_family_present());
+	EXPECT_EQ(1, kn_family_present());
 	kc_close(fd);
 }
 

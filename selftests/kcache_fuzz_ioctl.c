@@ -1746,27 +1746,26 @@ out:
 static void *listener_thread(void *arg)
 {
 	double deadline = *(double *)arg;
-	struct kf_family fam;
+	struct kn_family fam;
 	struct kf_rng r;
-	struct kf_nl nl;
+	struct kn nl;
 
-	if (kf_nl_open(&nl))
+	if (kn_socket(&nl, KF_NL_RCVBUF))
 		return NULL;
 	kf_rng_init(&r, kf_seed(), 0x115, 0);
-	if (kf_nl_family(&nl, &fam) ||
+	if (kn_family_get(&nl, &fam) ||
 	    setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		       &fam.grp_keyspace, sizeof(fam.grp_keyspace)) ||
+		       &fam.keyspace, sizeof(fam.keyspace)) ||
 	    setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		       &fam.grp_pubsub, sizeof(fam.grp_pubsub)))
+		       &fam.pubsub, sizeof(fam.pubsub)))
 		goto out;
 	while (!atomic_load(&sh->stop) && kf_now() < deadline) {
 		int n = kf_below(&r, 200);
 
 		while (n-- > 0) {
-			ssize_t got = recv(nl.fd, nl.rbuf, KF_NL_BUF,
-					   MSG_DONTWAIT);
+			ssize_t got = kn_recv1(&nl, MSG_DONTWAIT);
 
-			if (got < 0 && errno == ENOBUFS) {
+			if (got == -ENOBUFS) {
 				atomic_fetch_add(&sh->mc_overruns, 1);
 				continue;
 			}
@@ -1777,7 +1776,7 @@ static void *listener_thread(void *arg)
 		kt_sleep_ms(kf_below(&r, 300));
 	}
 out:
-	kf_nl_close(&nl);
+	kn_close(&nl);
 	return NULL;
 }
 

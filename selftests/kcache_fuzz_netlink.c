@@ -103,7 +103,7 @@ struct shared {
 	_Atomic int stop;
 	char first_bad[512];
 	struct cur cur[MAX_THREADS];
-	struct kf_family fam;
+	struct kn_family fam;
 	uint32_t item_size_max, nr_classes;
 	uint64_t nonce;
 	double stall_limit, budget, reply_wait;
@@ -160,7 +160,7 @@ static bool error_ok(int err)
 /* ------------------------------------------------------------ a fuzzing thread */
 
 struct sock {
-	struct kf_nl nl;
+	struct kn nl;
 	bool open;
 	bool joined;
 	bool dumping;		/* a dump of ours may still be running */
@@ -182,15 +182,15 @@ static void sock_open(struct fz *f, struct sock *s)
 {
 	int big = 4 << 20;
 
-	if (kf_nl_open(&s->nl))
+	if (kn_socket(&s->nl, KF_NL_RCVBUF))
 		return;
 	setsockopt(s->nl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
 	s->open = true;
 	s->joined = false;
 	s->dumping = false;
 	if (kf_pct(&f->r, 30)) {
-		uint32_t g = kf_pct(&f->r, 50) ? sh->fam.grp_keyspace :
-						 sh->fam.grp_pubsub;
+		uint32_t g = kf_pct(&f->r, 50) ? sh->fam.keyspace :
+						 sh->fam.pubsub;
 
 		s->joined = !setsockopt(s->nl.fd, SOL_NETLINK,
 					NETLINK_ADD_MEMBERSHIP, &g, sizeof(g));
@@ -200,7 +200,7 @@ static void sock_open(struct fz *f, struct sock *s)
 static void sock_close(struct sock *s)
 {
 	if (s->open)
-		kf_nl_close(&s->nl);
+		kn_close(&s->nl);
 	s->open = false;
 }
 
@@ -216,7 +216,7 @@ static const char *const vals[] = {
 };
 
 /* A key as attribute type (KC_A_KEY, or KC_A_ARG for MGET and such). */
-static void put_key(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_key(struct fz *f, struct kn_msg *m, uint16_t type)
 {
 	const char *k = keys[kf_below(&f->r, KF_ARRAY_SIZE(keys))];
 
@@ -224,10 +224,10 @@ static void put_key(struct fz *f, struct kf_msg *m, uint16_t type)
 		size_t len = kf_len(&f->r, KC_KEY_MAX) & 0x3ff;
 
 		kf_bytes(&f->r, f->scratch, len);
-		kf_msg_put(m, type, f->scratch, len);
+		kn_put(m, type, f->scratch, len);
 		return;
 	}
-	kf_msg_put(m, type, k, strlen(k));
+	kn_put(m, type, k, strlen(k));
 }
 
 static size_t val_len(struct fz *f)
@@ -244,38 +244,38 @@ static size_t val_len(struct fz *f)
 	}
 }
 
-static void put_val(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_val(struct fz *f, struct kn_msg *m, uint16_t type)
 {
 	size_t len;
 
 	if (kf_pct(&f->r, 50)) {
 		const char *v = vals[kf_below(&f->r, KF_ARRAY_SIZE(vals))];
 
-		kf_msg_put(m, type, v, strlen(v));
+		kn_put(m, type, v, strlen(v));
 		return;
 	}
 	len = val_len(f);
 	kf_bytes(&f->r, f->scratch, len);
-	if (kf_msg_put(m, type, f->scratch, len))
-		kf_msg_put(m, type, f->scratch, 16);
+	if (kn_put(m, type, f->scratch, len))
+		kn_put(m, type, f->scratch, 16);
 }
 
-static void put_s64(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_s64(struct fz *f, struct kn_msg *m, uint16_t type)
 {
-	kf_msg_u64(m, type, (uint64_t)kf_s64(&f->r));
+	kn_put_u64(m, type, (uint64_t)kf_s64(&f->r));
 }
 
-static void put_small_s64(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_small_s64(struct fz *f, struct kn_msg *m, uint16_t type)
 {
-	kf_msg_u64(m, type, (uint64_t)((int64_t)kf_below(&f->r, 20) - 10));
+	kn_put_u64(m, type, (uint64_t)((int64_t)kf_below(&f->r, 20) - 10));
 }
 
 /* Nested junk: a few levels of random attributes. */
-static void put_nest_junk(struct fz *f, struct kf_msg *m, int depth)
+static void put_nest_junk(struct fz *f, struct kn_msg *m, int depth)
 {
 	int n = kf_below(&f->r, 4), i;
 
-	if (kf_msg_nest(m, kf_below(&f->r, KC_A_MAX + 4)))
+	if (kn_nest_start(m, kf_below(&f->r, KC_A_MAX + 4)))
 		return;
 	for (i = 0; i < n; i++) {
 		if (depth < 5 && kf_pct(&f->r, 30)) {
@@ -283,14 +283,14 @@ static void put_nest_junk(struct fz *f, struct kf_msg *m, int depth)
 			continue;
 		}
 		kf_bytes(&f->r, f->scratch, 16);
-		kf_msg_put(m, kf_below(&f->r, 8), f->scratch,
-			   kf_below(&f->r, 17));
+		kn_put(m, kf_below(&f->r, 8), f->scratch,
+		       kf_below(&f->r, 17));
 	}
-	kf_msg_nest_end(m);
+	kn_nest_end(m);
 }
 
 /* Random attributes of random types and sizes. */
-static void put_soup(struct fz *f, struct kf_msg *m)
+static void put_soup(struct fz *f, struct kn_msg *m)
 {
 	int n = 1 + kf_below(&f->r, 12), i;
 	static const size_t sizes[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 250,
@@ -310,7 +310,7 @@ static void put_soup(struct fz *f, struct kf_msg *m)
 		kf_bytes(&f->r, f->scratch, len);
 		if (kf_pct(&f->r, 30) && len >= 4)	/* small numbers */
 			memset(f->scratch + 1, 0, len - 1);
-		kf_msg_put(m, type, f->scratch, len);
+		kn_put(m, type, f->scratch, len);
 	}
 }
 
@@ -325,16 +325,16 @@ static uint32_t pick_opcode(struct fz *f)
 }
 
 /* KC_CMD_OP with the attributes of struct kc_op. */
-static void build_op(struct fz *f, struct kf_msg *m)
+static void build_op(struct fz *f, struct kn_msg *m)
 {
 	uint32_t opcode = pick_opcode(f);
 	int nargs = 0, i;
 
 	if (kf_pct(&f->r, 97))
-		kf_msg_u32(m, KC_A_OPCODE, kf_pct(&f->r, 97) ? opcode :
+		kn_put_u32(m, KC_A_OPCODE, kf_pct(&f->r, 97) ? opcode :
 			   (uint32_t)kf_next(&f->r));
 	if (kf_pct(&f->r, 15))
-		kf_msg_u32(m, KC_A_FLAGS, kf_pct(&f->r, 80) ?
+		kn_put_u32(m, KC_A_FLAGS, kf_pct(&f->r, 80) ?
 			   1U << kf_below(&f->r, 17) :
 			   (uint32_t)kf_next(&f->r));
 	if (kf_pct(&f->r, 90))
@@ -350,9 +350,9 @@ static void build_op(struct fz *f, struct kf_msg *m)
 	if (kf_pct(&f->r, 15))
 		put_s64(f, m, KC_A_EXPIRE);
 	if (kf_pct(&f->r, 10))
-		kf_msg_u64(m, KC_A_CAS, kf_below(&f->r, 100000));
+		kn_put_u64(m, KC_A_CAS, kf_below(&f->r, 100000));
 	if (kf_pct(&f->r, 10))
-		kf_msg_u32(m, KC_A_CLIENT_FLAGS, (uint32_t)kf_next(&f->r));
+		kn_put_u32(m, KC_A_CLIENT_FLAGS, (uint32_t)kf_next(&f->r));
 	switch (kf_below(&f->r, 50)) {
 	case 0:
 		nargs = KC_ARGS_MAX + 1;
@@ -366,7 +366,7 @@ static void build_op(struct fz *f, struct kf_msg *m)
 	}
 	for (i = 0; i < nargs; i++) {
 		if (nargs > 100) {
-			if (kf_msg_put(m, KC_A_ARG, "a", kf_below(&f->r, 2)))
+			if (kn_put(m, KC_A_ARG, "a", kf_below(&f->r, 2)))
 				break;
 		} else if (kf_pct(&f->r, 50)) {
 			put_key(f, m, KC_A_ARG);
@@ -378,7 +378,7 @@ static void build_op(struct fz *f, struct kf_msg *m)
 		f->destructive = true;
 }
 
-static void build_keys(struct fz *f, struct kf_msg *m)
+static void build_keys(struct fz *f, struct kn_msg *m)
 {
 	static const char *const pats[] = {
 		"*", "nf:*", "nf:?0", "nf:[a-z]*", "[", "\\", "*[^x]*", "**",
@@ -389,51 +389,51 @@ static void build_keys(struct fz *f, struct kf_msg *m)
 		if (kf_pct(&f->r, 80)) {
 			const char *p = pats[kf_below(&f->r, KF_ARRAY_SIZE(pats))];
 
-			kf_msg_put(m, KC_A_PATTERN, p, strlen(p));
+			kn_put(m, KC_A_PATTERN, p, strlen(p));
 		} else {
 			size_t len = kf_len(&f->r, KC_PATTERN_MAX) & 0x7ff;
 
 			memset(f->scratch, '*', len);
-			kf_msg_put(m, KC_A_PATTERN, f->scratch, len);
+			kn_put(m, KC_A_PATTERN, f->scratch, len);
 		}
 	}
 	if (kf_pct(&f->r, 30))
-		kf_msg_u32(m, KC_A_TYPE, kf_below(&f->r, KC_TYPE_MAX + 3));
+		kn_put_u32(m, KC_A_TYPE, kf_below(&f->r, KC_TYPE_MAX + 3));
 }
 
-static void build_config_set(struct fz *f, struct kf_msg *m)
+static void build_config_set(struct fz *f, struct kn_msg *m)
 {
 	static const uint64_t mb[] = { 0, 1, 2, 3, 16, 64, 128, 1ULL << 40,
 				       UINT64_MAX };
 
 	if (kf_pct(&f->r, 40)) {
-		kf_msg_u64(m, KC_A_MEMORY_LIMIT_MB,
+		kn_put_u64(m, KC_A_MEMORY_LIMIT_MB,
 			   mb[kf_below(&f->r, KF_ARRAY_SIZE(mb))]);
 		f->destructive = true;
 	}
 	if (kf_pct(&f->r, 50))
-		kf_msg_u32(m, KC_A_NOTIFY, kf_pct(&f->r, 90) ?
+		kn_put_u32(m, KC_A_NOTIFY, kf_pct(&f->r, 90) ?
 			   kf_below(&f->r, 2) : (uint32_t)kf_next(&f->r));
 	if (kf_pct(&f->r, 40))
-		kf_msg_u32(m, KC_A_AUTOMOVE, kf_pct(&f->r, 90) ?
+		kn_put_u32(m, KC_A_AUTOMOVE, kf_pct(&f->r, 90) ?
 			   kf_below(&f->r, 2) : (uint32_t)kf_next(&f->r));
 }
 
-static void build_publish(struct fz *f, struct kf_msg *m)
+static void build_publish(struct fz *f, struct kn_msg *m)
 {
 	if (kf_pct(&f->r, 95)) {
 		size_t len = kf_pct(&f->r, 90) ? 1 + kf_below(&f->r, 20) :
 			     kf_len(&f->r, KC_CHANNEL_MAX) & 0x3ff;
 
 		memset(f->scratch, 'c', len);
-		kf_msg_put(m, KC_A_CHANNEL, f->scratch, len);
+		kn_put(m, KC_A_CHANNEL, f->scratch, len);
 	}
 	if (kf_pct(&f->r, 80))
 		put_val(f, m, KC_A_MESSAGE);
 }
 
 /* Top-level attribute offsets of a message. */
-static int attr_offsets(const struct kf_msg *m, size_t *off, int max)
+static int attr_offsets(const struct kn_msg *m, size_t *off, int max)
 {
 	size_t at = NLMSG_HDRLEN + GENL_HDRLEN;
 	int n = 0;
@@ -444,13 +444,13 @@ static int attr_offsets(const struct kf_msg *m, size_t *off, int max)
 		if (a->nla_len < NLA_HDRLEN || at + a->nla_len > m->len)
 			break;
 		off[n++] = at;
-		at += KF_ALIGN4(a->nla_len);
+		at += KN_ALIGN(a->nla_len);
 	}
 	return n;
 }
 
 /* One byte-level mutation.  *keep_len: nlmsg_len is set here. */
-static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
+static void mutate(struct fz *f, struct kn_msg *m, bool *keep_len)
 {
 	size_t off[64];
 	int n = attr_offsets(m, off, 64);
@@ -474,8 +474,8 @@ static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
 				     (uint16_t)kf_next(&f->r);
 		break;
 	case 2:			/* duplicate */
-		if (a && m->len + KF_ALIGN4(a->nla_len) <= m->cap) {
-			size_t l = KF_ALIGN4(a->nla_len);
+		if (a && m->len + KN_ALIGN(a->nla_len) <= m->cap) {
+			size_t l = KN_ALIGN(a->nla_len);
 
 			memmove(m->buf + m->len, a, l);
 			m->len += l;
@@ -486,7 +486,7 @@ static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
 			unsigned char *p = (unsigned char *)a;
 			size_t rest = m->buf + m->len - p;
 			/* An unaligned last attribute has no padding after it. */
-			size_t l = KF_MIN(KF_ALIGN4(a->nla_len), rest);
+			size_t l = KF_MIN(KN_ALIGN(a->nla_len), rest);
 
 			memmove(p, p + l, rest - l);
 			m->len -= l;
@@ -537,7 +537,7 @@ static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
 }
 
 /* The command of entry point ep, in a message ready for mutations. */
-static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
+static uint8_t build(struct fz *f, struct kn_msg *m, enum ep ep,
 		     uint16_t *flags)
 {
 	uint8_t cmd;
@@ -556,8 +556,8 @@ static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
 	if ((ep == EP_KEYS || (ep == EP_STATS && kf_pct(&f->r, 50)) ||
 	     kf_pct(&f->r, 3)))
 		*flags |= NLM_F_DUMP;
-	kf_msg_init(m, f->msg, MSG_CAP, sh->fam.id, *flags, cmd,
-		    kf_pct(&f->r, 97) ? KC_GENL_VERSION : kf_below(&f->r, 4));
+	kn_msg_init_buf(m, f->msg, MSG_CAP, sh->fam.id, *flags, cmd,
+			kf_pct(&f->r, 97) ? KC_GENL_VERSION : kf_below(&f->r, 4));
 	switch (ep) {
 	case EP_OP:
 		build_op(f, m);
@@ -567,7 +567,7 @@ static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
 		break;
 	case EP_STATS:
 		if (kf_pct(&f->r, 40))
-			kf_msg_u32(m, KC_A_CLASS_ID, kf_pct(&f->r, 80) ?
+			kn_put_u32(m, KC_A_CLASS_ID, kf_pct(&f->r, 80) ?
 				   kf_below(&f->r, sh->nr_classes + 2) :
 				   (uint32_t)kf_next(&f->r));
 		break;
@@ -593,7 +593,7 @@ static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
  * (FLUSH, a limit change, KC_OP_FLUSH)?  Judged on its final bytes: a
  * mutation can turn any request into one.  Then the checker may miss.
  */
-static bool destructive(const struct kf_msg *m)
+static bool destructive(const struct kn_msg *m)
 {
 	const struct genlmsghdr *g = (const void *)(m->buf + NLMSG_HDRLEN);
 	const struct nlattr *a;
@@ -605,10 +605,10 @@ static bool destructive(const struct kf_msg *m)
 		return true;
 	if (g->cmd != KC_CMD_OP)
 		return false;
-	kf_for_each_attr(a, (const struct nlattr *)(g + 1),
+	kn_for_each_attr(a, (const struct nlattr *)(g + 1),
 			 (int)(m->len - NLMSG_HDRLEN - GENL_HDRLEN), rem)
 		if (a->nla_len == NLA_HDRLEN + 4 &&
-		    kf_attr_u32(a) == KC_OP_FLUSH)
+		    kn_u32(a) == KC_OP_FLUSH)
 			return true;
 	return false;
 }
@@ -660,8 +660,8 @@ static int rx_cb(const struct nlmsghdr *nlh, void *arg)
 		    ep_name[x->ep], nlh->nlmsg_type, x->family);
 		return 1;
 	}
-	head = kf_genl_attrs(nlh, &len);
-	if (len < 0 || kf_attrs_sane(head, len, 0))
+	head = kn_genl_attrs(nlh, &len);
+	if (len < 0 || kn_attrs_sane(head, len, 0))
 		bad("%s: reply with malformed attributes or non-zero padding (%d bytes)",
 		    ep_name[x->ep], len);
 	return 0;
@@ -696,7 +696,7 @@ static void fuzz_one(struct fz *f)
 	bool keep_len = false, dump, sane;
 	struct rx x = { .family = sh->fam.id };
 	uint16_t flags;
-	struct kf_msg m;
+	struct kn_msg m;
 	enum ep ep;
 	uint8_t cmd;
 	int err, muts, i;
@@ -755,7 +755,7 @@ static void fuzz_one(struct fz *f)
 		x.limit = kf_below(&f->r, 4);	/* 0: read it all */
 
 	set_cur(f, ep, cmd, m.len, flags);
-	err = kf_nl_send(&s->nl, &m, keep_len);
+	err = keep_len ? kn_send_as_is(&s->nl, &m) : kn_send(&s->nl, &m);
 	if (!err && dump && x.limit == 0 && kf_pct(&f->r, 50) &&
 	    ((f->mode & MODE_DUMPS) || kf_pct(&f->r, 10))) {
 		/* Closed right away, the dump still running. */
@@ -766,8 +766,8 @@ static void fuzz_one(struct fz *f)
 		return;
 	}
 	if (!err)
-		err = kf_nl_recv(&s->nl, sane ? sh->reply_wait * 1000 : 20,
-				 rx_cb, &x);
+		err = kn_recv(&s->nl, sane ? sh->reply_wait * 1000 : 20,
+			      rx_cb, &x);
 	end_cur(f);
 	if (err == -ECANCELED && x.limit) {
 		/* We stopped reading the dump: abandon or close it. */
@@ -856,7 +856,7 @@ static bool explained(int fd, const struct blame *then)
 
 struct chk {
 	int fd;
-	struct kf_nl nl;
+	struct kn nl;
 	struct kf_rng r;
 	unsigned char *msg, *val, *out;
 	char keys[NCHK][64];
@@ -937,10 +937,10 @@ static int op_reply_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct nlattr *a, *head;
 	int len, rem;
 
-	head = kf_genl_attrs(nlh, &len);
-	if (kf_attrs_sane(head, len, 0))
+	head = kn_genl_attrs(nlh, &len);
+	if (kn_attrs_sane(head, len, 0))
 		chk_bad("OP reply with malformed attributes");
-	kf_for_each_attr(a, head, len, rem)
+	kn_for_each_attr(a, head, len, rem)
 		if ((a->nla_type & NLA_TYPE_MASK) == KC_A_VALUE) {
 			r->len = a->nla_len - NLA_HDRLEN;
 			memcpy(r->copy, a + 1, r->len);
@@ -953,18 +953,18 @@ static int op_reply_cb(const struct nlmsghdr *nlh, void *arg)
 static int chk_nl_op(struct chk *c, uint32_t opcode, unsigned int i,
 		     const void *val, size_t len, struct op_reply *r)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, MSG_CAP, sh->fam.id, NLM_F_REQUEST | NLM_F_ACK,
-		    KC_CMD_OP, KC_GENL_VERSION);
-	kf_msg_u32(&m, KC_A_OPCODE, opcode);
-	kf_msg_put(&m, KC_A_KEY, c->keys[i], strlen(c->keys[i]));
+	kn_msg_init_buf(&m, c->msg, MSG_CAP, sh->fam.id, NLM_F_REQUEST | NLM_F_ACK,
+			KC_CMD_OP, KC_GENL_VERSION);
+	kn_put_u32(&m, KC_A_OPCODE, opcode);
+	kn_put(&m, KC_A_KEY, c->keys[i], strlen(c->keys[i]));
 	if (val)
-		kf_msg_put(&m, KC_A_VALUE, val, len);
-	err = kf_nl_send(&c->nl, &m, false);
+		kn_put(&m, KC_A_VALUE, val, len);
+	err = kn_send(&c->nl, &m);
 	if (!err)
-		err = kf_nl_recv(&c->nl, 30000, op_reply_cb, r);
+		err = kn_recv(&c->nl, 30000, op_reply_cb, r);
 	tally(EP_CHECKER, !err);
 	atomic_fetch_add(&sh->chk_ops, 1);
 	return err;
@@ -1034,10 +1034,10 @@ static int dump_cb(const struct nlmsghdr *nlh, void *arg)
 	int len, rem;
 	unsigned int i;
 
-	head = kf_genl_attrs(nlh, &len);
-	if (kf_attrs_sane(head, len, 0))
+	head = kn_genl_attrs(nlh, &len);
+	if (kn_attrs_sane(head, len, 0))
 		chk_bad("keys dump message with malformed attributes");
-	kf_for_each_attr(a, head, len, rem) {
+	kn_for_each_attr(a, head, len, rem) {
 		size_t klen = a->nla_len - NLA_HDRLEN;
 
 		if ((a->nla_type & NLA_TYPE_MASK) != KC_A_KEY)
@@ -1059,18 +1059,18 @@ static void chk_dump(struct chk *c)
 {
 	struct dump_seen d = { .c = c };
 	struct blame b;
-	struct kf_msg m;
+	struct kn_msg m;
 	unsigned int i;
 	int err;
 
 	blame_now(c->fd, &b);
-	kf_msg_init(&m, c->msg, MSG_CAP, sh->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
-		    KC_GENL_VERSION);
-	kf_msg_put(&m, KC_A_PATTERN, c->pattern, strlen(c->pattern));
-	err = kf_nl_send(&c->nl, &m, false);
+	kn_msg_init_buf(&m, c->msg, MSG_CAP, sh->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
+			KC_GENL_VERSION);
+	kn_put(&m, KC_A_PATTERN, c->pattern, strlen(c->pattern));
+	err = kn_send(&c->nl, &m);
 	if (!err)
-		err = kf_nl_recv(&c->nl, 60000, dump_cb, &d);
+		err = kn_recv(&c->nl, 60000, dump_cb, &d);
 	tally(EP_CHECKER, !err);
 	atomic_fetch_add(&sh->chk_dumps, 1);
 	if (err) {
@@ -1110,7 +1110,7 @@ static void *checker_thread(void *arg)
 	c->out = malloc(KC_NL_VALUE_MAX + 64);
 	c->fd = kc_open();
 	kf_rng_init(&c->r, kf_seed(), 0xc4e, 1);
-	if (!c->msg || !c->val || !c->out || c->fd < 0 || kf_nl_open(&c->nl)) {
+	if (!c->msg || !c->val || !c->out || c->fd < 0 || kn_socket(&c->nl, KF_NL_RCVBUF)) {
 		chk_bad("checker setup failed");
 		goto out;
 	}
@@ -1140,7 +1140,7 @@ static void *checker_thread(void *arg)
 		}
 	}
 out:
-	kf_nl_close(&c->nl);
+	kn_close(&c->nl);
 	kc_close(c->fd);
 	free(c->msg);
 	free(c->val);
@@ -1388,7 +1388,7 @@ TEST_F(fuzz, checker)
 int main(int argc, char **argv)
 {
 	struct kc_version v = { 0 };
-	struct kf_nl nl;
+	struct kn nl;
 	int fd;
 
 	sh = kf_shared(sizeof(*sh));
@@ -1405,9 +1405,9 @@ int main(int argc, char **argv)
 	}
 	sh->item_size_max = v.item_size_max;
 	sh->nr_classes = v.nr_classes;
-	if (!kf_nl_open(&nl)) {
-		kf_nl_family(&nl, &sh->fam);
-		kf_nl_close(&nl);
+	if (!kn_socket(&nl, KF_NL_RCVBUF)) {
+		kn_family_get(&nl, &sh->fam);
+		kn_close(&nl);
 	}
 	ksft_print_msg("KCFUZZ netlink seed %#llx, %.0f s%s, family %u\n",
 		       (unsigned long long)kf_seed(), sh->budget,
