@@ -36,6 +36,10 @@
  * kernel); KC_FAILSLAB_ALL=1 (or long mode, KC_FUZZ_SECONDS) tries every
  * one from N = 1, the loader's own allocations included.
  *
+ * Each operation, and the module load, is a variant of the fixture: one
+ * TAP result each, and a failure in one does not keep the others from
+ * running.
+ *
  * Skips when /sys/kernel/debug/failslab or fail-nth is absent (stock
  * kernels have no CONFIG_FAULT_INJECTION).
  */
@@ -267,7 +271,8 @@ static void snap_print(const char *what, const struct snap *s)
 
 struct ctx;
 
-struct scenario {
+/* One operation failing at each allocation in turn, or the module load. */
+FIXTURE_VARIANT(failslab) {
 	const char *name;
 	/* keys whose content must be old or new */
 	const char *keys[MAXKEYS];
@@ -278,6 +283,7 @@ struct scenario {
 	bool netlink;
 	bool per_op;		/* a transaction: each key as its op says */
 	bool atomic;		/* all keys old, or all new */
+	bool module_init;	/* not an operation: init_module(2) */
 };
 
 struct ctx {
@@ -294,6 +300,12 @@ struct ctx {
 	int txn_res[8];
 	unsigned int evicting;	/* injected failures answered by evicting */
 	unsigned char msg[4096];
+};
+
+FIXTURE(failslab) {
+	struct ctx c;
+	char saved[NKNOBS][32];	/* the knobs' old values */
+	bool have[NKNOBS];
 };
 
 /*
@@ -665,39 +677,146 @@ static int call_nl_keys(struct ctx *c)
 	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
-#define SC(n, k, p, c, ...) { .name = n, .keys = k, .prepare = p, .call = c, \
-				 __VA_ARGS__ }
-#define KEYS(...) { __VA_ARGS__ }
+FIXTURE_VARIANT_ADD(failslab, set_small) {
+	.name = "SET small",
+	.keys = { "fs:k" },
+	.prepare = prep_set,
+	.call = call_set_small,
+};
 
-static const struct scenario scenarios[] = {
-	SC("SET small", KEYS("fs:k"), prep_set, call_set_small),
-	SC("SET large", KEYS("fs:k"), prep_set, call_set_large),
-	SC("APPEND", KEYS("fs:k"), prep_append, call_append),
-	SC("INCRBY", KEYS("fs:k"), prep_incr, call_incr),
-	SC("LPUSH", KEYS("fs:k"), prep_list, call_lpush),
-	SC("HSET", KEYS("fs:k"), prep_hash, call_hset),
-	SC("SADD", KEYS("fs:k"), prep_set_type, call_sadd),
-	SC("SINTERSTORE", KEYS("fs:k", "fs:s1", "fs:s2"), prep_algebra,
-	   call_sinterstore, .atomic = true),
-	SC("SMOVE", KEYS("fs:k", LONG_DST), prep_smove, call_smove,
-	   .atomic = true),
-	SC("RENAME string", KEYS("fs:k", LONG_DST), prep_rename, call_rename,
-	   .atomic = true),
-	SC("RENAME list", KEYS("fs:k", LONG_DST), prep_rename_list,
-	   call_rename, .atomic = true),
-	SC("MSET", KEYS("fs:k", "fs:k2", "fs:k3"), prep_mset, call_mset,
-	   .atomic = true),
-	SC("transaction", KEYS("fs:k", "fs:k2"), prep_txn, call_txn,
-	   .per_op = true),
-	SC("SCAN", KEYS("fs:scan:7"), prep_scan, call_scan),
-	SC("netlink GET", KEYS("fs:k"), prep_nl_get, call_nl_get,
-	   .netlink = true),
-	SC("netlink SET", KEYS("fs:k"), prep_nl_set, call_nl_set,
-	   .netlink = true),
-	SC("netlink STATS", KEYS("fs:k"), prep_nl_get, call_nl_stats,
-	   .netlink = true),
-	SC("netlink keys dump", KEYS("fs:scan:7"), prep_nl_keys, call_nl_keys,
-	   .netlink = true),
+FIXTURE_VARIANT_ADD(failslab, set_large) {
+	.name = "SET large",
+	.keys = { "fs:k" },
+	.prepare = prep_set,
+	.call = call_set_large,
+};
+
+FIXTURE_VARIANT_ADD(failslab, append) {
+	.name = "APPEND",
+	.keys = { "fs:k" },
+	.prepare = prep_append,
+	.call = call_append,
+};
+
+FIXTURE_VARIANT_ADD(failslab, incrby) {
+	.name = "INCRBY",
+	.keys = { "fs:k" },
+	.prepare = prep_incr,
+	.call = call_incr,
+};
+
+FIXTURE_VARIANT_ADD(failslab, lpush) {
+	.name = "LPUSH",
+	.keys = { "fs:k" },
+	.prepare = prep_list,
+	.call = call_lpush,
+};
+
+FIXTURE_VARIANT_ADD(failslab, hset) {
+	.name = "HSET",
+	.keys = { "fs:k" },
+	.prepare = prep_hash,
+	.call = call_hset,
+};
+
+FIXTURE_VARIANT_ADD(failslab, sadd) {
+	.name = "SADD",
+	.keys = { "fs:k" },
+	.prepare = prep_set_type,
+	.call = call_sadd,
+};
+
+FIXTURE_VARIANT_ADD(failslab, sinterstore) {
+	.name = "SINTERSTORE",
+	.keys = { "fs:k", "fs:s1", "fs:s2" },
+	.prepare = prep_algebra,
+	.call = call_sinterstore,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, smove) {
+	.name = "SMOVE",
+	.keys = { "fs:k", LONG_DST },
+	.prepare = prep_smove,
+	.call = call_smove,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, rename_string) {
+	.name = "RENAME string",
+	.keys = { "fs:k", LONG_DST },
+	.prepare = prep_rename,
+	.call = call_rename,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, rename_list) {
+	.name = "RENAME list",
+	.keys = { "fs:k", LONG_DST },
+	.prepare = prep_rename_list,
+	.call = call_rename,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, mset) {
+	.name = "MSET",
+	.keys = { "fs:k", "fs:k2", "fs:k3" },
+	.prepare = prep_mset,
+	.call = call_mset,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, transaction) {
+	.name = "transaction",
+	.keys = { "fs:k", "fs:k2" },
+	.prepare = prep_txn,
+	.call = call_txn,
+	.per_op = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, scan) {
+	.name = "SCAN",
+	.keys = { "fs:scan:7" },
+	.prepare = prep_scan,
+	.call = call_scan,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_get) {
+	.name = "netlink GET",
+	.keys = { "fs:k" },
+	.prepare = prep_nl_get,
+	.call = call_nl_get,
+	.netlink = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_set) {
+	.name = "netlink SET",
+	.keys = { "fs:k" },
+	.prepare = prep_nl_set,
+	.call = call_nl_set,
+	.netlink = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_stats) {
+	.name = "netlink STATS",
+	.keys = { "fs:k" },
+	.prepare = prep_nl_get,
+	.call = call_nl_stats,
+	.netlink = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_keys_dump) {
+	.name = "netlink keys dump",
+	.keys = { "fs:scan:7" },
+	.prepare = prep_nl_keys,
+	.call = call_nl_keys,
+	.netlink = true,
+};
+
+/* Last: it reloads the module. */
+FIXTURE_VARIANT_ADD(failslab, module_init) {
+	.name = "module_init",
+	.module_init = true,
 };
 
 /* Errors an allocation failure may turn into. */
@@ -797,7 +916,7 @@ static void diagnose(int fd)
  * atomic operation all old or all new.
  */
 static void check_keys(struct __test_metadata *_metadata, struct ctx *c,
-		       const struct scenario *sc, unsigned int n, int err,
+		       const FIXTURE_VARIANT(failslab) *sc, unsigned int n, int err,
 		       const struct snap *old, const struct snap *new,
 		       const struct snap *empty, bool evicted)
 {
@@ -851,7 +970,7 @@ static void check_keys(struct __test_metadata *_metadata, struct ctx *c,
  * of injection points, or -1 after a failure (logged).
  */
 static int run_scenario(struct __test_metadata *_metadata, struct ctx *c,
-			const struct scenario *sc)
+			const FIXTURE_VARIANT(failslab) *sc)
 {
 	struct snap old[MAXKEYS], new[MAXKEYS], empty[MAXKEYS];
 	int points = 0, k, err;
@@ -929,12 +1048,6 @@ static int run_scenario(struct __test_metadata *_metadata, struct ctx *c,
 
 /* ------------------------------------------------------------ fixture */
 
-FIXTURE(failslab) {
-	struct ctx c;
-	char saved[NKNOBS][32];
-	bool have[NKNOBS];
-};
-
 FIXTURE_SETUP(failslab)
 {
 	const char *verbose = getenv("KC_FAILSLAB_VERBOSE");
@@ -1002,26 +1115,6 @@ FIXTURE_TEARDOWN(failslab)
 	free(self->c.out);
 }
 
-TEST_F_TIMEOUT(failslab, operations, 600)
-{
-	int total = 0, p;
-	size_t i;
-
-	if (!self->c.scan[0])
-		TH_LOG("no shrinker debugfs: slab pages are not given back between tries");
-	for (i = 0; i < KF_ARRAY_SIZE(scenarios); i++) {
-		p = run_scenario(_metadata, &self->c, &scenarios[i]);
-		ksft_print_msg("KCFAIL %-18s %d allocation failure points\n",
-			       scenarios[i].name, p);
-		if (p > 0)
-			total += p;
-		if (_metadata->exit_code)
-			break;
-	}
-	ksft_print_msg("KCFAIL operations: %d allocation failure points in %zu operations (%u answered by evicting another class's page)\n",
-		       total, KF_ARRAY_SIZE(scenarios), self->c.evicting);
-}
-
 /* Nothing of kcache left: module, node, family, shrinker. */
 static void expect_gone(struct __test_metadata *_metadata, unsigned int n)
 {
@@ -1069,7 +1162,8 @@ static void expect_works(struct __test_metadata *_metadata, unsigned int n)
  * A also counts the unwinding after it, so starting a few before A covers
  * kc_init() from its first allocation.
  */
-TEST_F_TIMEOUT(failslab, module_init, 900)
+static void fail_module_init(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(failslab) *self)
 {
 	const char *path = kf_module_path(), *params = kf_module_params();
 	unsigned int n, start, total_ok, pre, points = 0, failed = 0, step;
@@ -1155,6 +1249,25 @@ TEST_F_TIMEOUT(failslab, module_init, 900)
 	ASSERT_LE(0, self->c.fd);
 	ksft_print_msg("KCFAIL module_init: %u allocation failure points, %u loads failed and unwound, in %.0f s\n",
 		       points, failed, kf_now() - t0);
+}
+
+/*
+ * Each operation, and the module load, is a variant of its own: one that
+ * fails does not hide what the others would find.
+ */
+TEST_F_TIMEOUT(failslab, each_allocation, 900)
+{
+	int points;
+
+	if (variant->module_init) {
+		fail_module_init(_metadata, self);
+		return;
+	}
+	if (!self->c.scan[0])
+		TH_LOG("no shrinker debugfs: slab pages are not given back between tries");
+	points = run_scenario(_metadata, &self->c, variant);
+	ksft_print_msg("KCFAIL %-18s %d allocation failure points (%u answered by evicting another class's page)\n",
+		       variant->name, points, self->c.evicting);
 }
 
 TEST_HARNESS_MAIN
