@@ -48,6 +48,7 @@
 #include "kselftest_harness.h"
 #include "kc_test.h"
 #include "kc_fuzz.h"
+#include "kc_fuzz_run.h"
 
 /* Entry points: the family's commands, and what is not one. */
 enum ep {
@@ -74,61 +75,31 @@ static const uint8_t ep_cmd[] = {
 	KC_CMD_CONFIG_GET, KC_CMD_CONFIG_SET, KC_CMD_FLUSH, KC_CMD_PUBLISH,
 };
 
-#define MAX_THREADS	16
 #define NSOCK		3	/* sockets per thread */
 #define NCHK		12
-#define CHK_HDR		32
 #define MSG_CAP		(320 << 10)	/* a request, > KC_ARGS_MAX tiny args */
 
 /* Test modes on top of the command focus. */
 #define MODE_SOUP	1	/* attribute soup on every command */
 #define MODE_DUMPS	2	/* dumps read in part, abandoned, closed */
 
-struct cur {
-	double since;
-	uint32_t ep, cmd, len, flags;
-	uint64_t iter;
-	bool reported;
+/* The request a thread is in, for the watchdog. */
+struct call {
+	uint32_t cmd, len, flags;
 };
 
+/* Shared by main() and the harness's forked tests. */
 struct shared {
-	struct kf_count count[NR_EP];
-	struct kf_count total[NR_EP];
-	_Atomic uint64_t epoch;		/* FLUSH, limit changes: misses OK */
-	_Atomic int destructive;	/* such calls in flight */
-	_Atomic uint64_t unexpected, stalls;
-	_Atomic uint64_t chk_ops, chk_bad, chk_explained, chk_dumps,
-			 chk_dumps_intr;
+	struct kf_run run;		/* first: see kc_fuzz_run.h */
+	struct call call[KF_MAX_THREADS];
+	_Atomic uint64_t chk_dumps, chk_dumps_intr;
 	_Atomic uint64_t abandoned, closed_mid_dump, overruns, no_reply;
-	_Atomic int stop;
-	char first_bad[512];
-	struct cur cur[MAX_THREADS];
 	struct kn_family fam;
 	uint32_t item_size_max, nr_classes;
-	uint64_t nonce;
-	double stall_limit, budget, reply_wait;
+	double reply_wait;
 };
 
 static struct shared *sh;
-
-static void bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (atomic_fetch_add(&sh->unexpected, 1) == 0)
-		memcpy(sh->first_bad, msg, sizeof(sh->first_bad));
-	fprintf(stderr, "# UNEXPECTED: %s\n", msg);
-}
-
-static void tally(enum ep ep, bool ok)
-{
-	kf_count(&sh->count[ep], ok);
-	kf_count(&sh->total[ep], ok);
-}
 
 /* Errors the family, genetlink and netlink document for a request. */
 static bool error_ok(int err)
@@ -616,23 +587,17 @@ static bool destructive(const struct kn_msg *m)
 static void set_cur(struct fz *f, enum ep ep, uint8_t cmd, size_t len,
 		    uint16_t flags)
 {
-	struct cur *c = &sh->cur[f->id];
-	double now;
+	struct call *c = &sh->call[f->id];
 
-	c->ep = ep;
 	c->cmd = cmd;
 	c->len = (uint32_t)len;
 	c->flags = flags;
-	c->iter = f->iter;
-	now = kf_now();
-	__atomic_store(&c->since, &now, __ATOMIC_RELEASE);
+	kf_cur_begin(f->id, ep, f->iter);
 }
 
 static void end_cur(struct fz *f)
 {
-	double zero = 0;
-
-	__atomic_store(&sh->cur[f->id].since, &zero, __ATOMIC_RELEASE);
+	kf_cur_end(f->id);
 }
 
 struct rx {
@@ -656,13 +621,13 @@ static int rx_cb(const struct nlmsghdr *nlh, void *arg)
 	if (!x->check)
 		return 0;
 	if (nlh->nlmsg_type != x->family) {
-		bad("%s: reply of type %u, not the family's %u",
+		kf_bad("%s: reply of type %u, not the family's %u",
 		    ep_name[x->ep], nlh->nlmsg_type, x->family);
 		return 1;
 	}
 	head = kn_genl_attrs(nlh, &len);
 	if (len < 0 || kn_attrs_sane(head, len, 0))
-		bad("%s: reply with malformed attributes or non-zero padding (%d bytes)",
+		kf_bad("%s: reply with malformed attributes or non-zero padding (%d bytes)",
 		    ep_name[x->ep], len);
 	return 0;
 }
@@ -679,8 +644,8 @@ static void fuzz_once(struct fz *f)
 {
 	fuzz_one(f);
 	if (f->destructive) {
-		atomic_fetch_add(&sh->epoch, 1);
-		atomic_fetch_sub(&sh->destructive, 1);
+		atomic_fetch_add(&kf->epoch, 1);
+		atomic_fetch_sub(&kf->destructive, 1);
 		f->destructive = false;
 	}
 }
@@ -734,8 +699,8 @@ static void fuzz_one(struct fz *f)
 	/* In flight until answered: a checker miss meanwhile is explained. */
 	f->destructive |= destructive(&m);
 	if (f->destructive) {
-		atomic_fetch_add(&sh->destructive, 1);
-		atomic_fetch_add(&sh->epoch, 1);
+		atomic_fetch_add(&kf->destructive, 1);
+		atomic_fetch_add(&kf->epoch, 1);
 	}
 	flags = ((struct nlmsghdr *)m.buf)->nlmsg_flags;
 	dump = flags & NLM_F_DUMP;
@@ -762,7 +727,7 @@ static void fuzz_one(struct fz *f)
 		sock_close(s);
 		end_cur(f);
 		atomic_fetch_add(&sh->closed_mid_dump, 1);
-		tally(ep, true);
+		kf_tally(ep, true);
 		return;
 	}
 	if (!err)
@@ -777,10 +742,10 @@ static void fuzz_one(struct fz *f)
 			sock_close(s);
 			atomic_fetch_add(&sh->closed_mid_dump, 1);
 		}
-		tally(ep, true);
+		kf_tally(ep, true);
 		return;
 	}
-	tally(ep, !err);
+	kf_tally(ep, !err);
 	if (err == -ETIMEDOUT) {
 		/*
 		 * No answer: the kernel drops what it cannot parse, and a
@@ -789,7 +754,7 @@ static void fuzz_one(struct fz *f)
 		 * nothing pending is.
 		 */
 		if (sane && x.check && !s->dumping && !s->joined)
-			bad("%s: no answer in %.0f s to a well formed request",
+			kf_bad("%s: no answer in %.0f s to a well formed request",
 			    ep_name[ep], sh->reply_wait);
 		atomic_fetch_add(&sh->no_reply, 1);
 		sock_close(s);
@@ -802,11 +767,11 @@ static void fuzz_one(struct fz *f)
 	}
 	s->dumping = false;
 	if (!error_ok(err))
-		bad("%s (cmd %u, flags %#x, %zu bytes%s): error %d (%s)",
+		kf_bad("%s (cmd %u, flags %#x, %zu bytes%s): error %d (%s)",
 		    ep_name[ep], cmd, flags, m.len, muts ? ", mutated" : "",
 		    err, s->nl.ext);
 	if (x.check && !err && ep == EP_OTHER)
-		bad("command %u is not a request but was answered", cmd);
+		kf_bad("command %u is not a request but was answered", cmd);
 	if (kf_pct(&f->r, 1))
 		sock_close(s);
 }
@@ -816,7 +781,7 @@ static void *fuzz_thread(void *arg)
 	struct fz *f = arg;
 	int i;
 
-	while (!atomic_load(&sh->stop) && kf_now() < f->deadline)
+	while (!atomic_load(&kf->stop) && kf_now() < f->deadline)
 		fuzz_once(f);
 	for (i = 0; i < NSOCK; i++)
 		sock_close(&f->s[i]);
@@ -825,104 +790,12 @@ static void *fuzz_thread(void *arg)
 
 /* ------------------------------------------------------------ the checker */
 
-struct blame {
-	uint64_t epoch;
-	uint64_t evictions;
-};
-
-static void blame_now(int fd, struct blame *b)
-{
-	struct kc_stats st;
-
-	b->epoch = atomic_load(&sh->epoch);
-	b->evictions = kc_stats(fd, &st) ? 0 : st.evictions;
-}
-
-static bool explained(int fd, const struct blame *then)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		struct blame now;
-
-		blame_now(fd, &now);
-		if (now.epoch != then->epoch || now.evictions != then->evictions ||
-		    atomic_load(&sh->destructive))
-			return true;
-		kt_sleep_ms(20 << i);
-	}
-	return false;
-}
-
 struct chk {
-	int fd;
+	struct kf_chk k;
 	struct kn nl;
-	struct kf_rng r;
 	unsigned char *msg, *val, *out;
-	char keys[NCHK][64];
 	char pattern[64];
-	struct {
-		bool present;
-		uint64_t seq;
-		uint32_t len;
-		struct blame b;
-	} rec[NCHK];
-	uint64_t seq;
 };
-
-static void chk_bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	atomic_fetch_add(&sh->chk_bad, 1);
-	bad("checker: %s", msg);
-}
-
-static void chk_value(unsigned int i, uint64_t seq, uint32_t len,
-		      unsigned char *p)
-{
-	uint64_t hdr[4] = { 0x324b48434b43ULL, ((uint64_t)i << 32) | len, seq,
-			    sh->nonce };
-
-	memcpy(p, hdr, CHK_HDR);
-	kt_fill(p + CHK_HDR, len - CHK_HDR, kf_mix(sh->nonce ^ (seq << 8) ^ i));
-}
-
-static void chk_verify(struct chk *c, unsigned int i, int res,
-		       const void *val, size_t len, const char *how)
-{
-	if (res == -ENOENT) {
-		if (!c->rec[i].present)
-			return;
-		if (explained(c->fd, &c->rec[i].b)) {
-			atomic_fetch_add(&sh->chk_explained, 1);
-			c->rec[i].present = false;
-			return;
-		}
-		chk_bad("%s %s: gone (seq %llu), nothing explains it", how,
-			c->keys[i], (unsigned long long)c->rec[i].seq);
-		c->rec[i].present = false;
-		return;
-	}
-	if (res) {
-		chk_bad("%s %s: %d", how, c->keys[i], res);
-		return;
-	}
-	if (!c->rec[i].present) {
-		chk_bad("%s %s: a value for a key that is gone", how,
-			c->keys[i]);
-		return;
-	}
-	chk_value(i, c->rec[i].seq, c->rec[i].len, c->val);
-	if (len != c->rec[i].len || memcmp(val, c->val, len))
-		chk_bad("%s %s: %zu bytes, want %u of seq %llu", how,
-			c->keys[i], len, c->rec[i].len,
-			(unsigned long long)c->rec[i].seq);
-}
 
 struct op_reply {
 	const unsigned char *val;
@@ -939,7 +812,7 @@ static int op_reply_cb(const struct nlmsghdr *nlh, void *arg)
 
 	head = kn_genl_attrs(nlh, &len);
 	if (kn_attrs_sane(head, len, 0))
-		chk_bad("OP reply with malformed attributes");
+		kf_chk_bad("OP reply with malformed attributes");
 	kn_for_each_attr(a, head, len, rem)
 		if ((a->nla_type & NLA_TYPE_MASK) == KC_A_VALUE) {
 			r->len = a->nla_len - NLA_HDRLEN;
@@ -959,50 +832,47 @@ static int chk_nl_op(struct chk *c, uint32_t opcode, unsigned int i,
 	kn_msg_init_buf(&m, c->msg, MSG_CAP, sh->fam.id, NLM_F_REQUEST | NLM_F_ACK,
 			KC_CMD_OP, KC_GENL_VERSION);
 	kn_put_u32(&m, KC_A_OPCODE, opcode);
-	kn_put(&m, KC_A_KEY, c->keys[i], strlen(c->keys[i]));
+	kn_put(&m, KC_A_KEY, c->k.keys[i], strlen(c->k.keys[i]));
 	if (val)
 		kn_put(&m, KC_A_VALUE, val, len);
 	err = kn_send(&c->nl, &m);
 	if (!err)
 		err = kn_recv(&c->nl, 30000, op_reply_cb, r);
-	tally(EP_CHECKER, !err);
-	atomic_fetch_add(&sh->chk_ops, 1);
+	kf_tally(EP_CHECKER, !err);
+	atomic_fetch_add(&kf->chk_ops, 1);
 	return err;
 }
 
 static void chk_write(struct chk *c, unsigned int i)
 {
-	uint32_t len = CHK_HDR + (kf_pct(&c->r, 70) ? kf_below(&c->r, 500) :
-				  kf_below(&c->r, KC_NL_VALUE_MAX - CHK_HDR));
+	uint32_t len = KF_CHK_HDR + (kf_pct(&c->k.r, 70) ? kf_below(&c->k.r, 500) :
+				  kf_below(&c->k.r, KC_NL_VALUE_MAX - KF_CHK_HDR));
 	struct op_reply *r = calloc(1, sizeof(*r));
-	uint64_t seq = ++c->seq;
-	struct blame b;
+	uint64_t seq = ++c->k.seq;
+	struct kf_blame b;
 	size_t got = 0;
 	int err;
 
 	if (!r)
 		return;
-	chk_value(i, seq, len, c->val);
-	blame_now(c->fd, &b);
+	kf_chk_value(&c->k, i, seq, len, c->val);
+	kf_blame_now(c->k.fd, &b);
 	err = chk_nl_op(c, KC_OP_SET, i, c->val, len, r);
 	if (err == -ENOMEM) {
 		free(r);
 		return;
 	}
 	if (err) {
-		chk_bad("netlink SET %s: %d (%s)", c->keys[i], err, c->nl.ext);
+		kf_chk_bad("netlink SET %s: %d (%s)", c->k.keys[i], err, c->nl.ext);
 		free(r);
 		return;
 	}
-	c->rec[i].present = true;
-	c->rec[i].seq = seq;
-	c->rec[i].len = len;
-	c->rec[i].b = b;
+	kf_chk_wrote(&c->k, i, seq, len, &b);
 	/* Read back through the other interface. */
-	err = kc_get(c->fd, c->keys[i], strlen(c->keys[i]), c->out,
+	err = kc_get(c->k.fd, c->k.keys[i], strlen(c->k.keys[i]), c->out,
 		     KC_NL_VALUE_MAX, &got, NULL, NULL);
-	tally(EP_CHECKER, !err);
-	chk_verify(c, i, err, c->out, got, "ioctl GET");
+	kf_tally(EP_CHECKER, !err);
+	kf_chk_verify(&c->k, i, err, c->out, got, "ioctl GET");
 	free(r);
 }
 
@@ -1015,9 +885,9 @@ static void chk_read(struct chk *c, unsigned int i)
 		return;
 	err = chk_nl_op(c, KC_OP_GET, i, NULL, 0, r);
 	if (!err && !r->has)
-		chk_bad("netlink GET %s: no KC_A_VALUE", c->keys[i]);
+		kf_chk_bad("netlink GET %s: no KC_A_VALUE", c->k.keys[i]);
 	else
-		chk_verify(c, i, err, r->copy, r->len, "netlink GET");
+		kf_chk_verify(&c->k, i, err, r->copy, r->len, "netlink GET");
 	free(r);
 }
 
@@ -1036,15 +906,15 @@ static int dump_cb(const struct nlmsghdr *nlh, void *arg)
 
 	head = kn_genl_attrs(nlh, &len);
 	if (kn_attrs_sane(head, len, 0))
-		chk_bad("keys dump message with malformed attributes");
+		kf_chk_bad("keys dump message with malformed attributes");
 	kn_for_each_attr(a, head, len, rem) {
 		size_t klen = a->nla_len - NLA_HDRLEN;
 
 		if ((a->nla_type & NLA_TYPE_MASK) != KC_A_KEY)
 			continue;
 		for (i = 0; i < NCHK; i++)
-			if (klen == strlen(d->c->keys[i]) &&
-			    !memcmp(a + 1, d->c->keys[i], klen))
+			if (klen == strlen(d->c->k.keys[i]) &&
+			    !memcmp(a + 1, d->c->k.keys[i], klen))
 				break;
 		if (i < NCHK)
 			d->count[i]++;
@@ -1058,12 +928,12 @@ static int dump_cb(const struct nlmsghdr *nlh, void *arg)
 static void chk_dump(struct chk *c)
 {
 	struct dump_seen d = { .c = c };
-	struct blame b;
+	struct kf_blame b;
 	struct kn_msg m;
 	unsigned int i;
 	int err;
 
-	blame_now(c->fd, &b);
+	kf_blame_now(c->k.fd, &b);
 	kn_msg_init_buf(&m, c->msg, MSG_CAP, sh->fam.id,
 			NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
 			KC_GENL_VERSION);
@@ -1071,29 +941,29 @@ static void chk_dump(struct chk *c)
 	err = kn_send(&c->nl, &m);
 	if (!err)
 		err = kn_recv(&c->nl, 60000, dump_cb, &d);
-	tally(EP_CHECKER, !err);
+	kf_tally(EP_CHECKER, !err);
 	atomic_fetch_add(&sh->chk_dumps, 1);
 	if (err) {
-		chk_bad("keys dump: %d (%s)", err, c->nl.ext);
+		kf_chk_bad("keys dump: %d (%s)", err, c->nl.ext);
 		return;
 	}
 	if (d.others)
-		chk_bad("keys dump of '%s': %d keys that do not match",
+		kf_chk_bad("keys dump of '%s': %d keys that do not match",
 			c->pattern, d.others);
 	if (c->nl.intr)
 		atomic_fetch_add(&sh->chk_dumps_intr, 1);
 	for (i = 0; i < NCHK; i++) {
 		/* Interrupted (NLM_F_DUMP_INTR): keys may repeat or miss. */
 		if (d.count[i] > 1 && !c->nl.intr)
-			chk_bad("keys dump: %s %d times, and not flagged NLM_F_DUMP_INTR",
-				c->keys[i], d.count[i]);
-		if (c->rec[i].present && !d.count[i] && !c->nl.intr &&
-		    !explained(c->fd, &c->rec[i].b) && !explained(c->fd, &b))
-			chk_bad("keys dump: %s (seq %llu) missing", c->keys[i],
-				(unsigned long long)c->rec[i].seq);
-		if (!c->rec[i].present && d.count[i])
-			chk_bad("keys dump: %s is there but was never written or is gone",
-				c->keys[i]);
+			kf_chk_bad("keys dump: %s %d times, and not flagged NLM_F_DUMP_INTR",
+				c->k.keys[i], d.count[i]);
+		if (c->k.rec[i].present && !d.count[i] && !c->nl.intr &&
+		    !kf_explained(c->k.fd, &c->k.rec[i].b) && !kf_explained(c->k.fd, &b))
+			kf_chk_bad("keys dump: %s (seq %llu) missing", c->k.keys[i],
+				(unsigned long long)c->k.rec[i].seq);
+		if (!c->k.rec[i].present && d.count[i])
+			kf_chk_bad("keys dump: %s is there but was never written or is gone",
+				c->k.keys[i]);
 	}
 }
 
@@ -1105,25 +975,21 @@ static void *checker_thread(void *arg)
 
 	if (!c)
 		return NULL;
+	c->nl.fd = -1;
 	c->msg = malloc(MSG_CAP);
 	c->val = malloc(KC_NL_VALUE_MAX + 64);
 	c->out = malloc(KC_NL_VALUE_MAX + 64);
-	c->fd = kc_open();
-	kf_rng_init(&c->r, kf_seed(), 0xc4e, 1);
-	if (!c->msg || !c->val || !c->out || c->fd < 0 || kn_socket(&c->nl, KF_NL_RCVBUF)) {
-		chk_bad("checker setup failed");
+	if (!c->msg || !c->val || !c->out ||
+	    kf_chk_init(&c->k, "nchk", NCHK, 0x324b48434b43ULL, 1, c->val) ||
+	    kn_socket(&c->nl, KF_NL_RCVBUF)) {
+		kf_chk_bad("checker setup failed");
 		goto out;
 	}
 	snprintf(c->pattern, sizeof(c->pattern), "nchk:%016llx:*",
-		 (unsigned long long)sh->nonce);
-	for (i = 0; i < NCHK; i++) {
-		snprintf(c->keys[i], sizeof(c->keys[i]), "nchk:%016llx:%u",
-			 (unsigned long long)sh->nonce, i);
-		kc_del(c->fd, c->keys[i], strlen(c->keys[i]), 0);
-	}
-	while (!atomic_load(&sh->stop) && kf_now() < deadline) {
-		i = kf_below(&c->r, NCHK);
-		switch (kf_below(&c->r, 12)) {
+		 (unsigned long long)kf->nonce);
+	while (!atomic_load(&kf->stop) && kf_now() < deadline) {
+		i = kf_below(&c->k.r, NCHK);
+		switch (kf_below(&c->k.r, 12)) {
 		case 0:
 		case 1:
 		case 2:
@@ -1141,7 +1007,7 @@ static void *checker_thread(void *arg)
 	}
 out:
 	kn_close(&c->nl);
-	kc_close(c->fd);
+	kc_close(c->k.fd);
 	free(c->msg);
 	free(c->val);
 	free(c->out);
@@ -1151,106 +1017,27 @@ out:
 
 /* ------------------------------------------------------------ watchdog */
 
-static void *watchdog_thread(void *arg)
+/* For the watchdog: the request thread t is in. */
+static void describe(int t, char *buf, size_t len)
 {
-	int nthreads = *(int *)arg, t;
+	const struct call *c = &sh->call[t];
 
-	while (!atomic_load(&sh->stop)) {
-		double now = kf_now();
-
-		for (t = 0; t < nthreads; t++) {
-			struct cur *c = &sh->cur[t];
-			double since;
-
-			__atomic_load(&c->since, &since, __ATOMIC_ACQUIRE);
-			if (since && now - since > sh->stall_limit &&
-			    !c->reported) {
-				c->reported = true;
-				atomic_fetch_add(&sh->stalls, 1);
-				fprintf(stderr,
-					"# STALL: thread %d in %s for %.0f s: cmd %u, %u bytes, flags %#x, iter %llu (seed %#llx)\n",
-					t, ep_name[c->ep], now - since, c->cmd,
-					c->len, c->flags,
-					(unsigned long long)c->iter,
-					(unsigned long long)kf_seed());
-			}
-		}
-		kt_sleep_ms(500);
-	}
-	return NULL;
+	snprintf(buf, len, "cmd %u, %u bytes, flags %#x", c->cmd, c->len,
+		 c->flags);
 }
 
 /* ------------------------------------------------------------ tests */
 
-FIXTURE(fuzz) {
-	int fd;
-};
-
-FIXTURE_SETUP(fuzz)
-{
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
-	ASSERT_NE(0, sh->fam.id) {
-		TH_LOG("no generic netlink family %s", KC_GENL_NAME);
-	}
-	ASSERT_EQ(0, kt_reset_config(self->fd));
-}
-
-FIXTURE_TEARDOWN(fuzz)
-{
-	struct kc_config cfg;
-
-	kt_reset_config(self->fd);
-	if (!kc_config_get(self->fd, &cfg) && cfg.notify) {
-		cfg.notify = 0;
-		kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-	}
-	kc_close(self->fd);
-}
-
-static void print_counts(const char *what, const struct kf_count *c)
-{
-	char line[1024];
-	size_t off;
-	int e;
-
-	off = snprintf(line, sizeof(line), "KCFUZZ netlink %s calls (ok):",
-		       what);
-	for (e = 0; e < NR_EP; e++)
-		if (c[e].calls)
-			off += snprintf(line + off, sizeof(line) - off,
-					" %s=%llu (%llu)", ep_name[e],
-					(unsigned long long)c[e].calls,
-					(unsigned long long)c[e].ok);
-	ksft_print_msg("%s\n", line);
-}
-
 static void run(struct __test_metadata *_metadata, int fd, int idx,
 		unsigned int focus, unsigned int mode, unsigned int weight)
 {
-	int nthreads = 2 * kf_ncpus(), t;
-	double secs = sh->budget * weight / 20, deadline;
-	pthread_t th[MAX_THREADS], chk, wd;
-	uint64_t bad0 = atomic_load(&sh->unexpected);
-	uint64_t chk0 = atomic_load(&sh->chk_bad);
-	struct kc_config cfg;
+	struct kf_watch w = { .nthreads = kf_nthreads(), .describe = describe };
+	int nthreads = w.nthreads, t;
+	pthread_t th[KF_MAX_THREADS], chk, wd;
+	double deadline;
 	struct fz *fz;
 
-	if (nthreads < 4)
-		nthreads = 4;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	memset(sh->count, 0, sizeof(sh->count));
-	memset(sh->cur, 0, sizeof(sh->cur));
-	atomic_store(&sh->stop, 0);
-	ASSERT_EQ(0, kc_config_get(fd, &cfg));
-	cfg.notify = 1;
-	ASSERT_EQ(0, kc_config_set(fd, KC_CONFIG_NOTIFY, &cfg));
-
-	deadline = kf_now() + secs;
+	deadline = kf_run_begin(_metadata, fd, weight);
 	fz = calloc(nthreads, sizeof(*fz));
 	ASSERT_NE(NULL, fz);
 	for (t = 0; t < nthreads; t++) {
@@ -1267,30 +1054,20 @@ static void run(struct __test_metadata *_metadata, int fd, int idx,
 		ASSERT_NE(NULL, f->scratch);
 	}
 	ASSERT_EQ(0, pthread_create(&chk, NULL, checker_thread, &deadline));
-	ASSERT_EQ(0, pthread_create(&wd, NULL, watchdog_thread, &nthreads));
+	ASSERT_EQ(0, pthread_create(&wd, NULL, kf_watchdog, &w));
 	for (t = 0; t < nthreads; t++)
 		ASSERT_EQ(0, pthread_create(&th[t], NULL, fuzz_thread, &fz[t]));
 	for (t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
 	pthread_join(chk, NULL);
-	atomic_store(&sh->stop, 1);
+	atomic_store(&kf->stop, 1);
 	pthread_join(wd, NULL);
 	for (t = 0; t < nthreads; t++) {
 		free(fz[t].msg);
 		free(fz[t].scratch);
 	}
 	free(fz);
-
-	print_counts("test", sh->count);
-	EXPECT_EQ(0, kt_reset_config(fd));
-	EXPECT_EQ(0, atomic_load(&sh->stalls));
-	EXPECT_EQ(chk0, atomic_load(&sh->chk_bad));
-	EXPECT_EQ(bad0, atomic_load(&sh->unexpected)) {
-		TH_LOG("first: %s", sh->first_bad);
-	}
-	for (t = 0; t < EP_CHECKER; t++)
-		if (focus & (1U << t))
-			EXPECT_NE(0, sh->count[t].calls);
+	kf_run_end(_metadata, fd, focus);
 }
 
 #define FOCUS(e)	(1U << (e))
@@ -1359,45 +1136,32 @@ TEST_F(fuzz, mixed)
 
 TEST_F(fuzz, checker)
 {
-	struct kf_report rep;
-
-	print_counts("total", sh->total);
+	kf_print_counts("total", kf->total);
 	ksft_print_msg("KCFUZZ netlink checker: %llu ops, %llu keys dumps (%llu interrupted), %llu misses explained, %llu bad; %llu dumps abandoned, %llu sockets closed mid-dump, %llu overruns, %llu unanswered; seed %#llx, %.0f s\n",
-		       (unsigned long long)atomic_load(&sh->chk_ops),
+		       (unsigned long long)atomic_load(&kf->chk_ops),
 		       (unsigned long long)atomic_load(&sh->chk_dumps),
 		       (unsigned long long)atomic_load(&sh->chk_dumps_intr),
-		       (unsigned long long)atomic_load(&sh->chk_explained),
-		       (unsigned long long)atomic_load(&sh->chk_bad),
+		       (unsigned long long)atomic_load(&kf->chk_explained),
+		       (unsigned long long)atomic_load(&kf->chk_bad),
 		       (unsigned long long)atomic_load(&sh->abandoned),
 		       (unsigned long long)atomic_load(&sh->closed_mid_dump),
 		       (unsigned long long)atomic_load(&sh->overruns),
 		       (unsigned long long)atomic_load(&sh->no_reply),
-		       (unsigned long long)kf_seed(), sh->budget);
-	EXPECT_NE(0, atomic_load(&sh->chk_ops));
-	EXPECT_EQ(0, atomic_load(&sh->chk_bad));
-	kf_check_cache(self->fd, &rep);
-	EXPECT_EQ(0, rep.problems) {
-		TH_LOG("%s", rep.first);
-	}
-	kf_check_empty(self->fd, &rep);
-	EXPECT_EQ(0, rep.problems) {
-		TH_LOG("%s", rep.first);
-	}
+		       (unsigned long long)kf_seed(), kf->budget);
+	kf_run_verdict(_metadata, self->fd);
 }
 
 int main(int argc, char **argv)
 {
 	struct kc_version v = { 0 };
+	char family[32];
 	struct kn nl;
 	int fd;
 
-	sh = kf_shared(sizeof(*sh));
+	sh = kf_run_init(sizeof(*sh), "netlink", ep_name, NR_EP, 45, 20);
 	if (!sh)
 		return KSFT_FAIL;
-	sh->budget = kf_budget(45, 20);
-	sh->stall_limit = kf_debug_kernel() ? 60 : 20;
 	sh->reply_wait = kf_debug_kernel() ? 10 : 3;
-	sh->nonce = kf_mix((uint64_t)getpid() ^ (uint64_t)time(NULL) << 20);
 	fd = kc_open();
 	if (fd >= 0) {
 		kc_version(fd, &v);
@@ -1409,9 +1173,9 @@ int main(int argc, char **argv)
 		kn_family_get(&nl, &sh->fam);
 		kn_close(&nl);
 	}
-	ksft_print_msg("KCFUZZ netlink seed %#llx, %.0f s%s, family %u\n",
-		       (unsigned long long)kf_seed(), sh->budget,
-		       kf_long_mode() ? " (long mode)" : "", sh->fam.id);
-	kf_set_timeouts((int)(sh->budget + 600));
-	return test_harness_run(argc, argv);
+	if (!sh->fam.id)
+		snprintf(kf->unready, sizeof(kf->unready),
+			 "no generic netlink family %s", KC_GENL_NAME);
+	snprintf(family, sizeof(family), ", family %u", sh->fam.id);
+	return kf_run_main(argc, argv, family);
 }
