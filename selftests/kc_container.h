@@ -54,10 +54,7 @@ static inline int64_t kt_stray_chunks(int fd)
 
 FIXTURE_SETUP(types)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_config_get(self->fd, &self->orig));
 	ASSERT_EQ(0, kc_flush(self->fd));
@@ -82,9 +79,7 @@ FIXTURE_TEARDOWN_PARENT(types)
 		TH_LOG("%lld slab chunks leaked: used, but no item or element of one after FLUSH",
 		       (long long)(stray - self->stray0));
 	EXPECT_EQ(self->stray0, stray);
-	kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE,
-		      &self->orig);
-	kt_reset_config(fd);
+	kt_restore_config(fd, &self->orig);
 	kc_close(fd);
 }
 

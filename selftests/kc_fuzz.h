@@ -106,6 +106,15 @@ static inline int kf_ncpus(void)
 	return n < 1 ? 1 : n > 16 ? 16 : (int)n;
 }
 
+/* Threads that hammer the module: two a CPU, 4 to KF_MAX_THREADS. */
+#define KF_MAX_THREADS		16
+static inline int kf_nthreads(void)
+{
+	int n = 2 * kf_ncpus();
+
+	return n < 4 ? 4 : n > KF_MAX_THREADS ? KF_MAX_THREADS : n;
+}
+
 /*
  * Raises the harness's per-test timeout (30 s by default) to secs for every
  * test, for programs whose tests run as long as the budget says.  Call from

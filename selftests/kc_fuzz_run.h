@@ -29,7 +29,6 @@
 
 #include "kc_fuzz.h"
 
-#define KF_MAX_THREADS	16
 #define KF_MAX_EP	16	/* entry points of a program, the checker's too */
 #define KF_NCHK		16	/* checker keys, at most */
 #define KF_CHK_HDR	32	/* the header of a checker value */
@@ -335,14 +334,6 @@ static inline void *kf_run_init(size_t size, const char *name,
 	return kf;
 }
 
-/* Fuzzing threads: two a CPU, 4 to KF_MAX_THREADS. */
-static inline int kf_nthreads(void)
-{
-	int n = 2 * kf_ncpus();
-
-	return n < 4 ? 4 : n > KF_MAX_THREADS ? KF_MAX_THREADS : n;
-}
-
 /*
  * A test begins: counters and threads' state cleared, keyspace events on
  * (so kc_notify() runs too).  Returns the test's deadline, its weight's
@@ -351,16 +342,12 @@ static inline int kf_nthreads(void)
 static inline double kf_run_begin(struct __test_metadata *_metadata, int fd,
 				  unsigned int weight)
 {
-	struct kc_config cfg;
-
 	memset(kf->count, 0, sizeof(kf->count));
 	memset(kf->cur, 0, sizeof(kf->cur));
 	atomic_store(&kf->stop, 0);
 	kf->bad0 = atomic_load(&kf->unexpected);
 	kf->chk0 = atomic_load(&kf->chk_bad);
-	ASSERT_EQ(0, kc_config_get(fd, &cfg));
-	cfg.notify = 1;
-	ASSERT_EQ(0, kc_config_set(fd, KC_CONFIG_NOTIFY, &cfg));
+	ASSERT_EQ(0, kt_set_notify(fd, true));
 	return kf_now() + kf->budget * weight / 20;
 }
 
@@ -428,24 +415,15 @@ FIXTURE(fuzz) {
 
 FIXTURE_SETUP(fuzz)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_STREQ("", kf->unready);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
-	struct kc_config cfg;
-
 	kt_reset_config(self->fd);
-	if (!kc_config_get(self->fd, &cfg) && cfg.notify) {
-		cfg.notify = 0;
-		kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-	}
+	kt_set_notify(self->fd, false);
 	kc_close(self->fd);
 }
 

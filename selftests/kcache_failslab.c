@@ -1071,11 +1071,7 @@ FIXTURE_SETUP(failslab)
 	}
 	self->c.nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->c.nth);
-	self->c.fd = kc_open();
-	ASSERT_LE(0, self->c.fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->c.fd));
-	}
+	KT_ASSERT_OPEN(self->c.fd);
 	ASSERT_EQ(0, kt_reset_config(self->c.fd));
 	if (!glob(DBG "shrinker/kcache-*/scan", 0, NULL, &g)) {
 		if (g.gl_pathc)

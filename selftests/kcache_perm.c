@@ -315,11 +315,7 @@ FIXTURE_SETUP(perm)
 {
 	struct stat sb;
 
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, stat(KC_DEVICE_PATH, &sb));
 	self->rdev = sb.st_rdev;

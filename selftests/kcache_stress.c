@@ -46,7 +46,6 @@
 #include "kc_test.h"
 #include "kc_fuzz.h"
 
-#define MAX_THREADS	16
 #define NKEYS		256	/* shared keys per type */
 
 enum kind { K_STR, K_NUM, K_LIST, K_HASH, K_SET, K_ALGEBRA, K_TXN,
@@ -835,11 +834,7 @@ FIXTURE(stress) {
 
 FIXTURE_SETUP(stress)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	memset(sh, 0, sizeof(*sh));
 }
@@ -847,22 +842,17 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 	if (self->fd >= 0) {
-		struct kc_config cfg;
-
 		kt_reset_config(self->fd);
-		if (!kc_config_get(self->fd, &cfg) && cfg.notify) {
-			cfg.notify = 0;
-			kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-		}
+		kt_set_notify(self->fd, false);
 		kc_close(self->fd);
 	}
 }
 
 TEST_F(stress, soak)
 {
-	int nthreads = 2 * kf_ncpus(), t, k;
+	int nthreads = kf_nthreads(), t, k;
 	double secs = kf_budget(35, 20), t0 = kf_now();
-	pthread_t th[MAX_THREADS], lim, shr, dmp, lis;
+	pthread_t th[KF_MAX_THREADS], lim, shr, dmp, lis;
 	struct worker *w;
 	struct pressure p = { .fd = self->fd };
 	struct kf_report rep;
@@ -870,10 +860,6 @@ TEST_F(stress, soak)
 	uint64_t total = 0;
 	bool shrinker;
 
-	if (nthreads < 4)
-		nthreads = 4;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
 	ASSERT_EQ(0, kc_flush(self->fd));
 	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
 	p.limit_mb = cfg.memory_limit_mb;
@@ -1129,7 +1115,6 @@ TEST_F(stress, load_unload)
 	pthread_t th[3];
 	char scan[256];
 	double t0 = kf_now();
-	struct kc_config cfg;
 	struct kn_family fam;
 	struct kn lis;
 	size_t len;
@@ -1171,9 +1156,7 @@ TEST_F(stress, load_unload)
 		}
 		self->fd = kc_open();
 		ASSERT_LE(0, self->fd);
-		ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
-		cfg.notify = 1;
-		ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg));
+		ASSERT_EQ(0, kt_set_notify(self->fd, true));
 		/* A listener whose socket outlives the module. */
 		ASSERT_EQ(0, kn_socket(&lis, KF_NL_RCVBUF));
 		if (!kn_family_get(&lis, &fam))
