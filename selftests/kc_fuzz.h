@@ -7,7 +7,8 @@
  *  - the run's budget: KC_FUZZ_SECONDS (long mode) and KC_FUZZ_SEED, else a
  *    fixed seed and a few seconds per test, fewer on stock kernels than on
  *    the debug kernel (KCACHE_KERNEL=debug), whose KASAN and lockdep under
- *    TCG make every call 10-50 times slower;
+ *    TCG make every call 10-50 times slower; how many threads hammer the
+ *    module (kf_nthreads);
  *  - a seeded PRNG (splitmix64): one stream per thread, derived from the
  *    seed, so a run is repeatable up to thread interleaving;
  *  - memory shared between the harness's forked tests (counters, errors);
@@ -23,7 +24,9 @@
  *    from the file in KCACHE_MODULE, with KCACHE_PARAMS (the VM harness
  *    exports both).
  *
- * Nothing here asserts; functions return values or -errno.
+ * The frame the two fuzzers run in (checker, watchdog, verdict) is
+ * kc_fuzz_run.h.  Nothing here asserts; functions return values or
+ * -errno.
  */
 #ifndef KC_FUZZ_H
 #define KC_FUZZ_H
