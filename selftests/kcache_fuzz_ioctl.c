@@ -803,16 +803,16 @@ static void do_op(struct fz *f)
 			       tail);
 	if (err != want) {
 		kf_bad("KC_IOC_OP size %u (tail %s, %zu readable): errno %d, want %d",
-		    usize, tail ? "set" : "zero", avail, err, want);
+		       usize, tail ? "set" : "zero", avail, err, want);
 		return;
 	}
 	if (!err && !result_ok(op->result, false))
 		kf_bad("KC_IOC_OP opcode %u flags %#x: result %d",
-		    op->opcode, op->flags, op->result);
+		       op->opcode, op->flags, op->result);
 	if (!err && !op->result && op->out_used > op->out_len &&
 	    op->opcode != KC_OP_NOP)
 		kf_bad("KC_IOC_OP opcode %u: success with out_used %u > out_len %u",
-		    op->opcode, op->out_used, op->out_len);
+		       op->opcode, op->out_used, op->out_len);
 }
 
 /* A watch list for a transaction, in the slice after the ops. */
@@ -1000,24 +1000,24 @@ static void do_batch(struct fz *f, bool txn)
 	if (want) {
 		if (err != want)
 			kf_bad("KC_IOC_BATCH size %u (tail %s): errno %d, want %d",
-			    usize, tail ? "set" : "zero", err, want);
+			       usize, tail ? "set" : "zero", err, want);
 		return;
 	}
 	if (!sane) {
 		if (err != EINVAL)
 			kf_bad("KC_IOC_BATCH flags %#x count %u op_size %u reserved %u done %u result %d: errno %d, want EINVAL",
-			    b->flags, count, stride, b->__reserved, b->done,
-			    b->result, err);
+			       b->flags, count, stride, b->__reserved, b->done,
+			       b->result, err);
 		return;
 	}
 	switch (err) {
 	case 0:
 		if (!batch_result_ok(b->result) || b->done > count)
 			kf_bad("KC_IOC_BATCH%s count %u: result %d done %u",
-			    txn ? " (txn)" : "", count, b->result, b->done);
+			       txn ? " (txn)" : "", count, b->result, b->done);
 		if (!txn && !b->result && b->done != count)
 			kf_bad("KC_IOC_BATCH count %u: result 0 but done %u",
-			    count, b->done);
+			       count, b->done);
 		break;
 	case EFAULT:
 	case EINVAL:
@@ -1066,7 +1066,7 @@ static void do_stats(struct fz *f)
 	if (usize < 8) {
 		if (err != EINVAL)
 			kf_bad("KC_IOC_STATS size %u: errno %d, want EINVAL",
-			    usize, err);
+			       usize, err);
 		return;
 	}
 	if (err && err != EFAULT && err != ENOMEM) {
@@ -1076,10 +1076,10 @@ static void do_stats(struct fz *f)
 	wrote = usize < sizeof(*st) ? usize : sizeof(*st);
 	if (!err && st->size != sizeof(*st))
 		kf_bad("KC_IOC_STATS: size %u, want the kernel's %zu", st->size,
-		    sizeof(*st));
+		       sizeof(*st));
 	if (!err && !untouched(at, wrote, avail))
 		kf_bad("KC_IOC_STATS size %u: bytes written past %zu", usize,
-		    wrote);
+		       wrote);
 }
 
 /*
@@ -1098,11 +1098,11 @@ static void check_classes(const unsigned char *buf, uint32_t n,
 
 		if (cs->id != i || cs->__reserved)
 			kf_bad("KC_IOC_CLASS_STATS: entry %u has id %u, reserved %u",
-			    i, cs->id, cs->__reserved);
+			       i, cs->id, cs->__reserved);
 		for (j = ks; j < esize; j++)
 			if (buf[(size_t)i * esize + j]) {
 				kf_bad("KC_IOC_CLASS_STATS: entry %u byte %zu of %u past the struct is %#x, not 0",
-				    i, j, esize, buf[(size_t)i * esize + j]);
+				       i, j, esize, buf[(size_t)i * esize + j]);
 				break;
 			}
 	}
@@ -1165,7 +1165,7 @@ static void do_class_stats(struct fz *f)
 		if (req->count > sh->ver.nr_classes ||
 		    req->nr_classes != sh->ver.nr_classes)
 			kf_bad("KC_IOC_CLASS_STATS: count %u nr_classes %u (version says %u)",
-			    req->count, req->nr_classes, sh->ver.nr_classes);
+			       req->count, req->nr_classes, sh->ver.nr_classes);
 		else if (req->buf == kf_uptr(buf) && req->count < room)
 			check_classes(buf, req->count, esize, room);
 		break;
@@ -1225,7 +1225,7 @@ static void do_config(struct fz *f)
 	if (want) {
 		if (err != want)
 			kf_bad("KC_IOC_CONFIG size %u (tail %s): errno %d, want %d",
-			    usize, tail ? "set" : "zero", err, want);
+			       usize, tail ? "set" : "zero", err, want);
 		return;
 	}
 	if (err && err != EINVAL)
@@ -1441,7 +1441,7 @@ static void chk_write(struct chk *c, unsigned int i)
 				      bb.ops[1].out_used, "transaction GET");
 		} else if (res || (bb.ops[0].result != -ENOMEM)) {
 			kf_chk_bad("transaction SET %s: %d, op %d", c->k.keys[i],
-				res, bb.ops[0].result);
+				   res, bb.ops[0].result);
 		}
 		kc_batch_exit(&bb);
 		atomic_fetch_add(&kf->chk_ops, 1);
@@ -1528,7 +1528,7 @@ static void chk_incr(struct chk *c)
 			atomic_fetch_add(&kf->chk_explained, 1);
 		else
 			kf_chk_bad("INCRBY %s: %lld after %lld", c->counter_key,
-				(long long)v, (long long)c->counter);
+				   (long long)v, (long long)c->counter);
 	}
 	c->counter = v;
 	c->counter_b = b;

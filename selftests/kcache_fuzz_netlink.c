@@ -622,13 +622,13 @@ static int rx_cb(const struct nlmsghdr *nlh, void *arg)
 		return 0;
 	if (nlh->nlmsg_type != x->family) {
 		kf_bad("%s: reply of type %u, not the family's %u",
-		    ep_name[x->ep], nlh->nlmsg_type, x->family);
+		       ep_name[x->ep], nlh->nlmsg_type, x->family);
 		return 1;
 	}
 	head = kn_genl_attrs(nlh, &len);
 	if (len < 0 || kn_attrs_sane(head, len, 0))
 		kf_bad("%s: reply with malformed attributes or non-zero padding (%d bytes)",
-		    ep_name[x->ep], len);
+		       ep_name[x->ep], len);
 	return 0;
 }
 
@@ -755,7 +755,7 @@ static void fuzz_one(struct fz *f)
 		 */
 		if (sane && x.check && !s->dumping && !s->joined)
 			kf_bad("%s: no answer in %.0f s to a well formed request",
-			    ep_name[ep], sh->reply_wait);
+			       ep_name[ep], sh->reply_wait);
 		atomic_fetch_add(&sh->no_reply, 1);
 		sock_close(s);
 		return;
@@ -768,8 +768,8 @@ static void fuzz_one(struct fz *f)
 	s->dumping = false;
 	if (!error_ok(err))
 		kf_bad("%s (cmd %u, flags %#x, %zu bytes%s): error %d (%s)",
-		    ep_name[ep], cmd, flags, m.len, muts ? ", mutated" : "",
-		    err, s->nl.ext);
+		       ep_name[ep], cmd, flags, m.len, muts ? ", mutated" : "",
+		       err, s->nl.ext);
 	if (x.check && !err && ep == EP_OTHER)
 		kf_bad("command %u is not a request but was answered", cmd);
 	if (kf_pct(&f->r, 1))
@@ -846,7 +846,7 @@ static int chk_nl_op(struct chk *c, uint32_t opcode, unsigned int i,
 static void chk_write(struct chk *c, unsigned int i)
 {
 	uint32_t len = KF_CHK_HDR + (kf_pct(&c->k.r, 70) ? kf_below(&c->k.r, 500) :
-				  kf_below(&c->k.r, KC_NL_VALUE_MAX - KF_CHK_HDR));
+				     kf_below(&c->k.r, KC_NL_VALUE_MAX - KF_CHK_HDR));
 	struct op_reply *r = calloc(1, sizeof(*r));
 	uint64_t seq = ++c->k.seq;
 	struct kf_blame b;
@@ -949,21 +949,21 @@ static void chk_dump(struct chk *c)
 	}
 	if (d.others)
 		kf_chk_bad("keys dump of '%s': %d keys that do not match",
-			c->pattern, d.others);
+			   c->pattern, d.others);
 	if (c->nl.intr)
 		atomic_fetch_add(&sh->chk_dumps_intr, 1);
 	for (i = 0; i < NCHK; i++) {
 		/* Interrupted (NLM_F_DUMP_INTR): keys may repeat or miss. */
 		if (d.count[i] > 1 && !c->nl.intr)
 			kf_chk_bad("keys dump: %s %d times, and not flagged NLM_F_DUMP_INTR",
-				c->k.keys[i], d.count[i]);
+				   c->k.keys[i], d.count[i]);
 		if (c->k.rec[i].present && !d.count[i] && !c->nl.intr &&
 		    !kf_explained(c->k.fd, &c->k.rec[i].b) && !kf_explained(c->k.fd, &b))
 			kf_chk_bad("keys dump: %s (seq %llu) missing", c->k.keys[i],
-				(unsigned long long)c->k.rec[i].seq);
+				   (unsigned long long)c->k.rec[i].seq);
 		if (!c->k.rec[i].present && d.count[i])
 			kf_chk_bad("keys dump: %s is there but was never written or is gone",
-				c->k.keys[i]);
+				   c->k.keys[i]);
 	}
 }
 
