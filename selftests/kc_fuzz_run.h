@@ -16,8 +16,8 @@
  *    only an eviction, a FLUSH or a limit change may explain;
  *  - the watchdog: a call that takes longer than kf->stall_limit seconds
  *    is reported once, with what the program's describe() says of it;
- *  - the fixture "fuzz", and a test's begin and verdict: every focused
- *    entry point reached, no stall, nothing unexpected; then the
+ *  - the fixture "fuzz", and a test's begin, threads and verdict: every
+ *    focused entry point reached, no stall, nothing unexpected; then the
  *    checker's verdict and the whole cache checked.
  */
 #ifndef KC_FUZZ_RUN_H
@@ -349,6 +349,45 @@ static inline double kf_run_begin(struct __test_metadata *_metadata, int fd,
 	kf->chk0 = atomic_load(&kf->chk_bad);
 	ASSERT_EQ(0, kt_set_notify(fd, true));
 	return kf_now() + kf->budget * weight / 20;
+}
+
+/* The threads of a test: the fuzzers, the checker and maybe a listener. */
+struct kf_threads {
+	int nthreads;
+	void *(*fuzz)(void *);		/* given its state, fz + t * fz_size */
+	void *fz;
+	size_t fz_size;
+	void *(*checker)(void *);	/* given the deadline (double *) */
+	void *(*listener)(void *);	/* NULL, or like the checker */
+	/* for the watchdog: what thread t is doing */
+	void (*describe)(int t, char *buf, size_t len);
+};
+
+/* Runs them with the watchdog and joins them: they end by the deadline. */
+static inline void kf_run_threads(struct __test_metadata *_metadata,
+				  const struct kf_threads *k, double deadline)
+{
+	struct kf_watch w = { .nthreads = k->nthreads,
+			      .describe = k->describe };
+	pthread_t th[KF_MAX_THREADS], chk, lis, wd;
+	int t;
+
+	ASSERT_GE(KF_MAX_THREADS, k->nthreads);
+	ASSERT_EQ(0, pthread_create(&chk, NULL, k->checker, &deadline));
+	if (k->listener)
+		ASSERT_EQ(0, pthread_create(&lis, NULL, k->listener,
+					    &deadline));
+	ASSERT_EQ(0, pthread_create(&wd, NULL, kf_watchdog, &w));
+	for (t = 0; t < k->nthreads; t++)
+		ASSERT_EQ(0, pthread_create(&th[t], NULL, k->fuzz,
+					    (char *)k->fz + t * k->fz_size));
+	for (t = 0; t < k->nthreads; t++)
+		pthread_join(th[t], NULL);
+	pthread_join(chk, NULL);
+	if (k->listener)
+		pthread_join(lis, NULL);
+	atomic_store(&kf->stop, 1);
+	pthread_join(wd, NULL);
 }
 
 /*

@@ -1031,9 +1031,7 @@ static void describe(int t, char *buf, size_t len)
 static void run(struct __test_metadata *_metadata, int fd, int idx,
 		unsigned int focus, unsigned int mode, unsigned int weight)
 {
-	struct kf_watch w = { .nthreads = kf_nthreads(), .describe = describe };
-	int nthreads = w.nthreads, t;
-	pthread_t th[KF_MAX_THREADS], chk, wd;
+	int nthreads = kf_nthreads(), t;
 	double deadline;
 	struct fz *fz;
 
@@ -1053,15 +1051,11 @@ static void run(struct __test_metadata *_metadata, int fd, int idx,
 		ASSERT_NE(NULL, f->msg);
 		ASSERT_NE(NULL, f->scratch);
 	}
-	ASSERT_EQ(0, pthread_create(&chk, NULL, checker_thread, &deadline));
-	ASSERT_EQ(0, pthread_create(&wd, NULL, kf_watchdog, &w));
-	for (t = 0; t < nthreads; t++)
-		ASSERT_EQ(0, pthread_create(&th[t], NULL, fuzz_thread, &fz[t]));
-	for (t = 0; t < nthreads; t++)
-		pthread_join(th[t], NULL);
-	pthread_join(chk, NULL);
-	atomic_store(&kf->stop, 1);
-	pthread_join(wd, NULL);
+	kf_run_threads(_metadata, &(struct kf_threads){
+		.nthreads = nthreads, .fuzz = fuzz_thread,
+		.fz = fz, .fz_size = sizeof(*fz),
+		.checker = checker_thread, .describe = describe,
+	}, deadline);
 	for (t = 0; t < nthreads; t++) {
 		free(fz[t].msg);
 		free(fz[t].scratch);
