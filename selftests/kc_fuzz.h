@@ -7,7 +7,8 @@
  *  - the run's budget: KC_FUZZ_SECONDS (long mode) and KC_FUZZ_SEED, else a
  *    fixed seed and a few seconds per test, fewer on stock kernels than on
  *    the debug kernel (KCACHE_KERNEL=debug), whose KASAN and lockdep under
- *    TCG make every call 10-50 times slower;
+ *    TCG make every call 10-50 times slower; how many threads hammer the
+ *    module (kf_nthreads);
  *  - a seeded PRNG (splitmix64): one stream per thread, derived from the
  *    seed, so a run is repeatable up to thread interleaving;
  *  - memory shared between the harness's forked tests (counters, errors);
@@ -15,23 +16,23 @@
  *    fuzzers pass (NULL, unmapped, read-only, kernel, non-canonical): the
  *    kernel may write only into the arena or fail with EFAULT, never into
  *    the rest of the test's memory;
- *  - a raw generic netlink client (no libnl): resolving a family with
- *    CTRL_CMD_GETFAMILY, building messages attribute by attribute,
- *    receiving until the ACK;
+ *  - the raw generic netlink client is kc_nl.h's; its sockets here get a
+ *    receive buffer of KF_NL_RCVBUF bytes;
  *  - invariant checks of the whole cache (stats against a SCAN, every key
  *    readable, nothing left after FLUSH);
  *  - loading and unloading kcache.ko with init_module(2)/delete_module(2)
  *    from the file in KCACHE_MODULE, with KCACHE_PARAMS (the VM harness
  *    exports both).
  *
- * Nothing here asserts; functions return values or -errno.
+ * The frame the two fuzzers run in (checker, watchdog, verdict) is
+ * kc_fuzz_run.h.  Nothing here asserts; functions return values or
+ * -errno.
  */
 #ifndef KC_FUZZ_H
 #define KC_FUZZ_H
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -46,18 +47,15 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
 #include "kc_test.h"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK		270
-#endif
+#include "kc_nl.h"
 
 #define KF_DEFAULT_SEED		0x6b63616368653031ULL	/* "kcache01" */
 #define KF_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define KF_MAX_CLASSES		64	/* room for every slab class */
+#define KF_NL_RCVBUF		(1 << 20)	/* kn_socket()'s rcvbuf here */
+#define KF_MIN(a, b)		((a) < (b) ? (a) : (b))
 
 /* ------------------------------------------------------------ budget */
 
@@ -109,6 +107,15 @@ static inline int kf_ncpus(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n < 1 ? 1 : n > 16 ? 16 : (int)n;
+}
+
+/* Threads that hammer the module: two a CPU, 4 to KF_MAX_THREADS. */
+#define KF_MAX_THREADS		16
+static inline int kf_nthreads(void)
+{
+	int n = 2 * kf_ncpus();
+
+	return n < 4 ? 4 : n > KF_MAX_THREADS ? KF_MAX_THREADS : n;
 }
 
 /*
@@ -356,420 +363,6 @@ static inline void kf_count(struct kf_count *c, bool ok)
 	__atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
 	if (ok)
 		__atomic_add_fetch(&c->ok, 1, __ATOMIC_RELAXED);
-}
-
-/* ------------------------------------------------------------ raw generic netlink */
-
-#define KF_NL_BUF	(1 << 17)	/* receive buffer, > any reply */
-
-struct kf_nl {
-	int fd;
-	uint32_t seq;
-	unsigned char *rbuf;
-	size_t rcap;
-	/* last request's extended ACK */
-	char ext[256];
-	bool intr;		/* its reply had NLM_F_DUMP_INTR */
-};
-
-/* A message under construction; cap bytes at buf. */
-struct kf_msg {
-	unsigned char *buf;
-	size_t len;
-	size_t cap;
-	size_t nest[8];
-	int depth;
-};
-
-#define KF_ALIGN4(n)	(((n) + 3) & ~(size_t)3)
-#define KF_MIN(a, b)	((a) < (b) ? (a) : (b))
-
-static inline void kf_msg_init(struct kf_msg *m, void *buf, size_t cap,
-			       uint16_t type, uint16_t flags, uint8_t cmd,
-			       uint8_t version)
-{
-	struct nlmsghdr *nlh = buf;
-	struct genlmsghdr *g;
-
-	m->buf = buf;
-	m->cap = cap;
-	m->depth = 0;
-	memset(buf, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
-	g = (struct genlmsghdr *)(m->buf + NLMSG_HDRLEN);
-	g->cmd = cmd;
-	g->version = version;
-	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
-}
-
-/*
- * Appends an attribute.  hdr_len is what goes in nla_len (normally
- * NLA_HDRLEN + len; a fuzzer may lie).  Returns -EMSGSIZE when full.
- */
-static inline int kf_msg_put_raw(struct kf_msg *m, uint16_t type,
-				 uint16_t hdr_len, const void *data, size_t len)
-{
-	struct nlattr *a;
-
-	if (m->len + KF_ALIGN4(NLA_HDRLEN + len) > m->cap)
-		return -EMSGSIZE;
-	a = (struct nlattr *)(m->buf + m->len);
-	a->nla_type = type;
-	a->nla_len = hdr_len;
-	if (len)
-		memcpy(a + 1, data, len);
-	memset((unsigned char *)(a + 1) + len, 0,
-	       KF_ALIGN4(NLA_HDRLEN + len) - NLA_HDRLEN - len);
-	m->len += KF_ALIGN4(NLA_HDRLEN + len);
-	return 0;
-}
-
-static inline int kf_msg_put(struct kf_msg *m, uint16_t type, const void *data,
-			     size_t len)
-{
-	if (len > 0xffff - NLA_HDRLEN)
-		return -EMSGSIZE;
-	return kf_msg_put_raw(m, type, NLA_HDRLEN + len, data, len);
-}
-
-static inline int kf_msg_u32(struct kf_msg *m, uint16_t type, uint32_t v)
-{
-	return kf_msg_put(m, type, &v, sizeof(v));
-}
-
-static inline int kf_msg_u64(struct kf_msg *m, uint16_t type, uint64_t v)
-{
-	return kf_msg_put(m, type, &v, sizeof(v));
-}
-
-static inline int kf_msg_nest(struct kf_msg *m, uint16_t type)
-{
-	if (m->depth >= 8 || kf_msg_put(m, type | NLA_F_NESTED, NULL, 0))
-		return -EMSGSIZE;
-	m->nest[m->depth++] = m->len - NLA_HDRLEN;
-	return 0;
-}
-
-static inline void kf_msg_nest_end(struct kf_msg *m)
-{
-	struct nlattr *a;
-
-	if (!m->depth)
-		return;
-	a = (struct nlattr *)(m->buf + m->nest[--m->depth]);
-	a->nla_len = (uint16_t)(m->len - m->nest[m->depth]);
-}
-
-static inline void kf_nl_close(struct kf_nl *nl)
-{
-	if (nl->fd >= 0)
-		close(nl->fd);
-	nl->fd = -1;
-	free(nl->rbuf);
-	nl->rbuf = NULL;
-}
-
-static inline int kf_nl_open(struct kf_nl *nl)
-{
-	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
-	int one = 1, rcv = 1 << 20;
-
-	memset(nl, 0, sizeof(*nl));
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl->fd < 0)
-		return -errno;
-	nl->rcap = KF_NL_BUF;
-	nl->rbuf = malloc(nl->rcap);
-	if (!nl->rbuf) {
-		kf_nl_close(nl);
-		return -ENOMEM;
-	}
-	setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	/* CAP_ACK: an error ACK does not echo a big request whole. */
-	if (bind(nl->fd, (struct sockaddr *)&me, sizeof(me)) ||
-	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
-		       sizeof(one)) ||
-	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one,
-		       sizeof(one))) {
-		int err = -errno;
-
-		kf_nl_close(nl);
-		return err;
-	}
-	nl->seq = (uint32_t)kf_mix((uint64_t)getpid() << 20 ^ nl->fd) &
-		  0x7fffffff;
-	return 0;
-}
-
-/* Sends m as is, with nlmsg_len = m->len unless keep_len, and a new seq. */
-static inline int kf_nl_send(struct kf_nl *nl, struct kf_msg *m, bool keep_len)
-{
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-	struct nlmsghdr *nlh = (struct nlmsghdr *)m->buf;
-
-	if (!keep_len)
-		nlh->nlmsg_len = (uint32_t)m->len;
-	nlh->nlmsg_seq = ++nl->seq;
-	if (sendto(nl->fd, m->buf, m->len, MSG_DONTWAIT,
-		   (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The extack message of an error message, if any. */
-static inline void kf_nl_ext(struct kf_nl *nl, const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *e = NLMSG_DATA(nlh);
-	size_t off = NLMSG_HDRLEN + sizeof(*e);
-	const struct nlattr *a;
-
-	nl->ext[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
-		a = (const struct nlattr *)((const char *)nlh + off);
-		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nlh->nlmsg_len)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-			size_t n = a->nla_len - NLA_HDRLEN;
-
-			if (n >= sizeof(nl->ext))
-				n = sizeof(nl->ext) - 1;
-			memcpy(nl->ext, a + 1, n);
-			nl->ext[n] = '\0';
-		}
-		off += KF_ALIGN4(a->nla_len);
-	}
-}
-
-/* One datagram into nl->rbuf, grown to fit it: its length or -errno. */
-static inline ssize_t kf_nl_recv1(struct kf_nl *nl)
-{
-	ssize_t n = recv(nl->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-
-	if (n < 0)
-		return -1;
-	if ((size_t)n > nl->rcap) {
-		unsigned char *p = realloc(nl->rbuf, n);
-
-		if (!p) {
-			errno = ENOMEM;
-			return -1;
-		}
-		nl->rbuf = p;
-		nl->rcap = n;
-	}
-	return recv(nl->fd, nl->rbuf, nl->rcap, MSG_DONTWAIT);
-}
-
-/*
- * Called for each message of the reply to seq that is not ERROR/DONE;
- * a negative return stops the receive with that value.
- */
-typedef int (*kf_nl_cb)(const struct nlmsghdr *nlh, void *arg);
-
-/*
- * Receives the reply to the last request: every message with its seq goes
- * to cb until NLMSG_ERROR (the ACK, or an error) or NLMSG_DONE.  Returns
- * the request's error (0 or -errno), -ETIMEDOUT after timeout_ms with
- * nothing to read, a recv() error (-ENOBUFS: the socket overran), or what
- * cb returned to stop.
- */
-static inline int kf_nl_recv(struct kf_nl *nl, int timeout_ms, kf_nl_cb cb,
-			     void *arg)
-{
-	nl->intr = false;
-	nl->ext[0] = '\0';
-	for (;;) {
-		struct pollfd p = { .fd = nl->fd, .events = POLLIN };
-		struct nlmsghdr *nlh;
-		ssize_t n;
-		int rem;
-
-		if (poll(&p, 1, timeout_ms) <= 0)
-			return -ETIMEDOUT;
-		n = kf_nl_recv1(nl);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -errno;
-		}
-		rem = (int)n;
-		for (nlh = (struct nlmsghdr *)nl->rbuf; NLMSG_OK(nlh, rem);
-		     nlh = NLMSG_NEXT(nlh, rem)) {
-			if (nlh->nlmsg_seq != nl->seq)
-				continue;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				nl->intr = true;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nlh);
-
-				kf_nl_ext(nl, nlh);
-				return e->error;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				int err = 0;
-
-				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
-				return err;
-			}
-			if (cb) {
-				int ret = cb(nlh, arg);
-
-				if (ret < 0)
-					return ret;
-				if (ret)
-					cb = NULL;
-			}
-		}
-	}
-}
-
-/* The attributes of a generic netlink message. */
-static inline const struct nlattr *kf_genl_attrs(const struct nlmsghdr *nlh,
-						 int *len)
-{
-	*len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-	return (const struct nlattr *)((const char *)nlh + NLMSG_HDRLEN +
-				       GENL_HDRLEN);
-}
-
-#define kf_for_each_attr(a, head, len, rem)				\
-	for ((a) = (head), (rem) = (len);				\
-	     (rem) >= NLA_HDRLEN && (a)->nla_len >= NLA_HDRLEN &&	\
-	     (a)->nla_len <= (rem);					\
-	     (rem) -= (int)KF_ALIGN4((a)->nla_len),			\
-	     (a) = (const struct nlattr *)((const char *)(a) +		\
-					   KF_ALIGN4((a)->nla_len)))
-
-static inline uint32_t kf_attr_u32(const struct nlattr *a)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, a + 1, a->nla_len - NLA_HDRLEN < 4 ?
-	       a->nla_len - NLA_HDRLEN : 4);
-	return v;
-}
-
-static inline uint64_t kf_attr_u64(const struct nlattr *a)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, a + 1, a->nla_len - NLA_HDRLEN < 8 ?
-	       a->nla_len - NLA_HDRLEN : 8);
-	return v;
-}
-
-/*
- * Checks the layout of a message's attributes, recursively for nests the
- * kernel builds: lengths inside the message and the padding after every
- * attribute zero.  Returns 0 or -EBADMSG.
- */
-static inline int kf_attrs_sane(const struct nlattr *head, int len, int depth)
-{
-	const struct nlattr *a;
-	int rem;
-
-	kf_for_each_attr(a, head, len, rem) {
-		size_t pad = KF_ALIGN4(a->nla_len) - a->nla_len;
-		const unsigned char *p = (const unsigned char *)a + a->nla_len;
-		size_t i;
-
-		if ((int)KF_ALIGN4(a->nla_len) <= rem)
-			for (i = 0; i < pad; i++)
-				if (p[i])
-					return -EBADMSG;
-		if ((a->nla_type & NLA_F_NESTED) && depth < 4 &&
-		    kf_attrs_sane(a + 1, a->nla_len - NLA_HDRLEN, depth + 1))
-			return -EBADMSG;
-	}
-	/* A reply's lengths cover every attribute and its padding. */
-	return rem ? -EBADMSG : 0;
-}
-
-struct kf_family {
-	uint16_t id;
-	uint32_t grp_pubsub;
-	uint32_t grp_keyspace;
-};
-
-static inline int kf_family_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	const struct nlattr *a, *g, *ga;
-	struct kf_family *f = arg;
-	int len, rem, grem, garem;
-
-	for (a = kf_genl_attrs(nlh, &len), rem = len;
-	     rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-	     rem -= (int)KF_ALIGN4(a->nla_len),
-	     a = (const void *)((const char *)a + KF_ALIGN4(a->nla_len))) {
-		int t = a->nla_type & NLA_TYPE_MASK;
-
-		if (t == CTRL_ATTR_FAMILY_ID)
-			f->id = (uint16_t)kf_attr_u32(a);
-		if (t != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		kf_for_each_attr(g, a + 1, a->nla_len - NLA_HDRLEN, grem) {
-			const char *name = NULL;
-			uint32_t id = 0;
-
-			kf_for_each_attr(ga, g + 1, g->nla_len - NLA_HDRLEN,
-					 garem) {
-				int gt = ga->nla_type & NLA_TYPE_MASK;
-
-				if (gt == CTRL_ATTR_MCAST_GRP_NAME)
-					name = (const char *)(ga + 1);
-				else if (gt == CTRL_ATTR_MCAST_GRP_ID)
-					id = kf_attr_u32(ga);
-			}
-			if (name && !strcmp(name, KC_MCGRP_PUBSUB))
-				f->grp_pubsub = id;
-			else if (name && !strcmp(name, KC_MCGRP_KEYSPACE))
-				f->grp_keyspace = id;
-		}
-	}
-	return 0;
-}
-
-/*
- * Resolves the kcache family on an open socket: 0, or -ENOENT when the
- * family is not registered (module not loaded).
- */
-static inline int kf_nl_family(struct kf_nl *nl, struct kf_family *f)
-{
-	unsigned char buf[128];
-	struct kf_msg m;
-	int err;
-
-	memset(f, 0, sizeof(*f));
-	kf_msg_init(&m, buf, sizeof(buf), GENL_ID_CTRL,
-		    NLM_F_REQUEST | NLM_F_ACK, CTRL_CMD_GETFAMILY, 1);
-	kf_msg_put(&m, CTRL_ATTR_FAMILY_NAME, KC_GENL_NAME,
-		   sizeof(KC_GENL_NAME));
-	err = kf_nl_send(nl, &m, false);
-	if (!err)
-		err = kf_nl_recv(nl, 5000, kf_family_cb, f);
-	if (!err && !f->id)
-		err = -ENOENT;
-	return err;
-}
-
-/* Is the family registered?  1, 0, or -errno. */
-static inline int kf_family_present(void)
-{
-	struct kf_family f;
-	struct kf_nl nl;
-	int err = kf_nl_open(&nl);
-
-	if (err)
-		return err;
-	err = kf_nl_family(&nl, &f);
-	kf_nl_close(&nl);
-	return err == -ENOENT ? 0 : err ? err : 1;
 }
 
 /* ------------------------------------------------------------ whole-cache checks */

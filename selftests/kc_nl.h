@@ -1,19 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A raw generic netlink client for the kcache selftests: messages are
- * built byte by byte, so a test can send exactly the malformed input it
- * means to (duplicates, wrong lengths, truncation) and read the kernel's
- * extended ACK.  No libnl: it would refuse to build some of them.
+ * The raw generic netlink client of the kcache selftests (the netlink,
+ * CLI, permission, stress and fault injection tests and the netlink
+ * fuzzer): messages are built byte by byte, so a test can send exactly the
+ * malformed input it means to (duplicates, wrong lengths, lying nla_len,
+ * truncation) and read the kernel's extended ACK.  No libnl: it would
+ * refuse to build some of them.
+ *
+ *  - kn_open() gives a socket with the kcache family resolved (kn->family,
+ *    kn->grp_*); kn_socket() only the socket, kn_family_get() the family
+ *    on it (-ENOENT while the module is not loaded);
+ *  - a message grows on the heap (kn_msg_init(), freed by kn_request() or
+ *    kn_msg_free()) or lives in the caller's buffer (kn_msg_init_buf(),
+ *    any header, -EMSGSIZE when full), attribute by attribute;
+ *  - kn_request() sends and receives until the ACK; kn_send() and
+ *    kn_recv() do the two halves, kn_recv() with a time limit;
+ *  - kn_recv_mc() reads multicast notifications.
  *
  * Functions return 0 or a negative errno.  After a request, kn->ext holds
  * the extack message ("" if none), kn->bad_off the offset of the attribute
- * the kernel blamed (0 if none) and kn->miss_type a missing attribute's
- * type (-1 if none).
+ * the kernel blamed (0 if none), kn->miss_type a missing attribute's
+ * type (-1 if none) and kn->intr whether a dump was interrupted.
  */
 #ifndef KC_NL_H
 #define KC_NL_H
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +61,7 @@ struct kn_msg {
 	size_t cap;
 	size_t nest[8];
 	int depth;
+	bool fixed;		/* the caller's buffer: never grown or freed */
 };
 
 #define KN_ALIGN(n)	(((n) + 3) & ~(size_t)3)
@@ -61,6 +75,8 @@ static inline int kn_grow(struct kn_msg *m, size_t more)
 {
 	size_t need = m->len + KN_ALIGN(more);
 
+	if (m->fixed)
+		return need > m->cap ? -EMSGSIZE : 0;
 	if (need > m->cap) {
 		size_t cap = m->cap ? m->cap : 256;
 		unsigned char *p;
@@ -79,7 +95,8 @@ static inline int kn_grow(struct kn_msg *m, size_t more)
 
 static inline void kn_msg_free(struct kn_msg *m)
 {
-	free(m->buf);
+	if (!m->fixed)
+		free(m->buf);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -101,21 +118,59 @@ static inline int kn_msg_init(struct kn_msg *m, uint16_t family, uint8_t cmd,
 	return 0;
 }
 
+/*
+ * A message in the caller's cap bytes at buf, with the header as given:
+ * any type, flags (NLM_F_REQUEST and NLM_F_ACK are not added), command and
+ * version.  kn_msg_free() is not needed.
+ */
+static inline void kn_msg_init_buf(struct kn_msg *m, void *buf, size_t cap,
+				   uint16_t type, uint16_t flags, uint8_t cmd,
+				   uint8_t version)
+{
+	struct genlmsghdr *g;
+
+	memset(m, 0, sizeof(*m));
+	m->buf = buf;
+	m->cap = cap;
+	m->fixed = true;
+	memset(buf, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	kn_hdr(m)->nlmsg_type = type;
+	kn_hdr(m)->nlmsg_flags = flags;
+	g = (struct genlmsghdr *)(m->buf + NLMSG_HDRLEN);
+	g->cmd = cmd;
+	g->version = version;
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+}
+
+/*
+ * Appends an attribute of len bytes of payload with nla_len = hdr_len
+ * (a fuzzer may lie), zero padding after it.
+ */
+static inline int kn_put_raw(struct kn_msg *m, uint16_t type,
+			     uint16_t hdr_len, const void *data, size_t len)
+{
+	struct nlattr *a;
+
+	if (kn_grow(m, NLA_HDRLEN + len))
+		return -EMSGSIZE;
+	a = (struct nlattr *)(m->buf + m->len);
+	a->nla_type = type;
+	a->nla_len = hdr_len;
+	if (len)
+		memcpy(a + 1, data, len);
+	memset((unsigned char *)(a + 1) + len, 0,
+	       KN_ALIGN(NLA_HDRLEN + len) - NLA_HDRLEN - len);
+	m->len += KN_ALIGN(NLA_HDRLEN + len);
+	return 0;
+}
+
 /* Appends an attribute with len bytes of payload (nla_len = 4 + len). */
 static inline int kn_put(struct kn_msg *m, uint16_t type, const void *data,
 			 size_t len)
 {
-	struct nlattr *a;
-
-	if (len > 0xffff - NLA_HDRLEN || kn_grow(m, NLA_HDRLEN + len))
+	if (len > 0xffff - NLA_HDRLEN)
 		return -EMSGSIZE;
-	a = (struct nlattr *)(m->buf + m->len);
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	if (len)
-		memcpy(a + 1, data, len);
-	m->len += KN_ALIGN(NLA_HDRLEN + len);
-	return 0;
+	return kn_put_raw(m, type, NLA_HDRLEN + len, data, len);
 }
 
 static inline int kn_put_u32(struct kn_msg *m, uint16_t type, uint32_t v)
@@ -143,9 +198,12 @@ static inline int kn_nest_start(struct kn_msg *m, uint16_t type)
 
 static inline void kn_nest_end(struct kn_msg *m)
 {
-	struct nlattr *a = (struct nlattr *)(m->buf + m->nest[--m->depth]);
+	struct nlattr *a;
 
-	a->nla_len = m->len - m->nest[m->depth];
+	if (!m->depth)
+		return;
+	a = (struct nlattr *)(m->buf + m->nest[--m->depth]);
+	a->nla_len = (uint16_t)(m->len - m->nest[m->depth]);
 }
 
 /* Attribute walking over a payload. */
@@ -210,7 +268,38 @@ static inline uint8_t kn_cmd(const struct nlmsghdr *nlh)
 	return ((const struct genlmsghdr *)NLMSG_DATA(nlh))->cmd;
 }
 
-/* Called for every non-control message of a reply; non-zero stops. */
+/*
+ * Checks the layout of a message's attributes, recursively for nests the
+ * kernel builds: lengths inside the message and the padding after every
+ * attribute zero.  Returns 0 or -EBADMSG.
+ */
+static inline int kn_attrs_sane(const void *head, int len, int depth)
+{
+	const struct nlattr *a;
+	int rem;
+
+	kn_for_each_attr(a, head, len, rem) {
+		size_t pad = KN_ALIGN(a->nla_len) - a->nla_len;
+		const unsigned char *p = (const unsigned char *)a + a->nla_len;
+		size_t i;
+
+		if ((int)KN_ALIGN(a->nla_len) <= rem)
+			for (i = 0; i < pad; i++)
+				if (p[i])
+					return -EBADMSG;
+		if ((a->nla_type & NLA_F_NESTED) && depth < 4 &&
+		    kn_attrs_sane(a + 1, a->nla_len - NLA_HDRLEN, depth + 1))
+			return -EBADMSG;
+	}
+	/* A reply's lengths cover every attribute and its padding. */
+	return rem ? -EBADMSG : 0;
+}
+
+/*
+ * Called for every non-control message of a reply: a negative return
+ * ends the receive with that value, a positive one stops the calls (the
+ * reply is still read to its end).
+ */
 typedef int (*kn_cb)(const struct nlmsghdr *nlh, void *arg);
 
 static inline void kn_ack_tlvs(struct kn *kn, const struct nlmsghdr *nlh)
@@ -241,11 +330,7 @@ static inline void kn_ack_tlvs(struct kn *kn, const struct nlmsghdr *nlh)
 		kn->miss_type = (int)kn_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
 }
 
-/*
- * Receives until the ACK, error or NLMSG_DONE of request seq, handing the
- * other messages to cb.  Returns the request's errno as -errno.
- */
-/* Receives one datagram into kn->buf; returns its length or -errno. */
+/* Receives one datagram into kn->buf, grown to fit: its length or -errno. */
 static inline ssize_t kn_recv1(struct kn *kn, int flags)
 {
 	ssize_t n = recv(kn->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | flags);
@@ -264,26 +349,36 @@ static inline ssize_t kn_recv1(struct kn *kn, int flags)
 	return n < 0 ? -errno : n;
 }
 
-static inline int kn_recv(struct kn *kn, uint32_t seq, kn_cb cb, void *arg)
+/*
+ * Receives the reply to the last request: every message with its seq goes
+ * to cb until NLMSG_ERROR (the ACK, or an error) or NLMSG_DONE.  Returns
+ * the request's error (0 or -errno), -ETIMEDOUT after timeout_ms (< 0: no
+ * limit) with nothing to read, a recv() error (-ENOBUFS: the socket
+ * overran), or what cb returned to end it.
+ */
+static inline int kn_recv(struct kn *kn, int timeout_ms, kn_cb cb, void *arg)
 {
-	int stop = 0;
-
 	kn->ext[0] = '\0';
 	kn->bad_off = 0;
 	kn->miss_type = -1;
 	kn->intr = false;
 	for (;;) {
+		struct pollfd p = { .fd = kn->fd, .events = POLLIN };
 		struct nlmsghdr *nlh;
 		ssize_t n;
 		int rem;
 
-		n = kn_recv1(kn, 0);
+		if (poll(&p, 1, timeout_ms) == 0)
+			return -ETIMEDOUT;
+		n = kn_recv1(kn, MSG_DONTWAIT);
+		if (n == -EAGAIN || n == -EINTR)
+			continue;
 		if (n < 0)
 			return (int)n;
 		rem = (int)n;
 		for (nlh = (struct nlmsghdr *)kn->buf; NLMSG_OK(nlh, rem);
 		     nlh = NLMSG_NEXT(nlh, rem)) {
-			if (nlh->nlmsg_seq != seq)
+			if (nlh->nlmsg_seq != kn->seq)
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 				kn->intr = true;
@@ -302,22 +397,35 @@ static inline int kn_recv(struct kn *kn, uint32_t seq, kn_cb cb, void *arg)
 					kn_ack_tlvs(kn, nlh);
 				return err;
 			}
-			if (cb && !stop)
-				stop = cb(nlh, arg);
+			if (cb) {
+				int ret = cb(nlh, arg);
+
+				if (ret < 0)
+					return ret;
+				if (ret)
+					cb = NULL;
+			}
 		}
 	}
 }
 
-static inline int kn_send(struct kn *kn, struct kn_msg *m)
+/* Sends m with a new seq and nlmsg_len as the caller set it. */
+static inline int kn_send_as_is(struct kn *kn, struct kn_msg *m)
 {
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 
-	kn_hdr(m)->nlmsg_len = m->len;
 	kn_hdr(m)->nlmsg_seq = ++kn->seq;
 	if (sendto(kn->fd, m->buf, m->len, 0, (struct sockaddr *)&to,
 		   sizeof(to)) < 0)
 		return -errno;
 	return 0;
+}
+
+/* Sends m with a new seq and nlmsg_len = its length. */
+static inline int kn_send(struct kn *kn, struct kn_msg *m)
+{
+	kn_hdr(m)->nlmsg_len = m->len;
+	return kn_send_as_is(kn, m);
 }
 
 /* Sends m (and frees it), then receives the reply. */
@@ -329,7 +437,7 @@ static inline int kn_request(struct kn *kn, struct kn_msg *m, kn_cb cb,
 	kn_msg_free(m);
 	if (err)
 		return err;
-	return kn_recv(kn, kn->seq, cb, arg);
+	return kn_recv(kn, -1, cb, arg);
 }
 
 static inline void kn_close(struct kn *kn)
@@ -378,11 +486,14 @@ static inline int kn_family_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static inline int kn_open(struct kn *kn)
+/*
+ * A generic netlink socket with extended ACKs (capped: an error does not
+ * echo a big request whole), the family not resolved.  rcvbuf: SO_RCVBUF
+ * bytes, 0 for the default.
+ */
+static inline int kn_socket(struct kn *kn, int rcvbuf)
 {
 	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
-	struct kn_family f = { 0 };
-	struct kn_msg m;
 	int one = 1, err;
 
 	memset(kn, 0, sizeof(*kn));
@@ -390,29 +501,74 @@ static inline int kn_open(struct kn *kn)
 	kn->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (kn->fd < 0)
 		return -errno;
-	if (bind(kn->fd, (struct sockaddr *)&me, sizeof(me)) ||
+	if ((rcvbuf && setsockopt(kn->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				  sizeof(rcvbuf))) ||
+	    bind(kn->fd, (struct sockaddr *)&me, sizeof(me)) ||
 	    setsockopt(kn->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
 		       sizeof(one)) ||
 	    setsockopt(kn->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one,
 		       sizeof(one))) {
 		err = -errno;
-		goto fail;
+		kn_close(kn);
+		return err;
 	}
+	return 0;
+}
+
+/*
+ * Resolves the kcache family and its groups on an open socket: 0, or
+ * -ENOENT when the family is not registered (module not loaded).
+ */
+static inline int kn_family_get(struct kn *kn, struct kn_family *f)
+{
+	struct kn_msg m;
+	int err;
+
+	memset(f, 0, sizeof(*f));
 	err = kn_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	if (!err)
 		err = kn_put(&m, CTRL_ATTR_FAMILY_NAME, KC_GENL_NAME,
 			     sizeof(KC_GENL_NAME));
 	if (!err)
-		err = kn_request(kn, &m, kn_family_cb, &f);
+		err = kn_request(kn, &m, kn_family_cb, f);
+	else
+		kn_msg_free(&m);
+	if (!err && !f->id)
+		err = -ENOENT;
+	return err;
+}
+
+/* A socket with the family resolved: kn->family and kn->grp_*. */
+static inline int kn_open(struct kn *kn)
+{
+	struct kn_family f;
+	int err = kn_socket(kn, 0);
+
 	if (err)
-		goto fail;
+		return err;
+	err = kn_family_get(kn, &f);
+	if (err) {
+		kn_close(kn);
+		return err;
+	}
 	kn->family = f.id;
 	kn->grp_pubsub = f.pubsub;
 	kn->grp_keyspace = f.keyspace;
-	return f.id ? 0 : -ENOENT;
-fail:
-	kn_close(kn);
-	return err;
+	return 0;
+}
+
+/* Is the family registered?  1, 0, or -errno. */
+static inline int kn_family_present(void)
+{
+	struct kn_family f;
+	struct kn kn;
+	int err = kn_socket(&kn, 0);
+
+	if (err)
+		return err;
+	err = kn_family_get(&kn, &f);
+	kn_close(&kn);
+	return err == -ENOENT ? 0 : err ? err : 1;
 }
 
 /*

@@ -3,13 +3,17 @@
  * Helpers shared by the kcache selftests.  Include after kselftest_harness.h.
  *
  * Nothing here asserts: helpers return values or -errno and the tests
- * assert on them, so a failure points at the test line.
+ * assert on them, so a failure points at the test line.  The one
+ * exception, KT_ASSERT_OPEN(), is a macro and so asserts at that line.
  */
 #ifndef KC_TEST_H
 #define KC_TEST_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,5 +255,75 @@ static inline void kt_fill(void *buf, size_t len, uint64_t seed)
 		p[i] = (unsigned char)(r >> ((i & 7) * 8));
 	}
 }
+
+/*
+ * For a FIXTURE_TEARDOWN_PARENT, which runs after a failed test too: the
+ * cache flushed, the memory limit and automove as in orig, then the rest
+ * as the module's parameters say.
+ */
+static inline void kt_restore_config(int fd, struct kc_config *orig)
+{
+	kc_flush(fd);
+	kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE, orig);
+	kt_reset_config(fd);
+}
+
+/* Keyspace notifications on or off (what a test that used them undoes). */
+static inline int kt_set_notify(int fd, bool on)
+{
+	struct kc_config cfg;
+	int ret = kc_config_get(fd, &cfg);
+
+	if (ret)
+		return ret;
+	cfg.notify = on;
+	return kc_config_set(fd, KC_CONFIG_NOTIFY, &cfg);
+}
+
+/*
+ * What worker threads found wrong.  They must not use ASSERT or EXPECT
+ * (the harness longjmps on the calling thread's stack): they count here
+ * with kt_fail(), and the test thread checks KT_EXPECT_NO_ERRORS().
+ */
+struct kt_errors {
+	unsigned long count;
+	char first[256];	/* the first one's message */
+	pthread_mutex_t lock;
+};
+
+static inline void kt_errors_init(struct kt_errors *e)
+{
+	memset(e, 0, sizeof(*e));
+	pthread_mutex_init(&e->lock, NULL);
+}
+
+static inline void __attribute__((format(printf, 2, 3)))
+kt_fail(struct kt_errors *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&e->lock);
+	if (!e->count++) {
+		va_start(ap, fmt);
+		vsnprintf(e->first, sizeof(e->first), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+#define KT_EXPECT_NO_ERRORS(e) do {					\
+	EXPECT_EQ(0, (e)->count) {					\
+		TH_LOG("%lu errors, first: %s", (e)->count, (e)->first);	\
+	}								\
+} while (0)
+
+/* In a fixture's setup: fd = kc_open(), or the test fails saying why. */
+#define KT_ASSERT_OPEN(fd) do {						\
+	(fd) = kc_open();						\
+	ASSERT_LE(0, (fd)) {						\
+		TH_LOG("kc_open: %s (is kcache.ko loaded?)",		\
+		       strerror(-(fd)));				\
+	}								\
+} while (0)
 
 #endif /* KC_TEST_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers for the selftests of lists, hashes, sets and transactions
- * (kcache_types, kcache_txn).  Include after kc_test.h.
+ * (kcache_list, kcache_hash, kcache_set, kcache_containers, kcache_txn).
+ * Include after kc_test.h.
  *
  * KT() runs one typed operation on C-string key, value and arguments and
  * gives back the result with the reply as text, so that a test compares

@@ -45,10 +45,7 @@ FIXTURE_SETUP(abi)
 			-1, 0);
 	ASSERT_NE(MAP_FAILED, self->ro);
 
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kc_version(self->fd, &v));
 	self->item_size_max = v.item_size_max;
 	ASSERT_EQ(0, kt_reset_config(self->fd));

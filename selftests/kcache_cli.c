@@ -225,14 +225,9 @@ FIXTURE(cli) {
 
 FIXTURE_SETUP(cli)
 {
-	struct kc_config cfg;
-
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd);
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
-	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
-	cfg.notify = 0;
-	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg));
+	ASSERT_EQ(0, kt_set_notify(self->fd, false));
 	ASSERT_EQ(0, kc_flush(self->fd));
 	ASSERT_EQ(0, access(cli_bin(), X_OK)) {
 		TH_LOG("%s: %s (build it: make userspace)", cli_bin(),
@@ -243,13 +238,8 @@ FIXTURE_SETUP(cli)
 
 FIXTURE_TEARDOWN(cli)
 {
-	struct kc_config cfg;
-
 	run_free(&self->r);
-	if (!kc_config_get(self->fd, &cfg)) {
-		cfg.notify = 0;
-		kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-	}
+	kt_set_notify(self->fd, false);
 	kc_close(self->fd);
 }
 

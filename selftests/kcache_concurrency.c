@@ -27,37 +27,15 @@
 struct shared {
 	int fd;			/* shared by the threads that want it */
 	volatile int stop;
-	unsigned long errors;	/* unexpected results */
-	char first_error[256];
-	pthread_mutex_t lock;
+	struct kt_errors err;	/* unexpected results */
 };
-
-static void fail(struct shared *sh, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&sh->lock);
-	if (!sh->errors++) {
-		va_start(ap, fmt);
-		vsnprintf(sh->first_error, sizeof(sh->first_error), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&sh->lock);
-}
 
 static void shared_init(struct shared *sh, int fd)
 {
 	memset(sh, 0, sizeof(*sh));
 	sh->fd = fd;
-	pthread_mutex_init(&sh->lock, NULL);
+	kt_errors_init(&sh->err);
 }
-
-#define EXPECT_NO_ERRORS(sh) do {						\
-	EXPECT_EQ(0, (sh)->errors) {						\
-		TH_LOG("%lu errors, first: %s", (sh)->errors,			\
-		       (sh)->first_error);					\
-	}									\
-} while (0)
 
 FIXTURE(conc) {
 	int fd;
@@ -66,10 +44,7 @@ FIXTURE(conc) {
 
 FIXTURE_SETUP(conc)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_config_get(self->fd, &self->orig));
 	ASSERT_EQ(0, kc_flush(self->fd));
@@ -81,10 +56,7 @@ FIXTURE_TEARDOWN_PARENT(conc)
 
 	if (fd < 0)
 		return;
-	kc_flush(fd);
-	kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE,
-		      &self->orig);
-	kt_reset_config(fd);
+	kt_restore_config(fd, &self->orig);
 	kc_close(fd);
 }
 
@@ -116,24 +88,24 @@ static void *incr_worker(void *p)
 	int64_t n;
 
 	if (fd < 0) {
-		fail(a->sh, "kc_open: %s", strerror(-fd));
+		kt_fail(&a->sh->err, "kc_open: %s", strerror(-fd));
 		return NULL;
 	}
 	for (i = 0; i < NOPS; i++) {
 		ret = kc_incrby(fd, "ctr", 3, 1, &n);
 		if (ret) {
-			fail(a->sh, "INCRBY: %s", kc_strerror(ret));
+			kt_fail(&a->sh->err, "INCRBY: %s", kc_strerror(ret));
 			continue;
 		}
 		if (n < 1 || n > NTHREADS * NOPS) {
-			fail(a->sh, "INCRBY returned %lld", (long long)n);
+			kt_fail(&a->sh->err, "INCRBY returned %lld", (long long)n);
 			continue;
 		}
 		n--;
 		if (__atomic_fetch_or(&a->seen[n / 8], 1U << (n % 8),
 				      __ATOMIC_RELAXED) & (1U << (n % 8)))
-			fail(a->sh, "INCRBY result %lld handed out twice",
-			     (long long)n + 1);
+			kt_fail(&a->sh->err, "INCRBY result %lld handed out twice",
+				(long long)n + 1);
 	}
 	kc_close(fd);
 	return NULL;
@@ -156,7 +128,7 @@ TEST_F_TIMEOUT(conc, incrby_is_atomic, 300)
 		args[i].seen = seen;
 	}
 	ASSERT_EQ(0, run_threads(t, NTHREADS, incr_worker, args, sizeof(args[0])));
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 
 	ASSERT_EQ(0, kc_incrby(self->fd, "ctr", 3, 0, &n));
 	EXPECT_EQ(NTHREADS * NOPS, n);
@@ -194,7 +166,7 @@ static void *incdec_worker(void *p)
 		ret = a->decr ? kc_decrby(a->sh->fd, "mix", 3, a->delta, NULL) :
 				kc_incrby(a->sh->fd, "mix", 3, a->delta, NULL);
 		if (ret)
-			fail(a->sh, "INCRBY/DECRBY: %s", kc_strerror(ret));
+			kt_fail(&a->sh->err, "INCRBY/DECRBY: %s", kc_strerror(ret));
 	}
 	return NULL;
 }
@@ -215,7 +187,7 @@ TEST_F_TIMEOUT(conc, incr_decr_shared_fd, 300)
 		args[i].sh = &sh;
 	ASSERT_EQ(0, kt_set(self->fd, "mix", "1000"));
 	ASSERT_EQ(0, run_threads(t, NTHREADS, incdec_worker, args, sizeof(args[0])));
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	ASSERT_EQ(0, kc_incrby(self->fd, "mix", 3, 0, &n));
 	EXPECT_EQ(1000 + (int64_t)(NOPS / 2) * (7 - 3 - 2 + 1), n);
 }
@@ -236,13 +208,13 @@ static void *cas_worker(void *p)
 	size_t len;
 
 	if (fd < 0) {
-		fail(a->sh, "kc_open: %s", strerror(-fd));
+		kt_fail(&a->sh->err, "kc_open: %s", strerror(-fd));
 		return NULL;
 	}
 	for (i = 0; i < NOPS / 4; i++) {
 		ret = kc_get(fd, "cas", 3, buf, sizeof(buf) - 1, &len, &cas, NULL);
 		if (ret) {
-			fail(a->sh, "GET: %s", kc_strerror(ret));
+			kt_fail(&a->sh->err, "GET: %s", kc_strerror(ret));
 			continue;
 		}
 		buf[len] = '\0';
@@ -253,7 +225,7 @@ static void *cas_worker(void *p)
 		else if (ret == -EEXIST)
 			a->losses++;
 		else
-			fail(a->sh, "SET CAS: %s", kc_strerror(ret));
+			kt_fail(&a->sh->err, "SET CAS: %s", kc_strerror(ret));
 	}
 	kc_close(fd);
 	return NULL;
@@ -277,7 +249,7 @@ TEST_F_TIMEOUT(conc, cas_one_winner, 300)
 	ASSERT_EQ(0, kc_stats(self->fd, &st0));
 	ASSERT_EQ(0, run_threads(t, NTHREADS, cas_worker, args, sizeof(args[0])));
 	ASSERT_EQ(0, kc_stats(self->fd, &st));
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	for (i = 0; i < NTHREADS; i++) {
 		wins += args[i].wins;
 		losses += args[i].losses;
@@ -382,7 +354,7 @@ static void *writer_fn(void *p)
 	int ret;
 
 	if (!buf) {
-		fail(a->sh, "malloc");
+		kt_fail(&a->sh->err, "malloc");
 		return NULL;
 	}
 	while (!a->sh->stop && kt_mono_ms() < end) {
@@ -397,8 +369,8 @@ static void *writer_fn(void *p)
 		if (ret == -ENOMEM)
 			a->nomem++;
 		else if (ret)
-			fail(a->sh, "writer %u SET %s: %s", a->id, key,
-			     kc_strerror(ret));
+			kt_fail(&a->sh->err, "writer %u SET %s: %s", a->id, key,
+				kc_strerror(ret));
 	}
 	free(buf);
 	return NULL;
@@ -417,7 +389,7 @@ static void *reader_fn(void *p)
 	int ret;
 
 	if (!buf) {
-		fail(a->sh, "malloc");
+		kt_fail(&a->sh->err, "malloc");
 		return NULL;
 	}
 	while (!a->sh->stop && kt_mono_ms() < end) {
@@ -430,29 +402,29 @@ static void *reader_fn(void *p)
 		if (ret == -ENOENT) {
 			a->misses++;
 			if (!a->allow_missing)
-				fail(a->sh, "reader %u: %s missing", a->id, key);
+				kt_fail(&a->sh->err, "reader %u: %s missing", a->id, key);
 			continue;
 		}
 		if (ret) {
-			fail(a->sh, "reader %u GET %s: %s", a->id, key,
-			     kc_strerror(ret));
+			kt_fail(&a->sh->err, "reader %u GET %s: %s", a->id, key,
+				kc_strerror(ret));
 			continue;
 		}
 		a->hits++;
 		why = check_value(buf, len, k, &h);
 		if (why) {
-			fail(a->sh, "reader %u GET %s (%zu bytes): %s", a->id,
-			     key, len, why);
+			kt_fail(&a->sh->err, "reader %u GET %s (%zu bytes): %s", a->id,
+				key, len, why);
 			continue;
 		}
 		if (h.writer >= NTHREADS) {
-			fail(a->sh, "reader %u: writer id %u", a->id, h.writer);
+			kt_fail(&a->sh->err, "reader %u: writer id %u", a->id, h.writer);
 			continue;
 		}
 		/* A writer's values of one key never go back in time. */
 		if (h.seq < a->last[k][h.writer])
-			fail(a->sh, "reader %u: %s went back from writer %u seq %u to %u",
-			     a->id, key, h.writer, a->last[k][h.writer], h.seq);
+			kt_fail(&a->sh->err, "reader %u: %s went back from writer %u seq %u to %u",
+				a->id, key, h.writer, a->last[k][h.writer], h.seq);
 		a->last[k][h.writer] = h.seq;
 	}
 	free(buf);
@@ -520,7 +492,7 @@ TEST_F_TIMEOUT(conc, readers_never_see_torn_values, 120)
 		}
 	}
 	TH_LOG("%lu reads, %lu writes", reads, args[0].ops + args[1].ops);
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	EXPECT_EQ(reads, hits);
 	EXPECT_LT(0, reads);
 	EXPECT_EQ(0, args[0].nomem + args[1].nomem);
@@ -545,19 +517,19 @@ static void *deleter_fn(void *p)
 	char key[32];
 
 	if (fd < 0) {
-		fail(a->sh, "kc_open: %s", strerror(-fd));
+		kt_fail(&a->sh->err, "kc_open: %s", strerror(-fd));
 		return NULL;
 	}
 	while (!a->sh->stop && kt_mono_ms() < end) {
 		key_name(key, sizeof(key), kt_rand(&rng) % NKEYS);
 		ret = kc_del(fd, key, strlen(key), 0);
 		if (ret && ret != -ENOENT)
-			fail(a->sh, "DEL %s: %s", key, kc_strerror(ret));
+			kt_fail(&a->sh->err, "DEL %s: %s", key, kc_strerror(ret));
 		a->dels++;
 		if (kt_mono_ms() >= next_flush) {
 			ret = kc_flush(fd);
 			if (ret)
-				fail(a->sh, "FLUSH: %s", kc_strerror(ret));
+				kt_fail(&a->sh->err, "FLUSH: %s", kc_strerror(ret));
 			a->flushes++;
 			next_flush = kt_mono_ms() + 250;
 		}
@@ -628,7 +600,7 @@ TEST_F_TIMEOUT(conc, delete_flush_evict_race_readers, 120)
 	TH_LOG("%lu hits, %lu misses, %lu deletes, %lu flushes, %lu ENOMEM, %llu evictions",
 	       hits, misses, del.dels, del.flushes, nomem,
 	       (unsigned long long)(st.evictions - st0.evictions));
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	EXPECT_LT(0, hits);
 	EXPECT_EQ(nomem, st.outofmemory - st0.outofmemory);
 	EXPECT_GE(st.limit_bytes, st.used_bytes);
@@ -657,7 +629,7 @@ static void *evict_writer(void *p)
 	char key[32];
 
 	if (fd < 0 || !buf) {
-		fail(a->sh, "setup");
+		kt_fail(&a->sh->err, "setup");
 		free(buf);
 		return NULL;
 	}
@@ -672,7 +644,7 @@ static void *evict_writer(void *p)
 		if (ret == -ENOMEM)
 			a->nomem++;
 		else if (ret)
-			fail(a->sh, "SET %s: %s", key, kc_strerror(ret));
+			kt_fail(&a->sh->err, "SET %s: %s", key, kc_strerror(ret));
 	}
 	kc_close(fd);
 	free(buf);
@@ -692,7 +664,7 @@ static void *evict_reader(void *p)
 	size_t len;
 
 	if (fd < 0 || !buf) {
-		fail(a->sh, "setup");
+		kt_fail(&a->sh->err, "setup");
 		free(buf);
 		return NULL;
 	}
@@ -709,13 +681,13 @@ static void *evict_reader(void *p)
 		if (ret == -ENOENT)
 			continue;
 		if (ret) {
-			fail(a->sh, "GET %s: %s", key, kc_strerror(ret));
+			kt_fail(&a->sh->err, "GET %s: %s", key, kc_strerror(ret));
 			continue;
 		}
 		a->hits++;
 		why = check_value(buf, len, k, &h);
 		if (why)
-			fail(a->sh, "GET %s (%zu bytes): %s", key, len, why);
+			kt_fail(&a->sh->err, "GET %s (%zu bytes): %s", key, len, why);
 	}
 	kc_close(fd);
 	free(buf);
@@ -759,7 +731,7 @@ TEST_F_TIMEOUT(conc, eviction_races_readers, 120)
 	}
 	TH_LOG("%u keys written, %lu hits, %llu evictions, %lu ENOMEM", next,
 	       hits, (unsigned long long)(st.evictions - st0.evictions), nomem);
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	EXPECT_LT(0, hits);
 	EXPECT_LT(st0.evictions, st.evictions);
 	EXPECT_EQ(nomem, st.outofmemory - st0.outofmemory);

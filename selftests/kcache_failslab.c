@@ -36,6 +36,10 @@
  * kernel); KC_FAILSLAB_ALL=1 (or long mode, KC_FUZZ_SECONDS) tries every
  * one from N = 1, the loader's own allocations included.
  *
+ * Each operation, and the module load, is a variant of the fixture: one
+ * TAP result each, and a failure in one does not keep the others from
+ * running.
+ *
  * Skips when /sys/kernel/debug/failslab or fail-nth is absent (stock
  * kernels have no CONFIG_FAULT_INJECTION).
  */
@@ -267,7 +271,8 @@ static void snap_print(const char *what, const struct snap *s)
 
 struct ctx;
 
-struct scenario {
+/* One operation failing at each allocation in turn, or the module load. */
+FIXTURE_VARIANT(failslab) {
 	const char *name;
 	/* keys whose content must be old or new */
 	const char *keys[MAXKEYS];
@@ -278,14 +283,15 @@ struct scenario {
 	bool netlink;
 	bool per_op;		/* a transaction: each key as its op says */
 	bool atomic;		/* all keys old, or all new */
+	bool module_init;	/* not an operation: init_module(2) */
 };
 
 struct ctx {
 	int fd;
 	int nth;
 	char scan[256];		/* shrinker scan file, "" if none */
-	struct kf_nl nl;
-	struct kf_family fam;
+	struct kn nl;
+	struct kn_family fam;
 	bool nl_open;
 	unsigned char *big;	/* a large value */
 	unsigned char *out;
@@ -294,6 +300,12 @@ struct ctx {
 	int txn_res[8];
 	unsigned int evicting;	/* injected failures answered by evicting */
 	unsigned char msg[4096];
+};
+
+FIXTURE(failslab) {
+	struct ctx c;
+	char saved[NKNOBS][32];	/* the knobs' old values */
+	bool have[NKNOBS];
 };
 
 /*
@@ -588,11 +600,11 @@ static int nl_prep(struct ctx *c)
 	int err;
 
 	if (c->nl_open)
-		kf_nl_close(&c->nl);
+		kn_close(&c->nl);
 	c->nl_open = false;
-	err = kf_nl_open(&c->nl);
+	err = kn_socket(&c->nl, KF_NL_RCVBUF);
 	if (!err)
-		err = kf_nl_family(&c->nl, &c->fam);
+		err = kn_family_get(&c->nl, &c->fam);
 	if (!err)
 		c->nl_open = true;
 	return err;
@@ -612,17 +624,17 @@ static int prep_nl_set(struct ctx *c)
 
 static int nl_op(struct ctx *c, uint32_t opcode, const void *val, size_t len)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, sizeof(c->msg), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK, KC_CMD_OP, KC_GENL_VERSION);
-	kf_msg_u32(&m, KC_A_OPCODE, opcode);
-	kf_msg_put(&m, KC_A_KEY, "fs:k", 4);
+	kn_msg_init_buf(&m, c->msg, sizeof(c->msg), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK, KC_CMD_OP, KC_GENL_VERSION);
+	kn_put_u32(&m, KC_A_OPCODE, opcode);
+	kn_put(&m, KC_A_KEY, "fs:k", 4);
 	if (val)
-		kf_msg_put(&m, KC_A_VALUE, val, len);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, NULL, NULL);
+		kn_put(&m, KC_A_VALUE, val, len);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
 static int call_nl_get(struct ctx *c)
@@ -637,13 +649,13 @@ static int call_nl_set(struct ctx *c)
 
 static int call_nl_stats(struct ctx *c)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, sizeof(c->msg), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK, KC_CMD_STATS, KC_GENL_VERSION);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, NULL, NULL);
+	kn_msg_init_buf(&m, c->msg, sizeof(c->msg), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK, KC_CMD_STATS, KC_GENL_VERSION);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
 static int prep_nl_keys(struct ctx *c)
@@ -655,49 +667,156 @@ static int prep_nl_keys(struct ctx *c)
 
 static int call_nl_keys(struct ctx *c)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, sizeof(c->msg), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
-		    KC_GENL_VERSION);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, NULL, NULL);
+	kn_msg_init_buf(&m, c->msg, sizeof(c->msg), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
+			KC_GENL_VERSION);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
-#define SC(n, k, p, c, ...) { .name = n, .keys = k, .prepare = p, .call = c, \
-				 __VA_ARGS__ }
-#define KEYS(...) { __VA_ARGS__ }
+FIXTURE_VARIANT_ADD(failslab, set_small) {
+	.name = "SET small",
+	.keys = { "fs:k" },
+	.prepare = prep_set,
+	.call = call_set_small,
+};
 
-static const struct scenario scenarios[] = {
-	SC("SET small", KEYS("fs:k"), prep_set, call_set_small),
-	SC("SET large", KEYS("fs:k"), prep_set, call_set_large),
-	SC("APPEND", KEYS("fs:k"), prep_append, call_append),
-	SC("INCRBY", KEYS("fs:k"), prep_incr, call_incr),
-	SC("LPUSH", KEYS("fs:k"), prep_list, call_lpush),
-	SC("HSET", KEYS("fs:k"), prep_hash, call_hset),
-	SC("SADD", KEYS("fs:k"), prep_set_type, call_sadd),
-	SC("SINTERSTORE", KEYS("fs:k", "fs:s1", "fs:s2"), prep_algebra,
-	   call_sinterstore, .atomic = true),
-	SC("SMOVE", KEYS("fs:k", LONG_DST), prep_smove, call_smove,
-	   .atomic = true),
-	SC("RENAME string", KEYS("fs:k", LONG_DST), prep_rename, call_rename,
-	   .atomic = true),
-	SC("RENAME list", KEYS("fs:k", LONG_DST), prep_rename_list,
-	   call_rename, .atomic = true),
-	SC("MSET", KEYS("fs:k", "fs:k2", "fs:k3"), prep_mset, call_mset,
-	   .atomic = true),
-	SC("transaction", KEYS("fs:k", "fs:k2"), prep_txn, call_txn,
-	   .per_op = true),
-	SC("SCAN", KEYS("fs:scan:7"), prep_scan, call_scan),
-	SC("netlink GET", KEYS("fs:k"), prep_nl_get, call_nl_get,
-	   .netlink = true),
-	SC("netlink SET", KEYS("fs:k"), prep_nl_set, call_nl_set,
-	   .netlink = true),
-	SC("netlink STATS", KEYS("fs:k"), prep_nl_get, call_nl_stats,
-	   .netlink = true),
-	SC("netlink keys dump", KEYS("fs:scan:7"), prep_nl_keys, call_nl_keys,
-	   .netlink = true),
+FIXTURE_VARIANT_ADD(failslab, set_large) {
+	.name = "SET large",
+	.keys = { "fs:k" },
+	.prepare = prep_set,
+	.call = call_set_large,
+};
+
+FIXTURE_VARIANT_ADD(failslab, append) {
+	.name = "APPEND",
+	.keys = { "fs:k" },
+	.prepare = prep_append,
+	.call = call_append,
+};
+
+FIXTURE_VARIANT_ADD(failslab, incrby) {
+	.name = "INCRBY",
+	.keys = { "fs:k" },
+	.prepare = prep_incr,
+	.call = call_incr,
+};
+
+FIXTURE_VARIANT_ADD(failslab, lpush) {
+	.name = "LPUSH",
+	.keys = { "fs:k" },
+	.prepare = prep_list,
+	.call = call_lpush,
+};
+
+FIXTURE_VARIANT_ADD(failslab, hset) {
+	.name = "HSET",
+	.keys = { "fs:k" },
+	.prepare = prep_hash,
+	.call = call_hset,
+};
+
+FIXTURE_VARIANT_ADD(failslab, sadd) {
+	.name = "SADD",
+	.keys = { "fs:k" },
+	.prepare = prep_set_type,
+	.call = call_sadd,
+};
+
+FIXTURE_VARIANT_ADD(failslab, sinterstore) {
+	.name = "SINTERSTORE",
+	.keys = { "fs:k", "fs:s1", "fs:s2" },
+	.prepare = prep_algebra,
+	.call = call_sinterstore,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, smove) {
+	.name = "SMOVE",
+	.keys = { "fs:k", LONG_DST },
+	.prepare = prep_smove,
+	.call = call_smove,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, rename_string) {
+	.name = "RENAME string",
+	.keys = { "fs:k", LONG_DST },
+	.prepare = prep_rename,
+	.call = call_rename,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, rename_list) {
+	.name = "RENAME list",
+	.keys = { "fs:k", LONG_DST },
+	.prepare = prep_rename_list,
+	.call = call_rename,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, mset) {
+	.name = "MSET",
+	.keys = { "fs:k", "fs:k2", "fs:k3" },
+	.prepare = prep_mset,
+	.call = call_mset,
+	.atomic = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, transaction) {
+	.name = "transaction",
+	.keys = { "fs:k", "fs:k2" },
+	.prepare = prep_txn,
+	.call = call_txn,
+	.per_op = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, scan) {
+	.name = "SCAN",
+	.keys = { "fs:scan:7" },
+	.prepare = prep_scan,
+	.call = call_scan,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_get) {
+	.name = "netlink GET",
+	.keys = { "fs:k" },
+	.prepare = prep_nl_get,
+	.call = call_nl_get,
+	.netlink = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_set) {
+	.name = "netlink SET",
+	.keys = { "fs:k" },
+	.prepare = prep_nl_set,
+	.call = call_nl_set,
+	.netlink = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_stats) {
+	.name = "netlink STATS",
+	.keys = { "fs:k" },
+	.prepare = prep_nl_get,
+	.call = call_nl_stats,
+	.netlink = true,
+};
+
+FIXTURE_VARIANT_ADD(failslab, netlink_keys_dump) {
+	.name = "netlink keys dump",
+	.keys = { "fs:scan:7" },
+	.prepare = prep_nl_keys,
+	.call = call_nl_keys,
+	.netlink = true,
+};
+
+/* Last: it reloads the module. */
+FIXTURE_VARIANT_ADD(failslab, module_init) {
+	.name = "module_init",
+	.module_init = true,
 };
 
 /* Errors an allocation failure may turn into. */
@@ -759,11 +878,11 @@ static int count_cb(const struct nlmsghdr *nlh, void *arg)
 static void diagnose(int fd)
 {
 	unsigned char buf[256];
-	struct kf_family fam;
+	struct kn_family fam;
 	struct kf_keyset s;
 	struct kc_stats st;
-	struct kf_nl nl;
-	struct kf_msg m;
+	struct kn nl;
+	struct kn_msg m;
 	int i, n = 0, err;
 
 	for (i = 0; i < 3; i++) {
@@ -778,18 +897,18 @@ static void diagnose(int fd)
 			(unsigned long long)st.slabs_moved);
 		kf_keyset_free(&s);
 	}
-	if (kf_nl_open(&nl))
+	if (kn_socket(&nl, KF_NL_RCVBUF))
 		return;
-	if (!kf_nl_family(&nl, &fam)) {
-		kf_msg_init(&m, buf, sizeof(buf), fam.id,
-			    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
-			    KC_GENL_VERSION);
-		err = kf_nl_send(&nl, &m, false);
+	if (!kn_family_get(&nl, &fam)) {
+		kn_msg_init_buf(&m, buf, sizeof(buf), fam.id,
+				NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
+				KC_GENL_VERSION);
+		err = kn_send(&nl, &m);
 		if (!err)
-			err = kf_nl_recv(&nl, 20000, count_cb, &n);
+			err = kn_recv(&nl, 20000, count_cb, &n);
 		fprintf(stderr, "#   diagnose: keys dump: %d keys (%d)\n", n, err);
 	}
-	kf_nl_close(&nl);
+	kn_close(&nl);
 }
 
 /*
@@ -797,7 +916,7 @@ static void diagnose(int fd)
  * atomic operation all old or all new.
  */
 static void check_keys(struct __test_metadata *_metadata, struct ctx *c,
-		       const struct scenario *sc, unsigned int n, int err,
+		       const FIXTURE_VARIANT(failslab) *sc, unsigned int n, int err,
 		       const struct snap *old, const struct snap *new,
 		       const struct snap *empty, bool evicted)
 {
@@ -851,7 +970,7 @@ static void check_keys(struct __test_metadata *_metadata, struct ctx *c,
  * of injection points, or -1 after a failure (logged).
  */
 static int run_scenario(struct __test_metadata *_metadata, struct ctx *c,
-			const struct scenario *sc)
+			const FIXTURE_VARIANT(failslab) *sc)
 {
 	struct snap old[MAXKEYS], new[MAXKEYS], empty[MAXKEYS];
 	int points = 0, k, err;
@@ -929,12 +1048,6 @@ static int run_scenario(struct __test_metadata *_metadata, struct ctx *c,
 
 /* ------------------------------------------------------------ fixture */
 
-FIXTURE(failslab) {
-	struct ctx c;
-	char saved[NKNOBS][32];
-	bool have[NKNOBS];
-};
-
 FIXTURE_SETUP(failslab)
 {
 	const char *verbose = getenv("KC_FAILSLAB_VERBOSE");
@@ -958,11 +1071,7 @@ FIXTURE_SETUP(failslab)
 	}
 	self->c.nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->c.nth);
-	self->c.fd = kc_open();
-	ASSERT_LE(0, self->c.fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->c.fd));
-	}
+	KT_ASSERT_OPEN(self->c.fd);
 	ASSERT_EQ(0, kt_reset_config(self->c.fd));
 	if (!glob(DBG "shrinker/kcache-*/scan", 0, NULL, &g)) {
 		if (g.gl_pathc)
@@ -992,7 +1101,7 @@ FIXTURE_TEARDOWN(failslab)
 		if (self->have[i])
 			kt_write_file(knobs[i].path, self->saved[i]);
 	if (self->c.nl_open)
-		kf_nl_close(&self->c.nl);
+		kn_close(&self->c.nl);
 	if (self->c.fd >= 0) {
 		kc_flush(self->c.fd);
 		kc_close(self->c.fd);
@@ -1000,26 +1109,6 @@ FIXTURE_TEARDOWN(failslab)
 	kc_batch_exit(&self->c.b);
 	free(self->c.big);
 	free(self->c.out);
-}
-
-TEST_F_TIMEOUT(failslab, operations, 600)
-{
-	int total = 0, p;
-	size_t i;
-
-	if (!self->c.scan[0])
-		TH_LOG("no shrinker debugfs: slab pages are not given back between tries");
-	for (i = 0; i < KF_ARRAY_SIZE(scenarios); i++) {
-		p = run_scenario(_metadata, &self->c, &scenarios[i]);
-		ksft_print_msg("KCFAIL %-18s %d allocation failure points\n",
-			       scenarios[i].name, p);
-		if (p > 0)
-			total += p;
-		if (_metadata->exit_code)
-			break;
-	}
-	ksft_print_msg("KCFAIL operations: %d allocation failure points in %zu operations (%u answered by evicting another class's page)\n",
-		       total, KF_ARRAY_SIZE(scenarios), self->c.evicting);
 }
 
 /* Nothing of kcache left: module, node, family, shrinker. */
@@ -1033,7 +1122,7 @@ static void expect_gone(struct __test_metadata *_metadata, unsigned int n)
 	EXPECT_EQ(-1, access(KC_DEVICE_PATH, F_OK)) {
 		TH_LOG("allocation %u: %s left behind", n, KC_DEVICE_PATH);
 	}
-	EXPECT_EQ(0, kf_family_present()) {
+	EXPECT_EQ(0, kn_family_present()) {
 		TH_LOG("allocation %u: genetlink family left behind", n);
 	}
 	if (!glob(DBG "shrinker/kcache-*", 0, NULL, &g)) {
@@ -1058,7 +1147,7 @@ static void expect_works(struct __test_metadata *_metadata, unsigned int n)
 	EXPECT_EQ(0, kc_version(fd, &v));
 	EXPECT_EQ(0, kt_set(fd, "fs:init", "ok"));
 	EXPECT_EQ(2, kt_get(fd, "fs:init", buf, sizeof(buf)));
-	EXPECT_EQ(1, kf_family_present());
+	EXPECT_EQ(1, kn_family_present());
 	kc_close(fd);
 }
 
@@ -1069,7 +1158,8 @@ static void expect_works(struct __test_metadata *_metadata, unsigned int n)
  * A also counts the unwinding after it, so starting a few before A covers
  * kc_init() from its first allocation.
  */
-TEST_F_TIMEOUT(failslab, module_init, 900)
+static void fail_module_init(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(failslab) *self)
 {
 	const char *path = kf_module_path(), *params = kf_module_params();
 	unsigned int n, start, total_ok, pre, points = 0, failed = 0, step;
@@ -1155,6 +1245,25 @@ TEST_F_TIMEOUT(failslab, module_init, 900)
 	ASSERT_LE(0, self->c.fd);
 	ksft_print_msg("KCFAIL module_init: %u allocation failure points, %u loads failed and unwound, in %.0f s\n",
 		       points, failed, kf_now() - t0);
+}
+
+/*
+ * Each operation, and the module load, is a variant of its own: one that
+ * fails does not hide what the others would find.
+ */
+TEST_F_TIMEOUT(failslab, each_allocation, 900)
+{
+	int points;
+
+	if (variant->module_init) {
+		fail_module_init(_metadata, self);
+		return;
+	}
+	if (!self->c.scan[0])
+		TH_LOG("no shrinker debugfs: slab pages are not given back between tries");
+	points = run_scenario(_metadata, &self->c, variant);
+	ksft_print_msg("KCFAIL %-18s %d allocation failure points (%u answered by evicting another class's page)\n",
+		       variant->name, points, self->c.evicting);
 }
 
 TEST_HARNESS_MAIN

@@ -46,6 +46,7 @@
 #include "kselftest_harness.h"
 #include "kc_test.h"
 #include "kc_fuzz.h"
+#include "kc_fuzz_run.h"
 
 enum ep {
 	EP_VERSION,
@@ -65,53 +66,24 @@ static const char *const ep_name[NR_EP] = {
 	"unknown_ioctl", "checker",
 };
 
-#define MAX_THREADS	16
 #define CLS_LEN		(KF_MAX_CLASSES * 4104)	/* class stats, any stride */
 #define NCHK		16	/* checker keys */
-#define CHK_HDR		32
 
-/* What a thread is doing, for the watchdog. */
-struct cur {
-	double since;		/* 0: between calls */
-	uint32_t ep;
+/* The call a thread is in, for the watchdog. */
+struct call {
 	uint32_t opcode, flags, size, key_len, val_len, nargs, count;
 	int64_t num, num2;
-	uint64_t iter;
-	bool reported;
 };
 
 /* Shared by main() and the harness's forked tests. */
 struct shared {
-	struct kf_count count[NR_EP];	/* the current test */
-	struct kf_count total[NR_EP];	/* the whole run */
-	_Atomic uint64_t epoch;		/* FLUSH, limit changes: misses OK */
-	_Atomic int destructive;	/* such calls in flight */
-	_Atomic uint64_t unexpected;
-	_Atomic uint64_t chk_ops, chk_bad, chk_explained, stalls;
+	struct kf_run run;		/* first: see kc_fuzz_run.h */
+	struct call call[KF_MAX_THREADS];
 	_Atomic uint64_t mc_msgs, mc_overruns;
-	_Atomic int stop;
-	char first_bad[512];
-	struct cur cur[MAX_THREADS];
 	struct kc_version ver;
-	uint64_t nonce;
-	double stall_limit;
-	double budget;
 };
 
 static struct shared *sh;
-
-static void bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (atomic_fetch_add(&sh->unexpected, 1) == 0)
-		memcpy(sh->first_bad, msg, sizeof(sh->first_bad));
-	fprintf(stderr, "# UNEXPECTED: %s\n", msg);
-}
 
 /* ------------------------------------------------------------ pools */
 
@@ -673,11 +645,8 @@ static bool result_ok(int32_t res, bool batch)
 static void set_cur(struct fz *f, enum ep ep, const struct kc_op *op,
 		    uint32_t size, uint32_t count)
 {
-	struct cur *c = &sh->cur[f->id];
-	double now;
+	struct call *c = &sh->call[f->id];
 
-	c->ep = ep;
-	c->iter = f->iter;
 	c->size = size;
 	c->count = count;
 	if (op) {
@@ -689,15 +658,12 @@ static void set_cur(struct fz *f, enum ep ep, const struct kc_op *op,
 		c->num = op->num;
 		c->num2 = op->num2;
 	}
-	now = kf_now();
-	__atomic_store(&c->since, &now, __ATOMIC_RELEASE);
+	kf_cur_begin(f->id, ep, f->iter);
 }
 
 static void end_cur(struct fz *f)
 {
-	double zero = 0;
-
-	__atomic_store(&sh->cur[f->id].since, &zero, __ATOMIC_RELEASE);
+	kf_cur_end(f->id);
 }
 
 /*
@@ -711,22 +677,16 @@ static int fz_ioctl(struct fz *f, unsigned long cmd, uint64_t arg)
 	int err;
 
 	if (d) {
-		atomic_fetch_add(&sh->destructive, 1);
-		atomic_fetch_add(&sh->epoch, 1);
+		atomic_fetch_add(&kf->destructive, 1);
+		atomic_fetch_add(&kf->epoch, 1);
 	}
 	err = ioctl(f->fd, cmd, (void *)(uintptr_t)arg) ? errno : 0;
 	if (d) {
-		atomic_fetch_add(&sh->epoch, 1);
-		atomic_fetch_sub(&sh->destructive, 1);
+		atomic_fetch_add(&kf->epoch, 1);
+		atomic_fetch_sub(&kf->destructive, 1);
 		f->destructive = false;
 	}
 	return err;
-}
-
-static void tally(enum ep ep, bool ok)
-{
-	kf_count(&sh->count[ep], ok);
-	kf_count(&sh->total[ep], ok);
 }
 
 /*
@@ -833,26 +793,26 @@ static void do_op(struct fz *f)
 	set_cur(f, EP_OP, op, usize, 0);
 	err = fz_ioctl(f, KC_IOC_OP, arg);
 	end_cur(f);
-	tally(EP_OP, !err && !op->result);
+	kf_tally(EP_OP, !err && !op->result);
 	if (arg != kf_uptr(at)) {
 		if (err != EFAULT && err != EINVAL)
-			bad("KC_IOC_OP on a bad pointer: errno %d", err);
+			kf_bad("KC_IOC_OP on a bad pointer: errno %d", err);
 		return;
 	}
 	want = versioned_errno(usize, KC_OP_SIZE_VER0, sizeof(*op), avail,
 			       tail);
 	if (err != want) {
-		bad("KC_IOC_OP size %u (tail %s, %zu readable): errno %d, want %d",
-		    usize, tail ? "set" : "zero", avail, err, want);
+		kf_bad("KC_IOC_OP size %u (tail %s, %zu readable): errno %d, want %d",
+		       usize, tail ? "set" : "zero", avail, err, want);
 		return;
 	}
 	if (!err && !result_ok(op->result, false))
-		bad("KC_IOC_OP opcode %u flags %#x: result %d",
-		    op->opcode, op->flags, op->result);
+		kf_bad("KC_IOC_OP opcode %u flags %#x: result %d",
+		       op->opcode, op->flags, op->result);
 	if (!err && !op->result && op->out_used > op->out_len &&
 	    op->opcode != KC_OP_NOP)
-		bad("KC_IOC_OP opcode %u: success with out_used %u > out_len %u",
-		    op->opcode, op->out_used, op->out_len);
+		kf_bad("KC_IOC_OP opcode %u: success with out_used %u > out_len %u",
+		       op->opcode, op->out_used, op->out_len);
 }
 
 /* A watch list for a transaction, in the slice after the ops. */
@@ -1029,35 +989,35 @@ static void do_batch(struct fz *f, bool txn)
 		(struct kc_op *)f->slice : NULL, usize, count);
 	err = fz_ioctl(f, KC_IOC_BATCH, arg);
 	end_cur(f);
-	tally(txn ? EP_TXN : EP_BATCH, !err && !b->result);
+	kf_tally(txn ? EP_TXN : EP_BATCH, !err && !b->result);
 	if (arg != kf_uptr(at)) {
 		if (err != EFAULT && err != EINVAL)
-			bad("KC_IOC_BATCH on a bad pointer: errno %d", err);
+			kf_bad("KC_IOC_BATCH on a bad pointer: errno %d", err);
 		return;
 	}
 	want = versioned_errno(usize, KC_BATCH_SIZE_VER0, sizeof(*b), avail,
 			       tail);
 	if (want) {
 		if (err != want)
-			bad("KC_IOC_BATCH size %u (tail %s): errno %d, want %d",
-			    usize, tail ? "set" : "zero", err, want);
+			kf_bad("KC_IOC_BATCH size %u (tail %s): errno %d, want %d",
+			       usize, tail ? "set" : "zero", err, want);
 		return;
 	}
 	if (!sane) {
 		if (err != EINVAL)
-			bad("KC_IOC_BATCH flags %#x count %u op_size %u reserved %u done %u result %d: errno %d, want EINVAL",
-			    b->flags, count, stride, b->__reserved, b->done,
-			    b->result, err);
+			kf_bad("KC_IOC_BATCH flags %#x count %u op_size %u reserved %u done %u result %d: errno %d, want EINVAL",
+			       b->flags, count, stride, b->__reserved, b->done,
+			       b->result, err);
 		return;
 	}
 	switch (err) {
 	case 0:
 		if (!batch_result_ok(b->result) || b->done > count)
-			bad("KC_IOC_BATCH%s count %u: result %d done %u",
-			    txn ? " (txn)" : "", count, b->result, b->done);
+			kf_bad("KC_IOC_BATCH%s count %u: result %d done %u",
+			       txn ? " (txn)" : "", count, b->result, b->done);
 		if (!txn && !b->result && b->done != count)
-			bad("KC_IOC_BATCH count %u: result 0 but done %u",
-			    count, b->done);
+			kf_bad("KC_IOC_BATCH count %u: result 0 but done %u",
+			       count, b->done);
 		break;
 	case EFAULT:
 	case EINVAL:
@@ -1065,7 +1025,7 @@ static void do_batch(struct fz *f, bool txn)
 	case ENOMEM:
 		break;
 	default:
-		bad("KC_IOC_BATCH%s: errno %d", txn ? " (txn)" : "", err);
+		kf_bad("KC_IOC_BATCH%s: errno %d", txn ? " (txn)" : "", err);
 	}
 }
 
@@ -1097,29 +1057,29 @@ static void do_stats(struct fz *f)
 	set_cur(f, EP_STATS, NULL, usize, 0);
 	err = fz_ioctl(f, KC_IOC_STATS, arg);
 	end_cur(f);
-	tally(EP_STATS, !err);
+	kf_tally(EP_STATS, !err);
 	if (arg != kf_uptr(at)) {
 		if (err != EFAULT && err != EINVAL)
-			bad("KC_IOC_STATS on a bad pointer: errno %d", err);
+			kf_bad("KC_IOC_STATS on a bad pointer: errno %d", err);
 		return;
 	}
 	if (usize < 8) {
 		if (err != EINVAL)
-			bad("KC_IOC_STATS size %u: errno %d, want EINVAL",
-			    usize, err);
+			kf_bad("KC_IOC_STATS size %u: errno %d, want EINVAL",
+			       usize, err);
 		return;
 	}
 	if (err && err != EFAULT && err != ENOMEM) {
-		bad("KC_IOC_STATS size %u: errno %d", usize, err);
+		kf_bad("KC_IOC_STATS size %u: errno %d", usize, err);
 		return;
 	}
 	wrote = usize < sizeof(*st) ? usize : sizeof(*st);
 	if (!err && st->size != sizeof(*st))
-		bad("KC_IOC_STATS: size %u, want the kernel's %zu", st->size,
-		    sizeof(*st));
+		kf_bad("KC_IOC_STATS: size %u, want the kernel's %zu", st->size,
+		       sizeof(*st));
 	if (!err && !untouched(at, wrote, avail))
-		bad("KC_IOC_STATS size %u: bytes written past %zu", usize,
-		    wrote);
+		kf_bad("KC_IOC_STATS size %u: bytes written past %zu", usize,
+		       wrote);
 }
 
 /*
@@ -1137,18 +1097,18 @@ static void check_classes(const unsigned char *buf, uint32_t n,
 		const struct kc_class_stats *cs = (const void *)(buf + (size_t)i * esize);
 
 		if (cs->id != i || cs->__reserved)
-			bad("KC_IOC_CLASS_STATS: entry %u has id %u, reserved %u",
-			    i, cs->id, cs->__reserved);
+			kf_bad("KC_IOC_CLASS_STATS: entry %u has id %u, reserved %u",
+			       i, cs->id, cs->__reserved);
 		for (j = ks; j < esize; j++)
 			if (buf[(size_t)i * esize + j]) {
-				bad("KC_IOC_CLASS_STATS: entry %u byte %zu of %u past the struct is %#x, not 0",
-				    i, j, esize, buf[(size_t)i * esize + j]);
+				kf_bad("KC_IOC_CLASS_STATS: entry %u byte %zu of %u past the struct is %#x, not 0",
+				       i, j, esize, buf[(size_t)i * esize + j]);
 				break;
 			}
 	}
 	if (n < room && !untouched(buf, (size_t)n * esize,
 				   (size_t)(n + 1) * esize))
-		bad("KC_IOC_CLASS_STATS: wrote past %u entries", n);
+		kf_bad("KC_IOC_CLASS_STATS: wrote past %u entries", n);
 }
 
 static void do_class_stats(struct fz *f)
@@ -1197,15 +1157,15 @@ static void do_class_stats(struct fz *f)
 	set_cur(f, EP_CLASS_STATS, NULL, req->size, req->count);
 	err = fz_ioctl(f, KC_IOC_CLASS_STATS, arg);
 	end_cur(f);
-	tally(EP_CLASS_STATS, !err);
+	kf_tally(EP_CLASS_STATS, !err);
 	if (arg != kf_uptr(at))
 		return;
 	switch (err) {
 	case 0:
 		if (req->count > sh->ver.nr_classes ||
 		    req->nr_classes != sh->ver.nr_classes)
-			bad("KC_IOC_CLASS_STATS: count %u nr_classes %u (version says %u)",
-			    req->count, req->nr_classes, sh->ver.nr_classes);
+			kf_bad("KC_IOC_CLASS_STATS: count %u nr_classes %u (version says %u)",
+			       req->count, req->nr_classes, sh->ver.nr_classes);
 		else if (req->buf == kf_uptr(buf) && req->count < room)
 			check_classes(buf, req->count, esize, room);
 		break;
@@ -1214,7 +1174,7 @@ static void do_class_stats(struct fz *f)
 	case E2BIG:
 		break;
 	default:
-		bad("KC_IOC_CLASS_STATS: errno %d", err);
+		kf_bad("KC_IOC_CLASS_STATS: errno %d", err);
 	}
 }
 
@@ -1258,20 +1218,20 @@ static void do_config(struct fz *f)
 	set_cur(f, EP_CONFIG, NULL, usize, cfg->set_mask);
 	err = fz_ioctl(f, KC_IOC_CONFIG, arg);
 	end_cur(f);
-	tally(EP_CONFIG, !err);
+	kf_tally(EP_CONFIG, !err);
 	if (arg != kf_uptr(at))
 		return;
 	want = versioned_errno(usize, sizeof(*cfg), sizeof(*cfg), avail, tail);
 	if (want) {
 		if (err != want)
-			bad("KC_IOC_CONFIG size %u (tail %s): errno %d, want %d",
-			    usize, tail ? "set" : "zero", err, want);
+			kf_bad("KC_IOC_CONFIG size %u (tail %s): errno %d, want %d",
+			       usize, tail ? "set" : "zero", err, want);
 		return;
 	}
 	if (err && err != EINVAL)
-		bad("KC_IOC_CONFIG set_mask %#x: errno %d", cfg->set_mask, err);
+		kf_bad("KC_IOC_CONFIG set_mask %#x: errno %d", cfg->set_mask, err);
 	if (!err && cfg->__reserved)
-		bad("KC_IOC_CONFIG: __reserved %u came back", cfg->__reserved);
+		kf_bad("KC_IOC_CONFIG: __reserved %u came back", cfg->__reserved);
 	/* A limit that changed: now and then straight back, for the checker. */
 	if (!err && (cfg->set_mask & KC_CONFIG_MEMORY_LIMIT) &&
 	    kf_pct(&f->r, 60))
@@ -1290,17 +1250,17 @@ static void do_version(struct fz *f)
 	set_cur(f, EP_VERSION, NULL, 0, 0);
 	err = fz_ioctl(f, KC_IOC_VERSION, arg);
 	end_cur(f);
-	tally(EP_VERSION, !err);
+	kf_tally(EP_VERSION, !err);
 	if (arg != kf_uptr(at)) {
 		if (err != EFAULT)
-			bad("KC_IOC_VERSION on a bad pointer: errno %d", err);
+			kf_bad("KC_IOC_VERSION on a bad pointer: errno %d", err);
 		return;
 	}
 	if (err)
-		bad("KC_IOC_VERSION: errno %d", err);
+		kf_bad("KC_IOC_VERSION: errno %d", err);
 	else if (memcmp(v, &sh->ver, sizeof(*v)) ||
 		 !untouched(at, sizeof(*v), sizeof(*v) + 64))
-		bad("KC_IOC_VERSION: a different answer, or bytes past the struct");
+		kf_bad("KC_IOC_VERSION: a different answer, or bytes past the struct");
 }
 
 static void do_unknown(struct fz *f)
@@ -1366,9 +1326,9 @@ static void do_unknown(struct fz *f)
 	set_cur(f, EP_UNKNOWN, NULL, (uint32_t)cmd, 0);
 	err = fz_ioctl(f, cmd, arg);
 	end_cur(f);
-	tally(EP_UNKNOWN, !err);
+	kf_tally(EP_UNKNOWN, !err);
 	if (ours && err != ENOTTY)
-		bad("unknown ioctl %#lx: errno %d, want ENOTTY", cmd, err);
+		kf_bad("unknown ioctl %#lx: errno %d, want ENOTTY", cmd, err);
 }
 
 static void fuzz_once(struct fz *f)
@@ -1418,197 +1378,90 @@ static void *fuzz_thread(void *arg)
 {
 	struct fz *f = arg;
 
-	while (!atomic_load(&sh->stop) && kf_now() < f->deadline)
+	while (!atomic_load(&kf->stop) && kf_now() < f->deadline)
 		fuzz_once(f);
 	return NULL;
 }
 
 /* ------------------------------------------------------------ the checker */
 
-/* What a miss may be blamed on, read before a write. */
-struct blame {
-	uint64_t epoch;
-	uint64_t evictions;
-};
-
 struct chk {
-	int fd;
-	struct kf_rng r;
+	struct kf_chk k;
 	unsigned char *buf;	/* value being written */
 	unsigned char *out;	/* value read */
 	size_t cap;
-	char keys[NCHK][64];
-	struct {
-		bool present;
-		uint64_t seq;
-		uint32_t len;
-		struct blame b;	/* before the write of seq */
-	} rec[NCHK];
-	uint64_t seq;
 	int64_t counter;	/* value of the counter key, -1: unknown */
-	struct blame counter_b;	/* before the INCR that set counter */
+	struct kf_blame counter_b;	/* before the INCR that set counter */
 	char counter_key[64];
 };
 
-static void blame_now(int fd, struct blame *b)
-{
-	struct kc_stats st;
-
-	b->epoch = atomic_load(&sh->epoch);
-	b->evictions = kc_stats(fd, &st) ? 0 : st.evictions;
-}
-
-/* Can an eviction, FLUSH or limit change since *then explain a miss? */
-static bool explained(int fd, const struct blame *then)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		struct blame now;
-
-		blame_now(fd, &now);
-		if (now.epoch != then->epoch || now.evictions != then->evictions ||
-		    atomic_load(&sh->destructive))
-			return true;
-		kt_sleep_ms(20 << i);
-	}
-	return false;
-}
-
-static void chk_value(unsigned int i, uint64_t seq,
-		      uint32_t len, unsigned char *p)
-{
-	uint64_t hdr[4] = { 0x314b48434b43ULL, ((uint64_t)i << 32) | len, seq,
-			    sh->nonce };
-
-	memcpy(p, hdr, CHK_HDR);
-	kt_fill(p + CHK_HDR, len - CHK_HDR,
-		kf_mix(sh->nonce ^ (seq << 8) ^ i));
-}
-
-static void chk_bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	atomic_fetch_add(&sh->chk_bad, 1);
-	bad("checker: %s", msg);
-}
-
-/* Checks a value read for key i against what was written last. */
-static void chk_verify(struct chk *c, unsigned int i, int res,
-		       const void *val, size_t len)
-{
-	if (res == -ENOENT) {
-		if (!c->rec[i].present)
-			return;
-		if (explained(c->fd, &c->rec[i].b)) {
-			atomic_fetch_add(&sh->chk_explained, 1);
-			c->rec[i].present = false;
-			return;
-		}
-		chk_bad("key %s (seq %llu, %u bytes) is gone: no eviction, FLUSH or limit change since it was written",
-			c->keys[i], (unsigned long long)c->rec[i].seq,
-			c->rec[i].len);
-		c->rec[i].present = false;
-		return;
-	}
-	if (res) {
-		chk_bad("GET %s: %d", c->keys[i], res);
-		return;
-	}
-	if (!c->rec[i].present) {
-		chk_bad("GET %s: a value (%zu bytes) for a key that is gone",
-			c->keys[i], len);
-		return;
-	}
-	chk_value(i, c->rec[i].seq, c->rec[i].len, c->buf);
-	if (len != c->rec[i].len || memcmp(val, c->buf, len)) {
-		uint64_t hdr[4] = { 0 };
-
-		memcpy(hdr, val, len < CHK_HDR ? len : CHK_HDR);
-		chk_bad("GET %s: %zu bytes (seq %llu), want %u bytes of seq %llu",
-			c->keys[i], len, (unsigned long long)hdr[2],
-			c->rec[i].len, (unsigned long long)c->rec[i].seq);
-	}
-}
-
 static uint32_t chk_len(struct chk *c)
 {
-	unsigned int p = kf_below(&c->r, 100);
+	unsigned int p = kf_below(&c->k.r, 100);
 	uint32_t len;
 
 	if (p < 50)
-		len = CHK_HDR + kf_below(&c->r, 300);
+		len = KF_CHK_HDR + kf_below(&c->k.r, 300);
 	else if (p < 80)
-		len = 300 + kf_below(&c->r, 5000);
+		len = 300 + kf_below(&c->k.r, 5000);
 	else if (p < 96)
-		len = 5000 + kf_below(&c->r, 70000);
+		len = 5000 + kf_below(&c->k.r, 70000);
 	else
-		len = 300000 + kf_below(&c->r, 300000);
+		len = 300000 + kf_below(&c->k.r, 300000);
 	return len > sh->ver.item_size_max ? sh->ver.item_size_max : len;
 }
 
 static void chk_write(struct chk *c, unsigned int i)
 {
-	uint64_t seq = ++c->seq;
+	uint64_t seq = ++c->k.seq;
 	uint32_t len = chk_len(c);
-	struct blame b;
+	struct kf_blame b;
 	size_t got = 0;
 	int res;
 
-	chk_value(i, seq, len, c->buf);
-	blame_now(c->fd, &b);
-	if (kf_pct(&c->r, 25)) {
+	kf_chk_value(&c->k, i, seq, len, c->buf);
+	kf_blame_now(c->k.fd, &b);
+	if (kf_pct(&c->k.r, 25)) {
 		/* A transaction: SET, then GET what was set. */
 		struct kc_batch_builder bb;
 		struct kc_op *op;
 
 		kc_batch_init(&bb);
 		op = kc_batch_add(&bb, KC_OP_SET);
-		kc_op_key(op, c->keys[i], strlen(c->keys[i]));
+		kc_op_key(op, c->k.keys[i], strlen(c->k.keys[i]));
 		kc_op_val(op, c->buf, len);
 		op = kc_batch_add(&bb, KC_OP_GET);
-		kc_op_key(op, c->keys[i], strlen(c->keys[i]));
+		kc_op_key(op, c->k.keys[i], strlen(c->k.keys[i]));
 		kc_op_out(op, c->out, c->cap);
-		res = kc_batch_submit(c->fd, &bb, KC_BATCH_TXN);
-		tally(EP_CHECKER, !res);
+		res = kc_batch_submit(c->k.fd, &bb, KC_BATCH_TXN);
+		kf_tally(EP_CHECKER, !res);
 		if (!res && !bb.ops[0].result) {
-			c->rec[i].present = true;
-			c->rec[i].seq = seq;
-			c->rec[i].len = len;
-			c->rec[i].b = b;
-			chk_verify(c, i, bb.ops[1].result, c->out,
-				   bb.ops[1].out_used);
+			kf_chk_wrote(&c->k, i, seq, len, &b);
+			kf_chk_verify(&c->k, i, bb.ops[1].result, c->out,
+				      bb.ops[1].out_used, "transaction GET");
 		} else if (res || (bb.ops[0].result != -ENOMEM)) {
-			chk_bad("transaction SET %s: %d, op %d", c->keys[i],
-				res, bb.ops[0].result);
+			kf_chk_bad("transaction SET %s: %d, op %d", c->k.keys[i],
+				   res, bb.ops[0].result);
 		}
 		kc_batch_exit(&bb);
-		atomic_fetch_add(&sh->chk_ops, 1);
+		atomic_fetch_add(&kf->chk_ops, 1);
 		return;
 	}
-	res = kc_set(c->fd, c->keys[i], strlen(c->keys[i]), c->buf, len, 0, 0,
+	res = kc_set(c->k.fd, c->k.keys[i], strlen(c->k.keys[i]), c->buf, len, 0, 0,
 		     0);
-	tally(EP_CHECKER, !res);
-	atomic_fetch_add(&sh->chk_ops, 1);
+	kf_tally(EP_CHECKER, !res);
+	atomic_fetch_add(&kf->chk_ops, 1);
 	if (res == -ENOMEM)
 		return;		/* the old value stays, or was evicted */
 	if (res) {
-		chk_bad("SET %s (%u bytes): %d", c->keys[i], len, res);
+		kf_chk_bad("SET %s (%u bytes): %d", c->k.keys[i], len, res);
 		return;
 	}
-	c->rec[i].present = true;
-	c->rec[i].seq = seq;
-	c->rec[i].len = len;
-	c->rec[i].b = b;
-	res = kc_get(c->fd, c->keys[i], strlen(c->keys[i]), c->out, c->cap,
+	kf_chk_wrote(&c->k, i, seq, len, &b);
+	res = kc_get(c->k.fd, c->k.keys[i], strlen(c->k.keys[i]), c->out, c->cap,
 		     &got, NULL, NULL);
-	tally(EP_CHECKER, !res);
-	chk_verify(c, i, res, c->out, got);
+	kf_tally(EP_CHECKER, !res);
+	kf_chk_verify(&c->k, i, res, c->out, got, "GET");
 }
 
 static void chk_read(struct chk *c, unsigned int i)
@@ -1616,11 +1469,11 @@ static void chk_read(struct chk *c, unsigned int i)
 	size_t got = 0;
 	int res;
 
-	res = kc_get(c->fd, c->keys[i], strlen(c->keys[i]), c->out, c->cap,
+	res = kc_get(c->k.fd, c->k.keys[i], strlen(c->k.keys[i]), c->out, c->cap,
 		     &got, NULL, NULL);
-	tally(EP_CHECKER, !res || res == -ENOENT);
-	atomic_fetch_add(&sh->chk_ops, 1);
-	chk_verify(c, i, res, c->out, got);
+	kf_tally(EP_CHECKER, !res || res == -ENOENT);
+	atomic_fetch_add(&kf->chk_ops, 1);
+	kf_chk_verify(&c->k, i, res, c->out, got, "GET");
 }
 
 /* MGET of every checker key, each checked. */
@@ -1635,47 +1488,47 @@ static void chk_mget(struct chk *c)
 	int res;
 
 	for (i = 0; i < NCHK; i++)
-		kc_buf_set(&keys[i], c->keys[i], strlen(c->keys[i]));
-	res = kc_mget(c->fd, keys, NCHK, c->out, c->cap, &used, &n);
-	tally(EP_CHECKER, !res);
-	atomic_fetch_add(&sh->chk_ops, 1);
+		kc_buf_set(&keys[i], c->k.keys[i], strlen(c->k.keys[i]));
+	res = kc_mget(c->k.fd, keys, NCHK, c->out, c->cap, &used, &n);
+	kf_tally(EP_CHECKER, !res);
+	atomic_fetch_add(&kf->chk_ops, 1);
 	if (res == -ENOSPC)
 		return;
 	if (res || n != NCHK) {
-		chk_bad("MGET: %d, %zu records", res, n);
+		kf_chk_bad("MGET: %d, %zu records", res, n);
 		return;
 	}
 	kc_elem_iter_init(&it, c->out, used, n);
 	for (i = 0; (e = kc_elem_next(&it, &data)); i++)
-		chk_verify(c, i, e->flags & KC_ELEM_NIL ? -ENOENT : 0, data,
-			   e->len);
+		kf_chk_verify(&c->k, i, e->flags & KC_ELEM_NIL ? -ENOENT : 0,
+			      data, e->len, "MGET");
 	if (it.err || i != NCHK)
-		chk_bad("MGET: malformed reply");
+		kf_chk_bad("MGET: malformed reply");
 }
 
 /* INCRBY 1 on the counter key: always one more than before. */
 static void chk_incr(struct chk *c)
 {
-	struct blame b;
+	struct kf_blame b;
 	int64_t v = 0;
 	int res;
 
-	blame_now(c->fd, &b);
-	res = kc_incrby(c->fd, c->counter_key, strlen(c->counter_key), 1, &v);
-	tally(EP_CHECKER, !res);
-	atomic_fetch_add(&sh->chk_ops, 1);
+	kf_blame_now(c->k.fd, &b);
+	res = kc_incrby(c->k.fd, c->counter_key, strlen(c->counter_key), 1, &v);
+	kf_tally(EP_CHECKER, !res);
+	atomic_fetch_add(&kf->chk_ops, 1);
 	if (res == -ENOMEM)
 		return;
 	if (res) {
-		chk_bad("INCRBY %s: %d", c->counter_key, res);
+		kf_chk_bad("INCRBY %s: %d", c->counter_key, res);
 		return;
 	}
 	if (c->counter >= 0 && v != c->counter + 1) {
-		if (v == 1 && explained(c->fd, &c->counter_b))
-			atomic_fetch_add(&sh->chk_explained, 1);
+		if (v == 1 && kf_explained(c->k.fd, &c->counter_b))
+			atomic_fetch_add(&kf->chk_explained, 1);
 		else
-			chk_bad("INCRBY %s: %lld after %lld", c->counter_key,
-				(long long)v, (long long)c->counter);
+			kf_chk_bad("INCRBY %s: %lld after %lld", c->counter_key,
+				   (long long)v, (long long)c->counter);
 	}
 	c->counter = v;
 	c->counter_b = b;
@@ -1692,25 +1545,19 @@ static void *checker_thread(void *arg)
 	c->cap = sh->ver.item_size_max + 4096;
 	c->buf = malloc(c->cap);
 	c->out = malloc(c->cap);
-	c->fd = kc_open();
-	kf_rng_init(&c->r, kf_seed(), 0xc4ec, (uint64_t)getpid());
+	kf_chk_init(&c->k, "chk", NCHK, 0x314b48434b43ULL, (uint64_t)getpid(),
+		    c->buf);
 	c->counter = -1;
 	snprintf(c->counter_key, sizeof(c->counter_key), "chk:%016llx:n",
-		 (unsigned long long)sh->nonce);
-	for (i = 0; i < NCHK; i++) {
-		snprintf(c->keys[i], sizeof(c->keys[i]), "chk:%016llx:%u",
-			 (unsigned long long)sh->nonce, i);
-		/* What an earlier test left: not ours to check. */
-		kc_del(c->fd, c->keys[i], strlen(c->keys[i]), 0);
-	}
-	kc_del(c->fd, c->counter_key, strlen(c->counter_key), 0);
-	if (!c->buf || !c->out || c->fd < 0) {
-		chk_bad("checker setup failed");
+		 (unsigned long long)kf->nonce);
+	kc_del(c->k.fd, c->counter_key, strlen(c->counter_key), 0);
+	if (!c->buf || !c->out || c->k.fd < 0) {
+		kf_chk_bad("checker setup failed");
 		goto out;
 	}
-	while (!atomic_load(&sh->stop) && kf_now() < deadline) {
-		i = kf_below(&c->r, NCHK);
-		switch (kf_below(&c->r, 10)) {
+	while (!atomic_load(&kf->stop) && kf_now() < deadline) {
+		i = kf_below(&c->k.r, NCHK);
+		switch (kf_below(&c->k.r, 10)) {
 		case 0:
 		case 1:
 		case 2:
@@ -1729,7 +1576,7 @@ static void *checker_thread(void *arg)
 		}
 	}
 out:
-	kc_close(c->fd);
+	kc_close(c->k.fd);
 	free(c->buf);
 	free(c->out);
 	free(c);
@@ -1746,27 +1593,26 @@ out:
 static void *listener_thread(void *arg)
 {
 	double deadline = *(double *)arg;
-	struct kf_family fam;
+	struct kn_family fam;
 	struct kf_rng r;
-	struct kf_nl nl;
+	struct kn nl;
 
-	if (kf_nl_open(&nl))
+	if (kn_socket(&nl, KF_NL_RCVBUF))
 		return NULL;
 	kf_rng_init(&r, kf_seed(), 0x115, 0);
-	if (kf_nl_family(&nl, &fam) ||
+	if (kn_family_get(&nl, &fam) ||
 	    setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		       &fam.grp_keyspace, sizeof(fam.grp_keyspace)) ||
+		       &fam.keyspace, sizeof(fam.keyspace)) ||
 	    setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		       &fam.grp_pubsub, sizeof(fam.grp_pubsub)))
+		       &fam.pubsub, sizeof(fam.pubsub)))
 		goto out;
-	while (!atomic_load(&sh->stop) && kf_now() < deadline) {
+	while (!atomic_load(&kf->stop) && kf_now() < deadline) {
 		int n = kf_below(&r, 200);
 
 		while (n-- > 0) {
-			ssize_t got = recv(nl.fd, nl.rbuf, KF_NL_BUF,
-					   MSG_DONTWAIT);
+			ssize_t got = kn_recv1(&nl, MSG_DONTWAIT);
 
-			if (got < 0 && errno == ENOBUFS) {
+			if (got == -ENOBUFS) {
 				atomic_fetch_add(&sh->mc_overruns, 1);
 				continue;
 			}
@@ -1777,114 +1623,33 @@ static void *listener_thread(void *arg)
 		kt_sleep_ms(kf_below(&r, 300));
 	}
 out:
-	kf_nl_close(&nl);
+	kn_close(&nl);
 	return NULL;
 }
 
-static void print_cur(int t, const struct cur *c, double secs)
+/* For the watchdog: the call thread t is in. */
+static void describe(int t, char *buf, size_t len)
 {
-	fprintf(stderr,
-		"# STALL: thread %d in %s for %.0f s: iter %llu opcode %u flags %#x size %u key_len %u val_len %u nargs %u count %u num %lld num2 %lld (seed %#llx)\n",
-		t, ep_name[c->ep], secs, (unsigned long long)c->iter,
-		c->opcode, c->flags, c->size, c->key_len, c->val_len, c->nargs,
-		c->count, (long long)c->num, (long long)c->num2,
-		(unsigned long long)kf_seed());
-}
+	const struct call *c = &sh->call[t];
 
-static void *watchdog_thread(void *arg)
-{
-	int nthreads = *(int *)arg, t;
-
-	while (!atomic_load(&sh->stop)) {
-		double now = kf_now();
-
-		for (t = 0; t < nthreads; t++) {
-			struct cur *c = &sh->cur[t];
-			double since;
-
-			__atomic_load(&c->since, &since, __ATOMIC_ACQUIRE);
-
-			if (since && now - since > sh->stall_limit &&
-			    !c->reported) {
-				c->reported = true;
-				atomic_fetch_add(&sh->stalls, 1);
-				print_cur(t, c, now - since);
-			}
-		}
-		kt_sleep_ms(500);
-	}
-	return NULL;
+	snprintf(buf, len,
+		 "opcode %u flags %#x size %u key_len %u val_len %u nargs %u count %u num %lld num2 %lld",
+		 c->opcode, c->flags, c->size, c->key_len, c->val_len,
+		 c->nargs, c->count, (long long)c->num, (long long)c->num2);
 }
 
 /* ------------------------------------------------------------ tests */
-
-FIXTURE(fuzz) {
-	int fd;
-};
-
-FIXTURE_SETUP(fuzz)
-{
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
-	ASSERT_EQ(0, kt_reset_config(self->fd));
-}
-
-FIXTURE_TEARDOWN(fuzz)
-{
-	struct kc_config cfg;
-
-	kt_reset_config(self->fd);
-	if (!kc_config_get(self->fd, &cfg) && cfg.notify) {
-		cfg.notify = 0;
-		kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-	}
-	kc_close(self->fd);
-}
-
-static void print_counts(const char *what, const struct kf_count *c)
-{
-	char line[1024];
-	size_t off;
-	int e;
-
-	off = snprintf(line, sizeof(line), "KCFUZZ ioctl %s calls (ok):", what);
-	for (e = 0; e < NR_EP; e++)
-		if (c[e].calls)
-			off += snprintf(line + off, sizeof(line) - off,
-					" %s=%llu (%llu)", ep_name[e],
-					(unsigned long long)c[e].calls,
-					(unsigned long long)c[e].ok);
-	ksft_print_msg("%s\n", line);
-}
 
 /* Weights of the tests in the budget; the sum is 20. */
 static void run(struct __test_metadata *_metadata, int fd, int idx,
 		unsigned int focus, unsigned int weight)
 {
-	int nthreads = 2 * kf_ncpus(), t;
-	double secs = sh->budget * weight / 20, deadline;
-	pthread_t th[MAX_THREADS], chk, lis, wd;
+	int nthreads = kf_nthreads(), t;
+	double deadline;
 	struct fz *fz;
-	struct kc_config cfg;
-	uint64_t bad0 = atomic_load(&sh->unexpected);
-	uint64_t chk0 = atomic_load(&sh->chk_bad);
 
-	if (nthreads < 4)
-		nthreads = 4;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	memset(sh->count, 0, sizeof(sh->count));
-	memset(sh->cur, 0, sizeof(sh->cur));
-	atomic_store(&sh->stop, 0);
 	/* Keyspace events on, with a listener: kc_notify() runs too. */
-	ASSERT_EQ(0, kc_config_get(fd, &cfg));
-	cfg.notify = 1;
-	ASSERT_EQ(0, kc_config_set(fd, KC_CONFIG_NOTIFY, &cfg));
-
-	deadline = kf_now() + secs;
+	deadline = kf_run_begin(_metadata, fd, weight);
 	fz = calloc(nthreads, sizeof(*fz));
 	ASSERT_NE(NULL, fz);
 	for (t = 0; t < nthreads; t++) {
@@ -1909,35 +1674,19 @@ static void run(struct __test_metadata *_metadata, int fd, int idx,
 		f->slice_len = (arena.size / 2 / nthreads) & ~(f->page - 1);
 		f->slice = arena.base + t * f->slice_len;
 	}
-	ASSERT_EQ(0, pthread_create(&chk, NULL, checker_thread, &deadline));
-	ASSERT_EQ(0, pthread_create(&lis, NULL, listener_thread, &deadline));
-	ASSERT_EQ(0, pthread_create(&wd, NULL, watchdog_thread, &nthreads));
-	for (t = 0; t < nthreads; t++)
-		ASSERT_EQ(0, pthread_create(&th[t], NULL, fuzz_thread, &fz[t]));
-	for (t = 0; t < nthreads; t++)
-		pthread_join(th[t], NULL);
-	pthread_join(chk, NULL);
-	pthread_join(lis, NULL);
-	atomic_store(&sh->stop, 1);
-	pthread_join(wd, NULL);
+	kf_run_threads(_metadata, &(struct kf_threads){
+		.nthreads = nthreads, .fuzz = fuzz_thread,
+		.fz = fz, .fz_size = sizeof(*fz),
+		.checker = checker_thread, .listener = listener_thread,
+		.describe = describe,
+	}, deadline);
 	for (t = 0; t < nthreads; t++) {
 		kc_close(fz[t].fd);
 		munmap(fz[t].priv, 3 * fz[t].page);
 		munmap(fz[t].cls, CLS_LEN);
 	}
 	free(fz);
-
-	print_counts("test", sh->count);
-	EXPECT_EQ(0, kt_reset_config(fd));
-	EXPECT_EQ(0, atomic_load(&sh->stalls));
-	EXPECT_EQ(chk0, atomic_load(&sh->chk_bad));
-	EXPECT_EQ(bad0, atomic_load(&sh->unexpected)) {
-		TH_LOG("first: %s", sh->first_bad);
-	}
-	/* Every focused entry point was reached. */
-	for (t = 0; t < EP_CHECKER; t++)
-		if (focus & (1U << t))
-			EXPECT_NE(0, sh->count[t].calls);
+	kf_run_end(_metadata, fd, focus);
 }
 
 #define FOCUS(e)	(1U << (e))
@@ -1994,29 +1743,15 @@ TEST_F(fuzz, mixed)
  */
 TEST_F(fuzz, checker)
 {
-	struct kf_report rep;
-
-	print_counts("total", sh->total);
+	kf_print_counts("total", kf->total);
 	ksft_print_msg("KCFUZZ ioctl checker: %llu ops, %llu misses explained by evictions or FLUSH, %llu bad; %llu keyspace events read, %llu overruns; seed %#llx, %.0f s\n",
-		       (unsigned long long)atomic_load(&sh->chk_ops),
-		       (unsigned long long)atomic_load(&sh->chk_explained),
-		       (unsigned long long)atomic_load(&sh->chk_bad),
+		       (unsigned long long)atomic_load(&kf->chk_ops),
+		       (unsigned long long)atomic_load(&kf->chk_explained),
+		       (unsigned long long)atomic_load(&kf->chk_bad),
 		       (unsigned long long)atomic_load(&sh->mc_msgs),
 		       (unsigned long long)atomic_load(&sh->mc_overruns),
-		       (unsigned long long)kf_seed(), sh->budget);
-	EXPECT_NE(0, atomic_load(&sh->chk_ops));
-	EXPECT_EQ(0, atomic_load(&sh->chk_bad));
-
-	kf_check_cache(self->fd, &rep);
-	EXPECT_EQ(0, rep.problems) {
-		TH_LOG("%s", rep.first);
-	}
-	ksft_print_msg("KCFUZZ ioctl end: %llu keys, consistent\n",
-		       (unsigned long long)rep.keys);
-	kf_check_empty(self->fd, &rep);
-	EXPECT_EQ(0, rep.problems) {
-		TH_LOG("%s", rep.first);
-	}
+		       (unsigned long long)kf_seed(), kf->budget);
+	kf_run_verdict(_metadata, self->fd);
 }
 
 int main(int argc, char **argv)
@@ -2024,12 +1759,9 @@ int main(int argc, char **argv)
 	size_t arena_size;
 	int fd;
 
-	sh = kf_shared(sizeof(*sh));
+	sh = kf_run_init(sizeof(*sh), "ioctl", ep_name, NR_EP, 60, 25);
 	if (!sh || pools_init())
 		return KSFT_FAIL;
-	sh->budget = kf_budget(60, 25);
-	sh->stall_limit = kf_debug_kernel() ? 60 : 20;
-	sh->nonce = kf_mix((uint64_t)getpid() ^ (uint64_t)time(NULL) << 20);
 	fd = kc_open();
 	if (fd >= 0) {
 		kc_version(fd, &sh->ver);
@@ -2053,9 +1785,5 @@ int main(int argc, char **argv)
 			memcpy(arena.base + off, kf_pct(&r, 50) ? "12345678" :
 			       "-42\0\0\0\0\0", 8);
 	}
-	ksft_print_msg("KCFUZZ ioctl seed %#llx, %.0f s%s\n",
-		       (unsigned long long)kf_seed(), sh->budget,
-		       kf_long_mode() ? " (long mode)" : "");
-	kf_set_timeouts((int)(sh->budget + 600));
-	return test_harness_run(argc, argv);
+	return kf_run_main(argc, argv, "");
 }

@@ -48,6 +48,7 @@
 #include "kselftest_harness.h"
 #include "kc_test.h"
 #include "kc_fuzz.h"
+#include "kc_fuzz_run.h"
 
 /* Entry points: the family's commands, and what is not one. */
 enum ep {
@@ -74,61 +75,31 @@ static const uint8_t ep_cmd[] = {
 	KC_CMD_CONFIG_GET, KC_CMD_CONFIG_SET, KC_CMD_FLUSH, KC_CMD_PUBLISH,
 };
 
-#define MAX_THREADS	16
 #define NSOCK		3	/* sockets per thread */
 #define NCHK		12
-#define CHK_HDR		32
 #define MSG_CAP		(320 << 10)	/* a request, > KC_ARGS_MAX tiny args */
 
 /* Test modes on top of the command focus. */
 #define MODE_SOUP	1	/* attribute soup on every command */
 #define MODE_DUMPS	2	/* dumps read in part, abandoned, closed */
 
-struct cur {
-	double since;
-	uint32_t ep, cmd, len, flags;
-	uint64_t iter;
-	bool reported;
+/* The request a thread is in, for the watchdog. */
+struct call {
+	uint32_t cmd, len, flags;
 };
 
+/* Shared by main() and the harness's forked tests. */
 struct shared {
-	struct kf_count count[NR_EP];
-	struct kf_count total[NR_EP];
-	_Atomic uint64_t epoch;		/* FLUSH, limit changes: misses OK */
-	_Atomic int destructive;	/* such calls in flight */
-	_Atomic uint64_t unexpected, stalls;
-	_Atomic uint64_t chk_ops, chk_bad, chk_explained, chk_dumps,
-			 chk_dumps_intr;
+	struct kf_run run;		/* first: see kc_fuzz_run.h */
+	struct call call[KF_MAX_THREADS];
+	_Atomic uint64_t chk_dumps, chk_dumps_intr;
 	_Atomic uint64_t abandoned, closed_mid_dump, overruns, no_reply;
-	_Atomic int stop;
-	char first_bad[512];
-	struct cur cur[MAX_THREADS];
-	struct kf_family fam;
+	struct kn_family fam;
 	uint32_t item_size_max, nr_classes;
-	uint64_t nonce;
-	double stall_limit, budget, reply_wait;
+	double reply_wait;
 };
 
 static struct shared *sh;
-
-static void bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (atomic_fetch_add(&sh->unexpected, 1) == 0)
-		memcpy(sh->first_bad, msg, sizeof(sh->first_bad));
-	fprintf(stderr, "# UNEXPECTED: %s\n", msg);
-}
-
-static void tally(enum ep ep, bool ok)
-{
-	kf_count(&sh->count[ep], ok);
-	kf_count(&sh->total[ep], ok);
-}
 
 /* Errors the family, genetlink and netlink document for a request. */
 static bool error_ok(int err)
@@ -160,7 +131,7 @@ static bool error_ok(int err)
 /* ------------------------------------------------------------ a fuzzing thread */
 
 struct sock {
-	struct kf_nl nl;
+	struct kn nl;
 	bool open;
 	bool joined;
 	bool dumping;		/* a dump of ours may still be running */
@@ -182,15 +153,15 @@ static void sock_open(struct fz *f, struct sock *s)
 {
 	int big = 4 << 20;
 
-	if (kf_nl_open(&s->nl))
+	if (kn_socket(&s->nl, KF_NL_RCVBUF))
 		return;
 	setsockopt(s->nl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
 	s->open = true;
 	s->joined = false;
 	s->dumping = false;
 	if (kf_pct(&f->r, 30)) {
-		uint32_t g = kf_pct(&f->r, 50) ? sh->fam.grp_keyspace :
-						 sh->fam.grp_pubsub;
+		uint32_t g = kf_pct(&f->r, 50) ? sh->fam.keyspace :
+						 sh->fam.pubsub;
 
 		s->joined = !setsockopt(s->nl.fd, SOL_NETLINK,
 					NETLINK_ADD_MEMBERSHIP, &g, sizeof(g));
@@ -200,7 +171,7 @@ static void sock_open(struct fz *f, struct sock *s)
 static void sock_close(struct sock *s)
 {
 	if (s->open)
-		kf_nl_close(&s->nl);
+		kn_close(&s->nl);
 	s->open = false;
 }
 
@@ -216,7 +187,7 @@ static const char *const vals[] = {
 };
 
 /* A key as attribute type (KC_A_KEY, or KC_A_ARG for MGET and such). */
-static void put_key(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_key(struct fz *f, struct kn_msg *m, uint16_t type)
 {
 	const char *k = keys[kf_below(&f->r, KF_ARRAY_SIZE(keys))];
 
@@ -224,10 +195,10 @@ static void put_key(struct fz *f, struct kf_msg *m, uint16_t type)
 		size_t len = kf_len(&f->r, KC_KEY_MAX) & 0x3ff;
 
 		kf_bytes(&f->r, f->scratch, len);
-		kf_msg_put(m, type, f->scratch, len);
+		kn_put(m, type, f->scratch, len);
 		return;
 	}
-	kf_msg_put(m, type, k, strlen(k));
+	kn_put(m, type, k, strlen(k));
 }
 
 static size_t val_len(struct fz *f)
@@ -244,38 +215,38 @@ static size_t val_len(struct fz *f)
 	}
 }
 
-static void put_val(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_val(struct fz *f, struct kn_msg *m, uint16_t type)
 {
 	size_t len;
 
 	if (kf_pct(&f->r, 50)) {
 		const char *v = vals[kf_below(&f->r, KF_ARRAY_SIZE(vals))];
 
-		kf_msg_put(m, type, v, strlen(v));
+		kn_put(m, type, v, strlen(v));
 		return;
 	}
 	len = val_len(f);
 	kf_bytes(&f->r, f->scratch, len);
-	if (kf_msg_put(m, type, f->scratch, len))
-		kf_msg_put(m, type, f->scratch, 16);
+	if (kn_put(m, type, f->scratch, len))
+		kn_put(m, type, f->scratch, 16);
 }
 
-static void put_s64(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_s64(struct fz *f, struct kn_msg *m, uint16_t type)
 {
-	kf_msg_u64(m, type, (uint64_t)kf_s64(&f->r));
+	kn_put_u64(m, type, (uint64_t)kf_s64(&f->r));
 }
 
-static void put_small_s64(struct fz *f, struct kf_msg *m, uint16_t type)
+static void put_small_s64(struct fz *f, struct kn_msg *m, uint16_t type)
 {
-	kf_msg_u64(m, type, (uint64_t)((int64_t)kf_below(&f->r, 20) - 10));
+	kn_put_u64(m, type, (uint64_t)((int64_t)kf_below(&f->r, 20) - 10));
 }
 
 /* Nested junk: a few levels of random attributes. */
-static void put_nest_junk(struct fz *f, struct kf_msg *m, int depth)
+static void put_nest_junk(struct fz *f, struct kn_msg *m, int depth)
 {
 	int n = kf_below(&f->r, 4), i;
 
-	if (kf_msg_nest(m, kf_below(&f->r, KC_A_MAX + 4)))
+	if (kn_nest_start(m, kf_below(&f->r, KC_A_MAX + 4)))
 		return;
 	for (i = 0; i < n; i++) {
 		if (depth < 5 && kf_pct(&f->r, 30)) {
@@ -283,14 +254,14 @@ static void put_nest_junk(struct fz *f, struct kf_msg *m, int depth)
 			continue;
 		}
 		kf_bytes(&f->r, f->scratch, 16);
-		kf_msg_put(m, kf_below(&f->r, 8), f->scratch,
-			   kf_below(&f->r, 17));
+		kn_put(m, kf_below(&f->r, 8), f->scratch,
+		       kf_below(&f->r, 17));
 	}
-	kf_msg_nest_end(m);
+	kn_nest_end(m);
 }
 
 /* Random attributes of random types and sizes. */
-static void put_soup(struct fz *f, struct kf_msg *m)
+static void put_soup(struct fz *f, struct kn_msg *m)
 {
 	int n = 1 + kf_below(&f->r, 12), i;
 	static const size_t sizes[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 250,
@@ -310,7 +281,7 @@ static void put_soup(struct fz *f, struct kf_msg *m)
 		kf_bytes(&f->r, f->scratch, len);
 		if (kf_pct(&f->r, 30) && len >= 4)	/* small numbers */
 			memset(f->scratch + 1, 0, len - 1);
-		kf_msg_put(m, type, f->scratch, len);
+		kn_put(m, type, f->scratch, len);
 	}
 }
 
@@ -325,16 +296,16 @@ static uint32_t pick_opcode(struct fz *f)
 }
 
 /* KC_CMD_OP with the attributes of struct kc_op. */
-static void build_op(struct fz *f, struct kf_msg *m)
+static void build_op(struct fz *f, struct kn_msg *m)
 {
 	uint32_t opcode = pick_opcode(f);
 	int nargs = 0, i;
 
 	if (kf_pct(&f->r, 97))
-		kf_msg_u32(m, KC_A_OPCODE, kf_pct(&f->r, 97) ? opcode :
+		kn_put_u32(m, KC_A_OPCODE, kf_pct(&f->r, 97) ? opcode :
 			   (uint32_t)kf_next(&f->r));
 	if (kf_pct(&f->r, 15))
-		kf_msg_u32(m, KC_A_FLAGS, kf_pct(&f->r, 80) ?
+		kn_put_u32(m, KC_A_FLAGS, kf_pct(&f->r, 80) ?
 			   1U << kf_below(&f->r, 17) :
 			   (uint32_t)kf_next(&f->r));
 	if (kf_pct(&f->r, 90))
@@ -350,9 +321,9 @@ static void build_op(struct fz *f, struct kf_msg *m)
 	if (kf_pct(&f->r, 15))
 		put_s64(f, m, KC_A_EXPIRE);
 	if (kf_pct(&f->r, 10))
-		kf_msg_u64(m, KC_A_CAS, kf_below(&f->r, 100000));
+		kn_put_u64(m, KC_A_CAS, kf_below(&f->r, 100000));
 	if (kf_pct(&f->r, 10))
-		kf_msg_u32(m, KC_A_CLIENT_FLAGS, (uint32_t)kf_next(&f->r));
+		kn_put_u32(m, KC_A_CLIENT_FLAGS, (uint32_t)kf_next(&f->r));
 	switch (kf_below(&f->r, 50)) {
 	case 0:
 		nargs = KC_ARGS_MAX + 1;
@@ -366,7 +337,7 @@ static void build_op(struct fz *f, struct kf_msg *m)
 	}
 	for (i = 0; i < nargs; i++) {
 		if (nargs > 100) {
-			if (kf_msg_put(m, KC_A_ARG, "a", kf_below(&f->r, 2)))
+			if (kn_put(m, KC_A_ARG, "a", kf_below(&f->r, 2)))
 				break;
 		} else if (kf_pct(&f->r, 50)) {
 			put_key(f, m, KC_A_ARG);
@@ -378,7 +349,7 @@ static void build_op(struct fz *f, struct kf_msg *m)
 		f->destructive = true;
 }
 
-static void build_keys(struct fz *f, struct kf_msg *m)
+static void build_keys(struct fz *f, struct kn_msg *m)
 {
 	static const char *const pats[] = {
 		"*", "nf:*", "nf:?0", "nf:[a-z]*", "[", "\\", "*[^x]*", "**",
@@ -389,51 +360,51 @@ static void build_keys(struct fz *f, struct kf_msg *m)
 		if (kf_pct(&f->r, 80)) {
 			const char *p = pats[kf_below(&f->r, KF_ARRAY_SIZE(pats))];
 
-			kf_msg_put(m, KC_A_PATTERN, p, strlen(p));
+			kn_put(m, KC_A_PATTERN, p, strlen(p));
 		} else {
 			size_t len = kf_len(&f->r, KC_PATTERN_MAX) & 0x7ff;
 
 			memset(f->scratch, '*', len);
-			kf_msg_put(m, KC_A_PATTERN, f->scratch, len);
+			kn_put(m, KC_A_PATTERN, f->scratch, len);
 		}
 	}
 	if (kf_pct(&f->r, 30))
-		kf_msg_u32(m, KC_A_TYPE, kf_below(&f->r, KC_TYPE_MAX + 3));
+		kn_put_u32(m, KC_A_TYPE, kf_below(&f->r, KC_TYPE_MAX + 3));
 }
 
-static void build_config_set(struct fz *f, struct kf_msg *m)
+static void build_config_set(struct fz *f, struct kn_msg *m)
 {
 	static const uint64_t mb[] = { 0, 1, 2, 3, 16, 64, 128, 1ULL << 40,
 				       UINT64_MAX };
 
 	if (kf_pct(&f->r, 40)) {
-		kf_msg_u64(m, KC_A_MEMORY_LIMIT_MB,
+		kn_put_u64(m, KC_A_MEMORY_LIMIT_MB,
 			   mb[kf_below(&f->r, KF_ARRAY_SIZE(mb))]);
 		f->destructive = true;
 	}
 	if (kf_pct(&f->r, 50))
-		kf_msg_u32(m, KC_A_NOTIFY, kf_pct(&f->r, 90) ?
+		kn_put_u32(m, KC_A_NOTIFY, kf_pct(&f->r, 90) ?
 			   kf_below(&f->r, 2) : (uint32_t)kf_next(&f->r));
 	if (kf_pct(&f->r, 40))
-		kf_msg_u32(m, KC_A_AUTOMOVE, kf_pct(&f->r, 90) ?
+		kn_put_u32(m, KC_A_AUTOMOVE, kf_pct(&f->r, 90) ?
 			   kf_below(&f->r, 2) : (uint32_t)kf_next(&f->r));
 }
 
-static void build_publish(struct fz *f, struct kf_msg *m)
+static void build_publish(struct fz *f, struct kn_msg *m)
 {
 	if (kf_pct(&f->r, 95)) {
 		size_t len = kf_pct(&f->r, 90) ? 1 + kf_below(&f->r, 20) :
 			     kf_len(&f->r, KC_CHANNEL_MAX) & 0x3ff;
 
 		memset(f->scratch, 'c', len);
-		kf_msg_put(m, KC_A_CHANNEL, f->scratch, len);
+		kn_put(m, KC_A_CHANNEL, f->scratch, len);
 	}
 	if (kf_pct(&f->r, 80))
 		put_val(f, m, KC_A_MESSAGE);
 }
 
 /* Top-level attribute offsets of a message. */
-static int attr_offsets(const struct kf_msg *m, size_t *off, int max)
+static int attr_offsets(const struct kn_msg *m, size_t *off, int max)
 {
 	size_t at = NLMSG_HDRLEN + GENL_HDRLEN;
 	int n = 0;
@@ -444,13 +415,13 @@ static int attr_offsets(const struct kf_msg *m, size_t *off, int max)
 		if (a->nla_len < NLA_HDRLEN || at + a->nla_len > m->len)
 			break;
 		off[n++] = at;
-		at += KF_ALIGN4(a->nla_len);
+		at += KN_ALIGN(a->nla_len);
 	}
 	return n;
 }
 
 /* One byte-level mutation.  *keep_len: nlmsg_len is set here. */
-static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
+static void mutate(struct fz *f, struct kn_msg *m, bool *keep_len)
 {
 	size_t off[64];
 	int n = attr_offsets(m, off, 64);
@@ -474,8 +445,8 @@ static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
 				     (uint16_t)kf_next(&f->r);
 		break;
 	case 2:			/* duplicate */
-		if (a && m->len + KF_ALIGN4(a->nla_len) <= m->cap) {
-			size_t l = KF_ALIGN4(a->nla_len);
+		if (a && m->len + KN_ALIGN(a->nla_len) <= m->cap) {
+			size_t l = KN_ALIGN(a->nla_len);
 
 			memmove(m->buf + m->len, a, l);
 			m->len += l;
@@ -486,7 +457,7 @@ static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
 			unsigned char *p = (unsigned char *)a;
 			size_t rest = m->buf + m->len - p;
 			/* An unaligned last attribute has no padding after it. */
-			size_t l = KF_MIN(KF_ALIGN4(a->nla_len), rest);
+			size_t l = KF_MIN(KN_ALIGN(a->nla_len), rest);
 
 			memmove(p, p + l, rest - l);
 			m->len -= l;
@@ -537,7 +508,7 @@ static void mutate(struct fz *f, struct kf_msg *m, bool *keep_len)
 }
 
 /* The command of entry point ep, in a message ready for mutations. */
-static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
+static uint8_t build(struct fz *f, struct kn_msg *m, enum ep ep,
 		     uint16_t *flags)
 {
 	uint8_t cmd;
@@ -556,8 +527,8 @@ static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
 	if ((ep == EP_KEYS || (ep == EP_STATS && kf_pct(&f->r, 50)) ||
 	     kf_pct(&f->r, 3)))
 		*flags |= NLM_F_DUMP;
-	kf_msg_init(m, f->msg, MSG_CAP, sh->fam.id, *flags, cmd,
-		    kf_pct(&f->r, 97) ? KC_GENL_VERSION : kf_below(&f->r, 4));
+	kn_msg_init_buf(m, f->msg, MSG_CAP, sh->fam.id, *flags, cmd,
+			kf_pct(&f->r, 97) ? KC_GENL_VERSION : kf_below(&f->r, 4));
 	switch (ep) {
 	case EP_OP:
 		build_op(f, m);
@@ -567,7 +538,7 @@ static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
 		break;
 	case EP_STATS:
 		if (kf_pct(&f->r, 40))
-			kf_msg_u32(m, KC_A_CLASS_ID, kf_pct(&f->r, 80) ?
+			kn_put_u32(m, KC_A_CLASS_ID, kf_pct(&f->r, 80) ?
 				   kf_below(&f->r, sh->nr_classes + 2) :
 				   (uint32_t)kf_next(&f->r));
 		break;
@@ -593,7 +564,7 @@ static uint8_t build(struct fz *f, struct kf_msg *m, enum ep ep,
  * (FLUSH, a limit change, KC_OP_FLUSH)?  Judged on its final bytes: a
  * mutation can turn any request into one.  Then the checker may miss.
  */
-static bool destructive(const struct kf_msg *m)
+static bool destructive(const struct kn_msg *m)
 {
 	const struct genlmsghdr *g = (const void *)(m->buf + NLMSG_HDRLEN);
 	const struct nlattr *a;
@@ -605,10 +576,10 @@ static bool destructive(const struct kf_msg *m)
 		return true;
 	if (g->cmd != KC_CMD_OP)
 		return false;
-	kf_for_each_attr(a, (const struct nlattr *)(g + 1),
+	kn_for_each_attr(a, (const struct nlattr *)(g + 1),
 			 (int)(m->len - NLMSG_HDRLEN - GENL_HDRLEN), rem)
 		if (a->nla_len == NLA_HDRLEN + 4 &&
-		    kf_attr_u32(a) == KC_OP_FLUSH)
+		    kn_u32(a) == KC_OP_FLUSH)
 			return true;
 	return false;
 }
@@ -616,23 +587,17 @@ static bool destructive(const struct kf_msg *m)
 static void set_cur(struct fz *f, enum ep ep, uint8_t cmd, size_t len,
 		    uint16_t flags)
 {
-	struct cur *c = &sh->cur[f->id];
-	double now;
+	struct call *c = &sh->call[f->id];
 
-	c->ep = ep;
 	c->cmd = cmd;
 	c->len = (uint32_t)len;
 	c->flags = flags;
-	c->iter = f->iter;
-	now = kf_now();
-	__atomic_store(&c->since, &now, __ATOMIC_RELEASE);
+	kf_cur_begin(f->id, ep, f->iter);
 }
 
 static void end_cur(struct fz *f)
 {
-	double zero = 0;
-
-	__atomic_store(&sh->cur[f->id].since, &zero, __ATOMIC_RELEASE);
+	kf_cur_end(f->id);
 }
 
 struct rx {
@@ -656,14 +621,14 @@ static int rx_cb(const struct nlmsghdr *nlh, void *arg)
 	if (!x->check)
 		return 0;
 	if (nlh->nlmsg_type != x->family) {
-		bad("%s: reply of type %u, not the family's %u",
-		    ep_name[x->ep], nlh->nlmsg_type, x->family);
+		kf_bad("%s: reply of type %u, not the family's %u",
+		       ep_name[x->ep], nlh->nlmsg_type, x->family);
 		return 1;
 	}
-	head = kf_genl_attrs(nlh, &len);
-	if (len < 0 || kf_attrs_sane(head, len, 0))
-		bad("%s: reply with malformed attributes or non-zero padding (%d bytes)",
-		    ep_name[x->ep], len);
+	head = kn_genl_attrs(nlh, &len);
+	if (len < 0 || kn_attrs_sane(head, len, 0))
+		kf_bad("%s: reply with malformed attributes or non-zero padding (%d bytes)",
+		       ep_name[x->ep], len);
 	return 0;
 }
 
@@ -679,8 +644,8 @@ static void fuzz_once(struct fz *f)
 {
 	fuzz_one(f);
 	if (f->destructive) {
-		atomic_fetch_add(&sh->epoch, 1);
-		atomic_fetch_sub(&sh->destructive, 1);
+		atomic_fetch_add(&kf->epoch, 1);
+		atomic_fetch_sub(&kf->destructive, 1);
 		f->destructive = false;
 	}
 }
@@ -696,7 +661,7 @@ static void fuzz_one(struct fz *f)
 	bool keep_len = false, dump, sane;
 	struct rx x = { .family = sh->fam.id };
 	uint16_t flags;
-	struct kf_msg m;
+	struct kn_msg m;
 	enum ep ep;
 	uint8_t cmd;
 	int err, muts, i;
@@ -734,8 +699,8 @@ static void fuzz_one(struct fz *f)
 	/* In flight until answered: a checker miss meanwhile is explained. */
 	f->destructive |= destructive(&m);
 	if (f->destructive) {
-		atomic_fetch_add(&sh->destructive, 1);
-		atomic_fetch_add(&sh->epoch, 1);
+		atomic_fetch_add(&kf->destructive, 1);
+		atomic_fetch_add(&kf->epoch, 1);
 	}
 	flags = ((struct nlmsghdr *)m.buf)->nlmsg_flags;
 	dump = flags & NLM_F_DUMP;
@@ -755,19 +720,19 @@ static void fuzz_one(struct fz *f)
 		x.limit = kf_below(&f->r, 4);	/* 0: read it all */
 
 	set_cur(f, ep, cmd, m.len, flags);
-	err = kf_nl_send(&s->nl, &m, keep_len);
+	err = keep_len ? kn_send_as_is(&s->nl, &m) : kn_send(&s->nl, &m);
 	if (!err && dump && x.limit == 0 && kf_pct(&f->r, 50) &&
 	    ((f->mode & MODE_DUMPS) || kf_pct(&f->r, 10))) {
 		/* Closed right away, the dump still running. */
 		sock_close(s);
 		end_cur(f);
 		atomic_fetch_add(&sh->closed_mid_dump, 1);
-		tally(ep, true);
+		kf_tally(ep, true);
 		return;
 	}
 	if (!err)
-		err = kf_nl_recv(&s->nl, sane ? sh->reply_wait * 1000 : 20,
-				 rx_cb, &x);
+		err = kn_recv(&s->nl, sane ? sh->reply_wait * 1000 : 20,
+			      rx_cb, &x);
 	end_cur(f);
 	if (err == -ECANCELED && x.limit) {
 		/* We stopped reading the dump: abandon or close it. */
@@ -777,10 +742,10 @@ static void fuzz_one(struct fz *f)
 			sock_close(s);
 			atomic_fetch_add(&sh->closed_mid_dump, 1);
 		}
-		tally(ep, true);
+		kf_tally(ep, true);
 		return;
 	}
-	tally(ep, !err);
+	kf_tally(ep, !err);
 	if (err == -ETIMEDOUT) {
 		/*
 		 * No answer: the kernel drops what it cannot parse, and a
@@ -789,8 +754,8 @@ static void fuzz_one(struct fz *f)
 		 * nothing pending is.
 		 */
 		if (sane && x.check && !s->dumping && !s->joined)
-			bad("%s: no answer in %.0f s to a well formed request",
-			    ep_name[ep], sh->reply_wait);
+			kf_bad("%s: no answer in %.0f s to a well formed request",
+			       ep_name[ep], sh->reply_wait);
 		atomic_fetch_add(&sh->no_reply, 1);
 		sock_close(s);
 		return;
@@ -802,11 +767,11 @@ static void fuzz_one(struct fz *f)
 	}
 	s->dumping = false;
 	if (!error_ok(err))
-		bad("%s (cmd %u, flags %#x, %zu bytes%s): error %d (%s)",
-		    ep_name[ep], cmd, flags, m.len, muts ? ", mutated" : "",
-		    err, s->nl.ext);
+		kf_bad("%s (cmd %u, flags %#x, %zu bytes%s): error %d (%s)",
+		       ep_name[ep], cmd, flags, m.len, muts ? ", mutated" : "",
+		       err, s->nl.ext);
 	if (x.check && !err && ep == EP_OTHER)
-		bad("command %u is not a request but was answered", cmd);
+		kf_bad("command %u is not a request but was answered", cmd);
 	if (kf_pct(&f->r, 1))
 		sock_close(s);
 }
@@ -816,7 +781,7 @@ static void *fuzz_thread(void *arg)
 	struct fz *f = arg;
 	int i;
 
-	while (!atomic_load(&sh->stop) && kf_now() < f->deadline)
+	while (!atomic_load(&kf->stop) && kf_now() < f->deadline)
 		fuzz_once(f);
 	for (i = 0; i < NSOCK; i++)
 		sock_close(&f->s[i]);
@@ -825,104 +790,12 @@ static void *fuzz_thread(void *arg)
 
 /* ------------------------------------------------------------ the checker */
 
-struct blame {
-	uint64_t epoch;
-	uint64_t evictions;
-};
-
-static void blame_now(int fd, struct blame *b)
-{
-	struct kc_stats st;
-
-	b->epoch = atomic_load(&sh->epoch);
-	b->evictions = kc_stats(fd, &st) ? 0 : st.evictions;
-}
-
-static bool explained(int fd, const struct blame *then)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		struct blame now;
-
-		blame_now(fd, &now);
-		if (now.epoch != then->epoch || now.evictions != then->evictions ||
-		    atomic_load(&sh->destructive))
-			return true;
-		kt_sleep_ms(20 << i);
-	}
-	return false;
-}
-
 struct chk {
-	int fd;
-	struct kf_nl nl;
-	struct kf_rng r;
+	struct kf_chk k;
+	struct kn nl;
 	unsigned char *msg, *val, *out;
-	char keys[NCHK][64];
 	char pattern[64];
-	struct {
-		bool present;
-		uint64_t seq;
-		uint32_t len;
-		struct blame b;
-	} rec[NCHK];
-	uint64_t seq;
 };
-
-static void chk_bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	atomic_fetch_add(&sh->chk_bad, 1);
-	bad("checker: %s", msg);
-}
-
-static void chk_value(unsigned int i, uint64_t seq, uint32_t len,
-		      unsigned char *p)
-{
-	uint64_t hdr[4] = { 0x324b48434b43ULL, ((uint64_t)i << 32) | len, seq,
-			    sh->nonce };
-
-	memcpy(p, hdr, CHK_HDR);
-	kt_fill(p + CHK_HDR, len - CHK_HDR, kf_mix(sh->nonce ^ (seq << 8) ^ i));
-}
-
-static void chk_verify(struct chk *c, unsigned int i, int res,
-		       const void *val, size_t len, const char *how)
-{
-	if (res == -ENOENT) {
-		if (!c->rec[i].present)
-			return;
-		if (explained(c->fd, &c->rec[i].b)) {
-			atomic_fetch_add(&sh->chk_explained, 1);
-			c->rec[i].present = false;
-			return;
-		}
-		chk_bad("%s %s: gone (seq %llu), nothing explains it", how,
-			c->keys[i], (unsigned long long)c->rec[i].seq);
-		c->rec[i].present = false;
-		return;
-	}
-	if (res) {
-		chk_bad("%s %s: %d", how, c->keys[i], res);
-		return;
-	}
-	if (!c->rec[i].present) {
-		chk_bad("%s %s: a value for a key that is gone", how,
-			c->keys[i]);
-		return;
-	}
-	chk_value(i, c->rec[i].seq, c->rec[i].len, c->val);
-	if (len != c->rec[i].len || memcmp(val, c->val, len))
-		chk_bad("%s %s: %zu bytes, want %u of seq %llu", how,
-			c->keys[i], len, c->rec[i].len,
-			(unsigned long long)c->rec[i].seq);
-}
 
 struct op_reply {
 	const unsigned char *val;
@@ -937,10 +810,10 @@ static int op_reply_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct nlattr *a, *head;
 	int len, rem;
 
-	head = kf_genl_attrs(nlh, &len);
-	if (kf_attrs_sane(head, len, 0))
-		chk_bad("OP reply with malformed attributes");
-	kf_for_each_attr(a, head, len, rem)
+	head = kn_genl_attrs(nlh, &len);
+	if (kn_attrs_sane(head, len, 0))
+		kf_chk_bad("OP reply with malformed attributes");
+	kn_for_each_attr(a, head, len, rem)
 		if ((a->nla_type & NLA_TYPE_MASK) == KC_A_VALUE) {
 			r->len = a->nla_len - NLA_HDRLEN;
 			memcpy(r->copy, a + 1, r->len);
@@ -953,56 +826,53 @@ static int op_reply_cb(const struct nlmsghdr *nlh, void *arg)
 static int chk_nl_op(struct chk *c, uint32_t opcode, unsigned int i,
 		     const void *val, size_t len, struct op_reply *r)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->msg, MSG_CAP, sh->fam.id, NLM_F_REQUEST | NLM_F_ACK,
-		    KC_CMD_OP, KC_GENL_VERSION);
-	kf_msg_u32(&m, KC_A_OPCODE, opcode);
-	kf_msg_put(&m, KC_A_KEY, c->keys[i], strlen(c->keys[i]));
+	kn_msg_init_buf(&m, c->msg, MSG_CAP, sh->fam.id, NLM_F_REQUEST | NLM_F_ACK,
+			KC_CMD_OP, KC_GENL_VERSION);
+	kn_put_u32(&m, KC_A_OPCODE, opcode);
+	kn_put(&m, KC_A_KEY, c->k.keys[i], strlen(c->k.keys[i]));
 	if (val)
-		kf_msg_put(&m, KC_A_VALUE, val, len);
-	err = kf_nl_send(&c->nl, &m, false);
+		kn_put(&m, KC_A_VALUE, val, len);
+	err = kn_send(&c->nl, &m);
 	if (!err)
-		err = kf_nl_recv(&c->nl, 30000, op_reply_cb, r);
-	tally(EP_CHECKER, !err);
-	atomic_fetch_add(&sh->chk_ops, 1);
+		err = kn_recv(&c->nl, 30000, op_reply_cb, r);
+	kf_tally(EP_CHECKER, !err);
+	atomic_fetch_add(&kf->chk_ops, 1);
 	return err;
 }
 
 static void chk_write(struct chk *c, unsigned int i)
 {
-	uint32_t len = CHK_HDR + (kf_pct(&c->r, 70) ? kf_below(&c->r, 500) :
-				  kf_below(&c->r, KC_NL_VALUE_MAX - CHK_HDR));
+	uint32_t len = KF_CHK_HDR + (kf_pct(&c->k.r, 70) ? kf_below(&c->k.r, 500) :
+				     kf_below(&c->k.r, KC_NL_VALUE_MAX - KF_CHK_HDR));
 	struct op_reply *r = calloc(1, sizeof(*r));
-	uint64_t seq = ++c->seq;
-	struct blame b;
+	uint64_t seq = ++c->k.seq;
+	struct kf_blame b;
 	size_t got = 0;
 	int err;
 
 	if (!r)
 		return;
-	chk_value(i, seq, len, c->val);
-	blame_now(c->fd, &b);
+	kf_chk_value(&c->k, i, seq, len, c->val);
+	kf_blame_now(c->k.fd, &b);
 	err = chk_nl_op(c, KC_OP_SET, i, c->val, len, r);
 	if (err == -ENOMEM) {
 		free(r);
 		return;
 	}
 	if (err) {
-		chk_bad("netlink SET %s: %d (%s)", c->keys[i], err, c->nl.ext);
+		kf_chk_bad("netlink SET %s: %d (%s)", c->k.keys[i], err, c->nl.ext);
 		free(r);
 		return;
 	}
-	c->rec[i].present = true;
-	c->rec[i].seq = seq;
-	c->rec[i].len = len;
-	c->rec[i].b = b;
+	kf_chk_wrote(&c->k, i, seq, len, &b);
 	/* Read back through the other interface. */
-	err = kc_get(c->fd, c->keys[i], strlen(c->keys[i]), c->out,
+	err = kc_get(c->k.fd, c->k.keys[i], strlen(c->k.keys[i]), c->out,
 		     KC_NL_VALUE_MAX, &got, NULL, NULL);
-	tally(EP_CHECKER, !err);
-	chk_verify(c, i, err, c->out, got, "ioctl GET");
+	kf_tally(EP_CHECKER, !err);
+	kf_chk_verify(&c->k, i, err, c->out, got, "ioctl GET");
 	free(r);
 }
 
@@ -1015,9 +885,9 @@ static void chk_read(struct chk *c, unsigned int i)
 		return;
 	err = chk_nl_op(c, KC_OP_GET, i, NULL, 0, r);
 	if (!err && !r->has)
-		chk_bad("netlink GET %s: no KC_A_VALUE", c->keys[i]);
+		kf_chk_bad("netlink GET %s: no KC_A_VALUE", c->k.keys[i]);
 	else
-		chk_verify(c, i, err, r->copy, r->len, "netlink GET");
+		kf_chk_verify(&c->k, i, err, r->copy, r->len, "netlink GET");
 	free(r);
 }
 
@@ -1034,17 +904,17 @@ static int dump_cb(const struct nlmsghdr *nlh, void *arg)
 	int len, rem;
 	unsigned int i;
 
-	head = kf_genl_attrs(nlh, &len);
-	if (kf_attrs_sane(head, len, 0))
-		chk_bad("keys dump message with malformed attributes");
-	kf_for_each_attr(a, head, len, rem) {
+	head = kn_genl_attrs(nlh, &len);
+	if (kn_attrs_sane(head, len, 0))
+		kf_chk_bad("keys dump message with malformed attributes");
+	kn_for_each_attr(a, head, len, rem) {
 		size_t klen = a->nla_len - NLA_HDRLEN;
 
 		if ((a->nla_type & NLA_TYPE_MASK) != KC_A_KEY)
 			continue;
 		for (i = 0; i < NCHK; i++)
-			if (klen == strlen(d->c->keys[i]) &&
-			    !memcmp(a + 1, d->c->keys[i], klen))
+			if (klen == strlen(d->c->k.keys[i]) &&
+			    !memcmp(a + 1, d->c->k.keys[i], klen))
 				break;
 		if (i < NCHK)
 			d->count[i]++;
@@ -1058,42 +928,42 @@ static int dump_cb(const struct nlmsghdr *nlh, void *arg)
 static void chk_dump(struct chk *c)
 {
 	struct dump_seen d = { .c = c };
-	struct blame b;
-	struct kf_msg m;
+	struct kf_blame b;
+	struct kn_msg m;
 	unsigned int i;
 	int err;
 
-	blame_now(c->fd, &b);
-	kf_msg_init(&m, c->msg, MSG_CAP, sh->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
-		    KC_GENL_VERSION);
-	kf_msg_put(&m, KC_A_PATTERN, c->pattern, strlen(c->pattern));
-	err = kf_nl_send(&c->nl, &m, false);
+	kf_blame_now(c->k.fd, &b);
+	kn_msg_init_buf(&m, c->msg, MSG_CAP, sh->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
+			KC_GENL_VERSION);
+	kn_put(&m, KC_A_PATTERN, c->pattern, strlen(c->pattern));
+	err = kn_send(&c->nl, &m);
 	if (!err)
-		err = kf_nl_recv(&c->nl, 60000, dump_cb, &d);
-	tally(EP_CHECKER, !err);
+		err = kn_recv(&c->nl, 60000, dump_cb, &d);
+	kf_tally(EP_CHECKER, !err);
 	atomic_fetch_add(&sh->chk_dumps, 1);
 	if (err) {
-		chk_bad("keys dump: %d (%s)", err, c->nl.ext);
+		kf_chk_bad("keys dump: %d (%s)", err, c->nl.ext);
 		return;
 	}
 	if (d.others)
-		chk_bad("keys dump of '%s': %d keys that do not match",
-			c->pattern, d.others);
+		kf_chk_bad("keys dump of '%s': %d keys that do not match",
+			   c->pattern, d.others);
 	if (c->nl.intr)
 		atomic_fetch_add(&sh->chk_dumps_intr, 1);
 	for (i = 0; i < NCHK; i++) {
 		/* Interrupted (NLM_F_DUMP_INTR): keys may repeat or miss. */
 		if (d.count[i] > 1 && !c->nl.intr)
-			chk_bad("keys dump: %s %d times, and not flagged NLM_F_DUMP_INTR",
-				c->keys[i], d.count[i]);
-		if (c->rec[i].present && !d.count[i] && !c->nl.intr &&
-		    !explained(c->fd, &c->rec[i].b) && !explained(c->fd, &b))
-			chk_bad("keys dump: %s (seq %llu) missing", c->keys[i],
-				(unsigned long long)c->rec[i].seq);
-		if (!c->rec[i].present && d.count[i])
-			chk_bad("keys dump: %s is there but was never written or is gone",
-				c->keys[i]);
+			kf_chk_bad("keys dump: %s %d times, and not flagged NLM_F_DUMP_INTR",
+				   c->k.keys[i], d.count[i]);
+		if (c->k.rec[i].present && !d.count[i] && !c->nl.intr &&
+		    !kf_explained(c->k.fd, &c->k.rec[i].b) && !kf_explained(c->k.fd, &b))
+			kf_chk_bad("keys dump: %s (seq %llu) missing", c->k.keys[i],
+				   (unsigned long long)c->k.rec[i].seq);
+		if (!c->k.rec[i].present && d.count[i])
+			kf_chk_bad("keys dump: %s is there but was never written or is gone",
+				   c->k.keys[i]);
 	}
 }
 
@@ -1105,25 +975,21 @@ static void *checker_thread(void *arg)
 
 	if (!c)
 		return NULL;
+	c->nl.fd = -1;
 	c->msg = malloc(MSG_CAP);
 	c->val = malloc(KC_NL_VALUE_MAX + 64);
 	c->out = malloc(KC_NL_VALUE_MAX + 64);
-	c->fd = kc_open();
-	kf_rng_init(&c->r, kf_seed(), 0xc4e, 1);
-	if (!c->msg || !c->val || !c->out || c->fd < 0 || kf_nl_open(&c->nl)) {
-		chk_bad("checker setup failed");
+	if (!c->msg || !c->val || !c->out ||
+	    kf_chk_init(&c->k, "nchk", NCHK, 0x324b48434b43ULL, 1, c->val) ||
+	    kn_socket(&c->nl, KF_NL_RCVBUF)) {
+		kf_chk_bad("checker setup failed");
 		goto out;
 	}
 	snprintf(c->pattern, sizeof(c->pattern), "nchk:%016llx:*",
-		 (unsigned long long)sh->nonce);
-	for (i = 0; i < NCHK; i++) {
-		snprintf(c->keys[i], sizeof(c->keys[i]), "nchk:%016llx:%u",
-			 (unsigned long long)sh->nonce, i);
-		kc_del(c->fd, c->keys[i], strlen(c->keys[i]), 0);
-	}
-	while (!atomic_load(&sh->stop) && kf_now() < deadline) {
-		i = kf_below(&c->r, NCHK);
-		switch (kf_below(&c->r, 12)) {
+		 (unsigned long long)kf->nonce);
+	while (!atomic_load(&kf->stop) && kf_now() < deadline) {
+		i = kf_below(&c->k.r, NCHK);
+		switch (kf_below(&c->k.r, 12)) {
 		case 0:
 		case 1:
 		case 2:
@@ -1140,8 +1006,8 @@ static void *checker_thread(void *arg)
 		}
 	}
 out:
-	kf_nl_close(&c->nl);
-	kc_close(c->fd);
+	kn_close(&c->nl);
+	kc_close(c->k.fd);
 	free(c->msg);
 	free(c->val);
 	free(c->out);
@@ -1151,106 +1017,25 @@ out:
 
 /* ------------------------------------------------------------ watchdog */
 
-static void *watchdog_thread(void *arg)
+/* For the watchdog: the request thread t is in. */
+static void describe(int t, char *buf, size_t len)
 {
-	int nthreads = *(int *)arg, t;
+	const struct call *c = &sh->call[t];
 
-	while (!atomic_load(&sh->stop)) {
-		double now = kf_now();
-
-		for (t = 0; t < nthreads; t++) {
-			struct cur *c = &sh->cur[t];
-			double since;
-
-			__atomic_load(&c->since, &since, __ATOMIC_ACQUIRE);
-			if (since && now - since > sh->stall_limit &&
-			    !c->reported) {
-				c->reported = true;
-				atomic_fetch_add(&sh->stalls, 1);
-				fprintf(stderr,
-					"# STALL: thread %d in %s for %.0f s: cmd %u, %u bytes, flags %#x, iter %llu (seed %#llx)\n",
-					t, ep_name[c->ep], now - since, c->cmd,
-					c->len, c->flags,
-					(unsigned long long)c->iter,
-					(unsigned long long)kf_seed());
-			}
-		}
-		kt_sleep_ms(500);
-	}
-	return NULL;
+	snprintf(buf, len, "cmd %u, %u bytes, flags %#x", c->cmd, c->len,
+		 c->flags);
 }
 
 /* ------------------------------------------------------------ tests */
 
-FIXTURE(fuzz) {
-	int fd;
-};
-
-FIXTURE_SETUP(fuzz)
-{
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
-	ASSERT_NE(0, sh->fam.id) {
-		TH_LOG("no generic netlink family %s", KC_GENL_NAME);
-	}
-	ASSERT_EQ(0, kt_reset_config(self->fd));
-}
-
-FIXTURE_TEARDOWN(fuzz)
-{
-	struct kc_config cfg;
-
-	kt_reset_config(self->fd);
-	if (!kc_config_get(self->fd, &cfg) && cfg.notify) {
-		cfg.notify = 0;
-		kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-	}
-	kc_close(self->fd);
-}
-
-static void print_counts(const char *what, const struct kf_count *c)
-{
-	char line[1024];
-	size_t off;
-	int e;
-
-	off = snprintf(line, sizeof(line), "KCFUZZ netlink %s calls (ok):",
-		       what);
-	for (e = 0; e < NR_EP; e++)
-		if (c[e].calls)
-			off += snprintf(line + off, sizeof(line) - off,
-					" %s=%llu (%llu)", ep_name[e],
-					(unsigned long long)c[e].calls,
-					(unsigned long long)c[e].ok);
-	ksft_print_msg("%s\n", line);
-}
-
 static void run(struct __test_metadata *_metadata, int fd, int idx,
 		unsigned int focus, unsigned int mode, unsigned int weight)
 {
-	int nthreads = 2 * kf_ncpus(), t;
-	double secs = sh->budget * weight / 20, deadline;
-	pthread_t th[MAX_THREADS], chk, wd;
-	uint64_t bad0 = atomic_load(&sh->unexpected);
-	uint64_t chk0 = atomic_load(&sh->chk_bad);
-	struct kc_config cfg;
+	int nthreads = kf_nthreads(), t;
+	double deadline;
 	struct fz *fz;
 
-	if (nthreads < 4)
-		nthreads = 4;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	memset(sh->count, 0, sizeof(sh->count));
-	memset(sh->cur, 0, sizeof(sh->cur));
-	atomic_store(&sh->stop, 0);
-	ASSERT_EQ(0, kc_config_get(fd, &cfg));
-	cfg.notify = 1;
-	ASSERT_EQ(0, kc_config_set(fd, KC_CONFIG_NOTIFY, &cfg));
-
-	deadline = kf_now() + secs;
+	deadline = kf_run_begin(_metadata, fd, weight);
 	fz = calloc(nthreads, sizeof(*fz));
 	ASSERT_NE(NULL, fz);
 	for (t = 0; t < nthreads; t++) {
@@ -1266,31 +1051,17 @@ static void run(struct __test_metadata *_metadata, int fd, int idx,
 		ASSERT_NE(NULL, f->msg);
 		ASSERT_NE(NULL, f->scratch);
 	}
-	ASSERT_EQ(0, pthread_create(&chk, NULL, checker_thread, &deadline));
-	ASSERT_EQ(0, pthread_create(&wd, NULL, watchdog_thread, &nthreads));
-	for (t = 0; t < nthreads; t++)
-		ASSERT_EQ(0, pthread_create(&th[t], NULL, fuzz_thread, &fz[t]));
-	for (t = 0; t < nthreads; t++)
-		pthread_join(th[t], NULL);
-	pthread_join(chk, NULL);
-	atomic_store(&sh->stop, 1);
-	pthread_join(wd, NULL);
+	kf_run_threads(_metadata, &(struct kf_threads){
+		.nthreads = nthreads, .fuzz = fuzz_thread,
+		.fz = fz, .fz_size = sizeof(*fz),
+		.checker = checker_thread, .describe = describe,
+	}, deadline);
 	for (t = 0; t < nthreads; t++) {
 		free(fz[t].msg);
 		free(fz[t].scratch);
 	}
 	free(fz);
-
-	print_counts("test", sh->count);
-	EXPECT_EQ(0, kt_reset_config(fd));
-	EXPECT_EQ(0, atomic_load(&sh->stalls));
-	EXPECT_EQ(chk0, atomic_load(&sh->chk_bad));
-	EXPECT_EQ(bad0, atomic_load(&sh->unexpected)) {
-		TH_LOG("first: %s", sh->first_bad);
-	}
-	for (t = 0; t < EP_CHECKER; t++)
-		if (focus & (1U << t))
-			EXPECT_NE(0, sh->count[t].calls);
+	kf_run_end(_metadata, fd, focus);
 }
 
 #define FOCUS(e)	(1U << (e))
@@ -1359,45 +1130,32 @@ TEST_F(fuzz, mixed)
 
 TEST_F(fuzz, checker)
 {
-	struct kf_report rep;
-
-	print_counts("total", sh->total);
+	kf_print_counts("total", kf->total);
 	ksft_print_msg("KCFUZZ netlink checker: %llu ops, %llu keys dumps (%llu interrupted), %llu misses explained, %llu bad; %llu dumps abandoned, %llu sockets closed mid-dump, %llu overruns, %llu unanswered; seed %#llx, %.0f s\n",
-		       (unsigned long long)atomic_load(&sh->chk_ops),
+		       (unsigned long long)atomic_load(&kf->chk_ops),
 		       (unsigned long long)atomic_load(&sh->chk_dumps),
 		       (unsigned long long)atomic_load(&sh->chk_dumps_intr),
-		       (unsigned long long)atomic_load(&sh->chk_explained),
-		       (unsigned long long)atomic_load(&sh->chk_bad),
+		       (unsigned long long)atomic_load(&kf->chk_explained),
+		       (unsigned long long)atomic_load(&kf->chk_bad),
 		       (unsigned long long)atomic_load(&sh->abandoned),
 		       (unsigned long long)atomic_load(&sh->closed_mid_dump),
 		       (unsigned long long)atomic_load(&sh->overruns),
 		       (unsigned long long)atomic_load(&sh->no_reply),
-		       (unsigned long long)kf_seed(), sh->budget);
-	EXPECT_NE(0, atomic_load(&sh->chk_ops));
-	EXPECT_EQ(0, atomic_load(&sh->chk_bad));
-	kf_check_cache(self->fd, &rep);
-	EXPECT_EQ(0, rep.problems) {
-		TH_LOG("%s", rep.first);
-	}
-	kf_check_empty(self->fd, &rep);
-	EXPECT_EQ(0, rep.problems) {
-		TH_LOG("%s", rep.first);
-	}
+		       (unsigned long long)kf_seed(), kf->budget);
+	kf_run_verdict(_metadata, self->fd);
 }
 
 int main(int argc, char **argv)
 {
 	struct kc_version v = { 0 };
-	struct kf_nl nl;
+	char family[32];
+	struct kn nl;
 	int fd;
 
-	sh = kf_shared(sizeof(*sh));
+	sh = kf_run_init(sizeof(*sh), "netlink", ep_name, NR_EP, 45, 20);
 	if (!sh)
 		return KSFT_FAIL;
-	sh->budget = kf_budget(45, 20);
-	sh->stall_limit = kf_debug_kernel() ? 60 : 20;
 	sh->reply_wait = kf_debug_kernel() ? 10 : 3;
-	sh->nonce = kf_mix((uint64_t)getpid() ^ (uint64_t)time(NULL) << 20);
 	fd = kc_open();
 	if (fd >= 0) {
 		kc_version(fd, &v);
@@ -1405,13 +1163,13 @@ int main(int argc, char **argv)
 	}
 	sh->item_size_max = v.item_size_max;
 	sh->nr_classes = v.nr_classes;
-	if (!kf_nl_open(&nl)) {
-		kf_nl_family(&nl, &sh->fam);
-		kf_nl_close(&nl);
+	if (!kn_socket(&nl, KF_NL_RCVBUF)) {
+		kn_family_get(&nl, &sh->fam);
+		kn_close(&nl);
 	}
-	ksft_print_msg("KCFUZZ netlink seed %#llx, %.0f s%s, family %u\n",
-		       (unsigned long long)kf_seed(), sh->budget,
-		       kf_long_mode() ? " (long mode)" : "", sh->fam.id);
-	kf_set_timeouts((int)(sh->budget + 600));
-	return test_harness_run(argc, argv);
+	if (!sh->fam.id)
+		snprintf(kf->unready, sizeof(kf->unready),
+			 "no generic netlink family %s", KC_GENL_NAME);
+	snprintf(family, sizeof(family), ", family %u", sh->fam.id);
+	return kf_run_main(argc, argv, family);
 }

@@ -30,10 +30,7 @@ FIXTURE(mem) {
 
 FIXTURE_SETUP(mem)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kc_version(self->fd, &self->v));
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_config_get(self->fd, &self->orig));
@@ -49,10 +46,7 @@ FIXTURE_TEARDOWN_PARENT(mem)
 
 	if (fd < 0)
 		return;
-	kc_flush(fd);
-	kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT | KC_CONFIG_AUTOMOVE,
-		      &self->orig);
-	kt_reset_config(fd);
+	kt_restore_config(fd, &self->orig);
 	kc_close(fd);
 }
 

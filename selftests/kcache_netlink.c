@@ -223,16 +223,9 @@ FIXTURE(nl) {
 
 FIXTURE_SETUP(nl)
 {
-	struct kc_config cfg;
-
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
-	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
-	cfg.notify = 0;
-	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg));
+	ASSERT_EQ(0, kt_set_notify(self->fd, false));
 	ASSERT_EQ(0, kc_flush(self->fd));
 	ASSERT_EQ(0, kn_open(&self->kn)) {
 		TH_LOG("generic netlink family \"%s\" not found", KC_GENL_NAME);
@@ -243,14 +236,9 @@ FIXTURE_SETUP(nl)
 
 FIXTURE_TEARDOWN(nl)
 {
-	struct kc_config cfg;
-
 	res_free(self->r);
 	kn_close(&self->kn);
-	if (!kc_config_get(self->fd, &cfg)) {
-		cfg.notify = 0;
-		kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-	}
+	kt_set_notify(self->fd, false);
 	kt_reset_config(self->fd);
 	kc_close(self->fd);
 }

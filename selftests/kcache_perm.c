@@ -105,20 +105,20 @@ static int become(uid_t uid, gid_t gid, const gid_t *groups, int ngroups)
 /* ------------------------------------------------------------ netlink */
 
 struct nlctx {
-	struct kf_nl nl;
-	struct kf_family fam;
+	struct kn nl;
+	struct kn_family fam;
 	unsigned char buf[4096];
 };
 
 static int nl_start(struct nlctx *c)
 {
-	int err = kf_nl_open(&c->nl);
+	int err = kn_socket(&c->nl, KF_NL_RCVBUF);
 
 	if (err)
 		return err;
-	err = kf_nl_family(&c->nl, &c->fam);
+	err = kn_family_get(&c->nl, &c->fam);
 	if (err)
-		kf_nl_close(&c->nl);
+		kn_close(&c->nl);
 	return err;
 }
 
@@ -128,8 +128,8 @@ static int sane_cb(const struct nlmsghdr *nlh, void *arg)
 	int len;
 
 	(void)arg;
-	head = kf_genl_attrs(nlh, &len);
-	if (kf_attrs_sane(head, len, 0)) {
+	head = kn_genl_attrs(nlh, &len);
+	if (kn_attrs_sane(head, len, 0)) {
 		fails++;
 		fprintf(stderr, "# netlink reply (cmd %u) with non-zero padding or bad lengths\n",
 			((const struct genlmsghdr *)NLMSG_DATA(nlh))->cmd);
@@ -141,46 +141,46 @@ static int sane_cb(const struct nlmsghdr *nlh, void *arg)
 static int nl_cmd(struct nlctx *c, uint8_t cmd, uint16_t flags, int attr,
 		  uint32_t v)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->buf, sizeof(c->buf), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK | flags, cmd, KC_GENL_VERSION);
+	kn_msg_init_buf(&m, c->buf, sizeof(c->buf), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK | flags, cmd, KC_GENL_VERSION);
 	if (attr >= 0)
-		kf_msg_u32(&m, attr, v);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, sane_cb, NULL);
+		kn_put_u32(&m, attr, v);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, sane_cb, NULL);
 }
 
 /* KC_CMD_OP: opcode on key with an optional value. */
 static int nl_op(struct nlctx *c, uint32_t opcode, const char *key,
 		 const void *val, size_t vlen)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->buf, sizeof(c->buf), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK, KC_CMD_OP, KC_GENL_VERSION);
-	kf_msg_u32(&m, KC_A_OPCODE, opcode);
+	kn_msg_init_buf(&m, c->buf, sizeof(c->buf), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK, KC_CMD_OP, KC_GENL_VERSION);
+	kn_put_u32(&m, KC_A_OPCODE, opcode);
 	if (key)
-		kf_msg_put(&m, KC_A_KEY, key, strlen(key));
+		kn_put(&m, KC_A_KEY, key, strlen(key));
 	if (val)
-		kf_msg_put(&m, KC_A_VALUE, val, vlen);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, sane_cb, NULL);
+		kn_put(&m, KC_A_VALUE, val, vlen);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, sane_cb, NULL);
 }
 
 static int nl_publish(struct nlctx *c)
 {
-	struct kf_msg m;
+	struct kn_msg m;
 	int err;
 
-	kf_msg_init(&m, c->buf, sizeof(c->buf), c->fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK, KC_CMD_PUBLISH, KC_GENL_VERSION);
-	kf_msg_put(&m, KC_A_CHANNEL, "perm", 4);
-	kf_msg_put(&m, KC_A_MESSAGE, "hi", 2);
-	err = kf_nl_send(&c->nl, &m, false);
-	return err ? err : kf_nl_recv(&c->nl, 20000, NULL, NULL);
+	kn_msg_init_buf(&m, c->buf, sizeof(c->buf), c->fam.id,
+			NLM_F_REQUEST | NLM_F_ACK, KC_CMD_PUBLISH, KC_GENL_VERSION);
+	kn_put(&m, KC_A_CHANNEL, "perm", 4);
+	kn_put(&m, KC_A_MESSAGE, "hi", 2);
+	err = kn_send(&c->nl, &m);
+	return err ? err : kn_recv(&c->nl, 20000, NULL, NULL);
 }
 
 static int nl_join(struct nlctx *c, uint32_t grp)
@@ -243,11 +243,11 @@ static void check_netlink(const struct nl_expect *e)
 		CHECK(err == e->op_flush, "KC_CMD_OP FLUSH: %d, want %d", err,
 		      e->op_flush);
 	}
-	err = nl_join(c, c->fam.grp_keyspace);
+	err = nl_join(c, c->fam.keyspace);
 	CHECK(err == e->mcast, "join keyspace: %d, want %d", err, e->mcast);
-	err = nl_join(c, c->fam.grp_pubsub);
+	err = nl_join(c, c->fam.pubsub);
 	CHECK(err == e->mcast, "join pubsub: %d, want %d", err, e->mcast);
-	kf_nl_close(&c->nl);
+	kn_close(&c->nl);
 	free(c);
 }
 
@@ -315,11 +315,7 @@ FIXTURE_SETUP(perm)
 {
 	struct stat sb;
 
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, stat(KC_DEVICE_PATH, &sb));
 	self->rdev = sb.st_rdev;
@@ -507,7 +503,7 @@ static int in_userns(void *arg)
 		check_netlink(&e);
 	} else {
 		/* The family lives in the initial network namespace only. */
-		int present = kf_family_present();
+		int present = kn_family_present();
 
 		CHECK(present == 0, "family in a new network namespace: %d",
 		      present);
@@ -995,7 +991,7 @@ TEST_F(perm, netlink_padding)
 	}
 	EXPECT_EQ(0, nl_cmd(c, KC_CMD_KEYS, NLM_F_DUMP, -1, 0));
 	EXPECT_EQ(0, fails);
-	kf_nl_close(&c->nl);
+	kn_close(&c->nl);
 	free(c);
 	kc_flush(self->fd);
 }

@@ -46,7 +46,6 @@
 #include "kc_test.h"
 #include "kc_fuzz.h"
 
-#define MAX_THREADS	16
 #define NKEYS		256	/* shared keys per type */
 
 enum kind { K_STR, K_NUM, K_LIST, K_HASH, K_SET, K_ALGEBRA, K_TXN,
@@ -763,41 +762,41 @@ static void *dump_thread(void *arg)
 {
 	struct pressure *p = arg;
 	unsigned char buf[256];
-	struct kf_family fam;
+	struct kn_family fam;
 	struct kf_rng r;
-	struct kf_nl nl;
+	struct kn nl;
 
 	kf_rng_init(&r, kf_seed(), 0x3, 0);
 	while (!atomic_load(&sh->stop) && kf_now() < p->deadline) {
-		struct kf_msg m;
+		struct kn_msg m;
 		int n = 0, err;
 		bool keys;
 
-		if (kf_nl_open(&nl))
+		if (kn_socket(&nl, KF_NL_RCVBUF))
 			break;
-		if (kf_nl_family(&nl, &fam)) {
-			kf_nl_close(&nl);
+		if (kn_family_get(&nl, &fam)) {
+			kn_close(&nl);
 			break;
 		}
 		keys = kf_pct(&r, 70);
-		kf_msg_init(&m, buf, sizeof(buf), fam.id,
-			    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
-			    keys ? KC_CMD_KEYS : KC_CMD_STATS, KC_GENL_VERSION);
+		kn_msg_init_buf(&m, buf, sizeof(buf), fam.id,
+				NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+				keys ? KC_CMD_KEYS : KC_CMD_STATS, KC_GENL_VERSION);
 		if (keys && kf_pct(&r, 30))
-			kf_msg_put(&m, KC_A_PATTERN, "st:*", 4);
-		err = kf_nl_send(&nl, &m, false);
+			kn_put(&m, KC_A_PATTERN, "st:*", 4);
+		err = kn_send(&nl, &m);
 		if (!err && kf_pct(&r, 25)) {
 			/* Abandoned: one datagram at most, then closed. */
 			if (kf_pct(&r, 50))
-				recv(nl.fd, nl.rbuf, KF_NL_BUF, MSG_DONTWAIT);
+				kn_recv1(&nl, MSG_DONTWAIT);
 			atomic_fetch_add(&sh->dumps_abandoned, 1);
 		} else if (!err) {
-			err = kf_nl_recv(&nl, 60000, count_cb, &n);
+			err = kn_recv(&nl, 60000, count_cb, &n);
 			if (err && err != -ENOBUFS)
 				bad("dump: %d (%s)", err, nl.ext);
 			atomic_fetch_add(&sh->dumps, 1);
 		}
-		kf_nl_close(&nl);
+		kn_close(&nl);
 	}
 	return NULL;
 }
@@ -805,25 +804,25 @@ static void *dump_thread(void *arg)
 static void *listener_thread(void *arg)
 {
 	struct pressure *p = arg;
-	struct kf_family fam;
-	struct kf_nl nl;
+	struct kn_family fam;
+	struct kn nl;
 
-	if (kf_nl_open(&nl))
+	if (kn_socket(&nl, KF_NL_RCVBUF))
 		return NULL;
-	if (kf_nl_family(&nl, &fam) ||
+	if (kn_family_get(&nl, &fam) ||
 	    setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		       &fam.grp_keyspace, sizeof(fam.grp_keyspace))) {
-		kf_nl_close(&nl);
+		       &fam.keyspace, sizeof(fam.keyspace))) {
+		kn_close(&nl);
 		return NULL;
 	}
 	while (!atomic_load(&sh->stop) && kf_now() < p->deadline) {
 		struct pollfd pf = { .fd = nl.fd, .events = POLLIN };
 
 		if (poll(&pf, 1, 200) > 0 &&
-		    recv(nl.fd, nl.rbuf, KF_NL_BUF, MSG_DONTWAIT) > 0)
+		    kn_recv1(&nl, MSG_DONTWAIT) > 0)
 			atomic_fetch_add(&sh->events, 1);
 	}
-	kf_nl_close(&nl);
+	kn_close(&nl);
 	return NULL;
 }
 
@@ -835,11 +834,7 @@ FIXTURE(stress) {
 
 FIXTURE_SETUP(stress)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	memset(sh, 0, sizeof(*sh));
 }
@@ -847,22 +842,17 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 	if (self->fd >= 0) {
-		struct kc_config cfg;
-
 		kt_reset_config(self->fd);
-		if (!kc_config_get(self->fd, &cfg) && cfg.notify) {
-			cfg.notify = 0;
-			kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg);
-		}
+		kt_set_notify(self->fd, false);
 		kc_close(self->fd);
 	}
 }
 
 TEST_F(stress, soak)
 {
-	int nthreads = 2 * kf_ncpus(), t, k;
+	int nthreads = kf_nthreads(), t, k;
 	double secs = kf_budget(35, 20), t0 = kf_now();
-	pthread_t th[MAX_THREADS], lim, shr, dmp, lis;
+	pthread_t th[KF_MAX_THREADS], lim, shr, dmp, lis;
 	struct worker *w;
 	struct pressure p = { .fd = self->fd };
 	struct kf_report rep;
@@ -870,10 +860,6 @@ TEST_F(stress, soak)
 	uint64_t total = 0;
 	bool shrinker;
 
-	if (nthreads < 4)
-		nthreads = 4;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
 	ASSERT_EQ(0, kc_flush(self->fd));
 	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
 	p.limit_mb = cfg.memory_limit_mb;
@@ -983,9 +969,9 @@ TEST_F(stress, rmmod_busy)
 {
 	unsigned char buf[256];
 	pthread_t th[4];
-	struct kf_family fam;
-	struct kf_nl nl;
-	struct kf_msg m;
+	struct kn_family fam;
+	struct kn nl;
+	struct kn_msg m;
 	char key[32];
 	int i, fd;
 
@@ -1009,18 +995,18 @@ TEST_F(stress, rmmod_busy)
 		snprintf(key, sizeof(key), "busy:%05d", i);
 		ASSERT_EQ(0, kt_set(self->fd, key, "v"));
 	}
-	ASSERT_EQ(0, kf_nl_open(&nl));
-	ASSERT_EQ(0, kf_nl_family(&nl, &fam));
-	kf_msg_init(&m, buf, sizeof(buf), fam.id,
-		    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
-		    KC_GENL_VERSION);
-	ASSERT_EQ(0, kf_nl_send(&nl, &m, false));
+	ASSERT_EQ(0, kn_socket(&nl, KF_NL_RCVBUF));
+	ASSERT_EQ(0, kn_family_get(&nl, &fam));
+	kn_msg_init_buf(&m, buf, sizeof(buf), fam.id,
+			NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, KC_CMD_KEYS,
+			KC_GENL_VERSION);
+	ASSERT_EQ(0, kn_send(&nl, &m));
 	/* The first part came with the request; the rest waits for us. */
-	ASSERT_LT(0, recv(nl.fd, nl.rbuf, KF_NL_BUF, 0));
+	ASSERT_LT(0, kn_recv1(&nl, 0));
 	kc_close(self->fd);
 	self->fd = -1;
 	expect_busy(_metadata, -1, "with a netlink dump half read");
-	kf_nl_close(&nl);
+	kn_close(&nl);
 
 	fd = kc_open();
 	ASSERT_LE(0, fd);
@@ -1041,48 +1027,48 @@ static void *hammer_thread(void *arg)
 {
 	struct nl_hammer *h = arg;
 	unsigned char buf[512];
-	struct kf_family fam = { 0 };
+	struct kn_family fam = { 0 };
 	struct kf_rng r;
-	struct kf_nl nl;
+	struct kn nl;
 
 	kf_rng_init(&r, kf_seed(), 0x4a, h->seed);
-	if (kf_nl_open(&nl))
+	if (kn_socket(&nl, KF_NL_RCVBUF))
 		return NULL;
 	while (!atomic_load(&h->stop)) {
-		struct kf_msg m;
+		struct kn_msg m;
 		uint8_t cmd;
 		int err;
 
-		if (!fam.id && kf_nl_family(&nl, &fam)) {
+		if (!fam.id && kn_family_get(&nl, &fam)) {
 			atomic_fetch_add(&h->enoent, 1);
 			kt_sleep_ms(5);
 			continue;
 		}
 		cmd = kf_pct(&r, 60) ? KC_CMD_OP : kf_pct(&r, 50) ?
 		      KC_CMD_STATS : KC_CMD_VERSION;
-		kf_msg_init(&m, buf, sizeof(buf), fam.id,
-			    NLM_F_REQUEST | NLM_F_ACK, cmd, KC_GENL_VERSION);
+		kn_msg_init_buf(&m, buf, sizeof(buf), fam.id,
+				NLM_F_REQUEST | NLM_F_ACK, cmd, KC_GENL_VERSION);
 		if (cmd == KC_CMD_OP) {
-			kf_msg_u32(&m, KC_A_OPCODE, kf_pct(&r, 50) ?
+			kn_put_u32(&m, KC_A_OPCODE, kf_pct(&r, 50) ?
 				   KC_OP_SET : KC_OP_GET);
-			kf_msg_put(&m, KC_A_KEY, "cyc:nl", 6);
-			kf_msg_put(&m, KC_A_VALUE, "v", 1);
+			kn_put(&m, KC_A_KEY, "cyc:nl", 6);
+			kn_put(&m, KC_A_VALUE, "v", 1);
 		}
-		err = kf_nl_send(&nl, &m, false);
+		err = kn_send(&nl, &m);
 		if (!err)
-			err = kf_nl_recv(&nl, 10000, NULL, NULL);
+			err = kn_recv(&nl, 10000, NULL, NULL);
 		atomic_fetch_add(&h->sent, 1);
 		/* The family went away (or came back with another id). */
 		if (err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL)
 			fam.id = 0;
 		if (err == -ETIMEDOUT || err == -ENOBUFS) {
-			kf_nl_close(&nl);
-			if (kf_nl_open(&nl))
+			kn_close(&nl);
+			if (kn_socket(&nl, KF_NL_RCVBUF))
 				break;
 			fam.id = 0;
 		}
 	}
-	kf_nl_close(&nl);
+	kn_close(&nl);
 	return NULL;
 }
 
@@ -1129,9 +1115,8 @@ TEST_F(stress, load_unload)
 	pthread_t th[3];
 	char scan[256];
 	double t0 = kf_now();
-	struct kc_config cfg;
-	struct kf_family fam;
-	struct kf_nl lis;
+	struct kn_family fam;
+	struct kn lis;
 	size_t len;
 	void *img;
 
@@ -1162,7 +1147,7 @@ TEST_F(stress, load_unload)
 		}
 		EXPECT_FALSE(kf_module_loaded());
 		EXPECT_EQ(-1, access(KC_DEVICE_PATH, F_OK));
-		EXPECT_EQ(0, kf_family_present());
+		EXPECT_EQ(0, kn_family_present());
 
 		err = kf_module_load(img, len, kf_module_params());
 		ASSERT_EQ(0, err) {
@@ -1171,14 +1156,12 @@ TEST_F(stress, load_unload)
 		}
 		self->fd = kc_open();
 		ASSERT_LE(0, self->fd);
-		ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
-		cfg.notify = 1;
-		ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_NOTIFY, &cfg));
+		ASSERT_EQ(0, kt_set_notify(self->fd, true));
 		/* A listener whose socket outlives the module. */
-		ASSERT_EQ(0, kf_nl_open(&lis));
-		if (!kf_nl_family(&lis, &fam))
+		ASSERT_EQ(0, kn_socket(&lis, KF_NL_RCVBUF));
+		if (!kn_family_get(&lis, &fam))
 			setsockopt(lis.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-				   &fam.grp_keyspace, sizeof(fam.grp_keyspace));
+				   &fam.keyspace, sizeof(fam.keyspace));
 		fill(_metadata, self->fd, c);
 		if (!shrinker_scan_path(scan, sizeof(scan))) {
 			int sfd = open(scan, O_WRONLY | O_CLOEXEC);
@@ -1199,7 +1182,7 @@ TEST_F(stress, load_unload)
 			for (i = 0; i < 3; i++)
 				pthread_join(th[i], NULL);
 		}
-		kf_nl_close(&lis);
+		kn_close(&lis);
 	}
 	/* The last load stays, with the harness's parameters. */
 	self->fd = kc_open();

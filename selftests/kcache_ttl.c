@@ -32,10 +32,7 @@ FIXTURE(ttl) {
 
 FIXTURE_SETUP(ttl)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	ASSERT_EQ(0, kt_reset_config(self->fd));
 	ASSERT_EQ(0, kc_flush(self->fd));
 	ASSERT_EQ(0, kc_stats(self->fd, &self->st0));

@@ -43,10 +43,7 @@ FIXTURE(txn) {
 
 FIXTURE_SETUP(txn)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)", strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 	self->fd2 = kc_open();
 	ASSERT_LE(0, self->fd2);
 	kc_batch_init(&self->b);
@@ -1174,30 +1171,8 @@ TEST_F(txn, plain_batch_malformed)
 
 struct shared {
 	volatile int stop;
-	unsigned long errors;
-	char first_error[256];
-	pthread_mutex_t lock;
+	struct kt_errors err;
 };
-
-static void fail(struct shared *sh, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&sh->lock);
-	if (!sh->errors++) {
-		va_start(ap, fmt);
-		vsnprintf(sh->first_error, sizeof(sh->first_error), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&sh->lock);
-}
-
-#define EXPECT_NO_ERRORS(sh) do {						\
-	EXPECT_EQ(0, (sh)->errors) {						\
-		TH_LOG("%lu errors, first: %s", (sh)->errors,			\
-		       (sh)->first_error);					\
-	}									\
-} while (0)
 
 static int start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
@@ -1241,13 +1216,13 @@ static void *mover(void *p)
 		add(&b, KC_OP_INCRBY, 0, to, NULL, amount);
 		ret = kc_batch_submit(fd, &b, KC_BATCH_TXN);
 		if (ret || b.done != 2 || b.ops[0].result || b.ops[1].result)
-			fail(x->sh, "transfer: %s, done %u, results %d %d",
-			     kc_strerror(ret), b.done, b.ops[0].result,
-			     b.ops[1].result);
+			kt_fail(&x->sh->err, "transfer: %s, done %u, results %d %d",
+				kc_strerror(ret), b.done, b.ops[0].result,
+				b.ops[1].result);
 		x->txns++;
 	}
 	if (fd < 0)
-		fail(x->sh, "kc_open: %s", strerror(-fd));
+		kt_fail(&x->sh->err, "kc_open: %s", strerror(-fd));
 	kc_batch_exit(&b);
 	kc_close(fd);
 	return NULL;
@@ -1292,10 +1267,10 @@ static void *auditor(void *p)
 	while (fd >= 0 && !x->sh->stop) {
 		ret = snapshot_sum(fd, &b, &sum);
 		if (ret)
-			fail(x->sh, "snapshot: %s", kc_strerror(ret));
+			kt_fail(&x->sh->err, "snapshot: %s", kc_strerror(ret));
 		else if (sum != NACCT * ACCT_START)
-			fail(x->sh, "snapshot saw a total of %lld",
-			     (long long)sum);
+			kt_fail(&x->sh->err, "snapshot saw a total of %lld",
+				(long long)sum);
 		x->snapshots++;
 	}
 	kc_batch_exit(&b);
@@ -1314,7 +1289,7 @@ TEST_F_TIMEOUT(txn, transfers_keep_the_total, 120)
 	int64_t sum;
 
 	memset(&sh, 0, sizeof(sh));
-	pthread_mutex_init(&sh.lock, NULL);
+	kt_errors_init(&sh.err);
 	snprintf(v, sizeof(v), "%d", ACCT_START);
 	for (i = 0; i < NACCT; i++) {
 		acct_name(name, i);
@@ -1330,7 +1305,7 @@ TEST_F_TIMEOUT(txn, transfers_keep_the_total, 120)
 	sh.stop = 1;
 	for (i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	for (i = 0; i < 3; i++)
 		txns += x[i].txns;
 	EXPECT_LT(10, txns);
@@ -1361,7 +1336,7 @@ static void *incrementer(void *p)
 		ret = kc_get(fd, "ctr", 3, buf, sizeof(buf) - 1, &len, &cas,
 			     NULL);
 		if (ret) {
-			fail(o->sh, "GET: %s", kc_strerror(ret));
+			kt_fail(&o->sh->err, "GET: %s", kc_strerror(ret));
 			break;
 		}
 		buf[len] = '\0';
@@ -1376,8 +1351,8 @@ static void *incrementer(void *p)
 			 b.ops[0].result == -ECANCELED)
 			o->aborted++;
 		else
-			fail(o->sh, "EXEC: %s, done %u, SET %d",
-			     kc_strerror(ret), b.done, b.ops[0].result);
+			kt_fail(&o->sh->err, "EXEC: %s, done %u, SET %d",
+				kc_strerror(ret), b.done, b.ops[0].result);
 	}
 	kc_batch_exit(&b);
 	kc_close(fd);
@@ -1394,7 +1369,7 @@ TEST_F_TIMEOUT(txn, watch_optimistic_increments, 120)
 	char vbuf[64], want[32];
 
 	memset(&sh, 0, sizeof(sh));
-	pthread_mutex_init(&sh.lock, NULL);
+	kt_errors_init(&sh.err);
 	ASSERT_EQ(0, kt_set(self->fd, "ctr", "0"));
 	for (i = 0; i < 3; i++) {
 		memset(&o[i], 0, sizeof(o[i]));
@@ -1408,7 +1383,7 @@ TEST_F_TIMEOUT(txn, watch_optimistic_increments, 120)
 		ok += o[i].ok;
 		aborted += o[i].aborted;
 	}
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	EXPECT_LT(10, ok);
 	/* Exactly one increment per successful EXEC. */
 	snprintf(want, sizeof(want), "%lu", ok);
@@ -1459,14 +1434,14 @@ static void *pusher(void *p)
 		kc_op_args(&op, args, n);
 		ret = kc_do(fd, &op);
 		if (ret)
-			fail(q->sh, "push: %s", kc_strerror(ret));
+			kt_fail(&q->sh->err, "push: %s", kc_strerror(ret));
 		else if (q->set && op.num != n)
-			fail(q->sh, "SADD of %u new members added %lld", n,
-			     (long long)op.num);
+			kt_fail(&q->sh->err, "SADD of %u new members added %lld", n,
+				(long long)op.num);
 		i += n;
 	}
 	if (fd < 0)
-		fail(q->sh, "kc_open: %s", strerror(-fd));
+		kt_fail(&q->sh->err, "kc_open: %s", strerror(-fd));
 	__atomic_fetch_sub(&q->pushers_left, 1, __ATOMIC_SEQ_CST);
 	kc_close(fd);
 	return NULL;
@@ -1478,19 +1453,19 @@ static void take(struct queue *q, const char *s, size_t len)
 	char buf[16];
 
 	if (len >= sizeof(buf)) {
-		fail(q->sh, "popped an element of %zu bytes", len);
+		kt_fail(&q->sh->err, "popped an element of %zu bytes", len);
 		return;
 	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	if (sscanf(buf, "%u:%u", &id, &i) != 2 || id >= NPUSH ||
 	    i >= PER_PUSHER) {
-		fail(q->sh, "popped \"%s\", never pushed", buf);
+		kt_fail(&q->sh->err, "popped \"%s\", never pushed", buf);
 		return;
 	}
 	if (__atomic_fetch_add(&q->seen[id * PER_PUSHER + i], 1,
 			       __ATOMIC_RELAXED))
-		fail(q->sh, "popped \"%s\" twice", buf);
+		kt_fail(&q->sh->err, "popped \"%s\" twice", buf);
 	__atomic_fetch_add(&q->pops, 1, __ATOMIC_RELAXED);
 }
 
@@ -1529,7 +1504,7 @@ static void *popper(void *p)
 			continue;
 		}
 		if (ret) {
-			fail(q->sh, "pop: %s", kc_strerror(ret));
+			kt_fail(&q->sh->err, "pop: %s", kc_strerror(ret));
 			break;
 		}
 		if (!count) {
@@ -1540,7 +1515,7 @@ static void *popper(void *p)
 		while ((e = kc_elem_next(&it, &data)))
 			take(q, data, e->len);
 		if (it.err || it.left)
-			fail(q->sh, "malformed pop reply");
+			kt_fail(&q->sh->err, "malformed pop reply");
 	}
 	kc_close(fd);
 	return NULL;
@@ -1556,7 +1531,7 @@ static void run_queue(struct __test_metadata *_metadata, int fd,
 	unsigned int i, missing = 0;
 
 	memset(&sh, 0, sizeof(sh));
-	pthread_mutex_init(&sh.lock, NULL);
+	kt_errors_init(&sh.err);
 	memset(&q, 0, sizeof(q));
 	q.sh = &sh;
 	q.key = key;
@@ -1573,7 +1548,7 @@ static void run_queue(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, start(&t[NPUSH + 1], popper, &q));
 	for (i = 0; i < NPUSH + 2; i++)
 		pthread_join(t[i], NULL);
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	for (i = 0; i < NPUSH * PER_PUSHER; i++)
 		missing += !q.seen[i];
 	EXPECT_EQ(0, missing) {
@@ -1625,7 +1600,7 @@ static void *smover(void *p)
 		ret = r.ret;
 		/* A source emptied by the other movers is gone: -ENOENT. */
 		if (ret && ret != -ENOENT)
-			fail(a->sh, "SMOVE: %s", kc_strerror(ret));
+			kt_fail(&a->sh->err, "SMOVE: %s", kc_strerror(ret));
 		a->moves++;
 	}
 	kc_close(fd);
@@ -1654,7 +1629,7 @@ static void *set_auditor(void *p)
 		add(&b, KC_OP_SCARD, 0, "B", NULL, 0);
 		ret = kc_batch_submit(fd, &b, KC_BATCH_TXN);
 		if (ret) {
-			fail(a->sh, "snapshot: %s", kc_strerror(ret));
+			kt_fail(&a->sh->err, "snapshot: %s", kc_strerror(ret));
 			continue;
 		}
 		for (k = 0; k < 2; k++) {
@@ -1666,14 +1641,14 @@ static void *set_auditor(void *p)
 			if (b.ops[k].result == -ENOENT)
 				continue;
 			if (b.ops[k].result) {
-				fail(a->sh, "SMEMBERS: %s",
-				     kc_strerror(b.ops[k].result));
+				kt_fail(&a->sh->err, "SMEMBERS: %s",
+					kc_strerror(b.ops[k].result));
 				continue;
 			}
 			card = b.ops[k + 2].result ? 0 : b.ops[k + 2].num;
 			if (card != b.ops[k].num)
-				fail(a->sh, "SCARD %lld, SMEMBERS %lld in one snapshot",
-				     (long long)card, (long long)b.ops[k].num);
+				kt_fail(&a->sh->err, "SCARD %lld, SMEMBERS %lld in one snapshot",
+					(long long)card, (long long)b.ops[k].num);
 			kc_elem_iter_init(&it, out[k], b.ops[k].out_used,
 					  b.ops[k].num);
 			while ((e = kc_elem_next(&it, &data))) {
@@ -1684,16 +1659,16 @@ static void *set_auditor(void *p)
 					 (const char *)data);
 				if (sscanf(m, "m%u", &idx) != 1 ||
 				    idx >= NMEMBERS) {
-					fail(a->sh, "unknown member %s", m);
+					kt_fail(&a->sh->err, "unknown member %s", m);
 					continue;
 				}
 				if (seen[idx]++)
-					fail(a->sh, "%s in both sets", m);
+					kt_fail(&a->sh->err, "%s in both sets", m);
 				total++;
 			}
 		}
 		if (total != NMEMBERS)
-			fail(a->sh, "a snapshot saw %u members", total);
+			kt_fail(&a->sh->err, "a snapshot saw %u members", total);
 		a->snapshots++;
 	}
 	kc_batch_exit(&b);
@@ -1711,7 +1686,7 @@ TEST_F_TIMEOUT(txn, smove_keeps_every_member_in_one_set, 120)
 	int64_t ca, cb;
 
 	memset(&sh, 0, sizeof(sh));
-	pthread_mutex_init(&sh.lock, NULL);
+	kt_errors_init(&sh.err);
 	for (i = 0; i < NMEMBERS; i++) {
 		snprintf(m, sizeof(m), "m%02u", i);
 		ASSERT_EQ(0, KT(self->fd, KC_OP_SADD, i % 2 ? "A" : "B",
@@ -1727,7 +1702,7 @@ TEST_F_TIMEOUT(txn, smove_keeps_every_member_in_one_set, 120)
 	sh.stop = 1;
 	for (i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	EXPECT_NO_ERRORS(&sh);
+	KT_EXPECT_NO_ERRORS(&sh.err);
 	EXPECT_LT(10, a[0].moves + a[1].moves);
 	EXPECT_LT(2, a[2].snapshots);
 	ca = kt_len(self->fd, KC_OP_SCARD, "A");

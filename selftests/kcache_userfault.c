@@ -50,11 +50,7 @@ FIXTURE_VARIANT(userfault) {
 
 FIXTURE_SETUP(userfault)
 {
-	self->fd = kc_open();
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("kc_open: %s (is kcache.ko loaded?)",
-		       strerror(-self->fd));
-	}
+	KT_ASSERT_OPEN(self->fd);
 }
 
 FIXTURE_TEARDOWN(userfault)
