@@ -228,18 +228,27 @@ int kc_cont_move(struct kc_item *from, struct kc_item *to)
 	u32 i;
 
 	lockdep_assert_held_write(&kc.excl_sem);
+	i = 0;
 	list_splice_init(&cf->list, &ct->list);
-	list_for_each_entry(e, &ct->list, lru)
+	list_for_each_entry(e, &ct->list, lru) {
 		kc_elem_set_owner(e, to);
+		if (!(++i & 1023))
+			cond_resched();
+	}
 	ct->table = cf->table;
 	ct->nbuckets = cf->nbuckets;
 	cf->table = NULL;
 	cf->nbuckets = 0;
 	if (ct->table) {
 		kc_elem_set_owner(ct->table, to);
+		u32 n = 0;
+
 		for (e = kc_cont_next(ct, NULL, &i); e;
-		     e = kc_cont_next(ct, e, &i))
+		     e = kc_cont_next(ct, e, &i)) {
 			kc_elem_set_owner(e, to);
+			if (!(++n & 1023))
+				cond_resched();
+		}
 	}
 	ct->len = cf->len;
 	cf->len = 0;

@@ -181,37 +181,33 @@ static int pick_members(struct kc_op *op, struct kc_item *it, u64 n,
 			struct list_head *picked)
 {
 	struct kc_cont *c = kc_cont(it);
-	struct kc_item *e, *tmp;
-	u64 i, left, seen = 0;
+	struct kc_item *e, *next, *tmp;
+	u64 i, step = 0, left = c->len;
 	int err = 0;
 	u32 b;
 
 	/* Removals that kept the table's size may have left it sparse. */
 	kc_cont_shrink(it);
 	if (n * 3 > c->len) {
-		left = c->len;
-		for (e = kc_cont_next(c, NULL, &b); e && seen < n && !err;
-		     e = kc_cont_next(c, e, &b)) {
-			if (get_random_u64() % left < n - seen) {
+		/* e->lru shares e->chain: e leaves the table, then listed. */
+		for (e = kc_cont_next(c, NULL, &b), i = 0; e && i < n && !err;
+		     e = next) {
+			next = kc_cont_next(c, e, &b);
+			if (get_random_u64() % left < n - i) {
+				__kc_cont_remove(it, e, false);
 				list_add_tail(&e->lru, picked);
-				seen++;
+				i++;
 			}
 			left--;
-			err = kc_op_yield(op, c->len - left);
+			err = kc_op_yield(op, ++step);
 		}
-		if (err) {
-			INIT_LIST_HEAD(picked);
-			return err;
-		}
-		list_for_each_entry(e, picked, lru)
+	} else {
+		for (i = 0; i < n && !err; i++) {
+			e = kc_cont_random(it);
 			__kc_cont_remove(it, e, false);
-		return 0;
-	}
-	for (i = 0; i < n && !err; i++) {
-		e = kc_cont_random(it);
-		__kc_cont_remove(it, e, false);
-		list_add_tail(&e->lru, picked);
-		err = kc_op_yield(op, i + 1);
+			list_add_tail(&e->lru, picked);
+			err = kc_op_yield(op, i + 1);
+		}
 	}
 	if (err) {
 		list_for_each_entry_safe(e, tmp, picked, lru) {
@@ -338,11 +334,17 @@ out:
 	return err;
 }
 
-/* SMOVE: runs exclusively.  num = 1 when the member moved. */
+/*
+ * SMOVE: runs exclusively.  num = 1 when the member moved.  The member
+ * is added to the destination (a copy, allocated first) before it leaves
+ * the source, so a failure (no memory for the copy, the destination or
+ * its table) changes nothing, and nothing moved is ever dropped.
+ */
 int kc_smove(struct kc_op *op, const char *key)
 {
 	char dkey[KC_KEY_MAX];
-	struct kc_item *src, *dst, *e;
+	struct kc_item *src, *dst, *e, *ne = NULL;
+	bool in_src, added = false;
 	u32 dlen;
 	void *m;
 	int err;
@@ -366,29 +368,49 @@ int kc_smove(struct kc_op *op, const char *key)
 	if (!src)
 		goto out;
 	op->num = 0;
-	e = kc_cont_find(src, m, op->val_len);
-	if (!e || (dlen == op->key_len && !memcmp(dkey, key, dlen))) {
-		op->num = !!e;
-		kc_cont_done(src, false);
+	in_src = kc_cont_find(src, m, op->val_len);
+	kc_cont_done(src, false);
+	if (!in_src || (dlen == op->key_len && !memcmp(dkey, key, dlen))) {
+		op->num = in_src;
 		goto out;
 	}
-	kc_cont_remove(src, e);
-	kc_cont_done(src, true);
-	op->num = 1;
+	ne = kc_elem_alloc(op->val_len, op->val_len);
+	if (IS_ERR(ne)) {
+		err = PTR_ERR(ne);
+		ne = NULL;
+		goto out;
+	}
+	memcpy(kc_elem_data(ne), m, op->val_len);
 	dst = kc_cont_get(dkey, dlen, KC_TYPE_SET, true, &err);
-	if (!dst) {
-		kc_item_put(e);
+	if (!dst)
+		goto out;
+	if (!kc_cont_find(dst, m, op->val_len)) {
+		err = kc_cont_insert(dst, ne);
+		if (!err) {
+			ne = NULL;
+			added = true;
+		}
+	}
+	/* On an error a destination created here, still empty, goes. */
+	kc_cont_done(dst, added);
+	if (err)
+		goto out;
+	/* In the destination now: take it out of the source. */
+	op->num = 1;
+	src = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!src) {
+		err = 0;	/* evicted meanwhile: nothing left to remove */
 		goto out;
 	}
-	if (kc_cont_find(dst, m, op->val_len)) {
+	e = kc_cont_find(src, m, op->val_len);
+	if (e) {
+		kc_cont_remove(src, e);
 		kc_item_put(e);
-	} else {
-		err = kc_cont_insert(dst, e);
-		if (err)
-			kc_item_put(e);
 	}
-	kc_cont_done(dst, !err);
+	kc_cont_done(src, !!e);
 out:
+	if (ne)
+		kc_item_put(ne);
 	kvfree(m);
 	return err;
 }

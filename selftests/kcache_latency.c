@@ -166,8 +166,8 @@ static int run_once(int fd, enum worst w, void *out, size_t outlen)
 		err = kc_do(fd, &op);
 		if (err)
 			return err;
-		kc_op_init(&op, KC_OP_SADD);
 		kc_buf_set(&pivot, out, op.out_used);
+		kc_op_init(&op, KC_OP_SADD);
 		kc_op_key(&op, "big", 3);
 		kc_op_args(&op, &pivot, 1);
 		err = kc_do(fd, &op);
