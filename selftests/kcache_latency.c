@@ -307,10 +307,16 @@ TEST_F_TIMEOUT(latency, scan_longest_pattern, 300)
 
 TEST_F_TIMEOUT(latency, srandmember_spop_of_a_large_set, 300)
 {
+	int64_t card;
+
 	ASSERT_EQ(0, fill(self->fd, KC_OP_SADD, "big", "m", BIG_MEMBERS));
 	measure(_metadata, self->fd2, W_SRANDMEMBER,
 		"SRANDMEMBER 3 + SPOP + SADD (set of 20000)");
-	EXPECT_EQ(BIG_MEMBERS, kt_len(self->fd, KC_OP_SCARD, "big"));
+	/* The kill may land between the SPOP and the SADD that undoes it. */
+	card = kt_len(self->fd, KC_OP_SCARD, "big");
+	EXPECT_TRUE(card == BIG_MEMBERS || card == BIG_MEMBERS - 1) {
+		TH_LOG("SCARD big: %lld", (long long)card);
+	}
 }
 
 TEST_F_TIMEOUT(latency, srandmember_of_a_sparse_set, 300)
