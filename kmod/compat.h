@@ -6,6 +6,8 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/shrinker.h>
+#include <linux/refcount.h>
+#include <asm/barrier.h>
 
 typedef unsigned long (*kc_shrink_fn)(struct shrinker *,
 				      struct shrink_control *);
@@ -104,5 +106,32 @@ struct genl_split_ops {
 	NL_SET_ERR_MSG(extack, msg);				\
 } while (0)
 #endif
+
+/*
+ * Takes a reference on a chunk that may have been freed and reused (the
+ * SLAB_TYPESAFE_BY_RCU pattern, kcache.h), with acquire ordering: the
+ * caller's next loads (it->state, it->owner, the key) are not satisfied
+ * before the increment, so a LINKED state seen after it belongs to the
+ * item that reference pins.  refcount_inc_not_zero() alone is relaxed.
+ * Every reused-chunk validation takes its reference here.
+ *
+ * refcount_inc_not_zero_acquire() is new (6.16, backported to some 6.12
+ * stable kernels): Kbuild defines KC_HAVE_REFCOUNT_ACQUIRE when the
+ * headers have it.  Elsewhere the failed-or-not branch on the result is a
+ * control dependency, which smp_acquire__after_ctrl_dep() upgrades to
+ * acquire.  On x86 both compile to the locked cmpxchg alone (TSO): no test
+ * on the machines kcache is tested on can tell the orders apart.
+ */
+static inline __must_check bool kc_ref_tryget(refcount_t *r)
+{
+#ifdef KC_HAVE_REFCOUNT_ACQUIRE
+	return refcount_inc_not_zero_acquire(r);
+#else
+	if (!refcount_inc_not_zero(r))
+		return false;
+	smp_acquire__after_ctrl_dep();
+	return true;
+#endif
+}
 
 #endif /* _KC_COMPAT_H */

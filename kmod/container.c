@@ -228,18 +228,27 @@ int kc_cont_move(struct kc_item *from, struct kc_item *to)
 	u32 i;
 
 	lockdep_assert_held_write(&kc.excl_sem);
+	i = 0;
 	list_splice_init(&cf->list, &ct->list);
-	list_for_each_entry(e, &ct->list, lru)
+	list_for_each_entry(e, &ct->list, lru) {
 		kc_elem_set_owner(e, to);
+		if (!(++i & 1023))
+			cond_resched();
+	}
 	ct->table = cf->table;
 	ct->nbuckets = cf->nbuckets;
 	cf->table = NULL;
 	cf->nbuckets = 0;
 	if (ct->table) {
 		kc_elem_set_owner(ct->table, to);
+		u32 n = 0;
+
 		for (e = kc_cont_next(ct, NULL, &i); e;
-		     e = kc_cont_next(ct, e, &i))
+		     e = kc_cont_next(ct, e, &i)) {
 			kc_elem_set_owner(e, to);
+			if (!(++n & 1023))
+				cond_resched();
+		}
 	}
 	ct->len = cf->len;
 	cf->len = 0;
@@ -381,13 +390,35 @@ void __kc_cont_remove(struct kc_item *it, struct kc_item *e, bool shrink)
 		resize(it, c->nbuckets / 2);
 }
 
-/* A uniformly chosen bucket's random element; NULL when empty. */
+/*
+ * Halves the table while it is less than an eighth full (after removals
+ * that kept its size, or a reserve for inputs that were duplicates).
+ * Best effort: a failed allocation keeps the table.  Holds the mutex.
+ */
+void kc_cont_shrink(struct kc_item *it)
+{
+	struct kc_cont *c = kc_cont(it);
+	u32 nb = c->nbuckets;
+
+	lockdep_assert_held(&c->lock);
+	while (nb > KC_MIN_BUCKETS && (u64)c->len * 8 < nb)
+		nb /= 2;
+	if (c->table && nb != c->nbuckets)
+		resize(it, nb);
+}
+
+/*
+ * A uniformly chosen bucket's random element; NULL when empty.  Holds the
+ * mutex (may sleep).  Fast while the table is not sparse: callers that
+ * took elements out without shrinking call kc_cont_shrink() before.
+ */
 struct kc_item *kc_cont_random(struct kc_item *it)
 {
 	struct kc_cont *c = kc_cont(it);
 	struct kc_item **b, *e;
 	u32 i, n, pick, tries;
 
+	lockdep_assert_held(&c->lock);
 	if (!c->len)
 		return NULL;
 	b = kc_cont_buckets(c);
@@ -397,8 +428,12 @@ struct kc_item *kc_cont_random(struct kc_item *it)
 		if (b[i])
 			break;
 	}
-	while (!b[i])
+	/* Only when the shrink failed can this probe be long. */
+	for (n = 1; !b[i]; n++) {
 		i = (i + 1) & (c->nbuckets - 1);
+		if (!(n & 1023))
+			cond_resched();
+	}
 	for (n = 0, e = b[i]; e; e = e->chain)
 		n++;
 	pick = get_random_u32() % n;

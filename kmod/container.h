@@ -69,6 +69,7 @@ struct kc_item *kc_cont_find_arg(struct kc_op *op, struct kc_item *it, u32 i,
 int kc_cont_reserve(struct kc_item *it, u64 n);
 int kc_cont_insert(struct kc_item *it, struct kc_item *e);
 void __kc_cont_remove(struct kc_item *it, struct kc_item *e, bool shrink);
+void kc_cont_shrink(struct kc_item *it);
 
 static inline void kc_cont_remove(struct kc_item *it, struct kc_item *e)
 {

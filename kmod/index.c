@@ -10,7 +10,7 @@
  * kc_index_pin_class().
  *
  * Item chunks are reused without a grace period (the slab pages stay), so
- * a walker takes a reference with refcount_inc_not_zero() and then checks,
+ * a walker takes a reference with kc_ref_tryget() and then checks,
  * with acquire ordering, that the chunk is still a LINKED item.
  */
 #include <linux/jhash.h>
@@ -230,7 +230,7 @@ u32 kc_walk_next(struct kc_walk *w, struct kc_item **hold, u32 max,
 
 		if (!it)
 			break;
-		if ((!want || want(it, arg)) && refcount_inc_not_zero(&it->ref))
+		if ((!want || want(it, arg)) && kc_ref_tryget(&it->ref))
 			hold[n++] = it;
 	}
 	kc_walk_stop(w);
@@ -302,7 +302,7 @@ restart:
 			s->full = true;
 			return;
 		}
-		if (!refcount_inc_not_zero(&it->ref))
+		if (!kc_ref_tryget(&it->ref))
 			continue;
 		s->hold[s->n++] = it;
 	}

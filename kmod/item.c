@@ -6,7 +6,7 @@
  * crawler, eviction, a page move) counts through kc_item_reclaim().
  *
  * Item chunks are reused without a grace period (the slab pages stay), so
- * a lookup takes a reference with refcount_inc_not_zero() and then checks,
+ * a lookup takes a reference with kc_ref_tryget() and then checks,
  * with acquire ordering, that the chunk is still a LINKED item with the
  * key it wants.
  *
@@ -322,7 +322,7 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 	for (;;) {
 		rcu_read_lock();
 		it = kc_index_find(key, nkey);
-		if (it && !refcount_inc_not_zero(&it->ref))
+		if (it && !kc_ref_tryget(&it->ref))
 			it = ERR_PTR(-EAGAIN);
 		rcu_read_unlock();
 		if (!it)

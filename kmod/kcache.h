@@ -72,7 +72,7 @@
  * buffer for the large class).  item->ref counts references: the index
  * holds one while the item is LINKED, every reader holds one.  Chunks are
  * reused as soon as the last reference is gone, so lookups follow the
- * SLAB_TYPESAFE_BY_RCU pattern: find under RCU, refcount_inc_not_zero(),
+ * SLAB_TYPESAFE_BY_RCU pattern: find under RCU, kc_ref_tryget() (compat.h),
  * then check state == LINKED (acquire) and the key; pages are only given
  * back to the kernel after an RCU grace period.
  */
@@ -91,6 +91,7 @@
 #include <linux/percpu.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/kcache.h>
+#include "compat.h"
 
 #define KC_PAGE_SHIFT		20
 #define KC_PAGE_SIZE		BIT(KC_PAGE_SHIFT)

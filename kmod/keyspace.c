@@ -269,14 +269,23 @@ int kc_op_rename(struct kc_op *op, const char *key)
 	}
 	it->exptime = READ_ONCE(src->exptime);
 	it->client_flags = READ_ONCE(src->client_flags);
-	if (kc_item_unlink(src))
-		kc_notify(KC_EVENT_DEL, key, op->key_len);
+	/*
+	 * The new name first, then the old one goes: a publish that fails
+	 * (the index cannot grow) leaves the source as it was, elements
+	 * handed back, and RENAME fails having changed nothing.  In between
+	 * both exist, which nobody sees: RENAME runs exclusively.
+	 */
 	err = kc_item_publish(old, it, 0, 0);
 	/* The old destination expired or was evicted meanwhile. */
 	if (err == -EAGAIN)
 		err = kc_item_publish(NULL, it, 0, 0);
-	if (!err)
+	if (!err) {
+		if (kc_item_unlink(src))
+			kc_notify(KC_EVENT_DEL, key, op->key_len);
 		kc_notify(KC_EVENT_SET, dkey, op->val_len);
+	} else if (kc_is_cont(src->type)) {
+		kc_cont_move(it, src);
+	}
 	kc_item_put(it);
 out:
 	if (old)

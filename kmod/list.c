@@ -344,6 +344,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 	struct kc_cont *c;
 	struct kc_buf b;
 	void *pivot;
+	u64 i;
 	int err;
 
 	if (!(op->flags & KC_LINSERT_BEFORE) == !(op->flags & KC_LINSERT_AFTER))
@@ -372,7 +373,12 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 		goto out;
 	c = kc_cont(it);
 	op->num = -1;
+	i = 0;
 	list_for_each_entry(p, &c->list, lru) {
+		/* Killed: nothing inserted yet. */
+		err = kc_op_yield(op, ++i);
+		if (err)
+			break;
 		if (!elem_eq(p, pivot, b.len))
 			continue;
 		kc_elem_set_owner(e, it);

@@ -608,7 +608,7 @@ int kcache_nl_keys_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			}
 			if (kc_walk_slot(&d->walk) != d->slot)
 				keys_forget_bucket(d);
-			if (!refcount_inc_not_zero(&it->ref))
+			if (!kc_ref_tryget(&it->ref))
 				continue;
 			if (!keys_want(cb, d, it, now)) {
 				keys_drop(d, it);

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include "kcache.h"
 #include "req.h"
@@ -23,6 +24,26 @@
 static struct kc_req *req_of(const struct kc_op *op)
 {
 	return container_of(op, struct kc_req, op);
+}
+
+/*
+ * Called on every step of a loop whose length depends on the request or
+ * on the cache's size (an op may hold kc.excl_sem and container mutexes,
+ * all sleepable, never a spinlock or an RCU read section): every 256th
+ * step yields the CPU and checks for a fatal signal.  Returns -EINTR when
+ * the task is being killed; the caller then returns it with nothing
+ * changed (or undoes what it did).  An op of a transaction never stops
+ * half way (the transaction is all or nothing): it only yields, and the
+ * transaction runs to its end.
+ */
+int kc_op_yield(const struct kc_op *op, u64 i)
+{
+	if (i & 255)
+		return 0;
+	cond_resched();
+	if (req_of(op)->budget)
+		return 0;
+	return fatal_signal_pending(current) ? -EINTR : 0;
 }
 
 static void set_reply(struct kc_op *op, enum kc_reply_kind kind)

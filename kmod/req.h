@@ -89,6 +89,7 @@ int kc_clear_out(const struct kc_op *op, u64 dst, u32 len);
 int kc_put_value(struct kc_op *op, const void *src, u32 len);
 int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil);
 int kc_reply_end(struct kc_reply *r);
+int kc_op_yield(const struct kc_op *op, u64 i);
 
 /* The life of a user request around its run (ops.c, txn.c, chardev.c). */
 int kc_req_copy_in(struct kc_req *req, bool val);

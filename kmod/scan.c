@@ -65,6 +65,9 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 	if (op->num < 0 || op->num > U32_MAX || op->num2 < 0 ||
 	    op->num2 > KC_SCAN_HOLD_MAX || op->client_flags > KC_TYPE_MAX)
 		return -EINVAL;
+	/* Matching costs up to pattern x key length per key: bounded. */
+	if (op->val_len > KC_PATTERN_MAX)
+		return -EINVAL;
 	/* As Redis: an empty keyspace ends the scan at once. */
 	if (!atomic_read(&kc.index.nelems)) {
 		op->num = 0;
@@ -119,7 +122,9 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 		}
 		release(&s);
 		v = next_cursor(v, m0);
-		cond_resched();
+		/* Killed: the cursor does not move, nothing was changed. */
+		if (!err)
+			err = kc_op_yield(op, 0);
 		/* As Redis, give up after visiting 10 x COUNT empty classes. */
 	} while (!err && v && r.count < count && ++iter < 10 * count);
 	if (!err)

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/random.h>
+#include <linux/sort.h>
 #include <linux/err.h>
 #include "container.h"
 #include "netlink.h"
@@ -169,6 +170,55 @@ int kc_op_scard(struct kc_op *op, const char *key)
 }
 
 /*
+ * Takes n (<= len) distinct random members out of set it onto picked, in
+ * work proportional to n: with n more than a third of the set, one walk
+ * keeps each member with the odds left (selection sampling); else random
+ * picks, each taken out so that none repeats.  The table keeps its size,
+ * so putting them back cannot fail.  Returns 0, or -EINTR (killed) with
+ * nothing taken out.
+ */
+static int pick_members(struct kc_op *op, struct kc_item *it, u64 n,
+			struct list_head *picked)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item *e, *next, *tmp;
+	u64 i, step = 0, left = c->len;
+	int err = 0;
+	u32 b;
+
+	/* Removals that kept the table's size may have left it sparse. */
+	kc_cont_shrink(it);
+	if (n * 3 > c->len) {
+		/* e->lru shares e->chain: e leaves the table, then listed. */
+		for (e = kc_cont_next(c, NULL, &b), i = 0; e && i < n && !err;
+		     e = next) {
+			next = kc_cont_next(c, e, &b);
+			if (get_random_u64() % left < n - i) {
+				__kc_cont_remove(it, e, false);
+				list_add_tail(&e->lru, picked);
+				i++;
+			}
+			left--;
+			err = kc_op_yield(op, ++step);
+		}
+	} else {
+		for (i = 0; i < n && !err; i++) {
+			e = kc_cont_random(it);
+			__kc_cont_remove(it, e, false);
+			list_add_tail(&e->lru, picked);
+			err = kc_op_yield(op, i + 1);
+		}
+	}
+	if (err) {
+		list_for_each_entry_safe(e, tmp, picked, lru) {
+			list_del(&e->lru);
+			WARN_ON_ONCE(kc_cont_insert(it, e));
+		}
+	}
+	return err;
+}
+
+/*
  * SPOP: one member (raw reply) or, with KC_POP_COUNT, up to num members.
  * Members are chosen and written out first, then removed, so a reply that
  * does not fit removes nothing.
@@ -190,34 +240,41 @@ int kc_op_spop(struct kc_op *op, const char *key)
 		return err;
 	c = kc_cont(it);
 	n = count ? min_t(u64, op->num, c->len) : 1;
-	/* Take the members out of the table while choosing (no repeats). */
-	for (i = 0; i < n; i++) {
-		e = kc_cont_random(it);
-		kc_cont_remove(it, e);
-		list_add_tail(&e->lru, &picked);
-	}
-	if (!count) {
+	err = pick_members(op, it, n, &picked);
+	if (err) {
+		/* Killed: nothing is written, nothing was taken out. */
+	} else if (!count) {
 		e = list_first_entry(&picked, struct kc_item, lru);
 		err = kc_put_value(op, kc_elem_data(e), e->nbytes);
 	} else {
+		i = 0;
 		list_for_each_entry(e, &picked, lru) {
 			err = kc_reply_add(&r, kc_elem_data(e), e->nbytes,
 					   false);
 			if (err)
 				break;
+			if (!(++i & 255))
+				cond_resched();
 		}
 		if (!err)
 			err = kc_reply_end(&r);
 	}
+	/* Put back (on an error) or freed: finishes, no signal check. */
+	i = 0;
 	while (!list_empty(&picked)) {
 		e = list_first_entry(&picked, struct kc_item, lru);
 		list_del(&e->lru);
+		if (!(++i & 255))
+			cond_resched();
 		if (err && !kc_cont_insert(it, e))
 			continue;
 		kc_item_put(e);
 	}
-	if (!err)
+	if (!err) {
 		op->num = n;
+		/* The table kept its size while members were out. */
+		kc_cont_shrink(it);
+	}
 	kc_cont_done(it, !err && n);
 	return err;
 }
@@ -228,14 +285,15 @@ int kc_op_srandmember(struct kc_op *op, const char *key)
 	bool repeat = op->num < 0;
 	struct kc_item *it, *e;
 	struct kc_cont *c;
-	u64 want, i, seen = 0;
+	u64 want, i;
 	int err = 0;
-	u32 b;
 
 	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
+	/* Keeps kc_cont_random() fast. */
+	kc_cont_shrink(it);
 	if (!(op->flags & KC_POP_COUNT)) {
 		e = kc_cont_random(it);
 		err = kc_put_value(op, kc_elem_data(e), e->nbytes);
@@ -247,24 +305,26 @@ int kc_op_srandmember(struct kc_op *op, const char *key)
 			e = kc_cont_random(it);
 			err = kc_reply_add(&r, kc_elem_data(e), e->nbytes,
 					   false);
-			if (!(i % 512))
-				cond_resched();
+			if (!err)
+				err = kc_op_yield(op, i + 1);
 		}
 	} else {
-		/* Selection sampling: each member kept with the odds left. */
-		u64 left = c->len;
+		LIST_HEAD(picked);
 
-		for (e = kc_cont_next(c, NULL, &b); e;
-		     e = kc_cont_next(c, e, &b)) {
-			if (seen < want &&
-			    get_random_u64() % left < want - seen) {
+		err = pick_members(op, it, min_t(u64, want, c->len), &picked);
+		list_for_each_entry(e, &picked, lru) {
+			if (!err)
 				err = kc_reply_add(&r, kc_elem_data(e),
 						   e->nbytes, false);
-				seen++;
-			}
-			left--;
-			if (err)
-				break;
+		}
+		/* A read: every member goes back (cannot fail, see above). */
+		i = 0;
+		while (!list_empty(&picked)) {
+			e = list_first_entry(&picked, struct kc_item, lru);
+			list_del(&e->lru);
+			WARN_ON_ONCE(kc_cont_insert(it, e));
+			if (!(++i & 255))
+				cond_resched();
 		}
 	}
 	if (!err)
@@ -274,11 +334,17 @@ out:
 	return err;
 }
 
-/* SMOVE: runs exclusively.  num = 1 when the member moved. */
+/*
+ * SMOVE: runs exclusively.  num = 1 when the member moved.  The member
+ * is added to the destination (a copy, allocated first) before it leaves
+ * the source, so a failure (no memory for the copy, the destination or
+ * its table) changes nothing, and nothing moved is ever dropped.
+ */
 int kc_smove(struct kc_op *op, const char *key)
 {
 	char dkey[KC_KEY_MAX];
-	struct kc_item *src, *dst, *e;
+	struct kc_item *src, *dst, *e, *ne = NULL;
+	bool in_src, added = false;
 	u32 dlen;
 	void *m;
 	int err;
@@ -302,29 +368,49 @@ int kc_smove(struct kc_op *op, const char *key)
 	if (!src)
 		goto out;
 	op->num = 0;
-	e = kc_cont_find(src, m, op->val_len);
-	if (!e || (dlen == op->key_len && !memcmp(dkey, key, dlen))) {
-		op->num = !!e;
-		kc_cont_done(src, false);
+	in_src = kc_cont_find(src, m, op->val_len);
+	kc_cont_done(src, false);
+	if (!in_src || (dlen == op->key_len && !memcmp(dkey, key, dlen))) {
+		op->num = in_src;
 		goto out;
 	}
-	kc_cont_remove(src, e);
-	kc_cont_done(src, true);
-	op->num = 1;
+	ne = kc_elem_alloc(op->val_len, op->val_len);
+	if (IS_ERR(ne)) {
+		err = PTR_ERR(ne);
+		ne = NULL;
+		goto out;
+	}
+	memcpy(kc_elem_data(ne), m, op->val_len);
 	dst = kc_cont_get(dkey, dlen, KC_TYPE_SET, true, &err);
-	if (!dst) {
-		kc_item_put(e);
+	if (!dst)
+		goto out;
+	if (!kc_cont_find(dst, m, op->val_len)) {
+		err = kc_cont_insert(dst, ne);
+		if (!err) {
+			ne = NULL;
+			added = true;
+		}
+	}
+	/* On an error a destination created here, still empty, goes. */
+	kc_cont_done(dst, added);
+	if (err)
+		goto out;
+	/* In the destination now: take it out of the source. */
+	op->num = 1;
+	src = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	if (!src) {
+		err = 0;	/* evicted meanwhile: nothing left to remove */
 		goto out;
 	}
-	if (kc_cont_find(dst, m, op->val_len)) {
+	e = kc_cont_find(src, m, op->val_len);
+	if (e) {
+		kc_cont_remove(src, e);
 		kc_item_put(e);
-	} else {
-		err = kc_cont_insert(dst, e);
-		if (err)
-			kc_item_put(e);
 	}
-	kc_cont_done(dst, !err);
+	kc_cont_done(src, !!e);
 out:
+	if (ne)
+		kc_item_put(ne);
 	kvfree(m);
 	return err;
 }
@@ -340,7 +426,42 @@ struct algebra {
 	int (*emit)(struct algebra *a, struct kc_item *e);
 	struct kc_reply r;
 	struct kc_item *dst;
+	struct kc_op *op;
+	u64 steps;		/* for kc_op_yield() */
 };
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct kc_item * const *)a;
+	uintptr_t y = (uintptr_t)*(struct kc_item * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A key named more than once is one operand: drops the repeats (putting
+ * their references), so that the work is bounded by the distinct sets,
+ * not by how often a client repeats a key.  SDIFF's first operand keeps
+ * its place (a repeat of it later still empties the result: kept once
+ * among the others).  The order of the others does not change a result.
+ */
+static void dedup(struct algebra *a, bool diff)
+{
+	u32 from = diff ? 1 : 0, i, n;
+
+	if (a->n - from < 2)
+		return;
+	sort(a->sets + from, a->n - from, sizeof(*a->sets), cmp_ptr, NULL);
+	for (i = n = from + 1; i < a->n; i++) {
+		if (a->sets[i] == a->sets[n - 1]) {
+			if (a->sets[i])
+				kc_item_put(a->sets[i]);
+			continue;
+		}
+		a->sets[n++] = a->sets[i];
+	}
+	a->n = n;
+}
 
 static bool in_set(struct kc_item *set, struct kc_item *e)
 {
@@ -391,9 +512,14 @@ static int walk(struct algebra *a, u32 op)
 			}
 			if (keep)
 				err = a->emit(a, e);
+			/* Yields every 256 membership tests or so. */
+			a->steps += j + 1;
+			if (!err && a->steps >= 256) {
+				a->steps = 0;
+				err = kc_op_yield(a->op, 0);
+			}
 			if (err)
 				return err;
-			cond_resched();
 		}
 	}
 	return 0;
@@ -449,7 +575,7 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 	bool store = op->opcode == KC_OP_SDIFFSTORE ||
 		     op->opcode == KC_OP_SINTERSTORE ||
 		     op->opcode == KC_OP_SUNIONSTORE;
-	struct algebra a = { .r = { .op = op } };
+	struct algebra a = { .r = { .op = op }, .op = op };
 	char k[KC_KEY_MAX];
 	int err = 0;
 	u32 i, klen;
@@ -464,9 +590,12 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 		err = kc_read_key_arg(op, a.n, k, &klen);
 		if (!err)
 			a.sets[a.n] = kc_cont_ref(k, klen, KC_TYPE_SET, &err);
+		if (!err)
+			err = kc_op_yield(op, a.n + 1);
 	}
 	if (err)
 		goto out;
+	dedup(&a, op->opcode == KC_OP_SDIFF || op->opcode == KC_OP_SDIFFSTORE);
 	if (store) {
 		a.dst = kc_cont_new(key, op->key_len, KC_TYPE_SET);
 		if (IS_ERR(a.dst)) {

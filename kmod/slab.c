@@ -297,14 +297,23 @@ static struct kc_item *chunk_owner(struct kc_item *it)
 		refcount_inc(&it->ref);
 		return it;
 	}
-	owner = READ_ONCE(it->owner);
-	if (!owner || !refcount_inc_not_zero(&owner->ref))
-		return NULL;
 	/*
-	 * Pinned: still this element's container?  Read owner again after
-	 * the reference is taken (the read barrier orders the two).
+	 * The container may be freed, and its chunk's page given back, at
+	 * any time until it is pinned: pages go back after an RCU grace
+	 * period, so the read and the reference are taken inside one RCU
+	 * read section.
 	 */
-	smp_rmb();
+	rcu_read_lock();
+	owner = READ_ONCE(it->owner);
+	if (!owner || !kc_ref_tryget(&owner->ref)) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	rcu_read_unlock();
+	/*
+	 * Pinned: still this element's container?  kc_ref_tryget() orders
+	 * this second read of owner after the reference is taken.
+	 */
 	if (READ_ONCE(it->owner) != owner ||
 	    READ_ONCE(owner->type) == KC_TYPE_ELEM) {
 		kc_item_put(owner);
@@ -325,7 +334,7 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
 					      i * c->size);
 		struct kc_item *victim;
 
-		if (!refcount_inc_not_zero(&it->ref))
+		if (!kc_ref_tryget(&it->ref))
 			continue;
 		victim = chunk_owner(it);
 		kc_item_put(it);

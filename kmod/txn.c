@@ -7,6 +7,8 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include "kcache.h"
 #include "ops.h"
 #include "txn.h"
@@ -23,6 +25,9 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 	int err = 0;
 	u32 i;
 
+	/* Killed before anything ran: nothing to undo. */
+	if (fatal_signal_pending(current))
+		return -EINTR;
 	percpu_down_write(&kc.excl_sem);
 	for (i = 0; i < nw && !err; i++) {
 		struct kc_item *it = kc_item_get(w[i].key, w[i].len, false);
@@ -33,8 +38,15 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 		if (cas != w[i].cas)
 			err = -ECANCELED;
 	}
-	for (i = 0; i < n && !err; i++)
+	/*
+	 * All or nothing: once the first op ran, the transaction runs to its
+	 * end, yielding between ops (and inside them: kc_op_yield() never
+	 * stops an op of a transaction).  Each op is bounded by its inputs.
+	 */
+	for (i = 0; i < n && !err; i++) {
 		kc_op_exec(&reqs[i], true);
+		cond_resched();
+	}
 	percpu_up_write(&kc.excl_sem);
 	return err;
 }

@@ -244,6 +244,25 @@ TEST_F(scan, bad_input)
 	op.key = (uintptr_t)"k";
 	op.key_len = 1;
 	EXPECT_EQ(-EINVAL, kc_do(self->fd, &op));
+	/*
+	 * The pattern is bounded (KC_PATTERN_MAX, as the keys dump's): its
+	 * matching cost grows with pattern x key length for every key.
+	 */
+	{
+		static char pat[KC_PATTERN_MAX + 1];
+
+		memset(pat, '*', sizeof(pat));
+		kc_op_init(&op, KC_OP_SCAN);
+		kc_op_val(&op, pat, KC_PATTERN_MAX + 1);
+		op.out = (uintptr_t)self->buf;
+		op.out_len = 4096;
+		EXPECT_EQ(-EINVAL, kc_do(self->fd, &op));
+		kc_op_init(&op, KC_OP_SCAN);
+		kc_op_val(&op, pat, KC_PATTERN_MAX);
+		op.out = (uintptr_t)self->buf;
+		op.out_len = 4096;
+		EXPECT_EQ(0, kc_do(self->fd, &op));
+	}
 	/* A reply that does not fit says how much room it needs. */
 	ASSERT_EQ(0, kt_set(self->fd, "k1", "v"));
 	kc_op_init(&op, KC_OP_SCAN);

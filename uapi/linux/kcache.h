@@ -303,9 +303,11 @@ enum kc_opcode {
 	/*
 	 * Keyspace iteration, Redis's SCAN: num = cursor (0 to start; 0
 	 * returned when done), num2 = COUNT hint (0: 10), client_flags = a
-	 * type to keep (0: any), val = glob pattern (empty: all).  Keys as
-	 * kc_elem records.  A key present for the whole scan is returned at
-	 * least once; keys may repeat.
+	 * type to keep (0: any), val = glob pattern (empty: all; at most
+	 * KC_PATTERN_MAX bytes, as the keys dump's KC_A_PATTERN: -EINVAL
+	 * beyond).  Keys as kc_elem records.  A key present for the whole
+	 * scan is returned at least once; keys may repeat.  -EINTR when the
+	 * caller is killed (the cursor does not move).
 	 */
 	KC_OP_SCAN,
 	__KC_OP_LAST
@@ -556,7 +558,12 @@ struct kc_config {
  * spec by the kernel's YNL generator, between the YNL-GEN markers.
  */
 #define KC_NL_VALUE_MAX		65531	/* 0xffff - NLA_HDRLEN */
-#define KC_PATTERN_MAX		1024	/* bytes in a KC_A_PATTERN */
+/*
+ * Bytes in a glob: KC_A_PATTERN and KC_OP_SCAN's val.  Matching costs up
+ * to pattern x key length per key; 1024 is 4 pattern bytes (a set like
+ * [a-z]) for each of KC_KEY_MAX key bytes.
+ */
+#define KC_PATTERN_MAX		1024
 #define KC_CHANNEL_MAX		256	/* bytes in a KC_A_CHANNEL */
 
 /* Keyspace events (KC_A_EVENT). */
