@@ -471,9 +471,15 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* KC_CMD_FLUSH */
 
+/*
+ * The op the ioctl runs, through the same dispatch, so it takes the same
+ * lock (kc_op_exec()): never between the ops of a transaction.
+ */
 int kcache_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return kc_flush_all();
+	struct kc_req req = { .kern = true, .op.opcode = KC_OP_FLUSH };
+
+	return kc_op_run(&req);
 }
 
 /*
