@@ -112,9 +112,16 @@ static bool keys_want(struct netlink_callback *cb, struct keys_dump *d,
 {
 	unsigned int i;
 
-	/* Pairs with the release in __kc_item_link(): the key is whole. */
-	if (smp_load_acquire(&it->state) != KC_ITEM_LINKED)
+	/*
+	 * Pairs with the release in __kc_item_link(): the key is whole.  A
+	 * chunk that is not a LINKED item (unlinked, or freed and reused
+	 * since) may have led the walker out of its bucket: its next
+	 * pointer is no longer the bucket's.
+	 */
+	if (smp_load_acquire(&it->state) != KC_ITEM_LINKED) {
+		keys_interrupted(cb);
 		return false;
+	}
 	if (!kc_walk_same_bucket(&d->walk, it)) {
 		/*
 		 * Freed and reused under the walker, it is in another
@@ -190,7 +197,10 @@ int kc_nl_keys_start(struct netlink_callback *cb)
  *  - a resize moves the walk to the new table from its start
  *    (-EAGAIN): keys may repeat or be missed, flagged;
  *  - a chunk freed and reused while the walker stands on it leads the
- *    walker into another chain: seen by the bucket check, flagged.
+ *    walker into another chain and the rest of its bucket is skipped:
+ *    flagged when the walker meets a chunk it cannot pin as a LINKED
+ *    item of its bucket (freed, unlinked, or in another bucket), since
+ *    from there its next pointer may lead anywhere.
  */
 int kcache_nl_keys_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -223,8 +233,11 @@ int kcache_nl_keys_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			}
 			if (kc_walk_slot(&d->walk) != d->slot)
 				keys_forget_bucket(d);
-			if (!refcount_inc_not_zero(&it->ref))
+			if (!refcount_inc_not_zero(&it->ref)) {
+				/* Freed: it may be reused into another chain. */
+				keys_interrupted(cb);
 				continue;
+			}
 			if (!keys_want(cb, d, it, now)) {
 				keys_drop(d, it);
 				continue;
