@@ -4,8 +4,9 @@
  * the keyspace events of kc_notify().  Neither waits for a listener; one
  * that does not keep up overruns (ENOBUFS).
  *
- * Locking: kc_notify() may be called with spinlocks held: it allocates
- * with GFP_ATOMIC and checks under RCU that the family is registered.
+ * Locking: kc_notify() may be called with spinlocks held and from
+ * reclaim: it allocates with KC_NOTIFY_GFP and checks under RCU that the
+ * family is registered.
  */
 #include <net/genetlink.h>
 #include "kcache.h"
@@ -50,6 +51,13 @@ int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
 /* Keyspace events */
 
 /*
+ * Events are sent from any context, reclaim too (the shrinker's evictions):
+ * never dip into the emergency reserves (which reclaim itself needs) and
+ * stay quiet when there is no memory: the event is dropped.
+ */
+#define KC_NOTIFY_GFP	(GFP_ATOMIC | __GFP_NOMEMALLOC | __GFP_NOWARN)
+
+/*
  * Tells the keyspace group that key had event ev, when notifications are
  * on and anyone listens.  Any context but NMI: never sleeps, never waits
  * for a listener (a slow one overruns), drops the event if it cannot
@@ -67,7 +75,7 @@ void kc_notify(enum kc_event ev, const char *key, u32 nkey)
 	    !genl_has_listeners(&kc_genl_family, &init_net, KCACHE_NLGRP_KEYSPACE))
 		goto out;
 	msg = genlmsg_new(nla_total_size(sizeof(u32)) + nla_total_size(nkey),
-			  GFP_ATOMIC | __GFP_NOWARN);
+			  KC_NOTIFY_GFP);
 	if (!msg)
 		goto out;
 	hdr = genlmsg_put(msg, 0, 0, &kc_genl_family, 0, KC_CMD_EVENT);
@@ -78,7 +86,7 @@ void kc_notify(enum kc_event ev, const char *key, u32 nkey)
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&kc_genl_family, msg, 0, KCACHE_NLGRP_KEYSPACE,
-			  GFP_ATOMIC);
+			  KC_NOTIFY_GFP);
 out:
 	rcu_read_unlock();
 }
