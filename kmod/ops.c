@@ -6,6 +6,7 @@
  * does both and runs it again after a refault.  The ioctl, batch and
  * netlink paths all come through here; transactions through txn.c.
  */
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include "kcache.h"
 #include "ops.h"
@@ -138,6 +139,8 @@ int kc_op_prepare(struct kc_req *req)
 	err = -EOPNOTSUPP;
 	if (op->opcode > KC_OP_MAX)
 		goto out;
+	/* No speculative load past the table either: the clamped opcode. */
+	op->opcode = array_index_nospec(op->opcode, ARRAY_SIZE(kc_ops));
 	d = &kc_ops[op->opcode];
 	err = -EINVAL;
 	if (op->flags & ~d->flags)
