@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/kcache: the ioctl fast path.  Requests are size-versioned structs
- * read with copy_struct_from_user(); results are written back field by
- * field range, never whole structs of the caller's size.  The node's mode
- * and group come from module parameters (devtmpfs asks devnode()).
+ * read with copy_struct_from_user() (openat2's rule: a smaller struct is
+ * zero-filled, a larger one needs a zero tail); results are written back
+ * by field range, never past the smaller of the caller's and the kernel's
+ * struct.  The node's mode and group come from module parameters
+ * (devtmpfs asks devnode()).
+ *
+ * An fd opened without FMODE_WRITE (O_RDONLY) may read: the ops that
+ * change nothing (kc_op_prepare()), VERSION, STATS, CLASS_STATS and CONFIG
+ * without a set_mask.  Everything else is EBADF, as write(2) would be:
+ * ops that change the cache (in kc_op.result), transactions (a batch with
+ * KC_BATCH_TXN) and configuration changes.
  */
 #include <linux/cdev.h>
 #include <linux/device.h>
@@ -27,6 +35,15 @@ static dev_t kc_devt;
 static struct cdev kc_cdev;
 static struct device *kc_device;
 
+/* The first versions the kernel accepts; the structs may only grow. */
+static_assert(sizeof(struct kc_op) >= KC_OP_SIZE_VER0);
+static_assert(sizeof(struct kc_batch) >= KC_BATCH_SIZE_VER0);
+static_assert(sizeof(struct kc_config) >= KC_CONFIG_SIZE_VER0);
+static_assert(sizeof(struct kc_class_stats_req) >=
+	      KC_CLASS_STATS_REQ_SIZE_VER0);
+static_assert(offsetof(struct kc_class_stats, chunks_per_page) ==
+	      KC_CLASS_STATS_SIZE_MIN);
+
 static struct class kc_class = {
 	.name = KC_DEVICE_NAME,
 };
@@ -46,41 +63,45 @@ static const struct device_type kc_devtype = {
 	.devnode = kc_devnode,
 };
 
-/* Reads a size-versioned struct whose first member is its __u32 size. */
+/*
+ * Reads a size-versioned struct whose first member is its __u32 size,
+ * which is stored in *usize: at least min (its first version), at most a
+ * page.
+ */
 static int get_versioned(void *dst, size_t ksize, size_t min,
-			 const void __user *src)
+			 const void __user *src, u32 *usize)
 {
-	u32 usize;
-
-	if (get_user(usize, (const u32 __user *)src))
+	if (get_user(*usize, (const u32 __user *)src))
 		return -EFAULT;
-	if (usize < min)
+	if (*usize < min)
 		return -EINVAL;
-	if (usize > PAGE_SIZE)
+	if (*usize > PAGE_SIZE)
 		return -E2BIG;
-	return copy_struct_from_user(dst, ksize, src, usize);
+	return copy_struct_from_user(dst, ksize, src, *usize);
 }
 
-static long ioctl_op(void __user *uarg)
+static long ioctl_op(void __user *uarg, bool rdonly)
 {
-	struct kc_req req = { .kern = false };
+	struct kc_req req = { .kern = false, .rdonly = rdonly };
+	u32 usize;
 	int err;
 
-	err = get_versioned(&req.op, sizeof(req.op), KC_OP_SIZE_VER0, uarg);
+	err = get_versioned(&req.op, sizeof(req.op), KC_OP_SIZE_VER0, uarg,
+			    &usize);
 	if (err)
 		return err;
 	kc_op_run(&req);
-	return kc_req_put_result(uarg, &req.op);
+	return kc_req_put_result(uarg, &req.op, usize);
 }
 
-static long ioctl_batch(void __user *uarg)
+static long ioctl_batch(void __user *uarg, bool rdonly)
 {
 	struct kc_batch b;
 	size_t off = offsetof(struct kc_batch, done);
+	u32 i, usize;
 	int err;
-	u32 i;
 
-	err = get_versioned(&b, sizeof(b), KC_BATCH_SIZE_VER0, uarg);
+	err = get_versioned(&b, sizeof(b), KC_BATCH_SIZE_VER0, uarg, &usize);
 	if (err)
 		return err;
 	if ((b.flags & ~__KC_BATCH_F_ALL) || b.count > KC_BATCH_MAX ||
@@ -88,6 +109,9 @@ static long ioctl_batch(void __user *uarg)
 	    b.__reserved || b.done || b.result)
 		return -EINVAL;
 	if (b.flags & KC_BATCH_TXN) {
+		/* Takes the cache-wide lock and is for updates: not a reader's. */
+		if (rdonly)
+			return -EBADF;
 		err = kc_txn_batch(&b);
 		if (err)
 			return err;
@@ -99,7 +123,7 @@ static long ioctl_batch(void __user *uarg)
 	for (i = 0; i < b.count; i++) {
 		void __user *uop = u64_to_user_ptr(b.ops) +
 				   (u64)i * b.op_size;
-		struct kc_req req = { .kern = false };
+		struct kc_req req = { .kern = false, .rdonly = rdonly };
 
 		if (fatal_signal_pending(current)) {
 			b.result = -EINTR;
@@ -114,7 +138,7 @@ static long ioctl_batch(void __user *uarg)
 			break;
 		}
 		kc_op_run(&req);
-		err = kc_req_put_result(uop, &req.op);
+		err = kc_req_put_result(uop, &req.op, b.op_size);
 		if (err) {
 			b.result = err;
 			break;
@@ -124,7 +148,7 @@ static long ioctl_batch(void __user *uarg)
 	}
 out:
 	if (copy_to_user((char __user *)uarg + off, (char *)&b + off,
-			 sizeof(b) - off))
+			 min_t(size_t, usize, sizeof(b)) - off))
 		return -EFAULT;
 	return 0;
 }
@@ -163,27 +187,35 @@ static long ioctl_stats(void __user *uarg)
 	return err;
 }
 
+/*
+ * Entries are elem_size apart: the caller's struct kc_class_stats, which
+ * gets the first min(elem_size, kernel's size) bytes (at least id and
+ * chunk_size) and zeroes past the kernel's struct.
+ */
 static long ioctl_class_stats(void __user *uarg)
 {
 	struct kc_class_stats_req req;
 	struct kc_class_stats cs;
-	u32 i, n;
+	u32 i, n, usize;
+	size_t len;
 	int err;
 
-	err = get_versioned(&req, sizeof(req), sizeof(req), uarg);
+	err = get_versioned(&req, sizeof(req), KC_CLASS_STATS_REQ_SIZE_VER0,
+			    uarg, &usize);
 	if (err)
 		return err;
-	if (req.elem_size < sizeof(cs) || req.elem_size > PAGE_SIZE ||
-	    req.nr_classes)
+	if (req.elem_size < KC_CLASS_STATS_SIZE_MIN ||
+	    req.elem_size > PAGE_SIZE || req.nr_classes)
 		return -EINVAL;
+	len = min_t(size_t, req.elem_size, sizeof(cs));
 	n = min(req.count, kc.nr_classes);
 	for (i = 0; i < n; i++) {
 		char __user *dst = u64_to_user_ptr(req.buf) +
 				   (u64)i * req.elem_size;
 
 		kc_class_stats_fill(i, &cs);
-		if (copy_to_user(dst, &cs, sizeof(cs)) ||
-		    clear_user(dst + sizeof(cs), req.elem_size - sizeof(cs)))
+		if (copy_to_user(dst, &cs, len) ||
+		    clear_user(dst + len, req.elem_size - len))
 			return -EFAULT;
 	}
 	req.count = n;
@@ -195,17 +227,21 @@ static long ioctl_class_stats(void __user *uarg)
 	return 0;
 }
 
-static long ioctl_config(void __user *uarg)
+static long ioctl_config(void __user *uarg, bool rdonly)
 {
 	struct kc_config cfg;
+	u32 usize;
 	int err;
 
-	err = get_versioned(&cfg, sizeof(cfg), sizeof(cfg), uarg);
+	err = get_versioned(&cfg, sizeof(cfg), KC_CONFIG_SIZE_VER0, uarg,
+			    &usize);
 	if (err)
 		return err;
 	if ((cfg.set_mask & ~__KC_CONFIG_ALL) || cfg.__reserved)
 		return -EINVAL;
 	if (cfg.set_mask) {
+		if (rdonly)
+			return -EBADF;
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		err = kc_config_apply(&cfg, cfg.set_mask);
@@ -213,7 +249,7 @@ static long ioctl_config(void __user *uarg)
 			return err;
 	}
 	kc_config_fill(&cfg);
-	if (copy_to_user(uarg, &cfg, sizeof(cfg)))
+	if (copy_to_user(uarg, &cfg, min_t(size_t, usize, sizeof(cfg))))
 		return -EFAULT;
 	return 0;
 }
@@ -221,20 +257,21 @@ static long ioctl_config(void __user *uarg)
 static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	bool rdonly = !(file->f_mode & FMODE_WRITE);
 
 	switch (cmd) {
 	case KC_IOC_VERSION:
 		return ioctl_version(uarg);
 	case KC_IOC_OP:
-		return ioctl_op(uarg);
+		return ioctl_op(uarg, rdonly);
 	case KC_IOC_BATCH:
-		return ioctl_batch(uarg);
+		return ioctl_batch(uarg, rdonly);
 	case KC_IOC_STATS:
 		return ioctl_stats(uarg);
 	case KC_IOC_CLASS_STATS:
 		return ioctl_class_stats(uarg);
 	case KC_IOC_CONFIG:
-		return ioctl_config(uarg);
+		return ioctl_config(uarg, rdonly);
 	}
 	return -ENOTTY;
 }

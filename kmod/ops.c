@@ -6,6 +6,7 @@
  * does both and runs it again after a refault.  The ioctl, batch and
  * netlink paths all come through here; transactions through txn.c.
  */
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include "kcache.h"
 #include "ops.h"
@@ -27,15 +28,16 @@ static int op_nop(struct kc_op *op, const char *unused)
 #define ARGS_2N	BIT(4)	/* pairs: two or more, even */
 #define VAL	BIT(5)	/* reads op->val */
 #define OUT_AFTER BIT(6) /* may write its reply after changing the cache */
+#define RD	BIT(7)	/* changes nothing: a read-only fd may run it */
 
 static const struct kc_op_desc {
 	int (*fn)(struct kc_op *op, const char *key);
 	u32 flags;		/* flags the op accepts */
-	u32 mode;		/* KEYED, EXCL, ARGS_* */
+	u32 mode;		/* KEYED, EXCL, ARGS_*, RD ... */
 } kc_ops[] = {
-	[KC_OP_NOP]	 = { op_nop, 0, KEYLESS },
+	[KC_OP_NOP]	 = { op_nop, 0, KEYLESS | RD },
 	[KC_OP_GET]	 = { kc_op_get, KC_GET_TOUCH | KC_GET_NOBUMP | TTL_FLAGS,
-			     KEYED },
+			     KEYED | RD },
 	[KC_OP_SET]	 = { kc_op_set, KC_SET_NX | KC_SET_XX | KC_SET_CAS |
 			     KC_SET_GET | KC_SET_KEEPTTL | TTL_FLAGS,
 			     KEYED | VAL | OUT_AFTER },
@@ -45,74 +47,87 @@ static const struct kc_op_desc {
 	[KC_OP_APPEND]	 = { kc_op_concat, KC_APPEND_CREATE, KEYED | VAL },
 	[KC_OP_PREPEND]	 = { kc_op_concat, KC_APPEND_CREATE, KEYED | VAL },
 	[KC_OP_DEL]	 = { kc_op_del, KC_SET_CAS, KEYED },
-	[KC_OP_EXISTS]	 = { kc_op_exists, 0, KEYED },
+	[KC_OP_EXISTS]	 = { kc_op_exists, 0, KEYED | RD },
 	[KC_OP_INCRBY]	 = { kc_op_incr, 0, KEYED },
 	[KC_OP_DECRBY]	 = { kc_op_incr, 0, KEYED },
-	[KC_OP_GETBIT]	 = { kc_op_getbit, 0, KEYED },
+	[KC_OP_GETBIT]	 = { kc_op_getbit, 0, KEYED | RD },
 	[KC_OP_SETBIT]	 = { kc_op_setbit, 0, KEYED },
 	[KC_OP_TOUCH]	 = { kc_op_touch, TTL_FLAGS, KEYED },
 	[KC_OP_EXPIRE]	 = { kc_op_expire, TTL_FLAGS | KC_EXPIRE_NX |
 			     KC_EXPIRE_XX | KC_EXPIRE_GT | KC_EXPIRE_LT,
 			     KEYED },
 	[KC_OP_PERSIST]	 = { kc_op_persist, 0, KEYED },
-	[KC_OP_TTL]	 = { kc_op_ttl, KC_TTL_MS, KEYED },
-	[KC_OP_MGET]	 = { kc_op_mget, 0, KEYLESS | ARGS_N },
+	[KC_OP_TTL]	 = { kc_op_ttl, KC_TTL_MS, KEYED | RD },
+	[KC_OP_MGET]	 = { kc_op_mget, 0, KEYLESS | RD | ARGS_N },
 	[KC_OP_MSET]	 = { kc_op_mset, KC_SET_NX, KEYLESS | EXCL | ARGS_2N },
 	[KC_OP_FLUSH]	 = { kc_op_flush, 0, KEYLESS },
-	[KC_OP_STRLEN]	 = { kc_op_strlen, 0, KEYED },
+	[KC_OP_STRLEN]	 = { kc_op_strlen, 0, KEYED | RD },
 	[KC_OP_GETDEL]	 = { kc_op_get, 0, KEYED },
-	[KC_OP_GETRANGE] = { kc_op_getrange, 0, KEYED },
+	[KC_OP_GETRANGE] = { kc_op_getrange, 0, KEYED | RD },
 	[KC_OP_SETRANGE] = { kc_op_setrange, 0, KEYED | VAL },
-	[KC_OP_TYPE]	 = { kc_op_type, 0, KEYED },
+	[KC_OP_TYPE]	 = { kc_op_type, 0, KEYED | RD },
 	[KC_OP_RENAME]	 = { kc_op_rename, KC_SET_NX, KEYED | EXCL | VAL },
 	[KC_OP_LPUSH]	 = { kc_op_lpush, KC_SET_XX, KEYED | ARGS_N },
 	[KC_OP_RPUSH]	 = { kc_op_rpush, KC_SET_XX, KEYED | ARGS_N },
 	[KC_OP_LPOP]	 = { kc_op_lpop, KC_POP_COUNT, KEYED },
 	[KC_OP_RPOP]	 = { kc_op_rpop, KC_POP_COUNT, KEYED },
-	[KC_OP_LRANGE]	 = { kc_op_lrange, 0, KEYED },
-	[KC_OP_LLEN]	 = { kc_op_llen, 0, KEYED },
-	[KC_OP_LINDEX]	 = { kc_op_lindex, 0, KEYED },
+	[KC_OP_LRANGE]	 = { kc_op_lrange, 0, KEYED | RD },
+	[KC_OP_LLEN]	 = { kc_op_llen, 0, KEYED | RD },
+	[KC_OP_LINDEX]	 = { kc_op_lindex, 0, KEYED | RD },
 	[KC_OP_LSET]	 = { kc_op_lset, 0, KEYED | VAL },
 	[KC_OP_LREM]	 = { kc_op_lrem, 0, KEYED | VAL },
 	[KC_OP_LTRIM]	 = { kc_op_ltrim, 0, KEYED },
 	[KC_OP_LINSERT]	 = { kc_op_linsert, KC_LINSERT_BEFORE |
 			     KC_LINSERT_AFTER, KEYED | ARGS_1 | VAL },
 	[KC_OP_HSET]	 = { kc_op_hset, KC_SET_NX, KEYED | ARGS_2N },
-	[KC_OP_HGET]	 = { kc_op_hget, 0, KEYED | VAL },
-	[KC_OP_HMGET]	 = { kc_op_hmget, 0, KEYED | ARGS_N },
+	[KC_OP_HGET]	 = { kc_op_hget, 0, KEYED | RD | VAL },
+	[KC_OP_HMGET]	 = { kc_op_hmget, 0, KEYED | RD | ARGS_N },
 	[KC_OP_HDEL]	 = { kc_op_hdel, 0, KEYED | ARGS_N },
-	[KC_OP_HLEN]	 = { kc_op_hlen, 0, KEYED },
-	[KC_OP_HEXISTS]	 = { kc_op_hexists, 0, KEYED | VAL },
-	[KC_OP_HGETALL]	 = { kc_op_hgetall, 0, KEYED },
-	[KC_OP_HKEYS]	 = { kc_op_hgetall, 0, KEYED },
-	[KC_OP_HVALS]	 = { kc_op_hgetall, 0, KEYED },
+	[KC_OP_HLEN]	 = { kc_op_hlen, 0, KEYED | RD },
+	[KC_OP_HEXISTS]	 = { kc_op_hexists, 0, KEYED | RD | VAL },
+	[KC_OP_HGETALL]	 = { kc_op_hgetall, 0, KEYED | RD },
+	[KC_OP_HKEYS]	 = { kc_op_hgetall, 0, KEYED | RD },
+	[KC_OP_HVALS]	 = { kc_op_hgetall, 0, KEYED | RD },
 	[KC_OP_HINCRBY]	 = { kc_op_hincrby, 0, KEYED | VAL },
-	[KC_OP_HSTRLEN]	 = { kc_op_hstrlen, 0, KEYED | VAL },
+	[KC_OP_HSTRLEN]	 = { kc_op_hstrlen, 0, KEYED | RD | VAL },
 	[KC_OP_SADD]	 = { kc_op_sadd, 0, KEYED | ARGS_N },
 	[KC_OP_SREM]	 = { kc_op_srem, 0, KEYED | ARGS_N },
-	[KC_OP_SMEMBERS] = { kc_op_smembers, 0, KEYED },
-	[KC_OP_SISMEMBER] = { kc_op_sismember, 0, KEYED | VAL },
-	[KC_OP_SMISMEMBER] = { kc_op_smismember, 0, KEYED | ARGS_N },
-	[KC_OP_SCARD]	 = { kc_op_scard, 0, KEYED },
+	[KC_OP_SMEMBERS] = { kc_op_smembers, 0, KEYED | RD },
+	[KC_OP_SISMEMBER] = { kc_op_sismember, 0, KEYED | RD | VAL },
+	[KC_OP_SMISMEMBER] = { kc_op_smismember, 0, KEYED | RD | ARGS_N },
+	[KC_OP_SCARD]	 = { kc_op_scard, 0, KEYED | RD },
 	[KC_OP_SPOP]	 = { kc_op_spop, KC_POP_COUNT, KEYED },
-	[KC_OP_SRANDMEMBER] = { kc_op_srandmember, KC_POP_COUNT, KEYED },
+	[KC_OP_SRANDMEMBER] = { kc_op_srandmember, KC_POP_COUNT, KEYED | RD },
 	[KC_OP_SMOVE]	 = { kc_smove, 0, KEYED | EXCL | ARGS_1 | VAL },
-	[KC_OP_SDIFF]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
-	[KC_OP_SINTER]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
-	[KC_OP_SUNION]	 = { kc_set_algebra, 0, KEYLESS | EXCL | ARGS_N },
+	[KC_OP_SDIFF]	 = { kc_set_algebra, 0, KEYLESS | RD | EXCL | ARGS_N },
+	[KC_OP_SINTER]	 = { kc_set_algebra, 0, KEYLESS | RD | EXCL | ARGS_N },
+	[KC_OP_SUNION]	 = { kc_set_algebra, 0, KEYLESS | RD | EXCL | ARGS_N },
 	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
 	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
 	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
-	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS | VAL },
+	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS | RD | VAL },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);
 
 /*
+ * May a read-only fd (opened without FMODE_WRITE) run op?  Only if it
+ * changes nothing: a GET that also sets the expiry (KC_GET_TOUCH) is a
+ * write.
+ */
+static bool op_reads_only(const struct kc_op_desc *d, const struct kc_op *op)
+{
+	if (!(d->mode & RD))
+		return false;
+	return op->opcode != KC_OP_GET || !(op->flags & KC_GET_TOUCH);
+}
+
+/*
  * Checks an operation and copies its key (to req->key) and, for a user
  * request, its inputs in, without running it.  Returns 0 or the result it
  * fails with, also stored in req->op.result.  kc_req_finish() follows,
- * whether the op ran or not.
+ * whether the op ran or not.  A request from a read-only fd (req->rdonly)
+ * may only run the ops that change nothing; others fail with -EBADF.
  */
 int kc_op_prepare(struct kc_req *req)
 {
@@ -124,10 +139,16 @@ int kc_op_prepare(struct kc_req *req)
 	err = -EOPNOTSUPP;
 	if (op->opcode > KC_OP_MAX)
 		goto out;
+	/* No speculative load past the table either: the clamped opcode. */
+	op->opcode = array_index_nospec(op->opcode, ARRAY_SIZE(kc_ops));
 	d = &kc_ops[op->opcode];
 	err = -EINVAL;
 	if (op->flags & ~d->flags)
 		goto out;
+	err = -EBADF;
+	if (req->rdonly && !op_reads_only(d, op))
+		goto out;
+	err = -EINVAL;
 	if (!(d->mode & (ARGS_1 | ARGS_N | ARGS_2N)) && op->nargs)
 		goto out;
 	if (((d->mode & ARGS_1) && op->nargs != 1) ||

@@ -462,12 +462,14 @@ int kc_parse_ll(const char *s, u32 len, s64 *out)
 }
 
 /* Writes back the output block of a kc_op: client_flags to the end. */
-int kc_req_put_result(void __user *uop, const struct kc_op *op)
+int kc_req_put_result(void __user *uop, const struct kc_op *op, u32 usize)
 {
 	size_t off = offsetof(struct kc_op, client_flags);
+	size_t end = min_t(size_t, usize, sizeof(*op));
 
+	/* The caller's struct may be older and smaller: never past its end. */
 	if (copy_to_user((char __user *)uop + off, (const char *)op + off,
-			 sizeof(*op) - off))
+			 end - off))
 		return -EFAULT;
 	return 0;
 }

@@ -32,6 +32,7 @@ struct kc_budget;
 struct kc_req {
 	struct kc_op op;
 	bool kern;
+	bool rdonly;		/* from an fd without FMODE_WRITE: reads only */
 	bool in_kern;		/* op.val, op.args and the kc_bufs: kernel */
 	u8 reply;		/* what op.out holds: enum kc_reply_kind */
 	char key[KC_KEY_MAX];	/* the key, copied in */
@@ -95,6 +96,6 @@ int kc_op_yield(const struct kc_op *op, u64 i);
 int kc_req_copy_in(struct kc_req *req, bool val);
 int kc_req_refault(struct kc_req *req, int tries);
 void kc_req_finish(struct kc_req *req);
-int kc_req_put_result(void __user *uop, const struct kc_op *op);
+int kc_req_put_result(void __user *uop, const struct kc_op *op, u32 usize);
 
 #endif /* _KC_REQ_H */

@@ -414,25 +414,38 @@ int kc_slab_release_page(struct kc_class *src, bool expedite)
 	return -EBUSY;
 }
 
+#define KC_RELEASE_SCAN	64	/* pages looked at per class and call */
+#define KC_RELEASE_MAX	16	/* pages given back per call */
+
 /*
  * Gives empty pages back to the kernel (memory pressure).  Never sleeps:
  * pages are freed after a grace period.  Returns the pages released.
+ * Bounded, as it runs from reclaim under class locks: it looks at no more
+ * than KC_RELEASE_SCAN pages of a class and releases at most
+ * KC_RELEASE_MAX pages a call; the pages it looked at and kept go to the
+ * tail of their list, so the next call looks at others.
  */
 unsigned long kc_slab_release_empty(unsigned long max_pages)
 {
 	unsigned long done = 0;
 	u32 i;
 
+	max_pages = min_t(unsigned long, max_pages, KC_RELEASE_MAX);
 	for (i = 0; i < kc.large_id && done < max_pages; i++) {
 		struct kc_class *c = &kc.classes[i];
-		struct kc_slab_page *page, *tmp;
+		struct kc_slab_page *page;
+		u64 budget;
 
 		spin_lock(&c->lock);
-		list_for_each_entry_safe(page, tmp, &c->pages, node) {
-			if (done >= max_pages)
-				break;
-			if (page->used || page->moving)
+		budget = min_t(u64, c->nr_pages, KC_RELEASE_SCAN);
+		while (budget-- && done < max_pages &&
+		       !list_empty(&c->pages)) {
+			page = list_first_entry(&c->pages, struct kc_slab_page,
+						node);
+			if (page->used || page->moving) {
+				list_move_tail(&page->node, &c->pages);
 				continue;
+			}
 			page->moving = true;
 			__page_pull_free(c, page);
 			__page_detach(c, page);

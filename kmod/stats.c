@@ -6,6 +6,7 @@
  */
 #include <linux/percpu.h>
 #include <linux/string.h>
+#include <linux/nospec.h>
 #include "kcache.h"
 #include "stats.h"
 
@@ -68,9 +69,13 @@ void kc_stats_fill(struct kc_stats *st)
 	st->cas_counter = atomic64_read(&kc.cas_seq);
 }
 
+/* id < kc.nr_classes, checked by the caller; it may come from the user. */
 void kc_class_stats_fill(u32 id, struct kc_class_stats *cs)
 {
-	struct kc_class *c = &kc.classes[id];
+	struct kc_class *c;
+
+	id = array_index_nospec(id, kc.nr_classes);
+	c = &kc.classes[id];
 
 	memset(cs, 0, sizeof(*cs));
 	cs->id = id;

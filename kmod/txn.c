@@ -141,7 +141,8 @@ long kc_txn_batch(struct kc_batch *b)
 		if (b->result && !reqs[i].op.result)
 			reqs[i].op.result = -ECANCELED;
 		err = kc_req_put_result(u64_to_user_ptr(b->ops) +
-				    (u64)i * b->op_size, &reqs[i].op);
+					(u64)i * b->op_size, &reqs[i].op,
+					b->op_size);
 		if (err)
 			goto out;
 	}

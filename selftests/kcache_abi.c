@@ -903,4 +903,114 @@ TEST_F(abi, class_stats_req)
 	}
 }
 
+/*
+ * Entries smaller than the kernel's struct kc_class_stats (an older
+ * caller's): each gets the first elem_size bytes, entries advance by
+ * elem_size, and nothing past count * elem_size is written.  Below 8
+ * bytes (id and chunk_size) is EINVAL.
+ */
+TEST_F(abi, class_stats_smaller_elem)
+{
+	static const uint32_t esizes[] = { 8, 12, 16, 56 };
+	struct kc_class_stats full[8];
+	struct kc_class_stats_req req;
+	unsigned char buf[8 * 56 + 64];
+	size_t count, nr;
+	unsigned int i, c;
+
+	ASSERT_EQ(0, kc_class_stats(self->fd, full, 8, &count, &nr));
+	ASSERT_LT(2U, count);
+	for (i = 0; i < sizeof(esizes) / sizeof(esizes[0]); i++) {
+		uint32_t es = esizes[i];
+
+		memset(buf, 0xee, sizeof(buf));
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.elem_size = es;
+		req.count = 3;
+		req.buf = (__u64)(uintptr_t)buf;
+		ASSERT_EQ(0, ioc(self->fd, KC_IOC_CLASS_STATS, &req)) {
+			TH_LOG("elem_size %u refused", es);
+		}
+		EXPECT_EQ(3U, req.count);
+		EXPECT_EQ(nr, req.nr_classes);
+		for (c = 0; c < 3; c++) {
+			/* Fields that do not change: id, chunk size, per page. */
+			EXPECT_EQ(0, memcmp(buf + c * es, &full[c],
+					    es < 12 ? es : 12)) {
+				TH_LOG("elem_size %u: class %u differs", es, c);
+			}
+		}
+		EXPECT_EQ(0xee, buf[3 * es]) {
+			TH_LOG("elem_size %u: written past 3 entries", es);
+		}
+		EXPECT_EQ(0xee, buf[sizeof(buf) - 1]);
+	}
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.elem_size = 4;
+	req.count = 1;
+	req.buf = (__u64)(uintptr_t)buf;
+	EXPECT_EQ(EINVAL, ioc(self->fd, KC_IOC_CLASS_STATS, &req));
+}
+
+/*
+ * Request structs larger than the kernel's: a zero tail is accepted and
+ * the kernel writes back no byte past its own struct, so the caller's tail
+ * is left as it was (here: zero, and a canary after the caller's struct).
+ */
+TEST_F(abi, larger_structs_written_back_to_kernel_size)
+{
+	struct {
+		struct kc_config c;
+		unsigned char tail[8];
+		unsigned char canary[8];
+	} cfg;
+	struct {
+		struct kc_op op;
+		unsigned char tail[16];
+	} ops[2];
+	struct kc_batch b;
+	unsigned int i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(cfg.canary, 0xee, sizeof(cfg.canary));
+	cfg.c.size = sizeof(cfg.c) + sizeof(cfg.tail);
+	ASSERT_EQ(0, ioc(self->fd, KC_IOC_CONFIG, &cfg));
+	EXPECT_LT(0, cfg.c.memory_limit_mb);
+	for (i = 0; i < sizeof(cfg.tail); i++)
+		EXPECT_EQ(0, cfg.tail[i]);
+	for (i = 0; i < sizeof(cfg.canary); i++)
+		EXPECT_EQ(0xee, cfg.canary[i]);
+
+	/* A batch of records of the caller's (larger) size. */
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < 2; i++) {
+		ops[i].op.size = sizeof(ops[i]);
+		ops[i].op.opcode = KC_OP_SET;
+		ops[i].op.key = (__u64)(uintptr_t)"abi:big";
+		ops[i].op.key_len = 7;
+		ops[i].op.val = (__u64)(uintptr_t)"v";
+		ops[i].op.val_len = 1;
+		ops[i].op.client_flags = 7 + i;
+	}
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.count = 2;
+	b.op_size = sizeof(ops[0]);
+	b.ops = (__u64)(uintptr_t)ops;
+	ASSERT_EQ(0, ioc(self->fd, KC_IOC_BATCH, &b));
+	EXPECT_EQ(2U, b.done);
+	for (i = 0; i < 2; i++) {
+		unsigned int j;
+
+		EXPECT_EQ(0, ops[i].op.result);
+		EXPECT_EQ(sizeof(ops[i]), ops[i].op.size);
+		EXPECT_EQ(KC_OP_SET, ops[i].op.opcode);
+		EXPECT_EQ(7 + i, ops[i].op.client_flags);
+		for (j = 0; j < sizeof(ops[i].tail); j++)
+			EXPECT_EQ(0, ops[i].tail[j]);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1293,6 +1294,75 @@ TEST_F_TIMEOUT(nl, flush, 300)
 	ASSERT_EQ(0, nl_op(&self->kn, &(struct req){ .opcode = KC_OP_FLUSH },
 			   NULL));
 	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "fl:x", 4));
+}
+
+/*
+ * KC_CMD_FLUSH is isolated from transactions as KC_OP_FLUSH is: it never
+ * runs between the ops of one.  A child floods FLUSH over netlink while
+ * transactions SET a key, run many ops, then read the key back: the read
+ * must hit (a FLUSH between them would make it miss).
+ */
+#define TXN_OPS		1000
+
+static void flush_loop(void)
+{
+	struct kn kn;
+	int i;
+
+	if (kn_open(&kn))
+		_exit(2);
+	for (i = 0; i < 100000; i++)
+		if (nl_cmd(&kn, KC_CMD_FLUSH, 0, NULL, NULL, NULL, NULL))
+			_exit(3);
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(nl, flush_waits_for_transactions, 300)
+{
+	struct kc_batch_builder b;
+	char out[16];
+	int t, i, torn = 0, ran = 0, status;
+	int64_t end;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		flush_loop();
+	kc_batch_init(&b);
+	end = kt_mono_ms() + 8000;
+	for (t = 0; t < 300 && kt_mono_ms() < end; t++) {
+		struct kc_op *op;
+
+		kc_batch_reset(&b);
+		op = kc_batch_add(&b, KC_OP_SET);
+		ASSERT_NE(NULL, op);
+		kc_op_key(op, "fx:a", 4);
+		kc_op_val(op, "1", 1);
+		for (i = 0; i < TXN_OPS; i++) {
+			op = kc_batch_add(&b, KC_OP_EXISTS);
+			ASSERT_NE(NULL, op);
+			kc_op_key(op, "fx:b", 4);
+		}
+		op = kc_batch_add(&b, KC_OP_GET);
+		ASSERT_NE(NULL, op);
+		kc_op_key(op, "fx:a", 4);
+		kc_op_out(op, out, sizeof(out));
+		ASSERT_EQ(0, kc_batch_submit(self->fd, &b, KC_BATCH_TXN));
+		ran++;
+		if (b.ops[TXN_OPS + 1].result) {
+			EXPECT_EQ(0, b.ops[TXN_OPS + 1].result);
+			torn++;
+		}
+	}
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* Killed by us, or done: not a netlink failure in the child. */
+	EXPECT_TRUE(WIFSIGNALED(status) ||
+		    (WIFEXITED(status) && !WEXITSTATUS(status)));
+	kc_batch_exit(&b);
+	TH_LOG("%d transactions, %d saw a FLUSH between their ops", ran, torn);
+	EXPECT_EQ(0, torn);
 }
 
 /* Pub/sub */

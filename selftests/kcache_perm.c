@@ -358,6 +358,87 @@ TEST_F(perm, node_mode_and_group)
 		       sb.st_mode & 07777);
 }
 
+/*
+ * A read-only open: reads, stats, version, SCAN and reading the
+ * configuration work; every op or ioctl that would change the cache is
+ * EBADF (as write(2) on an O_RDONLY fd), and changes nothing.
+ */
+TEST_F(perm, read_only_fd)
+{
+	struct kc_batch_builder b;
+	struct kc_class_stats cs[2];
+	struct kc_config cfg;
+	struct kc_version v;
+	struct kc_stats st;
+	struct kc_op op, *bop;
+	size_t vlen, n, nr;
+	int64_t ttl = 0;
+	char buf[16];
+	int ro;
+
+	ro = open(KC_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+
+	/* Reads. */
+	EXPECT_EQ(0, kc_version(ro, &v));
+	EXPECT_EQ(0, kc_stats(ro, &st));
+	EXPECT_EQ(0, kc_class_stats(ro, cs, 2, &n, &nr));
+	EXPECT_EQ(0, kc_config_get(ro, &cfg));
+	EXPECT_EQ(0, kc_get(ro, "perm:keep", 9, buf, sizeof(buf), &vlen, NULL,
+			    NULL));
+	EXPECT_EQ(4U, vlen);
+	EXPECT_EQ(0, kc_exists(ro, "perm:keep", 9));
+	kc_op_init(&op, KC_OP_SCAN);
+	kc_op_out(&op, buf, sizeof(buf));
+	EXPECT_NE(-EBADF, kc_do(ro, &op));
+
+	/* Writes. */
+	EXPECT_EQ(-EBADF, kt_set(ro, "perm:ro", "x"));
+	EXPECT_EQ(-EBADF, kc_del(ro, "perm:keep", 9, 0));
+	EXPECT_EQ(-EBADF, kc_flush(ro));
+	EXPECT_EQ(-EBADF, kc_expire(ro, "perm:keep", 9, 100, 0));
+	kc_op_init(&op, KC_OP_GET);	/* GET that sets the expiry */
+	kc_op_key(&op, "perm:keep", 9);
+	kc_op_out(&op, buf, sizeof(buf));
+	op.flags = KC_GET_TOUCH;
+	op.expire = 100;
+	EXPECT_EQ(-EBADF, kc_do(ro, &op));
+	kc_op_init(&op, KC_OP_GETDEL);
+	kc_op_key(&op, "perm:keep", 9);
+	kc_op_out(&op, buf, sizeof(buf));
+	EXPECT_EQ(-EBADF, kc_do(ro, &op));
+	ASSERT_EQ(0, kc_config_get(ro, &cfg));
+	EXPECT_EQ(-EBADF, kc_config_set(ro, KC_CONFIG_NOTIFY, &cfg));
+
+	/* A batch: each op on its own; a transaction not at all. */
+	kc_batch_init(&b);
+	bop = kc_batch_add(&b, KC_OP_EXISTS);
+	ASSERT_NE(NULL, bop);
+	kc_op_key(bop, "perm:keep", 9);
+	bop = kc_batch_add(&b, KC_OP_SET);
+	ASSERT_NE(NULL, bop);
+	kc_op_key(bop, "perm:ro", 7);
+	kc_op_val(bop, "x", 1);
+	EXPECT_EQ(0, kc_batch_submit(ro, &b, 0));
+	EXPECT_EQ(2U, b.done);
+	EXPECT_EQ(0, b.ops[0].result);
+	EXPECT_EQ(-EBADF, b.ops[1].result);
+	kc_batch_reset(&b);
+	bop = kc_batch_add(&b, KC_OP_EXISTS);
+	ASSERT_NE(NULL, bop);
+	kc_op_key(bop, "perm:keep", 9);
+	EXPECT_EQ(-EBADF, kc_batch_submit(ro, &b, KC_BATCH_TXN));
+	kc_batch_exit(&b);
+	close(ro);
+
+	/* Nothing changed. */
+	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "perm:ro", 7));
+	EXPECT_EQ(0, kc_get(self->fd, "perm:keep", 9, buf, sizeof(buf), &vlen,
+			    NULL, NULL));
+	ASSERT_EQ(0, kc_ttl(self->fd, "perm:keep", 9, 0, &ttl));
+	EXPECT_EQ(-1, ttl);	/* no expiry was set */
+}
+
 static int unprivileged_open(void *arg)
 {
 	FIXTURE_DATA(perm) *self = arg;

@@ -50,14 +50,26 @@
  *	Reads the runtime configuration; with a non-zero set_mask and
  *	CAP_SYS_ADMIN changes the fields it names (EPERM without).
  *
+ * An fd opened read-only (O_RDONLY: no FMODE_WRITE) may read and nothing
+ * else: VERSION, STATS, CLASS_STATS, CONFIG with set_mask 0, and the ops
+ * that change nothing (GET without KC_GET_TOUCH, EXISTS, TYPE, TTL,
+ * STRLEN, GETRANGE, GETBIT, MGET, LRANGE, LLEN, LINDEX, HGET, HMGET, HLEN,
+ * HEXISTS, HGETALL, HKEYS, HVALS, HSTRLEN, SMEMBERS, SISMEMBER,
+ * SMISMEMBER, SCARD, SRANDMEMBER, SDIFF, SINTER, SUNION, SCAN, NOP), alone
+ * or in a batch.  Any other op gets kc_op.result -EBADF; a batch with
+ * KC_BATCH_TXN and a CONFIG with a set_mask fail with errno EBADF.
+ *
  * Structs whose first member is "size" are versioned by that size, as
  * openat2(2) and clone3(2) do: the caller puts sizeof() of the struct it was
  * compiled with there; the kernel reads it with copy_struct_from_user(), so
  * a smaller (older) struct gets zeroes for the new fields and a larger (newer)
  * one is accepted when every byte past the kernel's struct is zero (E2BIG
  * otherwise), up to one page (E2BIG past it).  A size below the first
- * version is EINVAL (KC_OP_SIZE_VER0, KC_BATCH_SIZE_VER0; kc_stats needs
- * its first 8 bytes, kc_config and kc_class_stats_req their full size).
+ * version is EINVAL (KC_OP_SIZE_VER0, KC_BATCH_SIZE_VER0,
+ * KC_CONFIG_SIZE_VER0, KC_CLASS_STATS_REQ_SIZE_VER0; kc_stats needs its
+ * first 8 bytes).  The kernel writes back no byte past the smaller of the
+ * caller's size and its own: an older caller's struct, or the next record
+ * of a batch, is never overwritten.
  * Pointers are __u64 (use (__u64)(uintptr_t)p).  Every reserved or padding
  * field, and every output-only field of a request (kc_batch.done and
  * .result, kc_class_stats_req.nr_classes), must be zero (EINVAL otherwise)
@@ -513,7 +525,12 @@ struct kc_class_stats {
 	__u64 mem_requested;	/* bytes of the items in this class */
 };
 
-/* struct kc_class_stats_req - KC_IOC_CLASS_STATS. */
+/*
+ * struct kc_class_stats_req - KC_IOC_CLASS_STATS.  Entries are elem_size
+ * apart; each gets the first elem_size bytes of the kernel's struct
+ * kc_class_stats (at least KC_CLASS_STATS_SIZE_MIN: id and chunk_size),
+ * zeroes past the kernel's struct.
+ */
 struct kc_class_stats_req {
 	__u32 size;		/* in: sizeof(struct kc_class_stats_req) */
 	__u32 elem_size;	/* in: sizeof(struct kc_class_stats) */
@@ -521,6 +538,9 @@ struct kc_class_stats_req {
 	__u32 nr_classes;	/* out: classes the kernel has */
 	__u64 buf;		/* in: user pointer */
 };
+
+#define KC_CLASS_STATS_REQ_SIZE_VER0	24
+#define KC_CLASS_STATS_SIZE_MIN		8
 
 /* kc_config.set_mask: which fields a KC_IOC_CONFIG call changes. */
 enum kc_config_field {
@@ -542,6 +562,8 @@ struct kc_config {
 	__u32 growth_factor_pct; /* out: e.g. 125 for 1.25 */
 	__u32 __reserved;
 };
+
+#define KC_CONFIG_SIZE_VER0	40
 
 #define KC_IOC_MAGIC		0xBC
 #define KC_IOC_VERSION		_IOR(KC_IOC_MAGIC, 0x00, struct kc_version)

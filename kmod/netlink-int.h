@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside the netlink family: what netlink.c (registration, permissions,
+ * the do handlers), netlink-dump.c (KEYS and STATS) and netlink-notify.c
+ * (PUBLISH and the keyspace events) share.  Nothing outside the family
+ * includes this; the rest of the module sees netlink.h.
+ */
+#ifndef _KC_NETLINK_INT_H
+#define _KC_NETLINK_INT_H
+
+#include <net/genetlink.h>
+
+extern struct genl_family kc_genl_family;
+extern bool kc_genl_up;		/* registered: kc_notify() may send */
+
+int kc_nl_data_permitted(const struct sk_buff *skb,
+			 struct netlink_ext_ack *extack);
+int kc_nl_check_dups(const struct nlmsghdr *nlh, u64 multi,
+		     struct netlink_ext_ack *extack);
+
+/* A reply to a do request: start, fill, then end (or too_big). */
+void *kc_nl_reply_start(struct sk_buff **msg, size_t size,
+			struct genl_info *info, u8 cmd);
+int kc_nl_reply_end(struct sk_buff *msg, void *hdr, struct genl_info *info);
+int kc_nl_reply_too_big(struct sk_buff *msg, struct genl_info *info);
+
+#endif /* _KC_NETLINK_INT_H */
