@@ -109,6 +109,18 @@ void cmd_keys(struct conn *, struct arg *, size_t);
 void cmd_randomkey(struct conn *, struct arg *, size_t);
 void cmd_xscan(struct conn *, struct arg *, size_t);
 
+/* redis_server.c */
+void redis_config_init(void);
+void cmd_config(struct conn *, struct arg *, size_t);
+void cmd_function(struct conn *, struct arg *, size_t);
+void cmd_script(struct conn *, struct arg *, size_t);
+void cmd_eval(struct conn *, struct arg *, size_t);
+void cmd_wait(struct conn *, struct arg *, size_t);
+void cmd_debug(struct conn *, struct arg *, size_t);
+void cmd_slowlog(struct conn *, struct arg *, size_t);
+void cmd_latency(struct conn *, struct arg *, size_t);
+void cmd_shutdown(struct conn *, struct arg *, size_t);
+
 /* pubsub.c */
 void cmd_subscribe(struct conn *, struct arg *, size_t);
 void cmd_unsubscribe(struct conn *, struct arg *, size_t);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "libkcache.h"
@@ -220,12 +221,42 @@ static bool keys_ok(struct conn *c, struct arg *argv, size_t from, size_t to,
  * An expiry argument as getExpireMillisecondsOrReply() checks it; *v gets
  * the number as given (seconds or ms), which the kernel converts.
  */
+/* Wall-clock now in ms, as Redis's mstime(). */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Would v (seconds unless ms), as an absolute time in ms, overflow?
+ * Redis 7.0 refuses that with "invalid expire time" (expireGenericCommand,
+ * getExpireMillisecondsOrReply).
+ */
+static bool expire_overflows(long long v, bool ms, bool relative)
+{
+	if (!ms) {
+		if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
+			return true;
+		v *= 1000;
+	}
+	if (relative) {
+		long long now = now_ms();
+
+		if (v > INT64_MAX - now)
+			return true;
+	}
+	return false;
+}
+
 static bool expire_arg(struct conn *c, const struct arg *a, bool ms,
-		       const char *cmd, long long *v)
+		       bool relative, const char *cmd, long long *v)
 {
 	if (!arg_ll(c, a, v))
 		return false;
-	if (*v <= 0 || (!ms && *v > INT64_MAX / 1000)) {
+	if (*v <= 0 || expire_overflows(*v, ms, relative)) {
 		expire_err(rout(c), cmd);
 		return false;
 	}
@@ -314,7 +345,8 @@ static bool ttl_fields(struct conn *c, unsigned fl, struct arg *exp,
 	*expire = 0;
 	if (!(fl & SO_TTL))
 		return true;
-	if (!expire_arg(c, exp, fl & (SO_PX | SO_PXAT), cmd, &v))
+	if (!expire_arg(c, exp, fl & (SO_PX | SO_PXAT),
+			!(fl & (SO_EXAT | SO_PXAT)), cmd, &v))
 		return false;
 	if (fl & (SO_PX | SO_PXAT))
 		*flags |= KC_TTL_MS;
@@ -393,7 +425,7 @@ static void setex(struct conn *c, struct arg *argv, bool ms, const char *cmd)
 
 	if (!arg_ll(c, &argv[2], &v))
 		return;
-	if (v <= 0 || (!ms && v > INT64_MAX / 1000)) {
+	if (v <= 0 || expire_overflows(v, ms, true)) {
 		expire_err(rout(c), cmd);
 		return;
 	}
@@ -885,7 +917,7 @@ void cmd_expire(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	if (name[0] == 'p')
 		flags |= KC_TTL_MS;
-	else if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000) {
+	if (expire_overflows(v, name[0] == 'p', !strstr(name, "at"))) {
 		expire_err(rout(c), name);
 		return;
 	}
