@@ -507,8 +507,8 @@ void cmd_script(struct conn *c, struct arg *argv, size_t argc)
 }
 
 /*
- * EVAL, EVALSHA, FCALL and their _RO forms: numkeys is checked as Redis
- * checks it, then a missing script or function is what every one is.
+ * EVAL, EVALSHA, FCALL and their _RO forms: checked in Redis's order,
+ * then a missing script or function is what every one is.
  */
 void cmd_eval(struct conn *c, struct arg *argv, size_t argc)
 {
@@ -516,6 +516,15 @@ void cmd_eval(struct conn *c, struct arg *argv, size_t argc)
 	long long n;
 
 	arg_lower(&argv[0], name, sizeof(name));
+	/* FCALL looks the function up first; EVALSHA a malformed digest. */
+	if (!strncmp(name, "fcall", 5)) {
+		reply_err(c, "ERR Function not found");
+		return;
+	}
+	if (!strncmp(name, "evalsha", 7) && argv[1].len != 40) {
+		reply_err(c, "NOSCRIPT No matching script. Please use EVAL.");
+		return;
+	}
 	if (resp_str2ll(argv[2].p, argv[2].len, &n) != 0) {
 		reply_err(c, "ERR value is not an integer or out of range");
 		return;
@@ -528,9 +537,7 @@ void cmd_eval(struct conn *c, struct arg *argv, size_t argc)
 		reply_err(c, "ERR Number of keys can't be negative");
 		return;
 	}
-	if (!strncmp(name, "fcall", 5))
-		reply_err(c, "ERR Function not found");
-	else if (!strncmp(name, "evalsha", 7))
+	if (!strncmp(name, "evalsha", 7))
 		reply_err(c, "NOSCRIPT No matching script. Please use EVAL.");
 	else
 		reply_err(c, "ERR EVAL is not supported: kcache-proxy runs no Lua scripts");
