@@ -428,7 +428,7 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 			const struct arg *v2 = &argv[j + 1];
 
 			if (arg_eq(&argv[j], "id")) {
-				if (resp_str2ll(v2->p, v2->len, &v) || v <= 0) {
+				if (!resp_str2ll(v2->p, v2->len, &v) || v <= 0) {
 					reply_err(c, "ERR client-id should be greater than 0");
 					return;
 				}
@@ -458,7 +458,7 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 					return;
 				}
 			} else if (arg_eq(&argv[j], "maxage")) {
-				if (resp_str2ll(v2->p, v2->len, &v) || v <= 0) {
+				if (!resp_str2ll(v2->p, v2->len, &v) || v <= 0) {
 					reply_err(c, "ERR syntax error");
 					return;
 				}
@@ -834,12 +834,92 @@ static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 
 static const struct redis_cmd *lookup(const struct arg *name);
 
+/* Does queued command q name key (or, keyless, write to every key)? */
+static bool touches(const struct queued *q, const struct arg *key)
+{
+	const struct redis_cmd *cmd = lookup(&q->argv[0]);
+	size_t i, last;
+
+	if (!cmd)
+		return false;
+	if (cmd->first <= 0)
+		return (cmd->flags & RF_WRITE) != 0;
+	last = cmd->last < 0 ? q->argc + (size_t)cmd->last : (size_t)cmd->last;
+	for (i = (size_t)cmd->first; i <= last && i < q->argc;
+	     i += (size_t)cmd->step)
+		if (q->argv[i].len == key->len &&
+		    !memcmp(q->argv[i].p, key->p, key->len))
+			return true;
+	return false;
+}
+
+static void flpre_free(struct flpre *pre, size_t n)
+{
+	size_t i;
+
+	if (!pre)
+		return;
+	for (i = 0; i < n; i++)
+		free(pre[i].out);
+	free(pre);
+}
+
+/*
+ * Reads and computes every queued INCRBYFLOAT (see incrbyfloat_prepare())
+ * and adds its key to the watches.  One whose key an earlier command of
+ * the transaction changes (other than an INCRBYFLOAT, which it builds on)
+ * cannot be computed beforehand and answers an error in the EXEC reply.
+ */
+static int fl_prepare(struct conn *c, struct flpre *pre, struct kc_watch *kw,
+		      uint32_t *nw)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->mq_len; i++) {
+		struct queued *q = &c->mq[i];
+		const struct flpre *base = NULL;
+
+		free(pre[i].out);
+		memset(&pre[i], 0, sizeof(pre[i]));
+		if (lookup(&q->argv[0])->fn != cmd_incrbyfloat)
+			continue;
+		for (j = 0; j < i; j++) {
+			if (!touches(&c->mq[j], &q->argv[1]))
+				continue;
+			if (lookup(&c->mq[j].argv[0])->fn == cmd_incrbyfloat &&
+			    !pre[j].conflict && !pre[j].kerr && !pre[j].err) {
+				base = &pre[j];
+			} else if (lookup(&c->mq[j].argv[0])->fn == cmd_incrbyfloat) {
+				base = NULL;	/* failed: the key is unchanged */
+			} else {
+				pre[i].conflict = true;
+				break;
+			}
+		}
+		if (pre[i].conflict)
+			continue;
+		if (!incrbyfloat_prepare(c, q->argv, base, &pre[i]))
+			return -ENOMEM;
+		if (base || pre[i].kerr)
+			continue;
+		if (*nw >= KC_WATCH_MAX)
+			return -E2BIG;
+		kw[*nw].key = (uint64_t)(uintptr_t)q->argv[1].p;
+		kw[*nw].key_len = (uint32_t)q->argv[1].len;
+		kw[*nw].cas = pre[i].cas;
+		++*nw;
+	}
+	return 0;
+}
+
 static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);
 	struct kc_watch *kw = NULL;
-	size_t i;
-	int err;
+	struct flpre *pre = NULL;
+	size_t i, nfl = 0;
+	uint32_t nw;
+	int err, tries;
 
 	(void)argv;
 	(void)argc;
@@ -855,26 +935,55 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		resp_null_array(&c->out, c->proto);
 		goto out;
 	}
-	if (c->nwatch) {
-		kw = calloc(c->nwatch, sizeof(*kw));
-		if (!kw) {
+	for (i = 0; i < c->mq_len; i++)
+		nfl += lookup(&c->mq[i].argv[0])->fn == cmd_incrbyfloat;
+	if (c->nwatch || nfl) {
+		kw = calloc(c->nwatch + nfl, sizeof(*kw));
+		pre = nfl ? calloc(c->mq_len, sizeof(*pre)) : NULL;
+		if (!kw || (nfl && !pre)) {
 			reply_err(c, "ERR out of memory");
 			goto out;
 		}
+	}
+	/*
+	 * A transaction with INCRBYFLOAT runs again when one of the keys it
+	 * read changed meanwhile (or a WATCHed key did: then it is cancelled
+	 * every time and answers nil, as it should).
+	 */
+	for (tries = 0;; tries++) {
 		for (i = 0; i < c->nwatch; i++) {
 			kw[i].key = (uint64_t)(uintptr_t)c->watch[i].key;
 			kw[i].key_len = (uint32_t)c->watch[i].len;
 			kw[i].cas = c->watch[i].cas;
 		}
-	}
-	eng_txn_begin(e);
-	for (i = 0; i < c->mq_len; i++) {
-		const struct redis_cmd *cmd = lookup(&c->mq[i].argv[0]);
+		nw = (uint32_t)c->nwatch;
+		if (nfl) {
+			err = fl_prepare(c, pre, kw, &nw);
+			if (err == -ENOMEM) {
+				reply_err(c, "ERR out of memory");
+				goto out;
+			}
+			if (err) {
+				resp_errorf(&c->out, "EXECABORT Transaction discarded: more than %d watched keys and INCRBYFLOAT keys",
+					    KC_WATCH_MAX);
+				goto out;
+			}
+		}
+		eng_txn_begin(e);
+		for (i = 0; i < c->mq_len; i++) {
+			const struct redis_cmd *cmd = lookup(&c->mq[i].argv[0]);
 
-		cmd->fn(c, c->mq[i].argv, c->mq[i].argc);
+			if (cmd->fn == cmd_incrbyfloat && pre[i].conflict)
+				reply_err(c, "ERR kcache-proxy cannot run INCRBYFLOAT inside MULTI on a key an earlier command of the same transaction changes");
+			else if (cmd->fn == cmd_incrbyfloat)
+				incrbyfloat_plan(c, c->mq[i].argv, &pre[i]);
+			else
+				cmd->fn(c, c->mq[i].argv, c->mq[i].argc);
+		}
+		err = eng_txn_run(e, kw, nw);
+		if (err != -ECANCELED || !nfl || tries >= 16)
+			break;
 	}
-	err = eng_txn_run(e, kw, (uint32_t)c->nwatch);
-	free(kw);
 	if (!err) {
 		resp_array(&c->out, c->mq_len);
 		eng_txn_render(e);
@@ -889,6 +998,8 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		reply_kerr(&c->out, err);
 	}
 out:
+	free(kw);
+	flpre_free(pre, c->mq_len);
 	discard_queue(c);
 	unwatch(c);
 	c->watch_dirty = false;
@@ -922,7 +1033,7 @@ static const struct redis_cmd cmds[] = {
 	{ "decr", 2, W | D | F, 1, 1, 1, cmd_decr, 0, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist." },
 	{ "incrby", 3, W | D | F, 1, 1, 1, cmd_incrby, 0, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
 	{ "decrby", 3, W | D | F, 1, 1, 1, cmd_decrby, 0, "string", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist." },
-	{ "incrbyfloat", 3, W | D | F, 1, 1, 1, cmd_incrbyfloat, RX_SYNC | RX_NOTXN, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
+	{ "incrbyfloat", 3, W | D | F, 1, 1, 1, cmd_incrbyfloat, RX_SYNC, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
 	{ "getrange", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring of the string stored at a key." },
 	{ "substr", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring from a string value." },
 	{ "setrange", 4, W | D, 1, 1, 1, cmd_setrange, 0, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist." },

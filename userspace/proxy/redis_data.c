@@ -701,6 +701,107 @@ static size_t ld2human(char *buf, size_t size, long double v)
  * INCRBYFLOAT: read, add, write back with compare-and-swap (keeping the
  * expiry), retried while another client wins the race.
  */
+/*
+ * base + incr, formatted as Redis formats it, into out; 0 or a Redis
+ * error text.
+ */
+static const char *fl_add(const char *base, size_t blen,
+			  const struct arg *incr_arg, char *out, size_t size,
+			  size_t *olen)
+{
+	long double incr, cur = 0, res;
+
+	if (!str2ld(incr_arg->p, incr_arg->len, &incr))
+		return "ERR value is not a valid float";
+	if (base && !str2ld(base, blen, &cur))
+		return "ERR value is not a valid float";
+	res = cur + incr;
+	if (isnan(res) || isinf(res))
+		return "ERR increment would produce NaN or Infinity";
+	*olen = ld2human(out, size, res);
+	if (!*olen)
+		return "ERR value is not a valid float";
+	return NULL;
+}
+
+/*
+ * INCRBYFLOAT inside MULTI: EXEC reads the key (and its CAS version) before
+ * the transaction, computes the result, watches the key at that version
+ * and plans a plain SET (KEEPTTL) in the transaction; a changed key cancels
+ * the transaction and EXEC tries again.  base, when given, is the result of
+ * an earlier INCRBYFLOAT of the same key in the same transaction.
+ */
+bool incrbyfloat_prepare(struct conn *c, struct arg *argv,
+			 const struct flpre *base, struct flpre *p)
+{
+	char out[5 * 1024 + 64];
+	void *val = NULL;
+	size_t vlen = 0;
+	int err = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (base) {
+		p->chained = true;
+		p->err = fl_add(base->out, base->olen, &argv[2], out,
+				sizeof(out), &p->olen);
+	} else {
+		err = eng_get_alloc(E(c), argv[1].p, argv[1].len, &val, &vlen,
+				    &p->cas, NULL);
+		if (err == -ENOENT) {
+			p->cas = 0;
+			p->err = fl_add(NULL, 0, &argv[2], out, sizeof(out),
+					&p->olen);
+		} else if (err) {
+			p->kerr = err;
+			return true;
+		} else {
+			p->err = fl_add(val, vlen, &argv[2], out, sizeof(out),
+					&p->olen);
+			free(val);
+		}
+	}
+	if (p->err)
+		return true;
+	p->out = malloc(p->olen);
+	if (!p->out)
+		return false;
+	memcpy(p->out, out, p->olen);
+	return true;
+}
+
+static void r_flset(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (ops[0].result)
+		reply_kerr(&c->out, ops[0].result);
+	else
+		resp_bulk(&c->out, r->p, r->plen);
+}
+
+void incrbyfloat_plan(struct conn *c, struct arg *argv, const struct flpre *p)
+{
+	struct kc_op *op;
+	struct rec *r;
+	char *v;
+
+	if (p->kerr) {
+		reply_kerr(rout(c), p->kerr);
+		return;
+	}
+	if (p->err) {
+		reply_err(c, p->err);
+		return;
+	}
+	r = eng_rec(E(c), c, r_flset, p->olen + 8);
+	v = eng_alloc(E(c), p->olen ? p->olen : 1);
+	memcpy(v, p->out, p->olen);
+	r->p = v;
+	r->plen = p->olen;
+	op = eng_op(E(c), r, KC_OP_SET);
+	op_key(op, &argv[1]);
+	kc_op_val(op, v, p->olen);
+	op->flags = KC_SET_KEEPTTL;
+}
+
 void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);

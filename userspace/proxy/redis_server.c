@@ -173,7 +173,7 @@ static struct param *config_check(struct conn *c, const struct arg *name,
 		*v = 0;
 		return p;
 	case P_INT:
-		if (resp_str2ll(val->p, val->len, v) != 0) {
+		if (!resp_str2ll(val->p, val->len, v)) {
 			set_failed(c, name, "argument couldn't be parsed into an integer");
 			return NULL;
 		}
@@ -525,7 +525,7 @@ void cmd_eval(struct conn *c, struct arg *argv, size_t argc)
 		reply_err(c, "NOSCRIPT No matching script. Please use EVAL.");
 		return;
 	}
-	if (resp_str2ll(argv[2].p, argv[2].len, &n) != 0) {
+	if (!resp_str2ll(argv[2].p, argv[2].len, &n)) {
 		reply_err(c, "ERR value is not an integer or out of range");
 		return;
 	}
@@ -591,7 +591,7 @@ void cmd_slowlog(struct conn *c, struct arg *argv, size_t argc)
 
 	arg_lower(&argv[1], sub, sizeof(sub));
 	if (!strcmp(sub, "get") && argc <= 3) {
-		if (argc == 3 && (resp_str2ll(argv[2].p, argv[2].len, &n) || n < -1)) {
+		if (argc == 3 && (!resp_str2ll(argv[2].p, argv[2].len, &n) || n < -1)) {
 			reply_err(c, "ERR count should be greater than or equal to -1");
 			return;
 		}
