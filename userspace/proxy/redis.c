@@ -1303,7 +1303,7 @@ static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
 			if (cmd)
 				command_doc(c, o, cmd);
 		}
-	} else if (!strcmp(sub, "getkeys") && argc >= 3) {
+	} else if (!strcmp(sub, "getkeys") && argc >= 4) {
 		command_getkeys(c, o, argv + 2, argc - 2);
 	} else if (!strcmp(sub, "count") || !strcmp(sub, "getkeys")) {
 		resp_errorf(o, "ERR wrong number of arguments for 'command|%s' command",

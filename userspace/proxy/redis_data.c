@@ -452,6 +452,22 @@ void cmd_getset(struct conn *c, struct arg *argv, size_t argc)
 		plan_set(c, &argv[1], &argv[2], SO_GET, 0, 0);
 }
 
+/* GETEX with a bad time: r->a is 0 when it is not even an integer. */
+static void r_getex_bad(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (ops[0].result == -ENOENT ||
+	    (!ops[0].result && ops[0].num == KC_TYPE_NONE))
+		resp_null(&c->out, c->proto);
+	else if (ops[0].result)
+		reply_kerr(&c->out, ops[0].result);
+	else if (ops[0].num != KC_TYPE_STRING)
+		reply_kerr(&c->out, -EPROTOTYPE);
+	else if (!r->a)
+		resp_error(&c->out, "ERR value is not an integer or out of range");
+	else
+		expire_err(&c->out, "getex");
+}
+
 void cmd_getex(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct arg *exp = NULL;
@@ -462,8 +478,25 @@ void cmd_getex(struct conn *c, struct arg *argv, size_t argc)
 	struct rec *r;
 
 	if (!set_opts(c, argv, argc, 2, false, &fl, &exp) ||
-	    !ttl_fields(c, fl, exp, "getex", &tflags, &expire) ||
 	    !key_ok(c, &argv[1]))
+		return;
+	if (fl & SO_TTL) {
+		long long v;
+		bool ms = fl & (SO_PX | SO_PXAT);
+
+		/*
+		 * getexCommand looks the key up before it checks the time: a
+		 * missing key is nil, another type WRONGTYPE, then the error.
+		 */
+		if (!resp_str2ll(exp->p, exp->len, &v) || v <= 0 ||
+		    expire_overflows(v, ms, !(fl & (SO_EXAT | SO_PXAT)))) {
+			r = one(c, r_getex_bad, KC_OP_TYPE, &argv[1], &op,
+				false);
+			r->a = resp_str2ll(exp->p, exp->len, &v);
+			return;
+		}
+	}
+	if (!ttl_fields(c, fl, exp, "getex", &tflags, &expire))
 		return;
 	r = one(c, r_value, KC_OP_GET, &argv[1], &op, true);
 	r->p = "getex";

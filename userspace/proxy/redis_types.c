@@ -457,15 +457,36 @@ void cmd_hincrby(struct conn *c, struct arg *argv, size_t argc)
 
 /* ------------------------------------------------------------ sets */
 
+/*
+ * SMOVE answers 0 for a missing source before it looks at the
+ * destination's type (smoveCommand), so an EXISTS of the source runs
+ * first in the same batch.
+ */
+static void r_smove(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (ops[0].result == -ENOENT)
+		resp_int(&c->out, 0);
+	else if (!common(c, r, &ops[1]))
+		resp_int(&c->out, ops[1].num);
+}
+
 void cmd_smove(struct conn *c, struct arg *argv, size_t argc)
 {
+	struct kc_buf *kb;
 	struct kc_op *op;
 	struct rec *r;
 
 	(void)argc;
 	if (!key_ok(c, &argv[1]) || !key_ok(c, &argv[2]))
 		return;
-	op = plan(c, r_int, KC_OP_SMOVE, &argv[1], &argv[2], 1, 0, &r);
+	r = eng_rec(E(c), c, r_smove, sizeof(*kb));
+	op = eng_op(E(c), r, KC_OP_EXISTS);
+	kc_op_key(op, argv[1].p, argv[1].len);
+	op = eng_op(E(c), r, KC_OP_SMOVE);
+	kc_op_key(op, argv[1].p, argv[1].len);
+	kb = eng_alloc(E(c), sizeof(*kb));
+	kc_buf_set(kb, argv[2].p, argv[2].len);
+	kc_op_args(op, kb, 1);
 	kc_op_val(op, argv[3].p, argv[3].len);
 	r->flags = EMPTY_INT;
 }
