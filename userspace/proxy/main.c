@@ -304,13 +304,15 @@ static int learn_limits(void)
 	 * the module cannot store is read whole and refused with Redis's
 	 * "string exceeds maximum allowed size" error, not a protocol error.
 	 */
+	/*
+	 * As in Redis, the two limits are independent: a bulk that does not
+	 * fit the query buffer closes the client (client-query-buffer-limit).
+	 */
 	if (!cfg.max_bulk)
 		cfg.max_bulk = 512U << 20;
-	if (cfg.max_query < cfg.max_bulk + 1024) {
-		log_warn("--max-query-buffer raised to %zu to hold the largest value",
-			 cfg.max_bulk + 1024);
-		cfg.max_query = cfg.max_bulk + 1024;
-	}
+	else if (cfg.max_query < cfg.max_bulk + 1024)
+		log_warn("--max-bulk %zu is more than --max-query-buffer holds (%zu): a value that large closes the client",
+			 cfg.max_bulk, cfg.max_query);
 	return 0;
 }
 

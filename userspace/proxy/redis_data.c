@@ -744,9 +744,9 @@ static const char *fl_add(const char *base, size_t blen,
 {
 	long double incr, cur = 0, res;
 
-	if (!str2ld(incr_arg->p, incr_arg->len, &incr))
-		return "ERR value is not a valid float";
 	if (base && !str2ld(base, blen, &cur))
+		return "ERR value is not a valid float";
+	if (!str2ld(incr_arg->p, incr_arg->len, &incr))
 		return "ERR value is not a valid float";
 	res = cur + incr;
 	if (isnan(res) || isinf(res))
@@ -839,45 +839,31 @@ void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);
 	int tries, err = 0;
-	long double incr, cur, res;
 	char out[5 * 1024 + 64];
+	const char *why;
 	uint64_t cas;
-	size_t vlen, olen;
+	size_t vlen, olen = 0;
 	void *val;
 
 	(void)argc;
 	if (!key_ok(c, &argv[1]))
 		return;
-	if (!str2ld(argv[2].p, argv[2].len, &incr)) {
-		resp_error(&c->out, "ERR value is not a valid float");
-		return;
-	}
+	/* As incrbyfloatCommand: the key's type and value, then the increment. */
 	for (tries = 0; tries < INCRBYFLOAT_TRIES; tries++) {
 		err = eng_get_alloc(e, argv[1].p, argv[1].len, &val, &vlen,
 				    &cas, NULL);
 		if (err == -ENOENT) {
-			cur = 0;
 			cas = 0;
+			why = fl_add(NULL, 0, &argv[2], out, sizeof(out), &olen);
 		} else if (err) {
 			reply_kerr(&c->out, err);
 			return;
 		} else {
-			bool ok = str2ld(val, vlen, &cur);
-
+			why = fl_add(val, vlen, &argv[2], out, sizeof(out), &olen);
 			free(val);
-			if (!ok) {
-				resp_error(&c->out, "ERR value is not a valid float");
-				return;
-			}
 		}
-		res = cur + incr;
-		if (isnan(res) || isinf(res)) {
-			resp_error(&c->out, "ERR increment would produce NaN or Infinity");
-			return;
-		}
-		olen = ld2human(out, sizeof(out), res);
-		if (!olen) {
-			resp_error(&c->out, "ERR value is not a valid float");
+		if (why) {
+			resp_error(&c->out, why);
 			return;
 		}
 		if (cas)

@@ -264,8 +264,11 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 				     &vals[i]);
 		if (!ps[i])
 			goto out;
+		/* As Redis: the same name twice (an alias is another name). */
 		for (j = 0; j < i; j++)
-			if (ps[j] == ps[i]) {
+			if (argv[2 + 2 * j].len == argv[2 + 2 * i].len &&
+			    !strncasecmp(argv[2 + 2 * j].p, argv[2 + 2 * i].p,
+					 argv[2 + 2 * i].len)) {
 				set_failed(c, &argv[2 + 2 * i], "duplicate parameter");
 				goto out;
 			}
@@ -551,8 +554,12 @@ void cmd_wait(struct conn *c, struct arg *argv, size_t argc)
 	long long n, t;
 
 	(void)argc;
-	if (!arg_ll(c, &argv[1], &n) || !arg_ll(c, &argv[2], &t))
+	if (!arg_ll(c, &argv[1], &n))
 		return;
+	if (!resp_str2ll(argv[2].p, argv[2].len, &t)) {
+		reply_err(c, "ERR timeout is not an integer or out of range");
+		return;
+	}
 	if (t < 0) {
 		reply_err(c, "ERR timeout is negative");
 		return;

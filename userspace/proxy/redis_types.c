@@ -17,7 +17,10 @@ static struct engine *E(struct conn *c)
 	return &c->w->eng;
 }
 
-enum { EMPTY_INT = 1, EMPTY_NIL, EMPTY_ARRAY, EMPTY_NULLARRAY, EMPTY_OK };
+enum {
+	EMPTY_INT = 1, EMPTY_NIL, EMPTY_ARRAY, EMPTY_NULLARRAY, EMPTY_OK,
+	EMPTY_SET, EMPTY_MAP,	/* RESP3's empty set / map (Redis's emptyset) */
+};
 enum { AS_ARRAY, AS_SET, AS_MAP, AS_BOOLS };
 
 static void empty(struct conn *c, int how)
@@ -37,6 +40,12 @@ static void empty(struct conn *c, int how)
 		break;
 	case EMPTY_OK:
 		resp_simple(&c->out, "OK");
+		break;
+	case EMPTY_SET:
+		resp_set(&c->out, 0, c->proto);
+		break;
+	case EMPTY_MAP:
+		resp_map(&c->out, 0, c->proto);
 		break;
 	}
 }
@@ -224,7 +233,7 @@ void cmd_pop(struct conn *c, struct arg *argv, size_t argc)
 	op->num = n;
 	if (opcode == KC_OP_SPOP) {
 		r->a = AS_SET;
-		r->flags = EMPTY_ARRAY;
+		r->flags = EMPTY_SET;
 	} else if (opcode == KC_OP_SRANDMEMBER) {
 		r->flags = EMPTY_ARRAY;
 	} else {
@@ -438,7 +447,8 @@ void cmd_getall(struct conn *c, struct arg *argv, size_t argc)
 	plan(c, r_elems, opcode, &argv[1], NULL, 0, eng_multi_room(), &r);
 	r->a = opcode == KC_OP_HGETALL ? AS_MAP :
 	       opcode == KC_OP_SMEMBERS ? AS_SET : AS_ARRAY;
-	r->flags = EMPTY_ARRAY;
+	r->flags = opcode == KC_OP_HGETALL ? EMPTY_MAP :
+		   opcode == KC_OP_SMEMBERS ? EMPTY_SET : EMPTY_ARRAY;
 }
 
 void cmd_hincrby(struct conn *c, struct arg *argv, size_t argc)
