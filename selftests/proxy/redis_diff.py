@@ -156,7 +156,9 @@ def gen(r):
             lambda: ("MGET",) + tuple(r.sample(ALL_KEYS, 3)),
             lambda: ("SETNX", s, ch(VALS)), lambda: ("SETEX", s, ch(["100", "0", "-1", "x"]), ch(VALS)),
             lambda: ("PSETEX", s, ch(["100000", "0"]), ch(VALS)),
-            lambda: ("GETEX", s) + ch([(), ("EX", "500"), ("PERSIST",), ("PX", "0")]),
+            lambda: ("GETEX", s) + ch([(), ("EX", "500"), ("PERSIST",), ("PX", "0"), ("EXAT", "x")]),
+            lambda: ("MSETNX",) + tuple(x for kk in r.sample(STR_KEYS, 2) for x in (kk, ch(VALS))),
+            lambda: ("SUBSTR", s, ch(NUMS[:7]), ch(NUMS[:7])),
         ]
         return ch(ops)()
     if g < 40:
@@ -182,6 +184,7 @@ def gen(r):
             lambda: ("HLEN", h), lambda: ("HGETALL", h), lambda: ("HKEYS", h), lambda: ("HVALS", h),
             lambda: ("HINCRBY", h, f, ch(NUMS)), lambda: ("HEXISTS", h, f), lambda: ("HSTRLEN", h, f),
             lambda: ("HMSET", h, f, ch(VALS)),
+            lambda: ("HSCAN", h, "0") + ch([(), ("MATCH", "f*"), ("COUNT", "0")]),
         ]
         return ch(ops)()
     if g < 74:
@@ -195,6 +198,7 @@ def gen(r):
             lambda: (ch(["SINTER", "SUNION", "SDIFF"]),) + tuple(r.sample(SET_KEYS, 2)),
             lambda: (ch(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), key(SET_KEYS)) + tuple(r.sample(SET_KEYS, 2)),
             lambda: ("SRANDMEMBER", sk, "100"), lambda: ("SPOP", sk, "100"),
+            lambda: ("SSCAN", sk, "0") + ch([(), ("MATCH", "[ab]"), ("COUNT", "x")]),
         ]
         return ch(ops)()
     if g < 88:
@@ -207,6 +211,7 @@ def gen(r):
                                         "9223372036854775807"])) + ch([(), ("NX",), ("XX",), ("GT",), ("LT",)]),
             lambda: ("PEXPIRE", anyk, ch(["1000000", "9223372036854775807"])),
             lambda: ("EXPIREAT", anyk, ch(["9999999999", "9223372036854775807"])),
+            lambda: ("PEXPIREAT", anyk, ch(["9999999999000", "x"])),
             lambda: ("UNLINK", anyk),
         ]
         return ch(ops)()
@@ -251,6 +256,9 @@ def norm(c, v):
         return sorted(zip(v[0::2], v[1::2]))
     if isinstance(v, tuple) and v[0] == "map":
         return ("map", sorted(v[1], key=repr))
+    if name in ("sscan", "hscan") and isinstance(v, list) and len(v) == 2 and isinstance(v[1], list):
+        items = v[1] if name == "sscan" else list(zip(v[1][0::2], v[1][1::2]))
+        return [v[0], sorted(items)]
     if name in ("ttl", "pttl") and isinstance(v, int) and v > 0:
         return "has-ttl"
     return v

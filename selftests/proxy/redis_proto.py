@@ -33,7 +33,7 @@ SCRIPT = [
     ("GETSET", "k", "g"), ("GETSET", "gs", "g"), ("GETDEL", "k"), ("GETDEL", "k"),
     ("APPEND", "a", "hello"), ("APPEND", "a", " world"), ("STRLEN", "a"), ("STRLEN", "nokey"),
     ("GETRANGE", "a", "0", "4"), ("GETRANGE", "a", "-5", "-1"), ("GETRANGE", "a", "5", "2"),
-    ("GETRANGE", "a", "-100", "100"), ("GETRANGE", "nokey", "0", "1"), ("GETRANGE", "a", "0", "x"),
+    ("GETRANGE", "a", "-100", "100"), ("SET", "g1", "x"), ("GETRANGE", "g1", "-1", "-3"), ("GETRANGE", "g1", "-3", "-1"), ("GETRANGE", "nokey", "0", "1"), ("GETRANGE", "a", "0", "x"),
     ("SUBSTR", "a", "1", "3"),
     ("SETRANGE", "a", "6", "WORLD"), ("GET", "a"), ("SETRANGE", "sr", "3", "x"), ("GET", "sr"),
     ("SETRANGE", "a", "-1", "x"), ("SETRANGE", "e", "0", ""), ("EXISTS", "e"),

@@ -895,6 +895,15 @@ void cmd_getrange(struct conn *c, struct arg *argv, size_t argc)
 	if (!arg_ll(c, &argv[2], &s) || !arg_ll(c, &argv[3], &e) ||
 	    !key_ok(c, &argv[1]))
 		return;
+	/*
+	 * Redis 7.0 answers "" for two negative indexes with start > end
+	 * before it resolves them against the length (GETRANGE k -1 -3 of a
+	 * one-byte string); the kernel still checks the key's type.
+	 */
+	if (s < 0 && e < 0 && s > e) {
+		s = 1;
+		e = 0;
+	}
 	one(c, r_value, KC_OP_GETRANGE, &argv[1], &op, true);
 	op->num = s;
 	op->num2 = e;
