@@ -240,7 +240,7 @@ def gen(r):
 
 # Refused inside MULTI by kcache-proxy (they need several kernel calls of
 # their own; see Documentation/kcache-proxy.rst): not generated there.
-NOT_IN_MULTI = {"KEYS", "DBSIZE"}
+NOT_IN_MULTI = {"KEYS", "DBSIZE", "MSETNX"}
 
 UNORDERED = {"smembers", "sinter", "sunion", "sdiff", "keys", "hkeys", "hvals", "srandmember", "spop"}
 
