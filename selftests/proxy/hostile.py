@@ -441,8 +441,8 @@ def pipelines(t):
          "*N over --max-args (1048576)"),
         (px.rport, b"*9223372036854775808\r\n", b"-ERR Protocol error: invalid multibulk length\r\n",
          "*N past 2^63"),
-        (px.rport, b"*1\r\n$2000000\r\n", b"-ERR Protocol error: invalid bulk length\r\n",
-         "$N over --max-bulk (item_size_max)"),
+        (px.rport, b"*1\r\n$536870913\r\n", b"-ERR Protocol error: invalid bulk length\r\n",
+         "$N over --max-bulk (512 MiB, Redis's proto-max-bulk-len)"),
         (px.rport, b"*1\r\n$99999999999999999999\r\n", b"-ERR Protocol error: invalid bulk length\r\n",
          "$N past 2^64"),
     ]

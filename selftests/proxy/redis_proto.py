@@ -33,7 +33,7 @@ SCRIPT = [
     ("GETSET", "k", "g"), ("GETSET", "gs", "g"), ("GETDEL", "k"), ("GETDEL", "k"),
     ("APPEND", "a", "hello"), ("APPEND", "a", " world"), ("STRLEN", "a"), ("STRLEN", "nokey"),
     ("GETRANGE", "a", "0", "4"), ("GETRANGE", "a", "-5", "-1"), ("GETRANGE", "a", "5", "2"),
-    ("GETRANGE", "a", "-100", "100"), ("GETRANGE", "nokey", "0", "1"), ("GETRANGE", "a", "0", "x"),
+    ("GETRANGE", "a", "-100", "100"), ("SET", "g1", "x"), ("GETRANGE", "g1", "-1", "-3"), ("GETRANGE", "g1", "-3", "-1"), ("GETRANGE", "nokey", "0", "1"), ("GETRANGE", "a", "0", "x"),
     ("SUBSTR", "a", "1", "3"),
     ("SETRANGE", "a", "6", "WORLD"), ("GET", "a"), ("SETRANGE", "sr", "3", "x"), ("GET", "sr"),
     ("SETRANGE", "a", "-1", "x"), ("SETRANGE", "e", "0", ""), ("EXISTS", "e"),
@@ -73,6 +73,36 @@ SCRIPT = [
     ("CLIENT", "FOO"), ("CLIENT", "SETNAME"), ("CLIENT", "SETNAME", ""), ("CLIENT", "GETNAME"),
     ("HELLO", "4"), ("HELLO", "x"), ("AUTH", "x"), ("AUTH", "a", "b", "c"),
     ("FLUSHDB", "x"), ("CONFIG", "GET", "appendonly"), ("COMMAND", "FOO"),
+    # issue 15: what harnesses send first, expire overflow, no_multi commands
+    ("SET", "ov", "v"), ("EXPIRE", "ov", "9223370399119966"), ("EXPIRE", "ov", "9223372036854775"),
+    ("PEXPIRE", "ov", "9223372036854775807"), ("SET", "ov", "v", "EX", "9223370399119966"),
+    ("SET", "ov", "v", "PX", "9223372036854775000"), ("SETEX", "ov", "9223370399119966", "v"),
+    ("GETEX", "ov", "EX", "9223370399119966"), ("TTL", "ov"), ("DEL", "ov"),
+    ("GETEX", "ov", "EX", "0"), ("GETEX", "ov", "PX", "x"), ("RPUSH", "ovl", "a"),
+    ("GETEX", "ovl", "EX", "0"), ("SET", "ov", "v"), ("GETEX", "ov", "EX", "0"), ("DEL", "ov", "ovl"),
+    ("SADD", "sm", "a"), ("SET", "smstr", "v"), ("SMOVE", "nosrc", "smstr", "a"),
+    ("SMOVE", "sm", "smstr", "b"), ("SMOVE", "sm", "smstr", "a"), ("DEL", "sm", "smstr"),
+    ("FUNCTION", "FLUSH"), ("FUNCTION", "FLUSH", "ASYNC"), ("FUNCTION", "FLUSH", "x"),
+    ("FUNCTION", "LIST"), ("FUNCTION", "LIST", "LIBRARYNAME"), ("FUNCTION", "DELETE", "x"),
+    ("FUNCTION", "KILL"), ("FUNCTION", "NOPE"), ("SCRIPT", "FLUSH"), ("SCRIPT", "EXISTS", "a", "b"),
+    ("SCRIPT", "KILL"), ("EVALSHA", "abc", "0"), ("EVALSHA", "abc", "-1"), ("EVALSHA", "abc", "2", "k"),
+    ("EVALSHA", "abc", "x"), ("EVALSHA", "0123456789012345678901234567890123456789", "x"),
+    ("EVALSHA", "0123456789012345678901234567890123456789", "2", "k"), ("FCALL", "f", "0"), ("FCALL", "f", "x"), ("FCALL_RO", "f", "1", "k"), ("EVAL", "x", "-1"),
+    ("CONFIG", "SET", "list-max-ziplist-size", "5"), ("CONFIG", "GET", "list-max-listpack-size"),
+    ("CONFIG", "SET", "list-max-listpack-size", "-2", "hash-max-ziplist-entries", "512"),
+    ("CONFIG", "SET", "timeout", "0", "timeout", "0"), ("CONFIG", "SET", "nosuch", "1"),
+    ("CONFIG", "SET", "set-max-intset-entries", "-1"), ("CONFIG", "SET", "hll-sparse-max-bytes", "x"),
+    ("CONFIG", "SET", "list-compress-depth", "x"), ("CONFIG", "SET", "databases", "4"),
+    ("CONFIG", "SET", "maxmemory-policy", "nosuch"), ("CONFIG", "SET", "a", "b", "c"),
+    ("CONFIG", "SET", "timeout"), ("CONFIG", "GET"), ("CONFIG", "REWRITE"), ("CONFIG", "GET", "hash-max-ziplist-value"),
+    ("WAIT", "0", "0"), ("WAIT", "0", "-1"), ("WAIT", "x", "0"), ("SLOWLOG", "GET", "-2"), ("SLOWLOG", "RESET"), ("LATENCY", "LATEST"), ("LATENCY", "HISTORY", "x"),
+    ("LATENCY", "RESET"), ("COMMAND", "GETKEYS", "SET", "a", "b"), ("COMMAND", "GETKEYS", "nosuch", "a"),
+    ("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"), ("COMMAND", "GETKEYS", "get"),
+    ("COMMAND", "GETKEYS", "GET", "a", "b"),
+    ("CLIENT", "NO-EVICT", "x"), ("CLIENT", "UNPAUSE"),
+    ("CLIENT", "REPLY", "x"), ("CLIENT", "KILL", "ID", "0"), ("CLIENT", "KILL", "TYPE", "x"),
+    ("CLIENT", "KILL", "1.2.3.4:5"), ("CLIENT", "KILL", "ID", "999999"),
+    ("MULTI",), ("SHUTDOWN",), ("EXEC",),
     # lists, hashes, sets (orders that Redis leaves unspecified are not compared)
     ("RPUSH", "l", "a", "b", "c"), ("LPUSH", "l", "z"), ("LRANGE", "l", "0", "-1"), ("LLEN", "l"),
     ("LINDEX", "l", "1"), ("LINDEX", "l", "99"), ("LSET", "l", "0", "Z"), ("LSET", "l", "99", "x"),
@@ -414,6 +444,31 @@ def main():
              "a 512 KiB binary value round-trips")
         r.close()
     t.run("big value", big_value)
+
+    def huge_value():
+        # A 4 MiB value is read whole (Redis's proto-max-bulk-len is 512 MiB)
+        # and refused with Redis's string size error when the module's
+        # item_size_max is smaller; the connection goes on.
+        r = Raw(px.rport, 60)
+        v = b"v" * (4 << 20)
+        r.send(cmd("SET", "hugev", v) + cmd("PING"))
+        b = r.read_until(lambda b: resp_count(b) >= 2, 60)
+        t.ok(b in (b"+OK\r\n+PONG\r\n",
+                   b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n+PONG\r\n"),
+             "a 4 MiB SET is read whole: stored or Redis's size error, no protocol error", b[:200])
+        r.close()
+    t.run("huge value", huge_value)
+
+    def http():
+        for req in (b"GET / HTTP/1.1\r\nHost: example\r\n\r\n", b"POST / HTTP/1.1\r\nPING\r\n",
+                    b"PING\r\nhost: x\r\n"):
+            r = Raw(px.rport)
+            r.send(req)
+            closed = r.closed(5)
+            t.ok(closed and r.buf == b"", "HTTP request %r: closed without a reply" % req[:16], r.buf)
+            r.close()
+        t.ok("Possible SECURITY ATTACK detected" in px.logtext(), "the HTTP request is logged")
+    t.run("http", http)
 
     def long_key():
         r = Raw(px.rport)

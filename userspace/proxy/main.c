@@ -25,6 +25,7 @@
 #include "knl.h"
 #include "libkcache.h"
 #include "proxy.h"
+#include "redis.h"
 #include "server.h"
 
 struct config cfg = {
@@ -32,7 +33,7 @@ struct config cfg = {
 	.redis_port = 6379,
 	.mc_port = 11211,
 	.maxclients = 10000,
-	.max_query = 64U << 20,
+	.max_query = 1UL << 30,		/* Redis's client-query-buffer-limit */
 	.max_output = 256U << 20,
 	.max_args = 1024 * 1024,
 	.device = KC_DEVICE_PATH,
@@ -80,10 +81,10 @@ static const struct opt {
 	{ "threads", 1, 't', "N", "worker threads, one event loop each (default: online CPUs)" },
 	{ "maxclients", 1, 'c', "N", "connections at once, both protocols (default 10000)" },
 	{ "timeout", 1, 'T', "SECS", "close clients idle this long; 0 never (default 0)" },
-	{ "max-query-buffer", 1, 'Q', "BYTES", "unparsed input kept per client, k/m/g suffixes (default 64m)" },
+	{ "max-query-buffer", 1, 'Q', "BYTES", "unparsed input kept per client, k/m/g suffixes (default 1g, as Redis's client-query-buffer-limit)" },
 	{ "max-output-buffer", 1, 'O', "BYTES", "pending replies per client before it is dropped (default 256m)" },
 	{ "max-args", 1, 'A', "N", "arguments in one Redis command (default 1048576)" },
-	{ "max-bulk", 1, 'B', "BYTES", "largest Redis bulk string (default: the module's item_size_max)" },
+	{ "max-bulk", 1, 'B', "BYTES", "largest Redis bulk string (default 512m, as Redis's proto-max-bulk-len; values over item_size_max get an error reply)" },
 	{ "device", 1, 'd', "PATH", "kcache device (default /dev/kcache)" },
 	{ "transport", 1, 'x', "KIND", "data operations over ioctl (/dev/kcache, default) or netlink (KC_CMD_OP; values up to 65531 bytes)" },
 	{ "backlog", 1, 'L', "N", "listen(2) backlog (default 511)" },
@@ -298,13 +299,20 @@ static int learn_limits(void)
 	kinfo.item_size_max = v.item_size_max;
 	kinfo.key_max = v.key_max;
 	kinfo.batch_max = v.batch_max;
+	/*
+	 * The parser accepts what Redis accepts (proto-max-bulk-len); a value
+	 * the module cannot store is read whole and refused with Redis's
+	 * "string exceeds maximum allowed size" error, not a protocol error.
+	 */
+	/*
+	 * As in Redis, the two limits are independent: a bulk that does not
+	 * fit the query buffer closes the client (client-query-buffer-limit).
+	 */
 	if (!cfg.max_bulk)
-		cfg.max_bulk = v.item_size_max > 65536 ? v.item_size_max : 65536;
-	if (cfg.max_query < cfg.max_bulk + 1024) {
-		log_warn("--max-query-buffer raised to %zu to hold the largest value",
-			 cfg.max_bulk + 1024);
-		cfg.max_query = cfg.max_bulk + 1024;
-	}
+		cfg.max_bulk = 512U << 20;
+	else if (cfg.max_query < cfg.max_bulk + 1024)
+		log_warn("--max-bulk %zu is more than --max-query-buffer holds (%zu): a value that large closes the client",
+			 cfg.max_bulk, cfg.max_query);
 	return 0;
 }
 
@@ -386,6 +394,7 @@ int main(int argc, char **argv)
 		log_warn("the kcache netlink family has no \"%s\" group: SUBSCRIBE will fail",
 			 KC_MCGRP_PUBSUB);
 	raise_nofile();
+	redis_config_init();
 	if (cfg.redis_socket) {
 		ufd[nu] = server_listen_unix(cfg.redis_socket);
 		ukind[nu++] = CONN_REDIS;

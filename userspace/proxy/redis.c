@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -335,66 +337,6 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 	buf_free(&b);
 }
 
-/* ------------------------------------------------------------ CONFIG */
-
-static void cmd_config(struct conn *c, struct arg *argv, size_t argc)
-{
-	char sub[16], pat[128], v[32];
-	struct {
-		const char *name;
-		char val[32];
-	} params[] = {
-		{ "save", "" }, { "appendonly", "no" }, { "databases", "1" },
-		{ "maxmemory-policy", "allkeys-lru" }, { "maxclients", "" },
-		{ "timeout", "" }, { "port", "" }, { "proto-max-bulk-len", "" },
-		{ "maxmemory", "" },
-	};
-	size_t i, j, n = sizeof(params) / sizeof(params[0]), hits = 0;
-	bool hit[16] = { false };
-	struct kc_stats st;
-
-	arg_lower(&argv[1], sub, sizeof(sub));
-	if (!strcmp(sub, "resetstat") && argc == 2) {
-		resp_simple(rout(c), "OK");
-		return;
-	}
-	if (!strcmp(sub, "set")) {
-		reply_err(c, "ERR CONFIG SET is not supported by kcache-proxy: use its options or the module parameters");
-		return;
-	}
-	if (strcmp(sub, "get")) {
-		resp_errorf(rout(c), "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
-			    (int)(argv[1].len > 128 ? 128 : argv[1].len), argv[1].p);
-		return;
-	}
-	if (argc < 3) {
-		reply_err(c, "ERR wrong number of arguments for 'config|get' command");
-		return;
-	}
-	snprintf(params[4].val, sizeof(v), "%ld", cfg.maxclients);
-	snprintf(params[5].val, sizeof(v), "%d", cfg.timeout);
-	snprintf(params[6].val, sizeof(v), "%d", cfg.redis_port);
-	snprintf(params[7].val, sizeof(v), "%zu", cfg.max_bulk);
-	if (kc_stats(E(c)->fd, &st))
-		st.limit_bytes = 0;
-	snprintf(params[8].val, sizeof(v), "%llu",
-		 (unsigned long long)st.limit_bytes);
-	for (j = 2; j < argc; j++) {
-		arg_lower(&argv[j], pat, sizeof(pat));
-		for (i = 0; i < n; i++)
-			if (!hit[i] && !fnmatch(pat, params[i].name, 0)) {
-				hit[i] = true;
-				hits++;
-			}
-	}
-	resp_map(rout(c), hits, c->proto);
-	for (i = 0; i < n; i++)
-		if (hit[i]) {
-			resp_bulks(rout(c), params[i].name);
-			resp_bulks(rout(c), params[i].val);
-		}
-}
-
 /* ------------------------------------------------------------ CLIENT */
 
 static bool name_ok(const struct arg *a)
@@ -422,6 +364,132 @@ static void set_name(struct conn *c, const struct arg *a)
 {
 	free(c->name);
 	c->name = a->len ? dupz(a) : NULL;
+}
+
+/* CLIENT KILL's filters (7.0): all given must match. */
+struct kill_filter {
+	const struct arg *addr, *laddr, *id, *type, *user;
+	long long maxage;
+	bool skipme;
+};
+
+static bool arg_is(const struct arg *a, const char *s)
+{
+	return a->len == strlen(s) && !memcmp(a->p, s, a->len);
+}
+
+static bool kill_match(const struct kill_filter *f, const struct conn *c,
+		       const struct conn *me, time_t now)
+{
+	char id[24];
+
+	if (c->kind != CONN_REDIS || c->dead || c->closing)
+		return false;
+	if (f->skipme && c == me)
+		return false;
+	if (f->addr && !arg_is(f->addr, c->addr))
+		return false;
+	if (f->laddr && !arg_is(f->laddr, c->laddr))
+		return false;
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)c->id);
+	if (f->id && !arg_is(f->id, id))
+		return false;
+	if (f->type && !arg_eq(f->type, ps_count(c) ? "pubsub" : "normal"))
+		return false;
+	if (f->user && !arg_is(f->user, "default"))
+		return false;
+	if (f->maxage && now - c->created < f->maxage)
+		return false;
+	return true;
+}
+
+/*
+ * CLIENT KILL, old form (ip:port) and filters.  It reaches the clients of
+ * this worker thread, the ones CLIENT LIST shows.  A killed client is shut
+ * down and closed by its own event; the caller is closed after its reply.
+ */
+static void client_kill(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kill_filter f = { .skipme = true };
+	struct conn *t;
+	time_t now = time(NULL);
+	long long n = 0, v;
+	bool me = false;
+	size_t j;
+
+	if (argc == 3) {
+		f.addr = &argv[2];
+		f.skipme = false;
+	} else if (argc % 2) {
+		reply_err(c, "ERR syntax error");
+		return;
+	} else {
+		for (j = 2; j < argc; j += 2) {
+			const struct arg *v2 = &argv[j + 1];
+
+			if (arg_eq(&argv[j], "id")) {
+				if (!resp_str2ll(v2->p, v2->len, &v) || v <= 0) {
+					reply_err(c, "ERR client-id should be greater than 0");
+					return;
+				}
+				f.id = v2;
+			} else if (arg_eq(&argv[j], "type")) {
+				if (!arg_eq(v2, "normal") && !arg_eq(v2, "pubsub") &&
+				    !arg_eq(v2, "master") && !arg_eq(v2, "replica") &&
+				    !arg_eq(v2, "slave")) {
+					resp_errorf(rout(c), "ERR Unknown client type '%.*s'",
+						    (int)(v2->len > 128 ? 128 : v2->len), v2->p);
+					return;
+				}
+				f.type = v2;
+			} else if (arg_eq(&argv[j], "addr")) {
+				f.addr = v2;
+			} else if (arg_eq(&argv[j], "laddr")) {
+				f.laddr = v2;
+			} else if (arg_eq(&argv[j], "user")) {
+				f.user = v2;
+			} else if (arg_eq(&argv[j], "skipme")) {
+				if (arg_eq(v2, "yes")) {
+					f.skipme = true;
+				} else if (arg_eq(v2, "no")) {
+					f.skipme = false;
+				} else {
+					reply_err(c, "ERR syntax error");
+					return;
+				}
+			} else if (arg_eq(&argv[j], "maxage")) {
+				if (!resp_str2ll(v2->p, v2->len, &v) || v <= 0) {
+					reply_err(c, "ERR syntax error");
+					return;
+				}
+				f.maxage = v;
+			} else {
+				reply_err(c, "ERR syntax error");
+				return;
+			}
+		}
+	}
+	for (t = server_worker_conns(); t; t = t->next) {
+		if (!kill_match(&f, t, c, now))
+			continue;
+		n++;
+		if (t == c) {
+			me = true;
+			continue;
+		}
+		t->closing = true;
+		shutdown(t->fd, SHUT_RDWR);
+	}
+	if (argc == 3) {
+		if (n)
+			resp_simple(rout(c), "OK");
+		else
+			reply_err(c, "ERR No such client");
+	} else {
+		resp_int(rout(c), n);
+	}
+	if (me)
+		conn_close_after_reply(c);
 }
 
 static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
@@ -481,10 +549,49 @@ static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 		buf_free(&b);
 	} else if ((!strcmp(sub, "no-evict") || !strcmp(sub, "no-touch")) &&
 		   argc == 3) {
-		resp_simple(o, "OK");
+		if (arg_eq(&argv[2], "on") || arg_eq(&argv[2], "off"))
+			resp_simple(o, "OK");
+		else
+			resp_error(o, "ERR syntax error");
+	} else if (!strcmp(sub, "kill") && argc >= 3) {
+		client_kill(c, argv, argc);
+	} else if (!strcmp(sub, "reply") && argc == 3) {
+		if (arg_eq(&argv[2], "on"))
+			resp_simple(o, "OK");
+		else if (arg_eq(&argv[2], "off") || arg_eq(&argv[2], "skip"))
+			resp_error(o, "ERR CLIENT REPLY OFF|SKIP is not supported by kcache-proxy");
+		else
+			resp_error(o, "ERR syntax error");
+	} else if (!strcmp(sub, "unpause") && argc == 2) {
+		resp_simple(o, "OK");	/* nothing is ever paused */
+	} else if (!strcmp(sub, "pause") && (argc == 3 || argc == 4)) {
+		resp_error(o, "ERR CLIENT PAUSE is not supported by kcache-proxy");
+	} else if (!strcmp(sub, "tracking") && argc >= 3) {
+		if (arg_eq(&argv[2], "off") && argc == 3)
+			resp_simple(o, "OK");
+		else if (arg_eq(&argv[2], "on") || arg_eq(&argv[2], "off"))
+			resp_error(o, "ERR CLIENT TRACKING is not supported by kcache-proxy");
+		else
+			resp_error(o, "ERR syntax error");
+	} else if (!strcmp(sub, "trackinginfo") && argc == 2) {
+		resp_map(o, 3, c->proto);
+		resp_bulks(o, "flags");
+		resp_set(o, 1, c->proto);
+		resp_bulks(o, "off");
+		resp_bulks(o, "redirect");
+		resp_int(o, -1);
+		resp_bulks(o, "prefixes");
+		resp_array(o, 0);
+	} else if (!strcmp(sub, "getredir") && argc == 2) {
+		resp_int(o, -1);
 	} else if (!strcmp(sub, "id") || !strcmp(sub, "setname") ||
 		   !strcmp(sub, "getname") || !strcmp(sub, "setinfo") ||
-		   !strcmp(sub, "info") || !strcmp(sub, "list")) {
+		   !strcmp(sub, "info") || !strcmp(sub, "list") ||
+		   !strcmp(sub, "kill") || !strcmp(sub, "reply") ||
+		   !strcmp(sub, "unpause") || !strcmp(sub, "pause") ||
+		   !strcmp(sub, "tracking") || !strcmp(sub, "no-evict") ||
+		   !strcmp(sub, "no-touch") || !strcmp(sub, "trackinginfo") ||
+		   !strcmp(sub, "getredir")) {
 		resp_errorf(o, "ERR wrong number of arguments for 'client|%s' command",
 			    sub);
 	} else {
@@ -727,12 +834,92 @@ static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 
 static const struct redis_cmd *lookup(const struct arg *name);
 
+/* Does queued command q name key (or, keyless, write to every key)? */
+static bool touches(const struct queued *q, const struct arg *key)
+{
+	const struct redis_cmd *cmd = lookup(&q->argv[0]);
+	size_t i, last;
+
+	if (!cmd)
+		return false;
+	if (cmd->first <= 0)
+		return (cmd->flags & RF_WRITE) != 0;
+	last = cmd->last < 0 ? q->argc + (size_t)cmd->last : (size_t)cmd->last;
+	for (i = (size_t)cmd->first; i <= last && i < q->argc;
+	     i += (size_t)cmd->step)
+		if (q->argv[i].len == key->len &&
+		    !memcmp(q->argv[i].p, key->p, key->len))
+			return true;
+	return false;
+}
+
+static void flpre_free(struct flpre *pre, size_t n)
+{
+	size_t i;
+
+	if (!pre)
+		return;
+	for (i = 0; i < n; i++)
+		free(pre[i].out);
+	free(pre);
+}
+
+/*
+ * Reads and computes every queued INCRBYFLOAT (see incrbyfloat_prepare())
+ * and adds its key to the watches.  One whose key an earlier command of
+ * the transaction changes (other than an INCRBYFLOAT, which it builds on)
+ * cannot be computed beforehand and answers an error in the EXEC reply.
+ */
+static int fl_prepare(struct conn *c, struct flpre *pre, struct kc_watch *kw,
+		      uint32_t *nw)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->mq_len; i++) {
+		struct queued *q = &c->mq[i];
+		const struct flpre *base = NULL;
+
+		free(pre[i].out);
+		memset(&pre[i], 0, sizeof(pre[i]));
+		if (lookup(&q->argv[0])->fn != cmd_incrbyfloat)
+			continue;
+		for (j = 0; j < i; j++) {
+			if (!touches(&c->mq[j], &q->argv[1]))
+				continue;
+			if (lookup(&c->mq[j].argv[0])->fn == cmd_incrbyfloat &&
+			    !pre[j].conflict && !pre[j].kerr && !pre[j].err) {
+				base = &pre[j];
+			} else if (lookup(&c->mq[j].argv[0])->fn == cmd_incrbyfloat) {
+				base = NULL;	/* failed: the key is unchanged */
+			} else {
+				pre[i].conflict = true;
+				break;
+			}
+		}
+		if (pre[i].conflict)
+			continue;
+		if (!incrbyfloat_prepare(c, q->argv, base, &pre[i]))
+			return -ENOMEM;
+		if (base || pre[i].kerr)
+			continue;
+		if (*nw >= KC_WATCH_MAX)
+			return -E2BIG;
+		kw[*nw].key = (uint64_t)(uintptr_t)q->argv[1].p;
+		kw[*nw].key_len = (uint32_t)q->argv[1].len;
+		kw[*nw].cas = pre[i].cas;
+		++*nw;
+	}
+	return 0;
+}
+
 static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);
 	struct kc_watch *kw = NULL;
-	size_t i;
-	int err;
+	struct flpre *pre = NULL;
+	size_t i, nfl = 0;
+	uint32_t nw;
+	int err, tries;
 
 	(void)argv;
 	(void)argc;
@@ -748,26 +935,55 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		resp_null_array(&c->out, c->proto);
 		goto out;
 	}
-	if (c->nwatch) {
-		kw = calloc(c->nwatch, sizeof(*kw));
-		if (!kw) {
+	for (i = 0; i < c->mq_len; i++)
+		nfl += lookup(&c->mq[i].argv[0])->fn == cmd_incrbyfloat;
+	if (c->nwatch || nfl) {
+		kw = calloc(c->nwatch + nfl, sizeof(*kw));
+		pre = nfl ? calloc(c->mq_len, sizeof(*pre)) : NULL;
+		if (!kw || (nfl && !pre)) {
 			reply_err(c, "ERR out of memory");
 			goto out;
 		}
+	}
+	/*
+	 * A transaction with INCRBYFLOAT runs again when one of the keys it
+	 * read changed meanwhile (or a WATCHed key did: then it is cancelled
+	 * every time and answers nil, as it should).
+	 */
+	for (tries = 0;; tries++) {
 		for (i = 0; i < c->nwatch; i++) {
 			kw[i].key = (uint64_t)(uintptr_t)c->watch[i].key;
 			kw[i].key_len = (uint32_t)c->watch[i].len;
 			kw[i].cas = c->watch[i].cas;
 		}
-	}
-	eng_txn_begin(e);
-	for (i = 0; i < c->mq_len; i++) {
-		const struct redis_cmd *cmd = lookup(&c->mq[i].argv[0]);
+		nw = (uint32_t)c->nwatch;
+		if (nfl) {
+			err = fl_prepare(c, pre, kw, &nw);
+			if (err == -ENOMEM) {
+				reply_err(c, "ERR out of memory");
+				goto out;
+			}
+			if (err) {
+				resp_errorf(&c->out, "EXECABORT Transaction discarded: more than %d watched keys and INCRBYFLOAT keys",
+					    KC_WATCH_MAX);
+				goto out;
+			}
+		}
+		eng_txn_begin(e);
+		for (i = 0; i < c->mq_len; i++) {
+			const struct redis_cmd *cmd = lookup(&c->mq[i].argv[0]);
 
-		cmd->fn(c, c->mq[i].argv, c->mq[i].argc);
+			if (cmd->fn == cmd_incrbyfloat && pre[i].conflict)
+				reply_err(c, "ERR kcache-proxy cannot run INCRBYFLOAT inside MULTI on a key an earlier command of the same transaction changes");
+			else if (cmd->fn == cmd_incrbyfloat)
+				incrbyfloat_plan(c, c->mq[i].argv, &pre[i]);
+			else
+				cmd->fn(c, c->mq[i].argv, c->mq[i].argc);
+		}
+		err = eng_txn_run(e, kw, nw);
+		if (err != -ECANCELED || !nfl || tries >= 16)
+			break;
 	}
-	err = eng_txn_run(e, kw, (uint32_t)c->nwatch);
-	free(kw);
 	if (!err) {
 		resp_array(&c->out, c->mq_len);
 		eng_txn_render(e);
@@ -782,6 +998,8 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		reply_kerr(&c->out, err);
 	}
 out:
+	free(kw);
+	flpre_free(pre, c->mq_len);
 	discard_queue(c);
 	unwatch(c);
 	c->watch_dirty = false;
@@ -815,7 +1033,7 @@ static const struct redis_cmd cmds[] = {
 	{ "decr", 2, W | D | F, 1, 1, 1, cmd_decr, 0, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist." },
 	{ "incrby", 3, W | D | F, 1, 1, 1, cmd_incrby, 0, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
 	{ "decrby", 3, W | D | F, 1, 1, 1, cmd_decrby, 0, "string", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist." },
-	{ "incrbyfloat", 3, W | D | F, 1, 1, 1, cmd_incrbyfloat, RX_SYNC | RX_NOTXN, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
+	{ "incrbyfloat", 3, W | D | F, 1, 1, 1, cmd_incrbyfloat, RX_SYNC, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
 	{ "getrange", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring of the string stored at a key." },
 	{ "substr", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring from a string value." },
 	{ "setrange", 4, W | D, 1, 1, 1, cmd_setrange, 0, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist." },
@@ -892,6 +1110,19 @@ static const struct redis_cmd cmds[] = {
 	{ "config", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_config, RX_SUBCMD, "server", "A container for server configuration commands." },
 	{ "command", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_command, RX_SUBCMD, "server", "Returns detailed information about all commands." },
 	{ "time", 1, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_time, 0, "server", "Returns the server time." },
+	{ "wait", 3, RF_NOSCRIPT, 0, 0, 0, cmd_wait, 0, "generic", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed (no replicas: 0)." },
+	{ "debug", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_debug, 0, "server", "A container for debugging commands (DEBUG SLEEP 0 only)." },
+	{ "slowlog", -2, 0, 0, 0, 0, cmd_slowlog, RX_SUBCMD, "server", "A container for slow log commands (kcache-proxy keeps none)." },
+	{ "latency", -2, 0, 0, 0, 0, cmd_latency, RX_SUBCMD, "server", "A container for latency diagnostics commands (monitoring off)." },
+	{ "shutdown", -1, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE | RF_NOMULTI, 0, 0, 0, cmd_shutdown, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server (refused: stop the service)." },
+	{ "function", -2, 0, 0, 0, 0, cmd_function, RX_SUBCMD, "scripting", "A container for function commands (no libraries: kcache runs no scripts)." },
+	{ "script", -2, 0, 0, 0, 0, cmd_script, RX_SUBCMD, "scripting", "A container for Lua scripts management commands (empty script cache)." },
+	{ "eval", -3, RF_NOSCRIPT | RF_STALE, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a server-side Lua script (refused: kcache runs no scripts)." },
+	{ "eval_ro", -3, RF_NOSCRIPT | RF_STALE | R, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a read-only server-side Lua script (refused: kcache runs no scripts)." },
+	{ "evalsha", -3, RF_NOSCRIPT | RF_STALE, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a server-side Lua script by SHA1 digest (none is loaded)." },
+	{ "evalsha_ro", -3, RF_NOSCRIPT | RF_STALE | R, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a read-only server-side Lua script by SHA1 digest (none is loaded)." },
+	{ "fcall", -3, RF_NOSCRIPT | RF_STALE, 0, 0, 0, cmd_eval, 0, "scripting", "Invokes a function (none is loaded)." },
+	{ "fcall_ro", -3, RF_NOSCRIPT | RF_STALE | R, 0, 0, 0, cmd_eval, 0, "scripting", "Invokes a read-only function (none is loaded)." },
 	/* connection */
 	{ "ping", -1, F, 0, 0, 0, cmd_ping, RX_SUBOK, "connection", "Returns the server's liveliness response." },
 	{ "echo", 2, F, 0, 0, 0, cmd_echo, 0, "connection", "Returns the given string." },
@@ -949,6 +1180,7 @@ static const struct {
 	{ RF_PUBSUB, "pubsub" }, { RF_NOSCRIPT, "noscript" },
 	{ RF_LOADING, "loading" }, { RF_STALE, "stale" },
 	{ RF_FAST, "fast" }, { RF_NOAUTH, "no_auth" },
+	{ RF_NOMULTI, "no_multi" },
 };
 
 static void command_info(struct conn *c, struct buf *o,
@@ -987,6 +1219,37 @@ static void command_doc(struct conn *c, struct buf *o,
 	resp_bulks(o, cmd->group);
 	resp_bulks(o, "complexity");
 	resp_bulks(o, "O(1) per key, plus one kernel call per pipeline");
+}
+
+/* COMMAND GETKEYS: the key positions of the table, as Redis reports them. */
+static void command_getkeys(struct conn *c, struct buf *o, struct arg *argv,
+			    size_t argc)
+{
+	const struct redis_cmd *cmd = lookup(&argv[0]);
+	size_t i, last, n = 0;
+
+	if (!cmd) {
+		resp_error(o, "ERR Invalid command specified");
+		return;
+	}
+	if ((cmd->arity > 0 && (size_t)cmd->arity != argc) ||
+	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
+		resp_error(o, "ERR Invalid number of arguments specified for command");
+		return;
+	}
+	(void)c;
+	if (cmd->first <= 0) {
+		resp_error(o, "ERR The command has no key arguments");
+		return;
+	}
+	last = cmd->last < 0 ? argc + cmd->last : (size_t)cmd->last;
+	if (last >= argc)
+		last = argc - 1;
+	for (i = (size_t)cmd->first; i <= last; i += (size_t)cmd->step)
+		n++;
+	resp_array(o, n);
+	for (i = (size_t)cmd->first; i <= last; i += (size_t)cmd->step)
+		resp_bulk(o, argv[i].p, argv[i].len);
 }
 
 static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
@@ -1040,8 +1303,11 @@ static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
 			if (cmd)
 				command_doc(c, o, cmd);
 		}
-	} else if (!strcmp(sub, "count")) {
-		resp_error(o, "ERR wrong number of arguments for 'command|count' command");
+	} else if (!strcmp(sub, "getkeys") && argc >= 4) {
+		command_getkeys(c, o, argv + 2, argc - 2);
+	} else if (!strcmp(sub, "count") || !strcmp(sub, "getkeys")) {
+		resp_errorf(o, "ERR wrong number of arguments for 'command|%s' command",
+			    sub);
 	} else {
 		resp_errorf(o, "ERR unknown subcommand '%.*s'. Try COMMAND HELP.",
 			    (int)(argv[1].len > 128 ? 128 : argv[1].len), argv[1].p);
@@ -1071,6 +1337,26 @@ static void unknown(struct conn *c, struct arg *argv, size_t argc)
 		    args);
 }
 
+/*
+ * A "POST" or "Host:" line is a browser or an HTTP client (cross protocol
+ * scripting): as Redis, close at once, drop the replies not yet sent, and
+ * log it at most once a minute.
+ */
+static void security_warning(struct conn *c)
+{
+	static time_t logged;
+	time_t now = time(NULL), was = __atomic_load_n(&logged, __ATOMIC_RELAXED);
+
+	if ((now > was ? now - was : was - now) > 60 &&
+	    __atomic_compare_exchange_n(&logged, &was, now, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		log_warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to kcache-proxy (client %llu, %s). This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your cache. Connection aborted.",
+			 (unsigned long long)c->id, c->addr);
+	eng_flush(E(c));
+	buf_consume(&c->out, buf_avail(&c->out));
+	conn_close_after_reply(c);
+}
+
 void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 {
 	const struct redis_cmd *cmd;
@@ -1079,6 +1365,10 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	STAT_ADD(total_commands, 1);
 	c->ncmds++;
+	if (arg_eq(&argv[0], "post") || arg_eq(&argv[0], "host:")) {
+		security_warning(c);
+		return;
+	}
 	cmd = lookup(&argv[0]);
 	if (!cmd) {
 		unknown(c, argv, argc);
@@ -1102,6 +1392,11 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		else
 			resp_errorf(rout(c), "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
 				    cmd->name);
+		return;
+	}
+	if (c->in_multi && (cmd->flags & RF_NOMULTI)) {
+		reply_err(c, "ERR Command not allowed inside a transaction");
+		c->multi_dirty = true;
 		return;
 	}
 	if (c->in_multi && !(cmd->x & RX_TXCTL)) {

@@ -83,6 +83,20 @@ void cmd_persist(struct conn *, struct arg *, size_t);
 void cmd_type(struct conn *, struct arg *, size_t);
 void cmd_flushdb(struct conn *, struct arg *, size_t);
 
+/* INCRBYFLOAT inside MULTI: prepared by EXEC before the transaction. */
+struct flpre {
+	int kerr;		/* reading the key failed (-errno) */
+	const char *err;	/* a Redis error reply */
+	bool chained;		/* on an earlier INCRBYFLOAT's result */
+	bool conflict;		/* an earlier command of the MULTI touches it */
+	uint64_t cas;		/* version read (0: missing), watched */
+	char *out;		/* the new value */
+	size_t olen;
+};
+bool incrbyfloat_prepare(struct conn *c, struct arg *argv,
+			 const struct flpre *base, struct flpre *p);
+void incrbyfloat_plan(struct conn *c, struct arg *argv, const struct flpre *p);
+
 /* redis_types.c */
 void cmd_push(struct conn *, struct arg *, size_t);
 void cmd_pop(struct conn *, struct arg *, size_t);
@@ -108,6 +122,18 @@ void cmd_scan(struct conn *, struct arg *, size_t);
 void cmd_keys(struct conn *, struct arg *, size_t);
 void cmd_randomkey(struct conn *, struct arg *, size_t);
 void cmd_xscan(struct conn *, struct arg *, size_t);
+
+/* redis_server.c */
+void redis_config_init(void);
+void cmd_config(struct conn *, struct arg *, size_t);
+void cmd_function(struct conn *, struct arg *, size_t);
+void cmd_script(struct conn *, struct arg *, size_t);
+void cmd_eval(struct conn *, struct arg *, size_t);
+void cmd_wait(struct conn *, struct arg *, size_t);
+void cmd_debug(struct conn *, struct arg *, size_t);
+void cmd_slowlog(struct conn *, struct arg *, size_t);
+void cmd_latency(struct conn *, struct arg *, size_t);
+void cmd_shutdown(struct conn *, struct arg *, size_t);
 
 /* pubsub.c */
 void cmd_subscribe(struct conn *, struct arg *, size_t);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "libkcache.h"
@@ -220,12 +221,42 @@ static bool keys_ok(struct conn *c, struct arg *argv, size_t from, size_t to,
  * An expiry argument as getExpireMillisecondsOrReply() checks it; *v gets
  * the number as given (seconds or ms), which the kernel converts.
  */
+/* Wall-clock now in ms, as Redis's mstime(). */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Would v (seconds unless ms), as an absolute time in ms, overflow?
+ * Redis 7.0 refuses that with "invalid expire time" (expireGenericCommand,
+ * getExpireMillisecondsOrReply).
+ */
+static bool expire_overflows(long long v, bool ms, bool relative)
+{
+	if (!ms) {
+		if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
+			return true;
+		v *= 1000;
+	}
+	if (relative) {
+		long long now = now_ms();
+
+		if (v > INT64_MAX - now)
+			return true;
+	}
+	return false;
+}
+
 static bool expire_arg(struct conn *c, const struct arg *a, bool ms,
-		       const char *cmd, long long *v)
+		       bool relative, const char *cmd, long long *v)
 {
 	if (!arg_ll(c, a, v))
 		return false;
-	if (*v <= 0 || (!ms && *v > INT64_MAX / 1000)) {
+	if (*v <= 0 || expire_overflows(*v, ms, relative)) {
 		expire_err(rout(c), cmd);
 		return false;
 	}
@@ -314,7 +345,8 @@ static bool ttl_fields(struct conn *c, unsigned fl, struct arg *exp,
 	*expire = 0;
 	if (!(fl & SO_TTL))
 		return true;
-	if (!expire_arg(c, exp, fl & (SO_PX | SO_PXAT), cmd, &v))
+	if (!expire_arg(c, exp, fl & (SO_PX | SO_PXAT),
+			!(fl & (SO_EXAT | SO_PXAT)), cmd, &v))
 		return false;
 	if (fl & (SO_PX | SO_PXAT))
 		*flags |= KC_TTL_MS;
@@ -393,7 +425,7 @@ static void setex(struct conn *c, struct arg *argv, bool ms, const char *cmd)
 
 	if (!arg_ll(c, &argv[2], &v))
 		return;
-	if (v <= 0 || (!ms && v > INT64_MAX / 1000)) {
+	if (v <= 0 || expire_overflows(v, ms, true)) {
 		expire_err(rout(c), cmd);
 		return;
 	}
@@ -420,6 +452,22 @@ void cmd_getset(struct conn *c, struct arg *argv, size_t argc)
 		plan_set(c, &argv[1], &argv[2], SO_GET, 0, 0);
 }
 
+/* GETEX with a bad time: r->a is 0 when it is not even an integer. */
+static void r_getex_bad(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (ops[0].result == -ENOENT ||
+	    (!ops[0].result && ops[0].num == KC_TYPE_NONE))
+		resp_null(&c->out, c->proto);
+	else if (ops[0].result)
+		reply_kerr(&c->out, ops[0].result);
+	else if (ops[0].num != KC_TYPE_STRING)
+		reply_kerr(&c->out, -EPROTOTYPE);
+	else if (!r->a)
+		resp_error(&c->out, "ERR value is not an integer or out of range");
+	else
+		expire_err(&c->out, "getex");
+}
+
 void cmd_getex(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct arg *exp = NULL;
@@ -430,8 +478,25 @@ void cmd_getex(struct conn *c, struct arg *argv, size_t argc)
 	struct rec *r;
 
 	if (!set_opts(c, argv, argc, 2, false, &fl, &exp) ||
-	    !ttl_fields(c, fl, exp, "getex", &tflags, &expire) ||
 	    !key_ok(c, &argv[1]))
+		return;
+	if (fl & SO_TTL) {
+		long long v;
+		bool ms = fl & (SO_PX | SO_PXAT);
+
+		/*
+		 * getexCommand looks the key up before it checks the time: a
+		 * missing key is nil, another type WRONGTYPE, then the error.
+		 */
+		if (!resp_str2ll(exp->p, exp->len, &v) || v <= 0 ||
+		    expire_overflows(v, ms, !(fl & (SO_EXAT | SO_PXAT)))) {
+			r = one(c, r_getex_bad, KC_OP_TYPE, &argv[1], &op,
+				false);
+			r->a = resp_str2ll(exp->p, exp->len, &v);
+			return;
+		}
+	}
+	if (!ttl_fields(c, fl, exp, "getex", &tflags, &expire))
 		return;
 	r = one(c, r_value, KC_OP_GET, &argv[1], &op, true);
 	r->p = "getex";
@@ -669,49 +734,136 @@ static size_t ld2human(char *buf, size_t size, long double v)
  * INCRBYFLOAT: read, add, write back with compare-and-swap (keeping the
  * expiry), retried while another client wins the race.
  */
+/*
+ * base + incr, formatted as Redis formats it, into out; 0 or a Redis
+ * error text.
+ */
+static const char *fl_add(const char *base, size_t blen,
+			  const struct arg *incr_arg, char *out, size_t size,
+			  size_t *olen)
+{
+	long double incr, cur = 0, res;
+
+	if (base && !str2ld(base, blen, &cur))
+		return "ERR value is not a valid float";
+	if (!str2ld(incr_arg->p, incr_arg->len, &incr))
+		return "ERR value is not a valid float";
+	res = cur + incr;
+	if (isnan(res) || isinf(res))
+		return "ERR increment would produce NaN or Infinity";
+	*olen = ld2human(out, size, res);
+	if (!*olen)
+		return "ERR value is not a valid float";
+	return NULL;
+}
+
+/*
+ * INCRBYFLOAT inside MULTI: EXEC reads the key (and its CAS version) before
+ * the transaction, computes the result, watches the key at that version
+ * and plans a plain SET (KEEPTTL) in the transaction; a changed key cancels
+ * the transaction and EXEC tries again.  base, when given, is the result of
+ * an earlier INCRBYFLOAT of the same key in the same transaction.
+ */
+bool incrbyfloat_prepare(struct conn *c, struct arg *argv,
+			 const struct flpre *base, struct flpre *p)
+{
+	char out[5 * 1024 + 64];
+	void *val = NULL;
+	size_t vlen = 0;
+	int err = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (base) {
+		p->chained = true;
+		p->err = fl_add(base->out, base->olen, &argv[2], out,
+				sizeof(out), &p->olen);
+	} else {
+		err = eng_get_alloc(E(c), argv[1].p, argv[1].len, &val, &vlen,
+				    &p->cas, NULL);
+		if (err == -ENOENT) {
+			p->cas = 0;
+			p->err = fl_add(NULL, 0, &argv[2], out, sizeof(out),
+					&p->olen);
+		} else if (err) {
+			p->kerr = err;
+			return true;
+		} else {
+			p->err = fl_add(val, vlen, &argv[2], out, sizeof(out),
+					&p->olen);
+			free(val);
+		}
+	}
+	if (p->err)
+		return true;
+	p->out = malloc(p->olen);
+	if (!p->out)
+		return false;
+	memcpy(p->out, out, p->olen);
+	return true;
+}
+
+static void r_flset(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (ops[0].result)
+		reply_kerr(&c->out, ops[0].result);
+	else
+		resp_bulk(&c->out, r->p, r->plen);
+}
+
+void incrbyfloat_plan(struct conn *c, struct arg *argv, const struct flpre *p)
+{
+	struct kc_op *op;
+	struct rec *r;
+	char *v;
+
+	if (p->kerr) {
+		reply_kerr(rout(c), p->kerr);
+		return;
+	}
+	if (p->err) {
+		reply_err(c, p->err);
+		return;
+	}
+	r = eng_rec(E(c), c, r_flset, p->olen + 8);
+	v = eng_alloc(E(c), p->olen ? p->olen : 1);
+	memcpy(v, p->out, p->olen);
+	r->p = v;
+	r->plen = p->olen;
+	op = eng_op(E(c), r, KC_OP_SET);
+	op_key(op, &argv[1]);
+	kc_op_val(op, v, p->olen);
+	op->flags = KC_SET_KEEPTTL;
+}
+
 void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);
 	int tries, err = 0;
-	long double incr, cur, res;
 	char out[5 * 1024 + 64];
+	const char *why;
 	uint64_t cas;
-	size_t vlen, olen;
+	size_t vlen, olen = 0;
 	void *val;
 
 	(void)argc;
 	if (!key_ok(c, &argv[1]))
 		return;
-	if (!str2ld(argv[2].p, argv[2].len, &incr)) {
-		resp_error(&c->out, "ERR value is not a valid float");
-		return;
-	}
+	/* As incrbyfloatCommand: the key's type and value, then the increment. */
 	for (tries = 0; tries < INCRBYFLOAT_TRIES; tries++) {
 		err = eng_get_alloc(e, argv[1].p, argv[1].len, &val, &vlen,
 				    &cas, NULL);
 		if (err == -ENOENT) {
-			cur = 0;
 			cas = 0;
+			why = fl_add(NULL, 0, &argv[2], out, sizeof(out), &olen);
 		} else if (err) {
 			reply_kerr(&c->out, err);
 			return;
 		} else {
-			bool ok = str2ld(val, vlen, &cur);
-
+			why = fl_add(val, vlen, &argv[2], out, sizeof(out), &olen);
 			free(val);
-			if (!ok) {
-				resp_error(&c->out, "ERR value is not a valid float");
-				return;
-			}
 		}
-		res = cur + incr;
-		if (isnan(res) || isinf(res)) {
-			resp_error(&c->out, "ERR increment would produce NaN or Infinity");
-			return;
-		}
-		olen = ld2human(out, sizeof(out), res);
-		if (!olen) {
-			resp_error(&c->out, "ERR value is not a valid float");
+		if (why) {
+			resp_error(&c->out, why);
 			return;
 		}
 		if (cas)
@@ -743,6 +895,15 @@ void cmd_getrange(struct conn *c, struct arg *argv, size_t argc)
 	if (!arg_ll(c, &argv[2], &s) || !arg_ll(c, &argv[3], &e) ||
 	    !key_ok(c, &argv[1]))
 		return;
+	/*
+	 * Redis 7.0 answers "" for two negative indexes with start > end
+	 * before it resolves them against the length (GETRANGE k -1 -3 of a
+	 * one-byte string); the kernel still checks the key's type.
+	 */
+	if (s < 0 && e < 0 && s > e) {
+		s = 1;
+		e = 0;
+	}
 	one(c, r_value, KC_OP_GETRANGE, &argv[1], &op, true);
 	op->num = s;
 	op->num2 = e;
@@ -885,7 +1046,7 @@ void cmd_expire(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	if (name[0] == 'p')
 		flags |= KC_TTL_MS;
-	else if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000) {
+	if (expire_overflows(v, name[0] == 'p', !strstr(name, "at"))) {
 		expire_err(rout(c), name);
 		return;
 	}

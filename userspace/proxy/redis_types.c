@@ -17,7 +17,10 @@ static struct engine *E(struct conn *c)
 	return &c->w->eng;
 }
 
-enum { EMPTY_INT = 1, EMPTY_NIL, EMPTY_ARRAY, EMPTY_NULLARRAY, EMPTY_OK };
+enum {
+	EMPTY_INT = 1, EMPTY_NIL, EMPTY_ARRAY, EMPTY_NULLARRAY, EMPTY_OK,
+	EMPTY_SET, EMPTY_MAP,	/* RESP3's empty set / map (Redis's emptyset) */
+};
 enum { AS_ARRAY, AS_SET, AS_MAP, AS_BOOLS };
 
 static void empty(struct conn *c, int how)
@@ -37,6 +40,12 @@ static void empty(struct conn *c, int how)
 		break;
 	case EMPTY_OK:
 		resp_simple(&c->out, "OK");
+		break;
+	case EMPTY_SET:
+		resp_set(&c->out, 0, c->proto);
+		break;
+	case EMPTY_MAP:
+		resp_map(&c->out, 0, c->proto);
 		break;
 	}
 }
@@ -224,7 +233,7 @@ void cmd_pop(struct conn *c, struct arg *argv, size_t argc)
 	op->num = n;
 	if (opcode == KC_OP_SPOP) {
 		r->a = AS_SET;
-		r->flags = EMPTY_ARRAY;
+		r->flags = EMPTY_SET;
 	} else if (opcode == KC_OP_SRANDMEMBER) {
 		r->flags = EMPTY_ARRAY;
 	} else {
@@ -438,7 +447,8 @@ void cmd_getall(struct conn *c, struct arg *argv, size_t argc)
 	plan(c, r_elems, opcode, &argv[1], NULL, 0, eng_multi_room(), &r);
 	r->a = opcode == KC_OP_HGETALL ? AS_MAP :
 	       opcode == KC_OP_SMEMBERS ? AS_SET : AS_ARRAY;
-	r->flags = EMPTY_ARRAY;
+	r->flags = opcode == KC_OP_HGETALL ? EMPTY_MAP :
+		   opcode == KC_OP_SMEMBERS ? EMPTY_SET : EMPTY_ARRAY;
 }
 
 void cmd_hincrby(struct conn *c, struct arg *argv, size_t argc)
@@ -457,15 +467,36 @@ void cmd_hincrby(struct conn *c, struct arg *argv, size_t argc)
 
 /* ------------------------------------------------------------ sets */
 
+/*
+ * SMOVE answers 0 for a missing source before it looks at the
+ * destination's type (smoveCommand), so an EXISTS of the source runs
+ * first in the same batch.
+ */
+static void r_smove(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	if (ops[0].result == -ENOENT)
+		resp_int(&c->out, 0);
+	else if (!common(c, r, &ops[1]))
+		resp_int(&c->out, ops[1].num);
+}
+
 void cmd_smove(struct conn *c, struct arg *argv, size_t argc)
 {
+	struct kc_buf *kb;
 	struct kc_op *op;
 	struct rec *r;
 
 	(void)argc;
 	if (!key_ok(c, &argv[1]) || !key_ok(c, &argv[2]))
 		return;
-	op = plan(c, r_int, KC_OP_SMOVE, &argv[1], &argv[2], 1, 0, &r);
+	r = eng_rec(E(c), c, r_smove, sizeof(*kb));
+	op = eng_op(E(c), r, KC_OP_EXISTS);
+	kc_op_key(op, argv[1].p, argv[1].len);
+	op = eng_op(E(c), r, KC_OP_SMOVE);
+	kc_op_key(op, argv[1].p, argv[1].len);
+	kb = eng_alloc(E(c), sizeof(*kb));
+	kc_buf_set(kb, argv[2].p, argv[2].len);
+	kc_op_args(op, kb, 1);
 	kc_op_val(op, argv[3].p, argv[3].len);
 	r->flags = EMPTY_INT;
 }

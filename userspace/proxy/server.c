@@ -531,6 +531,12 @@ static void accept_one(struct worker *w, struct listener *l)
 		  c->addr, c->kind == CONN_REDIS ? "redis" : "memcached");
 }
 
+/* This worker's connections (CLIENT KILL walks them), or NULL. */
+struct conn *server_worker_conns(void)
+{
+	return cur ? cur->head : NULL;
+}
+
 long server_client_list(struct buf *o, const struct conn *only)
 {
 	struct worker *w = cur;

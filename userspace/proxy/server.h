@@ -29,6 +29,7 @@ void server_conn_output(struct conn *c);
 uint64_t server_next_client_id(void);
 /* CLIENT LIST lines of every connection (only: of that one); how many. */
 long server_client_list(struct buf *o, const struct conn *only);
+struct conn *server_worker_conns(void);
 /* Closes c once its pending replies are written (QUIT, quit). */
 void conn_close_after_reply(struct conn *c);
 

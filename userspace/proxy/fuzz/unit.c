@@ -70,6 +70,31 @@ out:
 	free(b);
 }
 
+/*
+ * Redis's proto-max-bulk-len (512 MiB, the proxy's default --max-bulk): a
+ * length at the limit waits for its bytes, one past it is refused at once.
+ */
+static void proto_max_bulk(void)
+{
+	struct resp_limits lim = { 512U << 20, 16, 128 };
+	char at[] = "*1\r\n$536870912\r\n", over[] = "*1\r\n$536870913\r\n";
+	struct resp_parser p;
+	const char *err = NULL;
+	struct arg *av;
+	size_t used, ac;
+	int st;
+
+	resp_parser_init(&p, &lim);
+	st = resp_parse(&p, at, sizeof(at) - 1, &used, &av, &ac, &err);
+	ok(st == RESP_NEED, "resp: a 512 MiB bulk length waits for its bytes", "");
+	resp_parser_free(&p);
+	resp_parser_init(&p, &lim);
+	st = resp_parse(&p, over, sizeof(over) - 1, &used, &av, &ac, &err);
+	ok(st == RESP_ERR && err && !strcmp(err, "Protocol error: invalid bulk length"),
+	   "resp: a bulk length over 512 MiB is a protocol error", "");
+	resp_parser_free(&p);
+}
+
 static void resp_case(const char *name, const char *in, size_t inlen,
 		      const char *want)
 {
@@ -203,6 +228,9 @@ int main(void)
 	RC("huge bulk", "*1\r\n$99999999999999999999\r\n", "E:Protocol error: invalid bulk length;");
 	RC("bulk over limit", "*1\r\n$65\r\n", "E:Protocol error: invalid bulk length;");
 	RC("bad count", "*x\r\n", "E:Protocol error: invalid multibulk length;");
+	RC("bulk at the limit", "*1\r\n$64\r\n0123456789012345678901234567890123456789012345678901234567890123\r\n",
+	   "0123456789012345678901234567890123456789012345678901234567890123;");
+	proto_max_bulk();
 	RC("count over limit", "*17\r\n", "E:Protocol error: invalid multibulk length;");
 	RC("expected $", "*1\r\n:1\r\n", "E:Protocol error: expected '$', got ':';");
 	RC("missing CRLF after bulk", "*1\r\n$3\r\nabcXY", "E:Protocol error: expected CRLF after a bulk string;");

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Redis server commands that test harnesses and client libraries send
+ * before anything else: CONFIG, FUNCTION, SCRIPT, EVAL/EVALSHA/FCALL,
+ * WAIT, DEBUG, SLOWLOG, LATENCY, SHUTDOWN.  kcache runs no scripts, keeps
+ * no slow log and has no replicas, so these answer as a fresh redis-server
+ * 7.0 with nothing of the kind does, with Redis's error texts.
+ *
+ * CONFIG keeps Redis's parameters that mean something here: maxmemory is
+ * the module's memory limit (KC_IOC_CONFIG), timeout, maxclients,
+ * client-query-buffer-limit and proto-max-bulk-len are the proxy's own
+ * limits, and the encoding knobs (list-max-listpack-size, ...) are
+ * validated as Redis validates them, stored and echoed: kcache has one
+ * representation per type, so they change nothing else.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+#include "glob.h"
+#include "libkcache.h"
+#include "redis.h"
+#include "server.h"
+
+#define ARGF(a) (int)((a)->len > 128 ? 128 : (a)->len), (a)->p
+
+/* ------------------------------------------------------------ CONFIG */
+
+enum pkind {
+	P_INT,		/* integer, strict (string2ll), in [min, max] */
+	P_MEM,		/* memory value (100, 1kb, 2mb, 3g), in [min, max] */
+	P_RO,		/* read only: "can't set immutable config" */
+	P_POLICY,	/* maxmemory-policy */
+};
+
+/* Which live setting a parameter is, beyond its stored value. */
+enum pwhat {
+	W_NONE, W_MAXMEMORY, W_TIMEOUT, W_MAXCLIENTS, W_QBUF, W_BULK,
+};
+
+struct param {
+	const char *name;
+	const char *alias;	/* Redis 7.0's older name, or NULL */
+	enum pkind kind;
+	enum pwhat what;
+	long long min, max;
+	long long val;		/* P_INT, P_MEM */
+	const char *str;	/* P_RO */
+};
+
+/*
+ * Shared by every worker; CONFIG SET is rare, so one mutex keeps each
+ * value whole.  Defaults are Debian's redis-server 7.0.15's.
+ */
+static pthread_mutex_t params_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct param params[] = {
+	{ "save", NULL, P_RO, W_NONE, 0, 0, 0, "" },
+	{ "appendonly", NULL, P_RO, W_NONE, 0, 0, 0, "no" },
+	{ "databases", NULL, P_RO, W_NONE, 0, 0, 0, "1" },
+	{ "port", NULL, P_RO, W_NONE, 0, 0, 0, NULL },
+	{ "maxmemory-policy", NULL, P_POLICY, W_NONE, 0, 0, 0, "allkeys-lru" },
+	{ "maxmemory", NULL, P_MEM, W_MAXMEMORY, 0, LLONG_MAX, 0, NULL },
+	{ "timeout", NULL, P_INT, W_TIMEOUT, 0, INT_MAX, 0, NULL },
+	{ "maxclients", NULL, P_INT, W_MAXCLIENTS, 1, UINT_MAX, 0, NULL },
+	{ "client-query-buffer-limit", NULL, P_MEM, W_QBUF, 1024 * 1024, LLONG_MAX, 0, NULL },
+	{ "proto-max-bulk-len", NULL, P_MEM, W_BULK, 1024 * 1024, LLONG_MAX, 0, NULL },
+	{ "list-max-listpack-size", "list-max-ziplist-size", P_INT, W_NONE, INT_MIN, INT_MAX, -2, NULL },
+	{ "list-compress-depth", NULL, P_INT, W_NONE, 0, INT_MAX, 0, NULL },
+	{ "hash-max-listpack-entries", "hash-max-ziplist-entries", P_INT, W_NONE, 0, LLONG_MAX, 512, NULL },
+	{ "hash-max-listpack-value", "hash-max-ziplist-value", P_MEM, W_NONE, 0, LLONG_MAX, 64, NULL },
+	{ "set-max-intset-entries", NULL, P_INT, W_NONE, 0, LLONG_MAX, 512, NULL },
+	{ "zset-max-listpack-entries", "zset-max-ziplist-entries", P_INT, W_NONE, 0, LLONG_MAX, 128, NULL },
+	{ "zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, W_NONE, 0, LLONG_MAX, 64, NULL },
+	{ "stream-node-max-bytes", NULL, P_MEM, W_NONE, 0, LLONG_MAX, 4096, NULL },
+	{ "stream-node-max-entries", NULL, P_INT, W_NONE, 0, LLONG_MAX, 100, NULL },
+	{ "hll-sparse-max-bytes", NULL, P_MEM, W_NONE, 0, LLONG_MAX, 3000, NULL },
+};
+
+#define NPARAMS (sizeof(params) / sizeof(params[0]))
+
+static const char *const policies[] = {
+	"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+	"allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction",
+};
+
+static long start_maxclients;
+
+static struct param *param_find(const struct arg *a)
+{
+	char low[64];
+	size_t i;
+
+	if (a->len >= sizeof(low))
+		return NULL;
+	arg_lower(a, low, sizeof(low));
+	for (i = 0; i < NPARAMS; i++)
+		if (!strcmp(params[i].name, low) ||
+		    (params[i].alias && !strcmp(params[i].alias, low)))
+			return &params[i];
+	return NULL;
+}
+
+/* Redis's memtoull(): digits, then b, k, kb, m, mb, g or gb (any case). */
+static bool memtoull(const struct arg *a, unsigned long long *v)
+{
+	static const struct { const char *u; unsigned long long mul; } units[] = {
+		{ "", 1 }, { "b", 1 }, { "k", 1000 }, { "kb", 1024 },
+		{ "m", 1000 * 1000 }, { "mb", 1024 * 1024 },
+		{ "g", 1000ULL * 1000 * 1000 }, { "gb", 1024ULL * 1024 * 1024 },
+	};
+	unsigned long long n = 0;
+	size_t i = 0, u;
+
+	while (i < a->len && a->p[i] >= '0' && a->p[i] <= '9') {
+		if (n > (ULLONG_MAX - 9) / 10)
+			return false;
+		n = n * 10 + (unsigned)(a->p[i++] - '0');
+	}
+	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++)
+		if (a->len - i == strlen(units[u].u) &&
+		    !strncasecmp(a->p + i, units[u].u, a->len - i))
+			break;
+	if (u == sizeof(units) / sizeof(units[0]) || memchr(a->p, 0, a->len))
+		return false;
+	if (n > ULLONG_MAX / units[u].mul)
+		return false;
+	*v = n * units[u].mul;
+	return true;
+}
+
+static void set_failed(struct conn *c, const struct arg *name, const char *why)
+{
+	resp_errorf(rout(c), "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s",
+		    ARGF(name), why);
+}
+
+/* Checks one name/value pair; *v is the value to store. */
+static struct param *config_check(struct conn *c, const struct arg *name,
+				  const struct arg *val, long long *v)
+{
+	struct param *p = param_find(name);
+	unsigned long long u;
+	char why[128];
+	size_t i;
+
+	if (!p) {
+		resp_errorf(rout(c), "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
+			    ARGF(name));
+		return NULL;
+	}
+	switch (p->kind) {
+	case P_RO:
+		set_failed(c, name, "can't set immutable config");
+		return NULL;
+	case P_POLICY:
+		for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+			if (val->len == strlen(policies[i]) &&
+			    !strncasecmp(val->p, policies[i], val->len))
+				break;
+		if (i == sizeof(policies) / sizeof(policies[0])) {
+			set_failed(c, name, "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction");
+			return NULL;
+		}
+		if (strcmp(policies[i], "allkeys-lru")) {
+			set_failed(c, name, "kcache evicts the least recently used keys of the whole cache only (allkeys-lru)");
+			return NULL;
+		}
+		*v = 0;
+		return p;
+	case P_INT:
+		if (!resp_str2ll(val->p, val->len, v)) {
+			set_failed(c, name, "argument couldn't be parsed into an integer");
+			return NULL;
+		}
+		break;
+	case P_MEM:
+		if (!memtoull(val, &u) || u > LLONG_MAX) {
+			set_failed(c, name, "argument must be a memory value");
+			return NULL;
+		}
+		*v = (long long)u;
+		break;
+	}
+	if (*v < p->min || *v > p->max) {
+		snprintf(why, sizeof(why), "argument must be between %lld and %lld inclusive",
+			 p->min, p->max);
+		set_failed(c, name, why);
+		return NULL;
+	}
+	if (p->what == W_MAXCLIENTS && *v > start_maxclients) {
+		snprintf(why, sizeof(why),
+			 "The operating system is not able to handle the specified number of clients, try with %ld",
+			 start_maxclients);
+		set_failed(c, name, why);
+		return NULL;
+	}
+	if (p->what == W_MAXMEMORY && *v == 0) {
+		set_failed(c, name, "kcache always has a memory limit: 0 (no limit) is not supported");
+		return NULL;
+	}
+	return p;
+}
+
+/* The live value of p, into v (a decimal string). */
+static void param_value(struct conn *c, const struct param *p, char *v,
+			size_t n)
+{
+	struct kc_config kc = { .size = sizeof(kc) };
+
+	switch (p->what) {
+	case W_MAXMEMORY:
+		if (kc_config_get(c->w->eng.fd, &kc))
+			kc.memory_limit_mb = 0;
+		snprintf(v, n, "%llu",
+			 (unsigned long long)kc.memory_limit_mb << 20);
+		return;
+	case W_TIMEOUT:
+		snprintf(v, n, "%d", __atomic_load_n(&cfg.timeout, __ATOMIC_RELAXED));
+		return;
+	case W_MAXCLIENTS:
+		snprintf(v, n, "%ld", __atomic_load_n(&cfg.maxclients, __ATOMIC_RELAXED));
+		return;
+	case W_QBUF:
+		snprintf(v, n, "%zu", __atomic_load_n(&cfg.max_query, __ATOMIC_RELAXED));
+		return;
+	case W_BULK:
+		snprintf(v, n, "%zu", __atomic_load_n(&cfg.max_bulk, __ATOMIC_RELAXED));
+		return;
+	case W_NONE:
+		break;
+	}
+	if (p->kind == P_RO && !strcmp(p->name, "port"))
+		snprintf(v, n, "%d", cfg.redis_port);
+	else if (p->kind == P_RO || p->kind == P_POLICY)
+		snprintf(v, n, "%s", p->str);
+	else
+		snprintf(v, n, "%lld", p->val);
+}
+
+static void config_set(struct conn *c, struct arg *argv, size_t argc)
+{
+	size_t npairs = (argc - 2) / 2, i, j;
+	struct param **ps;
+	long long *vals;
+	int err;
+
+	if ((argc - 2) % 2) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	ps = calloc(npairs, sizeof(*ps));
+	vals = calloc(npairs, sizeof(*vals));
+	if (!ps || !vals) {
+		reply_err(c, "ERR out of memory");
+		goto out;
+	}
+	for (i = 0; i < npairs; i++) {
+		ps[i] = config_check(c, &argv[2 + 2 * i], &argv[3 + 2 * i],
+				     &vals[i]);
+		if (!ps[i])
+			goto out;
+		/* As Redis: the same name twice (an alias is another name). */
+		for (j = 0; j < i; j++)
+			if (argv[2 + 2 * j].len == argv[2 + 2 * i].len &&
+			    !strncasecmp(argv[2 + 2 * j].p, argv[2 + 2 * i].p,
+					 argv[2 + 2 * i].len)) {
+				set_failed(c, &argv[2 + 2 * i], "duplicate parameter");
+				goto out;
+			}
+	}
+	/* The one change that can fail goes first: all or nothing. */
+	for (i = 0; i < npairs; i++) {
+		struct kc_config kc = { .size = sizeof(kc) };
+
+		if (ps[i]->what != W_MAXMEMORY)
+			continue;
+		kc.memory_limit_mb = ((unsigned long long)vals[i] + (1 << 20) - 1) >> 20;
+		err = kc_config_set(c->w->eng.fd, KC_CONFIG_MEMORY_LIMIT, &kc);
+		if (err) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "kcache refused the memory limit (%s)",
+				 err == -EPERM ? "the proxy needs CAP_SYS_ADMIN" :
+				 kc_strerror(err));
+			set_failed(c, &argv[2 + 2 * i], why);
+			goto out;
+		}
+	}
+	pthread_mutex_lock(&params_lock);
+	for (i = 0; i < npairs; i++) {
+		switch (ps[i]->what) {
+		case W_TIMEOUT:
+			__atomic_store_n(&cfg.timeout, (int)vals[i], __ATOMIC_RELAXED);
+			break;
+		case W_MAXCLIENTS:
+			__atomic_store_n(&cfg.maxclients, (long)vals[i], __ATOMIC_RELAXED);
+			break;
+		case W_QBUF:
+			__atomic_store_n(&cfg.max_query, (size_t)vals[i], __ATOMIC_RELAXED);
+			break;
+		case W_BULK:	/* the parser limit of connections made after */
+			__atomic_store_n(&cfg.max_bulk, (size_t)vals[i], __ATOMIC_RELAXED);
+			break;
+		default:
+			ps[i]->val = vals[i];
+		}
+	}
+	pthread_mutex_unlock(&params_lock);
+	resp_simple(rout(c), "OK");
+out:
+	free(ps);
+	free(vals);
+}
+
+static void config_get(struct conn *c, struct arg *argv, size_t argc)
+{
+	bool hit[NPARAMS][2];
+	char pat[128], v[NPARAMS][32];
+	size_t i, j, k, hits = 0;
+
+	memset(hit, 0, sizeof(hit));
+	for (j = 2; j < argc; j++) {
+		if (argv[j].len >= sizeof(pat))
+			continue;
+		arg_lower(&argv[j], pat, sizeof(pat));
+		for (i = 0; i < NPARAMS; i++)
+			for (k = 0; k < 2; k++) {
+				const char *n = k ? params[i].alias : params[i].name;
+
+				if (n && !hit[i][k] &&
+				    glob_match(pat, strlen(pat), n, strlen(n))) {
+					hit[i][k] = true;
+					hits++;
+				}
+			}
+	}
+	pthread_mutex_lock(&params_lock);
+	for (i = 0; i < NPARAMS; i++)
+		if (hit[i][0] || hit[i][1])
+			param_value(c, &params[i], v[i], sizeof(v[i]));
+	pthread_mutex_unlock(&params_lock);
+	resp_map(rout(c), hits, c->proto);
+	for (i = 0; i < NPARAMS; i++)
+		for (k = 0; k < 2; k++)
+			if (hit[i][k]) {
+				resp_bulks(rout(c), k ? params[i].alias : params[i].name);
+				resp_bulks(rout(c), v[i]);
+			}
+}
+
+void redis_config_init(void)
+{
+	start_maxclients = cfg.maxclients;
+}
+
+void cmd_config(struct conn *c, struct arg *argv, size_t argc)
+{
+	char sub[16];
+
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "resetstat") && argc == 2) {
+		resp_simple(rout(c), "OK");
+	} else if (!strcmp(sub, "rewrite") && argc == 2) {
+		reply_err(c, "ERR The server is running without a config file");
+	} else if (!strcmp(sub, "set") && argc >= 4) {
+		config_set(c, argv, argc);
+	} else if (!strcmp(sub, "get") && argc >= 3) {
+		config_get(c, argv, argc);
+	} else if (!strcmp(sub, "help") && argc == 2) {
+		static const char *const help[] = {
+			"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"GET <pattern>",
+			"    Return parameters matching the glob-like <pattern> and their values.",
+			"SET <directive> <value>",
+			"    Set the configuration <directive> to <value>.",
+			"RESETSTAT",
+			"    Reset statistics reported by the INFO command.",
+			"REWRITE",
+			"    Rewrite the configuration file.",
+			"HELP",
+			"    Prints this help.",
+		};
+		size_t i;
+
+		resp_array(rout(c), sizeof(help) / sizeof(help[0]));
+		for (i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+			resp_simple(rout(c), help[i]);
+	} else if (!strcmp(sub, "set") || !strcmp(sub, "get") ||
+		   !strcmp(sub, "resetstat") || !strcmp(sub, "rewrite") ||
+		   !strcmp(sub, "help")) {
+		resp_errorf(rout(c), "ERR wrong number of arguments for 'config|%s' command",
+			    sub);
+	} else {
+		resp_errorf(rout(c), "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
+			    ARGF(&argv[1]));
+	}
+}
+
+/* ------------------------------------------------------------ scripting */
+
+static void wrong_args(struct conn *c, const char *cmd, const char *sub)
+{
+	resp_errorf(rout(c), "ERR wrong number of arguments for '%s|%s' command",
+		    cmd, sub);
+}
+
+static void unknown_sub(struct conn *c, const struct arg *a, const char *cmd)
+{
+	resp_errorf(rout(c), "ERR unknown subcommand '%.*s'. Try %s HELP.",
+		    ARGF(a), cmd);
+}
+
+/* FUNCTION: a server with no libraries loaded; LOAD is refused. */
+void cmd_function(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct buf *o = rout(c);
+	char sub[16];
+	size_t j;
+
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "flush")) {
+		if (argc > 3) {
+			wrong_args(c, "function", sub);
+		} else if (argc == 3 && !arg_eq(&argv[2], "sync") &&
+			   !arg_eq(&argv[2], "async")) {
+			reply_err(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+		} else {
+			resp_simple(o, "OK");
+		}
+	} else if (!strcmp(sub, "list")) {
+		for (j = 2; j < argc; j++) {
+			if (arg_eq(&argv[j], "withcode"))
+				continue;
+			if (!arg_eq(&argv[j], "libraryname")) {
+				reply_err(c, "ERR Unknown argument");
+				return;
+			}
+			if (++j == argc) {
+				reply_err(c, "ERR library name argument was not given");
+				return;
+			}
+		}
+		resp_array(o, 0);
+	} else if (!strcmp(sub, "stats") && argc == 2) {
+		resp_map(o, 2, c->proto);
+		resp_bulks(o, "running_script");
+		resp_null(o, c->proto);
+		resp_bulks(o, "engines");
+		resp_map(o, 1, c->proto);
+		resp_bulks(o, "LUA");
+		resp_map(o, 2, c->proto);
+		resp_bulks(o, "libraries_count");
+		resp_int(o, 0);
+		resp_bulks(o, "functions_count");
+		resp_int(o, 0);
+	} else if (!strcmp(sub, "delete") && argc == 3) {
+		reply_err(c, "ERR Library not found");
+	} else if (!strcmp(sub, "kill") && argc == 2) {
+		reply_err(c, "NOTBUSY No scripts in execution right now.");
+	} else if ((!strcmp(sub, "load") && argc >= 3) ||
+		   (!strcmp(sub, "restore") && argc >= 3) ||
+		   (!strcmp(sub, "dump") && argc == 2)) {
+		resp_errorf(o, "ERR FUNCTION %s is not supported: kcache-proxy runs no scripts",
+			    sub);
+	} else if (!strcmp(sub, "stats") || !strcmp(sub, "delete") ||
+		   !strcmp(sub, "kill") || !strcmp(sub, "load") ||
+		   !strcmp(sub, "restore") || !strcmp(sub, "dump")) {
+		wrong_args(c, "function", sub);
+	} else {
+		unknown_sub(c, &argv[1], "FUNCTION");
+	}
+}
+
+/* SCRIPT: an empty script cache. */
+void cmd_script(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct buf *o = rout(c);
+	char sub[16];
+	size_t j;
+
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "flush")) {
+		if (argc > 3) {
+			wrong_args(c, "script", sub);
+		} else if (argc == 3 && !arg_eq(&argv[2], "sync") &&
+			   !arg_eq(&argv[2], "async")) {
+			reply_err(c, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+		} else {
+			resp_simple(o, "OK");
+		}
+	} else if (!strcmp(sub, "exists") && argc >= 3) {
+		resp_array(o, argc - 2);
+		for (j = 2; j < argc; j++)
+			resp_int(o, 0);
+	} else if (!strcmp(sub, "kill") && argc == 2) {
+		reply_err(c, "NOTBUSY No scripts in execution right now.");
+	} else if (!strcmp(sub, "load") && argc == 3) {
+		reply_err(c, "ERR SCRIPT LOAD is not supported: kcache-proxy runs no scripts");
+	} else if (!strcmp(sub, "exists") || !strcmp(sub, "kill") ||
+		   !strcmp(sub, "load")) {
+		wrong_args(c, "script", sub);
+	} else {
+		unknown_sub(c, &argv[1], "SCRIPT");
+	}
+}
+
+/*
+ * EVAL, EVALSHA, FCALL and their _RO forms: checked in Redis's order,
+ * then a missing script or function is what every one is.
+ */
+void cmd_eval(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[16];
+	long long n;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	/* FCALL looks the function up first; EVALSHA a malformed digest. */
+	if (!strncmp(name, "fcall", 5)) {
+		reply_err(c, "ERR Function not found");
+		return;
+	}
+	if (!strncmp(name, "evalsha", 7) && argv[1].len != 40) {
+		reply_err(c, "NOSCRIPT No matching script. Please use EVAL.");
+		return;
+	}
+	if (!resp_str2ll(argv[2].p, argv[2].len, &n)) {
+		reply_err(c, "ERR value is not an integer or out of range");
+		return;
+	}
+	if (n > (long long)(argc - 3)) {
+		reply_err(c, "ERR Number of keys can't be greater than number of args");
+		return;
+	}
+	if (n < 0) {
+		reply_err(c, "ERR Number of keys can't be negative");
+		return;
+	}
+	if (!strncmp(name, "evalsha", 7))
+		reply_err(c, "NOSCRIPT No matching script. Please use EVAL.");
+	else
+		reply_err(c, "ERR EVAL is not supported: kcache-proxy runs no Lua scripts");
+}
+
+/* ------------------------------------------------------------ misc */
+
+/* WAIT: no replicas, so none acknowledged. */
+void cmd_wait(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long n, t;
+
+	(void)argc;
+	if (!arg_ll(c, &argv[1], &n))
+		return;
+	if (!resp_str2ll(argv[2].p, argv[2].len, &t)) {
+		reply_err(c, "ERR timeout is not an integer or out of range");
+		return;
+	}
+	if (t < 0) {
+		reply_err(c, "ERR timeout is negative");
+		return;
+	}
+	resp_int(rout(c), 0);
+}
+
+/* DEBUG SLEEP 0 only: anything else would stall or inspect a worker. */
+void cmd_debug(struct conn *c, struct arg *argv, size_t argc)
+{
+	if (arg_eq(&argv[1], "sleep") && argc == 3) {
+		char s[32], *end;
+		double d;
+
+		if (argv[2].len < sizeof(s)) {
+			memcpy(s, argv[2].p, argv[2].len);
+			s[argv[2].len] = 0;
+			d = strtod(s, &end);
+			if (end != s && !*end && d == 0) {
+				resp_simple(rout(c), "OK");
+				return;
+			}
+		}
+		reply_err(c, "ERR DEBUG SLEEP with a non-zero time is not supported by kcache-proxy (it would stall every client of a worker)");
+		return;
+	}
+	resp_errorf(rout(c), "ERR DEBUG %.*s is not supported by kcache-proxy (only DEBUG SLEEP 0)",
+		    ARGF(&argv[1]));
+}
+
+/* SLOWLOG: kcache-proxy keeps none, so it is always empty. */
+void cmd_slowlog(struct conn *c, struct arg *argv, size_t argc)
+{
+	char sub[16];
+	long long n;
+
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "get") && argc <= 3) {
+		if (argc == 3 && (!resp_str2ll(argv[2].p, argv[2].len, &n) || n < -1)) {
+			reply_err(c, "ERR count should be greater than or equal to -1");
+			return;
+		}
+		resp_array(rout(c), 0);
+	} else if (!strcmp(sub, "len") && argc == 2) {
+		resp_int(rout(c), 0);
+	} else if (!strcmp(sub, "reset") && argc == 2) {
+		resp_simple(rout(c), "OK");
+	} else if (!strcmp(sub, "get") || !strcmp(sub, "len") ||
+		   !strcmp(sub, "reset")) {
+		wrong_args(c, "slowlog", sub);
+	} else {
+		unknown_sub(c, &argv[1], "SLOWLOG");
+	}
+}
+
+/* LATENCY: monitoring is off (latency-monitor-threshold 0), as by default. */
+void cmd_latency(struct conn *c, struct arg *argv, size_t argc)
+{
+	static const char doctor[] =
+		"I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this kcache-proxy instance.\n";
+	char sub[16];
+
+	arg_lower(&argv[1], sub, sizeof(sub));
+	if (!strcmp(sub, "latest") && argc == 2) {
+		resp_array(rout(c), 0);
+	} else if (!strcmp(sub, "history") && argc == 3) {
+		resp_array(rout(c), 0);
+	} else if (!strcmp(sub, "reset")) {
+		resp_int(rout(c), 0);
+	} else if (!strcmp(sub, "doctor") && argc == 2) {
+		resp_verbatim(rout(c), doctor, sizeof(doctor) - 1, c->proto);
+	} else if (!strcmp(sub, "graph") && argc == 3) {
+		resp_errorf(rout(c), "ERR No samples available for event '%.*s'",
+			    ARGF(&argv[2]));
+	} else if (!strcmp(sub, "histogram")) {
+		resp_map(rout(c), 0, c->proto);
+	} else if (!strcmp(sub, "latest") || !strcmp(sub, "history") ||
+		   !strcmp(sub, "doctor") || !strcmp(sub, "graph")) {
+		wrong_args(c, "latency", sub);
+	} else {
+		unknown_sub(c, &argv[1], "LATENCY");
+	}
+}
+
+/* SHUTDOWN: the proxy is a service; it is stopped by its manager. */
+void cmd_shutdown(struct conn *c, struct arg *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	reply_err(c, "ERR SHUTDOWN is not supported by kcache-proxy: stop the service (SIGTERM)");
+}
