@@ -275,10 +275,13 @@ qemu_args() {
 	# guest dies with "Oops: int3" in boot.  no_timer_check: a starved vCPU
 	# thread on a busy host otherwise fails the IO-APIC timer check
 	# ("IO-APIC + timer doesn't work!").  Both seen on this machine.
+	# hung_task_timeout_secs: a task stuck in D state for a minute (a
+	# request that never yields, a lock never released) is reported, and
+	# the log check fails the run; the default is two minutes.
 	QEMU=(qemu-system-x86_64 -accel "$VM_ACCEL" -cpu max -smp "$VM_SMP" -m "$VM_MEM"
 		-nodefaults -display none -no-reboot
 		-kernel "$K_IMG" -initrd "$rundir/initramfs.gz"
-		-append "console=ttyS0 panic=-1 no_timer_check printk.devkmsg=on log_buf_len=8M ${VM_APPEND:-}")
+		-append "console=ttyS0 panic=-1 no_timer_check printk.devkmsg=on log_buf_len=8M sysctl.kernel.hung_task_timeout_secs=60 ${VM_APPEND:-}")
 	if [ "$K_HOSTROOT" = 1 ]; then
 		QEMU+=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 	fi
