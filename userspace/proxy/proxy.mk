@@ -19,7 +19,8 @@ PROXY_SRCS := $(wildcard $(PROXY_DIR)/*.c)
 PROXY_OBJS := $(patsubst $(PROXY_DIR)/%.c,$(OUT)/proxy/%.o,$(PROXY_SRCS)) \
 	$(OUT)/proxy/kmod_glob.o
 PROXY_HDRS := $(wildcard $(PROXY_DIR)/*.h) $(SRC)/uapi/linux/kcache.h \
-	$(SRC)/userspace/lib/libkcache.h $(SRC)/kmod/glob.h
+	$(SRC)/userspace/lib/libkcache.h $(SRC)/userspace/lib/rdb.h \
+	$(SRC)/kmod/glob.h
 
 all: $(PROXY)
 

@@ -109,6 +109,10 @@ void cmd_keys(struct conn *, struct arg *, size_t);
 void cmd_randomkey(struct conn *, struct arg *, size_t);
 void cmd_xscan(struct conn *, struct arg *, size_t);
 
+/* redis_persist.c */
+void cmd_dump(struct conn *, struct arg *, size_t);
+void cmd_restore(struct conn *, struct arg *, size_t);
+
 /* pubsub.c */
 void cmd_subscribe(struct conn *, struct arg *, size_t);
 void cmd_unsubscribe(struct conn *, struct arg *, size_t);
