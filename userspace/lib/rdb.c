@@ -98,7 +98,7 @@ long kc_lzf_decompress(const void *in, size_t inlen, void *out, size_t outlen)
 				return -1;
 			/* byte by byte: the source may overlap the output */
 			for (; n; n--, op++)
-				*op = op[-back];
+				*op = *(op - back);
 		}
 	}
 	return op - o0;
@@ -251,7 +251,7 @@ static int grow(void **p, size_t *cap, size_t want, size_t size)
 /* Room for n more arena bytes; returns a pointer to them. */
 static unsigned char *arena_room(struct rd *r, size_t n)
 {
-	if (grow((void **)&r->a, &r->acap, r->alen + n, 1))
+	if (grow((void **)&r->a, &r->acap, r->alen + n + 1, 1))
 		return NULL;
 	return r->a + r->alen;
 }
