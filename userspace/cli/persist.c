@@ -31,6 +31,7 @@
 #define FIRST_ROOM	(64U << 10)	/* reply room tried first */
 #define LOAD_OPS	1024		/* ops in one restore batch */
 #define LOAD_BYTES	(16U << 20)
+#define LOAD_RETRIES	50		/* batches retried on -ENOMEM, 0.1 s apart */
 #define CHUNK_ARGS	4096		/* elements in one push/HSET/SADD */
 #define CHUNK_BYTES	(8U << 20)
 
@@ -465,27 +466,40 @@ struct loader {
 	int fd;
 	struct kc_pipe *p;
 	size_t bytes;
-	uint64_t keys, other_db;
+	uint64_t keys, other_db, retries;
 	char failed_key[64];
 	int err;
 };
 
+/*
+ * Runs the pending batch.  Every key's ops (DEL first) are in one batch,
+ * so running it again is harmless: a batch that met -ENOMEM is retried
+ * for a while, as the module moves slab pages between classes
+ * (automove) after a flush freed other classes' pages.
+ */
 static int flush_load(struct loader *l)
 {
 	size_t i, n = kc_pipe_count(l->p);
-	int err;
+	int err = 0, tries;
 
 	if (!n)
 		return 0;
-	err = kc_pipe_run(l->fd, l->p);
-	if (err)
-		return err;
-	/* a DEL of a missing key is not an error */
-	for (i = 0; i < n && !err; i++) {
-		int r = kc_pipe_result(l->p, i);
+	for (tries = 0; tries < LOAD_RETRIES; tries++) {
+		if (tries)
+			usleep(100 * 1000);
+		err = kc_pipe_run(l->fd, l->p);
+		if (err)
+			break;
+		/* a DEL of a missing key is not an error */
+		for (i = 0; i < n && !err; i++) {
+			int r = kc_pipe_result(l->p, i);
 
-		if (r && r != -ENOENT)
-			err = r;
+			if (r && r != -ENOENT)
+				err = r;
+		}
+		if (err != -ENOMEM)
+			break;
+		l->retries++;
 	}
 	kc_pipe_reset(l->p);
 	l->bytes = 0;
