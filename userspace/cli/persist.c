@@ -467,6 +467,7 @@ struct loader {
 	struct kc_pipe *p;
 	size_t bytes;
 	uint64_t keys, other_db, retries;
+	size_t bad_op;		/* index of the op that failed, in its batch */
 	char failed_key[64];
 	int err;
 };
@@ -494,8 +495,10 @@ static int flush_load(struct loader *l)
 		for (i = 0; i < n && !err; i++) {
 			int r = kc_pipe_result(l->p, i);
 
-			if (r && r != -ENOENT)
+			if (r && r != -ENOENT) {
 				err = r;
+				l->bad_op = i;
+			}
 		}
 		if (err != -ENOMEM)
 			break;
@@ -673,8 +676,9 @@ int persist_restore(struct cli *cli, const struct cmd *cmd, struct args *a)
 		err = flush_load(&l);
 	if (err) {
 		fprintf(stderr, "kcache-cli: restore: %s: loading stopped near "
-			"key '%s': %s (keys before it are loaded)\n",
-			a->argv[0], l.failed_key, kc_strerror(err));
+			"key '%s' (op %zu of its batch, %" PRIu64 " retries): "
+			"%s (keys before it are loaded)\n", a->argv[0],
+			l.failed_key, l.bad_op, l.retries, kc_strerror(err));
 		goto out;
 	}
 	if (l.other_db)
