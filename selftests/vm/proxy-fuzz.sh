@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The proxy's libFuzzer targets (userspace/proxy/fuzz: the RESP parser, the
-# memcached parser, the glob matcher), FUZZ_SECS (18) seconds each, on the
-# host: `make -C userspace fuzz-check`.  Prints one TAP block ("proxy-fuzz")
+# memcached parser, the glob matcher, the RDB reader), FUZZ_SECS (18)
+# seconds each, on the host: `make -C userspace fuzz-check`.  Prints one TAP block ("proxy-fuzz")
 # in the result-channel format tap.py counts, one result a target, with
 # the number of inputs run.  A crash, sanitizer report, leak or a 10 s
 # input fails; its log and reproducer are in build/userspace/fuzz/.
@@ -14,7 +14,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 secs=${FUZZ_SECS:-18}
-targets=(fuzz_resp fuzz_memcache fuzz_glob)
+targets=(fuzz_resp fuzz_memcache fuzz_glob fuzz_rdb)
 kc_need_pkgs clang libclang-rt-14-dev >&2
 
 out=$KC_BUILD/userspace/fuzz

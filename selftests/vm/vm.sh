@@ -338,7 +338,7 @@ check_static() {
 	local rundir=$KC_BUILD/static p f s
 	mkdir -p "$rundir"
 	"$KC_VM_DIR/static-check.sh" >"$rundir/result.log" || true
-	# The proxy's parsers under libFuzzer, bounded (3 targets x 18 s).
+	# The proxy's parsers under libFuzzer, bounded (4 targets x 18 s).
 	"$KC_VM_DIR/proxy-fuzz.sh" >>"$rundir/result.log" || true
 	echo "# static checks:"
 	$PY "$KC_VM_DIR/tap.py" "$rundir/result.log" --counts "$rundir/counts" --no-verdict-ok

@@ -171,6 +171,8 @@ int admin_version(struct cli *cli, const struct cmd *cmd, struct args *a);
 int ps_publish(struct cli *cli, const struct cmd *cmd, struct args *a);
 int ps_subscribe(struct cli *cli, const struct cmd *cmd, struct args *a);
 int ps_monitor(struct cli *cli, const struct cmd *cmd, struct args *a);
+int persist_save(struct cli *cli, const struct cmd *cmd, struct args *a);
+int persist_restore(struct cli *cli, const struct cmd *cmd, struct args *a);
 int cmd_help(struct cli *cli, const struct cmd *cmd, struct args *a);
 
 const char *type_name(uint32_t type);

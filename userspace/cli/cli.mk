@@ -9,7 +9,7 @@ CLI := $(OUT)/kcache-cli
 CLI_SRCS := $(wildcard $(CLI_DIR)/*.c)
 CLI_OBJS := $(patsubst $(CLI_DIR)/%.c,$(OUT)/cli/%.o,$(CLI_SRCS))
 CLI_HDRS := $(wildcard $(CLI_DIR)/*.h) $(SRC)/uapi/linux/kcache.h \
-	$(SRC)/userspace/lib/libkcache.h
+	$(SRC)/userspace/lib/libkcache.h $(SRC)/userspace/lib/rdb.h
 PKG_CONFIG ?= pkg-config
 CLI_NL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0)
 CLI_NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0)

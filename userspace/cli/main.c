@@ -66,6 +66,11 @@ static const struct opt keys_opts[] = {
 	{ NULL, 0, NULL }
 };
 
+static const struct opt restore_opts[] = {
+	{ .name = "--check", .flag = 1 },
+	{ 0 }
+};
+
 static const struct opt scan_opts[] = {
 	{ "--match", 0, "PATTERN" },
 	{ "--count", 0, "N" },
@@ -282,6 +287,17 @@ const struct cmd cli_cmds[] = {
 	  .help = "NAME: memory_limit_mb, notify (keyspace events, 0 or 1), automove\n"
 		  "(0 or 1); item_size_max, chunk_min and growth_factor_pct are read-only.\n"
 		  "set needs CAP_NET_ADMIN and CAP_SYS_ADMIN." },
+	{ .name = "save", .fn = persist_save, .usage = "FILE",
+	  .summary = "write every key to an RDB file (Redis 7.0 format)",
+	  .help = "Walks the cache through /dev/kcache; each key is read atomically,\n"
+		  "the snapshot as a whole is not point-in-time.  The file is written\n"
+		  "to FILE.tmp.PID, fsynced and renamed.  Documentation/persistence.rst." },
+	{ .name = "restore", .fn = persist_restore, .usage = "FILE",
+	  .summary = "load an RDB file (kcache's or redis-server 7.0's)",
+	  .opts = restore_opts,
+	  .help = "The whole file is validated first; a corrupt file loads nothing.\n"
+		  "Keys already expired are dropped; sorted sets, streams and module\n"
+		  "values are skipped and counted.  --check only validates." },
 	{ .name = "flush", .fn = admin_flush, .usage = "",
 	  .summary = "delete every key (needs root)" },
 	{ .name = "version", .fn = admin_version, .usage = "",
@@ -493,7 +509,9 @@ int main(int argc, char **argv)
 		free(rest);
 		return ret;
 	}
-	if (cli_connect(&cli)) {
+	/* save and restore use /dev/kcache, not netlink */
+	if (cmd->fn != persist_save && cmd->fn != persist_restore &&
+	    cli_connect(&cli)) {
 		free(rest);
 		return EXIT_ERR;
 	}

@@ -19,7 +19,8 @@ PROXY_SRCS := $(wildcard $(PROXY_DIR)/*.c)
 PROXY_OBJS := $(patsubst $(PROXY_DIR)/%.c,$(OUT)/proxy/%.o,$(PROXY_SRCS)) \
 	$(OUT)/proxy/kmod_glob.o
 PROXY_HDRS := $(wildcard $(PROXY_DIR)/*.h) $(SRC)/uapi/linux/kcache.h \
-	$(SRC)/userspace/lib/libkcache.h $(SRC)/kmod/glob.h
+	$(SRC)/userspace/lib/libkcache.h $(SRC)/userspace/lib/rdb.h \
+	$(SRC)/kmod/glob.h
 
 all: $(PROXY)
 
@@ -42,7 +43,8 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -std=gnu11 \
 	-D_GNU_SOURCE -I$(SRC)/uapi -I$(SRC)/userspace/lib -I$(PROXY_DIR)
 FUZZ_OUT := $(OUT)/fuzz
-FUZZERS := $(FUZZ_OUT)/fuzz_resp $(FUZZ_OUT)/fuzz_memcache $(FUZZ_OUT)/fuzz_glob
+FUZZERS := $(FUZZ_OUT)/fuzz_resp $(FUZZ_OUT)/fuzz_memcache $(FUZZ_OUT)/fuzz_glob \
+	$(FUZZ_OUT)/fuzz_rdb
 
 $(FUZZ_OUT)/fuzz_resp: $(PROXY_DIR)/fuzz/fuzz_resp.c $(PROXY_DIR)/resp.c $(PROXY_DIR)/buf.c $(PROXY_HDRS)
 	@mkdir -p $(dir $@)
@@ -55,6 +57,10 @@ $(FUZZ_OUT)/fuzz_memcache: $(PROXY_DIR)/fuzz/fuzz_memcache.c $(PROXY_DIR)/memcac
 $(FUZZ_OUT)/fuzz_glob: $(PROXY_DIR)/fuzz/fuzz_glob.c $(SRC)/kmod/glob.c $(PROXY_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $<
+
+$(FUZZ_OUT)/fuzz_rdb: $(PROXY_DIR)/fuzz/fuzz_rdb.c $(SRC)/userspace/lib/rdb.c $(SRC)/userspace/lib/rdb.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 
 fuzz-build: $(FUZZERS)
 

@@ -1056,6 +1056,8 @@ static const struct redis_cmd cmds[] = {
 	{ "randomkey", 1, R, 0, 0, 0, cmd_randomkey, RX_SYNC | RX_NOTXN, "generic", "Returns a random key name from the database." },
 	{ "rename", 3, W, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key and overwrites the destination." },
 	{ "renamenx", 3, W | F, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key only when the target key name doesn't exist." },
+	{ "dump", 2, R, 1, 1, 1, cmd_dump, RX_SYNC | RX_NOTXN, "generic", "Returns a serialized representation of the value stored at a key." },
+	{ "restore", -4, W | D, 1, 1, 1, cmd_restore, RX_SYNC | RX_NOTXN, "generic", "Creates a key from the serialized representation of a value." },
 	/* lists */
 	{ "lpush", -3, W | D | F, 1, 1, 1, cmd_push, 0, "list", "Prepends one or more elements to a list. Creates the key if it doesn't exist." },
 	{ "rpush", -3, W | D | F, 1, 1, 1, cmd_push, 0, "list", "Appends one or more elements to a list. Creates the key if it doesn't exist." },

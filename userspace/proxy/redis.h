@@ -135,6 +135,10 @@ void cmd_slowlog(struct conn *, struct arg *, size_t);
 void cmd_latency(struct conn *, struct arg *, size_t);
 void cmd_shutdown(struct conn *, struct arg *, size_t);
 
+/* redis_persist.c */
+void cmd_dump(struct conn *, struct arg *, size_t);
+void cmd_restore(struct conn *, struct arg *, size_t);
+
 /* pubsub.c */
 void cmd_subscribe(struct conn *, struct arg *, size_t);
 void cmd_unsubscribe(struct conn *, struct arg *, size_t);

@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Persistence (issue 17, userspace part): RDB files and DUMP/RESTORE.
+
+kcache -> RDB -> kcache and kcache -> RDB -> redis-server 7.0 -> its SAVE
+-> RDB -> kcache with every type (strings, integers, values over 1 MiB,
+binary keys, lists, hashes, sets, expiries, memcached flags);
+redis-check-rdb on every file kcache writes; DUMP from redis-server
+RESTOREd into kcache-proxy and back; RESTORE's errors; a corrupt-file
+fuzzer (truncations, bit flips) that must refuse cleanly and never load
+half a file.  Prints TAP; needs the host's redis-server and redis-check-rdb.
+"""
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kcp import BUILD, Proxy, Tap, cmd, free_port, skip_all, wait_port  # noqa: E402
+
+CLI = os.path.join(BUILD, "userspace", "kcache-cli")
+REDIS = "/usr/bin/redis-server"
+CHECK = "/usr/bin/redis-check-rdb"
+
+
+class Client:
+    """A small blocking RESP2 client with a parser."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), 30)
+        self.f = self.s.makefile("rb")
+
+    def _read(self):
+        line = self.f.readline()
+        if not line:
+            raise EOFError("connection closed")
+        t, rest = line[:1], line[1:-2]
+        if t == b"+":
+            return rest.decode()
+        if t == b"-":
+            return Err(rest.decode())
+        if t == b":":
+            return int(rest)
+        if t == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            d = self.f.read(n + 2)
+            return d[:-2]
+        if t == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._read() for _ in range(n)]
+        raise ValueError("bad reply %r" % line)
+
+    def __call__(self, *args):
+        self.s.sendall(cmd(*args))
+        return self._read()
+
+    def close(self):
+        self.s.close()
+
+
+class Err(str):
+    pass
+
+
+def populate(r):
+    """Every type kcache has; returns nothing, the state is read back."""
+    r("flushall")
+    r("set", "s:plain", "hello world")
+    r("set", "s:empty", "")
+    for v in ("0", "7", "-1", "127", "-128", "300", "-32768", "70000",
+              "2147483647", "-2147483648", "2147483648", "12345678901",
+              "007", "-0", "+5", "1e3"):
+        r("set", "s:int:" + v, v)
+    # the module's default item_size_max is 1 MiB: a string just under it,
+    # and a list whose value is over 1 MiB in all
+    r("set", "s:big", os.urandom(1024 * 1024 - 4096))
+    r("rpush", "l:huge", *[os.urandom(40 * 1024) for _ in range(40)])
+    r("set", b"bin:\x00\xff\r\n key", b"\x00\x01\x02\xfe\xff")
+    r("set", "s:ttl", "soon", "px", "3600000")
+    r("rpush", "l:small", "a", "b", "c", "1", "-2", "300", "")
+    r("rpush", "l:big", *[str(i) if i % 3 else "e%d" % i for i in range(3000)])
+    r("rpush", "l:bin", b"\x00", b"\xff" * 100, os.urandom(70000))
+    r("rpush", "l:ttl", "x")
+    r("pexpire", "l:ttl", "7200000")
+    r("hset", "h:small", "f1", "v1", "f2", "2", "n", "-5")
+    r("hset", "h:big", *sum([["f%d" % i, "v%d" % i] for i in range(1500)], []))
+    r("hset", "h:ttl", "f", "v")
+    r("pexpire", "h:ttl", "5000000")
+    r("sadd", "set:int", "1", "2", "3", "-100000", "9223372036854775807")
+    r("sadd", "set:str", "a", "b", b"\x00\xff")
+    r("sadd", "set:big", *[str(i) for i in range(1000)])
+    r("sadd", "set:ttl", "m")
+    r("pexpire", "set:ttl", "9000000")
+
+
+def state(r):
+    """{key: (type, value, pttl)} of every key, values in a comparable form."""
+    out = {}
+    cur = b"0"
+    keys = set()
+    while True:
+        rep = r("scan", cur, "count", "1000")
+        if isinstance(rep, Err):
+            raise RuntimeError("SCAN: " + rep)
+        cur, batch = rep
+        keys.update(batch)
+        if cur in (b"0", "0"):
+            break
+    for k in keys:
+        t = r("type", k)
+        if t == "string":
+            v = r("get", k)
+        elif t == "list":
+            v = tuple(r("lrange", k, "0", "-1"))
+        elif t == "hash":
+            a = r("hgetall", k)
+            v = tuple(sorted(zip(a[0::2], a[1::2])))
+        elif t == "set":
+            v = tuple(sorted(r("smembers", k)))
+        else:
+            v = None
+        out[k] = (t, v, r("pttl", k))
+    return out
+
+
+def same(a, b, slack_ms=120000):
+    """Differences between two states; TTLs may differ by slack_ms."""
+    diffs = []
+    for k in sorted(set(a) | set(b)):
+        if k not in a or k not in b:
+            diffs.append("%r only in %s" % (k, "first" if k in a else "second"))
+            continue
+        ta, va, pa = a[k]
+        tb, vb, pb = b[k]
+        if ta != tb or va != vb:
+            diffs.append("%r differs: %.80r vs %.80r" % (k, a[k][:2], b[k][:2]))
+        elif (pa < 0) != (pb < 0) or abs(pa - pb) > slack_ms:
+            diffs.append("%r ttl %d vs %d" % (k, pa, pb))
+    return diffs
+
+
+def run(args, timeout=300):
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def check_rdb(t, path, what):
+    rc, out, err = run([CHECK, path])
+    t.ok(rc == 0 and "RDB looks OK" in out, "redis-check-rdb: %s is clean" % what,
+         out[-600:] + err[-300:])
+
+
+class Redis:
+    """redis-server 7.0 loading dir/dbfilename, on loopback."""
+
+    def __init__(self, d, fn):
+        self.port = free_port()
+        self.p = subprocess.Popen([REDIS, "--port", str(self.port), "--bind", "127.0.0.1",
+                                   "--dir", d, "--dbfilename", fn, "--save", "",
+                                   "--appendonly", "no", "--logfile", os.path.join(d, "redis.log")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_port(self.port, self.p, 60):
+            raise RuntimeError("redis-server did not start on %s" % fn)
+        self.c = Client(self.port)
+        # wait for the load to finish
+        end = time.time() + 60
+        while time.time() < end:
+            info = self.c("info", "persistence")
+            if isinstance(info, bytes) and b"loading:0" in info:
+                break
+            time.sleep(0.1)
+
+    def stop(self):
+        self.c.close()
+        self.p.terminate()
+        try:
+            self.p.wait(20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+
+
+def memcache_set(port, key, flags, val):
+    s = socket.create_connection(("127.0.0.1", port), 10)
+    s.sendall(b"set %s %d 0 %d\r\n%s\r\n" % (key, flags, len(val), val))
+    got = s.recv(100)
+    s.close()
+    return got
+
+
+def memcache_flags(port, key):
+    s = socket.create_connection(("127.0.0.1", port), 10)
+    s.sendall(b"get %s\r\n" % key)
+    buf = b""
+    while not buf.endswith(b"END\r\n"):
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    s.close()
+    line = buf.split(b"\r\n")[0].split()
+    return int(line[2]) if len(line) >= 4 and line[0] == b"VALUE" else None
+
+
+def main():
+    if not (os.access(REDIS, os.X_OK) and os.access(CHECK, os.X_OK)):
+        skip_all("no redis-server / redis-check-rdb on the host root")
+    if not os.access(CLI, os.X_OK):
+        skip_all("no %s: build userspace first" % CLI)
+    t = Tap()
+    # DUMP payloads of containers can exceed item_size_max, the default
+    # largest bulk string
+    proxy = Proxy("--max-bulk", str(8 << 20))
+    tmp = tempfile.mkdtemp(prefix="kcache-persist-")
+    r = Client(proxy.rport)
+    try:
+        # rates, first: on a cache that big values have not fragmented
+        r("flushall")
+        n = 20000
+        for i in range(0, n, 1000):
+            r("mset", *sum([["rate:%d" % j, "v%d" % j] for j in range(i, i + 1000)], []))
+        f3 = os.path.join(tmp, "rate.rdb")
+        t0 = time.time()
+        rc, out, err = run([CLI, "save", f3])
+        ts = time.time() - t0
+        # Restored over the same keys (each DEL frees the chunk its SET
+        # takes): after a FLUSH the module must get new 1 MiB pages, which
+        # a fragmented guest may refuse (see Documentation/persistence.rst).
+        r("set", "rate:0", "changed")
+        r("del", "rate:1")
+        t0 = time.time()
+        rc2, out2, err2 = run([CLI, "restore", f3])
+        tl = time.time() - t0
+        if not t.ok(rc == 0 and rc2 == 0 and r("dbsize") == n and r("get", "rate:0") == b"v0" and
+                    r("get", "rate:1") == b"v1", "save and restore %d keys" % n,
+                    err + err2):
+            print("# " + run([CLI, "stats"])[1].replace("\n", "\n# "))
+        print("# rate: save %d keys in %.2f s (%.0f keys/s), restore in %.2f s (%.0f keys/s)"
+              % (n, ts, n / ts, tl, n / tl), flush=True)
+        check_rdb(t, f3, "a %d-key save" % n + "")
+        populate(r)
+        t.eq(memcache_set(proxy.mport, b"mc:flags", 0xdeadbeef, b"flagged"), b"STORED\r\n",
+             "memcached set with flags")
+        memcache_set(proxy.mport, b"mc:small", 42, b"v")
+        want = state(r)
+        t.ok(len(want) >= 35, "populated %d keys of every type" % len(want))
+
+        f1 = os.path.join(tmp, "kcache.rdb")
+        rc, out, err = run([CLI, "save", f1])
+        t.ok(rc == 0 and os.path.exists(f1) and not [x for x in os.listdir(tmp) if ".tmp." in x],
+             "kcache-cli save writes the file, no temporary left", out + err)
+        check_rdb(t, f1, "kcache's save")
+        rc, out, err = run([CLI, "restore", "--check", f1])
+        t.ok(rc == 0 and ("%d keys" % len(want)) in out, "restore --check: every key", out + err)
+
+        r("flushall")
+        rc, out, err = run([CLI, "restore", f1])
+        t.ok(rc == 0, "kcache-cli restore", out + err)
+        got = state(r)
+        d = same(want, got)
+        t.ok(not d, "kcache -> RDB -> kcache: same keys, types, values, TTLs", "\n".join(d))
+        t.eq((memcache_flags(proxy.mport, b"mc:flags"), memcache_flags(proxy.mport, b"mc:small")),
+             (0xdeadbeef, 42), "memcached client flags survive save/restore")
+
+        # redis-server loads kcache's file, and its own SAVE comes back
+        rdir = os.path.join(tmp, "redis")
+        os.mkdir(rdir)
+        shutil.copy(f1, os.path.join(rdir, "dump.rdb"))
+        red = Redis(rdir, "dump.rdb")
+        try:
+            rs = state(red.c)
+            d = same(want, rs)
+            t.ok(not d, "redis-server 7.0 loads kcache's RDB: same keys, values, TTLs",
+                 "\n".join(d))
+            t.eq(red.c("save"), "OK", "redis-server SAVE (over the file it loaded)")
+            # DUMP from redis-server RESTOREd into kcache, compared
+            r("flushall")
+            bad = []
+            for k in sorted(want):
+                payload = red.c("dump", k)
+                pttl = red.c("pttl", k)
+                res = r("restore", k, str(max(pttl, 0)), payload)
+                if res != "OK":
+                    bad.append("%r: %r" % (k, res))
+            t.ok(not bad, "RESTORE of every redis-server DUMP payload", "\n".join(bad))
+            d = same(want, state(r))
+            t.ok(not d, "DUMP (redis) -> RESTORE (kcache): same values and TTLs", "\n".join(d))
+            # and back: kcache's DUMP into redis-server
+            red.c("flushall")
+            bad = []
+            for k in sorted(want):
+                res = red.c("restore", k, "0", r("dump", k))
+                if res != "OK":
+                    bad.append("%r: %r" % (k, res))
+            t.ok(not bad, "redis-server RESTOREs every kcache DUMP payload", "\n".join(bad))
+            rw = {k: (v[0], v[1], -1) for k, v in want.items()}
+            d = same(rw, state(red.c))
+            t.ok(not d, "DUMP (kcache) -> RESTORE (redis): same values", "\n".join(d))
+        finally:
+            red.stop()
+        f2 = os.path.join(rdir, "dump.rdb")
+        r("flushall")
+        rc, out, err = run([CLI, "restore", f2])
+        t.ok(rc == 0, "kcache-cli restore of redis-server's own RDB", out + err)
+        d = same(want, state(r))
+        t.ok(not d, "kcache -> RDB -> redis-server -> SAVE -> kcache: same data", "\n".join(d))
+
+        # RESTORE's errors and options, as redis-server words them
+        p = r("dump", "s:plain")
+        t.ok(isinstance(r("restore", "s:plain", "0", p), Err) and
+             r("restore", "s:plain", "0", p).startswith("BUSYKEY"), "RESTORE onto a key: BUSYKEY")
+        t.eq(r("restore", "s:plain", "0", p, "REPLACE", "IDLETIME", "10"), "OK",
+             "RESTORE REPLACE IDLETIME")
+        t.eq(r("restore", "new", "0", p, "FREQ", "5"), "OK", "RESTORE FREQ")
+        bad = bytearray(p)
+        bad[1] ^= 1
+        t.eq(str(r("restore", "x", "0", bytes(bad))), "ERR DUMP payload version or checksum are wrong",
+             "RESTORE with a bad checksum")
+        t.eq(str(r("restore", "x", "-1", p)), "ERR Invalid TTL value, must be >= 0", "negative TTL")
+        t.eq(r("restore", "abs", str(int(time.time() * 1000) + 600000), p, "ABSTTL"), "OK",
+             "RESTORE ABSTTL")
+        t.ok(500000 < r("pttl", "abs") <= 600000, "ABSTTL sets the absolute expiry")
+        t.eq(r("dump", "missing"), None, "DUMP of a missing key is nil")
+
+        # corrupt files: refused with an offset, never a crash, nothing loaded
+        data = open(f1, "rb").read()
+        data2 = open(f2, "rb").read()
+        rnd = random.Random(17)
+        variants = []
+        for _ in range(150):
+            src = data if rnd.random() < 0.5 else data2
+            variants.append(("truncated", src[:rnd.randrange(len(src))]))
+        for _ in range(150):
+            src = bytearray(data if rnd.random() < 0.5 else data2)
+            i = rnd.randrange(len(src))
+            src[i] ^= 1 << rnd.randrange(8)
+            variants.append(("bit flip", bytes(src)))
+        crashed, accepted, no_offset = [], [], []
+        fz = os.path.join(tmp, "fuzz.rdb")
+        for what, v in variants:
+            with open(fz, "wb") as f:
+                f.write(v)
+            rc, out, err = run([CLI, "restore", "--check", fz], 60)
+            if rc < 0 or rc not in (0, 2):
+                crashed.append("%s: rc %d" % (what, rc))
+            elif rc == 0:
+                accepted.append(what)
+            elif "offset" not in err:
+                no_offset.append(err)
+        t.ok(not crashed, "fuzz: %d corrupt files, no crash" % len(variants), "\n".join(crashed))
+        t.ok(not accepted, "fuzz: every truncation and bit flip refused (checksum, bounds)",
+             "%d accepted" % len(accepted))
+        t.ok(not no_offset, "fuzz: every refusal names the offset", "\n".join(no_offset[:3]))
+        # with the checksum zeroed (Redis: not checked) the parser itself is hit
+        crashed = []
+        for _ in range(200):
+            src = bytearray(data2)
+            src[-8:] = b"\0" * 8
+            for _ in range(rnd.randrange(1, 4)):
+                i = rnd.randrange(9, len(src) - 8)
+                src[i] = rnd.randrange(256)
+            with open(fz, "wb") as f:
+                f.write(bytes(src))
+            rc, out, err = run([CLI, "restore", "--check", fz], 60)
+            if rc < 0 or rc not in (0, 2):
+                crashed.append("rc %d" % rc)
+        t.ok(not crashed, "fuzz: 200 files with byte changes and no checksum, no crash",
+             "\n".join(crashed))
+        r("flushall")
+        bad = bytearray(data)
+        bad[len(bad) // 2] ^= 0x10
+        with open(fz, "wb") as f:
+            f.write(bytes(bad))
+        rc, out, err = run([CLI, "restore", fz])
+        t.ok(rc == 2 and "nothing loaded" in err and r("dbsize") == 0,
+             "a corrupt file loads nothing", err)
+
+    finally:
+        r("flushall")
+        r.close()
+        proxy.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    t.done()
+
+
+if __name__ == "__main__":
+    main()
