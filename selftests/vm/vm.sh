@@ -17,7 +17,7 @@
 # Environment (all optional; the top-level Makefile passes them through):
 #   KCACHE_PARAMS   module parameters for insmod ("a=1 b=2")
 #   KCACHE_TESTS    run only these test names (space-separated)
-#   VM_TIMEOUT      seconds before a VM is killed (default 900, debug 1800)
+#   VM_TIMEOUT      seconds before a VM is killed (default 1800 on every kernel)
 #   TEST_TIMEOUT    seconds per test program inside the VM (default 300,
 #                   debug 600); a "# timeout=N" tag in selftests/TESTS wins
 #   VM_MEM VM_SMP   guest memory and CPUs (2G, 2)
@@ -55,7 +55,7 @@ TOT_P=0 TOT_F=0 TOT_S=0
 # Sets K_NAME K_VER K_IMG K_KDIR K_MODDIR K_HOSTROOT K_TIMEOUT.
 resolve_kernel() {
 	K_NAME=$1
-	K_HOSTROOT=1 K_MODDIR='' K_TIMEOUT=${VM_TIMEOUT:-900}
+	K_HOSTROOT=1 K_MODDIR='' K_TIMEOUT=${VM_TIMEOUT:-1800}
 	K_TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 	case $1 in
 	6.1 | 6.12)
