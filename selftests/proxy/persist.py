@@ -173,7 +173,8 @@ class Redis:
         end = time.time() + 60
         while time.time() < end:
             info = self.c("info", "persistence")
-            if isinstance(info, bytes) and b"loading:0" in info:
+            # a line of its own: "async_loading:0" is there while loading
+            if isinstance(info, bytes) and b"loading:0" in info.splitlines():
                 break
             time.sleep(0.1)
 
