@@ -551,7 +551,7 @@ TEST_F_TIMEOUT(types, container_memory_freed, 120)
 	ASSERT_EQ(0, kc_del(self->fd, "l", 1, 0));
 	ASSERT_EQ(0, kt_set(self->fd, "h", "string now"));
 	ASSERT_EQ(0, KT(self->fd, KC_OP_RENAME, "h", .val = "s").ret);
-	ASSERT_EQ(0, kt_chunk_sums(self->fd, &used, &items));
+	ASSERT_EQ(0, kt_chunk_sums_settle(self->fd, used0 + 1, items0 + 1, &used, &items));
 	EXPECT_EQ(items0 + 1, items);
 	EXPECT_EQ(used0 + 1, used) {
 		TH_LOG("%llu chunks still used after DEL, SET, RENAME over the containers",
@@ -574,7 +574,7 @@ TEST_F_TIMEOUT(types, container_memory_freed, 120)
 			   .num = 5000, .out_len = 1 << 20).num);
 	EXPECT_GONE("b");
 	EXPECT_GONE("d");
-	ASSERT_EQ(0, kt_chunk_sums(self->fd, &used, &items));
+	ASSERT_EQ(0, kt_chunk_sums_settle(self->fd, used0, items0, &used, &items));
 	EXPECT_EQ(items0, items);
 	EXPECT_EQ(used0, used);
 
@@ -583,7 +583,7 @@ TEST_F_TIMEOUT(types, container_memory_freed, 120)
 	ASSERT_EQ(0, kc_expire(self->fd, "l", 1, 200, KC_TTL_MS));
 	kt_sleep_ms(400);
 	EXPECT_GONE("l");
-	ASSERT_EQ(0, kt_chunk_sums(self->fd, &used, &items));
+	ASSERT_EQ(0, kt_chunk_sums_settle(self->fd, used0, items0, &used, &items));
 	EXPECT_EQ(items0, items);
 	EXPECT_EQ(used0, used);
 }
@@ -617,7 +617,7 @@ TEST_F_TIMEOUT(types, evicted_container_frees_memory, 180)
 	EXPECT_GE(st.limit_bytes, st.used_bytes);
 	EXPECT_LT(st0.evictions, st.evictions);
 	EXPECT_GONE("set");
-	ASSERT_EQ(0, kt_chunk_sums(self->fd, &used, &items));
+	ASSERT_EQ(0, kt_chunk_sums_settle(self->fd, used0, items0, &used, &items));
 	EXPECT_EQ(items0, items);
 	EXPECT_EQ(used0, used) {
 		TH_LOG("%lld chunks still used after the set was evicted",
@@ -655,7 +655,7 @@ TEST_F(types, rename_to_itself)
 	ASSERT_EQ(0, kc_del(self->fd, "list", 4, 0));
 	ASSERT_EQ(0, kc_del(self->fd, "hash", 4, 0));
 	ASSERT_EQ(0, kc_del(self->fd, "set", 3, 0));
-	ASSERT_EQ(0, kt_chunk_sums(self->fd, &used, &items));
+	ASSERT_EQ(0, kt_chunk_sums_settle(self->fd, used0, items0, &used, &items));
 	EXPECT_EQ(items0, items);
 	EXPECT_EQ(used0, used) {
 		TH_LOG("%lld chunks of the deleted keys are still in use: RENAME to itself kept a reference",
