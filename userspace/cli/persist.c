@@ -122,27 +122,12 @@ struct saver {
 	uint64_t keys, vanished, retries;
 };
 
-static uint32_t read_op(uint32_t type)
-{
-	switch (type) {
-	case KC_TYPE_STRING:
-		return KC_OP_GET;
-	case KC_TYPE_LIST:
-		return KC_OP_LRANGE;
-	case KC_TYPE_HASH:
-		return KC_OP_HGETALL;
-	case KC_TYPE_SET:
-		return KC_OP_SMEMBERS;
-	}
-	return 0;
-}
-
 /* Adds TYPE, the read and TTL of one key to the pipe. */
 static int add_read(struct kc_pipe *p, const struct kc_rdb_str *k,
 		    uint32_t type, size_t room)
 {
 	int i = kc_pipe_add_key(p, KC_OP_TYPE, k->p, k->len);
-	int j = kc_pipe_add_key(p, read_op(type), k->p, k->len);
+	int j = kc_pipe_add_key(p, kc_read_op(type), k->p, k->len);
 	int t = kc_pipe_add_key(p, KC_OP_TTL, k->p, k->len);
 
 	if (i < 0 || j < 0 || t < 0)
@@ -247,7 +232,7 @@ static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 
 		kc_pipe_reset(s->p);
 		for (i = 0; i < m; i++) {
-			if (!read_op(types[base + i]))
+			if (!kc_read_op(types[base + i]))
 				continue;
 			err = add_read(s->p, &keys[base + i], types[base + i],
 				       FIRST_ROOM);
@@ -264,7 +249,7 @@ static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 			size_t room = FIRST_ROOM;
 			int tries;
 
-			if (!read_op(type))
+			if (!kc_read_op(type))
 				continue;
 			err = emit(s, &keys[base + i], type, j, &room);
 			j += 3;
@@ -283,7 +268,7 @@ static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 				s->retries++;
 				if (kc_type(s->fd, keys[base + i].p,
 					    keys[base + i].len, &t2) ||
-				    !read_op(t2)) {
+				    !kc_read_op(t2)) {
 					kc_pipe_free(solo);
 					err = 0;
 					break;

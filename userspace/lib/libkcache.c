@@ -1181,3 +1181,18 @@ const char *kc_strerror(int err)
 	default:		return strerror(err < 0 ? -err : err);
 	}
 }
+
+uint32_t kc_read_op(uint32_t type)
+{
+	switch (type) {
+	case KC_TYPE_STRING:
+		return KC_OP_GET;
+	case KC_TYPE_LIST:
+		return KC_OP_LRANGE;
+	case KC_TYPE_HASH:
+		return KC_OP_HGETALL;
+	case KC_TYPE_SET:
+		return KC_OP_SMEMBERS;
+	}
+	return 0;
+}

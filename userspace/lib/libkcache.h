@@ -320,6 +320,9 @@ int64_t kc_pipe_expire(const struct kc_pipe *p, size_t i);
  */
 const char *kc_strerror(int err);
 
+/* The op that reads a whole key of this type (GET, LRANGE, ...), 0 if none. */
+uint32_t kc_read_op(uint32_t type);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,21 +28,6 @@ static struct engine *E(struct conn *c)
 	return &c->w->eng;
 }
 
-static uint32_t read_op(uint32_t type)
-{
-	switch (type) {
-	case KC_TYPE_STRING:
-		return KC_OP_GET;
-	case KC_TYPE_LIST:
-		return KC_OP_LRANGE;
-	case KC_TYPE_HASH:
-		return KC_OP_HGETALL;
-	case KC_TYPE_SET:
-		return KC_OP_SMEMBERS;
-	}
-	return 0;
-}
-
 static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 {
 	size_t room = DUMP_ROOM;
@@ -65,12 +50,12 @@ static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 		if (err)
 			return err;
 		type = op.num;
-		if (!read_op(type))
+		if (!kc_read_op(type))
 			return -ENOENT;
 		buf = malloc(room);
 		if (!buf)
 			return -ENOMEM;
-		kc_op_init(&op, read_op(type));
+		kc_op_init(&op, kc_read_op(type));
 		kc_op_key(&op, k->p, k->len);
 		kc_op_out(&op, buf, room);
 		if (type == KC_TYPE_LIST) {
