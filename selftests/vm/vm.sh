@@ -46,7 +46,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
 # What the guest greps for in the kernel log after insmod (extended regex).
-BAD_PATTERNS='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular locking|inconsistent lock state|suspicious RCU usage|lockdep|kmemleak|unreferenced object|sleeping function called from invalid context|general protection|Call Trace|INFO: task .* blocked|soft lockup|hard LOCKUP|ODEBUG|list_add corruption|list_del corruption|refcount_t:|Kernel panic|stack-protector|detected buffer overflow|usercopy:'
+BAD_PATTERNS='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular locking|inconsistent lock state|suspicious RCU usage|lockdep|kmemleak|unreferenced object|sleeping function called from invalid context|general protection|Call Trace|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_.*stall|detected stalls|ODEBUG|list_add corruption|list_del corruption|refcount_t:|Kernel panic|stack-protector|detected buffer overflow|usercopy:'
 
 TOT_P=0 TOT_F=0 TOT_S=0
 
