@@ -10,9 +10,14 @@
  * does not leave it changed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -762,6 +767,224 @@ TEST_F_TIMEOUT(mem, multikey_writes_at_the_limit, 300)
 	EXPECT_LT(0, strict[2]);
 	EXPECT_LT(0, strict[3]);
 	free(buf);
+}
+
+/*
+ * Free memory in whole 1 MiB blocks (order 8 or more), in MiB, in the zones
+ * other than DMA (which GFP_KERNEL does not use while the others have
+ * memory), from /proc/buddyinfo; -1 if it cannot be read.
+ */
+static long free_1m_blocks(void)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen("/proc/buddyinfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		char zone[32];
+		int order = 0, used;
+		long cnt;
+
+		if (!p || sscanf(p, "zone %31s%n", zone, &used) != 1 ||
+		    !strcmp(zone, "DMA"))
+			continue;
+		p += used;
+		while (sscanf(p, "%ld%n", &cnt, &used) == 1) {
+			if (order >= 8)
+				n += cnt << (order - 8);
+			order++;
+			p += used;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static long mem_available_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+#define FRAG_CHUNK	(4UL << 20)
+#define FRAG_MAX	4096		/* chunks: 16 GiB */
+
+/*
+ * The child of fragment_memory(): takes memory until little is left
+ * (MemAvailable under 40 MiB: no OOM kill), then keeps one mlock'ed page
+ * of every 1 MiB physical block it got (the pfn from /proc/self/pagemap)
+ * and gives the rest back.  With compact_unevictable_allowed 0 compaction
+ * cannot move the kept pages, so that memory stays in pieces smaller than
+ * 1 MiB until this process ends; only the blocks the kernel kept free
+ * below its watermarks stay whole.  Writes free_1m_blocks() to fd and
+ * waits to be killed.
+ */
+static void fragment_child(int fd)
+{
+	static unsigned char kept[1 << 17];	/* 1 MiB blocks, 128 GiB */
+	static char *chunk[FRAG_MAX];
+	int pm, n = 0, i;
+	long blocks;
+
+	kt_write_file("/proc/self/oom_score_adj", "1000");
+	while (n < FRAG_MAX && mem_available_kb() > 40 * 1024) {
+		char *p = mmap(NULL, FRAG_CHUNK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t off;
+
+		if (p == MAP_FAILED)
+			break;
+		/* 4 KiB pages: a huge page would be kept or freed whole. */
+		madvise(p, FRAG_CHUNK, MADV_NOHUGEPAGE);
+		for (off = 0; off < FRAG_CHUNK; off += 4096)
+			p[off] = 1;
+		chunk[n++] = p;
+	}
+	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	for (i = 0; pm >= 0 && i < n; i++) {
+		static uint64_t pfn[FRAG_CHUNK / 4096];
+		size_t j, run = 0;
+
+		if (pread(pm, pfn, sizeof(pfn),
+			  (uintptr_t)chunk[i] / 4096 * 8) != sizeof(pfn))
+			break;
+		for (j = 0; j <= FRAG_CHUNK / 4096; j++) {
+			uint64_t b = j < FRAG_CHUNK / 4096 ?
+				     (pfn[j] & ((1ULL << 55) - 1)) >> 8 : 0;
+			bool keep = j < FRAG_CHUNK / 4096 &&
+				    (pfn[j] >> 63) && b < sizeof(kept) * 8 &&
+				    !(kept[b / 8] & (1 << (b % 8)));
+
+			if (j < FRAG_CHUNK / 4096 && !keep) {
+				run++;
+				continue;
+			}
+			if (run)
+				madvise(chunk[i] + (j - run) * 4096, run * 4096,
+					MADV_DONTNEED);
+			run = 0;
+			if (keep) {
+				kept[b / 8] |= 1 << (b % 8);
+				mlock(chunk[i] + j * 4096, 4096);
+			}
+		}
+	}
+	blocks = free_1m_blocks();
+	if (write(fd, &blocks, sizeof(blocks)) != sizeof(blocks))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/* Starts fragment_child(); returns its pid, *blocks what it reported. */
+static pid_t fragment_memory(long *blocks)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		fragment_child(p[1]);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], blocks, sizeof(*blocks)) != sizeof(*blocks))
+		*blocks = -1;
+	close(p[0]);
+	return pid;
+}
+
+/*
+ * After the cache gave its slab pages back (FLUSH, then a lower limit),
+ * filling it again needs new 1 MiB pages; on a machine whose free memory
+ * is in pieces smaller than 1 MiB (made here: fragment_memory()) the
+ * cache must still fill up to its limit, not answer ENOMEM while empty.
+ * The limit is 64 MiB above the whole 1 MiB blocks still free, so at
+ * least 60 pages must come from fragmented memory.
+ */
+TEST_F_TIMEOUT(mem, refill_fragmented, 300)
+{
+	const unsigned int len = 3000;
+	char key[32], saved[16] = "1\n";
+	unsigned int i, n, fails = 0;
+	uint64_t min_mb, limit;
+	struct kc_stats st0, st;
+	long blocks = -1;
+	pid_t pid;
+	FILE *f;
+
+	ASSERT_EQ(0, set_limit(self->fd, 16, 0));
+	for (i = 0; i < 16 * 300; i++) {
+		key_of(key, sizeof(key), "frag", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	ASSERT_LE(12 * KT_MIB, st.used_bytes);
+	/* Empty, and the pages given back: the smallest limit takes them. */
+	ASSERT_EQ(0, kc_flush(self->fd));
+	for (min_mb = 1; min_mb <= 64 && set_limit(self->fd, min_mb, 0);
+	     min_mb++)
+		;
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	ASSERT_GE(min_mb, st.slab_pages);
+
+	f = fopen("/proc/sys/vm/compact_unevictable_allowed", "re");
+	if (f) {
+		if (!fgets(saved, sizeof(saved), f))
+			strcpy(saved, "1\n");
+		fclose(f);
+	}
+	kt_write_file("/proc/sys/vm/compact_unevictable_allowed", "0");
+	pid = fragment_memory(&blocks);
+	ASSERT_LT(0, pid);
+	TH_LOG("whole 1 MiB blocks free after fragmenting: %ld", blocks);
+	if (blocks < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		kt_write_file("/proc/sys/vm/compact_unevictable_allowed", saved);
+		ASSERT_LE(0, blocks);
+	}
+
+	/* Refill to the limit: every store succeeds, nothing is evicted. */
+	limit = blocks + 64;
+	ASSERT_EQ(0, set_limit(self->fd, limit, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	n = (limit - 4) * (KT_MIB / 4096);	/* fits: no eviction */
+	for (i = 0; i < n; i++) {
+		key_of(key, sizeof(key), "refill", i);
+		if (kc_set(self->fd, key, strlen(key), self->val, len, 0, 0, 0))
+			fails++;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	kt_write_file("/proc/sys/vm/compact_unevictable_allowed", saved);
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	TH_LOG("limit %llu MiB: %u of %u stores failed, %llu evicted, %llu slab pages",
+	       (unsigned long long)limit, fails, n,
+	       (unsigned long long)(st.evictions - st0.evictions),
+	       (unsigned long long)st.slab_pages);
+	EXPECT_EQ(0, fails);
+	/* A page that could not be had must not turn into an eviction. */
+	EXPECT_EQ(st0.evictions, st.evictions);
+	EXPECT_EQ(n, st.curr_items);
+	EXPECT_LE(n * len / KT_MIB, st.slab_pages);
+	EXPECT_GE(limit * KT_MIB, st.used_bytes);
+	EXPECT_EQ(0, kc_exists(self->fd, "refill:00000000", 15));
 }
 
 TEST_HARNESS_MAIN
