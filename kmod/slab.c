@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Slab classes: memory is taken from the kernel in 1 MiB pages (aligned,
- * so a chunk finds its page by masking its address) and each page is cut
- * into chunks of one class's size.  Class sizes grow by a factor from the
+ * Slab classes: memory is taken from the kernel in 1 MiB pages and each
+ * page is cut into chunks of one class's size.  A page is one order-8
+ * block of the direct map if the page allocator has one at hand (aligned,
+ * so a chunk finds its page by masking its address), else a vmalloc'd
+ * 1 MiB of order-0 pages (a fragmented machine has no order-8 block for
+ * long): each of its pages records the slab page's address in
+ * page_private(), which chunk_page() reads.  Both are charged to the
+ * memcg of the task that needed the memory.  Class sizes grow by a factor from the
  * item header plus chunk_min up to half a page; larger items go to the
  * large class, one kvmalloc'd buffer each.  kc.used_bytes counts slab
  * pages and large buffers and never exceeds kc.limit_bytes.
@@ -13,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/vmalloc.h>
 #include <linux/rcupdate.h>
 #include <linux/delay.h>
 #include <linux/rhashtable.h>
@@ -30,7 +36,51 @@ struct kc_large {
 
 static struct kc_slab_page *chunk_page(struct kc_item *it)
 {
+	if (unlikely(is_vmalloc_addr(it)))
+		return (struct kc_slab_page *)page_private(vmalloc_to_page(it));
 	return (struct kc_slab_page *)((unsigned long)it & ~(KC_PAGE_SIZE - 1));
+}
+
+/* Sets (or clears, addr 0) the slab page of every page of a vmalloc'd one. */
+static void vpage_mark(void *page, unsigned long addr)
+{
+	u32 off;
+
+	for (off = 0; off < KC_PAGE_SIZE; off += PAGE_SIZE)
+		set_page_private(vmalloc_to_page(page + off), addr);
+}
+
+/*
+ * A 1 MiB slab page: an order-8 block if one is free, else vmalloc'd
+ * order-0 pages, which reclaim can always provide up to the memory limit.
+ * The order-8 attempt reclaims nothing, directly or through kswapd: on a
+ * fragmented machine reclaim rarely makes a 1 MiB block, and it runs the
+ * shrinkers, ours included, which would evict the cache's own items to
+ * make room for a page the cache is allowed to have.
+ */
+static void *slab_page_alloc(void)
+{
+	void *addr;
+
+	addr = (void *)__get_free_pages((GFP_KERNEL_ACCOUNT & ~__GFP_RECLAIM) |
+					__GFP_NOWARN, KC_PAGE_ORDER);
+	if (addr)
+		return addr;
+	addr = __vmalloc(KC_PAGE_SIZE, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (addr)
+		vpage_mark(addr, (unsigned long)addr);
+	return addr;
+}
+
+/* Safe in any context (vfree defers itself from interrupts). */
+static void slab_page_free(void *addr)
+{
+	if (is_vmalloc_addr(addr)) {
+		vpage_mark(addr, 0);
+		vfree(addr);
+	} else {
+		free_pages((unsigned long)addr, KC_PAGE_ORDER);
+	}
 }
 
 static bool mem_reserve(u64 n)
@@ -139,8 +189,7 @@ int kc_slab_grow(struct kc_class *c)
 	might_sleep();
 	if (!mem_reserve(KC_PAGE_SIZE))
 		return -ENOMEM;
-	addr = __get_free_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY,
-				KC_PAGE_ORDER);
+	addr = (unsigned long)slab_page_alloc();
 	if (!addr) {
 		mem_unreserve(KC_PAGE_SIZE);
 		return -ENOMEM;
@@ -201,7 +250,7 @@ struct kc_item *kc_large_alloc(size_t total)
 	if (!mem_reserve(charged))
 		return NULL;
 	lg = kvmalloc(total + offsetof(struct kc_large, item),
-		      GFP_KERNEL | __GFP_NOWARN);
+		      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!lg) {
 		mem_unreserve(charged);
 		return NULL;
@@ -234,7 +283,7 @@ static void page_free_rcu(struct rcu_head *head)
 	struct kc_slab_page *page = container_of(head, struct kc_slab_page,
 						 rcu);
 
-	free_pages((unsigned long)page, KC_PAGE_ORDER);
+	slab_page_free(page);
 	mem_unreserve(KC_PAGE_SIZE);
 }
 
@@ -621,7 +670,7 @@ void kc_slab_exit(void)
 
 		list_for_each_entry_safe(page, tmp, &c->pages, node) {
 			list_del(&page->node);
-			free_pages((unsigned long)page, KC_PAGE_ORDER);
+			slab_page_free(page);
 			mem_unreserve(KC_PAGE_SIZE);
 		}
 		INIT_LIST_HEAD(&c->free);
