@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
+#include <linux/nospec.h>
 #include "kcache.h"
 #include "req.h"
 
@@ -200,9 +201,15 @@ int kc_put_value(struct kc_op *op, const void *src, u32 len)
 	return kc_copy_out(op, op->out, src, len);
 }
 
-/* Reads entry i of op->args and its bytes (at most max) into buf. */
+/*
+ * Reads entry i of op->args.  i is below op->nargs, which the caller
+ * chose: clamped under speculation too, as it indexes a kernel array.
+ */
 int kc_read_arg(const struct kc_op *op, u32 i, struct kc_buf *b)
 {
+	if (WARN_ON_ONCE(i >= op->nargs))
+		return -EINVAL;
+	i = array_index_nospec(i, op->nargs);
 	if (kc_copy_in(op, b, op->args + (u64)i * sizeof(*b), sizeof(*b)))
 		return -EFAULT;
 	return b->__reserved ? -EINVAL : 0;

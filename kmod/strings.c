@@ -15,6 +15,7 @@
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
 #include <linux/err.h>
+#include <linux/nospec.h>
 #include "kcache.h"
 #include "ops.h"
 #include "netlink.h"
@@ -290,6 +291,7 @@ static int build_setbit(struct kc_op *op, const char *key,
 	if (olen)
 		memcpy(v, kc_item_value(old), olen);
 	memset(v + olen, 0, len - olen);
+	byte = array_index_nospec(byte, len);
 	op->num = !!(v[byte] & mask);
 	if (op->num2)
 		v[byte] |= mask;
@@ -416,8 +418,11 @@ int kc_op_getrange(struct kc_op *op, const char *key)
 		end = max_t(s64, len + end, 0);
 	if (end >= len)
 		end = len - 1;
-	if (len && start <= end)
+	if (len && start <= end) {
+		/* A user offset into the value: clamped under speculation. */
+		start = array_index_nospec(start, len);
 		err = kc_put_value(op, kc_item_value(it) + start, end - start + 1);
+	}
 out:
 	kc_item_put(it);
 	return err;
@@ -454,7 +459,9 @@ int kc_op_getbit(struct kc_op *op, const char *key)
 	if (it->type != KC_TYPE_STRING)
 		err = -EPROTOTYPE;
 	else if (byte < it->nbytes)
-		op->num = !!(kc_item_value(it)[byte] & mask);
+		op->num = !!(kc_item_value(it)[array_index_nospec(byte,
+								  it->nbytes)] &
+			      mask);
 	kc_item_put(it);
 	return err;
 }
