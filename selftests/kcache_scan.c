@@ -4,7 +4,9 @@
  * scan is returned at least once, also while the index grows and shrinks
  * under the scan), the pattern and type filters, COUNT, bad input.
  */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "kselftest_harness.h"
 #include "kc_test.h"
 
@@ -275,6 +277,59 @@ TEST_F(scan, bad_input)
 	op.out_len = 4;
 	EXPECT_EQ(-ENOSPC, kc_do(self->fd, &op));
 	EXPECT_EQ(KC_ELEM_SIZE(2), op.out_used);
+}
+
+static int tmp_op(int fd, int id, bool set)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "tmp:%d", id);
+	return set ? kt_set(fd, key, "v") : kc_del(fd, key, strlen(key), 0);
+}
+
+/*
+ * Redis's guarantee across several grows and shrinks: 1000 keys stay for
+ * the whole scan while other keys come and go in waves of up to 32,000
+ * (the index, at least 1024 buckets, doubles five times and halves back
+ * in each wave), 200 of them between two SCAN calls.  Every key present
+ * throughout must be returned; repeats are allowed.
+ */
+TEST_F_TIMEOUT(scan, survives_grows_and_shrinks, 300)
+{
+	static unsigned char seen[NKEYS];
+	int i, live = 0, waves = 0, missing = 0, ops = 0;
+	bool growing = true;
+	uint64_t cursor = 0;
+	long calls = 0, n;
+
+	for (i = 0; i < 1000; i++)
+		ASSERT_EQ(0, set_key(self->fd, i));
+	memset(seen, 0, sizeof(seen));
+	do {
+		n = scan_once(self->fd, self->buf, &cursor, 20, 0, NULL, seen);
+		ASSERT_LE(0, n);
+		for (i = 0; i < 200; i++, ops++) {
+			if (growing) {
+				ASSERT_EQ(0, tmp_op(self->fd, live++, true));
+				if (live == 32000)
+					growing = false;
+			} else {
+				ASSERT_EQ(0, tmp_op(self->fd, --live, false));
+				if (!live) {
+					growing = true;
+					waves++;
+				}
+			}
+		}
+		ASSERT_GT(1000000, ++calls);
+	} while (cursor);
+	for (i = 0; i < 1000; i++)
+		missing += !seen[i];
+	TH_LOG("%ld calls, %d sets and deletes, %d whole waves, %d left",
+	       calls, ops, waves, live);
+	EXPECT_EQ(0, missing);
+	/* At least one wave up to 32,000 keys and back ran under the scan. */
+	EXPECT_LE(1, waves);
 }
 
 TEST_HARNESS_MAIN
