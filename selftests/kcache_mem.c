@@ -985,6 +985,17 @@ TEST_F_TIMEOUT(mem, refill_fragmented, 300)
 	EXPECT_LE(n * len / KT_MIB, st.slab_pages);
 	EXPECT_GE(limit * KT_MIB, st.used_bytes);
 	EXPECT_EQ(0, kc_exists(self->fd, "refill:00000000", 15));
+
+	/*
+	 * Lowering the limit far below what is in use (more than 64 pages)
+	 * gives everything back: nothing is left over the new limit for
+	 * the next stores to fail on.
+	 */
+	ASSERT_EQ(0, kc_flush(self->fd));
+	ASSERT_EQ(0, set_limit(self->fd, min_mb, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_GE(min_mb * KT_MIB, st.used_bytes);
+	EXPECT_EQ(0, kt_set(self->fd, "after", "lowered"));
 }
 
 TEST_HARNESS_MAIN
