@@ -23,6 +23,7 @@
 #include <linux/delay.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include "kcache.h"
 #include "lru.h"
 #include "slab.h"
@@ -635,18 +636,23 @@ int kc_slab_steal_page(u32 for_class)
 /*
  * Changes the memory limit.  When lowered below what is in use, items are
  * evicted and pages given back until it fits (best effort: referenced
- * items stay until released; the limit still holds for new memory).
+ * items stay until released; the limit still holds for new memory).  As
+ * long as rounds give memory back it goes on, however far the limit was
+ * lowered (a fixed number of rounds left the cache over its new limit,
+ * and stores failing with ENOMEM until they had stolen the rest); it
+ * stops after 64 rounds that gave nothing back, or on a fatal signal.
  */
 int kc_slab_set_limit(u64 limit_bytes)
 {
-	int rounds;
+	int idle = 0;
 
 	WRITE_ONCE(kc.limit_bytes, limit_bytes);
-	for (rounds = 0; rounds < 64; rounds++) {
+	while (idle < 64 && !fatal_signal_pending(current)) {
+		s64 before = atomic64_read(&kc.used_bytes);
 		struct kc_class *src;
 		int err;
 
-		if (atomic64_read(&kc.used_bytes) <= limit_bytes)
+		if (before <= limit_bytes)
 			break;
 		kc_lru_evict(&kc.classes[kc.large_id], 64);
 		mutex_lock(&kc.rebalance_mutex);
@@ -655,6 +661,11 @@ int kc_slab_set_limit(u64 limit_bytes)
 		mutex_unlock(&kc.rebalance_mutex);
 		if (err == -ENOENT && !atomic64_read(&kc.large_bytes))
 			break;
+		if (atomic64_read(&kc.used_bytes) < before)
+			idle = 0;
+		else
+			idle++;
+		cond_resched();
 	}
 	return 0;
 }
