@@ -7,12 +7,12 @@
  * the FPU in its default mode), checked bit for bit against the
  * hardware by selftests/f64_add_test.c over random and edge operands.
  *
- * Plain C on u64 only, so the host test can include this file as is.
+ * Plain C on u64 and BIT_ULL() only, so that the host test includes it.
  */
 #ifndef _KC_F64_H
 #define _KC_F64_H
 
-#define KC_F64_SIGN	(1ULL << 63)
+#define KC_F64_SIGN	BIT_ULL(63)
 #define KC_F64_INF	0x7ff0000000000000ULL
 #define KC_F64_QNAN	0x7ff8000000000000ULL
 

@@ -120,10 +120,10 @@ static struct zs_node *select_rank(struct kc_cont *c, u64 k)
 	while (rb) {
 		u64 l = sz(rb->rb_left);
 
+		if (k == l)
+			return node_of(rb);
 		if (k < l) {
 			rb = rb->rb_left;
-		} else if (k == l) {
-			return node_of(rb);
 		} else {
 			k -= l + 1;
 			rb = rb->rb_right;
