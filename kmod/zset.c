@@ -92,6 +92,7 @@ static void tree_insert(struct kc_cont *c, struct kc_item *e)
 	struct zs_node *n = zn(e);
 	u64 o = kc_f64_ord(n->score);
 
+	lockdep_assert_held(&c->lock);
 	while (*link) {
 		parent = *link;
 		node_of(parent)->size++;
@@ -108,6 +109,7 @@ static void tree_insert(struct kc_cont *c, struct kc_item *e)
 
 static void tree_erase(struct kc_cont *c, struct kc_item *e)
 {
+	lockdep_assert_held(&c->lock);
 	rb_erase_augmented(&zn(e)->rb, &c->zroot, &zs_cb);
 	RB_CLEAR_NODE(&zn(e)->rb);
 }
