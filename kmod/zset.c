@@ -148,6 +148,16 @@ static u64 rank_of(struct zs_node *n)
 }
 
 /*
+ * A score as it is kept: -0 becomes +0, as Redis's small sorted sets
+ * (listpack) store an integral score as an integer.  Replies of ZADD INCR
+ * still give the sum as computed, as Redis does.
+ */
+static u64 stored(u64 score)
+{
+	return score == KC_F64_SIGN ? 0 : score;
+}
+
+/*
  * Allocates the element for op->args[i]: 8 bytes of score, then the
  * member.  *score gets the score.
  */
@@ -182,7 +192,7 @@ static int zelem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep,
 		return err;
 	}
 	zn(e)->elem = e;
-	zn(e)->score = *score;
+	zn(e)->score = stored(*score);
 	zn(e)->mark = 0;
 	RB_CLEAR_NODE(&zn(e)->rb);
 	*ep = e;
@@ -277,7 +287,7 @@ int kc_op_zadd(struct kc_op *op, const char *key)
 		if (kc_f64_ord(score) == kc_f64_ord(cur))
 			continue;
 		tree_erase(c, e);
-		zn(e)->score = score;
+		zn(e)->score = stored(score);
 		tree_insert(c, e);
 		changed++;
 	}

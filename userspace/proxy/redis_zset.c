@@ -664,15 +664,12 @@ void cmd_zpop(struct conn *c, struct arg *argv, size_t argc)
 			reply_err(c, "ERR value is out of range, must be positive");
 			return;
 		}
-		if (!count) {
-			resp_array(rout(c), 0);
-			return;
-		}
 	}
 	if (!key_ok(c, &argv[1]))
 		return;
-	snprintf(s0, sizeof(s0), "0");
-	snprintf(s1, sizeof(s1), "%lld", count - 1);
+	/* Count 0: an empty range (1..0), still checked for its type. */
+	snprintf(s0, sizeof(s0), "%d", !count);
+	snprintf(s1, sizeof(s1), "%lld", count - !!count);
 	a0.p = s0;
 	a0.len = strlen(s0);
 	a1.p = s1;
