@@ -131,6 +131,8 @@ int kc_op_spop(struct kc_op *op, const char *key);
 int kc_op_srandmember(struct kc_op *op, const char *key);
 int kc_smove(struct kc_op *op, const char *key);
 int kc_set_algebra(struct kc_op *op, const char *key);
+int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set);
+int kc_zset_combine(struct kc_op *op, const char *key);
 int kc_op_zadd(struct kc_op *op, const char *key);
 int kc_op_zrem(struct kc_op *op, const char *key);
 int kc_op_zmscore(struct kc_op *op, const char *key);

@@ -109,4 +109,84 @@ static inline u64 kc_f64_add(u64 a, u64 b)
 	return sa | ((u64)e << 52) | (m & ((1ULL << 52) - 1));
 }
 
+/* The 128-bit product of two u64s, as hi:lo. */
+static inline void kc_mul_u64(u64 a, u64 b, u64 *hi, u64 *lo)
+{
+	u64 al = a & 0xffffffffULL, ah = a >> 32;
+	u64 bl = b & 0xffffffffULL, bh = b >> 32;
+	u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	u64 mid = (ll >> 32) + (lh & 0xffffffffULL) + (hl & 0xffffffffULL);
+
+	*lo = (mid << 32) | (ll & 0xffffffffULL);
+	*hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+
+/* a * b, correctly rounded; NaN for inf * 0 or a NaN operand. */
+static inline u64 kc_f64_mul(u64 a, u64 b)
+{
+	u64 s = (a ^ b) & KC_F64_SIGN, ma = a & ((1ULL << 52) - 1);
+	u64 mb = b & ((1ULL << 52) - 1), hi, lo, m, rem;
+	int ea = (int)((a >> 52) & 0x7ff), eb = (int)((b >> 52) & 0x7ff);
+	int e, sh;
+
+	if (kc_f64_isnan(a) || kc_f64_isnan(b))
+		return KC_F64_QNAN;
+	if (ea == 0x7ff || eb == 0x7ff) {
+		if (!(a & ~KC_F64_SIGN) || !(b & ~KC_F64_SIGN))
+			return KC_F64_QNAN;
+		return s | KC_F64_INF;
+	}
+	if (!(a & ~KC_F64_SIGN) || !(b & ~KC_F64_SIGN))
+		return s;
+	/* Normalised mantissas with the implicit bit at 52. */
+	if (ea) {
+		ma |= 1ULL << 52;
+	} else {
+		ea = 1;
+		while (!(ma & (1ULL << 52))) {
+			ma <<= 1;
+			ea--;
+		}
+	}
+	if (eb) {
+		mb |= 1ULL << 52;
+	} else {
+		eb = 1;
+		while (!(mb & (1ULL << 52))) {
+			mb <<= 1;
+			eb--;
+		}
+	}
+	/* The product is in [2^104, 2^106): its top bit to bit 61. */
+	kc_mul_u64(ma, mb, &hi, &lo);
+	e = ea + eb - 1023;
+	sh = 43;
+	if (hi & (1ULL << (105 - 64))) {
+		sh = 44;
+		e++;
+	}
+	m = (hi << (64 - sh)) | (lo >> sh) | ((lo & ((1ULL << sh) - 1)) != 0);
+	if (e < 1) {
+		/* A subnormal result: shift down to the smallest exponent. */
+		if (1 - e >= 63)
+			m = m != 0;
+		else
+			m = (m >> (1 - e)) | ((m & ((1ULL << (1 - e)) - 1)) != 0);
+		e = 1;
+	}
+	rem = m & 0x1ff;
+	m >>= 9;
+	if (rem > 0x100 || (rem == 0x100 && (m & 1)))
+		m++;
+	if (m & (1ULL << 53)) {
+		m >>= 1;
+		e++;
+	}
+	if (e >= 0x7ff)
+		return s | KC_F64_INF;
+	if (!(m & (1ULL << 52)))
+		e = 0;
+	return s | ((u64)e << 52) | (m & ((1ULL << 52) - 1));
+}
+
 #endif /* _KC_F64_H */

@@ -118,6 +118,15 @@ static const struct kc_op_desc {
 			     KC_Z_COUNT, KEYED | RD | ARGS_N },
 	[KC_OP_ZRANDMEMBER] = { kc_op_zrandmember, KC_POP_COUNT |
 				KC_Z_WITHSCORES, KEYED | RD },
+	[KC_OP_ZUNION]	 = { kc_zset_combine, KC_Z_WITHSCORES,
+			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+	[KC_OP_ZINTER]	 = { kc_zset_combine, KC_Z_WITHSCORES,
+			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+	[KC_OP_ZDIFF]	 = { kc_zset_combine, KC_Z_WITHSCORES,
+			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+	[KC_OP_ZUNIONSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
+	[KC_OP_ZINTERSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
+	[KC_OP_ZDIFFSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);

@@ -27,6 +27,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/sort.h>
 #include <linux/err.h>
 #include "container.h"
 #include "f64.h"
@@ -769,5 +770,273 @@ int kc_op_zrandmember(struct kc_op *op, const char *key)
 		err = kc_reply_end(&r);
 out:
 	kc_cont_done(it, false);
+	return err;
+}
+
+/*
+ * ZUNION, ZINTER, ZDIFF and their STORE forms, as Redis's
+ * zunionInterDiffGenericCommand(): run exclusively (kc.excl_sem held for
+ * writing), so the sources are read through references with no other
+ * writer.  A source may be a plain set (every score 1).  Scores are
+ * weighted (kc_f64_mul(); a NaN product counts as 0) and combined in
+ * the order Redis combines them: sources by ascending size (ties in
+ * argument order), SUM with a NaN sum counting as 0.  The result is
+ * built in a private sorted set: member table first, the tree once every
+ * score is final.  Every loop is bounded by the sources and yields.
+ */
+struct zsrc {
+	struct kc_item *it;	/* NULL: a missing key (empty) */
+	u64 weight;
+	u64 len;
+	u32 pos;		/* argument position: ties keep this order */
+};
+
+static int cmp_src(const void *a, const void *b)
+{
+	const struct zsrc *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The next member of a source (a sorted set or a set): e NULL starts. */
+static struct kc_item *src_next(struct kc_item *it, struct kc_item *e,
+				u32 *b)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct rb_node *rb;
+
+	if (it->type == KC_TYPE_SET)
+		return kc_cont_next(c, e, b);
+	rb = e ? rb_next(&zn(e)->rb) : rb_first(&c->zroot);
+	return rb ? node_of(rb)->elem : NULL;
+}
+
+static u64 src_score(struct kc_item *it, struct kc_item *e)
+{
+	return it->type == KC_TYPE_SET ? 0x3ff0000000000000ULL : zn(e)->score;
+}
+
+/* The member's score in a source, or false. */
+static bool src_find(struct kc_item *it, const void *m, u32 mlen, u64 *score)
+{
+	struct kc_item *e;
+
+	if (!it)
+		return false;
+	e = kc_cont_find(it, m, mlen);
+	if (e)
+		*score = src_score(it, e);
+	return e;
+}
+
+static u64 weigh(u64 score, u64 weight)
+{
+	u64 v = kc_f64_mul(score, weight);
+
+	return kc_f64_isnan(v) ? 0 : v;
+}
+
+/* Redis's zunionInterAggregate(): a NaN v leaves MIN and MAX alone. */
+static u64 aggregate(u64 cur, u64 v, s64 how)
+{
+	if (how != KC_ZAGG_SUM && kc_f64_isnan(v))
+		return cur;
+	if (how == KC_ZAGG_MIN)
+		return kc_f64_ord(v) < kc_f64_ord(cur) ? v : cur;
+	if (how == KC_ZAGG_MAX)
+		return kc_f64_ord(v) > kc_f64_ord(cur) ? v : cur;
+	v = kc_f64_add(cur, v);
+	return kc_f64_isnan(v) ? 0 : v;
+}
+
+/* A new element of the result: member bytes and a score, table only. */
+static int result_add(struct kc_item *dst, const void *m, u32 mlen, u64 score)
+{
+	struct kc_item *e;
+	int err;
+
+	e = kc_elem_alloc(mlen + __alignof__(struct zs_node) - 1 +
+			  sizeof(struct zs_node), mlen);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	memcpy(kc_elem_data(e), m, mlen);
+	zn(e)->elem = e;
+	zn(e)->score = score;
+	zn(e)->mark = 0;
+	RB_CLEAR_NODE(&zn(e)->rb);
+	err = kc_cont_insert(dst, e);
+	if (err)
+		kc_item_put(e);
+	return err;
+}
+
+static int combine(struct kc_op *op, struct zsrc *src, u32 n, u32 kind,
+		   struct kc_item *dst)
+{
+	struct kc_item *e, *f;
+	u64 steps = 0, score, v;
+	int err = 0;
+	u32 i, j, b;
+
+	if (kind == KC_OP_ZINTER && (!src[0].it || !src[0].len))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!src[i].it)
+			continue;
+		if (kind != KC_OP_ZUNION && i)
+			break;
+		for (e = src_next(src[i].it, NULL, &b); e && !err;
+		     e = src_next(src[i].it, e, &b)) {
+			const void *m = kc_elem_data(e);
+			u32 mlen = kc_elem_klen(e);
+
+			score = src_score(src[i].it, e);
+			if (kind == KC_OP_ZUNION) {
+				score = weigh(score, src[i].weight);
+				f = kc_cont_find(dst, m, mlen);
+				if (f)
+					zn(f)->score = aggregate(zn(f)->score,
+								 score,
+								 op->num);
+				else
+					err = result_add(dst, m, mlen, score);
+			} else if (kind == KC_OP_ZINTER) {
+				u64 s0 = score;
+
+				score = weigh(s0, src[0].weight);
+				for (j = 1; j < n; j++) {
+					if (src[j].it == src[0].it)
+						v = s0;
+					else if (!src_find(src[j].it, m, mlen, &v))
+						break;
+					/* Not made 0 if NaN here, as Redis. */
+					score = aggregate(score,
+							  kc_f64_mul(v, src[j].weight),
+							  op->num);
+				}
+				if (j == n)
+					err = result_add(dst, m, mlen, score);
+			} else {
+				for (j = 1; j < n; j++)
+					if (src_find(src[j].it, m, mlen, &v))
+						break;
+				if (j == n)
+					err = result_add(dst, m, mlen, score);
+			}
+			steps += n;
+			if (!err && steps >= 256) {
+				steps = 0;
+				err = kc_op_yield(op, 0);
+			}
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int kc_zset_combine(struct kc_op *op, const char *key)
+{
+	u32 kind = op->opcode, i, n = op->nargs, klen, b;
+	bool store = kind >= KC_OP_ZUNIONSTORE;
+	struct kc_reply r = { .op = op };
+	struct kc_item *dst = NULL, *e;
+	char k[KC_KEY_MAX];
+	struct zsrc *src;
+	u64 *w = NULL;
+	int err = 0;
+
+	lockdep_assert_held_write(&kc.excl_sem);
+	if (store)
+		kind -= KC_OP_ZUNIONSTORE - KC_OP_ZUNION;
+	if (!n || n > KC_ARGS_MAX || op->num < KC_ZAGG_SUM ||
+	    op->num > KC_ZAGG_MAX || (op->val_len && (op->val_len != n * 8 ||
+	    kind == KC_OP_ZDIFF)))
+		return -EINVAL;
+	src = kvcalloc(n, sizeof(*src), GFP_KERNEL_ACCOUNT);
+	if (!src)
+		return -ENOMEM;
+	if (op->val_len) {
+		w = kc_dup_in(op, op->val, op->val_len, &err);
+		if (!w)
+			goto out;
+	}
+	for (i = 0; i < n && !err; i++) {
+		src[i].pos = i;
+		src[i].weight = w ? w[i] : 0x3ff0000000000000ULL;
+		if (kc_f64_isnan(src[i].weight)) {
+			err = -EINVAL;
+			break;
+		}
+		err = kc_read_key_arg(op, i, k, &klen);
+		if (err)
+			break;
+		src[i].it = kc_item_get(k, klen, true);
+		if (src[i].it && src[i].it->type != KC_TYPE_ZSET &&
+		    src[i].it->type != KC_TYPE_SET)
+			err = -EPROTOTYPE;
+		if (src[i].it)
+			src[i].len = kc_cont(src[i].it)->len;
+		if (!err)
+			err = kc_op_yield(op, i + 1);
+	}
+	if (err)
+		goto out;
+	/* ZDIFF keeps its first source first; the others by size. */
+	if (kind == KC_OP_ZDIFF)
+		sort(src + 1, n - 1, sizeof(*src), cmp_src, NULL);
+	else
+		sort(src, n, sizeof(*src), cmp_src, NULL);
+	dst = kc_cont_new(store ? key : "zcombine", store ? op->key_len : 8,
+			  KC_TYPE_ZSET);
+	if (IS_ERR(dst)) {
+		err = PTR_ERR(dst);
+		dst = NULL;
+		goto out;
+	}
+	/* Private until stored; held for the lock rules of its table. */
+	mutex_lock(&kc_cont(dst)->lock);
+	err = combine(op, src, n, kind, dst);
+	/* Every score final: into the tree (a stored -0 is kept as 0). */
+	for (e = kc_cont_next(kc_cont(dst), NULL, &b), i = 0; e && !err;
+	     e = kc_cont_next(kc_cont(dst), e, &b), i++) {
+		if (store)
+			zn(e)->score = stored(zn(e)->score);
+		tree_insert(kc_cont(dst), e);
+		if (!(i & 255))
+			cond_resched();
+	}
+	if (!err && !store) {
+		struct rb_node *rb;
+
+		i = 0;
+		for (rb = rb_first(&kc_cont(dst)->zroot); rb && !err;
+		     rb = rb_next(rb)) {
+			struct zs_node *z = node_of(rb);
+
+			err = kc_reply_add(&r, kc_elem_data(z->elem),
+					   kc_elem_klen(z->elem), false);
+			if (!err && (op->flags & KC_Z_WITHSCORES))
+				err = kc_reply_add(&r, &z->score, sizeof(u64),
+						   false);
+			if (!err)
+				err = kc_op_yield(op, ++i);
+		}
+		if (!err)
+			err = kc_reply_end(&r);
+	}
+	mutex_unlock(&kc_cont(dst)->lock);
+	if (!err && store)
+		err = kc_cont_store(op, key, dst);
+out:
+	if (dst)
+		kc_item_put(dst);
+	for (i = 0; i < n; i++)
+		if (src[i].it)
+			kc_item_put(src[i].it);
+	kvfree(src);
+	kvfree(w);
 	return err;
 }

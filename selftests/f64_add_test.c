@@ -92,6 +92,14 @@ int main(int argc, char **argv)
 				       (unsigned long long)a, (unsigned long long)b,
 				       (unsigned long long)bits(r), (unsigned long long)k);
 		}
+		r = dbl(a) * dbl(b);
+		k = kc_f64_mul(a, b);
+		if (isnan(r) ? !kc_f64_isnan(k) : k != bits(r)) {
+			if (bad++ < 10)
+				printf("%016llx * %016llx: FPU %016llx, kc_f64_mul %016llx\n",
+				       (unsigned long long)a, (unsigned long long)b,
+				       (unsigned long long)bits(r), (unsigned long long)k);
+		}
 		if (!isnan(dbl(a)) && !isnan(dbl(b)) &&
 		    (dbl(a) < dbl(b)) != (kc_f64_ord(a) < kc_f64_ord(b))) {
 			if (bad++ < 10)
@@ -99,6 +107,7 @@ int main(int argc, char **argv)
 				       (unsigned long long)a, (unsigned long long)b);
 		}
 	}
-	printf("f64_add_test: %ld mismatches in %ld additions\n", bad, n);
+	printf("f64_add_test: %ld mismatches in %ld additions and multiplications\n",
+	       bad, n);
 	return bad != 0;
 }

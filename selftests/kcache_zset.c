@@ -5,7 +5,8 @@
  * ordered by member bytes, ZADD's NX/XX/GT/LT/CH/INCR, the kernel's
  * soft-float INCR bit for bit against the FPU (NaN sums refused with
  * -EDOM), ranges by rank, score and lex with REV and LIMIT, the REMOVE
- * and COUNT forms (ZPOP*, ZREMRANGEBY*, ZCOUNT), ZRANDMEMBER's counts.
+ * and COUNT forms (ZPOP*, ZREMRANGEBY*, ZCOUNT), ZRANDMEMBER's counts,
+ * ZUNION/ZINTER/ZDIFF with weights, aggregates and plain sets as sources.
  * Then a model test: thousands of random operations on a few keys, each
  * checked against a plain sorted array in this program, and a sorted set
  * of 100k members (ranks and selects on a deep tree).  The fixture's leak
@@ -519,6 +520,93 @@ TEST_F(types, zrandmember)
 		EXPECT_LT(chi, 27.88);
 	}
 	EXPECT_EQ(-ENOENT, zop(self->fd, KC_OP_ZRANDMEMBER, "none", 0, NULL, 0, 0, 0, NULL)->ret);
+}
+
+/* ZUNION & co.: keys in args, weights in val (NULL: none). */
+static struct zreply *zcomb(int fd, uint32_t opcode, const char *dst,
+			    const char *const *keys, int n, const double *w,
+			    int64_t agg, uint32_t flags)
+{
+	static struct zreply r;
+	static char buf[1 << 16];
+	struct kc_buf a[8];
+	struct kc_op op;
+	int i;
+
+	for (i = 0; i < n; i++)
+		kc_buf_set(&a[i], keys[i], strlen(keys[i]));
+	kc_op_init(&op, opcode);
+	if (dst)
+		kc_op_key(&op, dst, strlen(dst));
+	kc_op_args(&op, a, n);
+	if (w) {
+		op.val = (uint64_t)(uintptr_t)w;
+		op.val_len = 8 * n;
+	}
+	op.num = agg;
+	op.flags = flags;
+	kc_op_out(&op, buf, sizeof(buf));
+	r.ret = kc_do(fd, &op);
+	r.num = op.num;
+	r.s[0] = 0;
+	if (!r.ret && !dst)
+		ztext(buf, &op, !!(flags & KC_Z_WITHSCORES), &r);
+	return &r;
+}
+
+TEST_F(types, zunion_zinter_zdiff)
+{
+	static const char *const m1[] = { "a", "b" }, *const m2[] = { "b", "c" };
+	static const char *const k12[] = { "z1", "z2" }, *const k1s[] = { "z1", "s" };
+	static const char *const k1i[] = { "z1", "zi" }, *const kbad[] = { "z1", "str" };
+	const double s1[] = { 1, 2 }, s2[] = { 3, 4 }, inf = INFINITY;
+	const double w21[] = { 2, 1 }, w10[] = { 1, 0 };
+	struct zreply *r;
+
+	ASSERT_EQ(0, zadd(self->fd, "z1", 0, 2, s1, m1, NULL));
+	ASSERT_EQ(0, zadd(self->fd, "z2", 0, 2, s2, m2, NULL));
+	ASSERT_EQ(0, KT(self->fd, KC_OP_SADD, "s", .args = { "a", "c" }).ret);
+	ASSERT_EQ(0, zadd1(self->fd, "zi", inf, "a"));
+	ASSERT_EQ(0, kt_set(self->fd, "str", "v"));
+
+	r = zcomb(self->fd, KC_OP_ZUNION, NULL, k12, 2, NULL, KC_ZAGG_SUM, KC_Z_WITHSCORES);
+	ASSERT_EQ(0, r->ret);
+	EXPECT_STREQ("a=1,c=4,b=5", r->s);
+	r = zcomb(self->fd, KC_OP_ZINTER, NULL, k12, 2, w21, KC_ZAGG_MAX, KC_Z_WITHSCORES);
+	ASSERT_EQ(0, r->ret);
+	EXPECT_STREQ("b=4", r->s);
+	r = zcomb(self->fd, KC_OP_ZINTER, NULL, k12, 2, w21, KC_ZAGG_MIN, KC_Z_WITHSCORES);
+	EXPECT_STREQ("b=3", r->s);
+	r = zcomb(self->fd, KC_OP_ZDIFF, NULL, k12, 2, NULL, 0, KC_Z_WITHSCORES);
+	EXPECT_STREQ("a=1", r->s);
+	/* A plain set's members score 1. */
+	r = zcomb(self->fd, KC_OP_ZUNIONSTORE, "dst", k1s, 2, NULL, KC_ZAGG_SUM, 0);
+	ASSERT_EQ(0, r->ret);
+	EXPECT_EQ(3, r->num);
+	EXPECT_STREQ("c=1,a=2,b=2", ALL("dst"));
+	/* inf * 0 is NaN: MIN keeps the other score, SUM counts 0. */
+	r = zcomb(self->fd, KC_OP_ZINTER, NULL, k1i, 2, w10, KC_ZAGG_MIN, KC_Z_WITHSCORES);
+	EXPECT_STREQ("a=1", r->s);
+	r = zcomb(self->fd, KC_OP_ZINTER, NULL, k1i, 2, w10, KC_ZAGG_SUM, KC_Z_WITHSCORES);
+	EXPECT_STREQ("a=0", r->s);
+	/* Wrong type, bad arguments. */
+	EXPECT_EQ(-EPROTOTYPE, zcomb(self->fd, KC_OP_ZUNION, NULL, kbad, 2, NULL, 0, 0)->ret);
+	EXPECT_EQ(-EINVAL, zcomb(self->fd, KC_OP_ZUNION, NULL, k12, 2, NULL, 3, 0)->ret);
+	EXPECT_EQ(-EINVAL, zcomb(self->fd, KC_OP_ZDIFF, NULL, k12, 2, w21, 0, 0)->ret);
+	/* An empty result deletes the destination. */
+	r = zcomb(self->fd, KC_OP_ZDIFFSTORE, "dst", k1s + 0, 1, NULL, 0, 0);
+	EXPECT_EQ(2, r->num);
+	{
+		static const char *const k11[] = { "z1", "z1" };
+
+		r = zcomb(self->fd, KC_OP_ZDIFFSTORE, "dst", k11, 2, NULL, 0, 0);
+		ASSERT_EQ(0, r->ret);
+		EXPECT_EQ(0, r->num);
+		EXPECT_GONE("dst");
+		/* A key named twice counts twice in a union. */
+		r = zcomb(self->fd, KC_OP_ZUNION, NULL, k11, 2, NULL, 0, KC_Z_WITHSCORES);
+		EXPECT_STREQ("a=2,b=4", r->s);
+	}
 }
 
 /* ------------------------------------------------------------ model */

@@ -291,6 +291,17 @@ def gen_zset(r):
                                          ("-2", "WITHSCORES"), ("x",), ("1", "x")]),
         lambda: ("ZSCAN", z, "0") + ch([(), ("MATCH", "[ab]*"), ("COUNT", "x")]),
         lambda: ("TYPE", z),
+        lambda: (ch(["ZUNION", "ZINTER"]), "2", z, ch(ZSET_KEYS + SET_KEYS[:2])) +
+        ch([(), ("WEIGHTS", ch(ZSCORES[:11]), ch(["1", "0", "-1", "inf", "x"])),
+            ("AGGREGATE", ch(["SUM", "MIN", "MAX", "x"])), ("WEIGHTS", "1")]) +
+        ch([(), ("WITHSCORES",), ("AGGREGATE", ch(["MIN", "MAX"]), "WITHSCORES")]),
+        lambda: ("ZDIFF", ch(["1", "2", "3"]), z, ch(ZSET_KEYS), ch(ZSET_KEYS + SET_KEYS[:1])) +
+        ch([(), ("WITHSCORES",), ("WEIGHTS", "1", "2")]),
+        lambda: (ch(["ZUNIONSTORE", "ZINTERSTORE"]), ch(ZSET_KEYS), "2", z, ch(ZSET_KEYS + SET_KEYS[:2])) +
+        ch([(), ("WEIGHTS", ch(["2", "0.5", "-1", "0"]), ch(["1", "inf", "-0"])),
+            ("AGGREGATE", ch(["SUM", "MIN", "MAX"])), ("WITHSCORES",)]),
+        lambda: ("ZDIFFSTORE", ch(ZSET_KEYS), ch(["1", "2"]), z, ch(ZSET_KEYS)),
+        lambda: (ch(["ZUNION", "ZINTERSTORE", "ZDIFF"]),) + ch([("0", z), ("x", z), ("3", z, z), ("-1", z)]),
         # Lex: every score is 0.
         lambda: ("ZADD", lk) + tuple(x for _ in range(r.randint(1, 3)) for x in ("0", ch(ZMEMBERS))),
         lambda: (ch(["ZRANGEBYLEX", "ZREVRANGEBYLEX"]), lk, ch(LEXBOUNDS), ch(LEXBOUNDS)) + limit(),

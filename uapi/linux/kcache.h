@@ -36,7 +36,8 @@
  *	-EPROTOTYPE fails that op only, nothing is rolled back.
  *
  * Operations on one key run concurrently with others.  RENAME, SMOVE and
- * the set algebra (SDIFF, SINTER, SUNION and the STORE forms) and MSET
+ * the set algebra (SDIFF, SINTER, SUNION and the STORE forms), their
+ * sorted-set forms (ZUNION, ZINTER, ZDIFF and the STORE forms) and MSET
  * run exclusively, like a transaction.  MGET is not atomic.
  *
  * KC_IOC_STATS (struct kc_stats, out)
@@ -56,7 +57,8 @@
  * STRLEN, GETRANGE, GETBIT, MGET, LRANGE, LLEN, LINDEX, HGET, HMGET, HLEN,
  * HEXISTS, HGETALL, HKEYS, HVALS, HSTRLEN, SMEMBERS, SISMEMBER,
  * SMISMEMBER, SCARD, SRANDMEMBER, SDIFF, SINTER, SUNION, SCAN, ZMSCORE,
- * ZCARD, ZRANK, ZRANGE without KC_Z_REMOVE, ZRANDMEMBER, NOP), alone
+ * ZCARD, ZRANK, ZRANGE without KC_Z_REMOVE, ZRANDMEMBER, ZUNION, ZINTER,
+ * ZDIFF, NOP), alone
  * or in a batch.  Any other op gets kc_op.result -EBADF; a batch with
  * KC_BATCH_TXN and a CONFIG with a set_mask fail with errno EBADF.
  *
@@ -362,10 +364,29 @@ enum kc_opcode {
 	 * when num >= 0, may repeat when num < 0; KC_Z_WITHSCORES.
 	 */
 	KC_OP_ZRANDMEMBER,
+	/*
+	 * Redis's ZUNION, ZINTER, ZDIFF: keyless, args = source keys (sorted
+	 * sets, or sets whose members score 1; missing: empty); val = one
+	 * 8-byte weight per source (empty: all 1; not for ZDIFF); num =
+	 * KC_ZAGG_SUM, _MIN or _MAX.  Reply: the result's members in score order
+	 * (KC_Z_WITHSCORES: member, score, ...).  Run exclusively.
+	 */
+	KC_OP_ZUNION,
+	KC_OP_ZINTER,
+	KC_OP_ZDIFF,
+	/* The same, stored in key (replacing it; empty: deleted); size -> num */
+	KC_OP_ZUNIONSTORE,
+	KC_OP_ZINTERSTORE,
+	KC_OP_ZDIFFSTORE,
 	__KC_OP_LAST
 };
 
 #define KC_OP_MAX (__KC_OP_LAST - 1)
+
+/* How ZUNION and ZINTER combine the scores of a member (kc_op.num). */
+#define KC_ZAGG_SUM	0	/* NaN sums (inf + -inf) count as 0, as Redis */
+#define KC_ZAGG_MIN	1
+#define KC_ZAGG_MAX	2
 
 /* Value types (KC_OP_TYPE). */
 enum kc_type {

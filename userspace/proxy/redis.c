@@ -1127,6 +1127,12 @@ static const struct redis_cmd cmds[] = {
 	{ "zpopmin", -2, W | F, 1, 1, 1, cmd_zpop, 0, "sorted_set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped." },
 	{ "zpopmax", -2, W | F, 1, 1, 1, cmd_zpop, 0, "sorted_set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped." },
 	{ "zrandmember", -2, R, 1, 1, 1, cmd_zrandmember, 0, "sorted_set", "Returns one or more random members from a sorted set." },
+	{ "zunion", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the union of multiple sorted sets." },
+	{ "zinter", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the intersect of multiple sorted sets." },
+	{ "zdiff", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the difference between multiple sorted sets." },
+	{ "zunionstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted_set", "Stores the union of multiple sorted sets in a key." },
+	{ "zinterstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted_set", "Stores the intersect of multiple sorted sets in a key." },
+	{ "zdiffstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted_set", "Stores the difference of multiple sorted sets in a key." },
 	{ "zscan", -3, R, 1, 1, 1, cmd_xscan, 0, "sorted_set", "Iterates over members and scores of a sorted set (one page, cursor 0)." },
 	/* server */
 	{ "dbsize", 1, R | F, 0, 0, 0, cmd_dbsize, RX_SYNC | RX_NOTXN, "server", "Returns the number of keys in the database." },

@@ -740,3 +740,144 @@ struct kc_op *zset_plan_all(struct conn *c, struct rec *r)
 	op->flags = KC_Z_WITHSCORES;
 	return op;
 }
+
+/* ------------------------------------------------------------ ZUNION ... */
+
+/*
+ * An option error of ZUNION & co. comes after the sources' types (Redis
+ * looks the keys up first): one TYPE per source, then r->p.
+ */
+static void r_ztypes(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->nops; i++) {
+		if (!ops[i].result && ops[i].num != KC_TYPE_NONE &&
+		    ops[i].num != KC_TYPE_SET && ops[i].num != KC_TYPE_ZSET) {
+			reply_kerr(&c->out, -EPROTOTYPE);
+			return;
+		}
+	}
+	resp_error(&c->out, r->p);
+}
+
+static void ztypes_then(struct conn *c, struct arg *keys, size_t n,
+			const char *err)
+{
+	struct rec *r = eng_rec(E(c), c, r_ztypes, 0);
+	struct kc_op *op;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		op = eng_op(E(c), r, KC_OP_TYPE);
+		kc_op_key(op, keys[i].p, keys[i].len);
+	}
+	r->p = err;
+}
+
+/*
+ * ZUNION, ZINTER, ZDIFF numkeys key... and the STORE forms (destination
+ * first): zunionInterDiffGenericCommand()'s checks in its order.
+ */
+void cmd_zcombine(struct conn *c, struct arg *argv, size_t argc)
+{
+	char name[16];
+	bool store, diff, ws = false;
+	size_t ki, i, j;
+	long long nk, agg = KC_ZAGG_SUM;
+	double *w = NULL;
+	struct kc_buf *kb;
+	struct kc_op *op;
+	struct rec *r;
+	uint32_t opcode;
+	const char *err = NULL;
+
+	arg_lower(&argv[0], name, sizeof(name));
+	store = strstr(name, "store") != NULL;
+	diff = name[1] == 'd';
+	opcode = name[1] == 'u' ? KC_OP_ZUNION : name[1] == 'i' ?
+		 KC_OP_ZINTER : KC_OP_ZDIFF;
+	if (store)
+		opcode += KC_OP_ZUNIONSTORE - KC_OP_ZUNION;
+	ki = store ? 2 : 1;
+	if (!get_ll(c, &argv[ki], &nk))
+		return;
+	if (nk < 1) {
+		resp_errorf(rout(c), "ERR at least 1 input key is needed for '%s' command",
+			    name);
+		return;
+	}
+	if ((unsigned long long)nk > argc - (ki + 1)) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	if (nk > KC_ARGS_MAX) {
+		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
+			    KC_ARGS_MAX);
+		return;
+	}
+	for (i = 1; i < ki + 1 + (size_t)nk; i++)
+		if (i != ki && !key_ok(c, &argv[i]))
+			return;
+	for (j = ki + 1 + (size_t)nk; j < argc && !err;) {
+		size_t left = argc - j;
+
+		if (!diff && left >= (size_t)nk + 1 &&
+		    arg_eq(&argv[j], "weights")) {
+			j++;
+			if (!w)
+				w = malloc((size_t)nk * sizeof(*w));
+			if (!w) {
+				reply_err(c, "ERR out of memory");
+				return;
+			}
+			for (i = 0; i < (size_t)nk; i++, j++) {
+				if (!parse_double(&argv[j], &w[i])) {
+					err = "ERR weight value is not a float";
+					break;
+				}
+			}
+		} else if (!diff && left >= 2 && arg_eq(&argv[j], "aggregate")) {
+			if (arg_eq(&argv[j + 1], "sum"))
+				agg = KC_ZAGG_SUM;
+			else if (arg_eq(&argv[j + 1], "min"))
+				agg = KC_ZAGG_MIN;
+			else if (arg_eq(&argv[j + 1], "max"))
+				agg = KC_ZAGG_MAX;
+			else
+				err = "ERR syntax error";
+			j += 2;
+		} else if (!store && arg_eq(&argv[j], "withscores")) {
+			ws = true;
+			j++;
+		} else {
+			err = "ERR syntax error";
+		}
+	}
+	if (err) {
+		free(w);
+		ztypes_then(c, &argv[ki + 1], (size_t)nk, err);
+		return;
+	}
+	r = eng_rec(E(c), c, store ? r_zint : r_zrange,
+		    (store ? 0 : eng_multi_room()) +
+		    (size_t)nk * (sizeof(*kb) + 8) + 64);
+	op = eng_op(E(c), r, opcode);
+	if (store)
+		kc_op_key(op, argv[1].p, argv[1].len);
+	kb = eng_alloc(E(c), (size_t)nk * sizeof(*kb));
+	for (i = 0; i < (size_t)nk; i++)
+		kc_buf_set(&kb[i], argv[ki + 1 + i].p, argv[ki + 1 + i].len);
+	kc_op_args(op, kb, (uint32_t)nk);
+	if (w)
+		kc_op_val(op, arena_copy(c, w, (size_t)nk * 8), (uint32_t)nk * 8);
+	op->num = agg;
+	if (!store) {
+		size_t room = eng_multi_room();
+
+		kc_op_out(op, eng_alloc(E(c), room), room);
+		op->flags = ws ? KC_Z_WITHSCORES : 0;
+		r->flags = ws ? ZR_WS : 0;
+	}
+	free(w);
+}
