@@ -2,10 +2,11 @@
 /*
  * IEEE-754 binary64 in integer arithmetic, for sorted-set scores: the
  * kernel cannot use the FPU in ordinary code, yet ZINCRBY and ZADD INCR
- * must add scores atomically under the container's lock.  kc_f64_add()
- * is a correctly rounded addition (round to nearest, ties to even, as
- * the FPU in its default mode), checked bit for bit against the
- * hardware by selftests/f64_add_test.c over random and edge operands.
+ * must add scores atomically under the container's lock, and ZUNION and
+ * ZINTER weigh them.  kc_f64_add() and kc_f64_mul() are correctly
+ * rounded (round to nearest, ties to even, as the FPU in its default
+ * mode), checked bit for bit against the hardware by
+ * selftests/f64_add_test.c over random and edge operands.
  *
  * Plain C on u64 and BIT_ULL() only, so that the host test includes it.
  */
