@@ -13,6 +13,7 @@
  * check covers every element.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,6 +608,24 @@ TEST_F(types, zunion_zinter_zdiff)
 		r = zcomb(self->fd, KC_OP_ZUNION, NULL, k11, 2, NULL, 0, KC_Z_WITHSCORES);
 		EXPECT_STREQ("a=2,b=4", r->s);
 	}
+}
+
+/* A read-only fd reads sorted sets; a ZRANGE that removes is a write. */
+TEST_F(types, zset_read_only_fd)
+{
+	int ro = open(KC_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	struct zreply *r;
+
+	ASSERT_LE(0, ro);
+	ASSERT_EQ(0, zadd1(self->fd, "z", 1, "a"));
+	EXPECT_EQ(-EBADF, zadd1(ro, "z", 2, "b"));
+	r = zrank_range(ro, "z", 0, 0, -1);
+	EXPECT_EQ(0, r->ret);
+	EXPECT_STREQ("a", r->s);
+	EXPECT_EQ(-EBADF, zrank_range(ro, "z", KC_Z_REMOVE, 0, -1)->ret);
+	EXPECT_EQ(0, zop(ro, KC_OP_ZCARD, "z", 0, NULL, 0, 0, 0, NULL)->ret);
+	EXPECT_STREQ("a=1", ALL("z"));
+	close(ro);
 }
 
 /* ------------------------------------------------------------ model */
