@@ -567,7 +567,13 @@ TEST_F(types, zunion_zinter_zdiff)
 	ASSERT_EQ(0, zadd(self->fd, "z1", 0, 2, s1, m1, NULL));
 	ASSERT_EQ(0, zadd(self->fd, "z2", 0, 2, s2, m2, NULL));
 	ASSERT_EQ(0, KT(self->fd, KC_OP_SADD, "s", .args = { "a", "c" }).ret);
-	ASSERT_EQ(0, zadd1(self->fd, "zi", inf, "a"));
+	{
+		/* Larger than z1: second in the order of combination. */
+		static const char *const mi[] = { "a", "b", "x" };
+		const double si[] = { inf, 5, 7 };
+
+		ASSERT_EQ(0, zadd(self->fd, "zi", 0, 3, si, mi, NULL));
+	}
 	ASSERT_EQ(0, kt_set(self->fd, "str", "v"));
 
 	r = zcomb(self->fd, KC_OP_ZUNION, NULL, k12, 2, NULL, KC_ZAGG_SUM, KC_Z_WITHSCORES);
@@ -585,11 +591,14 @@ TEST_F(types, zunion_zinter_zdiff)
 	ASSERT_EQ(0, r->ret);
 	EXPECT_EQ(3, r->num);
 	EXPECT_STREQ("c=1,a=2,b=2", ALL("dst"));
-	/* inf * 0 is NaN: MIN keeps the other score, SUM counts 0. */
+	/*
+	 * inf * 0 is NaN: MIN keeps the other score, a NaN sum counts 0.
+	 * Sources combine smallest first (z1), as Redis combines them.
+	 */
 	r = zcomb(self->fd, KC_OP_ZINTER, NULL, k1i, 2, w10, KC_ZAGG_MIN, KC_Z_WITHSCORES);
-	EXPECT_STREQ("a=1", r->s);
+	EXPECT_STREQ("b=0,a=1", r->s);
 	r = zcomb(self->fd, KC_OP_ZINTER, NULL, k1i, 2, w10, KC_ZAGG_SUM, KC_Z_WITHSCORES);
-	EXPECT_STREQ("a=0", r->s);
+	EXPECT_STREQ("a=0,b=2", r->s);
 	/* Wrong type, bad arguments. */
 	EXPECT_EQ(-EPROTOTYPE, zcomb(self->fd, KC_OP_ZUNION, NULL, kbad, 2, NULL, 0, 0)->ret);
 	EXPECT_EQ(-EINVAL, zcomb(self->fd, KC_OP_ZUNION, NULL, k12, 2, NULL, 3, 0)->ret);

@@ -120,8 +120,13 @@ ZSET_KEYS = ["z%d" % i for i in range(4)]
 # leaves lex ranges over different scores unspecified).  Never renamed.
 LEX_KEYS = ["zl%d" % i for i in range(2)]
 ALL_KEYS = STR_KEYS + LIST_KEYS + HASH_KEYS + SET_KEYS + ZSET_KEYS + ["nokey"]
-ZSCORES = ["0", "1", "-1", "2.5", "-0", "1e3", "inf", "-inf", "+inf", "0.1", "3", "1.5e-5",
-           "x", "nan", "", " 1", "1e400", "0x10", "-2", "1.0000000000000002", "4e-320"]
+# No "-0": kcache keeps a score of -0 as 0, as Redis's listpack-encoded
+# sorted sets do, while Redis keeps -0 in skiplist-encoded ones, which the
+# zset-max-listpack-* knobs this test sets at random make it use
+# (Documentation/kcache-proxy.rst).  For the same reason the STORE forms
+# get positive weights only (0 times a negative score is -0).
+ZSCORES = ["0", "1", "-1", "2.5", "1e3", "inf", "-inf", "+inf", "0.1", "3", "1.5e-5", "-2",
+           "x", "nan", "", " 1", "1e400", "0x10", "1.0000000000000002", "4e-320"]
 ZMEMBERS = ["a", "b", "c", "d", "e", "aa", "", "m1"]
 ZBOUNDS = ["-inf", "+inf", "0", "(0", "1", "(1", "2.5", "(2.5", "-1", "(-1", "x", "(", "inf",
            "(inf", "nan", "", "3", "(3", "-0", "1e3"]
@@ -298,7 +303,7 @@ def gen_zset(r):
         lambda: ("ZDIFF", ch(["1", "2", "3"]), z, ch(ZSET_KEYS), ch(ZSET_KEYS + SET_KEYS[:1])) +
         ch([(), ("WITHSCORES",), ("WEIGHTS", "1", "2")]),
         lambda: (ch(["ZUNIONSTORE", "ZINTERSTORE"]), ch(ZSET_KEYS), "2", z, ch(ZSET_KEYS + SET_KEYS[:2])) +
-        ch([(), ("WEIGHTS", ch(["2", "0.5", "-1", "0"]), ch(["1", "inf", "-0"])),
+        ch([(), ("WEIGHTS", ch(["2", "0.5", "3"]), ch(["1", "inf", "1e3"])),
             ("AGGREGATE", ch(["SUM", "MIN", "MAX"])), ("WITHSCORES",)]),
         lambda: ("ZDIFFSTORE", ch(ZSET_KEYS), ch(["1", "2"]), z, ch(ZSET_KEYS)),
         lambda: (ch(["ZUNION", "ZINTERSTORE", "ZDIFF"]),) + ch([("0", z), ("x", z), ("3", z, z), ("-1", z)]),
