@@ -55,6 +55,7 @@ struct zctx {
 	bool scores;		/* every element is a score (zscore) */
 	bool num;		/* print KC_A_NUM */
 	bool score_num;		/* KC_A_NUM holds a score's bits (--incr) */
+	bool nil_miss;		/* a miss prints (nil), not 0 */
 };
 
 static int zreply_cb(struct nlattr **tb, struct nlmsghdr *nlh, void *arg)
@@ -114,7 +115,7 @@ static int zrun(struct cli *cli, struct nl_msg *msg, struct zctx *z,
 
 			out_list_start(&l, cli, z->ws);
 			out_list_end(&l);
-		} else if (z->num) {
+		} else if (z->num && !z->nil_miss) {
 			out_int(cli, 0);
 		} else {
 			out_nil(cli);
@@ -141,6 +142,7 @@ int data_zadd(struct cli *cli, const struct cmd *cmd, struct args *a)
 	if (a->argc < 3 || !(a->argc % 2))
 		return usage_error(cli, "needs KEY and SCORE MEMBER pairs");
 	z.score_num = flags & KC_Z_INCR;
+	z.nil_miss = z.score_num;
 	msg = zmsg(cli, KC_OP_ZADD, flags, a->argv[0]);
 	for (i = 1; msg && i < a->argc; i += 2) {
 		size_t ml = strlen(a->argv[i + 1]);
@@ -207,9 +209,8 @@ int data_zrank(struct cli *cli, const struct cmd *cmd, struct args *a)
 		nlmsg_free(msg);
 		msg = NULL;
 	}
-	z.num = false;
-	ret = zrun(cli, msg, &z, false);
-	return ret;
+	z.nil_miss = true;
+	return zrun(cli, msg, &z, false);
 }
 
 static int put_bound(struct nl_msg *msg, struct cli *cli, uint32_t flags,
