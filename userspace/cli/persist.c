@@ -233,8 +233,10 @@ static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 
 		kc_pipe_reset(s->p);
 		for (i = 0; i < m; i++) {
-			if (!kc_read_op(types[base + i]))
+			if (!kc_read_op(types[base + i])) {
+				s->unsupported += types[base + i] != KC_TYPE_NONE;
 				continue;
+			}
 			err = add_read(s->p, &keys[base + i], types[base + i],
 				       FIRST_ROOM);
 			if (err)
@@ -250,10 +252,8 @@ static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 			size_t room = FIRST_ROOM;
 			int tries;
 
-			if (!kc_read_op(type)) {
-				s->unsupported += type != KC_TYPE_NONE;
+			if (!kc_read_op(type))
 				continue;
-			}
 			err = emit(s, &keys[base + i], type, j, &room);
 			j += 3;
 			if (err != 2) {
