@@ -44,6 +44,7 @@ struct kc_item *kc_cont_new(const char *key, u32 nkey, u8 type)
 	INIT_LIST_HEAD(&c->list);
 	c->table = NULL;
 	c->nbuckets = 0;
+	c->zroot = RB_ROOT;
 	return it;
 }
 
@@ -250,6 +251,9 @@ int kc_cont_move(struct kc_item *from, struct kc_item *to)
 				cond_resched();
 		}
 	}
+	/* No node points at the root holder: the tree moves as it is. */
+	ct->zroot = cf->zroot;
+	cf->zroot = RB_ROOT;
 	ct->len = cf->len;
 	cf->len = 0;
 	return 0;

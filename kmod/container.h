@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Containers: lists, hashes and sets.  A container is a keyed item whose
+ * Containers: lists, hashes, sets and sorted sets.  A container is a keyed item whose
  * value holds a struct kc_cont; its elements are items of type
  * KC_TYPE_ELEM taken from the same slab classes, so they count against
  * the memory limit like everything else.
@@ -12,6 +12,7 @@
 #define _KC_CONTAINER_H
 
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include "kcache.h"
 #include "req.h"
 
@@ -20,7 +21,8 @@ struct kc_cont {
 	u64 len;			/* elements */
 	struct list_head list;		/* list: the elements in order */
 	struct kc_item *table;		/* hash/set: bucket array */
-	u32 nbuckets;			/* hash/set: a power of two */
+	u32 nbuckets;			/* hash/set/zset: a power of two */
+	struct rb_root zroot;		/* zset: members by score (zset.c) */
 };
 
 static inline struct kc_cont *kc_cont(struct kc_item *it)
@@ -32,7 +34,7 @@ static inline struct kc_cont *kc_cont(struct kc_item *it)
 static inline bool kc_is_cont(u8 type)
 {
 	return type == KC_TYPE_LIST || type == KC_TYPE_HASH ||
-	       type == KC_TYPE_SET;
+	       type == KC_TYPE_SET || type == KC_TYPE_ZSET;
 }
 
 /* Element bytes: for a hash, the field then the value; else the member. */
@@ -98,7 +100,7 @@ static inline struct kc_item *kc_cont_next(struct kc_cont *c,
 	return NULL;
 }
 
-/* ops of list.c, hash.c and set.c */
+/* ops of list.c, hash.c, set.c and zset.c */
 int kc_op_lpush(struct kc_op *op, const char *key);
 int kc_op_rpush(struct kc_op *op, const char *key);
 int kc_op_lpop(struct kc_op *op, const char *key);
@@ -129,5 +131,14 @@ int kc_op_spop(struct kc_op *op, const char *key);
 int kc_op_srandmember(struct kc_op *op, const char *key);
 int kc_smove(struct kc_op *op, const char *key);
 int kc_set_algebra(struct kc_op *op, const char *key);
+int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set);
+int kc_zset_combine(struct kc_op *op, const char *key);
+int kc_op_zadd(struct kc_op *op, const char *key);
+int kc_op_zrem(struct kc_op *op, const char *key);
+int kc_op_zmscore(struct kc_op *op, const char *key);
+int kc_op_zcard(struct kc_op *op, const char *key);
+int kc_op_zrank(struct kc_op *op, const char *key);
+int kc_op_zrange(struct kc_op *op, const char *key);
+int kc_op_zrandmember(struct kc_op *op, const char *key);
 
 #endif /* _KC_CONTAINER_H */

@@ -29,11 +29,12 @@
  *   taken and replies are written with page faults disabled (struct
  *   kc_req).
  * cont->lock (mutex, one per container)
- *   Protects a container's elements, length and bucket table.  Taken with
- *   no spinlock held, one at a time (exclusive operations reach other
- *   containers through references).  May be held across allocation and
- *   cond_resched(), never across a wait for user memory.  Freeing a
- *   container after its last reference needs no lock.
+ *   Protects a container's elements, length, bucket table and sorted-set
+ *   tree.  Taken with no spinlock held, one at a time (exclusive
+ *   operations reach other containers through references).  May be
+ *   held across allocation and cond_resched(), never across a wait for
+ *   user memory.  Freeing a container after its last reference needs no
+ *   lock.
  * kc.rebalance_mutex (mutex)
  *   Serialises page moves: the automover, kc_slab_steal_page() on the
  *   allocation path, a lower limit.  Taken with no spinlock held.  Sleeps

@@ -106,6 +106,27 @@ static const struct kc_op_desc {
 	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
 	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
 	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS | RD | VAL },
+	[KC_OP_ZADD]	 = { kc_op_zadd, KC_SET_NX | KC_SET_XX | KC_EXPIRE_GT |
+			     KC_EXPIRE_LT | KC_Z_CH | KC_Z_INCR,
+			     KEYED | ARGS_N },
+	[KC_OP_ZREM]	 = { kc_op_zrem, 0, KEYED | ARGS_N },
+	[KC_OP_ZMSCORE]	 = { kc_op_zmscore, 0, KEYED | RD | ARGS_N },
+	[KC_OP_ZCARD]	 = { kc_op_zcard, 0, KEYED | RD },
+	[KC_OP_ZRANK]	 = { kc_op_zrank, KC_Z_REV, KEYED | RD | VAL },
+	[KC_OP_ZRANGE]	 = { kc_op_zrange, KC_Z_BYSCORE | KC_Z_BYLEX |
+			     KC_Z_REV | KC_Z_WITHSCORES | KC_Z_REMOVE |
+			     KC_Z_COUNT, KEYED | RD | ARGS_N },
+	[KC_OP_ZRANDMEMBER] = { kc_op_zrandmember, KC_POP_COUNT |
+				KC_Z_WITHSCORES, KEYED | RD },
+	[KC_OP_ZUNION]	 = { kc_zset_combine, KC_Z_WITHSCORES,
+			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+	[KC_OP_ZINTER]	 = { kc_zset_combine, KC_Z_WITHSCORES,
+			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+	[KC_OP_ZDIFF]	 = { kc_zset_combine, KC_Z_WITHSCORES,
+			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+	[KC_OP_ZUNIONSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
+	[KC_OP_ZINTERSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
+	[KC_OP_ZDIFFSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);
@@ -113,12 +134,14 @@ static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);
 /*
  * May a read-only fd (opened without FMODE_WRITE) run op?  Only if it
  * changes nothing: a GET that also sets the expiry (KC_GET_TOUCH) is a
- * write.
+ * write, and so is a ZRANGE that removes (KC_Z_REMOVE).
  */
 static bool op_reads_only(const struct kc_op_desc *d, const struct kc_op *op)
 {
 	if (!(d->mode & RD))
 		return false;
+	if (op->opcode == KC_OP_ZRANGE)
+		return !(op->flags & KC_Z_REMOVE);
 	return op->opcode != KC_OP_GET || !(op->flags & KC_GET_TOUCH);
 }
 

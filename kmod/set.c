@@ -544,9 +544,11 @@ static int emit_store(struct algebra *a, struct kc_item *e)
 	return err;
 }
 
-/* Puts the STORE result in place of whatever key held. */
-static int store_result(struct kc_op *op, const char *key,
-			struct kc_item *set)
+/*
+ * Puts the STORE result (a private container, set or sorted set) in place
+ * of whatever key held; its size -> num.  Runs exclusively.
+ */
+int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set)
 {
 	struct kc_item *old;
 	int err = 0;
@@ -613,7 +615,7 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 	if (store)
 		mutex_unlock(&kc_cont(a.dst)->lock);
 	if (!err)
-		err = store ? store_result(op, key, a.dst) :
+		err = store ? kc_cont_store(op, key, a.dst) :
 			      kc_reply_end(&a.r);
 out:
 	if (a.dst)

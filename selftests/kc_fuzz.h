@@ -498,6 +498,8 @@ static inline int kf_scan_all(int fd, struct kf_keyset *s, uint32_t type)
 static inline int kf_read_key(int fd, const void *key, uint32_t len,
 			      void *buf, size_t cap)
 {
+	const int64_t zr[2] = { 0, -1 };
+	struct kc_buf zb[2];
 	struct kc_op op;
 	int err;
 
@@ -523,6 +525,13 @@ static inline int kf_read_key(int fd, const void *key, uint32_t len,
 		break;
 	case KC_TYPE_SET:
 		kc_op_init(&op, KC_OP_SMEMBERS);
+		break;
+	case KC_TYPE_ZSET:
+		kc_op_init(&op, KC_OP_ZRANGE);
+		kc_buf_set(&zb[0], &zr[0], 8);
+		kc_buf_set(&zb[1], &zr[1], 8);
+		kc_op_args(&op, zb, 2);
+		op.flags = KC_Z_WITHSCORES;
 		break;
 	default:
 		return -EPROTO;

@@ -12,6 +12,9 @@
 #   5. make netlink-gen-check: regenerating the netlink code from its spec
 #      (kmod/netlink-gen.[ch], the YNL-GEN block of uapi/linux/kcache.h)
 #      with the kernel's YNL generator changes nothing.
+#   6. f64_add_test: the kernel's integer double addition and
+#      multiplication (kmod/f64.h: sorted-set INCR and weights) match the
+#      host FPU bit for bit.
 # checkpatch.pl and its data files come from Debian's linux-source-6.12
 # (extracted into build/linux-scripts by `make linux-scripts`).
 #
@@ -139,6 +142,16 @@ if make -C "$KC_ROOT" --no-print-directory -s BUILD="$KC_BUILD" netlink-gen-chec
 else
 	result notok "netlink-gen-check: regenerating changes the netlink code (build/static/netlink-gen.log)"
 	sed 's/^/# /' "$out/netlink-gen.log" | head -100
+fi
+
+# ---- sorted-set scores: the soft-float addition against the FPU
+if cc -O2 -Wall -Wextra -Werror -o "$out/f64_add_test" \
+	"$KC_ROOT/selftests/f64_add_test.c" -lm >"$out/f64.log" 2>&1 &&
+	"$out/f64_add_test" >>"$out/f64.log" 2>&1; then
+	result ok "f64_add_test: kc_f64_add() and kc_f64_mul() match the FPU ($(tail -1 "$out/f64.log" | cut -d: -f2))"
+else
+	result notok "f64_add_test: kc_f64_add() or kc_f64_mul() differs from the FPU (build/static/f64.log)"
+	sed 's/^/# /' "$out/f64.log" | head -20
 fi
 
 echo "KCACHE-TEST-BEGIN static"

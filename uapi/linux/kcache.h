@@ -36,7 +36,8 @@
  *	-EPROTOTYPE fails that op only, nothing is rolled back.
  *
  * Operations on one key run concurrently with others.  RENAME, SMOVE and
- * the set algebra (SDIFF, SINTER, SUNION and the STORE forms) and MSET
+ * the set algebra (SDIFF, SINTER, SUNION and the STORE forms), their
+ * sorted-set forms (ZUNION, ZINTER, ZDIFF and the STORE forms) and MSET
  * run exclusively, like a transaction.  MGET is not atomic.
  *
  * KC_IOC_STATS (struct kc_stats, out)
@@ -55,7 +56,9 @@
  * that change nothing (GET without KC_GET_TOUCH, EXISTS, TYPE, TTL,
  * STRLEN, GETRANGE, GETBIT, MGET, LRANGE, LLEN, LINDEX, HGET, HMGET, HLEN,
  * HEXISTS, HGETALL, HKEYS, HVALS, HSTRLEN, SMEMBERS, SISMEMBER,
- * SMISMEMBER, SCARD, SRANDMEMBER, SDIFF, SINTER, SUNION, SCAN, NOP), alone
+ * SMISMEMBER, SCARD, SRANDMEMBER, SDIFF, SINTER, SUNION, SCAN, ZMSCORE,
+ * ZCARD, ZRANK, ZRANGE without KC_Z_REMOVE, ZRANDMEMBER, ZUNION, ZINTER,
+ * ZDIFF, NOP), alone
  * or in a batch.  Any other op gets kc_op.result -EBADF; a batch with
  * KC_BATCH_TXN and a CONFIG with a set_mask fail with errno EBADF.
  *
@@ -322,10 +325,68 @@ enum kc_opcode {
 	 * caller is killed (the cursor does not move).
 	 */
 	KC_OP_SCAN,
+
+	/*
+	 * Sorted sets (Redis's zsets).  A score travels as the 8 bytes of an
+	 * IEEE-754 double in host byte order (never NaN: -EINVAL); scores
+	 * order as doubles do (-0 == +0), ties by the member's bytes
+	 * (memcmp, then length).  Ranks count from 0.
+	 */
+	/*
+	 * args = score (8 bytes) then member, one kc_buf each pair member;
+	 * flags KC_SET_NX/XX (only new / only existing members),
+	 * KC_EXPIRE_GT/LT (only a greater / lesser new score), KC_Z_CH
+	 * (num counts changed scores too), KC_Z_INCR (one arg: its score is
+	 * added to the member's, 0 if new; the new score's bits -> num,
+	 * -EEXIST when a condition kept it from changing, -EDOM when the
+	 * sum is NaN: +inf + -inf).  Added (or changed) members -> num.
+	 */
+	KC_OP_ZADD,
+	KC_OP_ZREM,		/* args = members; removed -> num */
+	KC_OP_ZMSCORE,		/* args = members -> kc_elem scores, NIL if absent */
+	KC_OP_ZCARD,		/* members -> num */
+	/* member val -> rank (KC_Z_REV: from the highest) in num; -ENOENT */
+	KC_OP_ZRANK,
+	/*
+	 * Members in a range, args[0] .. args[1] (inclusive both): ranks (8
+	 * bytes each, signed, negative from the end, as LRANGE), or with
+	 * KC_Z_BYSCORE '[' or '(' (exclusive) then 8 bytes of score, or with
+	 * KC_Z_BYLEX Redis's syntax: "[m", "(m", "-", "+".  KC_Z_REV walks
+	 * from the highest (the range is still min, max).  For score and lex
+	 * ranges num = offset, num2 = count (< 0: all) as Redis's LIMIT.
+	 * Reply: members (KC_Z_WITHSCORES: member, score, ...), count -> num.
+	 * KC_Z_REMOVE also removes them (ZPOPMIN, ZREMRANGEBY*), KC_Z_COUNT
+	 * writes no reply (with REMOVE: removed -> num; alone: ZCOUNT).
+	 */
+	KC_OP_ZRANGE,
+	/*
+	 * One random member (raw), or with KC_POP_COUNT num of them: distinct
+	 * when num >= 0, may repeat when num < 0; KC_Z_WITHSCORES.
+	 */
+	KC_OP_ZRANDMEMBER,
+	/*
+	 * Redis's ZUNION, ZINTER, ZDIFF: keyless, args = source keys (sorted
+	 * sets, or sets whose members score 1; missing: empty); val = one
+	 * 8-byte weight per source (empty: all 1; not for ZDIFF); num =
+	 * KC_ZAGG_SUM, _MIN or _MAX.  Reply: the result's members in score order
+	 * (KC_Z_WITHSCORES: member, score, ...).  Run exclusively.
+	 */
+	KC_OP_ZUNION,
+	KC_OP_ZINTER,
+	KC_OP_ZDIFF,
+	/* The same, stored in key (replacing it; empty: deleted); size -> num */
+	KC_OP_ZUNIONSTORE,
+	KC_OP_ZINTERSTORE,
+	KC_OP_ZDIFFSTORE,
 	__KC_OP_LAST
 };
 
 #define KC_OP_MAX (__KC_OP_LAST - 1)
+
+/* How ZUNION and ZINTER combine the scores of a member (kc_op.num). */
+#define KC_ZAGG_SUM	0	/* NaN sums (inf + -inf) count as 0, as Redis */
+#define KC_ZAGG_MIN	1
+#define KC_ZAGG_MAX	2
 
 /* Value types (KC_OP_TYPE). */
 enum kc_type {
@@ -334,6 +395,7 @@ enum kc_type {
 	KC_TYPE_LIST,
 	KC_TYPE_HASH,
 	KC_TYPE_SET,
+	KC_TYPE_ZSET,
 	__KC_TYPE_LAST
 };
 
@@ -362,7 +424,15 @@ enum kc_op_flag {
 	KC_POP_COUNT	= 1U << 14,
 	KC_LINSERT_BEFORE = 1U << 15,
 	KC_LINSERT_AFTER = 1U << 16,
-	__KC_OP_F_ALL	= (1U << 17) - 1
+	KC_Z_CH		= 1U << 17,	/* ZADD: count changed scores too */
+	KC_Z_INCR	= 1U << 18,	/* ZADD: add to the score */
+	KC_Z_BYSCORE	= 1U << 19,	/* ZRANGE: a score range */
+	KC_Z_BYLEX	= 1U << 20,	/* ZRANGE: a member range */
+	KC_Z_REV	= 1U << 21,	/* ZRANGE, ZRANK: from the highest */
+	KC_Z_WITHSCORES	= 1U << 22,	/* ZRANGE, ZRANDMEMBER */
+	KC_Z_REMOVE	= 1U << 23,	/* ZRANGE: remove the range */
+	KC_Z_COUNT	= 1U << 24,	/* ZRANGE: count only, no reply */
+	__KC_OP_F_ALL	= (1U << 25) - 1
 };
 
 /*

@@ -474,6 +474,7 @@ static const char *const type_names[] = {
 	[KC_TYPE_LIST] = "list",
 	[KC_TYPE_HASH] = "hash",
 	[KC_TYPE_SET] = "set",
+	[KC_TYPE_ZSET] = "zset",
 };
 
 const char *type_name(uint32_t type)

@@ -90,6 +90,39 @@ static const struct opt sub_opts[] = {
 	{ NULL, 0, NULL }
 };
 
+static const struct opt zadd_opts[] = {
+	{ "--nx", KC_SET_NX, NULL },
+	{ "--xx", KC_SET_XX, NULL },
+	{ "--gt", KC_EXPIRE_GT, NULL },
+	{ "--lt", KC_EXPIRE_LT, NULL },
+	{ "--ch", KC_Z_CH, NULL },
+	{ "--incr", KC_Z_INCR, NULL },
+	{ NULL, 0, NULL }
+};
+
+static const struct opt zrank_opts[] = {
+	{ "--rev", KC_Z_REV, NULL },
+	{ NULL, 0, NULL }
+};
+
+/* data_zrange() reads --limit and --count as vals[5] and vals[6]. */
+static const struct opt zrange_opts[] = {
+	{ "--byscore", KC_Z_BYSCORE, NULL },
+	{ "--bylex", KC_Z_BYLEX, NULL },
+	{ "--rev", KC_Z_REV, NULL },
+	{ "--withscores", KC_Z_WITHSCORES, NULL },
+	{ "--count-only", KC_Z_COUNT, NULL },
+	{ "--limit", 0, "OFFSET" },
+	{ "--count", 0, "N" },
+	{ NULL, 0, NULL }
+};
+
+static const struct opt zrem_opts[] = {
+	{ "--byscore", KC_Z_BYSCORE, NULL },
+	{ "--bylex", KC_Z_BYLEX, NULL },
+	{ NULL, 0, NULL }
+};
+
 #define GROUP(title)	{ .name = NULL, .summary = title }
 
 /* Data commands run by data_generic(): see struct cmd for spec. */
@@ -161,13 +194,14 @@ const struct cmd cli_cmds[] = {
 	  .summary = "seconds to live; -1: no expiry, -2: no key",
 	  .opts = ms_opts, .opcode = KC_OP_TTL },
 	{ .name = "type", .fn = data_type, .usage = "KEY",
-	  .summary = "string, list, hash, set or none", .opcode = KC_OP_TYPE },
+	  .summary = "string, list, hash, set, zset or none",
+	  .opcode = KC_OP_TYPE },
 	OP("rename", "KEY NEWKEY", "rename a key (--nx: only to a new name)",
 	   KC_OP_RENAME, "kv", RP_OK, .opts = nx_opts),
 	{ .name = "keys", .fn = admin_keys, .usage = "[PATTERN]",
 	  .summary = "the keys matching a glob (* ? [a-z] [^a] \\x)",
 	  .opts = keys_opts,
-	  .help = "--type string|list|hash|set keeps the keys of that type.  The glob\n"
+	  .help = "--type string|list|hash|set|zset keeps the keys of that type.  The glob\n"
 		  "matches the key's bytes.  The index is walked while the cache runs:\n"
 		  "a dump interrupted by a resize is retried, and reported if it keeps\n"
 		  "being interrupted." },
@@ -257,6 +291,56 @@ const struct cmd cli_cmds[] = {
 	   "store an sinter; prints its size", KC_OP_SINTERSTORE, "k*", RP_INT),
 	OP("sunionstore", "DESTINATION KEY...",
 	   "store an sunion; prints its size", KC_OP_SUNIONSTORE, "k*", RP_INT),
+
+	GROUP("Sorted sets"),
+	{ .name = "zadd", .fn = data_zadd, .usage = "KEY SCORE MEMBER...",
+	  .summary = "add members or set scores; prints how many were new",
+	  .opts = zadd_opts,
+	  .help = "SCORE is a double (inf, -inf too).  --nx only adds, --xx only updates,\n"
+		  "--gt/--lt only raise/lower a score, --ch counts changed scores too,\n"
+		  "--incr adds SCORE to the member's score (one pair) and prints it." },
+	OP("zrem", "KEY MEMBER...", "remove members; prints how many were there",
+	   KC_OP_ZREM, "k*", RP_COUNT),
+	OP("zcard", "KEY", "the number of members", KC_OP_ZCARD, "k", RP_INT),
+	{ .name = "zscore", .fn = data_zscore, .usage = "KEY MEMBER...",
+	  .summary = "the scores of members ((nil) if absent)" },
+	{ .name = "zrank", .fn = data_zrank, .usage = "KEY MEMBER",
+	  .summary = "the rank from the lowest score (--rev: highest)",
+	  .opts = zrank_opts },
+	{ .name = "zrange", .fn = data_zrange, .usage = "KEY MIN MAX",
+	  .summary = "members by rank, --byscore or --bylex",
+	  .opts = zrange_opts,
+	  .help = "Ranks count from 0, negative from the end.  --byscore: MIN and MAX are\n"
+		  "scores, '(' before one excludes it; --bylex: [m, (m, - or +.  --rev\n"
+		  "walks from the highest, --withscores prints scores, --limit OFFSET\n"
+		  "--count N take a part of a score or lex range, --count-only prints\n"
+		  "how many members the range has." },
+	{ .name = "zremrange", .fn = data_zrange, .usage = "KEY MIN MAX",
+	  .summary = "remove a range of ranks (--byscore, --bylex)",
+	  .opts = zrem_opts, .flags = KC_Z_REMOVE | KC_Z_COUNT },
+	{ .name = "zpopmin", .fn = data_zrange, .usage = "KEY [COUNT]",
+	  .summary = "remove and print the lowest members with scores",
+	  .flags = KC_Z_REMOVE | KC_Z_WITHSCORES },
+	{ .name = "zpopmax", .fn = data_zrange, .usage = "KEY [COUNT]",
+	  .summary = "remove and print the highest members with scores",
+	  .flags = KC_Z_REMOVE | KC_Z_WITHSCORES | KC_Z_REV },
+	OP("zunion", "KEY...", "members of any sorted set (or set), by score sum",
+	   KC_OP_ZUNION, "*", RP_ELEMS),
+	OP("zinter", "KEY...", "members of every one, by score sum",
+	   KC_OP_ZINTER, "*", RP_ELEMS),
+	OP("zdiff", "KEY...", "members of the first not in the others",
+	   KC_OP_ZDIFF, "*", RP_ELEMS),
+	OP("zunionstore", "DESTINATION KEY...",
+	   "store a zunion (scores summed); prints its size",
+	   KC_OP_ZUNIONSTORE, "k*", RP_INT),
+	OP("zinterstore", "DESTINATION KEY...",
+	   "store a zinter (scores summed); prints its size",
+	   KC_OP_ZINTERSTORE, "k*", RP_INT),
+	OP("zdiffstore", "DESTINATION KEY...",
+	   "store a zdiff; prints its size", KC_OP_ZDIFFSTORE, "k*", RP_INT),
+	OP("zrandmember", "KEY [COUNT]",
+	   "random members (negative COUNT: may repeat)", KC_OP_ZRANDMEMBER,
+	   "k[n", RP_POP, .optflag = KC_POP_COUNT),
 
 	GROUP("Pub/sub and events"),
 	{ .name = "publish", .fn = ps_publish, .usage = "CHANNEL MESSAGE",

@@ -117,6 +117,25 @@ void cmd_smove(struct conn *, struct arg *, size_t);
 void cmd_salgebra(struct conn *, struct arg *, size_t);
 void cmd_rename(struct conn *, struct arg *, size_t);
 
+/* redis_zset.c */
+void cmd_zadd(struct conn *, struct arg *, size_t);
+void cmd_zincrby(struct conn *, struct arg *, size_t);
+void cmd_zrem(struct conn *, struct arg *, size_t);
+void cmd_zcard(struct conn *, struct arg *, size_t);
+void cmd_zrank(struct conn *, struct arg *, size_t);
+void cmd_zmscore(struct conn *, struct arg *, size_t);
+void cmd_zrange(struct conn *, struct arg *, size_t);
+void cmd_zrevrange(struct conn *, struct arg *, size_t);
+void cmd_zrangeby(struct conn *, struct arg *, size_t);
+void cmd_zcount(struct conn *, struct arg *, size_t);
+void cmd_zremrange(struct conn *, struct arg *, size_t);
+void cmd_zpop(struct conn *, struct arg *, size_t);
+void cmd_zrandmember(struct conn *, struct arg *, size_t);
+void cmd_zcombine(struct conn *, struct arg *, size_t);
+struct rec;
+size_t zset_score_str(const void *bits, char *s, size_t n);
+struct kc_op *zset_plan_all(struct conn *c, struct rec *r);
+
 /* redis_scan.c */
 void cmd_scan(struct conn *, struct arg *, size_t);
 void cmd_keys(struct conn *, struct arg *, size_t);

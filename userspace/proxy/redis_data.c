@@ -143,7 +143,7 @@ static void r_ttl(struct conn *c, struct rec *r, struct kc_op *ops)
 static void r_type(struct conn *c, struct rec *r, struct kc_op *ops)
 {
 	static const char *const names[] = { "none", "string", "list", "hash",
-					     "set" };
+					     "set", "zset" };
 
 	if (ops[0].result) {
 		kerr(c, r, ops[0].result);

@@ -50,6 +50,8 @@ static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 		if (err)
 			return err;
 		type = op.num;
+		if (type == KC_TYPE_ZSET)
+			return -EMEDIUMTYPE;	/* no sorted sets in rdb.c yet */
 		if (!kc_read_op(type))
 			return -ENOENT;
 		buf = malloc(room);
@@ -118,7 +120,9 @@ void cmd_dump(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	kc_rdb_w_init(&w, -1);
 	err = dump_value(c, &argv[1], &w);
-	if (err == -ENOENT)
+	if (err == -EMEDIUMTYPE)
+		resp_error(&c->out, "ERR kcache-proxy cannot DUMP sorted sets yet");
+	else if (err == -ENOENT)
 		resp_null(&c->out, c->proto);
 	else if (err)
 		reply_kerr(&c->out, err);

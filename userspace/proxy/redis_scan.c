@@ -70,6 +70,7 @@ static uint32_t type_of(const struct arg *a)
 	static const char *const names[] = {
 		[KC_TYPE_STRING] = "string", [KC_TYPE_LIST] = "list",
 		[KC_TYPE_HASH] = "hash", [KC_TYPE_SET] = "set",
+		[KC_TYPE_ZSET] = "zset",
 	};
 	uint32_t t;
 
@@ -515,7 +516,7 @@ void cmd_randomkey(struct conn *c, struct arg *argv, size_t argc)
 
 /* ------------------------------------------------------------ SSCAN */
 
-enum { XS_MATCH = 1 << 0, XS_HASH = 1 << 1 };
+enum { XS_MATCH = 1 << 0, XS_HASH = 1 << 1, XS_ZSET = 1 << 2 };
 
 /*
  * r->a: an option error to report once the key is known to exist (Redis
@@ -524,8 +525,10 @@ enum { XS_MATCH = 1 << 0, XS_HASH = 1 << 1 };
 static void r_xscan(struct conn *c, struct rec *r, struct kc_op *ops)
 {
 	const char *pat = (r->flags & XS_MATCH) ? r->p : NULL;
-	size_t step = (r->flags & XS_HASH) ? 2 : 1, n = 0, i, len, vlen;
+	size_t step = (r->flags & (XS_HASH | XS_ZSET)) ? 2 : 1, n = 0, i;
+	size_t len, vlen;
 	const char *s, *v;
+	char score[64];
 	struct recs w;
 
 	if (ops[0].result == -ENOENT) {
@@ -557,9 +560,15 @@ static void r_xscan(struct conn *c, struct rec *r, struct kc_op *ops)
 
 		if (want)
 			resp_bulk(&c->out, s, len);
-		for (i = 1; i < step; i++)
-			if (rec_next(&w, &v, &vlen) && want)
-				resp_bulk(&c->out, v, vlen);
+		for (i = 1; i < step; i++) {
+			if (!rec_next(&w, &v, &vlen) || !want)
+				continue;
+			if ((r->flags & XS_ZSET) && vlen == 8) {
+				vlen = zset_score_str(v, score, sizeof(score));
+				v = score;
+			}
+			resp_bulk(&c->out, v, vlen);
+		}
 	}
 }
 
@@ -567,6 +576,7 @@ static void r_xscan(struct conn *c, struct rec *r, struct kc_op *ops)
 void cmd_xscan(struct conn *c, struct arg *argv, size_t argc)
 {
 	bool hash = (argv[0].p[0] | 0x20) == 'h';
+	bool zset = (argv[0].p[0] | 0x20) == 'z';
 	unsigned long long cursor;
 	struct scan_opts o;
 	struct kc_op *op;
@@ -580,12 +590,16 @@ void cmd_xscan(struct conn *c, struct arg *argv, size_t argc)
 	if (!key_ok(c, &argv[1]))
 		return;
 	err = scan_opts(argv, argc, 3, false, &o);
-	r = eng_rec(E(c), c, r_xscan, eng_multi_room());
-	op = eng_op(E(c), r, hash ? KC_OP_HGETALL : KC_OP_SMEMBERS);
+	r = eng_rec(E(c), c, r_xscan, eng_multi_room() + 64);
+	if (zset)
+		op = zset_plan_all(c, r);
+	else
+		op = eng_op(E(c), r, hash ? KC_OP_HGETALL : KC_OP_SMEMBERS);
 	kc_op_key(op, argv[1].p, argv[1].len);
 	kc_op_out(op, eng_alloc(E(c), eng_multi_room()), eng_multi_room());
 	r->a = err;
-	r->flags = (hash ? XS_HASH : 0) | (o.pat ? XS_MATCH : 0);
+	r->flags = (hash ? XS_HASH : 0) | (zset ? XS_ZSET : 0) |
+		   (o.pat ? XS_MATCH : 0);
 	r->p = o.pat;
 	r->plen = o.plen;
 }

@@ -24,7 +24,7 @@ _ECANCELED = -errno.ECANCELED
 NONE, BYTES, ELEMS, SCAN = K.REPLY_NONE, K.REPLY_BYTES, K.REPLY_ELEMS, K.REPLY_SCAN
 
 _TYPES = {K.KC_TYPE_NONE: b"none", K.KC_TYPE_STRING: b"string", K.KC_TYPE_LIST: b"list",
-          K.KC_TYPE_HASH: b"hash", K.KC_TYPE_SET: b"set"}
+          K.KC_TYPE_HASH: b"hash", K.KC_TYPE_SET: b"set", K.KC_TYPE_ZSET: b"zset"}
 _TYPE_IDS = {v.decode(): k for k, v in _TYPES.items() if k}
 
 _PASS = (bytes, str, bytearray, memoryview)
