@@ -75,6 +75,12 @@ bool blk_parked(const struct conn *c)
 
 /* ------------------------------------------------------------ replies */
 
+/* A timeout (or CLIENT UNBLOCK): Redis 7.0 answers a null array to all. */
+static void timeout_reply(struct conn *c)
+{
+	resp_null_array(&c->out, c->proto);
+}
+
 static void null_reply(struct conn *c, enum bk_kind kind)
 {
 	if (kind == BK_MOVE)
@@ -268,11 +274,8 @@ static bool parse_timeout(struct conn *c, const struct arg *a, int64_t *ms)
 		reply_err(c, "ERR timeout is negative");
 		return false;
 	}
-	if (t > 0 && t > LLONG_MAX - (long long)time(NULL) * 1000) {
-		reply_err(c, "ERR timeout is out of range");
-		return false;
-	}
-	*ms = t;
+	/* Redis 7.0 adds it to the time unchecked: too far is forever. */
+	*ms = t > LLONG_MAX / 2 ? 0 : t;
 	return true;
 bad:
 	reply_err(c, "ERR timeout is not a float or out of range");
@@ -632,7 +635,7 @@ int blk_service(struct worker *w, int dflt)
 				resp_error(&c->out, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
 			} else if (how == 1 ||
 				   (c->blk->deadline && c->blk->deadline <= now)) {
-				null_reply(c, c->blk->kind);
+				timeout_reply(c);
 			} else {
 				continue;
 			}
