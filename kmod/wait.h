@@ -10,13 +10,14 @@
 #define _KC_WAIT_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/wait.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include "req.h"
 
 #define KC_WAIT_BUCKET_BITS	10
-#define KC_WAIT_BUCKETS		(1U << KC_WAIT_BUCKET_BITS)
+#define KC_WAIT_BUCKETS		BIT(KC_WAIT_BUCKET_BITS)
 
 struct kc_wait_ent;
 

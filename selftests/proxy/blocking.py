@@ -136,6 +136,23 @@ def behaviour(t, port, name):
     t.eq(one(ctl, "EXISTS", "wk"), b":0\r\n", "%s: the element went to the waiter" % name)
     t.eq(info_blocked(port), 0, "%s: blocked_clients back to 0" % name)
 
+    # A key someone waits on is skipped, another key's element taken.
+    a.send(cmd("BLPOP", "sk1", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "sk2", "v2")
+    b = Raw(port)
+    t.eq(one(b, "BLPOP", "sk1", "sk2", "0"), b"*2\r\n$3\r\nsk2\r\n$2\r\nv2\r\n",
+         "%s: BLPOP takes from a later key at once" % name)
+    b.send(cmd("BLPOP", "sk1", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "sk1", "first", "second")
+    t.eq(a.read_until(lambda x: resp_count(x) >= 1), b"*2\r\n$3\r\nsk1\r\n$5\r\nfirst\r\n",
+         "%s: the older waiter gets the first element" % name)
+    t.eq(b.read_until(lambda x: resp_count(x) >= 1), b"*2\r\n$3\r\nsk1\r\n$6\r\nsecond\r\n",
+         "%s: the newer one the second" % name)
+    a.take()
+    b.close()
+
     # Three clients are served in the order they blocked.
     cs = [Raw(port) for _ in range(3)]
     for c in cs:

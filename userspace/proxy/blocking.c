@@ -354,10 +354,11 @@ static void start(struct conn *c, enum bk_kind kind, uint32_t opcode,
 	struct engine *e = E(c);
 	size_t room = kind == BK_MOVE ? eng_val_room() : eng_multi_room();
 	struct blk *b = NULL;
+	size_t i, n = 0, ntry = 0;
+	bool *skip = NULL;
 	struct kc_buf *kb;
 	struct kc_op *op;
 	struct rec *r;
-	size_t i;
 
 	for (i = 0; i < nkeys; i++)
 		if (!key_ok(c, &keys[i]))
@@ -376,12 +377,25 @@ static void start(struct conn *c, enum bk_kind kind, uint32_t opcode,
 			reply_err(c, "ERR out of memory");
 			return;
 		}
-		/* Clients already waiting on a key come first: wait behind them. */
+		/*
+		 * Clients already waiting on a key come first: only keys
+		 * nobody waits on are tried (in Redis the others are empty
+		 * lists); with none left, wait behind them.
+		 */
+		skip = calloc(nkeys, sizeof(*skip));
+		if (!skip) {
+			free(b);
+			reply_err(c, "ERR out of memory");
+			return;
+		}
 		pthread_mutex_lock(&blk_mu);
-		for (i = 0; i < nkeys && !has_waiter(&keys[i]); i++)
-			;
+		for (i = 0; i < nkeys; i++) {
+			skip[i] = has_waiter(&keys[i]);
+			ntry += !skip[i];
+		}
 		pthread_mutex_unlock(&blk_mu);
-		if (i < nkeys) {
+		if (!ntry) {
+			free(skip);
 			eng_flush(e);
 			park(c, b);
 			return;
@@ -399,9 +413,11 @@ static void start(struct conn *c, enum bk_kind kind, uint32_t opcode,
 	} else {
 		kb = eng_alloc(e, nkeys * sizeof(*kb));
 		for (i = 0; i < nkeys; i++)
-			kc_buf_set(&kb[i], keys[i].p, keys[i].len);
-		kc_op_args(op, kb, nkeys);
+			if (!skip || !skip[i])
+				kc_buf_set(&kb[n++], keys[i].p, keys[i].len);
+		kc_op_args(op, kb, n);
 	}
+	free(skip);
 	op->num = num;
 	op->num2 = num2;
 	kc_op_out(op, eng_alloc(e, room), room);
