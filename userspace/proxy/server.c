@@ -411,6 +411,7 @@ void server_conn_resume(struct conn *c)
 {
 	if (c->dead)
 		return;
+	c->last_active = time(NULL);	/* answered: an interaction */
 	conn_process(c);
 	if (!c->dead)
 		conn_kick(c);
@@ -593,8 +594,17 @@ long server_client_list(struct buf *o, const struct conn *only)
 
 static void expire_idle(struct worker *w, time_t now)
 {
-	while (w->head && now - w->head->last_active > cfg.timeout) {
+	long n = w->nconns;
+
+	while (w->head && now - w->head->last_active > cfg.timeout && n-- > 0) {
 		struct conn *c = w->head;
+
+		/* As Redis, a client blocked on a list is not idle. */
+		if (c->blk) {
+			list_del(w, c);
+			list_add_tail(w, c);
+			continue;
+		}
 
 		log_debug("client %llu idle for %d s, closing it",
 			  (unsigned long long)c->id, cfg.timeout);
