@@ -28,6 +28,7 @@
 #include "config.h"
 #include "ops.h"
 #include "stats.h"
+#include "wait.h"
 
 static umode_t kc_dev_mode;
 static kgid_t kc_dev_gid;
@@ -39,6 +40,7 @@ static struct device *kc_device;
 static_assert(sizeof(struct kc_op) >= KC_OP_SIZE_VER0);
 static_assert(sizeof(struct kc_batch) >= KC_BATCH_SIZE_VER0);
 static_assert(sizeof(struct kc_config) >= KC_CONFIG_SIZE_VER0);
+static_assert(sizeof(struct kc_wait) >= KC_WAIT_SIZE_VER0);
 static_assert(sizeof(struct kc_class_stats_req) >=
 	      KC_CLASS_STATS_REQ_SIZE_VER0);
 static_assert(offsetof(struct kc_class_stats, chunks_per_page) ==
@@ -90,7 +92,10 @@ static long ioctl_op(void __user *uarg, bool rdonly)
 			    &usize);
 	if (err)
 		return err;
-	kc_op_run(&req);
+	if (req.op.opcode == KC_OP_BLMPOP || req.op.opcode == KC_OP_BLMOVE)
+		kc_op_run_blocking(&req);	/* may sleep, no lock held */
+	else
+		kc_op_run(&req);
 	return kc_req_put_result(uarg, &req.op, usize);
 }
 
@@ -254,6 +259,23 @@ static long ioctl_config(void __user *uarg, bool rdonly)
 	return 0;
 }
 
+/* KC_IOC_WAIT: the keys whose pushes make this fd readable. */
+static long ioctl_wait(struct file *file, void __user *uarg)
+{
+	struct kc_wait a;
+	u32 usize;
+	int err;
+
+	err = get_versioned(&a, sizeof(a), KC_WAIT_SIZE_VER0, uarg, &usize);
+	if (err)
+		return err;
+	if ((a.flags & ~__KC_WAIT_F_ALL) || a.__reserved ||
+	    a.nkeys > KC_WAIT_KEYS_MAX)
+		return -EINVAL;
+	return kc_waiter_keys(file->private_data, a.keys, a.nkeys,
+			      a.flags & KC_WAIT_ADD);
+}
+
 static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -272,13 +294,44 @@ static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioctl_class_stats(uarg);
 	case KC_IOC_CONFIG:
 		return ioctl_config(uarg, rdonly);
+	case KC_IOC_WAIT:
+		return ioctl_wait(file, uarg);
 	}
 	return -ENOTTY;
 }
 
+/* Every fd has a waiter (wait.c): its KC_IOC_WAIT keys, for poll(). */
+static int kc_open(struct inode *inode, struct file *file)
+{
+	struct kc_waiter *w;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		return -ENOMEM;
+	kc_waiter_init(w);
+	file->private_data = w;
+	return nonseekable_open(inode, file);
+}
+
+static int kc_release(struct inode *inode, struct file *file)
+{
+	struct kc_waiter *w = file->private_data;
+
+	kc_waiter_release(w);
+	kfree(w);
+	return 0;
+}
+
+static __poll_t kc_poll(struct file *file, poll_table *pt)
+{
+	return kc_waiter_poll(file->private_data, file, pt);
+}
+
 static const struct file_operations kc_fops = {
 	.owner		= THIS_MODULE,
-	.open		= nonseekable_open,
+	.open		= kc_open,
+	.release	= kc_release,
+	.poll		= kc_poll,
 	.unlocked_ioctl	= kc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -112,6 +112,8 @@ int kc_op_lset(struct kc_op *op, const char *key);
 int kc_op_lrem(struct kc_op *op, const char *key);
 int kc_op_ltrim(struct kc_op *op, const char *key);
 int kc_op_linsert(struct kc_op *op, const char *key);
+int kc_op_lmove(struct kc_op *op, const char *key);
+int kc_op_lmpop(struct kc_op *op, const char *unused);
 int kc_op_hset(struct kc_op *op, const char *key);
 int kc_op_hget(struct kc_op *op, const char *key);
 int kc_op_hmget(struct kc_op *op, const char *key);

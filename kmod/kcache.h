@@ -60,6 +60,17 @@
  *   Taken by rhashtable's insert, replace and remove, which run under
  *   item->lock (index.c, called by item.c only).  Lookups and walks take
  *   none: they run under RCU.
+ * kc_waiter.lock (mutex, wait.c)
+ *   Serialises changes to one waiter's wait entries (KC_IOC_WAIT, the
+ *   fd's release, a blocking op's own waiter).  Taken with no other lock
+ *   held; may allocate under it.  Blocking ops sleep with no lock at all:
+ *   they run their op with kc_op_run() and wait between runs.
+ * kc_wait_heads[] wait queue locks -> kc_waiter.wq lock (wait.c)
+ *   A push wakes its key's bucket queue (under any cache lock, it only
+ *   takes these spinlocks); the entry's wake function sets the waiter's
+ *   pending flag and wakes the waiter's own queue, whose lock nests
+ *   inside the bucket's.  Nothing else nests in them but poll's and
+ *   epoll's own queue locks.
  *
  * Two lru_locks or two class->locks are never held together.  Nothing
  * sleeps, allocates or touches user memory under a spinlock (prepare

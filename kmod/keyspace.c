@@ -9,6 +9,7 @@
 #include <linux/err.h>
 #include "kcache.h"
 #include "ops.h"
+#include "wait.h"
 #include "container.h"
 #include "netlink.h"
 
@@ -283,6 +284,8 @@ int kc_op_rename(struct kc_op *op, const char *key)
 		if (kc_item_unlink(src))
 			kc_notify(KC_EVENT_DEL, key, op->key_len);
 		kc_notify(KC_EVENT_SET, dkey, op->val_len);
+		if (src->type == KC_TYPE_LIST)
+			kc_wait_notify(dkey, op->val_len);
 	} else if (kc_is_cont(src->type)) {
 		kc_cont_move(it, src);
 	}

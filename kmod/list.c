@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <linux/err.h>
 #include "container.h"
+#include "wait.h"
 
 #define KC_WALK_BATCH	256
 
@@ -54,6 +55,7 @@ static int push(struct kc_op *op, const char *key, bool head)
 	}
 	op->num = c->len;
 	kc_cont_done(it, true);
+	kc_wait_notify(key, op->key_len);
 	return 0;
 out:
 	free_batch(&batch);
@@ -396,5 +398,148 @@ out:
 	if (e)
 		kc_item_put(e);
 	kvfree(pivot);
+	return err;
+}
+
+/*
+ * LMOVE (and BLMOVE, which waits in kc_op_run_blocking()): runs
+ * exclusively.  As SMOVE, the element is copied into a new element of the
+ * destination before it leaves the source, and the cache lets only
+ * reclaim run in between: what was pushed is never lost.
+ */
+int kc_op_lmove(struct kc_op *op, const char *key)
+{
+	bool from_head = !op->num, to_head = !op->num2;
+	struct kc_item *src, *dst, *e, *ne = NULL;
+	char dkey[KC_KEY_MAX];
+	struct kc_cont *c;
+	u32 dlen;
+	int err;
+
+	lockdep_assert_held_write(&kc.excl_sem);
+	if ((op->num != 0 && op->num != 1) || (op->num2 != 0 && op->num2 != 1) ||
+	    (op->opcode == KC_OP_BLMOVE && op->expire < 0))
+		return -EINVAL;
+	err = kc_read_key_arg(op, 0, dkey, &dlen);
+	if (err)
+		return err;
+	src = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	if (!src)
+		return err;
+	/* Redis checks the destination's type once the source has one. */
+	kc_cont_done(src, false);
+	dst = kc_cont_ref(dkey, dlen, KC_TYPE_LIST, &err);
+	if (dst)
+		kc_item_put(dst);
+	if (err)
+		return err;
+	src = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	if (!src)
+		return err;
+	c = kc_cont(src);
+	e = end_elem(c, from_head);
+	err = kc_put_value(op, kc_elem_data(e), e->nbytes);
+	if (err) {
+		kc_cont_done(src, false);
+		return err;
+	}
+	if (dlen == op->key_len && !memcmp(dkey, key, dlen)) {
+		if (from_head != to_head) {
+			list_del(&e->lru);
+			if (to_head)
+				list_add(&e->lru, &c->list);
+			else
+				list_add_tail(&e->lru, &c->list);
+		}
+		kc_cont_done(src, from_head != to_head);
+		kc_wait_notify(key, op->key_len);
+		return 0;
+	}
+	ne = kc_elem_alloc(e->nbytes, e->nbytes);
+	if (!IS_ERR(ne))
+		memcpy(kc_elem_data(ne), kc_elem_data(e), e->nbytes);
+	kc_cont_done(src, false);
+	if (IS_ERR(ne))
+		return PTR_ERR(ne);
+	dst = kc_cont_get(dkey, dlen, KC_TYPE_LIST, true, &err);
+	if (!dst) {
+		kc_item_put(ne);
+		return err;
+	}
+	c = kc_cont(dst);
+	kc_elem_set_owner(ne, dst);
+	if (to_head)
+		list_add(&ne->lru, &c->list);
+	else
+		list_add_tail(&ne->lru, &c->list);
+	c->len++;
+	kc_cont_done(dst, true);
+	kc_wait_notify(dkey, dlen);
+	/* In the destination now: take it out of the source. */
+	src = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	if (!src)
+		return 0;	/* reclaimed meanwhile: nothing to remove */
+	c = kc_cont(src);
+	e = end_elem(c, from_head);
+	list_del(&e->lru);
+	c->len--;
+	kc_elem_set_owner(e, NULL);
+	kc_item_put(e);
+	kc_cont_done(src, true);
+	return 0;
+}
+
+/*
+ * LMPOP (and BLMPOP): up to num elements from the first of the keys in
+ * args that exists.  The reply is the key, then the elements; written
+ * before anything is removed, as pop()'s.
+ */
+int kc_op_lmpop(struct kc_op *op, const char *unused)
+{
+	bool head = !op->num2;
+	struct kc_reply r = { .op = op };
+	char key[KC_KEY_MAX];
+	struct kc_item *it, *e;
+	struct kc_cont *c;
+	u32 i, klen;
+	u64 n, j;
+	int err;
+
+	if (op->num < 1 || (op->num2 != 0 && op->num2 != 1) ||
+	    (op->opcode == KC_OP_BLMPOP && op->expire < 0))
+		return -EINVAL;
+	for (i = 0; i < op->nargs; i++) {
+		err = kc_op_yield(op, i + 1);
+		if (err)
+			return err;
+		err = kc_read_key_arg(op, i, key, &klen);
+		if (err)
+			return err;
+		it = kc_cont_get(key, klen, KC_TYPE_LIST, false, &err);
+		if (it)
+			break;
+		if (err != -ENOENT)
+			return err;
+	}
+	if (i == op->nargs)
+		return -ENOENT;
+	c = kc_cont(it);
+	n = min_t(u64, op->num, c->len);
+	err = kc_reply_add(&r, key, klen, false);
+	e = end_elem(c, head);
+	for (j = 0; j < n && !err; j++, e = step(e, head))
+		err = kc_reply_add(&r, kc_elem_data(e), e->nbytes, false);
+	if (!err)
+		err = kc_reply_end(&r);
+	if (!err) {
+		for (j = 0; j < n; j++) {
+			e = end_elem(c, head);
+			list_del(&e->lru);
+			c->len--;
+			kc_elem_set_owner(e, NULL);
+			kc_item_put(e);
+		}
+	}
+	kc_cont_done(it, !err && n);
 	return err;
 }

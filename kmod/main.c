@@ -15,6 +15,7 @@
 #include "shrinker.h"
 #include "slab.h"
 #include "chardev.h"
+#include "wait.h"
 #include "netlink.h"
 #include "stats.h"
 #include "container.h"
@@ -119,6 +120,7 @@ static int __init kc_init(void)
 	if (err)
 		return err;
 	kc_cont_init();
+	kc_wait_init();
 	err = kc_stats_init();
 	if (err)
 		goto err_excl;

@@ -127,6 +127,10 @@ static const struct kc_op_desc {
 	[KC_OP_ZUNIONSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
 	[KC_OP_ZINTERSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
 	[KC_OP_ZDIFFSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
+	[KC_OP_LMOVE]	 = { kc_op_lmove, 0, KEYED | EXCL | ARGS_1 },
+	[KC_OP_LMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N },
+	[KC_OP_BLMOVE]	 = { kc_op_lmove, 0, KEYED | EXCL | ARGS_1 },
+	[KC_OP_BLMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);

@@ -43,6 +43,7 @@ struct kt_in {
 	const char *args[KT_NARGS];	/* up to the first NULL */
 	uint32_t out_len;		/* reply room; 0: KT_OUT, or KT_NO_OUT */
 	uint64_t cas;
+	int64_t expire;			/* blocking ops: timeout in ms */
 };
 
 struct kt_out {
@@ -73,7 +74,12 @@ static inline enum kt_reply_kind kt_reply_kind(uint32_t opcode,
 	case KC_OP_GETDEL:
 	case KC_OP_LINDEX:
 	case KC_OP_HGET:
+	case KC_OP_LMOVE:
+	case KC_OP_BLMOVE:
 		return KT_RAW;
+	case KC_OP_LMPOP:
+	case KC_OP_BLMPOP:
+		return KT_LIST;
 	case KC_OP_LPOP:
 	case KC_OP_RPOP:
 		return count ? KT_LIST : KT_RAW;
@@ -198,6 +204,7 @@ static inline void kt_prep(struct kc_op *op, struct kc_buf *args,
 	op->num = in->num;
 	op->num2 = in->num2;
 	op->cas = in->cas;
+	op->expire = in->expire;
 	for (n = 0; n < KT_NARGS && in->args[n]; n++)
 		kc_buf_set(&args[n], in->args[n], strlen(in->args[n]));
 	if (n)

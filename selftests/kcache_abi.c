@@ -556,7 +556,7 @@ TEST_F(abi, unknown_ioctl)
 	char buf[256] = { 0 };
 
 	kc_op_init(&op, KC_OP_NOP);
-	EXPECT_EQ(ENOTTY, ioc(self->fd, _IO(KC_IOC_MAGIC, 0x06), &op));
+	EXPECT_EQ(ENOTTY, ioc(self->fd, _IO(KC_IOC_MAGIC, 0x07), &op));
 	EXPECT_EQ(ENOTTY, ioc(self->fd, _IO(KC_IOC_MAGIC, 0xff), &op));
 	EXPECT_EQ(ENOTTY, ioc(self->fd, _IO(KC_IOC_MAGIC + 1, 0x01), &op));
 	/* The right number with another direction or size is another ioctl. */

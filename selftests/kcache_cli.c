@@ -604,6 +604,13 @@ TEST_F_TIMEOUT(cli, lists, 300)
 	EXPECT_EQ(3, op.num);
 	ASSERT_EQ(0, cli(r, "lrange", "l", "0", "-1", NULL));
 	EXPECT_RUN(r, 0, "1) \"a\"\n2) \"b\"\n3) \"c\"\n");
+	/* LMOVE and LMPOP: over netlink they never wait. */
+	ASSERT_EQ(0, cli(r, "lmove", "l", "l:moved", "1", "0", NULL));
+	EXPECT_RUN(r, 0, "\"c\"\n");
+	ASSERT_EQ(0, cli(r, "lmpop", "5", "0", "l:none", "l:moved", NULL));
+	EXPECT_RUN(r, 0, "1) \"l:moved\"\n2) \"c\"\n");
+	ASSERT_EQ(0, cli(r, "rpush", "l", "c", NULL));
+	EXPECT_RUN(r, 0, "3\n");
 	ASSERT_EQ(0, cli(r, "llen", "l", NULL));
 	EXPECT_RUN(r, 0, "3\n");
 	ASSERT_EQ(0, cli(r, "lindex", "l", "-1", NULL));

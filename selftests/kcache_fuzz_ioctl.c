@@ -636,6 +636,8 @@ static bool result_ok(int32_t res, bool batch)
 	case EOPNOTSUPP:
 	case ERANGE:
 		return true;
+	case ETIMEDOUT:		/* a blocking op (KC_IOC_OP only) */
+		return !batch;
 	case ECANCELED:
 		return batch;
 	}
@@ -788,6 +790,9 @@ static void do_op(struct fz *f)
 	int err, want;
 
 	build_op(f, op, 40);
+	/* The blocking ops wait at most 20 ms here (0 would be forever). */
+	if (op->opcode == KC_OP_BLMPOP || op->opcode == KC_OP_BLMOVE)
+		op->expire = (int64_t)kf_below(&f->r, 23) - 2;
 	op->size = usize;
 	tail = fill_tail(f, at, usize, sizeof(*op), avail);
 	set_cur(f, EP_OP, op, usize, 0);

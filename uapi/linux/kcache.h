@@ -51,6 +51,13 @@
  *	Reads the runtime configuration; with a non-zero set_mask and
  *	CAP_SYS_ADMIN changes the fields it names (EPERM without).
  *
+ * KC_IOC_WAIT (struct kc_wait, in)
+ *	Sets the keys the fd waits on: poll()/epoll then report EPOLLIN
+ *	when a list under one of them was pushed to (LPUSH, RPUSH, LMOVE,
+ *	RENAME onto it), by anyone.  For event loops that serve many
+ *	blocked clients without a thread each (kcache-proxy); a plain
+ *	caller uses the blocking ops (KC_OP_BLMPOP, KC_OP_BLMOVE) instead.
+ *
  * An fd opened read-only (O_RDONLY: no FMODE_WRITE) may read and nothing
  * else: VERSION, STATS, CLASS_STATS, CONFIG with set_mask 0, and the ops
  * that change nothing (GET without KC_GET_TOUCH, EXISTS, TYPE, TTL,
@@ -105,6 +112,8 @@
  *			value and arguments (kc_buf array and bytes) of one
  *			op exceed KC_INPUT_MAX
  *	-ECANCELED	(batch result) a transaction's watched key changed
+ *	-ETIMEDOUT	a blocking op's timeout ran out
+ *	-EINTR		a blocking op (or SCAN) was interrupted by a signal
  *
  * Generic netlink family "kcache"
  * ===============================
@@ -378,6 +387,31 @@ enum kc_opcode {
 	KC_OP_ZUNIONSTORE,
 	KC_OP_ZINTERSTORE,
 	KC_OP_ZDIFFSTORE,
+
+	/*
+	 * Blocking lists and list moves.  LMOVE: pops the
+	 * head (num 0) or tail (num 1) of key and pushes it at the head
+	 * (num2 0) or tail (num2 1) of args[0], atomically (runs
+	 * exclusively); the element -> out.  -ENOENT: key missing;
+	 * -EPROTOTYPE: either is not a list.
+	 */
+	KC_OP_LMOVE,
+	/*
+	 * LMPOP: args = keys; pops up to num (>= 1) elements from the head
+	 * (num2 0) or tail (num2 1) of the first key that exists.  Reply:
+	 * kc_elem records, the key then the elements; -ENOENT: all missing.
+	 * Each key is looked at atomically, the keys one after the other.
+	 */
+	KC_OP_LMPOP,
+	/*
+	 * BLMOVE, BLMPOP: LMOVE and LMPOP that wait, through KC_IOC_OP
+	 * only, until an element arrives: expire = timeout in ms (0:
+	 * forever, < 0: -EINVAL).  -ETIMEDOUT when it ran out, -EINTR when
+	 * a signal came.  In a batch, a transaction or over netlink they
+	 * never wait (as Redis inside MULTI): LMOVE and LMPOP.
+	 */
+	KC_OP_BLMOVE,
+	KC_OP_BLMPOP,
 	__KC_OP_LAST
 };
 
@@ -635,6 +669,31 @@ struct kc_config {
 
 #define KC_CONFIG_SIZE_VER0	40
 
+/*
+ * struct kc_wait - KC_IOC_WAIT: the keys this fd waits on.  poll() and
+ * epoll report EPOLLIN once a list was pushed to under one of them (or
+ * under a key whose hash shares its wait queue: spurious readiness is
+ * possible, missed readiness is not).  Each call clears the readiness and
+ * replaces the fd's keys, or adds to them with KC_WAIT_ADD; nkeys 0
+ * without KC_WAIT_ADD stops waiting.  The keys live until the fd is
+ * closed.
+ */
+struct kc_wait {
+	__u32 size;		/* in: sizeof(struct kc_wait) */
+	__u32 flags;		/* in: enum kc_wait_flag */
+	__u32 nkeys;		/* in: 0 .. KC_WAIT_KEYS_MAX */
+	__u32 __reserved;	/* must be 0 */
+	__u64 keys;		/* in: user pointer to struct kc_buf[nkeys] */
+};
+
+enum kc_wait_flag {
+	KC_WAIT_ADD	= 1U << 0,	/* add to the keys, do not replace */
+	__KC_WAIT_F_ALL	= (1U << 1) - 1
+};
+
+#define KC_WAIT_SIZE_VER0	24
+#define KC_WAIT_KEYS_MAX	1024	/* keys in one KC_IOC_WAIT call */
+
 #define KC_IOC_MAGIC		0xBC
 #define KC_IOC_VERSION		_IOR(KC_IOC_MAGIC, 0x00, struct kc_version)
 #define KC_IOC_OP		_IO(KC_IOC_MAGIC, 0x01)
@@ -642,6 +701,7 @@ struct kc_config {
 #define KC_IOC_STATS		_IO(KC_IOC_MAGIC, 0x03)
 #define KC_IOC_CLASS_STATS	_IO(KC_IOC_MAGIC, 0x04)
 #define KC_IOC_CONFIG		_IO(KC_IOC_MAGIC, 0x05)
+#define KC_IOC_WAIT		_IO(KC_IOC_MAGIC, 0x06)
 
 /*
  * Generic netlink (see the top of this file).  The limits and kc_event are

@@ -22,6 +22,7 @@
 #include "resp.h"
 
 struct knl;
+struct blk;
 
 enum conn_kind { CONN_REDIS, CONN_MC };
 
@@ -63,6 +64,7 @@ struct conn {
 	size_t nwatch;
 	bool watch_dirty;	/* a watched key could not be versioned */
 	struct ps_conn ps;
+	struct blk *blk;	/* parked by a blocking command (blocking.c) */
 	struct conn *prev, *next;	/* worker's list, oldest activity first */
 };
 
@@ -84,6 +86,10 @@ struct worker {
 	long nconns;
 	struct conn **dead;
 	size_t ndead, dead_cap;
+	int ksrc;		/* SRC_KWAIT: kfd polled for KC_IOC_WAIT keys */
+	int blk_kick;		/* (atomic) retry the parked clients */
+	long nblocked;		/* parked clients of this worker */
+	bool kwait_armed;	/* kfd has keys in the kernel */
 	int lfd[4];		/* listening sockets this worker polls */
 	int lkind[4];
 	int nlfd;

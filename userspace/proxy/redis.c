@@ -21,6 +21,7 @@
 #include "pubsub.h"
 #include "redis.h"
 #include "server.h"
+#include "blocking.h"
 
 static struct engine *E(struct conn *c)
 {
@@ -282,9 +283,10 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 	}
 	if (want(argv, argc, "clients", true)) {
 		buf_printf(&b, "%s# Clients\r\nconnected_clients:%ld\r\nmaxclients:%ld\r\n"
-			   "blocked_clients:0\r\ntracking_clients:0\r\n"
+			   "blocked_clients:%ld\r\ntracking_clients:0\r\n"
 			   "kcache_redis_clients:%ld\r\nkcache_memcache_clients:%ld\r\n",
 			   n ? "\r\n" : "", STAT_GET(curr_connections), cfg.maxclients,
+			   blk_count(),
 			   STAT_GET(redis_connections), STAT_GET(mc_connections));
 		n++;
 	}
@@ -562,6 +564,21 @@ static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 			resp_error(o, "ERR CLIENT REPLY OFF|SKIP is not supported by kcache-proxy");
 		else
 			resp_error(o, "ERR syntax error");
+	} else if (!strcmp(sub, "unblock") && (argc == 3 || argc == 4)) {
+		bool error = false;
+		long long id;
+
+		if (argc == 4) {
+			if (arg_eq(&argv[3], "error")) {
+				error = true;
+			} else if (!arg_eq(&argv[3], "timeout")) {
+				resp_error(o, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+				return;
+			}
+		}
+		if (!arg_ll(c, &argv[2], &id))
+			return;
+		resp_int(o, blk_unblock((uint64_t)id, error));
 	} else if (!strcmp(sub, "unpause") && argc == 2) {
 		resp_simple(o, "OK");	/* nothing is ever paused */
 	} else if (!strcmp(sub, "pause") && (argc == 3 || argc == 4)) {
@@ -591,7 +608,7 @@ static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 		   !strcmp(sub, "unpause") || !strcmp(sub, "pause") ||
 		   !strcmp(sub, "tracking") || !strcmp(sub, "no-evict") ||
 		   !strcmp(sub, "no-touch") || !strcmp(sub, "trackinginfo") ||
-		   !strcmp(sub, "getredir")) {
+		   !strcmp(sub, "getredir") || !strcmp(sub, "unblock")) {
 		resp_errorf(o, "ERR wrong number of arguments for 'client|%s' command",
 			    sub);
 	} else {
@@ -1072,6 +1089,14 @@ static const struct redis_cmd cmds[] = {
 	{ "lrem", 4, W, 1, 1, 1, cmd_lrem, 0, "list", "Removes elements from a list. Deletes the list if the last element was removed." },
 	{ "ltrim", 4, W, 1, 1, 1, cmd_ltrim, 0, "list", "Removes elements from both ends a list. Deletes the list if all elements were trimmed." },
 	{ "linsert", 5, W | D, 1, 1, 1, cmd_linsert, 0, "list", "Inserts an element before or after another element in a list." },
+	{ "lmove", 5, W | D, 1, 2, 1, cmd_lmove, 0, "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved." },
+	{ "rpoplpush", 3, W | D, 1, 2, 1, cmd_lmove, 0, "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped." },
+	{ "lmpop", -4, W, 0, 0, 0, cmd_lmpop, 0, "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped." },
+	{ "blpop", -3, W | RF_NOSCRIPT, 1, -2, 1, cmd_bpop, RX_SYNC, "list", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped." },
+	{ "brpop", -3, W | RF_NOSCRIPT, 1, -2, 1, cmd_bpop, RX_SYNC, "list", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped." },
+	{ "blmove", 6, W | D | RF_NOSCRIPT, 1, 2, 1, cmd_lmove, RX_SYNC, "list", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved." },
+	{ "brpoplpush", 4, W | D | RF_NOSCRIPT, 1, 2, 1, cmd_lmove, RX_SYNC, "list", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped." },
+	{ "blmpop", -5, W, 0, 0, 0, cmd_lmpop, RX_SYNC, "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped." },
 	/* hashes */
 	{ "hset", -4, W | D | F, 1, 1, 1, cmd_hset, 0, "hash", "Creates or modifies the value of a field in a hash." },
 	{ "hmset", -4, W | D | F, 1, 1, 1, cmd_hset, 0, "hash", "Sets the values of multiple fields." },

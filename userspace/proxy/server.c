@@ -37,6 +37,7 @@
 #include "conn.h"
 #include "pubsub.h"
 #include "server.h"
+#include "blocking.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define OUT_SOFT	(1U << 20)	/* stop reading a client above this */
@@ -195,6 +196,7 @@ static void conn_close(struct conn *c)
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->dead = true;
+	blk_conn_gone(c);
 	list_del(w, c);
 	w->nconns--;
 	__atomic_sub_fetch(&pstats.curr_connections, 1, __ATOMIC_RELAXED);
@@ -299,7 +301,7 @@ static void conn_process(struct conn *c)
 	struct engine *e = &c->w->eng;
 	size_t done = 0;
 
-	while (!c->closing && done < buf_avail(&c->in)) {
+	while (!c->closing && !c->blk && done < buf_avail(&c->in)) {
 		char *p = buf_head(&c->in) + done;
 		size_t len = buf_avail(&c->in) - done, used = 0;
 		const char *err = NULL;
@@ -403,6 +405,26 @@ static void conn_read(struct conn *c)
 	conn_process(c);
 	if (!c->dead)
 		conn_kick(c);
+}
+
+void server_conn_resume(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->last_active = time(NULL);	/* answered: an interaction */
+	conn_process(c);
+	if (!c->dead)
+		conn_kick(c);
+}
+
+void server_worker_kick(struct worker *w)
+{
+	uint64_t one = 1;
+	ssize_t unused;
+
+	__atomic_store_n(&w->blk_kick, 1, __ATOMIC_RELAXED);
+	unused = write(w->evfd, &one, sizeof(one));
+	(void)unused;
 }
 
 static void conn_writable(struct conn *c)
@@ -572,8 +594,17 @@ long server_client_list(struct buf *o, const struct conn *only)
 
 static void expire_idle(struct worker *w, time_t now)
 {
-	while (w->head && now - w->head->last_active > cfg.timeout) {
+	long n = w->nconns;
+
+	while (w->head && now - w->head->last_active > cfg.timeout && n-- > 0) {
 		struct conn *c = w->head;
+
+		/* As Redis, a client blocked on a list is not idle. */
+		if (c->blk) {
+			list_del(w, c);
+			list_add_tail(w, c);
+			continue;
+		}
 
 		log_debug("client %llu idle for %d s, closing it",
 			  (unsigned long long)c->id, cfg.timeout);
@@ -586,13 +617,13 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct epoll_event evs[256];
 	time_t deadline = 0, last_tick = time(NULL);
-	int i, n;
+	int i, n, wait_ms = 1000;
 
 	cur = w;
 	for (;;) {
 		time_t now;
 
-		n = epoll_wait(w->epfd, evs, 256, 1000);
+		n = epoll_wait(w->epfd, evs, 256, wait_ms);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
@@ -605,6 +636,8 @@ static void *worker_main(void *arg)
 					accept_one(w, (struct listener *)src);
 			} else if (*src == SRC_PUBSUB) {
 				ps_readable(w);
+			} else if (*src == SRC_KWAIT) {
+				blk_kernel_ready(w);
 			} else if (*src == SRC_WAKE) {
 				uint64_t v;
 				ssize_t unused = read(w->evfd, &v, sizeof(v));
@@ -626,6 +659,7 @@ static void *worker_main(void *arg)
 					conn_writable(c);
 			}
 		}
+		wait_ms = blk_service(w, 1000);
 		reap(w);
 		now = time(NULL);
 		if (stopping) {
@@ -708,6 +742,13 @@ int server_worker_init(struct worker *w, int id, const int *ufd,
 	ev.events = EPOLLIN;
 	ev.data.ptr = &l[5];
 	epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev);
+	/* Readable when a key a parked client waits on was pushed to. */
+	w->ksrc = SRC_KWAIT;
+	ev.events = EPOLLIN;
+	ev.data.ptr = &w->ksrc;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->kfd, &ev))
+		log_warn("worker %d: cannot poll %s (%s): blocked clients wake only by timeout",
+			 id, cfg.device, strerror(errno));
 	/* TCP: one socket per worker (SO_REUSEPORT). */
 	if (cfg.redis_port) {
 		w->lfd[w->nlfd] = server_listen_tcp(cfg.bind, cfg.redis_port);

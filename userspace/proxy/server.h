@@ -8,7 +8,7 @@
 #include "conn.h"
 
 /* What an epoll event's data points to: the first int of each source. */
-enum { SRC_LISTEN = 1, SRC_CONN, SRC_WAKE, SRC_PUBSUB };
+enum { SRC_LISTEN = 1, SRC_CONN, SRC_WAKE, SRC_PUBSUB, SRC_KWAIT };
 
 int server_listen_tcp(const char *addr, int port);
 int server_listen_unix(const char *path);
@@ -30,6 +30,10 @@ uint64_t server_next_client_id(void);
 /* CLIENT LIST lines of every connection (only: of that one); how many. */
 long server_client_list(struct buf *o, const struct conn *only);
 struct conn *server_worker_conns(void);
+/* Wakes worker w to retry its parked clients (any thread). */
+void server_worker_kick(struct worker *w);
+/* A parked connection was answered: runs the input it sent meanwhile. */
+void server_conn_resume(struct conn *c);
 /* Closes c once its pending replies are written (QUIT, quit). */
 void conn_close_after_reply(struct conn *c);
 

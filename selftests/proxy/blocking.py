@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""kcache-proxy's blocking list commands against redis-server 7.0.
+
+First the same commands on both servers, replies compared byte for byte:
+LMOVE, RPOPLPUSH, LMPOP and the blocking forms with data present, timing
+out, their argument and timeout errors, inside MULTI (never blocking) and
+in RESP3.  Then the same behaviour checks on both servers: a client woken
+by another's push, three clients served in the order they blocked, a
+pipelined command waiting behind a blocked one, a disconnected waiter
+taking nothing, CLIENT UNBLOCK (TIMEOUT and ERROR) and INFO's
+blocked_clients.  Last, on the proxy only, a push straight into the
+kernel (kcache-cli, no proxy) wakes a proxy client's BLPOP.
+"""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kcp import BUILD, Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
+
+CLI = os.environ.get("KCACHE_CLI", os.path.join(BUILD, "userspace", "kcache-cli"))
+
+SCRIPT = [
+    ("FLUSHALL",), ("RPUSH", "src", "a", "b", "c", "d"),
+    ("LMOVE", "src", "dst", "LEFT", "RIGHT"), ("LMOVE", "src", "dst", "right", "left"),
+    ("LRANGE", "dst", "0", "-1"), ("LMOVE", "src", "dst", "UP", "LEFT"),
+    ("LMOVE", "src", "dst", "LEFT", "DOWN"), ("LMOVE", "nosuch", "dst", "LEFT", "LEFT"),
+    ("EXISTS", "nosuch"), ("RPOPLPUSH", "src", "dst"), ("RPOPLPUSH", "nosuch", "dst"),
+    ("LMOVE", "dst", "dst", "LEFT", "RIGHT"), ("LRANGE", "dst", "0", "-1"),
+    ("RPOPLPUSH", "src", "dst"), ("EXISTS", "src"), ("LRANGE", "dst", "0", "-1"),
+    ("SET", "str", "v"), ("LMOVE", "str", "dst", "LEFT", "LEFT"),
+    ("LMOVE", "dst", "str", "LEFT", "LEFT"), ("LMOVE", "nosuch", "str", "LEFT", "LEFT"),
+    ("RPOPLPUSH", "dst", "str"), ("LRANGE", "dst", "0", "-1"),
+    ("LMPOP", "2", "nosuch", "dst", "LEFT"), ("LMPOP", "2", "nosuch", "dst", "RIGHT", "COUNT", "10"),
+    ("LMPOP", "1", "dst", "LEFT"), ("RPUSH", "l2", "x", "y", "z"),
+    ("LMPOP", "0", "l2", "LEFT"), ("LMPOP", "-1", "l2", "LEFT"), ("LMPOP", "x", "l2", "LEFT"),
+    ("LMPOP", "3", "l2", "LEFT"), ("LMPOP", "2", "l2", "LEFT"), ("LMPOP", "1", "l2", "MIDDLE"),
+    ("LMPOP", "1", "l2", "LEFT", "COUNT", "0"), ("LMPOP", "1", "l2", "LEFT", "COUNT", "x"),
+    ("LMPOP", "1", "l2", "LEFT", "COUNT", "1", "COUNT", "2"), ("LMPOP", "1", "l2", "LEFT", "COUNT"),
+    ("LMPOP", "1", "l2", "LEFT", "FOO"), ("LMPOP", "2", "str", "l2", "LEFT"),
+    ("LMPOP", "2", "l2", "str", "RIGHT", "COUNT", "2"), ("LMPOP", "1", "l2"),
+    ("LMPOP", "1", "nosuch", "LEFT"),
+    # Blocking forms that find data or time out.
+    ("RPUSH", "q", "1", "2", "3"), ("BLPOP", "q", "0"), ("BRPOP", "q", "0"),
+    ("BLPOP", "nosuch", "q", "1.5"), ("EXISTS", "q"), ("BLPOP", "nosuch", "0.05"),
+    ("BRPOP", "nosuch", "nosuch2", "0.05"), ("BLPOP", "str", "0"), ("BLPOP", "nosuch", "str", "0"),
+    ("BLPOP", "q", "-1"), ("BLPOP", "q", "abc"), ("BLPOP", "q", ""),
+    ("BLPOP", "q", "inf"), ("BLPOP", "q", "-inf"), ("BLPOP", "q", "nan"), ("BLPOP", "q", " 1"),
+    ("BLPOP", "q", "1 "), ("BLPOP", "q", "1e30"),
+    ("BLPOP", "q"),
+    ("RPUSH", "m", "a", "b"), ("BLMOVE", "m", "md", "RIGHT", "LEFT", "0"),
+    ("BLMOVE", "m", "md", "LEFT", "LEFT", "-1"), ("BLMOVE", "m", "md", "UP", "LEFT", "0"),
+    ("BLMOVE", "m", "md", "LEFT", "LEFT", "x"), ("BLMOVE", "nosuch", "md", "LEFT", "LEFT", "0.05"),
+    ("BLMOVE", "m", "str", "LEFT", "LEFT", "0"), ("BRPOPLPUSH", "m", "md", "0"),
+    ("BRPOPLPUSH", "m", "md", "0.05"), ("BRPOPLPUSH", "m", "md", "-2"), ("LRANGE", "md", "0", "-1"),
+    ("RPUSH", "bm", "1", "2", "3"), ("BLMPOP", "0", "2", "nosuch", "bm", "RIGHT", "COUNT", "2"),
+    ("BLMPOP", "0.05", "1", "nosuch", "LEFT"), ("BLMPOP", "-1", "1", "bm", "LEFT"),
+    ("BLMPOP", "x", "1", "bm", "LEFT"), ("BLMPOP", "0", "0", "bm", "LEFT"),
+    ("BLMPOP", "0", "1", "bm", "SIDEWAYS"), ("BLMPOP", "0", "1", "bm", "LEFT", "COUNT", "0"),
+    ("BLMPOP", "0", "1", "bm"), ("BLMPOP", "0", "1", "str", "LEFT"), ("BLMPOP", "0", "1", "bm", "LEFT"),
+    ("EXISTS", "bm"),
+    # Inside MULTI nothing blocks: nil at once, data if there is some.
+    ("MULTI",), ("BLPOP", "nosuch", "0"), ("BRPOP", "nosuch", "0"),
+    ("BLMOVE", "nosuch", "d", "LEFT", "LEFT", "0"), ("BRPOPLPUSH", "nosuch", "d", "0"),
+    ("BLMPOP", "0", "1", "nosuch", "LEFT"), ("RPUSH", "mq", "a", "b", "c"), ("BLPOP", "mq", "0"),
+    ("BLMOVE", "mq", "mq2", "LEFT", "RIGHT", "0"), ("BLMPOP", "0", "1", "mq", "RIGHT", "COUNT", "5"),
+    ("LMOVE", "mq2", "mq", "LEFT", "LEFT"), ("EXEC",),
+    ("MULTI",), ("BLPOP", "q", "-1"), ("EXEC",),
+    ("LRANGE", "mq", "0", "-1"), ("EXISTS", "d"),
+]
+
+RESP3 = [
+    ("BLPOP", "nosuch", "0.05"), ("BLMOVE", "nosuch", "d", "LEFT", "LEFT", "0.05"),
+    ("BLMPOP", "0.05", "1", "nosuch", "LEFT"), ("RPUSH", "r3", "a", "b"),
+    ("BLMPOP", "0", "1", "r3", "LEFT", "COUNT", "5"), ("LMPOP", "1", "r3", "LEFT"),
+    ("MULTI",), ("BLPOP", "nosuch", "0"), ("EXEC",),
+]
+
+
+def one(r, *args, secs=5):
+    r.send(cmd(*args))
+    r.read_until(lambda b: resp_count(b) >= 1, secs)
+    return r.take()
+
+
+def diff(t, px, ref):
+    a, b = Raw(px.rport), Raw(ref.port)
+    bad = []
+    for c in SCRIPT:
+        x, y = one(a, *c), one(b, *c)
+        if x != y:
+            bad.append("%r: proxy %r, redis %r" % (c, x[:200], y[:200]))
+    t.ok(not bad, "%d commands: replies byte-identical to redis" % len(SCRIPT), "\n".join(bad[:15]))
+    for r in (a, b):
+        one(r, "HELLO", "3")
+    bad = []
+    for c in RESP3:
+        x, y = one(a, *c), one(b, *c)
+        if x != y:
+            bad.append("%r: proxy %r, redis %r" % (c, x[:200], y[:200]))
+    t.ok(not bad, "RESP3: %d commands byte-identical to redis" % len(RESP3), "\n".join(bad[:15]))
+    a.close()
+    b.close()
+
+
+def silent(r, secs=0.3):
+    """True when nothing arrives on r for secs."""
+    return r.read_until(lambda b: len(b) > 0, secs) == b""
+
+
+def info_blocked(port):
+    r = Raw(port)
+    b = one(r, "INFO", "clients")
+    r.close()
+    for line in b.split(b"\r\n"):
+        if line.startswith(b"blocked_clients:"):
+            return int(line.split(b":")[1])
+    return None
+
+
+def behaviour(t, port, name):
+    ctl = Raw(port)
+    one(ctl, "FLUSHALL")
+
+    # Woken by another client's push.
+    a = Raw(port)
+    a.send(cmd("BLPOP", "wk", "0"))
+    t.ok(silent(a), "%s: BLPOP on a missing key waits" % name)
+    t.eq(info_blocked(port), 1, "%s: INFO blocked_clients counts it" % name)
+    one(ctl, "RPUSH", "wk", "v")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\nwk\r\n$1\r\nv\r\n",
+         "%s: a push wakes it with [key, element]" % name)
+    a.take()
+    t.eq(one(ctl, "EXISTS", "wk"), b":0\r\n", "%s: the element went to the waiter" % name)
+    t.eq(info_blocked(port), 0, "%s: blocked_clients back to 0" % name)
+
+    # A key someone waits on is skipped, another key's element taken.
+    a.send(cmd("BLPOP", "sk1", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "sk2", "v2")
+    b = Raw(port)
+    t.eq(one(b, "BLPOP", "sk1", "sk2", "0"), b"*2\r\n$3\r\nsk2\r\n$2\r\nv2\r\n",
+         "%s: BLPOP takes from a later key at once" % name)
+    b.send(cmd("BLPOP", "sk1", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "sk1", "first", "second")
+    t.eq(a.read_until(lambda x: resp_count(x) >= 1), b"*2\r\n$3\r\nsk1\r\n$5\r\nfirst\r\n",
+         "%s: the older waiter gets the first element" % name)
+    t.eq(b.read_until(lambda x: resp_count(x) >= 1), b"*2\r\n$3\r\nsk1\r\n$6\r\nsecond\r\n",
+         "%s: the newer one the second" % name)
+    a.take()
+    b.close()
+
+    # Three clients are served in the order they blocked.
+    cs = [Raw(port) for _ in range(3)]
+    for c in cs:
+        c.send(cmd("BRPOP", "other", "fifo", "0"))
+        time.sleep(0.2)
+    one(ctl, "RPUSH", "fifo", "x1", "x2", "x3")
+    got = [c.read_until(lambda b: resp_count(b) >= 1) for c in cs]
+    # BRPOP: the first waiter takes the tail.
+    t.eq(got, [b"*2\r\n$4\r\nfifo\r\n$2\r\nx%d\r\n" % i for i in (3, 2, 1)],
+         "%s: one push of three: FIFO order of three waiters" % name)
+    for c in cs:
+        c.take()
+        c.send(cmd("BLPOP", "fifo2", "0"))
+        time.sleep(0.2)
+    for i in range(3):
+        one(ctl, "LPUSH", "fifo2", "y%d" % i)
+    got = [c.read_until(lambda b: resp_count(b) >= 1) for c in cs]
+    t.eq(got, [b"*2\r\n$5\r\nfifo2\r\n$2\r\ny%d\r\n" % i for i in range(3)],
+         "%s: three pushes: FIFO order of three waiters" % name)
+    for c in cs:
+        c.close()
+
+    # A pipelined command waits behind the blocked one.
+    a.send(cmd("BLMOVE", "pk", "pd", "RIGHT", "LEFT", "0") + cmd("PING"))
+    t.ok(silent(a), "%s: a command pipelined after BLMOVE waits" % name)
+    one(ctl, "RPUSH", "pk", "e1")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 2), b"$2\r\ne1\r\n+PONG\r\n",
+         "%s: BLMOVE answered, then the pipelined PING" % name)
+    a.take()
+    t.eq(one(ctl, "LRANGE", "pd", "0", "-1"), b"*1\r\n$2\r\ne1\r\n", "%s: BLMOVE moved it" % name)
+
+    # Timeout.
+    t0 = time.time()
+    r = one(a, "BLPOP", "tk", "0.5")
+    dt = time.time() - t0
+    t.eq(r, b"*-1\r\n", "%s: BLPOP timeout: nil" % name)
+    t.ok(0.4 <= dt < 3, "%s: after about 0.5 s (%.2f s)" % (name, dt))
+
+    # A waiter that disconnects takes nothing.
+    d = Raw(port)
+    d.send(cmd("BLPOP", "dk", "0"))
+    time.sleep(0.2)
+    d.close()
+    time.sleep(0.3)
+    t.eq(info_blocked(port), 0, "%s: a disconnected waiter is no longer blocked" % name)
+    a.send(cmd("BLPOP", "dk", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "dk", "z")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\ndk\r\n$1\r\nz\r\n",
+         "%s: the next waiter gets the element" % name)
+    a.take()
+
+    # CLIENT UNBLOCK.
+    cid = int(one(a, "CLIENT", "ID")[1:-2])
+    t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid)), b":0\r\n", "%s: CLIENT UNBLOCK of a client not blocked: 0" % name)
+    a.send(cmd("BLPOP", "uk", "0"))
+    time.sleep(0.2)
+    t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid), "FOO"),
+         b"-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n", "%s: CLIENT UNBLOCK bad reason" % name)
+    t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid)), b":1\r\n", "%s: CLIENT UNBLOCK: 1" % name)
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*-1\r\n", "%s: unblocked (TIMEOUT): nil" % name)
+    a.take()
+    a.send(cmd("BLMOVE", "uk", "ud", "LEFT", "LEFT", "0"))
+    time.sleep(0.2)
+    t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid), "ERROR"), b":1\r\n", "%s: CLIENT UNBLOCK ERROR: 1" % name)
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n",
+         "%s: unblocked (ERROR): the UNBLOCKED error" % name)
+    a.take()
+    t.eq(one(a, "PING"), b"+PONG\r\n", "%s: the unblocked client goes on" % name)
+    a.close()
+    ctl.close()
+
+
+def kernel_push(t, px):
+    a = Raw(px.rport)
+    one(a, "DEL", "kk")
+    a.send(cmd("BLPOP", "kk", "10"))
+    t.ok(silent(a), "proxy: BLPOP waits for a direct kernel push")
+    p = subprocess.run([CLI, "rpush", "kk", "from-kernel"], capture_output=True, timeout=30)
+    t.ok(p.returncode == 0, "kcache-cli rpush ran", p.stderr)
+    t0 = time.time()
+    got = a.read_until(lambda b: resp_count(b) >= 1, 5)
+    t.eq(got, b"*2\r\n$2\r\nkk\r\n$11\r\nfrom-kernel\r\n", "proxy: a push through /dev/kcache wakes BLPOP")
+    t.ok(time.time() - t0 < 2, "proxy: woken at once, not by the timeout")
+    a.close()
+
+
+def main():
+    t = Tap()
+    px = Proxy()
+    ref = Reference("redis")
+    if ref.p:
+        t.run("diff", lambda: diff(t, px, ref))
+        t.run("redis behaviour", lambda: behaviour(t, ref.port, "redis"))
+    else:
+        t.skip("replies compared with redis", "no redis-server")
+    t.run("proxy behaviour", lambda: behaviour(t, px.rport, "proxy"))
+    t.run("kernel push", lambda: kernel_push(t, px))
+    ref.stop()
+    t.eq(px.stop(), 0, "the proxy exits 0 on SIGTERM")
+    t.done()
+
+
+if __name__ == "__main__":
+    main()
