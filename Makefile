@@ -157,8 +157,12 @@ debug-kernel:
 deps:
 	$(VM) deps
 
+# make run: dump.rdb lives in this host folder across runs (empty: none).
+DATA_DIR ?= $(BUILD)/data
+
 run:
-	$(VM) run
+	$(if $(DATA_DIR),mkdir -p $(DATA_DIR))
+	KCACHE_DATA_DIR=$(if $(DATA_DIR),$(abspath $(DATA_DIR))) $(VM) run
 
 shell:
 	$(VM) shell

@@ -8,7 +8,14 @@ binary keys, lists, hashes, sets, expiries, memcached flags);
 redis-check-rdb on every file kcache writes; DUMP from redis-server
 RESTOREd into kcache-proxy and back; RESTORE's errors; a corrupt-file
 fuzzer (truncations, bit flips) that must refuse cleanly and never load
-half a file.  Prints TAP; needs the host's redis-server and redis-check-rdb.
+half a file.  Then kcache-proxy's own persistence: SAVE, BGSAVE while
+another client writes, LASTSAVE, INFO persistence (field for field as
+redis-server 7.0.15), CONFIG GET dir/dbfilename, SHUTDOWN SAVE/NOSAVE,
+--save-on-exit, the start-up load of dir/dbfilename (and its refusal of a
+corrupt file), each file checked by redis-check-rdb and by a redis-server
+started on it.  KCACHE_PERSIST_ITEMS=N (not in make check) also measures
+SAVE and start-up load of N items against redis-server's.  Prints TAP;
+needs the host's redis-server and redis-check-rdb.
 """
 import os
 import random
@@ -17,10 +24,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import BUILD, Proxy, Tap, cmd, free_port, skip_all, wait_port  # noqa: E402
+from kcp import BUILD, PROXY, Proxy, Tap, cmd, free_port, skip_all, wait_port  # noqa: E402
 
 CLI = os.path.join(BUILD, "userspace", "kcache-cli")
 REDIS = "/usr/bin/redis-server"
@@ -170,7 +178,7 @@ class Redis:
             raise RuntimeError("redis-server did not start on %s" % fn)
         self.c = Client(self.port)
         # wait for the load to finish
-        end = time.time() + 60
+        end = time.time() + 600
         while time.time() < end:
             info = self.c("info", "persistence")
             # a line of its own: "async_loading:0" is there while loading
@@ -209,11 +217,303 @@ def memcache_flags(port, key):
     return int(line[2]) if len(line) >= 4 and line[0] == b"VALUE" else None
 
 
+def info_fields(c, section="persistence"):
+    """INFO section as an ordered list of (name, value) strings."""
+    rep = c("info", section)
+    out = []
+    for line in rep.decode().splitlines():
+        if line and not line.startswith("#") and ":" in line:
+            k, v = line.split(":", 1)
+            out.append((k, v))
+    return out
+
+
+def info_get(c, name):
+    return dict(info_fields(c)).get(name)
+
+
+def wait_bgsave(c, timeout=600):
+    end = time.time() + timeout
+    while time.time() < end:
+        if info_get(c, "rdb_bgsave_in_progress") == "0":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def fill(c, prefix, n, step=1000):
+    for i in range(0, n, step):
+        c("mset", *sum([["%s%d" % (prefix, j), "v%d" % j] for j in range(i, min(n, i + step))], []))
+
+
+class Writer(threading.Thread):
+    """Writes w:N keys (and overwrites hot keys) until stopped."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.c = Client(port)
+        self.stop_ev = threading.Event()
+        self.n = 0
+        self.errors = []
+
+    def run(self):
+        while not self.stop_ev.is_set():
+            try:
+                rep = self.c("set", "w:%d" % self.n, "x" * 50)
+                if rep != "OK":
+                    self.errors.append(repr(rep))
+                self.n += 1
+            except Exception as e:  # noqa: BLE001
+                self.errors.append(str(e))
+                return
+
+    def stop(self):
+        self.stop_ev.set()
+        self.join(30)
+        self.c.close()
+
+
+def proxy_save(t, tmp, r):
+    """SAVE/BGSAVE/LASTSAVE/INFO/CONFIG/SHUTDOWN and the start-up load."""
+    pdir = os.path.join(tmp, "pdir")
+    os.mkdir(pdir)
+    dump = os.path.join(pdir, "dump.rdb")
+    # the field names redis-server 7.0 gives, from an empty redis-server
+    edir = os.path.join(tmp, "empty")
+    os.mkdir(edir)
+    red = Redis(edir, "dump.rdb")
+    try:
+        redis_fields = [k for k, _ in info_fields(red.c)]
+        ref = {q: red.c(*q.split()) for q in (
+            "bgsave foo", "bgsave schedule x", "save x", "lastsave x",
+            "shutdown abort", "shutdown foo", "shutdown save nosave", "shutdown abort now",
+            "config set dir /tmp", "config set dbfilename x.rdb")}
+        wait_bgsave(red.c)
+    finally:
+        red.stop()
+    r("flushall")
+    p = Proxy("--dir", pdir, "--dbfilename", "dump.rdb", "--save-on-exit")
+    c = Client(p.rport)
+    try:
+        t.eq([k for k, _ in info_fields(c)], redis_fields,
+             "INFO persistence: the fields of redis-server 7.0.15, in its order")
+        got = {q: c(*q.split()) for q in ref}
+        bad = ["%s: kcache %r, redis %r" % (q, got[q], ref[q]) for q in ref
+               if (str(got[q]), type(got[q])) != (str(ref[q]), type(ref[q]))]
+        t.ok(not bad, "error replies as redis-server's (%d commands)" % len(ref), "\n".join(bad))
+        t.eq(c("config", "get", "dir"), [b"dir", os.path.realpath(pdir).encode()], "CONFIG GET dir")
+        t.eq(c("config", "get", "dbfilename"), [b"dbfilename", b"dump.rdb"], "CONFIG GET dbfilename")
+        t0 = c("lastsave")
+        t.ok(isinstance(t0, int) and abs(t0 - time.time()) < 120, "LASTSAVE at start: the start time", t0)
+        t.eq((info_get(c, "rdb_bgsave_in_progress"), info_get(c, "rdb_last_bgsave_status"),
+              info_get(c, "rdb_saves")), ("0", "ok", "0"), "INFO persistence at start")
+        populate(c)
+        memcache_set(p.mport, b"mc:flags", 7, b"flagged")
+        want = state(c)
+        t.ok(int(info_get(c, "rdb_changes_since_last_save")) > 0,
+             "rdb_changes_since_last_save counts the writes")
+        time.sleep(1.1)
+        t.eq(c("save"), "OK", "SAVE")
+        t.ok(c("lastsave") > t0, "LASTSAVE moves on after SAVE")
+        t.eq((info_get(c, "rdb_changes_since_last_save"), info_get(c, "rdb_saves"),
+              info_get(c, "rdb_last_save_time")), ("0", "1", str(c("lastsave"))),
+             "INFO after SAVE: no changes since, one save, its time")
+        t.ok(os.path.exists(dump) and not [x for x in os.listdir(pdir) if ".tmp." in x],
+             "SAVE wrote dir/dbfilename, no temporary file left", os.listdir(pdir))
+        check_rdb(t, dump, "the proxy's SAVE")
+        rdir = os.path.join(tmp, "r2")
+        os.mkdir(rdir)
+        shutil.copy(dump, os.path.join(rdir, "dump.rdb"))
+        red = Redis(rdir, "dump.rdb")
+        try:
+            d = same(want, state(red.c))
+            t.ok(not d, "redis-server 7.0.15 on the proxy's SAVE: same keys, types, values, TTLs",
+                 "\n".join(d))
+        finally:
+            red.stop()
+
+        # BGSAVE while another client writes
+        c("flushall")
+        n = int(os.environ.get("KCACHE_PERSIST_BG_KEYS", "60000"))
+        fill(c, "pre:", n)
+        w = Writer(p.rport)
+        w.start()
+        time.sleep(0.2)
+        n0 = w.n
+        t.eq(c("bgsave"), "Background saving started", "BGSAVE")
+        again, fg, inprog = c("bgsave"), c("save"), info_get(c, "rdb_bgsave_in_progress")
+        t.eq((str(again), str(fg), inprog),
+             ("ERR Background save already in progress",) * 2 + ("1",),
+             "BGSAVE and SAVE during a BGSAVE: already in progress; INFO says so")
+        t.eq(c("bgsave", "schedule"), Err("ERR Background save already in progress"),
+             "BGSAVE SCHEDULE during a BGSAVE: already in progress (as 7.0)")
+        done = wait_bgsave(c)
+        n1 = w.n
+        w.stop()
+        t.ok(done and not w.errors, "BGSAVE finished while a client wrote", w.errors[:3])
+        t.ok(n1 > n0, "the writer's commands were answered during the BGSAVE (%d writes)" % (n1 - n0))
+        t.eq((info_get(c, "rdb_last_bgsave_status"), info_get(c, "rdb_saves")), ("ok", "2"),
+             "INFO after BGSAVE: status ok, two saves")
+        check_rdb(t, dump, "a BGSAVE under writes")
+        shutil.copy(dump, os.path.join(rdir, "dump.rdb"))
+        red = Redis(rdir, "dump.rdb")
+        try:
+            missing = []
+            for i in range(0, n, 1000):
+                keys = ["pre:%d" % j for j in range(i, min(n, i + 1000))]
+                vals = red.c("mget", *keys)
+                missing += [k for k, v in zip(keys, vals) if v != ("v" + k[4:]).encode()]
+            nw = red.c("dbsize") - n
+            t.ok(not missing, "BGSAVE: every key untouched during it is in the file (%d keys, "
+                 "%d of the writer's)" % (n, nw), missing[:5])
+        finally:
+            red.stop()
+
+        # saved at exit (--save-on-exit), loaded at start into an empty cache
+        c("flushall")
+        populate(c)
+        memcache_set(p.mport, b"mc:small", 42, b"v")
+        want = state(c)
+        c.close()
+        rc = p.stop(120)
+        log = p.logtext()
+        t.ok(rc == 0 and "exit: DB saved on disk" in log, "SIGTERM with --save-on-exit saves", log[-800:])
+        r("flushall")
+        p = Proxy("--dir", pdir, "--save-on-exit")
+        c = Client(p.rport)
+        log = p.logtext()
+        d = same(want, state(c))
+        t.ok(not d and "Done loading RDB, keys loaded: %d" % len(want) in log,
+             "start-up loads dir/dump.rdb: same keys, types, values, TTLs", "\n".join(d) + log[-500:])
+        t.eq(info_get(c, "rdb_last_load_keys_loaded"), str(len(want)), "INFO rdb_last_load_keys_loaded")
+        t.eq(memcache_flags(p.mport, b"mc:small"), 42, "client flags loaded at start")
+        # SHUTDOWN NOSAVE: no save although --save-on-exit
+        before = os.stat(dump).st_mtime_ns
+        c("set", "after", "1")
+        try:
+            rep = c("shutdown", "nosave")
+        except (EOFError, OSError):
+            rep = "closed"
+        rc = p.stop(60)
+        t.ok(rep == "closed" and rc == 0 and os.stat(dump).st_mtime_ns == before,
+             "SHUTDOWN NOSAVE: connection closed, proxy exits, file untouched", "%r %r" % (rep, rc))
+        # a cache that already holds keys is not overwritten by the file
+        p = Proxy("--dir", pdir)
+        c = Client(p.rport)
+        t.ok(c("get", "after") == b"1" and "not loaded: the cache already holds" in p.logtext(),
+             "start-up does not load over a cache that holds keys", p.logtext()[-400:])
+        # SHUTDOWN SAVE without --save-on-exit
+        try:
+            rep = c("shutdown", "save")
+        except (EOFError, OSError):
+            rep = "closed"
+        rc = p.stop(60)
+        t.ok(rep == "closed" and rc == 0 and os.stat(dump).st_mtime_ns != before,
+             "SHUTDOWN SAVE saves, then exits", "%r %r" % (rep, rc))
+        # a corrupt file: refused at start with the offset, nothing loaded
+        data = bytearray(open(dump, "rb").read())
+        data[len(data) // 2] ^= 0x20
+        cdir = os.path.join(tmp, "corrupt")
+        os.mkdir(cdir)
+        with open(os.path.join(cdir, "dump.rdb"), "wb") as f:
+            f.write(bytes(data))
+        r("flushall")
+        port = free_port()
+        pr = subprocess.run([PROXY, "--bind", "127.0.0.1", "--redis-port", str(port),
+                             "--memcache-port", "0", "--dir", cdir], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, timeout=120)
+        out = pr.stdout.decode(errors="replace")
+        t.ok(pr.returncode == 1 and "offset" in out and "nothing loaded" in out and r("dbsize") == 0,
+             "a corrupt dump.rdb: the proxy refuses to start, says where, loads nothing", out[-600:])
+        c = None
+    finally:
+        if c:
+            c.close()
+        p.stop()
+
+
+def big_rates(t, tmp, r):
+    """KCACHE_PERSIST_ITEMS items: proxy SAVE and start-up load against
+    redis-server's SAVE and start-up load of the same data, same guest."""
+    n = int(os.environ.get("KCACHE_PERSIST_ITEMS", "0"))
+    if not n:
+        return
+    bdir = os.path.join(tmp, "big")
+    os.mkdir(bdir)
+    r("flushall")
+    p = Proxy("--dir", bdir)
+    c = Client(p.rport)
+    c.s.settimeout(None)
+    try:
+        t0 = time.time()
+        fill(c, "key:", n)
+        tf = time.time() - t0
+        t.eq(c("dbsize"), n, "%d items in the cache (filled in %.1f s)" % (n, tf))
+        t0 = time.time()
+        t.eq(c("save"), "OK", "proxy SAVE of %d items" % n)
+        ks = time.time() - t0
+        size = os.path.getsize(os.path.join(bdir, "dump.rdb"))
+        print("# rate: kcache-proxy SAVE %d items, %.1f MB: %.2f s" % (n, size / 1e6, ks), flush=True)
+    finally:
+        c.close()
+        p.stop(300)
+    r("flushall")
+    # the start-up load takes longer than Proxy() waits
+    port = free_port()
+    logf = os.path.join(tmp, "load.log")
+    with open(logf, "w") as lf:
+        pp = subprocess.Popen([PROXY, "--bind", "127.0.0.1", "--redis-port", str(port),
+                               "--memcache-port", "0", "--dir", bdir],
+                              stdout=lf, stderr=subprocess.STDOUT)
+        if wait_port(port, pp, 1200):
+            c = Client(port)
+            t.eq(c("dbsize"), n, "the proxy loaded %d items at start" % n)
+            c.close()
+        pp.terminate()
+        pp.wait(300)
+    log = open(logf).read()
+    m = [line for line in log.splitlines() if "DB loaded from disk" in line]
+    kl = float(m[0].split(": ")[-1].split()[0]) if m else float("nan")
+    t.ok(bool(m), "proxy start-up load of %d items" % n, log[-800:])
+    red = Redis(bdir, "dump.rdb")
+    red.c.s.settimeout(None)
+    try:
+        t.eq(red.c("dbsize"), n, "redis-server loaded the %d items" % n)
+        t0 = time.time()
+        t.eq(red.c("save"), "OK", "redis-server SAVE")
+        rs = time.time() - t0
+    finally:
+        red.stop()
+    rlog = open(os.path.join(bdir, "redis.log")).read()
+    m = [line for line in rlog.splitlines() if "DB loaded from disk" in line]
+    rl = float(m[0].split("disk: ")[1].split()[0]) if m else float("nan")
+    mb = size / 1e6
+    for who, what, s in (("kcache-proxy", "SAVE", ks), ("kcache-proxy", "load", kl),
+                         ("redis-server", "SAVE", rs), ("redis-server", "load", rl)):
+        print("# rate: %-12s %-4s %d items, %.1f MB: %.2f s, %.0f items/s, %.1f MB/s"
+              % (who, what, n, mb, s, n / s, mb / s), flush=True)
+    r("flushall")
+
+
 def main():
     if not (os.access(REDIS, os.X_OK) and os.access(CHECK, os.X_OK)):
         skip_all("no redis-server / redis-check-rdb on the host root")
     if not os.access(CLI, os.X_OK):
         skip_all("no %s: build userspace first" % CLI)
+    if os.environ.get("KCACHE_PERSIST_ITEMS"):
+        # the long mode: only the rates
+        t = Tap()
+        tmp = tempfile.mkdtemp(prefix="kcache-persist-")
+        proxy = Proxy()
+        r = Client(proxy.rport)
+        try:
+            big_rates(t, tmp, r)
+        finally:
+            r.close()
+            proxy.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+        t.done()
+        return
     t = Tap()
     # DUMP payloads of containers can exceed item_size_max, the default
     # largest bulk string
@@ -381,6 +681,8 @@ def main():
         rc, out, err = run([CLI, "restore", fz])
         t.ok(rc == 2 and "nothing loaded" in err and r("dbsize") == 0,
              "a corrupt file loads nothing", err)
+
+        proxy_save(t, tmp, r)
 
     finally:
         r("flushall")

@@ -287,6 +287,17 @@ check)
 	done </etc/kcache-vm/tests
 	;;
 run)
+	# the host's DATA_DIR (9p is loaded with the host root)
+	if [ "${KC_DATA:-0}" = 1 ] && [ "$KC_HOSTROOT" = 1 ]; then
+		mkdir -p /host/tmp/kcache-data
+		if mount -t 9p -o trans=virtio,version=9p2000.L kcdata /host/tmp/kcache-data; then
+			say "data folder mounted at /tmp/kcache-data"
+		else
+			res "KCACHE-RUN-FAILED cannot mount the data folder"
+			vm_notok "mount the data folder"
+			KC_LOADED=0
+		fi
+	fi
 	if [ "$KC_LOADED" = 1 ]; then
 		say "starting: $KC_RUN_CMD"
 		# shellcheck disable=SC2086
@@ -311,6 +322,7 @@ run)
 			done
 			kill $pid 2>/dev/null
 			wait $pid
+			sync
 			say "output of $KC_RUN_CMD:"
 			tail -50 /tmp/run.log
 		fi

@@ -25,6 +25,8 @@
 #   VM_APPEND       extra kernel command line
 #   REDIS_PORT MEMCACHE_PORT   host ports of `run` (6380, 11212)
 #   KCACHE_RUN_CMD  command `run` starts in the guest (default: the proxy)
+#   KCACHE_DATA_DIR host folder `run` shares read-write into the guest at
+#                   /tmp/kcache-data, the proxy's --dir (make run DATA_DIR=)
 #   KCACHE_TEST_ENV VAR=value words for every test's environment (no spaces
 #                   in values), e.g. "KC_FUZZ_SECONDS=600"
 #   KCACHE_CACHE    where the debug kernel is cached (/var/cache/kcache)
@@ -255,6 +257,7 @@ make_initramfs() {
 		echo "KC_BUILD=$(shq "$KC_BUILD")"
 		echo "KC_BAD_PATTERNS=$(shq "$BAD_PATTERNS")"
 		echo "KC_RUN_CMD=$(shq "${RUN_CMD:-}")"
+		echo "KC_DATA=$([ "$mode" = run ] && [ -n "${KCACHE_DATA_DIR:-}" ] && echo 1 || echo 0)"
 		echo "KC_READY_PORTS=$(shq "${KCACHE_READY_PORTS:-6379 11211}")"
 		echo "KC_TERM=$(shq "${TERM:-linux}")"
 		# Tests that reload the module read it from here (init.sh);
@@ -383,12 +386,13 @@ stop_vm() {
 	if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
 		msg "stopping the VM (unloads kcache and checks the kernel log)"
 		timeout 3 sh -c "echo poweroff >'$RUNDIR/ctl.in'" 2>/dev/null || true
-		for _ in $(seq 1 60); do
+		# the proxy saves dump.rdb first when there is a data folder
+		for _ in $(seq 1 "$([ -n "${KCACHE_DATA_DIR:-}" ] && echo 600 || echo 60)"); do
 			kill -0 "$QPID" 2>/dev/null || break
 			sleep 0.5
 		done
 		if kill -0 "$QPID" 2>/dev/null; then
-			msg "the VM did not stop in 30 s: killing QEMU"
+			msg "the VM did not stop in time: killing QEMU"
 			kill -TERM "$QPID" 2>/dev/null || true
 			sleep 2
 			kill -KILL "$QPID" 2>/dev/null || true
@@ -428,6 +432,13 @@ cmd_run() {
 			return
 		fi
 		RUN_CMD="$proxy ${KCACHE_PROXY_ARGS:-}"
+		# the RDB file in the host's DATA_DIR: loaded at start, saved at stop
+		[ -n "${KCACHE_DATA_DIR:-}" ] &&
+			RUN_CMD="$proxy --dir /tmp/kcache-data --save-on-exit ${KCACHE_PROXY_ARGS:-}"
+	fi
+	if [ -n "${KCACHE_DATA_DIR:-}" ]; then
+		mkdir -p "$KCACHE_DATA_DIR"
+		msg "data folder $KCACHE_DATA_DIR (the guest's /tmp/kcache-data)"
 	fi
 	RUNDIR=$KC_BUILD/vm-run
 	rm -rf "$RUNDIR"
@@ -436,6 +447,8 @@ cmd_run() {
 	t0=$(now)
 	make_initramfs run "$RUNDIR"
 	qemu_args "$RUNDIR"
+	[ -n "${KCACHE_DATA_DIR:-}" ] &&
+		QEMU+=(-virtfs "local,path=$KCACHE_DATA_DIR,mount_tag=kcdata,security_model=none,multidevs=remap")
 	mkfifo "$RUNDIR/ctl.in" "$RUNDIR/ctl.out"
 	QEMU+=(-serial "file:$RUNDIR/console.log"
 		-chardev "pipe,id=ctl,path=$RUNDIR/ctl" -serial chardev:ctl

@@ -1,581 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kcache-cli save FILE / restore FILE: RDB snapshots of the cache through
- * /dev/kcache (userspace/lib/rdb.h writes and reads the format).
- *
- * save walks the keyspace with SCAN and reads each key (type, value,
- * expiry, client flags) in a transaction, so each key is read atomically;
- * the snapshot as a whole is fuzzy (keys changed during the walk may be
- * seen before or after the change).  The file is written to FILE.tmp.PID,
- * fsynced and renamed over FILE.  restore reads the whole file, validates
- * all of it (structure, every value, the checksum) and only then loads it,
- * so a corrupt file loads nothing.  Documentation/persistence.rst.
+ * /dev/kcache.  The work is in libkcache (userspace/lib/rdbfile.c, shared
+ * with kcache-proxy's SAVE/BGSAVE): save reads each key atomically, the
+ * snapshot is fuzzy, the file is written to FILE.tmp.PID, fsynced and
+ * renamed; restore validates the whole file before it loads anything.
+ * Documentation/persistence.rst.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "libkcache.h"
 #include "rdb.h"
 
-#define SCAN_COUNT	512
-#define SCAN_ROOM	(4U << 20)
-#define TXN_KEYS	32		/* keys read by one transaction */
-#define FIRST_ROOM	(64U << 10)	/* reply room tried first */
-#define LOAD_OPS	1024		/* ops in one restore batch */
-#define LOAD_BYTES	(16U << 20)
-#define LOAD_RETRIES	50		/* batches retried on -ENOMEM, 0.1 s apart */
-#define CHUNK_ARGS	4096		/* elements in one push/HSET/SADD */
-#define CHUNK_BYTES	(8U << 20)
-
 #define OPT_CHECK	(1U << 0)
 
-static int64_t now_ms(void)
+static double since(const struct timespec *t0)
 {
-	struct timespec ts;
+	struct timespec t1;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- A set of the keys written, since SCAN may return a key twice. ---- */
-struct keyset {
-	struct kent { uint64_t h; char *k; size_t len; } *t;
-	size_t cap, n;
-};
-
-static uint64_t hash(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n--)
-		h = (h ^ *b++) * 1099511628211ULL;
-	return h | 1;
-}
-
-/* 1: added, 0: already there, -ENOMEM */
-static int keyset_add(struct keyset *s, const void *k, size_t len)
-{
-	uint64_t h = hash(k, len);
-	size_t i;
-
-	if ((s->n + 1) * 2 > s->cap) {
-		struct keyset ns = { .cap = s->cap ? s->cap * 2 : 1024 };
-
-		ns.t = calloc(ns.cap, sizeof(*ns.t));
-		if (!ns.t)
-			return -ENOMEM;
-		for (i = 0; i < s->cap; i++) {
-			size_t j;
-
-			if (!s->t[i].h)
-				continue;
-			for (j = s->t[i].h & (ns.cap - 1); ns.t[j].h;
-			     j = (j + 1) & (ns.cap - 1))
-				;
-			ns.t[j] = s->t[i];
-		}
-		free(s->t);
-		s->t = ns.t;
-		s->cap = ns.cap;
-	}
-	for (i = h & (s->cap - 1); s->t[i].h; i = (i + 1) & (s->cap - 1))
-		if (s->t[i].h == h && s->t[i].len == len &&
-		    !memcmp(s->t[i].k, k, len))
-			return 0;
-	s->t[i].k = malloc(len ? len : 1);
-	if (!s->t[i].k)
-		return -ENOMEM;
-	memcpy(s->t[i].k, k, len);
-	s->t[i].len = len;
-	s->t[i].h = h;
-	s->n++;
-	return 1;
-}
-
-static void keyset_free(struct keyset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->t[i].k);
-	free(s->t);
-}
-
-/* ---- save ---- */
-
-struct saver {
-	int fd;
-	struct kc_rdb_w w;
-	struct keyset seen;
-	struct kc_pipe *p;
-	struct kc_rdb_str *ev;
-	size_t evcap;
-	uint64_t keys, vanished, retries;
-	uint64_t unsupported;	/* keys of a type the writer lacks (zsets) */
-};
-
-/* Adds TYPE, the read and TTL of one key to the pipe. */
-static int add_read(struct kc_pipe *p, const struct kc_rdb_str *k,
-		    uint32_t type, size_t room)
-{
-	int i = kc_pipe_add_key(p, KC_OP_TYPE, k->p, k->len);
-	int j = kc_pipe_add_key(p, kc_read_op(type), k->p, k->len);
-	int t = kc_pipe_add_key(p, KC_OP_TTL, k->p, k->len);
-
-	if (i < 0 || j < 0 || t < 0)
-		return i < 0 ? i : j < 0 ? j : t;
-	if (type == KC_TYPE_LIST && kc_pipe_set_num(p, j, 0, -1))
-		return -ENOMEM;
-	if (kc_pipe_set_reply(p, j, room) || kc_pipe_set_flags(p, t, KC_TTL_MS))
-		return -ENOMEM;
-	return 0;
-}
-
-/*
- * Writes the key whose ops start at index i of the run pipe.  1: written,
- * 0: gone or already written, 2: changed type or reply too small (retry
- * alone with *room), <0: error.
- */
-static int emit(struct saver *s, const struct kc_rdb_str *k, uint32_t type,
-		size_t i, size_t *room)
-{
-	struct kc_pipe *p = s->p;
-	struct kc_rdb_item it = { .db = 0 };
-	struct kc_elem_iter ei;
-	const struct kc_elem *e;
-	const void *data, *rep;
-	size_t len, n = 0;
-	int64_t ttl;
-	int r = kc_pipe_result(p, i + 1), added;
-
-	if ((uint32_t)kc_pipe_num(p, i) == KC_TYPE_NONE)
-		return 0;
-	if ((uint32_t)kc_pipe_num(p, i) != type)
-		return 2;
-	if (r == -ENOSPC) {
-		kc_pipe_reply(p, i + 1, &len);
-		*room = len;
-		return 2;
-	}
-	if (r == -ENOENT)
-		return 0;
-	if (r)
-		return r;
-	rep = kc_pipe_reply(p, i + 1, &len);
-	ttl = kc_pipe_result(p, i + 2) ? -2 : kc_pipe_expire(p, i + 2);
-	if (ttl == -2 || ttl == 0)
-		return 0;	/* gone, or expiring now */
-	it.type = type;
-	it.key = *k;
-	it.expire_ms = ttl > 0 ? now_ms() + ttl : -1;
-	if (type == KC_TYPE_STRING) {
-		if (s->evcap < 1) {
-			s->ev = realloc(s->ev, 16 * sizeof(*s->ev));
-			if (!s->ev)
-				return -ENOMEM;
-			s->evcap = 16;
-		}
-		s->ev[0].p = rep;
-		s->ev[0].len = len;
-		n = 1;
-		it.client_flags = kc_pipe_client_flags(p, i + 1);
-		it.has_flags = it.client_flags != 0;
-	} else {
-		size_t cnt = kc_pipe_num(p, i + 1);
-
-		if (cnt > s->evcap) {
-			void *q = realloc(s->ev, cnt * sizeof(*s->ev));
-
-			if (!q)
-				return -ENOMEM;
-			s->ev = q;
-			s->evcap = cnt;
-		}
-		kc_elem_iter_init(&ei, rep, len, cnt);
-		while ((e = kc_elem_next(&ei, &data))) {
-			s->ev[n].p = data;
-			s->ev[n++].len = e->len;
-		}
-		if (ei.err || n != cnt)
-			return -EBADMSG;
-		if (!n)
-			return 0;
-	}
-	it.elems = s->ev;
-	it.n = n;
-	added = keyset_add(&s->seen, k->p, k->len);
-	if (added <= 0)
-		return added;
-	if (kc_rdb_w_item(&s->w, &it))
-		return s->w.err;
-	s->keys++;
-	return 1;
-}
-
-/* Reads and writes keys[0..n) (types from a first TYPE pass). */
-static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
-		     const uint32_t *types, size_t n)
-{
-	size_t i, j, base;
-	int err;
-
-	for (base = 0; base < n; base += TXN_KEYS) {
-		size_t m = n - base < TXN_KEYS ? n - base : TXN_KEYS;
-
-		kc_pipe_reset(s->p);
-		for (i = 0; i < m; i++) {
-			if (!kc_read_op(types[base + i])) {
-				s->unsupported += types[base + i] != KC_TYPE_NONE;
-				continue;
-			}
-			err = add_read(s->p, &keys[base + i], types[base + i],
-				       FIRST_ROOM);
-			if (err)
-				return err;
-		}
-		if (!kc_pipe_count(s->p))
-			continue;
-		err = kc_pipe_exec(s->fd, s->p);
-		if (err)
-			return err;
-		for (i = 0, j = 0; i < m; i++) {
-			uint32_t type = types[base + i];
-			size_t room = FIRST_ROOM;
-			int tries;
-
-			if (!kc_read_op(type))
-				continue;
-			err = emit(s, &keys[base + i], type, j, &room);
-			j += 3;
-			if (err != 2) {
-				if (err < 0)
-					return err;
-				continue;
-			}
-			/* alone, with the room it needs; the type again */
-			for (tries = 0; tries < 8 && err == 2; tries++) {
-				struct kc_pipe *solo = kc_pipe_new(0), *keep;
-				uint32_t t2;
-
-				if (!solo)
-					return -ENOMEM;
-				s->retries++;
-				if (kc_type(s->fd, keys[base + i].p,
-					    keys[base + i].len, &t2) ||
-				    !kc_read_op(t2)) {
-					kc_pipe_free(solo);
-					err = 0;
-					break;
-				}
-				err = add_read(solo, &keys[base + i], t2,
-					       room + 4096);
-				if (!err)
-					err = kc_pipe_exec(s->fd, solo);
-				keep = s->p;
-				s->p = solo;
-				if (!err)
-					err = emit(s, &keys[base + i], t2, 0,
-						   &room);
-				s->p = keep;
-				kc_pipe_free(solo);
-			}
-			if (err < 0)
-				return err;
-			if (err == 2)
-				return -EAGAIN;
-		}
-	}
-	return 0;
-}
-
-static int scan_all(struct cli *cli, struct saver *s)
-{
-	unsigned char *buf = malloc(SCAN_ROOM);
-	struct kc_rdb_str *keys = calloc(SCAN_ROOM / 8, sizeof(*keys));
-	uint32_t *types = calloc(SCAN_ROOM / 8, sizeof(*types));
-	struct kc_pipe *tp = kc_pipe_new(KC_PIPE_BORROW);
-	int64_t cursor = 0;
-	int err = 0;
-
-	if (!buf || !keys || !types || !tp) {
-		err = -ENOMEM;
-		goto out;
-	}
-	do {
-		struct kc_op op;
-		size_t off = 0, n = 0, i;
-
-		kc_op_init(&op, KC_OP_SCAN);
-		op.num = cursor;
-		op.num2 = SCAN_COUNT;
-		kc_op_out(&op, buf, SCAN_ROOM);
-		err = kc_do(s->fd, &op);
-		if (err)
-			break;
-		cursor = op.num;
-		while (off < op.out_used) {
-			const struct kc_elem *e = (const void *)(buf + off);
-
-			if (op.out_used - off < sizeof(*e) ||
-			    op.out_used - off < KC_ELEM_SIZE(e->len)) {
-				err = -EBADMSG;
-				break;
-			}
-			keys[n].p = buf + off + sizeof(*e);
-			keys[n++].len = e->len;
-			off += KC_ELEM_SIZE(e->len);
-		}
-		if (err)
-			break;
-		/* the types of the batch, in one plain batch */
-		for (i = 0; i < n; i += KC_BATCH_MAX / 2) {
-			size_t m = n - i < KC_BATCH_MAX / 2 ? n - i :
-				   KC_BATCH_MAX / 2, j;
-
-			kc_pipe_reset(tp);
-			for (j = 0; j < m; j++)
-				if (kc_pipe_add_key(tp, KC_OP_TYPE, keys[i + j].p,
-						    keys[i + j].len) < 0) {
-					err = -ENOMEM;
-					goto out;
-				}
-			err = kc_pipe_run(s->fd, tp);
-			if (err)
-				goto out;
-			for (j = 0; j < m; j++)
-				types[i + j] = kc_pipe_result(tp, j) ? 0 :
-					       (uint32_t)kc_pipe_num(tp, j);
-		}
-		err = save_keys(s, keys, types, n);
-	} while (!err && cursor);
-out:
-	if (err)
-		fprintf(stderr, "kcache-cli: save: reading the cache: %s\n",
-			kc_strerror(err));
-	(void)cli;
-	kc_pipe_free(tp);
-	free(types);
-	free(keys);
-	free(buf);
-	return err;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 int persist_save(struct cli *cli, const struct cmd *cmd, struct args *a)
 {
-	struct saver s = { .fd = -1 };
-	struct kc_stats st = { .size = sizeof(st) };
-	char *tmp = NULL, *dir, *slash;
-	struct timespec t0, t1;
-	int out = -1, dfd, err, ret = EXIT_ERR;
-	double secs;
+	struct kc_rdb_save_info si;
+	struct timespec t0;
+	char msg[256];
+	int fd, err;
 
 	if (a->argc != 1)
 		return usage_error(cli, "usage: %s FILE", cmd->name);
-	s.fd = kc_open();
-	if (s.fd < 0) {
+	fd = kc_open();
+	if (fd < 0) {
 		fprintf(stderr, "kcache-cli: %s: %s\n", KC_DEVICE_PATH,
-			strerror(-s.fd));
+			strerror(-fd));
 		return EXIT_ERR;
 	}
-	s.p = kc_pipe_new(KC_PIPE_BORROW);
-	if (!s.p || asprintf(&tmp, "%s.tmp.%d", a->argv[0], (int)getpid()) < 0)
-		goto out;
-	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (out < 0) {
-		fprintf(stderr, "kcache-cli: save: %s: %s\n", tmp,
-			strerror(errno));
-		goto out;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	kc_stats(s.fd, &st);
-	kc_rdb_w_init(&s.w, out);
-	kc_rdb_w_header(&s.w, now_ms() / 1000, st.used_bytes);
-	kc_rdb_w_selectdb(&s.w, 0, st.curr_items, 0);
-	err = scan_all(cli, &s);
-	if (!err)
-		err = kc_rdb_w_finish(&s.w);
-	if (!err && fsync(out))
-		err = -errno;
-	if (close(out) && !err)
-		err = -errno;
-	out = -1;
-	if (!err && rename(tmp, a->argv[0]))
-		err = -errno;
+	err = kc_rdb_save_file(fd, a->argv[0], &si, msg, sizeof(msg));
+	kc_close(fd);
 	if (err) {
-		fprintf(stderr, "kcache-cli: save: %s: %s\n", a->argv[0],
-			strerror(-err));
-		unlink(tmp);
-		goto out;
+		fprintf(stderr, "kcache-cli: save: %s\n", msg);
+		return EXIT_ERR;
 	}
-	/* the rename itself is durable once the directory is synced */
-	dir = strdup(a->argv[0]);
-	if (dir) {
-		slash = strrchr(dir, '/');
-		if (slash)
-			slash[slash == dir ? 1 : 0] = 0;
-		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dir);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("saved %" PRIu64 " keys, %" PRIu64 " bytes to %s in %.3f s\n",
-	       s.keys, s.w.total, a->argv[0], secs);
-	ret = EXIT_OK;
-	if (s.unsupported) {
-		/* Not a silent loss: the file lacks these keys. */
-		fprintf(stderr, "kcache-cli: save: %" PRIu64 " sorted-set key(s) "
-			"not saved: the RDB writer has no sorted sets yet\n",
-			s.unsupported);
-		ret = EXIT_ERR;
-	}
-out:
-	if (out >= 0) {
-		close(out);
-		unlink(tmp);
-	}
-	kc_rdb_w_free(&s.w);
-	keyset_free(&s.seen);
-	kc_pipe_free(s.p);
-	free(s.ev);
-	free(tmp);
-	kc_close(s.fd);
-	return ret;
-}
-
-/* ---- restore ---- */
-
-struct loader {
-	int fd;
-	struct kc_pipe *p;
-	size_t bytes;
-	uint64_t keys, other_db, retries;
-	size_t bad_op;		/* index of the op that failed, in its batch */
-	char failed_key[64];
-	int err;
-};
-
-/*
- * Runs the pending batch.  Every key's ops (DEL first) are in one batch,
- * so running it again is harmless: a batch that met -ENOMEM is retried
- * for a while, as the module moves slab pages between classes
- * (automove) after a flush freed other classes' pages.
- */
-static int flush_load(struct loader *l)
-{
-	size_t i, n = kc_pipe_count(l->p);
-	int err = 0, tries;
-
-	if (!n)
-		return 0;
-	for (tries = 0; tries < LOAD_RETRIES; tries++) {
-		if (tries)
-			usleep(100 * 1000);
-		err = kc_pipe_run(l->fd, l->p);
-		if (err)
-			break;
-		/* a DEL of a missing key is not an error */
-		for (i = 0; i < n && !err; i++) {
-			int r = kc_pipe_result(l->p, i);
-
-			if (r && r != -ENOENT) {
-				err = r;
-				l->bad_op = i;
-			}
-		}
-		if (err != -ENOMEM)
-			break;
-		l->retries++;
-	}
-	kc_pipe_reset(l->p);
-	l->bytes = 0;
-	return err;
-}
-
-static const uint32_t write_ops[] = {
-	[KC_RDB_LIST] = KC_OP_RPUSH,
-	[KC_RDB_HASH] = KC_OP_HSET,
-	[KC_RDB_SET] = KC_OP_SADD,
-};
-
-static int load_item(void *ctx, const struct kc_rdb_item *it)
-{
-	struct loader *l = ctx;
-	struct kc_pipe *p = l->p;
-	int i, err;
-	size_t e = 0;
-
-	if (it->db)
-		l->other_db++;
-	i = kc_pipe_add_key(p, KC_OP_DEL, it->key.p, it->key.len);
-	if (i < 0)
-		return i;
-	if (it->type == KC_RDB_STRING) {
-		i = kc_pipe_add_key(p, KC_OP_SET, it->key.p, it->key.len);
-		if (i < 0 || kc_pipe_set_val(p, i, it->elems[0].p,
-					     it->elems[0].len) ||
-		    kc_pipe_set_client_flags(p, i, it->client_flags))
-			return -ENOMEM;
-		if (it->expire_ms >= 0 &&
-		    (kc_pipe_set_expire(p, i, it->expire_ms) ||
-		     kc_pipe_set_flags(p, i, KC_TTL_ABS | KC_TTL_MS)))
-			return -ENOMEM;
-		l->bytes += it->elems[0].len;
-	} else {
-		while (e < it->n) {
-			size_t bytes = 0, k = 0;
-
-			i = kc_pipe_add_key(p, write_ops[it->type], it->key.p,
-					    it->key.len);
-			if (i < 0)
-				return i;
-			/* whole hash pairs, within the op's limits */
-			while (e < it->n && k < CHUNK_ARGS &&
-			       bytes < CHUNK_BYTES) {
-				size_t step = it->type == KC_RDB_HASH ? 2 : 1, s;
-
-				for (s = 0; s < step; s++) {
-					if (kc_pipe_set_arg(p, i,
-							    it->elems[e].p,
-							    it->elems[e].len))
-						return -ENOMEM;
-					bytes += it->elems[e].len;
-					e++;
-					k++;
-				}
-			}
-			l->bytes += bytes;
-		}
-		if (it->expire_ms >= 0) {
-			i = kc_pipe_add_key(p, KC_OP_EXPIRE, it->key.p,
-					    it->key.len);
-			if (i < 0 || kc_pipe_set_expire(p, i, it->expire_ms) ||
-			    kc_pipe_set_flags(p, i, KC_TTL_ABS | KC_TTL_MS))
-				return -ENOMEM;
-		}
-	}
-	l->keys++;
-	snprintf(l->failed_key, sizeof(l->failed_key), "%.*s",
-		 (int)(it->key.len < 60 ? it->key.len : 60),
-		 (const char *)it->key.p);
-	if (kc_pipe_count(p) >= LOAD_OPS || l->bytes >= LOAD_BYTES) {
-		err = flush_load(l);
-		if (err)
-			return l->err = err;
-	}
-	return 0;
+	       si.keys, si.bytes, a->argv[0], since(&t0));
+	return EXIT_OK;
 }
 
 static void warn_cb(void *ctx, const char *msg)
@@ -584,113 +60,61 @@ static void warn_cb(void *ctx, const char *msg)
 	fprintf(stderr, "kcache-cli: restore: warning: %s\n", msg);
 }
 
-static const char *type_names[32] = {
-	[3] = "sorted set", [5] = "sorted set", [12] = "sorted set",
-	[17] = "sorted set", [9] = "zipmap hash", [15] = "stream",
-	[19] = "stream", [21] = "stream", [7] = "module",
-};
-
 int persist_restore(struct cli *cli, const struct cmd *cmd, struct args *a)
 {
-	struct loader l = { .fd = -1 };
-	struct kc_rdb_parse_opts o = { .warn = warn_cb };
-	struct kc_rdb_stats st;
-	struct kc_rdb_err perr;
-	struct timespec t0, t1;
+	struct kc_rdb_load_opts lo = { .warn = warn_cb };
+	struct kc_rdb_load_info li;
 	const char *vals[2] = { 0 };
+	struct timespec t0;
 	uint32_t flags = 0;
-	struct stat sb;
-	void *map = MAP_FAILED;
-	int fd, err, ret = EXIT_ERR;
+	char msg[256];
+	int fd = -1, err;
 	unsigned int t;
-	double secs;
 
 	if (parse_opts(cli, cmd, a->argc, a->argv, a, &flags, vals))
 		return EXIT_ERR;
 	if (a->argc != 1)
 		return usage_error(cli, "usage: %s FILE [--check]", cmd->name);
-	fd = open(a->argv[0], O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb)) {
-		fprintf(stderr, "kcache-cli: restore: %s: %s\n", a->argv[0],
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return EXIT_ERR;
-	}
-	if (sb.st_size)
-		map = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (sb.st_size && map == MAP_FAILED) {
-		fprintf(stderr, "kcache-cli: restore: %s: %s\n", a->argv[0],
-			strerror(errno));
-		return EXIT_ERR;
+	if (!(flags & OPT_CHECK)) {
+		fd = kc_open();
+		if (fd < 0) {
+			fprintf(stderr, "kcache-cli: %s: %s\n", KC_DEVICE_PATH,
+				strerror(-fd));
+			return EXIT_ERR;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	o.now_ms = now_ms();
-	/* pass 1: the whole file, validated, before anything is loaded */
-	err = kc_rdb_parse(sb.st_size ? map : "", sb.st_size, &o, &st, &perr);
-	if (err) {
-		if (err == -EBADMSG)
-			fprintf(stderr, "kcache-cli: restore: %s: offset %zu: "
-				"%s; nothing loaded\n", a->argv[0], perr.off,
-				perr.msg);
-		else
-			fprintf(stderr, "kcache-cli: restore: %s: %s\n",
-				a->argv[0], strerror(-err));
-		goto out;
+	err = kc_rdb_load_file(fd, a->argv[0], &lo, &li, msg, sizeof(msg));
+	if (fd >= 0)
+		kc_close(fd);
+	if (err && !li.partial) {
+		fprintf(stderr, "kcache-cli: restore: %s: %s%s\n", a->argv[0],
+			msg, err == -EBADMSG ? "; nothing loaded" : "");
+		return EXIT_ERR;
 	}
 	for (t = 0; t < 32; t++)
-		if (st.skipped_by_type[t])
+		if (li.st.skipped_by_type[t])
 			fprintf(stderr, "kcache-cli: restore: skipped %" PRIu64
 				" key(s) of unsupported RDB type %u (%s)\n",
-				st.skipped_by_type[t], t,
-				type_names[t] ? type_names[t] : "unknown");
+				li.st.skipped_by_type[t], t,
+				kc_rdb_type_name(t));
+	if (err) {
+		fprintf(stderr, "kcache-cli: restore: %s: %s\n", a->argv[0],
+			msg);
+		return EXIT_ERR;
+	}
 	if (flags & OPT_CHECK) {
 		printf("valid RDB version %u: %" PRIu64 " keys, %" PRIu64
-		       " expired, %" PRIu64 " skipped\n", st.version, st.keys,
-		       st.expired, st.skipped);
-		ret = EXIT_OK;
-		goto out;
+		       " expired, %" PRIu64 " skipped\n", li.st.version,
+		       li.st.keys, li.st.expired, li.st.skipped);
+		return EXIT_OK;
 	}
-	l.fd = kc_open();
-	if (l.fd < 0) {
-		fprintf(stderr, "kcache-cli: %s: %s\n", KC_DEVICE_PATH,
-			strerror(-l.fd));
-		goto out;
-	}
-	/* copies: elements live in the parser's per-key arena */
-	l.p = kc_pipe_new(0);
-	if (!l.p)
-		goto out;
-	/* pass 2: load */
-	o.item = load_item;
-	o.warn = NULL;
-	o.ctx = &l;
-	err = kc_rdb_parse(map, sb.st_size, &o, &st, &perr);
-	if (!err)
-		err = flush_load(&l);
-	if (err) {
-		fprintf(stderr, "kcache-cli: restore: %s: loading stopped near "
-			"key '%s' (op %zu of its batch, %" PRIu64 " retries): "
-			"%s (keys before it are loaded)\n", a->argv[0],
-			l.failed_key, l.bad_op, l.retries, kc_strerror(err));
-		goto out;
-	}
-	if (l.other_db)
+	if (li.other_db)
 		fprintf(stderr, "kcache-cli: restore: %" PRIu64 " key(s) of "
 			"databases other than 0 loaded into kcache's one "
-			"keyspace\n", l.other_db);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+			"keyspace\n", li.other_db);
 	printf("restored %" PRIu64 " keys (%" PRIu64 " expired dropped, %"
-	       PRIu64 " skipped) from %s in %.3f s\n", l.keys, st.expired,
-	       st.skipped, a->argv[0], secs);
-	ret = EXIT_OK;
-out:
-	kc_pipe_free(l.p);
-	if (l.fd >= 0)
-		kc_close(l.fd);
-	if (map != MAP_FAILED)
-		munmap(map, sb.st_size);
-	return ret;
+	       PRIu64 " skipped) from %s in %.3f s\n", li.keys, li.st.expired,
+	       li.st.skipped, a->argv[0], since(&t0));
+	return EXIT_OK;
 }

@@ -133,6 +133,50 @@ int kc_rdb_w_finish(struct kc_rdb_w *w);
 /* DUMP trailer: version 10 and CRC-64 of all bytes so far (memory only). */
 int kc_rdb_w_dump_trailer(struct kc_rdb_w *w);
 
+/*
+ * Whole files through /dev/kcache (rdbfile.c): what kcache-cli's save and
+ * restore and kcache-proxy's SAVE, BGSAVE and start-up load use.
+ */
+struct kc_rdb_save_info {
+	uint64_t keys;			/* keys written */
+	uint64_t bytes;			/* file size */
+	uint64_t retries;		/* keys read again (grew, changed type) */
+};
+
+/*
+ * Writes every key of the cache behind kfd (a /dev/kcache fd) to path as
+ * an RDB file: path.tmp.PID, fsync, rename, fsync of the directory.  Each
+ * key is read atomically; the snapshot is fuzzy (persistence.rst).  0 or
+ * -errno, with msg saying what failed; on error path is untouched.
+ */
+int kc_rdb_save_file(int kfd, const char *path, struct kc_rdb_save_info *si,
+		     char *msg, size_t msglen);
+
+struct kc_rdb_load_opts {
+	kc_rdb_warn_fn warn;		/* skipped records; may be NULL */
+	void *ctx;
+};
+
+struct kc_rdb_load_info {
+	struct kc_rdb_stats st;		/* what the file held */
+	uint64_t keys;			/* keys written to the cache */
+	uint64_t other_db;		/* of them, from databases other than 0 */
+	uint64_t retries;		/* batches retried on -ENOMEM */
+	int partial;			/* loading failed after keys were written */
+};
+
+/*
+ * Validates all of path (structure, values, checksum) and, when kfd >= 0,
+ * then loads it.  A corrupt file returns -EBADMSG with msg "offset N:
+ * reason" and loads nothing; an error while loading sets partial and msg
+ * names the key.  Other errors: -errno (open, mmap).
+ */
+int kc_rdb_load_file(int kfd, const char *path,
+		     const struct kc_rdb_load_opts *lo,
+		     struct kc_rdb_load_info *li, char *msg, size_t msglen);
+/* "sorted set", "stream", ... for an RDB type byte. */
+const char *kc_rdb_type_name(unsigned int t);
+
 uint64_t kc_crc64(uint64_t crc, const void *p, size_t len);
 /* LZF: bytes written to out, or -1 when in is corrupt or out too small. */
 long kc_lzf_decompress(const void *in, size_t inlen, void *out, size_t outlen);

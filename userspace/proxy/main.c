@@ -26,6 +26,7 @@
 #include "libkcache.h"
 #include "proxy.h"
 #include "redis.h"
+#include "save.h"
 #include "server.h"
 
 struct config cfg = {
@@ -88,6 +89,9 @@ static const struct opt {
 	{ "device", 1, 'd', "PATH", "kcache device (default /dev/kcache)" },
 	{ "transport", 1, 'x', "KIND", "data operations over ioctl (/dev/kcache, default) or netlink (KC_CMD_OP; values up to 65531 bytes)" },
 	{ "backlog", 1, 'L', "N", "listen(2) backlog (default 511)" },
+	{ "dir", 1, 'D', "DIR", "directory of the RDB file SAVE/BGSAVE write and start-up loads (default: the current one)" },
+	{ "dbfilename", 1, 'F', "NAME", "RDB file name in --dir (default dump.rdb); loaded at start into an empty cache" },
+	{ "save-on-exit", 0, 'S', NULL, "SIGTERM/SIGINT and SHUTDOWN save the RDB file before exiting (redis-server with save points)" },
 	{ "log-level", 1, 'l', "LEVEL", "error, warn, info or debug (default info)" },
 	{ "verbose", 0, 'v', NULL, "same as --log-level debug" },
 	{ "quiet", 0, 'q', NULL, "same as --log-level warn" },
@@ -110,7 +114,8 @@ static void usage(FILE *f)
 			 opts[i].arg ? opts[i].arg : "");
 		fprintf(f, "  %-32s %s\n", left, opts[i].help);
 	}
-	fprintf(f, "\nSIGINT or SIGTERM: stop accepting, finish pending replies, exit 0.\n"
+	fprintf(f, "\nSIGINT or SIGTERM: stop accepting, finish pending replies, wait for a BGSAVE,\n"
+		"save with --save-on-exit, exit 0.\n"
 		"Logs go to stderr.  See Documentation/kcache-proxy.rst.\n");
 }
 
@@ -238,6 +243,17 @@ static void parse_args(int argc, char **argv)
 			if (!parse_num(optarg, 1, 65535, &v))
 				die_opt("backlog", optarg, "want 1..65535");
 			cfg.backlog = (int)v;
+			break;
+		case 'D':
+			cfg.dir = optarg;
+			break;
+		case 'F':
+			if (!*optarg || strchr(optarg, '/'))
+				die_opt("dbfilename", optarg, "dbfilename can't be a path, just a filename");
+			cfg.dbfilename = optarg;
+			break;
+		case 'S':
+			cfg.save_on_exit = 1;
 			break;
 		case 'l':
 			for (i = 0; i < 4; i++)
@@ -393,6 +409,8 @@ int main(int argc, char **argv)
 	else if (!knl_fam.grp_pubsub)
 		log_warn("the kcache netlink family has no \"%s\" group: SUBSCRIBE will fail",
 			 KC_MCGRP_PUBSUB);
+	if (persist_start())
+		return 1;
 	raise_nofile();
 	redis_config_init();
 	if (cfg.redis_socket) {
@@ -440,6 +458,9 @@ int main(int argc, char **argv)
 out_join:
 	for (i = 0; i < cfg.threads; i++)
 		pthread_join(th[i], NULL);
+	/* no worker writes any more: the final save sees everything */
+	if (persist_exit())
+		rc = 1;
 out_workers:
 	for (i = 0; i < started; i++)
 		server_worker_exit(&ws[i], nu);

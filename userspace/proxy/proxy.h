@@ -61,6 +61,9 @@ struct config {
 	const char *device;		/* /dev/kcache */
 	int transport;			/* TRANSPORT_*: how data ops go */
 	int backlog;
+	const char *dir;			/* RDB directory (default: cwd) */
+	const char *dbfilename;		/* default dump.rdb */
+	int save_on_exit;		/* SIGTERM saves first */
 };
 
 enum { TRANSPORT_IOCTL, TRANSPORT_NETLINK };

@@ -20,6 +20,7 @@
 #include "libkcache.h"
 #include "pubsub.h"
 #include "redis.h"
+#include "save.h"
 #include "server.h"
 #include "blocking.h"
 
@@ -302,6 +303,11 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 			   (unsigned long long)st.bytes,
 			   (unsigned long long)st.slab_pages,
 			   (unsigned long long)st.large_bytes);
+		n++;
+	}
+	if (want(argv, argc, "persistence", true)) {
+		buf_printf(&b, "%s", n ? "\r\n" : "");
+		persist_info(&b, c->w->eng.fd);
 		n++;
 	}
 	if (want(argv, argc, "stats", true)) {
@@ -1171,7 +1177,10 @@ static const struct redis_cmd cmds[] = {
 	{ "debug", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_debug, 0, "server", "A container for debugging commands (DEBUG SLEEP 0 only)." },
 	{ "slowlog", -2, 0, 0, 0, 0, cmd_slowlog, RX_SUBCMD, "server", "A container for slow log commands (kcache-proxy keeps none)." },
 	{ "latency", -2, 0, 0, 0, 0, cmd_latency, RX_SUBCMD, "server", "A container for latency diagnostics commands (monitoring off)." },
-	{ "shutdown", -1, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE | RF_NOMULTI, 0, 0, 0, cmd_shutdown, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server (refused: stop the service)." },
+	{ "save", 1, RF_ADMIN | RF_NOSCRIPT | RF_NOMULTI, 0, 0, 0, cmd_save, RX_SYNC | RX_NOTXN, "server", "Synchronously saves the database(s) to disk." },
+	{ "bgsave", -1, RF_ADMIN | RF_NOSCRIPT, 0, 0, 0, cmd_bgsave, RX_SYNC | RX_NOTXN, "server", "Asynchronously saves the database(s) to disk." },
+	{ "lastsave", 1, RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_lastsave, 0, "server", "Returns the Unix timestamp of the last successful save to disk." },
+	{ "shutdown", -1, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE | RF_NOMULTI, 0, 0, 0, cmd_shutdown, RX_SYNC | RX_NOTXN, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server." },
 	{ "function", -2, 0, 0, 0, 0, cmd_function, RX_SUBCMD, "scripting", "A container for function commands (no libraries: kcache runs no scripts)." },
 	{ "script", -2, 0, 0, 0, 0, cmd_script, RX_SUBCMD, "scripting", "A container for Lua scripts management commands (empty script cache)." },
 	{ "eval", -3, RF_NOSCRIPT | RF_STALE, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a server-side Lua script (refused: kcache runs no scripts)." },

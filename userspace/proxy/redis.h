@@ -152,11 +152,16 @@ void cmd_wait(struct conn *, struct arg *, size_t);
 void cmd_debug(struct conn *, struct arg *, size_t);
 void cmd_slowlog(struct conn *, struct arg *, size_t);
 void cmd_latency(struct conn *, struct arg *, size_t);
-void cmd_shutdown(struct conn *, struct arg *, size_t);
 
 /* redis_persist.c */
 void cmd_dump(struct conn *, struct arg *, size_t);
 void cmd_restore(struct conn *, struct arg *, size_t);
+
+/* save.c */
+void cmd_save(struct conn *, struct arg *, size_t);
+void cmd_bgsave(struct conn *, struct arg *, size_t);
+void cmd_lastsave(struct conn *, struct arg *, size_t);
+void cmd_shutdown(struct conn *, struct arg *, size_t);
 
 /* pubsub.c */
 void cmd_subscribe(struct conn *, struct arg *, size_t);

@@ -2,7 +2,7 @@
 /*
  * Redis server commands that test harnesses and client libraries send
  * before anything else: CONFIG, FUNCTION, SCRIPT, EVAL/EVALSHA/FCALL,
- * WAIT, DEBUG, SLOWLOG, LATENCY, SHUTDOWN.  kcache runs no scripts, keeps
+ * WAIT, DEBUG, SLOWLOG, LATENCY (SHUTDOWN is in save.c).  kcache runs no scripts, keeps
  * no slow log and has no replicas, so these answer as a fresh redis-server
  * 7.0 with nothing of the kind does, with Redis's error texts.
  *
@@ -25,6 +25,7 @@
 #include "glob.h"
 #include "libkcache.h"
 #include "redis.h"
+#include "save.h"
 #include "server.h"
 
 #define ARGF(a) (int)((a)->len > 128 ? 128 : (a)->len), (a)->p
@@ -36,11 +37,13 @@ enum pkind {
 	P_MEM,		/* memory value (100, 1kb, 2mb, 3g), in [min, max] */
 	P_RO,		/* read only: "can't set immutable config" */
 	P_POLICY,	/* maxmemory-policy */
+	P_PROT,		/* protected (dir, dbfilename): "can't set protected config" */
 };
 
 /* Which live setting a parameter is, beyond its stored value. */
 enum pwhat {
-	W_NONE, W_MAXMEMORY, W_TIMEOUT, W_MAXCLIENTS, W_QBUF, W_BULK,
+	W_NONE, W_MAXMEMORY, W_TIMEOUT, W_MAXCLIENTS, W_QBUF, W_BULK, W_DIR,
+	W_DBFILENAME,
 };
 
 struct param {
@@ -63,6 +66,8 @@ static struct param params[] = {
 	{ "appendonly", NULL, P_RO, W_NONE, 0, 0, 0, "no" },
 	{ "databases", NULL, P_RO, W_NONE, 0, 0, 0, "1" },
 	{ "port", NULL, P_RO, W_NONE, 0, 0, 0, NULL },
+	{ "dir", NULL, P_PROT, W_DIR, 0, 0, 0, NULL },
+	{ "dbfilename", NULL, P_PROT, W_DBFILENAME, 0, 0, 0, NULL },
 	{ "maxmemory-policy", NULL, P_POLICY, W_NONE, 0, 0, 0, "allkeys-lru" },
 	{ "maxmemory", NULL, P_MEM, W_MAXMEMORY, 0, LLONG_MAX, 0, NULL },
 	{ "timeout", NULL, P_INT, W_TIMEOUT, 0, INT_MAX, 0, NULL },
@@ -157,6 +162,9 @@ static struct param *config_check(struct conn *c, const struct arg *name,
 	case P_RO:
 		set_failed(c, name, "can't set immutable config");
 		return NULL;
+	case P_PROT:	/* as 7.0 with enable-protected-configs no */
+		set_failed(c, name, "can't set protected config");
+		return NULL;
 	case P_POLICY:
 		for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
 			if (val->len == strlen(policies[i]) &&
@@ -230,6 +238,12 @@ static void param_value(struct conn *c, const struct param *p, char *v,
 		return;
 	case W_BULK:
 		snprintf(v, n, "%zu", __atomic_load_n(&cfg.max_bulk, __ATOMIC_RELAXED));
+		return;
+	case W_DIR:
+		snprintf(v, n, "%s", persist_dir());
+		return;
+	case W_DBFILENAME:
+		snprintf(v, n, "%s", persist_dbfilename());
 		return;
 	case W_NONE:
 		break;
@@ -320,7 +334,7 @@ out:
 static void config_get(struct conn *c, struct arg *argv, size_t argc)
 {
 	bool hit[NPARAMS][2];
-	char pat[128], v[NPARAMS][32];
+	char pat[128], v[NPARAMS][PATH_MAX];
 	size_t i, j, k, hits = 0;
 
 	memset(hit, 0, sizeof(hit));
@@ -642,12 +656,4 @@ void cmd_latency(struct conn *c, struct arg *argv, size_t argc)
 	} else {
 		unknown_sub(c, &argv[1], "LATENCY");
 	}
-}
-
-/* SHUTDOWN: the proxy is a service; it is stopped by its manager. */
-void cmd_shutdown(struct conn *c, struct arg *argv, size_t argc)
-{
-	(void)argv;
-	(void)argc;
-	reply_err(c, "ERR SHUTDOWN is not supported by kcache-proxy: stop the service (SIGTERM)");
 }
