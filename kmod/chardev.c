@@ -177,7 +177,7 @@ static long ioctl_stats(void __user *uarg)
 		return -EFAULT;
 	if (usize < 2 * sizeof(u32))
 		return -EINVAL;
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	st = kmalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return -ENOMEM;
 	kc_stats_fill(st);

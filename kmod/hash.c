@@ -79,7 +79,7 @@ int kc_op_hset(struct kc_op *op, const char *key)
 
 	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX || (nx && n != 1))
 		return -EINVAL;
-	elems = kvcalloc(n, sizeof(*elems), GFP_KERNEL);
+	elems = kvcalloc(n, sizeof(*elems), KC_GFP_REQ);
 	if (!elems)
 		return -ENOMEM;
 	for (i = 0; i < n && !err; i++)

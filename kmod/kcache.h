@@ -90,6 +90,7 @@
 #include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/percpu-rwsem.h>
+#include <linux/gfp.h>
 #include <linux/kcache.h>
 #include "compat.h"
 
@@ -269,6 +270,21 @@ struct kc_cache {
 	bool pressure;			/* the shrinker wants a page back */
 	struct shrinker *shrinker;
 };
+
+/*
+ * Memory cgroup accounting (Documentation/design.rst, "Accounting").
+ * Cache contents are charged to the memory cgroup of the task whose store
+ * takes the memory (__GFP_ACCOUNT): a slab page to the task that grew it,
+ * for as long as the page lives, whatever cgroup's items later fill its
+ * chunks (as tmpfs and socket buffers do); a large item to the task that
+ * stored it.  Request and reply buffers are charged to the caller too.
+ * A cgroup at its memory.max gets -ENOMEM (or evicts within the cache),
+ * never an OOM kill: slab pages are taken with __GFP_NORETRY, everything
+ * else that can be large with __GFP_RETRY_MAYFAIL; both make a failed
+ * memcg charge return instead of invoking the OOM killer.
+ */
+#define KC_GFP_CONTENTS	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+#define KC_GFP_REQ	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 extern struct kc_cache kc;
 

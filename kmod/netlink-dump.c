@@ -171,7 +171,7 @@ int kc_nl_keys_start(struct netlink_callback *cb)
 		err = kc_nl_data_permitted(cb->skb, cb->extack);
 	if (err)
 		return err;
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 	if (!d)
 		return -ENOMEM;
 	if (tb[KC_A_PATTERN]) {
@@ -352,7 +352,7 @@ static int put_stats(struct sk_buff *msg)
 	struct nlattr *nest;
 	int err = -EMSGSIZE;
 
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	st = kmalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return -ENOMEM;
 	kc_stats_fill(st);

@@ -33,7 +33,7 @@ int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!genl_has_listeners(&kc_genl_family, &init_net, KCACHE_NLGRP_PUBSUB))
 		return 0;
 	msg = genlmsg_new(nla_total_size(nla_len(ch)) + nla_total_size(mlen),
-			  GFP_KERNEL);
+			  GFP_KERNEL_ACCOUNT);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put(msg, 0, 0, &kc_genl_family, 0, KC_CMD_MESSAGE);

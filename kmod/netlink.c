@@ -138,7 +138,7 @@ void *kc_nl_reply_start(struct sk_buff **msg, size_t size,
 {
 	void *hdr;
 
-	*msg = genlmsg_new(size, GFP_KERNEL);
+	*msg = genlmsg_new(size, GFP_KERNEL_ACCOUNT);
 	if (!*msg)
 		return NULL;
 	hdr = genlmsg_put_reply(*msg, info, &kc_genl_family, 0, cmd);
@@ -320,7 +320,7 @@ static int op_args(struct genl_info *info, struct kc_op *op,
 		NL_SET_ERR_MSG(info->extack, "more than 65536 KC_A_ARG");
 		return -E2BIG;
 	}
-	*args = kvcalloc(n, sizeof(**args), GFP_KERNEL);
+	*args = kvcalloc(n, sizeof(**args), KC_GFP_REQ);
 	if (!*args)
 		return -ENOMEM;
 	n = 0;
@@ -382,7 +382,7 @@ int kcache_nl_op_doit(struct sk_buff *skb, struct genl_info *info)
 	err = op_args(info, op, &args);
 	if (err)
 		return err;
-	out = kvmalloc(KC_NL_VALUE_MAX, GFP_KERNEL);
+	out = kvmalloc(KC_NL_VALUE_MAX, KC_GFP_REQ);
 	if (!out) {
 		err = -ENOMEM;
 		goto out;

@@ -95,7 +95,7 @@ static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 				return -E2BIG;
 			r->budget->out -= cap - r->ocap;
 		}
-		n = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+		n = kvmalloc(cap, KC_GFP_REQ);
 		if (!n)
 			return -ENOMEM;
 		memcpy(n, r->obuf, used);
@@ -179,7 +179,7 @@ void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err)
 	if (len > kc.item_size_max)
 		return NULL;
 	*err = -ENOMEM;
-	buf = kvmalloc(max_t(u32, len, 1), GFP_KERNEL);
+	buf = kvmalloc(max_t(u32, len, 1), KC_GFP_REQ);
 	if (!buf)
 		return NULL;
 	*err = kc_copy_in(op, buf, src, len);
@@ -326,7 +326,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 	 * and the argument bytes when they fit in the slack (a few small
 	 * members or fields); larger argument bytes get their own.
 	 */
-	r->in = kvmalloc(head + (n ? BOUNCE_SLACK : 0), GFP_KERNEL_ACCOUNT);
+	r->in = kvmalloc(head + (n ? BOUNCE_SLACK : 0), KC_GFP_REQ);
 	if (!r->in)
 		goto nomem;
 	p = r->in;
@@ -351,7 +351,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 	}
 	p = (char *)r->in + head;
 	if (data > BOUNCE_SLACK) {
-		r->in_data = kvmalloc(data, GFP_KERNEL_ACCOUNT);
+		r->in_data = kvmalloc(data, KC_GFP_REQ);
 		if (!r->in_data)
 			goto nomem;
 		p = r->in_data;

@@ -79,7 +79,8 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 			return err;
 	}
 	s.cap = max(2 * count, 64U);
-	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold), GFP_KERNEL);
+	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold),
+				 KC_GFP_REQ);
 	if (!s.hold) {
 		err = -ENOMEM;
 		goto out;
@@ -96,7 +97,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 				break;
 			}
 			bigger = kvmalloc_array(s.cap * 2, sizeof(*bigger),
-						GFP_KERNEL);
+						KC_GFP_REQ);
 			if (!bigger) {
 				err = -ENOMEM;
 				break;

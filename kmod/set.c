@@ -22,7 +22,7 @@ int kc_op_sadd(struct kc_op *op, const char *key)
 
 	if (!n || n > KC_ARGS_MAX)
 		return -EINVAL;
-	elems = kvcalloc(n, sizeof(*elems), GFP_KERNEL);
+	elems = kvcalloc(n, sizeof(*elems), KC_GFP_REQ);
 	if (!elems)
 		return -ENOMEM;
 	for (i = 0; i < n && !err; i++)
@@ -583,7 +583,7 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 	lockdep_assert_held_write(&kc.excl_sem);
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	a.sets = kvcalloc(op->nargs, sizeof(*a.sets), GFP_KERNEL);
+	a.sets = kvcalloc(op->nargs, sizeof(*a.sets), KC_GFP_REQ);
 	if (!a.sets)
 		return -ENOMEM;
 	for (a.n = 0; a.n < op->nargs && !err; a.n++) {

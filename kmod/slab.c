@@ -139,7 +139,7 @@ int kc_slab_grow(struct kc_class *c)
 	might_sleep();
 	if (!mem_reserve(KC_PAGE_SIZE))
 		return -ENOMEM;
-	addr = __get_free_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY,
+	addr = __get_free_pages(KC_GFP_CONTENTS | __GFP_NORETRY,
 				KC_PAGE_ORDER);
 	if (!addr) {
 		mem_unreserve(KC_PAGE_SIZE);
@@ -201,7 +201,7 @@ struct kc_item *kc_large_alloc(size_t total)
 	if (!mem_reserve(charged))
 		return NULL;
 	lg = kvmalloc(total + offsetof(struct kc_large, item),
-		      GFP_KERNEL | __GFP_NOWARN);
+		      KC_GFP_CONTENTS | __GFP_RETRY_MAYFAIL);
 	if (!lg) {
 		mem_unreserve(charged);
 		return NULL;

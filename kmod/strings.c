@@ -508,7 +508,7 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 	lockdep_assert_held_write(&kc.excl_sem);
 	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	items = kvcalloc(n, sizeof(*items), GFP_KERNEL);
+	items = kvcalloc(n, sizeof(*items), KC_GFP_REQ);
 	if (!items)
 		return -ENOMEM;
 	for (i = 0; i < n && !err; i++) {

@@ -106,11 +106,12 @@ long kc_txn_batch(struct kc_batch *b)
 
 	if (b->nwatch > KC_WATCH_MAX)
 		return -EINVAL;
-	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs), GFP_KERNEL);
+	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs),
+		       KC_GFP_REQ);
 	if (!reqs)
 		return -ENOMEM;
 	if (b->nwatch) {
-		w = kvcalloc(b->nwatch, sizeof(*w), GFP_KERNEL);
+		w = kvcalloc(b->nwatch, sizeof(*w), KC_GFP_REQ);
 		if (!w) {
 			err = -ENOMEM;
 			goto out;
