@@ -22,9 +22,11 @@
 #include <linux/cred.h>
 #include <linux/sched/signal.h>
 #include <linux/mm.h>
+#include <linux/nsproxy.h>
 #include "kcache.h"
 #include "compat.h"
 #include "chardev.h"
+#include "instance.h"
 #include "config.h"
 #include "ops.h"
 #include "stats.h"
@@ -80,9 +82,10 @@ static int get_versioned(void *dst, size_t ksize, size_t min,
 	return copy_struct_from_user(dst, ksize, src, *usize);
 }
 
-static long ioctl_op(void __user *uarg, bool rdonly)
+static long ioctl_op(struct kc_cache *kc, void __user *uarg, bool rdonly)
 {
-	struct kc_req req = { .kern = false, .rdonly = rdonly };
+	struct kc_req req = { .kern = false, .rdonly = rdonly,
+			       .cache = kc };
 	u32 usize;
 	int err;
 
@@ -94,7 +97,7 @@ static long ioctl_op(void __user *uarg, bool rdonly)
 	return kc_req_put_result(uarg, &req.op, usize);
 }
 
-static long ioctl_batch(void __user *uarg, bool rdonly)
+static long ioctl_batch(struct kc_cache *kc, void __user *uarg, bool rdonly)
 {
 	struct kc_batch b;
 	size_t off = offsetof(struct kc_batch, done);
@@ -112,7 +115,7 @@ static long ioctl_batch(void __user *uarg, bool rdonly)
 		/* Takes the cache-wide lock and is for updates: not a reader's. */
 		if (rdonly)
 			return -EBADF;
-		err = kc_txn_batch(&b);
+		err = kc_txn_batch(kc, &b);
 		if (err)
 			return err;
 		goto out;
@@ -123,7 +126,8 @@ static long ioctl_batch(void __user *uarg, bool rdonly)
 	for (i = 0; i < b.count; i++) {
 		void __user *uop = u64_to_user_ptr(b.ops) +
 				   (u64)i * b.op_size;
-		struct kc_req req = { .kern = false, .rdonly = rdonly };
+		struct kc_req req = { .kern = false, .rdonly = rdonly,
+			       .cache = kc };
 
 		if (fatal_signal_pending(current)) {
 			b.result = -EINTR;
@@ -153,21 +157,21 @@ out:
 	return 0;
 }
 
-static long ioctl_version(void __user *uarg)
+static long ioctl_version(struct kc_cache *kc, void __user *uarg)
 {
 	struct kc_version v = {
 		.abi_version = KC_ABI_VERSION,
 		.key_max = KC_KEY_MAX,
-		.item_size_max = kc.item_size_max,
+		.item_size_max = kc->item_size_max,
 		.op_size = sizeof(struct kc_op),
 		.batch_max = KC_BATCH_MAX,
-		.nr_classes = kc.nr_classes,
+		.nr_classes = kc->nr_classes,
 	};
 
 	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static long ioctl_stats(void __user *uarg)
+static long ioctl_stats(struct kc_cache *kc, void __user *uarg)
 {
 	struct kc_stats *st;
 	u32 usize;
@@ -180,7 +184,7 @@ static long ioctl_stats(void __user *uarg)
 	st = kmalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return -ENOMEM;
-	kc_stats_fill(st);
+	kc_stats_fill(kc, st);
 	if (copy_to_user(uarg, st, min_t(size_t, usize, sizeof(*st))))
 		err = -EFAULT;
 	kfree(st);
@@ -192,7 +196,7 @@ static long ioctl_stats(void __user *uarg)
  * gets the first min(elem_size, kernel's size) bytes (at least id and
  * chunk_size) and zeroes past the kernel's struct.
  */
-static long ioctl_class_stats(void __user *uarg)
+static long ioctl_class_stats(struct kc_cache *kc, void __user *uarg)
 {
 	struct kc_class_stats_req req;
 	struct kc_class_stats cs;
@@ -208,18 +212,18 @@ static long ioctl_class_stats(void __user *uarg)
 	    req.elem_size > PAGE_SIZE || req.nr_classes)
 		return -EINVAL;
 	len = min_t(size_t, req.elem_size, sizeof(cs));
-	n = min(req.count, kc.nr_classes);
+	n = min(req.count, kc->nr_classes);
 	for (i = 0; i < n; i++) {
 		char __user *dst = u64_to_user_ptr(req.buf) +
 				   (u64)i * req.elem_size;
 
-		kc_class_stats_fill(i, &cs);
+		kc_class_stats_fill(kc, i, &cs);
 		if (copy_to_user(dst, &cs, len) ||
 		    clear_user(dst + len, req.elem_size - len))
 			return -EFAULT;
 	}
 	req.count = n;
-	req.nr_classes = kc.nr_classes;
+	req.nr_classes = kc->nr_classes;
 	if (put_user(req.count, &((struct kc_class_stats_req __user *)uarg)->count) ||
 	    put_user(req.nr_classes,
 		     &((struct kc_class_stats_req __user *)uarg)->nr_classes))
@@ -227,7 +231,7 @@ static long ioctl_class_stats(void __user *uarg)
 	return 0;
 }
 
-static long ioctl_config(void __user *uarg, bool rdonly)
+static long ioctl_config(struct kc_cache *kc, void __user *uarg, bool rdonly)
 {
 	struct kc_config cfg;
 	u32 usize;
@@ -244,11 +248,11 @@ static long ioctl_config(void __user *uarg, bool rdonly)
 			return -EBADF;
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
-		err = kc_config_apply(&cfg, cfg.set_mask);
+		err = kc_config_apply(kc, &cfg, cfg.set_mask);
 		if (err)
 			return err;
 	}
-	kc_config_fill(&cfg);
+	kc_config_fill(kc, &cfg);
 	if (copy_to_user(uarg, &cfg, min_t(size_t, usize, sizeof(cfg))))
 		return -EFAULT;
 	return 0;
@@ -257,28 +261,40 @@ static long ioctl_config(void __user *uarg, bool rdonly)
 static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	struct kc_cache *kc = file->private_data;
 	bool rdonly = !(file->f_mode & FMODE_WRITE);
 
 	switch (cmd) {
 	case KC_IOC_VERSION:
-		return ioctl_version(uarg);
+		return ioctl_version(kc, uarg);
 	case KC_IOC_OP:
-		return ioctl_op(uarg, rdonly);
+		return ioctl_op(kc, uarg, rdonly);
 	case KC_IOC_BATCH:
-		return ioctl_batch(uarg, rdonly);
+		return ioctl_batch(kc, uarg, rdonly);
 	case KC_IOC_STATS:
-		return ioctl_stats(uarg);
+		return ioctl_stats(kc, uarg);
 	case KC_IOC_CLASS_STATS:
-		return ioctl_class_stats(uarg);
+		return ioctl_class_stats(kc, uarg);
 	case KC_IOC_CONFIG:
-		return ioctl_config(uarg, rdonly);
+		return ioctl_config(kc, uarg, rdonly);
 	}
 	return -ENOTTY;
 }
 
+/* An fd works on the instance of its opener's network namespace. */
+static int kc_open(struct inode *inode, struct file *file)
+{
+	struct kc_cache *kc = kc_net_cache(current->nsproxy->net_ns);
+
+	if (!kc)
+		return -ENODEV;
+	file->private_data = kc;
+	return nonseekable_open(inode, file);
+}
+
 static const struct file_operations kc_fops = {
 	.owner		= THIS_MODULE,
-	.open		= nonseekable_open,
+	.open		= kc_open,
 	.unlocked_ioctl	= kc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -19,14 +19,14 @@ u64 kc_config_limit_max_mb(void)
 	return totalram_pages() >> (20 - PAGE_SHIFT);
 }
 
-void kc_config_fill(struct kc_config *cfg)
+void kc_config_fill(struct kc_cache *kc, struct kc_config *cfg)
 {
-	cfg->memory_limit_mb = READ_ONCE(kc.limit_bytes) >> 20;
-	cfg->notify = READ_ONCE(kc.notify);
-	cfg->automove = READ_ONCE(kc.automove);
-	cfg->item_size_max = kc.item_size_max;
-	cfg->chunk_min = kc.chunk_min;
-	cfg->growth_factor_pct = kc.factor_pct;
+	cfg->memory_limit_mb = READ_ONCE(kc->limit_bytes) >> 20;
+	cfg->notify = READ_ONCE(kc->notify);
+	cfg->automove = READ_ONCE(kc->automove);
+	cfg->item_size_max = kc->item_size_max;
+	cfg->chunk_min = kc->chunk_min;
+	cfg->growth_factor_pct = kc->factor_pct;
 }
 
 /*
@@ -34,7 +34,7 @@ void kc_config_fill(struct kc_config *cfg)
  * cfg.  Returns -EINVAL, changing nothing, when a value is out of range.
  * May sleep: a lower limit evicts.
  */
-int kc_config_apply(const struct kc_config *cfg, u32 mask)
+int kc_config_apply(struct kc_cache *kc, const struct kc_config *cfg, u32 mask)
 {
 	if (mask & ~__KC_CONFIG_ALL)
 		return -EINVAL;
@@ -47,11 +47,11 @@ int kc_config_apply(const struct kc_config *cfg, u32 mask)
 		return -EINVAL;
 	mutex_lock(&kc_config_mutex);
 	if (mask & KC_CONFIG_MEMORY_LIMIT)
-		kc_slab_set_limit(cfg->memory_limit_mb << 20);
+		kc_slab_set_limit(kc, cfg->memory_limit_mb << 20);
 	if (mask & KC_CONFIG_NOTIFY)
-		WRITE_ONCE(kc.notify, cfg->notify);
+		WRITE_ONCE(kc->notify, cfg->notify);
 	if (mask & KC_CONFIG_AUTOMOVE)
-		WRITE_ONCE(kc.automove, cfg->automove);
+		WRITE_ONCE(kc->automove, cfg->automove);
 	mutex_unlock(&kc_config_mutex);
 	return 0;
 }

@@ -178,6 +178,7 @@ static inline size_t kc_item_total(u32 nkey, u32 nbytes)
 struct kc_slab_page {
 	struct list_head node;		/* class->pages */
 	struct rcu_head rcu;
+	struct kc_cache *cache;		/* the instance it belongs to */
 	u32 clsid;
 	u32 used;			/* chunks not free */
 	bool moving;			/* being emptied by a page move */
@@ -241,6 +242,13 @@ struct kc_pcpu_stats {
 	u64 v[KC_NR_STATS];
 };
 
+/* A walk of the whole index in batches (kc_walk_next()). */
+struct kc_walk {
+	struct rhashtable_iter iter;
+	bool end;		/* the last call reached the end */
+	u32 seen;		/* entries the last call looked at */
+};
+
 struct kc_cache {
 	struct rhashtable index;
 	struct kc_class classes[KC_MAX_CLASSES];
@@ -266,6 +274,7 @@ struct kc_cache {
 	struct mutex rebalance_mutex;	/* serialises page moves */
 	struct percpu_rw_semaphore excl_sem;	/* see kc_op_run() */
 	struct delayed_work crawler_work;
+	struct kc_walk crawl_walk;	/* the crawler's place in the index */
 	struct delayed_work automove_work;
 	bool pressure;			/* the shrinker wants a page back */
 	struct shrinker *shrinker;
@@ -286,21 +295,28 @@ struct kc_cache {
 #define KC_GFP_CONTENTS	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 #define KC_GFP_REQ	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-extern struct kc_cache kc;
-
-static inline void kc_stat_add(enum kc_stat s, u64 n)
+static inline void kc_stat_add(struct kc_cache *kc, enum kc_stat s, u64 n)
 {
-	this_cpu_add(kc.stats->v[s], n);
+	this_cpu_add(kc->stats->v[s], n);
 }
 
-static inline void kc_stat_inc(enum kc_stat s)
+static inline void kc_stat_inc(struct kc_cache *kc, enum kc_stat s)
 {
-	kc_stat_add(s, 1);
+	kc_stat_add(kc, s, 1);
 }
 
-u64 kc_stat_sum(enum kc_stat s);
+/* The instance a slab class belongs to (classes are embedded in it). */
+static inline struct kc_cache *kc_class_cache(struct kc_class *cls)
+{
+	return container_of(cls - cls->id, struct kc_cache, classes[0]);
+}
+
+/* The instance an item or element belongs to (slab.c). */
+struct kc_cache *kc_item_cache(const struct kc_item *it);
+
+u64 kc_stat_sum(struct kc_cache *kc, enum kc_stat s);
 u64 kc_now_ms(void);
-u64 kc_next_cas(void);
+u64 kc_next_cas(struct kc_cache *kc);
 
 /* Why the cache drops an item by itself (kc_item_reclaim()). */
 enum kc_reclaim {
@@ -316,11 +332,11 @@ enum kc_reclaim {
 #define KC_PUB_KEEPFLAGS	BIT(2)	/* ... and old's client flags */
 
 /* item.c: the item protocol */
-void kc_items_exit(void);
-struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
-struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes);
+void kc_items_exit(struct kc_cache *kc);
+struct kc_item *kc_item_alloc(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes);
+struct kc_item *kc_item_alloc_any(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes);
 void kc_item_put(struct kc_item *it);
-struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump);
+struct kc_item *kc_item_get(struct kc_cache *kc, const void *key, u32 nkey, bool bump);
 int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
 		    u32 flags);
 void __kc_item_unlink(struct kc_item *it);
@@ -329,6 +345,6 @@ bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why);
 bool kc_item_expired(const struct kc_item *it, u64 now);
 
 /* index.c (index.h has the rest) */
-int kc_flush_all(void);
+int kc_flush_all(struct kc_cache *kc);
 
 #endif /* _KC_KCACHE_H */

@@ -24,6 +24,7 @@ static void free_batch(struct list_head *batch)
 
 static int push(struct kc_op *op, const char *key, bool head)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e, *tmp;
 	LIST_HEAD(batch);
 	struct kc_cont *c;
@@ -38,7 +39,7 @@ static int push(struct kc_op *op, const char *key, bool head)
 			goto out;
 		list_add_tail(&e->lru, &batch);
 	}
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST,
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST,
 			 !(op->flags & KC_SET_XX), &err);
 	if (!it)
 		goto out;
@@ -87,6 +88,7 @@ static struct kc_item *step(struct kc_item *e, bool head)
  */
 static int pop(struct kc_op *op, const char *key, bool head)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool count = op->flags & KC_POP_COUNT;
 	struct kc_reply r = { .op = op };
 	struct kc_item *it, *e;
@@ -96,7 +98,7 @@ static int pop(struct kc_op *op, const char *key, bool head)
 
 	if (count && op->num < 0)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -164,13 +166,14 @@ static struct kc_item *nth(struct kc_cont *c, u64 i)
 
 int kc_op_lrange(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	s64 start = op->num, stop = op->num2, i;
 	struct kc_item *it, *e;
 	struct kc_cont *c;
 	int err = 0;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -191,10 +194,11 @@ int kc_op_lrange(struct kc_op *op, const char *key)
 
 int kc_op_llen(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	op->num = kc_cont(it)->len;
@@ -212,11 +216,12 @@ static bool norm_index(struct kc_cont *c, s64 *i)
 
 int kc_op_lindex(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e;
 	s64 i = op->num;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	if (norm_index(kc_cont(it), &i)) {
@@ -231,19 +236,20 @@ int kc_op_lindex(struct kc_op *op, const char *key)
 
 int kc_op_lset(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e, *old;
 	s64 i = op->num;
 	int err;
 
-	if (op->val_len > kc.item_size_max)
+	if (op->val_len > kc->item_size_max)
 		return -E2BIG;
-	e = kc_elem_alloc(op->val_len, op->val_len);
+	e = kc_elem_alloc(kc, op->val_len, op->val_len);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	err = kc_copy_in(op, kc_elem_data(e), op->val, op->val_len);
 	if (err)
 		goto out;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	if (!norm_index(kc_cont(it), &i)) {
@@ -269,6 +275,7 @@ static bool elem_eq(struct kc_item *e, const void *v, u32 len)
 
 int kc_op_lrem(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool head = op->num >= 0;
 	u64 want = op->num < 0 ? -(u64)op->num : op->num, done = 0, n = 0;
 	struct kc_item *it, *e, *next;
@@ -279,7 +286,7 @@ int kc_op_lrem(struct kc_op *op, const char *key)
 	v = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!v)
 		return err;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	c = kc_cont(it);
@@ -306,12 +313,13 @@ out:
 
 int kc_op_ltrim(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	s64 start = op->num, stop = op->num2, len, i;
 	struct kc_item *it, *e;
 	struct kc_cont *c;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -339,6 +347,7 @@ int kc_op_ltrim(struct kc_op *op, const char *key)
 
 int kc_op_linsert(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool before = op->flags & KC_LINSERT_BEFORE;
 	struct kc_item *it, *e, *p;
 	struct kc_cont *c;
@@ -351,7 +360,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 		return -EINVAL;
 	if (op->nargs != 1)
 		return -EINVAL;
-	if (op->val_len > kc.item_size_max)
+	if (op->val_len > kc->item_size_max)
 		return -E2BIG;
 	err = kc_read_arg(op, 0, &b);
 	if (err)
@@ -359,7 +368,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 	pivot = kc_dup_in(op, b.ptr, b.len, &err);
 	if (!pivot)
 		return err;
-	e = kc_elem_alloc(op->val_len, op->val_len);
+	e = kc_elem_alloc(kc, op->val_len, op->val_len);
 	if (IS_ERR(e)) {
 		err = PTR_ERR(e);
 		e = NULL;
@@ -368,7 +377,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 	err = kc_copy_in(op, kc_elem_data(e), op->val, op->val_len);
 	if (err)
 		goto out;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	c = kc_cont(it);

@@ -18,11 +18,10 @@
 #include "netlink.h"
 #include "stats.h"
 #include "container.h"
+#include "instance.h"
 
 #define KC_VERSION		"0.1"
 #define KC_ITEM_SIZE_LIMIT	(64U << 20)
-
-struct kc_cache kc;
 
 static unsigned long memory_mb = 64;
 module_param(memory_mb, ulong, 0444);
@@ -105,59 +104,39 @@ static int __init kc_check_params(u32 *pct)
 
 static int __init kc_init(void)
 {
-	u32 pct;
+	struct kc_cache_params p = {
+		.limit_bytes = (u64)memory_mb << 20,
+		.chunk_min = chunk_min,
+		.item_size_max = item_size_max,
+		.automove = automove,
+	};
 	int err;
 
-	err = kc_check_params(&pct);
-	if (err)
-		return err;
-	mutex_init(&kc.rebalance_mutex);
-	kc.automove = automove;
-	kc.start_ms = kc_now_ms();
-
-	err = percpu_init_rwsem(&kc.excl_sem);
+	err = kc_check_params(&p.factor_pct);
 	if (err)
 		return err;
 	kc_cont_init();
-	err = kc_stats_init();
+	err = kc_instances_init(&p);
 	if (err)
-		goto err_excl;
-	err = kc_slab_init((u64)memory_mb << 20, chunk_min, pct,
-			   item_size_max);
+		return err;
+	err = kc_shrinker_init(kc_net_cache(&init_net));
 	if (err)
-		goto err_stats;
-	err = kc_index_init();
-	if (err)
-		goto err_slab;
-	kc_crawler_init();
-	kc_automover_init();
-	err = kc_shrinker_init();
-	if (err)
-		goto err_workers;
+		goto err_instances;
 	err = kc_chardev_init(dev_mode, KGIDT_INIT(dev_gid));
 	if (err)
 		goto err_shrinker;
 	err = kc_genl_init();
 	if (err)
 		goto err_chardev;
-	pr_info("kcache: %lu MiB, %u slab classes, /dev/%s\n", memory_mb,
-		kc.nr_classes, KC_DEVICE_NAME);
+	pr_info("kcache: %lu MiB, /dev/%s\n", memory_mb, KC_DEVICE_NAME);
 	return 0;
 
 err_chardev:
 	kc_chardev_exit();
 err_shrinker:
-	kc_shrinker_exit();
-err_workers:
-	kc_automover_exit();
-	kc_crawler_exit();
-	kc_index_exit();
-err_slab:
-	kc_slab_exit();
-err_stats:
-	kc_stats_exit();
-err_excl:
-	percpu_free_rwsem(&kc.excl_sem);
+	kc_shrinker_exit(kc_net_cache(&init_net));
+err_instances:
+	kc_instances_exit();
 	return err;
 }
 
@@ -165,14 +144,8 @@ static void __exit kc_exit(void)
 {
 	kc_genl_exit();
 	kc_chardev_exit();
-	kc_shrinker_exit();
-	kc_automover_exit();
-	kc_crawler_exit();
-	kc_items_exit();
-	kc_index_exit();
-	kc_slab_exit();
-	kc_stats_exit();
-	percpu_free_rwsem(&kc.excl_sem);
+	kc_shrinker_exit(kc_net_cache(&init_net));
+	kc_instances_exit();
 }
 
 module_init(kc_init);

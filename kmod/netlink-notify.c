@@ -63,12 +63,12 @@ int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
  * for a listener (a slow one overruns), drops the event if it cannot
  * allocate.
  */
-void kc_notify(enum kc_event ev, const char *key, u32 nkey)
+void kc_notify(struct kc_cache *kc, enum kc_event ev, const char *key, u32 nkey)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!READ_ONCE(kc.notify))
+	if (!READ_ONCE(kc->notify))
 		return;
 	rcu_read_lock();
 	if (!READ_ONCE(kc_genl_up) ||

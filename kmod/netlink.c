@@ -166,6 +166,7 @@ int kc_nl_reply_too_big(struct sk_buff *msg, struct genl_info *info)
 
 int kcache_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kc_cache *kc = kc_nl_cache(skb);
 	const char *ver = THIS_MODULE->version ?: "unknown";
 	struct sk_buff *msg;
 	void *hdr;
@@ -176,9 +177,9 @@ int kcache_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, KC_A_VERSION_ABI, KC_ABI_VERSION) ||
 	    nla_put_string(msg, KC_A_VERSION_MODULE, ver) ||
 	    nla_put_u32(msg, KC_A_KEY_MAX, KC_KEY_MAX) ||
-	    nla_put_u32(msg, KC_A_ITEM_SIZE_MAX, kc.item_size_max) ||
+	    nla_put_u32(msg, KC_A_ITEM_SIZE_MAX, kc->item_size_max) ||
 	    nla_put_u32(msg, KC_A_VALUE_MAX, KC_NL_VALUE_MAX) ||
-	    nla_put_u32(msg, KC_A_NR_CLASSES, kc.nr_classes))
+	    nla_put_u32(msg, KC_A_NR_CLASSES, kc->nr_classes))
 		return kc_nl_reply_too_big(msg, info);
 	return kc_nl_reply_end(msg, hdr, info);
 }
@@ -339,7 +340,7 @@ static int op_args(struct genl_info *info, struct kc_op *op,
 int kcache_nl_op_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct kc_req req = { .kern = true };
+	struct kc_req req = { .kern = true, .cache = kc_nl_cache(skb) };
 	struct kc_op *op = &req.op;
 	struct kc_buf *args = NULL;
 	u8 *out = NULL;
@@ -403,13 +404,13 @@ out:
 
 /* KC_CMD_CONFIG_GET and KC_CMD_CONFIG_SET */
 
-static int config_reply(struct genl_info *info, u8 cmd)
+static int config_reply(struct kc_cache *kc, struct genl_info *info, u8 cmd)
 {
 	struct kc_config cfg;
 	struct sk_buff *msg;
 	void *hdr;
 
-	kc_config_fill(&cfg);
+	kc_config_fill(kc, &cfg);
 	hdr = kc_nl_reply_start(&msg, NLMSG_GOODSIZE, info, cmd);
 	if (!hdr)
 		return -ENOMEM;
@@ -426,11 +427,12 @@ static int config_reply(struct genl_info *info, u8 cmd)
 
 int kcache_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return config_reply(info, KC_CMD_CONFIG_GET);
+	return config_reply(kc_nl_cache(skb), info, KC_CMD_CONFIG_GET);
 }
 
 int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kc_cache *kc = kc_nl_cache(skb);
 	struct nlattr **tb = info->attrs;
 	struct kc_config cfg = { .size = sizeof(cfg) };
 	u32 mask = 0;
@@ -461,12 +463,12 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 			       "nothing to set: give KC_A_MEMORY_LIMIT_MB, KC_A_NOTIFY or KC_A_AUTOMOVE");
 		return -EINVAL;
 	}
-	err = kc_config_apply(&cfg, mask);
+	err = kc_config_apply(kc, &cfg, mask);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "the configuration was refused");
 		return err;
 	}
-	return config_reply(info, KC_CMD_CONFIG_SET);
+	return config_reply(kc_nl_cache(skb), info, KC_CMD_CONFIG_SET);
 }
 
 /* KC_CMD_FLUSH */
@@ -477,7 +479,8 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
  */
 int kcache_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kc_req req = { .kern = true, .op.opcode = KC_OP_FLUSH };
+	struct kc_req req = { .kern = true, .op.opcode = KC_OP_FLUSH,
+			      .cache = kc_nl_cache(skb) };
 
 	return kc_op_run(&req);
 }

@@ -173,10 +173,11 @@ int kc_clear_out(const struct kc_op *op, u64 dst, u32 len)
  */
 void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	void *buf;
 
 	*err = -E2BIG;
-	if (len > kc.item_size_max)
+	if (len > kc->item_size_max)
 		return NULL;
 	*err = -ENOMEM;
 	buf = kvmalloc(max_t(u32, len, 1), KC_GFP_REQ);
@@ -301,6 +302,7 @@ static void bounce_in_undo(struct kc_req *r)
  */
 int kc_req_copy_in(struct kc_req *r, bool val)
 {
+	struct kc_cache *kc = r->cache;
 	struct kc_op *op = &r->op;
 	u64 head, data = 0, vlen = 0, n = op->nargs;
 	struct kc_buf *kb;
@@ -309,7 +311,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 
 	r->uval = op->val;
 	r->uargs = op->args;
-	if (val && op->val_len <= kc.item_size_max)
+	if (val && op->val_len <= kc->item_size_max)
 		vlen = op->val_len;
 	op->val = 0;
 	op->args = 0;
@@ -340,7 +342,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 				n * sizeof(*kb)))
 		goto fault;
 	for (i = 0; i < n; i++)
-		if (!kb[i].__reserved && kb[i].len <= kc.item_size_max)
+		if (!kb[i].__reserved && kb[i].len <= kc->item_size_max)
 			data += kb[i].len;
 	if (head + data > KC_INPUT_MAX)
 		goto e2big;
@@ -360,7 +362,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		u64 src = kb[i].ptr;
 
 		kb[i].ptr = 0;
-		if (kb[i].__reserved || kb[i].len > kc.item_size_max)
+		if (kb[i].__reserved || kb[i].len > kc->item_size_max)
 			continue;
 		if (copy_from_user(p, u64_to_user_ptr(src), kb[i].len))
 			goto fault;

@@ -12,10 +12,14 @@
 #include "shrinker.h"
 #include "slab.h"
 
+/* The instance the shrinker frees from (one shrinker for the module). */
+static struct kc_cache *shrink_target;
+
 static unsigned long shrink_count(struct shrinker *s,
 				  struct shrink_control *sc)
 {
-	unsigned long n = kc_lru_count_cold();
+	struct kc_cache *kc = shrink_target;
+	unsigned long n = kc_lru_count_cold(kc);
 
 	return n ? n : SHRINK_EMPTY;
 }
@@ -23,27 +27,29 @@ static unsigned long shrink_count(struct shrinker *s,
 static unsigned long shrink_scan(struct shrinker *s,
 				 struct shrink_control *sc)
 {
-	unsigned long freed = kc_lru_evict_cold(sc->nr_to_scan);
+	struct kc_cache *kc = shrink_target;
+	unsigned long freed = kc_lru_evict_cold(kc, sc->nr_to_scan);
 
 	sc->nr_scanned = freed;
-	if (!kc_slab_release_empty(ULONG_MAX) && freed) {
+	if (!kc_slab_release_empty(kc, ULONG_MAX) && freed) {
 		/* Scattered chunks free no page: empty one in the worker. */
-		WRITE_ONCE(kc.pressure, true);
-		kc_automover_kick();
+		WRITE_ONCE(kc->pressure, true);
+		kc_automover_kick(kc);
 	}
 	if (!freed)
 		return SHRINK_STOP;
-	kc_stat_add(KC_STAT_SHRINKER_FREED, freed);
+	kc_stat_add(kc, KC_STAT_SHRINKER_FREED, freed);
 	return freed;
 }
 
-int kc_shrinker_init(void)
+int kc_shrinker_init(struct kc_cache *kc)
 {
-	kc.shrinker = kc_shrinker_create(shrink_count, shrink_scan, "kcache");
-	return kc.shrinker ? 0 : -ENOMEM;
+	shrink_target = kc;
+	kc->shrinker = kc_shrinker_create(shrink_count, shrink_scan, "kcache");
+	return kc->shrinker ? 0 : -ENOMEM;
 }
 
-void kc_shrinker_exit(void)
+void kc_shrinker_exit(struct kc_cache *kc)
 {
-	kc_shrinker_destroy(kc.shrinker);
+	kc_shrinker_destroy(kc->shrinker);
 }

@@ -19,8 +19,8 @@
  * between; else none does and -ECANCELED is returned.  Ops were prepared
  * with kc_op_prepare() before, and each gets kc_req_finish() after.
  */
-int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
-	       u32 nw)
+int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
+	       const struct kc_txn_watch *w, u32 nw)
 {
 	int err = 0;
 	u32 i;
@@ -28,9 +28,9 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 	/* Killed before anything ran: nothing to undo. */
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	percpu_down_write(&kc.excl_sem);
+	percpu_down_write(&kc->excl_sem);
 	for (i = 0; i < nw && !err; i++) {
-		struct kc_item *it = kc_item_get(w[i].key, w[i].len, false);
+		struct kc_item *it = kc_item_get(kc, w[i].key, w[i].len, false);
 		u64 cas = it ? READ_ONCE(it->cas) : 0;
 
 		if (it)
@@ -47,7 +47,7 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 		kc_op_exec(&reqs[i], true);
 		cond_resched();
 	}
-	percpu_up_write(&kc.excl_sem);
+	percpu_up_write(&kc->excl_sem);
 	return err;
 }
 
@@ -95,7 +95,7 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
  * the lock is released; the inputs and those replies of all ops together
  * are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
  */
-long kc_txn_batch(struct kc_batch *b)
+long kc_txn_batch(struct kc_cache *kc, struct kc_batch *b)
 {
 	struct kc_budget budget = { KC_INPUT_MAX, KC_REPLY_MAX };
 	struct kc_txn_watch *w = NULL;
@@ -121,6 +121,7 @@ long kc_txn_batch(struct kc_batch *b)
 	if (err)
 		goto out;
 	for (i = 0; i < b->count; i++) {
+		reqs[i].cache = kc;
 		reqs[i].budget = &budget;
 		err = kc_op_prepare(&reqs[i]);
 		if (err == -ENOMEM)
@@ -132,7 +133,7 @@ long kc_txn_batch(struct kc_batch *b)
 	if (bad || nomem) {
 		b->result = bad ? -EINVAL : -ENOMEM;
 	} else {
-		b->result = kc_txn_run(reqs, b->count, w, b->nwatch);
+		b->result = kc_txn_run(kc, reqs, b->count, w, b->nwatch);
 		if (!b->result)
 			b->done = b->count;
 	}
