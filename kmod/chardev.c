@@ -264,6 +264,8 @@ static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct kc_cache *kc = file->private_data;
 	bool rdonly = !(file->f_mode & FMODE_WRITE);
 
+	if (READ_ONCE(kc->dead))
+		return -ENODEV;
 	switch (cmd) {
 	case KC_IOC_VERSION:
 		return ioctl_version(kc, uarg);
@@ -281,20 +283,32 @@ static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
-/* An fd works on the instance of its opener's network namespace. */
+/*
+ * An fd works on the instance of its opener's network namespace, made on
+ * first use, and keeps it: after the namespace is gone, with all that
+ * the instance held, the fd gets -ENODEV.
+ */
 static int kc_open(struct inode *inode, struct file *file)
 {
-	struct kc_cache *kc = kc_net_cache(current->nsproxy->net_ns);
+	struct kc_cache *kc = kc_net_cache(current->nsproxy->net_ns, true);
 
 	if (!kc)
-		return -ENODEV;
+		return -ENOMEM;
+	kc_cache_get(kc);
 	file->private_data = kc;
 	return nonseekable_open(inode, file);
+}
+
+static int kc_release(struct inode *inode, struct file *file)
+{
+	kc_cache_put(file->private_data);
+	return 0;
 }
 
 static const struct file_operations kc_fops = {
 	.owner		= THIS_MODULE,
 	.open		= kc_open,
+	.release	= kc_release,
 	.unlocked_ioctl	= kc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

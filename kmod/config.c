@@ -46,6 +46,10 @@ int kc_config_apply(struct kc_cache *kc, const struct kc_config *cfg, u32 mask)
 	    ((mask & KC_CONFIG_AUTOMOVE) && cfg->automove > 1))
 		return -EINVAL;
 	mutex_lock(&kc_config_mutex);
+	if (READ_ONCE(kc->dead)) {
+		mutex_unlock(&kc_config_mutex);
+		return -ENODEV;
+	}
 	if (mask & KC_CONFIG_MEMORY_LIMIT)
 		kc_slab_set_limit(kc, cfg->memory_limit_mb << 20);
 	if (mask & KC_CONFIG_NOTIFY)
@@ -54,4 +58,16 @@ int kc_config_apply(struct kc_cache *kc, const struct kc_config *cfg, u32 mask)
 		WRITE_ONCE(kc->automove, cfg->automove);
 	mutex_unlock(&kc_config_mutex);
 	return 0;
+}
+
+/*
+ * Marks kc dead (its namespace went away): no configuration change runs
+ * on it from now on, and ops fail (kc_op_exec()).  Notifications stop.
+ */
+void kc_config_kill(struct kc_cache *kc)
+{
+	mutex_lock(&kc_config_mutex);
+	WRITE_ONCE(kc->notify, false);
+	WRITE_ONCE(kc->dead, true);
+	mutex_unlock(&kc_config_mutex);
 }

@@ -20,6 +20,7 @@
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/err.h>
+#include <linux/once.h>
 #include "kcache.h"
 #include "index.h"
 #include "netlink.h"
@@ -75,7 +76,8 @@ static const struct rhashtable_params kc_ht_params = {
 
 int kc_index_init(struct kc_cache *kc)
 {
-	kc_hash_seed = get_random_u32();
+	/* One seed for every instance: set once, before the first table. */
+	get_random_once(&kc_hash_seed, sizeof(kc_hash_seed));
 	return rhashtable_init(&kc->index, &kc_ht_params);
 }
 

@@ -11,11 +11,18 @@
  * Locks, outermost first.  A lock is taken holding only locks before it
  * in one of these chains:
  *
- *   kc_config_mutex -> kc.rebalance_mutex
+ *   kc_instances_mutex -> kc_config_mutex -> kc.rebalance_mutex
+ *   kc_instances_mutex -> kc.excl_sem
  *   kc.excl_sem -> cont->lock -> kc.rebalance_mutex -> item->lock
  *     -> class->lru_lock -> class->lock
  *   item->lock -> rhashtable bucket locks
  *
+ * kc_instances_mutex (mutex, instance.c)
+ *   Serialises making an instance (on a namespace's first use) and shutting
+ *   one down (its namespace's pernet exit: dead set under kc_config_mutex,
+ *   kc.excl_sem taken for writing to wait out running ops, then its items
+ *   and pages freed).  Protects the instance list for writers; the shrinker
+ *   reads it under SRCU.  Taken with no other lock held.
  * kc_config_mutex (mutex, config.c)
  *   Serialises configuration changes (KC_IOC_CONFIG, netlink CONFIG_SET);
  *   readers use READ_ONCE() on each field.  Held across the evictions and
@@ -278,6 +285,14 @@ struct kc_cache {
 	struct delayed_work automove_work;
 	bool pressure;			/* the shrinker wants a page back */
 	struct shrinker *shrinker;
+
+	/* The instance (instance.c). */
+	struct net *net;		/* its network namespace, not counted */
+	u64 net_cookie;			/* ... its inode number, for tools */
+	refcount_t ref;			/* open fds, plus one while net lives */
+	bool dead;			/* net went away: everything fails */
+	struct list_head node;		/* kc_instances, under kc_instances_mutex */
+	struct rcu_head rcu;
 };
 
 /*

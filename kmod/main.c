@@ -27,6 +27,10 @@ static unsigned long memory_mb = 64;
 module_param(memory_mb, ulong, 0444);
 MODULE_PARM_DESC(memory_mb, "Memory limit in MiB for items (default 64, min 2; runtime: KC_IOC_CONFIG)");
 
+static unsigned long netns_memory_mb = 16;
+module_param(netns_memory_mb, ulong, 0444);
+MODULE_PARM_DESC(netns_memory_mb, "Memory limit in MiB of the cache of each network namespace but the initial one (default 16, min 2)");
+
 static unsigned int chunk_min = 48;
 module_param(chunk_min, uint, 0444);
 MODULE_PARM_DESC(chunk_min, "Bytes of key+value in the smallest chunk (default 48, 8..4096)");
@@ -86,6 +90,12 @@ static int __init kc_check_params(u32 *pct)
 		       KC_MIN_LIMIT_MB);
 		return -EINVAL;
 	}
+	if (netns_memory_mb < KC_MIN_LIMIT_MB ||
+	    netns_memory_mb > (1UL << 24)) {
+		pr_err("kcache: netns_memory_mb must be %d..16777216\n",
+		       KC_MIN_LIMIT_MB);
+		return -EINVAL;
+	}
 	if (chunk_min < 8 || chunk_min > 4096) {
 		pr_err("kcache: chunk_min must be 8..4096\n");
 		return -EINVAL;
@@ -106,6 +116,7 @@ static int __init kc_init(void)
 {
 	struct kc_cache_params p = {
 		.limit_bytes = (u64)memory_mb << 20,
+		.netns_limit_bytes = (u64)netns_memory_mb << 20,
 		.chunk_min = chunk_min,
 		.item_size_max = item_size_max,
 		.automove = automove,
@@ -119,7 +130,7 @@ static int __init kc_init(void)
 	err = kc_instances_init(&p);
 	if (err)
 		return err;
-	err = kc_shrinker_init(kc_net_cache(&init_net));
+	err = kc_shrinker_init();
 	if (err)
 		goto err_instances;
 	err = kc_chardev_init(dev_mode, KGIDT_INIT(dev_gid));
@@ -134,7 +145,7 @@ static int __init kc_init(void)
 err_chardev:
 	kc_chardev_exit();
 err_shrinker:
-	kc_shrinker_exit(kc_net_cache(&init_net));
+	kc_shrinker_exit();
 err_instances:
 	kc_instances_exit();
 	return err;
@@ -144,7 +155,7 @@ static void __exit kc_exit(void)
 {
 	kc_genl_exit();
 	kc_chardev_exit();
-	kc_shrinker_exit(kc_net_cache(&init_net));
+	kc_shrinker_exit();
 	kc_instances_exit();
 }
 

@@ -167,6 +167,8 @@ int kc_nl_keys_start(struct netlink_callback *cb)
 	struct keys_dump *d;
 	int err;
 
+	if (!kc)
+		return -ENOMEM;
 	err = kc_nl_check_dups(cb->nlh, 0, cb->extack);
 	if (!err)
 		err = kc_nl_data_permitted(cb->skb, cb->extack);
@@ -444,10 +446,12 @@ int kc_nl_stats_start(struct netlink_callback *cb)
 
 int kcache_nl_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct kc_cache *kc = kc_nl_cache(skb);
+	struct kc_cache *kc = kc_nl_cache(cb->skb);
 	struct stats_ctx *ctx = (struct stats_ctx *)cb->ctx;
 	void *hdr;
 
+	if (!kc)
+		return -ENOMEM;
 	for (; ctx->next < kc->nr_classes; ctx->next++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &kc_genl_family,

@@ -115,8 +115,14 @@ int kc_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
 		   struct genl_info *info)
 {
 	u64 multi = ops->cmd == KC_CMD_OP ? BIT_ULL(KC_A_ARG) : 0;
+	int err = kc_nl_check_dups(info->nlhdr, multi, info->extack);
 
-	return kc_nl_check_dups(info->nlhdr, multi, info->extack);
+	if (!err && !kc_nl_cache(skb)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "no memory for this network namespace's cache");
+		err = -ENOMEM;
+	}
+	return err;
 }
 
 int kc_nl_pre_data(const struct genl_split_ops *ops, struct sk_buff *skb,
@@ -597,7 +603,7 @@ struct genl_family kc_genl_family __ro_after_init = {
 	.name		= KC_GENL_NAME,
 	.version	= KC_GENL_VERSION,
 	.maxattr	= KC_A_MAX,
-	.netnsok	= false,
+	.netnsok	= true,	/* one instance per namespace */
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
 #ifdef KC_GENL_FULL_OPS

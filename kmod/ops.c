@@ -186,16 +186,17 @@ void kc_op_exec(struct kc_req *req, bool excl)
 	const struct kc_op_desc *d = &kc_ops[op->opcode];
 	int err;
 
+	/* An instance whose namespace went away runs nothing (-ENODEV). */
 	if (excl) {
 		lockdep_assert_held_write(&kc->excl_sem);
-		err = d->fn(op, req->key);
+		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
 	} else if (d->mode & EXCL) {
 		percpu_down_write(&kc->excl_sem);
-		err = d->fn(op, req->key);
+		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
 		percpu_up_write(&kc->excl_sem);
 	} else {
 		percpu_down_read(&kc->excl_sem);
-		err = d->fn(op, req->key);
+		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
 		percpu_up_read(&kc->excl_sem);
 	}
 	op->result = err;

@@ -3,7 +3,7 @@
 #ifndef _KC_SHRINKER_H
 #define _KC_SHRINKER_H
 
-int kc_shrinker_init(struct kc_cache *kc);
-void kc_shrinker_exit(struct kc_cache *kc);
+int kc_shrinker_init(void);
+void kc_shrinker_exit(void);
 
 #endif /* _KC_SHRINKER_H */

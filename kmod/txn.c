@@ -29,6 +29,8 @@ int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	percpu_down_write(&kc->excl_sem);
+	if (READ_ONCE(kc->dead))
+		err = -ENODEV;
 	for (i = 0; i < nw && !err; i++) {
 		struct kc_item *it = kc_item_get(kc, w[i].key, w[i].len, false);
 		u64 cas = it ? READ_ONCE(it->cas) : 0;
