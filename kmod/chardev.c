@@ -246,7 +246,8 @@ static long ioctl_config(struct kc_cache *kc, void __user *uarg, bool rdonly)
 	if (cfg.set_mask) {
 		if (rdonly)
 			return -EBADF;
-		if (!capable(CAP_SYS_ADMIN))
+		/* The instance's own admin; the ceiling bounds the limit. */
+		if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN))
 			return -EPERM;
 		err = kc_config_apply(kc, &cfg, cfg.set_mask);
 		if (err)

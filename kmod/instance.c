@@ -27,6 +27,7 @@
 #include <linux/srcu.h>
 #include <linux/rculist.h>
 #include <linux/proc_ns.h>
+#include <linux/user_namespace.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include "kcache.h"
@@ -61,6 +62,7 @@ static struct kc_cache *cache_create(struct net *net,
 	kc->automove = p->automove;
 	kc->start_ms = kc_now_ms();
 	kc->net = net;
+	kc->user_ns = get_user_ns(net->user_ns);
 	kc->net_cookie = net->ns.inum;
 	refcount_set(&kc->ref, 1);
 	err = percpu_init_rwsem(&kc->excl_sem);
@@ -87,6 +89,7 @@ err_stats:
 err_excl:
 	percpu_free_rwsem(&kc->excl_sem);
 err_free:
+	put_user_ns(kc->user_ns);
 	kvfree(kc);
 	return ERR_PTR(err);
 }
@@ -96,6 +99,7 @@ static void cache_free_rcu(struct rcu_head *head)
 	struct kc_cache *kc = container_of(head, struct kc_cache, rcu);
 
 	kc_stats_exit(kc);
+	put_user_ns(kc->user_ns);
 	kvfree(kc);
 }
 
@@ -147,6 +151,7 @@ static struct kc_net *kc_net(const struct net *net)
 struct kc_cache *kc_net_cache(struct net *net, bool create)
 {
 	struct kc_net *kn = kc_net(net);
+	/* Pairs with the release below: a cache seen is fully made. */
 	struct kc_cache *kc = smp_load_acquire(&kn->cache);
 
 	if (kc || !create)
@@ -158,11 +163,14 @@ struct kc_cache *kc_net_cache(struct net *net, bool create)
 
 		if (!net_eq(net, &init_net))
 			p.limit_bytes = p.netns_limit_bytes;
+		p.limit_bytes = kc_config_admit(p.limit_bytes);
 		kc = cache_create(net, &p);
 		if (IS_ERR(kc)) {
+			kc_config_unadmit(p.limit_bytes);
 			kc = NULL;
 		} else {
 			list_add_tail_rcu(&kc->node, &kc_instances);
+			/* Publishes the made cache (acquire above). */
 			smp_store_release(&kn->cache, kc);
 		}
 	}

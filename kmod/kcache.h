@@ -288,6 +288,7 @@ struct kc_cache {
 
 	/* The instance (instance.c). */
 	struct net *net;		/* its network namespace, not counted */
+	struct user_namespace *user_ns;	/* net's owner, counted: who admins it */
 	u64 net_cookie;			/* ... its inode number, for tools */
 	refcount_t ref;			/* open fds, plus one while net lives */
 	bool dead;			/* net went away: everything fails */

@@ -306,7 +306,8 @@ int kc_op_flush(struct kc_op *op, const char *unused)
 {
 	struct kc_cache *kc = kc_op_cache(op);
 
-	if (!capable(CAP_SYS_ADMIN))
+	/* The instance's own admin (its namespace's user namespace). */
+	if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 	return kc_flush_all(kc);
 }

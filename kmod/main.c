@@ -19,6 +19,7 @@
 #include "stats.h"
 #include "container.h"
 #include "instance.h"
+#include "config.h"
 
 #define KC_VERSION		"0.1"
 #define KC_ITEM_SIZE_LIMIT	(64U << 20)
@@ -30,6 +31,45 @@ MODULE_PARM_DESC(memory_mb, "Memory limit in MiB for items (default 64, min 2; r
 static unsigned long netns_memory_mb = 16;
 module_param(netns_memory_mb, ulong, 0444);
 MODULE_PARM_DESC(netns_memory_mb, "Memory limit in MiB of the cache of each network namespace but the initial one (default 16, min 2)");
+
+/*
+ * memory_ceiling_mb: what all instances' limits may add up to.  Writable at
+ * run time through sysfs (the initial namespace's root); a write below the
+ * current sum fails with EBUSY.
+ */
+static unsigned long memory_ceiling_mb;
+static bool kc_up;
+
+static int ceiling_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long mb;
+	int err = kstrtoul(val, 0, &mb);
+
+	if (err)
+		return err;
+	if (mb > (1UL << 24))
+		return -EINVAL;
+	if (READ_ONCE(kc_up)) {
+		err = kc_config_set_ceiling(mb);
+		if (err)
+			return err;
+	}
+	memory_ceiling_mb = mb;
+	return 0;
+}
+
+static int ceiling_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(kc_up) ?
+			  kc_config_ceiling_mb() : (u64)memory_ceiling_mb);
+}
+
+static const struct kernel_param_ops ceiling_ops = {
+	.set = ceiling_set,
+	.get = ceiling_get,
+};
+module_param_cb(memory_ceiling_mb, &ceiling_ops, NULL, 0644);
+MODULE_PARM_DESC(memory_ceiling_mb, "Most MiB all namespaces' caches may have together (default 0: the machine's memory; runtime: sysfs)");
 
 static unsigned int chunk_min = 48;
 module_param(chunk_min, uint, 0444);
@@ -127,6 +167,14 @@ static int __init kc_init(void)
 	if (err)
 		return err;
 	kc_cont_init();
+	err = kc_config_set_ceiling(memory_ceiling_mb);
+	if (err)
+		return err;
+	if (memory_mb > kc_config_ceiling_mb()) {
+		pr_err("kcache: memory_mb is above memory_ceiling_mb (%llu)\n",
+		       kc_config_ceiling_mb());
+		return -EINVAL;
+	}
 	err = kc_instances_init(&p);
 	if (err)
 		return err;
@@ -139,6 +187,7 @@ static int __init kc_init(void)
 	err = kc_genl_init();
 	if (err)
 		goto err_chardev;
+	WRITE_ONCE(kc_up, true);
 	pr_info("kcache: %lu MiB, /dev/%s\n", memory_mb, KC_DEVICE_NAME);
 	return 0;
 

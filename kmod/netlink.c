@@ -71,13 +71,19 @@ int kc_nl_data_permitted(const struct sk_buff *skb,
 	return -EACCES;
 }
 
-/* GENL_ADMIN_PERM has checked CAP_NET_ADMIN; the ioctls need this too. */
+/*
+ * GENL_ADMIN_PERM has checked CAP_NET_ADMIN (in the initial user
+ * namespace: the spec schema of 6.12 knows no uns-admin-perm); like the
+ * ioctls, an admin command also needs CAP_SYS_ADMIN in the user namespace
+ * that owns the socket's network namespace.
+ */
 static int admin_permitted(const struct sk_buff *skb,
 			   struct netlink_ext_ack *extack)
 {
-	if (netlink_capable(skb, CAP_SYS_ADMIN))
+	if (netlink_ns_capable(skb, sock_net(skb->sk)->user_ns, CAP_SYS_ADMIN))
 		return 0;
-	NL_SET_ERR_MSG(extack, "needs CAP_SYS_ADMIN");
+	NL_SET_ERR_MSG(extack,
+		       "needs CAP_SYS_ADMIN in the network namespace's user namespace");
 	return -EPERM;
 }
 
@@ -470,6 +476,11 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	err = kc_config_apply(kc, &cfg, mask);
+	if (err == -ENOSPC) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KC_A_MEMORY_LIMIT_MB],
+				    "the instances' limits together would exceed memory_ceiling_mb");
+		return err;
+	}
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "the configuration was refused");
 		return err;

@@ -80,8 +80,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 			return err;
 	}
 	s.cap = max(2 * count, 64U);
-	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold),
-				 KC_GFP_REQ);
+	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold), KC_GFP_REQ);
 	if (!s.hold) {
 		err = -ENOMEM;
 		goto out;

@@ -108,8 +108,7 @@ long kc_txn_batch(struct kc_cache *kc, struct kc_batch *b)
 
 	if (b->nwatch > KC_WATCH_MAX)
 		return -EINVAL;
-	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs),
-		       KC_GFP_REQ);
+	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs), KC_GFP_REQ);
 	if (!reqs)
 		return -ENOMEM;
 	if (b->nwatch) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -308,6 +309,82 @@ TEST_F_TIMEOUT(netns, destroy_frees_everything, 120)
 
 	kt_write_file(CG_ROOT "/cgroup.procs", pid);
 	rmdir(cg);
+}
+
+#define CEILING	"/sys/module/kcache/parameters/memory_ceiling_mb"
+
+/* Sets the ceiling, retrying while namespaces of earlier tests go away. */
+static int set_ceiling(uint64_t mb)
+{
+	char num[24];
+	int i, ret = -EBUSY;
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)mb);
+	for (i = 0; i < 100 && ret == -EBUSY; i++) {
+		ret = kt_write_file(CEILING, num);
+		if (ret == -EBUSY)
+			kt_sleep_ms(50);
+	}
+	return ret;
+}
+
+/* In a new namespace of a child: 0 if its instance got no memory. */
+static int third_namespace_is_full(void)
+{
+	struct kc_config c;
+	int fd;
+
+	if (unshare(CLONE_NEWNET))
+		return 10;
+	fd = kc_open();
+	if (fd < 0)
+		return 11;
+	if (kc_config_get(fd, &c))
+		return 12;
+	if (c.memory_limit_mb != 0)
+		return 13;
+	if (kt_set(fd, "full", "x") != -ENOMEM)
+		return 14;
+	return 0;
+}
+
+/*
+ * memory_ceiling_mb bounds the sum of every instance's limit: a limit
+ * that would pass it is refused (-ENOSPC), the ceiling cannot go below the
+ * sum (-EBUSY), and a namespace made when nothing is left gets a limit of
+ * 0: its stores fail with -ENOMEM.
+ */
+TEST_F_TIMEOUT(netns, ceiling, 60)
+{
+	int64_t orig = kt_module_param("memory_ceiling_mb");
+	struct kc_config c0, c1;
+	uint64_t sum;
+	int status;
+	pid_t pid;
+
+	ASSERT_LT(0, orig);
+	ASSERT_EQ(0, kc_config_get(self->fd0, &c0));
+	ASSERT_EQ(0, kc_config_get(self->fd1, &c1));
+	sum = c0.memory_limit_mb + c1.memory_limit_mb;
+	EXPECT_GE((uint64_t)orig, sum);
+
+	ASSERT_EQ(0, set_ceiling(sum + 4));
+	EXPECT_EQ((int64_t)(sum + 4), kt_module_param("memory_ceiling_mb"));
+	EXPECT_EQ(-EBUSY, kt_write_file(CEILING, "2"));
+	EXPECT_EQ(-ENOSPC, kt_set_memory_limit_mb(self->fd1,
+						  c1.memory_limit_mb + 5));
+	EXPECT_EQ(0, kt_set_memory_limit_mb(self->fd1, c1.memory_limit_mb + 4));
+	/* Nothing left for a third namespace. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(third_namespace_is_full());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Lowering a limit makes room again. */
+	EXPECT_EQ(0, kt_set_memory_limit_mb(self->fd1, c1.memory_limit_mb));
+	EXPECT_EQ(0, set_ceiling(orig));
 }
 
 TEST_HARNESS_MAIN
