@@ -21,20 +21,22 @@
  */
 static void automove_fn(struct work_struct *work)
 {
+	struct kc_cache *kc = container_of(to_delayed_work(work),
+					     struct kc_cache, automove_work);
 	struct kc_class *dst = NULL, *src = NULL;
 	u64 best = 0;
 	u32 i;
 
-	if (xchg(&kc.pressure, false)) {
-		mutex_lock(&kc.rebalance_mutex);
-		src = kc_slab_biggest(KC_MAX_CLASSES);
+	if (xchg(&kc->pressure, false)) {
+		mutex_lock(&kc->rebalance_mutex);
+		src = kc_slab_biggest(kc, KC_MAX_CLASSES);
 		if (src)
 			kc_slab_release_page(src, false);
-		mutex_unlock(&kc.rebalance_mutex);
+		mutex_unlock(&kc->rebalance_mutex);
 	}
 
-	for (i = 0; i < kc.nr_classes; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->nr_classes; i++) {
+		struct kc_class *c = &kc->classes[i];
 		u64 ev = READ_ONCE(c->window_evictions);
 
 		if (ev > best) {
@@ -42,32 +44,32 @@ static void automove_fn(struct work_struct *work)
 			dst = c;
 		}
 	}
-	if (dst && READ_ONCE(kc.automove)) {
-		mutex_lock(&kc.rebalance_mutex);
-		src = kc_slab_pick_donor(dst->id, true);
+	if (dst && READ_ONCE(kc->automove)) {
+		mutex_lock(&kc->rebalance_mutex);
+		src = kc_slab_pick_donor(kc, dst->id, true);
 		if (src)
 			kc_slab_release_page(src, false);
-		mutex_unlock(&kc.rebalance_mutex);
+		mutex_unlock(&kc->rebalance_mutex);
 	}
-	kc_slab_end_window();
-	queue_delayed_work(system_unbound_wq, &kc.automove_work,
+	kc_slab_end_window(kc);
+	queue_delayed_work(system_unbound_wq, &kc->automove_work,
 			   KC_AUTOMOVE_INTERVAL);
 }
 
 /* Asks the worker to run now (the shrinker, when it freed no page). */
-void kc_automover_kick(void)
+void kc_automover_kick(struct kc_cache *kc)
 {
-	mod_delayed_work(system_unbound_wq, &kc.automove_work, 0);
+	mod_delayed_work(system_unbound_wq, &kc->automove_work, 0);
 }
 
-void kc_automover_init(void)
+void kc_automover_init(struct kc_cache *kc)
 {
-	INIT_DELAYED_WORK(&kc.automove_work, automove_fn);
-	queue_delayed_work(system_unbound_wq, &kc.automove_work,
+	INIT_DELAYED_WORK(&kc->automove_work, automove_fn);
+	queue_delayed_work(system_unbound_wq, &kc->automove_work,
 			   KC_AUTOMOVE_INTERVAL);
 }
 
-void kc_automover_exit(void)
+void kc_automover_exit(struct kc_cache *kc)
 {
-	cancel_delayed_work_sync(&kc.automove_work);
+	cancel_delayed_work_sync(&kc->automove_work);
 }

@@ -3,8 +3,8 @@
 #ifndef _KC_AUTOMOVER_H
 #define _KC_AUTOMOVER_H
 
-void kc_automover_init(void);
-void kc_automover_exit(void);
-void kc_automover_kick(void);
+void kc_automover_init(struct kc_cache *kc);
+void kc_automover_exit(struct kc_cache *kc);
+void kc_automover_kick(struct kc_cache *kc);
 
 #endif /* _KC_AUTOMOVER_H */

@@ -22,13 +22,21 @@
 #include <linux/cred.h>
 #include <linux/sched/signal.h>
 #include <linux/mm.h>
+#include <linux/nsproxy.h>
 #include "kcache.h"
 #include "compat.h"
 #include "chardev.h"
+#include "instance.h"
 #include "config.h"
 #include "ops.h"
 #include "stats.h"
 #include "wait.h"
+
+/* What an open /dev/kcache holds: its instance and its poll() keys. */
+struct kc_file {
+	struct kc_cache *cache;
+	struct kc_waiter waiter;
+};
 
 static umode_t kc_dev_mode;
 static kgid_t kc_dev_gid;
@@ -82,9 +90,10 @@ static int get_versioned(void *dst, size_t ksize, size_t min,
 	return copy_struct_from_user(dst, ksize, src, *usize);
 }
 
-static long ioctl_op(void __user *uarg, bool rdonly)
+static long ioctl_op(struct kc_cache *kc, void __user *uarg, bool rdonly)
 {
-	struct kc_req req = { .kern = false, .rdonly = rdonly };
+	struct kc_req req = { .kern = false, .rdonly = rdonly,
+			       .cache = kc };
 	u32 usize;
 	int err;
 
@@ -99,7 +108,7 @@ static long ioctl_op(void __user *uarg, bool rdonly)
 	return kc_req_put_result(uarg, &req.op, usize);
 }
 
-static long ioctl_batch(void __user *uarg, bool rdonly)
+static long ioctl_batch(struct kc_cache *kc, void __user *uarg, bool rdonly)
 {
 	struct kc_batch b;
 	size_t off = offsetof(struct kc_batch, done);
@@ -117,7 +126,7 @@ static long ioctl_batch(void __user *uarg, bool rdonly)
 		/* Takes the cache-wide lock and is for updates: not a reader's. */
 		if (rdonly)
 			return -EBADF;
-		err = kc_txn_batch(&b);
+		err = kc_txn_batch(kc, &b);
 		if (err)
 			return err;
 		goto out;
@@ -128,7 +137,8 @@ static long ioctl_batch(void __user *uarg, bool rdonly)
 	for (i = 0; i < b.count; i++) {
 		void __user *uop = u64_to_user_ptr(b.ops) +
 				   (u64)i * b.op_size;
-		struct kc_req req = { .kern = false, .rdonly = rdonly };
+		struct kc_req req = { .kern = false, .rdonly = rdonly,
+			       .cache = kc };
 
 		if (fatal_signal_pending(current)) {
 			b.result = -EINTR;
@@ -158,21 +168,21 @@ out:
 	return 0;
 }
 
-static long ioctl_version(void __user *uarg)
+static long ioctl_version(struct kc_cache *kc, void __user *uarg)
 {
 	struct kc_version v = {
 		.abi_version = KC_ABI_VERSION,
 		.key_max = KC_KEY_MAX,
-		.item_size_max = kc.item_size_max,
+		.item_size_max = kc->item_size_max,
 		.op_size = sizeof(struct kc_op),
 		.batch_max = KC_BATCH_MAX,
-		.nr_classes = kc.nr_classes,
+		.nr_classes = kc->nr_classes,
 	};
 
 	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static long ioctl_stats(void __user *uarg)
+static long ioctl_stats(struct kc_cache *kc, void __user *uarg)
 {
 	struct kc_stats *st;
 	u32 usize;
@@ -182,10 +192,10 @@ static long ioctl_stats(void __user *uarg)
 		return -EFAULT;
 	if (usize < 2 * sizeof(u32))
 		return -EINVAL;
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	st = kmalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return -ENOMEM;
-	kc_stats_fill(st);
+	kc_stats_fill(kc, st);
 	if (copy_to_user(uarg, st, min_t(size_t, usize, sizeof(*st))))
 		err = -EFAULT;
 	kfree(st);
@@ -197,7 +207,7 @@ static long ioctl_stats(void __user *uarg)
  * gets the first min(elem_size, kernel's size) bytes (at least id and
  * chunk_size) and zeroes past the kernel's struct.
  */
-static long ioctl_class_stats(void __user *uarg)
+static long ioctl_class_stats(struct kc_cache *kc, void __user *uarg)
 {
 	struct kc_class_stats_req req;
 	struct kc_class_stats cs;
@@ -213,18 +223,18 @@ static long ioctl_class_stats(void __user *uarg)
 	    req.elem_size > PAGE_SIZE || req.nr_classes)
 		return -EINVAL;
 	len = min_t(size_t, req.elem_size, sizeof(cs));
-	n = min(req.count, kc.nr_classes);
+	n = min(req.count, kc->nr_classes);
 	for (i = 0; i < n; i++) {
 		char __user *dst = u64_to_user_ptr(req.buf) +
 				   (u64)i * req.elem_size;
 
-		kc_class_stats_fill(i, &cs);
+		kc_class_stats_fill(kc, i, &cs);
 		if (copy_to_user(dst, &cs, len) ||
 		    clear_user(dst + len, req.elem_size - len))
 			return -EFAULT;
 	}
 	req.count = n;
-	req.nr_classes = kc.nr_classes;
+	req.nr_classes = kc->nr_classes;
 	if (put_user(req.count, &((struct kc_class_stats_req __user *)uarg)->count) ||
 	    put_user(req.nr_classes,
 		     &((struct kc_class_stats_req __user *)uarg)->nr_classes))
@@ -232,7 +242,7 @@ static long ioctl_class_stats(void __user *uarg)
 	return 0;
 }
 
-static long ioctl_config(void __user *uarg, bool rdonly)
+static long ioctl_config(struct kc_cache *kc, void __user *uarg, bool rdonly)
 {
 	struct kc_config cfg;
 	u32 usize;
@@ -247,13 +257,14 @@ static long ioctl_config(void __user *uarg, bool rdonly)
 	if (cfg.set_mask) {
 		if (rdonly)
 			return -EBADF;
-		if (!capable(CAP_SYS_ADMIN))
+		/* The instance's own admin; the ceiling bounds the limit. */
+		if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN))
 			return -EPERM;
-		err = kc_config_apply(&cfg, cfg.set_mask);
+		err = kc_config_apply(kc, &cfg, cfg.set_mask);
 		if (err)
 			return err;
 	}
-	kc_config_fill(&cfg);
+	kc_config_fill(kc, &cfg);
 	if (copy_to_user(uarg, &cfg, min_t(size_t, usize, sizeof(cfg))))
 		return -EFAULT;
 	return 0;
@@ -262,6 +273,7 @@ static long ioctl_config(void __user *uarg, bool rdonly)
 /* KC_IOC_WAIT: the keys whose pushes make this fd readable. */
 static long ioctl_wait(struct file *file, void __user *uarg)
 {
+	struct kc_file *f = file->private_data;
 	struct kc_wait a;
 	u32 usize;
 	int err;
@@ -272,59 +284,76 @@ static long ioctl_wait(struct file *file, void __user *uarg)
 	if ((a.flags & ~__KC_WAIT_F_ALL) || a.__reserved ||
 	    a.nkeys > KC_WAIT_KEYS_MAX)
 		return -EINVAL;
-	return kc_waiter_keys(file->private_data, a.keys, a.nkeys,
+	return kc_waiter_keys(&f->waiter, f->cache, a.keys, a.nkeys,
 			      a.flags & KC_WAIT_ADD);
 }
 
 static long kc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	struct kc_file *f = file->private_data;
+	struct kc_cache *kc = f->cache;
 	bool rdonly = !(file->f_mode & FMODE_WRITE);
 
+	if (READ_ONCE(kc->dead))
+		return -ENODEV;
 	switch (cmd) {
 	case KC_IOC_VERSION:
-		return ioctl_version(uarg);
+		return ioctl_version(kc, uarg);
 	case KC_IOC_OP:
-		return ioctl_op(uarg, rdonly);
+		return ioctl_op(kc, uarg, rdonly);
 	case KC_IOC_BATCH:
-		return ioctl_batch(uarg, rdonly);
+		return ioctl_batch(kc, uarg, rdonly);
 	case KC_IOC_STATS:
-		return ioctl_stats(uarg);
+		return ioctl_stats(kc, uarg);
 	case KC_IOC_CLASS_STATS:
-		return ioctl_class_stats(uarg);
+		return ioctl_class_stats(kc, uarg);
 	case KC_IOC_CONFIG:
-		return ioctl_config(uarg, rdonly);
+		return ioctl_config(kc, uarg, rdonly);
 	case KC_IOC_WAIT:
 		return ioctl_wait(file, uarg);
 	}
 	return -ENOTTY;
 }
 
-/* Every fd has a waiter (wait.c): its KC_IOC_WAIT keys, for poll(). */
+/*
+ * An fd works on the instance of its opener's network namespace, made on
+ * first use, and keeps it: after the namespace is gone, with all that
+ * the instance held, the fd gets -ENODEV.  It also has a waiter (wait.c):
+ * its KC_IOC_WAIT keys, for poll().
+ */
 static int kc_open(struct inode *inode, struct file *file)
 {
-	struct kc_waiter *w;
+	struct kc_cache *kc = kc_net_cache(current->nsproxy->net_ns, true);
+	struct kc_file *f;
 
-	w = kmalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
-	if (!w)
+	if (!kc)
 		return -ENOMEM;
-	kc_waiter_init(w);
-	file->private_data = w;
+	f = kmalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	if (!f)
+		return -ENOMEM;
+	kc_cache_get(kc);
+	f->cache = kc;
+	kc_waiter_init(&f->waiter);
+	file->private_data = f;
 	return nonseekable_open(inode, file);
 }
 
 static int kc_release(struct inode *inode, struct file *file)
 {
-	struct kc_waiter *w = file->private_data;
+	struct kc_file *f = file->private_data;
 
-	kc_waiter_release(w);
-	kfree(w);
+	kc_waiter_release(&f->waiter);
+	kc_cache_put(f->cache);
+	kfree(f);
 	return 0;
 }
 
 static __poll_t kc_poll(struct file *file, poll_table *pt)
 {
-	return kc_waiter_poll(file->private_data, file, pt);
+	struct kc_file *f = file->private_data;
+
+	return kc_waiter_poll(&f->waiter, file, pt);
 }
 
 static const struct file_operations kc_fops = {

@@ -29,12 +29,12 @@ static u32 elem_hash(const void *key, u32 klen)
 }
 
 /* Allocates an empty container, not linked yet, with one reference. */
-struct kc_item *kc_cont_new(const char *key, u32 nkey, u8 type)
+struct kc_item *kc_cont_new(struct kc_cache *kc, const char *key, u32 nkey, u8 type)
 {
 	struct kc_item *it;
 	struct kc_cont *c;
 
-	it = kc_item_alloc(key, nkey, sizeof(*c) + __alignof__(*c));
+	it = kc_item_alloc(kc, key, nkey, sizeof(*c) + __alignof__(*c));
 	if (IS_ERR(it))
 		return it;
 	it->type = type;
@@ -53,14 +53,14 @@ struct kc_item *kc_cont_new(const char *key, u32 nkey, u8 type)
  * empty one when create is set.  *err: -ENOENT (missing), -EPROTOTYPE
  * (another type), -ENOMEM; NULL is returned then.
  */
-struct kc_item *kc_cont_get(const char *key, u32 nkey, u8 type, bool create,
+struct kc_item *kc_cont_get(struct kc_cache *kc, const char *key, u32 nkey, u8 type, bool create,
 			    int *err)
 {
 	struct kc_item *it;
 	struct kc_cont *c;
 
 retry:
-	it = kc_item_get(key, nkey, true);
+	it = kc_item_get(kc, key, nkey, true);
 	if (it) {
 		if (it->type != type) {
 			kc_item_put(it);
@@ -80,7 +80,7 @@ retry:
 		*err = -ENOENT;
 		return NULL;
 	}
-	it = kc_cont_new(key, nkey, type);
+	it = kc_cont_new(kc, key, nkey, type);
 	if (IS_ERR(it)) {
 		*err = PTR_ERR(it);
 		return NULL;
@@ -103,9 +103,9 @@ retry:
  * operations), or NULL: *err is 0 for a missing key, -EPROTOTYPE for one
  * of another type.
  */
-struct kc_item *kc_cont_ref(const char *key, u32 nkey, u8 type, int *err)
+struct kc_item *kc_cont_ref(struct kc_cache *kc, const char *key, u32 nkey, u8 type, int *err)
 {
-	struct kc_item *it = kc_item_get(key, nkey, true);
+	struct kc_item *it = kc_item_get(kc, key, nkey, true);
 
 	*err = 0;
 	if (it && it->type != type) {
@@ -122,6 +122,7 @@ struct kc_item *kc_cont_ref(const char *key, u32 nkey, u8 type, int *err)
  */
 void kc_cont_done(struct kc_item *it, bool changed)
 {
+	struct kc_cache *kc = kc_item_cache(it);
 	struct kc_cont *c = kc_cont(it);
 	enum kc_event ev = KC_EVENT_NONE;
 
@@ -131,7 +132,7 @@ void kc_cont_done(struct kc_item *it, bool changed)
 			if (!c->len)
 				__kc_item_unlink(it);
 			else
-				it->cas = kc_next_cas();
+				it->cas = kc_next_cas(kc);
 			if (changed)
 				ev = c->len ? KC_EVENT_SET : KC_EVENT_DEL;
 		}
@@ -139,14 +140,14 @@ void kc_cont_done(struct kc_item *it, bool changed)
 	}
 	mutex_unlock(&c->lock);
 	if (ev)
-		kc_notify(ev, kc_item_key(it), it->nkey);
+		kc_notify(kc, ev, kc_item_key(it), it->nkey);
 	kc_item_put(it);
 }
 
 /* Allocates an element of len bytes whose first klen bytes are its key. */
-struct kc_item *kc_elem_alloc(u32 len, u32 klen)
+struct kc_item *kc_elem_alloc(struct kc_cache *kc, u32 len, u32 klen)
 {
-	struct kc_item *e = kc_item_alloc_any("", 0, len);
+	struct kc_item *e = kc_item_alloc_any(kc, "", 0, len);
 
 	if (IS_ERR(e))
 		return e;
@@ -161,6 +162,7 @@ struct kc_item *kc_elem_alloc(u32 len, u32 klen)
 /* Allocates an element holding the bytes of op->args[i]. */
 int kc_elem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *e;
 	struct kc_buf b;
 	int err;
@@ -168,9 +170,9 @@ int kc_elem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep)
 	err = kc_read_arg(op, i, &b);
 	if (err)
 		return err;
-	if (b.len > kc.item_size_max)
+	if (b.len > kc->item_size_max)
 		return -E2BIG;
-	e = kc_elem_alloc(b.len, b.len);
+	e = kc_elem_alloc(kc, b.len, b.len);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	err = kc_copy_in(op, kc_elem_data(e), b.ptr, b.len);
@@ -224,11 +226,12 @@ void kc_cont_free(struct kc_item *it)
  */
 int kc_cont_move(struct kc_item *from, struct kc_item *to)
 {
+	struct kc_cache *kc = kc_item_cache(from);
 	struct kc_cont *cf = kc_cont(from), *ct = kc_cont(to);
 	struct kc_item *e;
 	u32 i;
 
-	lockdep_assert_held_write(&kc.excl_sem);
+	lockdep_assert_held_write(&kc->excl_sem);
 	i = 0;
 	list_splice_init(&cf->list, &ct->list);
 	list_for_each_entry(e, &ct->list, lru) {
@@ -300,12 +303,13 @@ struct kc_item *kc_cont_find_arg(struct kc_op *op, struct kc_item *it, u32 i,
 /* Rebuilds the table with nb buckets.  Caller holds the mutex. */
 static int resize(struct kc_item *it, u32 nb)
 {
+	struct kc_cache *kc = kc_item_cache(it);
 	struct kc_cont *c = kc_cont(it);
 	struct kc_item *tbl, **nbk, **obk, *e;
 	u32 i;
 
 	lockdep_assert_held(&c->lock);
-	tbl = kc_elem_alloc(nb * sizeof(void *) + sizeof(void *), 0);
+	tbl = kc_elem_alloc(kc, nb * sizeof(void *) + sizeof(void *), 0);
 	if (IS_ERR(tbl))
 		return PTR_ERR(tbl);
 	kc_elem_set_owner(tbl, it);

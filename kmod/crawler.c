@@ -14,7 +14,6 @@
 #define KC_CRAWL_NEXT		(HZ / 50 ? HZ / 50 : 1)
 
 /* Where the crawler stands in the index, between its runs. */
-static struct kc_walk crawl_walk;
 
 /* Under RCU with no reference: a hint, kc_item_reclaim() decides. */
 static bool crawl_want(const struct kc_item *it, void *now)
@@ -28,11 +27,13 @@ static bool crawl_want(const struct kc_item *it, void *now)
  */
 static void crawler_fn(struct work_struct *work)
 {
+	struct kc_cache *kc = container_of(to_delayed_work(work),
+					     struct kc_cache, crawler_work);
 	struct kc_item *hold[KC_CRAWL_HOLD];
 	u64 now = kc_now_ms();
 	u32 n, i;
 
-	n = kc_walk_next(&crawl_walk, hold, KC_CRAWL_HOLD, KC_CRAWL_BATCH,
+	n = kc_walk_next(&kc->crawl_walk, hold, KC_CRAWL_HOLD, KC_CRAWL_BATCH,
 			 crawl_want, &now);
 	for (i = 0; i < n; i++)
 		if (kc_item_expired(hold[i], now))
@@ -42,21 +43,21 @@ static void crawler_fn(struct work_struct *work)
 	 * Mid-table, go on soon but not at once (about 50 batches a second at
 	 * most), so a big cache is not crawled nonstop; at the end, rest.
 	 */
-	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
-			   crawl_walk.seen >= KC_CRAWL_BATCH || n ?
+	queue_delayed_work(system_unbound_wq, &kc->crawler_work,
+			   kc->crawl_walk.seen >= KC_CRAWL_BATCH || n ?
 			   KC_CRAWL_NEXT : KC_CRAWL_INTERVAL);
 }
 
-void kc_crawler_init(void)
+void kc_crawler_init(struct kc_cache *kc)
 {
-	INIT_DELAYED_WORK(&kc.crawler_work, crawler_fn);
-	kc_walk_enter(&crawl_walk);
-	queue_delayed_work(system_unbound_wq, &kc.crawler_work,
+	INIT_DELAYED_WORK(&kc->crawler_work, crawler_fn);
+	kc_walk_enter(kc, &kc->crawl_walk);
+	queue_delayed_work(system_unbound_wq, &kc->crawler_work,
 			   KC_CRAWL_INTERVAL);
 }
 
-void kc_crawler_exit(void)
+void kc_crawler_exit(struct kc_cache *kc)
 {
-	cancel_delayed_work_sync(&kc.crawler_work);
-	kc_walk_exit(&crawl_walk);
+	cancel_delayed_work_sync(&kc->crawler_work);
+	kc_walk_exit(&kc->crawl_walk);
 }

@@ -3,7 +3,7 @@
 #ifndef _KC_CRAWLER_H
 #define _KC_CRAWLER_H
 
-void kc_crawler_init(void);
-void kc_crawler_exit(void);
+void kc_crawler_init(struct kc_cache *kc);
+void kc_crawler_exit(struct kc_cache *kc);
 
 #endif /* _KC_CRAWLER_H */

@@ -22,6 +22,7 @@ static char *vdata(struct kc_item *e)
 /* Builds a field+value element from args[i] and args[i + 1]. */
 static int pair_alloc(struct kc_op *op, u32 i, struct kc_item **ep)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_buf f, v;
 	struct kc_item *e;
 	int err;
@@ -31,9 +32,9 @@ static int pair_alloc(struct kc_op *op, u32 i, struct kc_item **ep)
 		err = kc_read_arg(op, i + 1, &v);
 	if (err)
 		return err;
-	if ((u64)f.len + v.len > kc.item_size_max)
+	if ((u64)f.len + v.len > kc->item_size_max)
 		return -E2BIG;
-	e = kc_elem_alloc(f.len + v.len, f.len);
+	e = kc_elem_alloc(kc, f.len + v.len, f.len);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	err = kc_copy_in(op, kc_elem_data(e), f.ptr, f.len);
@@ -72,6 +73,7 @@ static int hash_put(struct kc_item *it, struct kc_item *e)
 
 int kc_op_hset(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool nx = op->flags & KC_SET_NX;
 	struct kc_item **elems, *it;
 	u32 i, n = op->nargs / 2;
@@ -79,14 +81,14 @@ int kc_op_hset(struct kc_op *op, const char *key)
 
 	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX || (nx && n != 1))
 		return -EINVAL;
-	elems = kvcalloc(n, sizeof(*elems), GFP_KERNEL);
+	elems = kvcalloc(n, sizeof(*elems), KC_GFP_REQ);
 	if (!elems)
 		return -ENOMEM;
 	for (i = 0; i < n && !err; i++)
 		err = pair_alloc(op, 2 * i, &elems[i]);
 	if (err)
 		goto out;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, true, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, true, &err);
 	if (!it)
 		goto out;
 	err = kc_cont_reserve(it, n);
@@ -127,6 +129,7 @@ static int with_field(struct kc_op *op, const char *key,
 		      int (*fn)(struct kc_op *, struct kc_item *,
 				struct kc_item *))
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	void *field;
 	int err;
@@ -134,7 +137,7 @@ static int with_field(struct kc_op *op, const char *key,
 	field = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!field)
 		return err;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (it) {
 		err = fn(op, it, find_val_field(op, it, field));
 		kc_cont_done(it, false);
@@ -177,6 +180,7 @@ int kc_op_hstrlen(struct kc_op *op, const char *key)
 
 int kc_op_hmget(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	struct kc_item *it, *e;
 	int err = 0;
@@ -184,7 +188,7 @@ int kc_op_hmget(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -201,6 +205,7 @@ int kc_op_hmget(struct kc_op *op, const char *key)
 
 int kc_op_hdel(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e;
 	u64 removed = 0;
 	int err = 0;
@@ -208,7 +213,7 @@ int kc_op_hdel(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -226,10 +231,11 @@ int kc_op_hdel(struct kc_op *op, const char *key)
 
 int kc_op_hlen(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	op->num = kc_cont(it)->len;
@@ -240,6 +246,7 @@ int kc_op_hlen(struct kc_op *op, const char *key)
 /* HGETALL, HKEYS, HVALS: a walk of the table under the mutex. */
 int kc_op_hgetall(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool keys = op->opcode != KC_OP_HVALS;
 	bool vals = op->opcode != KC_OP_HKEYS;
 	struct kc_reply r = { .op = op };
@@ -248,7 +255,7 @@ int kc_op_hgetall(struct kc_op *op, const char *key)
 	int err = 0;
 	u32 i;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -270,18 +277,19 @@ int kc_op_hgetall(struct kc_op *op, const char *key)
 
 int kc_op_hincrby(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	char buf[KC_INT_STR_MAX + 1];
 	struct kc_item *it, *e, *ne;
 	s64 cur = 0, res;
 	void *field;
 	int err, len;
 
-	if ((u64)op->val_len + KC_INT_STR_MAX > kc.item_size_max)
+	if ((u64)op->val_len + KC_INT_STR_MAX > kc->item_size_max)
 		return -E2BIG;
 	field = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!field)
 		return err;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_HASH, true, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, true, &err);
 	if (!it)
 		goto out;
 	e = kc_cont_find(it, field, op->val_len);
@@ -292,7 +300,7 @@ int kc_op_hincrby(struct kc_op *op, const char *key)
 	if (err)
 		goto done;
 	len = snprintf(buf, sizeof(buf), "%lld", res);
-	ne = kc_elem_alloc(op->val_len + len, op->val_len);
+	ne = kc_elem_alloc(kc, op->val_len + len, op->val_len);
 	if (IS_ERR(ne)) {
 		err = PTR_ERR(ne);
 		goto done;

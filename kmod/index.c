@@ -20,6 +20,7 @@
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/err.h>
+#include <linux/once.h>
 #include "kcache.h"
 #include "index.h"
 #include "netlink.h"
@@ -73,55 +74,61 @@ static const struct rhashtable_params kc_ht_params = {
 	.min_size		= 1024,
 };
 
-int kc_index_init(void)
+int kc_index_init(struct kc_cache *kc)
 {
-	kc_hash_seed = get_random_u32();
-	return rhashtable_init(&kc.index, &kc_ht_params);
+	/* One seed for every instance: set once, before the first table. */
+	get_random_once(&kc_hash_seed, sizeof(kc_hash_seed));
+	return rhashtable_init(&kc->index, &kc_ht_params);
 }
 
-void kc_index_exit(void)
+void kc_index_exit(struct kc_cache *kc)
 {
-	rhashtable_destroy(&kc.index);
+	rhashtable_destroy(&kc->index);
 }
 
 /* The chunk the index holds for key, unpinned.  Caller holds RCU. */
-struct kc_item *kc_index_find(const void *key, u32 nkey)
+struct kc_item *kc_index_find(struct kc_cache *kc, const void *key, u32 nkey)
 {
 	struct kc_lookup k = { .key = key, .len = nkey };
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
-	return rhashtable_lookup(&kc.index, &k, kc_ht_params);
+	return rhashtable_lookup(&kc->index, &k, kc_ht_params);
 }
 
 /* Caller holds it->lock (item.c).  0, -EEXIST, or another error. */
 int kc_index_insert(struct kc_item *it)
 {
+	struct kc_cache *kc = kc_item_cache(it);
 	struct kc_lookup k = { .key = it->data, .len = it->nkey };
 
 	lockdep_assert_held(&it->lock);
-	return rhashtable_lookup_insert_key(&kc.index, &k, &it->node,
+	return rhashtable_lookup_insert_key(&kc->index, &k, &it->node,
 					    kc_ht_params);
 }
 
 /* Caller holds both items' locks (item.c). */
 int kc_index_replace(struct kc_item *old, struct kc_item *it)
 {
+	struct kc_cache *kc = kc_item_cache(it);
+
 	lockdep_assert_held(&old->lock);
 	lockdep_assert_held(&it->lock);
-	return rhashtable_replace_fast(&kc.index, &old->node, &it->node,
+	return rhashtable_replace_fast(&kc->index, &old->node, &it->node,
 				       kc_ht_params);
 }
 
 /* Caller holds it->lock (item.c). */
 int kc_index_remove(struct kc_item *it)
 {
+	struct kc_cache *kc = kc_item_cache(it);
+
 	lockdep_assert_held(&it->lock);
-	return rhashtable_remove_fast(&kc.index, &it->node, kc_ht_params);
+	return rhashtable_remove_fast(&kc->index, &it->node, kc_ht_params);
 }
 
-void kc_walk_enter(struct kc_walk *w)
+void kc_walk_enter(struct kc_cache *kc, struct kc_walk *w)
 {
-	rhashtable_walk_enter(&kc.index, &w->iter);
+	rhashtable_walk_enter(&kc->index, &w->iter);
 	w->end = false;
 	w->seen = 0;
 }
@@ -145,8 +152,10 @@ bool kc_walk_start(struct kc_walk *w)
 	__acquires(RCU)
 {
 	if (w->end) {
+		struct rhashtable *ht = w->iter.ht;
+
 		rhashtable_walk_exit(&w->iter);
-		rhashtable_walk_enter(&kc.index, &w->iter);
+		rhashtable_walk_enter(ht, &w->iter);
 		w->end = false;
 	}
 	w->iter.skip = 0;
@@ -196,7 +205,7 @@ unsigned int kc_walk_slot(const struct kc_walk *w)
 bool kc_walk_same_bucket(const struct kc_walk *w, struct kc_item *it)
 {
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
-	return rht_head_hashfn(&kc.index, w->iter.walker.tbl, &it->node,
+	return rht_head_hashfn(w->iter.ht, w->iter.walker.tbl, &it->node,
 			       kc_ht_params) == w->iter.slot;
 }
 
@@ -260,7 +269,7 @@ void kc_walk_put(struct kc_item **hold, u32 n)
  * around removals may skip entries, so it walks again until a walk finds
  * nothing.  Items stored meanwhile may survive.
  */
-int kc_flush_all(void)
+int kc_flush_all(struct kc_cache *kc)
 {
 	struct kc_item *hold[KC_FLUSH_HOLD];
 	struct kc_walk w;
@@ -270,7 +279,7 @@ int kc_flush_all(void)
 
 	for (pass = 0; pass < KC_FLUSH_PASSES; pass++) {
 		total = 0;
-		kc_walk_enter(&w);
+		kc_walk_enter(kc, &w);
 		do {
 			n = kc_walk_next(&w, hold, KC_FLUSH_HOLD, U32_MAX,
 					 NULL, NULL);
@@ -280,10 +289,10 @@ int kc_flush_all(void)
 			cond_resched();
 		} while (!w.end);
 		kc_walk_exit(&w);
-		if (!total && !atomic_read(&kc.index.nelems))
+		if (!total && !atomic_read(&kc->index.nelems))
 			break;
 	}
-	kc_notify(KC_EVENT_FLUSH, NULL, 0);
+	kc_notify(kc, KC_EVENT_FLUSH, NULL, 0);
 	return 0;
 }
 
@@ -319,17 +328,17 @@ restart:
  * the table grows or shrinks.  Returns the smallest mask m0.  The items
  * are pinned, not checked: the caller checks the state (acquire).
  */
-u32 kc_index_pin_class(u32 v, struct kc_pins *s)
+u32 kc_index_pin_class(struct kc_cache *kc, u32 v, struct kc_pins *s)
 {
 	struct bucket_table *t[KC_PIN_TABLES], *tbl;
 	u32 nt = 0, m0 = U32_MAX, i, j;
 
 	rcu_read_lock();
-	tbl = rht_dereference_rcu(kc.index.tbl, &kc.index);
+	tbl = rht_dereference_rcu(kc->index.tbl, &kc->index);
 	while (tbl && nt < KC_PIN_TABLES) {
 		t[nt++] = tbl;
 		m0 = min(m0, tbl->size - 1);
-		tbl = rht_dereference_rcu(tbl->future_tbl, &kc.index);
+		tbl = rht_dereference_rcu(tbl->future_tbl, &kc->index);
 	}
 	for (i = 0; i < nt && !s->full; i++) {
 		u32 steps = t[i]->size / (m0 + 1);

@@ -11,21 +11,16 @@
 #include <linux/rhashtable-types.h>
 #include "kcache.h"
 
-int kc_index_init(void);
-void kc_index_exit(void);
-struct kc_item *kc_index_find(const void *key, u32 nkey);
+int kc_index_init(struct kc_cache *kc);
+void kc_index_exit(struct kc_cache *kc);
+struct kc_item *kc_index_find(struct kc_cache *kc, const void *key, u32 nkey);
 int kc_index_insert(struct kc_item *it);
 int kc_index_replace(struct kc_item *old, struct kc_item *it);
 int kc_index_remove(struct kc_item *it);
 
-/* A walk of the whole index in batches (kc_walk_next()). */
-struct kc_walk {
-	struct rhashtable_iter iter;
-	bool end;		/* the last call reached the end */
-	u32 seen;		/* entries the last call looked at */
-};
+/* struct kc_walk (kcache.h): a walk of the index in batches (kc_walk_next()). */
 
-void kc_walk_enter(struct kc_walk *w);
+void kc_walk_enter(struct kc_cache *kc, struct kc_walk *w);
 void kc_walk_exit(struct kc_walk *w);
 u32 kc_walk_next(struct kc_walk *w, struct kc_item **hold, u32 max,
 		 u32 budget, bool (*want)(const struct kc_item *it, void *arg),
@@ -47,6 +42,6 @@ struct kc_pins {
 	bool full;
 };
 
-u32 kc_index_pin_class(u32 v, struct kc_pins *s);
+u32 kc_index_pin_class(struct kc_cache *kc, u32 v, struct kc_pins *s);
 
 #endif /* _KC_INDEX_H */

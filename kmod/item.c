@@ -29,9 +29,9 @@ u64 kc_now_ms(void)
 	return ktime_to_ms(ktime_get_boottime());
 }
 
-u64 kc_next_cas(void)
+u64 kc_next_cas(struct kc_cache *kc)
 {
-	return atomic64_inc_return(&kc.cas_seq);
+	return atomic64_inc_return(&kc->cas_seq);
 }
 
 bool kc_item_expired(const struct kc_item *it, u64 now)
@@ -48,17 +48,17 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
  * with one reference, state ALLOC, the key copied and the value
  * uninitialised; or ERR_PTR(-E2BIG / -ENOMEM).  May sleep.
  */
-struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes)
+struct kc_item *kc_item_alloc(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes)
 {
-	if (nbytes > kc.item_size_max)
+	if (nbytes > kc->item_size_max)
 		return ERR_PTR(-E2BIG);
-	return kc_item_alloc_any(key, nkey, nbytes);
+	return kc_item_alloc_any(kc, key, nkey, nbytes);
 }
 
 /* kc_item_alloc() without the item_size_max check, for the module's own
  * buffers (a big set's bucket table).
  */
-struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes)
+struct kc_item *kc_item_alloc_any(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes)
 {
 	size_t total = kc_item_total(nkey, nbytes);
 	struct kc_item *it = NULL;
@@ -66,12 +66,12 @@ struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes)
 	int round;
 
 	might_sleep();
-	c = &kc.classes[kc_slab_class_for(total)];
+	c = &kc->classes[kc_slab_class_for(kc, total)];
 	WRITE_ONCE(c->window_allocs, c->window_allocs + 1);
 
 	for (round = 0; round < 10 && !it; round++) {
-		if (c->id == kc.large_id) {
-			it = kc_large_alloc(total);
+		if (c->id == kc->large_id) {
+			it = kc_large_alloc(kc, total);
 			if (it)
 				break;
 		} else {
@@ -84,20 +84,20 @@ struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes)
 		if (kc_lru_evict(c, KC_EVICT_TRIES))
 			continue;
 		/* Nothing of its own to evict: take a page from another. */
-		if (READ_ONCE(c->nr_pages) || c->id == kc.large_id) {
+		if (READ_ONCE(c->nr_pages) || c->id == kc->large_id) {
 			if (READ_ONCE(c->lru_count[KC_SEG_HOT]) +
 			    READ_ONCE(c->lru_count[KC_SEG_WARM]) +
 			    READ_ONCE(c->lru_count[KC_SEG_COLD]))
 				break;
 		}
-		if (kc_slab_steal_page(c->id))
+		if (kc_slab_steal_page(kc, c->id))
 			break;
 	}
 	if (!it) {
 		spin_lock(&c->lru_lock);
 		c->outofmemory++;
 		spin_unlock(&c->lru_lock);
-		kc_stat_inc(KC_STAT_OUTOFMEMORY);
+		kc_stat_inc(kc, KC_STAT_OUTOFMEMORY);
 		return ERR_PTR(-ENOMEM);
 	}
 
@@ -118,6 +118,8 @@ struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes)
 
 void kc_item_put(struct kc_item *it)
 {
+	struct kc_cache *kc = kc_item_cache(it);
+
 	if (!refcount_dec_and_test(&it->ref))
 		return;
 	WARN_ON_ONCE(READ_ONCE(it->state) == KC_ITEM_LINKED);
@@ -130,7 +132,7 @@ void kc_item_put(struct kc_item *it)
 	 * starts over (rhashtable checks the marker it ends on).
 	 */
 	RCU_INIT_POINTER(it->node.next, RHT_NULLS_MARKER(NULL));
-	if (it->clsid == kc.large_id)
+	if (it->clsid == kc->large_id)
 		kc_large_free(it);
 	else
 		kc_slab_free_chunk(it);
@@ -138,15 +140,19 @@ void kc_item_put(struct kc_item *it)
 
 static void account_link(struct kc_item *it)
 {
-	atomic64_inc(&kc.curr_items);
-	atomic64_add(it->nkey + it->nbytes, &kc.bytes);
-	kc_stat_inc(KC_STAT_TOTAL_ITEMS);
+	struct kc_cache *kc = kc_item_cache(it);
+
+	atomic64_inc(&kc->curr_items);
+	atomic64_add(it->nkey + it->nbytes, &kc->bytes);
+	kc_stat_inc(kc, KC_STAT_TOTAL_ITEMS);
 }
 
 static void account_unlink(struct kc_item *it)
 {
-	atomic64_dec(&kc.curr_items);
-	atomic64_sub(it->nkey + it->nbytes, &kc.bytes);
+	struct kc_cache *kc = kc_item_cache(it);
+
+	atomic64_dec(&kc->curr_items);
+	atomic64_sub(it->nkey + it->nbytes, &kc->bytes);
 }
 
 /*
@@ -156,11 +162,12 @@ static void account_unlink(struct kc_item *it)
  */
 static int __kc_item_link(struct kc_item *it)
 {
+	struct kc_cache *kc = kc_item_cache(it);
 	int err;
 
 	lockdep_assert_held(&it->lock);
 	refcount_inc(&it->ref);
-	it->cas = kc_next_cas();
+	it->cas = kc_next_cas(kc);
 	/* Pairs with the acquire in kc_item_get(): key and value first. */
 	smp_store_release(&it->state, KC_ITEM_LINKED);
 	err = kc_index_insert(it);
@@ -180,10 +187,12 @@ static int __kc_item_link(struct kc_item *it)
  */
 static void __kc_item_replace(struct kc_item *old, struct kc_item *it)
 {
+	struct kc_cache *kc = kc_item_cache(it);
+
 	lockdep_assert_held(&old->lock);
 	lockdep_assert_held(&it->lock);
 	refcount_inc(&it->ref);
-	it->cas = kc_next_cas();
+	it->cas = kc_next_cas(kc);
 	/* Pairs with the acquire in kc_item_get(): key and value first. */
 	smp_store_release(&it->state, KC_ITEM_LINKED);
 	WARN_ON_ONCE(kc_index_replace(old, it));
@@ -279,7 +288,8 @@ bool kc_item_unlink(struct kc_item *it)
  */
 bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why)
 {
-	struct kc_class *c = &kc.classes[it->clsid];
+	struct kc_cache *kc = kc_item_cache(it);
+	struct kc_class *c = &kc->classes[it->clsid];
 	bool expired = why == KC_RECLAIM_EXPIRED || why == KC_RECLAIM_CRAWLED;
 
 	if (!kc_item_unlink(it))
@@ -296,16 +306,16 @@ bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why)
 	spin_unlock(&c->lru_lock);
 	if (expired) {
 		if (why == KC_RECLAIM_CRAWLED)
-			kc_stat_inc(KC_STAT_CRAWLER_RECLAIMED);
-		kc_stat_inc(KC_STAT_RECLAIMED);
+			kc_stat_inc(kc, KC_STAT_CRAWLER_RECLAIMED);
+		kc_stat_inc(kc, KC_STAT_RECLAIMED);
 		if (!READ_ONCE(it->fetched))
-			kc_stat_inc(KC_STAT_EXPIRED_UNFETCHED);
+			kc_stat_inc(kc, KC_STAT_EXPIRED_UNFETCHED);
 	} else {
-		kc_stat_inc(KC_STAT_EVICTIONS);
+		kc_stat_inc(kc, KC_STAT_EVICTIONS);
 		if (!READ_ONCE(it->fetched))
-			kc_stat_inc(KC_STAT_EVICTED_UNFETCHED);
+			kc_stat_inc(kc, KC_STAT_EVICTED_UNFETCHED);
 	}
-	kc_notify(expired ? KC_EVENT_EXPIRE : KC_EVENT_EVICT, kc_item_key(it),
+	kc_notify(kc, expired ? KC_EVENT_EXPIRE : KC_EVENT_EVICT, kc_item_key(it),
 		  it->nkey);
 	return true;
 }
@@ -315,13 +325,13 @@ bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why)
  * item found on the way is unlinked (lazy reclaim).  With bump, the access
  * counts for the LRU.
  */
-struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
+struct kc_item *kc_item_get(struct kc_cache *kc, const void *key, u32 nkey, bool bump)
 {
 	struct kc_item *it;
 
 	for (;;) {
 		rcu_read_lock();
-		it = kc_index_find(key, nkey);
+		it = kc_index_find(kc, key, nkey);
 		if (it && !kc_ref_tryget(&it->ref))
 			it = ERR_PTR(-EAGAIN);
 		rcu_read_unlock();
@@ -342,7 +352,7 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 
 	if (kc_item_expired(it, kc_now_ms())) {
 		kc_item_reclaim(it, KC_RECLAIM_EXPIRED);
-		kc_stat_inc(KC_STAT_GET_EXPIRED);
+		kc_stat_inc(kc, KC_STAT_GET_EXPIRED);
 		kc_item_put(it);
 		return NULL;
 	}
@@ -354,7 +364,7 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 /* Module exit, no user left: unlinks everything so that containers and
  * large items are freed; the slab pages then go back whole.
  */
-void kc_items_exit(void)
+void kc_items_exit(struct kc_cache *kc)
 {
-	kc_flush_all();
+	kc_flush_all(kc);
 }

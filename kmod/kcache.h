@@ -11,11 +11,18 @@
  * Locks, outermost first.  A lock is taken holding only locks before it
  * in one of these chains:
  *
- *   kc_config_mutex -> kc.rebalance_mutex
+ *   kc_instances_mutex -> kc_config_mutex -> kc.rebalance_mutex
+ *   kc_instances_mutex -> kc.excl_sem
  *   kc.excl_sem -> cont->lock -> kc.rebalance_mutex -> item->lock
  *     -> class->lru_lock -> class->lock
  *   item->lock -> rhashtable bucket locks
  *
+ * kc_instances_mutex (mutex, instance.c)
+ *   Serialises making an instance (on a namespace's first use) and shutting
+ *   one down (its namespace's pernet exit: dead set under kc_config_mutex,
+ *   kc.excl_sem taken for writing to wait out running ops, then its items
+ *   and pages freed).  Protects the instance list for writers; the shrinker
+ *   reads it under SRCU.  Taken with no other lock held.
  * kc_config_mutex (mutex, config.c)
  *   Serialises configuration changes (KC_IOC_CONFIG, netlink CONFIG_SET);
  *   readers use READ_ONCE() on each field.  Held across the evictions and
@@ -102,6 +109,7 @@
 #include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/percpu-rwsem.h>
+#include <linux/gfp.h>
 #include <linux/kcache.h>
 #include "compat.h"
 
@@ -189,6 +197,7 @@ static inline size_t kc_item_total(u32 nkey, u32 nbytes)
 struct kc_slab_page {
 	struct list_head node;		/* class->pages */
 	struct rcu_head rcu;
+	struct kc_cache *cache;		/* the instance it belongs to */
 	u32 clsid;
 	u32 used;			/* chunks not free */
 	bool moving;			/* being emptied by a page move */
@@ -252,6 +261,13 @@ struct kc_pcpu_stats {
 	u64 v[KC_NR_STATS];
 };
 
+/* A walk of the whole index in batches (kc_walk_next()). */
+struct kc_walk {
+	struct rhashtable_iter iter;
+	bool end;		/* the last call reached the end */
+	u32 seen;		/* entries the last call looked at */
+};
+
 struct kc_cache {
 	struct rhashtable index;
 	struct kc_class classes[KC_MAX_CLASSES];
@@ -277,26 +293,58 @@ struct kc_cache {
 	struct mutex rebalance_mutex;	/* serialises page moves */
 	struct percpu_rw_semaphore excl_sem;	/* see kc_op_run() */
 	struct delayed_work crawler_work;
+	struct kc_walk crawl_walk;	/* the crawler's place in the index */
 	struct delayed_work automove_work;
 	bool pressure;			/* the shrinker wants a page back */
 	struct shrinker *shrinker;
+
+	/* The instance (instance.c). */
+	struct net *net;		/* its network namespace, not counted */
+	struct user_namespace *user_ns;	/* net's owner, counted: who admins it */
+	u64 net_cookie;			/* ... its inode number, for tools */
+	refcount_t ref;			/* open fds, plus one while net lives */
+	bool dead;			/* net went away: everything fails */
+	struct list_head node;		/* kc_instances, under kc_instances_mutex */
+	struct rcu_head rcu;
 };
 
-extern struct kc_cache kc;
+/*
+ * Memory cgroup accounting (Documentation/design.rst, "Accounting").
+ * Cache contents are charged to the memory cgroup of the task whose store
+ * takes the memory (__GFP_ACCOUNT): a slab page to the task that grew it,
+ * for as long as the page lives, whatever cgroup's items later fill its
+ * chunks (as tmpfs and socket buffers do); a large item to the task that
+ * stored it.  Request and reply buffers are charged to the caller too.
+ * A cgroup at its memory.max gets -ENOMEM (or evicts within the cache),
+ * never an OOM kill: slab pages are taken with __GFP_NORETRY, everything
+ * else that can be large with __GFP_RETRY_MAYFAIL; both make a failed
+ * memcg charge return instead of invoking the OOM killer.
+ */
+#define KC_GFP_CONTENTS	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+#define KC_GFP_REQ	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-static inline void kc_stat_add(enum kc_stat s, u64 n)
+static inline void kc_stat_add(struct kc_cache *kc, enum kc_stat s, u64 n)
 {
-	this_cpu_add(kc.stats->v[s], n);
+	this_cpu_add(kc->stats->v[s], n);
 }
 
-static inline void kc_stat_inc(enum kc_stat s)
+static inline void kc_stat_inc(struct kc_cache *kc, enum kc_stat s)
 {
-	kc_stat_add(s, 1);
+	kc_stat_add(kc, s, 1);
 }
 
-u64 kc_stat_sum(enum kc_stat s);
+/* The instance a slab class belongs to (classes are embedded in it). */
+static inline struct kc_cache *kc_class_cache(struct kc_class *cls)
+{
+	return container_of(cls - cls->id, struct kc_cache, classes[0]);
+}
+
+/* The instance an item or element belongs to (slab.c). */
+struct kc_cache *kc_item_cache(const struct kc_item *it);
+
+u64 kc_stat_sum(struct kc_cache *kc, enum kc_stat s);
 u64 kc_now_ms(void);
-u64 kc_next_cas(void);
+u64 kc_next_cas(struct kc_cache *kc);
 
 /* Why the cache drops an item by itself (kc_item_reclaim()). */
 enum kc_reclaim {
@@ -312,11 +360,11 @@ enum kc_reclaim {
 #define KC_PUB_KEEPFLAGS	BIT(2)	/* ... and old's client flags */
 
 /* item.c: the item protocol */
-void kc_items_exit(void);
-struct kc_item *kc_item_alloc(const void *key, u32 nkey, u32 nbytes);
-struct kc_item *kc_item_alloc_any(const void *key, u32 nkey, u32 nbytes);
+void kc_items_exit(struct kc_cache *kc);
+struct kc_item *kc_item_alloc(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes);
+struct kc_item *kc_item_alloc_any(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes);
 void kc_item_put(struct kc_item *it);
-struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump);
+struct kc_item *kc_item_get(struct kc_cache *kc, const void *key, u32 nkey, bool bump);
 int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
 		    u32 flags);
 void __kc_item_unlink(struct kc_item *it);
@@ -325,6 +373,6 @@ bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why);
 bool kc_item_expired(const struct kc_item *it, u64 now);
 
 /* index.c (index.h has the rest) */
-int kc_flush_all(void);
+int kc_flush_all(struct kc_cache *kc);
 
 #endif /* _KC_KCACHE_H */

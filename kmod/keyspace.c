@@ -63,11 +63,12 @@ int kc_op_expiry(const struct kc_op *op, u64 *exp)
 
 int kc_op_del(struct kc_op *op, const char *key)
 {
-	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
 	int err = 0;
 
 	if (!it) {
-		kc_stat_inc(KC_STAT_DELETE_MISSES);
+		kc_stat_inc(kc, KC_STAT_DELETE_MISSES);
 		return -ENOENT;
 	}
 	spin_lock(&it->lock);
@@ -80,16 +81,17 @@ int kc_op_del(struct kc_op *op, const char *key)
 	spin_unlock(&it->lock);
 	kc_item_put(it);
 	if (!err)
-		kc_notify(KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
 	if (err != -EEXIST)
-		kc_stat_inc(err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
+		kc_stat_inc(kc, err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
 	return err;
 }
 
 /* EXISTS also reports the key's CAS version, of any type (WATCH). */
 int kc_op_exists(struct kc_op *op, const char *key)
 {
-	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
 
 	if (!it)
 		return -ENOENT;
@@ -101,7 +103,8 @@ int kc_op_exists(struct kc_op *op, const char *key)
 
 int kc_op_type(struct kc_op *op, const char *key)
 {
-	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
 
 	op->num = KC_TYPE_NONE;
 	if (it) {
@@ -113,15 +116,16 @@ int kc_op_type(struct kc_op *op, const char *key)
 
 int kc_op_touch(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err;
 	u64 exp;
 
-	kc_stat_inc(KC_STAT_CMD_TOUCH);
+	kc_stat_inc(kc, KC_STAT_CMD_TOUCH);
 	err = kc_op_expiry(op, &exp);
 	if (err)
 		return err;
-	it = kc_item_get(key, op->key_len, true);
+	it = kc_item_get(kc, key, op->key_len, true);
 	if (!it)
 		return -ENOENT;
 	spin_lock(&it->lock);
@@ -151,6 +155,7 @@ static bool expire_cond(u32 flags, u64 cur, u64 exp)
 
 int kc_op_expire(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u32 f = op->flags;
 	struct kc_item *it;
 	bool past;
@@ -164,7 +169,7 @@ int kc_op_expire(struct kc_op *op, const char *key)
 	err = expire_abs(op, kc_now_ms(), &exp, &past);
 	if (err)
 		return err;
-	it = kc_item_get(key, op->key_len, false);
+	it = kc_item_get(kc, key, op->key_len, false);
 	if (!it)
 		return -ENOENT;
 	spin_lock(&it->lock);
@@ -176,19 +181,20 @@ int kc_op_expire(struct kc_op *op, const char *key)
 		__kc_item_unlink(it);
 	} else {
 		it->exptime = exp;
-		it->cas = kc_next_cas();
+		it->cas = kc_next_cas(kc);
 	}
 	spin_unlock(&it->lock);
 	kc_item_put(it);
 	/* A time not in the future deletes the key, as DEL would. */
 	if (!err && past)
-		kc_notify(KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
 	return err;
 }
 
 int kc_op_persist(struct kc_op *op, const char *key)
 {
-	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
 	int err = 0;
 
 	if (!it)
@@ -200,7 +206,7 @@ int kc_op_persist(struct kc_op *op, const char *key)
 		err = -EEXIST;
 	} else {
 		it->exptime = 0;
-		it->cas = kc_next_cas();
+		it->cas = kc_next_cas(kc);
 	}
 	spin_unlock(&it->lock);
 	kc_item_put(it);
@@ -209,7 +215,8 @@ int kc_op_persist(struct kc_op *op, const char *key)
 
 int kc_op_ttl(struct kc_op *op, const char *key)
 {
-	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
 	u64 exp, now = kc_now_ms(), rem;
 
 	if (!it)
@@ -231,21 +238,22 @@ int kc_op_ttl(struct kc_op *op, const char *key)
  */
 int kc_op_rename(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *src, *it, *old;
 	char dkey[KC_KEY_MAX];
 	int err;
 
-	lockdep_assert_held_write(&kc.excl_sem);
+	lockdep_assert_held_write(&kc->excl_sem);
 	err = kc_check_key_len(op->val_len);
 	if (err)
 		return err;
 	err = kc_copy_in(op, dkey, op->val, op->val_len);
 	if (err)
 		return err;
-	src = kc_item_get(key, op->key_len, false);
+	src = kc_item_get(kc, key, op->key_len, false);
 	if (!src)
 		return -ENOENT;
-	old = kc_item_get(dkey, op->val_len, false);
+	old = kc_item_get(kc, dkey, op->val_len, false);
 	if (old == src) {
 		err = (op->flags & KC_SET_NX) ? -EEXIST : 0;
 		goto out;
@@ -255,11 +263,11 @@ int kc_op_rename(struct kc_op *op, const char *key)
 		goto out;
 	}
 	if (kc_is_cont(src->type)) {
-		it = kc_cont_new(dkey, op->val_len, src->type);
+		it = kc_cont_new(kc, dkey, op->val_len, src->type);
 		if (!IS_ERR(it))
 			kc_cont_move(src, it);
 	} else {
-		it = kc_item_alloc(dkey, op->val_len, src->nbytes);
+		it = kc_item_alloc(kc, dkey, op->val_len, src->nbytes);
 		if (!IS_ERR(it))
 			memcpy(kc_item_value(it), kc_item_value(src),
 			       src->nbytes);
@@ -282,10 +290,10 @@ int kc_op_rename(struct kc_op *op, const char *key)
 		err = kc_item_publish(NULL, it, 0, 0);
 	if (!err) {
 		if (kc_item_unlink(src))
-			kc_notify(KC_EVENT_DEL, key, op->key_len);
-		kc_notify(KC_EVENT_SET, dkey, op->val_len);
+			kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_SET, dkey, op->val_len);
 		if (src->type == KC_TYPE_LIST)
-			kc_wait_notify(dkey, op->val_len);
+			kc_wait_notify(kc, dkey, op->val_len);
 	} else if (kc_is_cont(src->type)) {
 		kc_cont_move(it, src);
 	}
@@ -299,7 +307,10 @@ out:
 
 int kc_op_flush(struct kc_op *op, const char *unused)
 {
-	if (!capable(CAP_SYS_ADMIN))
+	struct kc_cache *kc = kc_op_cache(op);
+
+	/* The instance's own admin (its namespace's user namespace). */
+	if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
-	return kc_flush_all();
+	return kc_flush_all(kc);
 }

@@ -25,6 +25,7 @@ static void free_batch(struct list_head *batch)
 
 static int push(struct kc_op *op, const char *key, bool head)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e, *tmp;
 	LIST_HEAD(batch);
 	struct kc_cont *c;
@@ -39,7 +40,7 @@ static int push(struct kc_op *op, const char *key, bool head)
 			goto out;
 		list_add_tail(&e->lru, &batch);
 	}
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST,
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST,
 			 !(op->flags & KC_SET_XX), &err);
 	if (!it)
 		goto out;
@@ -55,7 +56,7 @@ static int push(struct kc_op *op, const char *key, bool head)
 	}
 	op->num = c->len;
 	kc_cont_done(it, true);
-	kc_wait_notify(key, op->key_len);
+	kc_wait_notify(kc, key, op->key_len);
 	return 0;
 out:
 	free_batch(&batch);
@@ -89,6 +90,7 @@ static struct kc_item *step(struct kc_item *e, bool head)
  */
 static int pop(struct kc_op *op, const char *key, bool head)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool count = op->flags & KC_POP_COUNT;
 	struct kc_reply r = { .op = op };
 	struct kc_item *it, *e;
@@ -98,7 +100,7 @@ static int pop(struct kc_op *op, const char *key, bool head)
 
 	if (count && op->num < 0)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -166,13 +168,14 @@ static struct kc_item *nth(struct kc_cont *c, u64 i)
 
 int kc_op_lrange(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	s64 start = op->num, stop = op->num2, i;
 	struct kc_item *it, *e;
 	struct kc_cont *c;
 	int err = 0;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -193,10 +196,11 @@ int kc_op_lrange(struct kc_op *op, const char *key)
 
 int kc_op_llen(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	op->num = kc_cont(it)->len;
@@ -214,11 +218,12 @@ static bool norm_index(struct kc_cont *c, s64 *i)
 
 int kc_op_lindex(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e;
 	s64 i = op->num;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	if (norm_index(kc_cont(it), &i)) {
@@ -233,19 +238,20 @@ int kc_op_lindex(struct kc_op *op, const char *key)
 
 int kc_op_lset(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e, *old;
 	s64 i = op->num;
 	int err;
 
-	if (op->val_len > kc.item_size_max)
+	if (op->val_len > kc->item_size_max)
 		return -E2BIG;
-	e = kc_elem_alloc(op->val_len, op->val_len);
+	e = kc_elem_alloc(kc, op->val_len, op->val_len);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	err = kc_copy_in(op, kc_elem_data(e), op->val, op->val_len);
 	if (err)
 		goto out;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	if (!norm_index(kc_cont(it), &i)) {
@@ -271,6 +277,7 @@ static bool elem_eq(struct kc_item *e, const void *v, u32 len)
 
 int kc_op_lrem(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool head = op->num >= 0;
 	u64 want = op->num < 0 ? -(u64)op->num : op->num, done = 0, n = 0;
 	struct kc_item *it, *e, *next;
@@ -281,7 +288,7 @@ int kc_op_lrem(struct kc_op *op, const char *key)
 	v = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!v)
 		return err;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	c = kc_cont(it);
@@ -308,12 +315,13 @@ out:
 
 int kc_op_ltrim(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	s64 start = op->num, stop = op->num2, len, i;
 	struct kc_item *it, *e;
 	struct kc_cont *c;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -341,6 +349,7 @@ int kc_op_ltrim(struct kc_op *op, const char *key)
 
 int kc_op_linsert(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool before = op->flags & KC_LINSERT_BEFORE;
 	struct kc_item *it, *e, *p;
 	struct kc_cont *c;
@@ -353,7 +362,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 		return -EINVAL;
 	if (op->nargs != 1)
 		return -EINVAL;
-	if (op->val_len > kc.item_size_max)
+	if (op->val_len > kc->item_size_max)
 		return -E2BIG;
 	err = kc_read_arg(op, 0, &b);
 	if (err)
@@ -361,7 +370,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 	pivot = kc_dup_in(op, b.ptr, b.len, &err);
 	if (!pivot)
 		return err;
-	e = kc_elem_alloc(op->val_len, op->val_len);
+	e = kc_elem_alloc(kc, op->val_len, op->val_len);
 	if (IS_ERR(e)) {
 		err = PTR_ERR(e);
 		e = NULL;
@@ -370,7 +379,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 	err = kc_copy_in(op, kc_elem_data(e), op->val, op->val_len);
 	if (err)
 		goto out;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	c = kc_cont(it);
@@ -409,6 +418,7 @@ out:
  */
 int kc_op_lmove(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool from_head = !op->num, to_head = !op->num2;
 	struct kc_item *src, *dst, *e, *ne = NULL;
 	char dkey[KC_KEY_MAX];
@@ -416,24 +426,24 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 	u32 dlen;
 	int err;
 
-	lockdep_assert_held_write(&kc.excl_sem);
+	lockdep_assert_held_write(&kc->excl_sem);
 	if ((op->num != 0 && op->num != 1) || (op->num2 != 0 && op->num2 != 1) ||
 	    (op->opcode == KC_OP_BLMOVE && op->expire < 0))
 		return -EINVAL;
 	err = kc_read_key_arg(op, 0, dkey, &dlen);
 	if (err)
 		return err;
-	src = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!src)
 		return err;
 	/* Redis checks the destination's type once the source has one. */
 	kc_cont_done(src, false);
-	dst = kc_cont_ref(dkey, dlen, KC_TYPE_LIST, &err);
+	dst = kc_cont_ref(kc, dkey, dlen, KC_TYPE_LIST, &err);
 	if (dst)
 		kc_item_put(dst);
 	if (err)
 		return err;
-	src = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!src)
 		return err;
 	c = kc_cont(src);
@@ -452,16 +462,16 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 				list_add_tail(&e->lru, &c->list);
 		}
 		kc_cont_done(src, from_head != to_head);
-		kc_wait_notify(key, op->key_len);
+		kc_wait_notify(kc, key, op->key_len);
 		return 0;
 	}
-	ne = kc_elem_alloc(e->nbytes, e->nbytes);
+	ne = kc_elem_alloc(kc, e->nbytes, e->nbytes);
 	if (!IS_ERR(ne))
 		memcpy(kc_elem_data(ne), kc_elem_data(e), e->nbytes);
 	kc_cont_done(src, false);
 	if (IS_ERR(ne))
 		return PTR_ERR(ne);
-	dst = kc_cont_get(dkey, dlen, KC_TYPE_LIST, true, &err);
+	dst = kc_cont_get(kc, dkey, dlen, KC_TYPE_LIST, true, &err);
 	if (!dst) {
 		kc_item_put(ne);
 		return err;
@@ -474,9 +484,9 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 		list_add_tail(&ne->lru, &c->list);
 	c->len++;
 	kc_cont_done(dst, true);
-	kc_wait_notify(dkey, dlen);
+	kc_wait_notify(kc, dkey, dlen);
 	/* In the destination now: take it out of the source. */
-	src = kc_cont_get(key, op->key_len, KC_TYPE_LIST, false, &err);
+	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!src)
 		return 0;	/* reclaimed meanwhile: nothing to remove */
 	c = kc_cont(src);
@@ -496,6 +506,7 @@ int kc_op_lmove(struct kc_op *op, const char *key)
  */
 int kc_op_lmpop(struct kc_op *op, const char *unused)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool head = !op->num2;
 	struct kc_reply r = { .op = op };
 	char key[KC_KEY_MAX];
@@ -515,7 +526,7 @@ int kc_op_lmpop(struct kc_op *op, const char *unused)
 		err = kc_read_key_arg(op, i, key, &klen);
 		if (err)
 			return err;
-		it = kc_cont_get(key, klen, KC_TYPE_LIST, false, &err);
+		it = kc_cont_get(kc, key, klen, KC_TYPE_LIST, false, &err);
 		if (it)
 			break;
 		if (err != -ENOENT)

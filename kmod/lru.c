@@ -64,7 +64,8 @@ static void __balance(struct kc_class *c)
 /* Adds a newly linked item to the head of HOT; caller holds it->lock. */
 void __kc_lru_add(struct kc_item *it)
 {
-	struct kc_class *c = &kc.classes[it->clsid];
+	struct kc_cache *kc = kc_item_cache(it);
+	struct kc_class *c = &kc->classes[it->clsid];
 
 	lockdep_assert_held(&it->lock);
 	spin_lock(&c->lru_lock);
@@ -87,7 +88,8 @@ static void __lru_del_locked(struct kc_class *c, struct kc_item *it)
 /* Removes an item being unlinked; caller holds it->lock. */
 void __kc_lru_del(struct kc_item *it)
 {
-	struct kc_class *c = &kc.classes[it->clsid];
+	struct kc_cache *kc = kc_item_cache(it);
+	struct kc_class *c = &kc->classes[it->clsid];
 
 	lockdep_assert_held(&it->lock);
 	spin_lock(&c->lru_lock);
@@ -101,7 +103,8 @@ void __kc_lru_del(struct kc_item *it)
  */
 void kc_lru_bump(struct kc_item *it)
 {
-	struct kc_class *c = &kc.classes[it->clsid];
+	struct kc_cache *kc = kc_item_cache(it);
+	struct kc_class *c = &kc->classes[it->clsid];
 
 	if (!READ_ONCE(it->fetched)) {
 		WRITE_ONCE(it->fetched, 1);
@@ -200,18 +203,18 @@ int kc_lru_evict(struct kc_class *c, int tries)
 	return evict_one(c, tries, KC_NR_SEGS);
 }
 
-unsigned long kc_lru_count_cold(void)
+unsigned long kc_lru_count_cold(struct kc_cache *kc)
 {
 	unsigned long n = 0;
 	u32 i;
 
-	for (i = 0; i < kc.nr_classes; i++)
-		n += READ_ONCE(kc.classes[i].lru_count[KC_SEG_COLD]);
+	for (i = 0; i < kc->nr_classes; i++)
+		n += READ_ONCE(kc->classes[i].lru_count[KC_SEG_COLD]);
 	return n;
 }
 
 /* Evicts up to nr COLD items across classes; returns how many. */
-unsigned long kc_lru_evict_cold(unsigned long nr)
+unsigned long kc_lru_evict_cold(struct kc_cache *kc, unsigned long nr)
 {
 	unsigned long done = 0;
 	bool progress = true;
@@ -219,8 +222,8 @@ unsigned long kc_lru_evict_cold(unsigned long nr)
 
 	while (done < nr && progress) {
 		progress = false;
-		for (i = 0; i < kc.nr_classes && done < nr; i++) {
-			struct kc_class *c = &kc.classes[i];
+		for (i = 0; i < kc->nr_classes && done < nr; i++) {
+			struct kc_class *c = &kc->classes[i];
 
 			if (!READ_ONCE(c->lru_count[KC_SEG_COLD]))
 				continue;

@@ -19,15 +19,58 @@
 #include "netlink.h"
 #include "stats.h"
 #include "container.h"
+#include "instance.h"
+#include "config.h"
 
 #define KC_VERSION		"0.1"
 #define KC_ITEM_SIZE_LIMIT	(64U << 20)
 
-struct kc_cache kc;
-
 static unsigned long memory_mb = 64;
 module_param(memory_mb, ulong, 0444);
 MODULE_PARM_DESC(memory_mb, "Memory limit in MiB for items (default 64, min 2; runtime: KC_IOC_CONFIG)");
+
+static unsigned long netns_memory_mb = 16;
+module_param(netns_memory_mb, ulong, 0444);
+MODULE_PARM_DESC(netns_memory_mb, "Memory limit in MiB of the cache of each network namespace but the initial one (default 16, min 2)");
+
+/*
+ * memory_ceiling_mb: what all instances' limits may add up to.  Writable at
+ * run time through sysfs (the initial namespace's root); a write below the
+ * current sum fails with EBUSY.
+ */
+static unsigned long memory_ceiling_mb;
+static bool kc_up;
+
+static int ceiling_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long mb;
+	int err = kstrtoul(val, 0, &mb);
+
+	if (err)
+		return err;
+	if (mb > (1UL << 24))
+		return -EINVAL;
+	if (READ_ONCE(kc_up)) {
+		err = kc_config_set_ceiling(mb);
+		if (err)
+			return err;
+	}
+	memory_ceiling_mb = mb;
+	return 0;
+}
+
+static int ceiling_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(kc_up) ?
+			  kc_config_ceiling_mb() : (u64)memory_ceiling_mb);
+}
+
+static const struct kernel_param_ops ceiling_ops = {
+	.set = ceiling_set,
+	.get = ceiling_get,
+};
+module_param_cb(memory_ceiling_mb, &ceiling_ops, NULL, 0644);
+MODULE_PARM_DESC(memory_ceiling_mb, "Most MiB all namespaces' caches may have together (default 0: the machine's memory; runtime: sysfs)");
 
 static unsigned int chunk_min = 48;
 module_param(chunk_min, uint, 0444);
@@ -88,6 +131,12 @@ static int __init kc_check_params(u32 *pct)
 		       KC_MIN_LIMIT_MB);
 		return -EINVAL;
 	}
+	if (netns_memory_mb < KC_MIN_LIMIT_MB ||
+	    netns_memory_mb > (1UL << 24)) {
+		pr_err("kcache: netns_memory_mb must be %d..16777216\n",
+		       KC_MIN_LIMIT_MB);
+		return -EINVAL;
+	}
 	if (chunk_min < 8 || chunk_min > 4096) {
 		pr_err("kcache: chunk_min must be 8..4096\n");
 		return -EINVAL;
@@ -106,60 +155,50 @@ static int __init kc_check_params(u32 *pct)
 
 static int __init kc_init(void)
 {
-	u32 pct;
+	struct kc_cache_params p = {
+		.limit_bytes = (u64)memory_mb << 20,
+		.netns_limit_bytes = (u64)netns_memory_mb << 20,
+		.chunk_min = chunk_min,
+		.item_size_max = item_size_max,
+		.automove = automove,
+	};
 	int err;
 
-	err = kc_check_params(&pct);
-	if (err)
-		return err;
-	mutex_init(&kc.rebalance_mutex);
-	kc.automove = automove;
-	kc.start_ms = kc_now_ms();
-
-	err = percpu_init_rwsem(&kc.excl_sem);
+	err = kc_check_params(&p.factor_pct);
 	if (err)
 		return err;
 	kc_cont_init();
 	kc_wait_init();
-	err = kc_stats_init();
+	err = kc_config_set_ceiling(memory_ceiling_mb);
 	if (err)
-		goto err_excl;
-	err = kc_slab_init((u64)memory_mb << 20, chunk_min, pct,
-			   item_size_max);
+		return err;
+	if (memory_mb > kc_config_ceiling_mb()) {
+		pr_err("kcache: memory_mb is above memory_ceiling_mb (%llu)\n",
+		       kc_config_ceiling_mb());
+		return -EINVAL;
+	}
+	err = kc_instances_init(&p);
 	if (err)
-		goto err_stats;
-	err = kc_index_init();
-	if (err)
-		goto err_slab;
-	kc_crawler_init();
-	kc_automover_init();
+		return err;
 	err = kc_shrinker_init();
 	if (err)
-		goto err_workers;
+		goto err_instances;
 	err = kc_chardev_init(dev_mode, KGIDT_INIT(dev_gid));
 	if (err)
 		goto err_shrinker;
 	err = kc_genl_init();
 	if (err)
 		goto err_chardev;
-	pr_info("kcache: %lu MiB, %u slab classes, /dev/%s\n", memory_mb,
-		kc.nr_classes, KC_DEVICE_NAME);
+	WRITE_ONCE(kc_up, true);
+	pr_info("kcache: %lu MiB, /dev/%s\n", memory_mb, KC_DEVICE_NAME);
 	return 0;
 
 err_chardev:
 	kc_chardev_exit();
 err_shrinker:
 	kc_shrinker_exit();
-err_workers:
-	kc_automover_exit();
-	kc_crawler_exit();
-	kc_index_exit();
-err_slab:
-	kc_slab_exit();
-err_stats:
-	kc_stats_exit();
-err_excl:
-	percpu_free_rwsem(&kc.excl_sem);
+err_instances:
+	kc_instances_exit();
 	return err;
 }
 
@@ -168,13 +207,7 @@ static void __exit kc_exit(void)
 	kc_genl_exit();
 	kc_chardev_exit();
 	kc_shrinker_exit();
-	kc_automover_exit();
-	kc_crawler_exit();
-	kc_items_exit();
-	kc_index_exit();
-	kc_slab_exit();
-	kc_stats_exit();
-	percpu_free_rwsem(&kc.excl_sem);
+	kc_instances_exit();
 }
 
 module_init(kc_init);

@@ -162,16 +162,19 @@ static int keys_put(struct sk_buff *skb, struct netlink_callback *cb,
 
 int kc_nl_keys_start(struct netlink_callback *cb)
 {
+	struct kc_cache *kc = kc_nl_cache(cb->skb);
 	struct nlattr **tb = kc_dump_attrs(cb);
 	struct keys_dump *d;
 	int err;
 
+	if (!kc)
+		return -ENOMEM;
 	err = kc_nl_check_dups(cb->nlh, 0, cb->extack);
 	if (!err)
 		err = kc_nl_data_permitted(cb->skb, cb->extack);
 	if (err)
 		return err;
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 	if (!d)
 		return -ENOMEM;
 	if (tb[KC_A_PATTERN]) {
@@ -180,7 +183,7 @@ int kc_nl_keys_start(struct netlink_callback *cb)
 	}
 	if (tb[KC_A_TYPE])
 		d->type = nla_get_u32(tb[KC_A_TYPE]);
-	kc_walk_enter(&d->walk);
+	kc_walk_enter(kc, &d->walk);
 	d->slot = kc_walk_slot(&d->walk);
 	cb->seq = 1;
 	cb->prev_seq = 1;
@@ -346,16 +349,16 @@ static int put_u64s(struct sk_buff *msg, const void *st,
 	return 0;
 }
 
-static int put_stats(struct sk_buff *msg)
+static int put_stats(struct kc_cache *kc, struct sk_buff *msg)
 {
 	struct kc_stats *st;
 	struct nlattr *nest;
 	int err = -EMSGSIZE;
 
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	st = kmalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return -ENOMEM;
-	kc_stats_fill(st);
+	kc_stats_fill(kc, st);
 	nest = nla_nest_start(msg, KC_A_STATS);
 	if (!nest)
 		goto out;
@@ -370,12 +373,12 @@ out:
 	return err;
 }
 
-static int put_class(struct sk_buff *msg, u32 id)
+static int put_class(struct kc_cache *kc, struct sk_buff *msg, u32 id)
 {
 	struct kc_class_stats cs;
 	struct nlattr *nest;
 
-	kc_class_stats_fill(id, &cs);
+	kc_class_stats_fill(kc, id, &cs);
 	nest = nla_nest_start(msg, KC_A_CLASS);
 	if (!nest)
 		return -EMSGSIZE;
@@ -393,22 +396,23 @@ static int put_class(struct sk_buff *msg, u32 id)
 
 int kcache_nl_stats_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kc_cache *kc = kc_nl_cache(skb);
 	struct nlattr *id = info->attrs[KC_A_CLASS_ID];
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
-	if (id && nla_get_u32(id) >= kc.nr_classes) {
+	if (id && nla_get_u32(id) >= kc->nr_classes) {
 		KC_SET_ERR_MSG_FMT(info->extack, "no such slab class",
 				   "no such slab class: the module has %u",
-				   kc.nr_classes);
+				   kc->nr_classes);
 		NL_SET_BAD_ATTR(info->extack, id);
 		return -ERANGE;
 	}
 	hdr = kc_nl_reply_start(&msg, NLMSG_GOODSIZE, info, KC_CMD_STATS);
 	if (!hdr)
 		return -ENOMEM;
-	err = id ? put_class(msg, nla_get_u32(id)) : put_stats(msg);
+	err = id ? put_class(kc, msg, nla_get_u32(id)) : put_stats(kc, msg);
 	if (err == -EMSGSIZE)
 		return kc_nl_reply_too_big(msg, info);
 	if (err) {
@@ -442,16 +446,19 @@ int kc_nl_stats_start(struct netlink_callback *cb)
 
 int kcache_nl_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct kc_cache *kc = kc_nl_cache(cb->skb);
 	struct stats_ctx *ctx = (struct stats_ctx *)cb->ctx;
 	void *hdr;
 
-	for (; ctx->next < kc.nr_classes; ctx->next++) {
+	if (!kc)
+		return -ENOMEM;
+	for (; ctx->next < kc->nr_classes; ctx->next++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &kc_genl_family,
 				  NLM_F_MULTI, KC_CMD_STATS);
 		if (!hdr)
 			break;
-		if (put_class(skb, ctx->next)) {
+		if (put_class(kc, skb, ctx->next)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}

@@ -9,9 +9,21 @@
 #define _KC_NETLINK_INT_H
 
 #include <net/genetlink.h>
+#include <net/sock.h>
+#include "instance.h"
 
 extern struct genl_family kc_genl_family;
 extern bool kc_genl_up;		/* registered: kc_notify() may send */
+
+/*
+ * The instance a request on skb's socket works on: its namespace's (the
+ * socket keeps the namespace, so the instance, alive).  Made by the pre
+ * hooks of the commands that need it (kc_nl_pre_*()), so never NULL there.
+ */
+static inline struct kc_cache *kc_nl_cache(const struct sk_buff *skb)
+{
+	return kc_net_cache(sock_net(skb->sk), true);
+}
 
 int kc_nl_data_permitted(const struct sk_buff *skb,
 			 struct netlink_ext_ack *extack);

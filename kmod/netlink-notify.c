@@ -30,10 +30,11 @@ int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
 			       "missing KC_A_CHANNEL: where to publish");
 		return -EINVAL;
 	}
-	if (!genl_has_listeners(&kc_genl_family, &init_net, KCACHE_NLGRP_PUBSUB))
+	if (!genl_has_listeners(&kc_genl_family, genl_info_net(info),
+				KCACHE_NLGRP_PUBSUB))
 		return 0;
 	msg = genlmsg_new(nla_total_size(nla_len(ch)) + nla_total_size(mlen),
-			  GFP_KERNEL);
+			  GFP_KERNEL_ACCOUNT);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put(msg, 0, 0, &kc_genl_family, 0, KC_CMD_MESSAGE);
@@ -43,8 +44,8 @@ int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
 		return kc_nl_reply_too_big(msg, info);
 	genlmsg_end(msg, hdr);
 	/* Subscribers that fall behind overrun; the publisher never waits. */
-	err = genlmsg_multicast(&kc_genl_family, msg, 0, KCACHE_NLGRP_PUBSUB,
-				GFP_KERNEL);
+	err = genlmsg_multicast_netns(&kc_genl_family, genl_info_net(info),
+				      msg, 0, KCACHE_NLGRP_PUBSUB, GFP_KERNEL);
 	return err == -ESRCH ? 0 : err;
 }
 
@@ -63,16 +64,17 @@ int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
  * for a listener (a slow one overruns), drops the event if it cannot
  * allocate.
  */
-void kc_notify(enum kc_event ev, const char *key, u32 nkey)
+void kc_notify(struct kc_cache *kc, enum kc_event ev, const char *key, u32 nkey)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!READ_ONCE(kc.notify))
+	if (!READ_ONCE(kc->notify))
 		return;
 	rcu_read_lock();
 	if (!READ_ONCE(kc_genl_up) ||
-	    !genl_has_listeners(&kc_genl_family, &init_net, KCACHE_NLGRP_KEYSPACE))
+	    !genl_has_listeners(&kc_genl_family, kc->net,
+				KCACHE_NLGRP_KEYSPACE))
 		goto out;
 	msg = genlmsg_new(nla_total_size(sizeof(u32)) + nla_total_size(nkey),
 			  KC_NOTIFY_GFP);
@@ -85,8 +87,8 @@ void kc_notify(enum kc_event ev, const char *key, u32 nkey)
 		goto out;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&kc_genl_family, msg, 0, KCACHE_NLGRP_KEYSPACE,
-			  KC_NOTIFY_GFP);
+	genlmsg_multicast_netns(&kc_genl_family, kc->net, msg, 0,
+				KCACHE_NLGRP_KEYSPACE, KC_NOTIFY_GFP);
 out:
 	rcu_read_unlock();
 }

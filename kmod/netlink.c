@@ -71,13 +71,19 @@ int kc_nl_data_permitted(const struct sk_buff *skb,
 	return -EACCES;
 }
 
-/* GENL_ADMIN_PERM has checked CAP_NET_ADMIN; the ioctls need this too. */
+/*
+ * GENL_ADMIN_PERM has checked CAP_NET_ADMIN (in the initial user
+ * namespace: the spec schema of 6.12 knows no uns-admin-perm); like the
+ * ioctls, an admin command also needs CAP_SYS_ADMIN in the user namespace
+ * that owns the socket's network namespace.
+ */
 static int admin_permitted(const struct sk_buff *skb,
 			   struct netlink_ext_ack *extack)
 {
-	if (netlink_capable(skb, CAP_SYS_ADMIN))
+	if (netlink_ns_capable(skb, sock_net(skb->sk)->user_ns, CAP_SYS_ADMIN))
 		return 0;
-	NL_SET_ERR_MSG(extack, "needs CAP_SYS_ADMIN");
+	NL_SET_ERR_MSG(extack,
+		       "needs CAP_SYS_ADMIN in the network namespace's user namespace");
 	return -EPERM;
 }
 
@@ -115,8 +121,14 @@ int kc_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
 		   struct genl_info *info)
 {
 	u64 multi = ops->cmd == KC_CMD_OP ? BIT_ULL(KC_A_ARG) : 0;
+	int err = kc_nl_check_dups(info->nlhdr, multi, info->extack);
 
-	return kc_nl_check_dups(info->nlhdr, multi, info->extack);
+	if (!err && !kc_nl_cache(skb)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "no memory for this network namespace's cache");
+		err = -ENOMEM;
+	}
+	return err;
 }
 
 int kc_nl_pre_data(const struct genl_split_ops *ops, struct sk_buff *skb,
@@ -138,7 +150,7 @@ void *kc_nl_reply_start(struct sk_buff **msg, size_t size,
 {
 	void *hdr;
 
-	*msg = genlmsg_new(size, GFP_KERNEL);
+	*msg = genlmsg_new(size, GFP_KERNEL_ACCOUNT);
 	if (!*msg)
 		return NULL;
 	hdr = genlmsg_put_reply(*msg, info, &kc_genl_family, 0, cmd);
@@ -166,6 +178,7 @@ int kc_nl_reply_too_big(struct sk_buff *msg, struct genl_info *info)
 
 int kcache_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kc_cache *kc = kc_nl_cache(skb);
 	const char *ver = THIS_MODULE->version ?: "unknown";
 	struct sk_buff *msg;
 	void *hdr;
@@ -176,9 +189,9 @@ int kcache_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, KC_A_VERSION_ABI, KC_ABI_VERSION) ||
 	    nla_put_string(msg, KC_A_VERSION_MODULE, ver) ||
 	    nla_put_u32(msg, KC_A_KEY_MAX, KC_KEY_MAX) ||
-	    nla_put_u32(msg, KC_A_ITEM_SIZE_MAX, kc.item_size_max) ||
+	    nla_put_u32(msg, KC_A_ITEM_SIZE_MAX, kc->item_size_max) ||
 	    nla_put_u32(msg, KC_A_VALUE_MAX, KC_NL_VALUE_MAX) ||
-	    nla_put_u32(msg, KC_A_NR_CLASSES, kc.nr_classes))
+	    nla_put_u32(msg, KC_A_NR_CLASSES, kc->nr_classes))
 		return kc_nl_reply_too_big(msg, info);
 	return kc_nl_reply_end(msg, hdr, info);
 }
@@ -320,7 +333,7 @@ static int op_args(struct genl_info *info, struct kc_op *op,
 		NL_SET_ERR_MSG(info->extack, "more than 65536 KC_A_ARG");
 		return -E2BIG;
 	}
-	*args = kvcalloc(n, sizeof(**args), GFP_KERNEL);
+	*args = kvcalloc(n, sizeof(**args), KC_GFP_REQ);
 	if (!*args)
 		return -ENOMEM;
 	n = 0;
@@ -339,7 +352,7 @@ static int op_args(struct genl_info *info, struct kc_op *op,
 int kcache_nl_op_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct kc_req req = { .kern = true };
+	struct kc_req req = { .kern = true, .cache = kc_nl_cache(skb) };
 	struct kc_op *op = &req.op;
 	struct kc_buf *args = NULL;
 	u8 *out = NULL;
@@ -382,7 +395,7 @@ int kcache_nl_op_doit(struct sk_buff *skb, struct genl_info *info)
 	err = op_args(info, op, &args);
 	if (err)
 		return err;
-	out = kvmalloc(KC_NL_VALUE_MAX, GFP_KERNEL);
+	out = kvmalloc(KC_NL_VALUE_MAX, KC_GFP_REQ);
 	if (!out) {
 		err = -ENOMEM;
 		goto out;
@@ -403,13 +416,13 @@ out:
 
 /* KC_CMD_CONFIG_GET and KC_CMD_CONFIG_SET */
 
-static int config_reply(struct genl_info *info, u8 cmd)
+static int config_reply(struct kc_cache *kc, struct genl_info *info, u8 cmd)
 {
 	struct kc_config cfg;
 	struct sk_buff *msg;
 	void *hdr;
 
-	kc_config_fill(&cfg);
+	kc_config_fill(kc, &cfg);
 	hdr = kc_nl_reply_start(&msg, NLMSG_GOODSIZE, info, cmd);
 	if (!hdr)
 		return -ENOMEM;
@@ -426,11 +439,12 @@ static int config_reply(struct genl_info *info, u8 cmd)
 
 int kcache_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return config_reply(info, KC_CMD_CONFIG_GET);
+	return config_reply(kc_nl_cache(skb), info, KC_CMD_CONFIG_GET);
 }
 
 int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kc_cache *kc = kc_nl_cache(skb);
 	struct nlattr **tb = info->attrs;
 	struct kc_config cfg = { .size = sizeof(cfg) };
 	u32 mask = 0;
@@ -461,12 +475,17 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 			       "nothing to set: give KC_A_MEMORY_LIMIT_MB, KC_A_NOTIFY or KC_A_AUTOMOVE");
 		return -EINVAL;
 	}
-	err = kc_config_apply(&cfg, mask);
+	err = kc_config_apply(kc, &cfg, mask);
+	if (err == -ENOSPC) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KC_A_MEMORY_LIMIT_MB],
+				    "the instances' limits together would exceed memory_ceiling_mb");
+		return err;
+	}
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "the configuration was refused");
 		return err;
 	}
-	return config_reply(info, KC_CMD_CONFIG_SET);
+	return config_reply(kc_nl_cache(skb), info, KC_CMD_CONFIG_SET);
 }
 
 /* KC_CMD_FLUSH */
@@ -477,7 +496,8 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
  */
 int kcache_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kc_req req = { .kern = true, .op.opcode = KC_OP_FLUSH };
+	struct kc_req req = { .kern = true, .op.opcode = KC_OP_FLUSH,
+			      .cache = kc_nl_cache(skb) };
 
 	return kc_op_run(&req);
 }
@@ -594,7 +614,7 @@ struct genl_family kc_genl_family __ro_after_init = {
 	.name		= KC_GENL_NAME,
 	.version	= KC_GENL_VERSION,
 	.maxattr	= KC_A_MAX,
-	.netnsok	= false,
+	.netnsok	= true,	/* one instance per namespace */
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
 #ifdef KC_GENL_FULL_OPS

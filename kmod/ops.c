@@ -208,21 +208,23 @@ out:
 /* Runs a prepared op, with the lock its kind needs unless excl (held). */
 void kc_op_exec(struct kc_req *req, bool excl)
 {
+	struct kc_cache *kc = req->cache;
 	struct kc_op *op = &req->op;
 	const struct kc_op_desc *d = &kc_ops[op->opcode];
 	int err;
 
+	/* An instance whose namespace went away runs nothing (-ENODEV). */
 	if (excl) {
-		lockdep_assert_held_write(&kc.excl_sem);
-		err = d->fn(op, req->key);
+		lockdep_assert_held_write(&kc->excl_sem);
+		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
 	} else if (d->mode & EXCL) {
-		percpu_down_write(&kc.excl_sem);
-		err = d->fn(op, req->key);
-		percpu_up_write(&kc.excl_sem);
+		percpu_down_write(&kc->excl_sem);
+		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
+		percpu_up_write(&kc->excl_sem);
 	} else {
-		percpu_down_read(&kc.excl_sem);
-		err = d->fn(op, req->key);
-		percpu_up_read(&kc.excl_sem);
+		percpu_down_read(&kc->excl_sem);
+		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
+		percpu_up_read(&kc->excl_sem);
 	}
 	op->result = err;
 }

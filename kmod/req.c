@@ -96,7 +96,7 @@ static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 				return -E2BIG;
 			r->budget->out -= cap - r->ocap;
 		}
-		n = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+		n = kvmalloc(cap, KC_GFP_REQ);
 		if (!n)
 			return -ENOMEM;
 		memcpy(n, r->obuf, used);
@@ -174,13 +174,14 @@ int kc_clear_out(const struct kc_op *op, u64 dst, u32 len)
  */
 void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	void *buf;
 
 	*err = -E2BIG;
-	if (len > kc.item_size_max)
+	if (len > kc->item_size_max)
 		return NULL;
 	*err = -ENOMEM;
-	buf = kvmalloc(max_t(u32, len, 1), GFP_KERNEL);
+	buf = kvmalloc(max_t(u32, len, 1), KC_GFP_REQ);
 	if (!buf)
 		return NULL;
 	*err = kc_copy_in(op, buf, src, len);
@@ -308,6 +309,7 @@ static void bounce_in_undo(struct kc_req *r)
  */
 int kc_req_copy_in(struct kc_req *r, bool val)
 {
+	struct kc_cache *kc = r->cache;
 	struct kc_op *op = &r->op;
 	u64 head, data = 0, vlen = 0, n = op->nargs;
 	struct kc_buf *kb;
@@ -316,7 +318,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 
 	r->uval = op->val;
 	r->uargs = op->args;
-	if (val && op->val_len <= kc.item_size_max)
+	if (val && op->val_len <= kc->item_size_max)
 		vlen = op->val_len;
 	op->val = 0;
 	op->args = 0;
@@ -333,7 +335,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 	 * and the argument bytes when they fit in the slack (a few small
 	 * members or fields); larger argument bytes get their own.
 	 */
-	r->in = kvmalloc(head + (n ? BOUNCE_SLACK : 0), GFP_KERNEL_ACCOUNT);
+	r->in = kvmalloc(head + (n ? BOUNCE_SLACK : 0), KC_GFP_REQ);
 	if (!r->in)
 		goto nomem;
 	p = r->in;
@@ -347,7 +349,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 				n * sizeof(*kb)))
 		goto fault;
 	for (i = 0; i < n; i++)
-		if (!kb[i].__reserved && kb[i].len <= kc.item_size_max)
+		if (!kb[i].__reserved && kb[i].len <= kc->item_size_max)
 			data += kb[i].len;
 	if (head + data > KC_INPUT_MAX)
 		goto e2big;
@@ -358,7 +360,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 	}
 	p = (char *)r->in + head;
 	if (data > BOUNCE_SLACK) {
-		r->in_data = kvmalloc(data, GFP_KERNEL_ACCOUNT);
+		r->in_data = kvmalloc(data, KC_GFP_REQ);
 		if (!r->in_data)
 			goto nomem;
 		p = r->in_data;
@@ -367,7 +369,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		u64 src = kb[i].ptr;
 
 		kb[i].ptr = 0;
-		if (kb[i].__reserved || kb[i].len > kc.item_size_max)
+		if (kb[i].__reserved || kb[i].len > kc->item_size_max)
 			continue;
 		if (copy_from_user(p, u64_to_user_ptr(src), kb[i].len))
 			goto fault;

@@ -8,6 +8,7 @@
 #ifndef _KC_REQ_H
 #define _KC_REQ_H
 
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/kcache.h>
 
@@ -28,9 +29,11 @@
  * copies it out once the lock is gone.
  */
 struct kc_budget;
+struct kc_cache;
 
 struct kc_req {
 	struct kc_op op;
+	struct kc_cache *cache;	/* the instance the request runs on */
 	bool kern;
 	bool rdonly;		/* from an fd without FMODE_WRITE: reads only */
 	bool in_kern;		/* op.val, op.args and the kc_bufs: kernel */
@@ -49,6 +52,12 @@ struct kc_req {
 	u32 fault_len;
 	u64 fault_at;
 };
+
+/* The instance an op runs on: every op is the op of a struct kc_req. */
+static inline struct kc_cache *kc_op_cache(const struct kc_op *op)
+{
+	return container_of(op, struct kc_req, op)->cache;
+}
 
 /* Set by kc_put_value() and kc_reply_add/_end(), so that netlink can turn
  * any op's reply into attributes without knowing the opcode.

@@ -54,6 +54,7 @@ static void release(struct kc_pins *s)
  */
 int kc_op_scan(struct kc_op *op, const char *unused)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 10;
 	struct kc_reply r = { .op = op };
 	struct kc_pins s = { };
@@ -69,7 +70,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 	if (op->val_len > KC_PATTERN_MAX)
 		return -EINVAL;
 	/* As Redis: an empty keyspace ends the scan at once. */
-	if (!atomic_read(&kc.index.nelems)) {
+	if (!atomic_read(&kc->index.nelems)) {
 		op->num = 0;
 		return kc_reply_end(&r);
 	}
@@ -79,13 +80,13 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 			return err;
 	}
 	s.cap = max(2 * count, 64U);
-	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold), GFP_KERNEL);
+	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold), KC_GFP_REQ);
 	if (!s.hold) {
 		err = -ENOMEM;
 		goto out;
 	}
 	do {
-		m0 = kc_index_pin_class(v, &s);
+		m0 = kc_index_pin_class(kc, v, &s);
 		if (s.full) {
 			struct kc_item **bigger;
 
@@ -96,7 +97,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 				break;
 			}
 			bigger = kvmalloc_array(s.cap * 2, sizeof(*bigger),
-						GFP_KERNEL);
+						KC_GFP_REQ);
 			if (!bigger) {
 				err = -ENOMEM;
 				break;

@@ -15,6 +15,7 @@
 
 int kc_op_sadd(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item **elems, *it;
 	u32 i, n = op->nargs;
 	u64 added = 0;
@@ -22,14 +23,14 @@ int kc_op_sadd(struct kc_op *op, const char *key)
 
 	if (!n || n > KC_ARGS_MAX)
 		return -EINVAL;
-	elems = kvcalloc(n, sizeof(*elems), GFP_KERNEL);
+	elems = kvcalloc(n, sizeof(*elems), KC_GFP_REQ);
 	if (!elems)
 		return -ENOMEM;
 	for (i = 0; i < n && !err; i++)
 		err = kc_elem_alloc_arg(op, i, &elems[i]);
 	if (err)
 		goto out;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, true, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, true, &err);
 	if (!it)
 		goto out;
 	err = kc_cont_reserve(it, n);
@@ -56,6 +57,7 @@ out:
 
 int kc_op_srem(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e;
 	u64 removed = 0;
 	int err = 0;
@@ -63,7 +65,7 @@ int kc_op_srem(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -100,11 +102,12 @@ static int reply_members(struct kc_reply *r, struct kc_item *it)
 
 int kc_op_smembers(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	struct kc_item *it;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	err = reply_members(&r, it);
@@ -116,6 +119,7 @@ int kc_op_smembers(struct kc_op *op, const char *key)
 
 int kc_op_sismember(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	void *m;
 	int err;
@@ -123,7 +127,7 @@ int kc_op_sismember(struct kc_op *op, const char *key)
 	m = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!m)
 		return err;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (it) {
 		op->num = !!kc_cont_find(it, m, op->val_len);
 		kc_cont_done(it, false);
@@ -134,6 +138,7 @@ int kc_op_sismember(struct kc_op *op, const char *key)
 
 int kc_op_smismember(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	struct kc_item *it;
 	int err = 0;
@@ -142,7 +147,7 @@ int kc_op_smismember(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -158,10 +163,11 @@ int kc_op_smismember(struct kc_op *op, const char *key)
 
 int kc_op_scard(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	op->num = kc_cont(it)->len;
@@ -225,6 +231,7 @@ static int pick_members(struct kc_op *op, struct kc_item *it, u64 n,
  */
 int kc_op_spop(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool count = op->flags & KC_POP_COUNT;
 	struct kc_reply r = { .op = op };
 	struct kc_item *it, *e;
@@ -235,7 +242,7 @@ int kc_op_spop(struct kc_op *op, const char *key)
 
 	if (count && op->num < 0)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -281,6 +288,7 @@ int kc_op_spop(struct kc_op *op, const char *key)
 
 int kc_op_srandmember(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	bool repeat = op->num < 0;
 	struct kc_item *it, *e;
@@ -288,7 +296,7 @@ int kc_op_srandmember(struct kc_op *op, const char *key)
 	u64 want, i;
 	int err = 0;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -342,6 +350,7 @@ out:
  */
 int kc_smove(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	char dkey[KC_KEY_MAX];
 	struct kc_item *src, *dst, *e, *ne = NULL;
 	bool in_src, added = false;
@@ -349,7 +358,7 @@ int kc_smove(struct kc_op *op, const char *key)
 	void *m;
 	int err;
 
-	lockdep_assert_held_write(&kc.excl_sem);
+	lockdep_assert_held_write(&kc->excl_sem);
 	if (op->nargs != 1)
 		return -EINVAL;
 	err = kc_read_key_arg(op, 0, dkey, &dlen);
@@ -359,12 +368,12 @@ int kc_smove(struct kc_op *op, const char *key)
 	if (!m)
 		return err;
 	/* Both must be sets (or missing) before anything moves. */
-	dst = kc_cont_ref(dkey, dlen, KC_TYPE_SET, &err);
+	dst = kc_cont_ref(kc, dkey, dlen, KC_TYPE_SET, &err);
 	if (dst)
 		kc_item_put(dst);
 	if (err)
 		goto out;
-	src = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!src)
 		goto out;
 	op->num = 0;
@@ -374,14 +383,14 @@ int kc_smove(struct kc_op *op, const char *key)
 		op->num = in_src;
 		goto out;
 	}
-	ne = kc_elem_alloc(op->val_len, op->val_len);
+	ne = kc_elem_alloc(kc, op->val_len, op->val_len);
 	if (IS_ERR(ne)) {
 		err = PTR_ERR(ne);
 		ne = NULL;
 		goto out;
 	}
 	memcpy(kc_elem_data(ne), m, op->val_len);
-	dst = kc_cont_get(dkey, dlen, KC_TYPE_SET, true, &err);
+	dst = kc_cont_get(kc, dkey, dlen, KC_TYPE_SET, true, &err);
 	if (!dst)
 		goto out;
 	if (!kc_cont_find(dst, m, op->val_len)) {
@@ -397,7 +406,7 @@ int kc_smove(struct kc_op *op, const char *key)
 		goto out;
 	/* In the destination now: take it out of the source. */
 	op->num = 1;
-	src = kc_cont_get(key, op->key_len, KC_TYPE_SET, false, &err);
+	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!src) {
 		err = 0;	/* evicted meanwhile: nothing left to remove */
 		goto out;
@@ -532,7 +541,8 @@ static int emit_reply(struct algebra *a, struct kc_item *e)
 
 static int emit_store(struct algebra *a, struct kc_item *e)
 {
-	struct kc_item *ne = kc_elem_alloc(e->nbytes, e->nbytes);
+	struct kc_item *ne = kc_elem_alloc(kc_op_cache(a->op), e->nbytes,
+					   e->nbytes);
 	int err;
 
 	if (IS_ERR(ne))
@@ -550,11 +560,12 @@ static int emit_store(struct algebra *a, struct kc_item *e)
  */
 int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *old;
 	int err = 0;
 
 	op->num = kc_cont(set)->len;
-	old = kc_item_get(key, op->key_len, false);
+	old = kc_item_get(kc, key, op->key_len, false);
 	if (op->num) {
 		err = kc_item_publish(old, set, 0, 0);
 		/* The old value expired or was evicted meanwhile. */
@@ -566,14 +577,15 @@ int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set)
 	if (old)
 		kc_item_put(old);
 	if (!err && op->num)
-		kc_notify(KC_EVENT_SET, key, op->key_len);
+		kc_notify(kc, KC_EVENT_SET, key, op->key_len);
 	else if (!err && old)
-		kc_notify(KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
 	return err;
 }
 
 int kc_set_algebra(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool store = op->opcode == KC_OP_SDIFFSTORE ||
 		     op->opcode == KC_OP_SINTERSTORE ||
 		     op->opcode == KC_OP_SUNIONSTORE;
@@ -582,16 +594,16 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 	int err = 0;
 	u32 i, klen;
 
-	lockdep_assert_held_write(&kc.excl_sem);
+	lockdep_assert_held_write(&kc->excl_sem);
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	a.sets = kvcalloc(op->nargs, sizeof(*a.sets), GFP_KERNEL);
+	a.sets = kvcalloc(op->nargs, sizeof(*a.sets), KC_GFP_REQ);
 	if (!a.sets)
 		return -ENOMEM;
 	for (a.n = 0; a.n < op->nargs && !err; a.n++) {
 		err = kc_read_key_arg(op, a.n, k, &klen);
 		if (!err)
-			a.sets[a.n] = kc_cont_ref(k, klen, KC_TYPE_SET, &err);
+			a.sets[a.n] = kc_cont_ref(kc, k, klen, KC_TYPE_SET, &err);
 		if (!err)
 			err = kc_op_yield(op, a.n + 1);
 	}
@@ -599,7 +611,7 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 		goto out;
 	dedup(&a, op->opcode == KC_OP_SDIFF || op->opcode == KC_OP_SDIFFSTORE);
 	if (store) {
-		a.dst = kc_cont_new(key, op->key_len, KC_TYPE_SET);
+		a.dst = kc_cont_new(kc, key, op->key_len, KC_TYPE_SET);
 		if (IS_ERR(a.dst)) {
 			err = PTR_ERR(a.dst);
 			a.dst = NULL;

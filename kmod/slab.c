@@ -31,11 +31,12 @@
 
 struct kc_large {
 	struct rcu_head rcu;
+	struct kc_cache *cache;		/* the instance it belongs to */
 	size_t charged;
 	struct kc_item item;
 };
 
-static struct kc_slab_page *chunk_page(struct kc_item *it)
+static struct kc_slab_page *chunk_page(const struct kc_item *it)
 {
 	if (unlikely(is_vmalloc_addr(it)))
 		return (struct kc_slab_page *)page_private(vmalloc_to_page(it));
@@ -53,7 +54,7 @@ static void vpage_mark(void *page, unsigned long addr)
 
 /*
  * A 1 MiB slab page: an order-8 block if one is free, else vmalloc'd
- * order-0 pages, which reclaim can always provide up to the memory limit.
+ * order-0 pages, which reclaim can provide up to the memory limit.
  * The order-8 attempt reclaims nothing, directly or through kswapd: on a
  * fragmented machine reclaim rarely makes a 1 MiB block, and it runs the
  * shrinkers, ours included, which would evict the cache's own items to
@@ -63,11 +64,12 @@ static void *slab_page_alloc(void)
 {
 	void *addr;
 
-	addr = (void *)__get_free_pages((GFP_KERNEL_ACCOUNT & ~__GFP_RECLAIM) |
-					__GFP_NOWARN, KC_PAGE_ORDER);
+	addr = (void *)__get_free_pages(KC_GFP_CONTENTS & ~__GFP_RECLAIM,
+					KC_PAGE_ORDER);
 	if (addr)
 		return addr;
-	addr = __vmalloc(KC_PAGE_SIZE, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	/* May fail, never OOM-kills: a cgroup at its memory.max gets -ENOMEM. */
+	addr = __vmalloc(KC_PAGE_SIZE, KC_GFP_CONTENTS | __GFP_RETRY_MAYFAIL);
 	if (addr)
 		vpage_mark(addr, (unsigned long)addr);
 	return addr;
@@ -84,49 +86,63 @@ static void slab_page_free(void *addr)
 	}
 }
 
-static bool mem_reserve(u64 n)
+/*
+ * The id of the large class.  Every instance has the same classes (they
+ * come from the module parameters), so this is set once.
+ */
+static u32 large_clsid;
+
+struct kc_cache *kc_item_cache(const struct kc_item *it)
 {
-	s64 used = atomic64_read(&kc.used_bytes);
+	if (it->clsid == large_clsid)
+		return container_of(it, struct kc_large, item)->cache;
+	return chunk_page(it)->cache;
+}
+
+static bool mem_reserve(struct kc_cache *kc, u64 n)
+{
+	s64 used = atomic64_read(&kc->used_bytes);
 
 	do {
-		if (used + n > READ_ONCE(kc.limit_bytes))
+		if (used + n > READ_ONCE(kc->limit_bytes))
 			return false;
-	} while (!atomic64_try_cmpxchg(&kc.used_bytes, &used, used + n));
+	} while (!atomic64_try_cmpxchg(&kc->used_bytes, &used, used + n));
 	return true;
 }
 
-static void mem_unreserve(u64 n)
+static void mem_unreserve(struct kc_cache *kc, u64 n)
 {
-	atomic64_sub(n, &kc.used_bytes);
+	atomic64_sub(n, &kc->used_bytes);
 }
 
-int kc_slab_init(u64 limit_bytes, u32 chunk_min, u32 factor_pct,
+int kc_slab_init(struct kc_cache *kc, u64 limit_bytes, u32 chunk_min, u32 factor_pct,
 		 u32 item_size_max)
 {
 	u32 last = ((KC_PAGE_SIZE - KC_PAGE_HDR) / 2) & ~(KC_CHUNK_ALIGN - 1);
 	u32 size = ALIGN(sizeof(struct kc_item) + chunk_min, KC_CHUNK_ALIGN);
 	u32 i = 0;
 
-	kc.limit_bytes = limit_bytes;
-	kc.chunk_min = chunk_min;
-	kc.factor_pct = factor_pct;
-	kc.item_size_max = item_size_max;
+	kc->limit_bytes = limit_bytes;
+	kc->chunk_min = chunk_min;
+	kc->factor_pct = factor_pct;
+	kc->item_size_max = item_size_max;
 
 	while (size < last && i < KC_MAX_CLASSES - 2) {
-		kc.classes[i].size = size;
+		kc->classes[i].size = size;
 		i++;
 		size = ALIGN(div_u64((u64)size * factor_pct, 100),
 			     KC_CHUNK_ALIGN);
-		if (size <= kc.classes[i - 1].size)
-			size = kc.classes[i - 1].size + KC_CHUNK_ALIGN;
+		if (size <= kc->classes[i - 1].size)
+			size = kc->classes[i - 1].size + KC_CHUNK_ALIGN;
 	}
-	kc.classes[i++].size = last;
-	kc.large_id = i;
-	kc.classes[i++].size = 0;
-	kc.nr_classes = i;
+	kc->classes[i++].size = last;
+	kc->large_id = i;
+	large_clsid = i;
+	kc->classes[i++].size = 0;
+	kc->nr_classes = i;
 
-	for (i = 0; i < kc.nr_classes; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->nr_classes; i++) {
+		struct kc_class *c = &kc->classes[i];
 		int s;
 
 		c->id = i;
@@ -143,16 +159,16 @@ int kc_slab_init(u64 limit_bytes, u32 chunk_min, u32 factor_pct,
 }
 
 /* Returns the class for an item of total bytes (header, key and value). */
-u32 kc_slab_class_for(size_t total)
+u32 kc_slab_class_for(struct kc_cache *kc, size_t total)
 {
-	u32 lo = 0, hi = kc.large_id;
+	u32 lo = 0, hi = kc->large_id;
 
-	if (total > kc.classes[kc.large_id - 1].size)
-		return kc.large_id;
+	if (total > kc->classes[kc->large_id - 1].size)
+		return kc->large_id;
 	while (lo < hi) {
 		u32 mid = (lo + hi) / 2;
 
-		if (kc.classes[mid].size >= total)
+		if (kc->classes[mid].size >= total)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -183,19 +199,21 @@ struct kc_item *kc_slab_alloc_chunk(struct kc_class *c)
  */
 int kc_slab_grow(struct kc_class *c)
 {
+	struct kc_cache *kc = kc_class_cache(c);
 	struct kc_slab_page *page;
 	unsigned long addr;
 	u32 i;
 
 	might_sleep();
-	if (!mem_reserve(KC_PAGE_SIZE))
+	if (!mem_reserve(kc, KC_PAGE_SIZE))
 		return -ENOMEM;
 	addr = (unsigned long)slab_page_alloc();
 	if (!addr) {
-		mem_unreserve(KC_PAGE_SIZE);
+		mem_unreserve(kc, KC_PAGE_SIZE);
 		return -ENOMEM;
 	}
 	page = (struct kc_slab_page *)addr;
+	page->cache = kc;
 	page->clsid = c->id;
 	page->used = 0;
 	page->moving = false;
@@ -219,13 +237,14 @@ int kc_slab_grow(struct kc_class *c)
 	c->nr_pages++;
 	c->free_chunks += c->perslab;
 	spin_unlock(&c->lock);
-	atomic64_inc(&kc.slab_pages);
+	atomic64_inc(&kc->slab_pages);
 	return 0;
 }
 
 void kc_slab_free_chunk(struct kc_item *it)
 {
-	struct kc_class *c = &kc.classes[it->clsid];
+	struct kc_cache *kc = kc_item_cache(it);
+	struct kc_class *c = &kc->classes[it->clsid];
 	struct kc_slab_page *page = chunk_page(it);
 
 	spin_lock(&c->lock);
@@ -241,28 +260,29 @@ void kc_slab_free_chunk(struct kc_item *it)
 	spin_unlock(&c->lock);
 }
 
-struct kc_item *kc_large_alloc(size_t total)
+struct kc_item *kc_large_alloc(struct kc_cache *kc, size_t total)
 {
 	size_t charged = round_up(total + offsetof(struct kc_large, item),
 				  PAGE_SIZE);
 	struct kc_large *lg;
 
 	might_sleep();
-	if (!mem_reserve(charged))
+	if (!mem_reserve(kc, charged))
 		return NULL;
 	lg = kvmalloc(total + offsetof(struct kc_large, item),
-		      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		      KC_GFP_CONTENTS | __GFP_RETRY_MAYFAIL);
 	if (!lg) {
-		mem_unreserve(charged);
+		mem_unreserve(kc, charged);
 		return NULL;
 	}
 	lg->charged = charged;
 	spin_lock_init(&lg->item.lock);
 	refcount_set(&lg->item.ref, 0);
-	lg->item.clsid = kc.large_id;
+	lg->cache = kc;
+	lg->item.clsid = kc->large_id;
 	lg->item.state = KC_ITEM_ALLOC;
 	RCU_INIT_POINTER(lg->item.node.next, RHT_NULLS_MARKER(NULL));
-	atomic64_add(charged, &kc.large_bytes);
+	atomic64_add(charged, &kc->large_bytes);
 	return &lg->item;
 }
 
@@ -271,11 +291,12 @@ struct kc_item *kc_large_alloc(size_t total)
  */
 void kc_large_free(struct kc_item *it)
 {
+	struct kc_cache *kc = kc_item_cache(it);
 	struct kc_large *lg = container_of(it, struct kc_large, item);
 
 	it->state = KC_ITEM_FREE;
-	atomic64_sub(lg->charged, &kc.large_bytes);
-	mem_unreserve(lg->charged);
+	atomic64_sub(lg->charged, &kc->large_bytes);
+	mem_unreserve(kc, lg->charged);
 	kvfree_rcu(lg, rcu);
 }
 
@@ -283,18 +304,21 @@ static void page_free_rcu(struct rcu_head *head)
 {
 	struct kc_slab_page *page = container_of(head, struct kc_slab_page,
 						 rcu);
+	struct kc_cache *kc = page->cache;
 
 	slab_page_free(page);
-	mem_unreserve(KC_PAGE_SIZE);
+	mem_unreserve(kc, KC_PAGE_SIZE);
 }
 
 /* Takes an emptied page (all chunks MOVING) off its class; c->lock held. */
 static void __page_detach(struct kc_class *c, struct kc_slab_page *page)
 {
+	struct kc_cache *kc = kc_class_cache(c);
+
 	lockdep_assert_held(&c->lock);
 	list_del(&page->node);
 	c->nr_pages--;
-	atomic64_dec(&kc.slab_pages);
+	atomic64_dec(&kc->slab_pages);
 }
 
 /* Pulls the free chunks of a page off the free list; c->lock held. */
@@ -408,11 +432,12 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
  */
 int kc_slab_release_page(struct kc_class *src, bool expedite)
 {
+	struct kc_cache *kc = kc_class_cache(src);
 	struct kc_slab_page *page, *pick = NULL;
 	int tries;
 
-	lockdep_assert_held(&kc.rebalance_mutex);
-	if (src->id == kc.large_id)
+	lockdep_assert_held(&kc->rebalance_mutex);
+	if (src->id == kc->large_id)
 		return -ENOENT;
 
 	spin_lock(&src->lock);
@@ -449,7 +474,7 @@ int kc_slab_release_page(struct kc_class *src, bool expedite)
 			else
 				synchronize_rcu();
 			page_free_rcu(&pick->rcu);
-			kc_stat_inc(KC_STAT_SLABS_MOVED);
+			kc_stat_inc(kc, KC_STAT_SLABS_MOVED);
 			return 0;
 		}
 		spin_unlock(&src->lock);
@@ -475,14 +500,14 @@ int kc_slab_release_page(struct kc_class *src, bool expedite)
  * KC_RELEASE_MAX pages a call; the pages it looked at and kept go to the
  * tail of their list, so the next call looks at others.
  */
-unsigned long kc_slab_release_empty(unsigned long max_pages)
+unsigned long kc_slab_release_empty(struct kc_cache *kc, unsigned long max_pages)
 {
 	unsigned long done = 0;
 	u32 i;
 
 	max_pages = min_t(unsigned long, max_pages, KC_RELEASE_MAX);
-	for (i = 0; i < kc.large_id && done < max_pages; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->large_id && done < max_pages; i++) {
+		struct kc_class *c = &kc->classes[i];
 		struct kc_slab_page *page;
 		u64 budget;
 
@@ -508,13 +533,13 @@ unsigned long kc_slab_release_empty(unsigned long max_pages)
 }
 
 /* Returns the class with the most pages other than except, or NULL. */
-struct kc_class *kc_slab_biggest(u32 except)
+struct kc_class *kc_slab_biggest(struct kc_cache *kc, u32 except)
 {
 	struct kc_class *best = NULL;
 	u32 i;
 
-	for (i = 0; i < kc.large_id; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->large_id; i++) {
+		struct kc_class *c = &kc->classes[i];
 
 		if (i == except || !READ_ONCE(c->nr_pages))
 			continue;
@@ -527,13 +552,13 @@ struct kc_class *kc_slab_biggest(u32 except)
 /* The class with pages whose chunks are least used: the cheapest to
  * empty.  NULL if no other class has a page.
  */
-static struct kc_class *least_used(u32 except)
+static struct kc_class *least_used(struct kc_cache *kc, u32 except)
 {
 	struct kc_class *best = NULL;
 	u32 i;
 
-	for (i = 0; i < kc.large_id; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->large_id; i++) {
+		struct kc_class *c = &kc->classes[i];
 
 		if (i == except || !READ_ONCE(c->nr_pages))
 			continue;
@@ -564,13 +589,13 @@ static bool can_give(struct kc_class *c)
  * the biggest that did not evict in the last window).  NULL if no class
  * can give.
  */
-struct kc_class *kc_slab_pick_donor(u32 dst, bool idle_only)
+struct kc_class *kc_slab_pick_donor(struct kc_cache *kc, u32 dst, bool idle_only)
 {
 	struct kc_class *best = NULL;
 	u32 i;
 
-	for (i = 0; i < kc.large_id; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->large_id; i++) {
+		struct kc_class *c = &kc->classes[i];
 
 		if (i == dst || !can_give(c) ||
 		    READ_ONCE(c->free_chunks) < c->perslab)
@@ -581,8 +606,8 @@ struct kc_class *kc_slab_pick_donor(u32 dst, bool idle_only)
 	}
 	if (best)
 		return best;
-	for (i = 0; i < kc.large_id; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->large_id; i++) {
+		struct kc_class *c = &kc->classes[i];
 
 		if (i == dst || !can_give(c) ||
 		    (idle_only && READ_ONCE(c->window_evictions)))
@@ -594,12 +619,12 @@ struct kc_class *kc_slab_pick_donor(u32 dst, bool idle_only)
 }
 
 /* Ends an automove window: counts idle windows per class. */
-void kc_slab_end_window(void)
+void kc_slab_end_window(struct kc_cache *kc)
 {
 	u32 i;
 
-	for (i = 0; i < kc.nr_classes; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->nr_classes; i++) {
+		struct kc_class *c = &kc->classes[i];
 
 		if (READ_ONCE(c->window_allocs))
 			WRITE_ONCE(c->idle_windows, 0);
@@ -618,18 +643,18 @@ void kc_slab_end_window(void)
  * each class still gets its turn (memcached would answer out of memory).
  * The store waits for an expedited grace period.  May sleep.
  */
-int kc_slab_steal_page(u32 for_class)
+int kc_slab_steal_page(struct kc_cache *kc, u32 for_class)
 {
 	struct kc_class *src;
 	int err = -ENOMEM;
 
-	mutex_lock(&kc.rebalance_mutex);
-	src = kc_slab_pick_donor(for_class, false);
+	mutex_lock(&kc->rebalance_mutex);
+	src = kc_slab_pick_donor(kc, for_class, false);
 	if (!src)
-		src = least_used(for_class);
+		src = least_used(kc, for_class);
 	if (src)
 		err = kc_slab_release_page(src, true);
-	mutex_unlock(&kc.rebalance_mutex);
+	mutex_unlock(&kc->rebalance_mutex);
 	return err ? -ENOMEM : 0;
 }
 
@@ -642,26 +667,26 @@ int kc_slab_steal_page(u32 for_class)
  * and stores failing with ENOMEM until they had stolen the rest); it
  * stops after 64 rounds that gave nothing back, or on a fatal signal.
  */
-int kc_slab_set_limit(u64 limit_bytes)
+int kc_slab_set_limit(struct kc_cache *kc, u64 limit_bytes)
 {
 	int idle = 0;
 
-	WRITE_ONCE(kc.limit_bytes, limit_bytes);
+	WRITE_ONCE(kc->limit_bytes, limit_bytes);
 	while (idle < 64 && !fatal_signal_pending(current)) {
-		s64 before = atomic64_read(&kc.used_bytes);
+		s64 before = atomic64_read(&kc->used_bytes);
 		struct kc_class *src;
 		int err;
 
 		if (before <= limit_bytes)
 			break;
-		kc_lru_evict(&kc.classes[kc.large_id], 64);
-		mutex_lock(&kc.rebalance_mutex);
-		src = kc_slab_biggest(KC_MAX_CLASSES);
+		kc_lru_evict(&kc->classes[kc->large_id], 64);
+		mutex_lock(&kc->rebalance_mutex);
+		src = kc_slab_biggest(kc, KC_MAX_CLASSES);
 		err = src ? kc_slab_release_page(src, true) : -ENOENT;
-		mutex_unlock(&kc.rebalance_mutex);
-		if (err == -ENOENT && !atomic64_read(&kc.large_bytes))
+		mutex_unlock(&kc->rebalance_mutex);
+		if (err == -ENOENT && !atomic64_read(&kc->large_bytes))
 			break;
-		if (atomic64_read(&kc.used_bytes) < before)
+		if (atomic64_read(&kc->used_bytes) < before)
 			idle = 0;
 		else
 			idle++;
@@ -671,18 +696,18 @@ int kc_slab_set_limit(u64 limit_bytes)
 }
 
 /* Called at module exit, with no user left: frees every page. */
-void kc_slab_exit(void)
+void kc_slab_exit(struct kc_cache *kc)
 {
 	u32 i;
 
-	for (i = 0; i < kc.large_id; i++) {
-		struct kc_class *c = &kc.classes[i];
+	for (i = 0; i < kc->large_id; i++) {
+		struct kc_class *c = &kc->classes[i];
 		struct kc_slab_page *page, *tmp;
 
 		list_for_each_entry_safe(page, tmp, &c->pages, node) {
 			list_del(&page->node);
 			slab_page_free(page);
-			mem_unreserve(KC_PAGE_SIZE);
+			mem_unreserve(kc, KC_PAGE_SIZE);
 		}
 		INIT_LIST_HEAD(&c->free);
 	}

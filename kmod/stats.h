@@ -4,9 +4,9 @@
 
 #include <linux/kcache.h>
 
-int kc_stats_init(void);
-void kc_stats_exit(void);
-void kc_stats_fill(struct kc_stats *st);
-void kc_class_stats_fill(u32 id, struct kc_class_stats *cs);
+int kc_stats_init(struct kc_cache *kc);
+void kc_stats_exit(struct kc_cache *kc);
+void kc_stats_fill(struct kc_cache *kc, struct kc_stats *st);
+void kc_class_stats_fill(struct kc_cache *kc, u32 id, struct kc_class_stats *cs);
 
 #endif /* _KC_STATS_H */

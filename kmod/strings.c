@@ -27,12 +27,13 @@
  */
 static int store(struct kc_op *op, const char *key, struct kc_item *it)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u32 flags = op->flags;
 	struct kc_item *old;
 	int err;
 
 retry:
-	old = kc_item_get(key, op->key_len, false);
+	old = kc_item_get(kc, key, op->key_len, false);
 	if (old) {
 		/*
 		 * type and nbytes never change while linked; the CAS version
@@ -64,11 +65,11 @@ retry:
 				goto retry;
 			}
 			if (!err && (flags & KC_SET_CAS))
-				kc_stat_inc(KC_STAT_CAS_HITS);
+				kc_stat_inc(kc, KC_STAT_CAS_HITS);
 		}
 		if (err == -ESTALE) {
 			err = -EEXIST;
-			kc_stat_inc(KC_STAT_CAS_BADVAL);
+			kc_stat_inc(kc, KC_STAT_CAS_BADVAL);
 		}
 		/* SET GET, and SET NX GET whose NX failed: the old value. */
 		if ((!err || err == -EEXIST) && (flags & KC_SET_GET) &&
@@ -84,7 +85,7 @@ retry:
 	} else if (flags & (KC_SET_XX | KC_SET_CAS)) {
 		err = -ENOENT;
 		if (flags & KC_SET_CAS)
-			kc_stat_inc(KC_STAT_CAS_MISSES);
+			kc_stat_inc(kc, KC_STAT_CAS_MISSES);
 	} else {
 		err = kc_item_publish(NULL, it, 0, 0);
 		if (err == -EEXIST)
@@ -96,7 +97,7 @@ retry:
 	}
 	if (!err) {
 		op->cas = it->cas;
-		kc_notify(KC_EVENT_SET, kc_item_key(it), it->nkey);
+		kc_notify(kc, KC_EVENT_SET, kc_item_key(it), it->nkey);
 	}
 	kc_item_put(it);
 	return err;
@@ -104,11 +105,12 @@ retry:
 
 int kc_op_set(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	u64 exp;
 	int err;
 
-	kc_stat_inc(KC_STAT_CMD_SET);
+	kc_stat_inc(kc, KC_STAT_CMD_SET);
 	if ((op->flags & KC_SET_NX) && (op->flags & (KC_SET_XX | KC_SET_CAS)))
 		return -EINVAL;
 	if ((op->flags & KC_SET_KEEPTTL) && op->expire)
@@ -116,7 +118,7 @@ int kc_op_set(struct kc_op *op, const char *key)
 	err = kc_op_expiry(op, &exp);
 	if (err)
 		return err;
-	it = kc_item_alloc(key, op->key_len, op->val_len);
+	it = kc_item_alloc(kc, key, op->key_len, op->val_len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	err = kc_copy_in(op, kc_item_value(it), op->val, op->val_len);
@@ -153,6 +155,7 @@ typedef int (*kc_build_fn)(struct kc_op *op, const char *key,
 static int rmw(struct kc_op *op, const char *key, kc_build_fn build,
 	       bool create)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	s64 num = op->num;	/* an input that build() overwrites */
 	struct kc_item *old, *it;
 	u64 seen_cas = 0;
@@ -162,7 +165,7 @@ retry:
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	op->num = num;
-	old = kc_item_get(key, op->key_len, false);
+	old = kc_item_get(kc, key, op->key_len, false);
 	if (!old && !create)
 		return -ENOENT;
 	if (old) {
@@ -192,7 +195,7 @@ retry:
 	}
 	if (!err) {
 		op->cas = it->cas;
-		kc_notify(KC_EVENT_SET, key, op->key_len);
+		kc_notify(kc, KC_EVENT_SET, key, op->key_len);
 	}
 	kc_item_put(it);
 	return err;
@@ -206,6 +209,7 @@ static u32 old_len(struct kc_item *old)
 static int build_concat(struct kc_op *op, const char *key,
 			struct kc_item *old, struct kc_item **itp)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool append = op->opcode == KC_OP_APPEND;
 	u32 olen = old_len(old), len;
 	struct kc_item *it;
@@ -213,7 +217,7 @@ static int build_concat(struct kc_op *op, const char *key,
 
 	if (check_add_overflow(olen, op->val_len, &len))
 		return -E2BIG;
-	it = kc_item_alloc(key, op->key_len, len);
+	it = kc_item_alloc(kc, key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
@@ -231,13 +235,16 @@ static int build_concat(struct kc_op *op, const char *key,
 
 int kc_op_concat(struct kc_op *op, const char *key)
 {
-	kc_stat_inc(KC_STAT_CMD_SET);
+	struct kc_cache *kc = kc_op_cache(op);
+
+	kc_stat_inc(kc, KC_STAT_CMD_SET);
 	return rmw(op, key, build_concat, op->flags & KC_APPEND_CREATE);
 }
 
 static int build_incr(struct kc_op *op, const char *key,
 		      struct kc_item *old, struct kc_item **itp)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	char buf[KC_INT_STR_MAX + 1];
 	s64 cur = 0, res;
 	struct kc_item *it;
@@ -255,7 +262,7 @@ static int build_incr(struct kc_op *op, const char *key,
 	if (err)
 		return -EOVERFLOW;
 	len = snprintf(buf, sizeof(buf), "%lld", res);
-	it = kc_item_alloc(key, op->key_len, len);
+	it = kc_item_alloc(kc, key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	memcpy(kc_item_value(it), buf, len);
@@ -266,25 +273,27 @@ static int build_incr(struct kc_op *op, const char *key,
 
 int kc_op_incr(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	int err = rmw(op, key, build_incr, true);
 
-	kc_stat_inc(err ? KC_STAT_INCR_MISSES : KC_STAT_INCR_HITS);
+	kc_stat_inc(kc, err ? KC_STAT_INCR_MISSES : KC_STAT_INCR_HITS);
 	return err;
 }
 
 static int build_setbit(struct kc_op *op, const char *key,
 			struct kc_item *old, struct kc_item **itp)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u64 byte = (u64)op->num >> 3;
 	u32 olen = old_len(old), len;
 	u8 mask = 0x80 >> (op->num & 7);
 	struct kc_item *it;
 	char *v;
 
-	if (byte >= kc.item_size_max)
+	if (byte >= kc->item_size_max)
 		return -E2BIG;
 	len = max_t(u32, olen, byte + 1);
-	it = kc_item_alloc(key, op->key_len, len);
+	it = kc_item_alloc(kc, key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
@@ -303,15 +312,18 @@ static int build_setbit(struct kc_op *op, const char *key,
 
 int kc_op_setbit(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
+
 	if (op->num < 0 || (op->num2 != 0 && op->num2 != 1))
 		return -EINVAL;
-	kc_stat_inc(KC_STAT_CMD_SET);
+	kc_stat_inc(kc, KC_STAT_CMD_SET);
 	return rmw(op, key, build_setbit, true);
 }
 
 static int build_setrange(struct kc_op *op, const char *key,
 			  struct kc_item *old, struct kc_item **itp)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u32 olen = old_len(old), len;
 	struct kc_item *it;
 	u64 end;
@@ -323,10 +335,10 @@ static int build_setrange(struct kc_op *op, const char *key,
 		return 1;
 	}
 	end = (u64)op->num + op->val_len;
-	if (end > kc.item_size_max)
+	if (end > kc->item_size_max)
 		return -E2BIG;
 	len = max_t(u32, olen, end);
-	it = kc_item_alloc(key, op->key_len, len);
+	it = kc_item_alloc(kc, key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
@@ -345,31 +357,34 @@ static int build_setrange(struct kc_op *op, const char *key,
 
 int kc_op_setrange(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
+
 	if (op->num < 0)
 		return -EINVAL;
-	kc_stat_inc(KC_STAT_CMD_SET);
+	kc_stat_inc(kc, KC_STAT_CMD_SET);
 	return rmw(op, key, build_setrange, true);
 }
 
 int kc_op_get(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err = 0;
 	u64 exp;
 
-	kc_stat_inc(KC_STAT_CMD_GET);
+	kc_stat_inc(kc, KC_STAT_CMD_GET);
 	if (op->flags & KC_GET_TOUCH) {
 		err = kc_op_expiry(op, &exp);
 		if (err)
 			return err;
-		kc_stat_inc(KC_STAT_CMD_TOUCH);
+		kc_stat_inc(kc, KC_STAT_CMD_TOUCH);
 	}
-	it = kc_item_get(key, op->key_len, !(op->flags & KC_GET_NOBUMP));
+	it = kc_item_get(kc, key, op->key_len, !(op->flags & KC_GET_NOBUMP));
 	if (!it) {
-		kc_stat_inc(KC_STAT_GET_MISSES);
+		kc_stat_inc(kc, KC_STAT_GET_MISSES);
 		return -ENOENT;
 	}
-	kc_stat_inc(KC_STAT_GET_HITS);
+	kc_stat_inc(kc, KC_STAT_GET_HITS);
 	if (it->type != KC_TYPE_STRING) {
 		err = -EPROTOTYPE;
 		goto out;
@@ -392,7 +407,7 @@ int kc_op_get(struct kc_op *op, const char *key)
 		spin_unlock(&it->lock);
 	}
 	if (op->opcode == KC_OP_GETDEL && kc_item_unlink(it))
-		kc_notify(KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
 out:
 	kc_item_put(it);
 	return err;
@@ -400,7 +415,8 @@ out:
 
 int kc_op_getrange(struct kc_op *op, const char *key)
 {
-	struct kc_item *it = kc_item_get(key, op->key_len, true);
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it = kc_item_get(kc, key, op->key_len, true);
 	s64 start = op->num, end = op->num2, len;
 	int err = 0;
 
@@ -430,7 +446,8 @@ out:
 
 int kc_op_strlen(struct kc_op *op, const char *key)
 {
-	struct kc_item *it = kc_item_get(key, op->key_len, false);
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
 	int err = 0;
 
 	if (!it)
@@ -445,6 +462,7 @@ int kc_op_strlen(struct kc_op *op, const char *key)
 
 int kc_op_getbit(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u64 byte = (u64)op->num >> 3;
 	u8 mask = 0x80 >> (op->num & 7);
 	struct kc_item *it;
@@ -452,7 +470,7 @@ int kc_op_getbit(struct kc_op *op, const char *key)
 
 	if (op->num < 0)
 		return -EINVAL;
-	it = kc_item_get(key, op->key_len, true);
+	it = kc_item_get(kc, key, op->key_len, true);
 	op->num = 0;
 	if (!it)
 		return 0;
@@ -468,6 +486,7 @@ int kc_op_getbit(struct kc_op *op, const char *key)
 
 int kc_op_mget(struct kc_op *op, const char *unused)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	char key[KC_KEY_MAX];
 	u32 i, klen;
@@ -481,13 +500,13 @@ int kc_op_mget(struct kc_op *op, const char *unused)
 		err = kc_read_key_arg(op, i, key, &klen);
 		if (err)
 			return err;
-		kc_stat_inc(KC_STAT_CMD_GET);
-		it = kc_item_get(key, klen, true);
+		kc_stat_inc(kc, KC_STAT_CMD_GET);
+		it = kc_item_get(kc, key, klen, true);
 		if (it && it->type != KC_TYPE_STRING) {
 			kc_item_put(it);
 			it = NULL;
 		}
-		kc_stat_inc(it ? KC_STAT_GET_HITS : KC_STAT_GET_MISSES);
+		kc_stat_inc(kc, it ? KC_STAT_GET_HITS : KC_STAT_GET_MISSES);
 		err = kc_reply_add(&r, it ? kc_item_value(it) : NULL,
 				   it ? it->nbytes : 0, !it);
 		if (it)
@@ -505,17 +524,18 @@ int kc_op_mget(struct kc_op *op, const char *unused)
  */
 int kc_op_mset(struct kc_op *op, const char *unused)
 {
-	struct kc_req sub = { .kern = true };
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_req sub = { .kern = true, .cache = kc };
 	u32 i, n = op->nargs / 2, klen;
 	struct kc_item **items;
 	char key[KC_KEY_MAX];
 	struct kc_buf v;
 	int err = 0;
 
-	lockdep_assert_held_write(&kc.excl_sem);
+	lockdep_assert_held_write(&kc->excl_sem);
 	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	items = kvcalloc(n, sizeof(*items), GFP_KERNEL);
+	items = kvcalloc(n, sizeof(*items), KC_GFP_REQ);
 	if (!items)
 		return -ENOMEM;
 	for (i = 0; i < n && !err; i++) {
@@ -527,14 +547,14 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 		if (err)
 			break;
 		if (op->flags & KC_SET_NX) {
-			it = kc_item_get(key, klen, false);
+			it = kc_item_get(kc, key, klen, false);
 			if (it) {
 				kc_item_put(it);
 				err = -EEXIST;
 				break;
 			}
 		}
-		it = kc_item_alloc(key, klen, v.len);
+		it = kc_item_alloc(kc, key, klen, v.len);
 		if (IS_ERR(it)) {
 			err = PTR_ERR(it);
 			break;
@@ -548,7 +568,7 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 			kc_item_put(items[i]);
 			continue;
 		}
-		kc_stat_inc(KC_STAT_CMD_SET);
+		kc_stat_inc(kc, KC_STAT_CMD_SET);
 		memset(&sub.op, 0, sizeof(sub.op));
 		sub.op.key_len = items[i]->nkey;
 		/* Takes over the reference; a failure here is the index's. */

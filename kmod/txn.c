@@ -19,8 +19,8 @@
  * between; else none does and -ECANCELED is returned.  Ops were prepared
  * with kc_op_prepare() before, and each gets kc_req_finish() after.
  */
-int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
-	       u32 nw)
+int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
+	       const struct kc_txn_watch *w, u32 nw)
 {
 	int err = 0;
 	u32 i;
@@ -28,9 +28,11 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 	/* Killed before anything ran: nothing to undo. */
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	percpu_down_write(&kc.excl_sem);
+	percpu_down_write(&kc->excl_sem);
+	if (READ_ONCE(kc->dead))
+		err = -ENODEV;
 	for (i = 0; i < nw && !err; i++) {
-		struct kc_item *it = kc_item_get(w[i].key, w[i].len, false);
+		struct kc_item *it = kc_item_get(kc, w[i].key, w[i].len, false);
 		u64 cas = it ? READ_ONCE(it->cas) : 0;
 
 		if (it)
@@ -47,7 +49,7 @@ int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
 		kc_op_exec(&reqs[i], true);
 		cond_resched();
 	}
-	percpu_up_write(&kc.excl_sem);
+	percpu_up_write(&kc->excl_sem);
 	return err;
 }
 
@@ -95,7 +97,7 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
  * the lock is released; the inputs and those replies of all ops together
  * are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
  */
-long kc_txn_batch(struct kc_batch *b)
+long kc_txn_batch(struct kc_cache *kc, struct kc_batch *b)
 {
 	struct kc_budget budget = { KC_INPUT_MAX, KC_REPLY_MAX };
 	struct kc_txn_watch *w = NULL;
@@ -106,11 +108,11 @@ long kc_txn_batch(struct kc_batch *b)
 
 	if (b->nwatch > KC_WATCH_MAX)
 		return -EINVAL;
-	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs), GFP_KERNEL);
+	reqs = kvcalloc(max_t(u32, b->count, 1), sizeof(*reqs), KC_GFP_REQ);
 	if (!reqs)
 		return -ENOMEM;
 	if (b->nwatch) {
-		w = kvcalloc(b->nwatch, sizeof(*w), GFP_KERNEL);
+		w = kvcalloc(b->nwatch, sizeof(*w), KC_GFP_REQ);
 		if (!w) {
 			err = -ENOMEM;
 			goto out;
@@ -120,6 +122,7 @@ long kc_txn_batch(struct kc_batch *b)
 	if (err)
 		goto out;
 	for (i = 0; i < b->count; i++) {
+		reqs[i].cache = kc;
 		reqs[i].budget = &budget;
 		err = kc_op_prepare(&reqs[i]);
 		if (err == -ENOMEM)
@@ -131,7 +134,7 @@ long kc_txn_batch(struct kc_batch *b)
 	if (bad || nomem) {
 		b->result = bad ? -EINVAL : -ENOMEM;
 	} else {
-		b->result = kc_txn_run(reqs, b->count, w, b->nwatch);
+		b->result = kc_txn_run(kc, reqs, b->count, w, b->nwatch);
 		if (!b->result)
 			b->done = b->count;
 	}

@@ -16,8 +16,8 @@ struct kc_txn_watch {
 	u64 cas;
 };
 
-int kc_txn_run(struct kc_req *reqs, u32 n, const struct kc_txn_watch *w,
-	       u32 nw);
-long kc_txn_batch(struct kc_batch *b);
+int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
+	       const struct kc_txn_watch *w, u32 nw);
+long kc_txn_batch(struct kc_cache *kc, struct kc_batch *b);
 
 #endif /* _KC_TXN_H */

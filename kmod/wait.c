@@ -10,11 +10,12 @@
  *
  * Nothing here holds a cache lock while it sleeps: a blocking op runs
  * its non-blocking form with kc_op_run() (which takes and drops
- * kc.excl_sem), and sleeps between runs.  Waiters are woken in no order
+ * the instance's locks), and sleeps between runs.  Waiters are woken in no order
  * and race for the element; who gets it is up to the scheduler (the proxy
  * keeps its own clients in FIFO order).  A bucket is shared by keys with
  * the same hash: a wakeup may be spurious, never missed.
  */
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
@@ -42,15 +43,20 @@ void kc_wait_init(void)
 		init_waitqueue_head(&kc_wait_heads[i]);
 }
 
-static u32 bucket_of(const char *key, u32 len)
+/*
+ * Instances share the table; the instance is mixed into the hash, so the
+ * keys of one namespace do not line up with another's (a shared bucket
+ * costs only a spurious wakeup).
+ */
+static u32 bucket_of(struct kc_cache *kc, const char *key, u32 len)
 {
-	return jhash(key, len, 0) & (KC_WAIT_BUCKETS - 1);
+	return jhash(key, len, hash_ptr(kc, 32)) & (KC_WAIT_BUCKETS - 1);
 }
 
 /* A list under key was pushed to: wake whoever waits on its bucket. */
-void kc_wait_notify(const char *key, u32 len)
+void kc_wait_notify(struct kc_cache *kc, const char *key, u32 len)
 {
-	wait_queue_head_t *h = &kc_wait_heads[bucket_of(key, len)];
+	wait_queue_head_t *h = &kc_wait_heads[bucket_of(kc, key, len)];
 
 	if (wq_has_sleeper(h))
 		wake_up(h);
@@ -119,7 +125,8 @@ void kc_waiter_release(struct kc_waiter *w)
 }
 
 /* Sets the bucket bit of each of the n keys (struct kc_buf) at uptr. */
-static int keys_to_bits(unsigned long *bits, u64 uptr, u32 n)
+static int keys_to_bits(struct kc_cache *kc, unsigned long *bits, u64 uptr,
+			u32 n)
 {
 	char key[KC_KEY_MAX];
 	struct kc_buf b;
@@ -142,19 +149,20 @@ static int keys_to_bits(unsigned long *bits, u64 uptr, u32 n)
 			return err;
 		if (copy_from_user(key, u64_to_user_ptr(b.ptr), b.len))
 			return -EFAULT;
-		__set_bit(bucket_of(key, b.len), bits);
+		__set_bit(bucket_of(kc, key, b.len), bits);
 	}
 	return 0;
 }
 
 /* KC_IOC_WAIT: the fd's keys (replaced, or added to), readiness cleared. */
-int kc_waiter_keys(struct kc_waiter *w, u64 keys, u32 n, bool add)
+int kc_waiter_keys(struct kc_waiter *w, struct kc_cache *kc, u64 keys, u32 n,
+		   bool add)
 {
 	DECLARE_BITMAP(bits, KC_WAIT_BUCKETS);
 	int err;
 
 	bitmap_zero(bits, KC_WAIT_BUCKETS);
-	err = keys_to_bits(bits, keys, n);
+	err = keys_to_bits(kc, bits, keys, n);
 	if (err)
 		return err;
 	mutex_lock(&w->lock);
@@ -188,6 +196,7 @@ __poll_t kc_waiter_poll(struct kc_waiter *w, struct file *file,
 int kc_op_run_blocking(struct kc_req *req)
 {
 	DECLARE_BITMAP(bits, KC_WAIT_BUCKETS);
+	struct kc_cache *kc = req->cache;
 	struct kc_op saved = req->op;
 	bool rdonly = req->rdonly, forever;
 	struct kc_waiter *w;
@@ -200,9 +209,9 @@ int kc_op_run_blocking(struct kc_req *req)
 	/* The op ran: its key and arguments passed kc_op_prepare(). */
 	bitmap_zero(bits, KC_WAIT_BUCKETS);
 	if (saved.opcode == KC_OP_BLMOVE)
-		__set_bit(bucket_of(req->key, saved.key_len), bits);
+		__set_bit(bucket_of(kc, req->key, saved.key_len), bits);
 	else
-		err = keys_to_bits(bits, saved.args, saved.nargs);
+		err = keys_to_bits(kc, bits, saved.args, saved.nargs);
 	if (err && err != -ENOENT)
 		goto out;
 	w = kmalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
@@ -224,6 +233,7 @@ int kc_op_run_blocking(struct kc_req *req)
 		/* The flag is clear before the op looks at the lists. */
 		smp_mb();
 		memset(req, 0, sizeof(*req));
+		req->cache = kc;
 		req->rdonly = rdonly;
 		req->op = saved;
 		err = kc_op_run(req);

@@ -31,10 +31,12 @@ struct kc_waiter {
 };
 
 void kc_wait_init(void);
-void kc_wait_notify(const char *key, u32 len);
+struct kc_cache;
+void kc_wait_notify(struct kc_cache *kc, const char *key, u32 len);
 void kc_waiter_init(struct kc_waiter *w);
 void kc_waiter_release(struct kc_waiter *w);
-int kc_waiter_keys(struct kc_waiter *w, u64 keys, u32 n, bool add);
+int kc_waiter_keys(struct kc_waiter *w, struct kc_cache *kc, u64 keys, u32 n,
+		   bool add);
 __poll_t kc_waiter_poll(struct kc_waiter *w, struct file *file,
 			poll_table *pt);
 int kc_op_run_blocking(struct kc_req *req);

@@ -165,6 +165,7 @@ static u64 stored(u64 score)
 static int zelem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep,
 			   u64 *score)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *e;
 	struct kc_buf b;
 	u32 mlen;
@@ -176,14 +177,14 @@ static int zelem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep,
 	if (b.len < sizeof(u64))
 		return -EINVAL;
 	mlen = b.len - sizeof(u64);
-	if (mlen > kc.item_size_max)
+	if (mlen > kc->item_size_max)
 		return -E2BIG;
 	err = kc_copy_in(op, score, b.ptr, sizeof(u64));
 	if (err)
 		return err;
 	if (kc_f64_isnan(*score))
 		return -EINVAL;
-	e = kc_elem_alloc(mlen + __alignof__(struct zs_node) - 1 +
+	e = kc_elem_alloc(kc, mlen + __alignof__(struct zs_node) - 1 +
 			  sizeof(struct zs_node), mlen);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
@@ -210,6 +211,7 @@ static int zelem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep,
  */
 int kc_op_zadd(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u32 i, n = op->nargs, fl = op->flags;
 	bool nx = fl & KC_SET_NX, xx = fl & KC_SET_XX;
 	bool gt = fl & KC_EXPIRE_GT, lt = fl & KC_EXPIRE_LT;
@@ -236,7 +238,7 @@ int kc_op_zadd(struct kc_op *op, const char *key)
 	}
 	if (err)
 		goto out;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_ZSET, !xx, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, !xx, &err);
 	if (!it) {
 		if (err == -ENOENT) {
 			/* XX on a missing key: nothing to do. */
@@ -315,6 +317,7 @@ out:
 
 int kc_op_zrem(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e;
 	u64 removed = 0;
 	int err = 0;
@@ -322,7 +325,7 @@ int kc_op_zrem(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -343,6 +346,7 @@ int kc_op_zrem(struct kc_op *op, const char *key)
 
 int kc_op_zmscore(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_reply r = { .op = op };
 	struct kc_item *it, *e;
 	int err = 0;
@@ -350,7 +354,7 @@ int kc_op_zmscore(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -369,10 +373,11 @@ int kc_op_zmscore(struct kc_op *op, const char *key)
 
 int kc_op_zcard(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err;
 
-	it = kc_cont_get(key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		return err;
 	op->num = kc_cont(it)->len;
@@ -382,6 +387,7 @@ int kc_op_zcard(struct kc_op *op, const char *key)
 
 int kc_op_zrank(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it, *e;
 	int err;
 	void *m;
@@ -389,7 +395,7 @@ int kc_op_zrank(struct kc_op *op, const char *key)
 	m = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!m)
 		return err;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (it) {
 		e = kc_cont_find(it, m, op->val_len);
 		if (!e) {
@@ -526,6 +532,7 @@ static bool range_ranks(struct kc_cont *c, const struct zbound *min,
  */
 int kc_op_zrange(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool lex = op->flags & KC_Z_BYLEX, byscore = op->flags & KC_Z_BYSCORE;
 	bool rev = op->flags & KC_Z_REV, ws = op->flags & KC_Z_WITHSCORES;
 	bool rm = op->flags & KC_Z_REMOVE, cnt = op->flags & KC_Z_COUNT;
@@ -561,7 +568,7 @@ int kc_op_zrange(struct kc_op *op, const char *key)
 	}
 	if (err)
 		goto out_free;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		goto out_free;
 	c = kc_cont(it);
@@ -700,6 +707,7 @@ static int pick_distinct(struct kc_op *op, struct kc_cont *c, u64 seed,
 
 int kc_op_zrandmember(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	bool ws = op->flags & KC_Z_WITHSCORES;
 	struct kc_reply r = { .op = op };
 	struct kc_item *it;
@@ -711,7 +719,7 @@ int kc_op_zrandmember(struct kc_op *op, const char *key)
 
 	if (ws && !(op->flags & KC_POP_COUNT))
 		return -EINVAL;
-	it = kc_cont_get(key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -854,10 +862,11 @@ static u64 aggregate(u64 cur, u64 v, s64 how)
 /* A new element of the result: member bytes and a score, table only. */
 static int result_add(struct kc_item *dst, const void *m, u32 mlen, u64 score)
 {
+	struct kc_cache *kc = kc_item_cache(dst);
 	struct kc_item *e;
 	int err;
 
-	e = kc_elem_alloc(mlen + __alignof__(struct zs_node) - 1 +
+	e = kc_elem_alloc(kc, mlen + __alignof__(struct zs_node) - 1 +
 			  sizeof(struct zs_node), mlen);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
@@ -939,6 +948,7 @@ static int combine(struct kc_op *op, struct zsrc *src, u32 n, u32 kind,
 
 int kc_zset_combine(struct kc_op *op, const char *key)
 {
+	struct kc_cache *kc = kc_op_cache(op);
 	u32 kind = op->opcode, i, n = op->nargs, klen, b;
 	bool store = kind >= KC_OP_ZUNIONSTORE;
 	struct kc_reply r = { .op = op };
@@ -948,7 +958,7 @@ int kc_zset_combine(struct kc_op *op, const char *key)
 	u64 *w = NULL;
 	int err = 0;
 
-	lockdep_assert_held_write(&kc.excl_sem);
+	lockdep_assert_held_write(&kc->excl_sem);
 	if (store)
 		kind -= KC_OP_ZUNIONSTORE - KC_OP_ZUNION;
 	if (!n || n > KC_ARGS_MAX || op->num < KC_ZAGG_SUM ||
@@ -973,7 +983,7 @@ int kc_zset_combine(struct kc_op *op, const char *key)
 		err = kc_read_key_arg(op, i, k, &klen);
 		if (err)
 			break;
-		src[i].it = kc_item_get(k, klen, true);
+		src[i].it = kc_item_get(kc, k, klen, true);
 		if (src[i].it && src[i].it->type != KC_TYPE_ZSET &&
 		    src[i].it->type != KC_TYPE_SET)
 			err = -EPROTOTYPE;
@@ -989,7 +999,7 @@ int kc_zset_combine(struct kc_op *op, const char *key)
 		sort(src + 1, n - 1, sizeof(*src), cmp_src, NULL);
 	else
 		sort(src, n, sizeof(*src), cmp_src, NULL);
-	dst = kc_cont_new(store ? key : "zcombine", store ? op->key_len : 8,
+	dst = kc_cont_new(kc, store ? key : "zcombine", store ? op->key_len : 8,
 			  KC_TYPE_ZSET);
 	if (IS_ERR(dst)) {
 		err = PTR_ERR(dst);

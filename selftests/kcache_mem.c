@@ -2,7 +2,9 @@
 /*
  * Memory: the limit holds while the cache is filled far past it, the
  * accounting adds up (globally and per slab class), eviction follows the
- * LRU (oldest first, an item read twice kept), FLUSH empties everything.
+ * LRU (oldest first, an item read twice kept), FLUSH empties everything,
+ * and what a task stores is charged to its memory cgroup (cgroup v2, which
+ * the tests mount at /sys/fs/cgroup when the guest has not).
  *
  * Each test sets the memory limit it needs through KC_IOC_CONFIG; the
  * fixture starts from the module parameters and puts the original limit
@@ -18,6 +20,8 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -996,6 +1000,211 @@ TEST_F_TIMEOUT(mem, refill_fragmented, 300)
 	ASSERT_EQ(0, kc_stats(self->fd, &st));
 	EXPECT_GE(min_mb * KT_MIB, st.used_bytes);
 	EXPECT_EQ(0, kt_set(self->fd, "after", "lowered"));
+}
+
+/*
+ * Memory cgroups.  cg_enter() mounts cgroup2 if needed, enables the memory
+ * controller for the root's children, makes a child for this test process
+ * and moves the process into it; cg_leave() moves it back and removes the
+ * child.  Returns 0, or -errno when the guest has no cgroup2 or memcg (the
+ * tests then skip).
+ */
+#define CG_ROOT	"/sys/fs/cgroup"
+
+static int cg_enter(char *path, size_t size)
+{
+	char pid[24];
+	int ret;
+
+	if (access(CG_ROOT "/cgroup.controllers", F_OK) &&
+	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
+		return -errno;
+	ret = kt_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
+	if (ret)
+		return ret;
+	snprintf(path, size, CG_ROOT "/kcache_mem.%d", (int)getpid());
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	{
+		char procs[160];
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+		return kt_write_file(procs, pid);
+	}
+}
+
+static void cg_leave(const char *path)
+{
+	char pid[24];
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	kt_write_file(CG_ROOT "/cgroup.procs", pid);
+	rmdir(path);
+}
+
+/* A number from one line of a cgroup file ("memory.current") or a keyed
+ * line of one ("memory.events", "oom_kill"); -errno if absent.
+ */
+static int64_t cg_read(const char *path, const char *file, const char *key)
+{
+	char name[200], line[256];
+	int64_t v = -ENOENT;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "%s/%s", path, file);
+	f = fopen(name, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = key ? strlen(key) : 0;
+
+		if (!key) {
+			v = strtoll(line, NULL, 10);
+			break;
+		}
+		if (!strncmp(line, key, n) && line[n] == ' ') {
+			v = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static int cg_write_num(const char *path, const char *file, int64_t v)
+{
+	char name[200], num[24];
+
+	snprintf(name, sizeof(name), "%s/%s", path, file);
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	return kt_write_file(name, num);
+}
+
+/* Gives the cache's pages back (a 2 MiB limit), then sets mb: the pages of
+ * the next stores are grown, and charged, by this test.
+ */
+static int fresh_pages(int fd, uint64_t mb)
+{
+	int ret = kc_flush(fd);
+
+	if (!ret)
+		ret = set_limit(fd, 2, 0);
+	if (!ret)
+		ret = set_limit(fd, mb, 0);
+	/* Pages go back after an RCU grace period. */
+	usleep(100 * 1000);
+	return ret;
+}
+
+/*
+ * What a task stores is charged to its memory cgroup: memory.current grows
+ * by what the cache grew by (slab pages and large items, used_bytes), which
+ * is at least what was stored, and falls back when the cache gives the
+ * pages back.
+ */
+TEST_F_TIMEOUT(mem, memcg_charges_stores, 120)
+{
+	const unsigned int n = 200, len = 80000;	/* ~16 MB */
+	int64_t c0, c1, c2;
+	struct kc_stats st0, st1;
+	char cg[160], key[32];
+	unsigned int i;
+	int ret;
+
+	ASSERT_EQ(0, fresh_pages(self->fd, 48));
+	ret = cg_enter(cg, sizeof(cg));
+	if (ret)
+		SKIP(return, "no cgroup2 memory controller: %s", strerror(-ret));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	c0 = cg_read(cg, "memory.current", NULL);
+	ASSERT_LE(0, c0);
+	for (i = 0; i < n; i++) {
+		key_of(key, sizeof(key), "memcg", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st1));
+	c1 = cg_read(cg, "memory.current", NULL);
+	ksft_print_msg("stored %u bytes: used_bytes +%llu, memory.current +%lld\n",
+		       n * len,
+		       (unsigned long long)(st1.used_bytes - st0.used_bytes),
+		       (long long)(c1 - c0));
+	ASSERT_EQ(st0.evictions, st1.evictions);
+	ASSERT_LE((uint64_t)n * len, st1.used_bytes - st0.used_bytes);
+	/* Charged: all of the cache's growth, give or take 2 MiB of the
+	 * test's own memory and of pages grown before it.
+	 */
+	EXPECT_LE((int64_t)(st1.used_bytes - st0.used_bytes) - 2 * (int64_t)KT_MIB,
+		  c1 - c0);
+	EXPECT_GE((int64_t)(st1.used_bytes - st0.used_bytes) + 2 * (int64_t)KT_MIB,
+		  c1 - c0);
+
+	/* Pages given back are uncharged. */
+	ASSERT_EQ(0, fresh_pages(self->fd, 48));
+	c2 = cg_read(cg, "memory.current", NULL);
+	EXPECT_GE(c0 + 3 * (int64_t)KT_MIB, c2);
+	cg_leave(cg);
+}
+
+/*
+ * A cgroup whose memory.max is smaller than what it stores gets -ENOMEM, or
+ * evicts its own items, and is never OOM-killed: memory.current stays at
+ * most memory.max, memory.events counts no oom_kill, and the cache holds
+ * what succeeded last.  A value that cannot be charged at all fails with
+ * -ENOMEM and leaves nothing behind.
+ */
+TEST_F_TIMEOUT(mem, memcg_max_enomem, 120)
+{
+	const unsigned int len = 100000;
+	unsigned int i, ok = 0, nomem = 0;
+	int64_t c0, max, cur;
+	char cg[160], key[32];
+	int ret;
+
+	ASSERT_EQ(0, fresh_pages(self->fd, 48));
+	ret = cg_enter(cg, sizeof(cg));
+	if (ret)
+		SKIP(return, "no cgroup2 memory controller: %s", strerror(-ret));
+	c0 = cg_read(cg, "memory.current", NULL);
+	ASSERT_LE(0, c0);
+	max = (c0 + 4 * (int64_t)KT_MIB) & ~4095LL;
+	ASSERT_EQ(0, cg_write_num(cg, "memory.max", max));
+
+	/* 30 MB through a 4 MiB allowance. */
+	for (i = 0; i < 300; i++) {
+		key_of(key, sizeof(key), "memmax", i);
+		ret = kc_set(self->fd, key, strlen(key), self->val, len, 0, 0, 0);
+		if (ret == -ENOMEM)
+			nomem++;
+		else
+			ASSERT_EQ(0, ret);
+		if (!ret)
+			ok++;
+		cur = cg_read(cg, "memory.current", NULL);
+		ASSERT_GE(max, cur);
+	}
+	ksft_print_msg("memory.max %lld: %u stored, %u -ENOMEM\n",
+		       (long long)(max - c0), ok, nomem);
+	EXPECT_LT(0, ok);
+	if (ok && !ret)
+		EXPECT_EQ(1, peek(self->fd, key));
+	/* The value alone is more than the allowance left. */
+	ASSERT_EQ(0, fresh_pages(self->fd, 48));
+	cur = cg_read(cg, "memory.current", NULL);
+	ASSERT_EQ(0, cg_write_num(cg, "memory.max",
+				  (cur + 512 * 1024) & ~4095LL));
+	EXPECT_EQ(-ENOMEM, kc_set(self->fd, "memmax:huge", 11, self->val,
+				  self->v.item_size_max, 0, 0, 0));
+	EXPECT_EQ(0, peek(self->fd, "memmax:huge"));
+	EXPECT_EQ(0, cg_read(cg, "memory.events", "oom_kill"));
+	{
+		char mx[200];
+
+		snprintf(mx, sizeof(mx), "%s/memory.max", cg);
+		kt_write_file(mx, "max");
+	}
+	cg_leave(cg);
 }
 
 TEST_HARNESS_MAIN

@@ -40,16 +40,23 @@
  * sorted-set forms (ZUNION, ZINTER, ZDIFF and the STORE forms) and MSET
  * run exclusively, like a transaction.  MGET is not atomic.
  *
+ * Every network namespace has its own cache (instance): an fd works on the
+ * instance of the namespace that opened it, and once that namespace is
+ * gone every ioctl on the fd fails with -ENODEV.
+ *
  * KC_IOC_STATS (struct kc_stats, out)
- *	Global counters.  The caller sets kc_stats.size; the kernel fills at
+ *	The instance's counters.  The caller sets kc_stats.size; the kernel fills at
  *	most that many bytes and reports its own size in kc_stats.size.
  *
  * KC_IOC_CLASS_STATS (struct kc_class_stats_req, in/out)
  *	Per slab class counters, one struct kc_class_stats per class.
  *
  * KC_IOC_CONFIG (struct kc_config, in/out)
- *	Reads the runtime configuration; with a non-zero set_mask and
- *	CAP_SYS_ADMIN changes the fields it names (EPERM without).
+ *	Reads the instance's runtime configuration; with a non-zero set_mask
+ *	and CAP_SYS_ADMIN in the user namespace that owns the instance's
+ *	network namespace changes the fields it names (EPERM without).  A
+ *	memory limit that would take the sum of all instances' limits above
+ *	the module parameter memory_ceiling_mb fails with ENOSPC.
  *
  * KC_IOC_WAIT (struct kc_wait, in)
  *	Sets the keys the fd waits on: poll()/epoll then report EPOLLIN
@@ -106,6 +113,7 @@
  *			kc_op.out_used says how many bytes are needed
  *	-EFAULT		a user pointer in the request is bad
  *	-EPERM		the operation needs CAP_SYS_ADMIN
+ *	-ENODEV		the fd's network namespace, and so its cache, is gone
  *	-EOPNOTSUPP	unknown opcode
  *	-ERANGE		an index is out of range (LSET)
  *	-E2BIG		(also) a reply would exceed KC_REPLY_MAX, or the
@@ -135,15 +143,17 @@
  * KC_NL_VALUE_MAX bytes; longer replies fail with EMSGSIZE.  /dev/kcache
  * has no such limit.
  *
- * Permissions.  The cache is global.  Data commands (KC_CMD_OP, KC_CMD_KEYS,
+ * Permissions.  Each network namespace has its own cache; a request works
+ * on the cache of its socket's namespace.  Data commands (KC_CMD_OP, KC_CMD_KEYS,
  * KC_CMD_PUBLISH) are allowed to whoever /dev/kcache's mode lets read and
  * write it (module parameters dev_mode and dev_gid, owner root, or
  * CAP_DAC_OVERRIDE), EACCES otherwise.  KC_CMD_FLUSH, KC_CMD_CONFIG_SET
- * and KC_OP_FLUSH need CAP_NET_ADMIN (GENL_ADMIN_PERM) and CAP_SYS_ADMIN
- * (as KC_IOC_CONFIG and KC_OP_FLUSH do), both in the initial user
- * namespace, EPERM otherwise.  VERSION, STATS and CONFIG_GET are open to
- * all.  Joining a multicast group needs CAP_NET_ADMIN.  The family exists
- * in the initial network namespace only.
+ * and KC_OP_FLUSH need CAP_NET_ADMIN (GENL_ADMIN_PERM) in the initial
+ * user namespace and CAP_SYS_ADMIN in the one that owns the socket's
+ * network namespace (KC_OP_FLUSH over netlink: both in the initial one),
+ * EPERM otherwise.  VERSION, STATS and CONFIG_GET are open to all.
+ * Joining a multicast group needs CAP_NET_ADMIN in the namespace's user
+ * namespace; events and messages stay in the namespace.
  *
  * KC_CMD_VERSION (do)
  *	Reply: KC_A_VERSION_ABI, KC_A_VERSION_MODULE, KC_A_KEY_MAX,
