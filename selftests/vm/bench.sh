@@ -30,6 +30,9 @@
 #                   '{"runs": 3, "mem_items": 200000}' (bench_guest.py
 #                   lists them all with their defaults)
 #   BENCH_QUICK=1   a short smoke run
+#   BENCH_BASE=REV  also build kcache-proxy from git revision REV and measure
+#                   it as kcache-proxy-base in the cost phase's rounds (a
+#                   before/after comparison within one boot)
 #   BENCH_PROFILE=1 also profile the slow paths with perf (cpu-clock) in the
 #                   guest and print the top symbols (KCB-PROFILE lines)
 set -euo pipefail
@@ -54,11 +57,14 @@ write_config() {
 			"runs": 3, "secs": 0.3, "rb_runs": 1, "rb_requests": 1000,
 			"rb_requests_pipelined": 5000, "mem_items": 100000}'
 	fi
-	$PY - "$quick" "${BENCH_PROFILE:-}" "${BENCH_CONFIG:-}" >"$OUT/config.json" <<-'EOF'
+	$PY - "$quick" "${BENCH_PROFILE:-}" "${BENCH_CONFIG:-}" "${BASE_PROXY:-}" \
+		>"$OUT/config.json" <<-'EOF'
 		import json, sys
 		cfg = json.loads(sys.argv[1])
 		if sys.argv[2].strip():
 		    cfg["profile"] = True
+		if sys.argv[4].strip():
+		    cfg["proxy_base"] = sys.argv[4]
 		if sys.argv[3].strip():
 		    cfg.update(json.loads(sys.argv[3]))
 		print(json.dumps(cfg, indent=1, sort_keys=True))
@@ -130,6 +136,17 @@ main() {
 	msg "building userspace and the benchmark programs"
 	make -C "$KC_ROOT" --no-print-directory -s BUILD="$KC_BUILD" userspace python >&2
 	make -C "$BENCH_SRC" --no-print-directory -s BUILD="$KC_BUILD" >&2
+	if [ -n "${BENCH_BASE:-}" ]; then
+		# the proxy of another revision, for before/after in one boot
+		local base=$KC_BUILD/bench-base
+		rm -rf "$base"
+		mkdir -p "$base/src"
+		git -C "$KC_ROOT" archive "$BENCH_BASE" | tar -x -C "$base/src"
+		msg "building kcache-proxy of $BENCH_BASE ($(git -C "$KC_ROOT" rev-parse --short "$BENCH_BASE"))"
+		make -C "$base/src" --no-print-directory -s BUILD="$base/build" userspace >&2
+		BASE_PROXY=$base/build/userspace/kcache-proxy
+		[ -x "$BASE_PROXY" ] || die "no kcache-proxy built from $BENCH_BASE"
+	fi
 	resolve_kernel 6.12
 	K_TIMEOUT=$VM_TIMEOUT
 	build_module || die "kcache.ko does not build for $K_VER"
