@@ -55,6 +55,7 @@ struct conn {
 	bool closing;		/* close once out is written */
 	bool dead;		/* closed: free after the loop */
 	bool want_write;	/* EPOLLOUT registered */
+	uint32_t events;	/* the interest set epoll has (update_events) */
 	bool paused;		/* reading stopped: out is over the soft cap */
 	bool in_multi, multi_dirty;
 	struct queued *mq;

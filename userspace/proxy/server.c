@@ -179,9 +179,15 @@ static void update_events(struct conn *c)
 		want |= EPOLLIN;
 	if (buf_avail(&c->out))
 		want |= EPOLLOUT;
+	/* Most passes change nothing: no system call for them. */
+	if (want == c->events)
+		return;
 	ev.events = want;
 	ev.data.ptr = src_of(c);
-	epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (!epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev)) {
+		c->events = want;
+		c->want_write = want & EPOLLOUT;
+	}
 }
 
 static void conn_close(struct conn *c)
@@ -517,6 +523,7 @@ static void accept_one(struct worker *w, struct listener *l)
 	__atomic_add_fetch(c->kind == CONN_REDIS ? &pstats.redis_connections :
 			   &pstats.mc_connections, 1, __ATOMIC_RELAXED);
 	ev.data.ptr = s;
+	c->events = ev.events;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		log_err("epoll_ctl: %s", strerror(errno));
 		c->dead = true;
