@@ -56,6 +56,8 @@ struct conn {
 	bool dead;		/* closed: free after the loop */
 	bool want_write;	/* EPOLLOUT registered */
 	uint32_t events;	/* the interest set epoll has (update_events) */
+	size_t in_done;		/* input run but not yet consumed (batched) */
+	bool touched;		/* on the worker's touched list */
 	bool paused;		/* reading stopped: out is over the soft cap */
 	bool in_multi, multi_dirty;
 	struct queued *mq;
@@ -85,6 +87,14 @@ struct worker {
 	long nconns;
 	struct conn **dead;
 	size_t ndead, dead_cap;
+	/*
+	 * Connections whose input ran during this epoll_wait() pass: their
+	 * ops wait in eng, one KC_IOC_BATCH for all of them, then each is
+	 * finished and written (server.c, flush_touched()).
+	 */
+	bool batching;
+	struct conn **touched;
+	size_t ntouched, touched_cap;
 	int lfd[4];		/* listening sockets this worker polls */
 	int lkind[4];
 	int nlfd;

@@ -300,10 +300,14 @@ static void protocol_error(struct conn *c, const char *err)
 }
 
 /* Parses and runs every complete request in c->in. */
+static void conn_finish_input(struct conn *c);
+
 static void conn_process(struct conn *c)
 {
-	struct engine *e = &c->w->eng;
-	size_t done = 0;
+	struct worker *w = c->w;
+	struct engine *e = &w->eng;
+	/* input of this pass already run (batching): never run it twice */
+	size_t done = c->in_done;
 
 	while (!c->closing && done < buf_avail(&c->in)) {
 		char *p = buf_head(&c->in) + done;
@@ -346,8 +350,38 @@ static void conn_process(struct conn *c)
 		}
 		done += used;
 	}
+	c->in_done = done;
+	/*
+	 * The planned ops may point into c->in: it is consumed only after
+	 * they ran.  While the worker batches, that is after every ready
+	 * connection of this pass planned its ops (flush_touched()).
+	 */
+	if (w->batching && !c->closing) {
+		if (!c->touched) {
+			if (w->ntouched == w->touched_cap) {
+				size_t n = w->touched_cap ? w->touched_cap * 2 : 64;
+				struct conn **t = realloc(w->touched, n * sizeof(*t));
+
+				if (!t)
+					goto now;
+				w->touched = t;
+				w->touched_cap = n;
+			}
+			c->touched = true;
+			w->touched[w->ntouched++] = c;
+		}
+		return;
+	}
+now:
 	eng_flush(e);
-	buf_consume(&c->in, done);
+	conn_finish_input(c);
+}
+
+/* After the ops of c's input ran: drop that input, apply the limits. */
+static void conn_finish_input(struct conn *c)
+{
+	buf_consume(&c->in, c->in_done);
+	c->in_done = 0;
 	buf_compact(&c->in, IN_KEEP);
 	if (conn_out_over(c)) {
 		log_warn("client %llu (%s): output buffer over %zu bytes, closing it",
@@ -389,15 +423,22 @@ static void conn_read(struct conn *c)
 		return;
 	}
 	if (n == 0) {
+		bool batching = c->w->batching;
+
 		/* Answer what was sent before the end, then close. */
 		c->closing = true;
-		if (buf_avail(&c->in)) {
+		c->w->batching = false;
+		if (buf_avail(&c->in) > c->in_done) {
 			c->closing = false;
 			conn_process(c);
-			if (c->dead)
-				return;
 			c->closing = true;
+		} else if (c->in_done) {
+			eng_flush(&c->w->eng);
+			conn_finish_input(c);
 		}
+		c->w->batching = batching;
+		if (c->dead)
+			return;
 		conn_kick(c);
 		return;
 	}
@@ -407,8 +448,34 @@ static void conn_read(struct conn *c)
 	list_del(c->w, c);
 	list_add_tail(c->w, c);
 	conn_process(c);
-	if (!c->dead)
+	if (!c->dead && !c->touched)
 		conn_kick(c);
+}
+
+/*
+ * The end of an epoll_wait() pass: one batch runs the ops every ready
+ * connection planned, then each connection drops its input and writes
+ * its replies.
+ */
+static void flush_touched(struct worker *w)
+{
+	size_t i;
+
+	w->batching = false;
+	if (!w->ntouched)
+		return;
+	eng_flush(&w->eng);
+	for (i = 0; i < w->ntouched; i++) {
+		struct conn *c = w->touched[i];
+
+		c->touched = false;
+		if (c->dead)
+			continue;
+		conn_finish_input(c);
+		if (!c->dead)
+			conn_kick(c);
+	}
+	w->ntouched = 0;
 }
 
 static void conn_writable(struct conn *c)
@@ -604,6 +671,7 @@ static void *worker_main(void *arg)
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
+		w->batching = n > 1;
 		for (i = 0; i < n; i++) {
 			int *src = evs[i].data.ptr;
 
@@ -611,7 +679,10 @@ static void *worker_main(void *arg)
 				if (!stopping)
 					accept_one(w, (struct listener *)src);
 			} else if (*src == SRC_PUBSUB) {
+				/* replies planned earlier go out before messages */
+				flush_touched(w);
 				ps_readable(w);
+				w->batching = n > 1;
 			} else if (*src == SRC_WAKE) {
 				uint64_t v;
 				ssize_t unused = read(w->evfd, &v, sizeof(v));
@@ -633,6 +704,7 @@ static void *worker_main(void *arg)
 					conn_writable(c);
 			}
 		}
+		flush_touched(w);
 		reap(w);
 		now = time(NULL);
 		if (stopping) {
