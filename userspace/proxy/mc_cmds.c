@@ -782,7 +782,7 @@ static void stats(struct conn *c, struct mc_req *q)
 	buf_printf(o, "STAT rusage_system %ld.%06ld\r\n", (long)ru.ru_stime.tv_sec,
 		   (long)ru.ru_stime.tv_usec);
 	stat_u(o, "max_connections", (unsigned long long)cfg.maxclients);
-	stat_u(o, "curr_connections", (unsigned long long)STAT_GET(curr_connections));
+	stat_u(o, "curr_connections", (unsigned long long)CONN_GET(curr_connections));
 	stat_u(o, "total_connections", STAT_GET(total_connections));
 	stat_u(o, "rejected_connections", STAT_GET(rejected_connections));
 	stat_u(o, "cmd_get", st.cmd_get);

@@ -284,8 +284,8 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 		buf_printf(&b, "%s# Clients\r\nconnected_clients:%ld\r\nmaxclients:%ld\r\n"
 			   "blocked_clients:0\r\ntracking_clients:0\r\n"
 			   "kcache_redis_clients:%ld\r\nkcache_memcache_clients:%ld\r\n",
-			   n ? "\r\n" : "", STAT_GET(curr_connections), cfg.maxclients,
-			   STAT_GET(redis_connections), STAT_GET(mc_connections));
+			   n ? "\r\n" : "", CONN_GET(curr_connections), cfg.maxclients,
+			   CONN_GET(redis_connections), CONN_GET(mc_connections));
 		n++;
 	}
 	if (want(argv, argc, "memory", true)) {

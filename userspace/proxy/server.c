@@ -663,6 +663,7 @@ static void *worker_main(void *arg)
 	int i, n;
 
 	cur = w;
+	tstats = &ptstats[w->id];
 	for (;;) {
 		time_t now;
 
