@@ -340,7 +340,8 @@ struct kc_item *kc_item_get(const void *key, u32 nkey, bool bump)
 		kc_item_put(it);
 	}
 
-	if (kc_item_expired(it, kc_now_ms())) {
+	/* Items without an expiry time (most) cost no clock read. */
+	if (READ_ONCE(it->exptime) && kc_item_expired(it, kc_now_ms())) {
 		kc_item_reclaim(it, KC_RECLAIM_EXPIRED);
 		kc_stat_inc(KC_STAT_GET_EXPIRED);
 		kc_item_put(it);

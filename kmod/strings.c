@@ -372,10 +372,13 @@ int kc_op_get(struct kc_op *op, const char *key)
 		err = -EPROTOTYPE;
 		goto out;
 	}
-	spin_lock(&it->lock);
-	op->cas = it->cas;
+	/*
+	 * No lock (kcache.h): client_flags, key and value are immutable
+	 * once linked, and cas is one value either side of a concurrent
+	 * TOUCH or EXPIRE, which change neither the value nor the flags.
+	 */
+	op->cas = READ_ONCE(it->cas);
 	op->client_flags = it->client_flags;
-	spin_unlock(&it->lock);
 	err = kc_put_value(op, kc_item_value(it), it->nbytes);
 	if (err)
 		goto out;
