@@ -362,7 +362,16 @@ enum kc_op_flag {
 	KC_POP_COUNT	= 1U << 14,
 	KC_LINSERT_BEFORE = 1U << 15,
 	KC_LINSERT_AFTER = 1U << 16,
-	__KC_OP_F_ALL	= (1U << 17) - 1
+	/*
+	 * INCRBY/DECRBY with memcached's rules: num is an unsigned
+	 * delta, the value is read as memcached's strtoull (leading
+	 * white space, digits, then white space or the end), INCRBY
+	 * wraps at 2^64, DECRBY stops at 0, a shorter result is padded
+	 * with spaces to the old length, a missing key is -ENOENT (never
+	 * created); the result (unsigned) -> num
+	 */
+	KC_INCR_UNSIGNED = 1U << 17,
+	__KC_OP_F_ALL	= (1U << 18) - 1
 };
 
 /*
