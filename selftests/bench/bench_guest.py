@@ -69,9 +69,10 @@ DEFAULTS = {
     "cost_secs": 1.0,         # seconds per round (CPU time has 10 ms ticks)
     "cost_warmup": 0.3,
     "cost_strace_secs": 1.0,  # the separate run under strace -c -f
-    # a second kcache-proxy binary (e.g. built from the base of a change)
-    # measured as kcache-proxy-base in the same rounds; "" for none
-    "proxy_base": "",
+    # other kcache-proxy binaries, [[name, path], ...] (bench.sh's
+    # BENCH_BASE builds them from git revisions), measured as
+    # kcache-proxy@NAME in the same rounds
+    "proxy_base": [],
 }
 
 RB_NAMES = {"SET": "set", "GET": "get", "INCR": "incr", "LPUSH": "lpush",
@@ -373,11 +374,12 @@ def phase_cost(cfg):
                ("kcache-proxy", "redis", p["proxy_redis"], "proxy"),
                ("memcached", "memcache", p["memcached"], "memcached"),
                ("kcache-proxy-memcache", "memcache", p["proxy_memcache"], "proxy")]
-    if cfg["proxy_base"]:
-        start_proxy(cfg, "proxy-base", cfg["proxy_base"], 100)
-        systems += [("kcache-proxy-base", "redis", p["proxy_redis"] + 100, "proxy-base"),
-                    ("kcache-proxy-base-memcache", "memcache", p["proxy_memcache"] + 100,
-                     "proxy-base")]
+    for i, (name, path) in enumerate(cfg["proxy_base"]):
+        proc = "proxy@" + name
+        start_proxy(cfg, proc, path, 100 * (i + 1))
+        systems += [("kcache-proxy@" + name, "redis", p["proxy_redis"] + 100 * (i + 1), proc),
+                     ("kcache-proxy-memcache@" + name, "memcache",
+                      p["proxy_memcache"] + 100 * (i + 1), proc)]
     ks, vs = 16, 100
     recs = {}
     for pipe in cfg["pipelines"]:
@@ -429,7 +431,9 @@ def phase_cost(cfg):
                 }
                 # paired ratios: this system's CPU per request over the
                 # other's in the same round, median over the rounds
-                for ref in ("redis", "memcached", "kcache-proxy", "kcache-proxy-memcache"):
+                refs = (("redis", "kcache-proxy") if proto == "redis" else
+                        ("memcached", "kcache-proxy-memcache"))
+                for ref in refs:
                     other = dict(recs.get((ref, op, pipe), []))
                     xs = [rounds[r]["cpu_us_per_op"] / other[r]["cpu_us_per_op"]
                           for r in rounds if r in other and other[r]["cpu_us_per_op"] > 0]
@@ -447,7 +451,8 @@ def phase_cost(cfg):
                 say("  %s %s -P %d: %.2f us CPU/op (%.2f sys), %s syscalls/op, %.0f ops/s" %
                     (system, op, pipe, out["cpu_us_per_op"], out["sys_us_per_op"],
                      out.get("syscalls_per_op", "?"), out["ops_per_sec"]))
-    stop("proxy-base")
+    for name, _ in cfg["proxy_base"]:
+        stop("proxy@" + name)
 
 
 def redis_benchmark(cfg, port, vs, pipeline, tests):

@@ -51,7 +51,7 @@ def parse(path):
 
 
 COST_HEAD = ["system", "op", "P", "ops/s", "CPU us/op", "sys us/op", "CPU spread",
-             "syscalls/op", "CPU x redis", "CPU x memcached", "top system calls per op"]
+             "syscalls/op", "CPU x server", "CPU x proxy", "top system calls per op"]
 
 
 def cost_rows(costs):
@@ -65,8 +65,9 @@ def cost_rows(costs):
         rows.append([c["system"], c["op"], str(c["pipeline"]), fmt_rate(c["ops_per_sec"]),
                      "%.2f" % c["cpu_us_per_op"], "%.2f" % c["sys_us_per_op"], sp,
                      "%.2f" % c["syscalls_per_op"] if "syscalls_per_op" in c else "-",
-                     fmt_ratio(c.get("cpu_ratio_redis")),
-                     fmt_ratio(c.get("cpu_ratio_memcached")), top])
+                     fmt_ratio(c.get("cpu_ratio_redis", c.get("cpu_ratio_memcached"))),
+                     fmt_ratio(c.get("cpu_ratio_kcache-proxy",
+                                     c.get("cpu_ratio_kcache-proxy-memcache"))), top])
     return rows
 
 
@@ -360,8 +361,9 @@ def main():
              "", text_table(rows), "",
              "Server cost per request (kc-netload, 10 connections, key 16 B, value 100 B; "
              "CPU = user + system time of the server's process per reply, median of the "
-             "rounds; ratios = median of per-round ratios; system calls from a separate run "
-             "under strace -c -f):", "", text_table(cost_rows(costs), COST_HEAD)
+             "rounds; x server: against redis-server or memcached (same protocol), x proxy: "
+             "against this build's kcache-proxy, each the median of per-round ratios; "
+             "system calls from a separate run under strace -c -f):", "", text_table(cost_rows(costs), COST_HEAD)
              if costs else "(not measured)", "",
              "Memory per item:", "", text_table(mrows, mhead), "",
              "Targets (this run):"]
