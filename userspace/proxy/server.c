@@ -4,14 +4,19 @@
  * listening sockets (SO_REUSEPORT spreads connections over them), its own
  * /dev/kcache fd (and netlink socket) and batch engine, and owns the
  * connections it accepted; unix sockets are shared, polled with
- * EPOLLEXCLUSIVE.  Workers share only the read-only configuration, atomic
- * counters and pub/sub's registry of subscriptions (one mutex, pubsub.c).
+ * EPOLLEXCLUSIVE.  Workers share only the read-only configuration, the
+ * connection gauges (atomics; other counters are per worker, proxy.h) and
+ * pub/sub's registry of subscriptions (one mutex, pubsub.c).
  * A worker with subscribers also polls its socket in the kcache "pubsub"
  * netlink group and writes the messages to its connections.
  *
  * A readable connection gets one read(); every complete request in the
- * input is parsed and planned, the engine runs them with one KC_IOC_BATCH
- * (or netlink window) and the replies are written in order.  Replies go to a per-connection
+ * input is parsed and planned; once every connection of the epoll_wait()
+ * pass has planned its requests the engine runs them all with one
+ * KC_IOC_BATCH (or netlink window) and each connection's replies are
+ * written in order.  epoll_ctl() runs only when a connection's interest
+ * set changes (EPOLLOUT while a write would block, EPOLLIN off while
+ * paused).  Replies go to a per-connection
  * output buffer written without blocking; past a soft cap the connection is
  * not read again until its client catches up (so one slow reader costs
  * memory bounded by one read's worth of replies, never other clients' time),
