@@ -94,7 +94,7 @@ retry:
 		}
 	}
 	if (!err) {
-		op->cas = it->cas;
+		op->cas = READ_ONCE(it->cas);	/* linked: no lock (kcache.h) */
 		kc_notify(KC_EVENT_SET, kc_item_key(it), it->nkey);
 	}
 	kc_item_put(it);
@@ -190,7 +190,7 @@ retry:
 		goto retry;
 	}
 	if (!err) {
-		op->cas = it->cas;
+		op->cas = READ_ONCE(it->cas);	/* linked: no lock (kcache.h) */
 		kc_notify(KC_EVENT_SET, key, op->key_len);
 	}
 	kc_item_put(it);
