@@ -406,24 +406,28 @@ def phase_cost(cfg):
     for system, proto, port, proc in systems:
         for pipe in cfg["pipelines"]:
             for op in cfg["cost_ops"]:
-                got = recs.get((system, op, pipe))
-                if not got:
-                    continue
+                # cost_rounds 0: system calls only
+                got = recs.get((system, op, pipe), [])
                 cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto,
                        "--port", str(port), "--op", op, "--conns", str(cfg["conns"]),
                        "--pipeline", str(pipe), "--key-size", str(ks), "--value-size", str(vs),
                        "--keys", str(cfg["keys"]), "--seed", str(cfg["seed"]), "--runs", "1",
-                       "--secs", str(cfg["cost_strace_secs"]), "--warmup", "0", "--no-preload"]
-                sc = strace_count(procs[proc].pid, cmd, 300)
+                       "--secs", str(cfg["cost_strace_secs"]), "--warmup", "0.05"]
+                # store the keys first, outside strace (its replies are
+                # not counted, its system calls would be)
+                run(cmd[:cmd.index("--secs")] + ["--secs", "0.05"], 120)
+                sc = strace_count(procs[proc].pid, cmd + ["--no-preload"], 300)
                 rounds = {r: x for r, x in got}
+                if not rounds and not sc:
+                    continue
                 out = {
                     "system": system, "op": op, "pipeline": pipe, "proto": proto,
                     "metric": "cost", "client": "kc-netload", "client_threads": 1,
                     "keys": "uniform", "key_size": ks, "value_size": vs,
                     "conns": cfg["conns"], "rounds": len(got),
-                    "ops_per_sec": median([x["ops_per_sec"] for x in rounds.values()]),
-                    "cpu_us_per_op": median([x["cpu_us_per_op"] for x in rounds.values()]),
-                    "sys_us_per_op": median([x["sys_us_per_op"] for x in rounds.values()]),
+                    "ops_per_sec": median([x["ops_per_sec"] for x in rounds.values()] or [0]),
+                    "cpu_us_per_op": median([x["cpu_us_per_op"] for x in rounds.values()] or [0]),
+                    "sys_us_per_op": median([x["sys_us_per_op"] for x in rounds.values()] or [0]),
                     "cpu_runs": [round(x["cpu_us_per_op"], 2) for x in rounds.values()],
                     "ops_runs": [round(x["ops_per_sec"], 1) for x in rounds.values()],
                     "errors": sum(x.get("errors", 0) for x in rounds.values()),
