@@ -132,7 +132,7 @@ void kc_cont_done(struct kc_item *it, bool changed)
 			if (!c->len)
 				__kc_item_unlink(it);
 			else
-				it->cas = kc_next_cas(kc);
+				WRITE_ONCE(it->cas, kc_next_cas(kc));
 			if (changed)
 				ev = c->len ? KC_EVENT_SET : KC_EVENT_DEL;
 		}

@@ -350,7 +350,8 @@ struct kc_item *kc_item_get(struct kc_cache *kc, const void *key, u32 nkey, bool
 		kc_item_put(it);
 	}
 
-	if (kc_item_expired(it, kc_now_ms())) {
+	/* Items without an expiry time (most) cost no clock read. */
+	if (READ_ONCE(it->exptime) && kc_item_expired(it, kc_now_ms())) {
 		kc_item_reclaim(it, KC_RECLAIM_EXPIRED);
 		kc_stat_inc(kc, KC_STAT_GET_EXPIRED);
 		kc_item_put(it);

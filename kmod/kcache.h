@@ -54,7 +54,10 @@
  *   value are written only while the item is private and are immutable
  *   once linked: readers need only a reference.  The lock of an item
  *   nobody else can see yet nests inside the old item's lock
- *   (SINGLE_DEPTH_NESTING, in kc_item_publish() only).
+ *   (SINGLE_DEPTH_NESTING, in kc_item_publish() only).  client_flags too
+ *   is written only while the item is private.  cas changes in place
+ *   under the lock, with WRITE_ONCE(): a reader that wants one value of
+ *   it (GET) may READ_ONCE() it holding a reference only.
  * class->lru_lock (spinlock, one per slab class)
  *   Protects the class's LRU lists and counts, item->seg, mem_requested and
  *   the eviction counters.  Eviction (the shrinker's too) holds it and
@@ -99,6 +102,7 @@
 #define _KC_KCACHE_H
 
 #include <linux/types.h>
+#include <linux/cache.h>
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
@@ -205,6 +209,10 @@ struct kc_slab_page {
 
 #define KC_PAGE_HDR	ALIGN(sizeof(struct kc_slab_page), 64)
 
+/*
+ * Cache-line aligned: the lock and counters of one class must not share a
+ * line with the next class's, which other CPUs write.
+ */
 struct kc_class {
 	u32 id;
 	u32 size;			/* chunk size; 0 for the large class */
@@ -229,7 +237,7 @@ struct kc_class {
 	u64 window_evictions;		/* evictions since the last automove */
 	u64 window_allocs;		/* items allocated, likewise (racy) */
 	u32 idle_windows;		/* windows in a row with no allocation */
-};
+} ____cacheline_aligned_in_smp;
 
 enum kc_stat {
 	KC_STAT_GET_HITS,

@@ -181,7 +181,7 @@ int kc_op_expire(struct kc_op *op, const char *key)
 		__kc_item_unlink(it);
 	} else {
 		it->exptime = exp;
-		it->cas = kc_next_cas(kc);
+		WRITE_ONCE(it->cas, kc_next_cas(kc));
 	}
 	spin_unlock(&it->lock);
 	kc_item_put(it);
@@ -206,7 +206,7 @@ int kc_op_persist(struct kc_op *op, const char *key)
 		err = -EEXIST;
 	} else {
 		it->exptime = 0;
-		it->cas = kc_next_cas(kc);
+		WRITE_ONCE(it->cas, kc_next_cas(kc));
 	}
 	spin_unlock(&it->lock);
 	kc_item_put(it);

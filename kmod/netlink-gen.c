@@ -24,7 +24,7 @@
 /* KC_CMD_OP - do */
 static const struct nla_policy kcache_op_nl_policy[KC_A_ARG + 1] = {
 	[KC_A_OPCODE] = NLA_POLICY_MAX(NLA_U32, KC_OP_MAX),
-	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x1ffffff),
+	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3ffffff),
 	[KC_A_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 1, KC_KEY_MAX),
 	[KC_A_VALUE] = { .type = NLA_BINARY, .len = KC_NL_VALUE_MAX, },
 	[KC_A_NUM] = { .type = NLA_S64, },

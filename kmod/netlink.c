@@ -51,7 +51,7 @@ static_assert(__KC_A_LAST <= 64);
 /* Limits the spec states as numbers, for the policies of netlink-gen.c. */
 static_assert(KC_MAX_CLASSES - 1 == 63);	/* class-id: max */
 static_assert(KC_MIN_LIMIT_MB == 2);		/* memory-limit-mb: min */
-static_assert(__KC_OP_F_ALL == 0x1ffffff);	/* flags: flags-mask */
+static_assert(__KC_OP_F_ALL == 0x3ffffff);	/* flags: flags-mask */
 
 /* The file of the socket a request came from, if it has one. */
 static struct file *sender_file(const struct sk_buff *skb)

@@ -96,7 +96,7 @@ retry:
 		}
 	}
 	if (!err) {
-		op->cas = it->cas;
+		op->cas = READ_ONCE(it->cas);	/* linked: no lock (kcache.h) */
 		kc_notify(kc, KC_EVENT_SET, kc_item_key(it), it->nkey);
 	}
 	kc_item_put(it);
@@ -194,7 +194,7 @@ retry:
 		goto retry;
 	}
 	if (!err) {
-		op->cas = it->cas;
+		op->cas = READ_ONCE(it->cas);	/* linked: no lock (kcache.h) */
 		kc_notify(kc, KC_EVENT_SET, key, op->key_len);
 	}
 	kc_item_put(it);
@@ -271,10 +271,80 @@ static int build_incr(struct kc_op *op, const char *key,
 	return 0;
 }
 
+/* C's isspace() in the "C" locale (the kernel's also counts 0xa0). */
+static bool c_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * memcached's safe_strtoull() on a value: leading white space, an
+ * optional sign, digits, then white space or the end; a '-' that made
+ * the result negative as a signed number is refused.
+ */
+static int parse_mc_ull(const char *s, u32 len, u64 *out)
+{
+	bool neg = false, range = false;
+	u32 i = 0, start;
+	u64 v = 0;
+
+	while (i < len && c_space(s[i]))
+		i++;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (start = i; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (v > (U64_MAX - (s[i] - '0')) / 10)
+			range = true;
+		else
+			v = v * 10 + (s[i] - '0');
+	}
+	if (i == start || range || (i < len && !c_space(s[i])))
+		return -EDOM;
+	v = neg ? 0 - v : v;
+	if ((s64)v < 0 && neg)
+		return -EDOM;
+	*out = v;
+	return 0;
+}
+
+static int build_incr_unsigned(struct kc_op *op, const char *key,
+			       struct kc_item *old, struct kc_item **itp)
+{
+	struct kc_cache *kc = kc_op_cache(op);
+	char buf[KC_INT_STR_MAX + 1];
+	u64 cur, delta = (u64)op->num;
+	struct kc_item *it;
+	u32 len;
+	int err;
+
+	if (!old->nbytes)
+		return -EDOM;
+	err = parse_mc_ull(kc_item_value(old), old->nbytes, &cur);
+	if (err)
+		return err;
+	if (op->opcode == KC_OP_INCRBY)
+		cur += delta;			/* wraps at 2^64 */
+	else
+		cur = cur < delta ? 0 : cur - delta;
+	len = snprintf(buf, sizeof(buf), "%llu", cur);
+	/* memcached rewrites a shorter number in place, space padded */
+	it = kc_item_alloc(kc, key, op->key_len, max(len, old->nbytes));
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	memcpy(kc_item_value(it), buf, len);
+	if (len < old->nbytes)
+		memset(kc_item_value(it) + len, ' ', old->nbytes - len);
+	op->num = (s64)cur;
+	*itp = it;
+	return 0;
+}
+
 int kc_op_incr(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	int err = rmw(op, key, build_incr, true);
+	int err = op->flags & KC_INCR_UNSIGNED ?
+		  rmw(op, key, build_incr_unsigned, false) :
+		  rmw(op, key, build_incr, true);
 
 	kc_stat_inc(kc, err ? KC_STAT_INCR_MISSES : KC_STAT_INCR_HITS);
 	return err;
@@ -389,10 +459,13 @@ int kc_op_get(struct kc_op *op, const char *key)
 		err = -EPROTOTYPE;
 		goto out;
 	}
-	spin_lock(&it->lock);
-	op->cas = it->cas;
+	/*
+	 * No lock (kcache.h): client_flags, key and value are immutable
+	 * once linked, and cas is one value either side of a concurrent
+	 * TOUCH or EXPIRE, which change neither the value nor the flags.
+	 */
+	op->cas = READ_ONCE(it->cas);
 	op->client_flags = it->client_flags;
-	spin_unlock(&it->lock);
 	err = kc_put_value(op, kc_item_value(it), it->nbytes);
 	if (err)
 		goto out;

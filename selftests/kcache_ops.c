@@ -704,6 +704,117 @@ TEST_F(ops, incrby_overflow)
 	EXPECT_MISSING(self->fd, "m");
 }
 
+/* One KC_INCR_UNSIGNED op; the value after it is checked by the caller. */
+static int incr_u(int fd, uint32_t opcode, const char *key, uint64_t delta,
+		  uint64_t *res)
+{
+	struct kc_op op;
+	int err;
+
+	prep(&op, opcode, KC_INCR_UNSIGNED, key);
+	op.num = (int64_t)delta;
+	err = kc_do(fd, &op);
+	if (!err)
+		*res = (uint64_t)op.num;
+	return err;
+}
+
+/* memcached's incr/decr rules (kcache-proxy's incr and decr). */
+TEST_F(ops, incr_unsigned_like_memcached)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {
+		{ "0", 0 }, { "7", 7 }, { "007", 7 }, { " 12", 12 }, { "12 ", 12 },
+		{ "12 abc", 12 }, { "+5", 5 }, { "-0", 0 },
+		{ "18446744073709551615", UINT64_MAX },
+		{ "9223372036854775808", 9223372036854775808ULL },
+		/* a '-' whose result is not negative as signed: memcached's quirk */
+		{ "-18446744073709551615", 1 },
+	};
+	static const char * const bad[] = {
+		"", " ", "abc", "1a", "-1", "-5", "18446744073709551616", "1.5",
+	};
+	uint64_t n, cas0 = 0, cas1 = 0;
+	struct kc_op op;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		ASSERT_EQ(0, kt_set(self->fd, "u", good[i].s));
+		n = 42;
+		EXPECT_EQ(0, incr_u(self->fd, KC_OP_INCRBY, "u", 0, &n)) {
+			TH_LOG("incr 0 on \"%s\"", good[i].s);
+		}
+		EXPECT_EQ(good[i].v, n) {
+			TH_LOG("incr 0 on \"%s\"", good[i].s);
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_EQ(0, kt_set(self->fd, "u", bad[i]));
+		EXPECT_EQ(-EDOM, incr_u(self->fd, KC_OP_INCRBY, "u", 1, &n)) {
+			TH_LOG("incr on \"%s\"", bad[i]);
+		}
+		EXPECT_EQ(-EDOM, incr_u(self->fd, KC_OP_DECRBY, "u", 1, &n)) {
+			TH_LOG("decr on \"%s\"", bad[i]);
+		}
+		EXPECT_STRVAL(self->fd, "u", bad[i]);
+	}
+
+	/* incr wraps at 2^64, decr stops at 0 */
+	ASSERT_EQ(0, kt_set(self->fd, "u", "18446744073709551614"));
+	ASSERT_EQ(0, incr_u(self->fd, KC_OP_INCRBY, "u", 3, &n));
+	EXPECT_EQ(1, n);
+	/* shorter: padded with spaces to the old length */
+	EXPECT_VAL(self->fd, "u", "1                   ", 20);
+	ASSERT_EQ(0, incr_u(self->fd, KC_OP_INCRBY, "u", 9, &n));
+	EXPECT_EQ(10, n);
+	EXPECT_VAL(self->fd, "u", "10                  ", 20);
+	ASSERT_EQ(0, kt_set(self->fd, "u", "5"));
+	ASSERT_EQ(0, incr_u(self->fd, KC_OP_DECRBY, "u", 9, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_STRVAL(self->fd, "u", "0");
+	/* a delta of 2^63 and up is unsigned, not negative */
+	ASSERT_EQ(0, incr_u(self->fd, KC_OP_INCRBY, "u", UINT64_MAX, &n));
+	EXPECT_EQ(UINT64_MAX, n);
+	EXPECT_STRVAL(self->fd, "u", "18446744073709551615");
+	/* longer than before: no padding */
+	ASSERT_EQ(0, kt_set(self->fd, "u", "99"));
+	ASSERT_EQ(0, incr_u(self->fd, KC_OP_INCRBY, "u", 1, &n));
+	EXPECT_EQ(100, n);
+	EXPECT_STRVAL(self->fd, "u", "100");
+
+	/* a missing key is not created */
+	EXPECT_EQ(-ENOENT, incr_u(self->fd, KC_OP_INCRBY, "none", 1, &n));
+	EXPECT_EQ(-ENOENT, incr_u(self->fd, KC_OP_DECRBY, "none", 1, &n));
+	prep(&op, KC_OP_EXISTS, 0, "none");
+	EXPECT_EQ(-ENOENT, kc_do(self->fd, &op));
+
+	/* expiry and client_flags kept, a new CAS version */
+	ASSERT_EQ(0, kc_store(self->fd, KC_OP_SET, 0, "f", 1, "1", 1, 0xabcd,
+			      100, &cas0));
+	ASSERT_EQ(0, incr_u(self->fd, KC_OP_INCRBY, "f", 1, &n));
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(100, ttl_s(self->fd, "f"));
+	prep(&op, KC_OP_GET, 0, "f");
+	{
+		char v[8];
+
+		kc_op_out(&op, v, sizeof(v));
+		ASSERT_EQ(0, kc_do(self->fd, &op));
+		cas1 = op.cas;
+		EXPECT_EQ(0xabcd, op.client_flags);
+		EXPECT_EQ(1, op.out_used);
+		EXPECT_EQ('2', v[0]);
+	}
+	EXPECT_NE(cas0, cas1);
+
+	/* only INCRBY and DECRBY take the flag */
+	prep(&op, KC_OP_APPEND, KC_INCR_UNSIGNED, "u");
+	kc_op_val(&op, "x", 1);
+	EXPECT_EQ(-EINVAL, kc_do(self->fd, &op));
+}
+
 TEST_F(ops, decrby_int64_min_on_minus_one)
 {
 	int64_t n = 0;

@@ -60,9 +60,19 @@ DEFAULTS = {
     "mem_value_size": 100,
     "ports": {"memcached": 21211, "redis": 26379, "proxy_redis": 26380,
               "proxy_memcache": 21212},
-    "only": "",               # comma list of phases: mem,ioctl,memcache,redis,python,profile
+    "only": "",               # comma list of phases: mem,ioctl,cost,memcache,redis,python,profile
     "profile": False,         # also run the profile phase (perf, cpu-clock)
     "proxy_threads": 0,       # kcache-proxy --threads; 0: its default (one per CPU)
+    # phase cost: server CPU time and system calls per request
+    "cost_ops": ["get", "set"],
+    "cost_rounds": 5,         # interleaved rounds of every (system, op, -P)
+    "cost_secs": 1.0,         # seconds per round (CPU time has 10 ms ticks)
+    "cost_warmup": 0.3,
+    "cost_strace_secs": 1.0,  # the separate run under strace -c -f
+    # other kcache-proxy binaries, [[name, path], ...] (bench.sh's
+    # BENCH_BASE builds them from git revisions), measured as
+    # kcache-proxy@NAME in the same rounds
+    "proxy_base": [],
 }
 
 RB_NAMES = {"SET": "set", "GET": "get", "INCR": "incr", "LPUSH": "lpush",
@@ -157,15 +167,15 @@ def start_redis(cfg):
                     "--dir", "/tmp"], port)
 
 
-def start_proxy(cfg):
+def start_proxy(cfg, name="proxy", binary=PROXY, offset=0):
     p = cfg["ports"]
-    cmd = [PROXY, "-p", str(p["proxy_redis"]), "-m", str(p["proxy_memcache"]),
+    cmd = [binary, "-p", str(p["proxy_redis"] + offset), "-m", str(p["proxy_memcache"] + offset),
            "-b", "127.0.0.1", "-q"]
     if cfg["proxy_threads"]:
         cmd += ["--threads", str(cfg["proxy_threads"])]
-    start("proxy", cmd, p["proxy_redis"])
-    if not wait_port(p["proxy_memcache"], procs["proxy"]):
-        raise RuntimeError("kcache-proxy does not listen on %d" % p["proxy_memcache"])
+    start(name, cmd, p["proxy_redis"] + offset)
+    if not wait_port(p["proxy_memcache"] + offset, procs[name]):
+        raise RuntimeError("%s does not listen on %d" % (name, p["proxy_memcache"] + offset))
 
 
 def rss(name):
@@ -305,6 +315,148 @@ def phase_memcache(cfg):
                              for system, port in targets])
         interleave(cfg, [net_job(cfg, system, port, "incr", ks, 1, p)
                          for p in cfg["pipelines"] for system, port in targets])
+
+
+def strace_count(pid, cmd, timeout):
+    """Runs cmd while strace -c -f counts pid's system calls (all threads).
+
+    Returns (client's JSON record, {syscall: calls}, total calls) or None.
+    strace stops every thread at every call, so the run's throughput is
+    meaningless; only the count per reply is kept.
+    """
+    out = "/tmp/strace-%d.txt" % pid
+    st = subprocess.Popen(["strace", "-f", "-c", "-q", "-o", out, "-p", str(pid)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)     # let it attach to every thread
+    if st.poll() is not None:
+        say("strace -p %d failed: %s" % (pid, st.stderr.read().decode()[-300:]))
+        return None
+    rc, o, err = run(cmd, timeout)
+    st.send_signal(signal.SIGTERM)
+    try:
+        st.wait(30)
+    except subprocess.TimeoutExpired:
+        st.kill()
+        st.wait()
+    rec = last_json(o)
+    calls, total = {}, 0
+    try:
+        with open(out) as f:
+            for line in f:
+                parts = line.split()
+                # % time, seconds, usecs/call, calls, [errors,] syscall
+                if len(parts) >= 5 and parts[3].isdigit() and not line.startswith("-"):
+                    if parts[-1] == "total":
+                        total = int(parts[3])
+                    else:
+                        calls[parts[-1]] = int(parts[3])
+    except OSError:
+        pass
+    if rec is None or not total:
+        say("counting system calls of %d failed (rc %d): %s" % (pid, rc, err.strip()[-300:]))
+        return None
+    return rec, calls, total
+
+
+def phase_cost(cfg):
+    """Server CPU time and system calls per request, every system alike.
+
+    kc-netload drives each server with the same requests (10 connections,
+    one client thread) and reads the server's /proc/PID/stat (user and
+    system time of all its threads) around every timed window: CPU time
+    per reply.  The rounds interleave the systems, so every ratio is taken
+    within one round (the median of the per-round ratios is reported as
+    well as the median of each system).  Then one short run per system
+    under strace -c -f counts the server's system calls per reply.
+    """
+    p = cfg["ports"]
+    systems = [("redis", "redis", p["redis"], "redis"),
+               ("kcache-proxy", "redis", p["proxy_redis"], "proxy"),
+               ("memcached", "memcache", p["memcached"], "memcached"),
+               ("kcache-proxy-memcache", "memcache", p["proxy_memcache"], "proxy")]
+    for i, (name, path) in enumerate(cfg["proxy_base"]):
+        proc = "proxy@" + name
+        start_proxy(cfg, proc, path, 100 * (i + 1))
+        systems += [("kcache-proxy@" + name, "redis", p["proxy_redis"] + 100 * (i + 1), proc),
+                     ("kcache-proxy-memcache@" + name, "memcache",
+                      p["proxy_memcache"] + 100 * (i + 1), proc)]
+    ks, vs = 16, 100
+    recs = {}
+    for pipe in cfg["pipelines"]:
+        for op in cfg["cost_ops"]:
+            say("cost per request: %s, -P %d, %d rounds of %.1f s" %
+                (op, pipe, cfg["cost_rounds"], cfg["cost_secs"]))
+            for r in range(cfg["cost_rounds"]):
+                for system, proto, port, proc in systems:
+                    cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto,
+                           "--port", str(port), "--op", op, "--conns", str(cfg["conns"]),
+                           "--pipeline", str(pipe), "--key-size", str(ks),
+                           "--value-size", str(vs), "--keys", str(cfg["keys"]),
+                           "--seed", str(cfg["seed"]), "--runs", "1",
+                           "--secs", str(cfg["cost_secs"]), "--warmup", str(cfg["cost_warmup"]),
+                           "--server-pid", str(procs[proc].pid)]
+                    if r:
+                        cmd.append("--no-preload")
+                    rc, out, err = run(cmd, 120)
+                    rec = last_json(out)
+                    if rec is None or "cpu_us_per_op" not in rec:
+                        say("%s failed (rc %d): %s" % (system, rc, err.strip()[-300:]))
+                        continue
+                    recs.setdefault((system, op, pipe), []).append((r, rec))
+    for system, proto, port, proc in systems:
+        for pipe in cfg["pipelines"]:
+            for op in cfg["cost_ops"]:
+                # cost_rounds 0: system calls only
+                got = recs.get((system, op, pipe), [])
+                cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto,
+                       "--port", str(port), "--op", op, "--conns", str(cfg["conns"]),
+                       "--pipeline", str(pipe), "--key-size", str(ks), "--value-size", str(vs),
+                       "--keys", str(cfg["keys"]), "--seed", str(cfg["seed"]), "--runs", "1",
+                       "--secs", str(cfg["cost_strace_secs"]), "--warmup", "0.05"]
+                # store the keys first, outside strace (its replies are
+                # not counted, its system calls would be)
+                run(cmd[:cmd.index("--secs")] + ["--secs", "0.05"], 120)
+                sc = strace_count(procs[proc].pid, cmd + ["--no-preload"], 300)
+                rounds = {r: x for r, x in got}
+                if not rounds and not sc:
+                    continue
+                out = {
+                    "system": system, "op": op, "pipeline": pipe, "proto": proto,
+                    "metric": "cost", "client": "kc-netload", "client_threads": 1,
+                    "keys": "uniform", "key_size": ks, "value_size": vs,
+                    "conns": cfg["conns"], "rounds": len(got),
+                    "ops_per_sec": median([x["ops_per_sec"] for x in rounds.values()] or [0]),
+                    "cpu_us_per_op": median([x["cpu_us_per_op"] for x in rounds.values()] or [0]),
+                    "sys_us_per_op": median([x["sys_us_per_op"] for x in rounds.values()] or [0]),
+                    "cpu_runs": [round(x["cpu_us_per_op"], 2) for x in rounds.values()],
+                    "ops_runs": [round(x["ops_per_sec"], 1) for x in rounds.values()],
+                    "errors": sum(x.get("errors", 0) for x in rounds.values()),
+                    "misses": sum(x.get("misses", 0) for x in rounds.values()),
+                }
+                # paired ratios: this system's CPU per request over the
+                # other's in the same round, median over the rounds
+                refs = (("redis", "kcache-proxy") if proto == "redis" else
+                        ("memcached", "kcache-proxy-memcache"))
+                for ref in refs:
+                    other = dict(recs.get((ref, op, pipe), []))
+                    xs = [rounds[r]["cpu_us_per_op"] / other[r]["cpu_us_per_op"]
+                          for r in rounds if r in other and other[r]["cpu_us_per_op"] > 0]
+                    if xs and ref != system:
+                        out["cpu_ratio_" + ref] = round(median(xs), 3)
+                if sc:
+                    rec, calls, total = sc
+                    n = max(rec.get("replies", 0), 1)
+                    out["syscalls_per_op"] = round(total / n, 3)
+                    out["syscalls"] = {k: round(v / n, 3) for k, v in
+                                       sorted(calls.items(), key=lambda kv: -kv[1])
+                                       if v / n >= 0.01}
+                    out["strace_replies"] = n
+                emit("KCB-COST", out)
+                say("  %s %s -P %d: %.2f us CPU/op (%.2f sys), %s syscalls/op, %.0f ops/s" %
+                    (system, op, pipe, out["cpu_us_per_op"], out["sys_us_per_op"],
+                     out.get("syscalls_per_op", "?"), out["ops_per_sec"]))
+    for name, _ in cfg["proxy_base"]:
+        stop("proxy@" + name)
 
 
 def redis_benchmark(cfg, port, vs, pipeline, tests):
@@ -598,10 +750,13 @@ def main():
         if not only or "ioctl" in only:
             phase_ioctl(cfg)
             say("phase ioctl done at %.0f s" % (time.time() - t0))
-        if not only or only & {"memcache", "redis", "python", "profile"}:
+        if not only or only & {"memcache", "redis", "python", "profile", "cost"}:
             start_memcached(cfg)
             start_redis(cfg)
             start_proxy(cfg)
+        if not only or "cost" in only:
+            phase_cost(cfg)
+            say("phase cost done at %.0f s" % (time.time() - t0))
         if not only or "memcache" in only:
             phase_memcache(cfg)
             say("phase memcache done at %.0f s" % (time.time() - t0))

@@ -64,6 +64,7 @@ static struct {
 	int runs;
 	uint64_t seed;
 	bool preload;
+	int server_pid;		/* --server-pid: its CPU time per reply */
 } o = {
 	.proto = P_MEMCACHE, .host = "127.0.0.1", .port = 0, .conns = 10,
 	.pipeline = 1, .op = OP_GET, .keys = 10000, .ksize = 16, .vsize = 100,
@@ -431,10 +432,45 @@ static void fill(uint64_t total, unsigned int depth)
 	loop(0);
 }
 
+/*
+ * User and system time of process pid (all its threads, from
+ * /proc/PID/stat: utime and stime, fields 14 and 15) in microseconds;
+ * false when it cannot be read.  A server's time in the kernel includes
+ * the kernel work its system calls do, so for kcache-proxy *sys is where
+ * /dev/kcache's ops run.
+ */
+static bool proc_cpu(int pid, double *user, double *sys)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* the command name may hold spaces: count fields after its ')' */
+	p = strrchr(buf, ')');
+	if (!p || hz <= 0 ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return false;
+	*user = ut * 1e6 / hz;
+	*sys = st * 1e6 / hz;
+	return true;
+}
+
 static int cmd_run(void)
 {
-	double runs[BENCH_RUNS_MAX], t, t0;
-	uint64_t d0, fill_errors;
+	double runs[BENCH_RUNS_MAX], cpu[BENCH_RUNS_MAX], sys[BENCH_RUNS_MAX];
+	double t, t0, u0 = 0, s0 = 0, u1 = 0, s1 = 0;
+	uint64_t d0, fill_errors, replies0;
+	bool have_cpu = o.server_pid > 0;
 
 	keys = bench_keys(o.keys, o.ksize);
 	value = bench_value(o.vsize, o.seed);
@@ -446,6 +482,7 @@ static int cmd_run(void)
 	}
 	fill_errors = errors;
 	misses = 0;
+	replies0 = done_replies;
 
 	phase = PH_RUN;
 	kick_all();
@@ -455,10 +492,20 @@ static int cmd_run(void)
 	errors = fill_errors;
 	for (int r = 0; r < o.runs; r++) {
 		d0 = done_replies;
+		if (have_cpu && !proc_cpu(o.server_pid, &u0, &s0))
+			bench_die("cannot read /proc/%d/stat", o.server_pid);
 		t0 = bench_now();
 		loop(t0 + o.secs);
 		t = bench_now();
+		if (have_cpu && !proc_cpu(o.server_pid, &u1, &s1))
+			bench_die("cannot read /proc/%d/stat", o.server_pid);
 		runs[r] = (done_replies - d0) / (t - t0);
+		if (have_cpu && done_replies > d0) {
+			cpu[r] = (u1 - u0 + s1 - s0) / (done_replies - d0);
+			sys[r] = (s1 - s0) / (done_replies - d0);
+		} else {
+			cpu[r] = sys[r] = 0;
+		}
 	}
 	/* let the last groups finish, so the server is idle for the next test */
 	phase = PH_DONE;
@@ -466,6 +513,13 @@ static int cmd_run(void)
 
 	printf("{\"ops_per_sec\": %.1f, ", bench_median(runs, o.runs));
 	bench_json_runs(stdout, "runs", runs, o.runs);
+	if (have_cpu) {
+		printf(", \"cpu_us_per_op\": %.3f, \"sys_us_per_op\": %.3f, ",
+		       bench_median(cpu, o.runs), bench_median(sys, o.runs));
+		bench_json_runs(stdout, "cpu_runs", cpu, o.runs);
+	}
+	/* every reply of the run, warm-up and drain included (syscall counts) */
+	printf(", \"replies\": %llu", (unsigned long long)(done_replies - replies0));
 	printf(", \"errors\": %llu, \"first_error\": \"", (unsigned long long)errors);
 	for (const char *s = first_error; *s; s++)
 		if (*s >= ' ' && *s != '"' && *s != '\\')
@@ -523,7 +577,9 @@ static void usage(FILE *f)
 		"  --warmup S       warm-up seconds (0.5)\n"
 		"  --runs N         timed runs, median reported (5)\n"
 		"  --seed N         seed of the key sequences and value (42)\n"
-		"  --no-preload     do not store the keys before a run\n");
+		"  --no-preload     do not store the keys before a run\n"
+		"  --server-pid N   also report that process's CPU time per reply\n"
+		"                   (/proc/N/stat utime + stime, all its threads)\n");
 }
 
 int main(int argc, char **argv)
@@ -590,6 +646,8 @@ int main(int argc, char **argv)
 			o.warmup = bench_secs(v, a);
 		} else if (!strcmp(a, "--runs")) {
 			o.runs = bench_ulong(v, a, 1, BENCH_RUNS_MAX);
+		} else if (!strcmp(a, "--server-pid")) {
+			o.server_pid = bench_ulong(v, a, 1, 1 << 30);
 		} else if (!strcmp(a, "--seed")) {
 			o.seed = strtoull(v, NULL, 10);
 		} else {

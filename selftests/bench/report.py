@@ -29,6 +29,7 @@ MAIN_VS, MAIN_KS = 100, 16
 
 def parse(path):
     info, recs, mems, done = {}, [], [], None
+    costs = []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.strip("\r\n")
@@ -40,11 +41,34 @@ def parse(path):
                     recs.append(json.loads(rest))
                 elif tag == "KCB-MEM":
                     mems.append(json.loads(rest))
+                elif tag == "KCB-COST":
+                    costs.append(json.loads(rest))
                 elif tag == "KCB-DONE":
                     done = rest
             except ValueError:
                 print("report: bad line in %s: %.100s" % (path, line), file=sys.stderr)
-    return info, recs, mems, done
+    return info, recs, mems, done, costs
+
+
+COST_HEAD = ["system", "op", "P", "ops/s", "CPU us/op", "sys us/op", "CPU spread",
+             "syscalls/op", "CPU x server", "CPU x proxy", "top system calls per op"]
+
+
+def cost_rows(costs):
+    """Server CPU time and system calls per request (phase cost)."""
+    rows = []
+    for c in sorted(costs, key=lambda c: (c["op"], c["pipeline"], c["proto"], c["system"])):
+        cr = c.get("cpu_runs") or []
+        sp = ("%.0f%%" % (100.0 * (max(cr) - min(cr)) / c["cpu_us_per_op"])
+              if len(cr) > 1 and c["cpu_us_per_op"] else "")
+        top = ", ".join("%s %.2f" % kv for kv in list(c.get("syscalls", {}).items())[:4])
+        rows.append([c["system"], c["op"], str(c["pipeline"]), fmt_rate(c["ops_per_sec"]),
+                     "%.2f" % c["cpu_us_per_op"], "%.2f" % c["sys_us_per_op"], sp,
+                     "%.2f" % c["syscalls_per_op"] if "syscalls_per_op" in c else "-",
+                     fmt_ratio(c.get("cpu_ratio_redis", c.get("cpu_ratio_memcached"))),
+                     fmt_ratio(c.get("cpu_ratio_kcache-proxy",
+                                     c.get("cpu_ratio_kcache-proxy-memcache"))), top])
+    return rows
 
 
 def spread(r):
@@ -307,13 +331,13 @@ def main():
     ap.add_argument("--host-load", default="",
                     help="the host's load before and after the boot")
     a = ap.parse_args()
-    info, recs, mems, done = parse(a.log)
-    if not recs and not mems:
+    info, recs, mems, done, costs = parse(a.log)
+    if not recs and not mems and not costs:
         print("report: no results in %s" % a.log, file=sys.stderr)
         return 1
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump(recs + mems, f, indent=1, sort_keys=True)
+        json.dump(recs + mems + costs, f, indent=1, sort_keys=True)
         f.write("\n")
 
     res = Results(recs)
@@ -334,7 +358,14 @@ def main():
              "Throughput (median of the runs; spread = (max - min) / median; ratios against "
              "the same op, key and value size at -P 1, or at the same -P for pipelined loads; "
              "NOP against GET):",
-             "", text_table(rows), "", "Memory per item:", "", text_table(mrows, mhead), "",
+             "", text_table(rows), "",
+             "Server cost per request (kc-netload, 10 connections, key 16 B, value 100 B; "
+             "CPU = user + system time of the server's process per reply, median of the "
+             "rounds; x server: against redis-server or memcached (same protocol), x proxy: "
+             "against this build's kcache-proxy, each the median of per-round ratios; "
+             "system calls from a separate run under strace -c -f):", "", text_table(cost_rows(costs), COST_HEAD)
+             if costs else "(not measured)", "",
+             "Memory per item:", "", text_table(mrows, mhead), "",
              "Targets (this run):"]
     lines += ["  [%s] %s" % ("met" if ok else "MISSED", t) for ok, t in tg]
     if not done:

@@ -30,6 +30,9 @@
 #                   '{"runs": 3, "mem_items": 200000}' (bench_guest.py
 #                   lists them all with their defaults)
 #   BENCH_QUICK=1   a short smoke run
+#   BENCH_BASE="REV..."  also build kcache-proxy from each git revision and
+#                   measure it as kcache-proxy@REV in the cost phase's
+#                   rounds (before/after comparisons within one boot)
 #   BENCH_PROFILE=1 also profile the slow paths with perf (cpu-clock) in the
 #                   guest and print the top symbols (KCB-PROFILE lines)
 set -euo pipefail
@@ -54,11 +57,14 @@ write_config() {
 			"runs": 3, "secs": 0.3, "rb_runs": 1, "rb_requests": 1000,
 			"rb_requests_pipelined": 5000, "mem_items": 100000}'
 	fi
-	$PY - "$quick" "${BENCH_PROFILE:-}" "${BENCH_CONFIG:-}" >"$OUT/config.json" <<-'EOF'
+	$PY - "$quick" "${BENCH_PROFILE:-}" "${BENCH_CONFIG:-}" "${BASE_PROXY:-}" \
+		>"$OUT/config.json" <<-'EOF'
 		import json, sys
 		cfg = json.loads(sys.argv[1])
 		if sys.argv[2].strip():
 		    cfg["profile"] = True
+		if sys.argv[4].strip():
+		    cfg["proxy_base"] = [x.split("=", 1) for x in sys.argv[4].split()]
 		if sys.argv[3].strip():
 		    cfg.update(json.loads(sys.argv[3]))
 		print(json.dumps(cfg, indent=1, sort_keys=True))
@@ -130,6 +136,23 @@ main() {
 	msg "building userspace and the benchmark programs"
 	make -C "$KC_ROOT" --no-print-directory -s BUILD="$KC_BUILD" userspace python >&2
 	make -C "$BENCH_SRC" --no-print-directory -s BUILD="$KC_BUILD" >&2
+	if [ -n "${BENCH_BASE:-}" ]; then
+		# the proxy of other revisions, for before/after in one boot
+		local rev short base=$KC_BUILD/bench-base
+		rm -rf "$base"
+		BASE_PROXY=
+		for rev in $BENCH_BASE; do
+			short=$(git -C "$KC_ROOT" rev-parse --short "$rev")
+			mkdir -p "$base/$short/src"
+			git -C "$KC_ROOT" archive "$rev" | tar -x -C "$base/$short/src"
+			msg "building kcache-proxy of $rev ($short)"
+			make -C "$base/$short/src" --no-print-directory -s \
+				BUILD="$base/$short/build" userspace >&2
+			[ -x "$base/$short/build/userspace/kcache-proxy" ] ||
+				die "no kcache-proxy built from $rev"
+			BASE_PROXY+="$short=$base/$short/build/userspace/kcache-proxy "
+		done
+	fi
 	resolve_kernel 6.12
 	K_TIMEOUT=$VM_TIMEOUT
 	build_module || die "kcache.ko does not build for $K_VER"

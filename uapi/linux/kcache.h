@@ -476,7 +476,16 @@ enum kc_op_flag {
 	KC_Z_WITHSCORES	= 1U << 22,	/* ZRANGE, ZRANDMEMBER */
 	KC_Z_REMOVE	= 1U << 23,	/* ZRANGE: remove the range */
 	KC_Z_COUNT	= 1U << 24,	/* ZRANGE: count only, no reply */
-	__KC_OP_F_ALL	= (1U << 25) - 1
+	/*
+	 * INCRBY/DECRBY with memcached's rules: num is an unsigned
+	 * delta, the value is read as memcached's strtoull (leading
+	 * white space, digits, then white space or the end), INCRBY
+	 * wraps at 2^64, DECRBY stops at 0, a shorter result is padded
+	 * with spaces to the old length, a missing key is -ENOENT (never
+	 * created); the result (unsigned) -> num
+	 */
+	KC_INCR_UNSIGNED = 1U << 25,
+	__KC_OP_F_ALL	= (1U << 26) - 1
 };
 
 /*

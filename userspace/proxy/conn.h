@@ -56,6 +56,9 @@ struct conn {
 	bool closing;		/* close once out is written */
 	bool dead;		/* closed: free after the loop */
 	bool want_write;	/* EPOLLOUT registered */
+	uint32_t events;	/* the interest set epoll has (update_events) */
+	size_t in_done;		/* input run but not yet consumed (batched) */
+	bool touched;		/* on the worker's touched list */
 	bool paused;		/* reading stopped: out is over the soft cap */
 	bool in_multi, multi_dirty;
 	struct queued *mq;
@@ -90,6 +93,14 @@ struct worker {
 	int blk_kick;		/* (atomic) retry the parked clients */
 	long nblocked;		/* parked clients of this worker */
 	bool kwait_armed;	/* kfd has keys in the kernel */
+	/*
+	 * Connections whose input ran during this epoll_wait() pass: their
+	 * ops wait in eng, one KC_IOC_BATCH for all of them, then each is
+	 * finished and written (server.c, flush_touched()).
+	 */
+	bool batching;
+	struct conn **touched;
+	size_t ntouched, touched_cap;
 	int lfd[4];		/* listening sockets this worker polls */
 	int lkind[4];
 	int nlfd;

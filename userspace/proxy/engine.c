@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The batch engine: commands parsed from one read become kc_op records in
- * one array and run with one KC_IOC_BATCH (libkcache's kc_batch_run(),
+ * The batch engine: commands parsed from the reads of one epoll_wait()
+ * pass become kc_op records in one array and run with one KC_IOC_BATCH (libkcache's kc_batch_run(),
  * split only past KC_BATCH_MAX), then their replies are written in order,
  * rendered straight from the records.
  *

@@ -2,7 +2,8 @@
 /*
  * kcache-proxy: the batch engine (engine.c).  A worker's handlers plan
  * kernel operations as kc_op records with the reply each will render; the
- * engine runs everything one read planned in one KC_IOC_BATCH through
+ * engine runs everything one epoll_wait() pass planned (every ready
+ * connection's requests, server.c) in one KC_IOC_BATCH through
  * libkcache (or KC_CMD_OP messages with --transport netlink), then calls
  * the renderers in order.  MULTI/EXEC and MSETNX collect a transaction
  * instead.

@@ -42,6 +42,20 @@ struct config cfg = {
 };
 struct kinfo kinfo;
 struct proxy_stats pstats;
+struct proxy_tstats *ptstats;
+__thread struct proxy_tstats *tstats;
+
+uint64_t stat_sum(size_t off)
+{
+	uint64_t v = __atomic_load_n((uint64_t *)((char *)&pstats.t + off),
+				     __ATOMIC_RELAXED);
+	int i;
+
+	for (i = 0; ptstats && i < cfg.threads; i++)
+		v += __atomic_load_n((uint64_t *)((char *)&ptstats[i] + off),
+				     __ATOMIC_RELAXED);
+	return v;
+}
 time_t proxy_start;
 int log_level = LOG_INFO;
 
@@ -427,8 +441,10 @@ int main(int argc, char **argv)
 	}
 	ws = calloc((size_t)cfg.threads, sizeof(*ws));
 	th = calloc((size_t)cfg.threads, sizeof(*th));
-	if (!ws || !th)
+	ptstats = aligned_alloc(64, (size_t)cfg.threads * sizeof(*ptstats));
+	if (!ws || !th || !ptstats)
 		goto out;
+	memset(ptstats, 0, (size_t)cfg.threads * sizeof(*ptstats));
 	for (i = 0; i < cfg.threads; i++) {
 		if (server_worker_init(&ws[i], i, ufd, ukind, nu))
 			goto out_workers;
@@ -474,6 +490,8 @@ out:
 		unlink(cfg.mc_socket);
 	free(ws);
 	free(th);
+	free(ptstats);
+	ptstats = NULL;
 	if (!rc)
 		log_info("bye");
 	return rc;

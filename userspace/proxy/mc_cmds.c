@@ -7,9 +7,10 @@
  * Expiry follows memcached: 0 never, negative already expired, up to 30
  * days relative seconds, larger an absolute unix time.  incr/decr use
  * memcached's unsigned 64-bit rules (incr wraps, decr stops at 0, a shorter
- * result is padded with spaces to the old length), which the kernel's
- * signed INCRBY cannot express: they read the value and write the result
- * back with compare-and-swap, retrying when another client wins.
+ * result is padded with spaces to the old length): the text protocol's
+ * incr/decr are one kernel op with KC_INCR_UNSIGNED; the meta protocol's
+ * ma (with its CAS check and auto-create) reads the value and writes the
+ * result back with compare-and-swap, retrying when another client wins.
  *
  * A store that fails for size or memory drops the key's old value, as
  * memcached does (for set; for ms in every mode), so that no stale value
@@ -566,11 +567,35 @@ static int arith(struct engine *e, const void *key, size_t klen, bool incr,
 	return err;
 }
 
+static void r_incr_decr(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	int err = ops[0].result;
+
+	if (r->flags & NOREPLY)
+		return;
+	if (!err)
+		buf_printf(&c->out, "%llu\r\n", (unsigned long long)(uint64_t)ops[0].num);
+	else if (err == -ENOENT)
+		buf_adds(&c->out, "NOT_FOUND\r\n");
+	else if (err == -EDOM || err == -EPROTOTYPE)
+		buf_adds(&c->out, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+	else if (err == -ENOMEM)
+		buf_adds(&c->out, "SERVER_ERROR out of memory\r\n");
+	else
+		kerr(&c->out, err);
+}
+
+/*
+ * incr/decr: one KC_OP_INCRBY/DECRBY with KC_INCR_UNSIGNED, which applies
+ * memcached's unsigned rules in the kernel, planned in the batch like any
+ * other command (no read and compare-and-swap round trips).
+ */
 static void incr_decr(struct conn *c, struct mc_req *q)
 {
-	bool noreply = noreply_last(q), created;
-	uint64_t delta, res;
-	int err;
+	bool noreply = noreply_last(q);
+	struct kc_op *op;
+	uint64_t delta;
+	struct rec *r;
 
 	if (mcn(q) != 4 && mcn(q) != 5) {
 		say(c, "ERROR\r\n");
@@ -584,23 +609,12 @@ static void incr_decr(struct conn *c, struct mc_req *q)
 		say_nr(c, noreply, "CLIENT_ERROR invalid numeric delta argument\r\n");
 		return;
 	}
-	eng_flush(E(c));
-	err = arith(E(c), q->tok[1].p, q->tok[1].len, q->type == MC_INCR,
-		    delta, false, 0, 0, 0, 0, &res, NULL, &created);
-	if (noreply)
-		return;
-	if (!err)
-		buf_printf(&c->out, "%llu\r\n", (unsigned long long)res);
-	else if (err == -ENOENT)
-		say(c, "NOT_FOUND\r\n");
-	else if (err == -EDOM)
-		say(c, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
-	else if (err == -EEXIST)
-		say(c, "SERVER_ERROR lost the compare-and-swap race too often, try again\r\n");
-	else if (err == -ENOMEM)
-		say(c, "SERVER_ERROR out of memory\r\n");
-	else
-		kerr(&c->out, err);
+	r = eng_rec(E(c), c, r_incr_decr, 0);
+	r->flags = noreply ? NOREPLY : 0;
+	op = eng_op(E(c), r, q->type == MC_INCR ? KC_OP_INCRBY : KC_OP_DECRBY);
+	kc_op_key(op, q->tok[1].p, q->tok[1].len);
+	op->flags = KC_INCR_UNSIGNED;
+	op->num = (int64_t)delta;
 }
 
 static void verbosity(struct conn *c, struct mc_req *q)
@@ -782,7 +796,7 @@ static void stats(struct conn *c, struct mc_req *q)
 	buf_printf(o, "STAT rusage_system %ld.%06ld\r\n", (long)ru.ru_stime.tv_sec,
 		   (long)ru.ru_stime.tv_usec);
 	stat_u(o, "max_connections", (unsigned long long)cfg.maxclients);
-	stat_u(o, "curr_connections", (unsigned long long)STAT_GET(curr_connections));
+	stat_u(o, "curr_connections", (unsigned long long)CONN_GET(curr_connections));
 	stat_u(o, "total_connections", STAT_GET(total_connections));
 	stat_u(o, "rejected_connections", STAT_GET(rejected_connections));
 	stat_u(o, "cmd_get", st.cmd_get);

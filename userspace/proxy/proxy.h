@@ -5,7 +5,8 @@
  * /dev/kcache fd and netlink sockets, its batch engine and its side of
  * pub/sub, so nothing is shared between threads except what this header
  * holds: the configuration (read-only after start), the kernel's limits
- * and the counters in struct proxy_stats (atomics).  pubsub.c keeps the
+ * and the counters in struct proxy_stats (connection gauges, atomics)
+ * and struct proxy_tstats (one per worker, summed when read).  pubsub.c keeps the
  * one locked structure, its registry.
  *
  * The rest is in its own header: engine.h (the batch engine), conn.h
@@ -78,21 +79,47 @@ struct kinfo {
 };
 extern struct kinfo kinfo;
 
-/* Counters for INFO and stats (atomic: all workers add to them). */
-struct proxy_stats {
+/*
+ * Counters for INFO and stats.  Each worker adds to its own cache line
+ * (no locked instruction, no line bouncing between workers on every
+ * request); STAT_GET() sums them with the shared copy, which threads
+ * that are no worker add to atomically.  Only the owner writes a
+ * worker's counters, with relaxed stores, so a reader sees each counter
+ * whole.
+ */
+struct proxy_tstats {
 	uint64_t total_connections;
 	uint64_t rejected_connections;
 	uint64_t total_commands;
 	uint64_t ioctls;
 	uint64_t nl_ops;	/* kc_ops sent as KC_CMD_OP messages */
 	uint64_t net_in, net_out;
+} __attribute__((aligned(64)));
+
+/* The gauges of connections: atomics shared by every worker. */
+struct proxy_stats {
+	struct proxy_tstats t;	/* adds from threads that are no worker */
 	long curr_connections;
 	long redis_connections;
 	long mc_connections;
 };
 extern struct proxy_stats pstats;
+extern struct proxy_tstats *ptstats;	/* one per worker (cfg.threads) */
+extern __thread struct proxy_tstats *tstats;	/* this worker's, or NULL */
 extern time_t proxy_start;
-#define STAT_ADD(f, n)	__atomic_add_fetch(&pstats.f, (n), __ATOMIC_RELAXED)
-#define STAT_GET(f)	__atomic_load_n(&pstats.f, __ATOMIC_RELAXED)
+
+#define STAT_ADD(f, n)	do {						\
+	struct proxy_tstats *t_ = tstats;				\
+									\
+	if (t_)								\
+		__atomic_store_n(&t_->f, t_->f + (n), __ATOMIC_RELAXED); \
+	else								\
+		__atomic_add_fetch(&pstats.t.f, (n), __ATOMIC_RELAXED);	\
+} while (0)
+#define STAT_GET(f)	stat_sum(offsetof(struct proxy_tstats, f))
+#define CONN_GET(f)	__atomic_load_n(&pstats.f, __ATOMIC_RELAXED)
+
+/* A struct proxy_tstats counter summed over every worker (main.c). */
+uint64_t stat_sum(size_t off);
 
 #endif /* KCP_PROXY_H */

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,9 +287,9 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 		buf_printf(&b, "%s# Clients\r\nconnected_clients:%ld\r\nmaxclients:%ld\r\n"
 			   "blocked_clients:%ld\r\ntracking_clients:0\r\n"
 			   "kcache_redis_clients:%ld\r\nkcache_memcache_clients:%ld\r\n",
-			   n ? "\r\n" : "", STAT_GET(curr_connections), cfg.maxclients,
+			   n ? "\r\n" : "", CONN_GET(curr_connections), cfg.maxclients,
 			   blk_count(),
-			   STAT_GET(redis_connections), STAT_GET(mc_connections));
+			   CONN_GET(redis_connections), CONN_GET(mc_connections));
 		n++;
 	}
 	if (want(argv, argc, "memory", true)) {
@@ -1225,15 +1226,64 @@ size_t redis_command_count(void)
 	return NCMDS;
 }
 
-static const struct redis_cmd *lookup(const struct arg *name)
+/*
+ * Command lookup: an open-addressing table over cmds[], hashed on the
+ * lower-cased name, built once.  One hash of the name and (almost
+ * always) one comparison per command, instead of lower-casing it and
+ * comparing it with every name.
+ */
+#define CMD_HASH_BITS	9		/* 512 slots for ~110 names */
+#define CMD_NAME_MAX	23
+
+static uint8_t cmd_slot[1U << CMD_HASH_BITS];	/* cmds index + 1; 0: empty */
+static pthread_once_t cmd_once = PTHREAD_ONCE_INIT;
+
+static uint32_t name_hash(const char *p, size_t len)
 {
-	char low[24];
+	uint32_t h = 2166136261u;	/* FNV-1a of the lower-cased bytes */
 	size_t i;
 
-	arg_lower(name, low, sizeof(low));
-	for (i = 0; i < NCMDS; i++)
-		if (!strcmp(cmds[i].name, low))
-			return &cmds[i];
+	for (i = 0; i < len; i++) {
+		h ^= (uint8_t)(p[i] | ((p[i] >= 'A' && p[i] <= 'Z') ? 0x20 : 0));
+		h *= 16777619u;
+	}
+	return h ^ (h >> 15);
+}
+
+static void cmd_table_init(void)
+{
+	size_t i, mask = (1U << CMD_HASH_BITS) - 1;
+
+	_Static_assert(NCMDS < 255, "cmd_slot holds an index below 255");
+	for (i = 0; i < NCMDS; i++) {
+		size_t h = name_hash(cmds[i].name, strlen(cmds[i].name)) & mask;
+
+		while (cmd_slot[h])
+			h = (h + 1) & mask;
+		cmd_slot[h] = (uint8_t)(i + 1);
+	}
+}
+
+static const struct redis_cmd *lookup(const struct arg *name)
+{
+	size_t mask = (1U << CMD_HASH_BITS) - 1, h, i;
+
+	if (name->len > CMD_NAME_MAX || !name->len)
+		return NULL;
+	pthread_once(&cmd_once, cmd_table_init);
+	h = name_hash(name->p, name->len) & mask;
+	for (; cmd_slot[h]; h = (h + 1) & mask) {
+		const char *n = cmds[cmd_slot[h] - 1].name;
+
+		/* names are lower case, ASCII letters and '-'/'|' only */
+		if (strlen(n) != name->len)
+			continue;
+		for (i = 0; i < name->len; i++)
+			if (tolower((unsigned char)name->p[i]) != n[i])
+				break;
+		if (i == name->len)
+			return &cmds[cmd_slot[h] - 1];
+	}
 	return NULL;
 }
 

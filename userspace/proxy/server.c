@@ -4,14 +4,19 @@
  * listening sockets (SO_REUSEPORT spreads connections over them), its own
  * /dev/kcache fd (and netlink socket) and batch engine, and owns the
  * connections it accepted; unix sockets are shared, polled with
- * EPOLLEXCLUSIVE.  Workers share only the read-only configuration, atomic
- * counters and pub/sub's registry of subscriptions (one mutex, pubsub.c).
+ * EPOLLEXCLUSIVE.  Workers share only the read-only configuration, the
+ * connection gauges (atomics; other counters are per worker, proxy.h) and
+ * pub/sub's registry of subscriptions (one mutex, pubsub.c).
  * A worker with subscribers also polls its socket in the kcache "pubsub"
  * netlink group and writes the messages to its connections.
  *
  * A readable connection gets one read(); every complete request in the
- * input is parsed and planned, the engine runs them with one KC_IOC_BATCH
- * (or netlink window) and the replies are written in order.  Replies go to a per-connection
+ * input is parsed and planned; once every connection of the epoll_wait()
+ * pass has planned its requests the engine runs them all with one
+ * KC_IOC_BATCH (or netlink window) and each connection's replies are
+ * written in order.  epoll_ctl() runs only when a connection's interest
+ * set changes (EPOLLOUT while a write would block, EPOLLIN off while
+ * paused).  Replies go to a per-connection
  * output buffer written without blocking; past a soft cap the connection is
  * not read again until its client catches up (so one slow reader costs
  * memory bounded by one read's worth of replies, never other clients' time),
@@ -180,9 +185,15 @@ static void update_events(struct conn *c)
 		want |= EPOLLIN;
 	if (buf_avail(&c->out))
 		want |= EPOLLOUT;
+	/* Most passes change nothing: no system call for them. */
+	if (want == c->events)
+		return;
 	ev.events = want;
 	ev.data.ptr = src_of(c);
-	epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (!epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev)) {
+		c->events = want;
+		c->want_write = want & EPOLLOUT;
+	}
 }
 
 static void conn_close(struct conn *c)
@@ -296,10 +307,14 @@ static void protocol_error(struct conn *c, const char *err)
 }
 
 /* Parses and runs every complete request in c->in. */
+static void conn_finish_input(struct conn *c);
+
 static void conn_process(struct conn *c)
 {
-	struct engine *e = &c->w->eng;
-	size_t done = 0;
+	struct worker *w = c->w;
+	struct engine *e = &w->eng;
+	/* input of this pass already run (batching): never run it twice */
+	size_t done = c->in_done;
 
 	while (!c->closing && !c->blk && done < buf_avail(&c->in)) {
 		char *p = buf_head(&c->in) + done;
@@ -342,8 +357,38 @@ static void conn_process(struct conn *c)
 		}
 		done += used;
 	}
+	c->in_done = done;
+	/*
+	 * The planned ops may point into c->in: it is consumed only after
+	 * they ran.  While the worker batches, that is after every ready
+	 * connection of this pass planned its ops (flush_touched()).
+	 */
+	if (w->batching && !c->closing) {
+		if (!c->touched) {
+			if (w->ntouched == w->touched_cap) {
+				size_t n = w->touched_cap ? w->touched_cap * 2 : 64;
+				struct conn **t = realloc(w->touched, n * sizeof(*t));
+
+				if (!t)
+					goto now;
+				w->touched = t;
+				w->touched_cap = n;
+			}
+			c->touched = true;
+			w->touched[w->ntouched++] = c;
+		}
+		return;
+	}
+now:
 	eng_flush(e);
-	buf_consume(&c->in, done);
+	conn_finish_input(c);
+}
+
+/* After the ops of c's input ran: drop that input, apply the limits. */
+static void conn_finish_input(struct conn *c)
+{
+	buf_consume(&c->in, c->in_done);
+	c->in_done = 0;
 	buf_compact(&c->in, IN_KEEP);
 	if (conn_out_over(c)) {
 		log_warn("client %llu (%s): output buffer over %zu bytes, closing it",
@@ -385,15 +430,22 @@ static void conn_read(struct conn *c)
 		return;
 	}
 	if (n == 0) {
+		bool batching = c->w->batching;
+
 		/* Answer what was sent before the end, then close. */
 		c->closing = true;
-		if (buf_avail(&c->in)) {
+		c->w->batching = false;
+		if (buf_avail(&c->in) > c->in_done) {
 			c->closing = false;
 			conn_process(c);
-			if (c->dead)
-				return;
 			c->closing = true;
+		} else if (c->in_done) {
+			eng_flush(&c->w->eng);
+			conn_finish_input(c);
 		}
+		c->w->batching = batching;
+		if (c->dead)
+			return;
 		conn_kick(c);
 		return;
 	}
@@ -403,7 +455,7 @@ static void conn_read(struct conn *c)
 	list_del(c->w, c);
 	list_add_tail(c->w, c);
 	conn_process(c);
-	if (!c->dead)
+	if (!c->dead && !c->touched)
 		conn_kick(c);
 }
 
@@ -425,6 +477,32 @@ void server_worker_kick(struct worker *w)
 	__atomic_store_n(&w->blk_kick, 1, __ATOMIC_RELAXED);
 	unused = write(w->evfd, &one, sizeof(one));
 	(void)unused;
+}
+
+/*
+ * The end of an epoll_wait() pass: one batch runs the ops every ready
+ * connection planned, then each connection drops its input and writes
+ * its replies.
+ */
+static void flush_touched(struct worker *w)
+{
+	size_t i;
+
+	w->batching = false;
+	if (!w->ntouched)
+		return;
+	eng_flush(&w->eng);
+	for (i = 0; i < w->ntouched; i++) {
+		struct conn *c = w->touched[i];
+
+		c->touched = false;
+		if (c->dead)
+			continue;
+		conn_finish_input(c);
+		if (!c->dead)
+			conn_kick(c);
+	}
+	w->ntouched = 0;
 }
 
 static void conn_writable(struct conn *c)
@@ -539,6 +617,7 @@ static void accept_one(struct worker *w, struct listener *l)
 	__atomic_add_fetch(c->kind == CONN_REDIS ? &pstats.redis_connections :
 			   &pstats.mc_connections, 1, __ATOMIC_RELAXED);
 	ev.data.ptr = s;
+	c->events = ev.events;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		log_err("epoll_ctl: %s", strerror(errno));
 		c->dead = true;
@@ -620,6 +699,7 @@ static void *worker_main(void *arg)
 	int i, n, wait_ms = 1000;
 
 	cur = w;
+	tstats = &ptstats[w->id];
 	for (;;) {
 		time_t now;
 
@@ -628,6 +708,7 @@ static void *worker_main(void *arg)
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
+		w->batching = n > 1;
 		for (i = 0; i < n; i++) {
 			int *src = evs[i].data.ptr;
 
@@ -635,7 +716,10 @@ static void *worker_main(void *arg)
 				if (!stopping)
 					accept_one(w, (struct listener *)src);
 			} else if (*src == SRC_PUBSUB) {
+				/* replies planned earlier go out before messages */
+				flush_touched(w);
 				ps_readable(w);
+				w->batching = n > 1;
 			} else if (*src == SRC_KWAIT) {
 				blk_kernel_ready(w);
 			} else if (*src == SRC_WAKE) {
@@ -659,6 +743,8 @@ static void *worker_main(void *arg)
 					conn_writable(c);
 			}
 		}
+		flush_touched(w);
+		/* After the batch: a parked client's retry runs on its own. */
 		wait_ms = blk_service(w, 1000);
 		reap(w);
 		now = time(NULL);
