@@ -118,10 +118,13 @@ static int __init kc_init(void)
 	err = percpu_init_rwsem(&kc.excl_sem);
 	if (err)
 		return err;
+	err = kc_keylocks_init(&kc.keylocks);
+	if (err)
+		goto err_excl;
 	kc_cont_init();
 	err = kc_stats_init();
 	if (err)
-		goto err_excl;
+		goto err_keylocks;
 	err = kc_slab_init((u64)memory_mb << 20, chunk_min, pct,
 			   item_size_max);
 	if (err)
@@ -156,6 +159,8 @@ err_slab:
 	kc_slab_exit();
 err_stats:
 	kc_stats_exit();
+err_keylocks:
+	kc_keylocks_exit(&kc.keylocks);
 err_excl:
 	percpu_free_rwsem(&kc.excl_sem);
 	return err;
@@ -172,6 +177,7 @@ static void __exit kc_exit(void)
 	kc_index_exit();
 	kc_slab_exit();
 	kc_stats_exit();
+	kc_keylocks_exit(&kc.keylocks);
 	percpu_free_rwsem(&kc.excl_sem);
 }
 
