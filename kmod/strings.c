@@ -493,8 +493,8 @@ int kc_op_mget(struct kc_op *op, const char *unused)
 
 /*
  * MSET holds the stripes of all its keys exclusively and is all or
- * nothing, as in Redis: every item is built first, then all are stored.  With KC_SET_NX (MSETNX) nothing is
- * stored if any key exists (-EEXIST).
+ * nothing, as in Redis: every item is built first, then all are stored.
+ * With KC_SET_NX (MSETNX) nothing is stored if any key exists (-EEXIST).
  */
 int kc_op_mset(struct kc_op *op, const char *unused)
 {

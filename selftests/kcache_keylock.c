@@ -7,13 +7,15 @@
  * over (SINTER of two large sets, SUNIONSTORE of them, MSET of large
  * values, a transaction of 4,096 LINSERTs into a long list), a second
  * client does SET+GET of unrelated keys.  Asserted is a relation measured
- * in the same run, never an absolute time: the second client's median
- * SET+GET latency is below a tenth of the long operation's median
- * duration.  With a cache-wide lock each SET+GET waits for the rest of a
- * long operation, so its median is close to the operation's duration.
- * The second client rotates over eight keys: a key whose stripe one of
- * the long operation's keys shares waits like a key of that operation
- * (see Documentation/design.rst), and the median ignores such a key.
+ * in the same run, never an absolute time: a "stall" is a SET+GET that
+ * took more than a quarter of the long operation's median duration, and
+ * fewer than a quarter of the long runs may cause one.  With a cache-wide
+ * lock every long run stalls the second client (it always has a request
+ * in flight, which then waits for the rest of the run), so stalls are
+ * about as many as runs; host noise (a vCPU thread descheduled) rarely
+ * lasts a quarter of a run.  The second client rotates over eight keys,
+ * so that a key sharing a stripe with one of the long operation's keys
+ * (Documentation/design.rst) is at most an eighth of its requests.
  *
  * Serialisation of the same keys: concurrent readers never see a
  * half-applied MSET (MGET of all its keys), nor a half-run transaction
@@ -172,9 +174,10 @@ static void relation(struct __test_metadata *_metadata, int fd2,
 		     enum longop w, const char *name)
 {
 	static int64_t lat[MAXLAT], dur[4096];
-	int64_t t0, t, d, lmed, dmed, lmax = 0, first;
+	int64_t t0, t, d, dmed, lmax = 0, first;
 	size_t outlen = 8 << 20;
-	int p[2], status, n = 0, nd = 0;
+	int p[2], status, n = 0, nd = 0, i, stalls = 0, worst_key = 0;
+	int per_key[NOTHER] = {};
 	char key[16], val[16], buf[16];
 	pid_t pid;
 
@@ -231,16 +234,24 @@ static void relation(struct __test_metadata *_metadata, int fd2,
 		dur[nd++] = d;
 	}
 	close(p[0]);
-	lmed = median(lat, n);
 	dmed = median(dur, nd);
-	ksft_print_msg("%s: %d runs, median %lld.%03lld ms; second client: %d SET+GET, median %lld.%03lld ms, max %lld.%03lld ms\n",
+	/* Stalls, but for the key with the most (it may share a stripe). */
+	for (i = 0; i < n; i++)
+		if (lat[i] * 4 > dmed)
+			per_key[i % NOTHER]++;
+	for (i = 0; i < NOTHER; i++) {
+		stalls += per_key[i];
+		if (per_key[i] > worst_key)
+			worst_key = per_key[i];
+	}
+	stalls -= worst_key;
+	ksft_print_msg("%s: %d runs, median %lld.%03lld ms; second client: %d SET+GET, max %lld.%03lld ms, %d over a quarter run\n",
 		       name, nd, (long long)dmed / 1000,
-		       (long long)dmed % 1000, n, (long long)lmed / 1000,
-		       (long long)lmed % 1000, (long long)lmax / 1000,
-		       (long long)lmax % 1000);
-	EXPECT_LE(2, nd);
+		       (long long)dmed % 1000, n, (long long)lmax / 1000,
+		       (long long)lmax % 1000, stalls);
+	EXPECT_LE(4, nd);
 	EXPECT_LE(NOTHER, n);
-	EXPECT_LT(lmed * 10, dmed) {
+	EXPECT_LT(stalls * 4, nd) {
 		TH_LOG("%s: unrelated keys wait for the long operation", name);
 	}
 }
@@ -373,7 +384,7 @@ static int mget_same(int fd, int n, struct race *r)
 			 (e->flags & KC_ELEM_NIL) ? 5 : (int)e->len,
 			 (e->flags & KC_ELEM_NIL) ? "(nil)" : (const char *)data);
 		if (!i) {
-			strcpy(first, v);
+			snprintf(first, sizeof(first), "%s", v);
 		} else if (strcmp(first, v)) {
 			snprintf(r->what, sizeof(r->what),
 				 "MGET: r0=%s but r%d=%s", first, i, v);
@@ -597,10 +608,10 @@ static void *opposite(void *arg)
 {
 	long dir = (long)arg;
 	struct kc_buf kv[4], one;
-	const char *s1 = dir ? "s1" : "s2", *s2 = dir ? "s2" : "s1";
 	static __thread char out[4096];
+	const char *s1 = dir ? "s1" : "s2", *s2 = dir ? "s2" : "s1";
 	struct kc_op op;
-	int fd = kc_open(), i, bad = 0;
+	int fd = kc_open(), i, bad = 0, ret;
 	char m[16];
 
 	if (fd < 0)
@@ -610,7 +621,11 @@ static void *opposite(void *arg)
 		kc_buf_set(&kv[1], "x", 1);
 		kc_buf_set(&kv[2], dir ? "kb" : "ka", 2);
 		kc_buf_set(&kv[3], "x", 1);
-		bad |= !!kc_mset(fd, kv, 4);
+		ret = kc_mset(fd, kv, 4);
+		if (ret) {
+			bad = 1000 - ret;
+			break;
+		}
 
 		snprintf(m, sizeof(m), "m%d", i % 50);
 		kc_buf_set(&one, s2, 2);
@@ -618,21 +633,30 @@ static void *opposite(void *arg)
 		kc_op_key(&op, s1, 2);
 		kc_op_args(&op, &one, 1);
 		kc_op_val(&op, m, strlen(m));
-		bad |= !!kc_do(fd, &op);
+		ret = kc_do(fd, &op);
+		if (ret) {
+			bad = 2000 - ret;
+			break;
+		}
 
 		kc_op_init(&op, KC_OP_RENAME);
 		kc_op_key(&op, dir ? "ka" : "kb", 2);
 		kc_op_val(&op, dir ? "kb" : "ka", 2);
 		/* The other client may have renamed it away: -ENOENT. */
-		if (kc_do(fd, &op) && op.result != -ENOENT)
-			bad = 1;
+		ret = kc_do(fd, &op);
+		if (ret && ret != -ENOENT) {
+			bad = 3000 - ret;
+			break;
+		}
 
 		kc_buf_set(&kv[0], s1, 2);
 		kc_buf_set(&kv[1], s2, 2);
 		kc_op_init(&op, KC_OP_SUNION);
 		kc_op_args(&op, kv, 2);
 		kc_op_out(&op, out, sizeof(out));
-		bad |= kc_do(fd, &op) || op.num != 50;
+		ret = kc_do(fd, &op);
+		if (ret || op.num != 50)
+			bad = ret ? 4000 - ret : 5000 + (int)op.num;
 	}
 	kc_close(fd);
 	return (void *)(long)bad;
@@ -652,7 +676,10 @@ TEST_F_TIMEOUT(keylock, opposite_orders_do_not_deadlock, 300)
 					    (void *)(i & 1)));
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], &ret);
-		EXPECT_EQ(NULL, ret);
+		/* 1000s: MSET, SMOVE, RENAME, SUNION failed (+ errno); 5000 +
+		 * the SUNION's count when it was not 50.
+		 */
+		EXPECT_EQ(0, (long)ret);
 	}
 	/* Every member is in one set or both, none lost. */
 	r = KT(self->fd, KC_OP_SUNION, NULL, .args = { "s1", "s2" });
