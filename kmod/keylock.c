@@ -111,7 +111,7 @@ void kc_keyset_lock(struct kc_keylocks *kl, struct kc_keyset *ks,
 
 void kc_keyset_unlock(struct kc_keylocks *kl, struct kc_keyset *ks)
 {
-	u32 i;
+	u32 i, end = KC_KEYLOCKS;
 
 	if (!ks->locked)
 		return;
@@ -124,9 +124,10 @@ void kc_keyset_unlock(struct kc_keylocks *kl, struct kc_keyset *ks)
 		return;
 	}
 	/* Last taken, first released: lockdep pops its held locks in order. */
-	for (i = find_last_bit(ks->map, KC_KEYLOCKS); i < KC_KEYLOCKS;
-	     i = i ? find_last_bit(ks->map, i) : KC_KEYLOCKS)
+	while (end && (i = find_last_bit(ks->map, end)) < end) {
 		up_write(&kl->sems[i]);
+		end = i;
+	}
 }
 
 void kc_keyset_free(struct kc_keyset *ks)
