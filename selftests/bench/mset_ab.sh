@@ -84,7 +84,7 @@ for p in 16 1; do
 	b=$(awk -v p="$p" '$1 == "B" && $2 == p { print $3 }' /tmp/ab.txt | median)
 	awk -v a="${a:-0}" -v b="${b:-0}" -v p="$p" 'BEGIN {
 		printf "# MSET -P %s: A median %.0f/s, B median %.0f/s, B/A %.2f\n",
-			p, a, b, a > 0 ? b / a : 0 }'
+			p, a, b, (a > 0 ? b / a : 0) }'
 done
 if [ -n "${KCACHE_AB_RUN:-}" ]; then
 	load "$A" || ok=0
