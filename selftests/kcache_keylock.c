@@ -623,9 +623,9 @@ TEST_F_TIMEOUT(keylock, exec_is_never_seen_half_run, 120)
  */
 static void *opposite(void *arg)
 {
+	static __thread char out[4096];
 	long dir = (long)arg;
 	struct kc_buf kv[4], one;
-	static __thread char out[4096];
 	const char *s1 = dir ? "s1" : "s2", *s2 = dir ? "s2" : "s1";
 	struct kc_op op;
 	int fd = kc_open(), i, bad = 0, ret;
