@@ -222,7 +222,7 @@ void kc_cont_free(struct kc_item *it)
 
 /*
  * Hands every element of from over to the empty container to, of the same
- * type (RENAME).  Caller runs exclusively.
+ * type (RENAME).  Caller holds both keys' stripes exclusively.
  */
 int kc_cont_move(struct kc_item *from, struct kc_item *to)
 {
@@ -231,7 +231,8 @@ int kc_cont_move(struct kc_item *from, struct kc_item *to)
 	struct kc_item *e;
 	u32 i;
 
-	lockdep_assert_held_write(&kc->excl_sem);
+	kc_key_assert_held(kc, kc_item_key(from), from->nkey, true);
+	kc_key_assert_held(kc, kc_item_key(to), to->nkey, true);
 	i = 0;
 	list_splice_init(&cf->list, &ct->list);
 	list_for_each_entry(e, &ct->list, lru) {

@@ -68,9 +68,12 @@ static struct kc_cache *cache_create(struct net *net,
 	err = percpu_init_rwsem(&kc->excl_sem);
 	if (err)
 		goto err_free;
-	err = kc_stats_init(kc);
+	err = kc_keylocks_init(&kc->keylocks);
 	if (err)
 		goto err_excl;
+	err = kc_stats_init(kc);
+	if (err)
+		goto err_keylocks;
 	err = kc_slab_init(kc, p->limit_bytes, p->chunk_min, p->factor_pct,
 			   p->item_size_max);
 	if (err)
@@ -86,6 +89,8 @@ err_slab:
 	kc_slab_exit(kc);
 err_stats:
 	kc_stats_exit(kc);
+err_keylocks:
+	kc_keylocks_exit(&kc->keylocks);
 err_excl:
 	percpu_free_rwsem(&kc->excl_sem);
 err_free:
@@ -108,6 +113,7 @@ void kc_cache_put(struct kc_cache *kc)
 {
 	if (!refcount_dec_and_test(&kc->ref))
 		return;
+	kc_keylocks_exit(&kc->keylocks);
 	percpu_free_rwsem(&kc->excl_sem);
 	/* The shrinker may still look at it under SRCU (count only). */
 	call_srcu(&kc_instances_srcu, &kc->rcu, cache_free_rcu);

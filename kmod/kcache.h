@@ -13,8 +13,8 @@
  *
  *   kc_instances_mutex -> kc_config_mutex -> kc.rebalance_mutex
  *   kc_instances_mutex -> kc.excl_sem
- *   kc.excl_sem -> cont->lock -> kc.rebalance_mutex -> item->lock
- *     -> class->lru_lock -> class->lock
+ *   kc.excl_sem -> key stripes -> cont->lock -> kc.rebalance_mutex
+ *     -> item->lock -> class->lru_lock -> class->lock
  *   item->lock -> rhashtable bucket locks
  *
  * kc_instances_mutex (mutex, instance.c)
@@ -28,20 +28,36 @@
  *   readers use READ_ONCE() on each field.  Held across the evictions and
  *   page moves of a lower limit: may sleep.  Taken with no other lock held.
  * kc.excl_sem (per-CPU rw-semaphore)
- *   Taken for reading by every operation, for writing by transactions and
- *   the multi-key operations (MSET, RENAME, SMOVE, the set algebra), which
- *   "run exclusively" (lockdep_assert_held_write()).  Operations never
- *   nest.  May sleep under it (allocation, cond_resched(), the mutexes
+ *   Taken for reading by every operation, around its key stripes.  Taken
+ *   for writing, with no key stripe, only by what needs the whole cache:
+ *   FLUSH, and a transaction with an op that reads keys it does not name
+ *   (FLUSH, SCAN); they run with no other operation in flight.  Operations
+ *   never nest.  May sleep under it (allocation, cond_resched(), the locks
  *   below), never wait for user memory: inputs are copied in before it is
  *   taken and replies are written with page faults disabled (struct
  *   kc_req).
+ * key stripes (rw-semaphores, kc.keylocks, keylock.c)
+ *   A fixed table of 4096; a key belongs to one, by siphash with a seed
+ *   drawn at load.  They protect the keyspace by name: the item linked
+ *   under a key, and a container's elements against the multi-key
+ *   operations.  An operation on one key holds its stripe shared (writers
+ *   of one key still meet on item->lock and cont->lock).  A multi-key
+ *   operation (MSET, RENAME, SMOVE, the set algebra and STORE forms, MGET
+ *   of keys in several stripes) and a transaction collect the stripes of
+ *   all the keys they name (a transaction: of all its ops and its watched
+ *   keys) before taking any, then hold them all exclusively, taken in
+ *   ascending index order (kc_keyset_lock()), so no two requests wait for
+ *   each other in a cycle.  lockdep: four classes of 1024 stripes, all of
+ *   a class taken with kc.excl_sem as nest lock; helpers that rely on
+ *   them use kc_key_assert_held().  Work under them is bounded by the
+ *   request and yields (kc_op_yield()).
  * cont->lock (mutex, one per container)
  *   Protects a container's elements, length, bucket table and sorted-set
- *   tree.  Taken with no spinlock held, one at a time (exclusive
- *   operations reach other containers through references).  May be
- *   held across allocation and cond_resched(), never across a wait for
- *   user memory.  Freeing a container after its last reference needs no
- *   lock.
+ *   tree.  Taken with no spinlock held, one at a time (multi-key
+ *   operations reach other containers through references, under their
+ *   stripes).  May be held across allocation and cond_resched(), never
+ *   across a wait for user memory.  Freeing a container after its last
+ *   reference needs no lock.
  * kc.rebalance_mutex (mutex)
  *   Serialises page moves: the automover, kc_slab_steal_page() on the
  *   allocation path, a lower limit.  Taken with no spinlock held.  Sleeps
@@ -87,7 +103,9 @@
  * outside, publish inside).  The shrinker takes no mutex or semaphore, so
  * it may run from any allocation.  User memory is read and written only by the
  * request layer (req.c, txn.c, chardev.c): before kc.excl_sem is taken,
- * after it is released, or with page faults disabled.
+ * after it is released, or with page faults disabled.  The crawler, the
+ * automover, eviction and the shrinker take no key stripe: they only
+ * unlink items, under item->lock.
  * lock-rules-end
  *
  * Lifetime: items live in chunks of 1 MiB slab pages (or in a kvmalloc'd
@@ -116,6 +134,7 @@
 #include <linux/gfp.h>
 #include <linux/kcache.h>
 #include "compat.h"
+#include "keylock.h"
 
 #define KC_PAGE_SHIFT		20
 #define KC_PAGE_SIZE		BIT(KC_PAGE_SHIFT)
@@ -299,7 +318,9 @@ struct kc_cache {
 	struct kc_pcpu_stats __percpu *stats;
 
 	struct mutex rebalance_mutex;	/* serialises page moves */
-	struct percpu_rw_semaphore excl_sem;	/* see kc_op_run() */
+	struct percpu_rw_semaphore excl_sem;	/* see kc_op_exec() */
+	/* Key locks (keylock.c): the stripes, taken under excl_sem shared. */
+	struct kc_keylocks keylocks;
 	struct delayed_work crawler_work;
 	struct kc_walk crawl_walk;	/* the crawler's place in the index */
 	struct delayed_work automove_work;
@@ -330,6 +351,16 @@ struct kc_cache {
  */
 #define KC_GFP_CONTENTS	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 #define KC_GFP_REQ	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/*
+ * lockdep: the caller holds key's stripe (exclusively if excl) or the
+ * whole cache (kc->excl_sem for writing).
+ */
+static inline void kc_key_assert_held(struct kc_cache *kc, const void *key,
+				      u32 len, bool excl)
+{
+	kc_keylock_assert_held(&kc->keylocks, &kc->excl_sem, key, len, excl);
+}
 
 static inline void kc_stat_add(struct kc_cache *kc, enum kc_stat s, u64 n)
 {

@@ -233,7 +233,7 @@ int kc_op_ttl(struct kc_op *op, const char *key)
 }
 
 /*
- * RENAME (exclusive): the value, expiry and flags move to the new name,
+ * RENAME (both keys' stripes held exclusively): the value, expiry and flags move to the new name,
  * replacing what it held; a container hands its elements over.
  */
 int kc_op_rename(struct kc_op *op, const char *key)
@@ -243,13 +243,14 @@ int kc_op_rename(struct kc_op *op, const char *key)
 	char dkey[KC_KEY_MAX];
 	int err;
 
-	lockdep_assert_held_write(&kc->excl_sem);
 	err = kc_check_key_len(op->val_len);
 	if (err)
 		return err;
 	err = kc_copy_in(op, dkey, op->val, op->val_len);
 	if (err)
 		return err;
+	kc_key_assert_held(kc, key, op->key_len, true);
+	kc_key_assert_held(kc, dkey, op->val_len, true);
 	src = kc_item_get(kc, key, op->key_len, false);
 	if (!src)
 		return -ENOENT;
@@ -282,7 +283,7 @@ int kc_op_rename(struct kc_op *op, const char *key)
 	 * The new name first, then the old one goes: a publish that fails
 	 * (the index cannot grow) leaves the source as it was, elements
 	 * handed back, and RENAME fails having changed nothing.  In between
-	 * both exist, which nobody sees: RENAME runs exclusively.
+	 * both exist, which nobody sees: RENAME holds both keys' stripes.
 	 */
 	err = kc_item_publish(old, it, 0, 0);
 	/* The old destination expired or was evicted meanwhile. */

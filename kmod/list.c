@@ -411,8 +411,8 @@ out:
 }
 
 /*
- * LMOVE (and BLMOVE, which waits in kc_op_run_blocking()): runs
- * exclusively.  As SMOVE, the element is copied into a new element of the
+ * LMOVE (and BLMOVE, which waits in kc_op_run_blocking()): runs with
+ * both keys' stripes held exclusively.  As SMOVE, the element is copied into a new element of the
  * destination before it leaves the source, and the cache lets only
  * reclaim run in between: what was pushed is never lost.
  */
@@ -426,13 +426,14 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 	u32 dlen;
 	int err;
 
-	lockdep_assert_held_write(&kc->excl_sem);
+	kc_key_assert_held(kc, key, op->key_len, true);
 	if ((op->num != 0 && op->num != 1) || (op->num2 != 0 && op->num2 != 1) ||
 	    (op->opcode == KC_OP_BLMOVE && op->expire < 0))
 		return -EINVAL;
 	err = kc_read_key_arg(op, 0, dkey, &dlen);
 	if (err)
 		return err;
+	kc_key_assert_held(kc, dkey, dlen, true);
 	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!src)
 		return err;
@@ -526,6 +527,7 @@ int kc_op_lmpop(struct kc_op *op, const char *unused)
 		err = kc_read_key_arg(op, i, key, &klen);
 		if (err)
 			return err;
+		kc_key_assert_held(kc, key, klen, false);
 		it = kc_cont_get(kc, key, klen, KC_TYPE_LIST, false, &err);
 		if (it)
 			break;

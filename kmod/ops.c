@@ -2,12 +2,15 @@
 /*
  * The operation table and dispatch: kc_op_prepare() checks an op against
  * its table entry and copies its inputs in (req.c), kc_op_exec() runs it
- * under kc.excl_sem (shared, or exclusive for the EXCL ops), kc_op_run()
- * does both and runs it again after a refault.  The ioctl, batch and
+ * under the locks of the keys it names (keylock.c: shared for one key,
+ * exclusive for the MULTI ops) inside kc.excl_sem held shared, or under
+ * kc.excl_sem held exclusively for a WHOLE op; kc_op_run() does both and
+ * runs it again after a refault.  The ioctl, batch and
  * netlink paths all come through here; transactions through txn.c.
  */
 #include <linux/nospec.h>
 #include <linux/sched.h>
+#include <linux/capability.h>
 #include "kcache.h"
 #include "ops.h"
 #include "container.h"
@@ -21,7 +24,7 @@ static int op_nop(struct kc_op *op, const char *unused)
 
 #define KEYLESS	0
 #define KEYED	BIT(0)	/* takes op->key */
-#define EXCL	BIT(1)	/* runs with no other operation (kc.excl_sem) */
+#define MULTI	BIT(1)	/* several keys: holds all their stripes exclusively */
 /* How many entries op->args must have (none unless one of these). */
 #define ARGS_1	BIT(2)	/* exactly one */
 #define ARGS_N	BIT(3)	/* one or more */
@@ -29,6 +32,10 @@ static int op_nop(struct kc_op *op, const char *unused)
 #define VAL	BIT(5)	/* reads op->val */
 #define OUT_AFTER BIT(6) /* may write its reply after changing the cache */
 #define RD	BIT(7)	/* changes nothing: a read-only fd may run it */
+#define WHOLE	BIT(8)	/* the whole cache: kc.excl_sem held exclusively */
+#define ALLKEYS	BIT(9)	/* reads any key: in a transaction, as WHOLE */
+#define KEYARGS	BIT(10)	/* op->args are keys (ARGS_2N: every other one) */
+#define KEYVAL	BIT(11)	/* op->val is a key */
 
 static const struct kc_op_desc {
 	int (*fn)(struct kc_op *op, const char *key);
@@ -58,15 +65,17 @@ static const struct kc_op_desc {
 			     KEYED },
 	[KC_OP_PERSIST]	 = { kc_op_persist, 0, KEYED },
 	[KC_OP_TTL]	 = { kc_op_ttl, KC_TTL_MS, KEYED | RD },
-	[KC_OP_MGET]	 = { kc_op_mget, 0, KEYLESS | RD | ARGS_N },
-	[KC_OP_MSET]	 = { kc_op_mset, KC_SET_NX, KEYLESS | EXCL | ARGS_2N },
-	[KC_OP_FLUSH]	 = { kc_op_flush, 0, KEYLESS },
+	[KC_OP_MGET]	 = { kc_op_mget, 0, KEYLESS | RD | ARGS_N | KEYARGS },
+	[KC_OP_MSET]	 = { kc_op_mset, KC_SET_NX,
+			     KEYLESS | MULTI | ARGS_2N | KEYARGS },
+	[KC_OP_FLUSH]	 = { kc_op_flush, 0, KEYLESS | WHOLE },
 	[KC_OP_STRLEN]	 = { kc_op_strlen, 0, KEYED | RD },
 	[KC_OP_GETDEL]	 = { kc_op_get, 0, KEYED },
 	[KC_OP_GETRANGE] = { kc_op_getrange, 0, KEYED | RD },
 	[KC_OP_SETRANGE] = { kc_op_setrange, 0, KEYED | VAL },
 	[KC_OP_TYPE]	 = { kc_op_type, 0, KEYED | RD },
-	[KC_OP_RENAME]	 = { kc_op_rename, KC_SET_NX, KEYED | EXCL | VAL },
+	[KC_OP_RENAME]	 = { kc_op_rename, KC_SET_NX,
+			     KEYED | MULTI | VAL | KEYVAL },
 	[KC_OP_LPUSH]	 = { kc_op_lpush, KC_SET_XX, KEYED | ARGS_N },
 	[KC_OP_RPUSH]	 = { kc_op_rpush, KC_SET_XX, KEYED | ARGS_N },
 	[KC_OP_LPOP]	 = { kc_op_lpop, KC_POP_COUNT, KEYED },
@@ -98,14 +107,21 @@ static const struct kc_op_desc {
 	[KC_OP_SCARD]	 = { kc_op_scard, 0, KEYED | RD },
 	[KC_OP_SPOP]	 = { kc_op_spop, KC_POP_COUNT, KEYED },
 	[KC_OP_SRANDMEMBER] = { kc_op_srandmember, KC_POP_COUNT, KEYED | RD },
-	[KC_OP_SMOVE]	 = { kc_smove, 0, KEYED | EXCL | ARGS_1 | VAL },
-	[KC_OP_SDIFF]	 = { kc_set_algebra, 0, KEYLESS | RD | EXCL | ARGS_N },
-	[KC_OP_SINTER]	 = { kc_set_algebra, 0, KEYLESS | RD | EXCL | ARGS_N },
-	[KC_OP_SUNION]	 = { kc_set_algebra, 0, KEYLESS | RD | EXCL | ARGS_N },
-	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
-	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
-	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0, KEYED | EXCL | ARGS_N },
-	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS | RD | VAL },
+	[KC_OP_SMOVE]	 = { kc_smove, 0,
+			     KEYED | MULTI | ARGS_1 | VAL | KEYARGS },
+	[KC_OP_SDIFF]	 = { kc_set_algebra, 0,
+			     KEYLESS | RD | MULTI | ARGS_N | KEYARGS },
+	[KC_OP_SINTER]	 = { kc_set_algebra, 0,
+			     KEYLESS | RD | MULTI | ARGS_N | KEYARGS },
+	[KC_OP_SUNION]	 = { kc_set_algebra, 0,
+			     KEYLESS | RD | MULTI | ARGS_N | KEYARGS },
+	[KC_OP_SDIFFSTORE] = { kc_set_algebra, 0,
+			     KEYED | MULTI | ARGS_N | KEYARGS },
+	[KC_OP_SINTERSTORE] = { kc_set_algebra, 0,
+			     KEYED | MULTI | ARGS_N | KEYARGS },
+	[KC_OP_SUNIONSTORE] = { kc_set_algebra, 0,
+			     KEYED | MULTI | ARGS_N | KEYARGS },
+	[KC_OP_SCAN]	 = { kc_op_scan, 0, KEYLESS | RD | VAL | ALLKEYS },
 	[KC_OP_ZADD]	 = { kc_op_zadd, KC_SET_NX | KC_SET_XX | KC_EXPIRE_GT |
 			     KC_EXPIRE_LT | KC_Z_CH | KC_Z_INCR,
 			     KEYED | ARGS_N },
@@ -119,18 +135,22 @@ static const struct kc_op_desc {
 	[KC_OP_ZRANDMEMBER] = { kc_op_zrandmember, KC_POP_COUNT |
 				KC_Z_WITHSCORES, KEYED | RD },
 	[KC_OP_ZUNION]	 = { kc_zset_combine, KC_Z_WITHSCORES,
-			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+			     KEYLESS | RD | MULTI | ARGS_N | VAL | KEYARGS },
 	[KC_OP_ZINTER]	 = { kc_zset_combine, KC_Z_WITHSCORES,
-			     KEYLESS | RD | EXCL | ARGS_N | VAL },
+			     KEYLESS | RD | MULTI | ARGS_N | VAL | KEYARGS },
 	[KC_OP_ZDIFF]	 = { kc_zset_combine, KC_Z_WITHSCORES,
-			     KEYLESS | RD | EXCL | ARGS_N | VAL },
-	[KC_OP_ZUNIONSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
-	[KC_OP_ZINTERSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
-	[KC_OP_ZDIFFSTORE] = { kc_zset_combine, 0, KEYED | EXCL | ARGS_N | VAL },
-	[KC_OP_LMOVE]	 = { kc_op_lmove, 0, KEYED | EXCL | ARGS_1 },
-	[KC_OP_LMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N },
-	[KC_OP_BLMOVE]	 = { kc_op_lmove, 0, KEYED | EXCL | ARGS_1 },
-	[KC_OP_BLMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N },
+			     KEYLESS | RD | MULTI | ARGS_N | VAL | KEYARGS },
+	[KC_OP_ZUNIONSTORE] = { kc_zset_combine, 0,
+				KEYED | MULTI | ARGS_N | VAL | KEYARGS },
+	[KC_OP_ZINTERSTORE] = { kc_zset_combine, 0,
+				KEYED | MULTI | ARGS_N | VAL | KEYARGS },
+	[KC_OP_ZDIFFSTORE] = { kc_zset_combine, 0,
+			       KEYED | MULTI | ARGS_N | VAL | KEYARGS },
+	[KC_OP_LMOVE]	 = { kc_op_lmove, 0, KEYED | MULTI | ARGS_1 | KEYARGS },
+	/* One key after the other, each under its stripe (shared if one). */
+	[KC_OP_LMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N | KEYARGS },
+	[KC_OP_BLMOVE]	 = { kc_op_lmove, 0, KEYED | MULTI | ARGS_1 | KEYARGS },
+	[KC_OP_BLMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N | KEYARGS },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);
@@ -205,26 +225,98 @@ out:
 	return err;
 }
 
-/* Runs a prepared op, with the lock its kind needs unless excl (held). */
-void kc_op_exec(struct kc_req *req, bool excl)
+/*
+ * Does a prepared op need the whole cache (kc.excl_sem held exclusively)?
+ * FLUSH always; in a transaction (txn) also an op that reads keys it does
+ * not name (SCAN), since the transaction's other ops must not be seen
+ * half done by it, nor it by them.
+ */
+bool kc_op_whole(const struct kc_req *req, bool txn)
+{
+	u32 mode = kc_ops[req->op.opcode].mode;
+
+	return (mode & WHOLE) || (txn && (mode & ALLKEYS));
+}
+
+/*
+ * Adds the stripes of every key a prepared op names to ks, with no lock
+ * held (its inputs are in kernel memory already).  A multi-key op makes
+ * ks exclusive.  A key that cannot be read (bad length) is skipped: the
+ * op fails on it by itself, without touching it.  Bounded by KC_ARGS_MAX;
+ * returns 0 or -ENOMEM (no bitmap for the set).
+ */
+int kc_op_keys(struct kc_req *req, struct kc_keyset *ks)
+{
+	struct kc_cache *kc = req->cache;
+	struct kc_op *op = &req->op;
+	u32 mode = kc_ops[op->opcode].mode, i, len;
+	char key[KC_KEY_MAX];
+	int err = 0;
+
+	if (mode & MULTI)
+		ks->excl = true;
+	if (mode & KEYED)
+		err = kc_keyset_add_key(ks, &kc->keylocks, req->key,
+					op->key_len);
+	if (!err && (mode & KEYVAL) && !kc_check_key_len(op->val_len) &&
+	    !kc_copy_in(op, key, op->val, op->val_len))
+		err = kc_keyset_add_key(ks, &kc->keylocks, key, op->val_len);
+	if (!(mode & KEYARGS))
+		return err;
+	for (i = 0; i < op->nargs && !err; i += (mode & ARGS_2N) ? 2 : 1) {
+		if (!kc_read_key_arg(op, i, key, &len))
+			err = kc_keyset_add_key(ks, &kc->keylocks, key, len);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	return err;
+}
+
+/*
+ * Runs a prepared op.  With locked, the caller (a transaction) holds the
+ * locks of all its keys exclusively, or the whole cache.  Else it takes
+ * the locks its kind needs: kc.excl_sem exclusively for a WHOLE op;
+ * otherwise kc.excl_sem shared, then the stripes of its keys (one shared,
+ * several or a MULTI op's exclusively, in ascending order).
+ */
+void kc_op_exec(struct kc_req *req, bool locked)
 {
 	struct kc_cache *kc = req->cache;
 	struct kc_op *op = &req->op;
 	const struct kc_op_desc *d = &kc_ops[op->opcode];
+	struct kc_keyset ks = {};
 	int err;
 
 	/* An instance whose namespace went away runs nothing (-ENODEV). */
-	if (excl) {
-		lockdep_assert_held_write(&kc->excl_sem);
+	if (locked) {
+		if (d->mode & KEYED)
+			kc_key_assert_held(kc, req->key, op->key_len, true);
 		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
-	} else if (d->mode & EXCL) {
-		percpu_down_write(&kc->excl_sem);
-		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
-		percpu_up_write(&kc->excl_sem);
+	} else if (kc_op_whole(req, false)) {
+		/* FLUSH: no writer lock (and its grace period) for nothing. */
+		if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN)) {
+			err = -EPERM;
+		} else {
+			percpu_down_write(&kc->excl_sem);
+			err = READ_ONCE(kc->dead) ? -ENODEV :
+			      d->fn(op, req->key);
+			percpu_up_write(&kc->excl_sem);
+		}
 	} else {
-		percpu_down_read(&kc->excl_sem);
-		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
-		percpu_up_read(&kc->excl_sem);
+		err = kc_op_keys(req, &ks);
+		if (!err) {
+			percpu_down_read(&kc->excl_sem);
+			kc_keyset_lock(&kc->keylocks, &ks, &kc->excl_sem);
+			if (d->mode & KEYED)
+				kc_key_assert_held(kc, req->key, op->key_len,
+						   ks.excl);
+			/* An instance whose namespace went away: -ENODEV. */
+			err = READ_ONCE(kc->dead) ? -ENODEV :
+			      d->fn(op, req->key);
+			kc_keyset_unlock(&kc->keylocks, &ks);
+			percpu_up_read(&kc->excl_sem);
+		}
+		kc_keyset_free(&ks);
 	}
 	op->result = err;
 }

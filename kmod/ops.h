@@ -10,9 +10,12 @@
 #include <linux/kcache.h>
 #include "req.h"
 #include "txn.h"
+#include "keylock.h"
 
 int kc_op_prepare(struct kc_req *req);
-void kc_op_exec(struct kc_req *req, bool excl);
+bool kc_op_whole(const struct kc_req *req, bool txn);
+int kc_op_keys(struct kc_req *req, struct kc_keyset *ks);
+void kc_op_exec(struct kc_req *req, bool locked);
 int kc_op_run(struct kc_req *req);
 
 /* strings.c */

@@ -2,8 +2,8 @@
 /*
  * Sets: members in the container's chained table (container.c), O(1)
  * membership.  SMOVE and the algebra (SDIFF, SINTER, SUNION and their
- * STORE forms) run exclusively (kc.excl_sem held for writing), so they
- * read several sets through references without other writers.
+ * STORE forms) hold the stripes of all their keys exclusively (keylock.c),
+ * so they read several sets through references without other writers.
  */
 #include <linux/slab.h>
 #include <linux/sched.h>
@@ -343,7 +343,7 @@ out:
 }
 
 /*
- * SMOVE: runs exclusively.  num = 1 when the member moved.  The member
+ * SMOVE: holds both keys' stripes exclusively.  num = 1 when the member moved.  The member
  * is added to the destination (a copy, allocated first) before it leaves
  * the source, so a failure (no memory for the copy, the destination or
  * its table) changes nothing, and nothing moved is ever dropped.
@@ -358,12 +358,13 @@ int kc_smove(struct kc_op *op, const char *key)
 	void *m;
 	int err;
 
-	lockdep_assert_held_write(&kc->excl_sem);
 	if (op->nargs != 1)
 		return -EINVAL;
 	err = kc_read_key_arg(op, 0, dkey, &dlen);
 	if (err)
 		return err;
+	kc_key_assert_held(kc, key, op->key_len, true);
+	kc_key_assert_held(kc, dkey, dlen, true);
 	m = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!m)
 		return err;
@@ -594,16 +595,19 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 	int err = 0;
 	u32 i, klen;
 
-	lockdep_assert_held_write(&kc->excl_sem);
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
+	if (store)
+		kc_key_assert_held(kc, key, op->key_len, true);
 	a.sets = kvcalloc(op->nargs, sizeof(*a.sets), KC_GFP_REQ);
 	if (!a.sets)
 		return -ENOMEM;
 	for (a.n = 0; a.n < op->nargs && !err; a.n++) {
 		err = kc_read_key_arg(op, a.n, k, &klen);
-		if (!err)
+		if (!err) {
+			kc_key_assert_held(kc, k, klen, true);
 			a.sets[a.n] = kc_cont_ref(kc, k, klen, KC_TYPE_SET, &err);
+		}
 		if (!err)
 			err = kc_op_yield(op, a.n + 1);
 	}

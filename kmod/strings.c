@@ -591,9 +591,9 @@ int kc_op_mget(struct kc_op *op, const char *unused)
 }
 
 /*
- * MSET runs exclusively and is all or nothing, as in Redis: every item is
- * built first, then all are stored.  With KC_SET_NX (MSETNX) nothing is
- * stored if any key exists (-EEXIST).
+ * MSET holds the stripes of all its keys exclusively and is all or
+ * nothing, as in Redis: every item is built first, then all are stored.
+ * With KC_SET_NX (MSETNX) nothing is stored if any key exists (-EEXIST).
  */
 int kc_op_mset(struct kc_op *op, const char *unused)
 {
@@ -605,7 +605,6 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 	struct kc_buf v;
 	int err = 0;
 
-	lockdep_assert_held_write(&kc->excl_sem);
 	if (!n || op->nargs % 2 || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
 	items = kvcalloc(n, sizeof(*items), KC_GFP_REQ);
@@ -619,6 +618,7 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 			err = kc_read_arg(op, 2 * i + 1, &v);
 		if (err)
 			break;
+		kc_key_assert_held(kc, key, klen, true);
 		if (op->flags & KC_SET_NX) {
 			it = kc_item_get(kc, key, klen, false);
 			if (it) {

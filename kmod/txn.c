@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transactions: the batch runner of KC_IOC_BATCH with KC_BATCH_TXN (every
- * op read and prepared before any runs) and kc_txn_run(), which checks the
- * watched keys and runs the ops with kc.excl_sem held for writing.
+ * op read and prepared before any runs) and kc_txn_run(), which locks the
+ * stripes of every key the transaction names (its ops' and its watched
+ * keys) exclusively, checks the watched keys and runs the ops.  Only a
+ * transaction with an op on the whole cache (FLUSH, SCAN) holds
+ * kc.excl_sem exclusively instead.
  */
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -14,27 +17,71 @@
 #include "txn.h"
 
 /*
- * Runs a transaction: if every watched key still has the CAS version it
- * was watched with (0: missing), all ops run with no other operation in
- * between; else none does and -ECANCELED is returned.  Ops were prepared
- * with kc_op_prepare() before, and each gets kc_req_finish() after.
+ * Collects the stripes of every key of the transaction into ks, or sets
+ * whole when an op needs the whole cache (then ks does not matter).
  */
-int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
-	       const struct kc_txn_watch *w, u32 nw)
+static int txn_keys(struct kc_cache *kc, struct kc_req *reqs, u32 n,
+		    const struct kc_txn_watch *w, u32 nw, struct kc_keyset *ks,
+		    bool *whole)
 {
 	int err = 0;
 	u32 i;
 
+	*whole = false;
+	ks->excl = true;
+	for (i = 0; i < n && !err; i++) {
+		if (kc_op_whole(&reqs[i], true)) {
+			*whole = true;
+			return 0;
+		}
+		err = kc_op_keys(&reqs[i], ks);
+		cond_resched();
+	}
+	for (i = 0; i < nw && !err; i++)
+		err = kc_keyset_add_key(ks, &kc->keylocks, w[i].key, w[i].len);
+	return err;
+}
+
+/*
+ * Runs a transaction: if every watched key still has the CAS version it
+ * was watched with (0: missing), all ops run with no other operation on
+ * their keys in between; else none does and -ECANCELED is returned.  The
+ * stripes of all its keys (watched keys included, so that the check and
+ * the ops are one step) are held exclusively from the check to the last
+ * op; operations on other keys go on meanwhile.  Ops were prepared with
+ * kc_op_prepare() before, and each gets kc_req_finish() after.
+ */
+int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
+	       const struct kc_txn_watch *w, u32 nw)
+{
+	struct kc_keyset ks = {};
+	bool whole;
+	int err;
+	u32 i;
+
+	err = txn_keys(kc, reqs, n, w, nw, &ks, &whole);
+	if (err)
+		goto out;
 	/* Killed before anything ran: nothing to undo. */
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	percpu_down_write(&kc->excl_sem);
+	if (fatal_signal_pending(current)) {
+		err = -EINTR;
+		goto out;
+	}
+	if (whole) {
+		percpu_down_write(&kc->excl_sem);
+	} else {
+		percpu_down_read(&kc->excl_sem);
+		kc_keyset_lock(&kc->keylocks, &ks, &kc->excl_sem);
+	}
 	if (READ_ONCE(kc->dead))
 		err = -ENODEV;
 	for (i = 0; i < nw && !err; i++) {
-		struct kc_item *it = kc_item_get(kc, w[i].key, w[i].len, false);
-		u64 cas = it ? READ_ONCE(it->cas) : 0;
+		struct kc_item *it;
+		u64 cas;
 
+		kc_key_assert_held(kc, w[i].key, w[i].len, true);
+		it = kc_item_get(kc, w[i].key, w[i].len, false);
+		cas = it ? READ_ONCE(it->cas) : 0;
 		if (it)
 			kc_item_put(it);
 		if (cas != w[i].cas)
@@ -49,7 +96,14 @@ int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
 		kc_op_exec(&reqs[i], true);
 		cond_resched();
 	}
-	percpu_up_write(&kc->excl_sem);
+	if (whole) {
+		percpu_up_write(&kc->excl_sem);
+	} else {
+		kc_keyset_unlock(&kc->keylocks, &ks);
+		percpu_up_read(&kc->excl_sem);
+	}
+out:
+	kc_keyset_free(&ks);
 	return err;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Transactions (KC_IOC_BATCH with KC_BATCH_TXN): every op checked and
- * copied in first, the watched keys checked, then all ops run exclusively.
+ * copied in first, the watched keys checked, then all ops run with their
+ * keys locked (kc_txn_run()).
  */
 #ifndef _KC_TXN_H
 #define _KC_TXN_H

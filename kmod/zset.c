@@ -783,9 +783,9 @@ out:
 
 /*
  * ZUNION, ZINTER, ZDIFF and their STORE forms, as Redis's
- * zunionInterDiffGenericCommand(): run exclusively (kc.excl_sem held for
- * writing), so the sources are read through references with no other
- * writer.  A source may be a plain set (every score 1).  Scores are
+ * zunionInterDiffGenericCommand(): run with the stripes of every key held
+ * exclusively (a MULTI op), so the sources are read through references
+ * with no other writer.  A source may be a plain set (every score 1).  Scores are
  * weighted (kc_f64_mul(); a NaN product counts as 0) and combined in
  * the order Redis combines them: sources by ascending size (ties in
  * argument order), SUM with a NaN sum counting as 0.  The result is
@@ -958,7 +958,8 @@ int kc_zset_combine(struct kc_op *op, const char *key)
 	u64 *w = NULL;
 	int err = 0;
 
-	lockdep_assert_held_write(&kc->excl_sem);
+	if (store)
+		kc_key_assert_held(kc, key, op->key_len, true);
 	if (store)
 		kind -= KC_OP_ZUNIONSTORE - KC_OP_ZUNION;
 	if (!n || n > KC_ARGS_MAX || op->num < KC_ZAGG_SUM ||
@@ -983,6 +984,7 @@ int kc_zset_combine(struct kc_op *op, const char *key)
 		err = kc_read_key_arg(op, i, k, &klen);
 		if (err)
 			break;
+		kc_key_assert_held(kc, k, klen, true);
 		src[i].it = kc_item_get(kc, k, klen, true);
 		if (src[i].it && src[i].it->type != KC_TYPE_ZSET &&
 		    src[i].it->type != KC_TYPE_SET)
