@@ -144,6 +144,35 @@ void kc_cont_done(struct kc_item *it, bool changed)
 	kc_item_put(it);
 }
 
+/* LLEN, HLEN, SCARD, ZCARD: the container's element count -> num. */
+int kc_op_cont_len(struct kc_op *op, const char *key)
+{
+	struct kc_item *it;
+	u8 type;
+	int err;
+
+	switch (op->opcode) {
+	case KC_OP_LLEN:
+		type = KC_TYPE_LIST;
+		break;
+	case KC_OP_HLEN:
+		type = KC_TYPE_HASH;
+		break;
+	case KC_OP_SCARD:
+		type = KC_TYPE_SET;
+		break;
+	default:
+		type = KC_TYPE_ZSET;
+		break;
+	}
+	it = kc_cont_get(kc_op_cache(op), key, op->key_len, type, false, &err);
+	if (!it)
+		return err;
+	op->num = kc_cont(it)->len;
+	kc_cont_done(it, false);
+	return 0;
+}
+
 /* Allocates an element of len bytes whose first klen bytes are its key. */
 struct kc_item *kc_elem_alloc(struct kc_cache *kc, u32 len, u32 klen)
 {

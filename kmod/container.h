@@ -101,12 +101,13 @@ static inline struct kc_item *kc_cont_next(struct kc_cont *c,
 }
 
 /* ops of list.c, hash.c, set.c and zset.c */
+/* LLEN, HLEN, SCARD, ZCARD: the element count -> num. */
+int kc_op_cont_len(struct kc_op *op, const char *key);
 int kc_op_lpush(struct kc_op *op, const char *key);
 int kc_op_rpush(struct kc_op *op, const char *key);
 int kc_op_lpop(struct kc_op *op, const char *key);
 int kc_op_rpop(struct kc_op *op, const char *key);
 int kc_op_lrange(struct kc_op *op, const char *key);
-int kc_op_llen(struct kc_op *op, const char *key);
 int kc_op_lindex(struct kc_op *op, const char *key);
 int kc_op_lset(struct kc_op *op, const char *key);
 int kc_op_lrem(struct kc_op *op, const char *key);
@@ -118,7 +119,6 @@ int kc_op_hset(struct kc_op *op, const char *key);
 int kc_op_hget(struct kc_op *op, const char *key);
 int kc_op_hmget(struct kc_op *op, const char *key);
 int kc_op_hdel(struct kc_op *op, const char *key);
-int kc_op_hlen(struct kc_op *op, const char *key);
 int kc_op_hexists(struct kc_op *op, const char *key);
 int kc_op_hgetall(struct kc_op *op, const char *key);
 int kc_op_hincrby(struct kc_op *op, const char *key);
@@ -128,7 +128,6 @@ int kc_op_srem(struct kc_op *op, const char *key);
 int kc_op_smembers(struct kc_op *op, const char *key);
 int kc_op_sismember(struct kc_op *op, const char *key);
 int kc_op_smismember(struct kc_op *op, const char *key);
-int kc_op_scard(struct kc_op *op, const char *key);
 int kc_op_spop(struct kc_op *op, const char *key);
 int kc_op_srandmember(struct kc_op *op, const char *key);
 int kc_smove(struct kc_op *op, const char *key);
@@ -138,7 +137,6 @@ int kc_zset_combine(struct kc_op *op, const char *key);
 int kc_op_zadd(struct kc_op *op, const char *key);
 int kc_op_zrem(struct kc_op *op, const char *key);
 int kc_op_zmscore(struct kc_op *op, const char *key);
-int kc_op_zcard(struct kc_op *op, const char *key);
 int kc_op_zrank(struct kc_op *op, const char *key);
 int kc_op_zrange(struct kc_op *op, const char *key);
 int kc_op_zrandmember(struct kc_op *op, const char *key);

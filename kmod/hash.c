@@ -229,20 +229,6 @@ int kc_op_hdel(struct kc_op *op, const char *key)
 	return err;
 }
 
-int kc_op_hlen(struct kc_op *op, const char *key)
-{
-	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it;
-	int err;
-
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
-	if (!it)
-		return err;
-	op->num = kc_cont(it)->len;
-	kc_cont_done(it, false);
-	return 0;
-}
-
 /* HGETALL, HKEYS, HVALS: a walk of the table under the mutex. */
 int kc_op_hgetall(struct kc_op *op, const char *key)
 {

@@ -194,20 +194,6 @@ int kc_op_lrange(struct kc_op *op, const char *key)
 	return err;
 }
 
-int kc_op_llen(struct kc_op *op, const char *key)
-{
-	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it;
-	int err;
-
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
-	if (!it)
-		return err;
-	op->num = kc_cont(it)->len;
-	kc_cont_done(it, false);
-	return 0;
-}
-
 /* Normalises a Redis index; false when outside the list. */
 static bool norm_index(struct kc_cont *c, s64 *i)
 {

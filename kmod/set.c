@@ -161,20 +161,6 @@ int kc_op_smismember(struct kc_op *op, const char *key)
 	return err;
 }
 
-int kc_op_scard(struct kc_op *op, const char *key)
-{
-	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it;
-	int err;
-
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
-	if (!it)
-		return err;
-	op->num = kc_cont(it)->len;
-	kc_cont_done(it, false);
-	return 0;
-}
-
 /*
  * Takes n (<= len) distinct random members out of set it onto picked, in
  * work proportional to n: with n more than a third of the set, one walk

@@ -371,20 +371,6 @@ int kc_op_zmscore(struct kc_op *op, const char *key)
 	return err;
 }
 
-int kc_op_zcard(struct kc_op *op, const char *key)
-{
-	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it;
-	int err;
-
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
-	if (!it)
-		return err;
-	op->num = kc_cont(it)->len;
-	kc_cont_done(it, false);
-	return 0;
-}
-
 int kc_op_zrank(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
