@@ -22,9 +22,10 @@
 #include "keylock.h"
 
 static struct lock_class_key kc_keylock_class[KC_KEYLOCK_GROUPS];
-static const char * const kc_keylock_name[KC_KEYLOCK_GROUPS] = {
+static const char * const kc_keylock_name[] = {
 	"kc_keylock0", "kc_keylock1", "kc_keylock2", "kc_keylock3",
 };
+
 static_assert(ARRAY_SIZE(kc_keylock_name) == KC_KEYLOCK_GROUPS);
 
 int kc_keylocks_init(struct kc_keylocks *kl)
