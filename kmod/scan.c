@@ -21,6 +21,7 @@
  * a reused chunk and is done again: keys may repeat, as Redis allows.
  */
 #include <linux/bitrev.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -48,6 +49,21 @@ static void release(struct kc_pins *s)
 }
 
 /*
+ * Redis's dict has about one bucket per key (it grows when full and
+ * shrinks below a tenth), the index at least 1024 (index.c): the budget of
+ * 10 x COUNT buckets is stretched by how much sparser the index is, so a
+ * small keyspace is returned by one call with cursor 0, as Redis does and
+ * as clients' tests expect.  mask is that of the smallest table.
+ */
+static u32 scan_budget(u32 count, u32 mask, int nelems)
+{
+	u64 dict = roundup_pow_of_two(max(nelems, 4));
+	u64 stretch = max_t(u64, ((u64)mask + 1) / dict, 1);
+
+	return min_t(u64, 10ULL * count * stretch, U32_MAX);
+}
+
+/*
  * KC_OP_SCAN: num is the cursor (0 starts, 0 returned at the end), num2
  * the COUNT hint, client_flags a type (0: any), val a glob pattern (empty:
  * every key).  Replies with the keys as kc_elem records.
@@ -59,7 +75,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 	struct kc_reply r = { .op = op };
 	struct kc_pins s = { };
 	u64 now = kc_now_ms();
-	u32 i, m0, iter = 0;
+	u32 i, m0, iter = 0, budget = 0;
 	void *pat = NULL;
 	int err = 0;
 
@@ -122,12 +138,15 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 						   false);
 		}
 		release(&s);
+		if (!budget)
+			budget = scan_budget(count, m0,
+					     atomic_read(&kc->index.nelems));
 		v = next_cursor(v, m0);
 		/* Killed: the cursor does not move, nothing was changed. */
 		if (!err)
 			err = kc_op_yield(op, 0);
-		/* As Redis, give up after visiting 10 x COUNT empty classes. */
-	} while (!err && v && r.count < count && ++iter < 10 * count);
+		/* As Redis, give up after 10 x COUNT (stretched) buckets. */
+	} while (!err && v && r.count < count && ++iter < budget);
 	if (!err)
 		err = kc_reply_end(&r);
 	/* The cursor moves only when the reply was delivered. */

@@ -105,6 +105,26 @@ TEST_F(scan, empty)
 	EXPECT_EQ(0, cursor);
 }
 
+/*
+ * A few keys come back from one call with cursor 0, as from Redis, whose
+ * dict is as small as its keyspace; the index has at least 1024 buckets.
+ */
+TEST_F(scan, small_keyspace_one_call)
+{
+	static unsigned char seen[NKEYS];
+	uint64_t cursor = 0;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, set_key(self->fd, i));
+	memset(seen, 0, sizeof(seen));
+	EXPECT_EQ(3, scan_once(self->fd, self->buf, &cursor, 10, 0, NULL,
+			       seen));
+	EXPECT_EQ(0, cursor);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(1, seen[i]);
+}
+
 /* A quiet scan returns each key exactly once. */
 TEST_F(scan, every_key_once)
 {
