@@ -57,7 +57,18 @@ size_t eng_multi_room(void)
 
 int eng_init(struct engine *e, int fd, struct knl *nl)
 {
-	static const size_t sizes[] = { 4ULL << 30, 1ULL << 30, 256U << 20 };
+	/*
+	 * A transaction cannot be split or re-run, so each of its ops is
+	 * given its worst case: KC_BATCH_MAX LRANGE-like ops need
+	 * KC_BATCH_MAX x KC_REPLY_MAX (256 GiB) of address space, which
+	 * MAP_NORESERVE gives for free on 64-bit.  Smaller sizes are for
+	 * strict overcommit (vm.overcommit_memory=2), where a transaction
+	 * holds fewer such ops.
+	 */
+	static const size_t sizes[] = {
+		(size_t)KC_BATCH_MAX * KC_REPLY_MAX + (4ULL << 30),
+		4ULL << 30, 1ULL << 30, 256U << 20,
+	};
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
