@@ -7,15 +7,22 @@
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/err.h>
+#include <linux/timekeeping.h>
 #include "kcache.h"
 #include "ops.h"
 #include "wait.h"
 #include "container.h"
 #include "netlink.h"
 
-static u64 real_now_ms(void)
+/*
+ * Unix time minus time since boot, in ms, from the timekeeper's offsets
+ * (one value, no two clock reads): expiries are kept since boot and turned
+ * into unix times and back with it, so PEXPIREAT t then PEXPIRETIME gives t.
+ */
+static s64 real_offset_ms(void)
 {
-	return ktime_to_ms(ktime_get_real());
+	return ktime_to_ms(ktime_sub(ktime_mono_to_any(0, TK_OFFS_REAL),
+				     ktime_mono_to_any(0, TK_OFFS_BOOT)));
 }
 
 /*
@@ -34,11 +41,9 @@ static int expire_abs(const struct kc_op *op, u64 now, u64 *exp, bool *past)
 		ms = e;
 	}
 	if (op->flags & KC_TTL_ABS) {
-		s64 delta = ms - (s64)real_now_ms();
-
-		*past = delta <= 0;
-		if (check_add_overflow((s64)now, delta, &ms))
+		if (check_sub_overflow(ms, real_offset_ms(), &ms))
 			return -EINVAL;
+		*past = ms <= (s64)now;
 	} else {
 		*past = ms <= 0;
 		if (check_add_overflow((s64)now, ms, &ms))
@@ -227,7 +232,11 @@ int kc_op_ttl(struct kc_op *op, const char *key)
 		op->expire = -1;
 		return 0;
 	}
-	rem = exp > now ? exp - now : 0;
+	/* KC_TTL_ABS: the unix time of the expiry (EXPIRETIME). */
+	if (op->flags & KC_TTL_ABS)
+		rem = exp + real_offset_ms();
+	else
+		rem = exp > now ? exp - now : 0;
 	op->expire = (op->flags & KC_TTL_MS) ? rem : (rem + 500) / 1000;
 	return 0;
 }

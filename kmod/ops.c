@@ -64,7 +64,7 @@ static const struct kc_op_desc {
 			     KC_EXPIRE_XX | KC_EXPIRE_GT | KC_EXPIRE_LT,
 			     KEYED },
 	[KC_OP_PERSIST]	 = { kc_op_persist, 0, KEYED },
-	[KC_OP_TTL]	 = { kc_op_ttl, KC_TTL_MS, KEYED | RD },
+	[KC_OP_TTL]	 = { kc_op_ttl, TTL_FLAGS, KEYED | RD },
 	[KC_OP_MGET]	 = { kc_op_mget, 0, KEYLESS | RD | ARGS_N | KEYARGS },
 	[KC_OP_MSET]	 = { kc_op_mset, KC_SET_NX,
 			     KEYLESS | MULTI | ARGS_2N | KEYARGS },

@@ -188,7 +188,7 @@ static uint32_t op_flags(uint32_t opcode)
 		return ttl | KC_EXPIRE_NX | KC_EXPIRE_XX | KC_EXPIRE_GT |
 		       KC_EXPIRE_LT;
 	case KC_OP_TTL:
-		return KC_TTL_MS;
+		return ttl;
 	case KC_OP_MSET:
 	case KC_OP_RENAME:
 	case KC_OP_HSET:

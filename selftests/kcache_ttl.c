@@ -175,6 +175,31 @@ TEST_F(ttl, absolute_milliseconds)
 	}
 }
 
+/* KC_TTL_ABS on TTL: the unix time set is the one read back (EXPIRETIME). */
+TEST_F(ttl, absolute_read_back)
+{
+	int64_t at = 33177117420123LL, v = 0;
+	struct kc_op op;
+
+	ASSERT_EQ(0, kt_set(self->fd, "rb", "v"));
+	ASSERT_EQ(0, kc_expire(self->fd, "rb", 2, at, KC_TTL_ABS | KC_TTL_MS));
+	ASSERT_EQ(0, kc_ttl(self->fd, "rb", 2, KC_TTL_ABS | KC_TTL_MS, &v));
+	EXPECT_EQ(at, v);
+	ASSERT_EQ(0, kc_ttl(self->fd, "rb", 2, KC_TTL_ABS, &v));
+	EXPECT_EQ((at + 500) / 1000, v);
+	ASSERT_EQ(0, kc_expire(self->fd, "rb", 2, 33177117420LL, KC_TTL_ABS));
+	ASSERT_EQ(0, kc_ttl(self->fd, "rb", 2, KC_TTL_ABS | KC_TTL_MS, &v));
+	EXPECT_EQ(33177117420000LL, v);
+	/* No expiry: -1, as for a relative TTL. */
+	ASSERT_EQ(0, kt_set(self->fd, "rb2", "v"));
+	ASSERT_EQ(0, kc_ttl(self->fd, "rb2", 3, KC_TTL_ABS, &v));
+	EXPECT_EQ(-1, v);
+	kc_op_init(&op, KC_OP_TTL);
+	kc_op_key(&op, "none", 4);
+	op.flags = KC_TTL_ABS;
+	EXPECT_EQ(-ENOENT, kc_do(self->fd, &op));
+}
+
 TEST_F(ttl, expire_in_the_past_deletes)
 {
 	ASSERT_EQ(0, kt_set(self->fd, "past", "v"));

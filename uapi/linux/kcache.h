@@ -253,7 +253,8 @@ enum kc_opcode {
 	KC_OP_PERSIST,
 	/*
 	 * remaining time -> expire (ms, or s with
-	 * no KC_TTL_MS flag); -1 when none
+	 * no KC_TTL_MS flag; with KC_TTL_ABS the
+	 * unix time of the expiry); -1 when none
 	 */
 	KC_OP_TTL,
 	KC_OP_MGET,		/* args = keys; out = kc_elem records */
