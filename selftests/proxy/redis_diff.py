@@ -192,6 +192,11 @@ def gen(r):
             lambda: ("LREM", lk, ch(["0", "1", "-1", "2"]), ch(VALS)),
             lambda: ("LTRIM", lk, ch(NUMS[:7]), ch(NUMS[:7])),
             lambda: ("LINSERT", lk, ch(["BEFORE", "AFTER", "x"]), ch(VALS), ch(VALS)),
+            lambda: ("LPOS", lk, ch(VALS)) + ch([(), ("RANK", ch(["1", "2", "-1", "-2", "0", "x"])),
+                                                ("COUNT", ch(["0", "1", "2", "-1"])),
+                                                ("MAXLEN", ch(["0", "1", "3", "-1"])),
+                                                ("RANK", "-1", "COUNT", "0", "MAXLEN", "2"),
+                                                ("COUNT",), ("NOPE", "1")]),
         ]
         return ch(ops)()
     if g < 58:
@@ -205,6 +210,8 @@ def gen(r):
             lambda: ("HINCRBY", h, f, ch(NUMS)), lambda: ("HEXISTS", h, f), lambda: ("HSTRLEN", h, f),
             lambda: ("HMSET", h, f, ch(VALS)),
             lambda: ("HSCAN", h, "0") + ch([(), ("MATCH", "f*"), ("COUNT", "0")]),
+            lambda: ("HRANDFIELD", h) + ch([(), ("100",), ("0",), ("100", "WITHVALUES"),
+                                            ("x",), ("1", "x"), ("5", "WITHVALUES", "x")]),
         ]
         return ch(ops)()
     if g < 74:
@@ -218,6 +225,9 @@ def gen(r):
             lambda: (ch(["SINTER", "SUNION", "SDIFF"]),) + tuple(r.sample(SET_KEYS, 2)),
             lambda: (ch(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), key(SET_KEYS)) + tuple(r.sample(SET_KEYS, 2)),
             lambda: ("SRANDMEMBER", sk, "100"), lambda: ("SPOP", sk, "100"),
+            lambda: ("SINTERCARD",) + ch([("2",) + tuple(r.sample(SET_KEYS, 2)),
+                                          ("1", sk, "LIMIT", ch(["0", "1", "2", "-1", "x"])),
+                                          ("0", sk), ("3", sk), ("1", sk, "LIMIT"), ("x", sk)]),
             lambda: ("SSCAN", sk, "0") + ch([(), ("MATCH", "[ab]"), ("COUNT", "x")]),
         ]
         return ch(ops)()
@@ -233,6 +243,7 @@ def gen(r):
             lambda: ("EXPIREAT", anyk, ch(["9999999999", "9223372036854775807"])),
             lambda: ("PEXPIREAT", anyk, ch(["9999999999000", "x"])),
             lambda: ("UNLINK", anyk),
+            lambda: (ch(["EXPIRETIME", "PEXPIRETIME"]), anyk), lambda: ("TOUCH", anyk, ch(ALL_KEYS)),
         ]
         return ch(ops)()
     ops = [
@@ -343,6 +354,11 @@ def norm(c, v):
         return sorted(v)
     if name in ("hgetall", "config") and isinstance(v, list):
         return sorted(zip(v[0::2], v[1::2]))
+    if name == "hrandfield":
+        # Random picks: only the shape (count >= size returns them all).
+        if isinstance(v, list):
+            return ("random", len(v))
+        return "field" if isinstance(v, bytes) else v
     if isinstance(v, tuple) and v[0] == "map":
         return ("map", sorted(v[1], key=repr))
     if name in ("sscan", "hscan", "zscan") and isinstance(v, list) and len(v) == 2 and isinstance(v[1], list):

@@ -79,6 +79,8 @@ void cmd_del(struct conn *, struct arg *, size_t);
 void cmd_exists(struct conn *, struct arg *, size_t);
 void cmd_expire(struct conn *, struct arg *, size_t);
 void cmd_ttl(struct conn *, struct arg *, size_t);
+void cmd_expiretime(struct conn *, struct arg *, size_t);
+void cmd_touch(struct conn *, struct arg *, size_t);
 void cmd_persist(struct conn *, struct arg *, size_t);
 void cmd_type(struct conn *, struct arg *, size_t);
 void cmd_flushdb(struct conn *, struct arg *, size_t);
@@ -115,6 +117,9 @@ void cmd_getall(struct conn *, struct arg *, size_t);
 void cmd_hincrby(struct conn *, struct arg *, size_t);
 void cmd_smove(struct conn *, struct arg *, size_t);
 void cmd_salgebra(struct conn *, struct arg *, size_t);
+void cmd_sintercard(struct conn *, struct arg *, size_t);
+void cmd_lpos(struct conn *, struct arg *, size_t);
+void cmd_hrandfield(struct conn *, struct arg *, size_t);
 void cmd_rename(struct conn *, struct arg *, size_t);
 
 /* redis_zset.c */
@@ -140,6 +145,7 @@ struct kc_op *zset_plan_all(struct conn *c, struct rec *r);
 void cmd_scan(struct conn *, struct arg *, size_t);
 void cmd_keys(struct conn *, struct arg *, size_t);
 void cmd_randomkey(struct conn *, struct arg *, size_t);
+uint64_t rnd(void);	/* xorshift64, per thread: not for secrets */
 void cmd_xscan(struct conn *, struct arg *, size_t);
 
 /* redis_server.c */

@@ -998,6 +998,12 @@ void cmd_exists(struct conn *c, struct arg *argv, size_t argc)
 	many(c, argv, argc, KC_OP_EXISTS);
 }
 
+/* TOUCH: the lookup bumps the key in the LRU; counts as EXISTS does. */
+void cmd_touch(struct conn *c, struct arg *argv, size_t argc)
+{
+	many(c, argv, argc, KC_OP_EXISTS);
+}
+
 /* EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (argv[0] says which). */
 void cmd_expire(struct conn *c, struct arg *argv, size_t argc)
 {
@@ -1072,6 +1078,20 @@ void cmd_ttl(struct conn *c, struct arg *argv, size_t argc)
 	one(c, r_ttl, KC_OP_TTL, &argv[1], &op, false);
 	if (argv[0].p[0] == 'p' || argv[0].p[0] == 'P')
 		op->flags = KC_TTL_MS;
+}
+
+/* EXPIRETIME and PEXPIRETIME: the kernel answers the unix time itself. */
+void cmd_expiretime(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+
+	(void)argc;
+	if (!key_ok(c, &argv[1]))
+		return;
+	one(c, r_ttl, KC_OP_TTL, &argv[1], &op, false);
+	op->flags = KC_TTL_ABS;
+	if (argv[0].p[0] == 'p' || argv[0].p[0] == 'P')
+		op->flags |= KC_TTL_MS;
 }
 
 void cmd_persist(struct conn *c, struct arg *argv, size_t argc)

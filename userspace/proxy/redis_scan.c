@@ -440,7 +440,7 @@ void cmd_keys(struct conn *c, struct arg *argv, size_t argc)
 
 /* ------------------------------------------------------------ RANDOMKEY */
 
-static uint64_t rnd(void)
+uint64_t rnd(void)
 {
 	static __thread uint64_t x;
 

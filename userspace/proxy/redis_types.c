@@ -7,6 +7,9 @@
  * arrays, RESP3 sets or maps.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "libkcache.h"
@@ -528,6 +531,348 @@ void cmd_salgebra(struct conn *c, struct arg *argv, size_t argc)
 	plan(c, r_elems, opcode, NULL, argv + 1, argc - 1, eng_multi_room(), &r);
 	r->a = AS_SET;
 	r->flags = EMPTY_ARRAY;
+}
+
+/* SINTERCARD: SINTER's members counted, up to LIMIT (r->a, 0: all). */
+static void r_card(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	long long n = ops[0].num;
+
+	if (ops[0].result == -ENOENT) {
+		resp_int(&c->out, 0);
+		return;
+	}
+	if (ops[0].result) {
+		reply_kerr(&c->out, ops[0].result);
+		return;
+	}
+	resp_int(&c->out, r->a && n > r->a ? r->a : n);
+}
+
+/* numkeys as Redis reads it; 0 on a reply sent. */
+static long long numkeys(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long n;
+
+	if (!arg_ll(c, &argv[1], &n))
+		return 0;
+	if (n <= 0) {
+		reply_err(c, "ERR numkeys should be greater than 0");
+		return 0;
+	}
+	if ((unsigned long long)n > argc - 2) {
+		reply_err(c, "ERR Number of keys can't be greater than number of args");
+		return 0;
+	}
+	return n;
+}
+
+/* SINTERCARD numkeys key [key ...] [LIMIT limit] */
+void cmd_sintercard(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long n, limit = 0;
+	struct rec *r;
+	size_t i;
+
+	n = numkeys(c, argv, argc);
+	if (!n)
+		return;
+	for (i = 2 + (size_t)n; i < argc; i++) {
+		if (arg_eq(&argv[i], "limit") && i + 1 < argc) {
+			if (!arg_ll(c, &argv[++i], &limit))
+				return;
+			if (limit < 0) {
+				reply_err(c, "ERR LIMIT can't be negative");
+				return;
+			}
+		} else {
+			reply_err(c, "ERR syntax error");
+			return;
+		}
+	}
+	for (i = 2; i < 2 + (size_t)n; i++)
+		if (!key_ok(c, &argv[i]))
+			return;
+	if (!nargs_ok(c, (size_t)n))
+		return;
+	plan(c, r_card, KC_OP_SINTER, NULL, argv + 2, (size_t)n,
+	     eng_multi_room(), &r);
+	r->a = limit;
+}
+
+/* Walks a multi-element reply into an array of (pointer, length). */
+struct elems {
+	const void **p;
+	uint32_t *len;
+	size_t n;
+};
+
+static bool elems_get(struct kc_op *op, struct elems *v)
+{
+	struct kc_elem_iter it;
+	const struct kc_elem *el;
+	const void *data;
+	size_t n = (size_t)op->num;
+
+	v->n = 0;
+	v->p = calloc(n ? n : 1, sizeof(*v->p));
+	v->len = calloc(n ? n : 1, sizeof(*v->len));
+	if (!v->p || !v->len) {
+		free(v->p);
+		free(v->len);
+		return false;
+	}
+	kc_elem_iter_init(&it, (const void *)(uintptr_t)op->out, op->out_used, n);
+	while (v->n < n && (el = kc_elem_next(&it, &data))) {
+		v->p[v->n] = data;
+		v->len[v->n++] = el->len;
+	}
+	return true;
+}
+
+static void elems_free(struct elems *v)
+{
+	free(v->p);
+	free(v->len);
+}
+
+/*
+ * LPOS: the list is read whole (LRANGE 0 -1) and searched here.  r->a is
+ * RANK, r->b COUNT (-1: not given), r->p MAXLEN, the element in the arena.
+ */
+struct lpos {
+	long long rank, count, maxlen;
+	size_t elen;
+};
+
+static void r_lpos(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	const struct lpos *q = r->p;
+	const char *el = (const char *)(q + 1);
+	long long len, i, seen = 0, skip, found = 0, step, *hits;
+	struct elems v;
+
+	if (ops[0].result == -ENOENT) {
+		if (q->count >= 0)
+			resp_array(&c->out, 0);
+		else
+			resp_null(&c->out, c->proto);
+		return;
+	}
+	if (ops[0].result) {
+		reply_kerr(&c->out, ops[0].result);
+		return;
+	}
+	if (!elems_get(&ops[0], &v)) {
+		resp_error(&c->out, "ERR out of memory");
+		return;
+	}
+	len = (long long)v.n;
+	hits = calloc(v.n ? v.n : 1, sizeof(*hits));
+	if (!hits) {
+		elems_free(&v);
+		resp_error(&c->out, "ERR out of memory");
+		return;
+	}
+	step = q->rank > 0 ? 1 : -1;
+	skip = (q->rank > 0 ? q->rank : -q->rank) - 1;
+	i = q->rank > 0 ? 0 : len - 1;
+	for (; i >= 0 && i < len && (!q->maxlen || seen < q->maxlen);
+	     i += step, seen++) {
+		if (v.len[i] != q->elen || memcmp(v.p[i], el, q->elen))
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		hits[found++] = i;
+		if (q->count < 0 || (q->count && found == q->count))
+			break;
+	}
+	if (q->count < 0) {
+		if (found)
+			resp_int(&c->out, hits[0]);
+		else
+			resp_null(&c->out, c->proto);
+	} else {
+		resp_array(&c->out, (size_t)found);
+		for (i = 0; i < found; i++)
+			resp_int(&c->out, hits[i]);
+	}
+	free(hits);
+	elems_free(&v);
+}
+
+/* LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] */
+void cmd_lpos(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct lpos q = { .rank = 1, .count = -1, .maxlen = 0 };
+	struct kc_op *op;
+	struct rec *r;
+	struct lpos *qp;
+	size_t i;
+
+	for (i = 3; i < argc; i++) {
+		bool more = i + 1 < argc;
+
+		if (arg_eq(&argv[i], "rank") && more) {
+			if (!arg_ll(c, &argv[++i], &q.rank))
+				return;
+			if (q.rank == LLONG_MIN) {
+				reply_err(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+				return;
+			}
+			if (!q.rank) {
+				reply_err(c, "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+				return;
+			}
+		} else if (arg_eq(&argv[i], "count") && more) {
+			if (!arg_ll(c, &argv[++i], &q.count))
+				return;
+			if (q.count < 0) {
+				reply_err(c, "ERR COUNT can't be negative");
+				return;
+			}
+		} else if (arg_eq(&argv[i], "maxlen") && more) {
+			if (!arg_ll(c, &argv[++i], &q.maxlen))
+				return;
+			if (q.maxlen < 0) {
+				reply_err(c, "ERR MAXLEN can't be negative");
+				return;
+			}
+		} else {
+			reply_err(c, "ERR syntax error");
+			return;
+		}
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	op = plan(c, r_lpos, KC_OP_LRANGE, &argv[1], NULL, 0,
+		  eng_multi_room() + sizeof(q) + argv[2].len + 8, &r);
+	/* The reply room ends with the query: carve it off. */
+	op->out_len -= sizeof(q) + argv[2].len + 8;
+	qp = (struct lpos *)(uintptr_t)(op->out + op->out_len);
+	qp = (struct lpos *)(((uintptr_t)qp + 7) & ~(uintptr_t)7);
+	q.elen = argv[2].len;
+	*qp = q;
+	memcpy(qp + 1, argv[2].p, argv[2].len);
+	r->p = qp;
+	op->num = 0;
+	op->num2 = -1;
+}
+
+/*
+ * HRANDFIELD key [count [WITHVALUES]]: HGETALL, then Redis's choices: no
+ * count, one field or nil; count > 0, distinct fields (all when count is
+ * at least the size); count < 0, -count fields that may repeat.  r->a is
+ * the count, r->b 1 without one, r->flags WITHVALUES.
+ */
+static void r_hrandfield(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	long long count = r->a, n, i, k;
+	bool vals = r->flags != 0;
+	struct elems v;
+	size_t *idx;
+
+	if (ops[0].result == -ENOENT) {
+		if (r->b)
+			resp_null(&c->out, c->proto);
+		else
+			resp_array(&c->out, 0);
+		return;
+	}
+	if (ops[0].result) {
+		reply_kerr(&c->out, ops[0].result);
+		return;
+	}
+	if (!elems_get(&ops[0], &v)) {
+		resp_error(&c->out, "ERR out of memory");
+		return;
+	}
+	n = (long long)v.n / 2;
+	if (r->b) {
+		if (!n) {
+			resp_null(&c->out, c->proto);
+		} else {
+			i = (long long)(rnd() % (uint64_t)n);
+			resp_bulk(&c->out, v.p[2 * i], v.len[2 * i]);
+		}
+		elems_free(&v);
+		return;
+	}
+	if (!n) {
+		resp_array(&c->out, 0);
+		elems_free(&v);
+		return;
+	}
+	if (count >= 0 && count > n)
+		count = n;
+	k = count < 0 ? -count : count;
+	idx = count > 0 ? calloc((size_t)n, sizeof(*idx)) : NULL;
+	if (count > 0 && !idx) {
+		resp_error(&c->out, "ERR out of memory");
+		elems_free(&v);
+		return;
+	}
+	if (idx) {
+		for (i = 0; i < n; i++)
+			idx[i] = (size_t)i;
+	}
+	resp_array(&c->out, vals && c->proto == 2 ? 2 * (size_t)k : (size_t)k);
+	for (i = 0; i < k; i++) {
+		size_t j;
+
+		if (count < 0) {
+			j = (size_t)(rnd() % (uint64_t)n);
+		} else {
+			/* Partial Fisher-Yates: distinct and uniform. */
+			size_t s = (size_t)i + (size_t)(rnd() % (uint64_t)(n - i));
+			size_t t = idx[i];
+
+			idx[i] = idx[s];
+			idx[s] = t;
+			j = idx[i];
+		}
+		if (vals && c->proto == 3)
+			resp_array(&c->out, 2);
+		resp_bulk(&c->out, v.p[2 * j], v.len[2 * j]);
+		if (vals)
+			resp_bulk(&c->out, v.p[2 * j + 1], v.len[2 * j + 1]);
+	}
+	free(idx);
+	elems_free(&v);
+}
+
+void cmd_hrandfield(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long count = 0;
+	bool with = false;
+	struct rec *r;
+
+	if (argc >= 3) {
+		if (!arg_ll(c, &argv[2], &count))
+			return;
+		if (count == LLONG_MIN) {
+			reply_err(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+			return;
+		}
+		if (argc > 4 || (argc == 4 && !arg_eq(&argv[3], "withvalues"))) {
+			reply_err(c, "ERR syntax error");
+			return;
+		}
+		with = argc == 4;
+		if (with && (count < -LLONG_MAX / 2 || count > LLONG_MAX / 2)) {
+			reply_err(c, "ERR value is out of range");
+			return;
+		}
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	plan(c, r_hrandfield, KC_OP_HGETALL, &argv[1], NULL, 0,
+	     eng_multi_room(), &r);
+	r->a = count;
+	r->b = argc < 3;
+	r->flags = with;
 }
 
 /* ------------------------------------------------------------ keys */
