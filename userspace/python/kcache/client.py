@@ -526,7 +526,7 @@ class Commands:
             if isinstance(t, bytes):
                 t = t.decode()
             if t not in _TYPE_IDS:
-                raise InvalidArgument("unknown type %r: want string, list, hash or set" % (t,))
+                raise InvalidArgument("unknown type %r: want string, list, hash, set or zset" % (t,))
             tid = _TYPE_IDS[t]
         if count is not None and count <= 0:
             raise InvalidArgument("count must be positive")
