@@ -81,6 +81,9 @@ struct kc_item *kc_item_alloc_any(struct kc_cache *kc, const void *key, u32 nkey
 			if (!kc_slab_grow(c))
 				continue;
 		}
+		/* Memory that holds nothing goes before live items. */
+		if (!kc_slab_take_empty(kc, c->id))
+			continue;
 		if (kc_lru_evict(c, KC_EVICT_TRIES))
 			continue;
 		/* Nothing of its own to evict: take a page from another. */

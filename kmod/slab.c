@@ -532,6 +532,50 @@ unsigned long kc_slab_release_empty(struct kc_cache *kc, unsigned long max_pages
 	return done;
 }
 
+/*
+ * Gives one empty page of another class back, waiting for the grace
+ * period, so that class for_class can use its memory: a store takes memory
+ * that holds nothing (after FLUSH, deletes, expiry) before it evicts live
+ * items.  A class's free chunks fill a page only when it may have an empty
+ * one, so only those classes are looked at: a store at the limit with no
+ * empty page anywhere pays one read per class.  May sleep.  Returns 0 or
+ * -ENOENT.
+ */
+int kc_slab_take_empty(struct kc_cache *kc, u32 for_class)
+{
+	u32 i;
+
+	might_sleep();
+	for (i = 0; i < kc->large_id; i++) {
+		struct kc_class *c = &kc->classes[i];
+		struct kc_slab_page *page, *pick = NULL;
+
+		if (i == for_class || READ_ONCE(c->free_chunks) < c->perslab)
+			continue;
+		spin_lock(&c->lock);
+		list_for_each_entry(page, &c->pages, node) {
+			if (!page->used && !page->moving) {
+				pick = page;
+				break;
+			}
+		}
+		if (pick) {
+			pick->moving = true;
+			__page_pull_free(c, pick);
+			__page_detach(c, pick);
+		}
+		spin_unlock(&c->lock);
+		if (!pick)
+			continue;
+		/* Lookups may still hold pointers into the page. */
+		synchronize_rcu_expedited();
+		page_free_rcu(&pick->rcu);
+		kc_stat_inc(kc, KC_STAT_SLABS_MOVED);
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* Returns the class with the most pages other than except, or NULL. */
 struct kc_class *kc_slab_biggest(struct kc_cache *kc, u32 except)
 {

@@ -16,6 +16,7 @@ struct kc_item *kc_large_alloc(struct kc_cache *kc, size_t total);
 void kc_large_free(struct kc_item *it);
 int kc_slab_release_page(struct kc_class *src, bool expedite);
 int kc_slab_steal_page(struct kc_cache *kc, u32 for_class);
+int kc_slab_take_empty(struct kc_cache *kc, u32 for_class);
 struct kc_class *kc_slab_pick_donor(struct kc_cache *kc, u32 dst, bool idle_only);
 struct kc_class *kc_slab_biggest(struct kc_cache *kc, u32 except);
 void kc_slab_end_window(struct kc_cache *kc);

@@ -516,6 +516,45 @@ TEST_F_TIMEOUT(mem, large_items, 120)
 }
 
 /*
+ * After FLUSH every page is empty but still held by the class that grew
+ * it.  A store of another size takes those pages before it evicts a live
+ * item of its own: two large values both stay.  Seen before the fix: the
+ * second evicted the first.
+ */
+TEST_F_TIMEOUT(mem, empty_pages_before_live_items, 120)
+{
+	size_t len = self->v.item_size_max - 64;
+	struct kc_stats st0, st;
+	char key[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, set_limit(self->fd, 8, 0));
+	for (i = 0; i < 12 * 1024; i++) {
+		key_of(key, sizeof(key), "small", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, 700,
+				    0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	ASSERT_LE(7, st.slab_pages);
+	ASSERT_EQ(0, kc_flush(self->fd));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; i < 3; i++) {
+		key_of(key, sizeof(key), "big", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, len,
+				    0, 0, 0));
+	}
+	for (i = 0; i < 3; i++) {
+		key_of(key, sizeof(key), "big", i);
+		EXPECT_EQ(0, kc_exists(self->fd, key, strlen(key))) {
+			TH_LOG("%s was evicted", key);
+		}
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(st0.evictions, st.evictions);
+	EXPECT_LT(st0.slabs_moved, st.slabs_moved);
+}
+
+/*
  * -ENOMEM after KC_EVICT_TRIES needs items that cannot be evicted.  From
  * userspace a reference is only held for the length of one call, so the one
  * deterministic case is an item that can never fit: a value whose item is
