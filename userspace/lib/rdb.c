@@ -667,6 +667,87 @@ static int zset_scores(struct rd *r, size_t first, size_t at)
 	return 0;
 }
 
+/* ---- sorted sets: pairs put in ZRANGE order ---- */
+
+struct zpair {
+	const unsigned char *m;
+	size_t mlen;
+	double s;
+	struct span ms, ss;
+};
+
+static int zpair_cmp(const void *a, const void *b)
+{
+	const struct zpair *x = a, *y = b;
+	size_t n = x->mlen < y->mlen ? x->mlen : y->mlen;
+	int c;
+
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	c = n ? memcmp(x->m, y->m, n) : 0;
+	if (c)
+		return c;
+	return x->mlen < y->mlen ? -1 : x->mlen > y->mlen;
+}
+
+static void zpair_at(struct rd *r, size_t i, struct zpair *z)
+{
+	z->ms = r->e[i];
+	z->ss = r->e[i + 1];
+	z->m = r->a + z->ms.off;
+	z->mlen = z->ms.len;
+	memcpy(&z->s, r->a + z->ss.off, sizeof(z->s));
+}
+
+/*
+ * The pairs from index first on in ascending order, score then member
+ * bytes, as KC_OP_ZRANGE returns them and the writer expects: files
+ * hold any order (Redis writes type 5 highest first, so that one is
+ * reversed without sorting).
+ */
+static int zset_order(struct rd *r, size_t first)
+{
+	size_t n = (r->ne - first) / 2, i;
+	struct zpair a, b, *v;
+	bool up = true, down = true;
+
+	for (i = 1; i < n && (up || down); i++) {
+		int c;
+
+		zpair_at(r, first + 2 * (i - 1), &a);
+		zpair_at(r, first + 2 * i, &b);
+		c = zpair_cmp(&a, &b);
+		up = up && c < 0;
+		down = down && c > 0;
+	}
+	if (up)
+		return 0;
+	if (down) {
+		for (i = 0; i < n / 2; i++) {
+			size_t x = first + 2 * i, y = first + 2 * (n - 1 - i);
+			struct span t0 = r->e[x], t1 = r->e[x + 1];
+
+			r->e[x] = r->e[y];
+			r->e[x + 1] = r->e[y + 1];
+			r->e[y] = t0;
+			r->e[y + 1] = t1;
+		}
+		return 0;
+	}
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		zpair_at(r, first + 2 * i, &v[i]);
+	qsort(v, n, sizeof(*v), zpair_cmp);
+	for (i = 0; i < n; i++) {
+		r->e[first + 2 * i] = v[i].ms;
+		r->e[first + 2 * i + 1] = v[i].ss;
+	}
+	free(v);
+	return 0;
+}
+
 /* N strings (pairs: 2N) as elements; n is checked against what is left. */
 static int strings(struct rd *r, uint64_t n)
 {
@@ -856,13 +937,15 @@ static int rd_value(struct rd *r, unsigned int t, int *kind)
 			if (err)
 				return err;
 		}
-		return 0;
+		return zset_order(r, first);
 	case T_ZSET_ZIPLIST:
 	case T_ZSET_LISTPACK:
 		*kind = KC_RDB_ZSET;
 		err = blob(r, t == T_ZSET_ZIPLIST ? parse_ziplist :
 			   parse_listpack);
-		return err ? err : zset_scores(r, first, at);
+		if (!err)
+			err = zset_scores(r, first, at);
+		return err ? err : zset_order(r, first);
 	case T_HASH_ZIPMAP:
 		return rd_string(r, TO_SKIP);
 	case T_STREAM:

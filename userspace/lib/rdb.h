@@ -55,7 +55,9 @@ struct kc_rdb_str {
  * One key.  elems: string 1 element, list n elements in order, hash n =
  * 2 * fields (field, value, ...), set n members, sorted set n = 2 *
  * members (member, score, ...) with each score the 8 bytes of a double in
- * host byte order, never NaN (as KC_OP_ZRANGE's KC_Z_WITHSCORES reply).
+ * host byte order, never NaN, ascending by score then member bytes (as
+ * KC_OP_ZRANGE's KC_Z_WITHSCORES reply; the reader sorts, the writer
+ * expects this order).
  * Pointers are valid only during the callback.
  */
 struct kc_rdb_item {
