@@ -182,7 +182,7 @@ struct kc_rdb_load_info {
 int kc_rdb_load_file(int kfd, const char *path,
 		     const struct kc_rdb_load_opts *lo,
 		     struct kc_rdb_load_info *li, char *msg, size_t msglen);
-/* "sorted set", "stream", ... for an RDB type byte. */
+/* "stream", "module", ... for an RDB type byte. */
 const char *kc_rdb_type_name(unsigned int t);
 
 uint64_t kc_crc64(uint64_t crc, const void *p, size_t len);
