@@ -4,7 +4,8 @@
 
 kcache -> RDB -> kcache and kcache -> RDB -> redis-server 7.0 -> its SAVE
 -> RDB -> kcache with every type (strings, integers, values over 1 MiB,
-binary keys, lists, hashes, sets, expiries, memcached flags);
+binary keys, lists, hashes, sets, sorted sets small and large with
+scores such as inf, -inf, 1e300 and 0.1, expiries, memcached flags);
 redis-check-rdb on every file kcache writes; DUMP from redis-server
 RESTOREd into kcache-proxy and back; RESTORE's errors; a corrupt-file
 fuzzer (truncations, bit flips) that must refuse cleanly and never load
@@ -105,6 +106,19 @@ def populate(r):
     r("sadd", "set:big", *[str(i) for i in range(1000)])
     r("sadd", "set:ttl", "m")
     r("pexpire", "set:ttl", "9000000")
+    # sorted sets: listpack-sized (<= 128 members of <= 64 bytes) and not
+    r("zadd", "z:small", "1", "one", "-2.5", "neg", "1e300", "huge", "inf", "pinf",
+      "-inf", "ninf", "0.1", "tenth", "42", "int", "-7", "negint", "1e17", "e17",
+      "123456789012", "big", "1e-300", "tiny", "5", "7", "5", "-12")
+    r("zadd", "z:ties", *sum([["2", m] for m in ("b", "a", "", "ab")], []))
+    r("zadd", "z:bin", "1.5", b"\x00\xff\r\n", "-1", b"\xff" * 64)
+    r("zadd", "z:128", *sum([[str(i * 0.25), "m%d" % i] for i in range(128)], []))
+    r("zadd", "z:big", *sum([[repr(i / 7.0) if i % 3 else str(i), "member:%d" % i]
+                             for i in range(-300, 300)], []))
+    r("zadd", "z:big", "inf", "top", "-inf", "bottom")
+    r("zadd", "z:long", "1", "x" * 65, "2", "y")
+    r("zadd", "z:ttl", "3", "t")
+    r("pexpire", "z:ttl", "8000000")
 
 
 def state(r):
@@ -131,6 +145,8 @@ def state(r):
             v = tuple(sorted(zip(a[0::2], a[1::2])))
         elif t == "set":
             v = tuple(sorted(r("smembers", k)))
+        elif t == "zset":
+            v = tuple(r("zrange", k, "0", "-1", "withscores"))
         else:
             v = None
         out[k] = (t, v, r("pttl", k))
@@ -151,6 +167,47 @@ def same(a, b, slack_ms=120000):
         elif (pa < 0) != (pb < 0) or abs(pa - pb) > slack_ms:
             diffs.append("%r ttl %d vs %d" % (k, pa, pb))
     return diffs
+
+
+def crc64(data):
+    """Redis's CRC-64 (Jones polynomial, reflected, init 0)."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x95AC9329AC4BC9B5 if crc & 1 else crc >> 1
+    return crc
+
+
+def payload(body):
+    """A DUMP payload: the value, RDB version 10, the CRC-64."""
+    body += b"\x0a\x00"
+    return body + crc64(body).to_bytes(8, "little")
+
+
+def zset_payloads(t, r):
+    """RESTORE of the sorted-set encodings redis-server 7.0 no longer
+    writes (3: text scores, 12: ziplist), and of NaN scores."""
+    # type 3: "a" 1.5, "b" +inf (254), "c" -inf (255), "d" -2e-5
+    t3 = payload(b"\x03\x04\x01a\x031.5\x01b\xfe\x01c\xff\x01d\x05-2e-5")
+    t.eq(r("restore", "z:t3", "0", t3), "OK", "RESTORE of a type 3 sorted set")
+    t.eq(r("zrange", "z:t3", "0", "-1", "withscores"),
+         [b"c", b"-inf", b"d", b"-2.0000000000000002e-05", b"a", b"1.5", b"b", b"inf"],
+         "type 3: members and scores (254 = inf, 255 = -inf)")
+    # type 12: ziplist "c" -300 (int16), "a" "1.5", "b" 3 (4-bit immediate)
+    zl = bytes([31, 0, 0, 0, 28, 0, 0, 0, 6, 0, 0, 1]) + b"c" + bytes([3, 0xc0, 0xd4, 0xfe, 4, 1]) + \
+        b"a" + bytes([3, 3]) + b"1.5" + bytes([5, 1]) + b"b" + bytes([3, 0xf4, 0xff])
+    t12 = payload(b"\x0c" + bytes([len(zl)]) + zl)
+    t.eq(r("restore", "z:t12", "0", t12), "OK", "RESTORE of a type 12 (ziplist) sorted set")
+    t.eq(r("zrange", "z:t12", "0", "-1", "withscores"), [b"c", b"-300", b"a", b"1.5", b"b", b"3"],
+         "type 12: members and scores, integer entries too")
+    nan3 = payload(b"\x03\x01\x01a\xfd")
+    nan5 = payload(b"\x05\x01\x01a" + bytes.fromhex("010000000000f87f"))
+    t.eq((str(r("restore", "z:nan", "0", nan3)), str(r("restore", "z:nan", "0", nan5)),
+          r("exists", "z:nan")),
+         ("ERR Bad data format", "ERR Bad data format", 0),
+         "RESTORE refuses NaN scores (types 3 and 5), writes nothing")
+    r("del", "z:t3", "z:t12")
 
 
 def run(args, timeout=300):
@@ -550,7 +607,8 @@ def main():
              "memcached set with flags")
         memcache_set(proxy.mport, b"mc:small", 42, b"v")
         want = state(r)
-        t.ok(len(want) >= 35, "populated %d keys of every type" % len(want))
+        t.ok(len(want) >= 42 and sum(1 for v in want.values() if v[0] == "zset") == 7,
+             "populated %d keys of every type" % len(want))
 
         f1 = os.path.join(tmp, "kcache.rdb")
         rc, out, err = run([CLI, "save", f1])
@@ -603,6 +661,12 @@ def main():
             rw = {k: (v[0], v[1], -1) for k, v in want.items()}
             d = same(rw, state(red.c))
             t.ok(not d, "DUMP (kcache) -> RESTORE (redis): same values", "\n".join(d))
+            # sorted sets are encoded as redis-server encodes them
+            red.c("config", "set", "rdbcompression", "no")
+            zk = [k for k, v in want.items() if v[0] == "zset"]
+            d = [k for k in zk if red.c("dump", k) != r("dump", k)]
+            t.ok(zk and not d, "DUMP of %d sorted sets byte for byte redis-server's" % len(zk),
+                 repr(d))
         finally:
             red.stop()
         f2 = os.path.join(rdir, "dump.rdb")
@@ -628,6 +692,7 @@ def main():
              "RESTORE ABSTTL")
         t.ok(500000 < r("pttl", "abs") <= 600000, "ABSTTL sets the absolute expiry")
         t.eq(r("dump", "missing"), None, "DUMP of a missing key is nil")
+        zset_payloads(t, r)
 
         # corrupt files: refused with an offset, never a crash, nothing loaded
         data = open(f1, "rb").read()

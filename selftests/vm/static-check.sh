@@ -15,6 +15,8 @@
 #   6. f64_add_test: the kernel's integer double addition and
 #      multiplication (kmod/f64.h: sorted-set INCR and weights) match the
 #      host FPU bit for bit.
+#   7. rdb-unit: the RDB reader and writer's sorted sets (host unit tests,
+#      and against the host's redis-server and redis-check-rdb).
 # checkpatch.pl and its data files come from Debian's linux-source-6.12
 # (extracted into build/linux-scripts by `make linux-scripts`).
 #
@@ -152,6 +154,15 @@ if cc -O2 -Wall -Wextra -Werror -o "$out/f64_add_test" \
 else
 	result notok "f64_add_test: kc_f64_add() or kc_f64_mul() differs from the FPU (build/static/f64.log)"
 	sed 's/^/# /' "$out/f64.log" | head -20
+fi
+
+# ---- RDB sorted sets: unit tests, then against redis-server 7.0
+if make -C "$KC_ROOT/userspace" --no-print-directory -s BUILD="$KC_BUILD" rdb-unit \
+	>"$out/rdb-unit.log" 2>&1; then
+	result ok "rdb-unit: sorted sets read and written as redis-server 7.0 ($(grep -c '^ok' "$out/rdb-unit.log") checks)"
+else
+	result notok "rdb-unit: sorted-set RDB checks failed (build/static/rdb-unit.log)"
+	grep -v '^ok' "$out/rdb-unit.log" | sed 's/^/# /' | head -40
 fi
 
 echo "KCACHE-TEST-BEGIN static"

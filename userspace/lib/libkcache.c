@@ -1193,6 +1193,8 @@ uint32_t kc_read_op(uint32_t type)
 		return KC_OP_HGETALL;
 	case KC_TYPE_SET:
 		return KC_OP_SMEMBERS;
+	case KC_TYPE_ZSET:
+		return KC_OP_ZRANGE;
 	}
 	return 0;
 }

@@ -320,7 +320,11 @@ int64_t kc_pipe_expire(const struct kc_pipe *p, size_t i);
  */
 const char *kc_strerror(int err);
 
-/* The op that reads a whole key of this type (GET, LRANGE, ...), 0 if none. */
+/*
+ * The op that reads a whole key of this type (GET, LRANGE, ...), 0 if none.
+ * LRANGE wants num 0, num2 -1; ZRANGE the args 0 and -1 (8 bytes each)
+ * and KC_Z_WITHSCORES, for member, score, ... in score order.
+ */
 uint32_t kc_read_op(uint32_t type);
 
 #ifdef __cplusplus

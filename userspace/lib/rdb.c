@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rdb - Redis's RDB format: a writer (version 10) and a bounds-checked
- * reader for every Redis 7.0 encoding of strings, lists, hashes and sets.
+ * reader for every Redis 7.0 encoding of strings, lists, hashes, sets and
+ * sorted sets.
  * See rdb.h and Documentation/persistence.rst.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -583,6 +586,168 @@ static int blob(struct rd *r, int (*parse)(struct rd *, size_t))
 	return err ? err : parse(r, at);
 }
 
+/*
+ * A score written as text (type 3's scores, and the listpack's and
+ * ziplist's score entries): the whole text must be a number strtod()
+ * reads, NaN refused as Redis does; "inf" and "-inf" are what Redis
+ * writes for the infinities.  Out-of-range values round to +-inf or 0
+ * as strtod() does (Redis reads them the same way).
+ */
+static int text_score(const unsigned char *p, size_t len, double *d)
+{
+	char tmp[256], *end;
+
+	if (!len || len >= sizeof(tmp) || isspace(p[0]))
+		return -1;
+	memcpy(tmp, p, len);
+	tmp[len] = 0;
+	*d = strtod(tmp, &end);
+	return end != tmp + len || isnan(*d) ? -1 : 0;
+}
+
+/* The score after a member of a type 3 (text) or 5 (binary) sorted set. */
+static int rd_score(struct rd *r, unsigned int t)
+{
+	size_t at = r->off;
+	unsigned int dl;
+	uint64_t u;
+	double d;
+
+	if (t == T_ZSET_2) {
+		if (rd_fixed(r, 8, &u))
+			return -EBADMSG;
+		memcpy(&d, &u, 8);
+	} else {
+		if (rd_u8(r, &dl))
+			return -EBADMSG;
+		if (dl == 253)
+			d = NAN;
+		else if (dl == 254)
+			d = INFINITY;
+		else if (dl == 255)
+			d = -INFINITY;
+		else if (need(r, dl))
+			return -EBADMSG;
+		else if (text_score(r->b + r->off, dl, &d))
+			return fail(r, at, "sorted set score is not a number");
+		else
+			r->off += dl;
+	}
+	if (isnan(d))
+		return fail(r, at, "sorted set with a NaN score");
+	return elem_bytes(r, &d, sizeof(d));
+}
+
+/*
+ * A ziplist or listpack sorted set left member, score, ... elements from
+ * index first on, scores as text: each score becomes the 8 bytes of its
+ * double (appended to the arena, its span moved there).
+ */
+static int zset_scores(struct rd *r, size_t first, size_t at)
+{
+	size_t i;
+
+	if ((r->ne - first) % 2)
+		return fail(r, at, "sorted set with an odd element count");
+	for (i = first + 1; i < r->ne; i += 2) {
+		unsigned char *d;
+		double v;
+
+		if (text_score(r->a + r->e[i].off, r->e[i].len, &v))
+			return fail(r, at, "sorted set score %zu is not a "
+				    "number", (i - first) / 2);
+		d = arena_room(r, sizeof(v));
+		if (!d)
+			return -ENOMEM;
+		memcpy(d, &v, sizeof(v));
+		r->e[i].off = r->alen;
+		r->e[i].len = sizeof(v);
+		r->alen += sizeof(v);
+	}
+	return 0;
+}
+
+/* ---- sorted sets: pairs put in ZRANGE order ---- */
+
+struct zpair {
+	const unsigned char *m;
+	size_t mlen;
+	double s;
+	struct span ms, ss;
+};
+
+static int zpair_cmp(const void *a, const void *b)
+{
+	const struct zpair *x = a, *y = b;
+	size_t n = x->mlen < y->mlen ? x->mlen : y->mlen;
+	int c;
+
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	c = n ? memcmp(x->m, y->m, n) : 0;
+	if (c)
+		return c;
+	return x->mlen < y->mlen ? -1 : x->mlen > y->mlen;
+}
+
+static void zpair_at(struct rd *r, size_t i, struct zpair *z)
+{
+	z->ms = r->e[i];
+	z->ss = r->e[i + 1];
+	z->m = r->a + z->ms.off;
+	z->mlen = z->ms.len;
+	memcpy(&z->s, r->a + z->ss.off, sizeof(z->s));
+}
+
+/*
+ * The pairs from index first on in ascending order, score then member
+ * bytes, as KC_OP_ZRANGE returns them and the writer expects: files
+ * hold any order (Redis writes type 5 highest first, so that one is
+ * reversed without sorting).
+ */
+static int zset_order(struct rd *r, size_t first)
+{
+	size_t n = (r->ne - first) / 2, i;
+	struct zpair a, b, *v;
+	bool up = true, down = true;
+
+	for (i = 1; i < n && (up || down); i++) {
+		int c;
+
+		zpair_at(r, first + 2 * (i - 1), &a);
+		zpair_at(r, first + 2 * i, &b);
+		c = zpair_cmp(&a, &b);
+		up = up && c < 0;
+		down = down && c > 0;
+	}
+	if (up)
+		return 0;
+	if (down) {
+		for (i = 0; i < n / 2; i++) {
+			size_t x = first + 2 * i, y = first + 2 * (n - 1 - i);
+			struct span t0 = r->e[x], t1 = r->e[x + 1];
+
+			r->e[x] = r->e[y];
+			r->e[x + 1] = r->e[y + 1];
+			r->e[y] = t0;
+			r->e[y + 1] = t1;
+		}
+		return 0;
+	}
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		zpair_at(r, first + 2 * i, &v[i]);
+	qsort(v, n, sizeof(*v), zpair_cmp);
+	for (i = 0; i < n; i++) {
+		r->e[first + 2 * i] = v[i].ms;
+		r->e[first + 2 * i + 1] = v[i].ss;
+	}
+	free(v);
+	return 0;
+}
+
 /* N strings (pairs: 2N) as elements; n is checked against what is left. */
 static int strings(struct rd *r, uint64_t n)
 {
@@ -695,7 +860,7 @@ static int skip_stream(struct rd *r, unsigned int t)
  */
 static int rd_value(struct rd *r, unsigned int t, int *kind)
 {
-	size_t at = r->off - 1;
+	size_t at = r->off - 1, first = r->ne;
 	uint64_t n, i;
 	int err;
 
@@ -759,29 +924,29 @@ static int rd_value(struct rd *r, unsigned int t, int *kind)
 		return 0;
 	case T_ZSET:
 	case T_ZSET_2:
+		*kind = KC_RDB_ZSET;
 		if (rd_len(r, &n))
 			return -EBADMSG;
-		if (n > r->len - r->off)
+		/* a member and a score take 2 bytes at least */
+		if (n > (r->len - r->off) / 2)
 			return fail(r, at, "sorted set size too large");
 		while (n--) {
-			unsigned int dl;
-
-			if (rd_string(r, TO_SKIP))
-				return -EBADMSG;
-			if (t == T_ZSET_2) {
-				if (skip_bytes(r, 8))
-					return -EBADMSG;
-				continue;
-			}
-			if (rd_u8(r, &dl))
-				return -EBADMSG;
-			if (dl < 253 && skip_bytes(r, dl))
-				return -EBADMSG;
+			err = rd_string(r, TO_ELEM);
+			if (!err)
+				err = rd_score(r, t);
+			if (err)
+				return err;
 		}
-		return 0;
-	case T_HASH_ZIPMAP:
+		return zset_order(r, first);
 	case T_ZSET_ZIPLIST:
 	case T_ZSET_LISTPACK:
+		*kind = KC_RDB_ZSET;
+		err = blob(r, t == T_ZSET_ZIPLIST ? parse_ziplist :
+			   parse_listpack);
+		if (!err)
+			err = zset_scores(r, first, at);
+		return err ? err : zset_order(r, first);
+	case T_HASH_ZIPMAP:
 		return rd_string(r, TO_SKIP);
 	case T_STREAM:
 	case T_STREAM_2:
@@ -1281,6 +1446,226 @@ int kc_rdb_w_selectdb(struct kc_rdb_w *w, unsigned int db, uint64_t keys,
 	return w->err;
 }
 
+/*
+ * A listpack (Redis's compact encoding, here only what sorted sets need):
+ * 4-byte total size, 2-byte entry count, entries, end byte 0xff.  An
+ * entry is its encoding and data, then its own length again (backlen) in
+ * 7-bit groups, most significant first, the high bit set on all but the
+ * first, so the list can be walked backwards.
+ */
+struct lp {
+	unsigned char *p;
+	size_t len, cap, count;
+	int err;
+};
+
+static void lp_bytes(struct lp *l, const void *p, size_t n)
+{
+	if (l->err)
+		return;
+	if (grow((void **)&l->p, &l->cap, l->len + n, 1)) {
+		l->err = -ENOMEM;
+		return;
+	}
+	memcpy(l->p + l->len, p, n);
+	l->len += n;
+}
+
+/* Ends an entry of n bytes (encoding and data) with its backlen. */
+static void lp_backlen(struct lp *l, size_t n)
+{
+	unsigned char b[5];
+	int k = n < 128 ? 1 : n < 16383 ? 2 : n < 2097151 ? 3 :
+		n < 268435455 ? 4 : 5, i;
+
+	for (i = k - 1; i >= 0; i--, n >>= 7)
+		b[i] = (n & 127) | (i ? 128 : 0);
+	lp_bytes(l, b, k);
+	l->count++;
+}
+
+/* The smallest of the integer encodings that holds v. */
+static void lp_int(struct lp *l, int64_t v)
+{
+	unsigned char b[9];
+	size_t n, i;
+
+	if (v >= 0 && v <= 127) {
+		b[0] = v;
+		n = 1;
+	} else if (v >= -4096 && v <= 4095) {
+		b[0] = 0xc0 | ((v >> 8) & 0x1f);
+		b[1] = v;
+		n = 2;
+	} else {
+		unsigned int nb = v >= INT16_MIN && v <= INT16_MAX ? 2 :
+				  v >= -(1 << 23) && v < (1 << 23) ? 3 :
+				  v >= INT32_MIN && v <= INT32_MAX ? 4 : 8;
+
+		b[0] = nb == 2 ? 0xf1 : nb == 3 ? 0xf2 : nb == 4 ? 0xf3 : 0xf4;
+		for (i = 0; i < nb; i++)
+			b[1 + i] = (uint64_t)v >> (8 * i);
+		n = 1 + nb;
+	}
+	lp_bytes(l, b, n);
+	lp_backlen(l, n);
+}
+
+/*
+ * The canonical decimal form of an int64 (no sign on 0, no leading zeros,
+ * no '+'): what a listpack stores as an integer.
+ */
+static bool int64_text(const unsigned char *p, size_t len, int64_t *out)
+{
+	uint64_t v = 0, lim;
+	size_t i = 0;
+	bool neg = false;
+
+	if (!len || len > 20)
+		return false;
+	if (p[0] == '-') {
+		neg = true;
+		i = 1;
+	}
+	if (i == len || p[i] < '0' || p[i] > '9' ||
+	    (p[i] == '0' && (len > i + 1 || neg)))
+		return false;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < len; i++) {
+		unsigned int d = p[i] - '0';
+
+		if (p[i] < '0' || p[i] > '9' || v > (lim - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return true;
+}
+
+static void lp_str(struct lp *l, const void *p, size_t len)
+{
+	unsigned char b[5];
+	int64_t v;
+	size_t h;
+
+	if (int64_text(p, len, &v)) {
+		lp_int(l, v);
+		return;
+	}
+	if (len < 64) {
+		b[0] = 0x80 | len;
+		h = 1;
+	} else if (len < 4096) {
+		b[0] = 0xe0 | (len >> 8);
+		b[1] = len;
+		h = 2;
+	} else {
+		b[0] = 0xf0;
+		b[1] = len;
+		b[2] = len >> 8;
+		b[3] = len >> 16;
+		b[4] = len >> 24;
+		h = 5;
+	}
+	lp_bytes(l, b, h);
+	lp_bytes(l, p, len);
+	lp_backlen(l, h + len);
+}
+
+/*
+ * A score as redis-server 7.0.15 puts it in a listpack (seen in its DUMP
+ * output): "inf"/"-inf", an integral value within +-2^62 as an integer
+ * ("0" for -0), anything else "%.17g"; lp_str() then stores text that
+ * is an int64's canonical form as an integer.
+ */
+static size_t score_text(double d, char *buf, size_t n)
+{
+	if (isinf(d))
+		return snprintf(buf, n, "%s", d > 0 ? "inf" : "-inf");
+	if (d >= -4611686018427387904.0 && d <= 4611686018427387904.0 &&
+	    d == (double)(long long)d)
+		return snprintf(buf, n, "%lld", (long long)d);
+	return snprintf(buf, n, "%.17g", d);
+}
+
+#define ZSET_LP_ENTRIES	128	/* zset-max-listpack-entries */
+#define ZSET_LP_VALUE	64	/* zset-max-listpack-value */
+
+static double score_of(const struct kc_rdb_str *s)
+{
+	double d;
+
+	memcpy(&d, s->p, sizeof(d));
+	return d;
+}
+
+/* A sorted set fit for a listpack, as Redis 7.0 decides it. */
+static bool zset_small(const struct kc_rdb_item *it)
+{
+	size_t i;
+
+	if (it->n / 2 > ZSET_LP_ENTRIES)
+		return false;
+	for (i = 0; i < it->n; i += 2)
+		if (it->elems[i].len > ZSET_LP_VALUE)
+			return false;
+	return true;
+}
+
+static bool zset_ok(const struct kc_rdb_item *it)
+{
+	size_t i;
+
+	if (it->n % 2)
+		return false;
+	for (i = 1; i < it->n; i += 2)
+		if (it->elems[i].len != sizeof(double) ||
+		    isnan(score_of(&it->elems[i])))
+			return false;
+	return true;
+}
+
+static void put_zset(struct kc_rdb_w *w, const struct kc_rdb_item *it)
+{
+	struct lp l = { 0 };
+	unsigned char hdr[6] = { 0 };
+	char num[32];
+	size_t i;
+
+	if (!zset_small(it)) {
+		/* type 5: highest score first, as Redis (its loads append) */
+		put_len(w, it->n / 2);
+		for (i = it->n; i >= 2; i -= 2) {
+			uint64_t u;
+
+			put_str(w, it->elems[i - 2].p, it->elems[i - 2].len);
+			memcpy(&u, it->elems[i - 1].p, 8);
+			put_le(w, u, 8);
+		}
+		return;
+	}
+	lp_bytes(&l, hdr, sizeof(hdr));
+	for (i = 0; i < it->n; i += 2) {
+		lp_str(&l, it->elems[i].p, it->elems[i].len);
+		lp_str(&l, num, score_text(score_of(&it->elems[i + 1]), num,
+					    sizeof(num)));
+	}
+	lp_bytes(&l, "\xff", 1);
+	if (!l.err) {
+		size_t num = l.count < 65535 ? l.count : 65535;
+
+		for (i = 0; i < 4; i++)
+			l.p[i] = l.len >> (8 * i);
+		l.p[4] = num & 0xff;
+		l.p[5] = num >> 8;
+		put_len(w, l.len);
+		put(w, l.p, l.len);
+	} else if (!w->err) {
+		w->err = l.err;
+	}
+	free(l.p);
+}
+
 static int put_type(struct kc_rdb_w *w, const struct kc_rdb_item *it)
 {
 	static const unsigned char types[] = {
@@ -1288,14 +1673,18 @@ static int put_type(struct kc_rdb_w *w, const struct kc_rdb_item *it)
 		[KC_RDB_HASH] = T_HASH, [KC_RDB_SET] = T_SET,
 	};
 
-	if (it->type < KC_RDB_STRING || it->type > KC_RDB_SET ||
+	if (it->type < KC_RDB_STRING || it->type > KC_RDB_ZSET ||
 	    (it->type == KC_RDB_STRING && it->n != 1) ||
-	    (it->type == KC_RDB_HASH && it->n % 2) || !it->n) {
+	    (it->type == KC_RDB_HASH && it->n % 2) ||
+	    (it->type == KC_RDB_ZSET && !zset_ok(it)) || !it->n) {
 		if (!w->err)
 			w->err = -EINVAL;
 		return w->err;
 	}
-	put_u8(w, types[it->type]);
+	if (it->type == KC_RDB_ZSET)
+		put_u8(w, zset_small(it) ? T_ZSET_LISTPACK : T_ZSET_2);
+	else
+		put_u8(w, types[it->type]);
 	return w->err;
 }
 
@@ -1303,6 +1692,10 @@ static void put_elems(struct kc_rdb_w *w, const struct kc_rdb_item *it)
 {
 	size_t i;
 
+	if (it->type == KC_RDB_ZSET) {
+		put_zset(w, it);
+		return;
+	}
 	if (it->type == KC_RDB_LIST || it->type == KC_RDB_SET)
 		put_len(w, it->n);
 	else if (it->type == KC_RDB_HASH)

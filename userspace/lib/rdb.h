@@ -12,7 +12,10 @@
  * Redis 7.0 writes them: header, aux fields, SELECTDB/RESIZEDB, keys,
  * EOF and the CRC.  Values use encodings Redis 7.0 loads: strings raw
  * or integer-encoded, lists/hashes/sets in the plain encodings (type 1, 4,
- * 2: one length and the elements).  memcached client flags of a key go in
+ * 2: one length and the elements), sorted sets as Redis 7.0 writes them
+ * by default: a listpack (type 17) up to 128 members of up to 64 bytes,
+ * else member and binary score pairs (type 5), highest score first.
+ * memcached client flags of a key go in
  * an aux field "kcache-flags" right before it (Redis ignores unknown aux
  * fields).
  *
@@ -40,6 +43,7 @@ enum kc_rdb_type {
 	KC_RDB_LIST,
 	KC_RDB_HASH,
 	KC_RDB_SET,
+	KC_RDB_ZSET,
 };
 
 struct kc_rdb_str {
@@ -49,8 +53,12 @@ struct kc_rdb_str {
 
 /*
  * One key.  elems: string 1 element, list n elements in order, hash n =
- * 2 * fields (field, value, ...), set n members.  Pointers are valid only
- * during the callback.
+ * 2 * fields (field, value, ...), set n members, sorted set n = 2 *
+ * members (member, score, ...) with each score the 8 bytes of a double in
+ * host byte order, never NaN, ascending by score then member bytes (as
+ * KC_OP_ZRANGE's KC_Z_WITHSCORES reply; the reader sorts, the writer
+ * expects this order).
+ * Pointers are valid only during the callback.
  */
 struct kc_rdb_item {
 	int type;			/* enum kc_rdb_type */
@@ -174,7 +182,7 @@ struct kc_rdb_load_info {
 int kc_rdb_load_file(int kfd, const char *path,
 		     const struct kc_rdb_load_opts *lo,
 		     struct kc_rdb_load_info *li, char *msg, size_t msglen);
-/* "sorted set", "stream", ... for an RDB type byte. */
+/* "stream", "module", ... for an RDB type byte. */
 const char *kc_rdb_type_name(unsigned int t);
 
 uint64_t kc_crc64(uint64_t crc, const void *p, size_t len);

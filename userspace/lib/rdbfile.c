@@ -139,6 +139,9 @@ struct saver {
 	uint64_t keys, vanished, retries;
 };
 
+/* ZRANGE's ranks of a whole set: 0 .. -1 (referenced by borrowing pipes). */
+static const int64_t zall[2] = { 0, -1 };
+
 /* Adds TYPE, the read and TTL of one key to the pipe. */
 static int add_read(struct kc_pipe *p, const struct kc_rdb_str *k,
 		    uint32_t type, size_t room)
@@ -150,6 +153,11 @@ static int add_read(struct kc_pipe *p, const struct kc_rdb_str *k,
 	if (i < 0 || j < 0 || t < 0)
 		return i < 0 ? i : j < 0 ? j : t;
 	if (type == KC_TYPE_LIST && kc_pipe_set_num(p, j, 0, -1))
+		return -ENOMEM;
+	if (type == KC_TYPE_ZSET &&
+	    (kc_pipe_set_arg(p, j, &zall[0], 8) ||
+	     kc_pipe_set_arg(p, j, &zall[1], 8) ||
+	     kc_pipe_set_flags(p, j, KC_Z_WITHSCORES)))
 		return -ENOMEM;
 	if (kc_pipe_set_reply(p, j, room) || kc_pipe_set_flags(p, t, KC_TTL_MS))
 		return -ENOMEM;
@@ -382,6 +390,8 @@ out:
 struct loader {
 	int fd;
 	struct kc_pipe *p;
+	unsigned char *zarg;	/* one ZADD argument: score, member */
+	size_t zcap;
 	size_t bytes;
 	uint64_t keys, other_db, retries;
 	size_t bad_op;		/* index of the op that failed, in its batch */
@@ -430,7 +440,26 @@ static const uint32_t write_ops[] = {
 	[KC_RDB_LIST] = KC_OP_RPUSH,
 	[KC_RDB_HASH] = KC_OP_HSET,
 	[KC_RDB_SET] = KC_OP_SADD,
+	[KC_RDB_ZSET] = KC_OP_ZADD,
 };
+
+/* ZADD's argument for a member, score pair: the score's 8 bytes first. */
+static int zadd_arg(struct loader *l, struct kc_pipe *p, int i,
+		    const struct kc_rdb_str *m, const struct kc_rdb_str *s)
+{
+	if (m->len + 8 > l->zcap) {
+		size_t cap = m->len + 8 > 256 ? m->len + 8 : 256;
+		void *q = realloc(l->zarg, cap);
+
+		if (!q)
+			return -ENOMEM;
+		l->zarg = q;
+		l->zcap = cap;
+	}
+	memcpy(l->zarg, s->p, 8);
+	memcpy(l->zarg + 8, m->p, m->len);
+	return kc_pipe_set_arg(p, i, l->zarg, m->len + 8);
+}
 
 static int load_item(void *ctx, const struct kc_rdb_item *it)
 {
@@ -468,6 +497,15 @@ static int load_item(void *ctx, const struct kc_rdb_item *it)
 			       bytes < CHUNK_BYTES) {
 				size_t step = it->type == KC_RDB_HASH ? 2 : 1, s;
 
+				if (it->type == KC_RDB_ZSET) {
+					if (zadd_arg(l, p, i, &it->elems[e],
+						     &it->elems[e + 1]))
+						return -ENOMEM;
+					bytes += it->elems[e].len + 8;
+					e += 2;
+					k++;
+					continue;
+				}
 				for (s = 0; s < step; s++) {
 					if (kc_pipe_set_arg(p, i,
 							    it->elems[e].p,
@@ -501,8 +539,7 @@ static int load_item(void *ctx, const struct kc_rdb_item *it)
 }
 
 static const char *type_names[32] = {
-	[3] = "sorted set", [5] = "sorted set", [12] = "sorted set",
-	[17] = "sorted set", [9] = "zipmap hash", [15] = "stream",
+	[9] = "zipmap hash", [15] = "stream",
 	[19] = "stream", [21] = "stream", [7] = "module",
 };
 
@@ -662,6 +699,7 @@ int kc_rdb_load_file(int kfd, const char *path, const struct kc_rdb_load_opts *l
 	}
 out:
 	kc_pipe_free(l.p);
+	free(l.zarg);
 	if (map != MAP_FAILED)
 		munmap(map, sb.st_size);
 	return err;

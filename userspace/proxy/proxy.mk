@@ -7,6 +7,9 @@
 #   make -C userspace fuzz-check      each parser fuzzed for FUZZ_SECS (20) s
 #   make -C userspace fuzz FUZZ_SECS=600   the same, longer
 #   make -C userspace proxy-unit      the parser unit tests (host, no kernel)
+#   make -C userspace rdb-unit        the RDB sorted-set tests (host, no
+#                                     kernel; with redis-server 7.0 and
+#                                     redis-check-rdb also against them)
 #
 # The fuzz targets need clang with libFuzzer (Debian: clang,
 # libclang-rt-14-dev); their corpora live in $(OUT)/fuzz/.
@@ -89,4 +92,12 @@ $(OUT)/proxy-unit: $(PROXY_DIR)/fuzz/unit.c $(PROXY_DIR)/resp.c $(PROXY_DIR)/mem
 proxy-unit: $(OUT)/proxy-unit
 	$(OUT)/proxy-unit
 
-.PHONY: fuzz fuzz-check fuzz-build proxy-unit
+$(OUT)/rdb-unit: $(PROXY_DIR)/fuzz/rdb_unit.c $(SRC)/userspace/lib/rdb.c $(SRC)/userspace/lib/rdb.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $(filter %.c,$^)
+
+rdb-unit: $(OUT)/rdb-unit
+	$(OUT)/rdb-unit
+	python3 $(PROXY_DIR)/fuzz/rdb_interop.py $(OUT)/rdb-unit
+
+.PHONY: fuzz fuzz-check fuzz-build proxy-unit rdb-unit

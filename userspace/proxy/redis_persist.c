@@ -28,6 +28,9 @@ static struct engine *E(struct conn *c)
 	return &c->w->eng;
 }
 
+/* ZRANGE's ranks of a whole sorted set */
+static const int64_t zall[2] = { 0, -1 };
+
 static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 {
 	size_t room = DUMP_ROOM;
@@ -36,6 +39,7 @@ static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
 		struct kc_rdb_item it = { .expire_ms = -1 };
 		struct kc_rdb_str one, *ev = NULL;
+		struct kc_buf zr[2];
 		struct kc_elem_iter ei;
 		const struct kc_elem *e;
 		const void *data;
@@ -50,8 +54,6 @@ static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 		if (err)
 			return err;
 		type = op.num;
-		if (type == KC_TYPE_ZSET)
-			return -EMEDIUMTYPE;	/* no sorted sets in rdb.c yet */
 		if (!kc_read_op(type))
 			return -ENOENT;
 		buf = malloc(room);
@@ -63,6 +65,12 @@ static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 		if (type == KC_TYPE_LIST) {
 			op.num = 0;
 			op.num2 = -1;
+		}
+		if (type == KC_TYPE_ZSET) {
+			kc_buf_set(&zr[0], &zall[0], 8);
+			kc_buf_set(&zr[1], &zall[1], 8);
+			kc_op_args(&op, zr, 2);
+			op.flags = KC_Z_WITHSCORES;
 		}
 		err = eng_do(E(c), &op);
 		if (err == -ENOSPC || err == -EPROTOTYPE) {
@@ -120,9 +128,7 @@ void cmd_dump(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	kc_rdb_w_init(&w, -1);
 	err = dump_value(c, &argv[1], &w);
-	if (err == -EMEDIUMTYPE)
-		resp_error(&c->out, "ERR kcache-proxy cannot DUMP sorted sets yet");
-	else if (err == -ENOENT)
+	if (err == -ENOENT)
 		resp_null(&c->out, c->proto);
 	else if (err)
 		reply_kerr(&c->out, err);
@@ -142,15 +148,45 @@ static const uint32_t write_ops[] = {
 	[KC_RDB_LIST] = KC_OP_RPUSH,
 	[KC_RDB_HASH] = KC_OP_HSET,
 	[KC_RDB_SET] = KC_OP_SADD,
+	[KC_RDB_ZSET] = KC_OP_ZADD,
 };
+
+/*
+ * ZADD's arguments for up to m pairs from elems: each the score's 8 bytes
+ * then the member, in one buffer (*zbuf, grown as needed).
+ */
+static int zadd_args(const struct kc_rdb_str *e, size_t m, struct kc_buf *args,
+		     unsigned char **zbuf, size_t *zcap)
+{
+	size_t j, need = 0, off = 0;
+
+	for (j = 0; j < m; j++)
+		need += 8 + e[2 * j].len;
+	if (need > *zcap) {
+		void *q = realloc(*zbuf, need);
+
+		if (!q)
+			return -ENOMEM;
+		*zbuf = q;
+		*zcap = need;
+	}
+	for (j = 0; j < m; j++) {
+		memcpy(*zbuf + off, e[2 * j + 1].p, 8);
+		memcpy(*zbuf + off + 8, e[2 * j].p, e[2 * j].len);
+		kc_buf_set(&args[j], *zbuf + off, 8 + e[2 * j].len);
+		off += 8 + e[2 * j].len;
+	}
+	return 0;
+}
 
 static int restore_item(void *ctx, const struct kc_rdb_item *it)
 {
 	struct restore *r = ctx;
 	struct engine *e = E(r->c);
 	struct kc_buf *args;
+	unsigned char *zbuf = NULL;
+	size_t i = 0, zcap = 0;
 	struct kc_op op;
-	size_t i = 0;
 	int err;
 
 	if (it->type == KC_RDB_STRING) {
@@ -180,17 +216,27 @@ static int restore_item(void *ctx, const struct kc_rdb_item *it)
 		return -ENOMEM;
 	err = 0;
 	while (!err && i < it->n) {
-		size_t m = it->n - i < CHUNK ? it->n - i : CHUNK, j;
+		size_t m = it->n - i < CHUNK ? it->n - i : CHUNK, j, used = m;
 
-		for (j = 0; j < m; j++)
-			kc_buf_set(&args[j], it->elems[i + j].p,
-				   it->elems[i + j].len);
+		if (it->type == KC_RDB_ZSET) {
+			/* pairs: m elements are m / 2 arguments */
+			m = (it->n - i) / 2 < CHUNK ? (it->n - i) / 2 : CHUNK;
+			used = 2 * m;
+			err = zadd_args(it->elems + i, m, args, &zbuf, &zcap);
+			if (err)
+				break;
+		} else {
+			for (j = 0; j < m; j++)
+				kc_buf_set(&args[j], it->elems[i + j].p,
+					   it->elems[i + j].len);
+		}
 		kc_op_init(&op, write_ops[it->type]);
 		kc_op_key(&op, r->key->p, r->key->len);
 		kc_op_args(&op, args, m);
 		err = eng_do(e, &op);
-		i += m;
+		i += used;
 	}
+	free(zbuf);
 	free(args);
 	if (!err && r->expire_ms >= 0) {
 		kc_op_init(&op, KC_OP_EXPIRE);
@@ -253,7 +299,7 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	if (err == -EOPNOTSUPP) {
-		reply_err(c, "ERR Bad data format: kcache has no sorted sets, streams or modules");
+		reply_err(c, "ERR Bad data format: kcache has no streams or modules");
 		return;
 	}
 	if (err) {
