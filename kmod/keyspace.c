@@ -7,6 +7,7 @@
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/err.h>
+#include <linux/math.h>
 #include <linux/timekeeping.h>
 #include "kcache.h"
 #include "ops.h"
@@ -21,8 +22,15 @@
  */
 static s64 real_offset_ms(void)
 {
-	return ktime_to_ms(ktime_sub(ktime_mono_to_any(0, TK_OFFS_REAL),
-				     ktime_mono_to_any(0, TK_OFFS_BOOT)));
+	ktime_t off = ktime_sub(ktime_mono_to_any(0, TK_OFFS_REAL),
+				ktime_mono_to_any(0, TK_OFFS_BOOT));
+
+	/*
+	 * Rounded up: with "now" since boot rounded down, an absolute expiry
+	 * then never shows more time left than it really has (at most 1 ms
+	 * less, and it goes at most 1 ms early).
+	 */
+	return DIV_ROUND_UP_ULL((u64)ktime_to_ns(off), NSEC_PER_MSEC);
 }
 
 /*
