@@ -193,8 +193,8 @@ def gen(r):
             lambda: ("LTRIM", lk, ch(NUMS[:7]), ch(NUMS[:7])),
             lambda: ("LINSERT", lk, ch(["BEFORE", "AFTER", "x"]), ch(VALS), ch(VALS)),
             lambda: ("LPOS", lk, ch(VALS)) + ch([(), ("RANK", ch(["1", "2", "-1", "-2", "0", "x"])),
-                                                ("COUNT", ch(["0", "1", "2", "-1"])),
-                                                ("MAXLEN", ch(["0", "1", "3", "-1"])),
+                                                ("COUNT", ch(["0", "1", "2", "-1", "x"])),
+                                                ("MAXLEN", ch(["0", "1", "3", "-1", "x"])),
                                                 ("RANK", "-1", "COUNT", "0", "MAXLEN", "2"),
                                                 ("COUNT",), ("NOPE", "1")]),
         ]
@@ -225,7 +225,7 @@ def gen(r):
             lambda: (ch(["SINTER", "SUNION", "SDIFF"]),) + tuple(r.sample(SET_KEYS, 2)),
             lambda: (ch(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), key(SET_KEYS)) + tuple(r.sample(SET_KEYS, 2)),
             lambda: ("SRANDMEMBER", sk, "100"), lambda: ("SPOP", sk, "100"),
-            lambda: ("SINTERCARD",) + ch([("2",) + tuple(r.sample(SET_KEYS, 2)),
+            lambda: ("SINTERCARD",) + ch([("2",) + tuple(r.sample(SET_KEYS, 2)), ("x", sk),
                                           ("1", sk, "LIMIT", ch(["0", "1", "2", "-1", "x"])),
                                           ("0", sk), ("3", sk), ("1", sk, "LIMIT"), ("x", sk)]),
             lambda: ("SSCAN", sk, "0") + ch([(), ("MATCH", "[ab]"), ("COUNT", "x")]),
@@ -364,7 +364,7 @@ def norm(c, v):
     if name in ("sscan", "hscan", "zscan") and isinstance(v, list) and len(v) == 2 and isinstance(v[1], list):
         items = v[1] if name == "sscan" else list(zip(v[1][0::2], v[1][1::2]))
         return [v[0], sorted(items)]
-    if name in ("ttl", "pttl") and isinstance(v, int) and v > 0:
+    if name in ("ttl", "pttl", "expiretime", "pexpiretime") and isinstance(v, int) and v > 0:
         return "has-ttl"
     return v
 

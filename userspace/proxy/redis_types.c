@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "libkcache.h"
+#include "resp.h"
 #include "redis.h"
 
 static struct engine *E(struct conn *c)
@@ -533,6 +534,19 @@ void cmd_salgebra(struct conn *c, struct arg *argv, size_t argc)
 	r->flags = EMPTY_ARRAY;
 }
 
+/*
+ * Redis's getPositiveLongFromObjectOrReply() and friends with a message:
+ * the same error for a non-integer and for a value out of range.
+ */
+static bool arg_min(struct conn *c, const struct arg *a, long long min,
+		    long long *v, const char *msg)
+{
+	if (resp_str2ll(a->p, a->len, v) && *v >= min)
+		return true;
+	reply_err(c, msg);
+	return false;
+}
+
 /* SINTERCARD: SINTER's members counted, up to LIMIT (r->a, 0: all). */
 static void r_card(struct conn *c, struct rec *r, struct kc_op *ops)
 {
@@ -554,12 +568,8 @@ static long long numkeys(struct conn *c, struct arg *argv, size_t argc)
 {
 	long long n;
 
-	if (!arg_ll(c, &argv[1], &n))
+	if (!arg_min(c, &argv[1], 1, &n, "ERR numkeys should be greater than 0"))
 		return 0;
-	if (n <= 0) {
-		reply_err(c, "ERR numkeys should be greater than 0");
-		return 0;
-	}
 	if ((unsigned long long)n > argc - 2) {
 		reply_err(c, "ERR Number of keys can't be greater than number of args");
 		return 0;
@@ -579,12 +589,9 @@ void cmd_sintercard(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	for (i = 2 + (size_t)n; i < argc; i++) {
 		if (arg_eq(&argv[i], "limit") && i + 1 < argc) {
-			if (!arg_ll(c, &argv[++i], &limit))
+			if (!arg_min(c, &argv[++i], 0, &limit,
+				     "ERR LIMIT can't be negative"))
 				return;
-			if (limit < 0) {
-				reply_err(c, "ERR LIMIT can't be negative");
-				return;
-			}
 		} else {
 			reply_err(c, "ERR syntax error");
 			return;
@@ -727,19 +734,13 @@ void cmd_lpos(struct conn *c, struct arg *argv, size_t argc)
 				return;
 			}
 		} else if (arg_eq(&argv[i], "count") && more) {
-			if (!arg_ll(c, &argv[++i], &q.count))
+			if (!arg_min(c, &argv[++i], 0, &q.count,
+				     "ERR COUNT can't be negative"))
 				return;
-			if (q.count < 0) {
-				reply_err(c, "ERR COUNT can't be negative");
-				return;
-			}
 		} else if (arg_eq(&argv[i], "maxlen") && more) {
-			if (!arg_ll(c, &argv[++i], &q.maxlen))
+			if (!arg_min(c, &argv[++i], 0, &q.maxlen,
+				     "ERR MAXLEN can't be negative"))
 				return;
-			if (q.maxlen < 0) {
-				reply_err(c, "ERR MAXLEN can't be negative");
-				return;
-			}
 		} else {
 			reply_err(c, "ERR syntax error");
 			return;
