@@ -244,6 +244,7 @@ def gen(r):
             lambda: ("PEXPIREAT", anyk, ch(["9999999999000", "x"])),
             lambda: ("UNLINK", anyk),
             lambda: (ch(["EXPIRETIME", "PEXPIRETIME"]), anyk), lambda: ("TOUCH", anyk, ch(ALL_KEYS)),
+            lambda: ("COPY", anyk, ch(ALL_KEYS)) + ch([(), ("REPLACE",)]),
         ]
         return ch(ops)()
     ops = [
@@ -338,7 +339,7 @@ def norm_zrand(c, v):
 
 # Refused inside MULTI by kcache-proxy (they need several kernel calls of
 # their own; see Documentation/kcache-proxy.rst): not generated there.
-NOT_IN_MULTI = {"KEYS", "DBSIZE", "MSETNX"}
+NOT_IN_MULTI = {"KEYS", "DBSIZE", "MSETNX", "COPY"}
 
 UNORDERED = {"smembers", "sinter", "sunion", "sdiff", "keys", "hkeys", "hvals", "srandmember", "spop"}
 

@@ -150,6 +150,10 @@ void cmd_xscan(struct conn *, struct arg *, size_t);
 
 /* redis_server.c */
 void redis_config_init(void);
+long long redis_param(const char *name);
+void cmd_object(struct conn *, struct arg *, size_t);
+void cmd_memory(struct conn *, struct arg *, size_t);
+void cmd_copy(struct conn *, struct arg *, size_t);
 void cmd_config(struct conn *, struct arg *, size_t);
 void cmd_function(struct conn *, struct arg *, size_t);
 void cmd_script(struct conn *, struct arg *, size_t);

@@ -110,6 +110,20 @@ static struct param *param_find(const struct arg *a)
 	return NULL;
 }
 
+/* A numeric parameter's value (name as in params[]), 0 if unknown. */
+long long redis_param(const char *name)
+{
+	long long v = 0;
+	size_t i;
+
+	pthread_mutex_lock(&params_lock);
+	for (i = 0; i < NPARAMS; i++)
+		if (!strcmp(params[i].name, name))
+			v = params[i].val;
+	pthread_mutex_unlock(&params_lock);
+	return v;
+}
+
 /* Redis's memtoull(): digits, then b, k, kb, m, mb, g or gb (any case). */
 static bool memtoull(const struct arg *a, unsigned long long *v)
 {
