@@ -158,6 +158,22 @@ static int value_read(struct conn *c, const struct arg *k, struct value *v)
 	return err;
 }
 
+/* Reads key into v, or replies (nil when missing) and returns false. */
+static bool value_or_reply(struct conn *c, const struct arg *k,
+			   struct value *v)
+{
+	int err;
+
+	if (!key_ok(c, k))
+		return false;
+	err = value_read(c, k, v);
+	if (err == -ENOENT)
+		resp_null(rout(c), c->proto);
+	else if (err)
+		reply_kerr(rout(c), err);
+	return !err;
+}
+
 /* Redis's string2ll() acceptance: an integer kept as a number. */
 static bool is_int(const void *p, size_t len)
 {
@@ -263,13 +279,11 @@ static bool sub_ok(struct conn *c, struct arg *argv, size_t argc,
 /* OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP */
 void cmd_object(struct conn *c, struct arg *argv, size_t argc)
 {
-	struct value v;
-	int err;
-
 	static const char *const subs[] = {
 		"help", "encoding", "freq", "idletime", "refcount", NULL,
 	};
 	static const int arity[] = { 2, 3, 3, 3, 3 };
+	struct value v;
 
 	if (!sub_ok(c, argv, argc, "object", subs, arity))
 		return;
@@ -277,17 +291,8 @@ void cmd_object(struct conn *c, struct arg *argv, size_t argc)
 		help(c, object_help, sizeof(object_help) / sizeof(object_help[0]));
 		return;
 	}
-	if (!key_ok(c, &argv[2]))
+	if (!value_or_reply(c, &argv[2], &v))
 		return;
-	err = value_read(c, &argv[2], &v);
-	if (err == -ENOENT) {
-		resp_null(rout(c), c->proto);
-		return;
-	}
-	if (err) {
-		reply_kerr(rout(c), err);
-		return;
-	}
 	if (arg_eq(&argv[1], "encoding"))
 		resp_bulks(rout(c), encoding(&v));
 	else if (arg_eq(&argv[1], "freq"))
@@ -311,13 +316,11 @@ static const char *const memory_help[] = {
 /* MEMORY USAGE key [SAMPLES count], MEMORY HELP */
 void cmd_memory(struct conn *c, struct arg *argv, size_t argc)
 {
+	static const char *const subs[] = { "help", "usage", NULL };
+	static const int arity[] = { 2, -3 };
 	long long samples, bytes;
 	struct value v;
 	size_t i;
-	int err;
-
-	static const char *const subs[] = { "help", "usage", NULL };
-	static const int arity[] = { 2, -3 };
 
 	if (!sub_ok(c, argv, argc, "memory", subs, arity))
 		return;
@@ -338,17 +341,8 @@ void cmd_memory(struct conn *c, struct arg *argv, size_t argc)
 			return;
 		}
 	}
-	if (!key_ok(c, &argv[2]))
+	if (!value_or_reply(c, &argv[2], &v))
 		return;
-	err = value_read(c, &argv[2], &v);
-	if (err == -ENOENT) {
-		resp_null(rout(c), c->proto);
-		return;
-	}
-	if (err) {
-		reply_kerr(rout(c), err);
-		return;
-	}
 	bytes = ITEM_HEADER + (long long)argv[2].len;
 	for (i = 0; i < v.n; i++)
 		bytes += (long long)v.len[i] +

@@ -644,6 +644,31 @@ static void elems_free(struct elems *v)
 }
 
 /*
+ * The elements of a whole-value read, or a reply and false: a missing key
+ * answers nil (nil set) or an empty array, as the command does.
+ */
+static bool elems_or_reply(struct conn *c, struct kc_op *op, struct elems *v,
+			   bool nil)
+{
+	if (op->result == -ENOENT) {
+		if (nil)
+			resp_null(&c->out, c->proto);
+		else
+			resp_array(&c->out, 0);
+		return false;
+	}
+	if (op->result) {
+		reply_kerr(&c->out, op->result);
+		return false;
+	}
+	if (!elems_get(op, v)) {
+		resp_error(&c->out, "ERR out of memory");
+		return false;
+	}
+	return true;
+}
+
+/*
  * LPOS: the list is read whole (LRANGE 0 -1) and searched here.  r->a is
  * RANK, r->b COUNT (-1: not given), r->p MAXLEN, the element in the arena.
  */
@@ -659,21 +684,8 @@ static void r_lpos(struct conn *c, struct rec *r, struct kc_op *ops)
 	long long len, i, seen = 0, skip, found = 0, step, *hits;
 	struct elems v;
 
-	if (ops[0].result == -ENOENT) {
-		if (q->count >= 0)
-			resp_array(&c->out, 0);
-		else
-			resp_null(&c->out, c->proto);
+	if (!elems_or_reply(c, &ops[0], &v, q->count < 0))
 		return;
-	}
-	if (ops[0].result) {
-		reply_kerr(&c->out, ops[0].result);
-		return;
-	}
-	if (!elems_get(&ops[0], &v)) {
-		resp_error(&c->out, "ERR out of memory");
-		return;
-	}
 	len = (long long)v.n;
 	hits = calloc(v.n ? v.n : 1, sizeof(*hits));
 	if (!hits) {
@@ -775,21 +787,8 @@ static void r_hrandfield(struct conn *c, struct rec *r, struct kc_op *ops)
 	struct elems v;
 	size_t *idx;
 
-	if (ops[0].result == -ENOENT) {
-		if (r->b)
-			resp_null(&c->out, c->proto);
-		else
-			resp_array(&c->out, 0);
+	if (!elems_or_reply(c, &ops[0], &v, r->b))
 		return;
-	}
-	if (ops[0].result) {
-		reply_kerr(&c->out, ops[0].result);
-		return;
-	}
-	if (!elems_get(&ops[0], &v)) {
-		resp_error(&c->out, "ERR out of memory");
-		return;
-	}
 	n = (long long)v.n / 2;
 	if (r->b) {
 		if (!n) {
