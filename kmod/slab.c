@@ -549,15 +549,24 @@ int kc_slab_take_empty(struct kc_cache *kc, u32 for_class)
 	for (i = 0; i < kc->large_id; i++) {
 		struct kc_class *c = &kc->classes[i];
 		struct kc_slab_page *page, *pick = NULL;
+		u64 budget;
 
 		if (i == for_class || READ_ONCE(c->free_chunks) < c->perslab)
 			continue;
+		/*
+		 * Bounded as kc_slab_release_empty(): pages looked at and kept
+		 * go to the tail, so the next store looks at others.
+		 */
 		spin_lock(&c->lock);
-		list_for_each_entry(page, &c->pages, node) {
+		budget = min_t(u64, c->nr_pages, KC_RELEASE_SCAN);
+		while (budget-- && !list_empty(&c->pages)) {
+			page = list_first_entry(&c->pages, struct kc_slab_page,
+						node);
 			if (!page->used && !page->moving) {
 				pick = page;
 				break;
 			}
+			list_move_tail(&page->node, &c->pages);
 		}
 		if (pick) {
 			pick->moving = true;
