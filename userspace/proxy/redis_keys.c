@@ -139,6 +139,14 @@ static int value_read(struct conn *c, const struct arg *k, struct value *v)
 				value_free(v);
 				return -EBADMSG;
 			}
+			/* A zset is member, score pairs; a score is 8 bytes. */
+			for (n = 1; v->type == KC_TYPE_ZSET && n < v->n + 1;
+			     n += 2) {
+				if (n >= v->n || v->len[n] != 8) {
+					value_free(v);
+					return -EBADMSG;
+				}
+			}
 		}
 		kc_op_init(&op, KC_OP_TTL);
 		kc_op_key(&op, k->p, k->len);
@@ -377,19 +385,35 @@ static int value_write(struct conn *c, const struct arg *k,
 		return -ENOMEM;
 	while (!err && i < v->n) {
 		size_t m = v->n - i < WRITE_CHUNK ? v->n - i : WRITE_CHUNK, j;
+		char *packed = NULL;
 
-		for (j = 0; j < m; j++) {
-			size_t e = i + j;
+		if (v->type == KC_TYPE_ZSET) {
+			/* ZADD: one argument per pair, the score's 8 bytes first. */
+			size_t bytes = 0, off = 0;
 
-			/* ZRANGE gives member, score; ZADD takes score, member. */
-			if (v->type == KC_TYPE_ZSET)
-				e ^= 1;
-			kc_buf_set(&args[j], v->p[e], v->len[e]);
+			for (j = 0; j < m; j += 2)
+				bytes += 8 + v->len[i + j];
+			packed = malloc(bytes ? bytes : 1);
+			if (!packed) {
+				err = -ENOMEM;
+				break;
+			}
+			for (j = 0; j < m; j += 2) {
+				memcpy(packed + off, v->p[i + j + 1], 8);
+				memcpy(packed + off + 8, v->p[i + j], v->len[i + j]);
+				kc_buf_set(&args[j / 2], packed + off,
+					   8 + v->len[i + j]);
+				off += 8 + v->len[i + j];
+			}
+		} else {
+			for (j = 0; j < m; j++)
+				kc_buf_set(&args[j], v->p[i + j], v->len[i + j]);
 		}
 		kc_op_init(&op, write_ops[v->type]);
 		kc_op_key(&op, k->p, k->len);
-		kc_op_args(&op, args, m);
+		kc_op_args(&op, args, v->type == KC_TYPE_ZSET ? m / 2 : m);
 		err = eng_do(E(c), &op);
+		free(packed);
 		i += m;
 	}
 	free(args);
