@@ -561,6 +561,28 @@ def main():
         r.close()
     t.run("long key", long_key)
 
+    def hrandfield_uniform():
+        """HRANDFIELD picks uniformly: chi-square over 10 fields."""
+        r = Raw(px.rport, 60)
+        fields = ["f%d" % i for i in range(10)]
+        call(r, "DEL", "hru")
+        call(r, "HSET", "hru", *[x for f in fields for x in (f, "v")])
+        for name, draws in (("one field per call", [call(r, "HRANDFIELD", "hru") for _ in range(1000)]),
+                            ("count -2000", call(r, "HRANDFIELD", "hru", "-2000"))):
+            n = len(draws)
+            counts = [draws.count(f.encode()) for f in fields]
+            exp = n / 10
+            chi2 = sum((c - exp) ** 2 / exp for c in counts)
+            # 9 degrees of freedom: P(chi2 > 27.88) = 0.001.
+            t.ok(sum(counts) == n and chi2 < 27.88,
+                 "HRANDFIELD %s: uniform (chi-square %.1f over %d draws)" % (name, chi2, n), counts)
+        picks = call(r, "HRANDFIELD", "hru", "7")
+        t.ok(len(picks) == 7 and len(set(picks)) == 7 and set(picks) <= {f.encode() for f in fields},
+             "HRANDFIELD 7: seven distinct fields", picks)
+        call(r, "DEL", "hru")
+        r.close()
+    t.run("hrandfield uniform", hrandfield_uniform)
+
     bad_frames = [
         (b"*1\r\n$-5\r\n", b"-ERR Protocol error: invalid bulk length\r\n", "negative bulk length"),
         (b"*1\r\n$99999999999999\r\n", b"-ERR Protocol error: invalid bulk length\r\n", "huge bulk length"),
