@@ -318,6 +318,9 @@ def gen_zset(r):
         ch([(), ("WEIGHTS", ch(["2", "0.5", "3"]), ch(["1", "inf", "1e3"])),
             ("AGGREGATE", ch(["SUM", "MIN", "MAX"])), ("WITHSCORES",)]),
         lambda: ("ZDIFFSTORE", ch(ZSET_KEYS), ch(["1", "2"]), z, ch(ZSET_KEYS)),
+        lambda: ("ZINTERCARD",) + ch([("2", z, ch(ZSET_KEYS + SET_KEYS[:2])), ("1", z),
+                                      ("2", z, ch(ZSET_KEYS), "LIMIT", ch(["0", "1", "-1", "x"])),
+                                      ("0", z), ("x", z), ("3", z), ("1", z, "LIMIT")]),
         lambda: (ch(["ZUNION", "ZINTERSTORE", "ZDIFF"]),) + ch([("0", z), ("x", z), ("3", z, z), ("-1", z)]),
         # Lex: every score is 0.
         lambda: ("ZADD", lk) + tuple(x for _ in range(r.randint(1, 3)) for x in ("0", ch(ZMEMBERS))),
