@@ -1170,7 +1170,7 @@ static const struct redis_cmd cmds[] = {
 	{ "zrandmember", -2, R, 1, 1, 1, cmd_zrandmember, 0, "sorted_set", "Returns one or more random members from a sorted set." },
 	{ "zunion", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the union of multiple sorted sets." },
 	{ "zinter", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the intersect of multiple sorted sets." },
-	{ "zintercard", -3, R, 0, 0, 0, cmd_sintercard, 0, "sorted_set", "Returns the number of members of the intersect of multiple sorted sets." },
+	{ "zintercard", -3, R, 0, 0, 0, cmd_zintercard, 0, "sorted_set", "Returns the number of members of the intersect of multiple sorted sets." },
 	{ "zdiff", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the difference between multiple sorted sets." },
 	{ "zunionstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted_set", "Stores the union of multiple sorted sets in a key." },
 	{ "zinterstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted_set", "Stores the intersect of multiple sorted sets in a key." },

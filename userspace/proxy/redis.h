@@ -137,6 +137,7 @@ void cmd_zremrange(struct conn *, struct arg *, size_t);
 void cmd_zpop(struct conn *, struct arg *, size_t);
 void cmd_zrandmember(struct conn *, struct arg *, size_t);
 void cmd_zcombine(struct conn *, struct arg *, size_t);
+void cmd_zintercard(struct conn *, struct arg *, size_t);
 struct rec;
 size_t zset_score_str(const void *bits, char *s, size_t n);
 struct kc_op *zset_plan_all(struct conn *c, struct rec *r);

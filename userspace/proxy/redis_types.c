@@ -577,11 +577,10 @@ static long long numkeys(struct conn *c, struct arg *argv, size_t argc)
 	return n;
 }
 
-/* SINTERCARD and ZINTERCARD numkeys key [key ...] [LIMIT limit] */
+/* SINTERCARD numkeys key [key ...] [LIMIT limit] */
 void cmd_sintercard(struct conn *c, struct arg *argv, size_t argc)
 {
 	long long n, limit = 0;
-	struct kc_op *op;
 	struct rec *r;
 	size_t i;
 
@@ -603,9 +602,8 @@ void cmd_sintercard(struct conn *c, struct arg *argv, size_t argc)
 			return;
 	if (!nargs_ok(c, (size_t)n))
 		return;
-	op = plan(c, r_card, lc0(&argv[0]) == 'z' ? KC_OP_ZINTER : KC_OP_SINTER,
-		  NULL, argv + 2, (size_t)n, eng_multi_room(), &r);
-	op->num = KC_ZAGG_SUM;	/* ZINTER's; SINTER ignores it */
+	plan(c, r_card, KC_OP_SINTER, NULL, argv + 2, (size_t)n,
+	     eng_multi_room(), &r);
 	r->a = limit;
 }
 

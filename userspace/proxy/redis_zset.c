@@ -775,6 +775,78 @@ static void ztypes_then(struct conn *c, struct arg *keys, size_t n,
 	r->p = err;
 }
 
+/* ZINTERCARD: the intersection's size, at most LIMIT (r->a; 0: all). */
+static void r_zintercard(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	long long n = ops[0].num;
+
+	if (ops[0].result == -ENOENT)
+		n = 0;
+	else if (ops[0].result) {
+		reply_kerr(&c->out, ops[0].result);
+		return;
+	}
+	resp_int(&c->out, r->a && n > r->a ? r->a : n);
+}
+
+/*
+ * ZINTERCARD numkeys key [key ...] [LIMIT limit]: ZINTER counted, with
+ * zunionInterDiffGenericCommand()'s checks in its order (an option error
+ * after the keys' types).
+ */
+void cmd_zintercard(struct conn *c, struct arg *argv, size_t argc)
+{
+	const char *err = NULL;
+	long long nk, limit = 0;
+	struct kc_buf *kb;
+	struct kc_op *op;
+	struct rec *r;
+	size_t i, j;
+
+	if (!get_ll(c, &argv[1], &nk))
+		return;
+	if (nk < 1) {
+		reply_err(c, "ERR at least 1 input key is needed for 'zintercard' command");
+		return;
+	}
+	if ((unsigned long long)nk > argc - 2) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	if (nk > KC_ARGS_MAX) {
+		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
+			    KC_ARGS_MAX);
+		return;
+	}
+	for (i = 2; i < 2 + (size_t)nk; i++)
+		if (!key_ok(c, &argv[i]))
+			return;
+	for (j = 2 + (size_t)nk; j < argc && !err; j++) {
+		if (arg_eq(&argv[j], "limit") && j + 1 < argc) {
+			if (!resp_str2ll(argv[j + 1].p, argv[j + 1].len, &limit) ||
+			    limit < 0)
+				err = "ERR LIMIT can't be negative";
+			j++;
+		} else {
+			err = "ERR syntax error";
+		}
+	}
+	if (err) {
+		ztypes_then(c, &argv[2], (size_t)nk, err);
+		return;
+	}
+	r = eng_rec(E(c), c, r_zintercard,
+		    eng_multi_room() + (size_t)nk * sizeof(*kb) + 64);
+	op = eng_op(E(c), r, KC_OP_ZINTER);
+	kb = eng_alloc(E(c), (size_t)nk * sizeof(*kb));
+	for (i = 0; i < (size_t)nk; i++)
+		kc_buf_set(&kb[i], argv[2 + i].p, argv[2 + i].len);
+	kc_op_args(op, kb, (uint32_t)nk);
+	op->num = KC_ZAGG_SUM;
+	kc_op_out(op, eng_alloc(E(c), eng_multi_room()), eng_multi_room());
+	r->a = limit;
+}
+
 /*
  * ZUNION, ZINTER, ZDIFF numkeys key... and the STORE forms (destination
  * first): zunionInterDiffGenericCommand()'s checks in its order.
