@@ -671,7 +671,7 @@ static void mtext(struct ment *v, int n, int from, int to, bool rev,
 	(void)n;
 }
 
-TEST_F(types, model_random)
+TEST_F_TIMEOUT(types, model_random, 300)
 {
 	static const double pool[] = { -INFINITY, -2.5, -1, -0.0, 0, 0.5, 1, 1,
 				       3, 1e10, INFINITY };
