@@ -365,11 +365,8 @@ static void start(struct conn *c, enum bk_kind kind, uint32_t opcode,
 			return;
 	if (dst && !key_ok(c, dst))
 		return;
-	if (nkeys > KC_ARGS_MAX) {
-		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
-			    KC_ARGS_MAX);
+	if (!nargs_ok(c, nkeys))
 		return;
-	}
 	blocking = blocking && !e->txn;
 	if (blocking) {
 		b = blk_new(kind, opcode, keys, nkeys, dst, num, num2, timeout);

@@ -125,6 +125,17 @@ bool arg_ll(struct conn *c, const struct arg *a, long long *v)
 	return false;
 }
 
+/* At most KC_ARGS_MAX arguments for one kernel op, or an error reply. */
+bool nargs_ok(struct conn *c, size_t n)
+{
+	if (n > KC_ARGS_MAX) {
+		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
+			    KC_ARGS_MAX);
+		return false;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------ server */
 
 static void cmd_ping(struct conn *c, struct arg *argv, size_t argc)

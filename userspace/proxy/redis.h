@@ -50,6 +50,7 @@ void reply_err(struct conn *c, const char *msg);
 void reply_kerr(struct buf *o, int err);	/* a kernel result */
 bool key_ok(struct conn *c, const struct arg *k);
 bool arg_ll(struct conn *c, const struct arg *a, long long *v);
+bool nargs_ok(struct conn *c, size_t n);
 char *arg_lower(const struct arg *a, char *dst, size_t n);
 
 /* redis_data.c */

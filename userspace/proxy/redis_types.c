@@ -167,16 +167,6 @@ static struct kc_op *plan(struct conn *c, render_fn fn, uint32_t opcode,
 	return op;
 }
 
-static bool nargs_ok(struct conn *c, size_t n)
-{
-	if (n > KC_ARGS_MAX) {
-		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
-			    KC_ARGS_MAX);
-		return false;
-	}
-	return true;
-}
-
 static char lc0(const struct arg *a)
 {
 	return (char)(a->p[0] | 0x20);

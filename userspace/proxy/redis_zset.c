@@ -239,11 +239,8 @@ static void zadd_generic(struct conn *c, struct arg *argv, size_t argc,
 		reply_err(c, "ERR INCR option supports a single increment-element pair");
 		return;
 	}
-	if (n > KC_ARGS_MAX) {
-		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
-			    KC_ARGS_MAX);
+	if (!nargs_ok(c, n))
 		return;
-	}
 	sc = malloc(n * sizeof(*sc));
 	if (!sc) {
 		reply_err(c, "ERR out of memory");
@@ -319,11 +316,8 @@ void cmd_zrem(struct conn *c, struct arg *argv, size_t argc)
 
 	if (!key_ok(c, &argv[1]))
 		return;
-	if (argc - 2 > KC_ARGS_MAX) {
-		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
-			    KC_ARGS_MAX);
+	if (!nargs_ok(c, argc - 2))
 		return;
-	}
 	zplan(c, r_zint, KC_OP_ZREM, &argv[1], 0, argc - 2, 0, &r, &kb);
 	for (i = 2; i < argc; i++)
 		kc_buf_set(&kb[i - 2], argv[i].p, argv[i].len);
@@ -395,11 +389,8 @@ void cmd_zmscore(struct conn *c, struct arg *argv, size_t argc)
 
 	if (!key_ok(c, &argv[1]))
 		return;
-	if (n > KC_ARGS_MAX) {
-		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
-			    KC_ARGS_MAX);
+	if (!nargs_ok(c, n))
 		return;
-	}
 	zplan(c, r_zmscore, KC_OP_ZMSCORE, &argv[1], n * 16 + 64, n, 0, &r,
 	      &kb);
 	for (i = 0; i < n; i++)
@@ -813,11 +804,8 @@ void cmd_zintercard(struct conn *c, struct arg *argv, size_t argc)
 		reply_err(c, "ERR syntax error");
 		return;
 	}
-	if (nk > KC_ARGS_MAX) {
-		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
-			    KC_ARGS_MAX);
+	if (!nargs_ok(c, (size_t)nk))
 		return;
-	}
 	for (i = 2; i < 2 + (size_t)nk; i++)
 		if (!key_ok(c, &argv[i]))
 			return;
@@ -883,11 +871,8 @@ void cmd_zcombine(struct conn *c, struct arg *argv, size_t argc)
 		reply_err(c, "ERR syntax error");
 		return;
 	}
-	if (nk > KC_ARGS_MAX) {
-		resp_errorf(rout(c), "ERR too many arguments for kcache (max %d)",
-			    KC_ARGS_MAX);
+	if (!nargs_ok(c, (size_t)nk))
 		return;
-	}
 	for (i = 1; i < ki + 1 + (size_t)nk; i++)
 		if (i != ki && !key_ok(c, &argv[i]))
 			return;
