@@ -153,6 +153,18 @@ void cmd_xscan(struct conn *, struct arg *, size_t);
 /* redis_server.c */
 void redis_config_init(void);
 long long redis_param(const char *name);
+/* A key's whole value: elements (a string is one), its type and TTL. */
+struct value {
+	uint32_t type;
+	void *buf;
+	const void **p;
+	uint32_t *len;
+	size_t n;
+	int64_t expire_ms;	/* unix time in ms, or -1 */
+};
+
+int value_read(struct conn *c, const struct arg *k, struct value *v);
+void value_free(struct value *v);
 void cmd_object(struct conn *, struct arg *, size_t);
 void cmd_memory(struct conn *, struct arg *, size_t);
 void cmd_copy(struct conn *, struct arg *, size_t);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Key introspection and copying: OBJECT, MEMORY USAGE and COPY.  Each
- * reads the whole value with one kernel op (TYPE first, then GET, LRANGE,
+ * Key introspection and copying: OBJECT, MEMORY USAGE and COPY, and
+ * value_read() for them and DUMP.  Each reads the whole value with one
+ * kernel op (TYPE first, then GET, LRANGE,
  * HGETALL, SMEMBERS or ZRANGE WITHSCORES) and works on it here.
  *
  * OBJECT ENCODING answers what redis-server 7.0 would report for the same
@@ -40,17 +41,7 @@ static struct engine *E(struct conn *c)
 	return &c->w->eng;
 }
 
-/* A key's whole value: elements (a string is one), its type and TTL. */
-struct value {
-	uint32_t type;
-	void *buf;
-	const void **p;
-	uint32_t *len;
-	size_t n;
-	int64_t expire_ms;	/* unix time in ms, or -1 */
-};
-
-static void value_free(struct value *v)
+void value_free(struct value *v)
 {
 	free(v->buf);
 	free(v->p);
@@ -79,7 +70,7 @@ static void read_op(struct kc_op *op, uint32_t type, const struct arg *k,
 }
 
 /* Reads key whole.  -ENOENT when missing; retried when it changes type. */
-static int value_read(struct conn *c, const struct arg *k, struct value *v)
+int value_read(struct conn *c, const struct arg *k, struct value *v)
 {
 	size_t room = READ_ROOM;
 	int tries, err = -EAGAIN;

@@ -19,8 +19,6 @@
 #include "rdb.h"
 #include "redis.h"
 
-#define DUMP_ROOM	(64U << 10)
-#define DUMP_TRIES	8
 #define CHUNK		4096
 
 static struct engine *E(struct conn *c)
@@ -28,92 +26,39 @@ static struct engine *E(struct conn *c)
 	return &c->w->eng;
 }
 
-/* ZRANGE's ranks of a whole sorted set */
-static const int64_t zall[2] = { 0, -1 };
-
+/* DUMP's payload of key: its value (value_read()), version and CRC. */
 static int dump_value(struct conn *c, const struct arg *k, struct kc_rdb_w *w)
 {
-	size_t room = DUMP_ROOM;
-	int tries, err = -EAGAIN;
+	struct kc_rdb_item it = { .expire_ms = -1 };
+	struct kc_rdb_str *ev;
+	struct value v;
+	size_t i;
+	int err;
 
-	for (tries = 0; tries < DUMP_TRIES; tries++) {
-		struct kc_rdb_item it = { .expire_ms = -1 };
-		struct kc_rdb_str one, *ev = NULL;
-		struct kc_buf zr[2];
-		struct kc_elem_iter ei;
-		const struct kc_elem *e;
-		const void *data;
-		struct kc_op op;
-		uint32_t type;
-		void *buf;
-		size_t n = 0;
-
-		kc_op_init(&op, KC_OP_TYPE);
-		kc_op_key(&op, k->p, k->len);
-		err = eng_do(E(c), &op);
-		if (err)
-			return err;
-		type = op.num;
-		if (!kc_read_op(type))
-			return -ENOENT;
-		buf = malloc(room);
-		if (!buf)
-			return -ENOMEM;
-		kc_op_init(&op, kc_read_op(type));
-		kc_op_key(&op, k->p, k->len);
-		kc_op_out(&op, buf, room);
-		if (type == KC_TYPE_LIST) {
-			op.num = 0;
-			op.num2 = -1;
-		}
-		if (type == KC_TYPE_ZSET) {
-			kc_buf_set(&zr[0], &zall[0], 8);
-			kc_buf_set(&zr[1], &zall[1], 8);
-			kc_op_args(&op, zr, 2);
-			op.flags = KC_Z_WITHSCORES;
-		}
-		err = eng_do(E(c), &op);
-		if (err == -ENOSPC || err == -EPROTOTYPE) {
-			if (err == -ENOSPC)
-				room = op.out_used + 4096;
-			free(buf);
-			continue;
-		}
-		if (err) {
-			free(buf);
-			return err;
-		}
-		it.type = type;
-		if (type == KC_TYPE_STRING) {
-			one.p = buf;
-			one.len = op.out_used;
-			it.elems = &one;
-			it.n = 1;
-		} else {
-			ev = calloc(op.num ? op.num : 1, sizeof(*ev));
-			if (!ev) {
-				free(buf);
-				return -ENOMEM;
-			}
-			kc_elem_iter_init(&ei, buf, op.out_used, op.num);
-			while ((e = kc_elem_next(&ei, &data)) &&
-			       n < (size_t)op.num) {
-				ev[n].p = data;
-				ev[n++].len = e->len;
-			}
-			it.elems = ev;
-			it.n = n;
-			if (ei.err || n != (size_t)op.num)
-				err = -EBADMSG;
-			else if (!n)
-				err = -ENOENT;
-		}
-		if (!err && !kc_rdb_w_value(w, &it))
-			err = kc_rdb_w_dump_trailer(w);
-		free(ev);
-		free(buf);
+	err = value_read(c, k, &v);
+	if (err)
 		return err;
+	if (!v.n) {
+		value_free(&v);
+		return -ENOENT;
 	}
+	ev = calloc(v.n, sizeof(*ev));
+	if (!ev) {
+		value_free(&v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < v.n; i++) {
+		ev[i].p = v.p[i];
+		ev[i].len = v.len[i];
+	}
+	it.type = v.type;
+	it.elems = ev;
+	it.n = v.n;
+	err = kc_rdb_w_value(w, &it);
+	if (!err)
+		err = kc_rdb_w_dump_trailer(w);
+	free(ev);
+	value_free(&v);
 	return err;
 }
 
