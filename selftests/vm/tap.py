@@ -6,7 +6,8 @@ Reads the result channel written by selftests/vm/init.sh (or any file of
 KCACHE-TEST-BEGIN/END blocks), prints one line per test program and writes
 "passed failed skipped" to --counts.
 
-Counting rules, per test program (one BEGIN/END block):
+A failed test is listed with the last "# " lines before it (why it
+failed).  Counting rules, per test program (one BEGIN/END block):
   - only top-level TAP lines count: "ok N ..." / "not ok N ..." at column 0;
     nested KTAP subtests (indented) and kselftest "# " lines do not;
   - "# SKIP" in the directive counts as skipped, "# TODO"/"# XFAIL" as passed;
@@ -45,7 +46,10 @@ def count_block(b):
     plan = None
     results = 0
     bail = False
+    diag = []       # the "# " lines since the last result
     for line in b.lines:
+        if line.lstrip().startswith('#'):
+            diag = (diag + [line.strip()[:200]])[-6:]
         if plan is None:
             m = PLAN.match(line)
             if m and not line.startswith((' ', '\t')):
@@ -57,6 +61,7 @@ def count_block(b):
         m = RESULT.match(line)
         if not m:
             continue
+        why, diag = diag, []
         results += 1
         ok = m.group(1) == 'ok'
         d = DIRECTIVE.search(m.group(3))
@@ -68,6 +73,7 @@ def count_block(b):
         else:
             failed += 1
             notes.append('not ok %s %s' % (m.group(2) or '?', m.group(3)))
+            notes.extend('  ' + d for d in why)
 
     if plan is not None and results < plan:
         failed += plan - results
@@ -156,10 +162,10 @@ def main():
         status = 'FAIL' if f else ('SKIP' if s and not p else 'ok  ')
         out.append('  %s %s: %d passed, %d failed, %d skipped%s' %
                    (status, b.name, p, f, s, secs))
-        for n in notes[:10]:
+        for n in notes[:24]:
             out.append('         %s' % n)
-        if len(notes) > 10:
-            out.append('         ... and %d more' % (len(notes) - 10))
+        if len(notes) > 24:
+            out.append('         ... and %d more' % (len(notes) - 24))
 
     if args.expect:
         with open(args.expect) as f:
