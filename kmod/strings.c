@@ -601,7 +601,6 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 	struct kc_req sub = { .kern = true, .cache = kc };
 	u32 i, n = op->nargs / 2, klen;
 	struct kc_item **items;
-	char key[KC_KEY_MAX];
 	struct kc_buf v;
 	int err = 0;
 
@@ -613,21 +612,22 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 	for (i = 0; i < n && !err; i++) {
 		struct kc_item *it;
 
-		err = kc_read_key_arg(op, 2 * i, key, &klen);
+		/* sub's key buffer, unused by store(): a smaller frame */
+		err = kc_read_key_arg(op, 2 * i, sub.key, &klen);
 		if (!err)
 			err = kc_read_arg(op, 2 * i + 1, &v);
 		if (err)
 			break;
-		kc_key_assert_held(kc, key, klen, true);
+		kc_key_assert_held(kc, sub.key, klen, true);
 		if (op->flags & KC_SET_NX) {
-			it = kc_item_get(kc, key, klen, false);
+			it = kc_item_get(kc, sub.key, klen, false);
 			if (it) {
 				kc_item_put(it);
 				err = -EEXIST;
 				break;
 			}
 		}
-		it = kc_item_alloc(kc, key, klen, v.len);
+		it = kc_item_alloc(kc, sub.key, klen, v.len);
 		if (IS_ERR(it)) {
 			err = PTR_ERR(it);
 			break;
