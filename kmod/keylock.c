@@ -84,36 +84,78 @@ int kc_keyset_add_key(struct kc_keyset *ks, const struct kc_keylocks *kl,
 	return kc_keyset_add(ks, kc_keylock_index(kl, key, len));
 }
 
+/* Releases the stripes of ks below end, last taken first (lockdep pops
+ * its held locks in order).
+ */
+static void unlock_below(struct kc_keylocks *kl, struct kc_keyset *ks, u32 end)
+{
+	u32 i;
+
+	while (end && (i = find_last_bit(ks->map, end)) < end) {
+		up_write(&kl->sems[i]);
+		end = i;
+	}
+}
+
+/*
+ * Takes stripe s, one of several, exclusively and killably.  lockdep
+ * counts a class's stripes as one held lock, so it needs the nest form
+ * for every stripe of a class but the first, and the kernel has no
+ * killable nest form: with lockdep those waits are not killable.  Without
+ * it the nest form is the plain one, so every wait is killable there (the
+ * stock kernels).
+ */
+static int lock_one_of_many(struct rw_semaphore *s, bool first_of_class,
+			    struct percpu_rw_semaphore *nest)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (!first_of_class) {
+		down_write_nest_lock(s, nest);
+		return 0;
+	}
+#endif
+	return down_write_killable(s);
+}
+
 /*
  * Takes the stripes of ks.  With several, nest (held, in any mode) is
- * lockdep's nest lock.  Bounded by KC_KEYLOCKS; yields as it goes.
+ * lockdep's nest lock.  Bounded by KC_KEYLOCKS; yields as it goes.  The
+ * waits are killable (see lock_one_of_many()): -EINTR with no stripe
+ * held when a fatal signal came first.
  */
-void kc_keyset_lock(struct kc_keylocks *kl, struct kc_keyset *ks,
-		    struct percpu_rw_semaphore *nest)
+int kc_keyset_lock(struct kc_keylocks *kl, struct kc_keyset *ks,
+		   struct percpu_rw_semaphore *nest)
 {
-	u32 i, n = 0;
+	u32 i, n = 0, class = U32_MAX;
+	int err;
 
 	if (!ks->n)
-		return;
+		return 0;
 	if (!ks->map) {
-		if (ks->excl)
-			down_write(&kl->sems[ks->one]);
-		else
-			down_read(&kl->sems[ks->one]);
+		struct rw_semaphore *s = &kl->sems[ks->one];
+
+		err = ks->excl ? down_write_killable(s) : down_read_killable(s);
+		if (err)
+			return -EINTR;
 	} else {
 		for_each_set_bit(i, ks->map, KC_KEYLOCKS) {
-			down_write_nest_lock(&kl->sems[i], nest);
+			bool first = i >> KC_KEYLOCK_GROUP_BITS != class;
+
+			class = i >> KC_KEYLOCK_GROUP_BITS;
+			if (lock_one_of_many(&kl->sems[i], first, nest)) {
+				unlock_below(kl, ks, i);
+				return -EINTR;
+			}
 			if (!(++n & 255))
 				cond_resched();
 		}
 	}
 	ks->locked = true;
+	return 0;
 }
 
 void kc_keyset_unlock(struct kc_keylocks *kl, struct kc_keyset *ks)
 {
-	u32 i, end = KC_KEYLOCKS;
-
 	if (!ks->locked)
 		return;
 	ks->locked = false;
@@ -124,11 +166,7 @@ void kc_keyset_unlock(struct kc_keylocks *kl, struct kc_keyset *ks)
 			up_read(&kl->sems[ks->one]);
 		return;
 	}
-	/* Last taken, first released: lockdep pops its held locks in order. */
-	while (end && (i = find_last_bit(ks->map, end)) < end) {
-		up_write(&kl->sems[i]);
-		end = i;
-	}
+	unlock_below(kl, ks, KC_KEYLOCKS);
 }
 
 void kc_keyset_free(struct kc_keyset *ks)

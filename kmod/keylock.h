@@ -50,8 +50,8 @@ u32 kc_keylock_index(const struct kc_keylocks *kl, const void *key, u32 len);
 int kc_keyset_add(struct kc_keyset *ks, u32 idx);
 int kc_keyset_add_key(struct kc_keyset *ks, const struct kc_keylocks *kl,
 		      const void *key, u32 len);
-void kc_keyset_lock(struct kc_keylocks *kl, struct kc_keyset *ks,
-		    struct percpu_rw_semaphore *nest);
+int kc_keyset_lock(struct kc_keylocks *kl, struct kc_keyset *ks,
+		   struct percpu_rw_semaphore *nest);
 void kc_keyset_unlock(struct kc_keylocks *kl, struct kc_keyset *ks);
 void kc_keyset_free(struct kc_keyset *ks);
 

@@ -306,13 +306,15 @@ void kc_op_exec(struct kc_req *req, bool locked)
 		err = kc_op_keys(req, &ks);
 		if (!err) {
 			percpu_down_read(&kc->excl_sem);
-			kc_keyset_lock(&kc->keylocks, &ks, &kc->excl_sem);
-			if (d->mode & KEYED)
+			/* Killed while waiting for a key: -EINTR, nothing ran. */
+			err = kc_keyset_lock(&kc->keylocks, &ks, &kc->excl_sem);
+			if (!err && (d->mode & KEYED))
 				kc_key_assert_held(kc, req->key, op->key_len,
 						   ks.excl);
 			/* An instance whose namespace went away: -ENODEV. */
-			err = READ_ONCE(kc->dead) ? -ENODEV :
-			      d->fn(op, req->key);
+			if (!err)
+				err = READ_ONCE(kc->dead) ? -ENODEV :
+				      d->fn(op, req->key);
 			kc_keyset_unlock(&kc->keylocks, &ks);
 			percpu_up_read(&kc->excl_sem);
 		}

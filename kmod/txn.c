@@ -71,9 +71,10 @@ int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
 		percpu_down_write(&kc->excl_sem);
 	} else {
 		percpu_down_read(&kc->excl_sem);
-		kc_keyset_lock(&kc->keylocks, &ks, &kc->excl_sem);
+		/* Killed while waiting for a key: nothing ran. */
+		err = kc_keyset_lock(&kc->keylocks, &ks, &kc->excl_sem);
 	}
-	if (READ_ONCE(kc->dead))
+	if (!err && READ_ONCE(kc->dead))
 		err = -ENODEV;
 	for (i = 0; i < nw && !err; i++) {
 		struct kc_item *it;

@@ -12,6 +12,10 @@
  * members of a large set, and SRANDMEMBER of a set whose table a SADD of
  * repeated members made sparse.
  *
+ * A client waiting for a key that a transaction holds dies on SIGKILL
+ * without waiting for the transaction to end (the stripe waits are
+ * killable).
+ *
  * The second client's maximum latency is printed as a TAP diagnostic, not
  * asserted tightly: figures under QEMU/TCG are not speed measurements.
  * What is asserted is what a stall would break: no request of the second
@@ -37,6 +41,8 @@
 #define KT_MEASURE_MS	2000
 #define BIG_MEMBERS	20000	/* members of the set "big" */
 #define LIST_LEN	400	/* elements of the list "L" */
+#define HOLD_LEN	20000	/* ... when a transaction must hold it long */
+#define HOLD_MIN_MS	800	/* shorter holds cannot tell a killable wait */
 #define LONG_KEYS	2000	/* KC_KEY_MAX-byte keys for SCAN */
 #define CHUNK		1000
 
@@ -337,6 +343,111 @@ TEST_F_TIMEOUT(latency, srandmember_of_a_sparse_set, 300)
 	free(args);
 	measure(_metadata, self->fd2, W_SPARSE,
 		"SRANDMEMBER of a 1-member set with a 65536-bucket table");
+}
+
+/* A child that waits for key "L" over and over: LLEN, or MGET of keys. */
+static pid_t waiter(int nkeys)
+{
+	static const char *const keys[] = { "L", "w1", "w2", "w3", "w4",
+					    "w5", "w6", "w7" };
+	pid_t pid = fork();
+
+	if (!pid) {
+		struct kc_buf args[8];
+		char out[256];
+		struct kc_op op;
+		int fd = kc_open(), i;
+
+		for (i = 0; i < nkeys; i++)
+			kc_buf_set(&args[i], keys[i], strlen(keys[i]));
+		for (;;) {
+			if (!nkeys) {
+				kt_len(fd, KC_OP_LLEN, "L");
+				continue;
+			}
+			kc_op_init(&op, KC_OP_MGET);
+			kc_op_args(&op, args, nkeys);
+			kc_op_out(&op, out, sizeof(out));
+			kc_do(fd, &op);
+		}
+	}
+	return pid;
+}
+
+/*
+ * A transaction of LINSERTs into a long list holds "L" for hold_ms at a
+ * time, over and over; clients waiting for "L" (a read, an exclusive
+ * one-key MGET, and on kernels without lockdep an MGET of several
+ * stripes: see lock_one_of_many()) are killed while they wait and must be
+ * gone well before the transaction they wait for could have ended.
+ */
+TEST_F_TIMEOUT(latency, waiter_for_a_held_key_dies_on_sigkill, 300)
+{
+	static const int kinds[] = { 0, 1, 8 };
+	bool lockdep = !access("/proc/lockdep", F_OK);
+	int64_t t0, hold_ms, kill_ms;
+	size_t outlen = 1 << 20;
+	int p[2], status, k;
+	pid_t holder, w;
+	int32_t res;
+
+	ASSERT_EQ(0, fill(self->fd, KC_OP_RPUSH, "L", "e", HOLD_LEN));
+	ASSERT_EQ(0, pipe(p));
+	holder = fork();
+	ASSERT_LE(0, holder);
+	if (!holder) {
+		void *out = malloc(outlen);
+		int fd = kc_open();
+
+		close(p[0]);
+		for (;;) {
+			int64_t t = kt_mono_ms();
+
+			res = fd < 0 ? fd : out ?
+			      run_once(fd, W_TXN_LINSERT, out, outlen) : -ENOMEM;
+			t = kt_mono_ms() - t;
+			if (res)
+				_exit(1);
+			if (p[1] >= 0 && write(p[1], &t, sizeof(t)) != sizeof(t))
+				_exit(2);
+			close(p[1]);
+			p[1] = -1;
+		}
+	}
+	close(p[1]);
+	ASSERT_EQ(sizeof(hold_ms), read(p[0], &hold_ms, sizeof(hold_ms)));
+	close(p[0]);
+	ksft_print_msg("a transaction of 4096 LINSERTs into a list of %d holds it for %lld ms\n",
+		       HOLD_LEN, (long long)hold_ms);
+	if (hold_ms < HOLD_MIN_MS) {
+		kill(holder, SIGKILL);
+		waitpid(holder, &status, 0);
+		SKIP(return, "a hold of %lld ms is too short to tell",
+		     (long long)hold_ms);
+	}
+
+	for (k = 0; k < (int)(sizeof(kinds) / sizeof(kinds[0])); k++) {
+		if (kinds[k] > 1 && lockdep)
+			continue;
+		w = waiter(kinds[k]);
+		ASSERT_LE(0, w);
+		/* Let it queue behind the transaction. */
+		kt_sleep_ms(hold_ms / 4);
+		t0 = kt_mono_ms();
+		ASSERT_EQ(0, kill(w, SIGKILL));
+		ASSERT_EQ(w, waitpid(w, &status, 0));
+		kill_ms = kt_mono_ms() - t0;
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		ksft_print_msg("waiter %d: reaped %lld ms after SIGKILL (hold %lld ms)\n",
+			       kinds[k], (long long)kill_ms, (long long)hold_ms);
+		/* Unkillable, it would wait for the rest of the hold. */
+		EXPECT_LT(kill_ms, hold_ms / 8);
+	}
+	/* The holder is still at it (it exits only on an error). */
+	EXPECT_EQ(0, waitpid(holder, &status, WNOHANG));
+	kill(holder, SIGKILL);
+	waitpid(holder, &status, 0);
+	EXPECT_EQ(HOLD_LEN, kt_len(self->fd, KC_OP_LLEN, "L"));
 }
 
 TEST_HARNESS_MAIN
