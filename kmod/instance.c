@@ -47,6 +47,7 @@ static unsigned int kc_net_id __read_mostly;
 static struct kc_cache_params kc_params;
 static DEFINE_MUTEX(kc_instances_mutex);
 static LIST_HEAD(kc_instances);
+static u32 kc_instances_gen = 1;	/* bumped as one is made or goes */
 DEFINE_STATIC_SRCU(kc_instances_srcu);
 
 static struct kc_cache *cache_create(struct net *net,
@@ -136,6 +137,7 @@ static void cache_shutdown(struct kc_cache *kc)
 	percpu_down_write(&kc->excl_sem);
 	percpu_up_write(&kc->excl_sem);
 	list_del_rcu(&kc->node);
+	kc_instances_gen++;
 	synchronize_srcu(&kc_instances_srcu);	/* the shrinker is done */
 	kc_automover_exit(kc);
 	kc_crawler_exit(kc);
@@ -176,6 +178,7 @@ struct kc_cache *kc_net_cache(struct net *net, bool create)
 			kc = NULL;
 		} else {
 			list_add_tail_rcu(&kc->node, &kc_instances);
+			kc_instances_gen++;
 			/* Publishes the made cache (acquire above). */
 			smp_store_release(&kn->cache, kc);
 		}
@@ -255,4 +258,31 @@ unsigned long kc_instances_sum(unsigned long (*fn)(struct kc_cache *kc,
 	}
 	srcu_read_unlock(&kc_instances_srcu, idx);
 	return sum;
+}
+
+/*
+ * Calls fn on the instances after the first skip, in the order they were
+ * made, until fn fails; returns how many fn took.  *gen is the list's
+ * generation, set before the first call (it changes as an instance is
+ * made or goes away: a dump's consistency check).  fn runs under
+ * kc_instances_mutex, with no other kcache lock: it may sleep.
+ */
+u32 kc_instances_walk(u32 skip, int (*fn)(struct kc_cache *kc, void *arg),
+		      void *arg, u32 *gen)
+{
+	struct kc_cache *kc;
+	u32 pos = 0, done = 0;
+
+	mutex_lock(&kc_instances_mutex);
+	*gen = kc_instances_gen;
+	/* Shutdown takes an instance off the list under the mutex. */
+	list_for_each_entry(kc, &kc_instances, node) {
+		if (pos++ < skip)
+			continue;
+		if (fn(kc, arg))
+			break;
+		done++;
+	}
+	mutex_unlock(&kc_instances_mutex);
+	return done;
 }

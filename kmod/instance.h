@@ -26,5 +26,7 @@ void kc_cache_put(struct kc_cache *kc);
 unsigned long kc_instances_sum(unsigned long (*fn)(struct kc_cache *kc,
 						   unsigned long arg),
 			       unsigned long arg);
+u32 kc_instances_walk(u32 skip, int (*fn)(struct kc_cache *kc, void *arg),
+		      void *arg, u32 *gen);
 
 #endif /* _KC_INSTANCE_H */

@@ -10,10 +10,12 @@
 #include <net/genetlink.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <net/net_namespace.h>
 #include "kcache.h"
 #include "compat.h"
 #include "glob.h"
 #include "index.h"
+#include "instance.h"
 #include "netlink-gen.h"
 #include "netlink-int.h"
 #include "stats.h"
@@ -464,5 +466,69 @@ int kcache_nl_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 		genlmsg_end(skb, hdr);
 	}
+	return skb->len;
+}
+
+/* KC_CMD_INSTANCES: every instance, from the initial namespace. */
+
+struct instances_ctx {
+	u32 next;		/* instances already dumped */
+};
+
+static_assert(sizeof(struct instances_ctx) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+struct instance_put {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	u32 gen;
+	int err;
+};
+
+int kc_nl_instances_start(struct netlink_callback *cb)
+{
+	if (!net_eq(sock_net(cb->skb->sk), &init_net)) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "instances are listed from the initial network namespace only");
+		return -EPERM;
+	}
+	return kc_nl_check_dups(cb->nlh, 0, cb->extack);
+}
+
+static int put_instance(struct kc_cache *kc, void *arg)
+{
+	struct instance_put *p = arg;
+	struct netlink_callback *cb = p->cb;
+	void *hdr;
+
+	hdr = genlmsg_put(p->skb, NETLINK_CB(cb->skb).portid,
+			  cb->nlh->nlmsg_seq, &kc_genl_family, NLM_F_MULTI,
+			  KC_CMD_INSTANCES);
+	if (!hdr)
+		return -EMSGSIZE;
+	/* An instance made or gone since the last part: NLM_F_DUMP_INTR. */
+	cb->seq = p->gen;
+	genl_dump_check_consistent(cb, hdr);
+	p->err = nla_put_u32(p->skb, KC_A_NETNS_INO, (u32)kc->net_cookie) ?
+		 -EMSGSIZE : put_stats(kc, p->skb);
+	if (p->err) {
+		genlmsg_cancel(p->skb, hdr);
+		return p->err;
+	}
+	genlmsg_end(p->skb, hdr);
+	return 0;
+}
+
+int kcache_nl_instances_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct instances_ctx *ctx = (struct instances_ctx *)cb->ctx;
+	struct instance_put p = { .skb = skb, .cb = cb };
+	u32 n;
+
+	n = kc_instances_walk(ctx->next, put_instance, &p, &p.gen);
+	ctx->next += n;
+	/* Nothing written because of an error: say so rather than end. */
+	if (p.err && !skb->len)
+		return p.err;
 	return skb->len;
 }

@@ -65,7 +65,7 @@ static const struct nla_policy kcache_publish_nl_policy[KC_A_MESSAGE + 1] = {
 };
 
 /* Ops table for kcache */
-const struct genl_split_ops kcache_nl_ops[9] = {
+const struct genl_split_ops kcache_nl_ops[10] = {
 	{
 		.cmd		= KC_CMD_VERSION,
 		.pre_doit	= kc_nl_pre_doit,
@@ -132,6 +132,12 @@ const struct genl_split_ops kcache_nl_ops[9] = {
 		.policy		= kcache_publish_nl_policy,
 		.maxattr	= KC_A_MESSAGE,
 		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= KC_CMD_INSTANCES,
+		.start	= kc_nl_instances_start,
+		.dumpit	= kcache_nl_instances_dumpit,
+		.flags	= GENL_ADMIN_PERM | GENL_CMD_CAP_DUMP,
 	},
 };
 

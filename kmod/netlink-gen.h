@@ -23,7 +23,7 @@
 #include <linux/kcache.h>
 
 /* Ops table for kcache */
-extern const struct genl_split_ops kcache_nl_ops[9];
+extern const struct genl_split_ops kcache_nl_ops[10];
 
 int kc_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
 		   struct genl_info *info);
@@ -33,6 +33,7 @@ int kc_nl_pre_admin(const struct genl_split_ops *ops, struct sk_buff *skb,
 		    struct genl_info *info);
 int kc_nl_keys_start(struct netlink_callback *cb);
 int kc_nl_stats_start(struct netlink_callback *cb);
+int kc_nl_instances_start(struct netlink_callback *cb);
 int kc_nl_keys_done(struct netlink_callback *cb);
 
 int kcache_nl_version_doit(struct sk_buff *skb, struct genl_info *info);
@@ -44,6 +45,8 @@ int kcache_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info);
 int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info);
 int kcache_nl_flush_doit(struct sk_buff *skb, struct genl_info *info);
 int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info);
+int kcache_nl_instances_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb);
 
 enum {
 	KCACHE_NLGRP_PUBSUB,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -807,7 +808,8 @@ TEST_F_TIMEOUT(cli, stats_config_flush, 300)
 	struct kc_config cfg;
 	struct kc_stats st;
 	struct kc_version v;
-	char want[64];
+	struct stat ns;
+	char want[96];
 	int lines = 0;
 	char *p;
 
@@ -854,6 +856,27 @@ TEST_F_TIMEOUT(cli, stats_config_flush, 300)
 	EXPECT_RUN(r, 2, "");
 	EXPECT_NE(NULL, strstr(r->err, "kernel reports: "));
 
+	/* This namespace's instance, listed with its item count. */
+	ASSERT_EQ(0, stat("/proc/self/ns/net", &ns));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	ASSERT_EQ(0, cli(r, "--json", "instances", NULL));
+	EXPECT_RUN(r, 0, NULL);
+	snprintf(want, sizeof(want), "{\"netns\": %llu, \"curr_items\": %llu,",
+		 (unsigned long long)ns.st_ino,
+		 (unsigned long long)st.curr_items);
+	EXPECT_NE(NULL, strstr(r->out, want)) {
+		TH_LOG("want %s in %s", want, r->out);
+	}
+	ASSERT_EQ(0, cli(r, "instances", NULL));
+	EXPECT_RUN(r, 0, NULL);
+	/* The header row first, then ours (columns right-aligned). */
+	p = strchr(r->out, '\n');
+	EXPECT_TRUE(p && strstr(r->out, "netns") && strstr(r->out, "netns") < p) {
+		TH_LOG("%s", r->out);
+	}
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)ns.st_ino);
+	EXPECT_NE(NULL, strstr(r->out, want));
+
 	ASSERT_EQ(0, cli(r, "flush", NULL));
 	EXPECT_RUN(r, 0, "OK\n");
 	ASSERT_EQ(0, kc_stats(self->fd, &st));
@@ -872,9 +895,14 @@ TEST_F_TIMEOUT(cli, permissions, 300)
 	EXPECT_RUN(r, 0, NULL);
 	ASSERT_EQ(0, cli_as(r, 65534, "config", "get", "notify", NULL));
 	EXPECT_RUN(r, 0, "0\n");
+	ASSERT_EQ(0, cli_as(r, 65534, "instances", NULL));
+	EXPECT_RUN(r, 2, "");
+	EXPECT_NE(NULL, strstr(r->err, "hint: flush, config set and instances need")) {
+		TH_LOG("%s", r->err);
+	}
 	ASSERT_EQ(0, cli_as(r, 65534, "flush", NULL));
 	EXPECT_RUN(r, 2, "");
-	EXPECT_NE(NULL, strstr(r->err, "hint: flush and config set need"));
+	EXPECT_NE(NULL, strstr(r->err, "hint: flush, config set and instances need"));
 	ASSERT_EQ(0, cli_as(r, 65534, "config", "set", "notify", "1", NULL));
 	EXPECT_RUN(r, 2, "");
 	ASSERT_EQ(0, cli_as(r, 65534, "get", "p:a", NULL));

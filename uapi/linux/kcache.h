@@ -199,6 +199,14 @@
  *	KC_CMD_MESSAGE to the KC_MCGRP_PUBSUB group; subscribers filter and
  *	match channel names themselves.
  *
+ * KC_CMD_INSTANCES (dump, admin, initial namespace only)
+ *	One message per cache instance (one per network namespace that used
+ *	the cache): KC_A_NETNS_INO (the namespace's inode number, as
+ *	/proc/PID/ns/net shows it), KC_A_STATS (its struct kc_stats).  EPERM
+ *	from another namespace or without CAP_NET_ADMIN in the initial user
+ *	namespace.  NLM_F_DUMP_INTR: an instance was made or went away during
+ *	the dump; dump again.
+ *
  * Notifications (never requests)
  *	KC_CMD_MESSAGE on KC_MCGRP_PUBSUB: KC_A_CHANNEL, KC_A_MESSAGE.
  *	KC_CMD_EVENT on KC_MCGRP_KEYSPACE while config notify is 1 (default
@@ -791,6 +799,7 @@ enum kc_attr {
 	KC_A_CHANNEL,
 	KC_A_MESSAGE,
 	KC_A_EVENT,
+	KC_A_NETNS_INO,
 
 	__KC_A_LAST
 };
@@ -879,6 +888,7 @@ enum kc_cmd {
 	KC_CMD_PUBLISH,
 	KC_CMD_MESSAGE,
 	KC_CMD_EVENT,
+	KC_CMD_INSTANCES,
 
 	__KC_CMD_LAST
 };

@@ -169,6 +169,7 @@ int data_zrank(struct cli *cli, const struct cmd *cmd, struct args *a);
 int data_zrange(struct cli *cli, const struct cmd *cmd, struct args *a);
 int admin_keys(struct cli *cli, const struct cmd *cmd, struct args *a);
 int admin_stats(struct cli *cli, const struct cmd *cmd, struct args *a);
+int admin_instances(struct cli *cli, const struct cmd *cmd, struct args *a);
 int admin_config(struct cli *cli, const struct cmd *cmd, struct args *a);
 int admin_flush(struct cli *cli, const struct cmd *cmd, struct args *a);
 int admin_version(struct cli *cli, const struct cmd *cmd, struct args *a);

@@ -371,6 +371,12 @@ const struct cmd cli_cmds[] = {
 	{ .name = "stats", .fn = admin_stats, .usage = "[--class [ID]]",
 	  .summary = "counters (--class: per slab class)",
 	  .opts = stats_opts },
+	{ .name = "instances", .fn = admin_instances, .usage = "",
+	  .summary = "every network namespace's cache (initial namespace)",
+	  .help = "One row per cache instance: the inode number of its network namespace\n"
+		  "(as 'ls -L -i /proc/PID/ns/net' or lsns shows it), items, bytes used,\n"
+		  "limit, evictions and age.  Only from the initial network namespace,\n"
+		  "with CAP_NET_ADMIN." },
 	{ .name = "config", .fn = admin_config,
 	  .usage = "get [NAME] | set NAME VALUE [NAME VALUE...]",
 	  .summary = "read or change the runtime configuration",

@@ -227,7 +227,7 @@ int cli_error(struct cli *cli, int err, const char *what)
 	switch (err) {
 	case -EPERM:
 		fprintf(stderr,
-			"hint: flush and config set need CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root)\n");
+			"hint: flush, config set and instances need CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root; instances: in the initial network namespace)\n");
 		break;
 	case -EACCES:
 		fprintf(stderr,
