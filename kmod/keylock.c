@@ -99,22 +99,21 @@ static void unlock_below(struct kc_keylocks *kl, struct kc_keyset *ks, u32 end)
 
 /*
  * Takes stripe s, one of several, exclusively and killably.  lockdep
- * counts a class's stripes as one held lock, so it needs the nest form
- * for every stripe of a class but the first, and the kernel has no
- * killable nest form: with lockdep those waits are not killable.  Without
- * it the nest form is the plain one, so every wait is killable there (the
- * stock kernels).
+ * counts a class's stripes as one held lock, which needs the nest form
+ * for all of them (a merged held lock must carry its nest lock), and the
+ * kernel has no killable nest form: with lockdep these waits are not
+ * killable.  Without it the nest form is the plain one, so every wait is
+ * killable there (the stock kernels).
  */
-static int lock_one_of_many(struct rw_semaphore *s, bool first_of_class,
+static int lock_one_of_many(struct rw_semaphore *s,
 			    struct percpu_rw_semaphore *nest)
 {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
-	if (!first_of_class) {
-		down_write_nest_lock(s, nest);
-		return 0;
-	}
-#endif
+	down_write_nest_lock(s, nest);
+	return 0;
+#else
 	return down_write_killable(s);
+#endif
 }
 
 /*
@@ -126,7 +125,7 @@ static int lock_one_of_many(struct rw_semaphore *s, bool first_of_class,
 int kc_keyset_lock(struct kc_keylocks *kl, struct kc_keyset *ks,
 		   struct percpu_rw_semaphore *nest)
 {
-	u32 i, n = 0, class = U32_MAX;
+	u32 i, n = 0;
 	int err;
 
 	if (!ks->n)
@@ -139,10 +138,7 @@ int kc_keyset_lock(struct kc_keylocks *kl, struct kc_keyset *ks,
 			return -EINTR;
 	} else {
 		for_each_set_bit(i, ks->map, KC_KEYLOCKS) {
-			bool first = i >> KC_KEYLOCK_GROUP_BITS != class;
-
-			class = i >> KC_KEYLOCK_GROUP_BITS;
-			if (lock_one_of_many(&kl->sems[i], first, nest)) {
+			if (lock_one_of_many(&kl->sems[i], nest)) {
 				unlock_below(kl, ks, i);
 				return -EINTR;
 			}
