@@ -548,6 +548,7 @@ struct userns_arg {
 static void check_ioctls_own_instance(int fd)
 {
 	struct kc_config cfg;
+	int64_t ceiling;
 	char buf[16];
 	int err;
 
@@ -558,6 +559,21 @@ static void check_ioctls_own_instance(int fd)
 	cfg.memory_limit_mb = 2;
 	err = kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT, &cfg);
 	CHECK(!err, "KC_IOC_CONFIG set limit of its own instance: %d", err);
+	/*
+	 * Not past the ceiling the host's admin set: the largest limit (the
+	 * ceiling, or the machine's memory) on top of the initial instance's
+	 * is refused, and the limit stays.
+	 */
+	ceiling = kt_module_param("memory_ceiling_mb");
+	CHECK(ceiling > 0, "memory_ceiling_mb: %lld", (long long)ceiling);
+	cfg.memory_limit_mb = (uint64_t)ceiling;
+	err = kc_config_set(fd, KC_CONFIG_MEMORY_LIMIT, &cfg);
+	CHECK(err == -ENOSPC,
+	      "a limit of %llu MiB (the ceiling): %d, want -ENOSPC",
+	      (unsigned long long)cfg.memory_limit_mb, err);
+	CHECK(!kc_config_get(fd, &cfg) && cfg.memory_limit_mb == 2,
+	      "the limit after the refused raise: %llu MiB, want 2",
+	      (unsigned long long)cfg.memory_limit_mb);
 	err = kc_flush(fd);
 	CHECK(!err, "KC_OP_FLUSH of its own instance: %d", err);
 	err = kt_get(fd, "perm:user", buf, sizeof(buf));
