@@ -179,6 +179,11 @@ def gen(r):
             lambda: ("GETEX", s) + ch([(), ("EX", "500"), ("PERSIST",), ("PX", "0"), ("EXAT", "x")]),
             lambda: ("MSETNX",) + tuple(x for kk in r.sample(STR_KEYS, 2) for x in (kk, ch(VALS))),
             lambda: ("SUBSTR", s, ch(NUMS[:7]), ch(NUMS[:7])),
+            lambda: ("LCS", s, key(STR_KEYS)) + ch([(), ("LEN",), ("IDX",), ("IDX", "WITHMATCHLEN"),
+                                                   ("IDX", "MINMATCHLEN", ch(["0", "1", "2", "-1", "x"])),
+                                                   ("MINMATCHLEN", "2", "IDX", "WITHMATCHLEN"),
+                                                   ("LEN", "IDX"), ("NOPE",), ("MINMATCHLEN",),
+                                                   ("len", "withmatchlen")]),
         ]
         return ch(ops)()
     if g < 40:

@@ -1071,6 +1071,7 @@ static const struct redis_cmd cmds[] = {
 	{ "incrbyfloat", 3, W | D | F, 1, 1, 1, cmd_incrbyfloat, RX_SYNC, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist." },
 	{ "getrange", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring of the string stored at a key." },
 	{ "substr", 4, R, 1, 1, 1, cmd_getrange, 0, "string", "Returns a substring from a string value." },
+	{ "lcs", -3, R, 1, 2, 1, cmd_lcs, 0, "string", "Finds the longest common substring." },
 	{ "setrange", 4, W | D, 1, 1, 1, cmd_setrange, 0, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist." },
 	{ "getbit", 3, R | F, 1, 1, 1, cmd_getbit, 0, "bitmap", "Returns a bit value by offset." },
 	{ "setbit", 4, W | D, 1, 1, 1, cmd_setbit, 0, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist." },

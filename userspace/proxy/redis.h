@@ -86,6 +86,9 @@ void cmd_persist(struct conn *, struct arg *, size_t);
 void cmd_type(struct conn *, struct arg *, size_t);
 void cmd_flushdb(struct conn *, struct arg *, size_t);
 
+/* redis_lcs.c */
+void cmd_lcs(struct conn *, struct arg *, size_t);
+
 /* INCRBYFLOAT inside MULTI: prepared by EXEC before the transaction. */
 struct flpre {
 	int kerr;		/* reading the key failed (-errno) */
