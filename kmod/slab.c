@@ -493,12 +493,37 @@ int kc_slab_release_page(struct kc_class *src, bool expedite)
 #define KC_RELEASE_MAX	16	/* pages given back per call */
 
 /*
+ * Takes the first empty page among the next *budget pages of c out of the
+ * class (marked moving, its free chunks pulled, detached), or NULL.  Each
+ * page looked at uses one of *budget; those kept go to the tail, so the
+ * next call looks at others.  c->lock held.
+ */
+static struct kc_slab_page *__take_empty_page(struct kc_class *c, u64 *budget)
+{
+	struct kc_slab_page *page;
+
+	lockdep_assert_held(&c->lock);
+	while (*budget && !list_empty(&c->pages)) {
+		(*budget)--;
+		page = list_first_entry(&c->pages, struct kc_slab_page, node);
+		if (page->used || page->moving) {
+			list_move_tail(&page->node, &c->pages);
+			continue;
+		}
+		page->moving = true;
+		__page_pull_free(c, page);
+		__page_detach(c, page);
+		return page;
+	}
+	return NULL;
+}
+
+/*
  * Gives empty pages back to the kernel (memory pressure).  Never sleeps:
  * pages are freed after a grace period.  Returns the pages released.
  * Bounded, as it runs from reclaim under class locks: it looks at no more
  * than KC_RELEASE_SCAN pages of a class and releases at most
- * KC_RELEASE_MAX pages a call; the pages it looked at and kept go to the
- * tail of their list, so the next call looks at others.
+ * KC_RELEASE_MAX pages a call (__take_empty_page()).
  */
 unsigned long kc_slab_release_empty(struct kc_cache *kc, unsigned long max_pages)
 {
@@ -513,17 +538,8 @@ unsigned long kc_slab_release_empty(struct kc_cache *kc, unsigned long max_pages
 
 		spin_lock(&c->lock);
 		budget = min_t(u64, c->nr_pages, KC_RELEASE_SCAN);
-		while (budget-- && done < max_pages &&
-		       !list_empty(&c->pages)) {
-			page = list_first_entry(&c->pages, struct kc_slab_page,
-						node);
-			if (page->used || page->moving) {
-				list_move_tail(&page->node, &c->pages);
-				continue;
-			}
-			page->moving = true;
-			__page_pull_free(c, page);
-			__page_detach(c, page);
+		while (done < max_pages &&
+		       (page = __take_empty_page(c, &budget))) {
 			call_rcu(&page->rcu, page_free_rcu);
 			done++;
 		}
@@ -548,31 +564,15 @@ int kc_slab_take_empty(struct kc_cache *kc, u32 for_class)
 	might_sleep();
 	for (i = 0; i < kc->large_id; i++) {
 		struct kc_class *c = &kc->classes[i];
-		struct kc_slab_page *page, *pick = NULL;
+		struct kc_slab_page *pick;
 		u64 budget;
 
 		if (i == for_class || READ_ONCE(c->free_chunks) < c->perslab)
 			continue;
-		/*
-		 * Bounded as kc_slab_release_empty(): pages looked at and kept
-		 * go to the tail, so the next store looks at others.
-		 */
+		/* Bounded as kc_slab_release_empty(). */
 		spin_lock(&c->lock);
 		budget = min_t(u64, c->nr_pages, KC_RELEASE_SCAN);
-		while (budget-- && !list_empty(&c->pages)) {
-			page = list_first_entry(&c->pages, struct kc_slab_page,
-						node);
-			if (!page->used && !page->moving) {
-				pick = page;
-				break;
-			}
-			list_move_tail(&page->node, &c->pages);
-		}
-		if (pick) {
-			pick->moving = true;
-			__page_pull_free(c, pick);
-			__page_detach(c, pick);
-		}
+		pick = __take_empty_page(c, &budget);
 		spin_unlock(&c->lock);
 		if (!pick)
 			continue;
