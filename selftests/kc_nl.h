@@ -32,7 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/kcache.h>
@@ -592,6 +594,21 @@ static inline int kn_recv_mc(struct kn *kn, int flags, kn_cb cb, void *arg)
 			cb(nlh, arg);
 	}
 	return count;
+}
+
+/*
+ * Before 6.2 the kernel gives a dump's start callback no extack
+ * (netlink_dump_control had none), so rejections found there come
+ * without a message; the errno is the same.
+ */
+static inline bool kn_dump_start_extack(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return true;
+	return major > 6 || (major == 6 && minor >= 2);
 }
 
 static inline int kn_join(struct kn *kn, uint32_t grp)

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -546,21 +545,6 @@ TEST_F_TIMEOUT(nl, every_opcode_is_carried, 300)
 	EXPECT_NE(0, kn->ext[0]);
 }
 
-/*
- * Before 6.2 the kernel gives a dump's start callback no extack
- * (netlink_dump_control had none), so rejections found there come
- * without a message; the errno is the same.
- */
-static bool dump_start_extack(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return true;
-	return major > 6 || (major == 6 && minor >= 2);
-}
-
 /* Sends raw bytes as a request; returns the errno of the answer. */
 static int send_raw(struct kn *kn, struct kn_msg *m)
 {
@@ -711,13 +695,13 @@ TEST_F_TIMEOUT(nl, bad_input, 300)
 	ASSERT_EQ(0, kn_msg_init(&m, kn->family, KC_CMD_STATS, NLM_F_DUMP));
 	ASSERT_EQ(0, kn_put_u32(&m, KC_A_CLASS_ID, 0));
 	EXPECT_EQ(-EINVAL, send_raw(kn, &m));
-	if (dump_start_extack())
+	if (kn_dump_start_extack())
 		EXPECT_NE(0, kn->ext[0]);
 	ASSERT_EQ(0, kn_msg_init(&m, kn->family, KC_CMD_KEYS, NLM_F_DUMP));
 	ASSERT_EQ(0, kn_put_str(&m, KC_A_PATTERN, "a*"));
 	ASSERT_EQ(0, kn_put_str(&m, KC_A_PATTERN, "b*"));
 	EXPECT_EQ(-EINVAL, send_raw(kn, &m));
-	if (dump_start_extack())
+	if (kn_dump_start_extack())
 		EXPECT_NE(NULL, strstr(kn->ext, "twice"));
 
 	/* After all that, the family and the cache still work. */

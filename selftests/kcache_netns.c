@@ -217,9 +217,11 @@ TEST_F(netns, instances_listed_from_the_initial_namespace)
 
 	memset(s.seen, 0, sizeof(s.seen));
 	EXPECT_EQ(-EPERM, dump_instances(&self->kn1, &s));
-	EXPECT_NE(NULL, strstr(self->kn1.ext, "initial network namespace")) {
-		TH_LOG("extack: '%s'", self->kn1.ext);
-	}
+	/* Said by the dump's start: no message before 6.2. */
+	if (kn_dump_start_extack())
+		EXPECT_NE(NULL, strstr(self->kn1.ext, "initial network namespace")) {
+			TH_LOG("extack: '%s'", self->kn1.ext);
+		}
 	EXPECT_EQ(0, s.seen[0] + s.seen[1]);
 }
 
