@@ -28,7 +28,7 @@
  * One test per entry point (each also runs the checker), a mixed one with
  * everything at once, and "checker" with the totals and the final checks.
  * The seed is fixed (KC_FUZZ_SEED overrides it) and the time bounded:
- * about 60 s on the debug kernel, 25 s elsewhere; KC_FUZZ_SECONDS=N runs
+ * about 40 s on the debug kernel, 25 s elsewhere; KC_FUZZ_SECONDS=N runs
  * N seconds in all (long mode) and every test prints its calls per entry
  * point ("KCFUZZ" lines).
  */
@@ -1764,7 +1764,7 @@ int main(int argc, char **argv)
 	size_t arena_size;
 	int fd;
 
-	sh = kf_run_init(sizeof(*sh), "ioctl", ep_name, NR_EP, 60, 25);
+	sh = kf_run_init(sizeof(*sh), "ioctl", ep_name, NR_EP, 40, 25);
 	if (!sh || pools_init())
 		return KSFT_FAIL;
 	fd = kc_open();

@@ -32,7 +32,7 @@
  *
  * One test per command (each with the checker), one for attribute soup on
  * any command, one for abandoned dumps, a mixed one, and "checker" with
- * the totals.  Budget and seed as kcache_fuzz_ioctl: about 45 s on the
+ * the totals.  Budget and seed as kcache_fuzz_ioctl: about 30 s on the
  * debug kernel, 20 s elsewhere; KC_FUZZ_SECONDS and KC_FUZZ_SEED.
  */
 #include <errno.h>
@@ -1152,7 +1152,7 @@ int main(int argc, char **argv)
 	struct kn nl;
 	int fd;
 
-	sh = kf_run_init(sizeof(*sh), "netlink", ep_name, NR_EP, 45, 20);
+	sh = kf_run_init(sizeof(*sh), "netlink", ep_name, NR_EP, 30, 20);
 	if (!sh)
 		return KSFT_FAIL;
 	sh->reply_wait = kf_debug_kernel() ? 10 : 3;

@@ -26,7 +26,7 @@
  *    hammering the family while it is unregistered.  The harness checks
  *    kmemleak after its final rmmod.
  *
- * Durations: about 35 s of soak on the debug kernel, 20 s elsewhere
+ * Durations: about 25 s of soak on the debug kernel, 20 s elsewhere
  * (KC_FUZZ_SECONDS overrides: that many seconds of soak); KC_STRESS_CYCLES
  * sets the load/unload cycles (and lifts the debug kernel's time cap).
  */
@@ -850,7 +850,7 @@ FIXTURE_TEARDOWN(stress)
 TEST_F(stress, soak)
 {
 	int nthreads = kf_nthreads(), t, k;
-	double secs = kf_budget(35, 20), t0 = kf_now();
+	double secs = kf_budget(25, 20), t0 = kf_now();
 	pthread_t th[KF_MAX_THREADS], lim, shr, dmp, lis;
 	struct worker *w;
 	struct pressure p = { .fd = self->fd };
@@ -1197,6 +1197,6 @@ int main(int argc, char **argv)
 	sh = kf_shared(sizeof(*sh));
 	if (!sh)
 		return KSFT_FAIL;
-	kf_set_timeouts((int)kf_budget(35, 20) + 600);
+	kf_set_timeouts((int)kf_budget(25, 20) + 600);
 	return test_harness_run(argc, argv);
 }
