@@ -1099,6 +1099,8 @@ static const struct redis_cmd cmds[] = {
 	{ "rename", 3, W, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key and overwrites the destination." },
 	{ "renamenx", 3, W | F, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key only when the target key name doesn't exist." },
 	{ "dump", 2, R, 1, 1, 1, cmd_dump, RX_SYNC | RX_NOTXN, "generic", "Returns a serialized representation of the value stored at a key." },
+	{ "sort", -2, W | D, 1, 1, 1, cmd_sort, RX_SYNC | RX_NOTXN, "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result." },
+	{ "sort_ro", -2, R, 1, 1, 1, cmd_sort_ro, RX_SYNC | RX_NOTXN, "generic", "Returns the sorted elements of a list, a set, or a sorted set." },
 	{ "restore", -4, W | D, 1, 1, 1, cmd_restore, RX_SYNC | RX_NOTXN, "generic", "Creates a key from the serialized representation of a value." },
 	/* lists */
 	{ "lpush", -3, W | D | F, 1, 1, 1, cmd_push, 0, "list", "Prepends one or more elements to a list. Creates the key if it doesn't exist." },

@@ -89,6 +89,10 @@ void cmd_flushdb(struct conn *, struct arg *, size_t);
 /* redis_lcs.c */
 void cmd_lcs(struct conn *, struct arg *, size_t);
 
+/* redis_sort.c */
+void cmd_sort(struct conn *, struct arg *, size_t);
+void cmd_sort_ro(struct conn *, struct arg *, size_t);
+
 /* INCRBYFLOAT inside MULTI: prepared by EXEC before the transaction. */
 struct flpre {
 	int kerr;		/* reading the key failed (-errno) */
