@@ -369,15 +369,21 @@ static bool name_ok(const struct arg *a)
 	return true;
 }
 
-static char *dupz(const struct arg *a)
+/* A NUL-terminated copy of len bytes (which may hold NULs), or NULL. */
+char *memdupz(const void *p, size_t len)
 {
-	char *s = malloc(a->len + 1);
+	char *s = malloc(len + 1);
 
 	if (s) {
-		memcpy(s, a->p, a->len);
-		s[a->len] = 0;
+		memcpy(s, p, len);
+		s[len] = 0;
 	}
 	return s;
+}
+
+static char *dupz(const struct arg *a)
+{
+	return memdupz(a->p, a->len);
 }
 
 static void set_name(struct conn *c, const struct arg *a)

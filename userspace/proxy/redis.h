@@ -52,6 +52,7 @@ bool key_ok(struct conn *c, const struct arg *k);
 bool arg_ll(struct conn *c, const struct arg *a, long long *v);
 bool nargs_ok(struct conn *c, size_t n);
 char *arg_lower(const struct arg *a, char *dst, size_t n);
+char *memdupz(const void *p, size_t len);
 
 /* redis_data.c */
 void cmd_get(struct conn *, struct arg *, size_t);

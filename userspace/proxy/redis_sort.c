@@ -87,17 +87,6 @@ static int sort_cmp(const void *x, const void *y, void *arg)
 	return s->desc ? -cmp : cmp;
 }
 
-static char *dupz(const void *p, size_t len)
-{
-	char *s = malloc(len + 1);
-
-	if (s) {
-		memcpy(s, p, len);
-		s[len] = '\0';
-	}
-	return s;
-}
-
 /*
  * The value pattern names for element el (lookupKeyByPattern()): the
  * element for "#", a string key or a hash field with '*' replaced; NULL
@@ -111,13 +100,14 @@ static char *pat_value(struct conn *c, const struct arg *pat,
 	size_t plen = strnlen(pat->p, pat->len), pre, post, flen = 0;
 	const char *star, *field = NULL;
 	char key[KC_KEY_MAX];
-	void *val;
+	struct kc_op op;
+	char *val;
 	size_t klen;
 
 	*err = 0;
 	if (plen == 1 && pat->p[0] == '#') {
 		*vlen = el->len;
-		return dupz(el->p, el->len);
+		return memdupz(el->p, el->len);
 	}
 	star = memchr(pat->p, '*', plen);
 	if (!star)
@@ -137,43 +127,24 @@ static char *pat_value(struct conn *c, const struct arg *pat,
 	memcpy(key, pat->p, pre);
 	memcpy(key + pre, el->p, el->len);
 	memcpy(key + pre + el->len, star + 1, post);
-	if (!field) {
-		char *s;
-
-		val = NULL;
-		*err = eng_get_alloc(E(c), key, klen, &val, vlen, NULL, NULL);
-		if (*err == -ENOENT || *err == -EPROTOTYPE) {
-			*err = 0;
-			return NULL;	/* missing, or not a string */
-		}
-		if (*err || !val)
-			return NULL;
-		/* NUL-terminated for strtod() and strcmp(). */
-		s = dupz(val, *vlen);
-		free(val);
-		if (!s)
-			*err = -ENOMEM;
-		return s;
-	} else {
-		struct kc_op op;
-
-		kc_op_init(&op, KC_OP_HGET);
-		kc_op_key(&op, key, klen);
+	/* A string key, or a hash field: one op into hbuf, then a copy. */
+	kc_op_init(&op, field ? KC_OP_HGET : KC_OP_GET);
+	kc_op_key(&op, key, klen);
+	if (field)
 		kc_op_val(&op, field + 2, flen);
-		kc_op_out(&op, hbuf, hroom);
-		*err = eng_do(E(c), &op);
-		if (*err == -ENOENT || *err == -EPROTOTYPE) {
-			*err = 0;
-			return NULL;
-		}
-		if (*err)
-			return NULL;
-		*vlen = op.out_used;
-		val = dupz(hbuf, op.out_used);
-		if (!val)
-			*err = -ENOMEM;
-		return val;
+	kc_op_out(&op, hbuf, hroom);
+	*err = eng_do(E(c), &op);
+	if (*err == -ENOENT || *err == -EPROTOTYPE) {
+		*err = 0;
+		return NULL;	/* missing, or of another type */
 	}
+	if (*err)
+		return NULL;
+	*vlen = op.out_used;
+	val = memdupz(hbuf, op.out_used);
+	if (!val)
+		*err = -ENOMEM;
+	return val;
 }
 
 /* Parses the options; false when a reply (an error) was sent. */
@@ -278,7 +249,7 @@ static struct sitem *items_of(const struct value *v, size_t *np)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		it[i].len = v->len[i * step];
-		it[i].p = dupz(v->p[i * step], it[i].len);
+		it[i].p = memdupz(v->p[i * step], it[i].len);
 		if (!it[i].p) {
 			items_free(it, i);
 			return NULL;
@@ -434,7 +405,7 @@ static void sort_generic(struct conn *c, struct arg *argv, size_t argc,
 	for (i = (size_t)start; (long long)i <= end; i++) {
 		if (!o.ngets) {
 			if (o.store) {
-				vals[k] = dupz(it[i].p, it[i].len);
+				vals[k] = memdupz(it[i].p, it[i].len);
 				lens[k++] = it[i].len;
 			} else {
 				resp_bulk(rout(c), it[i].p, it[i].len);
