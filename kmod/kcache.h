@@ -51,8 +51,8 @@
  *   a class taken with kc.excl_sem as nest lock; helpers that rely on
  *   them use kc_key_assert_held().  Work under them is bounded by the
  *   request and yields (kc_op_yield()).  Waits for them are killable
- *   (-EINTR, none held), but under lockdep a multi-key request's (no
- *   killable nest form).
+ *   (-EINTR, none held), except a multi-key request's under lockdep
+ *   (no killable nest form).
  * cont->lock (mutex, one per container)
  *   Protects a container's elements, length, bucket table and sorted-set
  *   tree.  Taken with no spinlock held, one at a time (multi-key
