@@ -46,6 +46,7 @@ static struct device *kc_device;
 
 /* The first versions the kernel accepts; the structs may only grow. */
 static_assert(sizeof(struct kc_op) >= KC_OP_SIZE_VER0);
+static_assert(sizeof(struct kc_op) == KC_OP_SIZE_VER1);
 static_assert(sizeof(struct kc_batch) >= KC_BATCH_SIZE_VER0);
 static_assert(sizeof(struct kc_config) >= KC_CONFIG_SIZE_VER0);
 static_assert(sizeof(struct kc_wait) >= KC_WAIT_SIZE_VER0);

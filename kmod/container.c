@@ -29,12 +29,12 @@ static u32 elem_hash(const void *key, u32 klen)
 }
 
 /* Allocates an empty container, not linked yet, with one reference. */
-struct kc_item *kc_cont_new(struct kc_cache *kc, const char *key, u32 nkey, u8 type)
+struct kc_item *kc_cont_new(struct kc_cache *kc, u8 db, const char *key, u32 nkey, u8 type)
 {
 	struct kc_item *it;
 	struct kc_cont *c;
 
-	it = kc_item_alloc(kc, key, nkey, sizeof(*c) + __alignof__(*c));
+	it = kc_item_alloc(kc, db, key, nkey, sizeof(*c) + __alignof__(*c));
 	if (IS_ERR(it))
 		return it;
 	it->type = type;
@@ -53,14 +53,14 @@ struct kc_item *kc_cont_new(struct kc_cache *kc, const char *key, u32 nkey, u8 t
  * empty one when create is set.  *err: -ENOENT (missing), -EPROTOTYPE
  * (another type), -ENOMEM; NULL is returned then.
  */
-struct kc_item *kc_cont_get(struct kc_cache *kc, const char *key, u32 nkey, u8 type, bool create,
+struct kc_item *kc_cont_get(struct kc_cache *kc, u8 db, const char *key, u32 nkey, u8 type, bool create,
 			    int *err)
 {
 	struct kc_item *it;
 	struct kc_cont *c;
 
 retry:
-	it = kc_item_get(kc, key, nkey, true);
+	it = kc_item_get(kc, db, key, nkey, true);
 	if (it) {
 		if (it->type != type) {
 			kc_item_put(it);
@@ -80,7 +80,7 @@ retry:
 		*err = -ENOENT;
 		return NULL;
 	}
-	it = kc_cont_new(kc, key, nkey, type);
+	it = kc_cont_new(kc, db, key, nkey, type);
 	if (IS_ERR(it)) {
 		*err = PTR_ERR(it);
 		return NULL;
@@ -103,9 +103,10 @@ retry:
  * operations), or NULL: *err is 0 for a missing key, -EPROTOTYPE for one
  * of another type.
  */
-struct kc_item *kc_cont_ref(struct kc_cache *kc, const char *key, u32 nkey, u8 type, int *err)
+struct kc_item *kc_cont_ref(struct kc_cache *kc, u8 db, const char *key, u32 nkey, u8 type,
+			    int *err)
 {
-	struct kc_item *it = kc_item_get(kc, key, nkey, true);
+	struct kc_item *it = kc_item_get(kc, db, key, nkey, true);
 
 	*err = 0;
 	if (it && it->type != type) {
@@ -140,7 +141,7 @@ void kc_cont_done(struct kc_item *it, bool changed)
 	}
 	mutex_unlock(&c->lock);
 	if (ev)
-		kc_notify(kc, ev, kc_item_key(it), it->nkey);
+		kc_notify(kc, ev, it->db, kc_item_key(it), it->nkey);
 	kc_item_put(it);
 }
 
@@ -165,7 +166,7 @@ int kc_op_cont_len(struct kc_op *op, const char *key)
 		type = KC_TYPE_ZSET;
 		break;
 	}
-	it = kc_cont_get(kc_op_cache(op), key, op->key_len, type, false, &err);
+	it = kc_cont_get(kc_op_cache(op), kc_op_db(op), key, op->key_len, type, false, &err);
 	if (!it)
 		return err;
 	op->num = kc_cont(it)->len;
@@ -176,7 +177,7 @@ int kc_op_cont_len(struct kc_op *op, const char *key)
 /* Allocates an element of len bytes whose first klen bytes are its key. */
 struct kc_item *kc_elem_alloc(struct kc_cache *kc, u32 len, u32 klen)
 {
-	struct kc_item *e = kc_item_alloc_any(kc, "", 0, len);
+	struct kc_item *e = kc_item_alloc_any(kc, 0, "", 0, len);
 
 	if (IS_ERR(e))
 		return e;

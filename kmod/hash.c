@@ -88,7 +88,7 @@ int kc_op_hset(struct kc_op *op, const char *key)
 		err = pair_alloc(op, 2 * i, &elems[i]);
 	if (err)
 		goto out;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, true, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_HASH, true, &err);
 	if (!it)
 		goto out;
 	err = kc_cont_reserve(it, n);
@@ -137,7 +137,7 @@ static int with_field(struct kc_op *op, const char *key,
 	field = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!field)
 		return err;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (it) {
 		err = fn(op, it, find_val_field(op, it, field));
 		kc_cont_done(it, false);
@@ -188,7 +188,7 @@ int kc_op_hmget(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -213,7 +213,7 @@ int kc_op_hdel(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -241,7 +241,7 @@ int kc_op_hgetall(struct kc_op *op, const char *key)
 	int err = 0;
 	u32 i;
 
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -275,7 +275,7 @@ int kc_op_hincrby(struct kc_op *op, const char *key)
 	field = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!field)
 		return err;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_HASH, true, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_HASH, true, &err);
 	if (!it)
 		goto out;
 	e = kc_cont_find(it, field, op->val_len);

@@ -28,6 +28,7 @@
 struct kc_lookup {
 	const void *key;
 	u32 len;
+	u8 db;
 };
 
 /*
@@ -41,14 +42,14 @@ static u32 key_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kc_lookup *k = data;
 
-	return jhash(k->key, k->len, kc_hash_seed);
+	return jhash(k->key, k->len, kc_hash_seed + k->db);
 }
 
 static u32 obj_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kc_item *it = data;
 
-	return jhash(it->data, it->nkey, kc_hash_seed);
+	return jhash(it->data, it->nkey, kc_hash_seed + it->db);
 }
 
 /*
@@ -61,7 +62,7 @@ static int obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	const struct kc_lookup *k = arg->key;
 	const struct kc_item *it = obj;
 
-	return READ_ONCE(it->nkey) != k->len ||
+	return READ_ONCE(it->nkey) != k->len || READ_ONCE(it->db) != k->db ||
 	       memcmp(it->data, k->key, k->len);
 }
 
@@ -87,9 +88,9 @@ void kc_index_exit(struct kc_cache *kc)
 }
 
 /* The chunk the index holds for key, unpinned.  Caller holds RCU. */
-struct kc_item *kc_index_find(struct kc_cache *kc, const void *key, u32 nkey)
+struct kc_item *kc_index_find(struct kc_cache *kc, u8 db, const void *key, u32 nkey)
 {
-	struct kc_lookup k = { .key = key, .len = nkey };
+	struct kc_lookup k = { .key = key, .len = nkey, .db = db };
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
 	return rhashtable_lookup(&kc->index, &k, kc_ht_params);
@@ -99,7 +100,7 @@ struct kc_item *kc_index_find(struct kc_cache *kc, const void *key, u32 nkey)
 int kc_index_insert(struct kc_item *it)
 {
 	struct kc_cache *kc = kc_item_cache(it);
-	struct kc_lookup k = { .key = it->data, .len = it->nkey };
+	struct kc_lookup k = { .key = it->data, .len = it->nkey, .db = it->db };
 
 	lockdep_assert_held(&it->lock);
 	return rhashtable_lookup_insert_key(&kc->index, &k, &it->node,
@@ -264,15 +265,22 @@ void kc_walk_put(struct kc_item **hold, u32 n)
 #define KC_FLUSH_HOLD	64
 #define KC_FLUSH_PASSES	16
 
+static bool in_slot(const struct kc_item *it, void *slot)
+{
+	return READ_ONCE(it->db) == *(u8 *)slot;
+}
+
 /*
- * Unlinks every item (FLUSH, module exit).  A walk stopped and restarted
+ * Unlinks every item (slot < 0: FLUSH, module exit) or those of one
+ * database's slot (FLUSH with KC_FLUSH_DB).  A walk stopped and restarted
  * around removals may skip entries, so it walks again until a walk finds
  * nothing.  Items stored meanwhile may survive.
  */
-int kc_flush_all(struct kc_cache *kc)
+static void flush(struct kc_cache *kc, int slot)
 {
 	struct kc_item *hold[KC_FLUSH_HOLD];
 	struct kc_walk w;
+	u8 s = slot;
 	int pass;
 	u64 total;
 	u32 n, i;
@@ -282,17 +290,30 @@ int kc_flush_all(struct kc_cache *kc)
 		kc_walk_enter(kc, &w);
 		do {
 			n = kc_walk_next(&w, hold, KC_FLUSH_HOLD, U32_MAX,
-					 NULL, NULL);
+					 slot < 0 ? NULL : in_slot, &s);
 			for (i = 0; i < n; i++)
-				total += kc_item_unlink(hold[i]);
+				if (slot < 0 || hold[i]->db == s)
+					total += kc_item_unlink(hold[i]);
 			kc_walk_put(hold, n);
 			cond_resched();
 		} while (!w.end);
 		kc_walk_exit(&w);
-		if (!total && !atomic_read(&kc->index.nelems))
+		if (!total && (slot < 0 ? !atomic_read(&kc->index.nelems) :
+			       !atomic64_read(&kc->dbsize[s])))
 			break;
 	}
-	kc_notify(kc, KC_EVENT_FLUSH, NULL, 0);
+	kc_notify(kc, KC_EVENT_FLUSH, slot, NULL, 0);
+}
+
+int kc_flush_all(struct kc_cache *kc)
+{
+	flush(kc, -1);
+	return 0;
+}
+
+int kc_flush_db(struct kc_cache *kc, u8 slot)
+{
+	flush(kc, slot);
 	return 0;
 }
 

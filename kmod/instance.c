@@ -54,7 +54,7 @@ static struct kc_cache *cache_create(struct net *net,
 				     const struct kc_cache_params *p)
 {
 	struct kc_cache *kc;
-	int err;
+	int err, i;
 
 	kc = kvzalloc(sizeof(*kc), GFP_KERNEL_ACCOUNT);
 	if (!kc)
@@ -65,6 +65,8 @@ static struct kc_cache *cache_create(struct net *net,
 	kc->net = net;
 	kc->user_ns = get_user_ns(net->user_ns);
 	kc->net_cookie = net->ns.inum;
+	for (i = 0; i < KC_DB_COUNT; i++)
+		kc->dbmap[i] = i;
 	refcount_set(&kc->ref, 1);
 	err = percpu_init_rwsem(&kc->excl_sem);
 	if (err)

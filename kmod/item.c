@@ -48,17 +48,19 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
  * with one reference, state ALLOC, the key copied and the value
  * uninitialised; or ERR_PTR(-E2BIG / -ENOMEM).  May sleep.
  */
-struct kc_item *kc_item_alloc(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes)
+struct kc_item *kc_item_alloc(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
+			      u32 nbytes)
 {
 	if (nbytes > kc->item_size_max)
 		return ERR_PTR(-E2BIG);
-	return kc_item_alloc_any(kc, key, nkey, nbytes);
+	return kc_item_alloc_any(kc, db, key, nkey, nbytes);
 }
 
 /* kc_item_alloc() without the item_size_max check, for the module's own
  * buffers (a big set's bucket table).
  */
-struct kc_item *kc_item_alloc_any(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes)
+struct kc_item *kc_item_alloc_any(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
+				  u32 nbytes)
 {
 	size_t total = kc_item_total(nkey, nbytes);
 	struct kc_item *it = NULL;
@@ -105,6 +107,7 @@ struct kc_item *kc_item_alloc_any(struct kc_cache *kc, const void *key, u32 nkey
 	}
 
 	it->nkey = nkey;
+	it->db = db;
 	it->nbytes = nbytes;
 	it->cas = 0;
 	it->exptime = 0;
@@ -146,6 +149,7 @@ static void account_link(struct kc_item *it)
 	struct kc_cache *kc = kc_item_cache(it);
 
 	atomic64_inc(&kc->curr_items);
+	atomic64_inc(&kc->dbsize[it->db]);
 	atomic64_add(it->nkey + it->nbytes, &kc->bytes);
 	kc_stat_inc(kc, KC_STAT_TOTAL_ITEMS);
 }
@@ -155,6 +159,7 @@ static void account_unlink(struct kc_item *it)
 	struct kc_cache *kc = kc_item_cache(it);
 
 	atomic64_dec(&kc->curr_items);
+	atomic64_dec(&kc->dbsize[it->db]);
 	atomic64_sub(it->nkey + it->nbytes, &kc->bytes);
 }
 
@@ -318,7 +323,7 @@ bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why)
 		if (!READ_ONCE(it->fetched))
 			kc_stat_inc(kc, KC_STAT_EVICTED_UNFETCHED);
 	}
-	kc_notify(kc, expired ? KC_EVENT_EXPIRE : KC_EVENT_EVICT, kc_item_key(it),
+	kc_notify(kc, expired ? KC_EVENT_EXPIRE : KC_EVENT_EVICT, it->db, kc_item_key(it),
 		  it->nkey);
 	return true;
 }
@@ -328,13 +333,14 @@ bool kc_item_reclaim(struct kc_item *it, enum kc_reclaim why)
  * item found on the way is unlinked (lazy reclaim).  With bump, the access
  * counts for the LRU.
  */
-struct kc_item *kc_item_get(struct kc_cache *kc, const void *key, u32 nkey, bool bump)
+struct kc_item *kc_item_get(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
+			    bool bump)
 {
 	struct kc_item *it;
 
 	for (;;) {
 		rcu_read_lock();
-		it = kc_index_find(kc, key, nkey);
+		it = kc_index_find(kc, db, key, nkey);
 		if (it && !kc_ref_tryget(&it->ref))
 			it = ERR_PTR(-EAGAIN);
 		rcu_read_unlock();
@@ -348,7 +354,8 @@ struct kc_item *kc_item_get(struct kc_cache *kc, const void *key, u32 nkey, bool
 		 * means the key and value below are the linked ones.
 		 */
 		if (smp_load_acquire(&it->state) == KC_ITEM_LINKED &&
-		    it->nkey == nkey && !memcmp(it->data, key, nkey))
+		    it->db == db && it->nkey == nkey &&
+		    !memcmp(it->data, key, nkey))
 			break;
 		kc_item_put(it);
 	}

@@ -30,8 +30,10 @@
  * kc.excl_sem (per-CPU rw-semaphore)
  *   Taken for reading by every operation, around its key stripes.  Taken
  *   for writing, with no key stripe, only by what needs the whole cache:
- *   FLUSH, and a transaction with an op that reads keys it does not name
- *   (FLUSH, SCAN); they run with no other operation in flight.  Operations
+ *   FLUSH, SWAPDB, and a transaction with an op that reads keys it does
+ *   not name (FLUSH, SWAPDB, SCAN); they run with no other operation in
+ *   flight.  Protects kc.dbmap: read under it, written under it for
+ *   writing (SWAPDB).  Operations
  *   never nest.  May sleep under it (allocation, cond_resched(), the locks
  *   below), never wait for user memory: inputs are copied in before it is
  *   taken and replies are written with page faults disabled (struct
@@ -199,7 +201,7 @@ struct kc_item {
 	u8 state;			/* enum kc_state */
 	u8 fetched;			/* read at least once */
 	u8 active;			/* read twice: worth keeping */
-	u8 __pad;
+	u8 db;				/* its database's slot (kc_cache.dbmap) */
 	char data[];			/* key, then value */
 };
 
@@ -308,6 +310,13 @@ struct kc_cache {
 	atomic64_t slab_pages;
 	atomic64_t large_bytes;
 	atomic64_t curr_items;
+	/*
+	 * Databases: dbmap[n] is the slot whose items database n holds, the
+	 * slot an item carries in kc_item.db (SWAPDB swaps two entries).
+	 * Read under excl_sem shared, written under it exclusively.
+	 */
+	u8 dbmap[KC_DB_COUNT];
+	atomic64_t dbsize[KC_DB_COUNT];	/* linked items per slot */
 	atomic64_t bytes;		/* keys + values stored */
 	atomic64_t cas_seq;
 	u32 item_size_max;
@@ -402,10 +411,13 @@ enum kc_reclaim {
 
 /* item.c: the item protocol */
 void kc_items_exit(struct kc_cache *kc);
-struct kc_item *kc_item_alloc(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes);
-struct kc_item *kc_item_alloc_any(struct kc_cache *kc, const void *key, u32 nkey, u32 nbytes);
+struct kc_item *kc_item_alloc(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
+			      u32 nbytes);
+struct kc_item *kc_item_alloc_any(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
+				  u32 nbytes);
 void kc_item_put(struct kc_item *it);
-struct kc_item *kc_item_get(struct kc_cache *kc, const void *key, u32 nkey, bool bump);
+struct kc_item *kc_item_get(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
+			    bool bump);
 int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
 		    u32 flags);
 void __kc_item_unlink(struct kc_item *it);
@@ -415,5 +427,6 @@ bool kc_item_expired(const struct kc_item *it, u64 now);
 
 /* index.c (index.h has the rest) */
 int kc_flush_all(struct kc_cache *kc);
+int kc_flush_db(struct kc_cache *kc, u8 slot);
 
 #endif /* _KC_KCACHE_H */

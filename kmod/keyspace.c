@@ -77,7 +77,7 @@ int kc_op_expiry(const struct kc_op *op, u64 *exp)
 int kc_op_del(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	int err = 0;
 
 	if (!it) {
@@ -94,7 +94,7 @@ int kc_op_del(struct kc_op *op, const char *key)
 	spin_unlock(&it->lock);
 	kc_item_put(it);
 	if (!err)
-		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, kc_op_db(op), key, op->key_len);
 	if (err != -EEXIST)
 		kc_stat_inc(kc, err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
 	return err;
@@ -104,7 +104,7 @@ int kc_op_del(struct kc_op *op, const char *key)
 int kc_op_exists(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 
 	if (!it)
 		return -ENOENT;
@@ -117,7 +117,7 @@ int kc_op_exists(struct kc_op *op, const char *key)
 int kc_op_type(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 
 	op->num = KC_TYPE_NONE;
 	if (it) {
@@ -138,7 +138,7 @@ int kc_op_touch(struct kc_op *op, const char *key)
 	err = kc_op_expiry(op, &exp);
 	if (err)
 		return err;
-	it = kc_item_get(kc, key, op->key_len, true);
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, true);
 	if (!it)
 		return -ENOENT;
 	spin_lock(&it->lock);
@@ -182,7 +182,7 @@ int kc_op_expire(struct kc_op *op, const char *key)
 	err = expire_abs(op, kc_now_ms(), &exp, &past);
 	if (err)
 		return err;
-	it = kc_item_get(kc, key, op->key_len, false);
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	if (!it)
 		return -ENOENT;
 	spin_lock(&it->lock);
@@ -200,14 +200,14 @@ int kc_op_expire(struct kc_op *op, const char *key)
 	kc_item_put(it);
 	/* A time not in the future deletes the key, as DEL would. */
 	if (!err && past)
-		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, kc_op_db(op), key, op->key_len);
 	return err;
 }
 
 int kc_op_persist(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	int err = 0;
 
 	if (!it)
@@ -229,7 +229,7 @@ int kc_op_persist(struct kc_op *op, const char *key)
 int kc_op_ttl(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	u64 exp, now = kc_now_ms(), rem;
 
 	if (!it)
@@ -250,42 +250,38 @@ int kc_op_ttl(struct kc_op *op, const char *key)
 }
 
 /*
- * RENAME (both keys' stripes held exclusively): the value, expiry and flags move to the new name,
- * replacing what it held; a container hands its elements over.
+ * Moves key of slot sdb to dkey of slot ddb (RENAME, MOVE), both keys'
+ * stripes held exclusively: the value, expiry and flags go over, replacing
+ * what dkey held (nx: -EEXIST instead); a container hands its elements
+ * over.
  */
-int kc_op_rename(struct kc_op *op, const char *key)
+static int move_key(struct kc_op *op, u8 sdb, const char *key, u32 klen,
+		    u8 ddb, const char *dkey, u32 dlen, bool nx)
 {
 	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *src, *it, *old;
-	char dkey[KC_KEY_MAX];
 	int err;
 
-	err = kc_check_key_len(op->val_len);
-	if (err)
-		return err;
-	err = kc_copy_in(op, dkey, op->val, op->val_len);
-	if (err)
-		return err;
-	kc_key_assert_held(kc, key, op->key_len, true);
-	kc_key_assert_held(kc, dkey, op->val_len, true);
-	src = kc_item_get(kc, key, op->key_len, false);
+	kc_key_assert_held(kc, key, klen, true);
+	kc_key_assert_held(kc, dkey, dlen, true);
+	src = kc_item_get(kc, sdb, key, klen, false);
 	if (!src)
 		return -ENOENT;
-	old = kc_item_get(kc, dkey, op->val_len, false);
+	old = kc_item_get(kc, ddb, dkey, dlen, false);
 	if (old == src) {
-		err = (op->flags & KC_SET_NX) ? -EEXIST : 0;
+		err = nx ? -EEXIST : 0;
 		goto out;
 	}
-	if (old && (op->flags & KC_SET_NX)) {
+	if (old && nx) {
 		err = -EEXIST;
 		goto out;
 	}
 	if (kc_is_cont(src->type)) {
-		it = kc_cont_new(kc, dkey, op->val_len, src->type);
+		it = kc_cont_new(kc, ddb, dkey, dlen, src->type);
 		if (!IS_ERR(it))
 			kc_cont_move(src, it);
 	} else {
-		it = kc_item_alloc(kc, dkey, op->val_len, src->nbytes);
+		it = kc_item_alloc(kc, ddb, dkey, dlen, src->nbytes);
 		if (!IS_ERR(it))
 			memcpy(kc_item_value(it), kc_item_value(src),
 			       src->nbytes);
@@ -297,10 +293,10 @@ int kc_op_rename(struct kc_op *op, const char *key)
 	it->exptime = READ_ONCE(src->exptime);
 	it->client_flags = READ_ONCE(src->client_flags);
 	/*
-	 * The new name first, then the old one goes: a publish that fails
+	 * The new key first, then the old one goes: a publish that fails
 	 * (the index cannot grow) leaves the source as it was, elements
-	 * handed back, and RENAME fails having changed nothing.  In between
-	 * both exist, which nobody sees: RENAME holds both keys' stripes.
+	 * handed back, and the op fails having changed nothing.  In between
+	 * both exist, which nobody sees: the op holds both keys' stripes.
 	 */
 	err = kc_item_publish(old, it, 0, 0);
 	/* The old destination expired or was evicted meanwhile. */
@@ -308,10 +304,10 @@ int kc_op_rename(struct kc_op *op, const char *key)
 		err = kc_item_publish(NULL, it, 0, 0);
 	if (!err) {
 		if (kc_item_unlink(src))
-			kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
-		kc_notify(kc, KC_EVENT_SET, dkey, op->val_len);
+			kc_notify(kc, KC_EVENT_DEL, sdb, key, klen);
+		kc_notify(kc, KC_EVENT_SET, ddb, dkey, dlen);
 		if (src->type == KC_TYPE_LIST)
-			kc_wait_notify(kc, dkey, op->val_len);
+			kc_wait_notify(kc, dkey, dlen);
 	} else if (kc_is_cont(src->type)) {
 		kc_cont_move(it, src);
 	}
@@ -323,6 +319,71 @@ out:
 	return err;
 }
 
+/* RENAME: key becomes val (KC_SET_NX: only if val does not exist). */
+int kc_op_rename(struct kc_op *op, const char *key)
+{
+	char dkey[KC_KEY_MAX];
+	int err;
+
+	err = kc_check_key_len(op->val_len);
+	if (err)
+		return err;
+	err = kc_copy_in(op, dkey, op->val, op->val_len);
+	if (err)
+		return err;
+	return move_key(op, kc_op_db(op), key, op->key_len, kc_op_db(op),
+			dkey, op->val_len, op->flags & KC_SET_NX);
+}
+
+/*
+ * MOVE: key goes to database num, unless that has it (-EEXIST).  Both
+ * are the same name, so the one stripe held exclusively covers both.
+ */
+int kc_op_move(struct kc_op *op, const char *key)
+{
+	struct kc_cache *kc = kc_op_cache(op);
+
+	if (op->num < 0 || op->num >= KC_DB_COUNT || op->num == op->db)
+		return -EINVAL;
+	return move_key(op, kc_op_db(op), key, op->key_len,
+			kc->dbmap[op->num], key, op->key_len, true);
+}
+
+/* DBSIZE: the keys of the op's database. */
+int kc_op_dbsize(struct kc_op *op, const char *unused)
+{
+	struct kc_cache *kc = kc_op_cache(op);
+
+	op->num = atomic64_read(&kc->dbsize[kc_op_db(op)]);
+	return 0;
+}
+
+/*
+ * SWAPDB (kc.excl_sem held exclusively, as FLUSH): databases num and num2
+ * trade their slots.  Every op maps its database to a slot under
+ * excl_sem, so each sees the swap whole or not at all.  Waiters on a list
+ * key of either database look again (they may have one now).
+ */
+int kc_op_swapdb(struct kc_op *op, const char *unused)
+{
+	struct kc_cache *kc = kc_op_cache(op);
+	u8 a;
+
+	/* As FLUSH, also inside a transaction. */
+	if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	if (op->num < 0 || op->num >= KC_DB_COUNT ||
+	    op->num2 < 0 || op->num2 >= KC_DB_COUNT)
+		return -EINVAL;
+	percpu_rwsem_assert_held(&kc->excl_sem);
+	a = kc->dbmap[op->num];
+	WRITE_ONCE(kc->dbmap[op->num], kc->dbmap[op->num2]);
+	WRITE_ONCE(kc->dbmap[op->num2], a);
+	if (op->num != op->num2)
+		kc_wait_notify_all(kc);
+	return 0;
+}
+
 int kc_op_flush(struct kc_op *op, const char *unused)
 {
 	struct kc_cache *kc = kc_op_cache(op);
@@ -330,5 +391,7 @@ int kc_op_flush(struct kc_op *op, const char *unused)
 	/* The instance's own admin (its namespace's user namespace). */
 	if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
+	if (op->flags & KC_FLUSH_DB)
+		return kc_flush_db(kc, kc_op_db(op));
 	return kc_flush_all(kc);
 }

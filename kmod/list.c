@@ -40,7 +40,7 @@ static int push(struct kc_op *op, const char *key, bool head)
 			goto out;
 		list_add_tail(&e->lru, &batch);
 	}
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST,
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST,
 			 !(op->flags & KC_SET_XX), &err);
 	if (!it)
 		goto out;
@@ -100,7 +100,7 @@ static int pop(struct kc_op *op, const char *key, bool head)
 
 	if (count && op->num < 0)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -175,7 +175,7 @@ int kc_op_lrange(struct kc_op *op, const char *key)
 	struct kc_cont *c;
 	int err = 0;
 
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -209,7 +209,7 @@ int kc_op_lindex(struct kc_op *op, const char *key)
 	s64 i = op->num;
 	int err;
 
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	if (norm_index(kc_cont(it), &i)) {
@@ -237,7 +237,7 @@ int kc_op_lset(struct kc_op *op, const char *key)
 	err = kc_copy_in(op, kc_elem_data(e), op->val, op->val_len);
 	if (err)
 		goto out;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	if (!norm_index(kc_cont(it), &i)) {
@@ -274,7 +274,7 @@ int kc_op_lrem(struct kc_op *op, const char *key)
 	v = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!v)
 		return err;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	c = kc_cont(it);
@@ -307,7 +307,7 @@ int kc_op_ltrim(struct kc_op *op, const char *key)
 	struct kc_cont *c;
 	int err;
 
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -365,7 +365,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 	err = kc_copy_in(op, kc_elem_data(e), op->val, op->val_len);
 	if (err)
 		goto out;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!it)
 		goto out;
 	c = kc_cont(it);
@@ -420,17 +420,17 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 	if (err)
 		return err;
 	kc_key_assert_held(kc, dkey, dlen, true);
-	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	src = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!src)
 		return err;
 	/* Redis checks the destination's type once the source has one. */
 	kc_cont_done(src, false);
-	dst = kc_cont_ref(kc, dkey, dlen, KC_TYPE_LIST, &err);
+	dst = kc_cont_ref(kc, kc_op_db(op), dkey, dlen, KC_TYPE_LIST, &err);
 	if (dst)
 		kc_item_put(dst);
 	if (err)
 		return err;
-	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	src = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!src)
 		return err;
 	c = kc_cont(src);
@@ -458,7 +458,7 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 	kc_cont_done(src, false);
 	if (IS_ERR(ne))
 		return PTR_ERR(ne);
-	dst = kc_cont_get(kc, dkey, dlen, KC_TYPE_LIST, true, &err);
+	dst = kc_cont_get(kc, kc_op_db(op), dkey, dlen, KC_TYPE_LIST, true, &err);
 	if (!dst) {
 		kc_item_put(ne);
 		return err;
@@ -473,7 +473,7 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 	kc_cont_done(dst, true);
 	kc_wait_notify(kc, dkey, dlen);
 	/* In the destination now: take it out of the source. */
-	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_LIST, false, &err);
+	src = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_LIST, false, &err);
 	if (!src)
 		return 0;	/* reclaimed meanwhile: nothing to remove */
 	c = kc_cont(src);
@@ -514,7 +514,7 @@ int kc_op_lmpop(struct kc_op *op, const char *unused)
 		if (err)
 			return err;
 		kc_key_assert_held(kc, key, klen, false);
-		it = kc_cont_get(kc, key, klen, KC_TYPE_LIST, false, &err);
+		it = kc_cont_get(kc, kc_op_db(op), key, klen, KC_TYPE_LIST, false, &err);
 		if (it)
 			break;
 		if (err != -ENOENT)

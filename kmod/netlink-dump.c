@@ -41,6 +41,7 @@ struct keys_dump {
 	u64 emitted;
 	bool done;
 	u32 type;			/* 0: every type */
+	u32 db;				/* the database dumped */
 	u32 plen;			/* 0: every key */
 	u8 pattern[KC_PATTERN_MAX];
 };
@@ -136,6 +137,9 @@ static bool keys_want(struct netlink_callback *cb, struct keys_dump *d,
 	for (i = 0; i < d->nheld; i++)
 		if (d->held[i] == it)
 			return false;
+	/* A SWAPDB during the dump: the keys of either database after it. */
+	if (it->db != READ_ONCE(kc_item_cache(it)->dbmap[d->db]))
+		return false;
 	if (kc_item_expired(it, now) || (d->type && it->type != d->type))
 		return false;
 	return !d->plen || kc_glob_match(d->pattern, d->plen,
@@ -185,6 +189,8 @@ int kc_nl_keys_start(struct netlink_callback *cb)
 	}
 	if (tb[KC_A_TYPE])
 		d->type = nla_get_u32(tb[KC_A_TYPE]);
+	if (tb[KC_A_DB])
+		d->db = nla_get_u32(tb[KC_A_DB]);
 	kc_walk_enter(kc, &d->walk);
 	d->slot = kc_walk_slot(&d->walk);
 	cb->seq = 1;

@@ -22,9 +22,9 @@
 #include <linux/kcache.h>
 
 /* KC_CMD_OP - do */
-static const struct nla_policy kcache_op_nl_policy[KC_A_ARG + 1] = {
+static const struct nla_policy kcache_op_nl_policy[KC_A_DB + 1] = {
 	[KC_A_OPCODE] = NLA_POLICY_MAX(NLA_U32, KC_OP_MAX),
-	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3ffffff),
+	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x7ffffff),
 	[KC_A_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 1, KC_KEY_MAX),
 	[KC_A_VALUE] = { .type = NLA_BINARY, .len = KC_NL_VALUE_MAX, },
 	[KC_A_NUM] = { .type = NLA_S64, },
@@ -33,12 +33,14 @@ static const struct nla_policy kcache_op_nl_policy[KC_A_ARG + 1] = {
 	[KC_A_CAS] = { .type = NLA_U64, },
 	[KC_A_CLIENT_FLAGS] = { .type = NLA_U32, },
 	[KC_A_ARG] = { .type = NLA_BINARY, .len = KC_NL_VALUE_MAX, },
+	[KC_A_DB] = NLA_POLICY_MAX(NLA_U32, 15),
 };
 
 /* KC_CMD_KEYS - dump */
-static const struct nla_policy kcache_keys_nl_policy[KC_A_TYPE + 1] = {
+static const struct nla_policy kcache_keys_nl_policy[KC_A_DB + 1] = {
 	[KC_A_PATTERN] = NLA_POLICY_RANGE(NLA_BINARY, 1, KC_PATTERN_MAX),
 	[KC_A_TYPE] = NLA_POLICY_RANGE(NLA_U32, 1, KC_TYPE_MAX),
+	[KC_A_DB] = NLA_POLICY_MAX(NLA_U32, 15),
 };
 
 /* KC_CMD_STATS - do */
@@ -56,6 +58,12 @@ static const struct nla_policy kcache_config_set_nl_policy[KC_A_AUTOMOVE + 1] = 
 	[KC_A_MEMORY_LIMIT_MB] = NLA_POLICY_MIN(NLA_U64, 2),
 	[KC_A_NOTIFY] = NLA_POLICY_MAX(NLA_U32, 1),
 	[KC_A_AUTOMOVE] = NLA_POLICY_MAX(NLA_U32, 1),
+};
+
+/* KC_CMD_FLUSH - do */
+static const struct nla_policy kcache_flush_nl_policy[KC_A_DB + 1] = {
+	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x7ffffff),
+	[KC_A_DB] = NLA_POLICY_MAX(NLA_U32, 15),
 };
 
 /* KC_CMD_PUBLISH - do */
@@ -77,7 +85,7 @@ const struct genl_split_ops kcache_nl_ops[10] = {
 		.pre_doit	= kc_nl_pre_data,
 		.doit		= kcache_nl_op_doit,
 		.policy		= kcache_op_nl_policy,
-		.maxattr	= KC_A_ARG,
+		.maxattr	= KC_A_DB,
 		.flags		= GENL_CMD_CAP_DO,
 	},
 	{
@@ -86,7 +94,7 @@ const struct genl_split_ops kcache_nl_ops[10] = {
 		.dumpit		= kcache_nl_keys_dumpit,
 		.done		= kc_nl_keys_done,
 		.policy		= kcache_keys_nl_policy,
-		.maxattr	= KC_A_TYPE,
+		.maxattr	= KC_A_DB,
 		.flags		= GENL_CMD_CAP_DUMP,
 	},
 	{
@@ -123,6 +131,8 @@ const struct genl_split_ops kcache_nl_ops[10] = {
 		.cmd		= KC_CMD_FLUSH,
 		.pre_doit	= kc_nl_pre_admin,
 		.doit		= kcache_nl_flush_doit,
+		.policy		= kcache_flush_nl_policy,
+		.maxattr	= KC_A_DB,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

@@ -59,14 +59,31 @@ int kcache_nl_publish_doit(struct sk_buff *skb, struct genl_info *info)
 #define KC_NOTIFY_GFP	(GFP_ATOMIC | __GFP_NOMEMALLOC | __GFP_NOWARN)
 
 /*
- * Tells the keyspace group that key had event ev, when notifications are
- * on and anyone listens.  Any context but NMI: never sleeps, never waits
- * for a listener (a slow one overruns), drops the event if it cannot
- * allocate.
+ * The database whose items carry slot (kc_cache.dbmap), or -1.  Read
+ * without excl_sem (an eviction holds none): during a SWAPDB an event may
+ * name the database the key was in just before.
  */
-void kc_notify(struct kc_cache *kc, enum kc_event ev, const char *key, u32 nkey)
+static int slot_db(struct kc_cache *kc, int slot)
+{
+	int i;
+
+	for (i = 0; slot >= 0 && i < KC_DB_COUNT; i++)
+		if (READ_ONCE(kc->dbmap[i]) == slot)
+			return i;
+	return -1;
+}
+
+/*
+ * Tells the keyspace group that key (of database slot, or none: -1) had
+ * event ev, when notifications are on and anyone listens.  Any context but
+ * NMI: never sleeps, never waits for a listener (a slow one overruns),
+ * drops the event if it cannot allocate.
+ */
+void kc_notify(struct kc_cache *kc, enum kc_event ev, int slot, const char *key,
+	       u32 nkey)
 {
 	struct sk_buff *msg;
+	int db;
 	void *hdr;
 
 	if (!READ_ONCE(kc->notify))
@@ -76,12 +93,14 @@ void kc_notify(struct kc_cache *kc, enum kc_event ev, const char *key, u32 nkey)
 	    !genl_has_listeners(&kc_genl_family, kc->net,
 				KCACHE_NLGRP_KEYSPACE))
 		goto out;
-	msg = genlmsg_new(nla_total_size(sizeof(u32)) + nla_total_size(nkey),
-			  KC_NOTIFY_GFP);
+	msg = genlmsg_new(2 * nla_total_size(sizeof(u32)) +
+			  nla_total_size(nkey), KC_NOTIFY_GFP);
 	if (!msg)
 		goto out;
+	db = slot_db(kc, slot);
 	hdr = genlmsg_put(msg, 0, 0, &kc_genl_family, 0, KC_CMD_EVENT);
 	if (!hdr || nla_put_u32(msg, KC_A_EVENT, ev) ||
+	    (db >= 0 && nla_put_u32(msg, KC_A_DB, db)) ||
 	    (key && nla_put(msg, KC_A_KEY, nkey, key))) {
 		nlmsg_free(msg);
 		goto out;

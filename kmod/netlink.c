@@ -51,7 +51,8 @@ static_assert(__KC_A_LAST <= 64);
 /* Limits the spec states as numbers, for the policies of netlink-gen.c. */
 static_assert(KC_MAX_CLASSES - 1 == 63);	/* class-id: max */
 static_assert(KC_MIN_LIMIT_MB == 2);		/* memory-limit-mb: min */
-static_assert(__KC_OP_F_ALL == 0x3ffffff);	/* flags: flags-mask */
+static_assert(__KC_OP_F_ALL == 0x7ffffff);	/* flags: flags-mask */
+static_assert(KC_DB_COUNT - 1 == 15);		/* db: max */
 
 /* The file of the socket a request came from, if it has one. */
 static struct file *sender_file(const struct sk_buff *skb)
@@ -392,6 +393,8 @@ int kcache_nl_op_doit(struct sk_buff *skb, struct genl_info *info)
 		op->cas = nla_get_u64(tb[KC_A_CAS]);
 	if (tb[KC_A_CLIENT_FLAGS])
 		op->client_flags = nla_get_u32(tb[KC_A_CLIENT_FLAGS]);
+	if (tb[KC_A_DB])
+		op->db = nla_get_u32(tb[KC_A_DB]);
 	err = op_args(info, op, &args);
 	if (err)
 		return err;
@@ -499,6 +502,10 @@ int kcache_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	struct kc_req req = { .kern = true, .op.opcode = KC_OP_FLUSH,
 			      .cache = kc_nl_cache(skb) };
 
+	if (info->attrs[KC_A_FLAGS])
+		req.op.flags = nla_get_u32(info->attrs[KC_A_FLAGS]);
+	if (info->attrs[KC_A_DB])
+		req.op.db = nla_get_u32(info->attrs[KC_A_DB]);
 	return kc_op_run(&req);
 }
 

@@ -7,6 +7,7 @@
 
 int kc_genl_init(void);
 void kc_genl_exit(void);
-void kc_notify(struct kc_cache *kc, enum kc_event ev, const char *key, u32 nkey);
+void kc_notify(struct kc_cache *kc, enum kc_event ev, int slot, const char *key,
+	       u32 nkey);
 
 #endif /* _KC_NETLINK_H */

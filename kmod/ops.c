@@ -68,7 +68,7 @@ static const struct kc_op_desc {
 	[KC_OP_MGET]	 = { kc_op_mget, 0, KEYLESS | RD | ARGS_N | KEYARGS },
 	[KC_OP_MSET]	 = { kc_op_mset, KC_SET_NX,
 			     KEYLESS | MULTI | ARGS_2N | KEYARGS },
-	[KC_OP_FLUSH]	 = { kc_op_flush, 0, KEYLESS | WHOLE },
+	[KC_OP_FLUSH]	 = { kc_op_flush, KC_FLUSH_DB, KEYLESS | WHOLE },
 	[KC_OP_STRLEN]	 = { kc_op_strlen, 0, KEYED | RD },
 	[KC_OP_GETDEL]	 = { kc_op_get, 0, KEYED },
 	[KC_OP_GETRANGE] = { kc_op_getrange, 0, KEYED | RD },
@@ -151,6 +151,10 @@ static const struct kc_op_desc {
 	[KC_OP_LMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N | KEYARGS },
 	[KC_OP_BLMOVE]	 = { kc_op_lmove, 0, KEYED | MULTI | ARGS_1 | KEYARGS },
 	[KC_OP_BLMPOP]	 = { kc_op_lmpop, 0, KEYLESS | ARGS_N | KEYARGS },
+	[KC_OP_DBSIZE]	 = { kc_op_dbsize, 0, KEYLESS | RD },
+	/* The key's one stripe, exclusively: both databases' key. */
+	[KC_OP_MOVE]	 = { kc_op_move, 0, KEYED | MULTI },
+	[KC_OP_SWAPDB]	 = { kc_op_swapdb, 0, KEYLESS | WHOLE },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);
@@ -190,7 +194,7 @@ int kc_op_prepare(struct kc_req *req)
 	op->opcode = array_index_nospec(op->opcode, ARRAY_SIZE(kc_ops));
 	d = &kc_ops[op->opcode];
 	err = -EINVAL;
-	if (op->flags & ~d->flags)
+	if ((op->flags & ~d->flags) || op->db >= KC_DB_COUNT || op->__reserved)
 		goto out;
 	err = -EBADF;
 	if (req->rdonly && !op_reads_only(d, op))
@@ -273,6 +277,23 @@ int kc_op_keys(struct kc_req *req, struct kc_keyset *ks)
 }
 
 /*
+ * Runs a prepared op's function, kc.excl_sem held (shared or exclusively)
+ * and its keys locked: here its database is mapped to a slot, so that a
+ * SWAPDB is never seen half done.  An instance whose namespace went away
+ * runs nothing (-ENODEV).
+ */
+static int run_fn(struct kc_req *req, const struct kc_op_desc *d)
+{
+	struct kc_cache *kc = req->cache;
+
+	percpu_rwsem_assert_held(&kc->excl_sem);
+	if (READ_ONCE(kc->dead))
+		return -ENODEV;
+	req->db = kc->dbmap[req->op.db];
+	return d->fn(&req->op, req->key);
+}
+
+/*
  * Runs a prepared op.  With locked, the caller (a transaction) holds the
  * locks of all its keys exclusively, or the whole cache.  Else it takes
  * the locks its kind needs: kc.excl_sem exclusively for a WHOLE op;
@@ -291,15 +312,14 @@ void kc_op_exec(struct kc_req *req, bool locked)
 	if (locked) {
 		if (d->mode & KEYED)
 			kc_key_assert_held(kc, req->key, op->key_len, true);
-		err = READ_ONCE(kc->dead) ? -ENODEV : d->fn(op, req->key);
+		err = run_fn(req, d);
 	} else if (kc_op_whole(req, false)) {
 		/* FLUSH: no writer lock (and its grace period) for nothing. */
 		if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN)) {
 			err = -EPERM;
 		} else {
 			percpu_down_write(&kc->excl_sem);
-			err = READ_ONCE(kc->dead) ? -ENODEV :
-			      d->fn(op, req->key);
+			err = run_fn(req, d);
 			percpu_up_write(&kc->excl_sem);
 		}
 	} else {
@@ -311,10 +331,8 @@ void kc_op_exec(struct kc_req *req, bool locked)
 			if (!err && (d->mode & KEYED))
 				kc_key_assert_held(kc, req->key, op->key_len,
 						   ks.excl);
-			/* An instance whose namespace went away: -ENODEV. */
 			if (!err)
-				err = READ_ONCE(kc->dead) ? -ENODEV :
-				      d->fn(op, req->key);
+				err = run_fn(req, d);
 			kc_keyset_unlock(&kc->keylocks, &ks);
 			percpu_up_read(&kc->excl_sem);
 		}

@@ -37,6 +37,7 @@ struct kc_req {
 	bool kern;
 	bool rdonly;		/* from an fd without FMODE_WRITE: reads only */
 	bool in_kern;		/* op.val, op.args and the kc_bufs: kernel */
+	u8 db;			/* op.db's slot (kc_cache.dbmap), while it runs */
 	u8 reply;		/* what op.out holds: enum kc_reply_kind */
 	char key[KC_KEY_MAX];	/* the key, copied in */
 	void *in;		/* user requests: the inputs, copied in */
@@ -57,6 +58,15 @@ struct kc_req {
 static inline struct kc_cache *kc_op_cache(const struct kc_op *op)
 {
 	return container_of(op, struct kc_req, op)->cache;
+}
+
+/*
+ * The slot of the database an op runs on: set under kc.excl_sem before
+ * the op runs (kc_op_exec()), so that SWAPDB is atomic for every op.
+ */
+static inline u8 kc_op_db(const struct kc_op *op)
+{
+	return container_of(op, struct kc_req, op)->db;
 }
 
 /* Set by kc_put_value() and kc_reply_add/_end(), so that netlink can turn

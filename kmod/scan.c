@@ -66,7 +66,8 @@ static u32 scan_budget(u32 count, u32 mask, int nelems)
 /*
  * KC_OP_SCAN: num is the cursor (0 starts, 0 returned at the end), num2
  * the COUNT hint, client_flags a type (0: any), val a glob pattern (empty:
- * every key).  Replies with the keys as kc_elem records.
+ * every key).  Replies with the keys of the op's database as kc_elem
+ * records.
  */
 int kc_op_scan(struct kc_op *op, const char *unused)
 {
@@ -85,8 +86,8 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 	/* Matching costs up to pattern x key length per key: bounded. */
 	if (op->val_len > KC_PATTERN_MAX)
 		return -EINVAL;
-	/* As Redis: an empty keyspace ends the scan at once. */
-	if (!atomic_read(&kc->index.nelems)) {
+	/* As Redis: an empty database ends the scan at once. */
+	if (!atomic64_read(&kc->dbsize[kc_op_db(op)])) {
 		op->num = 0;
 		return kc_reply_end(&r);
 	}
@@ -128,7 +129,7 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 
 			/* Acquire: pairs with the release in the link. */
 			if (!err && smp_load_acquire(&it->state) ==
-				    KC_ITEM_LINKED &&
+				    KC_ITEM_LINKED && it->db == kc_op_db(op) &&
 			    !kc_item_expired(it, now) &&
 			    (!op->client_flags || it->type == op->client_flags) &&
 			    (!pat || kc_glob_match(pat, op->val_len,

@@ -30,7 +30,7 @@ int kc_op_sadd(struct kc_op *op, const char *key)
 		err = kc_elem_alloc_arg(op, i, &elems[i]);
 	if (err)
 		goto out;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, true, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, true, &err);
 	if (!it)
 		goto out;
 	err = kc_cont_reserve(it, n);
@@ -65,7 +65,7 @@ int kc_op_srem(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -107,7 +107,7 @@ int kc_op_smembers(struct kc_op *op, const char *key)
 	struct kc_item *it;
 	int err;
 
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	err = reply_members(&r, it);
@@ -127,7 +127,7 @@ int kc_op_sismember(struct kc_op *op, const char *key)
 	m = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!m)
 		return err;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (it) {
 		op->num = !!kc_cont_find(it, m, op->val_len);
 		kc_cont_done(it, false);
@@ -147,7 +147,7 @@ int kc_op_smismember(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -228,7 +228,7 @@ int kc_op_spop(struct kc_op *op, const char *key)
 
 	if (count && op->num < 0)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -282,7 +282,7 @@ int kc_op_srandmember(struct kc_op *op, const char *key)
 	u64 want, i;
 	int err = 0;
 
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -355,12 +355,12 @@ int kc_smove(struct kc_op *op, const char *key)
 	if (!m)
 		return err;
 	/* Both must be sets (or missing) before anything moves. */
-	dst = kc_cont_ref(kc, dkey, dlen, KC_TYPE_SET, &err);
+	dst = kc_cont_ref(kc, kc_op_db(op), dkey, dlen, KC_TYPE_SET, &err);
 	if (dst)
 		kc_item_put(dst);
 	if (err)
 		goto out;
-	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	src = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!src)
 		goto out;
 	op->num = 0;
@@ -377,7 +377,7 @@ int kc_smove(struct kc_op *op, const char *key)
 		goto out;
 	}
 	memcpy(kc_elem_data(ne), m, op->val_len);
-	dst = kc_cont_get(kc, dkey, dlen, KC_TYPE_SET, true, &err);
+	dst = kc_cont_get(kc, kc_op_db(op), dkey, dlen, KC_TYPE_SET, true, &err);
 	if (!dst)
 		goto out;
 	if (!kc_cont_find(dst, m, op->val_len)) {
@@ -393,7 +393,7 @@ int kc_smove(struct kc_op *op, const char *key)
 		goto out;
 	/* In the destination now: take it out of the source. */
 	op->num = 1;
-	src = kc_cont_get(kc, key, op->key_len, KC_TYPE_SET, false, &err);
+	src = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET, false, &err);
 	if (!src) {
 		err = 0;	/* evicted meanwhile: nothing left to remove */
 		goto out;
@@ -552,7 +552,7 @@ int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set)
 	int err = 0;
 
 	op->num = kc_cont(set)->len;
-	old = kc_item_get(kc, key, op->key_len, false);
+	old = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	if (op->num) {
 		err = kc_item_publish(old, set, 0, 0);
 		/* The old value expired or was evicted meanwhile. */
@@ -564,9 +564,9 @@ int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set)
 	if (old)
 		kc_item_put(old);
 	if (!err && op->num)
-		kc_notify(kc, KC_EVENT_SET, key, op->key_len);
+		kc_notify(kc, KC_EVENT_SET, kc_op_db(op), key, op->key_len);
 	else if (!err && old)
-		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, kc_op_db(op), key, op->key_len);
 	return err;
 }
 
@@ -592,7 +592,7 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 		err = kc_read_key_arg(op, a.n, k, &klen);
 		if (!err) {
 			kc_key_assert_held(kc, k, klen, true);
-			a.sets[a.n] = kc_cont_ref(kc, k, klen, KC_TYPE_SET, &err);
+			a.sets[a.n] = kc_cont_ref(kc, kc_op_db(op), k, klen, KC_TYPE_SET, &err);
 		}
 		if (!err)
 			err = kc_op_yield(op, a.n + 1);
@@ -601,7 +601,7 @@ int kc_set_algebra(struct kc_op *op, const char *key)
 		goto out;
 	dedup(&a, op->opcode == KC_OP_SDIFF || op->opcode == KC_OP_SDIFFSTORE);
 	if (store) {
-		a.dst = kc_cont_new(kc, key, op->key_len, KC_TYPE_SET);
+		a.dst = kc_cont_new(kc, kc_op_db(op), key, op->key_len, KC_TYPE_SET);
 		if (IS_ERR(a.dst)) {
 			err = PTR_ERR(a.dst);
 			a.dst = NULL;

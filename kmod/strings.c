@@ -33,7 +33,7 @@ static int store(struct kc_op *op, const char *key, struct kc_item *it)
 	int err;
 
 retry:
-	old = kc_item_get(kc, key, op->key_len, false);
+	old = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	if (old) {
 		/*
 		 * type and nbytes never change while linked; the CAS version
@@ -97,7 +97,7 @@ retry:
 	}
 	if (!err) {
 		op->cas = READ_ONCE(it->cas);	/* linked: no lock (kcache.h) */
-		kc_notify(kc, KC_EVENT_SET, kc_item_key(it), it->nkey);
+		kc_notify(kc, KC_EVENT_SET, it->db, kc_item_key(it), it->nkey);
 	}
 	kc_item_put(it);
 	return err;
@@ -118,7 +118,7 @@ int kc_op_set(struct kc_op *op, const char *key)
 	err = kc_op_expiry(op, &exp);
 	if (err)
 		return err;
-	it = kc_item_alloc(kc, key, op->key_len, op->val_len);
+	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, op->val_len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	err = kc_copy_in(op, kc_item_value(it), op->val, op->val_len);
@@ -165,7 +165,7 @@ retry:
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	op->num = num;
-	old = kc_item_get(kc, key, op->key_len, false);
+	old = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	if (!old && !create)
 		return -ENOENT;
 	if (old) {
@@ -195,7 +195,7 @@ retry:
 	}
 	if (!err) {
 		op->cas = READ_ONCE(it->cas);	/* linked: no lock (kcache.h) */
-		kc_notify(kc, KC_EVENT_SET, key, op->key_len);
+		kc_notify(kc, KC_EVENT_SET, kc_op_db(op), key, op->key_len);
 	}
 	kc_item_put(it);
 	return err;
@@ -217,7 +217,7 @@ static int build_concat(struct kc_op *op, const char *key,
 
 	if (check_add_overflow(olen, op->val_len, &len))
 		return -E2BIG;
-	it = kc_item_alloc(kc, key, op->key_len, len);
+	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
@@ -262,7 +262,7 @@ static int build_incr(struct kc_op *op, const char *key,
 	if (err)
 		return -EOVERFLOW;
 	len = snprintf(buf, sizeof(buf), "%lld", res);
-	it = kc_item_alloc(kc, key, op->key_len, len);
+	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	memcpy(kc_item_value(it), buf, len);
@@ -328,7 +328,7 @@ static int build_incr_unsigned(struct kc_op *op, const char *key,
 		cur = cur < delta ? 0 : cur - delta;
 	len = snprintf(buf, sizeof(buf), "%llu", cur);
 	/* memcached rewrites a shorter number in place, space padded */
-	it = kc_item_alloc(kc, key, op->key_len, max(len, old->nbytes));
+	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, max(len, old->nbytes));
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	memcpy(kc_item_value(it), buf, len);
@@ -363,7 +363,7 @@ static int build_setbit(struct kc_op *op, const char *key,
 	if (byte >= kc->item_size_max)
 		return -E2BIG;
 	len = max_t(u32, olen, byte + 1);
-	it = kc_item_alloc(kc, key, op->key_len, len);
+	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
@@ -408,7 +408,7 @@ static int build_setrange(struct kc_op *op, const char *key,
 	if (end > kc->item_size_max)
 		return -E2BIG;
 	len = max_t(u32, olen, end);
-	it = kc_item_alloc(kc, key, op->key_len, len);
+	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
 	v = kc_item_value(it);
@@ -449,7 +449,7 @@ int kc_op_get(struct kc_op *op, const char *key)
 			return err;
 		kc_stat_inc(kc, KC_STAT_CMD_TOUCH);
 	}
-	it = kc_item_get(kc, key, op->key_len, !(op->flags & KC_GET_NOBUMP));
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, !(op->flags & KC_GET_NOBUMP));
 	if (!it) {
 		kc_stat_inc(kc, KC_STAT_GET_MISSES);
 		return -ENOENT;
@@ -480,7 +480,7 @@ int kc_op_get(struct kc_op *op, const char *key)
 		spin_unlock(&it->lock);
 	}
 	if (op->opcode == KC_OP_GETDEL && kc_item_unlink(it))
-		kc_notify(kc, KC_EVENT_DEL, key, op->key_len);
+		kc_notify(kc, KC_EVENT_DEL, kc_op_db(op), key, op->key_len);
 out:
 	kc_item_put(it);
 	return err;
@@ -489,7 +489,7 @@ out:
 int kc_op_getrange(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, key, op->key_len, true);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, true);
 	s64 start = op->num, end = op->num2, len;
 	int err = 0;
 
@@ -520,7 +520,7 @@ out:
 int kc_op_strlen(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, key, op->key_len, false);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	int err = 0;
 
 	if (!it)
@@ -543,7 +543,7 @@ int kc_op_getbit(struct kc_op *op, const char *key)
 
 	if (op->num < 0)
 		return -EINVAL;
-	it = kc_item_get(kc, key, op->key_len, true);
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, true);
 	op->num = 0;
 	if (!it)
 		return 0;
@@ -574,7 +574,7 @@ int kc_op_mget(struct kc_op *op, const char *unused)
 		if (err)
 			return err;
 		kc_stat_inc(kc, KC_STAT_CMD_GET);
-		it = kc_item_get(kc, key, klen, true);
+		it = kc_item_get(kc, kc_op_db(op), key, klen, true);
 		if (it && it->type != KC_TYPE_STRING) {
 			kc_item_put(it);
 			it = NULL;
@@ -620,14 +620,14 @@ int kc_op_mset(struct kc_op *op, const char *unused)
 			break;
 		kc_key_assert_held(kc, sub.key, klen, true);
 		if (op->flags & KC_SET_NX) {
-			it = kc_item_get(kc, sub.key, klen, false);
+			it = kc_item_get(kc, kc_op_db(op), sub.key, klen, false);
 			if (it) {
 				kc_item_put(it);
 				err = -EEXIST;
 				break;
 			}
 		}
-		it = kc_item_alloc(kc, sub.key, klen, v.len);
+		it = kc_item_alloc(kc, kc_op_db(op), sub.key, klen, v.len);
 		if (IS_ERR(it)) {
 			err = PTR_ERR(it);
 			break;

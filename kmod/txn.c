@@ -81,7 +81,8 @@ int kc_txn_run(struct kc_cache *kc, struct kc_req *reqs, u32 n,
 		u64 cas;
 
 		kc_key_assert_held(kc, w[i].key, w[i].len, true);
-		it = kc_item_get(kc, w[i].key, w[i].len, false);
+		it = kc_item_get(kc, kc->dbmap[w[i].db], w[i].key, w[i].len,
+				 false);
 		cas = it ? READ_ONCE(it->cas) : 0;
 		if (it)
 			kc_item_put(it);
@@ -132,12 +133,13 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
 		if (copy_from_user(&kw, u64_to_user_ptr(b->watch) +
 				   (u64)i * sizeof(kw), sizeof(kw)))
 			return -EFAULT;
-		if (kw.__reserved || kc_check_key_len(kw.key_len))
+		if (kw.db >= KC_DB_COUNT || kc_check_key_len(kw.key_len))
 			return -EINVAL;
 		if (copy_from_user(w[i].key, u64_to_user_ptr(kw.key),
 				   kw.key_len))
 			return -EFAULT;
 		w[i].len = kw.key_len;
+		w[i].db = kw.db;
 		w[i].cas = kw.cas;
 	}
 	return 0;

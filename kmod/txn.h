@@ -14,6 +14,7 @@
 struct kc_txn_watch {
 	char key[KC_KEY_MAX];
 	u32 len;
+	u32 db;			/* the database, as kc_op.db */
 	u64 cas;
 };
 

@@ -62,6 +62,20 @@ void kc_wait_notify(struct kc_cache *kc, const char *key, u32 len)
 		wake_up(h);
 }
 
+/*
+ * Every list may have changed (SWAPDB): wake every waiter, each looks at
+ * its keys again.  The table is shared, so other instances' waiters look
+ * too: a spurious wakeup, which they handle.
+ */
+void kc_wait_notify_all(struct kc_cache *kc)
+{
+	u32 i;
+
+	for (i = 0; i < KC_WAIT_BUCKETS; i++)
+		if (wq_has_sleeper(&kc_wait_heads[i]))
+			wake_up(&kc_wait_heads[i]);
+}
+
 /* Runs under the bucket's queue lock: no sleeping. */
 static int kc_wait_wake(struct wait_queue_entry *wqe, unsigned int mode,
 			int sync, void *key)

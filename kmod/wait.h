@@ -33,6 +33,7 @@ struct kc_waiter {
 void kc_wait_init(void);
 struct kc_cache;
 void kc_wait_notify(struct kc_cache *kc, const char *key, u32 len);
+void kc_wait_notify_all(struct kc_cache *kc);
 void kc_waiter_init(struct kc_waiter *w);
 void kc_waiter_release(struct kc_waiter *w);
 int kc_waiter_keys(struct kc_waiter *w, struct kc_cache *kc, u64 keys, u32 n,

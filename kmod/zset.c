@@ -238,7 +238,7 @@ int kc_op_zadd(struct kc_op *op, const char *key)
 	}
 	if (err)
 		goto out;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, !xx, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_ZSET, !xx, &err);
 	if (!it) {
 		if (err == -ENOENT) {
 			/* XX on a missing key: nothing to do. */
@@ -325,7 +325,7 @@ int kc_op_zrem(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -354,7 +354,7 @@ int kc_op_zmscore(struct kc_op *op, const char *key)
 
 	if (!op->nargs || op->nargs > KC_ARGS_MAX)
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		return err;
 	for (i = 0; i < op->nargs && !err; i++) {
@@ -381,7 +381,7 @@ int kc_op_zrank(struct kc_op *op, const char *key)
 	m = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!m)
 		return err;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (it) {
 		e = kc_cont_find(it, m, op->val_len);
 		if (!e) {
@@ -554,7 +554,7 @@ int kc_op_zrange(struct kc_op *op, const char *key)
 	}
 	if (err)
 		goto out_free;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		goto out_free;
 	c = kc_cont(it);
@@ -705,7 +705,7 @@ int kc_op_zrandmember(struct kc_op *op, const char *key)
 
 	if (ws && !(op->flags & KC_POP_COUNT))
 		return -EINVAL;
-	it = kc_cont_get(kc, key, op->key_len, KC_TYPE_ZSET, false, &err);
+	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_ZSET, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
@@ -971,7 +971,7 @@ int kc_zset_combine(struct kc_op *op, const char *key)
 		if (err)
 			break;
 		kc_key_assert_held(kc, k, klen, true);
-		src[i].it = kc_item_get(kc, k, klen, true);
+		src[i].it = kc_item_get(kc, kc_op_db(op), k, klen, true);
 		if (src[i].it && src[i].it->type != KC_TYPE_ZSET &&
 		    src[i].it->type != KC_TYPE_SET)
 			err = -EPROTOTYPE;
@@ -987,7 +987,7 @@ int kc_zset_combine(struct kc_op *op, const char *key)
 		sort(src + 1, n - 1, sizeof(*src), cmp_src, NULL);
 	else
 		sort(src, n, sizeof(*src), cmp_src, NULL);
-	dst = kc_cont_new(kc, store ? key : "zcombine", store ? op->key_len : 8,
+	dst = kc_cont_new(kc, kc_op_db(op), store ? key : "zcombine", store ? op->key_len : 8,
 			  KC_TYPE_ZSET);
 	if (IS_ERR(dst)) {
 		err = PTR_ERR(dst);

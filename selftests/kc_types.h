@@ -44,6 +44,7 @@ struct kt_in {
 	uint32_t out_len;		/* reply room; 0: KT_OUT, or KT_NO_OUT */
 	uint64_t cas;
 	int64_t expire;			/* blocking ops: timeout in ms */
+	uint32_t db;			/* the database (kc_op.db) */
 };
 
 struct kt_out {
@@ -205,6 +206,7 @@ static inline void kt_prep(struct kc_op *op, struct kc_buf *args,
 	op->num2 = in->num2;
 	op->cas = in->cas;
 	op->expire = in->expire;
+	op->db = in->db;
 	for (n = 0; n < KT_NARGS && in->args[n]; n++)
 		kc_buf_set(&args[n], in->args[n], strlen(in->args[n]));
 	if (n)

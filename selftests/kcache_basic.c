@@ -79,7 +79,7 @@ TEST_F(dev, version)
 	EXPECT_EQ(KC_KEY_MAX, v.key_max);
 	EXPECT_EQ(250, v.key_max);
 	EXPECT_EQ(sizeof(struct kc_op), v.op_size);
-	EXPECT_EQ(KC_OP_SIZE_VER0, v.op_size);
+	EXPECT_EQ(KC_OP_SIZE_VER1, v.op_size);
 	EXPECT_EQ(KC_BATCH_MAX, v.batch_max);
 	EXPECT_LT(0, v.nr_classes);
 	EXPECT_LT(0, v.item_size_max);

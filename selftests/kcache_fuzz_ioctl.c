@@ -203,6 +203,8 @@ static uint32_t op_flags(uint32_t opcode)
 		return KC_POP_COUNT;
 	case KC_OP_LINSERT:
 		return KC_LINSERT_BEFORE | KC_LINSERT_AFTER;
+	case KC_OP_FLUSH:
+		return KC_FLUSH_DB;
 	}
 	return 0;
 }
@@ -218,6 +220,8 @@ static bool keyless(uint32_t opcode)
 	case KC_OP_SINTER:
 	case KC_OP_SUNION:
 	case KC_OP_SCAN:
+	case KC_OP_DBSIZE:
+	case KC_OP_SWAPDB:
 		return true;
 	}
 	return false;
@@ -416,6 +420,9 @@ static void gen_op(struct fz *f, struct kc_op *op, uint32_t opcode)
 		op->result = (int32_t)kf_next(&f->r);
 		op->out_used = (uint32_t)kf_next(&f->r);
 	}
+	/* Mostly database 0, where the pool keys and the checker are. */
+	if (kf_pct(&f->r, 20))
+		op->db = kf_below(&f->r, KC_DB_COUNT);
 
 	switch (opcode) {
 	case KC_OP_SET:
@@ -436,6 +443,13 @@ static void gen_op(struct fz *f, struct kc_op *op, uint32_t opcode)
 						     : kf_s64(&f->r);
 		if (opcode == KC_OP_LREM)
 			op->num = (int64_t)kf_below(&f->r, 7) - 3;
+		break;
+	case KC_OP_MOVE:
+	case KC_OP_SWAPDB:
+		if (kf_pct(&f->r, 90)) {
+			op->num = kf_below(&f->r, KC_DB_COUNT + 1);
+			op->num2 = kf_below(&f->r, KC_DB_COUNT + 1);
+		}
 		break;
 	case KC_OP_INCRBY:
 	case KC_OP_DECRBY:
@@ -529,7 +543,7 @@ static void mutate_op(struct fz *f, struct kc_op *op)
 	int n = 1 + kf_below(&f->r, 3);
 
 	while (n--) {
-		switch (kf_below(&f->r, 16)) {
+		switch (kf_below(&f->r, 17)) {
 		case 0:
 			op->opcode = kf_pct(&f->r, 50) ? KC_OP_MAX + 1 +
 				     kf_below(&f->r, 3) : (uint32_t)kf_next(&f->r);
@@ -576,6 +590,10 @@ static void mutate_op(struct fz *f, struct kc_op *op)
 		case 14:
 			op->client_flags = (uint32_t)kf_next(&f->r);
 			break;
+		case 15:
+			op->db = kf_pct(&f->r, 50) ? kf_below(&f->r, 18) :
+				 (uint32_t)kf_next(&f->r);
+			break;
 		default:
 			op->key_len = 0;
 			break;
@@ -585,11 +603,12 @@ static void mutate_op(struct fz *f, struct kc_op *op)
 
 static uint32_t pick_opcode(struct fz *f)
 {
-	/* FLUSH wipes the checker's keys too: rarely. */
+	/* FLUSH and SWAPDB take the checker's keys away too: rarely. */
 	for (;;) {
 		uint32_t o = kf_below(&f->r, KC_OP_MAX + 1);
 
-		if (o != KC_OP_FLUSH || kf_pct(&f->r, 2))
+		if ((o != KC_OP_FLUSH && o != KC_OP_SWAPDB) ||
+		    kf_pct(&f->r, 2))
 			return o;
 	}
 }
@@ -612,7 +631,7 @@ static void build_op(struct fz *f, struct kc_op *op, unsigned int bad_pct)
 	} else if (p < 10 * bad_pct) {
 		mutate_op(f, op);
 	}
-	if (op->opcode == KC_OP_FLUSH)
+	if (op->opcode == KC_OP_FLUSH || op->opcode == KC_OP_SWAPDB)
 		f->destructive = true;
 }
 
@@ -845,7 +864,7 @@ static void gen_watch(struct fz *f, struct kc_batch *b, unsigned char *room,
 	b->watch = kf_uptr(w);
 	for (i = 0; i < n && i < cap; i++) {
 		pool_key(f, &w[i].key, &w[i].key_len);
-		w[i].__reserved = 0;
+		w[i].db = 0;
 		w[i].cas = kf_pct(&f->r, 50) ? 0 : kf_below(&f->r, 1000000);
 		/* Half the time the key's real version: the watch holds. */
 		if (i < 8 && kf_pct(&f->r, 50)) {
@@ -859,7 +878,9 @@ static void gen_watch(struct fz *f, struct kc_batch *b, unsigned char *room,
 		if (kf_pct(&f->r, 5)) {
 			switch (kf_below(&f->r, 4)) {
 			case 0:
-				w[i].__reserved = 1;
+				w[i].db = kf_pct(&f->r, 50) ?
+					   kf_below(&f->r, KC_DB_COUNT + 2) :
+					   (uint32_t)kf_next(&f->r);
 				break;
 			case 1:
 				w[i].key_len = kf_len(&f->r, KC_KEY_MAX);

@@ -290,7 +290,8 @@ static uint32_t pick_opcode(struct fz *f)
 	for (;;) {
 		uint32_t o = kf_below(&f->r, KC_OP_MAX + 1);
 
-		if (o != KC_OP_FLUSH || kf_pct(&f->r, 2))
+		if ((o != KC_OP_FLUSH && o != KC_OP_SWAPDB) ||
+		    kf_pct(&f->r, 2))
 			return o;
 	}
 }
@@ -324,6 +325,10 @@ static void build_op(struct fz *f, struct kn_msg *m)
 		kn_put_u64(m, KC_A_CAS, kf_below(&f->r, 100000));
 	if (kf_pct(&f->r, 10))
 		kn_put_u32(m, KC_A_CLIENT_FLAGS, (uint32_t)kf_next(&f->r));
+	if (kf_pct(&f->r, 15))
+		kn_put_u32(m, KC_A_DB, kf_pct(&f->r, 90) ?
+			   kf_below(&f->r, KC_DB_COUNT + 1) :
+			   (uint32_t)kf_next(&f->r));
 	switch (kf_below(&f->r, 50)) {
 	case 0:
 		nargs = KC_ARGS_MAX + 1;
@@ -345,7 +350,7 @@ static void build_op(struct fz *f, struct kn_msg *m)
 			put_val(f, m, KC_A_ARG);
 		}
 	}
-	if (opcode == KC_OP_FLUSH)
+	if (opcode == KC_OP_FLUSH || opcode == KC_OP_SWAPDB)
 		f->destructive = true;
 }
 
@@ -370,6 +375,8 @@ static void build_keys(struct fz *f, struct kn_msg *m)
 	}
 	if (kf_pct(&f->r, 30))
 		kn_put_u32(m, KC_A_TYPE, kf_below(&f->r, KC_TYPE_MAX + 3));
+	if (kf_pct(&f->r, 20))
+		kn_put_u32(m, KC_A_DB, kf_below(&f->r, KC_DB_COUNT + 2));
 }
 
 static void build_config_set(struct fz *f, struct kn_msg *m)
@@ -579,7 +586,7 @@ static bool destructive(const struct kn_msg *m)
 	kn_for_each_attr(a, (const struct nlattr *)(g + 1),
 			 (int)(m->len - NLMSG_HDRLEN - GENL_HDRLEN), rem)
 		if (a->nla_len == NLA_HDRLEN + 4 &&
-		    kn_u32(a) == KC_OP_FLUSH)
+		    (kn_u32(a) == KC_OP_FLUSH || kn_u32(a) == KC_OP_SWAPDB))
 			return true;
 	return false;
 }

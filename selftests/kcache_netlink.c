@@ -41,7 +41,8 @@ struct req {
 	int64_t num, num2, expire;
 	uint64_t cas;
 	uint32_t client_flags;
-	bool has_num, has_num2, has_expire, has_cas, has_cf;
+	uint32_t db;
+	bool has_num, has_num2, has_expire, has_cas, has_cf, has_db;
 };
 
 struct elem {
@@ -152,6 +153,8 @@ static int build_op(struct kn *kn, struct kn_msg *m, const struct req *q)
 		err = kn_put_u64(m, KC_A_CAS, q->cas);
 	if (!err && q->has_cf)
 		err = kn_put_u32(m, KC_A_CLIENT_FLAGS, q->client_flags);
+	if (!err && q->has_db)
+		err = kn_put_u32(m, KC_A_DB, q->db);
 	for (i = 0; !err && i < q->nargs; i++)
 		err = kn_put_str(m, KC_A_ARG, q->args[i]);
 	return err;
@@ -882,6 +885,7 @@ static int cmpstr(const void *a, const void *b)
 struct keys_filter {
 	const char *pattern;
 	uint32_t type;
+	int db;			/* -1: no KC_A_DB */
 };
 
 static int keys_fill(struct kn_msg *m, void *arg)
@@ -893,14 +897,16 @@ static int keys_fill(struct kn_msg *m, void *arg)
 		err = kn_put_str(m, KC_A_PATTERN, f->pattern);
 	if (!err && f && f->type)
 		err = kn_put_u32(m, KC_A_TYPE, f->type);
+	if (!err && f && f->db >= 0)
+		err = kn_put_u32(m, KC_A_DB, f->db);
 	return err;
 }
 
 /* Dumps the keys matching f, sorted; -errno or 0. */
-static int dump_keys(struct kn *kn, const char *pattern, uint32_t type,
-		     struct keyset *ks)
+static int dump_keys_db(struct kn *kn, const char *pattern, uint32_t type,
+			int db, struct keyset *ks)
 {
-	struct keys_filter f = { pattern, type };
+	struct keys_filter f = { pattern, type, db };
 	int err;
 
 	keyset_free(ks);
@@ -908,6 +914,12 @@ static int dump_keys(struct kn *kn, const char *pattern, uint32_t type,
 	if (!err)
 		qsort(ks->keys, ks->n, sizeof(*ks->keys), cmpstr);
 	return err;
+}
+
+static int dump_keys(struct kn *kn, const char *pattern, uint32_t type,
+		     struct keyset *ks)
+{
+	return dump_keys_db(kn, pattern, type, -1, ks);
 }
 
 static bool keyset_is(struct keyset *ks, const char *const *want, int n)
@@ -1520,6 +1532,7 @@ struct events {
 	uint32_t want_ev;	/* what wait_event() looks for */
 	const char *want_key;	/* NULL: any key; "": no key */
 	bool found;
+	int found_db;		/* the found event's KC_A_DB, -1: none */
 };
 
 static int ev_cb(const struct nlmsghdr *nlh, void *arg)
@@ -1547,8 +1560,10 @@ static int ev_cb(const struct nlmsghdr *nlh, void *arg)
 		memcpy(e->key[e->n], key, sizeof(key));
 	}
 	e->n++;
-	if (ev == e->want_ev && (!e->want_key || !strcmp(e->want_key, key)))
+	if (ev == e->want_ev && (!e->want_key || !strcmp(e->want_key, key))) {
 		e->found = true;
+		e->found_db = tb[KC_A_DB] ? (int)kn_u32(tb[KC_A_DB]) : -1;
+	}
 	return 0;
 }
 
@@ -1655,6 +1670,97 @@ TEST_F_TIMEOUT(nl, keyspace_events, 300)
 	kt_sleep_ms(100);
 	drain(&lis, e);
 	EXPECT_EQ(0, e->n);
+	kn_close(&lis);
+	free(e);
+}
+
+
+static int flush_db_fill(struct kn_msg *m, void *arg)
+{
+	int err = kn_put_u32(m, KC_A_FLAGS, KC_FLUSH_DB);
+
+	return err ? err : kn_put_u32(m, KC_A_DB, *(uint32_t *)arg);
+}
+
+/*
+ * Databases over netlink: KC_A_DB picks an op's database, a keys dump's
+ * and a flush's (with KC_FLUSH_DB), and tells a keyspace event's; 16 is
+ * out of range.
+ */
+TEST_F_TIMEOUT(nl, databases, 300)
+{
+	static const char *const k3[] = { "db:a", "db:b" };
+	static const char *const k0[] = { "db:a" };
+	struct kn *kn = &self->kn;
+	struct keyset ks = { 0 };
+	struct events *e = calloc(1, sizeof(*e));
+	struct kn lis;
+	uint32_t db = 3;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_SET,
+		.key = "db:a", .val = "zero" }, NULL));
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_SET,
+		.key = "db:a", .val = "three", .db = 3, .has_db = true },
+		NULL));
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_SET,
+		.key = "db:b", .val = "three", .db = 3, .has_db = true },
+		NULL));
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_GET,
+		.key = "db:a", .db = 3, .has_db = true }, self->r));
+	EXPECT_TRUE(res_value_is(self->r, "three"));
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_GET,
+		.key = "db:a" }, self->r));
+	EXPECT_TRUE(res_value_is(self->r, "zero"));
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_DBSIZE,
+		.db = 3, .has_db = true }, self->r));
+	EXPECT_EQ(2, res_s64(self->r, KC_A_NUM));
+
+	ASSERT_EQ(0, dump_keys_db(kn, "db:*", 0, 3, &ks));
+	EXPECT_TRUE(keyset_is(&ks, k3, ARRAY_SIZE(k3)));
+	ASSERT_EQ(0, dump_keys_db(kn, "db:*", 0, 0, &ks));
+	EXPECT_TRUE(keyset_is(&ks, k0, ARRAY_SIZE(k0)));
+	ASSERT_EQ(0, dump_keys(kn, "db:*", 0, &ks));
+	EXPECT_TRUE(keyset_is(&ks, k0, ARRAY_SIZE(k0)));
+	keyset_free(&ks);
+
+	/* Out of range: the policy says so. */
+	EXPECT_EQ(-ERANGE, nl_op(kn, &(struct req){ .opcode = KC_OP_GET,
+		.key = "db:a", .db = KC_DB_COUNT, .has_db = true }, NULL));
+	EXPECT_NE(0, kn->ext[0]);
+
+	/* An event names its key's database. */
+	ASSERT_EQ(0, kn_open(&lis));
+	ASSERT_EQ(0, kn_join(&lis, lis.grp_keyspace));
+	ASSERT_EQ(0, kt_set_notify(self->fd, true));
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_DEL,
+		.key = "db:b", .db = 3, .has_db = true }, NULL));
+	EXPECT_TRUE(wait_event(&lis, e, KC_EVENT_DEL, "db:b", 2000));
+	EXPECT_EQ(3, e->found_db);
+	ASSERT_EQ(0, kt_set(self->fd, "db:c", "1"));
+	EXPECT_TRUE(wait_event(&lis, e, KC_EVENT_SET, "db:c", 2000));
+	EXPECT_EQ(0, e->found_db);
+
+	/* A flush of database 3: only its keys, an event with its db. */
+	ASSERT_EQ(0, nl_cmd(kn, KC_CMD_FLUSH, 0, flush_db_fill, &db, NULL,
+			    NULL));
+	EXPECT_TRUE(wait_event(&lis, e, KC_EVENT_FLUSH, NULL, 2000));
+	EXPECT_EQ(3, e->found_db);
+	EXPECT_EQ(-ENOENT, nl_op(kn, &(struct req){ .opcode = KC_OP_GET,
+		.key = "db:a", .db = 3, .has_db = true }, NULL));
+	EXPECT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_GET,
+		.key = "db:a" }, NULL));
+	/* Without KC_FLUSH_DB, KC_A_DB changes nothing: every database. */
+	ASSERT_EQ(0, nl_op(kn, &(struct req){ .opcode = KC_OP_SET,
+		.key = "db:a", .val = "3", .db = 3, .has_db = true }, NULL));
+	ASSERT_EQ(0, nl_cmd(kn, KC_CMD_FLUSH, 0, NULL, NULL, NULL, NULL));
+	EXPECT_TRUE(wait_event(&lis, e, KC_EVENT_FLUSH, NULL, 2000));
+	EXPECT_EQ(-1, e->found_db);
+	EXPECT_EQ(-ENOENT, nl_op(kn, &(struct req){ .opcode = KC_OP_GET,
+		.key = "db:a", .db = 3, .has_db = true }, NULL));
+	EXPECT_EQ(-ENOENT, nl_op(kn, &(struct req){ .opcode = KC_OP_GET,
+		.key = "db:a" }, NULL));
+	kt_set_notify(self->fd, false);
 	kn_close(&lis);
 	free(e);
 }

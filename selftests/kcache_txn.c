@@ -929,11 +929,11 @@ TEST_F(txn, watch_list_malformed)
 	EXPECT_EQ(EINVAL, batch_ioctl(self->fd, &kb));
 	w[1].key_len = UINT32_MAX;
 	EXPECT_EQ(EINVAL, batch_ioctl(self->fd, &kb));
-	/* The reserved field. */
+	/* A database out of range. */
 	w[1].key_len = 1;
-	w[1].__reserved = 1;
+	w[1].db = KC_DB_COUNT;
 	EXPECT_EQ(EINVAL, batch_ioctl(self->fd, &kb));
-	w[1].__reserved = 0;
+	w[1].db = 0;
 	/* Unreadable list or key. */
 	kb.watch = 0;
 	EXPECT_EQ(EFAULT, batch_ioctl(self->fd, &kb));

@@ -72,7 +72,7 @@
  * HEXISTS, HGETALL, HKEYS, HVALS, HSTRLEN, SMEMBERS, SISMEMBER,
  * SMISMEMBER, SCARD, SRANDMEMBER, SDIFF, SINTER, SUNION, SCAN, ZMSCORE,
  * ZCARD, ZRANK, ZRANGE without KC_Z_REMOVE, ZRANDMEMBER, ZUNION, ZINTER,
- * ZDIFF, NOP), alone
+ * ZDIFF, DBSIZE, NOP), alone
  * or in a batch.  Any other op gets kc_op.result -EBADF; a batch with
  * KC_BATCH_TXN and a CONFIG with a set_mask fail with errno EBADF.
  *
@@ -431,6 +431,20 @@ enum kc_opcode {
 	 */
 	KC_OP_BLMOVE,
 	KC_OP_BLMPOP,
+
+	/*
+	 * Databases (Redis's SELECT): every key lives in one of KC_DB_COUNT
+	 * databases, kc_op.db (0 for an older caller, and for memcached).
+	 * DBSIZE: keys in db -> num (expired ones not yet reaped count, as
+	 * in Redis).  MOVE: key goes to database num with its value and
+	 * expiry; -ENOENT when missing, -EEXIST when num has the key (then
+	 * nothing changes), -EINVAL when num is db or out of range.  SWAPDB:
+	 * databases num and num2 trade contents at once for every client
+	 * (runs alone, as FLUSH; needs CAP_SYS_ADMIN); -EINVAL out of range.
+	 */
+	KC_OP_DBSIZE,
+	KC_OP_MOVE,
+	KC_OP_SWAPDB,
 	__KC_OP_LAST
 };
 
@@ -494,7 +508,8 @@ enum kc_op_flag {
 	 * created); the result (unsigned) -> num
 	 */
 	KC_INCR_UNSIGNED = 1U << 25,
-	__KC_OP_F_ALL	= (1U << 26) - 1
+	KC_FLUSH_DB	= 1U << 26,	/* FLUSH: only database kc_op.db */
+	__KC_OP_F_ALL	= (1U << 27) - 1
 };
 
 /*
@@ -546,9 +561,15 @@ struct kc_op {
 	__s64 num2;		/* in: second integer argument */
 	__s32 result;		/* out: 0 or -errno */
 	__u32 out_used;		/* out: reply bytes written, or needed */
+	__u32 db;		/* in: database, 0 .. KC_DB_COUNT - 1 */
+	__u32 __reserved;	/* must be 0 */
 };
 
-#define KC_OP_SIZE_VER0		104
+#define KC_OP_SIZE_VER0		104	/* up to out_used: database 0 */
+#define KC_OP_SIZE_VER1		112	/* db */
+
+/* Databases: kc_op.db and kc_watch.db, as Redis's SELECT 0..15. */
+#define KC_DB_COUNT		16
 
 /* kc_batch.flags */
 enum kc_batch_flag {
@@ -563,7 +584,7 @@ enum kc_batch_flag {
 struct kc_watch {
 	__u64 key;
 	__u32 key_len;
-	__u32 __reserved;	/* must be 0 */
+	__u32 db;		/* its database, as kc_op.db */
 	__u64 cas;
 };
 
@@ -800,6 +821,7 @@ enum kc_attr {
 	KC_A_MESSAGE,
 	KC_A_EVENT,
 	KC_A_NETNS_INO,
+	KC_A_DB,
 
 	__KC_A_LAST
 };

@@ -547,7 +547,7 @@ int kc_batch_watch(struct kc_batch_builder *b, const void *key, size_t klen,
 	w = &b->watch[b->nwatch++];
 	w->key = uptr(key);
 	w->key_len = clamp_u32(klen);
-	w->__reserved = 0;
+	w->db = 0;
 	w->cas = cas;
 	return 0;
 }
