@@ -306,7 +306,7 @@ static int move_key(struct kc_op *op, u8 sdb, const char *key, u32 klen,
 		if (kc_item_unlink(src))
 			kc_notify(kc, KC_EVENT_DEL, sdb, key, klen);
 		kc_notify(kc, KC_EVENT_SET, ddb, dkey, dlen);
-		if (src->type == KC_TYPE_LIST)
+		if (src->type == KC_TYPE_LIST || src->type == KC_TYPE_ZSET)
 			kc_wait_notify(kc, dkey, dlen);
 	} else if (kc_is_cont(src->type)) {
 		kc_cont_move(it, src);

@@ -12,6 +12,7 @@
 #include <linux/err.h>
 #include "container.h"
 #include "netlink.h"
+#include "wait.h"
 
 int kc_op_sadd(struct kc_op *op, const char *key)
 {
@@ -563,9 +564,12 @@ int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set)
 	}
 	if (old)
 		kc_item_put(old);
-	if (!err && op->num)
+	if (!err && op->num) {
 		kc_notify(kc, KC_EVENT_SET, kc_op_db(op), key, op->key_len);
-	else if (!err && old)
+		/* A sorted set stored (ZUNIONSTORE...): BZPOPMIN may take. */
+		if (set->type == KC_TYPE_ZSET)
+			kc_wait_notify(kc, key, op->key_len);
+	} else if (!err && old)
 		kc_notify(kc, KC_EVENT_DEL, kc_op_db(op), key, op->key_len);
 	return err;
 }

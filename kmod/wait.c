@@ -53,7 +53,10 @@ static u32 bucket_of(struct kc_cache *kc, const char *key, u32 len)
 	return jhash(key, len, hash_ptr(kc, 32)) & (KC_WAIT_BUCKETS - 1);
 }
 
-/* A list under key was pushed to: wake whoever waits on its bucket. */
+/*
+ * A list under key was pushed to, or a sorted set got members: wake
+ * whoever waits on its bucket.
+ */
 void kc_wait_notify(struct kc_cache *kc, const char *key, u32 len)
 {
 	wait_queue_head_t *h = &kc_wait_heads[bucket_of(kc, key, len)];

@@ -31,6 +31,7 @@
 #include <linux/err.h>
 #include "container.h"
 #include "f64.h"
+#include "wait.h"
 
 struct zs_node {
 	struct rb_node rb;
@@ -305,6 +306,9 @@ int kc_op_zadd(struct kc_op *op, const char *key)
 	/* Table room reserved for duplicates is given back. */
 	kc_cont_shrink(it);
 	kc_cont_done(it, added || changed);
+	/* Members to pop: wake BZPOPMIN/BZMPOP waiters, as a push does. */
+	if (added)
+		kc_wait_notify(kc, key, op->key_len);
 out:
 	if (elems)
 		for (i = 0; i < n; i++)

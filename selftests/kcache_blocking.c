@@ -340,4 +340,53 @@ TEST_F(types, poll_readiness)
 	kc_close(fd);
 }
 
+/* ZADD of one member (the score's 8 bytes, then the member). */
+static int kt_zadd(int fd, const char *key, uint32_t flags, double score,
+		   const char *member)
+{
+	char arg[64];
+	struct kc_buf b;
+	struct kc_op op;
+	size_t l = strlen(member);
+
+	memcpy(arg, &score, 8);
+	memcpy(arg + 8, member, l);
+	kc_buf_set(&b, arg, 8 + l);
+	kc_op_init(&op, KC_OP_ZADD);
+	kc_op_key(&op, key, strlen(key));
+	op.flags = flags;
+	kc_op_args(&op, &b, 1);
+	return kc_do(fd, &op);
+}
+
+/*
+ * A sorted set that gets members wakes a waiter too (BZPOPMIN, BZMPOP in
+ * kcache-proxy): ZADD of a new member, a ZUNIONSTORE into the key, a
+ * RENAME of a sorted set onto it; a ZADD that only changes a score not.
+ */
+TEST_F(types, poll_readiness_sorted_sets)
+{
+	const char *k[] = { "pz" };
+	double one = 1, two = 2;
+	int fd;
+
+	fd = kc_open();
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, wait_keys(fd, 0, k, 1));
+	EXPECT_EQ(0, readable(fd, 0));
+	ASSERT_EQ(0, kt_zadd(self->fd, "pz", 0, one, "a"));
+	EXPECT_EQ(1, readable(fd, 1000));
+	ASSERT_EQ(0, wait_keys(fd, 0, k, 1));
+	ASSERT_EQ(0, kt_zadd(self->fd, "pz", 0, two, "a"));
+	EXPECT_EQ(0, readable(fd, 50));
+	ASSERT_EQ(0, kt_zadd(self->fd, "pzsrc", 0, one, "b"));
+	ASSERT_EQ(0, KT(self->fd, KC_OP_ZUNIONSTORE, "pz",
+			.args = { "pzsrc" }).ret);
+	EXPECT_EQ(1, readable(fd, 1000));
+	ASSERT_EQ(0, wait_keys(fd, 0, k, 1));
+	ASSERT_EQ(0, KT(self->fd, KC_OP_RENAME, "pzsrc", .val = "pz").ret);
+	EXPECT_EQ(1, readable(fd, 1000));
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

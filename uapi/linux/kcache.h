@@ -61,7 +61,8 @@
  * KC_IOC_WAIT (struct kc_wait, in)
  *	Sets the keys the fd waits on: poll()/epoll then report EPOLLIN
  *	when a list under one of them was pushed to (LPUSH, RPUSH, LMOVE,
- *	RENAME onto it), by anyone.  For event loops that serve many
+ *	RENAME onto it) or a sorted set got members (ZADD of a new one, a
+ *	Z*STORE or RENAME into it), by anyone, in any database.  For event loops that serve many
  *	blocked clients without a thread each (kcache-proxy); a plain
  *	caller uses the blocking ops (KC_OP_BLMPOP, KC_OP_BLMOVE) instead.
  *
