@@ -598,7 +598,7 @@ int kc_op_mget(struct kc_op *op, const char *unused)
 int kc_op_mset(struct kc_op *op, const char *unused)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_req sub = { .kern = true, .cache = kc };
+	struct kc_req sub = { .kern = true, .cache = kc, .db = kc_op_db(op) };
 	u32 i, n = op->nargs / 2, klen;
 	struct kc_item **items;
 	struct kc_buf v;

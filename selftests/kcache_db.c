@@ -382,6 +382,18 @@ TEST_F(db, multi_key_ops_stay_in_their_database)
 	r = KT(self->fd, KC_OP_MGET, NULL, .db = 8, .args = { "x", "y" });
 	EXPECT_STREQ("1,2", r.s);
 	EXPECT_EQ(-ENOENT, get_in(self->fd, 0, "x").ret);
+	/* Over keys that exist, here and under the same names in 0. */
+	ASSERT_EQ(0, set_in(self->fd, 0, "y", "zero"));
+	ASSERT_EQ(0, KT(self->fd, KC_OP_MSET, NULL, .db = 8,
+			.args = { "x", "3", "y", "4" }).ret);
+	r = KT(self->fd, KC_OP_MGET, NULL, .db = 8, .args = { "x", "y" });
+	EXPECT_STREQ("3,4", r.s);
+	EXPECT_STREQ("zero", get_in(self->fd, 0, "y").s);
+	EXPECT_EQ(2, dbsize(self->fd, 8));
+	EXPECT_EQ(1, dbsize(self->fd, 0));
+	ASSERT_EQ(0, KT(self->fd, KC_OP_MSET, NULL, .db = 8,
+			.args = { "x", "5" }).ret);
+	EXPECT_STREQ("5", get_in(self->fd, 8, "x").s);
 	ASSERT_EQ(0, KT(self->fd, KC_OP_SADD, "s1", .db = 8,
 			.args = { "a", "b" }).ret);
 	ASSERT_EQ(0, KT(self->fd, KC_OP_SADD, "s2", .db = 8,
@@ -394,7 +406,7 @@ TEST_F(db, multi_key_ops_stay_in_their_database)
 	EXPECT_EQ(-ENOENT, KT(self->fd, KC_OP_SCARD, "d").ret);
 	EXPECT_EQ(1, KT(self->fd, KC_OP_SCARD, "d", .db = 8).num);
 	ASSERT_EQ(0, KT(self->fd, KC_OP_RENAME, "x", .db = 8, .val = "z").ret);
-	EXPECT_STREQ("1", get_in(self->fd, 8, "z").s);
+	EXPECT_STREQ("5", get_in(self->fd, 8, "z").s);
 	EXPECT_EQ(-ENOENT, get_in(self->fd, 0, "z").ret);
 }
 
