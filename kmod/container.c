@@ -480,3 +480,60 @@ struct kc_item *kc_cont_random(struct kc_item *it)
 		;
 	return e;
 }
+
+/*
+ * KC_OP_SNAPSHOT's records of a container (scan.c): h (its element count
+ * filled in here), the key, then the elements, under the container's lock
+ * so that they are one state of it.  One unlinked since it was pinned is
+ * left out: it is gone.
+ */
+int kc_cont_snapshot(struct kc_reply *r, struct kc_item *it,
+		     struct kc_snap_rec *h)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct kc_item *e;
+	int err = 0;
+	u64 n = 0;
+	u32 b;
+
+	mutex_lock(&c->lock);
+	if (READ_ONCE(it->state) != KC_ITEM_LINKED)
+		goto out;
+	h->nelems = (it->type == KC_TYPE_HASH || it->type == KC_TYPE_ZSET) ?
+		    2 * c->len : c->len;
+	err = kc_reply_add(r, h, sizeof(*h), false);
+	if (!err)
+		err = kc_reply_add(r, kc_item_key(it), it->nkey, false);
+	if (err)
+		goto out;
+	switch (it->type) {
+	case KC_TYPE_LIST:
+		list_for_each_entry(e, &c->list, lru) {
+			err = kc_reply_add(r, kc_elem_data(e), e->nbytes, false);
+			if (err)
+				break;
+			if (!(++n % 512))
+				cond_resched();
+		}
+		break;
+	case KC_TYPE_ZSET:
+		err = kc_zset_snapshot(r, it);
+		break;
+	default:	/* hash: field, value; set: member */
+		for (e = kc_cont_next(c, NULL, &b); e && !err;
+		     e = kc_cont_next(c, e, &b)) {
+			u32 klen = it->type == KC_TYPE_HASH ? kc_elem_klen(e) :
+				   e->nbytes;
+
+			err = kc_reply_add(r, kc_elem_data(e), klen, false);
+			if (!err && it->type == KC_TYPE_HASH)
+				err = kc_reply_add(r, kc_elem_data(e) + klen,
+						   e->nbytes - klen, false);
+			if (!(++n % 512))
+				cond_resched();
+		}
+	}
+out:
+	mutex_unlock(&c->lock);
+	return err;
+}

@@ -394,6 +394,7 @@ struct kc_cache *kc_item_cache(const struct kc_item *it);
 
 u64 kc_stat_sum(struct kc_cache *kc, enum kc_stat s);
 u64 kc_now_ms(void);
+s64 kc_real_offset_ms(void);	/* unix ms = ms since boot + this */
 u64 kc_next_cas(struct kc_cache *kc);
 
 /* Why the cache drops an item by itself (kc_item_reclaim()). */

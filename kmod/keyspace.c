@@ -20,7 +20,7 @@
  * (one value, no two clock reads): expiries are kept since boot and turned
  * into unix times and back with it, so PEXPIREAT t then PEXPIRETIME gives t.
  */
-static s64 real_offset_ms(void)
+s64 kc_real_offset_ms(void)
 {
 	ktime_t off = ktime_sub(ktime_mono_to_any(0, TK_OFFS_REAL),
 				ktime_mono_to_any(0, TK_OFFS_BOOT));
@@ -49,7 +49,7 @@ static int expire_abs(const struct kc_op *op, u64 now, u64 *exp, bool *past)
 		ms = e;
 	}
 	if (op->flags & KC_TTL_ABS) {
-		if (check_sub_overflow(ms, real_offset_ms(), &ms))
+		if (check_sub_overflow(ms, kc_real_offset_ms(), &ms))
 			return -EINVAL;
 		*past = ms <= (s64)now;
 	} else {
@@ -242,7 +242,7 @@ int kc_op_ttl(struct kc_op *op, const char *key)
 	}
 	/* KC_TTL_ABS: the unix time of the expiry (EXPIRETIME). */
 	if (op->flags & KC_TTL_ABS)
-		rem = exp + real_offset_ms();
+		rem = exp + kc_real_offset_ms();
 	else
 		rem = exp > now ? exp - now : 0;
 	op->expire = (op->flags & KC_TTL_MS) ? rem : (rem + 500) / 1000;

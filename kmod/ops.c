@@ -155,6 +155,7 @@ static const struct kc_op_desc {
 	/* The key's one stripe, exclusively: both databases' key. */
 	[KC_OP_MOVE]	 = { kc_op_move, 0, KEYED | MULTI },
 	[KC_OP_SWAPDB]	 = { kc_op_swapdb, 0, KEYLESS | WHOLE },
+	[KC_OP_SNAPSHOT] = { kc_op_snapshot, 0, KEYLESS | RD | ALLKEYS },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);

@@ -47,6 +47,7 @@ int kc_op_flush(struct kc_op *op, const char *unused);
 int kc_op_move(struct kc_op *op, const char *key);
 int kc_op_dbsize(struct kc_op *op, const char *unused);
 int kc_op_swapdb(struct kc_op *op, const char *unused);
+int kc_op_snapshot(struct kc_op *op, const char *unused);
 
 /* scan.c */
 int kc_op_scan(struct kc_op *op, const char *unused);

@@ -29,6 +29,7 @@
 #include "ops.h"
 #include "glob.h"
 #include "index.h"
+#include "container.h"
 
 #define KC_SCAN_HOLD_MAX	BIT(16)
 
@@ -64,45 +65,38 @@ static u32 scan_budget(u32 count, u32 mask, int nelems)
 }
 
 /*
- * KC_OP_SCAN: num is the cursor (0 starts, 0 returned at the end), num2
- * the COUNT hint, client_flags a type (0: any), val a glob pattern (empty:
- * every key).  Replies with the keys of the op's database as kc_elem
- * records.
+ * A walk from a cursor, shared by SCAN and SNAPSHOT: emit() gets every
+ * live, unexpired item of the op's database; keys counts what it took.
+ * With whole, a bucket whose records overflow the reply (not the first)
+ * is taken back and left for the next call: SNAPSHOT returns whole
+ * buckets, which its cursor needs.
  */
-int kc_op_scan(struct kc_op *op, const char *unused)
+struct scan_ctx {
+	struct kc_op *op;
+	struct kc_reply r;
+	u64 now;
+	u32 keys;
+	bool whole;
+	const void *pat;	/* SCAN: the glob, or NULL */
+	int (*emit)(struct scan_ctx *x, struct kc_item *it);
+};
+
+static int scan_walk(struct scan_ctx *x, u32 *cursor, u32 count)
 {
+	struct kc_op *op = x->op;
 	struct kc_cache *kc = kc_op_cache(op);
-	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 10;
-	struct kc_reply r = { .op = op };
+	u32 v = *cursor, i, m0, iter = 0, budget = 0;
 	struct kc_pins s = { };
-	u64 now = kc_now_ms();
-	u32 i, m0, iter = 0, budget = 0;
-	void *pat = NULL;
 	int err = 0;
 
-	if (op->num < 0 || op->num > U32_MAX || op->num2 < 0 ||
-	    op->num2 > KC_SCAN_HOLD_MAX || op->client_flags > KC_TYPE_MAX)
-		return -EINVAL;
-	/* Matching costs up to pattern x key length per key: bounded. */
-	if (op->val_len > KC_PATTERN_MAX)
-		return -EINVAL;
-	/* As Redis: an empty database ends the scan at once. */
-	if (!atomic64_read(&kc->dbsize[kc_op_db(op)])) {
-		op->num = 0;
-		return kc_reply_end(&r);
-	}
-	if (op->val_len) {
-		pat = kc_dup_in(op, op->val, op->val_len, &err);
-		if (!pat)
-			return err;
-	}
 	s.cap = max(2 * count, 64U);
 	s.hold = kvmalloc_array(s.cap, sizeof(*s.hold), KC_GFP_REQ);
-	if (!s.hold) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!s.hold)
+		return -ENOMEM;
 	do {
+		struct kc_reply mark = x->r;
+		u32 keys = x->keys;
+
 		m0 = kc_index_pin_class(kc, v, &s);
 		if (s.full) {
 			struct kc_item **bigger;
@@ -130,15 +124,15 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 			/* Acquire: pairs with the release in the link. */
 			if (!err && smp_load_acquire(&it->state) ==
 				    KC_ITEM_LINKED && it->db == kc_op_db(op) &&
-			    !kc_item_expired(it, now) &&
-			    (!op->client_flags || it->type == op->client_flags) &&
-			    (!pat || kc_glob_match(pat, op->val_len,
-						   (const u8 *)kc_item_key(it),
-						   it->nkey)))
-				err = kc_reply_add(&r, kc_item_key(it), it->nkey,
-						   false);
+			    !kc_item_expired(it, x->now))
+				err = x->emit(x, it);
 		}
 		release(&s);
+		if (!err && x->whole && x->r.off > op->out_len && mark.off) {
+			x->r = mark;
+			x->keys = keys;
+			break;
+		}
 		if (!budget)
 			budget = scan_budget(count, m0,
 					     atomic_read(&kc->index.nelems));
@@ -147,13 +141,126 @@ int kc_op_scan(struct kc_op *op, const char *unused)
 		if (!err)
 			err = kc_op_yield(op, 0);
 		/* As Redis, give up after 10 x COUNT (stretched) buckets. */
-	} while (!err && v && r.count < count && ++iter < budget);
-	if (!err)
-		err = kc_reply_end(&r);
-	/* The cursor moves only when the reply was delivered. */
-	op->num = err ? (s64)cursor : v;
-out:
+	} while (!err && v && x->keys < count && ++iter < budget &&
+		 !(x->whole && x->r.off >= op->out_len));
 	kvfree(s.hold);
+	*cursor = v;
+	return err;
+}
+
+static int scan_emit(struct scan_ctx *x, struct kc_item *it)
+{
+	struct kc_op *op = x->op;
+
+	if ((op->client_flags && it->type != op->client_flags) ||
+	    (x->pat && !kc_glob_match(x->pat, op->val_len,
+				      (const u8 *)kc_item_key(it), it->nkey)))
+		return 0;
+	x->keys++;
+	return kc_reply_add(&x->r, kc_item_key(it), it->nkey, false);
+}
+
+/*
+ * Starts a walk: an empty database ends it at once (as Redis).  Returns
+ * 1 when there is something to walk.
+ */
+static int scan_begin(struct scan_ctx *x)
+{
+	struct kc_op *op = x->op;
+
+	if (atomic64_read(&kc_op_cache(op)->dbsize[kc_op_db(op)]))
+		return 1;
+	op->num = 0;
+	return kc_reply_end(&x->r);
+}
+
+/* The reply and the cursor: it moves only when the reply was delivered. */
+static int scan_end(struct scan_ctx *x, int err, u32 cursor, u32 next)
+{
+	if (!err)
+		err = kc_reply_end(&x->r);
+	x->op->num = err ? (s64)cursor : next;
+	return err;
+}
+
+/*
+ * KC_OP_SCAN: num is the cursor (0 starts, 0 returned at the end), num2
+ * the COUNT hint, client_flags a type (0: any), val a glob pattern (empty:
+ * every key).  Replies with the keys of the op's database as kc_elem
+ * records.
+ */
+int kc_op_scan(struct kc_op *op, const char *unused)
+{
+	struct scan_ctx x = { .op = op, .r.op = op, .now = kc_now_ms(),
+			      .emit = scan_emit };
+	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 10;
+	void *pat = NULL;
+	int err = 0;
+
+	if (op->num < 0 || op->num > U32_MAX || op->num2 < 0 ||
+	    op->num2 > KC_SCAN_HOLD_MAX || op->client_flags > KC_TYPE_MAX)
+		return -EINVAL;
+	/* Matching costs up to pattern x key length per key: bounded. */
+	if (op->val_len > KC_PATTERN_MAX)
+		return -EINVAL;
+	err = scan_begin(&x);
+	if (err <= 0)
+		return err;
+	if (op->val_len) {
+		pat = kc_dup_in(op, op->val, op->val_len, &err);
+		if (!pat)
+			return err;
+		x.pat = pat;
+	}
+	err = scan_walk(&x, &v, count);
+	err = scan_end(&x, err, cursor, v);
 	kvfree(pat);
 	return err;
+}
+
+static int snap_emit(struct scan_ctx *x, struct kc_item *it)
+{
+	struct kc_snap_rec h = {
+		.type = it->type,
+		.client_flags = READ_ONCE(it->client_flags),
+		.cas = READ_ONCE(it->cas),
+		.nelems = 1,
+	};
+	u64 exp = READ_ONCE(it->exptime);
+	int err;
+
+	if (exp)
+		h.expire = exp + kc_real_offset_ms();
+	x->keys++;
+	if (kc_is_cont(it->type))
+		return kc_cont_snapshot(&x->r, it, &h);
+	/* A string's value never changes while it is linked: atomic. */
+	err = kc_reply_add(&x->r, &h, sizeof(h), false);
+	if (!err)
+		err = kc_reply_add(&x->r, kc_item_key(it), it->nkey, false);
+	if (!err)
+		err = kc_reply_add(&x->r, kc_item_value(it), it->nbytes,
+				   false);
+	return err;
+}
+
+/*
+ * KC_OP_SNAPSHOT: SCAN's walk with every key whole (uapi/linux/kcache.h):
+ * num the cursor, num2 the keys wanted.
+ */
+int kc_op_snapshot(struct kc_op *op, const char *unused)
+{
+	struct scan_ctx x = { .op = op, .r.op = op, .now = kc_now_ms(),
+			      .whole = true, .emit = snap_emit };
+	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 100;
+	int err;
+
+	if (op->num < 0 || op->num > U32_MAX || op->num2 < 0 ||
+	    op->num2 > KC_SCAN_HOLD_MAX || op->val_len || op->client_flags)
+		return -EINVAL;
+	err = scan_begin(&x);
+	if (err <= 0)
+		return err;
+	err = scan_walk(&x, &v, count);
+	return scan_end(&x, err, cursor, v);
 }

@@ -1042,3 +1042,25 @@ out:
 	kvfree(w);
 	return err;
 }
+
+/* KC_OP_SNAPSHOT: member, score, ... from the lowest; cont->lock held. */
+int kc_zset_snapshot(struct kc_reply *r, struct kc_item *it)
+{
+	struct kc_cont *c = kc_cont(it);
+	struct rb_node *rb;
+	int err = 0;
+	u64 n = 0;
+
+	lockdep_assert_held(&c->lock);
+	for (rb = rb_first(&c->zroot); rb && !err; rb = rb_next(rb)) {
+		struct zs_node *z = node_of(rb);
+
+		err = kc_reply_add(r, kc_elem_data(z->elem),
+				   kc_elem_klen(z->elem), false);
+		if (!err)
+			err = kc_reply_add(r, &z->score, sizeof(u64), false);
+		if (!(++n % 512))
+			cond_resched();
+	}
+	return err;
+}

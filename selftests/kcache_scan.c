@@ -3,12 +3,15 @@
  * KC_OP_SCAN: Redis's SCAN guarantees (every key present for the whole
  * scan is returned at least once, also while the index grows and shrinks
  * under the scan), the pattern and type filters, COUNT, bad input.
+ * KC_OP_SNAPSHOT: the same walk with each key whole (type, flags, expiry,
+ * every element), in whole buckets whatever the buffer.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "kselftest_harness.h"
 #include "kc_test.h"
+#include "kc_types.h"
 
 #define NKEYS	20000
 #define BUFSZ	(1 << 20)
@@ -350,6 +353,233 @@ TEST_F_TIMEOUT(scan, survives_grows_and_shrinks, 300)
 	EXPECT_EQ(0, missing);
 	/* At least one wave up to 32,000 keys and back ran under the scan. */
 	EXPECT_LE(1, waves);
+}
+
+/* One key of a snapshot reply, as text: "key type flags nelems e1,e2,...". */
+struct snap_key {
+	char text[512];
+	int64_t expire;
+};
+
+/*
+ * Parses a KC_OP_SNAPSHOT reply; calls back per key.  Returns the keys,
+ * or -1 when a record is malformed or cut.
+ */
+static int snap_parse(const void *buf, uint32_t used,
+		      void (*cb)(const struct snap_key *k, void *arg),
+		      void *arg)
+{
+	struct kc_elem_iter it;
+	const struct kc_elem *e;
+	const void *data;
+	int keys = 0;
+
+	/* The records end at used (the iterator wants a count: none here). */
+	kc_elem_iter_init(&it, buf, used, SIZE_MAX);
+	while (it.off < used && (e = kc_elem_next(&it, &data))) {
+		struct kc_snap_rec h;
+		struct snap_key k;
+		size_t len;
+		uint64_t i;
+
+		if (e->len != sizeof(h))
+			return -1;
+		memcpy(&h, data, sizeof(h));
+		e = kc_elem_next(&it, &data);
+		if (!e)
+			return -1;
+		len = snprintf(k.text, sizeof(k.text), "%.*s %u %u %llu ",
+			       (int)e->len, (const char *)data, h.type,
+			       h.client_flags, (unsigned long long)h.nelems);
+		for (i = 0; i < h.nelems; i++) {
+			e = kc_elem_next(&it, &data);
+			if (!e)
+				return -1;
+			if (h.type == KC_TYPE_ZSET && i % 2) {
+				double d;
+
+				memcpy(&d, data, 8);
+				len += snprintf(k.text + len, sizeof(k.text) - len,
+						"%s%g", i ? "," : "", d);
+			} else {
+				len += snprintf(k.text + len, sizeof(k.text) - len,
+						"%s%.*s", i ? "," : "",
+						(int)e->len, (const char *)data);
+			}
+			if (len >= sizeof(k.text))
+				return -1;
+		}
+		k.expire = h.expire;
+		cb(&k, arg);
+		keys++;
+	}
+	return it.err ? -1 : keys;
+}
+
+struct snap_all {
+	char text[8][512];
+	int64_t expire[8];
+	int n;
+};
+
+static void snap_keep(const struct snap_key *k, void *arg)
+{
+	struct snap_all *a = arg;
+
+	if (a->n < 8) {
+		strcpy(a->text[a->n], k->text);
+		a->expire[a->n] = k->expire;
+	}
+	a->n++;
+}
+
+static int snap_find(struct snap_all *a, const char *prefix)
+{
+	int i;
+
+	for (i = 0; i < a->n && i < 8; i++)
+		if (!strncmp(a->text[i], prefix, strlen(prefix)))
+			return i;
+	return -1;
+}
+
+static int zadd1(int fd, uint32_t db, const char *key, double sc,
+		 const char *m)
+{
+	char arg[64];
+	struct kc_buf b;
+	struct kc_op op;
+
+	memcpy(arg, &sc, 8);
+	memcpy(arg + 8, m, strlen(m));
+	kc_buf_set(&b, arg, 8 + strlen(m));
+	kc_op_init(&op, KC_OP_ZADD);
+	kc_op_key(&op, key, strlen(key));
+	kc_op_args(&op, &b, 1);
+	op.db = db;
+	return kc_do(fd, &op);
+}
+
+/* Every type whole, with its flags and expiry, and only its database's. */
+TEST_F(scan, snapshot_every_type)
+{
+	struct snap_all a = { 0 };
+	int64_t now = kt_now_ms();
+	struct kc_op op;
+	int i;
+
+	ASSERT_EQ(0, KT(self->fd, KC_OP_SET, "other-db", .val = "x").ret);
+	{
+		struct kc_op s;
+
+		kc_op_init(&s, KC_OP_SET);
+		kc_op_key(&s, "str", 3);
+		kc_op_val(&s, "val", 3);
+		s.client_flags = 42;
+		s.flags = KC_TTL_MS;
+		s.expire = 100000;
+		s.db = 2;
+		ASSERT_EQ(0, kc_do(self->fd, &s));
+	}
+	ASSERT_EQ(0, KT(self->fd, KC_OP_RPUSH, "list", .db = 2,
+			.args = { "a", "b", "a" }).ret);
+	ASSERT_EQ(0, KT(self->fd, KC_OP_HSET, "hash", .db = 2,
+			.args = { "f", "v" }).ret);
+	ASSERT_EQ(0, KT(self->fd, KC_OP_SADD, "set", .db = 2,
+			.args = { "m" }).ret);
+	ASSERT_EQ(0, zadd1(self->fd, 2, "zset", 2.5, "two"));
+	ASSERT_EQ(0, zadd1(self->fd, 2, "zset", -1, "one"));
+
+	kc_op_init(&op, KC_OP_SNAPSHOT);
+	op.db = 2;
+	kc_op_out(&op, self->buf, BUFSZ);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_EQ(0, op.num);		/* one call: small */
+	ASSERT_EQ(5, snap_parse(self->buf, op.out_used, snap_keep, &a));
+	i = snap_find(&a, "str ");
+	ASSERT_LE(0, i);
+	EXPECT_STREQ("str 1 42 1 val", a.text[i]);
+	EXPECT_LE(now + 90000, a.expire[i]);
+	EXPECT_GE(now + 101000, a.expire[i]);
+	i = snap_find(&a, "list ");
+	ASSERT_LE(0, i);
+	EXPECT_STREQ("list 2 0 3 a,b,a", a.text[i]);
+	EXPECT_EQ(0, a.expire[i]);
+	i = snap_find(&a, "hash ");
+	ASSERT_LE(0, i);
+	EXPECT_STREQ("hash 3 0 2 f,v", a.text[i]);
+	i = snap_find(&a, "set ");
+	ASSERT_LE(0, i);
+	EXPECT_STREQ("set 4 0 1 m", a.text[i]);
+	i = snap_find(&a, "zset ");
+	ASSERT_LE(0, i);
+	EXPECT_STREQ("zset 5 0 4 one,-1,two,2.5", a.text[i]);
+
+	/* Bad input: a pattern, a type, a COUNT past the limit. */
+	kc_op_init(&op, KC_OP_SNAPSHOT);
+	kc_op_val(&op, "*", 1);
+	EXPECT_EQ(-EINVAL, kc_do(self->fd, &op));
+	kc_op_init(&op, KC_OP_SNAPSHOT);
+	op.num2 = 65537;
+	EXPECT_EQ(-EINVAL, kc_do(self->fd, &op));
+}
+
+static void snap_count(const struct snap_key *k, void *arg)
+{
+	unsigned char *seen = arg;
+	int n;
+
+	if (sscanf(k->text, "k%d ", &n) == 1 && n >= 0 && n < NKEYS)
+		seen[n] = 1;
+}
+
+/*
+ * A small buffer: each call returns whole buckets (every reply parses),
+ * every key comes, and a buffer smaller than one key's records gets
+ * -ENOSPC with the size it needs.
+ */
+TEST_F(scan, snapshot_whole_buckets_in_a_small_buffer)
+{
+	static unsigned char seen[NKEYS];
+	char key[16], val[200];
+	int64_t cursor = 0;
+	struct kc_op op;
+	int i, calls = 0, n = 0;
+
+	memset(val, 'v', sizeof(val));
+	for (i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), val,
+				    sizeof(val), 0, 0, 0));
+	}
+	memset(seen, 0, sizeof(seen));
+	do {
+		kc_op_init(&op, KC_OP_SNAPSHOT);
+		op.num = cursor;
+		op.num2 = 1000;
+		kc_op_out(&op, self->buf, 4096);
+		ASSERT_EQ(0, kc_do(self->fd, &op));
+		ASSERT_GE(4096, op.out_used);
+		ASSERT_LE(0, snap_parse(self->buf, op.out_used, snap_count,
+					seen));
+		cursor = op.num;
+		calls++;
+	} while (cursor);
+	for (i = 0; i < 3000; i++)
+		n += seen[i];
+	EXPECT_EQ(3000, n);
+	TH_LOG("3000 keys of 200 bytes in %d calls of 4 KiB", calls);
+
+	/* Too small for the first bucket: -ENOSPC, then the size it asked. */
+	kc_op_init(&op, KC_OP_SNAPSHOT);
+	kc_op_out(&op, self->buf, 64);
+	ASSERT_EQ(-ENOSPC, kc_do(self->fd, &op));
+	EXPECT_LT(64, op.out_used);
+	i = op.out_used;
+	kc_op_init(&op, KC_OP_SNAPSHOT);
+	kc_op_out(&op, self->buf, i);
+	EXPECT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_LT(0, snap_parse(self->buf, op.out_used, snap_count, seen));
 }
 
 TEST_HARNESS_MAIN

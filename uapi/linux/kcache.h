@@ -73,7 +73,7 @@
  * HEXISTS, HGETALL, HKEYS, HVALS, HSTRLEN, SMEMBERS, SISMEMBER,
  * SMISMEMBER, SCARD, SRANDMEMBER, SDIFF, SINTER, SUNION, SCAN, ZMSCORE,
  * ZCARD, ZRANK, ZRANGE without KC_Z_REMOVE, ZRANDMEMBER, ZUNION, ZINTER,
- * ZDIFF, DBSIZE, NOP), alone
+ * ZDIFF, DBSIZE, SNAPSHOT, NOP), alone
  * or in a batch.  Any other op gets kc_op.result -EBADF; a batch with
  * KC_BATCH_TXN and a CONFIG with a set_mask fail with errno EBADF.
  *
@@ -446,10 +446,36 @@ enum kc_opcode {
 	KC_OP_DBSIZE,
 	KC_OP_MOVE,
 	KC_OP_SWAPDB,
+
+	/*
+	 * SNAPSHOT, for persistence: SCAN's cursor (num: 0 starts, 0 comes
+	 * back at the end) over database db, each key whole: a struct
+	 * kc_snap_rec, the key, then the value as nelems records (a string:
+	 * its value; a list: its elements in order; a hash: field, value,
+	 * ...; a set: its members; a sorted set: member, score (8 bytes, as
+	 * ZADD takes it), ... from the lowest score), all kc_elem records.
+	 * num2: keys wanted (0: 100, at most 65536).  A call returns whole
+	 * hash buckets: it stops before a bucket that would overflow
+	 * out_len, or fails with -ENOSPC (out_used: the bytes that bucket
+	 * needs) when the first one does; -E2BIG past KC_REPLY_MAX.  Each
+	 * key is read atomically (a container under its lock); a key
+	 * present for the whole walk comes at least once (may repeat), as
+	 * in SCAN.  Expired keys are left out.
+	 */
+	KC_OP_SNAPSHOT,
 	__KC_OP_LAST
 };
 
 #define KC_OP_MAX (__KC_OP_LAST - 1)
+
+/* struct kc_snap_rec - the first record of a key in a KC_OP_SNAPSHOT reply. */
+struct kc_snap_rec {
+	__u32 type;		/* enum kc_type */
+	__u32 client_flags;	/* memcached's flags word */
+	__s64 expire;		/* unix time in ms; 0: none */
+	__u64 nelems;		/* value records after the key */
+	__u64 cas;		/* CAS version */
+};
 
 /* How ZUNION and ZINTER combine the scores of a member (kc_op.num). */
 #define KC_ZAGG_SUM	0	/* NaN sums (inf + -inf) count as 0, as Redis */
