@@ -366,11 +366,12 @@ int kcache_nl_op_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	op->size = sizeof(*op);
 	op->opcode = nla_get_u32(tb[KC_A_OPCODE]);
-	if (op->opcode == KC_OP_FLUSH &&
+	/* The whole-cache ops: as KC_CMD_FLUSH (admin-perm) and more. */
+	if ((op->opcode == KC_OP_FLUSH || op->opcode == KC_OP_SWAPDB) &&
 	    !(netlink_capable(skb, CAP_NET_ADMIN) &&
 	      netlink_capable(skb, CAP_SYS_ADMIN))) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[KC_A_OPCODE],
-				    "FLUSH needs CAP_NET_ADMIN and CAP_SYS_ADMIN");
+				    "FLUSH and SWAPDB need CAP_NET_ADMIN and CAP_SYS_ADMIN");
 		return -EPERM;
 	}
 	if (tb[KC_A_FLAGS])

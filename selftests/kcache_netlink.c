@@ -741,6 +741,8 @@ static int common_checks(struct kn *kn, struct res *r)
 	CHECK(!nl_get(kn, r, KC_CMD_STATS));
 	CHECK(r->tb[KC_A_STATS]);
 	CHECK(nl_cmd(kn, KC_CMD_FLUSH, 0, NULL, NULL, NULL, NULL) == -EPERM);
+	CHECK(nl_op(kn, &(struct req){ .opcode = KC_OP_SWAPDB, .num = 1,
+		.has_num = true }, NULL) == -EPERM);
 	CHECK(config_set_u32(kn, KC_A_NOTIFY, 1) == -EPERM);
 	CHECK(kn_join(kn, kn->grp_keyspace) == -EPERM);
 	CHECK(kn_join(kn, kn->grp_pubsub) == -EPERM);

@@ -148,10 +148,11 @@
  * on the cache of its socket's namespace.  Data commands (KC_CMD_OP, KC_CMD_KEYS,
  * KC_CMD_PUBLISH) are allowed to whoever /dev/kcache's mode lets read and
  * write it (module parameters dev_mode and dev_gid, owner root, or
- * CAP_DAC_OVERRIDE), EACCES otherwise.  KC_CMD_FLUSH, KC_CMD_CONFIG_SET
- * and KC_OP_FLUSH need CAP_NET_ADMIN (GENL_ADMIN_PERM) in the initial
- * user namespace and CAP_SYS_ADMIN in the one that owns the socket's
- * network namespace (KC_OP_FLUSH over netlink: both in the initial one),
+ * CAP_DAC_OVERRIDE), EACCES otherwise.  KC_CMD_FLUSH, KC_CMD_CONFIG_SET,
+ * KC_OP_FLUSH and KC_OP_SWAPDB need CAP_NET_ADMIN (GENL_ADMIN_PERM) in the
+ * initial user namespace and CAP_SYS_ADMIN in the one that owns the
+ * socket's network namespace (KC_OP_FLUSH and KC_OP_SWAPDB over netlink:
+ * both in the initial one),
  * EPERM otherwise.  VERSION, STATS and CONFIG_GET are open to all.
  * Joining a multicast group needs CAP_NET_ADMIN in the namespace's user
  * namespace; events and messages stay in the namespace.
@@ -164,8 +165,9 @@
  *	Runs one operation of the ioctl API (any enum kc_opcode); the
  *	attributes are the fields of struct kc_op.  Request: KC_A_OPCODE
  *	(required), KC_A_FLAGS, KC_A_KEY, KC_A_VALUE, KC_A_NUM, KC_A_NUM2,
- *	KC_A_EXPIRE, KC_A_CAS, KC_A_CLIENT_FLAGS, and KC_A_ARG repeated for
- *	kc_op.args in order; an absent attribute means 0 or empty.  A failed
+ *	KC_A_EXPIRE, KC_A_CAS, KC_A_CLIENT_FLAGS, KC_A_DB (kc_op.db), and
+ *	KC_A_ARG repeated for kc_op.args in order; an absent attribute means
+ *	0 or empty.  A failed
  *	operation is a netlink error whose errno is the op's result (table
  *	above; ENOSPC becomes EMSGSIZE) with a message saying what failed.
  *	Reply: KC_A_NUM, KC_A_CAS, KC_A_EXPIRE, KC_A_CLIENT_FLAGS (the out
@@ -176,7 +178,7 @@
  * KC_CMD_KEYS (dump)
  *	Request: KC_A_PATTERN (a glob over the key's bytes: * ? [abc] [a-z]
  *	[^a] and \ to quote; absent: every key), KC_A_TYPE (only keys of that
- *	type).  One message per key: KC_A_KEY, KC_A_TYPE.  Expired keys are
+ *	type), KC_A_DB (the database; absent: 0).  One message per key: KC_A_KEY, KC_A_TYPE.  Expired keys are
  *	left out.  A key present during the whole dump is in it exactly once,
  *	unless a message carries NLM_F_DUMP_INTR: the index was resized or
  *	the walk lost its place, keys may be missing or repeated; dump again.
@@ -193,7 +195,8 @@
  *	one or more of the first three and replies with the new values.
  *
  * KC_CMD_FLUSH (do, admin)
- *	Deletes every item.
+ *	Deletes every item; with KC_A_FLAGS KC_FLUSH_DB, those of database
+ *	KC_A_DB only.
  *
  * KC_CMD_PUBLISH (do)
  *	Request: KC_A_CHANNEL, KC_A_MESSAGE (may be empty).  Sends both as
@@ -211,7 +214,9 @@
  * Notifications (never requests)
  *	KC_CMD_MESSAGE on KC_MCGRP_PUBSUB: KC_A_CHANNEL, KC_A_MESSAGE.
  *	KC_CMD_EVENT on KC_MCGRP_KEYSPACE while config notify is 1 (default
- *	0): KC_A_EVENT (enum kc_event), KC_A_KEY (absent for KC_EVENT_FLUSH).
+ *	0): KC_A_EVENT (enum kc_event), KC_A_DB (the key's database; absent
+ *	for a KC_EVENT_FLUSH of every database), KC_A_KEY (absent for
+ *	KC_EVENT_FLUSH).
  *	Neither ever waits for a listener: one that does not read fast
  *	enough loses messages, and its next recv() fails with ENOBUFS.
  */
@@ -441,7 +446,8 @@ enum kc_opcode {
 	 * expiry; -ENOENT when missing, -EEXIST when num has the key (then
 	 * nothing changes), -EINVAL when num is db or out of range.  SWAPDB:
 	 * databases num and num2 trade contents at once for every client
-	 * (runs alone, as FLUSH; needs CAP_SYS_ADMIN); -EINVAL out of range.
+	 * (runs alone, as FLUSH; needs CAP_SYS_ADMIN); -EINVAL out of range;
+	 * num == num2 does nothing.
 	 */
 	KC_OP_DBSIZE,
 	KC_OP_MOVE,
