@@ -5,11 +5,13 @@
 First the same commands on both servers, replies compared byte for byte:
 LMOVE, RPOPLPUSH, LMPOP and the blocking forms with data present, timing
 out, their argument and timeout errors, inside MULTI (never blocking) and
-in RESP3.  Then the same behaviour checks on both servers: a client woken
-by another's push, three clients served in the order they blocked, a
-pipelined command waiting behind a blocked one, a disconnected waiter
-taking nothing, CLIENT UNBLOCK (TIMEOUT and ERROR) and INFO's
-blocked_clients.  Last, on the proxy only, a push straight into the
+in RESP3, in other databases.  Then the same behaviour checks on both
+servers: a client woken by another's push, three clients served in the
+order they blocked, a pipelined command waiting behind a blocked one, a
+disconnected waiter taking nothing, CLIENT UNBLOCK (TIMEOUT and ERROR),
+INFO's blocked_clients, and waiters in other databases (served by a push
+in their own, by SWAPDB and by MOVE, in line only behind their own
+database's waiters).  Last, on the proxy only, a push straight into the
 kernel (kcache-cli, no proxy) wakes a proxy client's BLPOP.
 """
 import os
@@ -69,6 +71,13 @@ SCRIPT = [
     ("LMOVE", "mq2", "mq", "LEFT", "LEFT"), ("EXEC",),
     ("MULTI",), ("BLPOP", "q", "-1"), ("EXEC",),
     ("LRANGE", "mq", "0", "-1"), ("EXISTS", "d"),
+    # In the selected database, also when a queued SELECT selected it.
+    ("SELECT", "5"), ("RPUSH", "q5", "a"), ("BLPOP", "q5", "0"), ("SELECT", "0"),
+    ("RPUSH", "q5", "b"), ("SELECT", "5"), ("BLPOP", "q5", "0.05"),
+    ("BLMOVE", "q5", "d5", "LEFT", "LEFT", "0.05"), ("SELECT", "0"),
+    ("BLMOVE", "q5", "d5", "LEFT", "LEFT", "0"), ("MULTI",), ("SELECT", "6"),
+    ("RPUSH", "q6", "x", "y"), ("BLPOP", "q6", "0"), ("BLMPOP", "0", "2", "q5", "q6", "LEFT"),
+    ("EXEC",), ("EXISTS", "q6"), ("SELECT", "0"), ("LRANGE", "d5", "0", "-1"),
 ]
 
 RESP3 = [
@@ -227,7 +236,49 @@ def behaviour(t, port, name):
     a.take()
     t.eq(one(a, "PING"), b"+PONG\r\n", "%s: the unblocked client goes on" % name)
     a.close()
+    databases(t, port, name, ctl)
     ctl.close()
+
+
+def databases(t, port, name, ctl):
+    """Waiters in other databases (ctl is in database 0)."""
+    w0, w3, p3 = Raw(port), Raw(port), Raw(port)
+    one(w3, "SELECT", "3")
+    one(p3, "SELECT", "3")
+    # In line only behind the waiters of the same database.
+    w0.send(cmd("BLPOP", "dq", "0"))
+    time.sleep(0.2)
+    w3.send(cmd("BLPOP", "dq", "0"))
+    time.sleep(0.2)
+    one(p3, "RPUSH", "dq", "in3")
+    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\ndq\r\n$3\r\nin3\r\n",
+         "%s: a push in database 3 serves its waiter, not an older one in database 0" % name)
+    w3.take()
+    t.ok(silent(w0), "%s: the waiter in database 0 still waits" % name)
+    one(ctl, "RPUSH", "dq", "in0")
+    t.eq(w0.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\ndq\r\n$3\r\nin0\r\n",
+         "%s: a push in database 0 serves that one" % name)
+    w0.take()
+    # SWAPDB and MOVE bring a list into a waiter's database.
+    w3.send(cmd("BLPOP", "sq", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "sq", "from0")
+    t.ok(silent(w3), "%s: a push to the same name in database 0 leaves database 3's waiter" % name)
+    t.eq(one(ctl, "SWAPDB", "0", "3"), b"+OK\r\n", "%s: SWAPDB 0 3" % name)
+    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\nsq\r\n$5\r\nfrom0\r\n",
+         "%s: SWAPDB serves the waiter from the list it brought" % name)
+    w3.take()
+    one(ctl, "SWAPDB", "0", "3")
+    w3.send(cmd("BLPOP", "mq", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "mq", "moved")
+    t.eq(one(ctl, "MOVE", "mq", "3"), b":1\r\n", "%s: MOVE of a list to database 3" % name)
+    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\nmq\r\n$5\r\nmoved\r\n",
+         "%s: MOVE serves a waiter of the target database" % name)
+    w3.take()
+    t.eq(info_blocked(port), 0, "%s: nobody left blocked" % name)
+    for r in (w0, w3, p3):
+        r.close()
 
 
 def kernel_push(t, px):

@@ -175,6 +175,38 @@ def main():
             r.delete("wt:l", "wt:h", "wt:s", "wt:new")
         t.run("redis-py WATCH on every type", watch_types)
 
+        def databases():
+            # db=3: redis-py sends SELECT 3 on every connection of its pool.
+            r3 = redis.Redis(host="127.0.0.1", port=px.rport, db=3, socket_timeout=30)
+            r3.flushdb()
+            r.delete("db:k")
+            t.ok(r3.set("db:k", "in3") and r.get("db:k") is None,
+                 "redis-py db=3: its keys are not database 0's")
+            t.eq((r3.get("db:k"), r3.dbsize()), (b"in3", 1), "redis-py db=3: GET, DBSIZE")
+            t.ok(r3.move("db:k", 0) and r.get("db:k") == b"in3" and r3.exists("db:k") == 0,
+                 "redis-py: MOVE to database 0")
+            t.ok(r.copy("db:k", "db:k", destination_db=3) and r3.get("db:k") == b"in3",
+                 "redis-py: COPY with destination_db")
+            ks = r.info("keyspace")
+            t.ok(ks.get("db3", {}).get("keys") == 1 and ks.get("db0", {}).get("keys", 0) >= 1,
+                 "redis-py: INFO keyspace has db0 and db3", ks)
+            with r3.pipeline() as p:
+                p.watch("db:k")
+                r.set("db:k", "other")      # the same name in database 0
+                p.multi()
+                p.set("db:k", "mine")
+                t.eq(p.execute(), [True], "redis-py: WATCH in database 3 is not about database 0")
+            t.eq((r.get("db:k"), r3.get("db:k")), (b"other", b"mine"), "redis-py: each database its value")
+            t.ok(r3.swapdb(0, 3) and r.get("db:k") == b"mine" and r3.get("db:k") == b"other",
+                 "redis-py: SWAPDB")
+            r3.swapdb(0, 3)
+            t.ok(list(r3.config_get("databases").values()) in ([b"16"], ["16"]),
+                 "redis-py: CONFIG GET databases", r3.config_get("databases"))
+            r3.flushdb()
+            r.delete("db:k")
+            r3.close()
+        t.run("redis-py databases", databases)
+
         def scan_iter():
             r.mset({"si:%d" % i: i for i in range(500)})
             r.rpush("si:list", "x")

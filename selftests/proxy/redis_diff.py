@@ -3,7 +3,7 @@
 """kcache-proxy against redis-server 7.0, differentially.
 
 Seeded random command sequences (strings, integers, lists, hashes, sets,
-sorted sets, keys and expiry, transactions, server commands) go to kcache-proxy and to
+sorted sets, keys and expiry, databases, transactions, server commands) go to kcache-proxy and to
 a reference redis-server on loopback, pipelined the same way, and every
 reply is compared after parsing.  Normalised are only what Redis leaves
 unordered (set members, hash fields, KEYS, CONFIG GET pairs, ZRANDMEMBER's
@@ -143,6 +143,33 @@ ENC_KNOBS = ["list-max-listpack-size", "list-max-ziplist-size", "list-compress-d
              "zset-max-ziplist-entries", "zset-max-listpack-value", "zset-max-ziplist-value",
              "stream-node-max-bytes", "stream-node-max-entries", "hll-sparse-max-bytes"]
 KNOB_VALS = ["0", "1", "-1", "-2", "128", "512", "1kb", "2mb", "x", "99999999999", "-5", "64"]
+# Databases: mostly a few, so that keys meet again, sometimes any of the
+# 16, and indexes Redis refuses.
+DBS = ["0", "0", "1", "1", "2", "3"]
+BAD_DBS = ["16", "-1", "x", "1.5", "99999999999", ""]
+
+
+def db_index(r):
+    """A database index argument, valid most of the time."""
+    x = r.random()
+    if x < 0.8:
+        return r.choice(DBS)
+    return str(r.randrange(16)) if x < 0.9 else r.choice(BAD_DBS)
+
+
+def gen_db(r):
+    """One command about databases: SELECT, MOVE, SWAPDB, FLUSHDB, ..."""
+    ch = r.choice
+    ops = [
+        lambda: ("SELECT", db_index(r)), lambda: ("SELECT", db_index(r)),
+        lambda: ("MOVE", ch(ALL_KEYS), db_index(r)), lambda: ("MOVE", ch(ALL_KEYS), db_index(r)),
+        lambda: ("COPY", ch(ALL_KEYS), ch(ALL_KEYS), "DB", db_index(r)) + ch([(), ("REPLACE",)]),
+        lambda: ("DBSIZE",),
+        lambda: ("SWAPDB", db_index(r), db_index(r)) if r.random() < 0.3 else ("DBSIZE",),
+        lambda: ("FLUSHDB",) + ch([(), ("ASYNC",), ("SYNC",), ("x",)]) if r.random() < 0.25
+        else ("SELECT", db_index(r)),
+    ]
+    return ch(ops)()
 
 
 def gen(r):
@@ -156,6 +183,8 @@ def gen(r):
         return ch(pool) if r.random() < 0.9 else anyk
 
     g = r.randrange(125)
+    if r.random() < 0.03:
+        return gen_db(r)
     if g >= 100:
         return gen_zset(r)
     if g < 22:
@@ -274,7 +303,8 @@ def gen(r):
         lambda: ("EVALSHA", "0123456789012345678901234567890123456789", ch(["0", "1", "-1", "x", "3"]), "k"),
         lambda: ("FCALL", "f", ch(["0", "1", "-1", "x"])),
         lambda: ("CONFIG", "GET", ch(ENC_KNOBS + ["*max-*-entries", "*ziplist*", "list-*",
-                                                 "proto-max-bulk-len", "timeout", "nosuch"])),
+                                                 "proto-max-bulk-len", "timeout", "nosuch",
+                                                 "databases"])),
         lambda: ("CONFIG", "SET", ch(ENC_KNOBS), ch(KNOB_VALS)),
         lambda: ("CONFIG", "SET", ch(ENC_KNOBS), "1", ch(ENC_KNOBS), "2"),
         lambda: ("CONFIG", "SET", "nosuch", "1"), lambda: ("CONFIG", "RESETSTAT"),
@@ -362,7 +392,10 @@ def norm_zrand(c, v):
 
 # Refused inside MULTI by kcache-proxy (they need several kernel calls of
 # their own; see Documentation/kcache-proxy.rst): not generated there.
-NOT_IN_MULTI = {"KEYS", "DBSIZE", "MSETNX", "COPY", "SORT", "SORT_RO"}
+NOT_IN_MULTI = {"KEYS", "MSETNX", "COPY", "SORT", "SORT_RO"}
+# Keyless writes: kcache-proxy cannot compute an INCRBYFLOAT queued after
+# one of them either.
+WRITE_ALL = {"FLUSHDB", "FLUSHALL", "SWAPDB"}
 
 UNORDERED = {"smembers", "sinter", "sunion", "sdiff", "keys", "hkeys", "hvals", "srandmember", "spop"}
 
@@ -405,14 +438,18 @@ def seq(r, n):
         if r.random() < 0.05:
             block = []
             while len(block) < r.randint(1, 5):
-                c = gen(r)
+                # A queued SELECT moves the rest of the block (and the
+                # connection, unless DISCARDed) to another database.
+                c = ("SELECT", db_index(r)) if r.random() < 0.15 else gen(r)
                 if c[0] in NOT_IN_MULTI:
                     continue
                 # INCRBYFLOAT on a key an earlier command of the block
-                # changes: kcache-proxy cannot compute it before the
-                # transaction (needs a kernel float increment).
+                # changes (in any database, to keep it simple): kcache-proxy
+                # cannot compute it before the transaction (needs a kernel
+                # float increment).
                 if c[0] == "INCRBYFLOAT" and any(
-                        q[0] != "INCRBYFLOAT" and c[1] in q[1:] for q in block):
+                        q[0] in WRITE_ALL or (q[0] != "INCRBYFLOAT" and c[1] in q[1:])
+                        for q in block):
                     continue
                 block.append(c)
             out.append(("MULTI",))

@@ -203,6 +203,62 @@ SCRIPT = [
     ("COPY", "oh", "c4"), ("HGETALL", "c4"), ("COPY", "os", "c5"), ("SCARD", "c5"),
     ("DEL", "oi", "oe", "or", "ob", "ol", "oh", "oh2", "os", "os2", "oz", "oz2",
      "c1", "c2", "c3", "c4", "c5"),
+    # databases: SELECT, MOVE, SWAPDB, FLUSHDB, DBSIZE, COPY ... DB, INFO
+    # keyspace (never a key with a TTL in a database it shows:
+    # kcache-proxy counts no expires), and SELECT queued in MULTI (EXEC,
+    # DISCARD, aborted, WATCH)
+    ("FLUSHALL",), ("INFO", "keyspace"), ("CONFIG", "GET", "databases"),
+    ("SELECT", "16"), ("SELECT", "-1"), ("SELECT", "1.5"), ("SELECT", "x"), ("SELECT", ""),
+    ("SELECT", " 1"), ("SELECT", "99999999999"), ("SELECT", "-99999999999"), ("SELECT",),
+    ("SELECT", "0", "1"), ("SET", "dk", "v0"), ("SELECT", "1"), ("GET", "dk"), ("DBSIZE",),
+    ("SET", "dk", "v1"), ("SELECT", "15"), ("SET", "dk", "v15"), ("SELECT", "0"), ("GET", "dk"),
+    ("INFO", "keyspace"),
+    ("MOVE", "dk", "0"), ("MOVE", "dk", "16"), ("MOVE", "dk", "-1"), ("MOVE", "dk", "x"),
+    ("MOVE", "dk", "99999999999"), ("MOVE", "dk"), ("MOVE", "nokey", "1"), ("MOVE", "nokey", "0"),
+    ("MOVE", "dk", "1"), ("GET", "dk"), ("RPUSH", "dl", "a", "b"), ("MOVE", "dl", "2"),
+    ("EXISTS", "dl"), ("SELECT", "2"), ("LRANGE", "dl", "0", "-1"), ("DBSIZE",),
+    # a TTL moves with its key; in databases 9 and 10, which stay empty
+    # after: redis-server's avg_ttl of a database is left stale by a key
+    # with a TTL gone, and INFO keyspace shows only databases with keys
+    ("SELECT", "9"), ("SET", "dm", "v", "EX", "100"), ("MOVE", "dm", "10"), ("EXISTS", "dm"),
+    ("SELECT", "10"), ("GET", "dm"), ("TTL", "dm"), ("MOVE", "dm", "9"), ("SELECT", "9"),
+    ("TTL", "dm"), ("DEL", "dm"), ("SELECT", "0"), ("DBSIZE",),
+    ("SWAPDB", "0", "x"), ("SWAPDB", "x", "0"), ("SWAPDB", "x", "y"), ("SWAPDB", "0", "16"),
+    ("SWAPDB", "16", "x"), ("SWAPDB", "-1", "0"), ("SWAPDB", "99999999999", "0"),
+    ("SWAPDB", "0", "99999999999"), ("SWAPDB", "1.0", "0"), ("SWAPDB", "0"),
+    ("SWAPDB", "0", "0"), ("GET", "dk"), ("SWAPDB", "0", "1"), ("GET", "dk"), ("DBSIZE",),
+    ("SWAPDB", "1", "0"), ("GET", "dk"),
+    ("COPY", "dk", "dk"), ("COPY", "dk", "dk", "DB", "0"), ("COPY", "dk", "dk", "DB", "5"),
+    ("COPY", "dk", "dk", "DB", "5"), ("COPY", "dk", "dk", "DB", "1", "REPLACE"),
+    ("COPY", "dk", "dk", "DB", "16"), ("COPY", "dk", "dk", "DB", "-1"),
+    ("COPY", "dk", "dk", "DB", "x"), ("COPY", "dk", "dk", "DB", "99999999999"),
+    ("COPY", "dk", "dk", "DB"), ("COPY", "dk", "dk", "DB", "16", "FOO"),
+    ("COPY", "dk", "dk", "FOO", "DB", "16"), ("COPY", "nokey", "nokey", "DB", "5"),
+    ("COPY", "dk", "c9", "DB", "5", "REPLACE"), ("SELECT", "5"), ("MGET", "dk", "c9"),
+    ("SELECT", "1"), ("GET", "dk"), ("COPY", "dk", "dk", "DB", "0"), ("SELECT", "0"),
+    ("INFO", "keyspace"),
+    ("SET", "nx1", "in0"), ("SELECT", "1"), ("MSETNX", "nx1", "a", "nx2", "b"),
+    ("MSETNX", "nx2", "c", "nx3", "d"), ("MGET", "nx1", "nx2", "nx3"), ("SELECT", "0"),
+    ("MGET", "nx1", "nx2"),
+    ("SELECT", "3"), ("SET", "f3", "v"), ("SELECT", "4"), ("SET", "f4", "v"), ("FLUSHDB",),
+    ("DBSIZE",), ("SELECT", "3"), ("DBSIZE",), ("FLUSHDB", "ASYNC"), ("DBSIZE",),
+    ("FLUSHDB", "x"), ("SELECT", "0"), ("DBSIZE",),
+    ("MULTI",), ("SELECT", "7"), ("SET", "mk", "7"), ("SELECT", "x"), ("SELECT", "99"),
+    ("DBSIZE",), ("GET", "mk"), ("EXEC",), ("GET", "mk"), ("DBSIZE",),
+    ("MULTI",), ("SELECT", "8"), ("DISCARD",), ("GET", "mk"),
+    ("MULTI",), ("SELECT", "9"), ("NOSUCH",), ("EXEC",), ("GET", "mk"),
+    ("WATCH", "mk"), ("SELECT", "0"), ("SET", "mk", "0"), ("MULTI",), ("SELECT", "10"),
+    ("EXEC",), ("GET", "mk"), ("SELECT", "7"), ("WATCH", "mk"), ("SET", "mk", "changed"),
+    ("MULTI",), ("SELECT", "11"), ("EXEC",), ("GET", "mk"),
+    ("SELECT", "0"), ("SET", "fk", "1"), ("MULTI",), ("SELECT", "12"),
+    ("INCRBYFLOAT", "fk", "1.5"), ("SELECT", "0"), ("INCRBYFLOAT", "fk", "1"), ("EXEC",),
+    ("GET", "fk"), ("MULTI",), ("SELECT", "13"), ("SET", "fk", "5"), ("SELECT", "0"),
+    ("INCRBYFLOAT", "fk", "1"), ("EXEC",), ("SELECT", "12"), ("GET", "fk"),
+    ("MULTI",), ("SELECT", "0"), ("MOVE", "fk", "14"), ("SELECT", "14"), ("GET", "fk"),
+    ("MOVE", "fk", "14"), ("EXEC",), ("MULTI",), ("SWAPDB", "14", "15"), ("GET", "fk"),
+    ("DBSIZE",), ("EXEC",), ("SELECT", "15"), ("GET", "fk"), ("INFO", "keyspace"),
+    ("SELECT", "6"), ("SET", "rk", "6"), ("RESET",), ("GET", "rk"), ("DBSIZE",),
+    ("FLUSHALL",), ("INFO", "keyspace"),
 ]
 
 # After HELLO 3 (the HELLO reply itself carries the client id: not compared).
@@ -644,14 +700,58 @@ def main():
 
     def unsupported():
         r = Raw(px.rport)
-        r.send(cmd("SELECT", "0") + cmd("SELECT", "1") + cmd("MULTI") + cmd("SUBSCRIBE", "ch") +
-               cmd("DISCARD"))
-        b = r.read_until(lambda b: resp_count(b) >= 5)
+        r.send(cmd("SELECT", "1") + cmd("SELECT", "16") + cmd("MULTI") + cmd("SUBSCRIBE", "ch") +
+               cmd("DISCARD") + cmd("SELECT", "0"))
+        b = r.read_until(lambda b: resp_count(b) >= 6)
         t.eq(b, b"+OK\r\n-ERR DB index is out of range\r\n+OK\r\n"
-             b"-ERR 'subscribe' cannot be used inside MULTI with kcache-proxy\r\n+OK\r\n",
-             "SELECT 1 and SUBSCRIBE inside MULTI answer a clear error")
+             b"-ERR 'subscribe' cannot be used inside MULTI with kcache-proxy\r\n+OK\r\n+OK\r\n",
+             "SELECT 16 and SUBSCRIBE inside MULTI answer a clear error")
         r.close()
     t.run("unsupported", unsupported)
+
+    def databases(port, name):
+        """What the script cannot compare byte for byte: CLIENT INFO, HELLO, other clients."""
+        a, b = Raw(port), Raw(port)
+
+        def db_of(r):
+            v = call(r, "CLIENT", "INFO")
+            return v.split(b" db=")[1].split(b" ")[0] if isinstance(v, bytes) and b" db=" in v else v
+
+        call(a, "FLUSHALL")
+        t.eq(db_of(a), b"0", "%s: CLIENT INFO of a new client: db=0" % name)
+        call(a, "SELECT", "3")
+        t.eq(db_of(a), b"3", "%s: after SELECT 3: db=3" % name)
+        v = call(a, "CLIENT", "LIST")
+        t.ok(isinstance(v, bytes) and b" db=3 " in v, "%s: CLIENT LIST shows db=3" % name, v)
+        call(a, "HELLO", "2")
+        t.eq(db_of(a), b"3", "%s: HELLO keeps the database" % name)
+        call(a, "MULTI")
+        call(a, "SELECT", "4")
+        call(a, "DISCARD")
+        t.eq(db_of(a), b"3", "%s: a SELECT DISCARDed does not change it" % name)
+        call(a, "MULTI")
+        call(a, "SELECT", "4")
+        call(a, "EXEC")
+        t.eq(db_of(a), b"4", "%s: a SELECT EXECed does" % name)
+        call(a, "RESET")
+        t.eq(db_of(a), b"0", "%s: RESET goes back to database 0" % name)
+        # SWAPDB is seen by every client at once.
+        call(a, "SET", "sw", "in0")
+        call(b, "SELECT", "1")
+        t.eq(call(b, "GET", "sw"), None, "%s: database 1 does not have database 0's key" % name)
+        t.eq(call(a, "SWAPDB", "0", "1"), "+OK", "%s: SWAPDB 0 1" % name)
+        t.eq(call(b, "GET", "sw"), b"in0", "%s: another client in database 1 sees it now" % name)
+        t.eq(call(a, "GET", "sw"), None, "%s: and database 0 is database 1's" % name)
+        t.eq(call(b, "DBSIZE"), 1, "%s: DBSIZE of the swapped database" % name)
+        call(a, "FLUSHALL")
+        a.close()
+        b.close()
+
+    def dbs():
+        databases(px.rport, "proxy")
+        if ref.p is not None:
+            databases(ref.port, "redis")
+    t.run("databases", dbs)
 
     def info():
         r = Raw(px.rport)

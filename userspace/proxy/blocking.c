@@ -30,6 +30,7 @@ struct blk {
 	uint64_t seq;		/* order of parking, over all workers */
 	enum bk_kind kind;
 	uint32_t opcode;	/* KC_OP_LMPOP or KC_OP_LMOVE */
+	uint32_t db;		/* the database it waits in, as it blocked */
 	int64_t num, num2;
 	size_t nkeys;		/* keys waited on (LMOVE: the source) */
 	struct kc_buf *keys;	/* into the same allocation */
@@ -124,15 +125,21 @@ static void op_reply(struct conn *c, enum bk_kind kind, const struct kc_op *op)
 
 /* ------------------------------------------------------------ the FIFO */
 
+/*
+ * Keys are waited on per database: a client waiting on "q" in database 1
+ * does not queue behind one waiting on "q" in database 0.
+ */
+
 /* Kicks the worker of the oldest client waiting on key, unless it is me. */
-static void kick_head(const struct kc_buf *key, struct worker *me)
+static void kick_head(const struct kc_buf *key, uint32_t db,
+		      struct worker *me)
 {
 	struct blk *b;
 	size_t i;
 
 	for (b = fifo_head; b; b = b->next)
 		for (i = 0; i < b->nkeys; i++)
-			if (b->keys[i].len == key->len &&
+			if (b->db == db && b->keys[i].len == key->len &&
 			    !memcmp((void *)(uintptr_t)b->keys[i].ptr,
 				    (void *)(uintptr_t)key->ptr, key->len)) {
 				if (b->w != me)
@@ -153,22 +160,22 @@ static bool is_head(const struct blk *b, size_t i)
 
 	for (o = fifo_head; o != b; o = o->next)
 		for (j = 0; j < o->nkeys; j++)
-			if (o->keys[j].len == k->len &&
+			if (o->db == b->db && o->keys[j].len == k->len &&
 			    !memcmp((void *)(uintptr_t)o->keys[j].ptr,
 				    (void *)(uintptr_t)k->ptr, k->len))
 				return false;
 	return true;
 }
 
-/* Does anyone wait on key?  Under blk_mu. */
-static bool has_waiter(const struct arg *key)
+/* Does anyone wait on key in database db?  Under blk_mu. */
+static bool has_waiter(const struct arg *key, uint32_t db)
 {
 	const struct blk *o;
 	size_t j;
 
 	for (o = fifo_head; o; o = o->next)
 		for (j = 0; j < o->nkeys; j++)
-			if (o->keys[j].len == key->len &&
+			if (o->db == db && o->keys[j].len == key->len &&
 			    !memcmp((void *)(uintptr_t)o->keys[j].ptr, key->p,
 				    key->len))
 				return true;
@@ -215,7 +222,7 @@ static void unpark(struct conn *c)
 		fifo_tail = b->prev;
 	blk_n--;
 	for (i = 0; i < b->nkeys; i++)
-		kick_head(&b->keys[i], c->w);
+		kick_head(&b->keys[i], b->db, c->w);
 	pthread_mutex_unlock(&blk_mu);
 	c->blk = NULL;
 	c->w->nblocked--;
@@ -374,6 +381,7 @@ static void start(struct conn *c, enum bk_kind kind, uint32_t opcode,
 			reply_err(c, "ERR out of memory");
 			return;
 		}
+		b->db = e->db;
 		/*
 		 * Clients already waiting on a key come first: only keys
 		 * nobody waits on are tried (in Redis the others are empty
@@ -387,7 +395,7 @@ static void start(struct conn *c, enum bk_kind kind, uint32_t opcode,
 		}
 		pthread_mutex_lock(&blk_mu);
 		for (i = 0; i < nkeys; i++) {
-			skip[i] = has_waiter(&keys[i]);
+			skip[i] = has_waiter(&keys[i], b->db);
 			ntry += !skip[i];
 		}
 		pthread_mutex_unlock(&blk_mu);
@@ -509,7 +517,11 @@ void cmd_lmove(struct conn *c, struct arg *argv, size_t argc)
 
 /* ------------------------------------------------------------ serving */
 
-/* Tells the kernel every key this worker's parked clients wait on. */
+/*
+ * Tells the kernel every key this worker's parked clients wait on.  Only
+ * names: a push to the same name in another database wakes the worker
+ * too, and the retry finds nothing (as for a shared wait queue).
+ */
 static void arm(struct worker *w)
 {
 	struct kc_buf *keys = NULL;
@@ -570,6 +582,8 @@ static bool try_serve(struct conn *c, bool *progress)
 		free(heads);
 		return false;
 	}
+	/* In its own database, whatever the client or the engine did since. */
+	e->db = b->db;
 	for (;;) {
 		free(out);
 		out = malloc(room);

@@ -8,7 +8,8 @@
  * polls its /dev/kcache fd with its sockets; when a key was pushed to, it
  * retries the pops of its parked clients.  Parked clients of all workers
  * are in one FIFO (one mutex): a client is served from a key only while
- * it is the oldest client waiting on that key, as in Redis.
+ * it is the oldest client waiting on that key (in that database), as in
+ * Redis.  A parked command retries in the database it blocked in.
  */
 #ifndef KCP_BLOCKING_H
 #define KCP_BLOCKING_H

@@ -34,6 +34,7 @@ struct queued {			/* a command queued by MULTI */
 struct watched {
 	char *key;
 	size_t len;
+	uint32_t db;		/* the database it was watched in */
 	uint64_t cas;
 };
 
@@ -46,6 +47,7 @@ struct conn {
 	struct resp_parser rp;
 	struct mc_parser mp;
 	int proto;		/* RESP 2 or 3 */
+	uint32_t db;		/* SELECT: its commands' database (memcached: 0) */
 	char *name;		/* CLIENT SETNAME */
 	char *lib_name, *lib_ver;
 	char addr[64];

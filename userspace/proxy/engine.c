@@ -148,6 +148,7 @@ struct rec *eng_rec(struct engine *e, struct conn *c, render_fn fn,
 	r->fn = fn;
 	r->c = c;
 	r->op0 = e->nops;
+	r->db = e->db;
 	return r;
 }
 
@@ -168,6 +169,7 @@ struct kc_op *eng_op(struct engine *e, struct rec *r, uint32_t opcode)
 		e->txn_overflow = true;
 	op = &e->ops[e->nops++];
 	kc_op_init(op, opcode);
+	op->db = e->db;
 	r->nops++;
 	return op;
 }
@@ -272,14 +274,21 @@ static void submit(struct engine *e, uint32_t from, uint32_t to)
 
 static void finish(struct engine *e)
 {
+	uint32_t db = e->db;
 	size_t i, used = 0;
 
 	seal_static(e);
+	/*
+	 * Each renders in its own database; the flush may come in the middle
+	 * of a command (RX_SYNC, a full arena), which then goes on in its own.
+	 */
 	for (i = 0; i < e->nrecs; i++) {
 		struct rec *r = &e->recs[i];
 
+		e->db = r->db;
 		r->fn(r->c, r, e->ops + r->op0);
 	}
+	e->db = db;
 	/* A reply costs whole pages, wherever it lands. */
 	for (i = 0; i < e->nops; i++)
 		if (e->ops[i].out_len && e->ops[i].result != -ENOSPC &&
@@ -313,6 +322,7 @@ void eng_flush(struct engine *e)
 
 int eng_do(struct engine *e, struct kc_op *op)
 {
+	op->db = e->db;
 	if (e->nl) {
 		nl_run(e, op, 1);
 		return op->result;

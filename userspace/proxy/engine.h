@@ -7,6 +7,14 @@
  * libkcache (or KC_CMD_OP messages with --transport netlink), then calls
  * the renderers in order.  MULTI/EXEC and MSETNX collect a transaction
  * instead.
+ *
+ * Every op goes to the engine's current database (engine.db, as kc_op.db):
+ * the dispatchers set it before a command runs (redis.c from the
+ * connection's SELECT, memcached always 0, blocking.c from the parked
+ * command), and a command that addresses another database (MOVE's target
+ * is an argument, COPY ... DB n) sets it around its own ops.  A record
+ * remembers the database it was planned in and renders in it, so that a
+ * renderer that runs an op again (SCAN over netlink) stays there.
  */
 #ifndef KCP_ENGINE_H
 #define KCP_ENGINE_H
@@ -33,6 +41,7 @@ struct rec {
 	uint32_t op0, nops;
 	int64_t a, b;		/* the handler's own data */
 	uint32_t flags;
+	uint32_t db;		/* engine.db when it was planned */
 	size_t s_off, s_len;	/* static replies: bytes in engine.scratch */
 	const void *p;		/* the handler's own pointer (into the arena) */
 	size_t plen;
@@ -50,6 +59,7 @@ struct engine {
 	size_t touched;		/* reply bytes written since the last trim */
 	size_t hiwater;		/* arena bytes handed out since then */
 	struct buf scratch;	/* static replies of pending commands */
+	uint32_t db;		/* database of the ops planned now */
 	bool txn;		/* collecting a transaction: never flush */
 	bool txn_overflow;	/* it did not fit */
 };
@@ -63,7 +73,10 @@ void eng_exit(struct engine *e);
  */
 struct rec *eng_rec(struct engine *e, struct conn *c, render_fn fn,
 		    size_t arena);
-/* Appends an operation to the last record (valid until the next call). */
+/*
+ * Appends an operation to the last record (valid until the next call), in
+ * database e->db.
+ */
 struct kc_op *eng_op(struct engine *e, struct rec *r, uint32_t opcode);
 /* Arena memory of the current record (8-byte aligned, not zeroed). */
 void *eng_alloc(struct engine *e, size_t n);
@@ -74,8 +87,9 @@ struct buf *eng_out(struct engine *e, struct conn *c);
 /* Runs every pending operation and writes every pending reply. */
 void eng_flush(struct engine *e);
 /*
- * One op now, through the transport (flush first to keep pipeline order):
- * the ioctl's errno, else op->result.  eng_get_alloc() and eng_store() are
+ * One op now in database e->db (its db is overwritten), through the
+ * transport (flush first to keep pipeline order): the ioctl's errno, else
+ * op->result.  eng_get_alloc() and eng_store() are
  * libkcache's kc_get_alloc() and kc_store() over eng_do().
  */
 int eng_do(struct engine *e, struct kc_op *op);

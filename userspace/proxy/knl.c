@@ -299,6 +299,8 @@ static size_t op_msg_size(const struct knl *k, const struct kc_op *op)
 	     attr_size(sizeof(uint64_t));
 	if (op->client_flags)
 		n += attr_size(sizeof(uint32_t));
+	if (op->db)
+		n += attr_size(sizeof(uint32_t));
 	for (i = 0; i < op->nargs; i++) {
 		if (args[i].len > KC_NL_VALUE_MAX)
 			return 0;
@@ -337,6 +339,9 @@ static void put_op(char *p, size_t len, uint32_t seq, const struct kc_op *op)
 		off += put_u64(p + off, KC_A_CAS, op->cas);
 	if (op->client_flags)
 		off += put_u32(p + off, KC_A_CLIENT_FLAGS, op->client_flags);
+	/* Database 0 without it: what a module that predates KC_A_DB knows. */
+	if (op->db)
+		off += put_u32(p + off, KC_A_DB, op->db);
 	for (i = 0; i < op->nargs; i++)
 		off += put_attr(p + off, KC_A_ARG,
 				(const void *)(uintptr_t)args[i].ptr,

@@ -155,6 +155,7 @@ static void flush_due(struct conn *c)
 		return;
 	eng_flush(E(c));
 	kc_op_init(&op, KC_OP_FLUSH);
+	op.flags = KC_FLUSH_DB;		/* database 0, as flush_all() */
 	if (eng_do(E(c), &op))
 		log_warn("memcached: the delayed flush_all failed: %s",
 			 kc_strerror(op.result));
@@ -471,7 +472,11 @@ static void flush_all(struct conn *c, struct mc_req *q)
 	r = eng_rec(E(c), c, r_simple, 0);
 	r->p = ok_replies;
 	r->flags = noreply ? NOREPLY : 0;
-	eng_op(E(c), r, KC_OP_FLUSH);
+	/*
+	 * What a memcached client can see is database 0: the Redis clients'
+	 * other databases are not its to empty (FLUSHALL does that).
+	 */
+	eng_op(E(c), r, KC_OP_FLUSH)->flags = KC_FLUSH_DB;
 }
 
 /* TOUCH or TTL of one key now; the TTL (expire) or -1. */
@@ -1864,6 +1869,7 @@ void mc_execute(struct conn *c, struct mc_req *q)
 {
 	STAT_ADD(total_commands, 1);
 	c->ncmds++;
+	E(c)->db = 0;		/* memcached has one database */
 	flush_due(c);
 	switch (q->type) {
 	case MC_GET: case MC_GETS: case MC_GAT: case MC_GATS:

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,28 @@ bool arg_ll(struct conn *c, const struct arg *a, long long *v)
 	return false;
 }
 
+/*
+ * A database index: an int as Redis's getIntFromObjectOrReply() reads it,
+ * then 0 .. KC_DB_COUNT - 1; false after the error reply.
+ */
+bool db_arg(struct conn *c, const struct arg *a, uint32_t *db)
+{
+	long long v;
+
+	if (!arg_ll(c, a, &v))
+		return false;
+	if (v < INT_MIN || v > INT_MAX) {
+		reply_err(c, "ERR value is out of range, value must between -2147483648 and 2147483647");
+		return false;
+	}
+	if (v < 0 || v >= KC_DB_COUNT) {
+		reply_err(c, "ERR DB index is out of range");
+		return false;
+	}
+	*db = (uint32_t)v;
+	return true;
+}
+
 /* At most KC_ARGS_MAX arguments for one kernel op, or an error reply. */
 bool nargs_ok(struct conn *c, size_t n)
 {
@@ -164,17 +187,27 @@ static void cmd_echo(struct conn *c, struct arg *argv, size_t argc)
 	resp_bulk(rout(c), argv[1].p, argv[1].len);
 }
 
+/* The connection's database from now on, for this command's ops too. */
+static void select_db(struct conn *c, uint32_t db)
+{
+	c->db = db;
+	E(c)->db = db;
+}
+
+/*
+ * SELECT db.  Inside MULTI it is queued as any command and changes the
+ * database when EXEC runs it: for the commands queued after it, and for
+ * the connection afterwards.
+ */
 static void cmd_select(struct conn *c, struct arg *argv, size_t argc)
 {
-	long long db;
+	uint32_t db;
 
 	(void)argc;
-	if (!arg_ll(c, &argv[1], &db))
+	if (!db_arg(c, &argv[1], &db))
 		return;
-	if (db != 0)
-		reply_err(c, "ERR DB index is out of range");
-	else
-		resp_simple(rout(c), "OK");
+	select_db(c, db);
+	resp_simple(rout(c), "OK");
 }
 
 static void cmd_quit(struct conn *c, struct arg *argv, size_t argc)
@@ -229,16 +262,6 @@ static bool kstats(struct conn *c, struct kc_stats *st)
 	return true;
 }
 
-static void cmd_dbsize(struct conn *c, struct arg *argv, size_t argc)
-{
-	struct kc_stats st;
-
-	(void)argv;
-	(void)argc;
-	if (kstats(c, &st))
-		resp_int(rout(c), (long long)st.curr_items);
-}
-
 static void human(char *b, size_t n, uint64_t v)
 {
 	if (v >= (1ULL << 30))
@@ -263,6 +286,26 @@ static bool want(struct arg *argv, size_t argc, const char *sec, bool dflt)
 		    (dflt && arg_eq(&argv[i], "default")))
 			return true;
 	return false;
+}
+
+/*
+ * INFO's keyspace: a line per database with keys, as Redis prints them
+ * (kcache-proxy does not count the keys with an expiry: expires=0).
+ */
+static void info_keyspace(struct conn *c, struct buf *b)
+{
+	struct engine *e = E(c);
+	uint32_t db = e->db, i;
+	struct kc_op op;
+
+	for (i = 0; i < KC_DB_COUNT; i++) {
+		e->db = i;
+		kc_op_init(&op, KC_OP_DBSIZE);
+		if (!eng_do(e, &op) && op.num > 0)
+			buf_printf(b, "db%u:keys=%lld,expires=0,avg_ttl=0\r\n",
+				   i, (long long)op.num);
+	}
+	e->db = db;
 }
 
 static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
@@ -348,9 +391,7 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 	}
 	if (want(argv, argc, "keyspace", true)) {
 		buf_printf(&b, "%s# Keyspace\r\n", n ? "\r\n" : "");
-		if (st.curr_items)
-			buf_printf(&b, "db0:keys=%llu,expires=0,avg_ttl=0\r\n",
-				   (unsigned long long)st.curr_items);
+		info_keyspace(c, &b);
 		n++;
 	}
 	resp_verbatim(rout(c), b.data ? b.data : "", b.len, c->proto);
@@ -797,7 +838,10 @@ static void cmd_discard(struct conn *c, struct arg *argv, size_t argc)
 	resp_simple(rout(c), "OK");
 }
 
-/* RESET: the connection as new (no MULTI, WATCH, subscriptions, name). */
+/*
+ * RESET: the connection as new (no MULTI, WATCH, subscriptions, name;
+ * database 0).
+ */
 static void cmd_reset(struct conn *c, struct arg *argv, size_t argc)
 {
 	(void)argv;
@@ -806,6 +850,7 @@ static void cmd_reset(struct conn *c, struct arg *argv, size_t argc)
 	unwatch(c);
 	c->watch_dirty = false;
 	ps_conn_free(c);
+	select_db(c, 0);
 	c->proto = 2;
 	free(c->name);
 	c->name = NULL;
@@ -822,7 +867,8 @@ static void cmd_unwatch(struct conn *c, struct arg *argv, size_t argc)
 
 /*
  * WATCH remembers each key's CAS version now (0: missing), whatever its
- * type; EXEC hands them to the kernel, which aborts if any changed.
+ * type, in the selected database; EXEC hands them to the kernel, which
+ * aborts if any changed.
  */
 static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 {
@@ -862,6 +908,7 @@ static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 			continue;
 		}
 		w->len = argv[i].len;
+		w->db = c->db;
 		if (!err)
 			w->cas = op.cas;
 		else if (err == -ENOENT)
@@ -875,8 +922,12 @@ static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 
 static const struct redis_cmd *lookup(const struct arg *name);
 
-/* Does queued command q name key (or, keyless, write to every key)? */
-static bool touches(const struct queued *q, const struct arg *key)
+/*
+ * Does queued command q, run in database qdb, name key of database kdb
+ * (or, keyless, write to every key)?  MOVE names its key in both.
+ */
+static bool touches(const struct queued *q, uint32_t qdb,
+		    const struct arg *key, uint32_t kdb)
 {
 	const struct redis_cmd *cmd = lookup(&q->argv[0]);
 	size_t i, last;
@@ -885,6 +936,8 @@ static bool touches(const struct queued *q, const struct arg *key)
 		return false;
 	if (cmd->first <= 0)
 		return (cmd->flags & RF_WRITE) != 0;
+	if (qdb != kdb && cmd->fn != cmd_move)
+		return false;
 	last = cmd->last < 0 ? q->argc + (size_t)cmd->last : (size_t)cmd->last;
 	for (i = (size_t)cmd->first; i <= last && i < q->argc;
 	     i += (size_t)cmd->step)
@@ -906,15 +959,41 @@ static void flpre_free(struct flpre *pre, size_t n)
 }
 
 /*
- * Reads and computes every queued INCRBYFLOAT (see incrbyfloat_prepare())
- * and adds its key to the watches.  One whose key an earlier command of
- * the transaction changes (other than an INCRBYFLOAT, which it builds on)
- * cannot be computed beforehand and answers an error in the EXEC reply.
+ * The database each queued command will run in (dbs[i]): the
+ * connection's, until a queued SELECT of a valid index changes it for the
+ * commands after it.
  */
-static int fl_prepare(struct conn *c, struct flpre *pre, struct kc_watch *kw,
-		      uint32_t *nw)
+static void queue_dbs(const struct conn *c, uint32_t *dbs)
 {
+	uint32_t db = c->db;
+	long long v;
+	size_t i;
+
+	for (i = 0; i < c->mq_len; i++) {
+		const struct queued *q = &c->mq[i];
+
+		dbs[i] = db;
+		if (lookup(&q->argv[0])->fn == cmd_select &&
+		    resp_str2ll(q->argv[1].p, q->argv[1].len, &v) &&
+		    v >= 0 && v < KC_DB_COUNT)
+			db = (uint32_t)v;
+	}
+}
+
+/*
+ * Reads and computes every queued INCRBYFLOAT (see incrbyfloat_prepare())
+ * in the database it will run in (dbs) and adds its key to the watches.
+ * One whose key an earlier command of the transaction changes (other than
+ * an INCRBYFLOAT, which it builds on) cannot be computed beforehand and
+ * answers an error in the EXEC reply.
+ */
+static int fl_prepare(struct conn *c, const uint32_t *dbs, struct flpre *pre,
+		      struct kc_watch *kw, uint32_t *nw)
+{
+	struct engine *e = E(c);
+	uint32_t db = e->db;
 	size_t i, j;
+	bool ok;
 
 	for (i = 0; i < c->mq_len; i++) {
 		struct queued *q = &c->mq[i];
@@ -925,7 +1004,7 @@ static int fl_prepare(struct conn *c, struct flpre *pre, struct kc_watch *kw,
 		if (lookup(&q->argv[0])->fn != cmd_incrbyfloat)
 			continue;
 		for (j = 0; j < i; j++) {
-			if (!touches(&c->mq[j], &q->argv[1]))
+			if (!touches(&c->mq[j], dbs[j], &q->argv[1], dbs[i]))
 				continue;
 			if (lookup(&c->mq[j].argv[0])->fn == cmd_incrbyfloat &&
 			    !pre[j].conflict && !pre[j].kerr && !pre[j].err) {
@@ -939,7 +1018,10 @@ static int fl_prepare(struct conn *c, struct flpre *pre, struct kc_watch *kw,
 		}
 		if (pre[i].conflict)
 			continue;
-		if (!incrbyfloat_prepare(c, q->argv, base, &pre[i]))
+		e->db = dbs[i];
+		ok = incrbyfloat_prepare(c, q->argv, base, &pre[i]);
+		e->db = db;
+		if (!ok)
 			return -ENOMEM;
 		if (base || pre[i].kerr)
 			continue;
@@ -947,6 +1029,7 @@ static int fl_prepare(struct conn *c, struct flpre *pre, struct kc_watch *kw,
 			return -E2BIG;
 		kw[*nw].key = (uint64_t)(uintptr_t)q->argv[1].p;
 		kw[*nw].key_len = (uint32_t)q->argv[1].len;
+		kw[*nw].db = dbs[i];
 		kw[*nw].cas = pre[i].cas;
 		++*nw;
 	}
@@ -958,6 +1041,7 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 	struct engine *e = E(c);
 	struct kc_watch *kw = NULL;
 	struct flpre *pre = NULL;
+	uint32_t *dbs = NULL, db = c->db;
 	size_t i, nfl = 0;
 	uint32_t nw;
 	int err, tries;
@@ -981,25 +1065,31 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 	if (c->nwatch || nfl) {
 		kw = calloc(c->nwatch + nfl, sizeof(*kw));
 		pre = nfl ? calloc(c->mq_len, sizeof(*pre)) : NULL;
-		if (!kw || (nfl && !pre)) {
+		dbs = nfl ? calloc(c->mq_len, sizeof(*dbs)) : NULL;
+		if (!kw || (nfl && (!pre || !dbs))) {
 			reply_err(c, "ERR out of memory");
 			goto out;
 		}
 	}
+	if (nfl)
+		queue_dbs(c, dbs);
 	/*
 	 * A transaction with INCRBYFLOAT runs again when one of the keys it
 	 * read changed meanwhile (or a WATCHed key did: then it is cancelled
 	 * every time and answers nil, as it should).
 	 */
 	for (tries = 0;; tries++) {
+		/* A queued SELECT of the last try ran: from the start again. */
+		select_db(c, db);
 		for (i = 0; i < c->nwatch; i++) {
 			kw[i].key = (uint64_t)(uintptr_t)c->watch[i].key;
 			kw[i].key_len = (uint32_t)c->watch[i].len;
+			kw[i].db = c->watch[i].db;
 			kw[i].cas = c->watch[i].cas;
 		}
 		nw = (uint32_t)c->nwatch;
 		if (nfl) {
-			err = fl_prepare(c, pre, kw, &nw);
+			err = fl_prepare(c, dbs, pre, kw, &nw);
 			if (err == -ENOMEM) {
 				reply_err(c, "ERR out of memory");
 				goto out;
@@ -1025,6 +1115,9 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		if (err != -ECANCELED || !nfl || tries >= 16)
 			break;
 	}
+	/* Nothing ran: neither did the queued SELECTs. */
+	if (err)
+		select_db(c, db);
 	if (!err) {
 		resp_array(&c->out, c->mq_len);
 		eng_txn_render(e);
@@ -1040,6 +1133,7 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 	}
 out:
 	free(kw);
+	free(dbs);
 	flpre_free(pre, c->mq_len);
 	discard_queue(c);
 	unwatch(c);
@@ -1095,6 +1189,7 @@ static const struct redis_cmd cmds[] = {
 	{ "pexpiretime", 2, R | F, 1, 1, 1, cmd_expiretime, 0, "generic", "Returns the expiration time of a key as a Unix milliseconds timestamp." },
 	{ "touch", -2, R | F, 1, -1, 1, cmd_touch, 0, "generic", "Returns the number of existing keys out of those specified after updating the time they were last accessed." },
 	{ "copy", -3, W | D, 1, 2, 1, cmd_copy, RX_SYNC | RX_NOTXN, "generic", "Copies the value of a key to a new key." },
+	{ "move", 3, W | F, 1, 1, 1, cmd_move, 0, "generic", "Moves a key to another database." },
 	{ "object", -2, 0, 0, 0, 0, cmd_object, RX_SYNC | RX_NOTXN | RX_SUBCMD, "generic", "A container for object introspection commands." },
 	{ "memory", -2, 0, 0, 0, 0, cmd_memory, RX_SYNC | RX_NOTXN | RX_SUBCMD, "server", "A container for memory diagnostics commands." },
 	{ "persist", 2, W | F, 1, 1, 1, cmd_persist, 0, "generic", "Removes the expiration time of a key." },
@@ -1197,9 +1292,10 @@ static const struct redis_cmd cmds[] = {
 	{ "zdiffstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted_set", "Stores the difference of multiple sorted sets in a key." },
 	{ "zscan", -3, R, 1, 1, 1, cmd_xscan, 0, "sorted_set", "Iterates over members and scores of a sorted set (one page, cursor 0)." },
 	/* server */
-	{ "dbsize", 1, R | F, 0, 0, 0, cmd_dbsize, RX_SYNC | RX_NOTXN, "server", "Returns the number of keys in the database." },
+	{ "dbsize", 1, R | F, 0, 0, 0, cmd_dbsize, 0, "server", "Returns the number of keys in the database." },
 	{ "flushdb", -1, W, 0, 0, 0, cmd_flushdb, 0, "server", "Remove all keys from the current database." },
 	{ "flushall", -1, W, 0, 0, 0, cmd_flushdb, 0, "server", "Removes all keys from all databases." },
+	{ "swapdb", 3, W | F, 0, 0, 0, cmd_swapdb, 0, "server", "Swaps two Redis databases." },
 	{ "info", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_info, RX_SYNC | RX_NOTXN, "server", "Returns information and statistics about the server." },
 	{ "config", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_config, RX_SUBCMD, "server", "A container for server configuration commands." },
 	{ "command", -1, RF_LOADING | RF_STALE, 0, 0, 0, cmd_command, RX_SUBCMD, "server", "Returns detailed information about all commands." },
@@ -1558,6 +1654,8 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		}
 		return;
 	}
+	/* Its ops go to its database (memcached's are in database 0). */
+	E(c)->db = c->db;
 	if (cmd->x & RX_SYNC)
 		eng_flush(E(c));
 	cmd->fn(c, argv, argc);

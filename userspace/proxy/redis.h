@@ -50,6 +50,7 @@ void reply_err(struct conn *c, const char *msg);
 void reply_kerr(struct buf *o, int err);	/* a kernel result */
 bool key_ok(struct conn *c, const struct arg *k);
 bool arg_ll(struct conn *c, const struct arg *a, long long *v);
+bool db_arg(struct conn *c, const struct arg *a, uint32_t *db);
 bool nargs_ok(struct conn *c, size_t n);
 char *arg_lower(const struct arg *a, char *dst, size_t n);
 char *memdupz(const void *p, size_t len);
@@ -86,6 +87,9 @@ void cmd_touch(struct conn *, struct arg *, size_t);
 void cmd_persist(struct conn *, struct arg *, size_t);
 void cmd_type(struct conn *, struct arg *, size_t);
 void cmd_flushdb(struct conn *, struct arg *, size_t);
+void cmd_dbsize(struct conn *, struct arg *, size_t);
+void cmd_move(struct conn *, struct arg *, size_t);
+void cmd_swapdb(struct conn *, struct arg *, size_t);
 
 /* redis_lcs.c */
 void cmd_lcs(struct conn *, struct arg *, size_t);

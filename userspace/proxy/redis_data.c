@@ -6,6 +6,7 @@
  * results into the reply redis-server would give.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,7 +578,7 @@ static void r_msetnx(struct conn *c, struct rec *r, struct kc_op *ops)
 
 /*
  * MSETNX: all or nothing, atomically: a transaction that watches every key
- * as absent (CAS 0) and runs one MSET.
+ * of the selected database as absent (CAS 0) and runs one MSET there.
  */
 void cmd_msetnx(struct conn *c, struct arg *argv, size_t argc)
 {
@@ -602,6 +603,7 @@ void cmd_msetnx(struct conn *c, struct arg *argv, size_t argc)
 	for (i = 0; i < nk; i++) {
 		w[i].key = (uint64_t)(uintptr_t)argv[1 + 2 * i].p;
 		w[i].key_len = (uint32_t)argv[1 + 2 * i].len;
+		w[i].db = e->db;
 	}
 	eng_txn_begin(e);
 	r = eng_rec(e, c, r_msetnx, (argc - 1) * sizeof(struct kc_buf));
@@ -1112,9 +1114,10 @@ void cmd_type(struct conn *c, struct arg *argv, size_t argc)
 		one(c, r_type, KC_OP_TYPE, &argv[1], &op, false);
 }
 
-/* FLUSHDB and FLUSHALL [ASYNC|SYNC]. */
+/* FLUSHDB (the selected database) and FLUSHALL (all) [ASYNC|SYNC]. */
 void cmd_flushdb(struct conn *c, struct arg *argv, size_t argc)
 {
+	struct kc_op *op;
 	struct rec *r;
 
 	if (argc > 2 || (argc == 2 && !arg_eq(&argv[1], "async") &&
@@ -1123,5 +1126,79 @@ void cmd_flushdb(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	r = eng_rec(E(c), c, r_ok, 0);
-	eng_op(E(c), r, KC_OP_FLUSH);
+	op = eng_op(E(c), r, KC_OP_FLUSH);
+	if (arg_eq(&argv[0], "flushdb"))
+		op->flags = KC_FLUSH_DB;
+}
+
+/* ------------------------------------------------------------ databases */
+
+/* DBSIZE: the keys of the selected database, as its own op (MULTI too). */
+void cmd_dbsize(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct rec *r;
+
+	(void)argv;
+	(void)argc;
+	r = eng_rec(E(c), c, r_int, 0);
+	eng_op(E(c), r, KC_OP_DBSIZE);
+}
+
+/*
+ * MOVE key db: 1 when moved, 0 when the key is missing here or the target
+ * database has it.  The arguments are checked in Redis's order.
+ */
+void cmd_move(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct kc_op *op;
+	uint32_t db;
+
+	(void)argc;
+	if (!db_arg(c, &argv[2], &db))
+		return;
+	if (db == c->db) {
+		reply_err(c, "ERR source and destination objects are the same");
+		return;
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	one(c, r_bool, KC_OP_MOVE, &argv[1], &op, false);
+	op->num = db;
+}
+
+/* An int as Redis's getIntFromObject() reads it. */
+static bool int_arg(const struct arg *a, long long *v)
+{
+	return resp_str2ll(a->p, a->len, v) && *v >= INT_MIN && *v <= INT_MAX;
+}
+
+/*
+ * SWAPDB a b: the kernel swaps them for every client at once, also the
+ * clients of other proxies; a client keeps its index and so sees the
+ * other database's keys.  Both indexes are parsed before either is
+ * checked, as in Redis; a == b is a no-op that answers OK.
+ */
+void cmd_swapdb(struct conn *c, struct arg *argv, size_t argc)
+{
+	long long a, b;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (!int_arg(&argv[1], &a)) {
+		reply_err(c, "ERR invalid first DB index");
+		return;
+	}
+	if (!int_arg(&argv[2], &b)) {
+		reply_err(c, "ERR invalid second DB index");
+		return;
+	}
+	if (a < 0 || a >= KC_DB_COUNT || b < 0 || b >= KC_DB_COUNT) {
+		reply_err(c, "ERR DB index is out of range");
+		return;
+	}
+	r = eng_rec(E(c), c, r_ok, 0);
+	op = eng_op(E(c), r, KC_OP_SWAPDB);
+	op->num = a;
+	op->num2 = b;
 }

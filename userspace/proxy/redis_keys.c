@@ -18,7 +18,8 @@
  *
  * COPY is a read and a write of several ops: not atomic against another
  * client writing the destination meanwhile (documented in
- * kcache-proxy.rst), and refused inside MULTI.
+ * kcache-proxy.rst), and refused inside MULTI.  With DB the write's ops
+ * go to that database.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -418,13 +419,37 @@ static int value_write(struct conn *c, const struct arg *k,
 	return err;
 }
 
+/*
+ * COPY's write: v under dst in database db (the engine's again after).
+ * -EEXIST when dst exists there without REPLACE, or was written meanwhile
+ * by another client.
+ */
+static int copy_to(struct conn *c, uint32_t db, const struct arg *dst,
+		   const struct value *v, bool replace)
+{
+	struct engine *e = E(c);
+	uint32_t was = e->db;
+	struct kc_op op;
+	int err;
+
+	e->db = db;
+	kc_op_init(&op, replace ? KC_OP_DEL : KC_OP_EXISTS);
+	kc_op_key(&op, dst->p, dst->len);
+	err = eng_do(e, &op);
+	if (!err && !replace)
+		err = -EEXIST;
+	else if (!err || err == -ENOENT)
+		err = value_write(c, dst, v);
+	e->db = was;
+	return err;
+}
+
 /* COPY source destination [DB destination-db] [REPLACE] */
 void cmd_copy(struct conn *c, struct arg *argv, size_t argc)
 {
 	bool replace = false;
+	uint32_t db = c->db;
 	struct value v;
-	struct kc_op op;
-	long long db;
 	size_t i;
 	int err;
 
@@ -432,16 +457,8 @@ void cmd_copy(struct conn *c, struct arg *argv, size_t argc)
 		if (arg_eq(&argv[i], "replace")) {
 			replace = true;
 		} else if (arg_eq(&argv[i], "db") && i + 1 < argc) {
-			if (!resp_str2ll(argv[i + 1].p, argv[i + 1].len, &db) ||
-			    db < INT32_MIN || db > INT32_MAX) {
-				reply_err(c, "ERR value is not an integer or out of range");
+			if (!db_arg(c, &argv[++i], &db))
 				return;
-			}
-			if (db) {
-				reply_err(c, "ERR DB index is out of range");
-				return;
-			}
-			i++;
 		} else {
 			reply_err(c, "ERR syntax error");
 			return;
@@ -449,7 +466,7 @@ void cmd_copy(struct conn *c, struct arg *argv, size_t argc)
 	}
 	if (!key_ok(c, &argv[1]) || !key_ok(c, &argv[2]))
 		return;
-	if (argv[1].len == argv[2].len &&
+	if (db == c->db && argv[1].len == argv[2].len &&
 	    !memcmp(argv[1].p, argv[2].p, argv[1].len)) {
 		reply_err(c, "ERR source and destination objects are the same");
 		return;
@@ -463,22 +480,9 @@ void cmd_copy(struct conn *c, struct arg *argv, size_t argc)
 		reply_kerr(rout(c), err);
 		return;
 	}
-	kc_op_init(&op, replace ? KC_OP_DEL : KC_OP_EXISTS);
-	kc_op_key(&op, argv[2].p, argv[2].len);
-	err = eng_do(E(c), &op);
-	if (!replace && !err) {
-		resp_int(rout(c), 0);	/* the destination exists */
-		value_free(&v);
-		return;
-	}
-	if (err && err != -ENOENT) {
-		reply_kerr(rout(c), err);
-		value_free(&v);
-		return;
-	}
-	err = value_write(c, &argv[2], &v);
+	err = copy_to(c, db, &argv[2], &v, replace);
 	if (err == -EEXIST)
-		resp_int(rout(c), 0);	/* written meanwhile by another client */
+		resp_int(rout(c), 0);
 	else if (err)
 		reply_kerr(rout(c), err);
 	else

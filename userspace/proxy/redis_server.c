@@ -64,7 +64,7 @@ static pthread_mutex_t params_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct param params[] = {
 	{ "save", NULL, P_RO, W_NONE, 0, 0, 0, "" },
 	{ "appendonly", NULL, P_RO, W_NONE, 0, 0, 0, "no" },
-	{ "databases", NULL, P_RO, W_NONE, 0, 0, 0, "1" },
+	{ "databases", NULL, P_RO, W_NONE, 0, 0, 0, "16" },
 	{ "port", NULL, P_RO, W_NONE, 0, 0, 0, NULL },
 	{ "dir", NULL, P_PROT, W_DIR, 0, 0, 0, NULL },
 	{ "dbfilename", NULL, P_PROT, W_DBFILENAME, 0, 0, 0, NULL },

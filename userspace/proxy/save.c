@@ -408,7 +408,7 @@ int persist_start(void)
 				 P.path, (unsigned long long)li.st.skipped_by_type[t],
 				 t, kc_rdb_type_name(t));
 	if (li.other_db)
-		log_warn("loading %s: %llu key(s) of databases other than 0 loaded into kcache's one keyspace",
+		log_info("loading %s: %llu key(s) into databases other than 0",
 			 P.path, (unsigned long long)li.other_db);
 	log_info("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
 		 (unsigned long long)li.keys,

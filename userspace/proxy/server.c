@@ -651,13 +651,13 @@ long server_client_list(struct buf *o, const struct conn *only)
 		if (c->kind != CONN_REDIS || c->dead)
 			continue;
 		buf_printf(o, "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
-			   "flags=%s db=0 sub=%zu psub=%zu ssub=0 multi=%ld qbuf=%zu "
+			   "flags=%s db=%u sub=%zu psub=%zu ssub=0 multi=%ld qbuf=%zu "
 			   "obl=0 oll=0 omem=%zu events=r cmd=%s user=default "
 			   "redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
 			   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
 			   c->name ? c->name : "", (long long)(now - c->created),
 			   (long long)(now - c->last_active),
-			   c->in_multi ? "x" : ps_count(c) ? "P" : "N",
+			   c->in_multi ? "x" : ps_count(c) ? "P" : "N", c->db,
 			   c->ps.nchan, c->ps.npat,
 			   c->in_multi ? (long)c->mq_len : -1L,
 			   buf_avail(&c->in), buf_avail(&c->out),
