@@ -14,12 +14,15 @@ another client writes, LASTSAVE, INFO persistence (field for field as
 redis-server 7.0.15), CONFIG GET dir/dbfilename, SHUTDOWN SAVE/NOSAVE,
 --save-on-exit, the start-up load of dir/dbfilename (and its refusal of a
 corrupt file), each file checked by redis-check-rdb and by a redis-server
-started on it.  KCACHE_PERSIST_ITEMS=N (not in make check) also measures
+started on it.  Databases: keys of databases 0, 3 and 15 (the same name
+in each) go kcache -> RDB -> redis-server -> its SAVE -> kcache and stay
+in their databases.  KCACHE_PERSIST_ITEMS=N (not in make check) also measures
 SAVE and start-up load of N items against redis-server's.  Prints TAP;
 needs the host's redis-server and redis-check-rdb.
 """
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -328,6 +331,103 @@ class Writer(threading.Thread):
         self.stop_ev.set()
         self.join(30)
         self.c.close()
+
+
+DBS = (0, 3, 15)
+
+
+def db_populate(db):
+    """Keys of database db through kcache-cli -n: "db:same" in every one
+    with its own value, and keys of its own of several types."""
+    d = str(db)
+    cmds = [("set", "db:same", "v" + d),
+            ("rpush", "db:list:" + d, "a", d),
+            ("hset", "db:hash:" + d, "f", d),
+            ("sadd", "db:set:" + d, "m", d),
+            ("zadd", "db:zset:" + d, "1.5", "m", "-2", d),
+            ("set", "db:ttl:" + d, d, "--px", "3600000")]
+    return [run([CLI, "-n", d] + list(c)) for c in cmds]
+
+
+def db_states(port):
+    """{db: state} of DBS, each read on its own connection after SELECT."""
+    out = {}
+    for db in DBS:
+        c = Client(port)
+        try:
+            rep = c("select", str(db))
+            if rep != "OK":
+                raise RuntimeError("SELECT %d: %r" % (db, rep))
+            out[db] = state(c)
+        finally:
+            c.close()
+    return out
+
+
+def db_diffs(a, b):
+    return ["db %d: %s" % (db, x) for db in DBS for x in same(a[db], b[db])]
+
+
+def databases(t, tmp, rport):
+    """Keys of databases 0, 3 and 15: kcache -> RDB -> redis-server (each
+    in its database) -> its SAVE -> kcache (each back in its own)."""
+    run([CLI, "flush"])
+    bad = [e for db in DBS for rc, _, e in db_populate(db) if rc]
+    t.ok(not bad, "kcache-cli -n: keys in databases %s" % (DBS,), "\n".join(bad))
+    want = db_states(rport)
+    t.ok(all(len(want[db]) == 6 and want[db][b"db:same"][1] == b"v%d" % db for db in DBS),
+         "SELECT through the proxy: each database holds its own keys",
+         repr({db: sorted(want[db]) for db in DBS}))
+    ddir = os.path.join(tmp, "dbs")
+    os.mkdir(ddir)
+    mine = os.path.join(tmp, "dbs-kcache.rdb")
+    rc, out, err = run([CLI, "save", mine])
+    t.ok(rc == 0 and "saved %d keys" % (6 * len(DBS)) in out, "save of three databases",
+         out + err)
+    rc, out, err = run([CHECK, mine])
+    sel = {int(db): int(off) for off, db in
+           re.findall(r"\[offset (\d+)\] Selecting DB ID (\d+)", out)}
+    t.ok(rc == 0 and "RDB looks OK" in out and sorted(sel) == list(DBS),
+         "redis-check-rdb: a SELECTDB for each non-empty database, none for the empty",
+         out[-800:] + err[-300:])
+    shutil.copy(mine, os.path.join(ddir, "dump.rdb"))
+    red = Redis(ddir, "dump.rdb")
+    try:
+        d = db_diffs(want, db_states(red.port))
+        t.ok(not d, "redis-server 7.0 loads each key into its database", "\n".join(d))
+        empty = [db for db in range(16) if db not in DBS and
+                 red.c("select", str(db)) == "OK" and red.c("dbsize") != 0]
+        t.ok(not empty, "redis-server: the other databases are empty", repr(empty))
+        red.c("select", "3")
+        red.c("set", "db:redis", "r3")
+        t.eq(red.c("save"), "OK", "redis-server SAVE of databases 0, 3 and 15")
+    finally:
+        red.stop()
+    run([CLI, "flush"])
+    rc, out, err = run([CLI, "restore", os.path.join(ddir, "dump.rdb")])
+    want[3][b"db:redis"] = ("string", b"r3", -1)
+    d = db_diffs(want, db_states(rport))
+    t.ok(rc == 0 and not d, "kcache -> RDB -> redis-server -> SAVE -> kcache: each key in its "
+         "database", out + err + "\n".join(d))
+    sizes = [run([CLI, "-n", str(db), "dbsize"])[1].strip() for db in (0, 1, 3, 15)]
+    t.eq(sizes, ["6", "0", "7", "6"], "kcache-cli -n N dbsize after the restore")
+    # kcache's file with SELECTDB 15 made 16 (a redis-server with more
+    # databases; checksum 0: not checked): refused, nothing loaded.
+    # redis-check-rdb gives the offset after the record (opcode, length).
+    with open(mine, "rb") as f:
+        data = f.read()
+    i = sel.get(15, 2) - 2
+    t.eq(data[i:i + 2], b"\xfe\x0f", "SELECTDB 15 just before where redis-check-rdb says")
+    fb = os.path.join(tmp, "db16.rdb")
+    with open(fb, "wb") as f:
+        f.write(data[:i] + b"\xfe\x10" + data[i + 2:-8] + b"\0" * 8)
+    run([CLI, "flush"])
+    rc, out, err = run([CLI, "restore", fb])
+    sizes = [run([CLI, "-n", str(db), "dbsize"])[1].strip() for db in DBS]
+    t.ok(rc == 2 and "offset %d: SELECTDB 16" % i in err and "nothing loaded" in err and
+         sizes == ["0"] * len(DBS), "a SELECTDB 16: refused with its offset, nothing loaded",
+         err + repr(sizes))
+    run([CLI, "flush"])
 
 
 def proxy_save(t, tmp, r):
@@ -747,6 +847,7 @@ def main():
         t.ok(rc == 2 and "nothing loaded" in err and r("dbsize") == 0,
              "a corrupt file loads nothing", err)
 
+        databases(t, tmp, proxy.rport)
         proxy_save(t, tmp, r)
 
     finally:

@@ -296,6 +296,29 @@ int kc_flush(int fd)
 	return kc_do(fd, &op);
 }
 
+int kc_dbsize(int fd, uint32_t db, uint64_t *keys)
+{
+	struct kc_op op;
+	int ret;
+
+	kc_op_init(&op, KC_OP_DBSIZE);
+	op.db = db;
+	ret = kc_do(fd, &op);
+	if (!ret && keys)
+		*keys = (uint64_t)op.num;
+	return ret;
+}
+
+int kc_flushdb(int fd, uint32_t db)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_FLUSH);
+	op.flags = KC_FLUSH_DB;
+	op.db = db;
+	return kc_do(fd, &op);
+}
+
 int kc_getbit(int fd, const void *key, size_t klen, uint64_t offset, int *bit)
 {
 	struct kc_op op;
@@ -656,7 +679,7 @@ struct pipe_ref {
 };
 
 struct pipe_op {
-	uint32_t opcode, flags, client_flags;
+	uint32_t opcode, flags, client_flags, db;
 	int64_t expire, num, num2;
 	uint64_t cas;
 	struct pipe_ref key, val;
@@ -673,11 +696,13 @@ struct pipe_arg {
 
 struct pipe_watch {
 	struct pipe_ref key;
+	uint32_t db;
 	uint64_t cas;
 };
 
 struct kc_pipe {
 	unsigned int flags;
+	uint32_t db;		/* of the ops and watches added next */
 	struct pipe_op *po;
 	size_t nops, po_cap;
 	struct pipe_arg *pa;
@@ -766,6 +791,11 @@ size_t kc_pipe_count(const struct kc_pipe *p)
 	return p->nops;
 }
 
+void kc_pipe_select(struct kc_pipe *p, uint32_t db)
+{
+	p->db = db;
+}
+
 /* Keeps len bytes at data for the pipe: copied, or borrowed. */
 static int pipe_ref(struct kc_pipe *p, struct pipe_ref *r, const void *data,
 		    size_t len)
@@ -817,6 +847,7 @@ int kc_pipe_add(struct kc_pipe *p, uint32_t opcode)
 		return ret;
 	memset(&p->po[p->nops], 0, sizeof(p->po[0]));
 	p->po[p->nops].opcode = opcode;
+	p->po[p->nops].db = p->db;
 	return (int)p->nops++;
 }
 
@@ -981,6 +1012,7 @@ int kc_pipe_watch(struct kc_pipe *p, const void *key, size_t klen,
 	ret = pipe_ref(p, &w->key, key, klen);
 	if (ret)
 		return ret;
+	w->db = p->db;
 	w->cas = cas;
 	p->nwatch++;
 	return 0;
@@ -1061,6 +1093,7 @@ static int pipe_build(struct kc_pipe *p)
 		op->cas = o->cas;
 		op->num = o->num;
 		op->num2 = o->num2;
+		op->db = o->db;
 	}
 	free(first);
 	for (i = 0; i < p->nwatch; i++) {
@@ -1069,6 +1102,7 @@ static int pipe_build(struct kc_pipe *p)
 		memset(w, 0, sizeof(*w));
 		w->key = uptr(pipe_deref(p, &p->pw[i].key));
 		w->key_len = p->pw[i].key.len;
+		w->db = p->pw[i].db;
 		w->cas = p->pw[i].cas;
 	}
 	p->nrun = p->nops;

@@ -16,6 +16,13 @@
  *	Output pointers may be NULL when the caller does not want the value.
  *	Keys and values are byte strings (pointer + length), never C strings.
  *	Nothing keeps state between calls; one fd can be used by many threads.
+ *
+ * Databases
+ *	Every op works on one of KC_DB_COUNT databases, kc_op.db, which
+ *	kc_op_init() leaves at 0.  The key helpers below (kc_get(), kc_set(),
+ *	...) work on database 0, as memcached clients do; for another one,
+ *	set op.db of a raw op, give a kc_run_fn that sets it to the _via
+ *	forms, or use kc_pipe_select().
  */
 #ifndef LIBKCACHE_H
 #define LIBKCACHE_H
@@ -77,7 +84,11 @@ int kc_decrby(int fd, const void *key, size_t klen, int64_t delta,
 	      int64_t *result);
 int kc_strlen(int fd, const void *key, size_t klen, uint64_t *len);
 int kc_type(int fd, const void *key, size_t klen, uint32_t *type);
-int kc_flush(int fd);
+int kc_flush(int fd);			/* every database */
+
+/* Databases: keys in db (DBSIZE); FLUSH of db alone (KC_FLUSH_DB). */
+int kc_dbsize(int fd, uint32_t db, uint64_t *keys);
+int kc_flushdb(int fd, uint32_t db);
 
 /* Bits (Redis order: bit 0 is the most significant bit of byte 0). */
 int kc_getbit(int fd, const void *key, size_t klen, uint64_t offset, int *bit);
@@ -134,9 +145,11 @@ int kc_config_set(int fd, uint32_t set_mask, struct kc_config *cfg);
 
 /*
  * Batch builder (older than struct kc_pipe below, which hides struct
- * kc_op and splits long batches).  kc_batch_add() appends an operation initialised with
- * kc_op_init() and returns it for the caller to fill; the pointer is valid
- * until the next kc_batch_add().  Keys, values and buffers the operations
+ * kc_op and splits long batches).  kc_batch_add() appends an operation
+ * initialised with kc_op_init() and returns it for the caller to fill
+ * (op->db too); the pointer is valid until the next kc_batch_add().
+ * kc_batch_watch() watches a key of database 0 (b->watch[b->nwatch -
+ * 1].db changes that).  Keys, values and buffers the operations
  * point to must stay valid until kc_batch_submit() returns.  After submit
  * every op carries its own result; done and result mirror struct kc_batch.
  * Submit returns the ioctl's errno, else kc_batch.result.
@@ -196,7 +209,8 @@ int kc_batch_ioctl(int fd, struct kc_op *ops, uint32_t n, uint32_t flags,
  * returns what kc_do() would (the transport's -errno, else op->result);
  * kc_do_fd() is the /dev/kcache one (ctx points to the fd).  The _via
  * forms are kc_get(), kc_get_alloc() and kc_store() over such a function,
- * for a caller (the proxy's netlink transport) that sends ops another way.
+ * for a caller (the proxy's netlink transport) that sends ops another way,
+ * or that sets op->db before running it (a client's selected database).
  */
 typedef int (*kc_run_fn)(void *ctx, struct kc_op *op);
 int kc_do_fd(void *ctx, struct kc_op *op);
@@ -229,6 +243,10 @@ int kc_store_via(kc_run_fn run, void *ctx, uint32_t opcode, uint32_t flags,
  * (no copy: they must then stay valid until the run returns).
  * kc_pipe_set_arg() appends one entry of the op's argument list
  * (kc_op.args: MSET's keys and values, HSET's fields, ...).
+ * kc_pipe_select() is Redis's SELECT inside a pipeline: the ops added and
+ * the keys watched after it are in database db (kc_op.db, kc_watch.db);
+ * a new pipe starts in database 0 and kc_pipe_reset() keeps the database.
+ * The kernel judges db (-EINVAL for an op past KC_DB_COUNT - 1).
  *
  * Replies.  An op that returns bytes (GET, MGET, LRANGE, SET with
  * KC_SET_GET, ...) needs reply room: kc_pipe_set_reply(p, i, n) reserves n
@@ -277,6 +295,7 @@ void kc_pipe_free(struct kc_pipe *p);
 void kc_pipe_reset(struct kc_pipe *p);
 size_t kc_pipe_count(const struct kc_pipe *p);
 
+void kc_pipe_select(struct kc_pipe *p, uint32_t db);
 int kc_pipe_add(struct kc_pipe *p, uint32_t opcode);
 /* kc_pipe_add() and kc_pipe_set_key() in one: index or -errno. */
 int kc_pipe_add_key(struct kc_pipe *p, uint32_t opcode, const void *key,

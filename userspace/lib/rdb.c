@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/kcache.h>
+
 #include "rdb.h"
 
 /* Record types and opcodes of the format. */
@@ -1076,10 +1078,15 @@ int kc_rdb_parse(const void *buf, size_t len,
 				 (int64_t)v;
 			continue;
 		case OP_SELECTDB:
+			/*
+			 * As redis-server with its default 16 databases:
+			 * a file of a server with more is refused whole.
+			 */
 			ret = rd_len(&r, &v);
-			if (!ret && v > 0xffff)
-				ret = fail(&r, at, "database %" PRIu64
-					   " out of range", v);
+			if (!ret && v >= KC_DB_COUNT)
+				ret = fail(&r, at, "SELECTDB %" PRIu64 ": kcache "
+					   "has databases 0 to %u", v,
+					   (unsigned int)KC_DB_COUNT - 1);
 			db = v;
 			if (ret)
 				break;

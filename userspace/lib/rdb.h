@@ -62,7 +62,7 @@ struct kc_rdb_str {
  */
 struct kc_rdb_item {
 	int type;			/* enum kc_rdb_type */
-	unsigned int db;
+	unsigned int db;		/* its SELECTDB, 0 .. KC_DB_COUNT - 1 */
 	struct kc_rdb_str key;
 	int64_t expire_ms;		/* unix ms, or -1: none */
 	int has_flags;
@@ -98,8 +98,9 @@ struct kc_rdb_parse_opts {
 };
 
 /*
- * Parses a whole RDB file.  0, -EBADMSG (corrupt, err says where and why),
- * -ENOMEM, or the callback's negative return (parsing stops).
+ * Parses a whole RDB file.  0, -EBADMSG (corrupt, err says where and why;
+ * also a SELECTDB of a database kcache does not have, KC_DB_COUNT or
+ * more), -ENOMEM, or the callback's negative return (parsing stops).
  */
 int kc_rdb_parse(const void *buf, size_t len,
 		 const struct kc_rdb_parse_opts *o, struct kc_rdb_stats *st,
@@ -154,8 +155,10 @@ struct kc_rdb_save_info {
 /*
  * Writes every key of the cache behind kfd (a /dev/kcache fd) to path as
  * an RDB file: path.tmp.PID, fsync, rename, fsync of the directory.  Each
- * key is read atomically; the snapshot is fuzzy (persistence.rst).  0 or
- * -errno, with msg saying what failed; on error path is untouched.
+ * non-empty database gets its SELECTDB and RESIZEDB, in order, as
+ * redis-server writes them.  Each key is read atomically; the snapshot is
+ * fuzzy (persistence.rst).  0 or -errno, with msg saying what failed; on
+ * error path is untouched.
  */
 int kc_rdb_save_file(int kfd, const char *path, struct kc_rdb_save_info *si,
 		     char *msg, size_t msglen);
@@ -168,16 +171,17 @@ struct kc_rdb_load_opts {
 struct kc_rdb_load_info {
 	struct kc_rdb_stats st;		/* what the file held */
 	uint64_t keys;			/* keys written to the cache */
-	uint64_t other_db;		/* of them, from databases other than 0 */
+	uint64_t other_db;		/* of them, into databases other than 0 */
 	uint64_t retries;		/* batches retried on -ENOMEM */
 	int partial;			/* loading failed after keys were written */
 };
 
 /*
- * Validates all of path (structure, values, checksum) and, when kfd >= 0,
- * then loads it.  A corrupt file returns -EBADMSG with msg "offset N:
- * reason" and loads nothing; an error while loading sets partial and msg
- * names the key.  Other errors: -errno (open, mmap).
+ * Validates all of path (structure, values, checksum, databases) and, when
+ * kfd >= 0, then loads it, each key into the database its SELECTDB names
+ * (replacing a key of that name there).  A corrupt file returns -EBADMSG
+ * with msg "offset N: reason" and loads nothing; an error while loading
+ * sets partial and msg names the key.  Other errors: -errno (open, mmap).
  */
 int kc_rdb_load_file(int kfd, const char *path,
 		     const struct kc_rdb_load_opts *lo,

@@ -4,14 +4,17 @@
  * kc_rdb_load_file(), shared by kcache-cli (save/restore) and kcache-proxy
  * (SAVE, BGSAVE, loading dir/dbfilename at start).
  *
- * Save walks the keyspace with SCAN and reads each key (type, value,
- * expiry, client flags) in a transaction, so each key is read atomically;
- * the snapshot as a whole is fuzzy (keys changed during the walk may be
- * seen before or after the change; a key present for the whole walk is
- * always saved).  The file is written to PATH.tmp.PID, fsynced, renamed
- * over PATH and the directory fsynced.  Load reads the whole file,
- * validates all of it (structure, every value, the checksum) and only then
- * writes keys, so a corrupt file loads nothing.
+ * Save walks each database that has keys with SCAN and reads each key
+ * (type, value, expiry, client flags) in a transaction, so each key is
+ * read atomically; the snapshot as a whole is fuzzy (keys changed during
+ * the walk may be seen before or after the change; a key present for the
+ * whole walk is always saved).  Every database gets its SELECTDB, so a
+ * file names the database of each key, as redis-server's do.  The file
+ * is written to PATH.tmp.PID, fsynced, renamed over PATH and the
+ * directory fsynced.  Load reads the whole file,
+ * validates all of it (structure, every value, the checksum, databases
+ * 0 to KC_DB_COUNT - 1 only) and only then writes keys, each into the
+ * database its SELECTDB names, so a corrupt file loads nothing.
  * Documentation/persistence.rst.
  */
 #define _GNU_SOURCE
@@ -125,14 +128,16 @@ static void keyset_free(struct keyset *s)
 	for (i = 0; i < s->cap; i++)
 		free(s->t[i].k);
 	free(s->t);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- save ---- */
 
 struct saver {
 	int fd;
+	uint32_t db;		/* the database being walked */
 	struct kc_rdb_w w;
-	struct keyset seen;
+	struct keyset seen;	/* keys of db written */
 	struct kc_pipe *p;
 	struct kc_rdb_str *ev;
 	size_t evcap;
@@ -173,7 +178,7 @@ static int emit(struct saver *s, const struct kc_rdb_str *k, uint32_t type,
 		size_t i, size_t *room)
 {
 	struct kc_pipe *p = s->p;
-	struct kc_rdb_item it = { .db = 0 };
+	struct kc_rdb_item it = { .db = s->db };
 	struct kc_elem_iter ei;
 	const struct kc_elem *e;
 	const void *data, *rep;
@@ -245,6 +250,22 @@ static int emit(struct saver *s, const struct kc_rdb_str *k, uint32_t type,
 	return 1;
 }
 
+/* KC_OP_TYPE of a key of the database being walked. */
+static int key_type(struct saver *s, const struct kc_rdb_str *k,
+		    uint32_t *type)
+{
+	struct kc_op op;
+	int ret;
+
+	kc_op_init(&op, KC_OP_TYPE);
+	kc_op_key(&op, k->p, k->len);
+	op.db = s->db;
+	ret = kc_do(s->fd, &op);
+	if (!ret)
+		*type = (uint32_t)op.num;
+	return ret;
+}
+
 /* Reads and writes keys[0..n) (types from a first TYPE pass). */
 static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 		     const uint32_t *types, size_t n)
@@ -290,9 +311,9 @@ static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 
 				if (!solo)
 					return -ENOMEM;
+				kc_pipe_select(solo, s->db);
 				s->retries++;
-				if (kc_type(s->fd, keys[base + i].p,
-					    keys[base + i].len, &t2) ||
+				if (key_type(s, &keys[base + i], &t2) ||
 				    !kc_read_op(t2)) {
 					kc_pipe_free(solo);
 					err = 0;
@@ -319,7 +340,8 @@ static int save_keys(struct saver *s, const struct kc_rdb_str *keys,
 	return 0;
 }
 
-static int scan_all(struct saver *s)
+/* Writes the keys of database s->db. */
+static int scan_db(struct saver *s)
 {
 	unsigned char *buf = malloc(SCAN_ROOM);
 	struct kc_rdb_str *keys = calloc(SCAN_ROOM / 8, sizeof(*keys));
@@ -332,11 +354,14 @@ static int scan_all(struct saver *s)
 		err = -ENOMEM;
 		goto out;
 	}
+	kc_pipe_select(tp, s->db);
+	kc_pipe_select(s->p, s->db);
 	do {
 		struct kc_op op;
 		size_t off = 0, n = 0, i;
 
 		kc_op_init(&op, KC_OP_SCAN);
+		op.db = s->db;
 		op.num = cursor;
 		op.num2 = SCAN_COUNT;
 		kc_op_out(&op, buf, SCAN_ROOM);
@@ -387,6 +412,37 @@ out:
 	return err;
 }
 
+/*
+ * Every database that has keys, in order, each after its SELECTDB and a
+ * RESIZEDB with DBSIZE's count (a sizing hint: the walk may find more or
+ * fewer keys).  A keyspace seen by SCAN may hold the same key in two
+ * databases: each database has its own set of keys written.  A module
+ * from before databases (DBSIZE is -EOPNOTSUPP) has database 0 alone.
+ */
+static int save_dbs(struct saver *s, uint64_t curr_items)
+{
+	uint64_t n;
+	int err;
+
+	for (s->db = 0; s->db < KC_DB_COUNT; s->db++) {
+		err = kc_dbsize(s->fd, s->db, &n);
+		if (err == -EOPNOTSUPP && !s->db) {
+			kc_rdb_w_selectdb(&s->w, 0, curr_items, 0);
+			return scan_db(s);
+		}
+		if (err)
+			return err;
+		if (!n)
+			continue;
+		keyset_free(&s->seen);
+		kc_rdb_w_selectdb(&s->w, s->db, n, 0);
+		err = scan_db(s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 struct loader {
 	int fd;
 	struct kc_pipe *p;
@@ -395,6 +451,7 @@ struct loader {
 	size_t bytes;
 	uint64_t keys, other_db, retries;
 	size_t bad_op;		/* index of the op that failed, in its batch */
+	unsigned int failed_db;
 	char failed_key[64];
 	int err;
 };
@@ -470,6 +527,8 @@ static int load_item(void *ctx, const struct kc_rdb_item *it)
 
 	if (it->db)
 		l->other_db++;
+	/* the parser let through only databases the module has */
+	kc_pipe_select(p, it->db);
 	i = kc_pipe_add_key(p, KC_OP_DEL, it->key.p, it->key.len);
 	if (i < 0)
 		return i;
@@ -527,6 +586,7 @@ static int load_item(void *ctx, const struct kc_rdb_item *it)
 		}
 	}
 	l->keys++;
+	l->failed_db = it->db;
 	snprintf(l->failed_key, sizeof(l->failed_key), "%.*s",
 		 (int)(it->key.len < 60 ? it->key.len : 60),
 		 (const char *)it->key.p);
@@ -590,10 +650,10 @@ int kc_rdb_save_file(int kfd, const char *path, struct kc_rdb_save_info *si,
 	kc_stats(kfd, &st);
 	kc_rdb_w_init(&s.w, out);
 	kc_rdb_w_header(&s.w, now_ms() / 1000, st.used_bytes);
-	kc_rdb_w_selectdb(&s.w, 0, st.curr_items, 0);
-	err = scan_all(&s);
+	err = save_dbs(&s, st.curr_items);
 	if (err) {
-		say(msg, msglen, "reading the cache: %s", kc_strerror(err));
+		say(msg, msglen, "reading database %u of the cache: %s", s.db,
+		    kc_strerror(err));
 		goto out;
 	}
 	err = kc_rdb_w_finish(&s.w);
@@ -692,10 +752,10 @@ int kc_rdb_load_file(int kfd, const char *path, const struct kc_rdb_load_opts *l
 	li->retries = l.retries;
 	if (err) {
 		li->partial = 1;
-		say(msg, msglen, "loading stopped near key '%s' (op %zu of its "
-		    "batch, %" PRIu64 " retries): %s (keys before it are "
-		    "loaded)", l.failed_key, l.bad_op, l.retries,
-		    kc_strerror(err));
+		say(msg, msglen, "loading stopped near key '%s' of database %u "
+		    "(op %zu of its batch, %" PRIu64 " retries): %s (keys "
+		    "before it are loaded)", l.failed_key, l.failed_db,
+		    l.bad_op, l.retries, kc_strerror(err));
 	}
 out:
 	kc_pipe_free(l.p);
