@@ -260,7 +260,8 @@ TEST_F_TIMEOUT(cli, help_and_usage, 300)
 		"expire", "ttl", "append", "getbit", "setbit", "mget", "mset",
 		"keys", "stats", "config", "flush", "publish", "subscribe",
 		"monitor", "version", "lpush", "hset", "sadd", "sunionstore",
-		"zadd", "zrange", "zpopmin", "zunionstore",
+		"zadd", "zrange", "zpopmin", "zunionstore", "dbsize", "move",
+		"swapdb",
 	};
 	size_t i;
 
@@ -883,6 +884,234 @@ TEST_F_TIMEOUT(cli, stats_config_flush, 300)
 	EXPECT_EQ(0, st.curr_items);
 }
 
+/* A key of database db through the ioctl API: its value, or NULL. */
+static char *db_get(int fd, uint32_t db, const char *key)
+{
+	static char buf[4096];
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_GET);
+	kc_op_key(&op, key, strlen(key));
+	kc_op_out(&op, buf, sizeof(buf) - 1);
+	op.db = db;
+	if (kc_do(fd, &op))
+		return NULL;
+	buf[op.out_used] = '\0';
+	return buf;
+}
+
+static int db_set(int fd, uint32_t db, const char *key, const char *val)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_SET);
+	kc_op_key(&op, key, strlen(key));
+	kc_op_val(&op, val, strlen(val));
+	op.db = db;
+	return kc_do(fd, &op);
+}
+
+static uint64_t db_size(int fd, uint32_t db)
+{
+	uint64_t n = UINT64_MAX;
+
+	kc_dbsize(fd, db, &n);
+	return n;
+}
+
+/*
+ * -n DB (--db DB, --db=DB, anywhere before "--") picks the database of
+ * the data commands, keys, scan and dbsize; move and swapdb name theirs.
+ */
+TEST_F_TIMEOUT(cli, databases, 300)
+{
+	struct run *r = &self->r;
+
+	ASSERT_EQ(0, cli(r, "-n", "3", "set", "d:k", "three", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	ASSERT_EQ(0, cli(r, "set", "d:k", "zero", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	EXPECT_STREQ("three", db_get(self->fd, 3, "d:k"));
+	EXPECT_STREQ("zero", db_get(self->fd, 0, "d:k"));
+	ASSERT_EQ(0, cli(r, "-n", "3", "get", "d:k", NULL));
+	EXPECT_RUN(r, 0, "\"three\"\n");
+	ASSERT_EQ(0, cli(r, "--db", "3", "get", "d:k", NULL));
+	EXPECT_RUN(r, 0, "\"three\"\n");
+	ASSERT_EQ(0, cli(r, "get", "d:k", "--db=3", NULL));
+	EXPECT_RUN(r, 0, "\"three\"\n");
+	ASSERT_EQ(0, cli(r, "-n", "0", "get", "d:k", NULL));
+	EXPECT_RUN(r, 0, "\"zero\"\n");
+	ASSERT_EQ(0, cli(r, "-n", "4", "get", "d:k", NULL));
+	EXPECT_RUN(r, 1, "(nil)\n");
+
+	/* Every kind of request carries it: lists, keys, scan, del. */
+	ASSERT_EQ(0, cli(r, "-n", "3", "rpush", "d:l", "a", "b", NULL));
+	EXPECT_RUN(r, 0, "2\n");
+	ASSERT_EQ(0, cli(r, "-n", "3", "dbsize", NULL));
+	EXPECT_RUN(r, 0, "2\n");
+	ASSERT_EQ(0, cli(r, "dbsize", NULL));
+	EXPECT_RUN(r, 0, "1\n");
+	ASSERT_EQ(0, cli(r, "-n", "3", "keys", "d:*", NULL));
+	EXPECT_RUN(r, 0, "1) \"d:k\"\n2) \"d:l\"\n");
+	ASSERT_EQ(0, cli(r, "keys", "d:*", NULL));
+	EXPECT_RUN(r, 0, "1) \"d:k\"\n");
+	ASSERT_EQ(0, cli(r, "-n", "3", "--raw", "scan", "0", "--match", "d:l",
+			 NULL));
+	EXPECT_RUN(r, 0, "0\nd:l\n");
+	ASSERT_EQ(0, cli(r, "-n", "3", "exists", "d:k", "d:l", "d:x", NULL));
+	EXPECT_RUN(r, 0, "2\n");
+	ASSERT_EQ(0, cli(r, "-n", "3", "del", "d:l", "d:x", NULL));
+	EXPECT_RUN(r, 0, "1\n");
+	EXPECT_EQ(1, db_size(self->fd, 3));
+
+	/* move KEY DB: 1, then 0 (exit 1) when missing or already there. */
+	ASSERT_EQ(0, cli(r, "move", "d:k", "5", NULL));
+	EXPECT_RUN(r, 0, "1\n");
+	EXPECT_EQ(NULL, db_get(self->fd, 0, "d:k"));
+	EXPECT_STREQ("zero", db_get(self->fd, 5, "d:k"));
+	ASSERT_EQ(0, cli(r, "move", "d:k", "5", NULL));
+	EXPECT_RUN(r, 1, "0\n");
+	ASSERT_EQ(0, cli(r, "-n", "3", "move", "d:k", "5", NULL));
+	EXPECT_RUN(r, 1, "0\n");
+	EXPECT_STREQ("three", db_get(self->fd, 3, "d:k"));
+	ASSERT_EQ(0, cli(r, "-n", "3", "move", "d:k", "3", NULL));
+	EXPECT_RUN(r, 2, "");
+	ASSERT_EQ(0, cli(r, "move", "d:k", "16", NULL));
+	EXPECT_RUN(r, 2, "");
+
+	/* swapdb A B: the two trade their keys. */
+	ASSERT_EQ(0, db_set(self->fd, 5, "d:only5", "x"));
+	ASSERT_EQ(0, cli(r, "swapdb", "3", "5", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	EXPECT_STREQ("zero", db_get(self->fd, 3, "d:k"));
+	EXPECT_STREQ("x", db_get(self->fd, 3, "d:only5"));
+	EXPECT_STREQ("three", db_get(self->fd, 5, "d:k"));
+	EXPECT_EQ(1, db_size(self->fd, 5));
+	ASSERT_EQ(0, cli(r, "swapdb", "3", "16", NULL));
+	EXPECT_RUN(r, 2, "");
+
+	/* A database out of range is a usage error: nothing is sent. */
+	ASSERT_EQ(0, cli(r, "-n", "16", "get", "d:k", NULL));
+	EXPECT_RUN(r, 2, "");
+	EXPECT_NE(NULL, strstr(r->err, "no database 16"));
+	ASSERT_EQ(0, cli(r, "get", "d:k", "-n", NULL));
+	EXPECT_RUN(r, 2, "");
+	ASSERT_EQ(0, cli(r, "--db", "x", "get", "d:k", NULL));
+	EXPECT_RUN(r, 2, "");
+	/* After "--" it is an argument. */
+	ASSERT_EQ(0, cli(r, "-n", "3", "set", "--", "-n", "v", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	EXPECT_STREQ("v", db_get(self->fd, 3, "-n"));
+}
+
+/* flush empties every database; with -n DB that one alone. */
+TEST_F_TIMEOUT(cli, flush_one_db, 300)
+{
+	struct run *r = &self->r;
+
+	ASSERT_EQ(0, db_set(self->fd, 0, "f:a", "0"));
+	ASSERT_EQ(0, db_set(self->fd, 2, "f:a", "2"));
+	ASSERT_EQ(0, db_set(self->fd, 2, "f:b", "2"));
+	ASSERT_EQ(0, db_set(self->fd, 9, "f:a", "9"));
+	ASSERT_EQ(0, cli(r, "-n", "2", "flush", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	EXPECT_EQ(0, db_size(self->fd, 2));
+	EXPECT_STREQ("0", db_get(self->fd, 0, "f:a"));
+	EXPECT_STREQ("9", db_get(self->fd, 9, "f:a"));
+	ASSERT_EQ(0, cli(r, "flush", "--db", "0", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	EXPECT_EQ(NULL, db_get(self->fd, 0, "f:a"));
+	EXPECT_STREQ("9", db_get(self->fd, 9, "f:a"));
+	ASSERT_EQ(0, db_set(self->fd, 2, "f:b", "2"));
+	ASSERT_EQ(0, cli(r, "flush", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	EXPECT_EQ(0, db_size(self->fd, 2));
+	EXPECT_EQ(0, db_size(self->fd, 9));
+}
+
+/*
+ * save writes every database with its SELECTDB; restore puts each key
+ * back in its own, the same name in two databases included, and refuses
+ * a file naming a database past 15 before it loads anything.
+ */
+TEST_F_TIMEOUT(cli, save_restore_databases, 300)
+{
+	/* "a" = "b" in database 0, then SELECTDB 16; CRC 0: not checked */
+	static const unsigned char bad[] = {
+		'R', 'E', 'D', 'I', 'S', '0', '0', '1', '0',
+		0xfe, 0x00, 0x00, 0x01, 'a', 0x01, 'b',
+		0xfe, 0x10, 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	char dir[] = "/tmp/kcache-cli-db-XXXXXX", path[64], badpath[64];
+	struct run *r = &self->r;
+	struct kc_op op;
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dbs.rdb", dir);
+	snprintf(badpath, sizeof(badpath), "%s/bad.rdb", dir);
+	ASSERT_EQ(0, db_set(self->fd, 0, "r:same", "zero"));
+	ASSERT_EQ(0, db_set(self->fd, 7, "r:same", "seven"));
+	ASSERT_EQ(0, cli(r, "-n", "7", "hset", "r:h", "f", "v", NULL));
+	ASSERT_EQ(0, cli(r, "-n", "7", "set", "r:ttl", "v", "--ttl", "1000",
+			 NULL));
+	ASSERT_EQ(0, db_set(self->fd, 15, "r:last", "15"));
+
+	ASSERT_EQ(0, cli(r, "-n", "7", "save", path, NULL));
+	EXPECT_RUN(r, 2, "");
+	ASSERT_EQ(0, cli(r, "save", path, NULL));
+	EXPECT_EQ(0, r->status) {
+		TH_LOG("stderr: %s", r->err);
+	}
+	EXPECT_NE(NULL, strstr(r->out, "saved 5 keys"));
+	ASSERT_EQ(0, kc_flush(self->fd));
+	ASSERT_EQ(0, cli(r, "restore", path, NULL));
+	EXPECT_EQ(0, r->status) {
+		TH_LOG("stderr: %s", r->err);
+	}
+	EXPECT_NE(NULL, strstr(r->out, "restored 5 keys"));
+	EXPECT_STREQ("zero", db_get(self->fd, 0, "r:same"));
+	EXPECT_STREQ("seven", db_get(self->fd, 7, "r:same"));
+	EXPECT_STREQ("15", db_get(self->fd, 15, "r:last"));
+	EXPECT_EQ(1, db_size(self->fd, 0));
+	EXPECT_EQ(3, db_size(self->fd, 7));
+	EXPECT_EQ(1, db_size(self->fd, 15));
+	ASSERT_EQ(0, cli(r, "-n", "7", "hget", "r:h", "f", NULL));
+	EXPECT_RUN(r, 0, "\"v\"\n");
+	kc_op_init(&op, KC_OP_TTL);
+	kc_op_key(&op, "r:ttl", 5);
+	op.db = 7;
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_LT(900, op.expire);
+	EXPECT_GE(1000, op.expire);
+
+	/* Loading again replaces each key in its own database. */
+	ASSERT_EQ(0, db_set(self->fd, 7, "r:same", "changed"));
+	ASSERT_EQ(0, cli(r, "restore", path, NULL));
+	EXPECT_EQ(0, r->status);
+	EXPECT_STREQ("seven", db_get(self->fd, 7, "r:same"));
+	EXPECT_STREQ("zero", db_get(self->fd, 0, "r:same"));
+
+	/* Database 16: refused with the offset, nothing loaded. */
+	f = fopen(badpath, "we");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fwrite(bad, sizeof(bad), 1, f));
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, kc_flush(self->fd));
+	ASSERT_EQ(0, cli(r, "restore", badpath, NULL));
+	EXPECT_RUN(r, 2, "");
+	EXPECT_NE(NULL, strstr(r->err, "offset 16: SELECTDB 16")) {
+		TH_LOG("stderr: %s", r->err);
+	}
+	EXPECT_NE(NULL, strstr(r->err, "nothing loaded"));
+	EXPECT_EQ(NULL, db_get(self->fd, 0, "a"));
+	ASSERT_EQ(0, cli(r, "restore", badpath, "--check", NULL));
+	EXPECT_RUN(r, 2, "");
+	unlink(badpath);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Unprivileged: reads work, the rest says why not. */
 TEST_F_TIMEOUT(cli, permissions, 300)
 {
@@ -1041,13 +1270,55 @@ TEST_F_TIMEOUT(cli, monitor, 300)
 	EXPECT_EQ(0, got.status) {
 		TH_LOG("stderr: %s", got.err);
 	}
-	EXPECT_STREQ("set \"mon:a\"\ndel \"mon:a\"\nset \"mon:b\"\n", got.out);
+	EXPECT_STREQ("[0] set \"mon:a\"\n[0] del \"mon:a\"\n[0] set \"mon:b\"\n",
+		     got.out);
 	run_free(&got);
 
 	/* With events off, monitor says how to turn them on. */
 	ASSERT_EQ(0, cli(r, "config", "set", "notify", "0", NULL));
 	ASSERT_EQ(0, cli(r, "monitor", "--timeout", "1", NULL));
 	EXPECT_NE(NULL, strstr(r->err, "config set notify 1"));
+}
+
+/*
+ * Events name their database; with -n DB monitor keeps those of DB and
+ * the flushes of every database.
+ */
+TEST_F_TIMEOUT(cli, monitor_databases, 300)
+{
+	char *mon_args[] = { "-n", "2", "monitor", "--count", "3",
+			     "--timeout", "60", NULL };
+	char *json_args[] = { "--json", "monitor", "--count", "2",
+			      "--timeout", "60", NULL };
+	struct run *r = &self->r, got;
+	struct proc p;
+
+	ASSERT_EQ(0, cli(r, "config", "set", "notify", "1", NULL));
+	ASSERT_EQ(0, spawn(&p, -1, mon_args));
+	ASSERT_TRUE(joined(group_id(true), 20000));
+	ASSERT_EQ(0, db_set(self->fd, 0, "m:a", "0"));
+	ASSERT_EQ(0, db_set(self->fd, 2, "m:a", "2"));
+	ASSERT_EQ(0, cli(r, "-n", "5", "flush", NULL));
+	ASSERT_EQ(0, cli(r, "-n", "2", "flush", NULL));
+	ASSERT_EQ(0, cli(r, "flush", NULL));
+	finish(&p, &got, 60000);
+	EXPECT_EQ(0, got.status) {
+		TH_LOG("stderr: %s", got.err);
+	}
+	EXPECT_STREQ("[2] set \"m:a\"\n[2] flush\n[*] flush\n", got.out);
+	run_free(&got);
+
+	ASSERT_EQ(0, spawn(&p, -1, json_args));
+	ASSERT_TRUE(joined(group_id(true), 20000));
+	ASSERT_EQ(0, db_set(self->fd, 4, "m:j", "4"));
+	ASSERT_EQ(0, cli(r, "flush", NULL));
+	finish(&p, &got, 60000);
+	EXPECT_EQ(0, got.status);
+	EXPECT_STREQ("{\"event\": \"set\", \"db\": 4, \"key\": \"m:j\"}\n"
+		     "{\"event\": \"flush\", \"db\": null, \"key\": null}\n",
+		     got.out);
+	run_free(&got);
+	ASSERT_EQ(0, cli(r, "config", "set", "notify", "0", NULL));
 }
 
 TEST_HARNESS_MAIN

@@ -528,9 +528,11 @@ int admin_config(struct cli *cli, const struct cmd *cmd, struct args *a)
 	return EXIT_OK;
 }
 
+/* flush: every database; -n DB flush: that one (KC_FLUSH_DB). */
 int admin_flush(struct cli *cli, const struct cmd *cmd, struct args *a)
 {
 	const char *vals[1];
+	struct nl_msg *msg;
 	uint32_t flags;
 	int ret, err;
 
@@ -538,8 +540,15 @@ int admin_flush(struct cli *cli, const struct cmd *cmd, struct args *a)
 	if (ret)
 		return ret;
 	if (a->argc)
-		return usage_error(cli, "takes no arguments");
-	err = cli_exec(cli, cli_msg(cli, KC_CMD_FLUSH, 0), NULL, NULL);
+		return usage_error(cli, "takes no arguments (-n DB flushes one database)");
+	msg = cli_msg(cli, KC_CMD_FLUSH, 0);
+	if (msg && cli->has_db &&
+	    (nla_put_u32(msg, KC_A_FLAGS, KC_FLUSH_DB) ||
+	     nla_put_u32(msg, KC_A_DB, cli->db))) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	err = cli_exec(cli, msg, NULL, NULL);
 	if (err)
 		return cli_error(cli, err, NULL);
 	out_ok(cli);

@@ -43,6 +43,8 @@ struct cli {
 	int family;
 	enum out_mode out;
 	const struct cmd *cmd;
+	uint32_t db;		/* -n DB: the database of data commands */
+	bool has_db;		/* -n given: KC_A_DB is sent */
 	char ext[512];		/* the kernel's extack message, "" if none */
 	int miss_type;		/* a missing attribute the kernel named, or -1 */
 	bool intr;		/* the last dump had NLM_F_DUMP_INTR */

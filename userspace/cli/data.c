@@ -351,6 +351,7 @@ static int multi_batch(struct cli *cli, const struct cmd *cmd,
 	p = kc_pipe_new(KC_PIPE_BORROW);
 	if (!p)
 		goto out;
+	kc_pipe_select(p, cli->db);
 	for (i = 0; i < a->argc; i++)
 		if (kc_pipe_add_key(p, cmd->opcode, a->argv[i],
 				    strlen(a->argv[i])) < 0)

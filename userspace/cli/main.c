@@ -3,7 +3,12 @@
  * kcache-cli: one flat table of commands, as wg(8) has; "help" and
  * "help COMMAND" are generated from it.
  *
- *	kcache-cli [--json | --raw] COMMAND [ARGUMENTS] [OPTIONS]
+ *	kcache-cli [--json | --raw] [-n DB] COMMAND [ARGUMENTS] [OPTIONS]
+ *
+ * -n DB (--db DB), as redis-cli's: the database (0 .. KC_DB_COUNT - 1) of
+ * the data commands, keys, scan, dbsize, move, monitor, and of flush,
+ * which then empties that database alone.  Without it they work on
+ * database 0 and flush empties every database.
  *
  * Exit status: 0 success, 1 a miss or a false answer (no such key, field
  * or element; a condition such as NX not met; EXISTS or SISMEMBER false),
@@ -212,6 +217,17 @@ const struct cmd cli_cmds[] = {
 		  "A key present for the whole scan comes at least once.  --match is a\n"
 		  "glob as for keys, --count a hint of the batch size, --type a type." },
 
+	GROUP("Databases (-n DB picks one, as SELECT; default 0)"),
+	OP("dbsize", "", "the number of keys in the database",
+	   KC_OP_DBSIZE, "", RP_INT),
+	OP("move", "KEY DB", "move KEY to database DB; prints 1, or 0",
+	   KC_OP_MOVE, "kn", RP_DONE,
+	   .help = "KEY keeps its value and expiry.  0 (exit 1) when KEY is missing or DB\n"
+		   "already has a key of that name; DB must be another database."),
+	OP("swapdb", "DB1 DB2", "swap the contents of two databases (needs root)",
+	   KC_OP_SWAPDB, "nm", RP_OK,
+	   .help = "At once for every client, as Redis's SWAPDB.  Needs CAP_SYS_ADMIN."),
+
 	GROUP("Lists"),
 	OP("lpush", "KEY ELEMENT...", "push at the head; prints the length",
 	   KC_OP_LPUSH, "k*", RP_INT, .opts = xx_opts),
@@ -363,9 +379,11 @@ const struct cmd cli_cmds[] = {
 	{ .name = "monitor", .fn = ps_monitor, .usage = "[KEY-PATTERN]",
 	  .summary = "print keyspace events until Ctrl-C",
 	  .opts = sub_opts,
-	  .help = "Events are sent only while 'config set notify 1' is in effect.\n"
-		  "--count, --timeout and --rcvbuf work as for subscribe.\n"
-		  "Needs CAP_NET_ADMIN." },
+	  .help = "One line per event: '[DB] EVENT KEY', DB '*' for a flush of every\n"
+		  "database (--json: event, db and key; null for none).  With -n DB only\n"
+		  "the events of that database and flushes of all.  Events are sent only\n"
+		  "while 'config set notify 1' is in effect.  --count, --timeout and\n"
+		  "--rcvbuf work as for subscribe.  Needs CAP_NET_ADMIN." },
 
 	GROUP("Server"),
 	{ .name = "stats", .fn = admin_stats, .usage = "[--class [ID]]",
@@ -385,17 +403,20 @@ const struct cmd cli_cmds[] = {
 		  "set needs CAP_NET_ADMIN and CAP_SYS_ADMIN." },
 	{ .name = "save", .fn = persist_save, .usage = "FILE",
 	  .summary = "write every key to an RDB file (Redis 7.0 format)",
-	  .help = "Walks the cache through /dev/kcache; each key is read atomically,\n"
-		  "the snapshot as a whole is not point-in-time.  The file is written\n"
-		  "to FILE.tmp.PID, fsynced and renamed.  Documentation/persistence.rst." },
+	  .help = "Walks the cache through /dev/kcache, every database (-n does not\n"
+		  "apply); each key is read atomically, the snapshot as a whole is not\n"
+		  "point-in-time.  The file is written to FILE.tmp.PID, fsynced and\n"
+		  "renamed.  Documentation/persistence.rst." },
 	{ .name = "restore", .fn = persist_restore, .usage = "FILE",
 	  .summary = "load an RDB file (kcache's or redis-server 7.0's)",
 	  .opts = restore_opts,
-	  .help = "The whole file is validated first; a corrupt file loads nothing.\n"
-		  "Keys already expired are dropped; sorted sets, streams and module\n"
-		  "values are skipped and counted.  --check only validates." },
+	  .help = "The whole file is validated first; a corrupt file, or one with a\n"
+		  "database past 15, loads nothing.  Each key goes to the database the\n"
+		  "file names (-n does not apply).  Keys already expired are dropped;\n"
+		  "streams and module values are skipped and counted.  --check only\n"
+		  "validates." },
 	{ .name = "flush", .fn = admin_flush, .usage = "",
-	  .summary = "delete every key (needs root)" },
+	  .summary = "delete every key, or with -n DB those of DB (needs root)" },
 	{ .name = "version", .fn = admin_version, .usage = "",
 	  .summary = "versions and limits of the module" },
 	{ .name = "help", .fn = cmd_help, .usage = "[COMMAND]",
@@ -417,7 +438,7 @@ int usage_error(struct cli *cli, const char *fmt, ...)
 	if (c)
 		fprintf(stderr, "usage: kcache-cli %s %s\n", c->name, c->usage);
 	else
-		fprintf(stderr, "usage: kcache-cli [--json | --raw] COMMAND [ARGS]; see 'kcache-cli help'\n");
+		fprintf(stderr, "usage: kcache-cli [--json | --raw] [-n DB] COMMAND [ARGS]; see 'kcache-cli help'\n");
 	return EXIT_ERR;
 }
 
@@ -489,6 +510,50 @@ int parse_opts(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * The global option at argv[i], if it is one: 0 when not, else how many
+ * arguments it took (-n and --db take the next one), or -EINVAL after
+ * saying what is wrong.
+ */
+static int global_opt(struct cli *cli, int argc, char **argv, int i)
+{
+	const char *v = NULL;
+	int64_t db;
+	int used = 1;
+
+	if (!strcmp(argv[i], "--json")) {
+		cli->out = OUT_JSON;
+		return 1;
+	}
+	if (!strcmp(argv[i], "--raw")) {
+		cli->out = OUT_RAW;
+		return 1;
+	}
+	if (!strncmp(argv[i], "--db=", 5)) {
+		v = argv[i] + 5;
+	} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--db")) {
+		if (i + 1 == argc) {
+			usage_error(cli, "%s needs a database (0 to %d)",
+				    argv[i], KC_DB_COUNT - 1);
+			return -EINVAL;
+		}
+		v = argv[i + 1];
+		used = 2;
+	} else {
+		return 0;
+	}
+	if (parse_s64(cli, "the database", v, &db))
+		return -EINVAL;
+	if (db < 0 || db >= KC_DB_COUNT) {
+		usage_error(cli, "no database %s: kcache has 0 to %d", v,
+			    KC_DB_COUNT - 1);
+		return -EINVAL;
+	}
+	cli->db = (uint32_t)db;
+	cli->has_db = true;
+	return used;
+}
+
 static const struct cmd *find_cmd(const char *name)
 {
 	size_t i;
@@ -504,10 +569,12 @@ static void help_all(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"usage: kcache-cli [--json | --raw] COMMAND [ARGS] [OPTIONS]\n"
+		"usage: kcache-cli [--json | --raw] [-n DB] COMMAND [ARGS] [OPTIONS]\n"
 		"\n"
 		"The kcache in-kernel cache over generic netlink.  Output is for people;\n"
-		"--json prints JSON, --raw the bytes of values unquoted.\n");
+		"--json prints JSON, --raw the bytes of values unquoted.  -n DB (--db DB)\n"
+		"picks the database (0 to %d, default 0) of the data commands, keys, scan,\n"
+		"dbsize, move, monitor and flush.\n", KC_DB_COUNT - 1);
 	for (i = 0; i < cli_ncmds; i++) {
 		const struct cmd *c = &cli_cmds[i];
 		char left[64];
@@ -565,7 +632,7 @@ int main(int argc, char **argv)
 	const struct cmd *cmd;
 	struct args a = { 0 };
 	char **rest;
-	int i, n = 0, ret;
+	int i, n = 0, ret, used;
 	bool dashdash = false;
 
 	/* Global options may come anywhere before "--". */
@@ -573,14 +640,17 @@ int main(int argc, char **argv)
 	if (!rest)
 		return EXIT_ERR;
 	for (i = 1; i < argc; i++) {
-		if (!dashdash && !strcmp(argv[i], "--json"))
-			cli.out = OUT_JSON;
-		else if (!dashdash && !strcmp(argv[i], "--raw"))
-			cli.out = OUT_RAW;
-		else if (!dashdash && (!strcmp(argv[i], "-h") ||
-				       !strcmp(argv[i], "--help")))
+		used = dashdash ? 0 : global_opt(&cli, argc, argv, i);
+		if (used < 0) {
+			free(rest);
+			return EXIT_ERR;
+		}
+		if (used) {
+			i += used - 1;
+		} else if (!dashdash && (!strcmp(argv[i], "-h") ||
+				       !strcmp(argv[i], "--help"))) {
 			rest[n++] = "help";
-		else {
+		} else {
 			if (!strcmp(argv[i], "--"))
 				dashdash = true;
 			rest[n++] = argv[i];

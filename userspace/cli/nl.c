@@ -60,15 +60,21 @@ void cli_disconnect(struct cli *cli)
 	cli->sk = NULL;
 }
 
-/* A request for command cmd; flags: NLM_F_DUMP or 0. */
+/*
+ * A request for command cmd; flags: NLM_F_DUMP or 0.  With -n, an op and
+ * a keys dump name their database (KC_A_DB); without, they say nothing
+ * and the kernel takes database 0, as before databases.
+ */
 struct nl_msg *cli_msg(struct cli *cli, uint8_t cmd, int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
+	bool db = cli->has_db && (cmd == KC_CMD_OP || cmd == KC_CMD_KEYS);
 
 	if (!msg)
 		return NULL;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, cli->family, 0, flags,
-			 cmd, KC_GENL_VERSION)) {
+			 cmd, KC_GENL_VERSION) ||
+	    (db && nla_put_u32(msg, KC_A_DB, cli->db))) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -226,8 +232,12 @@ int cli_error(struct cli *cli, int err, const char *what)
 		fprintf(stderr, "kernel reports: %s\n", cli->ext);
 	switch (err) {
 	case -EPERM:
-		fprintf(stderr,
-			"hint: flush, config set and instances need CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root; instances: in the initial network namespace)\n");
+		if (cli->cmd && cli->cmd->opcode == KC_OP_SWAPDB)
+			fprintf(stderr,
+				"hint: swapdb needs CAP_SYS_ADMIN (run as root)\n");
+		else
+			fprintf(stderr,
+				"hint: flush, config set and instances need CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root; instances: in the initial network namespace)\n");
 		break;
 	case -EACCES:
 		fprintf(stderr,

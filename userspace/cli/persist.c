@@ -5,6 +5,7 @@
  * with kcache-proxy's SAVE/BGSAVE): save reads each key atomically, the
  * snapshot is fuzzy, the file is written to FILE.tmp.PID, fsynced and
  * renamed; restore validates the whole file before it loads anything.
+ * Both cover every database: the file's SELECTDB records name them.
  * Documentation/persistence.rst.
  */
 #include <errno.h>
@@ -36,6 +37,8 @@ int persist_save(struct cli *cli, const struct cmd *cmd, struct args *a)
 
 	if (a->argc != 1)
 		return usage_error(cli, "usage: %s FILE", cmd->name);
+	if (cli->has_db)
+		return usage_error(cli, "-n does not apply: save writes every database");
 	fd = kc_open();
 	if (fd < 0) {
 		fprintf(stderr, "kcache-cli: %s: %s\n", KC_DEVICE_PATH,
@@ -75,6 +78,8 @@ int persist_restore(struct cli *cli, const struct cmd *cmd, struct args *a)
 		return EXIT_ERR;
 	if (a->argc != 1)
 		return usage_error(cli, "usage: %s FILE [--check]", cmd->name);
+	if (cli->has_db)
+		return usage_error(cli, "-n does not apply: restore puts each key in the database the file names");
 	if (!(flags & OPT_CHECK)) {
 		fd = kc_open();
 		if (fd < 0) {
@@ -109,10 +114,6 @@ int persist_restore(struct cli *cli, const struct cmd *cmd, struct args *a)
 		       li.st.keys, li.st.expired, li.st.skipped);
 		return EXIT_OK;
 	}
-	if (li.other_db)
-		fprintf(stderr, "kcache-cli: restore: %" PRIu64 " key(s) of "
-			"databases other than 0 loaded into kcache's one "
-			"keyspace\n", li.other_db);
 	printf("restored %" PRIu64 " keys (%" PRIu64 " expired dropped, %"
 	       PRIu64 " skipped) from %s in %.3f s\n", li.keys, li.st.expired,
 	       li.st.skipped, a->argv[0], since(&t0));

@@ -120,24 +120,35 @@ static void print_message(struct listen *l, struct nlattr **tb)
 	}
 }
 
+/*
+ * "[DB] EVENT KEY", as redis-cli's MONITOR puts the database first; DB is
+ * '*' for a flush of every database (no KC_A_DB), which -n lets through
+ * with the events of its database.
+ */
 static void print_event(struct listen *l, struct nlattr **tb)
 {
 	uint32_t ev = tb[KC_A_EVENT] ? nla_get_u32(tb[KC_A_EVENT]) : 0;
-	struct nlattr *k = tb[KC_A_KEY];
+	struct nlattr *k = tb[KC_A_KEY], *d = tb[KC_A_DB];
 	const char *name = ev <= KC_EVENT_MAX ? event_names[ev] : "unknown";
+	char db[16] = "*";
 
 	if (k && !wanted(l, nla_data(k), nla_len(k)))
 		return;
+	if (d && l->cli->has_db && nla_get_u32(d) != l->cli->db)
+		return;
+	if (d)
+		snprintf(db, sizeof(db), "%u", nla_get_u32(d));
 	l->seen++;
 	if (l->cli->out == OUT_JSON) {
-		printf("{\"event\": \"%s\", \"key\": ", name);
+		printf("{\"event\": \"%s\", \"db\": %s, \"key\": ", name,
+		       d ? db : "null");
 		if (k)
 			out_json_string(nla_data(k), nla_len(k));
 		else
 			fputs("null", stdout);
 		puts("}");
 	} else {
-		fputs(name, stdout);
+		printf("[%s] %s", db, name);
 		if (k) {
 			putchar(' ');
 			out_bytes(l->cli, nla_data(k), nla_len(k));
