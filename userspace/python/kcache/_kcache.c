@@ -6,8 +6,8 @@
  *
  *   Device(path)                 open(2) the device
  *   d.op(opcode, key, val, args, flags, num, num2, expire, cas,
- *        client_flags, reply)    one KC_IOC_OP
- *   d.batch(ops, txn, watch)     one KC_IOC_BATCH (batch.c)
+ *        client_flags, reply[, db])  one KC_IOC_OP
+ *   d.batch(ops, txn, watch[, db])   one KC_IOC_BATCH (batch.c)
  *   d.version(), d.stats(), d.class_stats(), d.config(...)
  *   d.close(), d.fileno(), d.closed
  *
@@ -16,7 +16,8 @@
  * libkcache's kc_do() gives it); reply is None (REPLY_NONE), bytes
  * (REPLY_BYTES) or a list of bytes/None (REPLY_ELEMS, one per kc_elem
  * record, None for KC_ELEM_NIL).  Keys, values and arguments are any
- * bytes-like object or str (UTF-8).
+ * bytes-like object or str (UTF-8).  db is the database (kc_op.db) of
+ * the op, or of every op and watched key of a batch; 0 when left out.
  *
  * Threads: the GIL is released around every ioctl, so several threads may
  * use one Device at once (the kernel serialises what must be).  A close()
@@ -393,7 +394,7 @@ static PyObject *run_op(Device *d, struct kc_op *op, int reply_kind)
 
 static PyObject *Device_op(Device *d, PyObject *const *a, Py_ssize_t n)
 {
-	unsigned long opcode, flags, cflags;
+	unsigned long opcode, flags, cflags, db = 0;
 	long long num, num2, expire;
 	unsigned long long cas;
 	struct kcpy_args args;
@@ -401,9 +402,9 @@ static PyObject *Device_op(Device *d, PyObject *const *a, Py_ssize_t n)
 	PyObject *res = NULL;
 	int reply;
 
-	if (n != 11) {
+	if (n != 11 && n != 12) {
 		PyErr_SetString(PyExc_TypeError,
-				"op(opcode, key, val, args, flags, num, num2, expire, cas, client_flags, reply)");
+				"op(opcode, key, val, args, flags, num, num2, expire, cas, client_flags, reply[, db])");
 		return NULL;
 	}
 	opcode = PyLong_AsUnsignedLong(a[0]);
@@ -414,11 +415,14 @@ static PyObject *Device_op(Device *d, PyObject *const *a, Py_ssize_t n)
 	cas = PyLong_AsUnsignedLongLong(a[8]);
 	cflags = PyLong_AsUnsignedLong(a[9]);
 	reply = PyLong_AsLong(a[10]);
+	if (n == 12)
+		db = PyLong_AsUnsignedLong(a[11]);
 	if (PyErr_Occurred())
 		return NULL;
-	if (opcode > UINT32_MAX || flags > UINT32_MAX || cflags > UINT32_MAX) {
+	if (opcode > UINT32_MAX || flags > UINT32_MAX || cflags > UINT32_MAX ||
+	    db > UINT32_MAX) {
 		PyErr_SetString(PyExc_OverflowError,
-				"opcode, flags or client_flags out of 32-bit range");
+				"opcode, flags, client_flags or db out of 32-bit range");
 		return NULL;
 	}
 	if (reply < KCPY_REPLY_NONE || reply > KCPY_REPLY_SCAN) {
@@ -433,6 +437,7 @@ static PyObject *Device_op(Device *d, PyObject *const *a, Py_ssize_t n)
 	op.expire = expire;
 	op.cas = cas;
 	op.client_flags = (uint32_t)cflags;
+	op.db = (uint32_t)db;
 	if (kcpy_fill_op(&args, &op, a[1], a[2], a[3]))
 		goto out;
 	if (dev_enter(d))
@@ -447,13 +452,14 @@ out:
 static PyObject *Device_batch(Device *d, PyObject *args)
 {
 	PyObject *ops, *watch, *res;
+	unsigned int db = 0;
 	int txn;
 
-	if (!PyArg_ParseTuple(args, "OpO", &ops, &txn, &watch))
+	if (!PyArg_ParseTuple(args, "OpO|I", &ops, &txn, &watch, &db))
 		return NULL;
 	if (dev_enter(d))
 		return NULL;
-	res = kcpy_batch(d->fd, ops, txn, watch);
+	res = kcpy_batch(d->fd, ops, txn, watch, db);
 	dev_leave(d);
 	return res;
 }
@@ -630,10 +636,10 @@ static PyObject *Device_config(Device *d, PyObject *args)
 
 static PyMethodDef Device_methods[] = {
 	{ "op", (PyCFunction)(void (*)(void))Device_op, METH_FASTCALL,
-	  "op(opcode, key, val, args, flags, num, num2, expire, cas, client_flags, reply)"
+	  "op(opcode, key, val, args, flags, num, num2, expire, cas, client_flags, reply[, db])"
 	  " -> (result, num, cas, expire, client_flags, reply): one KC_IOC_OP" },
 	{ "batch", (PyCFunction)Device_batch, METH_VARARGS,
-	  "batch(ops, txn, watch) -> (result, done, [op results]): one KC_IOC_BATCH" },
+	  "batch(ops, txn, watch[, db]) -> (result, done, [op results]): one KC_IOC_BATCH" },
 	{ "version", (PyCFunction)Device_version, METH_NOARGS,
 	  "KC_IOC_VERSION as a dict" },
 	{ "stats", (PyCFunction)Device_stats, METH_NOARGS,
@@ -697,14 +703,15 @@ static const struct kconst consts[] = {
 	C(KC_OP_SINTER), C(KC_OP_SUNION), C(KC_OP_SDIFFSTORE),
 	C(KC_OP_SINTERSTORE), C(KC_OP_SUNIONSTORE), C(KC_OP_SCAN),
 	C(KC_OP_LMOVE), C(KC_OP_LMPOP), C(KC_OP_BLMOVE), C(KC_OP_BLMPOP),
-	C(KC_OP_MAX),
+	C(KC_OP_DBSIZE), C(KC_OP_MOVE), C(KC_OP_SWAPDB),
+	C(KC_OP_MAX), C(KC_DB_COUNT),
 	C(KC_TYPE_NONE), C(KC_TYPE_STRING), C(KC_TYPE_LIST), C(KC_TYPE_HASH),
 	C(KC_TYPE_SET), C(KC_TYPE_ZSET),
 	C(KC_SET_NX), C(KC_SET_XX), C(KC_SET_CAS), C(KC_SET_GET),
 	C(KC_SET_KEEPTTL), C(KC_TTL_MS), C(KC_TTL_ABS), C(KC_EXPIRE_NX),
 	C(KC_EXPIRE_XX), C(KC_EXPIRE_GT), C(KC_EXPIRE_LT), C(KC_GET_TOUCH),
 	C(KC_GET_NOBUMP), C(KC_APPEND_CREATE), C(KC_POP_COUNT),
-	C(KC_LINSERT_BEFORE), C(KC_LINSERT_AFTER),
+	C(KC_LINSERT_BEFORE), C(KC_LINSERT_AFTER), C(KC_FLUSH_DB),
 	C(KC_CONFIG_MEMORY_LIMIT), C(KC_CONFIG_NOTIFY), C(KC_CONFIG_AUTOMOVE),
 	C(KC_GENL_VERSION), C(KC_NL_VALUE_MAX), C(KC_PATTERN_MAX),
 	C(KC_CHANNEL_MAX),
@@ -712,6 +719,7 @@ static const struct kconst consts[] = {
 	C(KC_EVENT_SET), C(KC_EVENT_DEL), C(KC_EVENT_EXPIRE),
 	C(KC_EVENT_EVICT), C(KC_EVENT_FLUSH),
 	C(KC_A_CHANNEL), C(KC_A_MESSAGE), C(KC_A_EVENT), C(KC_A_KEY),
+	C(KC_A_DB),
 	{ "REPLY_NONE", KCPY_REPLY_NONE }, { "REPLY_BYTES", KCPY_REPLY_BYTES },
 	{ "REPLY_ELEMS", KCPY_REPLY_ELEMS }, { "REPLY_SCAN", KCPY_REPLY_SCAN },
 	{ NULL, 0 }

@@ -34,11 +34,12 @@ DEFAULT_WORKERS = 8
 class Cache:
     """An open /dev/kcache whose methods are coroutines.  executor: a
     concurrent.futures executor to run the ioctls in (default: a thread
-    pool of max_workers threads owned by this Cache)."""
+    pool of max_workers threads owned by this Cache); db: the database,
+    as kcache.Cache's."""
 
     def __init__(self, path=_client.K.KC_DEVICE_PATH, executor=None,
-                 max_workers=DEFAULT_WORKERS):
-        self.sync = _client.Cache(path)
+                 max_workers=DEFAULT_WORKERS, db=0):
+        self.sync = _client.Cache(path, db)
         self._own = executor is None
         self._executor = executor or concurrent.futures.ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="kcache")
@@ -59,6 +60,10 @@ class Cache:
     @property
     def closed(self):
         return self.sync.closed
+
+    @property
+    def db(self):
+        return self.sync.db
 
     async def __aenter__(self):
         return self

@@ -220,7 +220,8 @@ static PyObject *op_result(struct kc_pipe *p, size_t i, int kind)
 			     (unsigned long)kc_pipe_client_flags(p, i), reply);
 }
 
-PyObject *kcpy_batch(int fd, PyObject *ops, int txn, PyObject *watch)
+PyObject *kcpy_batch(int fd, PyObject *ops, int txn, PyObject *watch,
+		     uint32_t db)
 {
 	struct out_area out = { 0 };
 	struct kcpy_args args;
@@ -247,6 +248,7 @@ PyObject *kcpy_batch(int fd, PyObject *ops, int txn, PyObject *watch)
 		Py_DECREF(seq);
 		return PyErr_NoMemory();
 	}
+	kc_pipe_select(p, db);
 	kcpy_arg_init(&args);
 	reply = PyMem_Calloc((size_t)n + 1, sizeof(*reply));
 	if (!reply) {

@@ -5,7 +5,8 @@ Every command is written once, in Commands, as the kernel op(s) it sends
 and a function turning the raw result into the Python value.  Cache runs
 them at once (one KC_IOC_OP, the GIL released), Pipeline queues them for
 one KC_IOC_BATCH, Transaction for one KC_IOC_BATCH with KC_BATCH_TXN and
-watched keys.
+watched keys.  A Cache works on one database (Cache(db=N), redis-py's
+Redis(db=N)), and so do its pipelines and transactions.
 """
 import datetime
 import errno
@@ -105,6 +106,13 @@ def _expiry(ex=None, px=None, exat=None, pxat=None, positive=True):
     if positive and v <= 0:
         raise InvalidArgument("invalid expire time: must be positive")
     return flags, v
+
+
+def _db(db):
+    """A database number, 0 .. KC_DB_COUNT - 1 (as Redis's 16)."""
+    if not isinstance(db, int) or isinstance(db, bool) or not 0 <= db < K.KC_DB_COUNT:
+        raise InvalidArgument("database %r: kcache has 0 to %d" % (db, K.KC_DB_COUNT - 1))
+    return db
 
 
 def _op(opcode, key=None, val=None, args=None, flags=0, num=0, num2=0, expire=0,
@@ -509,10 +517,28 @@ class Commands:
         return self._cmd(_c_ttl, _op(K.KC_OP_TTL, _enc(name), flags=K.KC_TTL_MS))
 
     def flushall(self):
-        """FLUSH every key (CAP_SYS_ADMIN, else PermissionError)."""
+        """FLUSH every key of every database (CAP_SYS_ADMIN, else
+        PermissionError)."""
         return self._cmd(_c_true, _op(K.KC_OP_FLUSH))
 
-    flushdb = flushall
+    def flushdb(self):
+        """FLUSH the keys of this database only (CAP_SYS_ADMIN)."""
+        return self._cmd(_c_true, _op(K.KC_OP_FLUSH, flags=K.KC_FLUSH_DB))
+
+    def dbsize(self):
+        """DBSIZE: the keys of this database (expired ones not yet
+        reclaimed count, as in Redis)."""
+        return self._cmd(_c_num, _op(K.KC_OP_DBSIZE))
+
+    def move(self, name, db):
+        """MOVE: True when name went to database db with its value and
+        expiry; False when it is missing here or db has the key."""
+        return self._cmd(_c_ok_or_false, _op(K.KC_OP_MOVE, _enc(name), num=_db(db)))
+
+    def swapdb(self, first, second):
+        """SWAPDB: databases first and second trade contents, for every
+        client at once (CAP_SYS_ADMIN)."""
+        return self._cmd(_c_true, _op(K.KC_OP_SWAPDB, num=_db(first), num2=_db(second)))
 
     def ping(self):
         """KC_OP_NOP: True (measures the call path)."""
@@ -742,9 +768,11 @@ class Cache(Commands):
     """An open /dev/kcache (the caller's instance).  Each method is one
     ioctl with the GIL released; one Cache may be used by many threads at
     once (pipelines and transactions are per thread).  ``with Cache() as
-    c:`` closes it at the end."""
+    c:`` closes it at the end.  db: the database (0 .. 15) every command
+    of this Cache works on, as redis-py's Redis(db=)."""
 
-    def __init__(self, path=K.KC_DEVICE_PATH):
+    def __init__(self, path=K.KC_DEVICE_PATH, db=0):
+        self._db = _db(db)
         try:
             self._dev = K.Device(path)
         except OSError as e:
@@ -760,9 +788,14 @@ class Cache(Commands):
         self._nl = None
         self._nl_lock = threading.Lock()
 
+    @property
+    def db(self):
+        """The database of this Cache's commands."""
+        return self._db
+
     def _cmd(self, conv, op):
         try:
-            return conv(self._op(*op))
+            return conv(self._op(*op, self._db))
         except K.ClosedError:
             raise ClosedError_() from None
 
@@ -778,7 +811,7 @@ class Cache(Commands):
                 if txn and len(ops) > K.KC_BATCH_MAX:
                     raise TooLarge("%d operations in one transaction, at most %d"
                                    % (len(ops), K.KC_BATCH_MAX), errno.E2BIG)
-                ret, done, res = self._dev.batch(ops, txn, watch)
+                ret, done, res = self._dev.batch(ops, txn, watch, self._db)
                 if ret == _ECANCELED and txn:
                     raise WatchError("a watched key changed: the transaction did not run",
                                      errno.ECANCELED)
@@ -826,7 +859,8 @@ class Cache(Commands):
         self.close()
 
     def __repr__(self):
-        return "<kcache.Cache %s>" % ("closed" if self.closed else "fd=%d" % self.fileno())
+        return "<kcache.Cache %s>" % ("closed" if self.closed else
+                                      "fd=%d db=%d" % (self.fileno(), self._db))
 
     # ------------------------------------------------------ server info
 
@@ -851,9 +885,6 @@ class Cache(Commands):
     def class_stats(self):
         """KC_IOC_CLASS_STATS: one dict per slab class."""
         return self._call(self._dev.class_stats)
-
-    def dbsize(self):
-        return self.stats()["curr_items"]
 
     def config_get(self):
         """KC_IOC_CONFIG: memory_limit_mb, notify, automove, item_size_max,

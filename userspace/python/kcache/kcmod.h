@@ -40,7 +40,11 @@ int kcpy_fill_op(struct kcpy_args *a, struct kc_op *op, PyObject *key,
 PyObject *kcpy_elems(const void *buf, size_t used, size_t count);
 PyObject *kcpy_result(const struct kc_op *op, int ret, PyObject *reply);
 
-/* batch.c: one KC_IOC_BATCH; called with the Device held open. */
-PyObject *kcpy_batch(int fd, PyObject *ops, int txn, PyObject *watch);
+/*
+ * batch.c: one KC_IOC_BATCH, every op and watched key in database db;
+ * called with the Device held open.
+ */
+PyObject *kcpy_batch(int fd, PyObject *ops, int txn, PyObject *watch,
+		     uint32_t db);
 
 #endif /* KCACHE_PY_KCMOD_H */

@@ -15,7 +15,9 @@ Messages are dicts, as redis-py's:
   {'type': 'message', 'pattern': None, 'channel': b'ch', 'data': b'hi'}
   {'type': 'pmessage', 'pattern': b'c*', 'channel': b'ch', 'data': b'hi'}
   {'type': 'keyspace', 'pattern': b'*', 'channel': b'k', 'key': b'k',
-   'event': 'set', 'data': b'set'}      (key/channel None for 'flush')
+   'db': 0, 'event': 'set', 'data': b'set'}
+                                        (key/channel None for 'flush'; db
+                                        None for a flush of every database)
   {'type': 'overrun', 'pattern': None, 'channel': None, 'data': None}
 
 No subscribe confirmations are sent (the kernel keeps no subscriptions).
@@ -274,10 +276,12 @@ class PubSub:
                 ev = a.get(K.KC_A_EVENT)
                 ev = EVENTS.get(struct.unpack("=I", ev[:4])[0], "unknown") if ev else "unknown"
                 key = a.get(K.KC_A_KEY)
+                db = a.get(K.KC_A_DB)
+                db = struct.unpack("=I", db[:4])[0] if db else None
                 for p in self.key_patterns:
                     if key is None or _glob.match(p, key):
                         out.append({"type": "keyspace", "pattern": p, "channel": key,
-                                    "key": key, "event": ev, "data": ev.encode()})
+                                    "key": key, "db": db, "event": ev, "data": ev.encode()})
                         break
         return out
 
