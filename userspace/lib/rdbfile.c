@@ -4,11 +4,12 @@
  * kc_rdb_load_file(), shared by kcache-cli (save/restore) and kcache-proxy
  * (SAVE, BGSAVE, loading dir/dbfilename at start).
  *
- * Save walks each database that has keys with SCAN and reads each key
- * (type, value, expiry, client flags) in a transaction, so each key is
- * read atomically; the snapshot as a whole is fuzzy (keys changed during
- * the walk may be seen before or after the change; a key present for the
- * whole walk is always saved).  Every database gets its SELECTDB, so a
+ * Save walks each database that has keys with KC_OP_SNAPSHOT, which
+ * returns many keys per call, each whole (type, value, expiry, client
+ * flags) and read atomically; the snapshot as a whole is fuzzy (keys
+ * changed during the walk may be seen before or after the change; a key
+ * present for the whole walk is always saved).  A module without it
+ * (-EOPNOTSUPP) is read with SCAN and a transaction per few keys.  Every database gets its SELECTDB, so a
  * file names the database of each key, as redis-server's do.  The file
  * is written to PATH.tmp.PID, fsynced, renamed over PATH and the
  * directory fsynced.  Load reads the whole file,
@@ -34,6 +35,8 @@
 #include "rdb.h"
 
 #define SCAN_COUNT	512
+#define SNAP_KEYS	1024		/* keys asked of one SNAPSHOT call */
+#define SNAP_ROOM	(4U << 20)	/* its reply buffer, grown on -ENOSPC */
 #define SCAN_ROOM	(4U << 20)
 #define TXN_KEYS	32		/* keys read by one transaction */
 #define FIRST_ROOM	(64U << 10)	/* reply room tried first */
@@ -412,6 +415,121 @@ out:
 	return err;
 }
 
+/* Room for n value strings in s->ev. */
+static int ev_room(struct saver *s, size_t n)
+{
+	void *q;
+
+	if (n <= s->evcap)
+		return 0;
+	q = realloc(s->ev, n * sizeof(*s->ev));
+	if (!q)
+		return -ENOMEM;
+	s->ev = q;
+	s->evcap = n;
+	return 0;
+}
+
+/*
+ * Writes the keys of one SNAPSHOT reply: per key a kc_snap_rec, the key
+ * and nelems value records (a sorted set's: member, 8-byte score, as the
+ * writer takes them).  A key the walk already gave is skipped.
+ */
+static int snap_write(struct saver *s, const void *buf, size_t used)
+{
+	struct kc_elem_iter ei;
+	const struct kc_elem *e;
+	const void *data;
+	int err;
+
+	kc_elem_iter_init(&ei, buf, used, SIZE_MAX);
+	while (ei.off < used) {
+		struct kc_rdb_item it = { .db = s->db };
+		struct kc_snap_rec h;
+		uint64_t i;
+
+		e = kc_elem_next(&ei, &data);
+		if (!e || e->len != sizeof(h))
+			return -EBADMSG;
+		memcpy(&h, data, sizeof(h));
+		e = kc_elem_next(&ei, &data);
+		if (!e || h.type < KC_TYPE_STRING || h.type > KC_TYPE_ZSET)
+			return -EBADMSG;
+		it.key.p = data;
+		it.key.len = e->len;
+		err = ev_room(s, h.nelems);
+		if (err)
+			return err;
+		for (i = 0; i < h.nelems; i++) {
+			e = kc_elem_next(&ei, &data);
+			if (!e)
+				return -EBADMSG;
+			s->ev[i].p = data;
+			s->ev[i].len = e->len;
+		}
+		it.type = h.type;
+		it.expire_ms = h.expire ? h.expire : -1;
+		it.client_flags = h.client_flags;
+		it.has_flags = h.type == KC_TYPE_STRING && h.client_flags;
+		it.elems = s->ev;
+		it.n = h.nelems;
+		err = keyset_add(&s->seen, it.key.p, it.key.len);
+		if (err < 0)
+			return err;
+		if (!err)
+			continue;	/* a repeat of the walk */
+		if (kc_rdb_w_item(&s->w, &it))
+			return s->w.err;
+		s->keys++;
+	}
+	return 0;
+}
+
+/*
+ * Writes the keys of database s->db with KC_OP_SNAPSHOT; -EOPNOTSUPP
+ * before anything was written when the module has no such op.
+ */
+static int snap_db(struct saver *s)
+{
+	size_t room = SNAP_ROOM;
+	unsigned char *buf = malloc(room);
+	int64_t cursor = 0;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		struct kc_op op;
+
+		kc_op_init(&op, KC_OP_SNAPSHOT);
+		op.db = s->db;
+		op.num = cursor;
+		op.num2 = SNAP_KEYS;
+		kc_op_out(&op, buf, room);
+		err = kc_do(s->fd, &op);
+		if (err == -ENOSPC && op.out_used > room) {
+			/* One hash bucket's keys need more: the size asked. */
+			unsigned char *b = realloc(buf, op.out_used);
+
+			if (!b) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = b;
+			room = op.out_used;
+			s->retries++;
+			continue;
+		}
+		if (!err)
+			err = snap_write(s, buf, op.out_used);
+		cursor = op.num;
+		if (err || !cursor)
+			break;
+	}
+	free(buf);
+	return err;
+}
+
 /*
  * Every database that has keys, in order, each after its SELECTDB and a
  * RESIZEDB with DBSIZE's count (a sizing hint: the walk may find more or
@@ -436,7 +554,9 @@ static int save_dbs(struct saver *s, uint64_t curr_items)
 			continue;
 		keyset_free(&s->seen);
 		kc_rdb_w_selectdb(&s->w, s->db, n, 0);
-		err = scan_db(s);
+		err = snap_db(s);
+		if (err == -EOPNOTSUPP)
+			err = scan_db(s);
 		if (err)
 			return err;
 	}
