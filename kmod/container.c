@@ -53,8 +53,8 @@ struct kc_item *kc_cont_new(struct kc_cache *kc, u8 db, const char *key, u32 nke
  * empty one when create is set.  *err: -ENOENT (missing), -EPROTOTYPE
  * (another type), -ENOMEM; NULL is returned then.
  */
-struct kc_item *kc_cont_get(struct kc_cache *kc, u8 db, const char *key, u32 nkey, u8 type, bool create,
-			    int *err)
+struct kc_item *kc_cont_get(struct kc_cache *kc, u8 db, const char *key, u32 nkey,
+			    u8 type, bool create, int *err)
 {
 	struct kc_item *it;
 	struct kc_cont *c;

@@ -55,9 +55,10 @@ static inline void kc_elem_set_owner(struct kc_item *e, struct kc_item *owner)
 
 void kc_cont_init(void);
 struct kc_item *kc_cont_new(struct kc_cache *kc, u8 db, const char *key, u32 nkey, u8 type);
-struct kc_item *kc_cont_get(struct kc_cache *kc, u8 db, const char *key, u32 nkey, u8 type, bool create,
-			    int *err);
-struct kc_item *kc_cont_ref(struct kc_cache *kc, u8 db, const char *key, u32 nkey, u8 type, int *err);
+struct kc_item *kc_cont_get(struct kc_cache *kc, u8 db, const char *key, u32 nkey,
+			    u8 type, bool create, int *err);
+struct kc_item *kc_cont_ref(struct kc_cache *kc, u8 db, const char *key, u32 nkey,
+			    u8 type, int *err);
 void kc_cont_done(struct kc_item *it, bool changed);
 void kc_cont_free(struct kc_item *it);
 int kc_cont_move(struct kc_item *from, struct kc_item *to);

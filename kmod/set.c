@@ -569,8 +569,9 @@ int kc_cont_store(struct kc_op *op, const char *key, struct kc_item *set)
 		/* A sorted set stored (ZUNIONSTORE...): BZPOPMIN may take. */
 		if (set->type == KC_TYPE_ZSET)
 			kc_wait_notify(kc, key, op->key_len);
-	} else if (!err && old)
+	} else if (!err && old) {
 		kc_notify(kc, KC_EVENT_DEL, kc_op_db(op), key, op->key_len);
+	}
 	return err;
 }
 

@@ -178,10 +178,11 @@
  * KC_CMD_KEYS (dump)
  *	Request: KC_A_PATTERN (a glob over the key's bytes: * ? [abc] [a-z]
  *	[^a] and \ to quote; absent: every key), KC_A_TYPE (only keys of that
- *	type), KC_A_DB (the database; absent: 0).  One message per key: KC_A_KEY, KC_A_TYPE.  Expired keys are
- *	left out.  A key present during the whole dump is in it exactly once,
- *	unless a message carries NLM_F_DUMP_INTR: the index was resized or
- *	the walk lost its place, keys may be missing or repeated; dump again.
+ *	type), KC_A_DB (the database; absent: 0).  One message per key:
+ *	KC_A_KEY, KC_A_TYPE.  Expired keys are left out.  A key present
+ *	during the whole dump is in it exactly once, unless a message
+ *	carries NLM_F_DUMP_INTR: the index was resized or the walk lost its
+ *	place, keys may be missing or repeated; dump again.
  *
  * KC_CMD_STATS (do, dump)
  *	do: KC_A_STATS (struct kc_stats); with KC_A_CLASS_ID in the request,
