@@ -17,6 +17,8 @@
 #include <linux/rhashtable.h>
 #include <linux/string.h>
 #include <linux/err.h>
+#include <linux/delay.h>
+#include <linux/sched/signal.h>
 #include "kcache.h"
 #include "index.h"
 #include "lru.h"
@@ -165,9 +167,14 @@ static void account_unlink(struct kc_item *it)
 
 /*
  * Publishes a new item in the index and its LRU.  Caller holds it->lock
- * and a reference.  Returns 0, -EEXIST when the key is present, or -ENOMEM
- * when the index cannot grow.
+ * and a reference.  Returns 0, -EEXIST when the key is present, -EBUSY
+ * when the index cannot take it now (a resize is under way and the next
+ * table is full too, or it could not grow without sleeping: its worker
+ * resizes it in process context), -ENOMEM otherwise.
  */
+/* Waits of 1-2 ms for the index's resize worker (kc_item_publish()). */
+#define KC_LINK_TRIES	2000
+
 static int __kc_item_link(struct kc_item *it)
 {
 	struct kc_cache *kc = kc_item_cache(it);
@@ -182,7 +189,9 @@ static int __kc_item_link(struct kc_item *it)
 	if (err) {
 		WRITE_ONCE(it->state, KC_ITEM_ALLOC);
 		refcount_dec(&it->ref);
-		return err == -EEXIST ? -EEXIST : -ENOMEM;
+		if (err == -EEXIST || err == -EBUSY)
+			return err;
+		return err == -ENOMEM ? -EBUSY : -ENOMEM;
 	}
 	__kc_lru_add(it);
 	account_link(it);
@@ -226,18 +235,28 @@ static void __kc_item_replace(struct kc_item *old, struct kc_item *it)
  * old's lock.  Without old: -EEXIST when the key is present (look it up
  * again), -ENOMEM when the index cannot grow.
  *
- * The caller keeps its references to both.  Never sleeps.
+ * The caller keeps its references to both.  Without old it may sleep:
+ * right after a FLUSH the index shrinks, and until that resize is done
+ * its next (small) table fills at once and refuses inserts (-EBUSY); the
+ * resize runs in a worker, so the link waits for it, a few seconds at
+ * most, and a killed caller stops waiting.  With old it never sleeps.
  */
 int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
 		    u32 flags)
 {
-	int err = 0;
+	int err = 0, tries;
 
 	if (!old) {
-		spin_lock(&it->lock);
-		err = __kc_item_link(it);
-		spin_unlock(&it->lock);
-		return err;
+		for (tries = 0;; tries++) {
+			spin_lock(&it->lock);
+			err = __kc_item_link(it);
+			spin_unlock(&it->lock);
+			if (err != -EBUSY || tries == KC_LINK_TRIES ||
+			    fatal_signal_pending(current))
+				break;
+			usleep_range(1000, 2000);
+		}
+		return err == -EBUSY ? -ENOMEM : err;
 	}
 	spin_lock(&old->lock);
 	if (old->state != KC_ITEM_LINKED) {

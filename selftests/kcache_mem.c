@@ -1263,4 +1263,52 @@ TEST_F_TIMEOUT(mem, memcg_max_enomem, 120)
 	cg_leave(cg);
 }
 
+/* SETs of keys pfx0 .. pfx(n-1) in batches of 4096; 0 or the first error. */
+static int set_batches(int fd, const char *pfx, int n)
+{
+	static char keys[4096][24];
+	struct kc_batch_builder b;
+	int i, j, err = 0;
+
+	kc_batch_init(&b);
+	for (i = 0; i < n && !err; i += 4096) {
+		kc_batch_reset(&b);
+		for (j = 0; j < 4096 && i + j < n; j++) {
+			struct kc_op *op = kc_batch_add(&b, KC_OP_SET);
+
+			if (!op) {
+				err = -ENOMEM;
+				break;
+			}
+			snprintf(keys[j], sizeof(keys[j]), "%s%d", pfx, i + j);
+			kc_op_key(op, keys[j], strlen(keys[j]));
+			kc_op_val(op, "v", 1);
+		}
+		if (!err)
+			err = kc_batch_submit(fd, &b, 0);
+		for (j = 0; !err && j < (int)b.count; j++)
+			err = b.ops[j].result;
+	}
+	kc_batch_exit(&b);
+	return err;
+}
+
+/*
+ * Right after a FLUSH of a big index, the index shrinks in a worker, and
+ * until it is done its next table is small and full: an insert then got
+ * -EBUSY from rhashtable, and stores failed with ENOMEM in a nearly empty
+ * cache (a 1M-key RDB load stopped at key 96,477).  Stores must wait for
+ * the resize instead.
+ */
+TEST_F_TIMEOUT(mem, stores_right_after_flush_of_a_big_index, 600)
+{
+	struct kc_stats st;
+
+	ASSERT_EQ(0, set_batches(self->fd, "big:", 300000));
+	ASSERT_EQ(0, kc_flush(self->fd));
+	EXPECT_EQ(0, set_batches(self->fd, "again:", 300000));
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(300000, st.curr_items);
+}
+
 TEST_HARNESS_MAIN
