@@ -40,7 +40,7 @@
 #define SCAN_ROOM	(4U << 20)
 #define TXN_KEYS	32		/* keys read by one transaction */
 #define FIRST_ROOM	(64U << 10)	/* reply room tried first */
-#define LOAD_OPS	1024		/* ops in one restore batch */
+#define LOAD_OPS	2048		/* ops in one restore batch: a key's fit too */
 #define LOAD_BYTES	(16U << 20)
 #define LOAD_RETRIES	50		/* batches retried on -ENOMEM, 0.1 s apart */
 #define CHUNK_ARGS	4096		/* elements in one push/HSET/SADD */
@@ -577,8 +577,8 @@ struct loader {
 };
 
 /*
- * Runs the pending batch.  Every key's ops (DEL first) are in one batch,
- * so running it again is harmless: a batch that met -ENOMEM is retried
+ * Runs the pending batch.  Every key's ops (a container's: DEL first)
+ * are in one batch, so running it again is harmless: a batch that met -ENOMEM is retried
  * for a while, as the module moves slab pages between classes
  * (automove) after a flush freed other classes' pages.
  */
@@ -649,10 +649,8 @@ static int load_item(void *ctx, const struct kc_rdb_item *it)
 		l->other_db++;
 	/* the parser let through only databases the module has */
 	kc_pipe_select(p, it->db);
-	i = kc_pipe_add_key(p, KC_OP_DEL, it->key.p, it->key.len);
-	if (i < 0)
-		return i;
 	if (it->type == KC_RDB_STRING) {
+		/* SET replaces a key of any type: no DEL first. */
 		i = kc_pipe_add_key(p, KC_OP_SET, it->key.p, it->key.len);
 		if (i < 0 || kc_pipe_set_val(p, i, it->elems[0].p,
 					     it->elems[0].len) ||
@@ -664,6 +662,10 @@ static int load_item(void *ctx, const struct kc_rdb_item *it)
 			return -ENOMEM;
 		l->bytes += it->elems[0].len;
 	} else {
+		/* The elements are added to what is there: empty it first. */
+		i = kc_pipe_add_key(p, KC_OP_DEL, it->key.p, it->key.len);
+		if (i < 0)
+			return i;
 		while (e < it->n) {
 			size_t bytes = 0, k = 0;
 
