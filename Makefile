@@ -48,6 +48,8 @@ KERNEL_NETLINK_FILES := Documentation/netlink/genetlink-c.yaml \
 YNL_GEN_C := $(KERNEL_NETLINK)/tools/net/ynl/ynl-gen-c.py
 
 PREFIX ?= /usr/local
+# Where make install puts kcache.service.
+UNITDIR ?= /etc/systemd/system
 VM := $(SRC)/selftests/vm/vm.sh
 
 export KCACHE_PARAMS KCACHE_TESTS VM_TIMEOUT TEST_TIMEOUT VM_MEM VM_SMP \
@@ -182,6 +184,11 @@ install: module userspace
 			echo "install $$p $(DESTDIR)$(PREFIX)/bin/$$p"; \
 			install -D -m 755 $(BUILD)/userspace/$$p $(DESTDIR)$(PREFIX)/bin/$$p; \
 		fi; done
+	@# The unit: load the module, run the proxy on /var/lib/kcache, save
+	@# at stop (Documentation/persistence.rst); not enabled here.
+	mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|@PREFIX@|$(PREFIX)|' $(SRC)/userspace/systemd/kcache.service \
+		>$(DESTDIR)$(UNITDIR)/kcache.service
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
 	@# Debian's pip installs under /usr/local by itself and adds "local/" to
 	@# any --prefix it is given: pass one only for another PREFIX.
