@@ -147,6 +147,21 @@ struct saver {
 	uint64_t keys, vanished, retries;
 };
 
+/* Room for n value strings in s->ev. */
+static int ev_room(struct saver *s, size_t n)
+{
+	void *q;
+
+	if (n <= s->evcap)
+		return 0;
+	q = realloc(s->ev, n * sizeof(*s->ev));
+	if (!q)
+		return -ENOMEM;
+	s->ev = q;
+	s->evcap = n;
+	return 0;
+}
+
 /* ZRANGE's ranks of a whole set: 0 .. -1 (referenced by borrowing pipes). */
 static const int64_t zall[2] = { 0, -1 };
 
@@ -210,12 +225,8 @@ static int emit(struct saver *s, const struct kc_rdb_str *k, uint32_t type,
 	it.key = *k;
 	it.expire_ms = ttl > 0 ? now_ms() + ttl : -1;
 	if (type == KC_TYPE_STRING) {
-		if (s->evcap < 1) {
-			s->ev = realloc(s->ev, 16 * sizeof(*s->ev));
-			if (!s->ev)
-				return -ENOMEM;
-			s->evcap = 16;
-		}
+		if (ev_room(s, 1))
+			return -ENOMEM;
 		s->ev[0].p = rep;
 		s->ev[0].len = len;
 		n = 1;
@@ -224,14 +235,8 @@ static int emit(struct saver *s, const struct kc_rdb_str *k, uint32_t type,
 	} else {
 		size_t cnt = kc_pipe_num(p, i + 1);
 
-		if (cnt > s->evcap) {
-			void *q = realloc(s->ev, cnt * sizeof(*s->ev));
-
-			if (!q)
-				return -ENOMEM;
-			s->ev = q;
-			s->evcap = cnt;
-		}
+		if (ev_room(s, cnt))
+			return -ENOMEM;
 		kc_elem_iter_init(&ei, rep, len, cnt);
 		while ((e = kc_elem_next(&ei, &data))) {
 			s->ev[n].p = data;
@@ -413,21 +418,6 @@ out:
 	free(keys);
 	free(buf);
 	return err;
-}
-
-/* Room for n value strings in s->ev. */
-static int ev_room(struct saver *s, size_t n)
-{
-	void *q;
-
-	if (n <= s->evcap)
-		return 0;
-	q = realloc(s->ev, n * sizeof(*s->ev));
-	if (!q)
-		return -ENOMEM;
-	s->ev = q;
-	s->evcap = n;
-	return 0;
 }
 
 /*
