@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""kcache-proxy's blocking list commands against redis-server 7.0.
+"""kcache-proxy's blocking list and sorted-set commands against redis-server 7.0.
 
 First the same commands on both servers, replies compared byte for byte:
 LMOVE, RPOPLPUSH, LMPOP and the blocking forms with data present, timing
@@ -11,8 +11,9 @@ order they blocked, a pipelined command waiting behind a blocked one, a
 disconnected waiter taking nothing, CLIENT UNBLOCK (TIMEOUT and ERROR),
 INFO's blocked_clients, and waiters in other databases (served by a push
 in their own, by SWAPDB and by MOVE, in line only behind their own
-database's waiters).  Last, on the proxy only, a push straight into the
-kernel (kcache-cli, no proxy) wakes a proxy client's BLPOP.
+database's waiters).  The same for BZPOPMIN, BZPOPMAX and BZMPOP, woken
+by ZADD, ZUNIONSTORE and RENAME.  Last, on the proxy only, a push straight
+into the kernel (kcache-cli, no proxy) wakes a proxy client's BLPOP.
 """
 import os
 import subprocess
@@ -78,6 +79,33 @@ SCRIPT = [
     ("BLMOVE", "q5", "d5", "LEFT", "LEFT", "0"), ("MULTI",), ("SELECT", "6"),
     ("RPUSH", "q6", "x", "y"), ("BLPOP", "q6", "0"), ("BLMPOP", "0", "2", "q5", "q6", "LEFT"),
     ("EXEC",), ("EXISTS", "q6"), ("SELECT", "0"), ("LRANGE", "d5", "0", "-1"),
+    # Sorted sets: BZPOPMIN, BZPOPMAX, BZMPOP (and ZMPOP) with data, timing
+    # out, their errors, inside MULTI, in another database.
+    ("ZADD", "zq", "1", "a", "2", "b", "3", "c", "4", "d"), ("BZPOPMIN", "zq", "0"),
+    ("BZPOPMAX", "nosuch", "zq", "0"), ("BZPOPMIN", "nosuch", "nosuch2", "0.05"),
+    ("BZPOPMAX", "nosuch", "0.05"), ("BZPOPMIN", "str", "0"), ("BZPOPMIN", "nosuch", "str", "0"),
+    ("BZPOPMIN", "zq", "-1"), ("BZPOPMIN", "zq", "abc"), ("BZPOPMIN", "zq", ""),
+    ("BZPOPMIN", "zq", "nan"), ("BZPOPMIN", "zq", "1e30"), ("BZPOPMIN", "zq"),
+    ("BZMPOP", "0", "2", "nosuch", "zq", "MIN", "COUNT", "5"), ("EXISTS", "zq"),
+    ("BZMPOP", "0.05", "1", "zq", "MAX"), ("BZMPOP", "-1", "1", "zq", "MIN"),
+    ("BZMPOP", "x", "1", "zq", "MIN"), ("BZMPOP", "0", "0", "zq", "MIN"),
+    ("BZMPOP", "0", "-1", "zq", "MIN"), ("BZMPOP", "0", "3", "zq", "MIN"),
+    ("BZMPOP", "0", "1", "zq", "SIDEWAYS"), ("BZMPOP", "0", "1", "zq", "MIN", "COUNT", "0"),
+    ("BZMPOP", "0", "1", "zq", "MIN", "COUNT", "-3"), ("BZMPOP", "0", "1", "zq", "MIN", "COUNT"),
+    ("BZMPOP", "0", "1", "zq"), ("BZMPOP", "0", "1", "str", "MIN"),
+    ("ZADD", "zq2", "1", "x", "2", "y"), ("BZMPOP", "0", "2", "str", "zq2", "MIN"),
+    ("BZMPOP", "0", "2", "zq2", "str", "MAX", "COUNT", "9"),
+    ("MULTI",), ("BZPOPMIN", "nosuch", "0"), ("BZPOPMAX", "nosuch", "nosuch2", "0"),
+    ("BZMPOP", "0", "1", "nosuch", "MIN"), ("ZADD", "zm", "1", "a", "2", "b", "3", "c"),
+    ("BZPOPMIN", "zm", "0"), ("BZPOPMAX", "nosuch", "zm", "0"),
+    ("BZMPOP", "0", "2", "nosuch", "zm", "MIN", "COUNT", "5"), ("BZPOPMIN", "zm", "0"),
+    ("BZPOPMIN", "zm", "-1"), ("ZMPOP", "1", "zm", "MIN"), ("EXEC",),
+    ("MULTI",), ("BZMPOP", "x", "1", "zm", "MIN"), ("EXEC",), ("EXISTS", "zm"),
+    ("SELECT", "5"), ("ZADD", "zq5", "1", "a"), ("BZPOPMIN", "zq5", "0"), ("SELECT", "0"),
+    ("ZADD", "zq5", "2", "b"), ("SELECT", "5"), ("BZPOPMIN", "zq5", "0.05"),
+    ("BZMPOP", "0.05", "1", "zq5", "MIN"), ("SELECT", "0"), ("BZPOPMAX", "zq5", "0"),
+    ("MULTI",), ("SELECT", "6"), ("ZADD", "zq6", "1", "x", "2", "y"), ("BZPOPMIN", "zq6", "0"),
+    ("BZMPOP", "0", "2", "zq5", "zq6", "MAX"), ("EXEC",), ("EXISTS", "zq6"), ("SELECT", "0"),
 ]
 
 RESP3 = [
@@ -85,6 +113,10 @@ RESP3 = [
     ("BLMPOP", "0.05", "1", "nosuch", "LEFT"), ("RPUSH", "r3", "a", "b"),
     ("BLMPOP", "0", "1", "r3", "LEFT", "COUNT", "5"), ("LMPOP", "1", "r3", "LEFT"),
     ("MULTI",), ("BLPOP", "nosuch", "0"), ("EXEC",),
+    ("BZPOPMIN", "nosuch", "0.05"), ("BZMPOP", "0.05", "1", "nosuch", "MAX"),
+    ("ZADD", "z3", "1", "a", "2.5", "b", "inf", "c"), ("BZPOPMIN", "z3", "0"),
+    ("BZPOPMAX", "z3", "0"), ("BZMPOP", "0", "1", "z3", "MIN", "COUNT", "5"),
+    ("MULTI",), ("BZPOPMAX", "nosuch", "0"), ("BZMPOP", "0", "1", "nosuch", "MIN"), ("EXEC",),
 ]
 
 
@@ -281,6 +313,158 @@ def databases(t, port, name, ctl):
         r.close()
 
 
+def zsets(t, port, name):
+    """The blocking sorted-set pops, as the list checks above."""
+    ctl = Raw(port)
+    one(ctl, "FLUSHALL")
+    pre = name + ": zset"
+
+    # Woken by another client's ZADD: [key, member, score].
+    a = Raw(port)
+    a.send(cmd("BZPOPMIN", "zw", "0"))
+    t.ok(silent(a), "%s: BZPOPMIN on a missing key waits" % pre)
+    t.eq(info_blocked(port), 1, "%s: INFO blocked_clients counts it" % pre)
+    one(ctl, "ZADD", "zw", "2", "b", "1.5", "a")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzw\r\n$1\r\na\r\n$3\r\n1.5\r\n",
+         "%s: a ZADD wakes it with [key, member, score]" % pre)
+    a.take()
+    t.eq(one(ctl, "ZRANGE", "zw", "0", "-1"), b"*1\r\n$1\r\nb\r\n", "%s: the other member stays" % pre)
+    t.eq(info_blocked(port), 0, "%s: blocked_clients back to 0" % pre)
+
+    # BZMPOP with a count takes what one ZADD brought, from the highest.
+    a.send(cmd("BZMPOP", "0", "2", "zm1", "zm2", "MAX", "COUNT", "2"))
+    t.ok(silent(a), "%s: BZMPOP waits" % pre)
+    one(ctl, "ZADD", "zm2", "1", "x", "2", "y", "3", "z")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1),
+         b"*2\r\n$3\r\nzm2\r\n*2\r\n*2\r\n$1\r\nz\r\n$1\r\n3\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n",
+         "%s: BZMPOP MAX COUNT 2: the two highest" % pre)
+    a.take()
+
+    # ZUNIONSTORE and RENAME bring members too.
+    a.send(cmd("BZPOPMAX", "zs", "0"))
+    time.sleep(0.2)
+    one(ctl, "ZUNIONSTORE", "zs", "1", "zm2")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzs\r\n$1\r\nx\r\n$1\r\n1\r\n",
+         "%s: ZUNIONSTORE into the key serves BZPOPMAX" % pre)
+    a.take()
+    a.send(cmd("BZPOPMIN", "zr", "0"))
+    time.sleep(0.2)
+    one(ctl, "ZADD", "zsrc", "7", "r")
+    one(ctl, "RENAME", "zsrc", "zr")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzr\r\n$1\r\nr\r\n$1\r\n7\r\n",
+         "%s: RENAME onto the key serves BZPOPMIN" % pre)
+    a.take()
+
+    # Three clients are served in the order they blocked.
+    cs = [Raw(port) for _ in range(3)]
+    for c in cs:
+        c.send(cmd("BZPOPMIN", "other", "zfifo", "0"))
+        time.sleep(0.2)
+    one(ctl, "ZADD", "zfifo", "1", "m1", "2", "m2", "3", "m3")
+    got = [c.read_until(lambda b: resp_count(b) >= 1) for c in cs]
+    t.eq(got, [b"*3\r\n$5\r\nzfifo\r\n$2\r\nm%d\r\n$1\r\n%d\r\n" % (i, i) for i in (1, 2, 3)],
+         "%s: one ZADD of three: FIFO order of three waiters" % pre)
+    for c in cs:
+        c.take()
+        c.send(cmd("BZPOPMAX", "zfifo2", "0"))
+        time.sleep(0.2)
+    got = []
+    for i, c in enumerate(cs):
+        one(ctl, "ZADD", "zfifo2", str(i), "n%d" % i)
+        got.append(c.read_until(lambda b: resp_count(b) >= 1))
+    t.eq(got, [b"*3\r\n$6\r\nzfifo2\r\n$2\r\nn%d\r\n$1\r\n%d\r\n" % (i, i) for i in range(3)],
+         "%s: three ZADDs: FIFO order of three waiters" % pre)
+    for c in cs:
+        c.close()
+
+    # A pipelined command waits behind the blocked one.
+    a.send(cmd("BZMPOP", "0", "1", "zp", "MIN") + cmd("PING"))
+    t.ok(silent(a), "%s: a command pipelined after BZMPOP waits" % pre)
+    one(ctl, "ZADD", "zp", "5", "e")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 2),
+         b"*2\r\n$2\r\nzp\r\n*1\r\n*2\r\n$1\r\ne\r\n$1\r\n5\r\n+PONG\r\n",
+         "%s: BZMPOP answered, then the pipelined PING" % pre)
+    a.take()
+
+    # Timeout: nil (a null array), after about the time asked.
+    for c in (("BZPOPMIN", "zt", "0.5"), ("BZMPOP", "0.5", "1", "zt", "MAX")):
+        t0 = time.time()
+        r = one(a, *c)
+        dt = time.time() - t0
+        t.eq(r, b"*-1\r\n", "%s: %s timeout: nil" % (pre, c[0]))
+        t.ok(0.4 <= dt < 3, "%s: %s after about 0.5 s (%.2f s)" % (pre, c[0], dt))
+
+    # A waiter that disconnects takes nothing.
+    d = Raw(port)
+    d.send(cmd("BZPOPMIN", "zd", "0"))
+    time.sleep(0.2)
+    d.close()
+    time.sleep(0.3)
+    t.eq(info_blocked(port), 0, "%s: a disconnected waiter is no longer blocked" % pre)
+    a.send(cmd("BZPOPMAX", "zd", "0"))
+    time.sleep(0.2)
+    one(ctl, "ZADD", "zd", "1", "q")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzd\r\n$1\r\nq\r\n$1\r\n1\r\n",
+         "%s: the next waiter gets the member" % pre)
+    a.take()
+
+    # A key of another type leaves the waiter waiting.
+    a.send(cmd("BZPOPMIN", "zx", "0"))
+    time.sleep(0.2)
+    one(ctl, "RPUSH", "zx", "l")
+    t.ok(silent(a), "%s: a list pushed under the key leaves BZPOPMIN waiting" % pre)
+    one(ctl, "DEL", "zx")
+    one(ctl, "ZADD", "zx", "3", "z")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzx\r\n$1\r\nz\r\n$1\r\n3\r\n",
+         "%s: then a sorted set there serves it" % pre)
+    a.take()
+
+    # CLIENT UNBLOCK.
+    cid = int(one(a, "CLIENT", "ID")[1:-2])
+    a.send(cmd("BZPOPMIN", "zu", "0"))
+    time.sleep(0.2)
+    t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid)), b":1\r\n", "%s: CLIENT UNBLOCK: 1" % pre)
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*-1\r\n", "%s: unblocked (TIMEOUT): nil" % pre)
+    a.take()
+    a.send(cmd("BZMPOP", "0", "1", "zu", "MIN"))
+    time.sleep(0.2)
+    t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid), "ERROR"), b":1\r\n", "%s: CLIENT UNBLOCK ERROR: 1" % pre)
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n",
+         "%s: unblocked (ERROR): the UNBLOCKED error" % pre)
+    a.take()
+
+    # Databases: served by a ZADD in its own, by SWAPDB.
+    w3, p3 = Raw(port), Raw(port)
+    one(w3, "SELECT", "3")
+    one(p3, "SELECT", "3")
+    a.send(cmd("BZPOPMIN", "zdq", "0"))
+    time.sleep(0.2)
+    w3.send(cmd("BZPOPMIN", "zdq", "0"))
+    time.sleep(0.2)
+    one(p3, "ZADD", "zdq", "3", "in3")
+    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$3\r\nzdq\r\n$3\r\nin3\r\n$1\r\n3\r\n",
+         "%s: a ZADD in database 3 serves its waiter, not an older one in database 0" % pre)
+    w3.take()
+    t.ok(silent(a), "%s: the waiter in database 0 still waits" % pre)
+    one(ctl, "ZADD", "zdq", "0", "in0")
+    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$3\r\nzdq\r\n$3\r\nin0\r\n$1\r\n0\r\n",
+         "%s: a ZADD in database 0 serves that one" % pre)
+    a.take()
+    w3.send(cmd("BZMPOP", "0", "1", "zsq", "MIN"))
+    time.sleep(0.2)
+    one(ctl, "ZADD", "zsq", "1", "from0")
+    t.ok(silent(w3), "%s: a ZADD to the same name in database 0 leaves database 3's waiter" % pre)
+    t.eq(one(ctl, "SWAPDB", "0", "3"), b"+OK\r\n", "%s: SWAPDB 0 3" % pre)
+    t.eq(w3.read_until(lambda b: resp_count(b) >= 1),
+         b"*2\r\n$3\r\nzsq\r\n*1\r\n*2\r\n$5\r\nfrom0\r\n$1\r\n1\r\n",
+         "%s: SWAPDB serves the waiter from the sorted set it brought" % pre)
+    w3.take()
+    one(ctl, "SWAPDB", "0", "3")
+    t.eq(info_blocked(port), 0, "%s: nobody left blocked" % pre)
+    for r in (a, w3, p3, ctl):
+        r.close()
+
+
 def kernel_push(t, px):
     a = Raw(px.rport)
     one(a, "DEL", "kk")
@@ -302,9 +486,11 @@ def main():
     if ref.p:
         t.run("diff", lambda: diff(t, px, ref))
         t.run("redis behaviour", lambda: behaviour(t, ref.port, "redis"))
+        t.run("redis zsets", lambda: zsets(t, ref.port, "redis"))
     else:
         t.skip("replies compared with redis", "no redis-server")
     t.run("proxy behaviour", lambda: behaviour(t, px.rport, "proxy"))
+    t.run("proxy zsets", lambda: zsets(t, px.rport, "proxy"))
     t.run("kernel push", lambda: kernel_push(t, px))
     ref.stop()
     t.eq(px.stop(), 0, "the proxy exits 0 on SIGTERM")

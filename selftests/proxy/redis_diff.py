@@ -242,6 +242,7 @@ def gen(r):
             lambda: ("HMGET", h, f, "f2", "zz"), lambda: ("HDEL", h, f, "f3"),
             lambda: ("HLEN", h), lambda: ("HGETALL", h), lambda: ("HKEYS", h), lambda: ("HVALS", h),
             lambda: ("HINCRBY", h, f, ch(NUMS)), lambda: ("HEXISTS", h, f), lambda: ("HSTRLEN", h, f),
+            lambda: ("HINCRBYFLOAT", h, f, ch(["1", "-0.5", "2.25", "x", "1e2", "inf", "0x10", "", "1e400"])),
             lambda: ("HMSET", h, f, ch(VALS)),
             lambda: ("HSCAN", h, "0") + ch([(), ("MATCH", "f*"), ("COUNT", "0")]),
             lambda: ("HRANDFIELD", h) + ch([(), ("100",), ("0",), ("100", "WITHVALUES"),
@@ -368,6 +369,14 @@ def gen_zset(r):
         ch([(), ("WEIGHTS", ch(["2", "0.5", "3"]), ch(["1", "inf", "1e3"])),
             ("AGGREGATE", ch(["SUM", "MIN", "MAX"])), ("WITHSCORES",)]),
         lambda: ("ZDIFFSTORE", ch(ZSET_KEYS), ch(["1", "2"]), z, ch(ZSET_KEYS)),
+        lambda: ("ZRANGESTORE", ch(ZSET_KEYS), z, ch(ZIDX), ch(ZIDX)) + opts("REV") +
+        ch([(), (), ("LIMIT", "0", "1"), ("WITHSCORES",), ("x",)]),
+        lambda: ("ZRANGESTORE", ch(ZSET_KEYS), z, ch(ZBOUNDS), ch(ZBOUNDS), "BYSCORE") + opts("REV") + limit(),
+        lambda: ("ZMPOP",) + ch([("1", z), ("2", "nokey", z), ("2", z, ch(ZSET_KEYS)),
+                                 ("3", ch(ZSET_KEYS), "nokey", z)]) +
+        (ch(["MIN", "MAX", "max", "x"]),) + ch([(), (), ("COUNT", ch(["1", "2", "10", "0", "-1", "x"])),
+                                                 ("COUNT",), ("COUNT", "1", "COUNT", "1")]),
+        lambda: ("ZMPOP", ch(["0", "-1", "x", "3"]), z, "MIN"),
         lambda: ("ZINTERCARD",) + ch([("2", z, ch(ZSET_KEYS + SET_KEYS[:2])), ("1", z),
                                       ("2", z, ch(ZSET_KEYS), "LIMIT", ch(["0", "1", "-1", "x"])),
                                       ("0", z), ("x", z), ("3", z), ("1", z, "LIMIT")]),
@@ -379,6 +388,7 @@ def gen_zset(r):
         lambda: ("ZLEXCOUNT", lk, ch(LEXBOUNDS), ch(LEXBOUNDS)),
         lambda: ("ZREMRANGEBYLEX", lk, ch(LEXBOUNDS), ch(LEXBOUNDS)),
         lambda: ("ZRANGE", lk, "0", "-1", "WITHSCORES"),
+        lambda: ("ZRANGESTORE", ch(LEX_KEYS), lk, ch(LEXBOUNDS), ch(LEXBOUNDS), "BYLEX") + opts("REV") + limit(),
     ]
     return ch(ops)()
 
@@ -431,6 +441,29 @@ def norm(c, v):
     return v
 
 
+def not_prepared(c, block):
+    """A command that EXEC cannot prepare after the commands in block.
+
+    INCRBYFLOAT, HINCRBYFLOAT, ZRANGESTORE and ZMPOP read before the
+    transaction (Documentation/kcache-proxy.rst): on a key that an earlier
+    command of the block changes (in any database, to keep it simple)
+    kcache-proxy answers an error, unless that command is an increment of
+    the same kind (it builds on it) or, for ZMPOP, the key is its last.
+    """
+    def changed(keys, same_ok):
+        return any(q[0] in WRITE_ALL or (not (same_ok and q[0] == c[0]) and
+                                         any(k in q[1:] for k in keys))
+                   for q in block)
+
+    if c[0] in ("INCRBYFLOAT", "HINCRBYFLOAT"):
+        return changed(c[1:2], True)
+    if c[0] == "ZRANGESTORE":
+        return changed(c[2:3], False)
+    if c[0] == "ZMPOP" and c[1].isdigit():
+        return changed(c[2:1 + int(c[1])], False)
+    return False
+
+
 def seq(r, n):
     """n commands, some in MULTI/EXEC blocks."""
     out = []
@@ -443,13 +476,7 @@ def seq(r, n):
                 c = ("SELECT", db_index(r)) if r.random() < 0.15 else gen(r)
                 if c[0] in NOT_IN_MULTI:
                     continue
-                # INCRBYFLOAT on a key an earlier command of the block
-                # changes (in any database, to keep it simple): kcache-proxy
-                # cannot compute it before the transaction (needs a kernel
-                # float increment).
-                if c[0] == "INCRBYFLOAT" and any(
-                        q[0] in WRITE_ALL or (q[0] != "INCRBYFLOAT" and c[1] in q[1:])
-                        for q in block):
+                if not_prepared(c, block):
                     continue
                 block.append(c)
             out.append(("MULTI",))

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kcp import PROXY, Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
-from redis_proto import SCRIPT, SCRIPT3, call, run_script, scan_all  # noqa: E402
+from redis_proto import SCRIPT, SCRIPT3, call, keyspace_pipelined, run_script, scan_all  # noqa: E402
 
 TOO_BIG = b"-ERR value or reply larger than --transport netlink carries (65531 bytes): " \
           b"use --transport ioctl\r\n"
@@ -122,6 +122,19 @@ def main():
              "memcached over netlink: values up to 65531 bytes, a clear error past that")
         m.close()
     t.run("memcache", memcache)
+
+    def keyspace():
+        name = "over netlink: keyspace notifications as redis-server publishes them"
+        if ref.p is None:
+            t.skip(name, "no redis-server to compare with")
+            return
+        got, want = keyspace_pipelined(px.rport), keyspace_pipelined(ref.port)
+        i = next((i for i, (g, w) in enumerate(zip(got[1], want[1])) if g != w),
+                 min(len(got[1]), len(want[1])))
+        t.ok(got == want, name + " (%d messages)" % len(want[1]),
+             "replies equal: %s; message %d on:\n  proxy: %r\n  redis: %r" % (
+                 got[0] == want[0], i, got[1][i:i + 4], want[1][i:i + 4]))
+    t.run("keyspace", keyspace)
 
     ref.stop()
     t.eq(px.stop(), 0, "the proxy exits 0 on SIGTERM")

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
+from kcp import Proxy, Raw, Reference, Tap, cmd, resp_count, resp_reply_len  # noqa: E402
 
 # Replies that depend only on the commands before them: compared byte for byte.
 SCRIPT = [
@@ -203,6 +203,107 @@ SCRIPT = [
     ("COPY", "oh", "c4"), ("HGETALL", "c4"), ("COPY", "os", "c5"), ("SCARD", "c5"),
     ("DEL", "oi", "oe", "or", "ob", "ol", "oh", "oh2", "os", "os2", "oz", "oz2",
      "c1", "c2", "c3", "c4", "c5"),
+    # ZRANGESTORE: ranks, REV, BYSCORE, BYLEX, LIMIT; a missing source
+    # deletes the destination; wrong types; argument errors; inside MULTI
+    ("DEL", "zrs", "zrd", "zrstr", "zrset", "zrf"),
+    ("ZADD", "zrs", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"),
+    ("ZRANGESTORE", "zrd", "zrs", "0", "-1"), ("ZRANGE", "zrd", "0", "-1", "WITHSCORES"),
+    ("ZRANGESTORE", "zrd", "zrs", "1", "2", "REV"), ("ZRANGE", "zrd", "0", "-1", "WITHSCORES"),
+    ("ZRANGESTORE", "zrd", "zrs", "-2", "-1"), ("ZRANGESTORE", "zrd", "zrs", "-100", "1"),
+    ("ZRANGESTORE", "zrd", "zrs", "-3", "10"), ("ZRANGE", "zrd", "0", "-1"),
+    ("ZRANGESTORE", "zrd", "zrs", "2", "4", "BYSCORE", "LIMIT", "1", "1"),
+    ("ZRANGE", "zrd", "0", "-1", "WITHSCORES"),
+    ("ZRANGESTORE", "zrd", "zrs", "5", "(1", "BYSCORE", "REV", "LIMIT", "0", "2"),
+    ("ZRANGE", "zrd", "0", "-1", "WITHSCORES"),
+    ("ZRANGESTORE", "zrd", "zrs", "-inf", "+inf", "BYSCORE", "LIMIT", "-1", "2"),
+    ("ZRANGESTORE", "zrd", "zrs", "-inf", "+inf", "BYSCORE", "LIMIT", "3", "-1"),
+    ("ZRANGE", "zrd", "0", "-1"),
+    ("ZRANGESTORE", "zrd", "zrs", "[b", "(d", "BYLEX"), ("ZRANGE", "zrd", "0", "-1"),
+    ("ZRANGESTORE", "zrd", "zrs", "+", "-", "BYLEX", "REV", "LIMIT", "1", "2"),
+    ("ZRANGE", "zrd", "0", "-1"),
+    ("ZRANGESTORE", "zrd", "zrs", "10", "20"), ("EXISTS", "zrd"),
+    ("SET", "zrd", "x"), ("ZRANGESTORE", "zrd", "nokey", "0", "-1"), ("EXISTS", "zrd"),
+    ("SET", "zrstr", "v"), ("ZRANGESTORE", "zrd", "zrstr", "0", "-1"),
+    ("SADD", "zrset", "a"), ("ZRANGESTORE", "zrd", "zrset", "0", "-1"),
+    ("ZRANGESTORE", "zrstr", "zrs", "0", "0"), ("TYPE", "zrstr"),
+    ("ZRANGESTORE", "zrd", "zrs", "0", "-1", "WITHSCORES"),
+    ("ZRANGESTORE", "zrd", "zrs", "0", "-1", "LIMIT", "0", "1"),
+    ("ZRANGESTORE", "zrd", "zrs", "a", "c", "BYLEX"), ("ZRANGESTORE", "zrd", "zrs", "x", "1", "BYSCORE"),
+    ("ZRANGESTORE", "zrd", "zrs", "x", "1"), ("ZRANGESTORE", "zrd", "zrs", "0", "-1", "BYSCORE", "BYLEX"),
+    ("ZRANGESTORE", "zrd", "zrs", "0", "-1", "REV", "REV"), ("ZRANGESTORE", "zrd", "zrs", "0"),
+    ("ZRANGESTORE", "zrd", "zrs", "0", "-1", "FOO"),
+    ("ZRANGESTORE", "zrd", "zrs", "0", "1", "BYSCORE", "LIMIT", "x", "1"),
+    ("ZRANGESTORE", "zrd", "zrs", "0", "1", "BYSCORE", "LIMIT", "0"),
+    ("ZADD", "zrf", "-inf", "m1", "1.5", "m2", "inf", "m3", "0.1", "m4"),
+    ("ZRANGESTORE", "zrd", "zrf", "0", "-1"), ("ZRANGE", "zrd", "0", "-1", "WITHSCORES"),
+    ("ZRANGESTORE", "zrs", "zrs", "1", "3"), ("ZRANGE", "zrs", "0", "-1", "WITHSCORES"),
+    ("MULTI",), ("ZRANGESTORE", "zrd", "zrs", "0", "0"), ("ZRANGE", "zrd", "0", "-1"),
+    ("ZADD", "zrd", "9", "z"), ("ZRANGESTORE", "zrd", "zrs", "0", "-1", "REV"),
+    ("ZRANGE", "zrd", "0", "-1"), ("ZRANGESTORE", "zrd", "nokey", "0", "-1"), ("EXISTS", "zrd"),
+    ("ZRANGESTORE", "zrd", "zrs", "x", "1"), ("ZRANGESTORE", "zrd", "zrstr", "0", "1"),
+    ("ZRANGESTORE", "zrd", "zrset", "0", "1"), ("ZRANGE", "zrd", "0", "-1"), ("EXEC",),
+    ("DEL", "zrs", "zrd", "zrstr", "zrset", "zrf"),
+    # ZMPOP: the first key that exists, MIN/MAX, COUNT; nil; errors in
+    # Redis's order; wrong types; inside MULTI
+    ("ZADD", "zm1", "1", "a", "2", "b", "3", "c"), ("ZADD", "zm2", "5", "x", "6", "y"),
+    ("ZMPOP", "2", "nokey", "zm1", "MIN"), ("ZMPOP", "2", "nokey", "zm1", "MAX", "COUNT", "10"),
+    ("EXISTS", "zm1"), ("ZMPOP", "1", "zm1", "MIN"), ("ZMPOP", "3", "zm1", "nokey", "zm2", "min", "count", "1"),
+    ("ZMPOP", "1", "nokey", "MIN"), ("ZMPOP", "0", "zm2", "MIN"), ("ZMPOP", "-1", "zm2", "MIN"),
+    ("ZMPOP", "x", "zm2", "MIN"), ("ZMPOP", "3", "zm2", "MIN"), ("ZMPOP", "2", "zm2", "MIN"),
+    ("ZMPOP", "1", "zm2", "MIDDLE"), ("ZMPOP", "1", "zm2", "MIN", "COUNT", "0"),
+    ("ZMPOP", "1", "zm2", "MIN", "COUNT", "-1"), ("ZMPOP", "1", "zm2", "MIN", "COUNT", "x"),
+    ("ZMPOP", "1", "zm2", "MIN", "COUNT", "1", "COUNT", "2"), ("ZMPOP", "1", "zm2", "MIN", "COUNT"),
+    ("ZMPOP", "1", "zm2", "MIN", "FOO"), ("ZMPOP", "1", "zm2"), ("ZMPOP", "9999999999", "zm2", "MIN"),
+    ("SET", "zmstr", "v"), ("ZMPOP", "2", "zmstr", "zm2", "MIN"), ("ZMPOP", "2", "nokey", "zmstr", "MIN"),
+    ("ZMPOP", "2", "zm2", "zmstr", "MAX"), ("ZMPOP", "1", "zm2", "MIN", "COUNT", "9223372036854775807"),
+    ("ZMPOP", "1", "zm2", "MIN", "COUNT", "9223372036854775808"),
+    ("ZADD", "zm3", "1.5", "a", "inf", "b", "-inf", "c"), ("ZMPOP", "1", "zm3", "MAX", "COUNT", "2"),
+    ("COMMAND", "GETKEYS", "ZMPOP", "2", "a", "b", "MIN"), ("COMMAND", "GETKEYS", "ZMPOP", "0", "a", "MIN"),
+    ("COMMAND", "GETKEYS", "BZMPOP", "0", "2", "a", "b", "MIN"), ("COMMAND", "GETKEYS", "LMPOP", "1", "a", "LEFT"),
+    ("COMMAND", "GETKEYS", "BZPOPMIN", "a", "b", "0"), ("COMMAND", "GETKEYS", "ZRANGESTORE", "d", "s", "0", "1"),
+    ("COMMAND", "GETKEYS", "HINCRBYFLOAT", "h", "f", "1"),
+    ("MULTI",), ("ZMPOP", "1", "nokey", "MIN"), ("ZADD", "zm4", "1", "a", "2", "b", "3", "c"),
+    ("ZMPOP", "2", "nokey", "zm4", "MIN"), ("ZMPOP", "1", "zm4", "MAX", "COUNT", "5"),
+    ("ZMPOP", "1", "zm4", "MIN"), ("ZMPOP", "2", "zm3", "nokey", "MIN"), ("ZMPOP", "0", "zm4", "MIN"),
+    ("ZMPOP", "2", "zmstr", "zm3", "MIN"), ("EXEC",), ("EXISTS", "zm3", "zm4"),
+    # BZPOPMIN, BZPOPMAX, BZMPOP with data, timing out, errors; inside
+    # MULTI never blocking (more in blocking.py)
+    ("ZADD", "bz1", "1", "a", "2", "b", "3", "c", "4", "d"), ("BZPOPMIN", "nokey", "bz1", "0"),
+    ("BZPOPMAX", "bz1", "0"), ("BZPOPMIN", "nokey", "0.01"), ("BZPOPMIN", "zmstr", "0"),
+    ("BZPOPMIN", "bz1", "-1"), ("BZPOPMIN", "bz1", "x"), ("BZPOPMIN", "bz1"),
+    ("BZMPOP", "0.01", "1", "nokey", "MIN"), ("BZMPOP", "0", "2", "nokey", "bz1", "MAX", "COUNT", "5"),
+    ("BZMPOP", "x", "1", "bz1", "MIN"), ("BZMPOP", "-1", "1", "bz1", "MIN"), ("BZMPOP", "0", "0", "bz1", "MIN"),
+    ("BZMPOP", "0", "1", "bz1", "FOO"), ("BZMPOP", "0", "1", "bz1", "MIN", "COUNT", "0"),
+    ("BZMPOP", "0", "1", "bz1"), ("BZMPOP", "0", "1", "zmstr", "MIN"),
+    ("MULTI",), ("BZPOPMIN", "nokey", "0"), ("BZMPOP", "0", "1", "nokey", "MIN"),
+    ("BZPOPMAX", "nokey", "nokey2", "0"), ("ZADD", "bz2", "1", "a", "2", "b", "3", "c"),
+    ("BZPOPMIN", "bz2", "0"), ("BZMPOP", "0", "1", "bz2", "MAX", "COUNT", "5"), ("BZPOPMIN", "bz2", "-1"),
+    ("BZMPOP", "0", "0", "bz2", "MIN"), ("EXEC",), ("EXISTS", "bz2"),
+    ("DEL", "zm1", "zm2", "zm3", "zm4", "zmstr", "bz1", "bz2"),
+    # HINCRBYFLOAT: hincrbyfloatCommand()'s order of errors, the result as
+    # Redis formats long doubles, chained inside MULTI, WATCH
+    ("HINCRBYFLOAT", "hf", "f", "1.5"), ("HINCRBYFLOAT", "hf", "f", "0.1"), ("HINCRBYFLOAT", "hf", "f", "-1.6"),
+    ("HGET", "hf", "f"), ("HINCRBYFLOAT", "hf", "f", "abc"), ("HINCRBYFLOAT", "hf", "f", "inf"),
+    ("HINCRBYFLOAT", "hf", "f", "-inf"), ("HINCRBYFLOAT", "hf", "f", "nan"), ("HINCRBYFLOAT", "hf", "f", ""),
+    ("HINCRBYFLOAT", "hf", "f", " 1"), ("HINCRBYFLOAT", "hf", "f", "1 "), ("HINCRBYFLOAT", "hf", "f", "1e308"),
+    ("HINCRBYFLOAT", "hf", "g", "1e5000"),
+    ("HSET", "hf", "s", "hello", "sp", " 1", "t", "3.0", "i", "10", "inf", "inf", "nanv", "nan",
+     "big", "1e400", "hex", "0x10", "huge", "1.5e4000", "empty", ""),
+    ("HINCRBYFLOAT", "hf", "empty", "1"),
+    ("HINCRBYFLOAT", "hf", "s", "1"), ("HINCRBYFLOAT", "hf", "s", "abc"), ("HINCRBYFLOAT", "hf", "sp", "1"),
+    ("HINCRBYFLOAT", "hf", "t", "1e2"), ("HINCRBYFLOAT", "hf", "i", "0.5"), ("HINCRBYFLOAT", "hf", "i", "-10.5"),
+    ("HGET", "hf", "i"), ("HINCRBYFLOAT", "hf", "inf", "1"), ("HINCRBYFLOAT", "hf", "nanv", "1"),
+    ("HINCRBYFLOAT", "hf", "big", "1"), ("HINCRBYFLOAT", "hf", "huge", "-1"), ("HINCRBYFLOAT", "hf", "hex", "0x10"),
+    ("HINCRBYFLOAT", "hf", "e", "5.0e3"), ("HINCRBYFLOAT", "hf", "n0", "-0.0"),
+    ("HINCRBYFLOAT", "hf", "tiny", "4e-320"), ("HINCRBYFLOAT", "hf", "p", "1.0000000000000002"),
+    ("SET", "hfstr", "v"), ("HINCRBYFLOAT", "hfstr", "f", "1"), ("HINCRBYFLOAT", "hfstr", "f", "x"),
+    ("HINCRBYFLOAT", "hf"), ("HINCRBYFLOAT", "hfnew", "f", "2"), ("TYPE", "hfnew"),
+    ("MULTI",), ("HINCRBYFLOAT", "hfm", "f", "1"), ("HINCRBYFLOAT", "hfm", "f", "2.5"),
+    ("HINCRBYFLOAT", "hfm", "g", "1"), ("HINCRBYFLOAT", "hf", "s", "1"), ("HINCRBYFLOAT", "hfm", "f", "x"),
+    ("HINCRBYFLOAT", "hfm", "f", "0.25"), ("HINCRBYFLOAT", "hfstr", "f", "1"), ("HGET", "hfm", "f"),
+    ("HINCRBYFLOAT", "hf", "f", "1"), ("EXEC",), ("HMGET", "hfm", "f", "g"),
+    ("WATCH", "hfw"), ("HSET", "hfw", "f", "1"), ("MULTI",), ("HINCRBYFLOAT", "hfw", "f", "1"), ("EXEC",),
+    ("HGET", "hfw", "f"), ("DEL", "hf", "hfstr", "hfnew", "hfm", "hfw"),
     # databases: SELECT, MOVE, SWAPDB, FLUSHDB, DBSIZE, COPY ... DB, INFO
     # keyspace (never a key with a TTL in a database it shows:
     # kcache-proxy counts no expires), and SELECT queued in MULTI (EXEC,
@@ -265,6 +366,13 @@ SCRIPT = [
 SCRIPT3 = [
     ("GET", "nokey"), ("SET", "k3", "v"), ("GET", "k3"), ("MGET", "k3", "nokey"),
     ("CLIENT", "GETNAME"), ("CONFIG", "GET", "save"), ("GETDEL", "nokey"), ("DEL", "k3"),
+    # sorted-set pops and HINCRBYFLOAT: RESP3 doubles, nil as "_"
+    ("ZADD", "z3", "1", "a", "2.5", "b", "inf", "c"), ("ZMPOP", "1", "z3", "MIN", "COUNT", "2"),
+    ("ZMPOP", "1", "nokey", "MIN"), ("BZPOPMAX", "z3", "0"), ("BZPOPMIN", "nokey", "0.01"),
+    ("ZADD", "z3", "1", "a", "2", "b"), ("BZMPOP", "0", "1", "z3", "MAX", "COUNT", "5"),
+    ("BZMPOP", "0.01", "1", "z3", "MIN"), ("MULTI",), ("BZPOPMIN", "nokey", "0"), ("ZMPOP", "1", "nokey", "MAX"),
+    ("ZADD", "z3", "3", "c"), ("BZPOPMIN", "z3", "0"), ("EXEC",),
+    ("HINCRBYFLOAT", "h3", "f", "2.5"), ("DEL", "h3"),
 ]
 
 
@@ -386,6 +494,279 @@ def pubsub_script(port):
     return out
 
 
+# Keyspace notifications: CONFIG SET/GET notify-keyspace-events, then every
+# write command that publishes an event (and the no-ops that do not), in
+# databases 0 and 5.  Both servers' subscribers must get the same messages
+# in the same order.  No key gets a short TTL here: "expired" comes from the
+# kernel on its own time and is checked apart (keyspace_expired()).
+KS_DUMP_V = b"\x00\x01v\n\x00\x91\x08\xce\xb2\x198\x8a\xce"  # DUMP of "v", redis-server 7.0
+KS_CONFIG = [
+    ("FLUSHALL",), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "KEA"), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "Ex"), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "gK$"), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "An"), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "KEAmn"), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "K$lshzxetdmnAg"), ("CONFIG", "GET", "notify*"),
+    ("CONFIG", "SET", "notify-keyspace-events", "Q"), ("CONFIG", "SET", "notify-keyspace-events", "KEz1"),
+    ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "KEA", "notify-keyspace-events", "KE"),
+    ("CONFIG", "SET", "NOTIFY-KEYSPACE-EVENTS", "td"), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", "xe"), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("CONFIG", "SET", "notify-keyspace-events", ""), ("CONFIG", "GET", "notify-keyspace-events"),
+    ("SET", "quiet", "v"), ("DEL", "quiet"),
+    # one class at a time
+    ("CONFIG", "SET", "notify-keyspace-events", "Eg"), ("SET", "c", "v", "EX", "100"), ("RPUSH", "cl", "a"),
+    ("RENAME", "c", "c2"), ("LPOP", "cl"),
+    ("CONFIG", "SET", "notify-keyspace-events", "Kl$"), ("SET", "c", "v"), ("RPUSH", "cl", "a", "b"),
+    ("LPOP", "cl", "2"), ("SADD", "cs", "m"), ("DEL", "c", "c2", "cs"),
+    ("CONFIG", "SET", "notify-keyspace-events", "Eshz"), ("SADD", "cs", "m"), ("HSET", "ch", "f", "v"),
+    ("ZADD", "cz", "1", "m"), ("DEL", "cs", "ch", "cz"), ("SET", "c", "v"),
+    ("CONFIG", "SET", "notify-keyspace-events", "KEA"),
+]
+KS_STRINGS = [
+    ("FLUSHALL",),
+    ("SET", "s", "v"), ("SET", "s", "v", "NX"), ("SET", "s", "v2", "XX", "GET"), ("SET", "nx", "v", "XX"),
+    ("SET", "nx", "v", "XX", "GET"), ("SET", "nx2", "v", "GET"), ("SET", "s", "v3", "NX", "GET"),
+    ("SET", "nx3", "v", "NX", "GET"), ("SET", "s", "v", "EX", "100"), ("SET", "s", "v", "KEEPTTL"),
+    ("SET", "s", "v", "PXAT", "99999999999999"), ("SETNX", "s", "x"), ("SETNX", "s2", "x"),
+    ("SETEX", "s3", "100", "v"), ("PSETEX", "s3", "100000", "v"), ("SETEX", "s3", "0", "v"),
+    ("GETSET", "s", "g"), ("GETSET", "gs", "g"),
+    ("MSET", "m1", "a", "m2", "b"), ("MSETNX", "m3", "a", "m4", "b"), ("MSETNX", "m3", "a", "m5", "b"),
+    ("APPEND", "s", "x"), ("APPEND", "ap", ""), ("INCR", "n"), ("DECR", "n"), ("INCRBY", "n", "5"),
+    ("DECRBY", "n", "2"), ("INCRBY", "s", "1"), ("INCRBYFLOAT", "f", "1.5"), ("INCRBYFLOAT", "s", "1"),
+    ("SETRANGE", "s", "1", "zz"), ("SETRANGE", "s", "1", ""), ("SETRANGE", "nokey", "3", ""),
+    ("SETRANGE", "sr", "2", "x"),
+    ("SETBIT", "b", "3", "1"), ("SETBIT", "b", "3", "1"), ("SETBIT", "b", "3", "0"), ("SETBIT", "b", "100", "0"),
+    ("SETBIT", "b", "100", "0"), ("SETBIT", "b2", "0", "0"), ("SETBIT", "b", "x", "1"),
+]
+KS_KEYS = [
+    ("DEL", "m1", "nokey", "m2"), ("DEL", "nokey"), ("UNLINK", "m3"), ("EXPIRE", "s", "100"),
+    ("EXPIRE", "nokey", "10"), ("EXPIRE", "s", "100", "NX"), ("PEXPIRE", "s", "50000", "LT"),
+    ("PEXPIRE", "s", "90000", "GT"), ("EXPIREAT", "s", "99999999999"), ("PEXPIREAT", "s2", "1"),
+    ("EXPIRE", "s3", "0"), ("EXPIRE", "m4", "-1"), ("EXPIRE", "nokey", "-1"),
+    ("PERSIST", "s"), ("PERSIST", "s"), ("PERSIST", "nokey"),
+    ("SET", "g", "v", "EX", "100"), ("GETEX", "g"), ("GETEX", "g", "PERSIST"), ("GETEX", "g", "PERSIST"),
+    ("GETEX", "g", "EX", "50"), ("GETEX", "g", "PXAT", "99999999999999"), ("GETEX", "g", "PXAT", "1"),
+    ("GETEX", "nokey", "EX", "5"), ("SET", "g", "v"), ("GETEX", "g", "EXAT", "1"), ("EXISTS", "g"),
+    ("SET", "g", "v"), ("GETDEL", "g"), ("GETDEL", "g"),
+    ("SET", "r", "v"), ("RENAME", "r", "r2"), ("RENAME", "r2", "r2"), ("SET", "m4", "v"),
+    ("RENAMENX", "r2", "m4"), ("RENAMENX", "r2", "r3"), ("RENAME", "nokey", "x"), ("SET", "r4", "v"),
+    ("RENAME", "r3", "r4"),
+    ("COPY", "r4", "c1"), ("COPY", "r4", "c1"), ("COPY", "r4", "c1", "REPLACE"), ("COPY", "r4", "c1", "DB", "5"),
+    ("COPY", "nokey", "c1"), ("MOVE", "c1", "5"), ("MOVE", "r4", "5"), ("MOVE", "nokey", "5"),
+    ("RESTORE", "rs", "0", KS_DUMP_V), ("RESTORE", "rs", "0", KS_DUMP_V),
+    ("RESTORE", "rs", "0", KS_DUMP_V, "REPLACE"), ("RESTORE", "rs2", "100000", KS_DUMP_V),
+    ("RPUSH", "sl", "3", "1", "2"), ("SORT", "sl", "STORE", "sd"), ("SORT", "sl", "STORE", "sd"),
+    ("SORT", "nosl", "STORE", "sd"), ("SORT", "nosl", "STORE", "sd"), ("SORT", "sl"),
+]
+KS_LISTS = [
+    ("LPUSH", "l", "a", "b"), ("RPUSH", "l", "c"), ("LPUSHX", "nol", "a"), ("RPUSHX", "nol", "a"),
+    ("RPUSHX", "l", "d"), ("LPUSHX", "l", "e"), ("LPOP", "l"), ("RPOP", "l", "2"), ("LPOP", "l", "0"),
+    ("LPOP", "nol"), ("LINSERT", "l", "BEFORE", "b", "x"), ("LINSERT", "l", "BEFORE", "zz", "x"),
+    ("LINSERT", "nol", "AFTER", "a", "x"), ("LSET", "l", "0", "y"), ("LSET", "l", "9", "y"),
+    ("LREM", "l", "0", "zz"), ("LREM", "l", "0", "y"), ("LTRIM", "l", "0", "5"), ("LTRIM", "l", "0", "-1"),
+    ("LTRIM", "nol", "0", "1"), ("LTRIM", "l", "5", "6"), ("EXISTS", "l"),
+    ("RPUSH", "l", "a", "b", "c"), ("LMOVE", "l", "l2", "LEFT", "RIGHT"), ("RPOPLPUSH", "l", "l2"),
+    ("LMOVE", "l", "l2", "RIGHT", "LEFT"), ("LMOVE", "nol", "l2", "LEFT", "LEFT"),
+    ("LMPOP", "2", "nol", "l2", "LEFT", "COUNT", "1"), ("LMPOP", "2", "nol", "l2", "RIGHT", "COUNT", "5"),
+    ("LMPOP", "1", "nol", "LEFT"), ("RPUSH", "l", "a", "b"), ("LPOP", "l", "5"), ("RPUSH", "l", "a"),
+    ("RPOP", "l"), ("RPUSH", "l", "a"), ("LMOVE", "l", "l", "LEFT", "LEFT"), ("RPUSH", "l2", "a"),
+    ("LREM", "l2", "0", "a"), ("RPUSH", "bl", "a", "b", "c"), ("BLPOP", "nol", "bl", "0"),
+    ("BRPOP", "bl", "0"), ("BLMOVE", "bl", "bl2", "LEFT", "LEFT", "0"), ("BRPOPLPUSH", "bl2", "bl3", "0"),
+    ("BLMPOP", "0", "1", "bl3", "LEFT"),
+]
+KS_HASHES_SETS = [
+    ("HSET", "h", "a", "1", "b", "2"), ("HSET", "h", "a", "1"), ("HMSET", "h", "c", "3"),
+    ("HSETNX", "h", "c", "4"), ("HSETNX", "h", "d", "4"), ("HDEL", "h", "zz"), ("HDEL", "nokey", "zz"),
+    ("HDEL", "h", "a", "b"), ("HINCRBY", "h", "c", "5"), ("HINCRBYFLOAT", "h", "c", "1.5"),
+    ("HINCRBY", "h", "c", "x"), ("HDEL", "h", "c", "d"), ("EXISTS", "h"),
+    ("SADD", "st", "a", "b"), ("SADD", "st", "a"), ("SREM", "st", "zz"), ("SREM", "st", "a"), ("SPOP", "st"),
+    ("SADD", "st", "a", "b", "c"), ("SPOP", "st", "0"), ("SREM", "st", "a", "b"), ("SPOP", "st", "5"),
+    ("SPOP", "nost"),
+    ("SPOP", "nost", "3"), ("SADD", "st", "a", "b"), ("SMOVE", "st", "st2", "a"), ("SMOVE", "st", "st2", "zz"),
+    ("SMOVE", "nost", "st2", "a"), ("SMOVE", "st", "st2", "b"), ("SADD", "st", "a"), ("SMOVE", "st", "st", "a"),
+    ("SADD", "x", "1", "2"), ("SADD", "y", "2", "3"), ("SINTERSTORE", "d", "x", "y"),
+    ("SUNIONSTORE", "d", "x", "y"), ("SDIFFSTORE", "d", "x", "y"), ("SINTERSTORE", "d", "nox", "noy"),
+    ("SINTERSTORE", "d", "nox", "noy"), ("SADD", "d", "1"), ("SDIFFSTORE", "d", "x", "x"),
+]
+KS_ZSETS = [
+    ("ZADD", "z", "1", "a", "2", "b"), ("ZADD", "z", "1", "a"), ("ZADD", "z", "CH", "6", "a"),
+    ("ZADD", "z", "NX", "7", "a"), ("ZADD", "z", "XX", "8", "zz"), ("ZADD", "z", "INCR", "1", "a"),
+    ("ZADD", "z", "NX", "INCR", "1", "a"), ("ZINCRBY", "z", "2", "b"), ("ZREM", "z", "zz"), ("ZREM", "z", "a"),
+    ("ZREM", "z", "b"), ("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"), ("ZPOPMIN", "z"),
+    ("ZPOPMAX", "z", "2"), ("ZPOPMIN", "z", "0"), ("ZPOPMIN", "z", "5"), ("ZPOPMIN", "noz"),
+    ("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"), ("ZREMRANGEBYRANK", "z", "0", "0"),
+    ("ZREMRANGEBYRANK", "z", "10", "20"), ("ZREMRANGEBYSCORE", "z", "2", "2"),
+    ("ZREMRANGEBYLEX", "z", "-", "+"), ("EXISTS", "z"),
+    ("ZADD", "zx", "1", "a", "2", "b"), ("ZADD", "zy", "2", "b", "3", "c"),
+    ("ZUNIONSTORE", "zd", "2", "zx", "zy"), ("ZINTERSTORE", "zd", "2", "zx", "zy"),
+    ("ZDIFFSTORE", "zd", "2", "zx", "zy"), ("ZDIFFSTORE", "zd", "2", "zx", "zx"),
+    ("ZDIFFSTORE", "zd", "2", "zx", "zx"), ("ZRANGESTORE", "zd2", "zx", "0", "-1"),
+    ("ZRANGESTORE", "zd2", "zx", "5", "6"), ("ZRANGESTORE", "zd2", "zx", "5", "6"),
+    ("ZMPOP", "2", "noz", "zx", "MIN"), ("ZMPOP", "1", "zx", "MAX", "COUNT", "3"), ("ZMPOP", "1", "zx", "MAX"),
+    ("ZADD", "bz", "1", "a"), ("BZPOPMIN", "bz", "0"), ("ZADD", "bz", "1", "a", "2", "b"),
+    ("BZMPOP", "0", "1", "bz", "MAX", "COUNT", "5"), ("ZADD", "bz", "1", "a", "2", "b"), ("BZPOPMAX", "bz", "0"),
+]
+KS_OTHER = [
+    # a transaction: its events come with EXEC, in its order
+    ("ZADD", "tz", "1", "m"), ("MULTI",), ("SET", "t", "1"), ("INCR", "t"), ("LPUSH", "tl", "a"),
+    ("LPOP", "tl"), ("RPUSH", "tl", "b"), ("SINTERSTORE", "td", "nox"), ("SADD", "td", "m"),
+    ("SINTERSTORE", "td", "nox"), ("ZMPOP", "1", "tz", "MIN"), ("HINCRBYFLOAT", "th", "f", "1"), ("INCRBYFLOAT", "tf", "2"),
+    ("SELECT", "5"), ("SET", "t5", "v"), ("EXEC",),
+    ("MULTI",), ("SET", "t", "1"), ("INCR", "t", "x"), ("EXEC",), ("DISCARD",),
+    ("SELECT", "5"), ("SET", "k5", "v"), ("APPEND", "k5", "w"), ("DEL", "k5"), ("LPUSH", "l5", "a"),
+    ("RPOP", "l5"), ("SADD", "s5", "m"), ("SREM", "s5", "m"), ("HSET", "h5", "f", "v"), ("HDEL", "h5", "f"),
+    ("ZADD", "z5", "1", "m"), ("ZPOPMAX", "z5"), ("SET", "e5", "v"), ("EXPIRE", "e5", "100"),
+    ("SET", "mv", "v"), ("MOVE", "mv", "0"), ("RENAME", "e5", "e6"), ("COPY", "e6", "e7", "DB", "0"),
+    ("SELECT", "0"), ("SWAPDB", "0", "5"), ("SWAPDB", "0", "5"), ("FLUSHDB",), ("SET", "k", "v"),
+    ("FLUSHALL",),
+]
+KS_SCRIPT = KS_CONFIG + KS_STRINGS + KS_KEYS + KS_LISTS + KS_HASHES_SETS + KS_ZSETS + KS_OTHER
+
+
+def pushes(conn):
+    """The complete replies in conn's buffer, parsed; the rest stays."""
+    out, i = [], 0
+    while True:
+        j = resp_reply_len(conn.buf, i)
+        if j is None:
+            break
+        out.append(parse(conn.buf, i)[0])
+        i = j
+    conn.buf = conn.buf[i:]
+    return out
+
+
+def until_mark(conn, mark, secs=5):
+    """Messages conn received before the message `mark` on ks-mark."""
+    got, end = [], time.time() + secs
+    while time.time() < end:
+        conn.read_until(lambda b: resp_count(b) >= 1, max(0.01, end - time.time()))
+        for m in pushes(conn):
+            if m == [b"message", b"ks-mark", mark.encode()]:
+                return got
+            got.append(tuple(m))
+    return got + [("no mark %s within %d s" % (mark, secs),)]
+
+
+def ks_subscribe(port):
+    s = Raw(port)
+    s.send(cmd("PSUBSCRIBE", "__keyspace@*__:*", "__keyevent@*__:*") + cmd("SUBSCRIBE", "ks-mark"))
+    s.read_until(lambda b: resp_count(b) >= 3)
+    s.take()
+    return s
+
+
+def keyspace_script(port, port2=None):
+    """Each command's reply and the messages it published, in order.
+
+    With port2 (a second proxy on the same cache) a subscriber there must
+    get the same messages; the steps where it did not are returned apart.
+    """
+    r = Raw(port)
+    subs = [ks_subscribe(port)] + ([ks_subscribe(port2)] if port2 else [])
+    out, other, multi = [], [], False
+    for i, c in enumerate(KS_SCRIPT):
+        r.send(cmd(*c))
+        r.read_until(lambda b: resp_count(b) >= 1)
+        rep = r.take()
+        multi = (multi or c[0] == "MULTI") and c[0] not in ("EXEC", "DISCARD")
+        if multi:  # a PUBLISH would be queued too: EXEC's events
+            out.append((c, rep, []))
+            continue
+        r.send(cmd("PUBLISH", "ks-mark", str(i)))
+        r.read_until(lambda b: resp_count(b) >= 1)
+        r.take()
+        got = [until_mark(s, str(i)) for s in subs]
+        out.append((c, rep, got[0]))
+        if port2 and got[1] != got[0]:
+            other.append((c, got[0], got[1]))
+    r.send(cmd("CONFIG", "SET", "notify-keyspace-events", ""))
+    r.read_until(lambda b: resp_count(b) >= 1)
+    for x in [r] + subs:
+        x.close()
+    return out, other
+
+
+def is_expired(m):
+    return len(m) == 4 and (m[3] == b"expired" or m[2].endswith(b"__:expired"))
+
+
+def run(conn, *c):
+    conn.send(cmd(*c))
+    conn.read_until(lambda b: resp_count(b) >= 1)
+    return conn.take()
+
+
+def keyspace_pipelined(port):
+    """The script (but its CONFIG steps) in one write, which kcache-proxy
+    runs in batches: all replies, and all messages in order."""
+    script = KS_SCRIPT[len(KS_CONFIG):]
+    r, s = Raw(port, 20), ks_subscribe(port)
+    run(r, "CONFIG", "SET", "notify-keyspace-events", "KEA")
+    r.send(b"".join(cmd(*c) for c in script) + cmd("PUBLISH", "ks-mark", "all"))
+    r.read_until(lambda b: resp_count(b) >= len(script) + 1, 30)
+    replies = r.take()
+    got = until_mark(s, "all", 30)
+    run(r, "CONFIG", "SET", "notify-keyspace-events", "")
+    for x in (r, s):
+        x.close()
+    return replies, got
+
+
+def keyspace_blocked(port):
+    """Clients blocked, then served by another client's push: each step's
+    reply and messages.  kcache publishes the pop's events from the served
+    client's worker, so only the set of messages is compared."""
+    r, b, s = Raw(port), Raw(port), ks_subscribe(port)
+    out = []
+    run(r, "CONFIG", "SET", "notify-keyspace-events", "KEA")
+    for i, (block, push) in enumerate([
+            (("BLPOP", "wl", "5"), ("RPUSH", "wl", "x")),
+            (("BLMOVE", "wl", "wl2", "RIGHT", "LEFT", "5"), ("LPUSH", "wl", "y", "z")),
+            (("BLMPOP", "5", "2", "nol", "wl3", "LEFT", "COUNT", "2"), ("RPUSH", "wl3", "a", "b", "c")),
+            (("BZPOPMIN", "wz", "5"), ("ZADD", "wz", "1", "m")),
+            (("BZMPOP", "5", "1", "wz", "MAX"), ("ZADD", "wz", "1", "m", "2", "n"))]):
+        b.send(cmd(*block))
+        time.sleep(0.3)  # parked
+        run(r, *push)
+        b.read_until(lambda x: resp_count(x) >= 1)
+        rep = b.take()
+        run(r, "PUBLISH", "ks-mark", "b%d" % i)
+        out.append((block, rep, sorted(until_mark(s, "b%d" % i))))
+    run(r, "CONFIG", "SET", "notify-keyspace-events", "")
+    for x in (r, b, s):
+        x.close()
+    return out
+
+
+def keyspace_expired(port, port2=None):
+    """SET PX 100 with KEA on both proxies: the messages each subscriber
+    got.  "expired" is the kernel's, republished once by one proxy."""
+    r, r2 = Raw(port), Raw(port2) if port2 else None
+    subs = [ks_subscribe(port)] + ([ks_subscribe(port2)] if port2 else [])
+    for conn in [r] + ([r2] if r2 else []):
+        run(conn, "CONFIG", "SET", "notify-keyspace-events", "KEA")
+    run(r, "SET", "ex", "v", "PX", "100")
+    run(r, "PUBLISH", "ks-mark", "set")
+    got = [until_mark(s, "set") for s in subs]
+    time.sleep(0.3)
+    run(r, "EXISTS", "ex")  # kcache's crawler may not have come by yet
+    for k, s in enumerate(subs):
+        end = time.time() + 5
+        while time.time() < end and sum(map(is_expired, got[k])) < 2:
+            s.read_until(lambda b: resp_count(b) >= 1, 0.1)
+            got[k] += [tuple(m) for m in pushes(s)]
+        s.read_until(lambda b: False, 0.5)  # a second republisher's copy
+        got[k] += [tuple(m) for m in pushes(s)]
+    for conn in [r] + ([r2] if r2 else []):
+        run(conn, "CONFIG", "SET", "notify-keyspace-events", "")
+    for x in [r] + ([r2] if r2 else []) + subs:
+        x.close()
+    return got
+
+
 def scan_all(r, *opts):
     """A whole SCAN: (keys seen, replies, the first malformed reply or None)."""
     cursor, keys, calls = b"0", [], 0
@@ -431,6 +812,42 @@ def main():
              "pub/sub replies, messages and errors identical to redis-server (%d steps)" % len(got),
              "\n".join("%r:\n  proxy: %r\n  redis: %r" % x for x in bad[:8]))
     t.run("pubsub", pubsub)
+
+    def keyspace():
+        name = "keyspace notifications: "
+        if ref.p is None:
+            t.skip(name + "as redis-server publishes them", "no redis-server to compare with")
+            return
+        px2 = Proxy()  # another proxy on the same cache
+        try:
+            got, other = keyspace_script(px.rport, px2.rport)
+            want, _ = keyspace_script(ref.port)
+            bad = [(g[0], g[2], w[2]) for g, w in zip(got, want) if g[2] != w[2]]
+            t.ok(not bad and len(got) == len(want),
+                 name + "the same messages in the same order as redis-server (%d commands)" % len(got),
+                 "\n".join("%r:\n  proxy: %r\n  redis: %r" % b for b in bad[:8]))
+            bad = [(g[0], g[1], w[1]) for g, w in zip(got, want) if g[1] != w[1]]
+            t.ok(not bad, name + "replies identical to redis-server",
+                 "\n".join("%r:\n  proxy: %r\n  redis: %r" % b for b in bad[:8]))
+            t.ok(not other, name + "a subscriber of another proxy on the cache gets the same",
+                 "\n".join("%r:\n  this proxy:  %r\n  other proxy: %r" % b for b in other[:8]))
+            got, want = keyspace_pipelined(px.rport), keyspace_pipelined(ref.port)
+            i = next((i for i, (g, w) in enumerate(zip(got[1], want[1])) if g != w),
+                     min(len(got[1]), len(want[1])))
+            t.ok(got == want, name + "the same, pipelined (%d messages)" % len(want[1]),
+                 "replies equal: %s; message %d on:\n  proxy: %r\n  redis: %r" % (
+                     got[0] == want[0], i, got[1][i:i + 4], want[1][i:i + 4]))
+            got, want = keyspace_blocked(px.rport), keyspace_blocked(ref.port)
+            bad = [(g[0], g[1:], w[1:]) for g, w in zip(got, want) if g != w]
+            t.ok(not bad, name + "blocked clients served by a push publish their pops",
+                 "\n".join("%r:\n  proxy: %r\n  redis: %r" % b for b in bad))
+            got = keyspace_expired(px.rport, px2.rport)
+            want = keyspace_expired(ref.port)
+            t.eq(got[0], want[0], name + "the kernel's expiry is published as redis-server's \"expired\"")
+            t.eq(got[1], want[0], name + "\"expired\" comes once, with two proxies listening")
+        finally:
+            px2.stop()
+    t.run("keyspace", keyspace)
 
     def scan():
         if ref.p is None:
@@ -636,6 +1053,88 @@ def main():
              "keys over 250 bytes get a clear error")
         r.close()
     t.run("long key", long_key)
+
+    def read_all(r, n, secs=60):
+        """n pipelined replies of r, parsed."""
+        b = r.read_until(lambda b: resp_count(b) >= n, secs)
+        out, j = [], 0
+        while j < len(b) and len(out) < n:
+            v, j = parse(b, j)
+            out.append(v)
+        r.take()
+        return out
+
+    def atomic(port, name):
+        """Clients racing: every increment counts, every member pops once."""
+        import threading
+        conns = [Raw(port, 60) for _ in range(4)]
+        call(conns[0], "DEL", "at:h", "at:z1", "at:z2", "at:d", "at:s")
+        members = ["m%d" % i for i in range(600)]
+        call(conns[0], "ZADD", "at:z1", *[x for i, m in enumerate(members[:300]) for x in (i, m)])
+        call(conns[0], "ZADD", "at:z2", *[x for i, m in enumerate(members[300:]) for x in (i, m)])
+        got = [[] for _ in conns]
+
+        def client(k):
+            r = conns[k]
+            # HINCRBYFLOAT, plain and inside MULTI, on one field.
+            r.send((cmd("HINCRBYFLOAT", "at:h", "f", "0.5") +
+                    cmd("MULTI") + cmd("HINCRBYFLOAT", "at:h", "f", "0.5") + cmd("EXEC")) * 100)
+            read_all(r, 400)
+            # ZMPOP until both are empty; BZMPOP, ZMPOP in MULTI too.
+            while True:
+                r.send(cmd("ZMPOP", "2", "at:z1", "at:z2", "MIN", "COUNT", "3") +
+                       cmd("BZMPOP", "0.01", "2", "at:z1", "at:z2", "MAX") +
+                       cmd("MULTI") + cmd("ZMPOP", "2", "at:z1", "at:z2", "MIN") + cmd("EXEC"))
+                a, b, _, _, e = read_all(r, 5)
+                pops = [a, b] + (e if isinstance(e, list) else [e])
+                for v in pops:
+                    if isinstance(v, list):
+                        got[k] += [(v[0], m[0]) for m in v[1]]
+                if all(v is None for v in pops):
+                    break
+
+        ts = [threading.Thread(target=client, args=(k,)) for k in range(len(conns))]
+        for x in ts:
+            x.start()
+        for x in ts:
+            x.join(120)
+        t.eq(call(conns[0], "HGET", "at:h", "f"), b"400", "%s: 800 racing HINCRBYFLOAT 0.5: 400" % name)
+        popped = sorted(m for g in got for _, m in g)
+        t.eq(popped, sorted(m.encode() for m in members),
+             "%s: racing ZMPOP/BZMPOP: every member popped exactly once" % name)
+        t.ok(all(key == (b"at:z1" if int(m[1:]) < 300 else b"at:z2") for g in got for key, m in g),
+             "%s: each member came with its own key" % name)
+        # ZRANGESTORE while another client adds: the copy is one version.
+        call(conns[0], "ZADD", "at:s", *[x for i in range(50) for x in (i, "s%d" % i)])
+        stop = []
+
+        def writer():
+            r, i = conns[1], 50
+            while not stop:
+                call(r, "ZADD", "at:s", i, "s%d" % i)
+                i += 1
+
+        w = threading.Thread(target=writer)
+        w.start()
+        bad = []
+        for _ in range(100):
+            n = call(conns[0], "ZRANGESTORE", "at:d", "at:s", "0", "-1")
+            v = call(conns[0], "ZRANGE", "at:d", "0", "-1")
+            if not isinstance(n, int) or not isinstance(v, list) or \
+                    v != [b"s%d" % i for i in range(len(v))] or n != len(v):
+                bad.append((n, v[-3:] if isinstance(v, list) else v))
+        stop.append(1)
+        w.join(30)
+        t.ok(not bad, "%s: ZRANGESTORE during ZADDs: each copy a prefix of the set" % name, bad[:3])
+        call(conns[0], "DEL", "at:h", "at:z1", "at:z2", "at:d", "at:s")
+        for r in conns:
+            r.close()
+
+    def atomic_both():
+        atomic(px.rport, "proxy")
+        if ref.p is not None:
+            atomic(ref.port, "redis")
+    t.run("atomic", atomic_both)
 
     def hrandfield_uniform():
         """HRANDFIELD picks uniformly: chi-square over 10 fields."""

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Blocking list commands (blocking.h has the design).  Every command here
- * runs its non-blocking kernel op (KC_OP_LMPOP, KC_OP_LMOVE) through the
- * engine first; inside MULTI that is all (Redis never blocks there).
- * Outside, the engine is flushed at once, and a miss parks the client
- * with a copy of what it waits for.  Retries use eng_do() with the
- * worker's own buffers.
+ * Blocking list and sorted-set commands (blocking.h has the design).
+ * Every list command here runs its non-blocking kernel op (KC_OP_LMPOP,
+ * KC_OP_LMOVE) through the engine first; inside MULTI that is all (Redis
+ * never blocks there).  Outside, the engine is flushed at once, and a
+ * miss parks the client with a copy of what it waits for.  Retries use
+ * eng_do() with the worker's own buffers.  The sorted-set pops (BZPOPMIN,
+ * BZPOPMAX, BZMPOP) have no kernel op: they try, and retry, with
+ * zset_mpop() (a small transaction, redis_zset.c), and inside MULTI EXEC
+ * prepares them as it prepares ZMPOP.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,17 +22,19 @@
 
 #include "libkcache.h"
 #include "blocking.h"
+#include "notify.h"
 #include "redis.h"
 #include "server.h"
 
-enum bk_kind { BK_POP1, BK_MPOP, BK_MOVE };
+/* BK_ZPOP1 and BK_ZMPOP: num is the count, num2 1 for MAX. */
+enum bk_kind { BK_POP1, BK_MPOP, BK_MOVE, BK_ZPOP1, BK_ZMPOP };
 
 struct blk {
 	struct conn *c;
 	struct worker *w;
 	uint64_t seq;		/* order of parking, over all workers */
 	enum bk_kind kind;
-	uint32_t opcode;	/* KC_OP_LMPOP or KC_OP_LMOVE */
+	uint32_t opcode;	/* KC_OP_LMPOP, KC_OP_LMOVE; 0: a zset pop */
 	uint32_t db;		/* the database it waits in, as it blocked */
 	int64_t num, num2;
 	size_t nkeys;		/* keys waited on (LMOVE: the source) */
@@ -256,9 +261,9 @@ bool blk_unblock(uint64_t id, bool error)
 
 /*
  * Redis's timeout argument (seconds, a long double): "0" waits forever.
- * Returns false after writing the error.
+ * NULL, or Redis's error.
  */
-static bool parse_timeout(struct conn *c, const struct arg *a, int64_t *ms)
+static const char *timeout_err(const struct arg *a, int64_t *ms)
 {
 	char buf[128], *end;
 	long double v;
@@ -266,27 +271,32 @@ static bool parse_timeout(struct conn *c, const struct arg *a, int64_t *ms)
 
 	if (!a->len || a->len >= sizeof(buf) || a->p[0] == ' ' ||
 	    (a->p[0] >= '\t' && a->p[0] <= '\r'))
-		goto bad;
+		return "ERR timeout is not a float or out of range";
 	memcpy(buf, a->p, a->len);
 	buf[a->len] = 0;
 	errno = 0;
 	v = strtold(buf, &end);
 	if (end != buf + a->len || errno == ERANGE || isnan(v))
-		goto bad;
+		return "ERR timeout is not a float or out of range";
 	v *= 1000.0L;
 	/* As (long long) on x86-64: out of range becomes LLONG_MIN. */
 	t = (v >= -9223372036854775808.0L && v < 9223372036854775808.0L) ?
 	    (long long)v : LLONG_MIN;
-	if (t < 0) {
-		reply_err(c, "ERR timeout is negative");
-		return false;
-	}
+	if (t < 0)
+		return "ERR timeout is negative";
 	/* Redis 7.0 adds it to the time unchecked: too far is forever. */
 	*ms = t > LLONG_MAX / 2 ? 0 : t;
-	return true;
-bad:
-	reply_err(c, "ERR timeout is not a float or out of range");
-	return false;
+	return NULL;
+}
+
+/* The same, false after writing the error. */
+static bool parse_timeout(struct conn *c, const struct arg *a, int64_t *ms)
+{
+	const char *err = timeout_err(a, ms);
+
+	if (err)
+		reply_err(c, err);
+	return !err;
 }
 
 /* LEFT or RIGHT: 0 or 1; -1 after the syntax error. */
@@ -515,6 +525,200 @@ void cmd_lmove(struct conn *c, struct arg *argv, size_t argc)
 	      blocking, ms);
 }
 
+/* ------------------------------------------------------------ zsets */
+
+static int zform(enum bk_kind kind)
+{
+	return kind == BK_ZPOP1 ? ZM_BPOP : ZM_MPOP;
+}
+
+/*
+ * Tries the keys nobody waits on (as start() does) with zset_mpop(), and
+ * parks the client when every one is missing.
+ */
+static void zstart(struct conn *c, enum bk_kind kind, const struct zmpop *z,
+		   int64_t timeout, const char *name)
+{
+	size_t i, n = 0, which = 0;
+	struct arg *try;
+	struct kc_op op;
+	struct blk *b;
+	int err, answered;
+	void *out;
+
+	if (!zmpop_keys_ok(c, z))
+		return;
+	b = blk_new(kind, 0, z->keys, z->nkeys, NULL, z->count, z->max,
+		    timeout);
+	try = calloc(z->nkeys, sizeof(*try));
+	if (!b || !try) {
+		free(b);
+		free(try);
+		reply_err(c, "ERR out of memory");
+		return;
+	}
+	b->db = E(c)->db;
+	pthread_mutex_lock(&blk_mu);
+	for (i = 0; i < z->nkeys; i++)
+		if (!has_waiter(&z->keys[i], b->db))
+			try[n++] = z->keys[i];
+	pthread_mutex_unlock(&blk_mu);
+	if (n) {
+		err = zset_mpop(c, try, n, z->max, z->count, &op, &out, &which);
+		answered = zset_mpop_answer(c, rout(c), try, err, &op, which,
+					    zform(kind), name);
+		free(out);
+		if (answered) {
+			free(try);
+			free(b);
+			return;
+		}
+	}
+	free(try);
+	if (c->closing || c->dead) {
+		free(b);
+		resp_null_array(rout(c), c->proto);
+		return;
+	}
+	park(c, b);
+}
+
+/* BZPOPMIN, BZPOPMAX key [key ...] timeout: NULL or the error. */
+static const char *bzpop_parse(struct arg *argv, size_t argc,
+			       struct zmpop *z, int64_t *ms)
+{
+	const char *err = timeout_err(&argv[argc - 1], ms);
+
+	z->keys = argv + 1;
+	z->nkeys = argc - 2;
+	z->max = (argv[0].p[6] | 0x20) == 'a';
+	z->count = 1;
+	return err;
+}
+
+/* BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT n]. */
+static const char *bzmpop_parse(struct arg *argv, size_t argc,
+				struct zmpop *z, int64_t *ms)
+{
+	const char *err = timeout_err(&argv[1], ms);
+
+	return err ? err : zmpop_parse(argv, argc, 2, z);
+}
+
+void cmd_bzpop(struct conn *c, struct arg *argv, size_t argc)
+{
+	const char *err;
+	struct zmpop z;
+	int64_t ms;
+
+	err = bzpop_parse(argv, argc, &z, &ms);
+	if (err)
+		reply_err(c, err);
+	else
+		zstart(c, BK_ZPOP1, &z, ms, z.max ? "BZPOPMAX" : "BZPOPMIN");
+}
+
+void cmd_bzmpop(struct conn *c, struct arg *argv, size_t argc)
+{
+	const char *err;
+	struct zmpop z;
+	int64_t ms;
+
+	err = bzmpop_parse(argv, argc, &z, &ms);
+	if (err)
+		reply_err(c, err);
+	else
+		zstart(c, BK_ZMPOP, &z, ms, "BZMPOP");
+}
+
+/* Inside MULTI they never block: prepared by EXEC as ZMPOP is. */
+bool bzpop_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		   struct txpre *p)
+{
+	struct zmpop z;
+	int64_t ms;
+
+	if (bzpop_parse(argv, argc, &z, &ms))
+		return true;
+	return zmpop_prepare_keys(q, &z, p);
+}
+
+void bzpop_plan(struct conn *c, struct arg *argv, size_t argc,
+		const struct txpre *p)
+{
+	const char *err;
+	struct zmpop z;
+	int64_t ms;
+
+	err = bzpop_parse(argv, argc, &z, &ms);
+	if (err)
+		reply_err(c, err);
+	else
+		zmpop_plan_keys(c, &z, ZM_BPOP, p);
+}
+
+bool bzmpop_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		    struct txpre *p)
+{
+	struct zmpop z;
+	int64_t ms;
+
+	if (bzmpop_parse(argv, argc, &z, &ms))
+		return true;
+	return zmpop_prepare_keys(q, &z, p);
+}
+
+void bzmpop_plan(struct conn *c, struct arg *argv, size_t argc,
+		 const struct txpre *p)
+{
+	const char *err;
+	struct zmpop z;
+	int64_t ms;
+
+	err = bzmpop_parse(argv, argc, &z, &ms);
+	if (err)
+		reply_err(c, err);
+	else
+		zmpop_plan_keys(c, &z, ZM_MPOP, p);
+}
+
+/*
+ * A parked zset pop on the keys it heads; true when it was answered.  A
+ * key of another type leaves it waiting, as for the lists.
+ */
+static bool try_zserve(struct conn *c, const struct kc_buf *heads, size_t nh,
+		       bool *progress)
+{
+	struct blk *b = c->blk;
+	size_t i, which = 0;
+	struct kc_op op;
+	struct arg *keys;
+	void *out;
+	int err;
+
+	keys = calloc(nh, sizeof(*keys));
+	if (!keys)
+		return false;
+	for (i = 0; i < nh; i++) {
+		keys[i].p = (char *)(uintptr_t)heads[i].ptr;
+		keys[i].len = heads[i].len;
+	}
+	err = zset_mpop(c, keys, nh, b->num2, b->num, &op, &out, &which);
+	if (err == -ECANCELED)	/* it kept changing: again soon */
+		server_worker_kick(c->w);
+	if (err == -ENOENT || err == -EPROTOTYPE || err == -ECANCELED) {
+		free(out);
+		free(keys);
+		return false;
+	}
+	zset_mpop_answer(c, &c->out, keys, err, &op, which, zform(b->kind),
+			 "");
+	free(out);
+	free(keys);
+	*progress = true;
+	return true;
+}
+
 /* ------------------------------------------------------------ serving */
 
 /*
@@ -584,6 +788,12 @@ static bool try_serve(struct conn *c, bool *progress)
 	}
 	/* In its own database, whatever the client or the engine did since. */
 	e->db = b->db;
+	if (!b->opcode) {
+		bool done = try_zserve(c, heads, nh, progress);
+
+		free(heads);
+		return done;
+	}
 	for (;;) {
 		free(out);
 		out = malloc(room);
@@ -607,6 +817,8 @@ static bool try_serve(struct conn *c, bool *progress)
 		}
 		break;
 	}
+	if (out && !err)	/* before heads go: they are op's args */
+		notify_op(c, &op, NF_LIST);
 	free(heads);
 	if (!out || op.result == -ENOENT || op.result == -EPROTOTYPE ||
 	    (err && !op.result)) {

@@ -149,6 +149,8 @@ struct rec *eng_rec(struct engine *e, struct conn *c, render_fn fn,
 	r->c = c;
 	r->op0 = e->nops;
 	r->db = e->db;
+	r->after = e->after;
+	r->tag = e->tag;
 	return r;
 }
 
@@ -284,9 +286,12 @@ static void finish(struct engine *e)
 	 */
 	for (i = 0; i < e->nrecs; i++) {
 		struct rec *r = &e->recs[i];
+		size_t at = r->c->out.len;
 
 		e->db = r->db;
 		r->fn(r->c, r, e->ops + r->op0);
+		if (r->after)
+			r->after(r->c, r, e->ops + r->op0, at);
 	}
 	e->db = db;
 	/* A reply costs whole pages, wherever it lands. */

@@ -33,6 +33,12 @@ struct knl;
 
 /* Writes a command's reply once its operations ran; ops are its own. */
 typedef void (*render_fn)(struct conn *c, struct rec *r, struct kc_op *ops);
+/*
+ * Runs after a record's renderer; at is where its reply starts in c->out.
+ * The keyspace notifications (notify.c) look there at what a command did.
+ */
+typedef void (*after_fn)(struct conn *c, struct rec *r, struct kc_op *ops,
+			 size_t at);
 
 /* One command (or part of one) waiting for the batch to run. */
 struct rec {
@@ -45,6 +51,8 @@ struct rec {
 	size_t s_off, s_len;	/* static replies: bytes in engine.scratch */
 	const void *p;		/* the handler's own pointer (into the arena) */
 	size_t plen;
+	after_fn after;		/* engine.after and .tag when it was planned */
+	const void *tag;
 };
 
 struct engine {
@@ -60,6 +68,8 @@ struct engine {
 	size_t hiwater;		/* arena bytes handed out since then */
 	struct buf scratch;	/* static replies of pending commands */
 	uint32_t db;		/* database of the ops planned now */
+	after_fn after;		/* given to the records planned now */
+	const void *tag;
 	bool txn;		/* collecting a transaction: never flush */
 	bool txn_overflow;	/* it did not fit */
 };

@@ -178,6 +178,9 @@ static void parse_groups(const struct nlattr *groups)
 		if (name && nlen == strlen(KC_MCGRP_PUBSUB) &&
 		    !memcmp(name, KC_MCGRP_PUBSUB, nlen))
 			knl_fam.grp_pubsub = id;
+		else if (name && nlen == strlen(KC_MCGRP_KEYSPACE) &&
+			 !memcmp(name, KC_MCGRP_KEYSPACE, nlen))
+			knl_fam.grp_keyspace = id;
 	}
 }
 
@@ -629,10 +632,8 @@ int knl_sub_open(void)
 	return fd;
 }
 
-int knl_sub_join(int fd, bool join)
+static int group_join(int fd, uint32_t grp, bool join)
 {
-	uint32_t grp = knl_fam.grp_pubsub;
-
 	if (!grp)
 		return -ENOENT;
 	if (setsockopt(fd, SOL_NETLINK, join ? NETLINK_ADD_MEMBERSHIP :
@@ -641,14 +642,28 @@ int knl_sub_join(int fd, bool join)
 	return 0;
 }
 
-int knl_sub_recv(int fd, char *buf, struct knl_msg *m, uint64_t *drops)
+int knl_sub_join(int fd, bool join)
+{
+	return group_join(fd, knl_fam.grp_pubsub, join);
+}
+
+int knl_keyspace_join(int fd, bool join)
+{
+	return group_join(fd, knl_fam.grp_keyspace, join);
+}
+
+/*
+ * The next message of our family with command cmd: 1 with its attributes
+ * in *attrs, *alen; 0 when nothing is queued; -errno (-ENOBUFS: messages
+ * were lost, *drops the count so far if known).
+ */
+static int recv_cmd(int fd, char *buf, uint8_t cmd, const char **attrs,
+		    size_t *alen, uint64_t *drops)
 {
 	for (;;) {
 		ssize_t n = recv(fd, buf, KNL_SUB_BUF, MSG_TRUNC);
 		const struct nlmsghdr *h = (const void *)buf;
 		const struct genlmsghdr *g;
-		const struct nlattr *a;
-		long rem;
 
 		if (n < 0) {
 			int err = errno;
@@ -675,12 +690,28 @@ int knl_sub_recv(int fd, char *buf, struct knl_msg *m, uint64_t *drops)
 		    h->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
 			continue;
 		g = NLMSG_DATA(h);
-		if (g->cmd != KC_CMD_MESSAGE)
+		if (g->cmd != cmd)
 			continue;
+		*attrs = buf + NLMSG_HDRLEN + GENL_HDRLEN;
+		*alen = h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+		return 1;
+	}
+}
+
+int knl_sub_recv(int fd, char *buf, struct knl_msg *m, uint64_t *drops)
+{
+	for (;;) {
+		const struct nlattr *a;
+		const char *attrs;
+		size_t alen;
+		long rem;
+		int r = recv_cmd(fd, buf, KC_CMD_MESSAGE, &attrs, &alen, drops);
+
+		if (r <= 0)
+			return r;
 		memset(m, 0, sizeof(*m));
 		m->msg = "";
-		for_each_attr(a, buf + NLMSG_HDRLEN + GENL_HDRLEN,
-			      h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, rem) {
+		for_each_attr(a, attrs, alen, rem) {
 			if (attr_type(a) == KC_A_CHANNEL) {
 				m->ch = attr_data(a);
 				m->chlen = attr_len(a);
@@ -690,6 +721,35 @@ int knl_sub_recv(int fd, char *buf, struct knl_msg *m, uint64_t *drops)
 			}
 		}
 		if (m->ch)
+			return 1;
+	}
+}
+
+int knl_event_recv(int fd, char *buf, struct knl_event *ev, uint64_t *drops)
+{
+	for (;;) {
+		const struct nlattr *a;
+		const char *attrs;
+		size_t alen;
+		long rem;
+		int r = recv_cmd(fd, buf, KC_CMD_EVENT, &attrs, &alen, drops);
+
+		if (r <= 0)
+			return r;
+		memset(ev, 0, sizeof(*ev));
+		ev->db = -1;
+		for_each_attr(a, attrs, alen, rem) {
+			if (attr_type(a) == KC_A_EVENT) {
+				ev->event = attr_u32(a);
+			} else if (attr_type(a) == KC_A_DB &&
+				   attr_len(a) == sizeof(uint32_t)) {
+				ev->db = (int32_t)attr_u32(a);
+			} else if (attr_type(a) == KC_A_KEY) {
+				ev->key = attr_data(a);
+				ev->klen = attr_len(a);
+			}
+		}
+		if (ev->event)
 			return 1;
 	}
 }

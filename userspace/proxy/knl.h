@@ -2,7 +2,7 @@
 /*
  * The kcache generic netlink family from the proxy: resolving it, running
  * kc_ops over KC_CMD_OP (--transport netlink), PUBLISH, and the pubsub
- * multicast group.  Messages are built and parsed by hand, without libnl:
+ * and keyspace multicast groups.  Messages are built and parsed by hand, without libnl:
  * the proxy needs four commands and full control of the batching.
  *
  * Functions return 0 or a negative errno.  Nothing here is shared between
@@ -21,6 +21,7 @@
 struct knl_family {
 	uint16_t id;		/* 0: not resolved */
 	uint32_t grp_pubsub;	/* 0: no such group */
+	uint32_t grp_keyspace;	/* the kernel's keyspace events; 0: none */
 };
 extern struct knl_family knl_fam;
 
@@ -77,5 +78,20 @@ struct knl_msg {
  */
 #define KNL_SUB_BUF	(KC_NL_VALUE_MAX + KC_CHANNEL_MAX + 1024)
 int knl_sub_recv(int fd, char *buf, struct knl_msg *m, uint64_t *drops);
+
+/*
+ * The keyspace group (KC_CMD_EVENT, needs CAP_NET_ADMIN to join), on a
+ * socket of knl_sub_open().  knl_event_recv() reads as knl_sub_recv()
+ * does, into buf (KNL_SUB_BUF bytes); db is -1 when the event has none.
+ */
+struct knl_event {
+	uint32_t event;		/* enum kc_event */
+	int32_t db;
+	const char *key;	/* NULL for KC_EVENT_FLUSH */
+	size_t klen;
+};
+
+int knl_keyspace_join(int fd, bool join);
+int knl_event_recv(int fd, char *buf, struct knl_event *ev, uint64_t *drops);
 
 #endif /* KCP_KNL_H */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "libkcache.h"
+#include "notify.h"
 #include "pubsub.h"
 #include "redis.h"
 #include "save.h"
@@ -146,6 +147,23 @@ bool db_arg(struct conn *c, const struct arg *a, uint32_t *db)
 	}
 	*db = (uint32_t)v;
 	return true;
+}
+
+int key_version(struct conn *c, const void *key, size_t klen, uint64_t *cas,
+		uint32_t *type)
+{
+	struct kc_op op;
+	int err;
+
+	/* EXISTS reads any type's version and does not bump it. */
+	kc_op_init(&op, KC_OP_EXISTS);
+	kc_op_key(&op, key, klen);
+	err = eng_do(E(c), &op);
+	if (!err) {
+		*cas = op.cas;
+		*type = (uint32_t)op.num;
+	}
+	return err;
 }
 
 /* At most KC_ARGS_MAX arguments for one kernel op, or an error reply. */
@@ -923,39 +941,89 @@ static void cmd_watch(struct conn *c, struct arg *argv, size_t argc)
 static const struct redis_cmd *lookup(const struct arg *name);
 
 /*
- * Does queued command q, run in database qdb, name key of database kdb
- * (or, keyless, write to every key)?  MOVE names its key in both.
+ * The key positions of a command: first, first + step, ... last.  LMPOP,
+ * ZMPOP and their blocking forms (no fixed positions in the table) count
+ * their numkeys, as Redis's key specs do.  1, 0 for a keyless command, -1
+ * for a numkeys that is not a count of the arguments there.
  */
-static bool touches(const struct queued *q, uint32_t qdb,
-		    const struct arg *key, uint32_t kdb)
+static int key_range(const struct redis_cmd *cmd, const struct arg *argv,
+		     size_t argc, size_t *first, size_t *last, size_t *step)
+{
+	static const char *const mpop[] = { "lmpop", "zmpop", "blmpop", "bzmpop" };
+	long long nk;
+	size_t i, at;
+
+	*step = 1;
+	for (i = 0; i < sizeof(mpop) / sizeof(mpop[0]); i++) {
+		if (strcmp(cmd->name, mpop[i]))
+			continue;
+		at = i < 2 ? 1 : 2;	/* where numkeys is */
+		if (argc <= at || !resp_str2ll(argv[at].p, argv[at].len, &nk) ||
+		    nk < 1 || (unsigned long long)nk > argc - at - 1)
+			return -1;
+		*first = at + 1;
+		*last = at + (size_t)nk;
+		return 1;
+	}
+	if (cmd->first <= 0)
+		return 0;
+	*first = (size_t)cmd->first;
+	*last = cmd->last < 0 ? argc + (size_t)cmd->last : (size_t)cmd->last;
+	*step = (size_t)cmd->step;
+	return 1;
+}
+
+/*
+ * Can queued command q, run in database qdb, write key of database kdb?
+ * A write command writes the keys it names (ZRANGESTORE only its
+ * destination), or, keyless, any key.  MOVE names its key in both.
+ */
+static bool writes(const struct queued *q, uint32_t qdb,
+		   const struct arg *key, uint32_t kdb)
 {
 	const struct redis_cmd *cmd = lookup(&q->argv[0]);
-	size_t i, last;
+	size_t i, first, last, step;
 
-	if (!cmd)
+	if (!cmd || !(cmd->flags & RF_WRITE))
 		return false;
-	if (cmd->first <= 0)
-		return (cmd->flags & RF_WRITE) != 0;
+	switch (key_range(cmd, q->argv, q->argc, &first, &last, &step)) {
+	case 0:		/* keyless */
+		return true;
+	case -1:	/* a bad numkeys: it fails, changing nothing */
+		return false;
+	}
 	if (qdb != kdb && cmd->fn != cmd_move)
 		return false;
-	last = cmd->last < 0 ? q->argc + (size_t)cmd->last : (size_t)cmd->last;
-	for (i = (size_t)cmd->first; i <= last && i < q->argc;
-	     i += (size_t)cmd->step)
+	if (cmd->fn == cmd_zrangestore)
+		last = first;	/* the source is only read */
+	for (i = first; i <= last && i < q->argc; i += step)
 		if (q->argv[i].len == key->len &&
 		    !memcmp(q->argv[i].p, key->p, key->len))
 			return true;
 	return false;
 }
 
-static void flpre_free(struct flpre *pre, size_t n)
+/*
+ * Commands that only take away: a key missing before one of them is
+ * still missing after it.
+ */
+static bool only_removes(const struct queued *q)
 {
+	static const char *const names[] = {
+		"del", "unlink", "getdel", "persist", "expire", "pexpire",
+		"expireat", "pexpireat", "lpop", "rpop", "lmpop", "blpop",
+		"brpop", "blmpop", "lrem", "ltrim", "hdel", "srem", "spop",
+		"zrem", "zpopmin", "zpopmax", "zmpop", "bzpopmin", "bzpopmax",
+		"bzmpop", "zremrangebyrank", "zremrangebyscore",
+		"zremrangebylex",
+	};
+	const char *name = lookup(&q->argv[0])->name;
 	size_t i;
 
-	if (!pre)
-		return;
-	for (i = 0; i < n; i++)
-		free(pre[i].out);
-	free(pre);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -980,69 +1048,236 @@ static void queue_dbs(const struct conn *c, uint32_t *dbs)
 	}
 }
 
-/*
- * Reads and computes every queued INCRBYFLOAT (see incrbyfloat_prepare())
- * in the database it will run in (dbs) and adds its key to the watches.
- * One whose key an earlier command of the transaction changes (other than
- * an INCRBYFLOAT, which it builds on) cannot be computed beforehand and
- * answers an error in the EXEC reply.
- */
-static int fl_prepare(struct conn *c, const uint32_t *dbs, struct flpre *pre,
-		      struct kc_watch *kw, uint32_t *nw)
+/* ------------------------------------------------------------ prepared */
+
+/* The commands that EXEC prepares before its transaction (redis.h). */
+static const struct prepared {
+	redis_fn fn;
+	txpre_fn prepare;
+	txplan_fn plan;
+} prepared[] = {
+	{ cmd_incrbyfloat, incrbyfloat_prepare, incrbyfloat_plan },
+	{ cmd_hincrbyfloat, hincrbyfloat_prepare, hincrbyfloat_plan },
+	{ cmd_zrangestore, zrangestore_prepare, zrangestore_plan },
+	{ cmd_zmpop, zmpop_prepare, zmpop_plan },
+	{ cmd_bzpop, bzpop_prepare, bzpop_plan },
+	{ cmd_bzmpop, bzmpop_prepare, bzmpop_plan },
+};
+
+static const struct prepared *prepared_of(const struct arg *name)
 {
+	const struct redis_cmd *cmd = lookup(name);
+	size_t i;
+
+	for (i = 0; cmd && i < sizeof(prepared) / sizeof(prepared[0]); i++)
+		if (prepared[i].fn == cmd->fn)
+			return &prepared[i];
+	return NULL;
+}
+
+long txq_writer(const struct txq *q, const struct arg *key, long before)
+{
+	const struct conn *c = q->c;
+	long j;
+
+	if (!q->dbs)
+		return -1;	/* alone: nothing runs before it */
+	for (j = before - 1; j >= 0; j--) {
+		const struct queued *w = &c->mq[j];
+
+		if (writes(w, q->dbs[j], key, q->dbs[q->i]))
+			return j;
+	}
+	return -1;
+}
+
+int txq_key_state(const struct txq *q, const struct arg *key, uint64_t *cas,
+		  uint32_t *type)
+{
+	long j = (long)q->i;
+	bool written = false;
+	int err;
+
+	while ((j = txq_writer(q, key, j)) >= 0) {
+		if (!only_removes(&q->c->mq[j]))
+			return KS_WRITTEN;
+		written = true;
+	}
+	err = key_version(q->c, key->p, key->len, cas, type);
+	if (err == -ENOENT) {
+		*cas = 0;
+		return KS_MISSING;
+	}
+	if (err)
+		return err;
+	return written ? KS_WRITTEN : KS_EXISTS;
+}
+
+bool txq_same(const struct txq *q, long j)
+{
+	return lookup(&q->c->mq[j].argv[0])->fn ==
+	       lookup(&q->c->mq[q->i].argv[0])->fn;
+}
+
+struct arg *txq_argv(const struct txq *q, long j)
+{
+	return q->c->mq[j].argv;
+}
+
+bool txpre_watch(struct txpre *p, const struct txq *q, const void *key,
+		 size_t klen, uint64_t cas)
+{
+	struct kc_watch *w;
+
+	if (p->nw == p->wcap) {
+		uint32_t ncap = p->wcap ? p->wcap * 2 : 4;
+
+		w = realloc(p->w, ncap * sizeof(*w));
+		if (!w)
+			return false;
+		p->w = w;
+		p->wcap = ncap;
+	}
+	w = &p->w[p->nw++];
+	w->key = (uint64_t)(uintptr_t)key;
+	w->key_len = (uint32_t)klen;
+	w->db = E(q->c)->db;	/* where the prepared command runs */
+	w->cas = cas;
+	return true;
+}
+
+void txpre_free(struct txpre *p)
+{
+	free(p->w);
+	free(p->out);
+	memset(p, 0, sizeof(*p));
+}
+
+#define TXPRE_TRIES	100
+
+void txpre_run(struct conn *c, struct arg *argv, size_t argc,
+	       txpre_fn prepare, txplan_fn plan, const char *name)
+{
+	struct txq q = { .c = c };
 	struct engine *e = E(c);
-	uint32_t db = e->db;
-	size_t i, j;
+	struct txpre p = { 0 };
+	int tries, err = 0;
+
+	for (tries = 0; tries < TXPRE_TRIES; tries++) {
+		txpre_free(&p);
+		if (!prepare(&q, argv, argc, &p)) {
+			txpre_free(&p);
+			reply_err(c, "ERR out of memory");
+			return;
+		}
+		eng_txn_begin(e);
+		plan(c, argv, argc, &p);
+		err = eng_txn_run(e, p.w, p.nw);
+		if (err != -ECANCELED)
+			break;
+	}
+	txpre_free(&p);
+	if (!err)
+		eng_txn_render(e);
+	else if (err == -ECANCELED)
+		resp_errorf(rout(c), "ERR %s lost the race too often, try again",
+			    name);
+	else if (err == -E2BIG)
+		reply_err(c, "ERR too large for one kcache transaction");
+	else
+		reply_kerr(rout(c), err);
+}
+
+/* The command's name in upper case, for an error text. */
+static void upper_name(const struct arg *a, char *s, size_t n)
+{
+	size_t i;
+
+	arg_lower(a, s, n);
+	for (i = 0; s[i]; i++)
+		s[i] = (char)toupper((unsigned char)s[i]);
+}
+
+/*
+ * Prepares every queued command that reads before it writes (in the
+ * database it will run in) and gathers the keys they read with the
+ * watched ones into *kw.  -ENOMEM, or -E2BIG past KC_WATCH_MAX.
+ */
+static int txq_prepare(struct conn *c, const uint32_t *dbs, struct txpre *pre,
+		       struct kc_watch **kw, uint32_t *nw)
+{
+	struct txq q = { .c = c, .dbs = dbs, .pre = pre };
+	struct engine *e = E(c);
+	uint32_t db = e->db, n = (uint32_t)c->nwatch, k;
+	struct kc_watch *w;
+	size_t i;
 	bool ok;
 
 	for (i = 0; i < c->mq_len; i++) {
-		struct queued *q = &c->mq[i];
-		const struct flpre *base = NULL;
+		const struct prepared *pr = prepared_of(&c->mq[i].argv[0]);
 
-		free(pre[i].out);
-		memset(&pre[i], 0, sizeof(pre[i]));
-		if (lookup(&q->argv[0])->fn != cmd_incrbyfloat)
+		txpre_free(&pre[i]);
+		if (!pr)
 			continue;
-		for (j = 0; j < i; j++) {
-			if (!touches(&c->mq[j], dbs[j], &q->argv[1], dbs[i]))
-				continue;
-			if (lookup(&c->mq[j].argv[0])->fn == cmd_incrbyfloat &&
-			    !pre[j].conflict && !pre[j].kerr && !pre[j].err) {
-				base = &pre[j];
-			} else if (lookup(&c->mq[j].argv[0])->fn == cmd_incrbyfloat) {
-				base = NULL;	/* failed: the key is unchanged */
-			} else {
-				pre[i].conflict = true;
-				break;
-			}
-		}
-		if (pre[i].conflict)
-			continue;
+		q.i = i;
 		e->db = dbs[i];
-		ok = incrbyfloat_prepare(c, q->argv, base, &pre[i]);
+		ok = pr->prepare(&q, c->mq[i].argv, c->mq[i].argc, &pre[i]);
 		e->db = db;
 		if (!ok)
 			return -ENOMEM;
-		if (base || pre[i].kerr)
-			continue;
-		if (*nw >= KC_WATCH_MAX)
-			return -E2BIG;
-		kw[*nw].key = (uint64_t)(uintptr_t)q->argv[1].p;
-		kw[*nw].key_len = (uint32_t)q->argv[1].len;
-		kw[*nw].db = dbs[i];
-		kw[*nw].cas = pre[i].cas;
-		++*nw;
+		n += pre[i].nw;
 	}
+	if (n > KC_WATCH_MAX)
+		return -E2BIG;
+	w = realloc(*kw, (n ? n : 1) * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*kw = w;
+	for (i = 0; i < c->nwatch; i++) {
+		w[i].key = (uint64_t)(uintptr_t)c->watch[i].key;
+		w[i].key_len = (uint32_t)c->watch[i].len;
+		w[i].db = c->watch[i].db;
+		w[i].cas = c->watch[i].cas;
+	}
+	for (i = 0, n = (uint32_t)c->nwatch; i < c->mq_len; i++)
+		for (k = 0; k < pre[i].nw; k++)
+			w[n++] = pre[i].w[k];
+	*nw = n;
 	return 0;
+}
+
+/* Plans the queued commands into the transaction. */
+static void txq_plan(struct conn *c, const struct txpre *pre)
+{
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < c->mq_len; i++) {
+		struct queued *q = &c->mq[i];
+		const struct prepared *pr = prepared_of(&q->argv[0]);
+		const void *ev = notify_begin(c, lookup(&q->argv[0])->name,
+					      q->argv, q->argc);
+
+		if (!pr) {
+			lookup(&q->argv[0])->fn(c, q->argv, q->argc);
+		} else if (pre[i].conflict) {
+			upper_name(&q->argv[0], name, sizeof(name));
+			resp_errorf(rout(c), "ERR kcache-proxy cannot run %s inside MULTI on a key an earlier command of the same transaction changes",
+				    name);
+		} else {
+			pr->plan(c, q->argv, q->argc, &pre[i]);
+		}
+		notify_end(c, ev);
+	}
 }
 
 static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);
 	struct kc_watch *kw = NULL;
-	struct flpre *pre = NULL;
+	struct txpre *pre = NULL;
 	uint32_t *dbs = NULL, db = c->db;
-	size_t i, nfl = 0;
+	size_t i, npre = 0;
 	uint32_t nw;
 	int err, tries;
 
@@ -1061,58 +1296,36 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		goto out;
 	}
 	for (i = 0; i < c->mq_len; i++)
-		nfl += lookup(&c->mq[i].argv[0])->fn == cmd_incrbyfloat;
-	if (c->nwatch || nfl) {
-		kw = calloc(c->nwatch + nfl, sizeof(*kw));
-		pre = nfl ? calloc(c->mq_len, sizeof(*pre)) : NULL;
-		dbs = nfl ? calloc(c->mq_len, sizeof(*dbs)) : NULL;
-		if (!kw || (nfl && (!pre || !dbs))) {
-			reply_err(c, "ERR out of memory");
-			goto out;
-		}
+		npre += prepared_of(&c->mq[i].argv[0]) != NULL;
+	pre = calloc(c->mq_len ? c->mq_len : 1, sizeof(*pre));
+	dbs = calloc(c->mq_len ? c->mq_len : 1, sizeof(*dbs));
+	if (!pre || !dbs) {
+		reply_err(c, "ERR out of memory");
+		goto out;
 	}
-	if (nfl)
-		queue_dbs(c, dbs);
+	queue_dbs(c, dbs);
 	/*
-	 * A transaction with INCRBYFLOAT runs again when one of the keys it
-	 * read changed meanwhile (or a WATCHed key did: then it is cancelled
-	 * every time and answers nil, as it should).
+	 * A transaction with prepared commands runs again when one of the
+	 * keys they read changed meanwhile (or a WATCHed key did: then it is
+	 * cancelled every time and answers nil, as it should).
 	 */
 	for (tries = 0;; tries++) {
 		/* A queued SELECT of the last try ran: from the start again. */
 		select_db(c, db);
-		for (i = 0; i < c->nwatch; i++) {
-			kw[i].key = (uint64_t)(uintptr_t)c->watch[i].key;
-			kw[i].key_len = (uint32_t)c->watch[i].len;
-			kw[i].db = c->watch[i].db;
-			kw[i].cas = c->watch[i].cas;
+		err = txq_prepare(c, dbs, pre, &kw, &nw);
+		if (err == -ENOMEM) {
+			reply_err(c, "ERR out of memory");
+			goto out;
 		}
-		nw = (uint32_t)c->nwatch;
-		if (nfl) {
-			err = fl_prepare(c, dbs, pre, kw, &nw);
-			if (err == -ENOMEM) {
-				reply_err(c, "ERR out of memory");
-				goto out;
-			}
-			if (err) {
-				resp_errorf(&c->out, "EXECABORT Transaction discarded: more than %d watched keys and INCRBYFLOAT keys",
-					    KC_WATCH_MAX);
-				goto out;
-			}
+		if (err) {
+			resp_errorf(&c->out, "EXECABORT Transaction discarded: more than %d watched keys and keys read before the transaction (INCRBYFLOAT, ZMPOP, ...)",
+				    KC_WATCH_MAX);
+			goto out;
 		}
 		eng_txn_begin(e);
-		for (i = 0; i < c->mq_len; i++) {
-			const struct redis_cmd *cmd = lookup(&c->mq[i].argv[0]);
-
-			if (cmd->fn == cmd_incrbyfloat && pre[i].conflict)
-				reply_err(c, "ERR kcache-proxy cannot run INCRBYFLOAT inside MULTI on a key an earlier command of the same transaction changes");
-			else if (cmd->fn == cmd_incrbyfloat)
-				incrbyfloat_plan(c, c->mq[i].argv, &pre[i]);
-			else
-				cmd->fn(c, c->mq[i].argv, c->mq[i].argc);
-		}
+		txq_plan(c, pre);
 		err = eng_txn_run(e, kw, nw);
-		if (err != -ECANCELED || !nfl || tries >= 16)
+		if (err != -ECANCELED || !npre || tries >= 16)
 			break;
 	}
 	/* Nothing ran: neither did the queued SELECTs. */
@@ -1134,7 +1347,9 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 out:
 	free(kw);
 	free(dbs);
-	flpre_free(pre, c->mq_len);
+	for (i = 0; pre && i < c->mq_len; i++)
+		txpre_free(&pre[i]);
+	free(pre);
 	discard_queue(c);
 	unwatch(c);
 	c->watch_dirty = false;
@@ -1241,6 +1456,7 @@ static const struct redis_cmd cmds[] = {
 	{ "hkeys", 2, R, 1, 1, 1, cmd_getall, 0, "hash", "Returns all fields in a hash." },
 	{ "hvals", 2, R, 1, 1, 1, cmd_getall, 0, "hash", "Returns all values in a hash." },
 	{ "hincrby", 4, W | D | F, 1, 1, 1, cmd_hincrby, 0, "hash", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist." },
+	{ "hincrbyfloat", 4, W | D | F, 1, 1, 1, cmd_hincrbyfloat, RX_SYNC, "hash", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist." },
 	{ "hscan", -3, R, 1, 1, 1, cmd_xscan, 0, "hash", "Iterates over fields and values of a hash (one page, cursor 0)." },
 	/* sets */
 	{ "sadd", -3, W | D | F, 1, 1, 1, cmd_hdel, 0, "set", "Adds one or more members to a set. Creates the key if it doesn't exist." },
@@ -1277,11 +1493,16 @@ static const struct redis_cmd cmds[] = {
 	{ "zrevrangebyscore", -4, R, 1, 1, 1, cmd_zrangeby, 0, "sorted_set", "Returns members in a sorted set within a range of scores in reverse order." },
 	{ "zrangebylex", -4, R, 1, 1, 1, cmd_zrangeby, 0, "sorted_set", "Returns members in a sorted set within a lexicographical range." },
 	{ "zrevrangebylex", -4, R, 1, 1, 1, cmd_zrangeby, 0, "sorted_set", "Returns members in a sorted set within a lexicographical range in reverse order." },
+	{ "zrangestore", -5, W | D, 1, 2, 1, cmd_zrangestore, RX_SYNC, "sorted_set", "Stores a range of members from sorted set in a key." },
 	{ "zremrangebyrank", 4, W, 1, 1, 1, cmd_zremrange, 0, "sorted_set", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed." },
 	{ "zremrangebyscore", 4, W, 1, 1, 1, cmd_zremrange, 0, "sorted_set", "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed." },
 	{ "zremrangebylex", 4, W, 1, 1, 1, cmd_zremrange, 0, "sorted_set", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed." },
 	{ "zpopmin", -2, W | F, 1, 1, 1, cmd_zpop, 0, "sorted_set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped." },
 	{ "zpopmax", -2, W | F, 1, 1, 1, cmd_zpop, 0, "sorted_set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped." },
+	{ "zmpop", -4, W, 0, 0, 0, cmd_zmpop, RX_SYNC, "sorted_set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped." },
+	{ "bzpopmin", -3, W | RF_NOSCRIPT | F, 1, -2, 1, cmd_bzpop, RX_SYNC, "sorted_set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped." },
+	{ "bzpopmax", -3, W | RF_NOSCRIPT | F, 1, -2, 1, cmd_bzpop, RX_SYNC, "sorted_set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped." },
+	{ "bzmpop", -5, W, 0, 0, 0, cmd_bzmpop, RX_SYNC, "sorted_set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped." },
 	{ "zrandmember", -2, R, 1, 1, 1, cmd_zrandmember, 0, "sorted_set", "Returns one or more random members from a sorted set." },
 	{ "zunion", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the union of multiple sorted sets." },
 	{ "zinter", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted_set", "Returns the intersect of multiple sorted sets." },
@@ -1468,7 +1689,7 @@ static void command_getkeys(struct conn *c, struct buf *o, struct arg *argv,
 			    size_t argc)
 {
 	const struct redis_cmd *cmd = lookup(&argv[0]);
-	size_t i, last, n = 0;
+	size_t i, first, last, step, n = 0;
 
 	if (!cmd) {
 		resp_error(o, "ERR Invalid command specified");
@@ -1480,17 +1701,20 @@ static void command_getkeys(struct conn *c, struct buf *o, struct arg *argv,
 		return;
 	}
 	(void)c;
-	if (cmd->first <= 0) {
+	switch (key_range(cmd, argv, argc, &first, &last, &step)) {
+	case 0:
 		resp_error(o, "ERR The command has no key arguments");
 		return;
+	case -1:
+		resp_error(o, "ERR Invalid arguments specified for command");
+		return;
 	}
-	last = cmd->last < 0 ? argc + cmd->last : (size_t)cmd->last;
 	if (last >= argc)
 		last = argc - 1;
-	for (i = (size_t)cmd->first; i <= last; i += (size_t)cmd->step)
+	for (i = first; i <= last; i += step)
 		n++;
 	resp_array(o, n);
-	for (i = (size_t)cmd->first; i <= last; i += (size_t)cmd->step)
+	for (i = first; i <= last; i += step)
 		resp_bulk(o, argv[i].p, argv[i].len);
 }
 
@@ -1602,6 +1826,7 @@ static void security_warning(struct conn *c)
 void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 {
 	const struct redis_cmd *cmd;
+	const void *ev;
 
 	if (!argc)
 		return;
@@ -1658,5 +1883,7 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 	E(c)->db = c->db;
 	if (cmd->x & RX_SYNC)
 		eng_flush(E(c));
+	ev = notify_begin(c, cmd->name, argv, argc);
 	cmd->fn(c, argv, argc);
+	notify_end(c, ev);
 }

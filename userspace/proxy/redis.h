@@ -54,6 +54,9 @@ bool db_arg(struct conn *c, const struct arg *a, uint32_t *db);
 bool nargs_ok(struct conn *c, size_t n);
 char *arg_lower(const struct arg *a, char *dst, size_t n);
 char *memdupz(const void *p, size_t len);
+/* A key's CAS version and type (KC_OP_EXISTS, now, in the engine's db). */
+int key_version(struct conn *c, const void *key, size_t klen, uint64_t *cas,
+		uint32_t *type);
 
 /* redis_data.c */
 void cmd_get(struct conn *, struct arg *, size_t);
@@ -98,19 +101,74 @@ void cmd_lcs(struct conn *, struct arg *, size_t);
 void cmd_sort(struct conn *, struct arg *, size_t);
 void cmd_sort_ro(struct conn *, struct arg *, size_t);
 
-/* INCRBYFLOAT inside MULTI: prepared by EXEC before the transaction. */
-struct flpre {
-	int kerr;		/* reading the key failed (-errno) */
+/*
+ * Commands that read before they write (INCRBYFLOAT, HINCRBYFLOAT,
+ * ZRANGESTORE, ZMPOP and the blocking sorted-set pops) cannot put their
+ * reads in a kernel transaction.  Each is prepared first: it reads what
+ * it needs and records each key read with the CAS version it had (0:
+ * missing), and its plan then puts only the writes in the transaction,
+ * with those keys watched: if one changed meanwhile nothing runs, and the
+ * command is prepared again.  EXEC prepares every queued one before its
+ * transaction; run alone, txpre_run() gives it a transaction of its own.
+ */
+struct txpre {
+	int kerr;		/* a read failed (-errno): the reply */
 	const char *err;	/* a Redis error reply */
-	bool chained;		/* on an earlier INCRBYFLOAT's result */
-	bool conflict;		/* an earlier command of the MULTI touches it */
-	uint64_t cas;		/* version read (0: missing), watched */
-	char *out;		/* the new value */
+	bool conflict;		/* an earlier queued command writes a key read */
+	struct kc_watch *w;	/* the keys read, at the versions read */
+	uint32_t nw, wcap;
+	char *out;		/* what was read or computed (the command's) */
 	size_t olen;
+	int64_t num;		/* the command's own number */
 };
-bool incrbyfloat_prepare(struct conn *c, struct arg *argv,
-			 const struct flpre *base, struct flpre *p);
-void incrbyfloat_plan(struct conn *c, struct arg *argv, const struct flpre *p);
+
+/* EXEC's queue as a prepare sees it: commands 0 .. i - 1 run before it. */
+struct txq {
+	struct conn *c;
+	const uint32_t *dbs;	/* each queued command's database */
+	struct txpre *pre;	/* each one's preparation */
+	size_t i;		/* the one prepared (0 with no queue: alone) */
+};
+
+typedef bool (*txpre_fn)(const struct txq *q, struct arg *argv, size_t argc,
+			 struct txpre *p);	/* false: out of memory */
+typedef void (*txplan_fn)(struct conn *c, struct arg *argv, size_t argc,
+			  const struct txpre *p);
+
+/*
+ * The last queued command before index before (< q->i) that may write
+ * key in the prepared command's database, or -1.
+ */
+long txq_writer(const struct txq *q, const struct arg *key, long before);
+/*
+ * The state of key for the prepared command, as read now: missing (cas
+ * 0), existing (*cas, *type), or written by an earlier queued command
+ * (unknown until the transaction runs; a key missing now that earlier
+ * commands only remove from is still missing); or -errno.
+ */
+enum { KS_MISSING, KS_EXISTS, KS_WRITTEN };
+int txq_key_state(const struct txq *q, const struct arg *key, uint64_t *cas,
+		  uint32_t *type);
+/* Is queued command j the same command as the prepared one? */
+bool txq_same(const struct txq *q, long j);
+struct arg *txq_argv(const struct txq *q, long j);
+/* Records key of the prepared command's database as read at cas. */
+bool txpre_watch(struct txpre *p, const struct txq *q, const void *key,
+		 size_t klen, uint64_t cas);
+void txpre_free(struct txpre *p);
+/* Prepares and plans one command in a transaction of its own, retried. */
+void txpre_run(struct conn *c, struct arg *argv, size_t argc,
+	       txpre_fn prepare, txplan_fn plan, const char *name);
+
+bool incrbyfloat_prepare(const struct txq *q, struct arg *argv, size_t argc,
+			 struct txpre *p);
+void incrbyfloat_plan(struct conn *c, struct arg *argv, size_t argc,
+		      const struct txpre *p);
+void cmd_hincrbyfloat(struct conn *, struct arg *, size_t);
+bool hincrbyfloat_prepare(const struct txq *q, struct arg *argv, size_t argc,
+			  struct txpre *p);
+void hincrbyfloat_plan(struct conn *c, struct arg *argv, size_t argc,
+		       const struct txpre *p);
 
 /* redis_types.c */
 void cmd_push(struct conn *, struct arg *, size_t);
@@ -151,6 +209,49 @@ void cmd_zpop(struct conn *, struct arg *, size_t);
 void cmd_zrandmember(struct conn *, struct arg *, size_t);
 void cmd_zcombine(struct conn *, struct arg *, size_t);
 void cmd_zintercard(struct conn *, struct arg *, size_t);
+void cmd_zrangestore(struct conn *, struct arg *, size_t);
+bool zrangestore_prepare(const struct txq *q, struct arg *argv, size_t argc,
+			 struct txpre *p);
+void zrangestore_plan(struct conn *c, struct arg *argv, size_t argc,
+		      const struct txpre *p);
+void cmd_zmpop(struct conn *, struct arg *, size_t);
+bool zmpop_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		   struct txpre *p);
+void zmpop_plan(struct conn *c, struct arg *argv, size_t argc,
+		const struct txpre *p);
+
+/* ZMPOP and the blocking pops (blocking.c) share its parts. */
+struct zmpop {
+	struct arg *keys;
+	size_t nkeys;
+	bool max;
+	long long count;
+};
+
+/* Reply forms: ZMPOP's [key, [[member, score], ...]], BZPOPMIN's [key, member, score]. */
+enum { ZM_MPOP, ZM_BPOP };
+
+const char *zmpop_parse(struct arg *argv, size_t argc, size_t at,
+			struct zmpop *z);
+bool zmpop_keys_ok(struct conn *c, const struct zmpop *z);
+bool zmpop_prepare_keys(const struct txq *q, const struct zmpop *z,
+			struct txpre *p);
+void zmpop_plan_keys(struct conn *c, const struct zmpop *z, int form,
+		     const struct txpre *p);
+/*
+ * Pops from the first of keys that exists, atomically, outside a
+ * transaction: 0 (op holds the reply, in *out, from keys[*which]),
+ * -ENOENT (every key missing), -ECANCELED (the keys kept changing), or
+ * another -errno.  *out is the caller's to free.
+ */
+int zset_mpop(struct conn *c, const struct arg *keys, size_t n, bool max,
+	      long long count, struct kc_op *op, void **out, size_t *which);
+/* Writes zset_mpop()'s answer but for -ENOENT (then returns 0). */
+int zset_mpop_answer(struct conn *c, struct buf *o, const struct arg *keys,
+		     int err, const struct kc_op *op, size_t which, int form,
+		     const char *name);
+void zset_mpop_reply(struct buf *o, int proto, const struct arg *key,
+		     const struct kc_op *op, int form);
 struct rec;
 size_t zset_score_str(const void *bits, char *s, size_t n);
 struct kc_op *zset_plan_all(struct conn *c, struct rec *r);

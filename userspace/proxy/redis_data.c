@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "libkcache.h"
+#include "notify.h"
 #include "redis.h"
 
 #define INCRBYFLOAT_TRIES	100
@@ -499,6 +500,12 @@ void cmd_getex(struct conn *c, struct arg *argv, size_t argc)
 	}
 	if (!ttl_fields(c, fl, exp, "getex", &tflags, &expire))
 		return;
+	/* A time already past deletes the key, as getexCommand does. */
+	if ((fl & (SO_EXAT | SO_PXAT)) &&
+	    ((fl & SO_PXAT) ? expire : expire * 1000) <= now_ms()) {
+		one(c, r_value, KC_OP_GETDEL, &argv[1], &op, true);
+		return;
+	}
 	r = one(c, r_value, KC_OP_GET, &argv[1], &op, true);
 	r->p = "getex";
 	if (fl & (SO_TTL | SO_PERSIST)) {
@@ -693,7 +700,7 @@ void cmd_decrby(struct conn *c, struct arg *argv, size_t argc)
 /* Redis's string2ld(): the whole string, no spaces, not NaN. */
 static bool str2ld(const char *s, size_t len, long double *v)
 {
-	char tmp[5 * 1024 + 1], *end;
+	char tmp[5 * 1024], *end;	/* Redis's MAX_LONG_DOUBLE_CHARS */
 
 	if (!len || len >= sizeof(tmp))
 		return false;
@@ -760,48 +767,82 @@ static const char *fl_add(const char *base, size_t blen,
 }
 
 /*
+ * The earlier queued command whose result a float increment builds on:
+ * the last one that writes the key, when it is the same command (of the
+ * same field, for HINCRBYFLOAT; another field of the hash is skipped)
+ * and succeeded; one that failed changed nothing and is skipped too.
+ * NULL: the value is the kernel's.  Another writer: p->conflict.
+ */
+static const struct txpre *fl_base(const struct txq *q, struct arg *argv,
+				   bool field, struct txpre *p)
+{
+	long j = (long)q->i;
+
+	while ((j = txq_writer(q, &argv[1], j)) >= 0) {
+		const struct arg *jv = txq_argv(q, j);
+		const struct txpre *b = &q->pre[j];
+
+		if (!txq_same(q, j)) {
+			p->conflict = true;
+			return NULL;
+		}
+		if (field && (jv[2].len != argv[2].len ||
+			      memcmp(jv[2].p, argv[2].p, argv[2].len)))
+			continue;
+		if (!b->conflict && !b->kerr && !b->err)
+			return b;
+	}
+	return NULL;
+}
+
+/* Keeps the result (p->out) for the plan and for a later increment. */
+static bool fl_keep(struct txpre *p, const char *out, size_t olen)
+{
+	p->out = malloc(olen ? olen : 1);
+	if (!p->out)
+		return false;
+	memcpy(p->out, out, olen);
+	p->olen = olen;
+	return true;
+}
+
+/*
  * INCRBYFLOAT inside MULTI: EXEC reads the key (and its CAS version) before
  * the transaction, computes the result, watches the key at that version
  * and plans a plain SET (KEEPTTL) in the transaction; a changed key cancels
- * the transaction and EXEC tries again.  base, when given, is the result of
- * an earlier INCRBYFLOAT of the same key in the same transaction.
+ * the transaction and EXEC tries again.  An earlier INCRBYFLOAT of the
+ * same key in the same transaction is built on.
  */
-bool incrbyfloat_prepare(struct conn *c, struct arg *argv,
-			 const struct flpre *base, struct flpre *p)
+bool incrbyfloat_prepare(const struct txq *q, struct arg *argv, size_t argc,
+			 struct txpre *p)
 {
+	const struct txpre *base = fl_base(q, argv, false, p);
 	char out[5 * 1024 + 64];
+	size_t vlen = 0, olen = 0;
 	void *val = NULL;
-	size_t vlen = 0;
-	int err = 0;
+	uint64_t cas = 0;
+	int err;
 
-	memset(p, 0, sizeof(*p));
-	if (base) {
-		p->chained = true;
-		p->err = fl_add(base->out, base->olen, &argv[2], out,
-				sizeof(out), &p->olen);
-	} else {
-		err = eng_get_alloc(E(c), argv[1].p, argv[1].len, &val, &vlen,
-				    &p->cas, NULL);
-		if (err == -ENOENT) {
-			p->cas = 0;
-			p->err = fl_add(NULL, 0, &argv[2], out, sizeof(out),
-					&p->olen);
-		} else if (err) {
-			p->kerr = err;
-			return true;
-		} else {
-			p->err = fl_add(val, vlen, &argv[2], out, sizeof(out),
-					&p->olen);
-			free(val);
-		}
-	}
-	if (p->err)
+	(void)argc;
+	if (p->conflict)
 		return true;
-	p->out = malloc(p->olen);
-	if (!p->out)
+	if (base) {
+		p->err = fl_add(base->out, base->olen, &argv[2], out,
+				sizeof(out), &olen);
+		return p->err || fl_keep(p, out, olen);
+	}
+	err = eng_get_alloc(E(q->c), argv[1].p, argv[1].len, &val, &vlen, &cas,
+			    NULL);
+	if (err && err != -ENOENT) {
+		p->kerr = err;
+		return true;
+	}
+	p->err = fl_add(err ? NULL : val, vlen, &argv[2], out, sizeof(out),
+			&olen);
+	free(val);
+	if (!txpre_watch(p, q, argv[1].p, argv[1].len, err ? 0 : cas))
 		return false;
-	memcpy(p->out, out, p->olen);
-	return true;
+	return p->err || fl_keep(p, out, olen);
 }
 
 static void r_flset(struct conn *c, struct rec *r, struct kc_op *ops)
@@ -812,12 +853,25 @@ static void r_flset(struct conn *c, struct rec *r, struct kc_op *ops)
 		resp_bulk(&c->out, r->p, r->plen);
 }
 
-void incrbyfloat_plan(struct conn *c, struct arg *argv, const struct flpre *p)
+/* The result as the reply of a record (a copy in the arena). */
+static struct rec *fl_rec(struct conn *c, const struct txpre *p)
+{
+	struct rec *r = eng_rec(E(c), c, r_flset, p->olen + 64);
+	char *v = eng_alloc(E(c), p->olen ? p->olen : 1);
+
+	memcpy(v, p->out, p->olen);
+	r->p = v;
+	r->plen = p->olen;
+	return r;
+}
+
+void incrbyfloat_plan(struct conn *c, struct arg *argv, size_t argc,
+		      const struct txpre *p)
 {
 	struct kc_op *op;
 	struct rec *r;
-	char *v;
 
+	(void)argc;
 	if (p->kerr) {
 		reply_kerr(rout(c), p->kerr);
 		return;
@@ -826,14 +880,10 @@ void incrbyfloat_plan(struct conn *c, struct arg *argv, const struct flpre *p)
 		reply_err(c, p->err);
 		return;
 	}
-	r = eng_rec(E(c), c, r_flset, p->olen + 8);
-	v = eng_alloc(E(c), p->olen ? p->olen : 1);
-	memcpy(v, p->out, p->olen);
-	r->p = v;
-	r->plen = p->olen;
+	r = fl_rec(c, p);
 	op = eng_op(E(c), r, KC_OP_SET);
 	op_key(op, &argv[1]);
-	kc_op_val(op, v, p->olen);
+	kc_op_val(op, r->p, p->olen);
 	op->flags = KC_SET_KEEPTTL;
 }
 
@@ -877,6 +927,8 @@ void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 					argv[1].len, out, olen, 0, 0, NULL);
 		if (!err) {
 			resp_bulk(&c->out, out, olen);
+			notify_key(c, e->db, NF_STRING, "incrbyfloat",
+				   argv[1].p, argv[1].len);
 			return;
 		}
 		if (err != -EEXIST && err != -ENOENT)
@@ -886,6 +938,142 @@ void cmd_incrbyfloat(struct conn *c, struct arg *argv, size_t argc)
 		resp_error(&c->out, "ERR INCRBYFLOAT lost the race too often, try again");
 	else
 		reply_kerr(&c->out, err);
+}
+
+/* ------------------------------------------------------------ HINCRBYFLOAT */
+
+/*
+ * HINCRBYFLOAT key field increment, in hincrbyfloatCommand()'s order:
+ * the increment (a valid float, and finite), the key's type, the field's
+ * value (a valid float), the sum (finite).  The field is read with its
+ * key's CAS version (EXISTS first, so that a change between the two
+ * reads shows), the sum is written with HSET in a transaction watching
+ * that version, and the whole is tried again when the key changed: alone
+ * through txpre_run(), inside MULTI by EXEC.
+ */
+
+/* The field's value into buf (NUL-terminated); its length, or -errno. */
+static long hget_small(struct conn *c, const struct arg *key,
+		       const struct arg *field, char *buf, size_t room)
+{
+	struct kc_op op;
+	int err;
+
+	kc_op_init(&op, KC_OP_HGET);
+	op_key(&op, key);
+	kc_op_val(&op, field->p, field->len);
+	kc_op_out(&op, buf, room - 1);
+	err = eng_do(E(c), &op);
+	if (err == -ENOSPC)
+		return (long)room;	/* too long to be a float */
+	if (err)
+		return err;
+	buf[op.out_used] = 0;
+	return op.out_used;
+}
+
+bool hincrbyfloat_prepare(const struct txq *q, struct arg *argv, size_t argc,
+			  struct txpre *p)
+{
+	char cur[5 * 1024 + 1], out[5 * 1024 + 64];
+	const struct txpre *base;
+	long double incr, v = 0;
+	bool have = true;	/* the field has a value (cur) */
+	size_t olen;
+	uint64_t cas = 0;
+	uint32_t type;
+	long len = 0;
+	int err;
+
+	(void)argc;
+	if (!str2ld(argv[3].p, argv[3].len, &incr)) {
+		p->err = "ERR value is not a valid float";
+		return true;
+	}
+	if (isnan(incr) || isinf(incr)) {
+		p->err = "ERR value is NaN or Infinity";
+		return true;
+	}
+	if (!argv[1].len || argv[1].len > KC_KEY_MAX)
+		return true;	/* the plan says why */
+	base = fl_base(q, argv, true, p);
+	if (p->conflict)
+		return true;
+	if (base) {
+		len = base->olen < sizeof(cur) ? (long)base->olen : 0;
+		memcpy(cur, base->out, (size_t)len);
+	} else {
+		err = key_version(q->c, argv[1].p, argv[1].len, &cas, &type);
+		if (err == -ENOENT) {
+			cas = 0;	/* a new hash */
+			have = false;
+		} else if (err) {
+			p->kerr = err;
+			return true;
+		} else if (type != KC_TYPE_HASH) {
+			p->kerr = -EPROTOTYPE;
+		} else {
+			len = hget_small(q->c, &argv[1], &argv[2], cur,
+					 sizeof(cur));
+			if (len == -ENOENT)
+				have = false;	/* a new field: 0 */
+			else if (len < 0)
+				p->kerr = (int)len;
+		}
+		/* Even WRONGTYPE: the answer holds while the key is unchanged. */
+		if (!txpre_watch(p, q, argv[1].p, argv[1].len, cas))
+			return false;
+		if (p->kerr)
+			return true;
+	}
+	if (have && !str2ld(cur, (size_t)len, &v)) {
+		p->err = "ERR hash value is not a float";
+		return true;
+	}
+	v += incr;
+	if (isnan(v) || isinf(v)) {
+		p->err = "ERR increment would produce NaN or Infinity";
+		return true;
+	}
+	olen = ld2human(out, sizeof(out), v);
+	if (!olen) {
+		p->err = "ERR value is not a valid float";
+		return true;
+	}
+	return fl_keep(p, out, olen);
+}
+
+void hincrbyfloat_plan(struct conn *c, struct arg *argv, size_t argc,
+		       const struct txpre *p)
+{
+	struct kc_buf *kb;
+	struct kc_op *op;
+	struct rec *r;
+
+	(void)argc;
+	if (p->err) {
+		reply_err(c, p->err);
+		return;
+	}
+	if (!key_ok(c, &argv[1]))
+		return;
+	if (p->kerr) {
+		reply_kerr(rout(c), p->kerr);
+		return;
+	}
+	r = fl_rec(c, p);
+	op = eng_op(E(c), r, KC_OP_HSET);
+	op_key(op, &argv[1]);
+	kb = eng_alloc(E(c), 2 * sizeof(*kb));
+	kc_buf_set(&kb[0], argv[2].p, argv[2].len);
+	kc_buf_set(&kb[1], r->p, p->olen);
+	kc_op_args(op, kb, 2);
+}
+
+void cmd_hincrbyfloat(struct conn *c, struct arg *argv, size_t argc)
+{
+	txpre_run(c, argv, argc, hincrbyfloat_prepare, hincrbyfloat_plan,
+		  "HINCRBYFLOAT");
 }
 
 void cmd_getrange(struct conn *c, struct arg *argv, size_t argc)

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "libkcache.h"
+#include "notify.h"
 #include "redis.h"
 #include "resp.h"
 
@@ -481,11 +482,14 @@ void cmd_copy(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	err = copy_to(c, db, &argv[2], &v, replace);
-	if (err == -EEXIST)
+	if (err == -EEXIST) {
 		resp_int(rout(c), 0);
-	else if (err)
+	} else if (err) {
 		reply_kerr(rout(c), err);
-	else
+	} else {
 		resp_int(rout(c), 1);
+		notify_key(c, db, NF_GENERIC, "copy_to", argv[2].p,
+			   argv[2].len);
+	}
 	value_free(&v);
 }

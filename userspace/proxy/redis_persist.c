@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "libkcache.h"
+#include "notify.h"
 #include "rdb.h"
 #include "redis.h"
 
@@ -269,7 +270,10 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 			if (r.replace) {
 				kc_op_init(&op, KC_OP_DEL);
 				kc_op_key(&op, argv[1].p, argv[1].len);
-				eng_do(E(c), &op);
+				if (!eng_do(E(c), &op))
+					notify_key(c, E(c)->db, NF_GENERIC,
+						   "del", argv[1].p,
+						   argv[1].len);
 			}
 			resp_simple(&c->out, "OK");
 			return;
@@ -277,10 +281,13 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 	}
 	err = kc_rdb_parse_value(argv[3].p, argv[3].len, restore_item, &r,
 				 &perr);
-	if (err == -EEXIST)
+	if (err == -EEXIST) {
 		reply_err(c, "BUSYKEY Target key name already exists.");
-	else if (err)
+	} else if (err) {
 		reply_kerr(&c->out, err);
-	else
+	} else {
 		resp_simple(&c->out, "OK");
+		notify_key(c, E(c)->db, NF_GENERIC, "restore", argv[1].p,
+			   argv[1].len);
+	}
 }

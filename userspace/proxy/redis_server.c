@@ -9,7 +9,8 @@
  * CONFIG keeps Redis's parameters that mean something here: maxmemory is
  * the module's memory limit (KC_IOC_CONFIG), timeout, maxclients,
  * client-query-buffer-limit and proto-max-bulk-len are the proxy's own
- * limits, and the encoding knobs (list-max-listpack-size, ...) are
+ * limits, notify-keyspace-events turns on keyspace notifications
+ * (notify.c), and the encoding knobs (list-max-listpack-size, ...) are
  * validated as Redis validates them, stored and echoed: kcache has one
  * representation per type, so they change nothing else.
  */
@@ -24,6 +25,7 @@
 #include "engine.h"
 #include "glob.h"
 #include "libkcache.h"
+#include "notify.h"
 #include "redis.h"
 #include "save.h"
 #include "server.h"
@@ -38,12 +40,13 @@ enum pkind {
 	P_RO,		/* read only: "can't set immutable config" */
 	P_POLICY,	/* maxmemory-policy */
 	P_PROT,		/* protected (dir, dbfilename): "can't set protected config" */
+	P_NOTIFY,	/* notify-keyspace-events: Redis's letters */
 };
 
 /* Which live setting a parameter is, beyond its stored value. */
 enum pwhat {
 	W_NONE, W_MAXMEMORY, W_TIMEOUT, W_MAXCLIENTS, W_QBUF, W_BULK, W_DIR,
-	W_DBFILENAME,
+	W_DBFILENAME, W_NOTIFY,
 };
 
 struct param {
@@ -69,6 +72,7 @@ static struct param params[] = {
 	{ "dir", NULL, P_PROT, W_DIR, 0, 0, 0, NULL },
 	{ "dbfilename", NULL, P_PROT, W_DBFILENAME, 0, 0, 0, NULL },
 	{ "maxmemory-policy", NULL, P_POLICY, W_NONE, 0, 0, 0, "allkeys-lru" },
+	{ "notify-keyspace-events", NULL, P_NOTIFY, W_NOTIFY, 0, 0, 0, NULL },
 	{ "maxmemory", NULL, P_MEM, W_MAXMEMORY, 0, LLONG_MAX, 0, NULL },
 	{ "timeout", NULL, P_INT, W_TIMEOUT, 0, INT_MAX, 0, NULL },
 	{ "maxclients", NULL, P_INT, W_MAXCLIENTS, 1, UINT_MAX, 0, NULL },
@@ -194,6 +198,13 @@ static struct param *config_check(struct conn *c, const struct arg *name,
 		}
 		*v = 0;
 		return p;
+	case P_NOTIFY:
+		*v = notify_parse(val->p, val->len);
+		if (*v < 0) {
+			set_failed(c, name, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+			return NULL;
+		}
+		return p;
 	case P_INT:
 		if (!resp_str2ll(val->p, val->len, v)) {
 			set_failed(c, name, "argument couldn't be parsed into an integer");
@@ -259,6 +270,9 @@ static void param_value(struct conn *c, const struct param *p, char *v,
 	case W_DBFILENAME:
 		snprintf(v, n, "%s", persist_dbfilename());
 		return;
+	case W_NOTIFY:
+		notify_format(notify_flags(), v, n);
+		return;
 	case W_NONE:
 		break;
 	}
@@ -319,6 +333,15 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			goto out;
 		}
 	}
+	for (i = 0; i < npairs; i++) {
+		const char *why;
+
+		if (ps[i]->what == W_NOTIFY &&
+		    notify_set(c, (int)vals[i], &why)) {
+			set_failed(c, &argv[2 + 2 * i], why);
+			goto out;
+		}
+	}
 	pthread_mutex_lock(&params_lock);
 	for (i = 0; i < npairs; i++) {
 		switch (ps[i]->what) {
@@ -333,6 +356,8 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			break;
 		case W_BULK:	/* the parser limit of connections made after */
 			__atomic_store_n(&cfg.max_bulk, (size_t)vals[i], __ATOMIC_RELAXED);
+			break;
+		case W_NOTIFY:	/* notify_set() did */
 			break;
 		default:
 			ps[i]->val = vals[i];

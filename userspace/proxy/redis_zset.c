@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "libkcache.h"
+#include "notify.h"
 #include "redis.h"
 
 static struct engine *E(struct conn *c)
@@ -468,6 +469,40 @@ static bool get_ll(struct conn *c, const struct arg *a, long long *v)
 enum zr_type { ZR_AUTO, ZR_RANK, ZR_SCORE, ZR_LEX };
 
 /*
+ * The two bounds of a KC_OP_ZRANGE as its args: ranks (8 bytes) and
+ * score bounds (9 bytes) are written to room, lex bounds point to the
+ * arguments.  The bounds have been checked (range_err()).
+ */
+static void range_args(enum zr_type t, const struct arg *amin,
+		       const struct arg *amax, struct kc_buf kb[2],
+		       char room[2][16])
+{
+	const struct arg *b[2] = { amin, amax };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (t == ZR_RANK) {
+			long long v;
+
+			resp_str2ll(b[i]->p, b[i]->len, &v);
+			memcpy(room[i], &v, 8);
+			kc_buf_set(&kb[i], room[i], 8);
+		} else if (t == ZR_SCORE) {
+			parse_score_bound(b[i], room[i]);
+			kc_buf_set(&kb[i], room[i], 9);
+		} else {
+			kc_buf_set(&kb[i], b[i]->p, b[i]->len);
+		}
+	}
+}
+
+static uint32_t range_flags(enum zr_type t, uint32_t flags)
+{
+	return flags | (t == ZR_SCORE ? KC_Z_BYSCORE :
+			t == ZR_LEX ? KC_Z_BYLEX : 0);
+}
+
+/*
  * Plans one KC_OP_ZRANGE: ranks, or score / lex bounds (in min, max
  * order), with flags.  off, lim: LIMIT (lim < 0: none).
  */
@@ -476,81 +511,88 @@ static struct rec *plan_range(struct conn *c, const struct arg *key,
 			      const struct arg *amax, uint32_t flags,
 			      long long off, long long lim, unsigned rflags)
 {
-	const struct arg *b[2] = { amin, amax };
+	char room[2][16];
 	struct kc_buf *kb;
 	struct kc_op *op;
 	struct rec *r;
 	int i;
 
 	op = zplan(c, r_zrange, KC_OP_ZRANGE, key,
-		   (flags & KC_Z_COUNT) ? 0 : eng_multi_room(), 2,
-		   amin->len + amax->len + 32, &r, &kb);
-	op->flags = flags | (t == ZR_SCORE ? KC_Z_BYSCORE :
-			     t == ZR_LEX ? KC_Z_BYLEX : 0);
+		   (flags & KC_Z_COUNT) ? 0 : eng_multi_room(), 2, 32, &r, &kb);
+	op->flags = range_flags(t, flags);
 	op->num = off;
 	op->num2 = lim;
-	for (i = 0; i < 2; i++) {
-		if (t == ZR_RANK) {
-			long long v;
-
-			resp_str2ll(b[i]->p, b[i]->len, &v);
-			kc_buf_set(&kb[i], arena_copy(c, &v, 8), 8);
-		} else if (t == ZR_SCORE) {
-			char s[9];
-
-			parse_score_bound(b[i], s);
-			kc_buf_set(&kb[i], arena_copy(c, s, 9), 9);
-		} else {
-			kc_buf_set(&kb[i], b[i]->p, b[i]->len);
-		}
-	}
+	range_args(t, amin, amax, kb, room);
+	for (i = 0; i < 2 && t != ZR_LEX; i++)
+		kb[i].ptr = (uint64_t)(uintptr_t)arena_copy(c, room[i], kb[i].len);
 	r->flags = rflags;
 	return r;
 }
 
 /* The range arguments parse (Redis's errors), before the key is read. */
-static bool range_ok(struct conn *c, enum zr_type t, const struct arg *a,
-		     const struct arg *b)
+static const char *range_err(enum zr_type t, const struct arg *a,
+			     const struct arg *b)
 {
 	char s[9];
 	long long v;
 
 	if (t == ZR_RANK)
-		return get_ll(c, a, &v) && get_ll(c, b, &v);
-	if (t == ZR_SCORE) {
-		if (parse_score_bound(a, s) && parse_score_bound(b, s))
-			return true;
-		reply_err(c, "ERR min or max is not a float");
-		return false;
-	}
-	if (lex_ok(a) && lex_ok(b))
-		return true;
-	reply_err(c, "ERR min or max not valid string range item");
-	return false;
+		return resp_str2ll(a->p, a->len, &v) &&
+		       resp_str2ll(b->p, b->len, &v) ? NULL :
+		       "ERR value is not an integer or out of range";
+	if (t == ZR_SCORE)
+		return parse_score_bound(a, s) && parse_score_bound(b, s) ?
+		       NULL : "ERR min or max is not a float";
+	return lex_ok(a) && lex_ok(b) ? NULL :
+	       "ERR min or max not valid string range item";
 }
 
+static bool range_ok(struct conn *c, enum zr_type t, const struct arg *a,
+		     const struct arg *b)
+{
+	const char *err = range_err(t, a, b);
+
+	if (err)
+		reply_err(c, err);
+	return !err;
+}
+
+/* A parsed ZRANGE (or ZRANGESTORE, or one of the older forms). */
+struct zrq {
+	const struct arg *key;		/* the source */
+	const struct arg *amin, *amax;	/* in min, max order */
+	enum zr_type t;
+	uint32_t flags;			/* KC_Z_WITHSCORES, KC_Z_REV */
+	long long off, lim;		/* LIMIT; lim -1: none */
+};
+
 /*
- * zrangeGenericCommand(): ZRANGE and its older forms.  t and rev are the
- * presets of the command (ZR_AUTO / false for ZRANGE itself).
+ * zrangeGenericCommand()'s parsing, up to the key lookup, for the key at
+ * argv[k] (ZRANGESTORE: k 2, and no WITHSCORES); t and rev are the
+ * presets of the command (ZR_AUTO / false for ZRANGE itself).  NULL, or
+ * Redis's error.
  */
-static void zrange_generic(struct conn *c, struct arg *argv, size_t argc,
-			   enum zr_type t, bool rev)
+static const char *zrange_parse(struct arg *argv, size_t argc, size_t k,
+				enum zr_type t, bool rev, bool store,
+				struct zrq *z)
 {
 	bool ws = false, rev_opt = false, is_zrange = t == ZR_AUTO;
-	long long off = 0, lim = -1;
-	const struct arg *amin = &argv[2], *amax = &argv[3];
-	uint32_t flags = 0;
 	size_t j;
 
-	for (j = 4; j < argc; j++) {
+	z->off = 0;
+	z->lim = -1;
+	z->key = &argv[k];
+	z->amin = &argv[k + 1];
+	z->amax = &argv[k + 2];
+	for (j = k + 3; j < argc; j++) {
 		size_t left = argc - j - 1;
 
-		if (arg_eq(&argv[j], "withscores")) {
+		if (!store && arg_eq(&argv[j], "withscores")) {
 			ws = true;
 		} else if (arg_eq(&argv[j], "limit") && left >= 2) {
-			if (!get_ll(c, &argv[j + 1], &off) ||
-			    !get_ll(c, &argv[j + 2], &lim))
-				return;
+			if (!resp_str2ll(argv[j + 1].p, argv[j + 1].len, &z->off) ||
+			    !resp_str2ll(argv[j + 2].p, argv[j + 2].len, &z->lim))
+				return "ERR value is not an integer or out of range";
 			j += 2;
 		} else if (is_zrange && !rev_opt && arg_eq(&argv[j], "rev")) {
 			rev_opt = true;
@@ -559,32 +601,40 @@ static void zrange_generic(struct conn *c, struct arg *argv, size_t argc,
 		} else if (t == ZR_AUTO && arg_eq(&argv[j], "byscore")) {
 			t = ZR_SCORE;
 		} else {
-			reply_err(c, "ERR syntax error");
-			return;
+			return "ERR syntax error";
 		}
 	}
 	rev = rev || rev_opt;
 	if (t == ZR_AUTO)
 		t = ZR_RANK;
-	if (lim != -1 && t == ZR_RANK) {
-		reply_err(c, "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
-		return;
-	}
-	if (ws && t == ZR_LEX) {
-		reply_err(c, "ERR syntax error, WITHSCORES not supported in combination with BYLEX");
-		return;
-	}
+	if (z->lim != -1 && t == ZR_RANK)
+		return "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+	if (ws && t == ZR_LEX)
+		return "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 	if (rev && t != ZR_RANK) {
-		amin = &argv[3];
-		amax = &argv[2];
+		z->amin = &argv[k + 2];
+		z->amax = &argv[k + 1];
 	}
-	if (!range_ok(c, t, amin, amax) || !key_ok(c, &argv[1]))
+	z->t = t;
+	z->flags = (ws ? KC_Z_WITHSCORES : 0) | (rev ? KC_Z_REV : 0);
+	return range_err(t, z->amin, z->amax);
+}
+
+static void zrange_generic(struct conn *c, struct arg *argv, size_t argc,
+			   enum zr_type t, bool rev)
+{
+	const char *err;
+	struct zrq z;
+
+	err = zrange_parse(argv, argc, 1, t, rev, false, &z);
+	if (err) {
+		reply_err(c, err);
 		return;
-	if (ws)
-		flags |= KC_Z_WITHSCORES;
-	if (rev)
-		flags |= KC_Z_REV;
-	plan_range(c, &argv[1], t, amin, amax, flags, off, lim, ws ? ZR_WS : 0);
+	}
+	if (!key_ok(c, z.key))
+		return;
+	plan_range(c, z.key, z.t, z.amin, z.amax, z.flags, z.off, z.lim,
+		   (z.flags & KC_Z_WITHSCORES) ? ZR_WS : 0);
 }
 
 void cmd_zrange(struct conn *c, struct arg *argv, size_t argc)
@@ -705,6 +755,514 @@ void cmd_zrandmember(struct conn *c, struct arg *argv, size_t argc)
 	} else {
 		r->flags = ZR_RAND;
 	}
+}
+
+/* ------------------------------------------------------------ reads */
+
+/*
+ * Runs op now with a reply buffer that grows until the reply fits (a
+ * range op changes nothing when its reply does not fit).  *out is the
+ * caller's to free.  The transport's -errno, else op->result.
+ */
+static int zread(struct conn *c, struct kc_op *op, void **out)
+{
+	size_t room = 64 << 10;
+	int err;
+
+	for (;;) {
+		*out = malloc(room);
+		if (!*out)
+			return -ENOMEM;
+		kc_op_out(op, *out, room);
+		err = eng_do(E(c), op);
+		if (err != -ENOSPC || op->out_used <= room)
+			return err;
+		room = op->out_used;
+		free(*out);
+	}
+}
+
+/* ------------------------------------------------------------ ZRANGESTORE */
+
+/*
+ * ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count].
+ * The source's range is read with its CAS version (EXISTS first) and
+ * written to dst in a transaction that watches that version: DEL dst,
+ * then ZADD in KC_ARGS_MAX chunks.  So the store is atomic (a reader sees
+ * the old dst or the new one) and holds the range src had when the
+ * transaction ran; when src changed in between, it is read again.  Alone
+ * through txpre_run(); inside MULTI EXEC prepares it.  A missing src
+ * stores nothing and deletes dst, as Redis.
+ */
+bool zrangestore_prepare(const struct txq *q, struct arg *argv, size_t argc,
+			 struct txpre *p)
+{
+	struct kc_buf kb[2];
+	char room[2][16];
+	struct kc_op op;
+	uint64_t cas = 0;
+	uint32_t type;
+	int err, st;
+	struct zrq z;
+	void *out;
+
+	if (zrange_parse(argv, argc, 2, ZR_AUTO, false, true, &z))
+		return true;	/* the plan answers the error */
+	if (!argv[1].len || argv[1].len > KC_KEY_MAX || !z.key->len ||
+	    z.key->len > KC_KEY_MAX)
+		return true;
+	st = txq_key_state(q, z.key, &cas, &type);
+	if (st == KS_WRITTEN) {
+		p->conflict = true;
+		return true;
+	}
+	if (st < 0) {
+		p->kerr = st;
+		return true;
+	}
+	if (st == KS_EXISTS && type != KC_TYPE_ZSET)
+		p->kerr = -EPROTOTYPE;
+	if (!txpre_watch(p, q, z.key->p, z.key->len, cas))
+		return false;
+	if (st == KS_MISSING || p->kerr)
+		return true;	/* missing: an empty range */
+	kc_op_init(&op, KC_OP_ZRANGE);
+	kc_op_key(&op, z.key->p, z.key->len);
+	range_args(z.t, z.amin, z.amax, kb, room);
+	kc_op_args(&op, kb, 2);
+	op.flags = range_flags(z.t, z.flags | KC_Z_WITHSCORES);
+	op.num = z.off;
+	op.num2 = z.lim;
+	err = zread(q->c, &op, &out);
+	if (err == -ENOMEM)
+		return false;
+	if (err && err != -ENOENT) {
+		free(out);
+		p->kerr = err;	/* changed since: the watch retries it */
+		return true;
+	}
+	p->out = out;
+	p->olen = op.out_used;
+	p->num = err ? 0 : op.num;
+	return true;
+}
+
+static void r_zrstore(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->nops; i++) {
+		if (ops[i].result && !(i == 0 && ops[i].result == -ENOENT)) {
+			zerr(c, ops[i].result);
+			return;
+		}
+	}
+	resp_int(&c->out, r->a);
+}
+
+void zrangestore_plan(struct conn *c, struct arg *argv, size_t argc,
+		      const struct txpre *p)
+{
+	size_t n = (size_t)p->num / 2, i, k;
+	struct kc_elem_iter it;
+	const struct kc_elem *el;
+	const void *data, *m = NULL;
+	struct engine *e = E(c);
+	struct kc_buf *kb;
+	const char *err;
+	struct kc_op *op;
+	struct rec *r;
+	uint32_t mlen = 0;
+	struct zrq z;
+
+	err = zrange_parse(argv, argc, 2, ZR_AUTO, false, true, &z);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	if (!key_ok(c, &argv[1]) || !key_ok(c, z.key))
+		return;
+	if (p->kerr) {
+		reply_kerr(rout(c), p->kerr);
+		return;
+	}
+	r = eng_rec(e, c, r_zrstore, n * sizeof(*kb) + p->olen + 64);
+	r->a = (int64_t)n;
+	op = eng_op(e, r, KC_OP_DEL);
+	kc_op_key(op, argv[1].p, argv[1].len);
+	if (!n)
+		return;
+	/* The pairs (member, score) become ZADD's args (score, member). */
+	kb = eng_alloc(e, n * sizeof(*kb));
+	kc_elem_iter_init(&it, p->out, p->olen, (size_t)p->num);
+	for (i = 0; (el = kc_elem_next(&it, &data)); i++) {
+		char *a;
+
+		if (!(i & 1)) {
+			m = data;
+			mlen = el->len;
+			continue;
+		}
+		a = eng_alloc(e, 8 + mlen);
+		memcpy(a, data, 8);
+		memcpy(a + 8, m, mlen);
+		kc_buf_set(&kb[i / 2], a, 8 + mlen);
+	}
+	for (i = 0; i < n; i += k) {
+		k = n - i < KC_ARGS_MAX ? n - i : KC_ARGS_MAX;
+		op = eng_op(e, r, KC_OP_ZADD);
+		kc_op_key(op, argv[1].p, argv[1].len);
+		kc_op_args(op, kb + i, k);
+	}
+}
+
+void cmd_zrangestore(struct conn *c, struct arg *argv, size_t argc)
+{
+	txpre_run(c, argv, argc, zrangestore_prepare, zrangestore_plan,
+		  "ZRANGESTORE");
+}
+
+/* ------------------------------------------------------------ ZMPOP */
+
+/*
+ * ZMPOP pops from the first of its keys that exists, which no kernel op
+ * does.  The proxy reads the keys' versions in order (EXISTS) up to the
+ * first that exists, and pops there (a KC_OP_ZRANGE with KC_Z_REMOVE, as
+ * ZPOPMIN) in a transaction watching every key read: the ones before as
+ * missing, the chosen one at its version.  If any changed, nothing ran and
+ * it starts again; so the pop is the one ZMPOP would have made at the
+ * moment the transaction ran.  The last key is not read: with all the
+ * keys before it missing, the pop itself finds it or not.  Alone (and
+ * for the blocking pops) zset_mpop() runs that loop; inside MULTI EXEC
+ * prepares it, and a key that an earlier command of the transaction
+ * writes cannot be read beforehand: it can only be the last candidate
+ * (every key after it read as missing), else the command answers an
+ * error.
+ */
+
+/*
+ * ZMPOP's arguments from numkeys (argv[at]) on, in zmpopGenericCommand()'s
+ * order; NULL or Redis's error.
+ */
+const char *zmpop_parse(struct arg *argv, size_t argc, size_t at,
+			struct zmpop *z)
+{
+	size_t where, j;
+	long long nk;
+
+	z->count = -1;
+	if (!resp_str2ll(argv[at].p, argv[at].len, &nk) || nk < 1)
+		return "ERR numkeys should be greater than 0";
+	if ((unsigned long long)nk >= argc - at)
+		return "ERR syntax error";
+	where = at + (size_t)nk + 1;
+	if (where >= argc)
+		return "ERR syntax error";
+	if (arg_eq(&argv[where], "min"))
+		z->max = false;
+	else if (arg_eq(&argv[where], "max"))
+		z->max = true;
+	else
+		return "ERR syntax error";
+	for (j = where + 1; j < argc; j++) {
+		if (z->count == -1 && arg_eq(&argv[j], "count") && j + 1 < argc) {
+			j++;
+			if (!resp_str2ll(argv[j].p, argv[j].len, &z->count) ||
+			    z->count < 1)
+				return "ERR count should be greater than 0";
+		} else {
+			return "ERR syntax error";
+		}
+	}
+	if (z->count == -1)
+		z->count = 1;
+	z->keys = argv + at + 1;
+	z->nkeys = (size_t)nk;
+	return NULL;
+}
+
+bool zmpop_keys_ok(struct conn *c, const struct zmpop *z)
+{
+	size_t i;
+
+	for (i = 0; i < z->nkeys; i++)
+		if (!key_ok(c, &z->keys[i]))
+			return false;
+	/* Every key but the last may be watched. */
+	if (z->nkeys > KC_WATCH_MAX) {
+		resp_errorf(rout(c), "ERR too many keys for kcache (max %d)",
+			    KC_WATCH_MAX);
+		return false;
+	}
+	return true;
+}
+
+static bool keys_valid(const struct zmpop *z)
+{
+	size_t i;
+
+	for (i = 0; i < z->nkeys; i++)
+		if (!z->keys[i].len || z->keys[i].len > KC_KEY_MAX)
+			return false;
+	return z->nkeys <= KC_WATCH_MAX;
+}
+
+/*
+ * Picks the key to pop from (its index in p->num), or sets p->kerr or
+ * p->conflict; the keys read are recorded in p.  false: out of memory.
+ */
+static bool zmpop_pick(const struct txq *q, const struct arg *keys,
+		       size_t n, struct txpre *p)
+{
+	uint32_t type;
+	uint64_t cas;
+	size_t i, j;
+	int st;
+
+	for (i = 0; i + 1 < n; i++) {
+		st = txq_key_state(q, &keys[i], &cas, &type);
+		if (st < 0) {
+			p->kerr = st;
+			return true;
+		}
+		if (st == KS_WRITTEN)
+			break;
+		if (!txpre_watch(p, q, keys[i].p, keys[i].len, cas))
+			return false;
+		if (st == KS_EXISTS) {
+			p->num = (int64_t)i;
+			return true;
+		}
+	}
+	/* keys[i], last or unknown, if every key after it is missing. */
+	for (j = i + 1; j < n; j++) {
+		st = txq_key_state(q, &keys[j], &cas, &type);
+		if (st < 0) {
+			p->kerr = st;
+			return true;
+		}
+		if (st != KS_MISSING) {
+			p->conflict = true;
+			return true;
+		}
+		if (!txpre_watch(p, q, keys[j].p, keys[j].len, 0))
+			return false;
+	}
+	p->num = (int64_t)i;
+	return true;
+}
+
+/* The pop: count members from the low (or high) end of key. */
+static void pop_op(struct kc_op *op, const struct arg *key, bool max,
+		   long long count, struct kc_buf kb[2], int64_t v[2])
+{
+	kc_op_init(op, KC_OP_ZRANGE);
+	kc_op_key(op, key->p, key->len);
+	v[0] = 0;
+	v[1] = count - 1;
+	kc_buf_set(&kb[0], &v[0], 8);
+	kc_buf_set(&kb[1], &v[1], 8);
+	kc_op_args(op, kb, 2);
+	op->flags = KC_Z_REMOVE | KC_Z_WITHSCORES | (max ? KC_Z_REV : 0);
+}
+
+void zset_mpop_reply(struct buf *o, int proto, const struct arg *key,
+		     const struct kc_op *op, int form)
+{
+	struct kc_elem_iter it;
+	const struct kc_elem *el;
+	const void *data;
+	size_t n = (size_t)op->num, i;
+
+	resp_array(o, form == ZM_BPOP ? 3 : 2);
+	resp_bulk(o, key->p, key->len);
+	if (form == ZM_MPOP)
+		resp_array(o, n / 2);
+	kc_elem_iter_init(&it, (const void *)(uintptr_t)op->out, op->out_used,
+			  n);
+	for (i = 0; (el = kc_elem_next(&it, &data)); i++) {
+		if (i & 1) {
+			reply_double(o, proto, el->len == 8 ?
+				     bits_double(data) : NAN);
+			continue;
+		}
+		if (form == ZM_MPOP)
+			resp_array(o, 2);
+		resp_bulk(o, data, el->len);
+	}
+}
+
+#define ZMPOP_TRIES	100
+
+int zset_mpop(struct conn *c, const struct arg *keys, size_t n, bool max,
+	      long long count, struct kc_op *op, void **out, size_t *which)
+{
+	struct txq q = { .c = c };
+	struct engine *e = E(c);
+	size_t room = 64 << 10;
+	struct txpre p = { 0 };
+	int tries, err = -ECANCELED, result;
+	struct kc_buf kb[2];
+	uint32_t done;
+	int64_t v[2];
+
+	*out = NULL;
+	for (tries = 0; tries < ZMPOP_TRIES; tries++) {
+		txpre_free(&p);
+		free(*out);
+		*out = NULL;
+		if (!zmpop_pick(&q, keys, n, &p)) {
+			err = -ENOMEM;
+			break;
+		}
+		if (p.kerr) {
+			err = p.kerr;
+			break;
+		}
+		*which = (size_t)p.num;
+		pop_op(op, &keys[p.num], max, count, kb, v);
+		if (!p.nw) {
+			err = zread(c, op, out);
+			break;
+		}
+		*out = malloc(room);
+		if (!*out) {
+			err = -ENOMEM;
+			break;
+		}
+		kc_op_out(op, *out, room);
+		op->db = e->db;
+		STAT_ADD(ioctls, 1);
+		err = kc_batch_ioctl(e->fd, op, 1, KC_BATCH_TXN, p.w, p.nw,
+				     &done, &result);
+		if (!err)
+			err = result ? result : op->result;
+		/* A reply that does not fit removed nothing: again, larger. */
+		if (err == -ENOSPC && op->out_used > room) {
+			room = op->out_used;
+			continue;
+		}
+		if (err != -ECANCELED)
+			break;
+	}
+	txpre_free(&p);
+	if (!err)
+		notify_op(c, op, NF_ZSET);
+	return err;
+}
+
+static void r_zmpop(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	struct arg key = { .p = (char *)r->p, .len = r->plen };
+
+	if (ops[0].result == -ENOENT)
+		resp_null_array(&c->out, c->proto);
+	else if (ops[0].result)
+		zerr(c, ops[0].result);
+	else
+		zset_mpop_reply(&c->out, c->proto, &key, &ops[0], (int)r->a);
+}
+
+bool zmpop_prepare_keys(const struct txq *q, const struct zmpop *z,
+			struct txpre *p)
+{
+	if (!keys_valid(z))
+		return true;	/* the plan says why */
+	return zmpop_pick(q, z->keys, z->nkeys, p);
+}
+
+void zmpop_plan_keys(struct conn *c, const struct zmpop *z, int form,
+		     const struct txpre *p)
+{
+	const struct arg *key;
+	struct kc_buf *kb;
+	struct kc_op *op;
+	struct rec *r;
+	int64_t v[2];
+
+	if (!zmpop_keys_ok(c, z))
+		return;
+	if (p->kerr) {
+		reply_kerr(rout(c), p->kerr);
+		return;
+	}
+	key = &z->keys[p->num];
+	r = eng_rec(E(c), c, r_zmpop, eng_multi_room() + 2 * sizeof(*kb) + 16);
+	r->a = form;
+	r->p = key->p;
+	r->plen = key->len;
+	op = eng_op(E(c), r, KC_OP_ZRANGE);
+	kb = eng_alloc(E(c), 2 * sizeof(*kb));
+	pop_op(op, key, z->max, z->count, kb, v);
+	/* pop_op() pointed the bounds at v: into the arena instead. */
+	kb[0].ptr = (uint64_t)(uintptr_t)arena_copy(c, &v[0], 8);
+	kb[1].ptr = (uint64_t)(uintptr_t)arena_copy(c, &v[1], 8);
+	op->db = E(c)->db;
+	kc_op_out(op, eng_alloc(E(c), eng_multi_room()), eng_multi_room());
+}
+
+bool zmpop_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		   struct txpre *p)
+{
+	struct zmpop z;
+
+	if (zmpop_parse(argv, argc, 1, &z))
+		return true;
+	return zmpop_prepare_keys(q, &z, p);
+}
+
+void zmpop_plan(struct conn *c, struct arg *argv, size_t argc,
+		const struct txpre *p)
+{
+	const char *err;
+	struct zmpop z;
+
+	err = zmpop_parse(argv, argc, 1, &z);
+	if (err)
+		reply_err(c, err);
+	else
+		zmpop_plan_keys(c, &z, ZM_MPOP, p);
+}
+
+/* The answer of zset_mpop(), into o; 0 (nothing written): all missing. */
+int zset_mpop_answer(struct conn *c, struct buf *o, const struct arg *keys,
+		     int err, const struct kc_op *op, size_t which, int form,
+		     const char *name)
+{
+	if (err == -ENOENT)
+		return 0;
+	if (err == -ECANCELED)
+		resp_errorf(o, "ERR %s lost the race too often, try again",
+			    name);
+	else if (err)
+		reply_kerr(o, err);
+	else
+		zset_mpop_reply(o, c->proto, &keys[which], op, form);
+	return 1;
+}
+
+/* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], alone. */
+void cmd_zmpop(struct conn *c, struct arg *argv, size_t argc)
+{
+	size_t which = 0;
+	struct kc_op op;
+	const char *err;
+	struct zmpop z;
+	void *out;
+	int kerr;
+
+	err = zmpop_parse(argv, argc, 1, &z);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	if (!zmpop_keys_ok(c, &z))
+		return;
+	kerr = zset_mpop(c, z.keys, z.nkeys, z.max, z.count, &op, &out, &which);
+	if (!zset_mpop_answer(c, rout(c), z.keys, kerr, &op, which, ZM_MPOP,
+			      "ZMPOP"))
+		resp_null_array(rout(c), c->proto);
+	free(out);
 }
 
 /* ------------------------------------------------------------ ZSCAN */

@@ -40,6 +40,7 @@
 #include "knl.h"
 #include "libkcache.h"
 #include "conn.h"
+#include "notify.h"
 #include "pubsub.h"
 #include "server.h"
 #include "blocking.h"
@@ -722,6 +723,8 @@ static void *worker_main(void *arg)
 				w->batching = n > 1;
 			} else if (*src == SRC_KWAIT) {
 				blk_kernel_ready(w);
+			} else if (*src == SRC_KEYSPACE) {
+				notify_readable(w);
 			} else if (*src == SRC_WAKE) {
 				uint64_t v;
 				ssize_t unused = read(w->evfd, &v, sizeof(v));
@@ -747,6 +750,7 @@ static void *worker_main(void *arg)
 		/* After the batch: a parked client's retry runs on its own. */
 		wait_ms = blk_service(w, 1000);
 		reap(w);
+		notify_tick(w);
 		now = time(NULL);
 		if (stopping) {
 			struct conn *c, *next;
@@ -861,6 +865,7 @@ int server_worker_init(struct worker *w, int id, const int *ufd,
 			return -1;
 		}
 	}
+	notify_worker_init(w);
 	return 0;
 }
 
@@ -889,6 +894,7 @@ void server_worker_exit(struct worker *w, int nu)
 	for (i = 0; i < w->nlfd - nu; i++)
 		if (w->lfd[i] >= 0)
 			close(w->lfd[i]);
+	notify_worker_exit(w);
 	eng_exit(&w->eng);
 	ps_worker_exit(&w->ps);
 	if (w->nl) {

@@ -8,7 +8,8 @@
 #include "conn.h"
 
 /* What an epoll event's data points to: the first int of each source. */
-enum { SRC_LISTEN = 1, SRC_CONN, SRC_WAKE, SRC_PUBSUB, SRC_KWAIT };
+enum { SRC_LISTEN = 1, SRC_CONN, SRC_WAKE, SRC_PUBSUB, SRC_KWAIT,
+       SRC_KEYSPACE };
 
 int server_listen_tcp(const char *addr, int port);
 int server_listen_unix(const char *path);
