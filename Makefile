@@ -16,6 +16,8 @@
 #   make python       the Python package (C extension) into build/python/lib
 #   make netlink-gen  regenerate the netlink code from its YAML spec
 #   make netlink-gen-check  fail unless regenerating it changes nothing
+#   make cmdtable     regenerate the Redis command table of kcache-proxy.rst
+#   make cmdtable-check  fail unless regenerating it changes nothing
 #   make install      modules_install + programs to $(PREFIX)/bin + depmod,
 #                     and the Python package (pip, offline)
 #   make clean
@@ -127,6 +129,17 @@ netlink-gen: $(YNL_GEN_C)
 netlink-gen-check: $(YNL_GEN_C)
 	python3 $(SRC)/kmod/ynl-gen.py --ynl $(dir $(YNL_GEN_C)) --check
 
+# The Redis command table of Documentation/kcache-proxy.rst is written by
+# userspace/proxy/tools/cmdtable.py from the proxy's own command table, a
+# committed list of Redis 7.0.15's commands and hand-written notes (no
+# server needed); cmdtable-check (a static check) fails, showing the diff,
+# when regenerating would change it.
+cmdtable:
+	python3 $(SRC)/userspace/proxy/tools/cmdtable.py
+
+cmdtable-check:
+	python3 $(SRC)/userspace/proxy/tools/cmdtable.py --check
+
 check:
 	$(VM) check 6.1 6.12 debug static
 
@@ -205,5 +218,5 @@ clean:
 
 .PHONY: all module userspace selftests python kselftest-headers linux-scripts check \
 	check-quick check-6.1 check-6.12 check-debug fuzz-kernel static-check debug-kernel \
-	netlink-gen netlink-gen-check \
+	netlink-gen netlink-gen-check cmdtable cmdtable-check \
 	deps run shell bench install clean

@@ -17,6 +17,10 @@
 #      host FPU bit for bit.
 #   7. rdb-unit: the RDB reader and writer's sorted sets (host unit tests,
 #      and against the host's redis-server and redis-check-rdb).
+#   8. make cmdtable-check: the Redis command table of
+#      Documentation/kcache-proxy.rst is what cmdtable.py writes from the
+#      proxy's command table (userspace/proxy/tools/), and every Redis
+#      command the proxy lacks has a reason.
 # checkpatch.pl and its data files come from Debian's linux-source-6.12
 # (extracted into build/linux-scripts by `make linux-scripts`).
 #
@@ -163,6 +167,15 @@ if make -C "$KC_ROOT/userspace" --no-print-directory -s BUILD="$KC_BUILD" rdb-un
 else
 	result notok "rdb-unit: sorted-set RDB checks failed (build/static/rdb-unit.log)"
 	grep -v '^ok' "$out/rdb-unit.log" | sed 's/^/# /' | head -40
+fi
+
+# ---- the Redis command table of kcache-proxy.rst is the proxy's
+if make -C "$KC_ROOT" --no-print-directory -s cmdtable-check \
+	>"$out/cmdtable.log" 2>&1; then
+	result ok "command table: Documentation/kcache-proxy.rst is what userspace/proxy/tools/cmdtable.py writes"
+else
+	result notok "command table: Documentation/kcache-proxy.rst is stale or a reason is missing (build/static/cmdtable.log)"
+	sed 's/^/# /' "$out/cmdtable.log" | head -100
 fi
 
 echo "KCACHE-TEST-BEGIN static"
