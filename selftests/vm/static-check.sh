@@ -55,7 +55,7 @@ result() { # ok|notok description
 # include/uapi/linux/kcache.h: checkpatch exempts include/uapi/ from rules
 # that need kernel-only macros (BIT(), __constant_*, ...).  Its YNL-GEN
 # block is left out: it is the YNL generator's output, byte for byte
-# (result 4), in the generator's style ("};" then "#define X_MAX", which
+# (result 5), in the generator's style ("};" then "#define X_MAX", which
 # --strict reports as LINE_SPACING).  kmod/netlink-gen.[ch] pass as they are.
 shopt -s nullglob
 kfiles=("$KC_ROOT"/kmod/*.[ch])

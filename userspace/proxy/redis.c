@@ -1579,7 +1579,7 @@ size_t redis_command_count(void)
  * always) one comparison per command, instead of lower-casing it and
  * comparing it with every name.
  */
-#define CMD_HASH_BITS	9		/* 512 slots for ~110 names */
+#define CMD_HASH_BITS	9		/* 512 slots for ~190 names */
 #define CMD_NAME_MAX	23
 
 static uint8_t cmd_slot[1U << CMD_HASH_BITS];	/* cmds index + 1; 0: empty */
