@@ -1039,11 +1039,21 @@ TEST_F_TIMEOUT(mem, refill_fragmented, 300)
 	       (unsigned long long)(st.evictions - st0.evictions),
 	       (unsigned long long)st.slab_pages);
 	EXPECT_EQ(0, fails);
+	EXPECT_GE(limit * KT_MIB, st.used_bytes);
+	/*
+	 * The premise: the fragmented memory holds the limit without
+	 * reclaim.  When reclaim ran anyway (the guest had less free memory
+	 * this time; seen once in 6.12 CI: 4,038 evictions, shrinker active),
+	 * the cache's shrinker rightly evicted, and what follows cannot tell
+	 * a page that could not be had from an eviction reclaim asked for.
+	 */
+	if (st.shrinker_freed != st0.shrinker_freed)
+		SKIP(return, "reclaim ran during the refill (shrinker freed %llu): the premise does not hold",
+		     (unsigned long long)(st.shrinker_freed - st0.shrinker_freed));
 	/* A page that could not be had must not turn into an eviction. */
 	EXPECT_EQ(st0.evictions, st.evictions);
 	EXPECT_EQ(n, st.curr_items);
 	EXPECT_LE(n * len / KT_MIB, st.slab_pages);
-	EXPECT_GE(limit * KT_MIB, st.used_bytes);
 	EXPECT_EQ(0, kc_exists(self->fd, "refill:00000000", 15));
 
 	/*
