@@ -164,6 +164,23 @@ static inline int kt_set_memory_limit_mb(int fd, uint64_t mb)
 }
 
 /*
+ * Empties the cache and gives every slab page back (the smallest limit
+ * the module takes, then mb): a test that counts page moves or needs
+ * room starts from an empty pool, whatever earlier tests left to other
+ * classes.  0 or -errno.
+ */
+static inline int kt_fresh_pool(int fd, uint64_t mb)
+{
+	uint64_t min_mb;
+	int ret = kc_flush(fd);
+
+	for (min_mb = 1; !ret && min_mb <= 64; min_mb++)
+		if (!kt_set_memory_limit_mb(fd, min_mb))
+			break;
+	return ret ? ret : kt_set_memory_limit_mb(fd, mb);
+}
+
+/*
  * A module parameter as loaded (/sys/module/kcache/parameters/<name>):
  * the number, 1/0 for a bool (Y/N), or -errno.
  */

@@ -456,10 +456,14 @@ TEST_F_TIMEOUT(conc, readers_never_see_torn_values, 120)
 	 * eviction or page move may happen, so a miss is a lookup bug.
 	 */
 	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
-	if (cfg.memory_limit_mb < 64) {
-		cfg.memory_limit_mb = 64;
-		ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT, &cfg));
-	}
+	/*
+	 * Pages an earlier test left to other classes count against the
+	 * limit and the automover moves them to the classes this test
+	 * fills (seen on the debug kernel: 4 pages moved): give every page
+	 * back with the smallest limit first.
+	 */
+	ASSERT_EQ(0, kt_fresh_pool(self->fd, cfg.memory_limit_mb < 64 ? 64 :
+				   cfg.memory_limit_mb));
 	shared_init(&sh, self->fd);
 	/* Every key exists before the readers start. */
 	for (k = 0; k < NKEYS; k++) {
