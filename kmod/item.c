@@ -165,6 +165,9 @@ static void account_unlink(struct kc_item *it)
 	atomic64_sub(it->nkey + it->nbytes, &kc->bytes);
 }
 
+/* Waits of 1-2 ms for the index's resize worker (kc_item_publish()). */
+#define KC_LINK_TRIES	2000
+
 /*
  * Publishes a new item in the index and its LRU.  Caller holds it->lock
  * and a reference.  Returns 0, -EEXIST when the key is present, -EBUSY
@@ -172,9 +175,6 @@ static void account_unlink(struct kc_item *it)
  * table is full too, or it could not grow without sleeping: its worker
  * resizes it in process context), -ENOMEM otherwise.
  */
-/* Waits of 1-2 ms for the index's resize worker (kc_item_publish()). */
-#define KC_LINK_TRIES	2000
-
 static int __kc_item_link(struct kc_item *it)
 {
 	struct kc_cache *kc = kc_item_cache(it);
