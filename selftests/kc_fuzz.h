@@ -449,8 +449,9 @@ static inline uint64_t kf_elem_size(uint32_t len)
 	return sizeof(struct kc_elem) + (((uint64_t)len + 7) & ~7ULL);
 }
 
-/* Every key of a full SCAN into s (type 0: any).  0 or -errno. */
-static inline int kf_scan_all(int fd, struct kf_keyset *s, uint32_t type)
+/* Every key of a full SCAN of database db into s (type 0: any). */
+static inline int kf_scan_db(int fd, struct kf_keyset *s, uint32_t type,
+			     uint32_t db)
 {
 	size_t cap = 1 << 20;
 	unsigned char *buf = malloc(cap);
@@ -468,6 +469,7 @@ static inline int kf_scan_all(int fd, struct kf_keyset *s, uint32_t type)
 		op.num = (int64_t)cursor;
 		op.num2 = 1000;
 		op.client_flags = type;
+		op.db = db;
 		kc_op_out(&op, buf, cap);
 		err = kc_do(fd, &op);
 		if (err)
@@ -491,12 +493,18 @@ static inline int kf_scan_all(int fd, struct kf_keyset *s, uint32_t type)
 	return err;
 }
 
+/* Every key of a full SCAN of database 0 into s.  0 or -errno. */
+static inline int kf_scan_all(int fd, struct kf_keyset *s, uint32_t type)
+{
+	return kf_scan_db(fd, s, type, 0);
+}
+
 /*
  * Reads key whole, whatever its type: 0, -ENOENT (gone meanwhile), or the
  * error of the read.
  */
-static inline int kf_read_key(int fd, const void *key, uint32_t len,
-			      void *buf, size_t cap)
+static inline int kf_read_key(int fd, uint32_t db, const void *key,
+			      uint32_t len, void *buf, size_t cap)
 {
 	const int64_t zr[2] = { 0, -1 };
 	struct kc_buf zb[2];
@@ -505,6 +513,7 @@ static inline int kf_read_key(int fd, const void *key, uint32_t len,
 
 	kc_op_init(&op, KC_OP_TYPE);
 	kc_op_key(&op, key, len);
+	op.db = db;
 	err = kc_do(fd, &op);
 	if (err)
 		return err;
@@ -537,10 +546,12 @@ static inline int kf_read_key(int fd, const void *key, uint32_t len,
 		return -EPROTO;
 	}
 	kc_op_key(&op, key, len);
+	op.db = db;
 	kc_op_out(&op, buf, cap);
 	err = kc_do(fd, &op);
 	/* A key rewritten as another type in between: read it again. */
-	return err == -EPROTOTYPE ? kf_read_key(fd, key, len, buf, cap) : err;
+	return err == -EPROTOTYPE ? kf_read_key(fd, db, key, len, buf, cap) :
+				    err;
 }
 
 /* Problems found by kf_check_cache(), for the test to log and count. */
@@ -588,25 +599,64 @@ static inline uint64_t kf_class_items(int fd, uint64_t *used_chunks,
 }
 
 /*
+ * Reads every key of every database (which also reclaims the expired
+ * ones), then SCANs them all again: the keys found, or UINT64_MAX.
+ */
+static inline uint64_t kf_read_every_key(int fd, void *buf, size_t cap,
+					 struct kf_report *r)
+{
+	struct kf_keyset s = { 0 };
+	uint64_t keys = 0;
+	uint32_t db;
+	size_t i;
+	int err;
+
+	for (db = 0; db < KC_DB_COUNT; db++) {
+		err = kf_scan_db(fd, &s, 0, db);
+		for (i = 0; !err && i < s.cap; i++) {
+			if (!s.slot[i].p)
+				continue;
+			err = kf_read_key(fd, db, s.slot[i].p, s.slot[i].len,
+					  buf, cap);
+			if (err && err != -ENOENT && err != -E2BIG)
+				kf_problem(r, "key '%.*s' (%u bytes, db %u) reads with %d",
+					   s.slot[i].len > 40 ? 40 :
+					   (int)s.slot[i].len,
+					   (const char *)s.slot[i].p,
+					   s.slot[i].len, db, err);
+			err = 0;
+		}
+		kf_keyset_free(&s);
+		if (!err)
+			err = kf_scan_db(fd, &s, 0, db);
+		keys += s.n;
+		kf_keyset_free(&s);
+		if (err) {
+			kf_problem(r, "SCAN of db %u failed: %d", db, err);
+			return UINT64_MAX;
+		}
+	}
+	return keys;
+}
+
+/*
  * The whole cache is consistent, with nobody else using it: the stats add
- * up (curr_items = keys a SCAN finds = entries of the index = items on the
- * LRUs; used_bytes <= limit_bytes), and every key reads back whole with no
- * error but -ENOENT (it expired meanwhile).  Keys with a short TTL may
- * expire between the read pass (which reclaims expired keys) and the
- * SCAN, which then skips them while the stats still count them: the
- * comparison is retried for 8 s, longer than the TTLs the tests give
- * (3.1 s at most), after which no key is left to expire.
+ * up (curr_items = keys SCANs of the 16 databases find = entries of the
+ * index = items on the LRUs; used_bytes <= limit_bytes), and every key
+ * reads back whole with no error but -ENOENT (it expired meanwhile).
+ * Keys with a short TTL may expire between the read pass (which reclaims
+ * expired keys) and the SCAN, which then skips them while the stats still
+ * count them: the comparison is retried for 8 s, longer than the TTLs the
+ * tests give (3.1 s at most), after which no key is left to expire.
  */
 static inline void kf_check_cache(int fd, struct kf_report *r)
 {
 	size_t cap = 64 << 20;
 	unsigned char *buf = malloc(cap);
-	struct kf_keyset s = { 0 };
-	uint64_t used, busy, lru = 0;
+	uint64_t used, busy, lru = 0, keys;
 	struct kc_stats st = { 0 };
-	int attempt, err;
+	int attempt;
 	double t0;
-	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	if (!buf) {
@@ -615,35 +665,18 @@ static inline void kf_check_cache(int fd, struct kf_report *r)
 	}
 	for (attempt = 0, t0 = kf_now(); !attempt || kf_now() - t0 < 8;
 	     attempt++) {
-		kf_keyset_free(&s);
-		err = kf_scan_all(fd, &s, 0);
-		if (err) {
-			kf_problem(r, "SCAN failed: %d", err);
+		keys = kf_read_every_key(fd, buf, cap, r);
+		if (keys == UINT64_MAX)
 			break;
-		}
-		/* Reading every key also reclaims the expired ones. */
-		for (i = 0; i < s.cap; i++) {
-			if (!s.slot[i].p)
-				continue;
-			err = kf_read_key(fd, s.slot[i].p, s.slot[i].len, buf,
-					  cap);
-			if (err && err != -ENOENT && err != -E2BIG)
-				kf_problem(r, "key '%.*s' (%u bytes) reads with %d",
-					   s.slot[i].len > 40 ? 40 :
-					   (int)s.slot[i].len,
-					   (const char *)s.slot[i].p,
-					   s.slot[i].len, err);
-		}
-		kf_keyset_free(&s);
-		err = kf_scan_all(fd, &s, 0);
-		if (err || kc_stats(fd, &st)) {
-			kf_problem(r, "SCAN or STATS failed");
+		if (kc_stats(fd, &st)) {
+			kf_problem(r, "STATS failed");
 			break;
 		}
 		lru = kf_class_items(fd, &used, &busy);
-		r->keys = s.n;
+		r->keys = keys;
 		r->curr_items = st.curr_items;
-		if (st.curr_items == s.n && st.hash_items == s.n && lru == s.n)
+		if (st.curr_items == keys && st.hash_items == keys &&
+		    lru == keys)
 			break;
 		kt_sleep_ms(200);
 	}
@@ -658,7 +691,6 @@ static inline void kf_check_cache(int fd, struct kf_report *r)
 		kf_problem(r, "used_bytes %llu > limit_bytes %llu",
 			   (unsigned long long)st.used_bytes,
 			   (unsigned long long)st.limit_bytes);
-	kf_keyset_free(&s);
 	free(buf);
 }
 
