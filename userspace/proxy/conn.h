@@ -4,7 +4,8 @@
  * (server.c runs both), with what the server calls on a connection: the
  * protocols' entry points.  A connection speaks RESP (redis.c) or the
  * memcached protocol (mc_cmds.c); its commands are planned into its
- * worker's engine (engine.h), its subscriptions live in pubsub.h's types.
+ * worker's engine (engine.h), its subscriptions live in pubsub.h's types,
+ * its monitor mode in monitor.h's.
  */
 #ifndef KCP_CONN_H
 #define KCP_CONN_H
@@ -17,6 +18,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "memcache.h"
+#include "monitor.h"
 #include "proxy.h"
 #include "pubsub.h"
 #include "resp.h"
@@ -70,6 +72,8 @@ struct conn {
 	bool watch_dirty;	/* a watched key could not be versioned */
 	struct ps_conn ps;
 	struct blk *blk;	/* parked by a blocking command (blocking.c) */
+	bool monitor;		/* MONITOR: gets every command's line */
+	size_t mon_skip;	/* inbox bytes from before its MONITOR */
 	struct conn *prev, *next;	/* worker's list, oldest activity first */
 };
 
@@ -87,6 +91,7 @@ struct worker {
 	struct knl *nl;		/* netlink requests (PUBLISH, --transport) */
 	struct engine eng;
 	struct ps_worker ps;
+	struct mon_worker mon;	/* its monitors (monitor.c) */
 	struct conn *head, *tail;
 	long nconns;
 	struct conn **dead;

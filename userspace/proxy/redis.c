@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "libkcache.h"
+#include "monitor.h"
 #include "notify.h"
 #include "pubsub.h"
 #include "redis.h"
@@ -791,6 +792,7 @@ void redis_conn_free(struct conn *c)
 	discard_queue(c);
 	unwatch(c);
 	ps_conn_free(c);
+	mon_conn_free(c);
 	free(c->name);
 	free(c->lib_name);
 	free(c->lib_ver);
@@ -857,8 +859,8 @@ static void cmd_discard(struct conn *c, struct arg *argv, size_t argc)
 }
 
 /*
- * RESET: the connection as new (no MULTI, WATCH, subscriptions, name;
- * database 0).
+ * RESET: the connection as new (no MULTI, WATCH, subscriptions, monitor
+ * mode, name; database 0).
  */
 static void cmd_reset(struct conn *c, struct arg *argv, size_t argc)
 {
@@ -868,6 +870,7 @@ static void cmd_reset(struct conn *c, struct arg *argv, size_t argc)
 	unwatch(c);
 	c->watch_dirty = false;
 	ps_conn_free(c);
+	mon_conn_free(c);
 	select_db(c, 0);
 	c->proto = 2;
 	free(c->name);
@@ -1271,6 +1274,20 @@ static void txq_plan(struct conn *c, const struct txpre *pre)
 	}
 }
 
+/*
+ * MONITOR's lines of the queued commands, once they ran: each in the
+ * database it left the connection in (a SELECT's own line shows its
+ * new one, as Redis).
+ */
+static void feed_queue(struct conn *c, const uint32_t *dbs)
+{
+	size_t i;
+
+	for (i = 0; i < c->mq_len; i++)
+		mon_feed(c, lookup(&c->mq[i].argv[0]), c->mq[i].argv,
+			 c->mq[i].argc, i + 1 < c->mq_len ? dbs[i + 1] : c->db);
+}
+
 static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);
@@ -1334,6 +1351,8 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 	if (!err) {
 		resp_array(&c->out, c->mq_len);
 		eng_txn_render(e);
+		if (mon_on())
+			feed_queue(c, dbs);
 	} else if (err == -ECANCELED) {
 		resp_null_array(&c->out, c->proto);
 	} else if (err == -EOPNOTSUPP) {
@@ -1543,6 +1562,7 @@ static const struct redis_cmd cmds[] = {
 	{ "select", 2, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_select, 0, "connection", "Changes the selected database." },
 	{ "quit", -1, RF_NOAUTH | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_quit, RX_TXCTL | RX_SUBOK, "connection", "Closes the connection." },
 	{ "reset", 1, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_reset, RX_TXCTL | RX_SUBOK, "connection", "Resets the connection." },
+	{ "monitor", 1, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_monitor, 0, "server", "Listens for all requests received by the server in real-time." },
 	{ "auth", -2, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_auth, 0, "connection", "Authenticates the connection." },
 	{ "hello", -1, RF_NOAUTH | RF_NOSCRIPT | RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_hello, RX_NOTXN, "connection", "Handshakes with the Redis server." },
 	{ "client", -2, RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_client, RX_SUBCMD, "connection", "A container for client connection commands." },
@@ -1827,6 +1847,7 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 {
 	const struct redis_cmd *cmd;
 	const void *ev;
+	bool mon;
 
 	if (!argc)
 		return;
@@ -1861,6 +1882,10 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 				    cmd->name);
 		return;
 	}
+	/* Nothing but this load and branch while nobody monitors. */
+	mon = mon_on();
+	if (mon && mon_refuse(c, cmd, argv, argc))
+		return;
 	if (c->in_multi && (cmd->flags & RF_NOMULTI)) {
 		reply_err(c, "ERR Command not allowed inside a transaction");
 		c->multi_dirty = true;
@@ -1886,4 +1911,6 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 	ev = notify_begin(c, cmd->name, argv, argc);
 	cmd->fn(c, argv, argc);
 	notify_end(c, ev);
+	if (mon)
+		mon_feed(c, cmd, argv, argc, c->db);
 }

@@ -6,7 +6,9 @@
  * connections it accepted; unix sockets are shared, polled with
  * EPOLLEXCLUSIVE.  Workers share only the read-only configuration, the
  * connection gauges (atomics; other counters are per worker, proxy.h) and
- * pub/sub's registry of subscriptions (one mutex, pubsub.c).
+ * pub/sub's registry of subscriptions (one mutex, pubsub.c), and, while
+ * a client monitors, MONITOR's registry and inboxes (one mutex,
+ * monitor.c).
  * A worker with subscribers also polls its socket in the kcache "pubsub"
  * netlink group and writes the messages to its connections.
  *
@@ -40,6 +42,7 @@
 #include "knl.h"
 #include "libkcache.h"
 #include "conn.h"
+#include "monitor.h"
 #include "notify.h"
 #include "pubsub.h"
 #include "server.h"
@@ -516,7 +519,7 @@ void server_conn_output(struct conn *c)
 	if (c->dead)
 		return;
 	if (conn_out_over(c)) {
-		log_warn("client %llu (%s): output buffer over %zu bytes (a subscriber that does not read?), closing it",
+		log_warn("client %llu (%s): output buffer over %zu bytes (a subscriber or monitor that does not read?), closing it",
 			 (unsigned long long)c->id, c->addr, cfg.max_output);
 		conn_close(c);
 		return;
@@ -647,10 +650,22 @@ long server_client_list(struct buf *o, const struct conn *only)
 	long n = 0;
 
 	for (c = w ? w->head : NULL; c; c = c->next) {
+		char flags[4], *f = flags;
+
 		if (only && c != only)
 			continue;
 		if (c->kind != CONN_REDIS || c->dead)
 			continue;
+		/* Redis's letters, in its order: O monitor, P pub/sub, x MULTI */
+		if (c->monitor)
+			*f++ = 'O';
+		if (ps_count(c))
+			*f++ = 'P';
+		if (c->in_multi)
+			*f++ = 'x';
+		if (f == flags)
+			*f++ = 'N';
+		*f = 0;
 		buf_printf(o, "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
 			   "flags=%s db=%u sub=%zu psub=%zu ssub=0 multi=%ld qbuf=%zu "
 			   "obl=0 oll=0 omem=%zu events=r cmd=%s user=default "
@@ -658,7 +673,7 @@ long server_client_list(struct buf *o, const struct conn *only)
 			   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
 			   c->name ? c->name : "", (long long)(now - c->created),
 			   (long long)(now - c->last_active),
-			   c->in_multi ? "x" : ps_count(c) ? "P" : "N", c->db,
+			   flags, c->db,
 			   c->ps.nchan, c->ps.npat,
 			   c->in_multi ? (long)c->mq_len : -1L,
 			   buf_avail(&c->in), buf_avail(&c->out),
@@ -679,8 +694,8 @@ static void expire_idle(struct worker *w, time_t now)
 	while (w->head && now - w->head->last_active > cfg.timeout && n-- > 0) {
 		struct conn *c = w->head;
 
-		/* As Redis, a client blocked on a list is not idle. */
-		if (c->blk) {
+		/* As Redis, a client blocked on a list is not idle, nor a monitor. */
+		if (c->blk || c->monitor) {
 			list_del(w, c);
 			list_add_tail(w, c);
 			continue;
@@ -747,6 +762,8 @@ static void *worker_main(void *arg)
 			}
 		}
 		flush_touched(w);
+		/* MONITOR's lines, after the replies of their commands */
+		mon_service(w);
 		/* After the batch: a parked client's retry runs on its own. */
 		wait_ms = blk_service(w, 1000);
 		reap(w);
