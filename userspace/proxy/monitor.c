@@ -443,6 +443,11 @@ void mon_conn_free(struct conn *c)
 		buf_free(&m->inbox);
 		buf_init(&m->inbox);
 		m->pending = 0;
+		if (!nreg) {
+			free(reg);
+			reg = NULL;
+			reg_cap = 0;
+		}
 	}
 	pthread_mutex_unlock(&mon_lock);
 	if (!m->n) {
