@@ -219,6 +219,21 @@ TEST_F(ttl, expire_in_the_past_deletes)
 	ASSERT_EQ(0, kt_set_ex(self->fd, "past", "v", KC_TTL_ABS,
 			       kt_now_ms() / 1000 - 1));
 	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "past", 4));
+
+	/* Far before 1970 is past too, as Redis's PEXPIREAT -9.2e18. */
+	ASSERT_EQ(0, kt_set(self->fd, "past", "v"));
+	EXPECT_EQ(0, kc_expire(self->fd, "past", 4, -9223372036854770000LL,
+			       KC_TTL_ABS | KC_TTL_MS));
+	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "past", 4));
+	ASSERT_EQ(0, kt_set(self->fd, "past", "v"));
+	EXPECT_EQ(0, kc_expire(self->fd, "past", 4, INT64_MIN,
+			       KC_TTL_ABS | KC_TTL_MS));
+	EXPECT_EQ(-ENOENT, kc_exists(self->fd, "past", 4));
+	/* In seconds, it must fit in ms: EINVAL, the key kept. */
+	ASSERT_EQ(0, kt_set(self->fd, "past", "v"));
+	EXPECT_EQ(-EINVAL, kc_expire(self->fd, "past", 4, INT64_MIN / 100,
+				     KC_TTL_ABS));
+	EXPECT_EQ(0, kc_exists(self->fd, "past", 4));
 }
 
 TEST_F(ttl, touch_moves_the_deadline)
