@@ -44,6 +44,7 @@ struct kc_item *kc_cont_new(struct kc_cache *kc, u8 db, const char *key, u32 nke
 	INIT_LIST_HEAD(&c->list);
 	c->table = NULL;
 	c->nbuckets = 0;
+	c->maxchain = 0;
 	c->zroot = RB_ROOT;
 	return it;
 }
@@ -272,8 +273,10 @@ int kc_cont_move(struct kc_item *from, struct kc_item *to)
 	}
 	ct->table = cf->table;
 	ct->nbuckets = cf->nbuckets;
+	ct->maxchain = cf->maxchain;
 	cf->table = NULL;
 	cf->nbuckets = 0;
+	cf->maxchain = 0;
 	if (ct->table) {
 		kc_elem_set_owner(ct->table, to);
 		u32 n = 0;
@@ -363,6 +366,7 @@ static int resize(struct kc_item *it, u32 nb)
 	}
 	c->table = tbl;
 	c->nbuckets = nb;
+	c->maxchain = 0;	/* counted again when kc_cont_random() needs it */
 	return 0;
 }
 
@@ -405,6 +409,13 @@ int kc_cont_insert(struct kc_item *it, struct kc_item *e)
 	*b = e;
 	kc_elem_set_owner(e, it);
 	c->len++;
+	if (c->maxchain) {
+		u32 n = 0;
+
+		for (; e; e = e->chain)
+			n++;
+		c->maxchain = max(c->maxchain, n);
+	}
 	return 0;
 }
 
@@ -446,10 +457,33 @@ void kc_cont_shrink(struct kc_item *it)
 		resize(it, nb);
 }
 
+/* The longest chain of the table, counted; holds the mutex. */
+static u32 count_maxchain(struct kc_cont *c)
+{
+	struct kc_item **b = kc_cont_buckets(c), *e;
+	u32 i, n, max = 1;
+
+	for (i = 0; i < c->nbuckets; i++) {
+		for (n = 0, e = b[i]; e; e = e->chain)
+			n++;
+		max = max(max, n);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	return max;
+}
+
 /*
- * A uniformly chosen bucket's random element; NULL when empty.  Holds the
- * mutex (may sleep).  Fast while the table is not sparse: callers that
- * took elements out without shrinking call kc_cont_shrink() before.
+ * A random element, each with the same odds; NULL when empty.  Holds the
+ * mutex (may sleep).  Picking a bucket, then one of its chain, would
+ * favour elements of short chains (Redis's own tests measure that with a
+ * chi-square).  So a try picks a bucket and a position below the longest
+ * chain's length, uniformly, and succeeds when that position holds an
+ * element: every element has the same odds per try.  Expected tries:
+ * buckets x longest chain / elements, small while the table is not sparse
+ * (callers that took elements out without shrinking call
+ * kc_cont_shrink() first).  Should the tries run out (a sparse table
+ * whose shrink failed), a non-empty bucket's element is taken.
  */
 struct kc_item *kc_cont_random(struct kc_item *it)
 {
@@ -461,24 +495,22 @@ struct kc_item *kc_cont_random(struct kc_item *it)
 	if (!c->len)
 		return NULL;
 	b = kc_cont_buckets(c);
-	/* The table is at least an eighth full: few tries find a chain. */
-	for (tries = 0; tries < 64; tries++) {
+	if (!c->maxchain)
+		c->maxchain = count_maxchain(c);
+	for (tries = 0; tries < 4096; tries++) {
 		i = get_random_u32() & (c->nbuckets - 1);
-		if (b[i])
-			break;
+		pick = get_random_u32_below(c->maxchain);
+		for (e = b[i]; e && pick; e = e->chain)
+			pick--;
+		if (e)
+			return e;
 	}
-	/* Only when the shrink failed can this probe be long. */
 	for (n = 1; !b[i]; n++) {
 		i = (i + 1) & (c->nbuckets - 1);
 		if (!(n & 1023))
 			cond_resched();
 	}
-	for (n = 0, e = b[i]; e; e = e->chain)
-		n++;
-	pick = get_random_u32() % n;
-	for (e = b[i]; pick--; e = e->chain)
-		;
-	return e;
+	return b[i];
 }
 
 /*

@@ -22,6 +22,7 @@ struct kc_cont {
 	struct list_head list;		/* list: the elements in order */
 	struct kc_item *table;		/* hash/set: bucket array */
 	u32 nbuckets;			/* hash/set/zset: a power of two */
+	u32 maxchain;			/* hash/set: no chain is longer (0: not known) */
 	struct rb_root zroot;		/* zset: members by score (zset.c) */
 };
 

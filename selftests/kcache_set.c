@@ -317,6 +317,100 @@ TEST_F(types, srandmember)
  * 8380 records: a count of -8400 and one of -2^17 must cost about the
  * same, where a walk of all |count| records costs 15 times more.
  */
+/*
+ * Adds the members of n SRANDMEMBER records in buf to count[]; the
+ * records read, or -1 on a member not "mNN" below n.
+ */
+static long tally(const unsigned char *buf, size_t used, unsigned int n,
+		  unsigned long *count)
+{
+	const struct kc_elem *e;
+	char m[8];
+	size_t off;
+	long recs = 0;
+	int idx;
+
+	for (off = 0; off + sizeof(*e) <= used; off += KC_ELEM_SIZE(e->len)) {
+		e = (const struct kc_elem *)(buf + off);
+		if (e->len >= sizeof(m))
+			return -1;
+		memcpy(m, e + 1, e->len);
+		m[e->len] = 0;
+		idx = member_index(m, n);
+		if (idx < 0)
+			return -1;
+		count[idx]++;
+		recs++;
+	}
+	return recs;
+}
+
+/* Pearson's chi-square of count[] against the same share for each. */
+static double chi_square(const unsigned long *count, unsigned int n)
+{
+	double total = 0, expect, x = 0, d;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		total += count[i];
+	expect = total / n;
+	for (i = 0; i < n; i++) {
+		d = count[i] - expect;
+		x += d * d / expect;
+	}
+	return x;
+}
+
+/*
+ * Every member has the same odds, however the members' table chains
+ * them: Redis's own tests check SRANDMEMBER with a chi-square.  64
+ * members, 64,000 picks with repeats, then 2,000 x 8 distinct ones (the
+ * random-pick path, count below a third of the set): 63 degrees of
+ * freedom, whose chi-square has mean 63 and deviation 11.2; 160 is over
+ * 8 deviations away, while picking a bucket and then one of its chain
+ * (the old way) gives 9,000 to 17,000 in a simulation of this table.
+ */
+TEST_F(types, srandmember_is_uniform)
+{
+	size_t cap = 64000 * KC_ELEM_SIZE(3);
+	unsigned long count[64] = { 0 };
+	unsigned char *buf = malloc(cap);
+	struct kc_op op;
+	unsigned int i;
+	double x;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(64, sadd_range(self->fd, "u", 64));
+	kc_op_init(&op, KC_OP_SRANDMEMBER);
+	kc_op_key(&op, "u", 1);
+	op.flags = KC_POP_COUNT;
+	op.num = -64000;
+	kc_op_out(&op, buf, cap);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	ASSERT_EQ(64000, op.num);
+	ASSERT_EQ(64000, tally(buf, op.out_used, 64, count));
+	x = chi_square(count, 64);
+	EXPECT_GT(160, x) {
+		TH_LOG("repeats: chi-square %.1f over 64 members", x);
+	}
+
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < 2000; i++) {
+		kc_op_init(&op, KC_OP_SRANDMEMBER);
+		kc_op_key(&op, "u", 1);
+		op.flags = KC_POP_COUNT;
+		op.num = 8;
+		kc_op_out(&op, buf, cap);
+		ASSERT_EQ(0, kc_do(self->fd, &op));
+		ASSERT_EQ(8, tally(buf, op.out_used, 64, count));
+	}
+	x = chi_square(count, 64);
+	EXPECT_GT(160, x) {
+		TH_LOG("distinct: chi-square %.1f over 64 members", x);
+	}
+	free(buf);
+}
+
 TEST_F_TIMEOUT(types, srandmember_huge_negative_count, 180)
 {
 	int64_t t0, t_small = INT64_MAX, t_big, t;
