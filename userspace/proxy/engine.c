@@ -30,16 +30,6 @@
 #include "libkcache.h"
 
 #define ARENA_TRIM	(32U << 20)	/* give back after this many bytes */
-/*
- * Reply room one batch may reserve outside a transaction: 64 value ops of
- * 1 MiB items, or one LRANGE-like op.  The kernel may fill all of it, and
- * the replies are then copied to the client's output buffer, so this bounds
- * what one read of a pipelining client costs before the server looks at
- * its output buffer again (and pauses or drops it).  Without it a single
- * 64 KiB read of GETs of a large value filled gigabytes.
- */
-#define BATCH_ROOM	(64U << 20)
-
 static size_t round8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
@@ -48,6 +38,25 @@ static size_t round8(size_t n)
 size_t eng_val_room(void)
 {
 	return round8(kinfo.item_size_max ? kinfo.item_size_max : 1 << 20);
+}
+
+/*
+ * Reply room one batch may reserve outside a transaction: 64 value ops
+ * (64 MiB with the default 1 MiB item_size_max), or one LRANGE-like op.
+ * The kernel may fill all of it, and the replies are then copied to the
+ * client's output buffer, so this bounds what one read of a pipelining
+ * client costs before the server looks at its output buffer again (and
+ * pauses or drops it).  Without it a single 64 KiB read of GETs of a large
+ * value filled gigabytes.  It grows with item_size_max so that a module
+ * loaded for larger values still runs 64 GETs per system call.
+ */
+static size_t batch_room(const struct engine *e)
+{
+	size_t room = 64 * eng_val_room();
+
+	if (room < (64U << 20))
+		room = 64U << 20;
+	return room < e->arena_size ? room : e->arena_size;
 }
 
 size_t eng_multi_room(void)
@@ -113,7 +122,7 @@ struct rec *eng_rec(struct engine *e, struct conn *c, render_fn fn,
 	struct rec *r;
 
 	arena = round8(arena);
-	if (e->arena_used + arena > (e->txn ? e->arena_size : BATCH_ROOM) ||
+	if (e->arena_used + arena > (e->txn ? e->arena_size : batch_room(e)) ||
 	    e->nops >= KC_BATCH_MAX) {
 		if (e->txn) {
 			/* Never submitted: let the handler scribble. */
