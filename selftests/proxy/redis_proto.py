@@ -130,6 +130,7 @@ SCRIPT = [
     ("LINSERT", "l", "AFTER", "nopivot", "x"), ("LINSERT", "nol", "AFTER", "a", "x"),
     ("LINSERT", "l", "MIDDLE", "a", "x"), ("LRANGE", "l", "-2", "100"), ("LPOP", "l"),
     ("RPOP", "l", "2"), ("LPOP", "nol"), ("LPOP", "nol", "2"), ("LPOP", "l", "-1"),
+    ("LPOP", "l", "1", "1"), ("RPOP", "l", "1", "x"), ("SPOP", "l", "1", "1"),
     ("RPUSH", "l", "1", "2", "3"), ("LTRIM", "l", "1", "-2"), ("LPUSHX", "nol", "a"),
     ("RPUSHX", "l", "q"), ("LRANGE", "l", "0", "-1"), ("LLEN", "nol"), ("GET", "l"),
     ("HSET", "h", "f1", "v1", "f2", "v2"), ("HSET", "h", "f1", "x"), ("HGET", "h", "f1"),

@@ -204,7 +204,12 @@ void cmd_pop(struct conn *c, struct arg *argv, size_t argc)
 	opcode = name[0] == 'l' ? KC_OP_LPOP : name[0] == 'r' ? KC_OP_RPOP :
 		 name[1] == 'p' ? KC_OP_SPOP : KC_OP_SRANDMEMBER;
 	if (argc > 3) {
-		reply_err(c, "ERR syntax error");
+		/* Redis 7.0: LPOP and RPOP check their arity, SPOP parses. */
+		if (opcode == KC_OP_LPOP || opcode == KC_OP_RPOP)
+			resp_errorf(rout(c), "ERR wrong number of arguments for '%s' command",
+				    name);
+		else
+			reply_err(c, "ERR syntax error");
 		return;
 	}
 	if (argc == 3) {
