@@ -226,13 +226,16 @@ static int64_t sext(uint64_t v, unsigned bits)
 }
 
 bool bf_run(const struct bf_op *op, unsigned char *p, size_t len,
-	    int64_t *out)
+	    int64_t *out, bool *changed)
 {
+	uint64_t mask = op->bits == 64 ? ~(uint64_t)0 :
+			((uint64_t)1 << op->bits) - 1;
 	uint64_t raw = get_bits(p, len, op->off, op->bits);
 	int64_t old = op->sign ? sext(raw, op->bits) : (int64_t)raw;
 	int64_t inc = op->kind == BF_INCRBY ? op->val : 0;
 	uint64_t res;
 
+	*changed = false;
 	if (op->kind == BF_GET) {
 		*out = old;
 		return true;
@@ -284,6 +287,7 @@ bool bf_run(const struct bf_op *op, unsigned char *p, size_t len,
 		*out = op->kind == BF_SET ? old : (int64_t)res;
 	}
 	(void)len;
+	*changed = (res & mask) != raw;
 	put_bits(p, op->off, op->bits, res);
 	return true;
 }
@@ -291,13 +295,14 @@ bool bf_run(const struct bf_op *op, unsigned char *p, size_t len,
 void bf_get_reply(struct buf *o, const struct bf_op *ops, size_t n,
 		  const unsigned char *v, size_t len)
 {
+	bool changed;
 	int64_t out;
 	size_t i;
 
 	resp_array(o, n);
 	for (i = 0; i < n; i++) {
 		/* A GET writes nothing: v is only read. */
-		bf_run(&ops[i], (unsigned char *)v, v ? len : 0, &out);
+		bf_run(&ops[i], (unsigned char *)v, v ? len : 0, &out, &changed);
 		resp_int(o, out);
 	}
 }

@@ -77,10 +77,11 @@ const char *bf_parse(const struct arg *argv, size_t argc, uint64_t maxbulk,
 /*
  * Runs op on p (len bytes: a write's bits must lie inside).  false when
  * OVERFLOW FAIL refused it (Redis's nil, nothing written); else *out is
- * the reply: the value (GET), the old value (SET), the new one (INCRBY).
+ * the reply: the value (GET), the old value (SET), the new one (INCRBY),
+ * and *changed whether a write changed the field's bits.
  */
 bool bf_run(const struct bf_op *op, unsigned char *p, size_t len,
-	    int64_t *out);
+	    int64_t *out, bool *changed);
 
 /*
  * BITFIELD's reply from a string that only GETs read (v NULL: missing);

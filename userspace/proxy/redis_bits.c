@@ -17,9 +17,10 @@
  * BITOP writes DEL dest, then SET dest (no SET when every source is
  * missing or empty: dest is deleted, as Redis); notify.c publishes "set"
  * or "del" from those ops.  BITFIELD writes one SET KEEPTTL of the whole
- * string and publishes "setbit" itself, only when a SET or INCRBY took
- * effect (Redis grows or creates the string even when OVERFLOW FAIL
- * refused every write, without an event).
+ * string and publishes "setbit" itself, as Redis: when a SET or INCRBY
+ * that ran changed bits, or ran at all on a string it created or padded
+ * (Redis grows or creates the string even when OVERFLOW FAIL refused
+ * every write, then without an event).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -224,7 +225,7 @@ void cmd_bitfield_ro(struct conn *c, struct arg *argv, size_t argc)
  */
 struct bf_done {
 	uint32_t n;
-	uint32_t changes;	/* SETs and INCRBYs that took effect */
+	uint32_t changes;	/* writes that changed bits (any, when padded) */
 	bool store;		/* the string is new, longer or changed */
 	size_t len;
 };
@@ -293,10 +294,14 @@ bool bitfield_prepare(const struct txq *q, struct arg *argv, size_t argc,
 		memcpy(s, val, vlen);
 	d->n = (uint32_t)b.n;
 	d->len = len;
+	/* Created or padded: Redis counts every write that ran as a change. */
 	d->store = !cas || len > vlen;
 	for (i = 0; i < b.n; i++) {
-		res[i].nil = !bf_run(&b.ops[i], s, len, &res[i].v);
-		if (b.ops[i].kind != BF_GET && !res[i].nil)
+		bool changed;
+
+		res[i].nil = !bf_run(&b.ops[i], s, len, &res[i].v, &changed);
+		if (b.ops[i].kind != BF_GET && !res[i].nil &&
+		    (changed || d->store))
 			d->changes++;
 	}
 	d->store |= d->changes > 0;
