@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """kcache-proxy against redis-server 7.0, differentially.
 
-Seeded random command sequences (strings, integers, lists, hashes, sets,
-sorted sets, keys and expiry, databases, transactions, server commands) go to kcache-proxy and to
+Seeded random command sequences (strings, bitmaps, integers, lists,
+hashes, sets, sorted sets, keys and expiry, databases, transactions, server commands) go to kcache-proxy and to
 a reference redis-server on loopback, pipelined the same way, and every
 reply is compared after parsing.  Normalised are only what Redis leaves
 unordered (set members, hash fields, KEYS, CONFIG GET pairs, ZRANDMEMBER's
@@ -182,9 +182,11 @@ def gen(r):
     def key(pool):
         return ch(pool) if r.random() < 0.9 else anyk
 
-    g = r.randrange(125)
+    g = r.randrange(135)
     if r.random() < 0.03:
         return gen_db(r)
+    if g >= 125:
+        return gen_bits(r)
     if g >= 100:
         return gen_zset(r)
     if g < 22:
@@ -321,6 +323,71 @@ def gen(r):
     return ch(ops)()
 
 
+BIT_IDX = ["0", "1", "-1", "2", "-2", "3", "5", "-5", "7", "8", "15", "16", "-8", "40", "100", "x",
+           "01", "9223372036854775807", "-9223372036854775808"]
+BF_TYPES = ["u1", "u3", "u8", "u16", "u63", "i1", "i5", "i8", "i16", "i32", "i64", "u64", "i65", "U8", "i0"]
+BF_OFFS = ["0", "1", "3", "7", "8", "13", "31", "64", "#0", "#1", "#3", "-1", "x", "#-1", "4294967296",
+           "4294967295", "#x"]
+# Writes stay small: Redis would build a 512 MB string at 4294967295, and
+# kcache refuses anything past item_size_max (redis_proto.py checks that).
+BF_WOFFS = [o for o in BF_OFFS if o != "4294967295"]
+BF_NUMS = ["0", "1", "-1", "5", "100", "127", "128", "-129", "255", "256", "-300", "x",
+           "9223372036854775807", "-9223372036854775808", "4611686018427387904", "-9223372036854775000"]
+
+
+def gen_bits(r):
+    """One random bitmap command (BITCOUNT, BITPOS, BITOP, BITFIELD)."""
+    ch = r.choice
+    s = ch(STR_KEYS) if r.random() < 0.9 else ch(ALL_KEYS)
+
+    def rng():
+        n = r.choice([0, 1, 2, 2, 3, 3, 4])
+        a = tuple(ch(BIT_IDX) for _ in range(min(n, 2)))
+        if n >= 3:
+            a += (ch(["BIT", "BYTE", "bit", "byte", "nope"]),)
+        if n >= 4:
+            a += (ch(["BIT", "x"]),)
+        return a
+
+    def bad(good, wrong):
+        return ch(good) if r.random() < 0.9 else ch(wrong)
+
+    def typ():
+        return bad(BF_TYPES[:11], BF_TYPES[11:])
+
+    def off(pool):
+        return bad(pool[:9], pool[9:])
+
+    def subops(ro):
+        out = ()
+        for _ in range(r.randint(0, 4)):
+            x = r.random()
+            if x < 0.4 or ro and x < 0.9:
+                out += ("GET", typ(), off(BF_OFFS))
+            elif x < 0.65:
+                out += (ch(["SET", "set"]), typ(), off(BF_WOFFS), ch(BF_NUMS))
+            elif x < 0.88:
+                out += (ch(["INCRBY", "incrby"]), typ(), off(BF_WOFFS), ch(BF_NUMS))
+            elif x < 0.98:
+                out += ("OVERFLOW", ch(["WRAP", "SAT", "FAIL", "fail", "nope"]))
+            else:
+                out += (ch(["GET", "OVERFLOW", "FOO", "SET"]),)
+        return out
+
+    ops = [
+        lambda: ("BITCOUNT", s) + rng(),
+        lambda: ("BITPOS", s, ch(["0", "1", "1", "0", "2", "x"])) + rng(),
+        lambda: ("BITOP", ch(["AND", "OR", "XOR", "and", "nope"]), ch(STR_KEYS) if r.random() < 0.9 else ch(ALL_KEYS))
+        + tuple(key for key in r.sample(STR_KEYS + ["nokey", ch(ALL_KEYS)], r.randint(1, 3))),
+        lambda: ("BITOP", "NOT", ch(STR_KEYS), ch(STR_KEYS + ["nokey", ch(ALL_KEYS)]))
+        + (() if r.random() < 0.9 else (ch(STR_KEYS),)),
+        lambda: ("BITFIELD", s) + subops(False),
+        lambda: ("BITFIELD", s) + subops(False),
+        lambda: ("BITFIELD_RO", s) + subops(True),
+    ]
+    return ch(ops)()
+
+
 def gen_zset(r):
     """One random sorted-set command."""
     ch = r.choice
@@ -444,7 +511,8 @@ def norm(c, v):
 def not_prepared(c, block):
     """A command that EXEC cannot prepare after the commands in block.
 
-    INCRBYFLOAT, HINCRBYFLOAT, ZRANGESTORE and ZMPOP read before the
+    INCRBYFLOAT, HINCRBYFLOAT, ZRANGESTORE, ZMPOP, BITOP and a BITFIELD
+    that writes read before the
     transaction (Documentation/kcache-proxy.rst): on a key that an earlier
     command of the block changes (in any database, to keep it simple)
     kcache-proxy answers an error, unless that command is an increment of
@@ -461,6 +529,10 @@ def not_prepared(c, block):
         return changed(c[2:3], False)
     if c[0] == "ZMPOP" and c[1].isdigit():
         return changed(c[2:1 + int(c[1])], False)
+    if c[0] == "BITOP":
+        return changed(c[3:], False)
+    if c[0] == "BITFIELD" and any(a.lower() in ("set", "incrby") for a in c[2:]):
+        return changed(c[1:2], False)
     return False
 
 

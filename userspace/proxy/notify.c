@@ -32,7 +32,8 @@
  *
  * Commands that write outside the engine's records (COPY, RESTORE,
  * INCRBYFLOAT alone, ZMPOP and the blocking pops served later) call
- * notify_key() or notify_op() themselves.
+ * notify_key() or notify_op() themselves; so does BITFIELD's renderer,
+ * which alone knows whether a write took effect.
  *
  * Kernel events.  "expired" and "evicted" have no command: the kernel
  * sends KC_CMD_EVENT to its keyspace group while its config notify is 1,
@@ -225,6 +226,7 @@ struct nev {
 /* Sorted by name (bsearch); the events redis-server 7.0 publishes. */
 static const struct nev nevs[] = {
 	{ "append", "append", NF_STRING, NK_OPS, 0 },
+	{ "bitop", "set", NF_STRING, NK_REPLACE, 0 },
 	{ "blmove", NULL, NF_LIST, NK_OPS, 0 },
 	{ "blmpop", NULL, NF_LIST, NK_OPS, 0 },
 	{ "blpop", NULL, NF_LIST, NK_OPS, 0 },

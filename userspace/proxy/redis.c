@@ -997,8 +997,10 @@ static bool writes(const struct queued *q, uint32_t qdb,
 	}
 	if (qdb != kdb && cmd->fn != cmd_move)
 		return false;
-	if (cmd->fn == cmd_zrangestore)
-		last = first;	/* the source is only read */
+	if (cmd->fn == cmd_zrangestore || cmd->fn == cmd_bitop)
+		last = first;	/* the sources are only read */
+	if (cmd->fn == cmd_bitfield && !bitfield_writes(q->argv, q->argc))
+		return false;
 	for (i = first; i <= last && i < q->argc; i += step)
 		if (q->argv[i].len == key->len &&
 		    !memcmp(q->argv[i].p, key->p, key->len))
@@ -1062,6 +1064,8 @@ static const struct prepared {
 	{ cmd_incrbyfloat, incrbyfloat_prepare, incrbyfloat_plan },
 	{ cmd_hincrbyfloat, hincrbyfloat_prepare, hincrbyfloat_plan },
 	{ cmd_zrangestore, zrangestore_prepare, zrangestore_plan },
+	{ cmd_bitop, bitop_prepare, bitop_plan },
+	{ cmd_bitfield, bitfield_prepare, bitfield_plan },
 	{ cmd_zmpop, zmpop_prepare, zmpop_plan },
 	{ cmd_bzpop, bzpop_prepare, bzpop_plan },
 	{ cmd_bzmpop, bzmpop_prepare, bzmpop_plan },
@@ -1409,6 +1413,11 @@ static const struct redis_cmd cmds[] = {
 	{ "setrange", 4, W | D, 1, 1, 1, cmd_setrange, 0, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist." },
 	{ "getbit", 3, R | F, 1, 1, 1, cmd_getbit, 0, "bitmap", "Returns a bit value by offset." },
 	{ "setbit", 4, W | D, 1, 1, 1, cmd_setbit, 0, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist." },
+	{ "bitcount", -2, R, 1, 1, 1, cmd_bitcount, 0, "bitmap", "Counts the number of set bits (population counting) in a string." },
+	{ "bitpos", -3, R, 1, 1, 1, cmd_bitpos, 0, "bitmap", "Finds the first set (1) or clear (0) bit in a string." },
+	{ "bitop", -4, W | D, 2, -1, 1, cmd_bitop, RX_SYNC, "bitmap", "Performs bitwise operations on multiple strings, and stores the result." },
+	{ "bitfield", -2, W | D, 1, 1, 1, cmd_bitfield, 0, "bitmap", "Performs arbitrary bitfield integer operations on strings." },
+	{ "bitfield_ro", -2, R | F, 1, 1, 1, cmd_bitfield_ro, 0, "bitmap", "Performs arbitrary read-only bitfield integer operations on strings." },
 	/* keyspace */
 	{ "del", -2, W, 1, -1, 1, cmd_del, 0, "generic", "Deletes one or more keys." },
 	{ "unlink", -2, W | F, 1, -1, 1, cmd_del, 0, "generic", "Asynchronously deletes one or more keys." },

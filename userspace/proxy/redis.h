@@ -170,6 +170,23 @@ bool hincrbyfloat_prepare(const struct txq *q, struct arg *argv, size_t argc,
 void hincrbyfloat_plan(struct conn *c, struct arg *argv, size_t argc,
 		       const struct txpre *p);
 
+/* redis_bits.c */
+void cmd_bitcount(struct conn *, struct arg *, size_t);
+void cmd_bitpos(struct conn *, struct arg *, size_t);
+void cmd_bitop(struct conn *, struct arg *, size_t);
+bool bitop_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		   struct txpre *p);
+void bitop_plan(struct conn *c, struct arg *argv, size_t argc,
+		const struct txpre *p);
+void cmd_bitfield(struct conn *, struct arg *, size_t);
+void cmd_bitfield_ro(struct conn *, struct arg *, size_t);
+/* Can this BITFIELD write (a SET or INCRBY)?  MULTI's conflicts ask. */
+bool bitfield_writes(const struct arg *argv, size_t argc);
+bool bitfield_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		      struct txpre *p);
+void bitfield_plan(struct conn *c, struct arg *argv, size_t argc,
+		   const struct txpre *p);
+
 /* redis_types.c */
 void cmd_push(struct conn *, struct arg *, size_t);
 void cmd_pop(struct conn *, struct arg *, size_t);
