@@ -246,7 +246,10 @@ def gen(r):
             lambda: ("HMSET", h, f, ch(VALS)),
             lambda: ("HSCAN", h, "0") + ch([(), ("MATCH", "f*"), ("COUNT", "0")]),
             lambda: ("HRANDFIELD", h) + ch([(), ("100",), ("0",), ("100", "WITHVALUES"),
-                                            ("x",), ("1", "x"), ("5", "WITHVALUES", "x")]),
+                                            ("x",), ("1", "x"), ("5", "WITHVALUES", "x"),
+                                            ("-9223372036854775808",), ("9223372036854775807",),
+                                            ("-9223372036854775808", "WITHVALUES"),
+                                            ("4611686018427387904", "WITHVALUES")]),
         ]
         return ch(ops)()
     if g < 74:
@@ -259,7 +262,8 @@ def gen(r):
             lambda: ("SMOVE", sk, key(SET_KEYS), m),
             lambda: (ch(["SINTER", "SUNION", "SDIFF"]),) + tuple(r.sample(SET_KEYS, 2)),
             lambda: (ch(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), key(SET_KEYS)) + tuple(r.sample(SET_KEYS, 2)),
-            lambda: ("SRANDMEMBER", sk, "100"), lambda: ("SPOP", sk, "100"),
+            lambda: ("SRANDMEMBER", sk, ch(["100", "9223372036854775807", "-9223372036854775808"])),
+            lambda: ("SPOP", sk, ch(["100", "-1", "-9223372036854775808"])),
             lambda: ("SINTERCARD",) + ch([("2",) + tuple(r.sample(SET_KEYS, 2)), ("x", sk),
                                           ("1", sk, "LIMIT", ch(["0", "1", "2", "-1", "x"])),
                                           ("0", sk), ("3", sk), ("1", sk, "LIMIT"), ("x", sk)]),
@@ -356,7 +360,10 @@ def gen_zset(r):
         lambda: (ch(["ZPOPMIN", "ZPOPMAX"]), z) + ch([(), ("1",), ("2",), ("0",), ("-1",), ("x",),
                                                      ("100",), ("1", "2")]),
         lambda: ("ZRANDMEMBER", z) + ch([(), ("3",), ("-3",), ("0",), ("100",), ("2", "WITHSCORES"),
-                                         ("-2", "WITHSCORES"), ("x",), ("1", "x")]),
+                                         ("-2", "WITHSCORES"), ("x",), ("1", "x"),
+                                         ("-9223372036854775808",), ("9223372036854775807",),
+                                         ("-9223372036854775808", "WITHSCORES"),
+                                         ("4611686018427387904", "WITHSCORES")]),
         lambda: ("ZSCAN", z, "0") + ch([(), ("MATCH", "[ab]*"), ("COUNT", "x")]),
         lambda: ("TYPE", z),
         lambda: (ch(["ZUNION", "ZINTER"]), "2", z, ch(ZSET_KEYS + SET_KEYS[:2])) +

@@ -375,6 +375,41 @@ SCRIPT3 = [
     ("HINCRBYFLOAT", "h3", "f", "2.5"), ("DEL", "h3"),
 ]
 
+# Random counts at the edges of long long (one member: replies are fixed).
+RAND_SCRIPT = [
+    ("DEL", "rs", "rh", "rz"), ("SADD", "rs", "a"), ("HSET", "rh", "a", "1"), ("ZADD", "rz", "1", "a"),
+    ("SRANDMEMBER", "rs", "-9223372036854775808"), ("SRANDMEMBER", "rs", "9223372036854775807"),
+    ("SRANDMEMBER", "rs", "9223372036854775808"), ("SRANDMEMBER", "rs", "-3"),
+    ("SRANDMEMBER", "nokey", "-9223372036854775808"), ("SRANDMEMBER", "nokey", "-9223372036854775807"),
+    ("SPOP", "rs", "-9223372036854775808"), ("SPOP", "rs", "-9223372036854775807"), ("SPOP", "rs", "-1"),
+    ("SPOP", "nokey", "-9223372036854775808"),
+    ("HRANDFIELD", "rh", "-9223372036854775808"), ("HRANDFIELD", "rh", "-9223372036854775808", "WITHVALUES"),
+    ("HRANDFIELD", "rh", "-9223372036854770000", "WITHVALUES"), ("HRANDFIELD", "rh", "9223372036854775807"),
+    ("HRANDFIELD", "rh", "9223372036854775807", "WITHVALUES"), ("HRANDFIELD", "rh", "4611686018427387904", "WITHVALUES"),
+    ("HRANDFIELD", "rh", "4611686018427387903", "WITHVALUES"), ("HRANDFIELD", "rh", "-4611686018427387904", "WITHVALUES"),
+    ("HRANDFIELD", "nokey", "-9223372036854775807"), ("HRANDFIELD", "nokey", "9223372036854775807", "WITHVALUES"),
+    ("ZRANDMEMBER", "rz", "-9223372036854775808"), ("ZRANDMEMBER", "rz", "-9223372036854775808", "WITHSCORES"),
+    ("ZRANDMEMBER", "rz", "-9223372036854770000", "WITHSCORES"), ("ZRANDMEMBER", "rz", "9223372036854775807"),
+    ("ZRANDMEMBER", "rz", "9223372036854775807", "WITHSCORES"), ("ZRANDMEMBER", "rz", "4611686018427387904", "WITHSCORES"),
+    ("ZRANDMEMBER", "rz", "4611686018427387903", "WITHSCORES"), ("ZRANDMEMBER", "rz", "-4611686018427387904", "WITHSCORES"),
+    ("ZRANDMEMBER", "nokey", "-9223372036854775807"), ("ZRANDMEMBER", "nokey", "-9223372036854775808"),
+    ("ZRANDMEMBER", "rz", "-9223372036854775808", "x"), ("HRANDFIELD", "rh", "-9223372036854775808", "x"),
+    ("ZRANDMEMBER", "rz", "x", "x"), ("HRANDFIELD", "rh", "9223372036854775807", "x"),
+    ("SRANDMEMBER", "rs", "-9223372036854775808", "x"),
+    ("DEL", "rs", "rh", "rz"),
+]
+SCRIPT += RAND_SCRIPT
+SCRIPT3 += RAND_SCRIPT
+
+# Counts redis-server 7.0.15 crashes on or tries to allocate for: kcache
+# stops where one reply passes 64 MiB (the proxy alone).
+RAND_TOO_BIG = b"-ERR count is too large: the reply would pass kcache's 64 MiB reply limit\r\n"
+RAND_HUGE = [
+    ("SRANDMEMBER", "rs", "-9223372036854775807"), ("SRANDMEMBER", "rs", "-100000000"),
+    ("HRANDFIELD", "rh", "-9223372036854775807"), ("HRANDFIELD", "rh", "-4611686018427387903", "WITHVALUES"),
+    ("ZRANDMEMBER", "rz", "-9223372036854775807"), ("ZRANDMEMBER", "rz", "-4611686018427387903", "WITHSCORES"),
+]
+
 
 def run_script(port, script, hello3=False):
     r = Raw(port)
@@ -1157,6 +1192,19 @@ def main():
         call(r, "DEL", "hru")
         r.close()
     t.run("hrandfield uniform", hrandfield_uniform)
+
+    def rand_huge():
+        r = Raw(px.rport)
+        for c in (("SADD", "rs", "a"), ("HSET", "rh", "a", "1"), ("ZADD", "rz", "1", "a")):
+            call(r, *c)
+        for c in RAND_HUGE:
+            r.send(cmd(*c))
+            t.eq(r.read_until(lambda b: resp_count(b) >= 1, 60), RAND_TOO_BIG, " ".join(c) + ": a clear error")
+            r.take()
+        t.eq(call(r, "SRANDMEMBER", "rs", "-1000"), [b"a"] * 1000, "SRANDMEMBER rs -1000: 1000 repeats")
+        t.eq(call(r, "DEL", "rs", "rh", "rz"), 3, "still serving after the huge counts")
+        r.close()
+    t.run("rand huge", rand_huge)
 
     bad_frames = [
         (b"*1\r\n$-5\r\n", b"-ERR Protocol error: invalid bulk length\r\n", "negative bulk length"),

@@ -43,6 +43,17 @@ void reply_err(struct conn *c, const char *msg)
 	resp_error(rout(c), msg);
 }
 
+/*
+ * SRANDMEMBER, HRANDFIELD and ZRANDMEMBER with a negative count repeat
+ * members for as long as asked: redis-server 7.0 allocates the whole
+ * reply first (and crashes on some counts near -LLONG_MAX), kcache stops
+ * where one op's reply passes KC_REPLY_MAX.
+ */
+void reply_count_too_big(struct buf *o)
+{
+	resp_error(o, "ERR count is too large: the reply would pass kcache's 64 MiB reply limit");
+}
+
 void reply_kerr(struct buf *o, int err)
 {
 	switch (-err) {

@@ -67,6 +67,8 @@ static bool common(struct conn *c, struct rec *r, struct kc_op *op)
 		empty(c, (int)r->flags);
 	else if (op->result == -EDOM && op->opcode == KC_OP_HINCRBY)
 		resp_error(&c->out, "ERR hash value is not an integer");
+	else if (op->result == -E2BIG && op->opcode == KC_OP_SRANDMEMBER)
+		reply_count_too_big(&c->out);
 	else
 		reply_kerr(&c->out, op->result);
 	return true;
@@ -210,6 +212,11 @@ void cmd_pop(struct conn *c, struct arg *argv, size_t argc)
 	if (argc == 3) {
 		if (!arg_ll(c, &argv[2], &n))
 			return;
+		/* As Redis: -LLONG_MIN has no long long. */
+		if (n == LLONG_MIN && opcode == KC_OP_SRANDMEMBER) {
+			reply_err(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+			return;
+		}
 		if (n < 0 && opcode != KC_OP_SRANDMEMBER) {
 			reply_err(c, "ERR value is out of range, must be positive");
 			return;
@@ -798,6 +805,12 @@ static void r_hrandfield(struct conn *c, struct rec *r, struct kc_op *ops)
 	if (count >= 0 && count > n)
 		count = n;
 	k = count < 0 ? -count : count;
+	/* The kernel's bound for SRANDMEMBER and ZRANDMEMBER, here too. */
+	if (count < 0 && (unsigned long long)k > KC_REPLY_MAX / KC_ELEM_SIZE(0)) {
+		reply_count_too_big(&c->out);
+		elems_free(&v);
+		return;
+	}
 	idx = count > 0 ? calloc((size_t)n, sizeof(*idx)) : NULL;
 	if (count > 0 && !idx) {
 		resp_error(&c->out, "ERR out of memory");

@@ -427,6 +427,10 @@ static void r_zrange(struct conn *c, struct rec *r, struct kc_op *ops)
 			resp_array(&c->out, 0);
 		return;
 	}
+	if (ops[0].result == -E2BIG && ops[0].opcode == KC_OP_ZRANDMEMBER) {
+		reply_count_too_big(&c->out);
+		return;
+	}
 	if (ops[0].result) {
 		zerr(c, ops[0].result);
 		return;
@@ -733,13 +737,16 @@ void cmd_zrandmember(struct conn *c, struct arg *argv, size_t argc)
 	if (argc >= 3) {
 		if (!get_ll(c, &argv[2], &count))
 			return;
+		if (count == INT64_MIN) {
+			reply_err(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+			return;
+		}
 		if (argc > 4 || (argc == 4 && !arg_eq(&argv[3], "withscores"))) {
 			reply_err(c, "ERR syntax error");
 			return;
 		}
 		ws = argc == 4;
-		if (count == INT64_MIN ||
-		    (ws && (count < -INT64_MAX / 2 || count > INT64_MAX / 2))) {
+		if (ws && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) {
 			reply_err(c, "ERR value is out of range");
 			return;
 		}
