@@ -143,6 +143,15 @@ ENC_KNOBS = ["list-max-listpack-size", "list-max-ziplist-size", "list-compress-d
              "zset-max-ziplist-entries", "zset-max-listpack-value", "zset-max-ziplist-value",
              "stream-node-max-bytes", "stream-node-max-entries", "hll-sparse-max-bytes"]
 KNOB_VALS = ["0", "1", "-1", "-2", "128", "512", "1kb", "2mb", "x", "99999999999", "-5", "64"]
+# Parameters that change nothing either side sees here (kcache-proxy
+# stores them; redis-server's use of them does not show in replies).
+INERT_KNOBS = ["repl-ping-replica-period", "repl-ping-slave-period", "lazyfree-lazy-eviction",
+               "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "maxmemory-samples",
+               "maxmemory-eviction-tenacity", "activedefrag", "active-defrag-cycle-min",
+               "active-defrag-ignore-bytes", "busy-reply-threshold", "lua-time-limit",
+               "loglevel", "appendfsync", "dynamic-hz", "replica-read-only", "min-replicas-max-lag",
+               "tracking-table-max-keys", "rdbcompression", "lfu-log-factor"]
+INERT_VALS = KNOB_VALS + ["yes", "no", "YES", "notice", "warning", "everysec", "", "100", "1000"]
 # Databases: mostly a few, so that keys meet again, sometimes any of the
 # 16, and indexes Redis refuses.
 DBS = ["0", "0", "1", "1", "2", "3"]
@@ -313,6 +322,9 @@ def gen(r):
         lambda: ("CONFIG", "SET", ch(ENC_KNOBS), ch(KNOB_VALS)),
         lambda: ("CONFIG", "SET", ch(ENC_KNOBS), "1", ch(ENC_KNOBS), "2"),
         lambda: ("CONFIG", "SET", "nosuch", "1"), lambda: ("CONFIG", "RESETSTAT"),
+        lambda: ("CONFIG", "SET", ch(INERT_KNOBS), ch(INERT_VALS)),
+        lambda: ("CONFIG", "GET", ch(INERT_KNOBS + ["save", "appendonly", "slowlog-max-len", "hz"])),
+        lambda: ("CONFIG", "SET", "save", ch(["", "x", "0 1", "900"])),
         lambda: ("WAIT", ch(["0", "x"]), ch(["0", "-1", "x", "5"])),
         lambda: ("SLOWLOG", "RESET"), lambda: ("LATENCY", "LATEST"),
         lambda: ("COMMAND", "GETKEYS") + ch([("GET", "a"), ("MSET", "a", "b", "c", "d"), ("nosuch", "a"),

@@ -401,6 +401,42 @@ RAND_SCRIPT = [
 SCRIPT += RAND_SCRIPT
 SCRIPT3 += RAND_SCRIPT
 
+# CONFIG SET of what Redis's test suite and clients set first: Redis's
+# types, ranges, defaults and texts; each is set back to its default.
+CONFIG_SCRIPT = [
+    ("CONFIG", "SET", "save", ""), ("CONFIG", "GET", "save"), ("CONFIG", "SET", "save", "900"),
+    ("CONFIG", "SET", "save", "x 1"), ("CONFIG", "SET", "save", "0 0"), ("CONFIG", "SET", "save", " "),
+    ("CONFIG", "SET", "save", "900 -1"), ("CONFIG", "SET", "appendonly", "no"), ("CONFIG", "SET", "appendonly", "maybe"),
+    ("CONFIG", "GET", "appendonly"), ("CONFIG", "SET", "activedefrag", "yes"), ("CONFIG", "SET", "activedefrag", "no"),
+    ("CONFIG", "SET", "repl-ping-replica-period", "3600"), ("CONFIG", "GET", "repl-ping-slave-period"),
+    ("CONFIG", "SET", "repl-ping-replica-period", "0"), ("CONFIG", "SET", "repl-ping-slave-period", "10"),
+    ("CONFIG", "SET", "latency-monitor-threshold", "200"), ("CONFIG", "GET", "latency-monitor-threshold"),
+    ("CONFIG", "SET", "latency-monitor-threshold", "-1"), ("CONFIG", "SET", "latency-monitor-threshold", "0"),
+    ("CONFIG", "SET", "slowlog-log-slower-than", "-1"), ("CONFIG", "SET", "slowlog-log-slower-than", "-2"),
+    ("CONFIG", "SET", "slowlog-log-slower-than", "+5"), ("CONFIG", "GET", "slowlog-log-slower-than"),
+    ("CONFIG", "SET", "slowlog-log-slower-than", "10000"), ("CONFIG", "SET", "slowlog-max-len", "-1"),
+    ("CONFIG", "SET", "slowlog-max-len", "128"), ("CONFIG", "SET", "lua-time-limit", "100"),
+    ("CONFIG", "GET", "busy-reply-threshold"), ("CONFIG", "GET", "lua-time-limit"),
+    ("CONFIG", "SET", "busy-reply-threshold", "5000"), ("CONFIG", "SET", "hz", "1000"), ("CONFIG", "GET", "hz"),
+    ("CONFIG", "SET", "hz", "0"), ("CONFIG", "GET", "hz"), ("CONFIG", "SET", "hz", "-1"), ("CONFIG", "SET", "hz", "10"),
+    ("CONFIG", "GET", "lazyfree-lazy-eviction"), ("CONFIG", "SET", "lazyfree-lazy-user-del", "YES"),
+    ("CONFIG", "GET", "lazyfree-lazy-user-del"), ("CONFIG", "SET", "lazyfree-lazy-user-del", "no"),
+    ("CONFIG", "SET", "lazyfree-lazy-expire", "1"), ("CONFIG", "SET", "maxmemory-samples", "0"),
+    ("CONFIG", "SET", "maxmemory-samples", "10"), ("CONFIG", "GET", "maxmemory-samples"),
+    ("CONFIG", "SET", "maxmemory-samples", "5"), ("CONFIG", "SET", "maxmemory-eviction-tenacity", "101"),
+    ("CONFIG", "GET", "active-defrag-cycle-max"), ("CONFIG", "SET", "active-defrag-cycle-min", "100"),
+    ("CONFIG", "SET", "active-defrag-ignore-bytes", "x"), ("CONFIG", "GET", "dynamic-hz"),
+    ("CONFIG", "SET", "loglevel", "WARNING"), ("CONFIG", "GET", "loglevel"), ("CONFIG", "SET", "loglevel", "loud"),
+    ("CONFIG", "SET", "loglevel", "notice"), ("CONFIG", "SET", "appendfsync", "sometimes"),
+    ("CONFIG", "SET", "oom-score-adj", "x"), ("CONFIG", "GET", "replica-serve-stale-data"), ("CONFIG", "GET", "slave-read-only"),
+    ("CONFIG", "GET", "min-replicas-max-lag"), ("CONFIG", "GET", "tracking-table-max-keys"),
+    ("CONFIG", "SET", "rdb-key-save-delay", "-2147483649"), ("CONFIG", "SET", "key-load-delay", "0"),
+    ("CONFIG", "GET", "rdbcompression"), ("CONFIG", "GET", "latency-tracking"), ("CONFIG", "GET", "activerehashing"),
+    ("CONFIG", "SET", "close-on-replica-write", "yes"),
+    ("CONFIG", "SET", "slowlog-max-len", "10", "hz", "x"), ("CONFIG", "GET", "slowlog-max-len"),
+]
+SCRIPT += CONFIG_SCRIPT
+
 # Counts redis-server 7.0.15 crashes on or tries to allocate for: kcache
 # stops where one reply passes 64 MiB (the proxy alone).
 RAND_TOO_BIG = b"-ERR count is too large: the reply would pass kcache's 64 MiB reply limit\r\n"
@@ -1192,6 +1228,15 @@ def main():
         call(r, "DEL", "hru")
         r.close()
     t.run("hrandfield uniform", hrandfield_uniform)
+
+    def config_refused():
+        r = Raw(px.rport)
+        for c, want in ((("CONFIG", "SET", "save", "900 1"), "-ERR CONFIG SET failed (possibly related to argument 'save') - kcache-proxy has no save points: it saves on SAVE, BGSAVE, SHUTDOWN SAVE and --save-on-exit only (save \"\" is accepted)"),
+                        (("CONFIG", "SET", "appendonly", "yes"), "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - kcache-proxy has no append only file: it persists with RDB snapshots only (SAVE, BGSAVE, --save-on-exit)"),
+                        (("CONFIG", "GET", "save"), [b"save", b""]), (("CONFIG", "GET", "appendonly"), [b"appendonly", b"no"])):
+            t.eq(call(r, *c), want, " ".join(c) + ": refused clearly, nothing changed")
+        r.close()
+    t.run("config refused", config_refused)
 
     def rand_huge():
         r = Raw(px.rport)
