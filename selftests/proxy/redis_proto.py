@@ -9,6 +9,7 @@ the proxy alone: each bad frame gets Redis's protocol error and a closed
 connection, and other clients keep being served.
 """
 import os
+import re
 import sys
 import time
 
@@ -1352,6 +1353,21 @@ def main():
         t.ok(b"# Server\r\nredis_version:" in b and b"# Clients\r\n" in b and
              b"# Memory\r\nused_memory:" in b and b"# Stats\r\n" in b and
              b"\r\n# Keyspace\r\ndb0:keys=" in b, "INFO has Redis's sections and format", b[:300])
+        cpu = [b"used_cpu_sys", b"used_cpu_user", b"used_cpu_sys_children", b"used_cpu_user_children",
+               b"used_cpu_sys_main_thread", b"used_cpu_user_main_thread"]
+        sec_re = re.compile(rb"^# (\w+)\r$", re.M)
+        for args in ((), ("cpu",), ("all",), ("everything",), ("default",), ("CPU", "server")):
+            got = call(r, "INFO", *args)
+            keys = [l.split(b":")[0] for l in got.split(b"\r\n") if l.startswith(b"used_cpu")]
+            vals = re.findall(rb"^used_cpu_\w+:(\S+)\r$", got, re.M)
+            t.ok(keys == cpu and all(re.fullmatch(rb"\d+\.\d{6}", v) for v in vals),
+                 "INFO %s: the six CPU fields of Redis, 6 decimals" % " ".join(args), got[-400:])
+            secs = sec_re.findall(got)
+            if ref.p is not None:
+                rr = Raw(ref.port)
+                want = [s for s in sec_re.findall(call(rr, "INFO", *args)) if s in secs]
+                rr.close()
+                t.eq(secs, want, "INFO %s: sections in redis-server's order" % " ".join(args))
         r.close()
     t.run("info", info)
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -338,6 +339,32 @@ static void info_keyspace(struct conn *c, struct buf *b)
 	e->db = db;
 }
 
+/*
+ * INFO's CPU, from getrusage() as Redis: the process, its children (the
+ * BGSAVE child) and, for Redis's main thread, the worker thread that
+ * runs the command (each worker is a main thread for its clients).
+ */
+static void info_cpu(struct buf *b)
+{
+	struct rusage self, kids, thr;
+
+	memset(&self, 0, sizeof(self));
+	memset(&kids, 0, sizeof(kids));
+	memset(&thr, 0, sizeof(thr));
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	getrusage(RUSAGE_THREAD, &thr);
+	buf_printf(b, "# CPU\r\nused_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\n"
+		   "used_cpu_sys_children:%ld.%06ld\r\nused_cpu_user_children:%ld.%06ld\r\n"
+		   "used_cpu_sys_main_thread:%ld.%06ld\r\nused_cpu_user_main_thread:%ld.%06ld\r\n",
+		   (long)self.ru_stime.tv_sec, (long)self.ru_stime.tv_usec,
+		   (long)self.ru_utime.tv_sec, (long)self.ru_utime.tv_usec,
+		   (long)kids.ru_stime.tv_sec, (long)kids.ru_stime.tv_usec,
+		   (long)kids.ru_utime.tv_sec, (long)kids.ru_utime.tv_usec,
+		   (long)thr.ru_stime.tv_sec, (long)thr.ru_stime.tv_usec,
+		   (long)thr.ru_utime.tv_sec, (long)thr.ru_utime.tv_usec);
+}
+
 static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct kc_stats st;
@@ -417,6 +444,11 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 			   (unsigned long long)STAT_GET(nl_ops),
 			   cfg.transport == TRANSPORT_NETLINK ? "netlink" : "ioctl",
 			   (unsigned long long)st.total_items);
+		n++;
+	}
+	if (want(argv, argc, "cpu", true)) {
+		buf_printf(&b, "%s", n ? "\r\n" : "");
+		info_cpu(&b);
 		n++;
 	}
 	if (want(argv, argc, "keyspace", true)) {
