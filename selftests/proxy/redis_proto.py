@@ -435,6 +435,11 @@ CONFIG_SCRIPT = [
     ("CONFIG", "GET", "rdbcompression"), ("CONFIG", "GET", "latency-tracking"), ("CONFIG", "GET", "activerehashing"),
     ("CONFIG", "SET", "close-on-replica-write", "yes"),
     ("CONFIG", "SET", "slowlog-max-len", "10", "hz", "x"), ("CONFIG", "GET", "slowlog-max-len"),
+    ("CLIENT", "LIST", "ID", "x"), ("CLIENT", "LIST", "ID", "1", "x"), ("CLIENT", "LIST", "ID"),
+    ("CLIENT", "LIST", "ID", "0", "-1"), ("CLIENT", "LIST", "ID", "9223372036854775808"),
+    ("CLIENT", "LIST", "TYPE", "foo"), ("CLIENT", "LIST", "TYPE"), ("CLIENT", "LIST", "TYPE", "master"),
+    ("CLIENT", "LIST", "TYPE", "replica"), ("CLIENT", "LIST", "TYPE", "slave"),
+    ("CLIENT", "LIST", "TYPE", "normal", "x"), ("CLIENT", "LIST", "foo"), ("CLIENT", "INFO", "x"),
 ]
 SCRIPT += CONFIG_SCRIPT
 
@@ -853,6 +858,23 @@ def scan_all(r, *opts):
         cursor = v[0]
         if cursor == b"0" or calls > 100000:
             return keys, calls, None
+
+
+def client_fields(port):
+    """CLIENT LIST/INFO lines: [(field, value)] of each line."""
+    a, b = Raw(port), Raw(port)
+    call(b, "SUBSCRIBE", "cf-chan")
+    ida = call(a, "CLIENT", "ID")
+    out = {"info": call(a, "CLIENT", "INFO"), "list": call(a, "CLIENT", "LIST")}
+    out["id"] = call(a, "CLIENT", "LIST", "ID", str(ida), "999999999")
+    out["normal"] = call(a, "CLIENT", "LIST", "TYPE", "normal")
+    out["pubsub"] = call(a, "CLIENT", "LIST", "TYPE", "PUBSUB")
+    out["master"] = call(a, "CLIENT", "LIST", "TYPE", "master")
+    a.close()
+    b.close()
+    lines = {k: [[tuple(f.split(b"=", 1)) for f in l.split(b" ")] for l in v.split(b"\n") if l]
+             for k, v in out.items() if isinstance(v, bytes)}
+    return ida, lines
 
 
 def main():
@@ -1301,6 +1323,28 @@ def main():
              "SELECT 16 and SUBSCRIBE inside MULTI answer a clear error")
         r.close()
     t.run("unsupported", unsupported)
+
+    def client_list():
+        ida, got = client_fields(px.rport)
+        names = [f for f, _ in got["info"][0]]
+        if ref.p is not None:
+            _, want = client_fields(ref.port)
+            t.eq(names, [f for f, _ in want["info"][0]], "CLIENT INFO: redis-server's fields in its order")
+        t.eq(names, b"id addr laddr fd name age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem "
+             b"multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp".split(), "CLIENT INFO: Redis 7.0.15's fields")
+        info = dict(got["info"][0])
+        t.eq((info[b"cmd"], info[b"argv-mem"], info[b"id"]), (b"client|info", b"10", str(ida).encode()),
+             "CLIENT INFO: cmd=client|info, argv-mem counts its arguments")
+        t.ok(all([f for f, _ in l] == names for l in got["list"]), "CLIENT LIST: every line has the same fields")
+        me = [dict(l) for l in got["list"] if dict(l)[b"id"] == str(ida).encode()]
+        t.ok(len(me) == 1 and me[0][b"cmd"] == b"client|list" and int(me[0][b"rbs"]) >= int(me[0][b"qbuf"]) and
+             int(me[0][b"tot-mem"]) > int(me[0][b"rbs"]), "CLIENT LIST: cmd=client|list, buffer sizes", me)
+        t.eq([dict(l)[b"id"] for l in got["id"]], [str(ida).encode()], "CLIENT LIST ID id 999999999: that client only")
+        t.ok(all(dict(l)[b"flags"] == b"N" for l in got["normal"]) and
+             all(dict(l)[b"flags"] == b"P" for l in got["pubsub"]),
+             "CLIENT LIST TYPE normal / pubsub", got)
+        t.eq(got["master"], [], "CLIENT LIST TYPE master: empty")
+    t.run("client list", client_list)
 
     def databases(port, name):
         """What the script cannot compare byte for byte: CLIENT INFO, HELLO, other clients."""

@@ -621,6 +621,56 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 		conn_close_after_reply(c);
 }
 
+/* CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]] */
+static void client_list(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct client_filter f = { .type = -1 };
+	uint64_t *ids = NULL;
+	struct buf b;
+	size_t j;
+
+	if (argc == 4 && arg_eq(&argv[2], "type")) {
+		if (arg_eq(&argv[3], "normal"))
+			f.type = CT_NORMAL;
+		else if (arg_eq(&argv[3], "pubsub"))
+			f.type = CT_PUBSUB;
+		else if (arg_eq(&argv[3], "master") || arg_eq(&argv[3], "replica") ||
+			 arg_eq(&argv[3], "slave"))
+			f.type = CT_OTHER;
+		else {
+			resp_errorf(rout(c), "ERR Unknown client type '%.*s'",
+				    (int)(argv[3].len > 128 ? 128 : argv[3].len), argv[3].p);
+			return;
+		}
+	} else if (argc > 3 && arg_eq(&argv[2], "id")) {
+		ids = calloc(argc - 3, sizeof(*ids));
+		if (!ids) {
+			reply_err(c, "ERR out of memory");
+			return;
+		}
+		for (j = 3; j < argc; j++) {
+			long long v;
+
+			if (!resp_str2ll(argv[j].p, argv[j].len, &v)) {
+				reply_err(c, "ERR Invalid client ID");
+				free(ids);
+				return;
+			}
+			/* An id below 1 names no client. */
+			ids[f.nids++] = v > 0 ? (uint64_t)v : 0;
+		}
+		f.ids = ids;
+	} else if (argc != 2) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	buf_init(&b);
+	server_client_list(&b, c, &f);
+	resp_verbatim(rout(c), b.data ? b.data : "", b.len, c->proto);
+	buf_free(&b);
+	free(ids);
+}
+
 static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 {
 	char sub[16];
@@ -663,19 +713,15 @@ static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 		*dst = dupz(&argv[3]);
 		resp_simple(o, "OK");
 	} else if (!strcmp(sub, "info") && argc == 2) {
+		struct client_filter f = { .only = c, .type = -1 };
 		struct buf b;
 
 		buf_init(&b);
-		server_client_list(&b, c);
+		server_client_list(&b, c, &f);
 		resp_verbatim(o, b.data ? b.data : "", b.len, c->proto);
 		buf_free(&b);
-	} else if (!strcmp(sub, "list") && argc == 2) {
-		struct buf b;
-
-		buf_init(&b);
-		server_client_list(&b, NULL);
-		resp_verbatim(o, b.data ? b.data : "", b.len, c->proto);
-		buf_free(&b);
+	} else if (!strcmp(sub, "list")) {
+		client_list(c, argv, argc);
 	} else if ((!strcmp(sub, "no-evict") || !strcmp(sub, "no-touch")) &&
 		   argc == 3) {
 		if (arg_eq(&argv[2], "on") || arg_eq(&argv[2], "off"))
@@ -1907,6 +1953,10 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	c->last_cmd = cmd->name;
+	c->last_sub = mon_subcmd_name(cmd, argv, argc);
+	c->argv_mem = 0;
+	for (size_t i = 0; i < argc; i++)
+		c->argv_mem += argv[i].len;
 	if ((cmd->arity > 0 && (size_t)cmd->arity != argc) ||
 	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
 		resp_errorf(rout(c), "ERR wrong number of arguments for '%s' command",
