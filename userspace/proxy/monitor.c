@@ -165,7 +165,7 @@ static int cmd_class(const struct redis_cmd *cmd, const struct arg *argv,
 }
 
 const char *mon_subcmd_name(const struct redis_cmd *cmd, const struct arg *argv,
-			    size_t argc)
+			    size_t argc, int *arity)
 {
 	size_t i, j;
 
@@ -174,9 +174,13 @@ const char *mon_subcmd_name(const struct redis_cmd *cmd, const struct arg *argv,
 	for (i = 0; i < sizeof(containers) / sizeof(containers[0]); i++) {
 		if (strcmp(cmd->name, containers[i].name))
 			continue;
-		for (j = 0; j < containers[i].n; j++)
-			if (arg_eq(&argv[1], containers[i].subs[j].name))
-				return containers[i].subs[j].name;
+		for (j = 0; j < containers[i].n; j++) {
+			if (!arg_eq(&argv[1], containers[i].subs[j].name))
+				continue;
+			if (arity)
+				*arity = containers[i].subs[j].arity;
+			return containers[i].subs[j].name;
+		}
 	}
 	return NULL;
 }

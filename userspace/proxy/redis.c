@@ -1793,38 +1793,163 @@ static void command_doc(struct conn *c, struct buf *o,
 	resp_bulks(o, "O(1) per key, plus one kernel call per pipeline");
 }
 
+static bool arity_ok(int arity, size_t argc)
+{
+	return arity > 0 ? (size_t)arity == argc : argc >= (size_t)-arity;
+}
+
+/*
+ * The keys after a numkeys at argv[at], into idx from *n: -1 when the
+ * count is not one Redis takes (below 1 or past the arguments).
+ */
+static int numkeys(const struct arg *argv, size_t argc, size_t at,
+		   size_t *idx, size_t *n)
+{
+	long long nk, i;
+
+	if (at >= argc || !resp_str2ll(argv[at].p, argv[at].len, &nk) ||
+	    nk < 1 || (unsigned long long)nk > argc - at - 1)
+		return -1;
+	for (i = 1; i <= nk; i++)
+		idx[(*n)++] = at + (size_t)i;
+	return 1;
+}
+
+/*
+ * SORT's keys: the key, and the word after the last STORE, stepping over
+ * the arguments of LIMIT (2), GET and BY (1) but not STORE's, as
+ * redis-server does ("STORE STORE d" stores into d).
+ */
+static void sort_keys(const struct arg *argv, size_t argc, size_t *idx,
+		      size_t *n)
+{
+	size_t i, dst = 0;
+
+	idx[(*n)++] = 1;
+	for (i = 2; i < argc; i++) {
+		if (arg_eq(&argv[i], "limit"))
+			i += 2;
+		else if (arg_eq(&argv[i], "get") || arg_eq(&argv[i], "by"))
+			i++;
+		else if (arg_eq(&argv[i], "store") && i + 1 < argc)
+			dst = i + 1;
+	}
+	if (dst)
+		idx[(*n)++] = dst;
+}
+
+/*
+ * The positions of the keys in argv as COMMAND GETKEYS reports them: 1,
+ * 0 for none, -1 for arguments Redis cannot take keys from.
+ */
+static bool has_keys(const struct redis_cmd *cmd, const char *sub)
+{
+	static const char *const key_subs[] = {
+		"object|encoding", "object|freq", "object|idletime",
+		"object|refcount", "memory|usage",
+	};
+	char full[48];
+	size_t i;
+
+	if (cmd->x & RX_SUBCMD) {
+		snprintf(full, sizeof(full), "%s|%s", cmd->name, sub ? sub : "");
+		for (i = 0; i < sizeof(key_subs) / sizeof(key_subs[0]); i++)
+			if (!strcmp(full, key_subs[i]))
+				return true;
+		return false;
+	}
+	return cmd->first > 0 || cmd->fn == cmd_eval || cmd->fn == cmd_zcombine ||
+	       cmd->fn == cmd_zintercard || cmd->fn == cmd_sintercard ||
+	       cmd->fn == cmd_lmpop || cmd->fn == cmd_zmpop ||
+	       cmd->fn == cmd_bzmpop;
+}
+
+static int getkeys(const struct redis_cmd *cmd, const struct arg *argv,
+		   size_t argc, size_t *idx, size_t *n)
+{
+	size_t i, first, last, step;
+
+	*n = 0;
+	if (cmd->x & RX_SUBCMD) {	/* has_keys(): the key of OBJECT, MEMORY */
+		idx[(*n)++] = 2;
+		return 1;
+	}
+	if (cmd->fn == cmd_sort) {
+		sort_keys(argv, argc, idx, n);
+		return 1;
+	}
+	if (cmd->fn == cmd_eval) {
+		/* Any count Redis would refuse to run gives no keys. */
+		if (numkeys(argv, argc, 2, idx, n) < 0)
+			*n = 0;
+		return 1;
+	}
+	if (cmd->fn == cmd_zcombine || cmd->fn == cmd_zintercard ||
+	    cmd->fn == cmd_sintercard) {
+		if (cmd->first == 1)	/* a destination, then numkeys */
+			idx[(*n)++] = 1;
+		return numkeys(argv, argc, cmd->first == 1 ? 2 : 1, idx, n);
+	}
+	switch (key_range(cmd, argv, argc, &first, &last, &step)) {
+	case 0:
+		return 0;
+	case -1:
+		return -1;
+	}
+	for (i = first; i <= last && i < argc; i += step)
+		idx[(*n)++] = i;
+	return 1;
+}
+
 /* COMMAND GETKEYS: the key positions of the table, as Redis reports them. */
 static void command_getkeys(struct conn *c, struct buf *o, struct arg *argv,
 			    size_t argc)
 {
 	const struct redis_cmd *cmd = lookup(&argv[0]);
-	size_t i, first, last, step, n = 0;
+	const char *sub = NULL;
+	size_t i, *idx, n;
+	int arity;
 
+	(void)c;
 	if (!cmd) {
 		resp_error(o, "ERR Invalid command specified");
 		return;
 	}
-	if ((cmd->arity > 0 && (size_t)cmd->arity != argc) ||
-	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
+	arity = cmd->arity;
+	if (cmd->x & RX_SUBCMD) {
+		sub = mon_subcmd_name(cmd, argv, argc, &arity);
+		if (!sub) {
+			resp_error(o, "ERR Invalid command specified");
+			return;
+		}
+	}
+	/* Redis's order: a command without keys, then the arity. */
+	if (!has_keys(cmd, sub)) {
+		resp_error(o, "ERR The command has no key arguments");
+		return;
+	}
+	if (!arity_ok(arity, argc)) {
 		resp_error(o, "ERR Invalid number of arguments specified for command");
 		return;
 	}
-	(void)c;
-	switch (key_range(cmd, argv, argc, &first, &last, &step)) {
-	case 0:
-		resp_error(o, "ERR The command has no key arguments");
-		return;
-	case -1:
-		resp_error(o, "ERR Invalid arguments specified for command");
+	idx = calloc(argc, sizeof(*idx));
+	if (!idx) {
+		resp_error(o, "ERR out of memory");
 		return;
 	}
-	if (last >= argc)
-		last = argc - 1;
-	for (i = first; i <= last; i += step)
-		n++;
-	resp_array(o, n);
-	for (i = first; i <= last; i += step)
-		resp_bulk(o, argv[i].p, argv[i].len);
+	switch (getkeys(cmd, argv, argc, idx, &n)) {
+	case 0:
+		resp_error(o, "ERR The command has no key arguments");
+		break;
+	case -1:
+		resp_error(o, "ERR Invalid arguments specified for command");
+		break;
+	default:
+		resp_array(o, n);
+		for (i = 0; i < n; i++)
+			resp_bulk(o, argv[idx[i]].p, argv[idx[i]].len);
+	}
+	free(idx);
 }
 
 static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
@@ -1953,7 +2078,7 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	c->last_cmd = cmd->name;
-	c->last_sub = mon_subcmd_name(cmd, argv, argc);
+	c->last_sub = mon_subcmd_name(cmd, argv, argc, NULL);
 	c->argv_mem = 0;
 	for (size_t i = 0; i < argc; i++)
 		c->argv_mem += argv[i].len;
