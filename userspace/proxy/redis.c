@@ -190,6 +190,127 @@ bool nargs_ok(struct conn *c, size_t n)
 	return true;
 }
 
+/*
+ * The reply of a split command: each chunk rendered by its own renderer,
+ * then combined: integers summed, arrays joined, OK once; the first
+ * error wins (chunks before it ran: a kernel transaction does not roll
+ * back, see uapi.rst).  r->b, when it is the argument count (HMGET's
+ * nils for a missing key), is each chunk's own.
+ */
+static void r_chunked(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	struct buf acc, err;
+	long long sum = 0, v;
+	size_t total = 0, i, nargs = 0;
+	char kind = 0;
+
+	buf_init(&acc);
+	buf_init(&err);
+	for (i = 0; i < r->chunks; i++)
+		nargs += ops[i].nargs;
+	for (i = 0; i < r->chunks; i++) {
+		size_t at = c->out.len, len, hdr;
+		struct rec sub = *r;
+		const char *p, *nl;
+
+		sub.nops = 1;
+		if (r->b == (int64_t)nargs)
+			sub.b = (int64_t)ops[i].nargs;
+		r->inner(c, &sub, &ops[i]);
+		p = c->out.data + at;
+		len = c->out.len - at;
+		nl = len ? memchr(p, '\n', len) : NULL;
+		if (!nl) {
+			if (!err.len)
+				resp_error(&err, "ERR kcache-proxy could not render a split reply");
+		} else if (p[0] == '-') {
+			if (!err.len)
+				buf_add(&err, p, len);
+		} else if (p[0] == ':' && resp_str2ll(p + 1, (size_t)(nl - p) - 2, &v)) {
+			kind = ':';
+			sum += v;
+		} else if (p[0] == '*' && resp_str2ll(p + 1, (size_t)(nl - p) - 2, &v) && v >= 0) {
+			kind = '*';
+			total += (size_t)v;
+			hdr = (size_t)(nl - p) + 1;
+			buf_add(&acc, p + hdr, len - hdr);
+		} else if (p[0] == '+') {
+			kind = '+';
+			if (!acc.len)
+				buf_add(&acc, p, len);
+		} else if (!err.len) {
+			resp_error(&err, "ERR kcache-proxy could not combine a split reply");
+		}
+		c->out.len = at;
+	}
+	if (err.len)
+		buf_add(&c->out, err.data, err.len);
+	else if (kind == ':')
+		resp_int(&c->out, sum);
+	else if (kind == '*') {
+		resp_array(&c->out, total);
+		buf_add(&c->out, acc.data ? acc.data : "", acc.len);
+	} else
+		buf_add(&c->out, acc.data ? acc.data : "", acc.len);
+	buf_free(&acc);
+	buf_free(&err);
+}
+
+bool big_begin(struct conn *c, size_t *mark)
+{
+	struct engine *e = E(c);
+	bool own = !e->txn;
+
+	if (own)
+		eng_txn_begin(e);
+	*mark = e->nrecs;
+	return own;
+}
+
+/* Splits the op of the record planned at mark, then runs its own txn. */
+void big_end(struct conn *c, bool own, size_t mark)
+{
+	struct engine *e = E(c);
+	struct kc_op orig, *op;
+	struct kc_buf *args;
+	struct rec *r;
+	uint32_t i, n;
+	int err;
+
+	if (e->nrecs > mark && e->recs[mark].nops == 1 &&
+	    e->ops[e->recs[mark].op0].nargs > KC_ARGS_MAX) {
+		r = &e->recs[mark];
+		orig = e->ops[r->op0];
+		args = (struct kc_buf *)(uintptr_t)orig.args;
+		n = orig.nargs;
+		e->ops[r->op0].nargs = KC_ARGS_MAX;	/* pairs stay whole */
+		for (i = KC_ARGS_MAX; i < n; i += KC_ARGS_MAX) {
+			op = eng_op(e, r, orig.opcode);
+			*op = orig;
+			op->args = (uint64_t)(uintptr_t)(args + i);
+			op->nargs = n - i < KC_ARGS_MAX ? n - i : KC_ARGS_MAX;
+			if (orig.out_len)
+				kc_op_out(op, eng_alloc(e, orig.out_len), orig.out_len);
+		}
+		r->chunks = r->nops;
+		r->inner = r->fn;
+		r->fn = r_chunked;
+	}
+	if (!own)
+		return;
+	err = eng_txn_run(e, NULL, 0);
+	if (!err)
+		eng_txn_render(e);
+	else if (err == -E2BIG)
+		resp_errorf(&c->out, "ERR too many arguments for kcache: more than one kernel transaction carries (%d ops of %d arguments)",
+			    KC_BATCH_MAX, KC_ARGS_MAX);
+	else if (err == -EOPNOTSUPP)
+		resp_errorf(&c->out, "ERR more than %d arguments need kcache transactions (KC_BATCH_TXN), which this kcache module does not support yet",
+			    KC_ARGS_MAX);
+	else
+		reply_kerr(&c->out, err);
+}
+
 /* ------------------------------------------------------------ server */
 
 static void cmd_ping(struct conn *c, struct arg *argv, size_t argc)

@@ -182,15 +182,22 @@ void cmd_push(struct conn *c, struct arg *argv, size_t argc)
 	struct kc_op *op;
 	struct rec *r;
 
+	bool big = argc - 2 > KC_ARGS_MAX, own = false;
+	size_t mark = 0;
+
 	arg_lower(&argv[0], name, sizeof(name));
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	if (big)
+		own = big_begin(c, &mark);
 	op = plan(c, r_int, name[0] == 'l' ? KC_OP_LPUSH : KC_OP_RPUSH,
 		  &argv[1], argv + 2, argc - 2, 0, &r);
 	if (name[5] == 'x') {
 		op->flags = KC_SET_XX;
 		r->flags = EMPTY_INT;
 	}
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* LPOP, RPOP, SPOP key [count]; SRANDMEMBER key [count]. */
@@ -360,6 +367,8 @@ void cmd_linsert(struct conn *c, struct arg *argv, size_t argc)
 /* HSET, HMSET, HSETNX. */
 void cmd_hset(struct conn *c, struct arg *argv, size_t argc)
 {
+	bool big, own = false;
+	size_t mark = 0;
 	char name[8];
 	struct kc_op *op;
 	struct rec *r;
@@ -370,14 +379,19 @@ void cmd_hset(struct conn *c, struct arg *argv, size_t argc)
 			    name);
 		return;
 	}
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	big = argc - 2 > KC_ARGS_MAX;
+	if (big)
+		own = big_begin(c, &mark);
 	op = plan(c, name[1] == 'm' ? r_ok : r_int, KC_OP_HSET, &argv[1],
 		  argv + 2, argc - 2, 0, &r);
 	if (!strcmp(name, "hsetnx")) {
 		op->flags = KC_SET_NX;
 		r->flags = EMPTY_INT;
 	}
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* HGET, HEXISTS, HSTRLEN, SISMEMBER: one field or member in val. */
@@ -406,29 +420,41 @@ void cmd_field(struct conn *c, struct arg *argv, size_t argc)
 /* HMGET, SMISMEMBER. */
 void cmd_mfield(struct conn *c, struct arg *argv, size_t argc)
 {
-	bool h = lc0(&argv[0]) == 'h';
+	bool h = lc0(&argv[0]) == 'h', big = argc - 2 > KC_ARGS_MAX, own = false;
+	size_t mark = 0;
 	struct rec *r;
 
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	/* Split, it stays one snapshot: the chunks run as one transaction. */
+	if (big)
+		own = big_begin(c, &mark);
 	plan(c, r_elems_or_n, h ? KC_OP_HMGET : KC_OP_SMISMEMBER, &argv[1],
 	     argv + 2, argc - 2, eng_multi_room(), &r);
 	r->a = h ? AS_ARRAY : AS_BOOLS;
 	r->b = (int64_t)(argc - 2);
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* HDEL, SADD, SREM. */
 void cmd_hdel(struct conn *c, struct arg *argv, size_t argc)
 {
+	bool big = argc - 2 > KC_ARGS_MAX, own = false;
+	size_t mark = 0;
 	char name[8];
 	struct rec *r;
 
 	arg_lower(&argv[0], name, sizeof(name));
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	if (big)
+		own = big_begin(c, &mark);
 	plan(c, r_int, name[0] == 'h' ? KC_OP_HDEL : name[1] == 'a' ?
 	     KC_OP_SADD : KC_OP_SREM, &argv[1], argv + 2, argc - 2, 0, &r);
 	r->flags = EMPTY_INT;
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* HGETALL, HKEYS, HVALS, SMEMBERS. */
