@@ -482,8 +482,8 @@ RAND_HUGE = [
 ]
 
 
-def run_script(port, script, hello3=False):
-    r = Raw(port)
+def run_script(port, script, hello3=False, timeout=5):
+    r = Raw(port, timeout)
     out = []
     if hello3:
         r.send(cmd("HELLO", "3"))
@@ -1322,7 +1322,7 @@ def main():
 
     def big_variadic():
         script = big_script()
-        got = run_script(px.rport, script)
+        got = run_script(px.rport, script, timeout=120)
         named = dict(zip([c[:2] + (len(c),) for c in script], got))
         t.eq(named[("SADD", "bigs", 100002)], b":100000\r\n", "SADD of 100000 members: one command, :100000")
         t.eq(named[("SCARD", "bigs", 2)], b":100000\r\n", "SCARD 100000 after it")
@@ -1335,7 +1335,7 @@ def main():
         if ref.p is None:
             t.skip("big variadic commands as redis-server", "no redis-server to compare with")
             return
-        want = run_script(ref.port, script)
+        want = run_script(ref.port, script, timeout=120)
         bad = [(c[:3], len(c), g[:80], w[:80]) for c, g, w in zip(script, got, want) if g != w]
         t.ok(not bad, "%d commands of up to 200001 arguments: replies identical to redis-server" % len(script),
              "\n".join(map(repr, bad[:8])))
