@@ -936,6 +936,47 @@ def big_script():
     ]
 
 
+def slowlog_run(port):
+    """SLOWLOG with every command logged: what does not depend on time."""
+    r = Raw(port)
+    out = []
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+    call(r, "SLOWLOG", "RESET")
+    call(r, "SADD", "slset", *[str(i) for i in range(3, 37)])
+    call(r, "GET", "A" * 129)
+    call(r, "AUTH", "secret")
+    call(r, "MULTI")
+    call(r, "SET", "slk", "1")
+    call(r, "INCR", "slk")
+    call(r, "EXEC")
+    call(r, "CLIENT", "SETNAME", "slname")
+    call(r, "NOSUCHCMD")
+    call(r, "GET")
+    got = call(r, "SLOWLOG", "GET", "-1")
+    out.append([(e[3], e[5]) for e in got])
+    out.append(all(isinstance(e[0], int) and isinstance(e[1], int) and isinstance(e[2], int) and
+                   re.fullmatch(rb"[0-9.]+:[0-9]+", e[4]) for e in got))
+    out.append([e[0] for e in got] == sorted([e[0] for e in got], reverse=True))
+    call(r, "CONFIG", "SET", "slowlog-max-len", "3")
+    for _ in range(5):
+        call(r, "PING")
+    out.append(call(r, "SLOWLOG", "LEN"))
+    out.append([len(call(r, "SLOWLOG", "GET", n)) for n in ("0", "1", "-1", "3", "10")])
+    out.append(call(r, "SLOWLOG", "GET", "-2"))
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "-1")
+    call(r, "SLOWLOG", "RESET")
+    call(r, "PING")
+    out.append(call(r, "SLOWLOG", "LEN"))
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "1000000")
+    call(r, "PING")
+    out.append(call(r, "SLOWLOG", "LEN"))
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "10000", "slowlog-max-len", "128")
+    call(r, "SLOWLOG", "RESET")
+    call(r, "DEL", "slset", "slk")
+    r.close()
+    return out
+
+
 def main():
     t = Tap()
     px = Proxy()
@@ -1319,6 +1360,18 @@ def main():
             t.eq(call(r, *c), want, " ".join(c) + ": refused clearly, nothing changed")
         r.close()
     t.run("config refused", config_refused)
+
+    def slowlog():
+        got = slowlog_run(px.rport)
+        t.ok(got[1] and got[2], "SLOWLOG GET: id, time, microseconds, address as Redis, newest first", got)
+        t.eq(got[3:], [3, [0, 1, 3, 3, 3], "-ERR count should be greater than or equal to -1", 0, 0],
+             "SLOWLOG: max-len, GET counts, -1 turns it off, a threshold above every command")
+        if ref.p is None:
+            t.skip("SLOWLOG entries as redis-server's", "no redis-server to compare with")
+            return
+        want = slowlog_run(ref.port)
+        t.eq(got[0], want[0], "SLOWLOG entries (arguments trimmed and redacted, names, EXEC's commands) as redis-server's")
+    t.run("slowlog", slowlog)
 
     def big_variadic():
         script = big_script()

@@ -31,6 +31,7 @@ enum conn_kind { CONN_REDIS, CONN_MC };
 struct queued {			/* a command queued by MULTI */
 	size_t argc;
 	struct arg *argv;	/* argv[i].p into one allocation */
+	long long us;		/* EXEC: microseconds planning it (SLOWLOG) */
 };
 
 struct watched {

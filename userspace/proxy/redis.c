@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "pubsub.h"
 #include "redis.h"
+#include "slowlog.h"
 #include "save.h"
 #include "server.h"
 #include "blocking.h"
@@ -1468,6 +1469,7 @@ static void txq_plan(struct conn *c, const struct txpre *pre)
 	for (i = 0; i < c->mq_len; i++) {
 		struct queued *q = &c->mq[i];
 		const struct prepared *pr = prepared_of(&q->argv[0]);
+		long long t0 = slowlog_now_us();
 		const void *ev = notify_begin(c, lookup(&q->argv[0])->name,
 					      q->argv, q->argc);
 
@@ -1481,6 +1483,7 @@ static void txq_plan(struct conn *c, const struct txpre *pre)
 			pr->plan(c, q->argv, q->argc, &pre[i]);
 		}
 		notify_end(c, ev);
+		q->us = slowlog_now_us() - t0;
 	}
 }
 
@@ -1563,6 +1566,9 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		eng_txn_render(e);
 		if (mon_on())
 			feed_queue(c, dbs);
+		/* Redis logs what EXEC ran, not EXEC. */
+		for (i = 0; slowlog_on() && i < c->mq_len; i++)
+			slowlog_push(c, c->mq[i].argv, c->mq[i].argc, c->mq[i].us);
 	} else if (err == -ECANCELED) {
 		resp_null_array(&c->out, c->proto);
 	} else if (err == -EOPNOTSUPP) {
@@ -1752,7 +1758,7 @@ static const struct redis_cmd cmds[] = {
 	{ "time", 1, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_time, 0, "server", "Returns the server time." },
 	{ "wait", 3, RF_NOSCRIPT, 0, 0, 0, cmd_wait, 0, "generic", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed (no replicas: 0)." },
 	{ "debug", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_debug, 0, "server", "A container for debugging commands (DEBUG SLEEP 0 only)." },
-	{ "slowlog", -2, 0, 0, 0, 0, cmd_slowlog, RX_SUBCMD, "server", "A container for slow log commands (kcache-proxy keeps none)." },
+	{ "slowlog", -2, 0, 0, 0, 0, cmd_slowlog, RX_SUBCMD, "server", "A container for slow log commands." },
 	{ "latency", -2, 0, 0, 0, 0, cmd_latency, RX_SUBCMD, "server", "A container for latency diagnostics commands (monitoring off)." },
 	{ "save", 1, RF_ADMIN | RF_NOSCRIPT | RF_NOMULTI, 0, 0, 0, cmd_save, RX_SYNC | RX_NOTXN, "server", "Synchronously saves the database(s) to disk." },
 	{ "bgsave", -1, RF_ADMIN | RF_NOSCRIPT, 0, 0, 0, cmd_bgsave, RX_SYNC | RX_NOTXN, "server", "Asynchronously saves the database(s) to disk." },
@@ -2181,6 +2187,7 @@ static void security_warning(struct conn *c)
 void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 {
 	const struct redis_cmd *cmd;
+	long long t0;
 	const void *ev;
 	bool mon;
 
@@ -2247,9 +2254,13 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 	E(c)->db = c->db;
 	if (cmd->x & RX_SYNC)
 		eng_flush(E(c));
+	/* Timed always: CONFIG SET may turn the slow log on (as Redis). */
+	t0 = slowlog_now_us();
 	ev = notify_begin(c, cmd->name, argv, argc);
 	cmd->fn(c, argv, argc);
 	notify_end(c, ev);
+	if (slowlog_on())
+		slowlog_push(c, argv, argc, slowlog_now_us() - t0);
 	if (mon)
 		mon_feed(c, cmd, argv, argc, c->db);
 }

@@ -2,9 +2,10 @@
 /*
  * Redis server commands that test harnesses and client libraries send
  * before anything else: CONFIG, FUNCTION, SCRIPT, EVAL/EVALSHA/FCALL,
- * WAIT, DEBUG, SLOWLOG, LATENCY (SHUTDOWN is in save.c).  kcache runs no scripts, keeps
- * no slow log and has no replicas, so these answer as a fresh redis-server
- * 7.0 with nothing of the kind does, with Redis's error texts.
+ * WAIT, DEBUG, LATENCY (SHUTDOWN is in save.c, SLOWLOG in slowlog.c).
+ * kcache runs no scripts, keeps no latency samples and has no replicas, so
+ * these answer as a fresh redis-server 7.0 with nothing of the kind does,
+ * with Redis's error texts.
  *
  * CONFIG keeps Redis's parameters that mean something here: maxmemory is
  * the module's memory limit (KC_IOC_CONFIG), timeout, maxclients,
@@ -12,7 +13,9 @@
  * limits, notify-keyspace-events turns on keyspace notifications
  * (notify.c), and the encoding knobs (list-max-listpack-size, ...) are
  * validated as Redis validates them, stored and echoed: kcache has one
- * representation per type, so they change nothing else.
+ * representation per type, so they change nothing else.  The slow log's
+ * two set slowlog.c's; the rest that suites and clients set first are
+ * stored and echoed only.
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +32,7 @@
 #include "redis.h"
 #include "save.h"
 #include "server.h"
+#include "slowlog.h"
 
 #define ARGF(a) (int)((a)->len > 128 ? 128 : (a)->len), (a)->p
 
@@ -49,7 +53,7 @@ enum pkind {
 /* Which live setting a parameter is, beyond its stored value. */
 enum pwhat {
 	W_NONE, W_MAXMEMORY, W_TIMEOUT, W_MAXCLIENTS, W_QBUF, W_BULK, W_DIR,
-	W_DBFILENAME, W_NOTIFY, W_HZ, W_AOF, W_DEFRAG, W_SAVE,
+	W_DBFILENAME, W_NOTIFY, W_HZ, W_AOF, W_DEFRAG, W_SAVE, W_SLOWLOG,
 };
 
 struct param {
@@ -101,13 +105,13 @@ static struct param params[] = {
 	{ "hll-sparse-max-bytes", NULL, P_MEM, W_NONE, 0, LLONG_MAX, 3000, NULL, NULL },
 	/*
 	 * Accepted, stored and echoed with Redis's types, ranges and
-	 * defaults; they have no effect here (kcache-proxy has no replicas,
-	 * scripts, lazy freeing, sampled eviction or timers of its own, and
-	 * its SLOWLOG and LATENCY stay empty).  Test suites and clients set
-	 * them before anything else.
+	 * defaults; past the slow log's two they have no effect here
+	 * (kcache-proxy has no replicas, scripts, lazy freeing, sampled
+	 * eviction or timers of its own, and LATENCY stays empty).  Test
+	 * suites and clients set them before anything else.
 	 */
-	{ "slowlog-log-slower-than", NULL, P_INT, W_NONE, -1, LLONG_MAX, 10000, NULL, NULL },
-	{ "slowlog-max-len", NULL, P_INT, W_NONE, 0, LLONG_MAX, 128, NULL, NULL },
+	{ "slowlog-log-slower-than", NULL, P_INT, W_SLOWLOG, -1, LLONG_MAX, 10000, NULL, NULL },
+	{ "slowlog-max-len", NULL, P_INT, W_SLOWLOG, 0, LLONG_MAX, 128, NULL, NULL },
 	{ "latency-monitor-threshold", NULL, P_INT, W_NONE, 0, LLONG_MAX, 0, NULL, NULL },
 	{ "latency-tracking", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
 	{ "busy-reply-threshold", "lua-time-limit", P_INT, W_NONE, 0, LLONG_MAX, 5000, NULL, NULL },
@@ -506,6 +510,9 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 		case W_NOTIFY:	/* notify_set() did */
 		case W_SAVE:	/* only "" gets here */
 			break;
+		case W_SLOWLOG:	/* below, once both are stored */
+			ps[i]->val = vals[i];
+			break;
 		case W_HZ:	/* as Redis: kept within 1..500 */
 			ps[i]->val = vals[i] < 1 ? 1 : vals[i] > 500 ? 500 : vals[i];
 			break;
@@ -513,6 +520,19 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			ps[i]->val = vals[i];
 		}
 	}
+	for (i = 0; i < npairs; i++)
+		if (ps[i]->what == W_SLOWLOG) {
+			long long th = 0, len = 0;
+
+			for (j = 0; j < NPARAMS; j++) {
+				if (!strcmp(params[j].name, "slowlog-log-slower-than"))
+					th = params[j].val;
+				else if (!strcmp(params[j].name, "slowlog-max-len"))
+					len = params[j].val;
+			}
+			slowlog_config(th, len);
+			break;
+		}
 	pthread_mutex_unlock(&params_lock);
 	resp_simple(rout(c), "OK");
 out:
@@ -797,31 +817,6 @@ void cmd_debug(struct conn *c, struct arg *argv, size_t argc)
 	}
 	resp_errorf(rout(c), "ERR DEBUG %.*s is not supported by kcache-proxy (only DEBUG SLEEP 0)",
 		    ARGF(&argv[1]));
-}
-
-/* SLOWLOG: kcache-proxy keeps none, so it is always empty. */
-void cmd_slowlog(struct conn *c, struct arg *argv, size_t argc)
-{
-	char sub[16];
-	long long n;
-
-	arg_lower(&argv[1], sub, sizeof(sub));
-	if (!strcmp(sub, "get") && argc <= 3) {
-		if (argc == 3 && (!resp_str2ll(argv[2].p, argv[2].len, &n) || n < -1)) {
-			reply_err(c, "ERR count should be greater than or equal to -1");
-			return;
-		}
-		resp_array(rout(c), 0);
-	} else if (!strcmp(sub, "len") && argc == 2) {
-		resp_int(rout(c), 0);
-	} else if (!strcmp(sub, "reset") && argc == 2) {
-		resp_simple(rout(c), "OK");
-	} else if (!strcmp(sub, "get") || !strcmp(sub, "len") ||
-		   !strcmp(sub, "reset")) {
-		wrong_args(c, "slowlog", sub);
-	} else {
-		unknown_sub(c, &argv[1], "SLOWLOG");
-	}
 }
 
 /* LATENCY: monitoring is off (latency-monitor-threshold 0), as by default. */
