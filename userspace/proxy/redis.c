@@ -193,7 +193,8 @@ bool nargs_ok(struct conn *c, size_t n)
 
 /*
  * The reply of a split command: each chunk rendered by its own renderer,
- * then combined: integers summed, arrays joined, OK once; the first
+ * then combined: counts summed (a push's length: the last chunk's),
+ * arrays joined, OK once; the first
  * error wins (chunks before it ran: a kernel transaction does not roll
  * back, see uapi.rst).  r->b, when it is the argument count (HMGET's
  * nils for a missing key), is each chunk's own.
@@ -201,6 +202,7 @@ bool nargs_ok(struct conn *c, size_t n)
 static void r_chunked(struct conn *c, struct rec *r, struct kc_op *ops)
 {
 	struct buf acc, err;
+	bool push = ops[0].opcode == KC_OP_LPUSH || ops[0].opcode == KC_OP_RPUSH;
 	long long sum = 0, v;
 	size_t total = 0, i, nargs = 0;
 	char kind = 0;
@@ -229,7 +231,8 @@ static void r_chunked(struct conn *c, struct rec *r, struct kc_op *ops)
 				buf_add(&err, p, len);
 		} else if (p[0] == ':' && resp_str2ll(p + 1, (size_t)(nl - p) - 2, &v)) {
 			kind = ':';
-			sum += v;
+			/* A push answers the length after it: the last one's. */
+			sum = push ? v : sum + v;
 		} else if (p[0] == '*' && resp_str2ll(p + 1, (size_t)(nl - p) - 2, &v) && v >= 0) {
 			kind = '*';
 			total += (size_t)v;
