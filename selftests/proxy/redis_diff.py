@@ -143,6 +143,15 @@ ENC_KNOBS = ["list-max-listpack-size", "list-max-ziplist-size", "list-compress-d
              "zset-max-ziplist-entries", "zset-max-listpack-value", "zset-max-ziplist-value",
              "stream-node-max-bytes", "stream-node-max-entries", "hll-sparse-max-bytes"]
 KNOB_VALS = ["0", "1", "-1", "-2", "128", "512", "1kb", "2mb", "x", "99999999999", "-5", "64"]
+# Parameters that change nothing either side sees here (kcache-proxy
+# stores them; redis-server's use of them does not show in replies).
+INERT_KNOBS = ["repl-ping-replica-period", "repl-ping-slave-period", "lazyfree-lazy-eviction",
+               "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "maxmemory-samples",
+               "maxmemory-eviction-tenacity", "activedefrag", "active-defrag-cycle-min",
+               "active-defrag-ignore-bytes", "busy-reply-threshold", "lua-time-limit",
+               "loglevel", "appendfsync", "dynamic-hz", "replica-read-only", "min-replicas-max-lag",
+               "tracking-table-max-keys", "rdbcompression", "lfu-log-factor"]
+INERT_VALS = KNOB_VALS + ["yes", "no", "YES", "notice", "warning", "everysec", "", "100", "1000"]
 # Databases: mostly a few, so that keys meet again, sometimes any of the
 # 16, and indexes Redis refuses.
 DBS = ["0", "0", "1", "1", "2", "3"]
@@ -248,7 +257,10 @@ def gen(r):
             lambda: ("HMSET", h, f, ch(VALS)),
             lambda: ("HSCAN", h, "0") + ch([(), ("MATCH", "f*"), ("COUNT", "0")]),
             lambda: ("HRANDFIELD", h) + ch([(), ("100",), ("0",), ("100", "WITHVALUES"),
-                                            ("x",), ("1", "x"), ("5", "WITHVALUES", "x")]),
+                                            ("x",), ("1", "x"), ("5", "WITHVALUES", "x"),
+                                            ("-9223372036854775808",), ("9223372036854775807",),
+                                            ("-9223372036854775808", "WITHVALUES"),
+                                            ("4611686018427387904", "WITHVALUES")]),
         ]
         return ch(ops)()
     if g < 74:
@@ -261,7 +273,8 @@ def gen(r):
             lambda: ("SMOVE", sk, key(SET_KEYS), m),
             lambda: (ch(["SINTER", "SUNION", "SDIFF"]),) + tuple(r.sample(SET_KEYS, 2)),
             lambda: (ch(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), key(SET_KEYS)) + tuple(r.sample(SET_KEYS, 2)),
-            lambda: ("SRANDMEMBER", sk, "100"), lambda: ("SPOP", sk, "100"),
+            lambda: ("SRANDMEMBER", sk, ch(["100", "9223372036854775807", "-9223372036854775808"])),
+            lambda: ("SPOP", sk, ch(["100", "-1", "-9223372036854775808"])),
             lambda: ("SINTERCARD",) + ch([("2",) + tuple(r.sample(SET_KEYS, 2)), ("x", sk),
                                           ("1", sk, "LIMIT", ch(["0", "1", "2", "-1", "x"])),
                                           ("0", sk), ("3", sk), ("1", sk, "LIMIT"), ("x", sk)]),
@@ -311,10 +324,23 @@ def gen(r):
         lambda: ("CONFIG", "SET", ch(ENC_KNOBS), ch(KNOB_VALS)),
         lambda: ("CONFIG", "SET", ch(ENC_KNOBS), "1", ch(ENC_KNOBS), "2"),
         lambda: ("CONFIG", "SET", "nosuch", "1"), lambda: ("CONFIG", "RESETSTAT"),
+        lambda: ("CONFIG", "SET", ch(INERT_KNOBS), ch(INERT_VALS)),
+        lambda: ("CONFIG", "GET", ch(INERT_KNOBS + ["save", "appendonly", "slowlog-max-len", "hz"])),
+        lambda: ("CONFIG", "SET", "save", ch(["", "x", "0 1", "900"])),
         lambda: ("WAIT", ch(["0", "x"]), ch(["0", "-1", "x", "5"])),
         lambda: ("SLOWLOG", "RESET"), lambda: ("LATENCY", "LATEST"),
         lambda: ("COMMAND", "GETKEYS") + ch([("GET", "a"), ("MSET", "a", "b", "c", "d"), ("nosuch", "a"),
-                                            ("SET", "a")]),
+                                            ("SET", "a"),
+                                            ("SORT", "a") + tuple(ch(["STORE", "LIMIT", "GET", "BY", "b", "c", "1"])
+                                                                  for _ in range(r.randint(0, 6))),
+                                            (ch(["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"]), "d",
+                                             ch(["0", "1", "2", "3", "x"]), "a", "b"),
+                                            (ch(["ZUNION", "ZINTER", "SINTERCARD", "ZINTERCARD", "LMPOP", "ZMPOP"]),
+                                             ch(["0", "1", "2", "3", "x"]), "a", "b"),
+                                            (ch(["EVAL", "EVALSHA", "FCALL"]), "x", ch(["0", "1", "2", "3", "-1", "x"]),
+                                             "a", "b"),
+                                            ("OBJECT", ch(["ENCODING", "FREQ", "HELP", "NOPE"]), "k"),
+                                            ("MEMORY", "USAGE", "k")]),
         lambda: ("PING",), lambda: ("ECHO", ch(VALS)), lambda: ("CLIENT", "NO-EVICT", ch(["on", "off", "x"])),
         lambda: ("CLIENT", "UNPAUSE"),
         lambda: ("CLIENT", "REPLY", "ON"), lambda: ("CLIENT", "TRACKING", "off"),
@@ -423,7 +449,10 @@ def gen_zset(r):
         lambda: (ch(["ZPOPMIN", "ZPOPMAX"]), z) + ch([(), ("1",), ("2",), ("0",), ("-1",), ("x",),
                                                      ("100",), ("1", "2")]),
         lambda: ("ZRANDMEMBER", z) + ch([(), ("3",), ("-3",), ("0",), ("100",), ("2", "WITHSCORES"),
-                                         ("-2", "WITHSCORES"), ("x",), ("1", "x")]),
+                                         ("-2", "WITHSCORES"), ("x",), ("1", "x"),
+                                         ("-9223372036854775808",), ("9223372036854775807",),
+                                         ("-9223372036854775808", "WITHSCORES"),
+                                         ("4611686018427387904", "WITHSCORES")]),
         lambda: ("ZSCAN", z, "0") + ch([(), ("MATCH", "[ab]*"), ("COUNT", "x")]),
         lambda: ("TYPE", z),
         lambda: (ch(["ZUNION", "ZINTER"]), "2", z, ch(ZSET_KEYS + SET_KEYS[:2])) +

@@ -9,6 +9,7 @@ the proxy alone: each bad frame gets Redis's protocol error and a closed
 connection, and other clients keep being served.
 """
 import os
+import re
 import sys
 import time
 
@@ -423,9 +424,114 @@ SCRIPT3 = [
     ("HINCRBYFLOAT", "h3", "f", "2.5"), ("DEL", "h3"),
 ]
 
+# Random counts at the edges of long long (one member: replies are fixed).
+RAND_SCRIPT = [
+    ("DEL", "rs", "rh", "rz"), ("SADD", "rs", "a"), ("HSET", "rh", "a", "1"), ("ZADD", "rz", "1", "a"),
+    ("SRANDMEMBER", "rs", "-9223372036854775808"), ("SRANDMEMBER", "rs", "9223372036854775807"),
+    ("SRANDMEMBER", "rs", "9223372036854775808"), ("SRANDMEMBER", "rs", "-3"),
+    ("SRANDMEMBER", "nokey", "-9223372036854775808"), ("SRANDMEMBER", "nokey", "-9223372036854775807"),
+    ("SPOP", "rs", "-9223372036854775808"), ("SPOP", "rs", "-9223372036854775807"), ("SPOP", "rs", "-1"),
+    ("SPOP", "nokey", "-9223372036854775808"),
+    ("HRANDFIELD", "rh", "-9223372036854775808"), ("HRANDFIELD", "rh", "-9223372036854775808", "WITHVALUES"),
+    ("HRANDFIELD", "rh", "-9223372036854770000", "WITHVALUES"), ("HRANDFIELD", "rh", "9223372036854775807"),
+    ("HRANDFIELD", "rh", "9223372036854775807", "WITHVALUES"), ("HRANDFIELD", "rh", "4611686018427387904", "WITHVALUES"),
+    ("HRANDFIELD", "rh", "4611686018427387903", "WITHVALUES"), ("HRANDFIELD", "rh", "-4611686018427387904", "WITHVALUES"),
+    ("HRANDFIELD", "nokey", "-9223372036854775807"), ("HRANDFIELD", "nokey", "9223372036854775807", "WITHVALUES"),
+    ("ZRANDMEMBER", "rz", "-9223372036854775808"), ("ZRANDMEMBER", "rz", "-9223372036854775808", "WITHSCORES"),
+    ("ZRANDMEMBER", "rz", "-9223372036854770000", "WITHSCORES"), ("ZRANDMEMBER", "rz", "9223372036854775807"),
+    ("ZRANDMEMBER", "rz", "9223372036854775807", "WITHSCORES"), ("ZRANDMEMBER", "rz", "4611686018427387904", "WITHSCORES"),
+    ("ZRANDMEMBER", "rz", "4611686018427387903", "WITHSCORES"), ("ZRANDMEMBER", "rz", "-4611686018427387904", "WITHSCORES"),
+    ("ZRANDMEMBER", "nokey", "-9223372036854775807"), ("ZRANDMEMBER", "nokey", "-9223372036854775808"),
+    ("ZRANDMEMBER", "rz", "-9223372036854775808", "x"), ("HRANDFIELD", "rh", "-9223372036854775808", "x"),
+    ("ZRANDMEMBER", "rz", "x", "x"), ("HRANDFIELD", "rh", "9223372036854775807", "x"),
+    ("SRANDMEMBER", "rs", "-9223372036854775808", "x"),
+    ("DEL", "rs", "rh", "rz"),
+]
+SCRIPT += RAND_SCRIPT
+SCRIPT3 += RAND_SCRIPT
 
-def run_script(port, script, hello3=False):
-    r = Raw(port)
+# CONFIG SET of what Redis's test suite and clients set first: Redis's
+# types, ranges, defaults and texts; each is set back to its default.
+CONFIG_SCRIPT = [
+    ("CONFIG", "SET", "save", ""), ("CONFIG", "GET", "save"), ("CONFIG", "SET", "save", "900"),
+    ("CONFIG", "SET", "save", "x 1"), ("CONFIG", "SET", "save", "0 0"), ("CONFIG", "SET", "save", " "),
+    ("CONFIG", "SET", "save", "900 -1"), ("CONFIG", "SET", "appendonly", "no"), ("CONFIG", "SET", "appendonly", "maybe"),
+    ("CONFIG", "GET", "appendonly"), ("CONFIG", "SET", "activedefrag", "yes"), ("CONFIG", "SET", "activedefrag", "no"),
+    ("CONFIG", "SET", "repl-ping-replica-period", "3600"), ("CONFIG", "GET", "repl-ping-slave-period"),
+    ("CONFIG", "SET", "repl-ping-replica-period", "0"), ("CONFIG", "SET", "repl-ping-slave-period", "10"),
+    ("CONFIG", "SET", "latency-monitor-threshold", "200"), ("CONFIG", "GET", "latency-monitor-threshold"),
+    ("CONFIG", "SET", "latency-monitor-threshold", "-1"), ("CONFIG", "SET", "latency-monitor-threshold", "0"),
+    ("CONFIG", "SET", "slowlog-log-slower-than", "-1"), ("CONFIG", "SET", "slowlog-log-slower-than", "-2"),
+    ("CONFIG", "SET", "slowlog-log-slower-than", "+5"), ("CONFIG", "GET", "slowlog-log-slower-than"),
+    ("CONFIG", "SET", "slowlog-log-slower-than", "10000"), ("CONFIG", "SET", "slowlog-max-len", "-1"),
+    ("CONFIG", "SET", "slowlog-max-len", "128"), ("CONFIG", "SET", "lua-time-limit", "100"),
+    ("CONFIG", "GET", "busy-reply-threshold"), ("CONFIG", "GET", "lua-time-limit"),
+    ("CONFIG", "SET", "busy-reply-threshold", "5000"), ("CONFIG", "SET", "hz", "1000"), ("CONFIG", "GET", "hz"),
+    ("CONFIG", "SET", "hz", "0"), ("CONFIG", "GET", "hz"), ("CONFIG", "SET", "hz", "-1"), ("CONFIG", "SET", "hz", "10"),
+    ("CONFIG", "GET", "lazyfree-lazy-eviction"), ("CONFIG", "SET", "lazyfree-lazy-user-del", "YES"),
+    ("CONFIG", "GET", "lazyfree-lazy-user-del"), ("CONFIG", "SET", "lazyfree-lazy-user-del", "no"),
+    ("CONFIG", "SET", "lazyfree-lazy-expire", "1"), ("CONFIG", "SET", "maxmemory-samples", "0"),
+    ("CONFIG", "SET", "maxmemory-samples", "10"), ("CONFIG", "GET", "maxmemory-samples"),
+    ("CONFIG", "SET", "maxmemory-samples", "5"), ("CONFIG", "SET", "maxmemory-eviction-tenacity", "101"),
+    ("CONFIG", "GET", "active-defrag-cycle-max"), ("CONFIG", "SET", "active-defrag-cycle-min", "100"),
+    ("CONFIG", "SET", "active-defrag-ignore-bytes", "x"), ("CONFIG", "GET", "dynamic-hz"),
+    ("CONFIG", "SET", "loglevel", "WARNING"), ("CONFIG", "GET", "loglevel"), ("CONFIG", "SET", "loglevel", "loud"),
+    ("CONFIG", "SET", "loglevel", "notice"), ("CONFIG", "SET", "appendfsync", "sometimes"),
+    ("CONFIG", "SET", "oom-score-adj", "x"), ("CONFIG", "GET", "replica-serve-stale-data"), ("CONFIG", "GET", "slave-read-only"),
+    ("CONFIG", "GET", "min-replicas-max-lag"), ("CONFIG", "GET", "tracking-table-max-keys"),
+    ("CONFIG", "SET", "rdb-key-save-delay", "-2147483649"), ("CONFIG", "SET", "key-load-delay", "0"),
+    ("CONFIG", "GET", "rdbcompression"), ("CONFIG", "GET", "latency-tracking"), ("CONFIG", "GET", "activerehashing"),
+    ("CONFIG", "SET", "close-on-replica-write", "yes"),
+    ("CONFIG", "SET", "slowlog-max-len", "10", "hz", "x"), ("CONFIG", "GET", "slowlog-max-len"),
+    ("CLIENT", "LIST", "ID", "x"), ("CLIENT", "LIST", "ID", "1", "x"), ("CLIENT", "LIST", "ID"),
+    ("CLIENT", "LIST", "ID", "0", "-1"), ("CLIENT", "LIST", "ID", "9223372036854775808"),
+    ("CLIENT", "LIST", "TYPE", "foo"), ("CLIENT", "LIST", "TYPE"), ("CLIENT", "LIST", "TYPE", "master"),
+    ("CLIENT", "LIST", "TYPE", "replica"), ("CLIENT", "LIST", "TYPE", "slave"),
+    ("CLIENT", "LIST", "TYPE", "normal", "x"), ("CLIENT", "LIST", "foo"), ("CLIENT", "INFO", "x"),
+]
+SCRIPT += CONFIG_SCRIPT
+
+# COMMAND GETKEYS of commands whose keys are in their options.
+GETKEYS = [
+    ("sort", "abc", "store", "def"), ("sort", "abc", "store", "invalid", "store", "stillbad", "store", "def"),
+    ("sort", "abc", "STORE"), ("sort", "abc", "STORE", "d", "x"), ("sort", "abc", "limit", "0"),
+    ("sort", "abc", "limit", "store", "d", "x"), ("sort", "abc", "by", "store"),
+    ("sort", "abc", "get", "store", "store", "d"), ("sort", "abc", "foo", "store", "d"),
+    ("sort", "abc", "by", "x", "get", "y", "store", "d", "limit", "0", "1"), ("sort_ro", "abc", "store", "def"),
+    ("zunionstore", "d", "2", "a", "b", "weights", "1", "2"), ("zunionstore", "d", "x", "a"),
+    ("zunionstore", "d", "-1", "a"), ("zunionstore", "d", "0", "a"), ("zunionstore", "d", "3", "a", "b"),
+    ("zinterstore", "d", "1", "a", "b"), ("zdiffstore", "d", "1", "a"),
+    ("zunion", "2", "a", "b"), ("zunion", "0", "a"), ("zunion", "x", "a"), ("zunion", "3", "a", "b"),
+    ("zinter", "2", "a", "b", "withscores"), ("zdiff", "1", "a"), ("zintercard", "1", "a"),
+    ("sintercard", "1", "a", "limit", "2"), ("sintercard", "x", "a"), ("sintercard", "0", "a"),
+    ("sintercard", "3", "a", "b"),
+    ("eval", "x", "2", "a", "b", "c"), ("eval", "x", "0", "a"), ("eval", "x", "3", "a", "b"), ("eval", "x", "-1", "a"),
+    ("eval", "x", "y", "a"), ("evalsha", "abc", "1", "k"), ("eval_ro", "x", "1", "k"), ("evalsha_ro", "x", "1", "k"),
+    ("fcall", "f", "1", "k"), ("fcall_ro", "f", "1", "k"), ("fcall", "f", "0", "a"), ("fcall", "f", "5", "a"),
+    ("eval", "x"), ("object", "encoding", "k"), ("object", "help", "x"), ("object", "freq", "k"), ("object", "nosuch", "k"),
+    ("object", "encoding", "k", "x"), ("memory", "usage", "k"), ("memory", "usage", "k", "samples", "5"),
+    ("memory", "stats", "x"), ("config", "get", "x"), ("client", "list", "x"),
+    ("lmpop", "2", "a", "b", "left"), ("lmpop", "x", "a", "left"), ("lmpop", "0", "a", "left"),
+    ("blmpop", "0", "2", "a", "b", "left"), ("bzmpop", "0", "1", "a", "min"), ("zmpop", "1", "a", "min"),
+    ("zmpop", "5", "a", "min"), ("blpop", "a", "b", "0"), ("bzpopmin", "a", "b", "0"),
+    ("zrangestore", "d", "s", "0", "1"), ("lmove", "a", "b", "left", "right"), ("get", "a", "b"), ("set", "a"),
+    ("ping", "a", "b"), ("mset", "a", "1", "b"), ("msetnx", "a", "1", "b", "2"), ("copy", "a", "b", "db", "1"),
+    ("sinterstore", "d", "a", "b"), ("del", "a", "b", "c"),
+]
+SCRIPT += [("COMMAND", "GETKEYS") + c for c in GETKEYS]
+
+# Counts redis-server 7.0.15 crashes on or tries to allocate for: kcache
+# stops where one reply passes 64 MiB (the proxy alone).
+RAND_TOO_BIG = b"-ERR count is too large: the reply would pass kcache's 64 MiB reply limit\r\n"
+RAND_HUGE = [
+    ("SRANDMEMBER", "rs", "-9223372036854775807"), ("SRANDMEMBER", "rs", "-100000000"),
+    ("HRANDFIELD", "rh", "-9223372036854775807"), ("HRANDFIELD", "rh", "-4611686018427387903", "WITHVALUES"),
+    ("ZRANDMEMBER", "rz", "-9223372036854775807"), ("ZRANDMEMBER", "rz", "-4611686018427387903", "WITHSCORES"),
+]
+
+
+def run_script(port, script, hello3=False, timeout=5):
+    r = Raw(port, timeout)
     out = []
     if hello3:
         r.send(cmd("HELLO", "3"))
@@ -837,6 +943,94 @@ def scan_all(r, *opts):
             return keys, calls, None
 
 
+def client_fields(port):
+    """CLIENT LIST/INFO lines: [(field, value)] of each line."""
+    a, b = Raw(port), Raw(port)
+    call(b, "SUBSCRIBE", "cf-chan")
+    ida = call(a, "CLIENT", "ID")
+    out = {"info": call(a, "CLIENT", "INFO"), "list": call(a, "CLIENT", "LIST")}
+    out["id"] = call(a, "CLIENT", "LIST", "ID", str(ida), "999999999")
+    out["normal"] = call(a, "CLIENT", "LIST", "TYPE", "normal")
+    out["pubsub"] = call(a, "CLIENT", "LIST", "TYPE", "PUBSUB")
+    out["master"] = call(a, "CLIENT", "LIST", "TYPE", "master")
+    a.close()
+    b.close()
+    lines = {k: [[tuple(f.split(b"=", 1)) for f in l.split(b" ")] for l in v.split(b"\n") if l]
+             for k, v in out.items() if isinstance(v, bytes)}
+    return ida, lines
+
+
+def big_script():
+    """Variadic commands past KC_ARGS_MAX (65536) arguments, as Redis's lazyfree test."""
+    m = [str(i) for i in range(100000)]
+    f = ["f%d" % i for i in range(100000)]
+    z = ["m%d" % i for i in range(100000)]
+    k = ["bk%d" % i for i in range(70000)]
+    return [
+        ("DEL", "bigs", "bigh", "bigl", "bigz", "bigm", "bigstr", "bignokey"),
+        ("SADD", "bigs") + tuple(m), ("SCARD", "bigs"), ("SADD", "bigs") + tuple(m),
+        ("SMISMEMBER", "bigs") + tuple(m) + ("nope",), ("SREM", "bigs") + tuple(m[:70000]) + ("nope",),
+        ("SCARD", "bigs"), ("DEL", "bigs"),
+        ("HSET", "bigh") + tuple(x for p in zip(f, m) for x in p), ("HLEN", "bigh"),
+        ("HMGET", "bigh") + tuple(f) + ("nofield",), ("HMGET", "bignokey") + tuple(f),
+        ("HDEL", "bigh") + tuple(f[:70000]), ("HMSET", "bigh") + tuple(x for p in zip(f, m) for x in p),
+        ("HLEN", "bigh"), ("DEL", "bigh"),
+        ("RPUSH", "bigl") + tuple(m), ("LPUSH", "bigl") + tuple(m), ("LLEN", "bigl"),
+        ("LINDEX", "bigl", "0"), ("LINDEX", "bigl", "99999"), ("LINDEX", "bigl", "100000"),
+        ("LINDEX", "bigl", "-1"), ("RPUSHX", "bignokey") + tuple(m), ("DEL", "bigl"),
+        ("ZADD", "bigz") + tuple(x for p in zip(m, z) for x in p), ("ZCARD", "bigz"),
+        ("ZADD", "bigz", "CH") + tuple(x for p in zip(m[1:] + ["5"], z) for x in p),
+        ("ZMSCORE", "bigz") + tuple(z[:70000]) + ("nope",), ("ZSCORE", "bigz", "m99999"),
+        ("ZREM", "bigz") + tuple(z[:70000]), ("ZCARD", "bigz"), ("DEL", "bigz"),
+        ("MSET",) + tuple(x for p in zip(k, m) for x in p), ("MGET",) + tuple(k) + ("bignokey",),
+        ("DEL",) + tuple(k),
+        ("MULTI",), ("SADD", "bigm") + tuple(m), ("SCARD", "bigm"), ("EXEC",), ("DEL", "bigm"),
+        ("SET", "bigstr", "x"), ("SADD", "bigstr") + tuple(m), ("HSET", "bigstr") + tuple(f + m),
+        ("GET", "bigstr"), ("DEL", "bigstr"),
+    ]
+
+
+def slowlog_run(port):
+    """SLOWLOG with every command logged: what does not depend on time."""
+    r = Raw(port)
+    out = []
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+    call(r, "SLOWLOG", "RESET")
+    call(r, "SADD", "slset", *[str(i) for i in range(3, 37)])
+    call(r, "GET", "A" * 129)
+    call(r, "AUTH", "secret")
+    call(r, "MULTI")
+    call(r, "SET", "slk", "1")
+    call(r, "INCR", "slk")
+    call(r, "EXEC")
+    call(r, "CLIENT", "SETNAME", "slname")
+    call(r, "NOSUCHCMD")
+    call(r, "GET")
+    got = call(r, "SLOWLOG", "GET", "-1")
+    out.append([(e[3], e[5]) for e in got])
+    out.append(all(isinstance(e[0], int) and isinstance(e[1], int) and isinstance(e[2], int) and
+                   re.fullmatch(rb"[0-9.]+:[0-9]+", e[4]) for e in got))
+    out.append([e[0] for e in got] == sorted([e[0] for e in got], reverse=True))
+    call(r, "CONFIG", "SET", "slowlog-max-len", "3")
+    for _ in range(5):
+        call(r, "PING")
+    out.append(call(r, "SLOWLOG", "LEN"))
+    out.append([len(call(r, "SLOWLOG", "GET", n)) for n in ("0", "1", "-1", "3", "10")])
+    out.append(call(r, "SLOWLOG", "GET", "-2"))
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "-1")
+    call(r, "SLOWLOG", "RESET")
+    call(r, "PING")
+    out.append(call(r, "SLOWLOG", "LEN"))
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "1000000")
+    call(r, "PING")
+    out.append(call(r, "SLOWLOG", "LEN"))
+    call(r, "CONFIG", "SET", "slowlog-log-slower-than", "10000", "slowlog-max-len", "128")
+    call(r, "SLOWLOG", "RESET")
+    call(r, "DEL", "slset", "slk")
+    r.close()
+    return out
+
+
 def main():
     t = Tap()
     px = Proxy()
@@ -1233,6 +1427,85 @@ def main():
         r.close()
     t.run("hrandfield uniform", hrandfield_uniform)
 
+    def config_refused():
+        r = Raw(px.rport)
+        for c, want in ((("CONFIG", "SET", "save", "900 1"), "-ERR CONFIG SET failed (possibly related to argument 'save') - kcache-proxy has no save points: it saves on SAVE, BGSAVE, SHUTDOWN SAVE and --save-on-exit only (save \"\" is accepted)"),
+                        (("CONFIG", "SET", "appendonly", "yes"), "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - kcache-proxy has no append only file: it persists with RDB snapshots only (SAVE, BGSAVE, --save-on-exit)"),
+                        (("CONFIG", "GET", "save"), [b"save", b""]), (("CONFIG", "GET", "appendonly"), [b"appendonly", b"no"])):
+            t.eq(call(r, *c), want, " ".join(c) + ": refused clearly, nothing changed")
+        r.close()
+    t.run("config refused", config_refused)
+
+    def slowlog():
+        got = slowlog_run(px.rport)
+        t.ok(got[1] and got[2], "SLOWLOG GET: id, time, microseconds, address as Redis, newest first", got)
+        t.eq(got[3:], [3, [0, 1, 3, 3, 3], "-ERR count should be greater than or equal to -1", 0, 0],
+             "SLOWLOG: max-len, GET counts, -1 turns it off, a threshold above every command")
+        if ref.p is None:
+            t.skip("SLOWLOG entries as redis-server's", "no redis-server to compare with")
+            return
+        want = slowlog_run(ref.port)
+        t.eq(got[0], want[0], "SLOWLOG entries (arguments trimmed and redacted, names, EXEC's commands) as redis-server's")
+    t.run("slowlog", slowlog)
+
+    def big_variadic():
+        script = big_script()
+        got = run_script(px.rport, script, timeout=120)
+
+        def first(*c):
+            """The reply of the first command starting with c."""
+            return next(g for s, g in zip(script, got) if s[:len(c)] == c)
+        t.eq(first("SADD", "bigs"), b":100000\r\n", "SADD of 100000 members: one command, :100000")
+        t.eq(first("SCARD", "bigs"), b":100000\r\n", "SCARD 100000 after it")
+        t.eq(got[script.index(("DEL", "bigs"))], b":1\r\n", "DEL of that set: 1")
+        t.eq(first("HLEN", "bigh"), b":100000\r\n", "HSET of 100000 fields (200000 arguments)")
+        t.eq(got[script.index(("DEL", "bigh"))], b":1\r\n", "DEL of that hash: 1")
+        t.eq((first("RPUSH", "bigl"), first("LPUSH", "bigl")), (b":100000\r\n", b":200000\r\n"),
+             "RPUSH, LPUSH of 100000: the list's length after each")
+        t.eq(first("SET", "bigstr"), b"+OK\r\n", "a string key")
+        t.eq(got[script.index(("GET", "bigstr"))], b"$1\r\nx\r\n",
+             "SADD/HSET of 100000 to a string: WRONGTYPE from every chunk, the string unchanged")
+        if ref.p is None:
+            t.skip("big variadic commands as redis-server", "no redis-server to compare with")
+            return
+        want = run_script(ref.port, script, timeout=120)
+        bad = [(c[:3], len(c), g[:80], w[:80]) for c, g, w in zip(script, got, want) if g != w]
+        t.ok(not bad, "%d commands of up to 200001 arguments: replies identical to redis-server" % len(script),
+             "\n".join(map(repr, bad[:8])))
+
+    t.run("big variadic", big_variadic)
+
+    def big_mid_error():
+        # A member past item_size_max in the second chunk: the first chunk
+        # ran (a kernel transaction does not roll back), the reply is the
+        # error.  Only where the module refuses a 4 MiB value.
+        r = Raw(px.rport, 120)
+        if call(r, "SET", "bigprobe", "v" * (4 << 20)) == "+OK":
+            call(r, "DEL", "bigprobe")
+            t.skip("split SADD failing in its second chunk", "item_size_max is at least 4 MiB")
+            r.close()
+            return
+        m = [str(i) for i in range(100000)] + ["x" * (4 << 20)]
+        t.eq(call(r, "SADD", "bigerr", *m), "-ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+             "SADD whose second chunk fails: the chunk's error")
+        t.eq(call(r, "SCARD", "bigerr"), 65536, "the first chunk of 65536 members stays (no rollback)")
+        t.eq(call(r, "DEL", "bigerr"), 1, "DEL of it: 1")
+        r.close()
+    t.run("big mid error", big_mid_error)
+
+    def rand_huge():
+        r = Raw(px.rport)
+        for c in (("SADD", "rs", "a"), ("HSET", "rh", "a", "1"), ("ZADD", "rz", "1", "a")):
+            call(r, *c)
+        for c in RAND_HUGE:
+            r.send(cmd(*c))
+            t.eq(r.read_until(lambda b: resp_count(b) >= 1, 60), RAND_TOO_BIG, " ".join(c) + ": a clear error")
+            r.take()
+        t.eq(call(r, "SRANDMEMBER", "rs", "-1000"), [b"a"] * 1000, "SRANDMEMBER rs -1000: 1000 repeats")
+        t.eq(call(r, "DEL", "rs", "rh", "rz"), 3, "still serving after the huge counts")
+        r.close()
+    t.run("rand huge", rand_huge)
+
     bad_frames = [
         (b"*1\r\n$-5\r\n", b"-ERR Protocol error: invalid bulk length\r\n", "negative bulk length"),
         (b"*1\r\n$99999999999999\r\n", b"-ERR Protocol error: invalid bulk length\r\n", "huge bulk length"),
@@ -1283,6 +1556,28 @@ def main():
         r.close()
     t.run("unsupported", unsupported)
 
+    def client_list():
+        ida, got = client_fields(px.rport)
+        names = [f for f, _ in got["info"][0]]
+        if ref.p is not None:
+            _, want = client_fields(ref.port)
+            t.eq(names, [f for f, _ in want["info"][0]], "CLIENT INFO: redis-server's fields in its order")
+        t.eq(names, b"id addr laddr fd name age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem "
+             b"multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp".split(), "CLIENT INFO: Redis 7.0.15's fields")
+        info = dict(got["info"][0])
+        t.eq((info[b"cmd"], info[b"argv-mem"], info[b"id"]), (b"client|info", b"10", str(ida).encode()),
+             "CLIENT INFO: cmd=client|info, argv-mem counts its arguments")
+        t.ok(all([f for f, _ in l] == names for l in got["list"]), "CLIENT LIST: every line has the same fields")
+        me = [dict(l) for l in got["list"] if dict(l)[b"id"] == str(ida).encode()]
+        t.ok(len(me) == 1 and me[0][b"cmd"] == b"client|list" and int(me[0][b"rbs"]) >= int(me[0][b"qbuf"]) and
+             int(me[0][b"tot-mem"]) > int(me[0][b"rbs"]), "CLIENT LIST: cmd=client|list, buffer sizes", me)
+        t.eq([dict(l)[b"id"] for l in got["id"]], [str(ida).encode()], "CLIENT LIST ID id 999999999: that client only")
+        t.ok(all(dict(l)[b"flags"] == b"N" for l in got["normal"]) and
+             all(dict(l)[b"flags"] == b"P" for l in got["pubsub"]),
+             "CLIENT LIST TYPE normal / pubsub", got)
+        t.eq(got["master"], [], "CLIENT LIST TYPE master: empty")
+    t.run("client list", client_list)
+
     def databases(port, name):
         """What the script cannot compare byte for byte: CLIENT INFO, HELLO, other clients."""
         a, b = Raw(port), Raw(port)
@@ -1331,9 +1626,25 @@ def main():
         r = Raw(px.rport)
         r.send(cmd("SET", "ik", "v") + cmd("INFO") + cmd("INFO", "keyspace") + cmd("DEL", "ik"))
         b = r.read_until(lambda b: resp_count(b) >= 4)
+        r.take()
         t.ok(b"# Server\r\nredis_version:" in b and b"# Clients\r\n" in b and
              b"# Memory\r\nused_memory:" in b and b"# Stats\r\n" in b and
              b"\r\n# Keyspace\r\ndb0:keys=" in b, "INFO has Redis's sections and format", b[:300])
+        cpu = [b"used_cpu_sys", b"used_cpu_user", b"used_cpu_sys_children", b"used_cpu_user_children",
+               b"used_cpu_sys_main_thread", b"used_cpu_user_main_thread"]
+        sec_re = re.compile(rb"^# (\w+)\r$", re.M)
+        for args in ((), ("cpu",), ("all",), ("everything",), ("default",), ("CPU", "server")):
+            got = call(r, "INFO", *args)
+            keys = [l.split(b":")[0] for l in got.split(b"\r\n") if l.startswith(b"used_cpu")]
+            vals = re.findall(rb"^used_cpu_\w+:(\S+)\r$", got, re.M)
+            t.ok(keys == cpu and all(re.fullmatch(rb"\d+\.\d{6}", v) for v in vals),
+                 "INFO %s: the six CPU fields of Redis, 6 decimals" % " ".join(args), repr(got[-400:]))
+            secs = sec_re.findall(got)
+            if ref.p is not None:
+                rr = Raw(ref.port)
+                want = [s for s in sec_re.findall(call(rr, "INFO", *args)) if s in secs]
+                rr.close()
+                t.eq(secs, want, "INFO %s: sections in redis-server's order" % " ".join(args))
         r.close()
     t.run("info", info)
 

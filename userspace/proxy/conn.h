@@ -31,6 +31,7 @@ enum conn_kind { CONN_REDIS, CONN_MC };
 struct queued {			/* a command queued by MULTI */
 	size_t argc;
 	struct arg *argv;	/* argv[i].p into one allocation */
+	long long us;		/* EXEC: microseconds planning it (SLOWLOG) */
 };
 
 struct watched {
@@ -57,6 +58,9 @@ struct conn {
 	time_t created, last_active;
 	uint64_t ncmds;
 	const char *last_cmd;
+	const char *last_sub;	/* its subcommand (Redis's name), or NULL */
+	size_t argv_mem;	/* bytes of the arguments of the running command */
+	size_t in_peak;		/* most bytes the query buffer held */
 	bool closing;		/* close once out is written */
 	bool dead;		/* closed: free after the loop */
 	bool want_write;	/* EPOLLOUT registered */

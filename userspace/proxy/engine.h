@@ -53,6 +53,8 @@ struct rec {
 	size_t plen;
 	after_fn after;		/* engine.after and .tag when it was planned */
 	const void *tag;
+	render_fn inner;	/* a split command: each chunk's renderer */
+	uint32_t chunks;	/* its ops[0..chunks) are the chunks */
 };
 
 struct engine {

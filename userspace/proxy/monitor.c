@@ -164,6 +164,27 @@ static int cmd_class(const struct redis_cmd *cmd, const struct arg *argv,
 	return flags;
 }
 
+const char *mon_subcmd_name(const struct redis_cmd *cmd, const struct arg *argv,
+			    size_t argc, int *arity)
+{
+	size_t i, j;
+
+	if (!(cmd->x & RX_SUBCMD) || argc < 2)
+		return NULL;
+	for (i = 0; i < sizeof(containers) / sizeof(containers[0]); i++) {
+		if (strcmp(cmd->name, containers[i].name))
+			continue;
+		for (j = 0; j < containers[i].n; j++) {
+			if (!arg_eq(&argv[1], containers[i].subs[j].name))
+				continue;
+			if (arity)
+				*arity = containers[i].subs[j].arity;
+			return containers[i].subs[j].name;
+		}
+	}
+	return NULL;
+}
+
 bool mon_refuse(struct conn *c, const struct redis_cmd *cmd,
 		const struct arg *argv, size_t argc)
 {

@@ -48,6 +48,12 @@ static inline bool mon_on(void)
  * Before a command runs, with mon_on(): a monitor may not touch the
  * keyspace (Redis treats it as a replica).  true after the error reply.
  */
+/*
+ * Redis's name of argv[1] as a subcommand of the container cmd, or NULL;
+ * its arity (Redis's convention) into *arity when not NULL.
+ */
+const char *mon_subcmd_name(const struct redis_cmd *cmd, const struct arg *argv,
+			    size_t argc, int *arity);
 bool mon_refuse(struct conn *c, const struct redis_cmd *cmd,
 		const struct arg *argv, size_t argc);
 /* After a command ran in database db, with mon_on(): its line. */

@@ -652,6 +652,15 @@ static void replaced(struct conn *c, const struct nev *n,
 		    ops[0].key_len);
 }
 
+/* Did a chunk before ops[i] of a split command publish its event? */
+static bool chunk_done(const struct kc_op *ops, uint32_t i)
+{
+	while (i--)
+		if (!ops[i].result && changed(&ops[i]))
+			return true;
+	return false;
+}
+
 /* engine.after of a command's records: its reply is written. */
 static void after(struct conn *c, struct rec *r, struct kc_op *ops,
 		  size_t at)
@@ -665,9 +674,17 @@ static void after(struct conn *c, struct rec *r, struct kc_op *ops,
 		replaced(c, n, ops, r->nops);
 		return;
 	}
-	for (i = 0; i < r->nops; i++)
+	for (i = 0; i < r->nops; i++) {
+		/*
+		 * A command split past KC_ARGS_MAX: its event once, as Redis
+		 * (each of MSET's chunks names keys of its own).
+		 */
+		if (i && i < r->chunks && ops[i].opcode != KC_OP_MSET &&
+		    chunk_done(ops, i))
+			continue;
 		op_events(c, n->ev, n->cls, &ops[i], ops + i + 1,
 			  r->nops - i - 1);
+	}
 }
 
 const void *notify_begin(struct conn *c, const char *name,

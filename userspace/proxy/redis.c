@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -24,6 +25,7 @@
 #include "notify.h"
 #include "pubsub.h"
 #include "redis.h"
+#include "slowlog.h"
 #include "save.h"
 #include "server.h"
 #include "blocking.h"
@@ -41,6 +43,17 @@ struct buf *rout(struct conn *c)
 void reply_err(struct conn *c, const char *msg)
 {
 	resp_error(rout(c), msg);
+}
+
+/*
+ * SRANDMEMBER, HRANDFIELD and ZRANDMEMBER with a negative count repeat
+ * members for as long as asked: redis-server 7.0 allocates the whole
+ * reply first (and crashes on some counts near -LLONG_MAX), kcache stops
+ * where one op's reply passes KC_REPLY_MAX.
+ */
+void reply_count_too_big(struct buf *o)
+{
+	resp_error(o, "ERR count is too large: the reply would pass kcache's 64 MiB reply limit");
 }
 
 void reply_kerr(struct buf *o, int err)
@@ -176,6 +189,130 @@ bool nargs_ok(struct conn *c, size_t n)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The reply of a split command: each chunk rendered by its own renderer,
+ * then combined: counts summed (a push's length: the last chunk's),
+ * arrays joined, OK once; the first
+ * error wins (chunks before it ran: a kernel transaction does not roll
+ * back, see uapi.rst).  r->b, when it is the argument count (HMGET's
+ * nils for a missing key), is each chunk's own.
+ */
+static void r_chunked(struct conn *c, struct rec *r, struct kc_op *ops)
+{
+	struct buf acc, err;
+	bool push = ops[0].opcode == KC_OP_LPUSH || ops[0].opcode == KC_OP_RPUSH;
+	long long sum = 0, v;
+	size_t total = 0, i, nargs = 0;
+	char kind = 0;
+
+	buf_init(&acc);
+	buf_init(&err);
+	for (i = 0; i < r->chunks; i++)
+		nargs += ops[i].nargs;
+	for (i = 0; i < r->chunks; i++) {
+		size_t at = c->out.len, len, hdr;
+		struct rec sub = *r;
+		const char *p, *nl;
+
+		sub.nops = 1;
+		if (r->b == (int64_t)nargs)
+			sub.b = (int64_t)ops[i].nargs;
+		r->inner(c, &sub, &ops[i]);
+		p = c->out.data + at;
+		len = c->out.len - at;
+		nl = len ? memchr(p, '\n', len) : NULL;
+		if (!nl) {
+			if (!err.len)
+				resp_error(&err, "ERR kcache-proxy could not render a split reply");
+		} else if (p[0] == '-') {
+			if (!err.len)
+				buf_add(&err, p, len);
+		} else if (p[0] == ':' && resp_str2ll(p + 1, (size_t)(nl - p) - 2, &v)) {
+			kind = ':';
+			/* A push answers the length after it: the last one's. */
+			sum = push ? v : sum + v;
+		} else if (p[0] == '*' && resp_str2ll(p + 1, (size_t)(nl - p) - 2, &v) && v >= 0) {
+			kind = '*';
+			total += (size_t)v;
+			hdr = (size_t)(nl - p) + 1;
+			buf_add(&acc, p + hdr, len - hdr);
+		} else if (p[0] == '+') {
+			kind = '+';
+			if (!acc.len)
+				buf_add(&acc, p, len);
+		} else if (!err.len) {
+			resp_error(&err, "ERR kcache-proxy could not combine a split reply");
+		}
+		c->out.len = at;
+	}
+	if (err.len)
+		buf_add(&c->out, err.data, err.len);
+	else if (kind == ':')
+		resp_int(&c->out, sum);
+	else if (kind == '*') {
+		resp_array(&c->out, total);
+		buf_add(&c->out, acc.data ? acc.data : "", acc.len);
+	} else
+		buf_add(&c->out, acc.data ? acc.data : "", acc.len);
+	buf_free(&acc);
+	buf_free(&err);
+}
+
+bool big_begin(struct conn *c, size_t *mark)
+{
+	struct engine *e = E(c);
+	bool own = !e->txn;
+
+	if (own)
+		eng_txn_begin(e);
+	*mark = e->nrecs;
+	return own;
+}
+
+/* Splits the op of the record planned at mark, then runs its own txn. */
+void big_end(struct conn *c, bool own, size_t mark)
+{
+	struct engine *e = E(c);
+	struct kc_op orig, *op;
+	struct kc_buf *args;
+	struct rec *r;
+	uint32_t i, n;
+	int err;
+
+	if (e->nrecs > mark && e->recs[mark].nops == 1 &&
+	    e->ops[e->recs[mark].op0].nargs > KC_ARGS_MAX) {
+		r = &e->recs[mark];
+		orig = e->ops[r->op0];
+		args = (struct kc_buf *)(uintptr_t)orig.args;
+		n = orig.nargs;
+		e->ops[r->op0].nargs = KC_ARGS_MAX;	/* pairs stay whole */
+		for (i = KC_ARGS_MAX; i < n; i += KC_ARGS_MAX) {
+			op = eng_op(e, r, orig.opcode);
+			*op = orig;
+			op->args = (uint64_t)(uintptr_t)(args + i);
+			op->nargs = n - i < KC_ARGS_MAX ? n - i : KC_ARGS_MAX;
+			if (orig.out_len)
+				kc_op_out(op, eng_alloc(e, orig.out_len), orig.out_len);
+		}
+		r->chunks = r->nops;
+		r->inner = r->fn;
+		r->fn = r_chunked;
+	}
+	if (!own)
+		return;
+	err = eng_txn_run(e, NULL, 0);
+	if (!err)
+		eng_txn_render(e);
+	else if (err == -E2BIG)
+		resp_errorf(&c->out, "ERR too many arguments for kcache: more than one kernel transaction carries (%d ops of %d arguments)",
+			    KC_BATCH_MAX, KC_ARGS_MAX);
+	else if (err == -EOPNOTSUPP)
+		resp_errorf(&c->out, "ERR more than %d arguments need kcache transactions (KC_BATCH_TXN), which this kcache module does not support yet",
+			    KC_ARGS_MAX);
+	else
+		reply_kerr(&c->out, err);
 }
 
 /* ------------------------------------------------------------ server */
@@ -327,6 +464,32 @@ static void info_keyspace(struct conn *c, struct buf *b)
 	e->db = db;
 }
 
+/*
+ * INFO's CPU, from getrusage() as Redis: the process, its children (the
+ * BGSAVE child) and, for Redis's main thread, the worker thread that
+ * runs the command (each worker is a main thread for its clients).
+ */
+static void info_cpu(struct buf *b)
+{
+	struct rusage self, kids, thr;
+
+	memset(&self, 0, sizeof(self));
+	memset(&kids, 0, sizeof(kids));
+	memset(&thr, 0, sizeof(thr));
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	getrusage(RUSAGE_THREAD, &thr);
+	buf_printf(b, "# CPU\r\nused_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\n"
+		   "used_cpu_sys_children:%ld.%06ld\r\nused_cpu_user_children:%ld.%06ld\r\n"
+		   "used_cpu_sys_main_thread:%ld.%06ld\r\nused_cpu_user_main_thread:%ld.%06ld\r\n",
+		   (long)self.ru_stime.tv_sec, (long)self.ru_stime.tv_usec,
+		   (long)self.ru_utime.tv_sec, (long)self.ru_utime.tv_usec,
+		   (long)kids.ru_stime.tv_sec, (long)kids.ru_stime.tv_usec,
+		   (long)kids.ru_utime.tv_sec, (long)kids.ru_utime.tv_usec,
+		   (long)thr.ru_stime.tv_sec, (long)thr.ru_stime.tv_usec,
+		   (long)thr.ru_utime.tv_sec, (long)thr.ru_utime.tv_usec);
+}
+
 static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct kc_stats st;
@@ -406,6 +569,11 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 			   (unsigned long long)STAT_GET(nl_ops),
 			   cfg.transport == TRANSPORT_NETLINK ? "netlink" : "ioctl",
 			   (unsigned long long)st.total_items);
+		n++;
+	}
+	if (want(argv, argc, "cpu", true)) {
+		buf_printf(&b, "%s", n ? "\r\n" : "");
+		info_cpu(&b);
 		n++;
 	}
 	if (want(argv, argc, "keyspace", true)) {
@@ -578,6 +746,56 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 		conn_close_after_reply(c);
 }
 
+/* CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]] */
+static void client_list(struct conn *c, struct arg *argv, size_t argc)
+{
+	struct client_filter f = { .type = -1 };
+	uint64_t *ids = NULL;
+	struct buf b;
+	size_t j;
+
+	if (argc == 4 && arg_eq(&argv[2], "type")) {
+		if (arg_eq(&argv[3], "normal"))
+			f.type = CT_NORMAL;
+		else if (arg_eq(&argv[3], "pubsub"))
+			f.type = CT_PUBSUB;
+		else if (arg_eq(&argv[3], "master") || arg_eq(&argv[3], "replica") ||
+			 arg_eq(&argv[3], "slave"))
+			f.type = CT_OTHER;
+		else {
+			resp_errorf(rout(c), "ERR Unknown client type '%.*s'",
+				    (int)(argv[3].len > 128 ? 128 : argv[3].len), argv[3].p);
+			return;
+		}
+	} else if (argc > 3 && arg_eq(&argv[2], "id")) {
+		ids = calloc(argc - 3, sizeof(*ids));
+		if (!ids) {
+			reply_err(c, "ERR out of memory");
+			return;
+		}
+		for (j = 3; j < argc; j++) {
+			long long v;
+
+			if (!resp_str2ll(argv[j].p, argv[j].len, &v)) {
+				reply_err(c, "ERR Invalid client ID");
+				free(ids);
+				return;
+			}
+			/* An id below 1 names no client. */
+			ids[f.nids++] = v > 0 ? (uint64_t)v : 0;
+		}
+		f.ids = ids;
+	} else if (argc != 2) {
+		reply_err(c, "ERR syntax error");
+		return;
+	}
+	buf_init(&b);
+	server_client_list(&b, c, &f);
+	resp_verbatim(rout(c), b.data ? b.data : "", b.len, c->proto);
+	buf_free(&b);
+	free(ids);
+}
+
 static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 {
 	char sub[16];
@@ -620,19 +838,15 @@ static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 		*dst = dupz(&argv[3]);
 		resp_simple(o, "OK");
 	} else if (!strcmp(sub, "info") && argc == 2) {
+		struct client_filter f = { .only = c, .type = -1 };
 		struct buf b;
 
 		buf_init(&b);
-		server_client_list(&b, c);
+		server_client_list(&b, c, &f);
 		resp_verbatim(o, b.data ? b.data : "", b.len, c->proto);
 		buf_free(&b);
-	} else if (!strcmp(sub, "list") && argc == 2) {
-		struct buf b;
-
-		buf_init(&b);
-		server_client_list(&b, NULL);
-		resp_verbatim(o, b.data ? b.data : "", b.len, c->proto);
-		buf_free(&b);
+	} else if (!strcmp(sub, "list")) {
+		client_list(c, argv, argc);
 	} else if ((!strcmp(sub, "no-evict") || !strcmp(sub, "no-touch")) &&
 		   argc == 3) {
 		if (arg_eq(&argv[2], "on") || arg_eq(&argv[2], "off"))
@@ -1262,6 +1476,7 @@ static void txq_plan(struct conn *c, const struct txpre *pre)
 	for (i = 0; i < c->mq_len; i++) {
 		struct queued *q = &c->mq[i];
 		const struct prepared *pr = prepared_of(&q->argv[0]);
+		long long t0 = slowlog_now_us();
 		const void *ev = notify_begin(c, lookup(&q->argv[0])->name,
 					      q->argv, q->argc);
 
@@ -1275,6 +1490,7 @@ static void txq_plan(struct conn *c, const struct txpre *pre)
 			pr->plan(c, q->argv, q->argc, &pre[i]);
 		}
 		notify_end(c, ev);
+		q->us = slowlog_now_us() - t0;
 	}
 }
 
@@ -1357,6 +1573,9 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 		eng_txn_render(e);
 		if (mon_on())
 			feed_queue(c, dbs);
+		/* Redis logs what EXEC ran, not EXEC. */
+		for (i = 0; slowlog_on() && i < c->mq_len; i++)
+			slowlog_push(c, c->mq[i].argv, c->mq[i].argc, c->mq[i].us);
 	} else if (err == -ECANCELED) {
 		resp_null_array(&c->out, c->proto);
 	} else if (err == -EOPNOTSUPP) {
@@ -1551,7 +1770,7 @@ static const struct redis_cmd cmds[] = {
 	{ "time", 1, RF_LOADING | RF_STALE | F, 0, 0, 0, cmd_time, 0, "server", "Returns the server time." },
 	{ "wait", 3, RF_NOSCRIPT, 0, 0, 0, cmd_wait, 0, "generic", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed (no replicas: 0)." },
 	{ "debug", -2, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE, 0, 0, 0, cmd_debug, 0, "server", "A container for debugging commands (DEBUG SLEEP 0 only)." },
-	{ "slowlog", -2, 0, 0, 0, 0, cmd_slowlog, RX_SUBCMD, "server", "A container for slow log commands (kcache-proxy keeps none)." },
+	{ "slowlog", -2, 0, 0, 0, 0, cmd_slowlog, RX_SUBCMD, "server", "A container for slow log commands." },
 	{ "latency", -2, 0, 0, 0, 0, cmd_latency, RX_SUBCMD, "server", "A container for latency diagnostics commands (monitoring off)." },
 	{ "save", 1, RF_ADMIN | RF_NOSCRIPT | RF_NOMULTI, 0, 0, 0, cmd_save, RX_SYNC | RX_NOTXN, "server", "Synchronously saves the database(s) to disk." },
 	{ "bgsave", -1, RF_ADMIN | RF_NOSCRIPT, 0, 0, 0, cmd_bgsave, RX_SYNC | RX_NOTXN, "server", "Asynchronously saves the database(s) to disk." },
@@ -1713,38 +1932,163 @@ static void command_doc(struct conn *c, struct buf *o,
 	resp_bulks(o, "O(1) per key, plus one kernel call per pipeline");
 }
 
+static bool arity_ok(int arity, size_t argc)
+{
+	return arity > 0 ? (size_t)arity == argc : argc >= (size_t)-arity;
+}
+
+/*
+ * The keys after a numkeys at argv[at], into idx from *n: -1 when the
+ * count is not one Redis takes (below 1 or past the arguments).
+ */
+static int numkeys(const struct arg *argv, size_t argc, size_t at,
+		   size_t *idx, size_t *n)
+{
+	long long nk, i;
+
+	if (at >= argc || !resp_str2ll(argv[at].p, argv[at].len, &nk) ||
+	    nk < 1 || (unsigned long long)nk > argc - at - 1)
+		return -1;
+	for (i = 1; i <= nk; i++)
+		idx[(*n)++] = at + (size_t)i;
+	return 1;
+}
+
+/*
+ * SORT's keys: the key, and the word after the last STORE, stepping over
+ * the arguments of LIMIT (2), GET and BY (1) but not STORE's, as
+ * redis-server does ("STORE STORE d" stores into d).
+ */
+static void sort_keys(const struct arg *argv, size_t argc, size_t *idx,
+		      size_t *n)
+{
+	size_t i, dst = 0;
+
+	idx[(*n)++] = 1;
+	for (i = 2; i < argc; i++) {
+		if (arg_eq(&argv[i], "limit"))
+			i += 2;
+		else if (arg_eq(&argv[i], "get") || arg_eq(&argv[i], "by"))
+			i++;
+		else if (arg_eq(&argv[i], "store") && i + 1 < argc)
+			dst = i + 1;
+	}
+	if (dst)
+		idx[(*n)++] = dst;
+}
+
+/*
+ * The positions of the keys in argv as COMMAND GETKEYS reports them: 1,
+ * 0 for none, -1 for arguments Redis cannot take keys from.
+ */
+static bool has_keys(const struct redis_cmd *cmd, const char *sub)
+{
+	static const char *const key_subs[] = {
+		"object|encoding", "object|freq", "object|idletime",
+		"object|refcount", "memory|usage",
+	};
+	char full[48];
+	size_t i;
+
+	if (cmd->x & RX_SUBCMD) {
+		snprintf(full, sizeof(full), "%s|%s", cmd->name, sub ? sub : "");
+		for (i = 0; i < sizeof(key_subs) / sizeof(key_subs[0]); i++)
+			if (!strcmp(full, key_subs[i]))
+				return true;
+		return false;
+	}
+	return cmd->first > 0 || cmd->fn == cmd_eval || cmd->fn == cmd_zcombine ||
+	       cmd->fn == cmd_zintercard || cmd->fn == cmd_sintercard ||
+	       cmd->fn == cmd_lmpop || cmd->fn == cmd_zmpop ||
+	       cmd->fn == cmd_bzmpop;
+}
+
+static int getkeys(const struct redis_cmd *cmd, const struct arg *argv,
+		   size_t argc, size_t *idx, size_t *n)
+{
+	size_t i, first, last, step;
+
+	*n = 0;
+	if (cmd->x & RX_SUBCMD) {	/* has_keys(): the key of OBJECT, MEMORY */
+		idx[(*n)++] = 2;
+		return 1;
+	}
+	if (cmd->fn == cmd_sort) {
+		sort_keys(argv, argc, idx, n);
+		return 1;
+	}
+	if (cmd->fn == cmd_eval) {
+		/* Any count Redis would refuse to run gives no keys. */
+		if (numkeys(argv, argc, 2, idx, n) < 0)
+			*n = 0;
+		return 1;
+	}
+	if (cmd->fn == cmd_zcombine || cmd->fn == cmd_zintercard ||
+	    cmd->fn == cmd_sintercard) {
+		if (cmd->first == 1)	/* a destination, then numkeys */
+			idx[(*n)++] = 1;
+		return numkeys(argv, argc, cmd->first == 1 ? 2 : 1, idx, n);
+	}
+	switch (key_range(cmd, argv, argc, &first, &last, &step)) {
+	case 0:
+		return 0;
+	case -1:
+		return -1;
+	}
+	for (i = first; i <= last && i < argc; i += step)
+		idx[(*n)++] = i;
+	return 1;
+}
+
 /* COMMAND GETKEYS: the key positions of the table, as Redis reports them. */
 static void command_getkeys(struct conn *c, struct buf *o, struct arg *argv,
 			    size_t argc)
 {
 	const struct redis_cmd *cmd = lookup(&argv[0]);
-	size_t i, first, last, step, n = 0;
+	const char *sub = NULL;
+	size_t i, *idx, n;
+	int arity;
 
+	(void)c;
 	if (!cmd) {
 		resp_error(o, "ERR Invalid command specified");
 		return;
 	}
-	if ((cmd->arity > 0 && (size_t)cmd->arity != argc) ||
-	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
+	arity = cmd->arity;
+	if (cmd->x & RX_SUBCMD) {
+		sub = mon_subcmd_name(cmd, argv, argc, &arity);
+		if (!sub) {
+			resp_error(o, "ERR Invalid command specified");
+			return;
+		}
+	}
+	/* Redis's order: a command without keys, then the arity. */
+	if (!has_keys(cmd, sub)) {
+		resp_error(o, "ERR The command has no key arguments");
+		return;
+	}
+	if (!arity_ok(arity, argc)) {
 		resp_error(o, "ERR Invalid number of arguments specified for command");
 		return;
 	}
-	(void)c;
-	switch (key_range(cmd, argv, argc, &first, &last, &step)) {
-	case 0:
-		resp_error(o, "ERR The command has no key arguments");
-		return;
-	case -1:
-		resp_error(o, "ERR Invalid arguments specified for command");
+	idx = calloc(argc, sizeof(*idx));
+	if (!idx) {
+		resp_error(o, "ERR out of memory");
 		return;
 	}
-	if (last >= argc)
-		last = argc - 1;
-	for (i = first; i <= last; i += step)
-		n++;
-	resp_array(o, n);
-	for (i = first; i <= last; i += step)
-		resp_bulk(o, argv[i].p, argv[i].len);
+	switch (getkeys(cmd, argv, argc, idx, &n)) {
+	case 0:
+		resp_error(o, "ERR The command has no key arguments");
+		break;
+	case -1:
+		resp_error(o, "ERR Invalid arguments specified for command");
+		break;
+	default:
+		resp_array(o, n);
+		for (i = 0; i < n; i++)
+			resp_bulk(o, argv[idx[i]].p, argv[idx[i]].len);
+	}
+	free(idx);
 }
 
 static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
@@ -1855,6 +2199,7 @@ static void security_warning(struct conn *c)
 void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 {
 	const struct redis_cmd *cmd;
+	long long t0;
 	const void *ev;
 	bool mon;
 
@@ -1873,6 +2218,10 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	c->last_cmd = cmd->name;
+	c->last_sub = mon_subcmd_name(cmd, argv, argc, NULL);
+	c->argv_mem = 0;
+	for (size_t i = 0; i < argc; i++)
+		c->argv_mem += argv[i].len;
 	if ((cmd->arity > 0 && (size_t)cmd->arity != argc) ||
 	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
 		resp_errorf(rout(c), "ERR wrong number of arguments for '%s' command",
@@ -1917,9 +2266,13 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 	E(c)->db = c->db;
 	if (cmd->x & RX_SYNC)
 		eng_flush(E(c));
+	/* Timed always: CONFIG SET may turn the slow log on (as Redis). */
+	t0 = slowlog_now_us();
 	ev = notify_begin(c, cmd->name, argv, argc);
 	cmd->fn(c, argv, argc);
 	notify_end(c, ev);
+	if (slowlog_on())
+		slowlog_push(c, argv, argc, slowlog_now_us() - t0);
 	if (mon)
 		mon_feed(c, cmd, argv, argc, c->db);
 }

@@ -48,10 +48,20 @@ bool arg_eq(const struct arg *a, const char *s);	/* case-insensitive */
 struct buf *rout(struct conn *c);
 void reply_err(struct conn *c, const char *msg);
 void reply_kerr(struct buf *o, int err);	/* a kernel result */
+void reply_count_too_big(struct buf *o);	/* a negative RAND count past 64 MiB */
 bool key_ok(struct conn *c, const struct arg *k);
 bool arg_ll(struct conn *c, const struct arg *a, long long *v);
 bool db_arg(struct conn *c, const struct arg *a, uint32_t *db);
 bool nargs_ok(struct conn *c, size_t n);
+/*
+ * A variadic command past KC_ARGS_MAX arguments: big_begin() before its
+ * handler plans its one op (it starts a kernel transaction unless EXEC's
+ * is collecting), big_end() right after: the op becomes one op per
+ * KC_ARGS_MAX arguments, run as that one transaction, and the reply is
+ * the chunks' replies combined.
+ */
+bool big_begin(struct conn *c, size_t *mark);
+void big_end(struct conn *c, bool own, size_t mark);
 char *arg_lower(const struct arg *a, char *dst, size_t n);
 char *memdupz(const void *p, size_t len);
 /* A key's CAS version and type (KC_OP_EXISTS, now, in the engine's db). */

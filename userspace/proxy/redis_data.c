@@ -516,13 +516,17 @@ void cmd_getex(struct conn *c, struct arg *argv, size_t argc)
 
 void cmd_mget(struct conn *c, struct arg *argv, size_t argc)
 {
-	size_t n = argc - 1, i, room;
+	size_t n = argc - 1, i, room, mark = 0;
+	bool big = n > KC_ARGS_MAX, own = false;
 	struct kc_buf *kb;
 	struct kc_op *op;
 	struct rec *r;
 
 	if (!keys_ok(c, argv, 1, argc, 1))
 		return;
+	/* Split, it stays one snapshot: the chunks run as one transaction. */
+	if (big)
+		own = big_begin(c, &mark);
 	room = n * KC_ELEM_SIZE((size_t)eng_val_room());
 	if (room > eng_multi_room())
 		room = eng_multi_room();
@@ -533,6 +537,8 @@ void cmd_mget(struct conn *c, struct arg *argv, size_t argc)
 		kc_buf_set(&kb[i], argv[i + 1].p, argv[i + 1].len);
 	kc_op_args(op, kb, n);
 	kc_op_out(op, eng_alloc(E(c), room), room);
+	if (big)
+		big_end(c, own, mark);
 }
 
 static struct kc_op *plan_mset(struct conn *c, struct rec *r,
@@ -558,21 +564,23 @@ static bool mset_args(struct conn *c, struct arg *argv, size_t argc,
 			    "ERR wrong number of arguments for '%s' command", cmd);
 		return false;
 	}
-	if ((argc - 1) > KC_ARGS_MAX) {
-		reply_err(c, "ERR too many arguments for kcache (max 65536)");
-		return false;
-	}
 	return keys_ok(c, argv, 1, argc, 2);
 }
 
 void cmd_mset(struct conn *c, struct arg *argv, size_t argc)
 {
+	bool big = argc - 1 > KC_ARGS_MAX, own = false;
+	size_t mark = 0;
 	struct rec *r;
 
 	if (!mset_args(c, argv, argc, "mset"))
 		return;
+	if (big)
+		own = big_begin(c, &mark);
 	r = eng_rec(E(c), c, r_ok, (argc - 1) * sizeof(struct kc_buf));
 	plan_mset(c, r, argv, argc);
+	if (big)
+		big_end(c, own, mark);
 }
 
 static void r_msetnx(struct conn *c, struct rec *r, struct kc_op *ops)

@@ -2,9 +2,10 @@
 /*
  * Redis server commands that test harnesses and client libraries send
  * before anything else: CONFIG, FUNCTION, SCRIPT, EVAL/EVALSHA/FCALL,
- * WAIT, DEBUG, SLOWLOG, LATENCY (SHUTDOWN is in save.c).  kcache runs no scripts, keeps
- * no slow log and has no replicas, so these answer as a fresh redis-server
- * 7.0 with nothing of the kind does, with Redis's error texts.
+ * WAIT, DEBUG, LATENCY (SHUTDOWN is in save.c, SLOWLOG in slowlog.c).
+ * kcache runs no scripts, keeps no latency samples and has no replicas, so
+ * these answer as a fresh redis-server 7.0 with nothing of the kind does,
+ * with Redis's error texts.
  *
  * CONFIG keeps Redis's parameters that mean something here: maxmemory is
  * the module's memory limit (KC_IOC_CONFIG), timeout, maxclients,
@@ -12,7 +13,9 @@
  * limits, notify-keyspace-events turns on keyspace notifications
  * (notify.c), and the encoding knobs (list-max-listpack-size, ...) are
  * validated as Redis validates them, stored and echoed: kcache has one
- * representation per type, so they change nothing else.
+ * representation per type, so they change nothing else.  The slow log's
+ * two set slowlog.c's; the rest that suites and clients set first are
+ * stored and echoed only.
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +32,7 @@
 #include "redis.h"
 #include "save.h"
 #include "server.h"
+#include "slowlog.h"
 
 #define ARGF(a) (int)((a)->len > 128 ? 128 : (a)->len), (a)->p
 
@@ -41,12 +45,15 @@ enum pkind {
 	P_POLICY,	/* maxmemory-policy */
 	P_PROT,		/* protected (dir, dbfilename): "can't set protected config" */
 	P_NOTIFY,	/* notify-keyspace-events: Redis's letters */
+	P_BOOL,		/* yes or no (any case): val 1 or 0 */
+	P_ENUM,		/* one of choices[] (any case): val is its index */
+	P_SAVE,		/* save: "" or "<seconds> <changes> ..." */
 };
 
 /* Which live setting a parameter is, beyond its stored value. */
 enum pwhat {
 	W_NONE, W_MAXMEMORY, W_TIMEOUT, W_MAXCLIENTS, W_QBUF, W_BULK, W_DIR,
-	W_DBFILENAME, W_NOTIFY,
+	W_DBFILENAME, W_NOTIFY, W_HZ, W_AOF, W_DEFRAG, W_SAVE, W_SLOWLOG,
 };
 
 struct param {
@@ -57,7 +64,15 @@ struct param {
 	long long min, max;
 	long long val;		/* P_INT, P_MEM */
 	const char *str;	/* P_RO */
+	const char *const *choices;	/* P_ENUM, NULL-terminated */
 };
+
+static const char *const loglevels[] = { "debug", "verbose", "notice", "warning", NULL };
+static const char *const fsyncs[] = { "everysec", "always", "no", NULL };
+static const char *const oomadj[] = { "no", "yes", "relative", "absolute", NULL };
+
+/* CONFIG SET save: "" (no save points) or what Redis would accept. */
+static char save_str[128];
 
 /*
  * Shared by every worker; CONFIG SET is rare, so one mutex keeps each
@@ -65,29 +80,79 @@ struct param {
  */
 static pthread_mutex_t params_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct param params[] = {
-	{ "save", NULL, P_RO, W_NONE, 0, 0, 0, "" },
-	{ "appendonly", NULL, P_RO, W_NONE, 0, 0, 0, "no" },
-	{ "databases", NULL, P_RO, W_NONE, 0, 0, 0, "16" },
-	{ "port", NULL, P_RO, W_NONE, 0, 0, 0, NULL },
-	{ "dir", NULL, P_PROT, W_DIR, 0, 0, 0, NULL },
-	{ "dbfilename", NULL, P_PROT, W_DBFILENAME, 0, 0, 0, NULL },
-	{ "maxmemory-policy", NULL, P_POLICY, W_NONE, 0, 0, 0, "allkeys-lru" },
-	{ "notify-keyspace-events", NULL, P_NOTIFY, W_NOTIFY, 0, 0, 0, NULL },
-	{ "maxmemory", NULL, P_MEM, W_MAXMEMORY, 0, LLONG_MAX, 0, NULL },
-	{ "timeout", NULL, P_INT, W_TIMEOUT, 0, INT_MAX, 0, NULL },
-	{ "maxclients", NULL, P_INT, W_MAXCLIENTS, 1, UINT_MAX, 0, NULL },
-	{ "client-query-buffer-limit", NULL, P_MEM, W_QBUF, 1024 * 1024, LLONG_MAX, 0, NULL },
-	{ "proto-max-bulk-len", NULL, P_MEM, W_BULK, 1024 * 1024, LLONG_MAX, 0, NULL },
-	{ "list-max-listpack-size", "list-max-ziplist-size", P_INT, W_NONE, INT_MIN, INT_MAX, -2, NULL },
-	{ "list-compress-depth", NULL, P_INT, W_NONE, 0, INT_MAX, 0, NULL },
-	{ "hash-max-listpack-entries", "hash-max-ziplist-entries", P_INT, W_NONE, 0, LLONG_MAX, 512, NULL },
-	{ "hash-max-listpack-value", "hash-max-ziplist-value", P_MEM, W_NONE, 0, LLONG_MAX, 64, NULL },
-	{ "set-max-intset-entries", NULL, P_INT, W_NONE, 0, LLONG_MAX, 512, NULL },
-	{ "zset-max-listpack-entries", "zset-max-ziplist-entries", P_INT, W_NONE, 0, LLONG_MAX, 128, NULL },
-	{ "zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, W_NONE, 0, LLONG_MAX, 64, NULL },
-	{ "stream-node-max-bytes", NULL, P_MEM, W_NONE, 0, LLONG_MAX, 4096, NULL },
-	{ "stream-node-max-entries", NULL, P_INT, W_NONE, 0, LLONG_MAX, 100, NULL },
-	{ "hll-sparse-max-bytes", NULL, P_MEM, W_NONE, 0, LLONG_MAX, 3000, NULL },
+	{ "save", NULL, P_SAVE, W_SAVE, 0, 0, 0, NULL, NULL },
+	{ "appendonly", NULL, P_BOOL, W_AOF, 0, 1, 0, NULL, NULL },
+	{ "databases", NULL, P_RO, W_NONE, 0, 0, 0, "16", NULL },
+	{ "port", NULL, P_RO, W_NONE, 0, 0, 0, NULL, NULL },
+	{ "dir", NULL, P_PROT, W_DIR, 0, 0, 0, NULL, NULL },
+	{ "dbfilename", NULL, P_PROT, W_DBFILENAME, 0, 0, 0, NULL, NULL },
+	{ "maxmemory-policy", NULL, P_POLICY, W_NONE, 0, 0, 0, "allkeys-lru", NULL },
+	{ "notify-keyspace-events", NULL, P_NOTIFY, W_NOTIFY, 0, 0, 0, NULL, NULL },
+	{ "maxmemory", NULL, P_MEM, W_MAXMEMORY, 0, LLONG_MAX, 0, NULL, NULL },
+	{ "timeout", NULL, P_INT, W_TIMEOUT, 0, INT_MAX, 0, NULL, NULL },
+	{ "maxclients", NULL, P_INT, W_MAXCLIENTS, 1, UINT_MAX, 0, NULL, NULL },
+	{ "client-query-buffer-limit", NULL, P_MEM, W_QBUF, 1024 * 1024, LLONG_MAX, 0, NULL, NULL },
+	{ "proto-max-bulk-len", NULL, P_MEM, W_BULK, 1024 * 1024, LLONG_MAX, 0, NULL, NULL },
+	{ "list-max-listpack-size", "list-max-ziplist-size", P_INT, W_NONE, INT_MIN, INT_MAX, -2, NULL, NULL },
+	{ "list-compress-depth", NULL, P_INT, W_NONE, 0, INT_MAX, 0, NULL, NULL },
+	{ "hash-max-listpack-entries", "hash-max-ziplist-entries", P_INT, W_NONE, 0, LLONG_MAX, 512, NULL, NULL },
+	{ "hash-max-listpack-value", "hash-max-ziplist-value", P_MEM, W_NONE, 0, LLONG_MAX, 64, NULL, NULL },
+	{ "set-max-intset-entries", NULL, P_INT, W_NONE, 0, LLONG_MAX, 512, NULL, NULL },
+	{ "zset-max-listpack-entries", "zset-max-ziplist-entries", P_INT, W_NONE, 0, LLONG_MAX, 128, NULL, NULL },
+	{ "zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, W_NONE, 0, LLONG_MAX, 64, NULL, NULL },
+	{ "stream-node-max-bytes", NULL, P_MEM, W_NONE, 0, LLONG_MAX, 4096, NULL, NULL },
+	{ "stream-node-max-entries", NULL, P_INT, W_NONE, 0, LLONG_MAX, 100, NULL, NULL },
+	{ "hll-sparse-max-bytes", NULL, P_MEM, W_NONE, 0, LLONG_MAX, 3000, NULL, NULL },
+	/*
+	 * Accepted, stored and echoed with Redis's types, ranges and
+	 * defaults; past the slow log's two they have no effect here
+	 * (kcache-proxy has no replicas, scripts, lazy freeing, sampled
+	 * eviction or timers of its own, and LATENCY stays empty).  Test
+	 * suites and clients set them before anything else.
+	 */
+	{ "slowlog-log-slower-than", NULL, P_INT, W_SLOWLOG, -1, LLONG_MAX, 10000, NULL, NULL },
+	{ "slowlog-max-len", NULL, P_INT, W_SLOWLOG, 0, LLONG_MAX, 128, NULL, NULL },
+	{ "latency-monitor-threshold", NULL, P_INT, W_NONE, 0, LLONG_MAX, 0, NULL, NULL },
+	{ "latency-tracking", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "busy-reply-threshold", "lua-time-limit", P_INT, W_NONE, 0, LLONG_MAX, 5000, NULL, NULL },
+	{ "hz", NULL, P_INT, W_HZ, 0, INT_MAX, 10, NULL, NULL },
+	{ "dynamic-hz", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "lazyfree-lazy-eviction", NULL, P_BOOL, W_NONE, 0, 1, 0, NULL, NULL },
+	{ "lazyfree-lazy-expire", NULL, P_BOOL, W_NONE, 0, 1, 0, NULL, NULL },
+	{ "lazyfree-lazy-server-del", NULL, P_BOOL, W_NONE, 0, 1, 0, NULL, NULL },
+	{ "lazyfree-lazy-user-del", NULL, P_BOOL, W_NONE, 0, 1, 0, NULL, NULL },
+	{ "lazyfree-lazy-user-flush", NULL, P_BOOL, W_NONE, 0, 1, 0, NULL, NULL },
+	{ "replica-lazy-flush", "slave-lazy-flush", P_BOOL, W_NONE, 0, 1, 0, NULL, NULL },
+	{ "maxmemory-samples", NULL, P_INT, W_NONE, 1, INT_MAX, 5, NULL, NULL },
+	{ "maxmemory-eviction-tenacity", NULL, P_INT, W_NONE, 0, 100, 10, NULL, NULL },
+	{ "lfu-log-factor", NULL, P_INT, W_NONE, 0, INT_MAX, 10, NULL, NULL },
+	{ "lfu-decay-time", NULL, P_INT, W_NONE, 0, INT_MAX, 1, NULL, NULL },
+	{ "activedefrag", NULL, P_BOOL, W_DEFRAG, 0, 1, 0, NULL, NULL },
+	{ "active-defrag-ignore-bytes", NULL, P_MEM, W_NONE, 1, LLONG_MAX, 104857600, NULL, NULL },
+	{ "active-defrag-threshold-lower", NULL, P_INT, W_NONE, 0, 1000, 10, NULL, NULL },
+	{ "active-defrag-threshold-upper", NULL, P_INT, W_NONE, 0, 1000, 100, NULL, NULL },
+	{ "active-defrag-cycle-min", NULL, P_INT, W_NONE, 1, 99, 1, NULL, NULL },
+	{ "active-defrag-cycle-max", NULL, P_INT, W_NONE, 1, 99, 25, NULL, NULL },
+	{ "active-defrag-max-scan-fields", NULL, P_INT, W_NONE, 1, LLONG_MAX, 1000, NULL, NULL },
+	{ "activerehashing", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "repl-ping-replica-period", "repl-ping-slave-period", P_INT, W_NONE, 1, INT_MAX, 10, NULL, NULL },
+	{ "repl-diskless-sync", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "repl-diskless-sync-delay", NULL, P_INT, W_NONE, 0, INT_MAX, 5, NULL, NULL },
+	{ "repl-backlog-size", NULL, P_MEM, W_NONE, 1, LLONG_MAX, 1048576, NULL, NULL },
+	{ "replica-serve-stale-data", "slave-serve-stale-data", P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "replica-read-only", "slave-read-only", P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "min-replicas-to-write", "min-slaves-to-write", P_INT, W_NONE, 0, INT_MAX, 0, NULL, NULL },
+	{ "min-replicas-max-lag", "min-slaves-max-lag", P_INT, W_NONE, 0, INT_MAX, 10, NULL, NULL },
+	{ "tracking-table-max-keys", NULL, P_INT, W_NONE, 0, LLONG_MAX, 1000000, NULL, NULL },
+	{ "rdb-key-save-delay", NULL, P_INT, W_NONE, INT_MIN, INT_MAX, 0, NULL, NULL },
+	{ "key-load-delay", NULL, P_INT, W_NONE, INT_MIN, INT_MAX, 0, NULL, NULL },
+	{ "rdbcompression", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "rdbchecksum", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "stop-writes-on-bgsave-error", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "aof-use-rdb-preamble", NULL, P_BOOL, W_NONE, 0, 1, 1, NULL, NULL },
+	{ "appendfsync", NULL, P_ENUM, W_NONE, 0, 0, 0, NULL, fsyncs },
+	{ "loglevel", NULL, P_ENUM, W_NONE, 0, 0, 2, NULL, loglevels },
+	{ "oom-score-adj", NULL, P_ENUM, W_NONE, 0, 0, 0, NULL, oomadj },
 };
 
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
@@ -162,6 +227,34 @@ static void set_failed(struct conn *c, const struct arg *name, const char *why)
 		    ARGF(name), why);
 }
 
+/*
+ * Redis's save syntax: "" or pairs of <seconds> (at least 1) and
+ * <changes> (at least 0), separated by spaces.
+ */
+static bool save_check(const struct arg *a)
+{
+	size_t i = 0, n = 0;
+
+	if (!a->len)
+		return true;
+	while (i < a->len) {
+		long long v;
+		size_t s;
+
+		while (i < a->len && a->p[i] == ' ')
+			i++;
+		if (i == a->len)
+			break;
+		s = i;
+		while (i < a->len && a->p[i] != ' ')
+			i++;
+		if (!resp_str2ll(a->p + s, i - s, &v) || v < (n % 2 ? 0 : 1))
+			return false;
+		n++;
+	}
+	return n && !(n % 2);
+}
+
 /* Checks one name/value pair; *v is the value to store. */
 static struct param *config_check(struct conn *c, const struct arg *name,
 				  const struct arg *val, long long *v)
@@ -204,6 +297,52 @@ static struct param *config_check(struct conn *c, const struct arg *name,
 			set_failed(c, name, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
 			return NULL;
 		}
+		return p;
+	case P_BOOL:
+		if (val->len == 3 && !strncasecmp(val->p, "yes", 3)) {
+			*v = 1;
+		} else if (val->len == 2 && !strncasecmp(val->p, "no", 2)) {
+			*v = 0;
+		} else {
+			set_failed(c, name, "argument must be 'yes' or 'no'");
+			return NULL;
+		}
+		if (*v && p->what == W_AOF) {
+			set_failed(c, name, "kcache-proxy has no append only file: it persists with RDB snapshots only (SAVE, BGSAVE, --save-on-exit)");
+			return NULL;
+		}
+		if (*v && p->what == W_DEFRAG) {	/* as Debian's build */
+			set_failed(c, name, "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution");
+			return NULL;
+		}
+		return p;
+	case P_ENUM:
+		for (i = 0; p->choices[i]; i++)
+			if (val->len == strlen(p->choices[i]) &&
+			    !strncasecmp(val->p, p->choices[i], val->len))
+				break;
+		if (!p->choices[i]) {
+			size_t off = 0;
+
+			off = (size_t)snprintf(why, sizeof(why), "argument(s) must be one of the following: ");
+			for (i = 0; p->choices[i] && off < sizeof(why); i++)
+				off += (size_t)snprintf(why + off, sizeof(why) - off, "%s%s",
+							i ? ", " : "", p->choices[i]);
+			set_failed(c, name, why);
+			return NULL;
+		}
+		*v = (long long)i;
+		return p;
+	case P_SAVE:
+		if (!save_check(val)) {
+			set_failed(c, name, "Invalid save parameters");
+			return NULL;
+		}
+		if (val->len) {
+			set_failed(c, name, "kcache-proxy has no save points: it saves on SAVE, BGSAVE, SHUTDOWN SAVE and --save-on-exit only (save \"\" is accepted)");
+			return NULL;
+		}
+		*v = 0;
 		return p;
 	case P_INT:
 		if (!resp_str2ll(val->p, val->len, v)) {
@@ -273,8 +412,19 @@ static void param_value(struct conn *c, const struct param *p, char *v,
 	case W_NOTIFY:
 		notify_format(notify_flags(), v, n);
 		return;
-	case W_NONE:
+	case W_SAVE:
+		snprintf(v, n, "%s", save_str);
+		return;
+	default:
 		break;
+	}
+	if (p->kind == P_BOOL) {
+		snprintf(v, n, "%s", p->val ? "yes" : "no");
+		return;
+	}
+	if (p->kind == P_ENUM) {
+		snprintf(v, n, "%s", p->choices[p->val]);
+		return;
 	}
 	if (p->kind == P_RO && !strcmp(p->name, "port"))
 		snprintf(v, n, "%d", cfg.redis_port);
@@ -358,11 +508,31 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			__atomic_store_n(&cfg.max_bulk, (size_t)vals[i], __ATOMIC_RELAXED);
 			break;
 		case W_NOTIFY:	/* notify_set() did */
+		case W_SAVE:	/* only "" gets here */
+			break;
+		case W_SLOWLOG:	/* below, once both are stored */
+			ps[i]->val = vals[i];
+			break;
+		case W_HZ:	/* as Redis: kept within 1..500 */
+			ps[i]->val = vals[i] < 1 ? 1 : vals[i] > 500 ? 500 : vals[i];
 			break;
 		default:
 			ps[i]->val = vals[i];
 		}
 	}
+	for (i = 0; i < npairs; i++)
+		if (ps[i]->what == W_SLOWLOG) {
+			long long th = 0, len = 0;
+
+			for (j = 0; j < NPARAMS; j++) {
+				if (!strcmp(params[j].name, "slowlog-log-slower-than"))
+					th = params[j].val;
+				else if (!strcmp(params[j].name, "slowlog-max-len"))
+					len = params[j].val;
+			}
+			slowlog_config(th, len);
+			break;
+		}
 	pthread_mutex_unlock(&params_lock);
 	resp_simple(rout(c), "OK");
 out:
@@ -373,9 +543,14 @@ out:
 static void config_get(struct conn *c, struct arg *argv, size_t argc)
 {
 	bool hit[NPARAMS][2];
-	char pat[128], v[NPARAMS][PATH_MAX];
+	char pat[128], (*v)[PATH_MAX];
 	size_t i, j, k, hits = 0;
 
+	v = calloc(NPARAMS, sizeof(*v));
+	if (!v) {
+		reply_err(c, "ERR out of memory");
+		return;
+	}
 	memset(hit, 0, sizeof(hit));
 	for (j = 2; j < argc; j++) {
 		if (argv[j].len >= sizeof(pat))
@@ -404,6 +579,7 @@ static void config_get(struct conn *c, struct arg *argv, size_t argc)
 				resp_bulks(rout(c), k ? params[i].alias : params[i].name);
 				resp_bulks(rout(c), v[i]);
 			}
+	free(v);
 }
 
 void redis_config_init(void)
@@ -641,31 +817,6 @@ void cmd_debug(struct conn *c, struct arg *argv, size_t argc)
 	}
 	resp_errorf(rout(c), "ERR DEBUG %.*s is not supported by kcache-proxy (only DEBUG SLEEP 0)",
 		    ARGF(&argv[1]));
-}
-
-/* SLOWLOG: kcache-proxy keeps none, so it is always empty. */
-void cmd_slowlog(struct conn *c, struct arg *argv, size_t argc)
-{
-	char sub[16];
-	long long n;
-
-	arg_lower(&argv[1], sub, sizeof(sub));
-	if (!strcmp(sub, "get") && argc <= 3) {
-		if (argc == 3 && (!resp_str2ll(argv[2].p, argv[2].len, &n) || n < -1)) {
-			reply_err(c, "ERR count should be greater than or equal to -1");
-			return;
-		}
-		resp_array(rout(c), 0);
-	} else if (!strcmp(sub, "len") && argc == 2) {
-		resp_int(rout(c), 0);
-	} else if (!strcmp(sub, "reset") && argc == 2) {
-		resp_simple(rout(c), "OK");
-	} else if (!strcmp(sub, "get") || !strcmp(sub, "len") ||
-		   !strcmp(sub, "reset")) {
-		wrong_args(c, "slowlog", sub);
-	} else {
-		unknown_sub(c, &argv[1], "SLOWLOG");
-	}
 }
 
 /* LATENCY: monitoring is off (latency-monitor-threshold 0), as by default. */

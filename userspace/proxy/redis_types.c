@@ -67,6 +67,8 @@ static bool common(struct conn *c, struct rec *r, struct kc_op *op)
 		empty(c, (int)r->flags);
 	else if (op->result == -EDOM && op->opcode == KC_OP_HINCRBY)
 		resp_error(&c->out, "ERR hash value is not an integer");
+	else if (op->result == -E2BIG && op->opcode == KC_OP_SRANDMEMBER)
+		reply_count_too_big(&c->out);
 	else
 		reply_kerr(&c->out, op->result);
 	return true;
@@ -180,15 +182,22 @@ void cmd_push(struct conn *c, struct arg *argv, size_t argc)
 	struct kc_op *op;
 	struct rec *r;
 
+	bool big = argc - 2 > KC_ARGS_MAX, own = false;
+	size_t mark = 0;
+
 	arg_lower(&argv[0], name, sizeof(name));
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	if (big)
+		own = big_begin(c, &mark);
 	op = plan(c, r_int, name[0] == 'l' ? KC_OP_LPUSH : KC_OP_RPUSH,
 		  &argv[1], argv + 2, argc - 2, 0, &r);
 	if (name[5] == 'x') {
 		op->flags = KC_SET_XX;
 		r->flags = EMPTY_INT;
 	}
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* LPOP, RPOP, SPOP key [count]; SRANDMEMBER key [count]. */
@@ -215,6 +224,11 @@ void cmd_pop(struct conn *c, struct arg *argv, size_t argc)
 	if (argc == 3) {
 		if (!arg_ll(c, &argv[2], &n))
 			return;
+		/* As Redis: -LLONG_MIN has no long long. */
+		if (n == LLONG_MIN && opcode == KC_OP_SRANDMEMBER) {
+			reply_err(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+			return;
+		}
 		if (n < 0 && opcode != KC_OP_SRANDMEMBER) {
 			reply_err(c, "ERR value is out of range, must be positive");
 			return;
@@ -358,6 +372,8 @@ void cmd_linsert(struct conn *c, struct arg *argv, size_t argc)
 /* HSET, HMSET, HSETNX. */
 void cmd_hset(struct conn *c, struct arg *argv, size_t argc)
 {
+	bool big, own = false;
+	size_t mark = 0;
 	char name[8];
 	struct kc_op *op;
 	struct rec *r;
@@ -368,14 +384,19 @@ void cmd_hset(struct conn *c, struct arg *argv, size_t argc)
 			    name);
 		return;
 	}
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	big = argc - 2 > KC_ARGS_MAX;
+	if (big)
+		own = big_begin(c, &mark);
 	op = plan(c, name[1] == 'm' ? r_ok : r_int, KC_OP_HSET, &argv[1],
 		  argv + 2, argc - 2, 0, &r);
 	if (!strcmp(name, "hsetnx")) {
 		op->flags = KC_SET_NX;
 		r->flags = EMPTY_INT;
 	}
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* HGET, HEXISTS, HSTRLEN, SISMEMBER: one field or member in val. */
@@ -404,29 +425,41 @@ void cmd_field(struct conn *c, struct arg *argv, size_t argc)
 /* HMGET, SMISMEMBER. */
 void cmd_mfield(struct conn *c, struct arg *argv, size_t argc)
 {
-	bool h = lc0(&argv[0]) == 'h';
+	bool h = lc0(&argv[0]) == 'h', big = argc - 2 > KC_ARGS_MAX, own = false;
+	size_t mark = 0;
 	struct rec *r;
 
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	/* Split, it stays one snapshot: the chunks run as one transaction. */
+	if (big)
+		own = big_begin(c, &mark);
 	plan(c, r_elems_or_n, h ? KC_OP_HMGET : KC_OP_SMISMEMBER, &argv[1],
 	     argv + 2, argc - 2, eng_multi_room(), &r);
 	r->a = h ? AS_ARRAY : AS_BOOLS;
 	r->b = (int64_t)(argc - 2);
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* HDEL, SADD, SREM. */
 void cmd_hdel(struct conn *c, struct arg *argv, size_t argc)
 {
+	bool big = argc - 2 > KC_ARGS_MAX, own = false;
+	size_t mark = 0;
 	char name[8];
 	struct rec *r;
 
 	arg_lower(&argv[0], name, sizeof(name));
-	if (!key_ok(c, &argv[1]) || !nargs_ok(c, argc - 2))
+	if (!key_ok(c, &argv[1]))
 		return;
+	if (big)
+		own = big_begin(c, &mark);
 	plan(c, r_int, name[0] == 'h' ? KC_OP_HDEL : name[1] == 'a' ?
 	     KC_OP_SADD : KC_OP_SREM, &argv[1], argv + 2, argc - 2, 0, &r);
 	r->flags = EMPTY_INT;
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* HGETALL, HKEYS, HVALS, SMEMBERS. */
@@ -803,6 +836,12 @@ static void r_hrandfield(struct conn *c, struct rec *r, struct kc_op *ops)
 	if (count >= 0 && count > n)
 		count = n;
 	k = count < 0 ? -count : count;
+	/* The kernel's bound for SRANDMEMBER and ZRANDMEMBER, here too. */
+	if (count < 0 && (unsigned long long)k > KC_REPLY_MAX / KC_ELEM_SIZE(0)) {
+		reply_count_too_big(&c->out);
+		elems_free(&v);
+		return;
+	}
 	idx = count > 0 ? calloc((size_t)n, sizeof(*idx)) : NULL;
 	if (count > 0 && !idx) {
 		resp_error(&c->out, "ERR out of memory");

@@ -197,7 +197,8 @@ static void zadd_generic(struct conn *c, struct arg *argv, size_t argc,
 			 bool zincrby)
 {
 	uint32_t flags = zincrby ? KC_Z_INCR : 0;
-	size_t i = 2, n, j, bytes = 0;
+	size_t i = 2, n, j, bytes = 0, mark = 0;
+	bool big, own = false;
 	struct kc_buf *kb;
 	struct kc_op *op;
 	struct rec *r;
@@ -240,8 +241,6 @@ static void zadd_generic(struct conn *c, struct arg *argv, size_t argc,
 		reply_err(c, "ERR INCR option supports a single increment-element pair");
 		return;
 	}
-	if (!nargs_ok(c, n))
-		return;
 	sc = malloc(n * sizeof(*sc));
 	if (!sc) {
 		reply_err(c, "ERR out of memory");
@@ -259,6 +258,9 @@ static void zadd_generic(struct conn *c, struct arg *argv, size_t argc,
 		free(sc);
 		return;
 	}
+	big = n > KC_ARGS_MAX;
+	if (big)
+		own = big_begin(c, &mark);
 	op = zplan(c, r_zadd, KC_OP_ZADD, &argv[1], 0, n, bytes, &r, &kb);
 	op->flags = flags;
 	for (j = 0; j < n; j++) {
@@ -271,6 +273,8 @@ static void zadd_generic(struct conn *c, struct arg *argv, size_t argc,
 	}
 	r->flags = (flags & KC_Z_INCR) ? ZA_INCR : 0;
 	free(sc);
+	if (big)
+		big_end(c, own, mark);
 }
 
 void cmd_zadd(struct conn *c, struct arg *argv, size_t argc)
@@ -311,17 +315,20 @@ static void r_zrank(struct conn *c, struct rec *r, struct kc_op *ops)
 /* ZREM key member... */
 void cmd_zrem(struct conn *c, struct arg *argv, size_t argc)
 {
+	bool big = argc - 2 > KC_ARGS_MAX, own = false;
+	size_t i, mark = 0;
 	struct kc_buf *kb;
 	struct rec *r;
-	size_t i;
 
 	if (!key_ok(c, &argv[1]))
 		return;
-	if (!nargs_ok(c, argc - 2))
-		return;
+	if (big)
+		own = big_begin(c, &mark);
 	zplan(c, r_zint, KC_OP_ZREM, &argv[1], 0, argc - 2, 0, &r, &kb);
 	for (i = 2; i < argc; i++)
 		kc_buf_set(&kb[i - 2], argv[i].p, argv[i].len);
+	if (big)
+		big_end(c, own, mark);
 }
 
 void cmd_zcard(struct conn *c, struct arg *argv, size_t argc)
@@ -384,20 +391,23 @@ static void r_zmscore(struct conn *c, struct rec *r, struct kc_op *ops)
 /* ZSCORE key member, ZMSCORE key member... */
 void cmd_zmscore(struct conn *c, struct arg *argv, size_t argc)
 {
-	size_t i, n = argc - 2;
+	size_t i, n = argc - 2, mark = 0;
+	bool big = n > KC_ARGS_MAX, own = false;
 	struct kc_buf *kb;
 	struct rec *r;
 
 	if (!key_ok(c, &argv[1]))
 		return;
-	if (!nargs_ok(c, n))
-		return;
+	if (big)
+		own = big_begin(c, &mark);
 	zplan(c, r_zmscore, KC_OP_ZMSCORE, &argv[1], n * 16 + 64, n, 0, &r,
 	      &kb);
 	for (i = 0; i < n; i++)
 		kc_buf_set(&kb[i], argv[i + 2].p, argv[i + 2].len);
 	r->a = argv[0].len == 6;	/* "zscore" */
 	r->b = (int64_t)n;
+	if (big)
+		big_end(c, own, mark);
 }
 
 /* ------------------------------------------------------------ ranges */
@@ -425,6 +435,10 @@ static void r_zrange(struct conn *c, struct rec *r, struct kc_op *ops)
 			resp_null(&c->out, c->proto);
 		else
 			resp_array(&c->out, 0);
+		return;
+	}
+	if (ops[0].result == -E2BIG && ops[0].opcode == KC_OP_ZRANDMEMBER) {
+		reply_count_too_big(&c->out);
 		return;
 	}
 	if (ops[0].result) {
@@ -733,13 +747,16 @@ void cmd_zrandmember(struct conn *c, struct arg *argv, size_t argc)
 	if (argc >= 3) {
 		if (!get_ll(c, &argv[2], &count))
 			return;
+		if (count == INT64_MIN) {
+			reply_err(c, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+			return;
+		}
 		if (argc > 4 || (argc == 4 && !arg_eq(&argv[3], "withscores"))) {
 			reply_err(c, "ERR syntax error");
 			return;
 		}
 		ws = argc == 4;
-		if (count == INT64_MIN ||
-		    (ws && (count < -INT64_MAX / 2 || count > INT64_MAX / 2))) {
+		if (ws && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) {
 			reply_err(c, "ERR value is out of range");
 			return;
 		}

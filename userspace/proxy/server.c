@@ -455,6 +455,8 @@ static void conn_read(struct conn *c)
 	}
 	STAT_ADD(net_in, (uint64_t)n);
 	c->in.len += (size_t)n;
+	if (buf_avail(&c->in) > c->in_peak)
+		c->in_peak = buf_avail(&c->in);
 	c->last_active = time(NULL);
 	list_del(c->w, c);
 	list_add_tail(c->w, c);
@@ -642,7 +644,41 @@ struct conn *server_worker_conns(void)
 	return cur ? cur->head : NULL;
 }
 
-long server_client_list(struct buf *o, const struct conn *only)
+static bool client_listed(const struct conn *c, const struct client_filter *f)
+{
+	size_t i;
+
+	if (c->kind != CONN_REDIS || c->dead)
+		return false;
+	if (!f)
+		return true;
+	if (f->only && c != f->only)
+		return false;
+	if (f->type >= 0 && f->type != (ps_count(c) ? CT_PUBSUB : CT_NORMAL))
+		return false;
+	if (!f->ids)
+		return true;
+	for (i = 0; i < f->nids; i++)
+		if (f->ids[i] == c->id)
+			return true;
+	return false;
+}
+
+/* Bytes a MULTI queue holds: its commands' arguments and their arrays. */
+static size_t multi_mem(const struct conn *c)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < c->mq_len; i++) {
+		n += c->mq[i].argc * sizeof(struct arg);
+		for (j = 0; j < c->mq[i].argc; j++)
+			n += c->mq[i].argv[j].len;
+	}
+	return n + c->mq_cap * sizeof(*c->mq);
+}
+
+long server_client_list(struct buf *o, const struct conn *me,
+			const struct client_filter *cf)
 {
 	struct worker *w = cur;
 	time_t now = time(NULL);
@@ -650,11 +686,10 @@ long server_client_list(struct buf *o, const struct conn *only)
 	long n = 0;
 
 	for (c = w ? w->head : NULL; c; c = c->next) {
-		char flags[4], *f = flags;
+		char flags[4], *f = flags, cmd[64];
+		size_t argv_mem, mmem;
 
-		if (only && c != only)
-			continue;
-		if (c->kind != CONN_REDIS || c->dead)
+		if (!client_listed(c, cf))
 			continue;
 		/* Redis's letters, in its order: O monitor, P pub/sub, x MULTI */
 		if (c->monitor)
@@ -666,20 +701,34 @@ long server_client_list(struct buf *o, const struct conn *only)
 		if (f == flags)
 			*f++ = 'N';
 		*f = 0;
+		if (c->last_cmd && c->last_sub)
+			snprintf(cmd, sizeof(cmd), "%s|%s", c->last_cmd, c->last_sub);
+		else
+			snprintf(cmd, sizeof(cmd), "%s", c->last_cmd ? c->last_cmd : "NULL");
+		/* Only the client asking is running a command. */
+		argv_mem = c == me ? c->argv_mem : 0;
+		mmem = multi_mem(c);
+		/*
+		 * One query buffer (qbuf: unprocessed bytes, rbs: its size,
+		 * rbp: the most it held) and one reply buffer: Redis's fixed
+		 * buffer and reply list are omem, bytes not yet written.
+		 */
 		buf_printf(o, "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
 			   "flags=%s db=%u sub=%zu psub=%zu ssub=0 multi=%ld qbuf=%zu "
-			   "obl=0 oll=0 omem=%zu events=r cmd=%s user=default "
-			   "redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
+			   "qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu "
+			   "obl=0 oll=0 omem=%zu tot-mem=%zu events=%s%s cmd=%s "
+			   "user=default redir=-1 resp=%d\n",
 			   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
 			   c->name ? c->name : "", (long long)(now - c->created),
 			   (long long)(now - c->last_active),
 			   flags, c->db,
 			   c->ps.nchan, c->ps.npat,
 			   c->in_multi ? (long)c->mq_len : -1L,
-			   buf_avail(&c->in), buf_avail(&c->out),
-			   c->last_cmd ? c->last_cmd : "NULL", c->proto,
-			   c->lib_name ? c->lib_name : "",
-			   c->lib_ver ? c->lib_ver : "");
+			   buf_avail(&c->in), c->in.cap - c->in.len, argv_mem, mmem,
+			   c->in.cap, c->in_peak, buf_avail(&c->out),
+			   sizeof(*c) + c->in.cap + c->out.cap + argv_mem + mmem,
+			   c->events & EPOLLIN ? "r" : "", c->events & EPOLLOUT ? "w" : "",
+			   cmd, c->proto);
 		n++;
 	}
 	return n;

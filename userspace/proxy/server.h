@@ -28,8 +28,20 @@ void server_worker_exit(struct worker *w, int nu);
  */
 void server_conn_output(struct conn *c);
 uint64_t server_next_client_id(void);
-/* CLIENT LIST lines of every connection (only: of that one); how many. */
-long server_client_list(struct buf *o, const struct conn *only);
+/*
+ * CLIENT LIST / CLIENT INFO: a line per Redis client of this worker that
+ * f lets through (all when f is NULL), Redis 7.0's fields; me is the
+ * client asking (its command's arguments are in argv-mem).
+ */
+struct client_filter {
+	const struct conn *only;	/* CLIENT INFO */
+	const uint64_t *ids;		/* CLIENT LIST ID: one of these */
+	size_t nids;
+	int type;			/* CLIENT LIST TYPE: CT_* or -1 */
+};
+enum { CT_NORMAL, CT_PUBSUB, CT_OTHER };	/* master, replica: none here */
+long server_client_list(struct buf *o, const struct conn *me,
+			const struct client_filter *f);
 struct conn *server_worker_conns(void);
 /* Wakes worker w to retry its parked clients (any thread). */
 void server_worker_kick(struct worker *w);
