@@ -17,6 +17,7 @@ seeds: 20,000), KCACHE_DIFF_SEEDS the seeds.
 """
 import os
 import random
+import re
 import socket
 import sys
 import time
@@ -588,6 +589,81 @@ def seq(r, n):
     return out
 
 
+CONV_ERR = "ERR One or more scores can't be converted into double"
+# A whole double as C's strtod() reads it (no trailing bytes), not nan.
+STRTOD = re.compile(rb"[ \t\n\v\f\r]*[+-]?(inf|infinity|"
+                    rb"(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|"
+                    rb"0x([0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(p[+-]?\d+)?)", re.I)
+
+
+def is_double(v):
+    """v as Redis's SORT reads it: a C string (up to a NUL), "" being 0."""
+    v = v.split(b"\0")[0]
+    if not v:
+        return True
+    if not STRTOD.fullmatch(v):
+        return False
+    try:
+        return abs(float.fromhex(v.decode()) if b"x" in v.lower() else float(v)) < float("inf") or \
+            b"inf" in v.lower()
+    except (ValueError, OverflowError):
+        return False
+
+
+def numeric_sort(c):
+    """A SORT that compares numbers: no ALPHA, and not BY a pattern without '*'."""
+    words = [w.upper() if isinstance(w, str) else w for w in c]
+    if c[0].upper() not in ("SORT", "SORT_RO") or "ALPHA" in words:
+        return False
+    return "BY" not in words[2:] or "*" in c[words.index("BY", 2) + 1]
+
+
+def sort_weights_are_doubles(conn, c):
+    """
+    Redis 7.0.15's SORT tests errno == ERANGE after strtod() without
+    clearing errno first (sort.c), so an ERANGE left by an earlier command
+    fails a sort whose weights are all numbers with CONV_ERR, until some
+    later call clears errno.  True when every weight that SORT c reads on
+    conn, now, is a finite double: Redis's error was that stale errno.
+    """
+    key = c[1]
+    words = [w.upper() if isinstance(w, str) else w for w in c]
+    by = c[words.index("BY", 2) + 1] if "BY" in words[2:] else None
+    t = conn.run([("TYPE", key)])[0]
+    read = {"list": ("LRANGE", key, "0", "-1"), "set": ("SMEMBERS", key),
+            "zset": ("ZRANGE", key, "0", "-1")}.get(t)
+    if read is None:
+        return False
+    for e in conn.run([read])[0]:
+        v = e
+        if by is not None:
+            pat = by.encode("utf-8")
+            v = conn.run([("GET", pat.replace(b"*", e, 1))])[0]
+            if not isinstance(v, bytes):
+                continue        # missing or another type: weight 0
+        if not is_double(v):
+            return False
+    return True
+
+
+def sort_apart(chunk):
+    """
+    chunk cut before and after each numeric SORT, so that its weights can
+    be read right after it (SORT is never queued in a MULTI block here).
+    """
+    cur = []
+    for c in chunk:
+        if numeric_sort(c):
+            if cur:
+                yield cur
+            yield [c]
+            cur = []
+        else:
+            cur.append(c)
+    if cur:
+        yield cur
+
+
 def chunks(cmds, size):
     """Pipelines of about size commands; a MULTI block is never split."""
     cur, in_multi = [], False
@@ -638,7 +714,7 @@ def main():
     px = Proxy()
     n = int(os.environ.get("KCACHE_DIFF_COMMANDS", "2500"))
     seeds = [int(s) for s in os.environ.get("KCACHE_DIFF_SEEDS", "1,2,3,4,5,6,7,8").split(",")]
-    total, mism = 0, {}
+    total, mism, quirks = 0, {}, 0
     shown = 0
     seen = {}
     t0 = time.time()
@@ -654,11 +730,15 @@ def main():
             t.eq(ra, rb, "seed %d: FLUSHALL on both" % seed)
             cmds = seq(r, n)
             bad = 0
-            for chunk in chunks(cmds, 100):
+            for chunk in (p for ch in chunks(cmds, 100) for p in sort_apart(ch)):
                 ga = norm_all(chunk, a.run(chunk))
                 gb = norm_all(chunk, b.run(chunk))
                 for c, x, y in zip(chunk, ga, gb):
                     total += 1
+                    if (x != y and str(y) == CONV_ERR and isinstance(x, list) and
+                            numeric_sort(c) and sort_weights_are_doubles(b, c)):
+                        quirks += 1
+                        continue
                     if x != y:
                         bad += 1
                         nm = c[0].lower()
@@ -677,8 +757,10 @@ def main():
         # Leave Redis's defaults for the knobs behind: other tests share the proxy's state.
         px.stop()
         ref.stop()
-    print("# %d commands compared in %.0f s; mismatches by command: %s" %
-          (total, time.time() - t0, ", ".join("%s %d" % kv for kv in sorted(mism.items())) or "none"))
+    print("# %d commands compared in %.0f s; mismatches by command: %s; "
+          "SORTs Redis failed on a stale errno (numbers only): %d" %
+          (total, time.time() - t0, ", ".join("%s %d" % kv for kv in sorted(mism.items())) or "none",
+           quirks))
     t.ok(total >= 20000 or n < 2500, "at least 20,000 commands compared (%d)" % total)
     t.done()
 
