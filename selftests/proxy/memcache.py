@@ -286,6 +286,23 @@ def main():
             st = c.stats()
             t.ok(b"curr_items" in st and b"get_hits" in st and b"version" in st, "pymemcache: stats", st)
             t.ok(c.stats("slabs") is not None and c.stats("items") is not None, "pymemcache: stats slabs/items")
+            # memcached 1.6.18's names, in its order: kcache's are a subsequence,
+            # mem_requested in "stats items" (memcached's t/issue_42.t reads it there).
+            mc_items = ["number", "number_hot", "number_warm", "number_cold", "age_hot", "age_warm",
+                        "age", "mem_requested", "evicted", "evicted_nonzero", "evicted_time",
+                        "outofmemory", "tailrepairs", "reclaimed", "expired_unfetched"]
+            mc_slabs = ["chunk_size", "chunks_per_page", "total_pages", "total_chunks", "used_chunks",
+                        "free_chunks", "free_chunks_end", "get_hits", "cmd_set"]
+            c.set("pm:sz", b"B" * 10, noreply=False)
+            it = [k.decode().split(":", 2) for k in c.stats("items")]
+            cls = [x[1] for x in it if x[2] == "number"][0]
+            got = [x[2] for x in it if x[1] == cls]
+            t.eq([n for n in mc_items if n in got], got, "stats items: memcached's names and order", got)
+            req = int(c.stats("items")[("items:%s:mem_requested" % cls).encode()])
+            t.ok(req > 0, "stats items: mem_requested of the class", req)
+            sl = [k.decode().split(":", 1) for k in c.stats("slabs") if b":" in k]
+            got = [x[1] for x in sl if x[0] == cls]
+            t.eq([n for n in mc_slabs if n in got], got, "stats slabs: memcached's names and order", got)
             t.ok(c.version(), "pymemcache: version")
             t.ok(c.flush_all(noreply=False) and c.get("pm:nr") is None, "pymemcache: flush_all")
             c.close()

@@ -766,7 +766,8 @@ static void stats(struct conn *c, struct mc_req *q)
 				   (unsigned long long)(cs[i].used_chunks + cs[i].free_chunks));
 			buf_printf(o, "STAT %u:used_chunks %llu\r\n", id, (unsigned long long)cs[i].used_chunks);
 			buf_printf(o, "STAT %u:free_chunks %llu\r\n", id, (unsigned long long)cs[i].free_chunks);
-			buf_printf(o, "STAT %u:mem_requested %llu\r\n", id, (unsigned long long)cs[i].mem_requested);
+			/* memcached 1.6 always 0: no page is cut lazily. */
+			buf_printf(o, "STAT %u:free_chunks_end 0\r\n", id);
 		}
 		stat_u(o, "active_slabs", active);
 		stat_u(o, "total_malloced", st.used_bytes);
@@ -783,9 +784,11 @@ static void stats(struct conn *c, struct mc_req *q)
 			buf_printf(o, "STAT items:%u:number_hot %llu\r\n", id, (unsigned long long)cs[i].hot);
 			buf_printf(o, "STAT items:%u:number_warm %llu\r\n", id, (unsigned long long)cs[i].warm);
 			buf_printf(o, "STAT items:%u:number_cold %llu\r\n", id, (unsigned long long)cs[i].cold);
+			/* memcached 1.6 keeps mem_requested here, not in "stats slabs" */
+			buf_printf(o, "STAT items:%u:mem_requested %llu\r\n", id, (unsigned long long)cs[i].mem_requested);
 			buf_printf(o, "STAT items:%u:evicted %llu\r\n", id, (unsigned long long)cs[i].evictions);
-			buf_printf(o, "STAT items:%u:reclaimed %llu\r\n", id, (unsigned long long)cs[i].reclaimed);
 			buf_printf(o, "STAT items:%u:outofmemory %llu\r\n", id, (unsigned long long)cs[i].outofmemory);
+			buf_printf(o, "STAT items:%u:reclaimed %llu\r\n", id, (unsigned long long)cs[i].reclaimed);
 		}
 		say(c, "END\r\n");
 		return;
