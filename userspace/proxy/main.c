@@ -45,7 +45,16 @@ struct proxy_stats pstats;
 struct proxy_tstats *ptstats;
 __thread struct proxy_tstats *tstats;
 
-uint64_t stat_sum(size_t off)
+/*
+ * What "stats reset" and CONFIG RESETSTAT start the counters from again:
+ * the proxy's and the kernel's counters as they were then (the kernel's
+ * are shared with every other user of the cache and are not reset).
+ */
+static pthread_mutex_t base_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct proxy_tstats stat_base;	/* under base_lock */
+static struct kc_stats kstat_base;	/* under base_lock */
+
+static uint64_t stat_raw(size_t off)
 {
 	uint64_t v = __atomic_load_n((uint64_t *)((char *)&pstats.t + off),
 				     __ATOMIC_RELAXED);
@@ -55,6 +64,47 @@ uint64_t stat_sum(size_t off)
 		v += __atomic_load_n((uint64_t *)((char *)&ptstats[i] + off),
 				     __ATOMIC_RELAXED);
 	return v;
+}
+
+uint64_t stat_sum(size_t off)
+{
+	uint64_t v = stat_raw(off), base;
+
+	pthread_mutex_lock(&base_lock);
+	base = *(uint64_t *)((char *)&stat_base + off);
+	pthread_mutex_unlock(&base_lock);
+	return v - base;
+}
+
+/* The kernel's counters (not its gauges) of st, as kept by kstats_rebase(). */
+#define KSTAT_COUNTERS(X) X(total_items) X(get_hits) X(get_misses)	\
+	X(get_expired) X(cmd_get) X(cmd_set) X(cmd_touch) X(delete_hits) \
+	X(delete_misses) X(incr_hits) X(incr_misses) X(cas_hits)	\
+	X(cas_badval) X(cas_misses) X(evictions) X(expired_unfetched)	\
+	X(evicted_unfetched) X(reclaimed) X(crawler_reclaimed)		\
+	X(outofmemory) X(slabs_moved) X(shrinker_freed)
+
+void stats_reset(int fd)
+{
+	struct kc_stats st = { 0 };
+	size_t off;
+
+	if (kc_stats(fd, &st))
+		memset(&st, 0, sizeof(st));
+	pthread_mutex_lock(&base_lock);
+	for (off = 0; off < sizeof(stat_base); off += sizeof(uint64_t))
+		*(uint64_t *)((char *)&stat_base + off) = stat_raw(off);
+	kstat_base = st;
+	pthread_mutex_unlock(&base_lock);
+}
+
+void kstats_rebase(struct kc_stats *st)
+{
+	pthread_mutex_lock(&base_lock);
+#define REBASE(f) st->f = st->f >= kstat_base.f ? st->f - kstat_base.f : 0;
+	KSTAT_COUNTERS(REBASE)
+#undef REBASE
+	pthread_mutex_unlock(&base_lock);
 }
 time_t proxy_start;
 int log_level = LOG_INFO;

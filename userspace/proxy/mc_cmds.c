@@ -710,7 +710,7 @@ static void stats(struct conn *c, struct mc_req *q)
 
 	eng_flush(E(c));
 	if (sub && tok_is(sub, "reset")) {
-		/* kcache's counters live in the kernel and are not reset. */
+		stats_reset(E(c)->fd);
 		say(c, "RESET\r\n");
 		return;
 	}
@@ -745,6 +745,8 @@ static void stats(struct conn *c, struct mc_req *q)
 		return;
 	}
 	err = kc_stats(E(c)->fd, &st);
+	if (!err)
+		kstats_rebase(&st);
 	if (!err && sub)
 		err = kc_class_stats(E(c)->fd, cs, 256, &n, &nr);
 	STAT_ADD(ioctls, 1);

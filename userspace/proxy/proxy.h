@@ -119,7 +119,15 @@ extern time_t proxy_start;
 #define STAT_GET(f)	stat_sum(offsetof(struct proxy_tstats, f))
 #define CONN_GET(f)	__atomic_load_n(&pstats.f, __ATOMIC_RELAXED)
 
-/* A struct proxy_tstats counter summed over every worker (main.c). */
+/*
+ * A struct proxy_tstats counter summed over every worker, since the last
+ * stats_reset() (main.c).
+ */
 uint64_t stat_sum(size_t off);
+/* memcached's "stats reset", Redis's CONFIG RESETSTAT: counters from 0. */
+void stats_reset(int fd);
+/* The kernel's counters in st since the last stats_reset(). */
+struct kc_stats;
+void kstats_rebase(struct kc_stats *st);
 
 #endif /* KCP_PROXY_H */

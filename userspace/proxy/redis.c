@@ -415,6 +415,7 @@ static bool kstats(struct conn *c, struct kc_stats *st)
 		reply_kerr(rout(c), err);
 		return false;
 	}
+	kstats_rebase(st);
 	return true;
 }
 

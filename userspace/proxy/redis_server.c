@@ -593,6 +593,7 @@ void cmd_config(struct conn *c, struct arg *argv, size_t argc)
 
 	arg_lower(&argv[1], sub, sizeof(sub));
 	if (!strcmp(sub, "resetstat") && argc == 2) {
+		stats_reset(c->w->eng.fd);
 		resp_simple(rout(c), "OK");
 	} else if (!strcmp(sub, "rewrite") && argc == 2) {
 		reply_err(c, "ERR The server is running without a config file");
