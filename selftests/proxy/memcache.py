@@ -308,12 +308,12 @@ def main():
             it = [k.decode().split(":", 2) for k in c.stats("items")]
             cls = [x[1] for x in it if x[2] == "number"][0]
             got = [x[2] for x in it if x[1] == cls]
-            t.eq([n for n in mc_items if n in got], got, "stats items: memcached's names and order", got)
+            t.eq([n for n in mc_items if n in got], got, "stats items: memcached's names and order")
             req = int(c.stats("items")[("items:%s:mem_requested" % cls).encode()])
             t.ok(req > 0, "stats items: mem_requested of the class", req)
             sl = [k.decode().split(":", 1) for k in c.stats("slabs") if b":" in k]
             got = [x[1] for x in sl if x[0] == cls]
-            t.eq([n for n in mc_slabs if n in got], got, "stats slabs: memcached's names and order", got)
+            t.eq([n for n in mc_slabs if n in got], got, "stats slabs: memcached's names and order")
             t.ok(c.version(), "pymemcache: version")
             t.ok(c.flush_all(noreply=False) and c.get("pm:nr") is None, "pymemcache: flush_all")
             c.close()
