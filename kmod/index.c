@@ -21,6 +21,7 @@
 #include <linux/sched.h>
 #include <linux/err.h>
 #include <linux/once.h>
+#include <linux/workqueue.h>
 #include "kcache.h"
 #include "index.h"
 #include "netlink.h"
@@ -125,6 +126,23 @@ int kc_index_remove(struct kc_item *it)
 
 	lockdep_assert_held(&it->lock);
 	return rhashtable_remove_fast(&kc->index, &it->node, kc_ht_params);
+}
+
+/*
+ * Waits for the index's resize worker to finish the run queued or running
+ * now, for an insert the index refused with -EBUSY (a resize is under
+ * way: rhashtable inserts into the newest table, and refuses when that
+ * table cannot take more until the worker has rehashed into it).  Returns
+ * false at once when no run is queued.  May sleep, for as long as one run
+ * of the worker takes; the worker takes only the index's own mutex and
+ * bucket locks and allocates (GFP_KERNEL, the shrinker takes no kcache
+ * mutex), so the caller may hold key stripes, kc.excl_sem and a
+ * cont->lock, but no spinlock.
+ */
+bool kc_index_wait_resize(struct kc_cache *kc)
+{
+	might_sleep();
+	return flush_work(&kc->index.run_work);
 }
 
 void kc_walk_enter(struct kc_cache *kc, struct kc_walk *w)

@@ -17,6 +17,7 @@ struct kc_item *kc_index_find(struct kc_cache *kc, u8 db, const void *key, u32 n
 int kc_index_insert(struct kc_item *it);
 int kc_index_replace(struct kc_item *old, struct kc_item *it);
 int kc_index_remove(struct kc_item *it);
+bool kc_index_wait_resize(struct kc_cache *kc);
 
 /* struct kc_walk (kcache.h): a walk of the index in batches (kc_walk_next()). */
 
