@@ -13,6 +13,7 @@
 
 int kc_index_init(struct kc_cache *kc);
 void kc_index_exit(struct kc_cache *kc);
+void kc_index_reseed(struct kc_cache *kc);
 struct kc_item *kc_index_find(struct kc_cache *kc, u8 db, const void *key, u32 nkey);
 int kc_index_insert(struct kc_item *it);
 int kc_index_replace(struct kc_item *old, struct kc_item *it);

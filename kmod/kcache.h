@@ -308,6 +308,8 @@ struct kc_walk {
 
 struct kc_cache {
 	struct rhashtable index;
+	/* the keys' hash seed: changes only while the index is empty (index.c) */
+	u32 hash_seed;
 	struct kc_class classes[KC_MAX_CLASSES];
 	u32 nr_classes;			/* including the large class */
 	u32 large_id;			/* id of the large class (last) */
