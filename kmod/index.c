@@ -20,7 +20,6 @@
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/err.h>
-#include <linux/once.h>
 #include <linux/workqueue.h>
 #include "kcache.h"
 #include "index.h"
