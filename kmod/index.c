@@ -20,7 +20,7 @@
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/err.h>
-#include <linux/once.h>
+#include <linux/workqueue.h>
 #include "kcache.h"
 #include "index.h"
 #include "netlink.h"
@@ -28,28 +28,31 @@
 struct kc_lookup {
 	const void *key;
 	u32 len;
+	u32 seed;
 	u8 db;
 };
 
 /*
- * Keys hash with one secret seed for the module's life, not the per-table
- * seed rhashtable passes: a key then sits in the bucket given by the low
- * bits of its hash in every table, which SCAN's cursor relies on (scan.c).
+ * Keys hash with the instance's secret seed (kc.hash_seed), not the
+ * per-table seed rhashtable passes: a key then sits in the bucket given by
+ * the low bits of its hash in every table, which SCAN's cursor relies on
+ * (scan.c).  The seed is drawn again when a FLUSH leaves the index empty
+ * (kc_index_reseed()), so that keys written back in the order the index
+ * listed them (a save, then a load) do not arrive one bucket at a time.
  */
-static u32 kc_hash_seed __read_mostly;
-
 static u32 key_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kc_lookup *k = data;
 
-	return jhash(k->key, k->len, kc_hash_seed + k->db);
+	return jhash(k->key, k->len, k->seed + k->db);
 }
 
 static u32 obj_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kc_item *it = data;
 
-	return jhash(it->data, it->nkey, kc_hash_seed + it->db);
+	return jhash(it->data, it->nkey,
+		     READ_ONCE(kc_item_cache(it)->hash_seed) + it->db);
 }
 
 /*
@@ -77,9 +80,33 @@ static const struct rhashtable_params kc_ht_params = {
 
 int kc_index_init(struct kc_cache *kc)
 {
-	/* One seed for every instance: set once, before the first table. */
-	get_random_once(&kc_hash_seed, sizeof(kc_hash_seed));
+	kc->hash_seed = get_random_u32();
 	return rhashtable_init(&kc->index, &kc_ht_params);
+}
+
+/*
+ * Draws a new hash seed if the index is empty.  The seed places every key
+ * in every table of the index, so it may change only while no entry is
+ * linked and no operation runs: the caller holds kc.excl_sem for writing
+ * (FLUSH), which keeps every store, lookup and SCAN out, and nelems 0
+ * means no item is left for the crawler, the automover or the shrinker
+ * to unlink.  A resize may still be in progress: its tables are empty.
+ *
+ * Why: with one seed for the life of the index, a save lists the keys in
+ * the order of their hashes' low bits (SCAN's order), and loading that
+ * file back after a FLUSH that shrank the index put every key of a long
+ * run into one bucket of the small, growing table.  rhashtable's
+ * defence, a rehash with a new per-table seed, cannot help (the per-table
+ * seed is ignored, above), so inserts met chains at its limit and were
+ * refused (-EBUSY) until the worker caught up: 1,814 to 16,126 refusals
+ * and 34 to 56 s of waiting in a 1,000,000-key load (persistence.rst).
+ * With a new seed the file's order is random to the index.
+ */
+void kc_index_reseed(struct kc_cache *kc)
+{
+	lockdep_assert_held_write(&kc->excl_sem);
+	if (!atomic_read(&kc->index.nelems))
+		WRITE_ONCE(kc->hash_seed, get_random_u32());
 }
 
 void kc_index_exit(struct kc_cache *kc)
@@ -90,7 +117,8 @@ void kc_index_exit(struct kc_cache *kc)
 /* The chunk the index holds for key, unpinned.  Caller holds RCU. */
 struct kc_item *kc_index_find(struct kc_cache *kc, u8 db, const void *key, u32 nkey)
 {
-	struct kc_lookup k = { .key = key, .len = nkey, .db = db };
+	struct kc_lookup k = { .key = key, .len = nkey, .db = db,
+			       .seed = READ_ONCE(kc->hash_seed) };
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "caller needs the RCU read lock");
 	return rhashtable_lookup(&kc->index, &k, kc_ht_params);
@@ -100,7 +128,8 @@ struct kc_item *kc_index_find(struct kc_cache *kc, u8 db, const void *key, u32 n
 int kc_index_insert(struct kc_item *it)
 {
 	struct kc_cache *kc = kc_item_cache(it);
-	struct kc_lookup k = { .key = it->data, .len = it->nkey, .db = it->db };
+	struct kc_lookup k = { .key = it->data, .len = it->nkey, .db = it->db,
+			       .seed = READ_ONCE(kc->hash_seed) };
 
 	lockdep_assert_held(&it->lock);
 	return rhashtable_lookup_insert_key(&kc->index, &k, &it->node,
@@ -125,6 +154,23 @@ int kc_index_remove(struct kc_item *it)
 
 	lockdep_assert_held(&it->lock);
 	return rhashtable_remove_fast(&kc->index, &it->node, kc_ht_params);
+}
+
+/*
+ * Waits for the index's resize worker to finish the run queued or running
+ * now, for an insert the index refused with -EBUSY (a resize is under
+ * way: rhashtable inserts into the newest table, and refuses when that
+ * table cannot take more until the worker has rehashed into it).  Returns
+ * false at once when no run is queued.  May sleep, for as long as one run
+ * of the worker takes; the worker takes only the index's own mutex and
+ * bucket locks and allocates (GFP_KERNEL, the shrinker takes no kcache
+ * mutex), so the caller may hold key stripes, kc.excl_sem and a
+ * cont->lock, but no spinlock.
+ */
+bool kc_index_wait_resize(struct kc_cache *kc)
+{
+	might_sleep();
+	return flush_work(&kc->index.run_work);
 }
 
 void kc_walk_enter(struct kc_cache *kc, struct kc_walk *w)

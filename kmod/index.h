@@ -13,10 +13,12 @@
 
 int kc_index_init(struct kc_cache *kc);
 void kc_index_exit(struct kc_cache *kc);
+void kc_index_reseed(struct kc_cache *kc);
 struct kc_item *kc_index_find(struct kc_cache *kc, u8 db, const void *key, u32 nkey);
 int kc_index_insert(struct kc_item *it);
 int kc_index_replace(struct kc_item *old, struct kc_item *it);
 int kc_index_remove(struct kc_item *it);
+bool kc_index_wait_resize(struct kc_cache *kc);
 
 /* struct kc_walk (kcache.h): a walk of the index in batches (kc_walk_next()). */
 

@@ -165,7 +165,10 @@ static void account_unlink(struct kc_item *it)
 	atomic64_sub(it->nkey + it->nbytes, &kc->bytes);
 }
 
-/* Waits of 1-2 ms for the index's resize worker (kc_item_publish()). */
+/*
+ * Waits of kc_item_publish() for the index's resize worker: one run of it
+ * each, or 1-2 ms when no run is queued.
+ */
 #define KC_LINK_TRIES	2000
 
 /*
@@ -236,10 +239,16 @@ static void __kc_item_replace(struct kc_item *old, struct kc_item *it)
  * again), -ENOMEM when the index cannot grow.
  *
  * The caller keeps its references to both.  Without old it may sleep:
- * right after a FLUSH the index shrinks, and until that resize is done
- * its next (small) table fills at once and refuses inserts (-EBUSY); the
- * resize runs in a worker, so the link waits for it, a few seconds at
- * most, and a killed caller stops waiting.  With old it never sleeps.
+ * while the index is resized, rhashtable refuses an insert (-EBUSY) that
+ * finds its bucket's chain at its limit (16) in the newest table, until
+ * its worker has moved every entry into that table (one rehash at a
+ * time; keys stored in the index's own order, as a save of this cache
+ * lists them, fill one chain of a smaller table).  The link then
+ * waits for the worker's run in progress (kc_index_wait_resize()) and
+ * tries again, so it resumes as soon as the resize has moved on, not
+ * after a fixed sleep; a killed caller stops waiting after that run.
+ * The caller may hold key stripes, kc.excl_sem and a cont->lock (the
+ * worker takes none of them) but no spinlock.  With old it never sleeps.
  */
 int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
 		    u32 flags)
@@ -254,7 +263,8 @@ int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
 			if (err != -EBUSY || tries == KC_LINK_TRIES ||
 			    fatal_signal_pending(current))
 				break;
-			usleep_range(1000, 2000);
+			if (!kc_index_wait_resize(kc_item_cache(it)))
+				usleep_range(1000, 2000);
 		}
 		return err == -EBUSY ? -ENOMEM : err;
 	}

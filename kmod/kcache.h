@@ -90,6 +90,13 @@
  *   Taken by rhashtable's insert, replace and remove, which run under
  *   item->lock (index.c, called by item.c only).  Lookups and walks take
  *   none: they run under RCU.
+ *   A store of a new key that the index refuses while it is resized
+ *   (-EBUSY) waits for rhashtable's resize worker (flush_work(),
+ *   kc_index_wait_resize()) holding its key stripes, kc.excl_sem and
+ *   possibly a cont->lock, never a spinlock: the worker takes only the
+ *   index's mutex and bucket locks, and reclaim from its allocations
+ *   enters kcache only through the shrinker, which takes no kcache mutex
+ *   or semaphore.
  * kc_waiter.lock (mutex, wait.c)
  *   Serialises changes to one waiter's wait entries (KC_IOC_WAIT, the
  *   fd's release, a blocking op's own waiter).  Taken with no other lock
@@ -301,6 +308,8 @@ struct kc_walk {
 
 struct kc_cache {
 	struct rhashtable index;
+	/* the keys' hash seed: changes only while the index is empty (index.c) */
+	u32 hash_seed;
 	struct kc_class classes[KC_MAX_CLASSES];
 	u32 nr_classes;			/* including the large class */
 	u32 large_id;			/* id of the large class (last) */

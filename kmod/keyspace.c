@@ -13,6 +13,7 @@
 #include "ops.h"
 #include "wait.h"
 #include "container.h"
+#include "index.h"
 #include "netlink.h"
 
 /*
@@ -387,11 +388,16 @@ int kc_op_swapdb(struct kc_op *op, const char *unused)
 int kc_op_flush(struct kc_op *op, const char *unused)
 {
 	struct kc_cache *kc = kc_op_cache(op);
+	int err;
 
 	/* The instance's own admin (its namespace's user namespace). */
 	if (!ns_capable(kc->user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (op->flags & KC_FLUSH_DB)
-		return kc_flush_db(kc, kc_op_db(op));
-	return kc_flush_all(kc);
+		err = kc_flush_db(kc, kc_op_db(op));
+	else
+		err = kc_flush_all(kc);
+	/* Emptied: keys stored back in the old order spread again. */
+	kc_index_reseed(kc);
+	return err;
 }
