@@ -943,6 +943,54 @@ def scan_all(r, *opts):
             return keys, calls, None
 
 
+def kill_script(port):
+    """CLIENT LIST / KILL over 8 clients (on several workers of the proxy)."""
+    a = Raw(port)
+    others = [Raw(port) for _ in range(7)]
+    for o in others:
+        call(o, "PING")
+    ids = [call(o, "CLIENT", "ID") for o in others]
+    out = []
+
+    def nlist(*f):
+        v = call(a, "CLIENT", "LIST", *f)
+        return len(v.split(b"\n")) - 1 if isinstance(v, bytes) else v
+
+    def connected():
+        v = call(a, "INFO", "clients")
+        return [l for l in v.split(b"\r\n") if l.startswith(b"connected_clients:")]
+
+    out.append(("list", nlist()))
+    out.append(("list id", nlist("ID", *[str(i) for i in ids])))
+    out.append(("user x", call(a, "CLIENT", "KILL", "USER", "x")))
+    out.append(("user default pubsub", call(a, "CLIENT", "KILL", "USER", "default", "TYPE", "pubsub")))
+    out.append(("type master", call(a, "CLIENT", "KILL", "TYPE", "master")))
+    out.append(("laddr none", call(a, "CLIENT", "KILL", "LADDR", "1.2.3.4:5")))
+    out.append(("id", [call(a, "CLIENT", "KILL", "ID", str(i)) for i in ids[:2]]))
+    addr = call(others[2], "CLIENT", "INFO").split(b" ")[1][5:].decode()
+    out.append(("old form", call(a, "CLIENT", "KILL", addr), call(a, "CLIENT", "KILL", addr)))
+    addr = call(others[3], "CLIENT", "INFO").split(b" ")[1][5:].decode()
+    out.append(("addr", call(a, "CLIENT", "KILL", "ADDR", addr, "SKIPME", "no")))
+    out.append(("after", nlist(), connected()))
+    out.append(("skipme yes", call(a, "CLIENT", "KILL", "SKIPME", "yes")))
+    out.append(("after skipme yes", nlist(), connected()))
+    gone = []
+    for o in others:
+        try:
+            gone.append(call(o, "PING"))
+        except (OSError, ValueError):
+            gone.append("closed")
+    out.append(("killed ones", gone))
+    out.append(("skipme no", call(a, "CLIENT", "KILL", "SKIPME", "no")))
+    try:
+        out.append(("me", call(a, "PING")))
+    except (OSError, ValueError):
+        out.append(("me", "closed"))
+    for o in others + [a]:
+        o.close()
+    return out
+
+
 def client_fields(port):
     """CLIENT LIST/INFO lines: [(field, value)] of each line."""
     a, b = Raw(port), Raw(port)
@@ -1577,6 +1625,22 @@ def main():
              "CLIENT LIST TYPE normal / pubsub", got)
         t.eq(got["master"], [], "CLIENT LIST TYPE master: empty")
     t.run("client list", client_list)
+
+    def client_kill():
+        px4 = Proxy("--threads", "4")
+        try:
+            got = kill_script(px4.rport)
+        finally:
+            px4.stop()
+        if ref.p is None:
+            t.skip("CLIENT LIST/KILL across workers", "no redis-server to compare with")
+            return
+        want = kill_script(ref.port)
+        bad = [(g, w) for g, w in zip(got, want) if g != w]
+        t.ok(not bad and len(got) == len(want),
+             "CLIENT LIST/KILL across 4 workers identical to redis-server (%d steps)" % len(got),
+             "\n".join("proxy: %r\nredis: %r" % b for b in bad[:8]))
+    t.run("client kill", client_kill)
 
     def databases(port, name):
         """What the script cannot compare byte for byte: CLIENT INFO, HELLO, other clients."""

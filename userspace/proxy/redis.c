@@ -637,7 +637,7 @@ static bool kill_match(const struct kill_filter *f, const struct conn *c,
 {
 	char id[24];
 
-	if (c->kind != CONN_REDIS || c->dead || c->closing)
+	if (c->closing && c != me)
 		return false;
 	if (f->skipme && c == me)
 		return false;
@@ -657,18 +657,37 @@ static bool kill_match(const struct kill_filter *f, const struct conn *c,
 	return true;
 }
 
+struct kill_walk {
+	const struct kill_filter *f;
+	struct conn *me;
+	time_t now;
+	long long n;
+	bool me_too;
+};
+
+static void kill_one(struct conn *t, void *arg)
+{
+	struct kill_walk *kw = arg;
+
+	if (!kill_match(kw->f, t, kw->me, kw->now))
+		return;
+	kw->n++;
+	if (t == kw->me)
+		kw->me_too = true;
+	else
+		server_client_kill(t);
+}
+
 /*
- * CLIENT KILL, old form (ip:port) and filters.  It reaches the clients of
- * this worker thread, the ones CLIENT LIST shows.  A killed client is shut
- * down and closed by its own event; the caller is closed after its reply.
+ * CLIENT KILL, old form (ip:port) and filters, over the clients of every
+ * worker.  A killed client is gone at once for CLIENT LIST and INFO; its
+ * own worker closes it.  The caller is closed after its reply.
  */
 static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct kill_filter f = { .skipme = true };
-	struct conn *t;
-	time_t now = time(NULL);
-	long long n = 0, v;
-	bool me = false;
+	struct kill_walk kw = { &f, c, time(NULL), 0, false };
+	long long v;
 	size_t j;
 
 	if (argc == 3) {
@@ -701,6 +720,11 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 			} else if (arg_eq(&argv[j], "laddr")) {
 				f.laddr = v2;
 			} else if (arg_eq(&argv[j], "user")) {
+				if (!arg_is(v2, "default")) {
+					resp_errorf(rout(c), "ERR No such user '%.*s'",
+						    (int)(v2->len > 128 ? 128 : v2->len), v2->p);
+					return;
+				}
 				f.user = v2;
 			} else if (arg_eq(&argv[j], "skipme")) {
 				if (arg_eq(v2, "yes")) {
@@ -723,26 +747,16 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 			}
 		}
 	}
-	for (t = server_worker_conns(); t; t = t->next) {
-		if (!kill_match(&f, t, c, now))
-			continue;
-		n++;
-		if (t == c) {
-			me = true;
-			continue;
-		}
-		t->closing = true;
-		shutdown(t->fd, SHUT_RDWR);
-	}
+	server_clients_each(kill_one, &kw);
 	if (argc == 3) {
-		if (n)
+		if (kw.n)
 			resp_simple(rout(c), "OK");
 		else
 			reply_err(c, "ERR No such client");
 	} else {
-		resp_int(rout(c), n);
+		resp_int(rout(c), kw.n);
 	}
-	if (me)
+	if (kw.me_too)
 		conn_close_after_reply(c);
 }
 
