@@ -8,7 +8,20 @@
  * connection gauges (atomics; other counters are per worker, proxy.h) and
  * pub/sub's registry of subscriptions (one mutex, pubsub.c), and, while
  * a client monitors, MONITOR's registry and inboxes (one mutex,
- * monitor.c).
+ * monitor.c), and each worker's connection table.
+ *
+ * Locking of a connection table (struct worker's lock): its worker holds
+ * it for a whole loop pass and drops it only across epoll_wait(), so
+ * while another thread holds it the owner touches none of its
+ * connections.  CLIENT LIST and KILL (server_clients_each()) drop their
+ * own worker's lock, take each worker's in turn and never hold two, so
+ * two of them on different workers cannot deadlock.  Lock order: a
+ * table's lock, then pub/sub's, MONITOR's or the blocking FIFO's mutex
+ * (a worker takes those during its pass); no table lock is taken under
+ * them, nor under another table's.  Under it another worker only reads the
+ * connections and marks one killed (server_client_kill()); the owner
+ * alone closes and frees.
+ *
  * A worker with subscribers also polls its socket in the kcache "pubsub"
  * netlink group and writes the messages to its connections.
  *
