@@ -74,6 +74,8 @@ struct conn {
 	 * the counters already; its worker closes it on its next pass.
 	 */
 	bool killed;
+	bool reply_off;		/* CLIENT REPLY OFF */
+	bool reply_skip;	/* CLIENT REPLY SKIP: the next command's reply */
 	bool in_multi, multi_dirty;
 	struct queued *mq;
 	size_t mq_len, mq_cap;
