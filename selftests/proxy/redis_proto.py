@@ -943,6 +943,121 @@ def scan_all(r, *opts):
             return keys, calls, None
 
 
+REPLY_SESSIONS = [
+    ["CLIENT REPLY OFF", "PING a", "SUBSCRIBE x y", "PING", "UNSUBSCRIBE x",
+     "CLIENT REPLY ON", "UNSUBSCRIBE"],
+    ["CLIENT REPLY SKIP", "SUBSCRIBE x", "PING b", "CLIENT REPLY SKIP",
+     "UNSUBSCRIBE x", "PING c"],
+    ["CLIENT REPLY SKIP", "CLIENT REPLY SKIP", "PING a", "PING b",
+     "CLIENT REPLY OFF", "CLIENT REPLY SKIP", "PING c", "CLIENT REPLY ON", "PING d"],
+    ["CLIENT REPLY OFF", "NOSUCH", "CLIENT REPLY FOO", "CLIENT REPLY",
+     "CLIENT REPLY ON", "CLIENT REPLY FOO", "CLIENT REPLY SKIP", "NOSUCH",
+     "DEL cr-k", "GET cr-k"],
+    ["CLIENT REPLY OFF", "MULTI", "SET cr-k v", "EXEC", "GET cr-k",
+     "CLIENT REPLY ON", "GET cr-k", "DEL cr-k"],
+    ["CLIENT REPLY SKIP", "SET cr-k v", "GET cr-k", "CLIENT REPLY SKIP", "DEL cr-k",
+     "EXISTS cr-k", "CLIENT REPLY OFF", "RESET", "PING"],
+    ["CLIENT REPLY OFF", "PSUBSCRIBE cr*", "@PUBLISH cr1 hello", "PUNSUBSCRIBE",
+     "CLIENT REPLY ON"],
+]
+
+
+def reply_sessions(port):
+    """CLIENT REPLY OFF/ON/SKIP: each session's bytes, inline commands one
+    at a time ("@..." goes from a second client)."""
+    out = []
+    for sess in REPLY_SESSIONS:
+        r, other = Raw(port), Raw(port)
+        for c in sess:
+            if c.startswith("@"):
+                other.send(c[1:].encode() + b"\r\n")
+                other.read_until(lambda b: b.endswith(b"\r\n"), 2)
+            else:
+                r.send(c.encode() + b"\r\n")
+            time.sleep(0.05)
+        r.read_until(lambda b: False, 0.5)
+        out.append(r.buf)
+        r.close()
+        other.close()
+    return out
+
+
+def stats_script(port):
+    """INFO commandstats / errorstats after refusals and failures, usec
+    masked and lines sorted (Redis prints its hash table's order)."""
+    r = Raw(port)
+    for c in [("DEL", "cs-k"), ("CONFIG", "RESETSTAT"), ("SET", "cs-k", "v"),
+              ("LPUSH", "cs-k", "x"), ("GET",), ("NOSUCH",), ("CLIENT", "FOO"),
+              ("CLIENT", "KILL"), ("CLIENT", "LIST"), ("GET", "cs-k"), ("GET", "cs-k"),
+              ("INCR", "cs-k"), ("OBJECT", "FOO")]:
+        call(r, *c)
+    # a refusal while replies are off counts too
+    r.send(cmd("CLIENT", "REPLY", "OFF") + cmd("GET") + cmd("CLIENT", "REPLY", "ON"))
+    r.read_until(lambda b: b.endswith(b"+OK\r\n"))
+    r.buf = b""
+    out = []
+    for sec in ("commandstats", "errorstats"):
+        v = call(r, "INFO", sec)
+        lines = [re.sub(rb"usec=\d+,usec_per_call=[\d.]+", b"usec=U", l)
+                 for l in v.split(b"\r\n") if l]
+        out.append(sorted(lines))
+    v = call(r, "INFO", "stats")
+    out.append([l for l in v.split(b"\r\n") if l.startswith(b"total_error_replies:")])
+    call(r, "CONFIG", "RESETSTAT")
+    v = call(r, "INFO", "errorstats")
+    out.append(v)
+    r.close()
+    return out
+
+
+def kill_script(port):
+    """CLIENT LIST / KILL over 8 clients (on several workers of the proxy)."""
+    a = Raw(port)
+    others = [Raw(port) for _ in range(7)]
+    for o in others:
+        call(o, "PING")
+    ids = [call(o, "CLIENT", "ID") for o in others]
+    out = []
+
+    def nlist(*f):
+        v = call(a, "CLIENT", "LIST", *f)
+        return len(v.split(b"\n")) - 1 if isinstance(v, bytes) else v
+
+    def connected():
+        v = call(a, "INFO", "clients")
+        return [l for l in v.split(b"\r\n") if l.startswith(b"connected_clients:")]
+
+    out.append(("list", nlist()))
+    out.append(("list id", nlist("ID", *[str(i) for i in ids])))
+    out.append(("user x", call(a, "CLIENT", "KILL", "USER", "x")))
+    out.append(("user default pubsub", call(a, "CLIENT", "KILL", "USER", "default", "TYPE", "pubsub")))
+    out.append(("type master", call(a, "CLIENT", "KILL", "TYPE", "master")))
+    out.append(("laddr none", call(a, "CLIENT", "KILL", "LADDR", "1.2.3.4:5")))
+    out.append(("id", [call(a, "CLIENT", "KILL", "ID", str(i)) for i in ids[:2]]))
+    addr = call(others[2], "CLIENT", "INFO").split(b" ")[1][5:].decode()
+    out.append(("old form", call(a, "CLIENT", "KILL", addr), call(a, "CLIENT", "KILL", addr)))
+    addr = call(others[3], "CLIENT", "INFO").split(b" ")[1][5:].decode()
+    out.append(("addr", call(a, "CLIENT", "KILL", "ADDR", addr, "SKIPME", "no")))
+    out.append(("after", nlist(), connected()))
+    out.append(("skipme yes", call(a, "CLIENT", "KILL", "SKIPME", "yes")))
+    out.append(("after skipme yes", nlist(), connected()))
+    gone = []
+    for o in others:
+        try:
+            gone.append(call(o, "PING"))
+        except (OSError, ValueError):
+            gone.append("closed")
+    out.append(("killed ones", gone))
+    out.append(("skipme no", call(a, "CLIENT", "KILL", "SKIPME", "no")))
+    try:
+        out.append(("me", call(a, "PING")))
+    except (OSError, ValueError):
+        out.append(("me", "closed"))
+    for o in others + [a]:
+        o.close()
+    return out
+
+
 def client_fields(port):
     """CLIENT LIST/INFO lines: [(field, value)] of each line."""
     a, b = Raw(port), Raw(port)
@@ -1577,6 +1692,65 @@ def main():
              "CLIENT LIST TYPE normal / pubsub", got)
         t.eq(got["master"], [], "CLIENT LIST TYPE master: empty")
     t.run("client list", client_list)
+
+    def client_kill():
+        px4 = Proxy("--threads", "4")
+        try:
+            got = kill_script(px4.rport)
+        finally:
+            px4.stop()
+        if ref.p is None:
+            t.skip("CLIENT LIST/KILL across workers", "no redis-server to compare with")
+            return
+        want = kill_script(ref.port)
+        bad = [(g, w) for g, w in zip(got, want) if g != w]
+        t.ok(not bad and len(got) == len(want),
+             "CLIENT LIST/KILL across 4 workers identical to redis-server (%d steps)" % len(got),
+             "\n".join("proxy: %r\nredis: %r" % b for b in bad[:8]))
+    t.run("client kill", client_kill)
+
+    def client_reply():
+        got = reply_sessions(px.rport)
+        if ref.p is None:
+            t.skip("CLIENT REPLY OFF/ON/SKIP", "no redis-server to compare with")
+            return
+        want = reply_sessions(ref.port)
+        bad = [(i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g != w]
+        t.ok(not bad, "CLIENT REPLY OFF/ON/SKIP identical to redis-server (%d sessions)" % len(got),
+             "\n".join("session %d:\n  proxy: %r\n  redis: %r" % b for b in bad))
+    t.run("client reply", client_reply)
+
+    def info_replication():
+        def fields(port):
+            r = Raw(port)
+            v = call(r, "INFO", "replication")
+            r.close()
+            return [tuple(l.split(b":", 1)) for l in v.split(b"\r\n") if l]
+        got = fields(px.rport)
+        d = dict(got[1:])
+        t.ok(re.fullmatch(rb"[0-9a-f]{40}", d.get(b"master_replid", b"")) is not None and
+             d.get(b"master_repl_offset") == b"0", "INFO replication: a random replid, offset 0", got)
+        if ref.p is None:
+            t.skip("INFO replication: redis-server's fields", "no redis-server to compare with")
+            return
+        want = fields(ref.port)
+        vary = (b"master_replid", b"master_repl_offset")
+        t.eq([f if f[0] not in vary else f[0] for f in got],
+             [f if f[0] not in vary else f[0] for f in want],
+             "INFO replication: redis-server's fields and values")
+    t.run("info replication", info_replication)
+
+    def info_stats():
+        got = stats_script(px.rport)
+        if ref.p is None:
+            t.skip("INFO commandstats/errorstats", "no redis-server to compare with")
+            return
+        want = stats_script(ref.port)
+        g = [l for part in got for l in (part if isinstance(part, list) else [part])]
+        w = [l for part in want for l in (part if isinstance(part, list) else [part])]
+        t.ok(got == want, "INFO commandstats, errorstats, total_error_replies as redis-server's",
+             "proxy only: %r\nredis only: %r" % ([l for l in g if l not in w], [l for l in w if l not in g]))
+    t.run("info stats", info_stats)
 
     def databases(port, name):
         """What the script cannot compare byte for byte: CLIENT INFO, HELLO, other clients."""

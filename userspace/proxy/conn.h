@@ -10,6 +10,7 @@
 #ifndef KCP_CONN_H
 #define KCP_CONN_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,13 @@ struct conn {
 	size_t in_done;		/* input run but not yet consumed (batched) */
 	bool touched;		/* on the worker's touched list */
 	bool paused;		/* reading stopped: out is over the soft cap */
+	/*
+	 * CLIENT KILL (any worker, under w->lock): gone for CLIENT LIST and
+	 * the counters already; its worker closes it on its next pass.
+	 */
+	bool killed;
+	bool reply_off;		/* CLIENT REPLY OFF */
+	bool reply_skip;	/* CLIENT REPLY SKIP: the next command's reply */
 	bool in_multi, multi_dirty;
 	struct queued *mq;
 	size_t mq_len, mq_cap;
@@ -89,6 +97,14 @@ static inline bool conn_out_over(const struct conn *c)
 
 struct worker {
 	int id;
+	/*
+	 * Its connection table: the list below and every field of its
+	 * connections.  The worker holds it for a whole loop pass and drops
+	 * it only across epoll_wait(); another worker takes it (never two
+	 * at once, and not holding its own) to list or kill its clients.
+	 */
+	pthread_mutex_t lock;
+	int kill_kick;		/* (atomic) some of its clients were killed */
 	int epfd;
 	int evfd;		/* wakes the loop for shutdown */
 	int kfd;		/* /dev/kcache */

@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 
 #include "conn.h"
+#include "cmdstats.h"
 #include "engine.h"
 #include "knl.h"
 #include "libkcache.h"
@@ -160,6 +161,11 @@ struct rec *eng_rec(struct engine *e, struct conn *c, render_fn fn,
 	r->db = e->db;
 	r->after = e->after;
 	r->tag = e->tag;
+	r->mute = e->mute && e->mute == c;
+	r->cs_on = e->cs_on;
+	r->cs_rej = e->cs_rej;
+	r->cs = e->cs;
+	r->seq = e->seq;
 	return r;
 }
 
@@ -217,10 +223,15 @@ struct buf *eng_out(struct engine *e, struct conn *c)
 {
 	struct rec *r;
 
-	if (!e->nrecs && !e->txn)
+	if (!e->nrecs && !e->txn && e->mute != c) {
+		if (e->cs_on && e->direct_at == SIZE_MAX)
+			e->direct_at = c->out.len;
 		return &c->out;
+	}
 	if (e->nrecs && e->recs[e->nrecs - 1].fn == render_static &&
-	    e->recs[e->nrecs - 1].c == c)
+	    e->recs[e->nrecs - 1].c == c &&
+	    e->recs[e->nrecs - 1].mute == (e->mute == c) &&
+	    e->recs[e->nrecs - 1].seq == e->seq)
 		return &e->scratch;
 	r = eng_rec(e, c, render_static, 0);
 	r->s_off = e->scratch.len;
@@ -301,6 +312,11 @@ static void finish(struct engine *e)
 		r->fn(r->c, r, e->ops + r->op0);
 		if (r->after)
 			r->after(r->c, r, e->ops + r->op0, at);
+		if (r->cs_on && r->c->out.len > at && r->c->out.data[at] == '-')
+			cs_error(r->cs, r->cs_rej, r->c->out.data + at,
+				 r->c->out.len - at);
+		if (r->mute)
+			r->c->out.len = at;
 	}
 	e->db = db;
 	/* A reply costs whole pages, wherever it lands. */

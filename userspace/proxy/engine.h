@@ -41,6 +41,8 @@ typedef void (*after_fn)(struct conn *c, struct rec *r, struct kc_op *ops,
 			 size_t at);
 
 /* One command (or part of one) waiting for the batch to run. */
+struct cmdstat;
+
 struct rec {
 	render_fn fn;
 	struct conn *c;
@@ -55,6 +57,10 @@ struct rec {
 	const void *tag;
 	render_fn inner;	/* a split command: each chunk's renderer */
 	uint32_t chunks;	/* its ops[0..chunks) are the chunks */
+	bool mute;		/* CLIENT REPLY OFF/SKIP: rendered, then dropped */
+	bool cs_on, cs_rej;	/* engine.cs_on, .cs_rej when it was planned */
+	struct cmdstat *cs;	/* and engine.cs: an error reply is counted */
+	uint64_t seq;		/* engine.seq: the command it answers */
 };
 
 struct engine {
@@ -73,7 +79,23 @@ struct engine {
 	after_fn after;		/* given to the records planned now */
 	const void *tag;
 	bool txn;		/* collecting a transaction: never flush */
+	/*
+	 * CLIENT REPLY OFF or SKIP: this connection's replies planned now
+	 * are dropped (every one goes through a record while it is set).
+	 */
+	const struct conn *mute;
 	bool txn_overflow;	/* it did not fit */
+	/*
+	 * The Redis command planned now (redis.c): an error reply of it is
+	 * counted in INFO errorstats and, as a refusal (cs_rej) or a failure,
+	 * in its commandstats entry cs (cmdstats.h).  direct_at: where its
+	 * first reply written straight to the client's buffer starts (or
+	 * SIZE_MAX); seq numbers the commands (a static record is one's).
+	 */
+	bool cs_on, cs_rej;
+	struct cmdstat *cs;
+	size_t direct_at;
+	uint64_t seq;
 };
 
 int eng_init(struct engine *e, int fd, struct knl *nl);

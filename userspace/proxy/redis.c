@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -20,6 +21,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cmdstats.h"
 #include "libkcache.h"
 #include "monitor.h"
 #include "notify.h"
@@ -491,6 +493,35 @@ static void info_cpu(struct buf *b)
 		   (long)thr.ru_utime.tv_sec, (long)thr.ru_utime.tv_usec);
 }
 
+/* INFO replication's master_replid: random, drawn once. */
+static char replid[41];
+static pthread_once_t replid_once = PTHREAD_ONCE_INIT;
+
+static void draw_replid(void)
+{
+	unsigned char r[20];
+	size_t i;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		for (i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(rand() ^ (proxy_start >> (i % 8)));
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(replid + 2 * i, 3, "%02x", r[i]);
+}
+
+/* INFO replication: a master without replicas, as a fresh redis-server. */
+static void info_replication(struct buf *b)
+{
+	pthread_once(&replid_once, draw_replid);
+	buf_printf(b, "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"
+		   "master_failover_state:no-failover\r\nmaster_replid:%s\r\n"
+		   "master_replid2:0000000000000000000000000000000000000000\r\n"
+		   "master_repl_offset:0\r\nsecond_repl_offset:-1\r\n"
+		   "repl_backlog_active:0\r\nrepl_backlog_size:1048576\r\n"
+		   "repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+		   replid);
+}
+
 static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct kc_stats st;
@@ -555,7 +586,8 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 			   "rejected_connections:%llu\r\nexpired_keys:%llu\r\n"
 			   "evicted_keys:%llu\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
 			   "kcache_ioctls:%llu\r\nkcache_netlink_ops:%llu\r\n"
-			   "kcache_transport:%s\r\nkcache_total_items:%llu\r\n",
+			   "kcache_transport:%s\r\nkcache_total_items:%llu\r\n"
+			   "total_error_replies:%llu\r\n",
 			   n ? "\r\n" : "",
 			   (unsigned long long)STAT_GET(total_connections),
 			   (unsigned long long)STAT_GET(total_commands),
@@ -569,12 +601,27 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 			   (unsigned long long)STAT_GET(ioctls),
 			   (unsigned long long)STAT_GET(nl_ops),
 			   cfg.transport == TRANSPORT_NETLINK ? "netlink" : "ioctl",
-			   (unsigned long long)st.total_items);
+			   (unsigned long long)st.total_items, cs_total_errors());
+		n++;
+	}
+	if (want(argv, argc, "replication", true)) {
+		buf_printf(&b, "%s", n ? "\r\n" : "");
+		info_replication(&b);
 		n++;
 	}
 	if (want(argv, argc, "cpu", true)) {
 		buf_printf(&b, "%s", n ? "\r\n" : "");
 		info_cpu(&b);
+		n++;
+	}
+	if (want(argv, argc, "commandstats", false)) {
+		buf_printf(&b, "%s", n ? "\r\n" : "");
+		cs_info_commandstats(&b);
+		n++;
+	}
+	if (want(argv, argc, "errorstats", true)) {
+		buf_printf(&b, "%s", n ? "\r\n" : "");
+		cs_info_errorstats(&b);
 		n++;
 	}
 	if (want(argv, argc, "keyspace", true)) {
@@ -624,7 +671,6 @@ static void set_name(struct conn *c, const struct arg *a)
 /* CLIENT KILL's filters (7.0): all given must match. */
 struct kill_filter {
 	const struct arg *addr, *laddr, *id, *type, *user;
-	long long maxage;
 	bool skipme;
 };
 
@@ -634,11 +680,11 @@ static bool arg_is(const struct arg *a, const char *s)
 }
 
 static bool kill_match(const struct kill_filter *f, const struct conn *c,
-		       const struct conn *me, time_t now)
+		       const struct conn *me)
 {
 	char id[24];
 
-	if (c->kind != CONN_REDIS || c->dead || c->closing)
+	if (c->closing && c != me)
 		return false;
 	if (f->skipme && c == me)
 		return false;
@@ -653,23 +699,39 @@ static bool kill_match(const struct kill_filter *f, const struct conn *c,
 		return false;
 	if (f->user && !arg_is(f->user, "default"))
 		return false;
-	if (f->maxage && now - c->created < f->maxage)
-		return false;
 	return true;
 }
 
+struct kill_walk {
+	const struct kill_filter *f;
+	struct conn *me;
+	long long n;
+	bool me_too;
+};
+
+static void kill_one(struct conn *t, void *arg)
+{
+	struct kill_walk *kw = arg;
+
+	if (!kill_match(kw->f, t, kw->me))
+		return;
+	kw->n++;
+	if (t == kw->me)
+		kw->me_too = true;
+	else
+		server_client_kill(t);
+}
+
 /*
- * CLIENT KILL, old form (ip:port) and filters.  It reaches the clients of
- * this worker thread, the ones CLIENT LIST shows.  A killed client is shut
- * down and closed by its own event; the caller is closed after its reply.
+ * CLIENT KILL, old form (ip:port) and filters, over the clients of every
+ * worker.  A killed client is gone at once for CLIENT LIST and INFO; its
+ * own worker closes it.  The caller is closed after its reply.
  */
 static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct kill_filter f = { .skipme = true };
-	struct conn *t;
-	time_t now = time(NULL);
-	long long n = 0, v;
-	bool me = false;
+	struct kill_walk kw = { &f, c, 0, false };
+	long long v;
 	size_t j;
 
 	if (argc == 3) {
@@ -702,6 +764,11 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 			} else if (arg_eq(&argv[j], "laddr")) {
 				f.laddr = v2;
 			} else if (arg_eq(&argv[j], "user")) {
+				if (!arg_is(v2, "default")) {
+					resp_errorf(rout(c), "ERR No such user '%.*s'",
+						    (int)(v2->len > 128 ? 128 : v2->len), v2->p);
+					return;
+				}
 				f.user = v2;
 			} else if (arg_eq(&argv[j], "skipme")) {
 				if (arg_eq(v2, "yes")) {
@@ -712,38 +779,23 @@ static void client_kill(struct conn *c, struct arg *argv, size_t argc)
 					reply_err(c, "ERR syntax error");
 					return;
 				}
-			} else if (arg_eq(&argv[j], "maxage")) {
-				if (!resp_str2ll(v2->p, v2->len, &v) || v <= 0) {
-					reply_err(c, "ERR syntax error");
-					return;
-				}
-				f.maxage = v;
 			} else {
+				/* MAXAGE too: it came after Redis 7.0. */
 				reply_err(c, "ERR syntax error");
 				return;
 			}
 		}
 	}
-	for (t = server_worker_conns(); t; t = t->next) {
-		if (!kill_match(&f, t, c, now))
-			continue;
-		n++;
-		if (t == c) {
-			me = true;
-			continue;
-		}
-		t->closing = true;
-		shutdown(t->fd, SHUT_RDWR);
-	}
+	server_clients_each(kill_one, &kw);
 	if (argc == 3) {
-		if (n)
+		if (kw.n)
 			resp_simple(rout(c), "OK");
 		else
 			reply_err(c, "ERR No such client");
 	} else {
-		resp_int(rout(c), n);
+		resp_int(rout(c), kw.n);
 	}
-	if (me)
+	if (kw.me_too)
 		conn_close_after_reply(c);
 }
 
@@ -857,12 +909,20 @@ static void cmd_client(struct conn *c, struct arg *argv, size_t argc)
 	} else if (!strcmp(sub, "kill") && argc >= 3) {
 		client_kill(c, argv, argc);
 	} else if (!strcmp(sub, "reply") && argc == 3) {
-		if (arg_eq(&argv[2], "on"))
-			resp_simple(o, "OK");
-		else if (arg_eq(&argv[2], "off") || arg_eq(&argv[2], "skip"))
-			resp_error(o, "ERR CLIENT REPLY OFF|SKIP is not supported by kcache-proxy");
-		else
+		if (arg_eq(&argv[2], "on")) {
+			/* As Redis: ON answers, even after OFF or SKIP. */
+			c->reply_off = c->reply_skip = false;
+			E(c)->mute = NULL;
+			resp_simple(rout(c), "OK");
+		} else if (arg_eq(&argv[2], "off")) {
+			c->reply_off = true;
+			c->reply_skip = false;
+		} else if (arg_eq(&argv[2], "skip")) {
+			if (!c->reply_off)
+				c->reply_skip = true;
+		} else {
 			resp_error(o, "ERR syntax error");
+		}
 	} else if (!strcmp(sub, "unblock") && (argc == 3 || argc == 4)) {
 		bool error = false;
 		long long id;
@@ -1090,6 +1150,8 @@ static void cmd_reset(struct conn *c, struct arg *argv, size_t argc)
 	c->proto = 2;
 	free(c->name);
 	c->name = NULL;
+	c->reply_off = c->reply_skip = false;
+	E(c)->mute = NULL;
 	resp_simple(rout(c), "RESET");
 }
 
@@ -1512,6 +1574,7 @@ static void feed_queue(struct conn *c, const uint32_t *dbs)
 static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct engine *e = E(c);
+	struct cmdstat *cs;
 	struct kc_watch *kw = NULL;
 	struct txpre *pre = NULL;
 	uint32_t *dbs = NULL, db = c->db;
@@ -1561,7 +1624,11 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 			goto out;
 		}
 		eng_txn_begin(e);
+		/* Its commands' errors are theirs, not EXEC's (errorstats). */
+		cs = e->cs;
+		e->cs = NULL;
 		txq_plan(c, pre);
+		e->cs = cs;
 		err = eng_txn_run(e, kw, nw);
 		if (err != -ECANCELED || !npre || tries >= 16)
 			break;
@@ -2197,9 +2264,54 @@ static void security_warning(struct conn *c)
 	conn_close_after_reply(c);
 }
 
+static void execute(struct conn *c, struct arg *argv, size_t argc);
+
+/*
+ * (P|S)(UN)SUBSCRIBE answer with pushes, which CLIENT REPLY OFF and SKIP
+ * let through in Redis 7.0 (its messages are pushes too).
+ */
+static bool pushes_only(const struct arg *a)
+{
+	static const char *const n[] = { "subscribe", "unsubscribe",
+		"psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe" };
+	size_t i;
+
+	for (i = 0; i < sizeof(n) / sizeof(n[0]); i++)
+		if (arg_eq(a, n[i]))
+			return true;
+	return false;
+}
+
 void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 {
+	struct engine *e = E(c);
+	bool skip = c->reply_skip;
+
+	if (!argc)
+		return;
+	c->reply_skip = false;	/* CLIENT REPLY SKIP sets it again */
+	if ((c->reply_off || skip) && !pushes_only(&argv[0]))
+		e->mute = c;
+	/* Refused until it runs (execute() says which command it is). */
+	e->cs_on = true;
+	e->cs_rej = true;
+	e->cs = NULL;
+	e->direct_at = SIZE_MAX;
+	e->seq++;
+	execute(c, argv, argc);
+	if (e->direct_at < c->out.len && c->out.data[e->direct_at] == '-')
+		cs_error(e->cs, e->cs_rej, c->out.data + e->direct_at,
+			 c->out.len - e->direct_at);
+	e->cs_on = false;
+	e->cs = NULL;
+	e->mute = NULL;
+}
+
+static void execute(struct conn *c, struct arg *argv, size_t argc)
+{
 	const struct redis_cmd *cmd;
+	int sub_arity = 0;
+	size_t out0;
 	long long t0;
 	const void *ev;
 	bool mon;
@@ -2219,7 +2331,10 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 		return;
 	}
 	c->last_cmd = cmd->name;
-	c->last_sub = mon_subcmd_name(cmd, argv, argc, NULL);
+	c->last_sub = mon_subcmd_name(cmd, argv, argc, &sub_arity);
+	/* An unknown subcommand counts in errorstats only, as in Redis. */
+	E(c)->cs = (cmd->x & RX_SUBCMD) && argc > 1 && !c->last_sub ? NULL :
+		   cs_get(cmd->name, c->last_sub);
 	c->argv_mem = 0;
 	for (size_t i = 0; i < argc; i++)
 		c->argv_mem += argv[i].len;
@@ -2267,11 +2382,23 @@ void redis_execute(struct conn *c, struct arg *argv, size_t argc)
 	E(c)->db = c->db;
 	if (cmd->x & RX_SYNC)
 		eng_flush(E(c));
+	out0 = c->out.len;
 	/* Timed always: CONFIG SET may turn the slow log on (as Redis). */
 	t0 = slowlog_now_us();
 	ev = notify_begin(c, cmd->name, argv, argc);
+	/* A subcommand's arity is checked by its handler: still a refusal. */
+	E(c)->cs_rej = c->last_sub &&
+		((sub_arity > 0 && (size_t)sub_arity != argc) ||
+		 (sub_arity < 0 && argc < (size_t)-sub_arity));
 	cmd->fn(c, argv, argc);
 	notify_end(c, ev);
+	if (!E(c)->cs_rej)
+		cs_call(E(c)->cs, slowlog_now_us() - t0);
+	/* A synchronous command (EXEC) may write c->out itself. */
+	if ((cmd->x & RX_SYNC) && E(c)->mute == c) {
+		eng_flush(E(c));
+		c->out.len = out0;
+	}
 	if (slowlog_on())
 		slowlog_push(c, argv, argc, slowlog_now_us() - t0);
 	if (mon)

@@ -27,6 +27,7 @@
 
 #include "engine.h"
 #include "glob.h"
+#include "cmdstats.h"
 #include "libkcache.h"
 #include "notify.h"
 #include "redis.h"
@@ -594,6 +595,7 @@ void cmd_config(struct conn *c, struct arg *argv, size_t argc)
 	arg_lower(&argv[1], sub, sizeof(sub));
 	if (!strcmp(sub, "resetstat") && argc == 2) {
 		stats_reset(c->w->eng.fd);
+		cs_reset();
 		resp_simple(rout(c), "OK");
 	} else if (!strcmp(sub, "rewrite") && argc == 2) {
 		reply_err(c, "ERR The server is running without a config file");

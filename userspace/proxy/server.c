@@ -8,7 +8,20 @@
  * connection gauges (atomics; other counters are per worker, proxy.h) and
  * pub/sub's registry of subscriptions (one mutex, pubsub.c), and, while
  * a client monitors, MONITOR's registry and inboxes (one mutex,
- * monitor.c).
+ * monitor.c), and each worker's connection table.
+ *
+ * Locking of a connection table (struct worker's lock): its worker holds
+ * it for a whole loop pass and drops it only across epoll_wait(), so
+ * while another thread holds it the owner touches none of its
+ * connections.  CLIENT LIST and KILL (server_clients_each()) drop their
+ * own worker's lock, take each worker's in turn and never hold two, so
+ * two of them on different workers cannot deadlock.  Lock order: a
+ * table's lock, then pub/sub's, MONITOR's or the blocking FIFO's mutex
+ * (a worker takes those during its pass); no table lock is taken under
+ * them, nor under another table's.  Under it another worker only reads the
+ * connections and marks one killed (server_client_kill()); the owner
+ * alone closes and frees.
+ *
  * A worker with subscribers also polls its socket in the kcache "pubsub"
  * netlink group and writes the messages to its connections.
  *
@@ -66,6 +79,8 @@ struct conn_src {
 
 static uint64_t next_id = 1;
 static __thread struct worker *cur;
+static struct worker *all_ws;	/* the workers, an array (CLIENT LIST, KILL) */
+static int all_n;
 static volatile int stopping;
 
 uint64_t server_next_client_id(void)
@@ -214,9 +229,11 @@ static void conn_close(struct conn *c)
 	blk_conn_gone(c);
 	list_del(w, c);
 	w->nconns--;
-	__atomic_sub_fetch(&pstats.curr_connections, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(c->kind == CONN_REDIS ? &pstats.redis_connections :
-			   &pstats.mc_connections, 1, __ATOMIC_RELAXED);
+	if (!c->killed) {	/* else server_client_kill() counted it */
+		__atomic_sub_fetch(&pstats.curr_connections, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(c->kind == CONN_REDIS ? &pstats.redis_connections :
+				   &pstats.mc_connections, 1, __ATOMIC_RELAXED);
+	}
 	/* Freed after the event loop pass: events may still name it. */
 	if (w->ndead == w->dead_cap) {
 		size_t n = w->dead_cap ? w->dead_cap * 2 : 16;
@@ -648,7 +665,7 @@ static bool client_listed(const struct conn *c, const struct client_filter *f)
 {
 	size_t i;
 
-	if (c->kind != CONN_REDIS || c->dead)
+	if (c->kind != CONN_REDIS || c->dead || c->killed)
 		return false;
 	if (!f)
 		return true;
@@ -677,61 +694,131 @@ static size_t multi_mem(const struct conn *c)
 	return n + c->mq_cap * sizeof(*c->mq);
 }
 
+static void client_line(struct buf *o, const struct conn *me,
+			const struct conn *c, time_t now)
+{
+	char flags[4], *f = flags, cmd[64];
+	size_t argv_mem, mmem;
+
+	/* Redis's letters, in its order: O monitor, P pub/sub, x MULTI */
+	if (c->monitor)
+		*f++ = 'O';
+	if (ps_count(c))
+		*f++ = 'P';
+	if (c->in_multi)
+		*f++ = 'x';
+	if (f == flags)
+		*f++ = 'N';
+	*f = 0;
+	if (c->last_cmd && c->last_sub)
+		snprintf(cmd, sizeof(cmd), "%s|%s", c->last_cmd, c->last_sub);
+	else
+		snprintf(cmd, sizeof(cmd), "%s", c->last_cmd ? c->last_cmd : "NULL");
+	/* Only the client asking is running a command. */
+	argv_mem = c == me ? c->argv_mem : 0;
+	mmem = multi_mem(c);
+	/*
+	 * One query buffer (qbuf: unprocessed bytes, rbs: its size, rbp:
+	 * the most it held) and one reply buffer: Redis's fixed buffer and
+	 * reply list are omem, bytes not yet written.
+	 */
+	buf_printf(o, "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
+		   "flags=%s db=%u sub=%zu psub=%zu ssub=0 multi=%ld qbuf=%zu "
+		   "qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu "
+		   "obl=0 oll=0 omem=%zu tot-mem=%zu events=%s%s cmd=%s "
+		   "user=default redir=-1 resp=%d\n",
+		   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
+		   c->name ? c->name : "", (long long)(now - c->created),
+		   (long long)(now - c->last_active),
+		   flags, c->db,
+		   c->ps.nchan, c->ps.npat,
+		   c->in_multi ? (long)c->mq_len : -1L,
+		   buf_avail(&c->in), c->in.cap - c->in.len, argv_mem, mmem,
+		   c->in.cap, c->in_peak, buf_avail(&c->out),
+		   sizeof(*c) + c->in.cap + c->out.cap + argv_mem + mmem,
+		   c->events & EPOLLIN ? "r" : "", c->events & EPOLLOUT ? "w" : "",
+		   cmd, c->proto);
+}
+
+void server_clients_each(void (*fn)(struct conn *t, void *arg), void *arg)
+{
+	struct worker *me = cur;
+	struct conn *c, *next;
+	int i;
+
+	pthread_mutex_unlock(&me->lock);
+	for (i = 0; i < all_n; i++) {
+		struct worker *w = &all_ws[i];
+
+		pthread_mutex_lock(&w->lock);
+		for (c = w->head; c; c = next) {
+			next = c->next;
+			if (c->kind == CONN_REDIS && !c->dead && !c->killed)
+				fn(c, arg);
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+	pthread_mutex_lock(&me->lock);
+}
+
+void server_client_kill(struct conn *t)
+{
+	uint64_t one = 1;
+	ssize_t unused;
+
+	t->killed = true;
+	__atomic_sub_fetch(&pstats.curr_connections, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&pstats.redis_connections, 1, __ATOMIC_RELAXED);
+	/* Its worker is not running (we hold its lock): the fd is open. */
+	shutdown(t->fd, SHUT_RDWR);
+	__atomic_store_n(&t->w->kill_kick, 1, __ATOMIC_RELEASE);
+	unused = write(t->w->evfd, &one, sizeof(one));
+	(void)unused;
+}
+
+/* The worker closes its clients that CLIENT KILL marked. */
+static void close_killed(struct worker *w)
+{
+	struct conn *c, *next;
+
+	if (!__atomic_exchange_n(&w->kill_kick, 0, __ATOMIC_ACQUIRE))
+		return;
+	for (c = w->head; c; c = next) {
+		next = c->next;
+		if (c->killed)
+			conn_close(c);
+	}
+}
+
+struct list_walk {
+	struct buf *o;
+	const struct conn *me;
+	const struct client_filter *cf;
+	time_t now;
+	long n;
+};
+
+static void list_one(struct conn *c, void *arg)
+{
+	struct list_walk *lw = arg;
+
+	if (!client_listed(c, lw->cf))
+		return;
+	client_line(lw->o, lw->me, c, lw->now);
+	lw->n++;
+}
+
 long server_client_list(struct buf *o, const struct conn *me,
 			const struct client_filter *cf)
 {
-	struct worker *w = cur;
-	time_t now = time(NULL);
-	struct conn *c;
-	long n = 0;
+	struct list_walk lw = { o, me, cf, time(NULL), 0 };
 
-	for (c = w ? w->head : NULL; c; c = c->next) {
-		char flags[4], *f = flags, cmd[64];
-		size_t argv_mem, mmem;
-
-		if (!client_listed(c, cf))
-			continue;
-		/* Redis's letters, in its order: O monitor, P pub/sub, x MULTI */
-		if (c->monitor)
-			*f++ = 'O';
-		if (ps_count(c))
-			*f++ = 'P';
-		if (c->in_multi)
-			*f++ = 'x';
-		if (f == flags)
-			*f++ = 'N';
-		*f = 0;
-		if (c->last_cmd && c->last_sub)
-			snprintf(cmd, sizeof(cmd), "%s|%s", c->last_cmd, c->last_sub);
-		else
-			snprintf(cmd, sizeof(cmd), "%s", c->last_cmd ? c->last_cmd : "NULL");
-		/* Only the client asking is running a command. */
-		argv_mem = c == me ? c->argv_mem : 0;
-		mmem = multi_mem(c);
-		/*
-		 * One query buffer (qbuf: unprocessed bytes, rbs: its size,
-		 * rbp: the most it held) and one reply buffer: Redis's fixed
-		 * buffer and reply list are omem, bytes not yet written.
-		 */
-		buf_printf(o, "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
-			   "flags=%s db=%u sub=%zu psub=%zu ssub=0 multi=%ld qbuf=%zu "
-			   "qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu "
-			   "obl=0 oll=0 omem=%zu tot-mem=%zu events=%s%s cmd=%s "
-			   "user=default redir=-1 resp=%d\n",
-			   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
-			   c->name ? c->name : "", (long long)(now - c->created),
-			   (long long)(now - c->last_active),
-			   flags, c->db,
-			   c->ps.nchan, c->ps.npat,
-			   c->in_multi ? (long)c->mq_len : -1L,
-			   buf_avail(&c->in), c->in.cap - c->in.len, argv_mem, mmem,
-			   c->in.cap, c->in_peak, buf_avail(&c->out),
-			   sizeof(*c) + c->in.cap + c->out.cap + argv_mem + mmem,
-			   c->events & EPOLLIN ? "r" : "", c->events & EPOLLOUT ? "w" : "",
-			   cmd, c->proto);
-		n++;
+	if (cf && cf->only) {	/* CLIENT INFO: the caller, its own */
+		list_one((struct conn *)cf->only, &lw);
+		return lw.n;
 	}
-	return n;
+	server_clients_each(list_one, &lw);
+	return lw.n;
 }
 
 /* ------------------------------------------------------------ workers */
@@ -765,10 +852,13 @@ static void *worker_main(void *arg)
 
 	cur = w;
 	tstats = &ptstats[w->id];
+	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		time_t now;
 
+		pthread_mutex_unlock(&w->lock);
 		n = epoll_wait(w->epfd, evs, 256, wait_ms);
+		pthread_mutex_lock(&w->lock);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
@@ -794,11 +884,16 @@ static void *worker_main(void *arg)
 				ssize_t unused = read(w->evfd, &v, sizeof(v));
 
 				(void)unused;
+				close_killed(w);
 			} else {
 				struct conn *c = conn_of((struct conn_src *)src);
 
 				if (c->dead)
 					continue;
+				if (c->killed) {	/* CLIENT KILL */
+					conn_close(c);
+					continue;
+				}
 				if (evs[i].events & (EPOLLERR | EPOLLHUP) &&
 				    !(evs[i].events & EPOLLIN)) {
 					conn_close(c);
@@ -847,6 +942,7 @@ static void *worker_main(void *arg)
 	while (w->head)
 		conn_close(w->head);
 	reap(w);
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -859,6 +955,10 @@ int server_worker_init(struct worker *w, int id, const int *ufd,
 
 	memset(w, 0, sizeof(*w));
 	w->id = id;
+	pthread_mutex_init(&w->lock, NULL);
+	if (!id)
+		all_ws = w;	/* workers are an array, ws[0] first */
+	all_n = id + 1;
 	ps_worker_init(&w->ps);
 	w->kfd = kc_open_path(cfg.device);
 	if (w->kfd < 0) {

@@ -29,7 +29,7 @@ void server_worker_exit(struct worker *w, int nu);
 void server_conn_output(struct conn *c);
 uint64_t server_next_client_id(void);
 /*
- * CLIENT LIST / CLIENT INFO: a line per Redis client of this worker that
+ * CLIENT LIST / CLIENT INFO: a line per Redis client (of every worker) that
  * f lets through (all when f is NULL), Redis 7.0's fields; me is the
  * client asking (its command's arguments are in argv-mem).
  */
@@ -43,6 +43,17 @@ enum { CT_NORMAL, CT_PUBSUB, CT_OTHER };	/* master, replica: none here */
 long server_client_list(struct buf *o, const struct conn *me,
 			const struct client_filter *f);
 struct conn *server_worker_conns(void);
+/*
+ * Calls fn on each Redis client of every worker (not the closed or killed
+ * ones), each worker's table under its lock; the caller's own lock is
+ * dropped meanwhile.  Only a worker thread calls it.
+ */
+void server_clients_each(void (*fn)(struct conn *t, void *arg), void *arg);
+/*
+ * CLIENT KILL of t (not the caller), from fn above: t leaves the counters
+ * and CLIENT LIST now, its own worker shuts it down and closes it.
+ */
+void server_client_kill(struct conn *t);
 /* Wakes worker w to retry its parked clients (any thread). */
 void server_worker_kick(struct worker *w);
 /* A parked connection was answered: runs the input it sent meanwhile. */
