@@ -48,6 +48,8 @@ bool arg_eq(const struct arg *a, const char *s);	/* case-insensitive */
 struct buf *rout(struct conn *c);
 void reply_err(struct conn *c, const char *msg);
 void reply_kerr(struct buf *o, int err);	/* a kernel result */
+/* A result stored in one transaction: its first error, or r->a (redis_sort.c). */
+void r_stored_count(struct conn *c, struct rec *r, struct kc_op *ops);
 void reply_count_too_big(struct buf *o);	/* a negative RAND count past 64 MiB */
 bool key_ok(struct conn *c, const struct arg *k);
 bool arg_ll(struct conn *c, const struct arg *a, long long *v);

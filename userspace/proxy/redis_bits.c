@@ -519,18 +519,6 @@ bool bitop_prepare(const struct txq *q, struct arg *argv, size_t argc,
 	return true;
 }
 
-static void r_bitop(struct conn *c, struct rec *r, struct kc_op *ops)
-{
-	uint32_t i;
-
-	for (i = 0; i < r->nops; i++) {
-		if (ops[i].result && !(i == 0 && ops[i].result == -ENOENT)) {
-			reply_kerr(&c->out, ops[i].result);
-			return;
-		}
-	}
-	resp_int(&c->out, r->a);
-}
 
 void bitop_plan(struct conn *c, struct arg *argv, size_t argc,
 		const struct txpre *p)
@@ -553,7 +541,7 @@ void bitop_plan(struct conn *c, struct arg *argv, size_t argc,
 		reply_kerr(rout(c), p->kerr);
 		return;
 	}
-	r = eng_rec(e, c, r_bitop, p->olen + 64);
+	r = eng_rec(e, c, r_stored_count, p->olen + 64);
 	r->a = (int64_t)p->olen;
 	op = eng_op(e, r, KC_OP_DEL);
 	kc_op_key(op, argv[2].p, argv[2].len);

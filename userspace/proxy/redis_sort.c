@@ -183,8 +183,12 @@ static bool sort_parse(struct conn *c, struct arg *argv, size_t argc,
 	return true;
 }
 
-/* The result as a list at o->store, in one transaction; replies. */
-static void r_store(struct conn *c, struct rec *r, struct kc_op *ops)
+/*
+ * The reply of a result stored in one transaction (SORT ... STORE, BITOP):
+ * the first error but the first op's -ENOENT (its DEL of the old value),
+ * else the count in r->a.
+ */
+void r_stored_count(struct conn *c, struct rec *r, struct kc_op *ops)
 {
 	uint32_t i;
 
@@ -208,7 +212,7 @@ static void sort_store(struct conn *c, const struct arg *dst, char **vals,
 	int err;
 
 	eng_txn_begin(e);
-	r = eng_rec(e, c, r_store, n * sizeof(*kb));
+	r = eng_rec(e, c, r_stored_count, n * sizeof(*kb));
 	r->a = (int64_t)n;
 	op = eng_op(e, r, KC_OP_DEL);
 	kc_op_key(op, dst->p, dst->len);
