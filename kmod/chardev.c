@@ -174,7 +174,7 @@ static long ioctl_version(struct kc_cache *kc, void __user *uarg)
 	struct kc_version v = {
 		.abi_version = KC_ABI_VERSION,
 		.key_max = KC_KEY_MAX,
-		.item_size_max = kc->item_size_max,
+		.item_size_max = kc_item_size_max(kc),
 		.op_size = sizeof(struct kc_op),
 		.batch_max = KC_BATCH_MAX,
 		.nr_classes = kc->nr_classes,

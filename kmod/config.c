@@ -32,7 +32,7 @@ void kc_config_fill(struct kc_cache *kc, struct kc_config *cfg)
 	cfg->memory_limit_mb = READ_ONCE(kc->limit_bytes) >> 20;
 	cfg->notify = READ_ONCE(kc->notify);
 	cfg->automove = READ_ONCE(kc->automove);
-	cfg->item_size_max = kc->item_size_max;
+	cfg->item_size_max = kc_item_size_max(kc);
 	cfg->chunk_min = kc->chunk_min;
 	cfg->growth_factor_pct = kc->factor_pct;
 }
@@ -52,6 +52,10 @@ int kc_config_apply(struct kc_cache *kc, const struct kc_config *cfg, u32 mask)
 		return -EINVAL;
 	if (((mask & KC_CONFIG_NOTIFY) && cfg->notify > 1) ||
 	    ((mask & KC_CONFIG_AUTOMOVE) && cfg->automove > 1))
+		return -EINVAL;
+	if ((mask & KC_CONFIG_ITEM_SIZE_MAX) &&
+	    (cfg->item_size_max < 1024 ||
+	     cfg->item_size_max > KC_ITEM_SIZE_LIMIT))
 		return -EINVAL;
 	mutex_lock(&kc_config_mutex);
 	if (READ_ONCE(kc->dead)) {
@@ -73,6 +77,12 @@ int kc_config_apply(struct kc_cache *kc, const struct kc_config *cfg, u32 mask)
 		WRITE_ONCE(kc->notify, cfg->notify);
 	if (mask & KC_CONFIG_AUTOMOVE)
 		WRITE_ONCE(kc->automove, cfg->automove);
+	/*
+	 * Checked by every op as it starts, with no other state sized by
+	 * it: an op running meanwhile sees the old or the new limit.
+	 */
+	if (mask & KC_CONFIG_ITEM_SIZE_MAX)
+		WRITE_ONCE(kc->item_size_max, cfg->item_size_max);
 	mutex_unlock(&kc_config_mutex);
 	return 0;
 }

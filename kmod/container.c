@@ -201,7 +201,7 @@ int kc_elem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep)
 	err = kc_read_arg(op, i, &b);
 	if (err)
 		return err;
-	if (b.len > kc->item_size_max)
+	if (b.len > kc_item_size_max(kc))
 		return -E2BIG;
 	e = kc_elem_alloc(kc, b.len, b.len);
 	if (IS_ERR(e))

@@ -32,7 +32,7 @@ static int pair_alloc(struct kc_op *op, u32 i, struct kc_item **ep)
 		err = kc_read_arg(op, i + 1, &v);
 	if (err)
 		return err;
-	if ((u64)f.len + v.len > kc->item_size_max)
+	if ((u64)f.len + v.len > kc_item_size_max(kc))
 		return -E2BIG;
 	e = kc_elem_alloc(kc, f.len + v.len, f.len);
 	if (IS_ERR(e))
@@ -270,7 +270,7 @@ int kc_op_hincrby(struct kc_op *op, const char *key)
 	void *field;
 	int err, len;
 
-	if ((u64)op->val_len + KC_INT_STR_MAX > kc->item_size_max)
+	if ((u64)op->val_len + KC_INT_STR_MAX > kc_item_size_max(kc))
 		return -E2BIG;
 	field = kc_dup_in(op, op->val, op->val_len, &err);
 	if (!field)

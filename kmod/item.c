@@ -31,6 +31,16 @@ u64 kc_now_ms(void)
 	return ktime_to_ms(ktime_get_boottime());
 }
 
+/* userspace/proxy/proxy.h's KC_ITEM_HEADER, when locks carry no debug state */
+static_assert(IS_ENABLED(CONFIG_DEBUG_SPINLOCK) || IS_ENABLED(CONFIG_LOCKDEP) ||
+	      !IS_ENABLED(CONFIG_64BIT) || sizeof(struct kc_item) == 72);
+
+/* Seconds since boot from the tick-updated clock: no clock read on GET. */
+u32 kc_now_sec(void)
+{
+	return (u32)div_u64(ktime_get_coarse_boottime(), NSEC_PER_SEC);
+}
+
 u64 kc_next_cas(struct kc_cache *kc)
 {
 	return atomic64_inc_return(&kc->cas_seq);
@@ -53,7 +63,7 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
 struct kc_item *kc_item_alloc(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
 			      u32 nbytes)
 {
-	if (nbytes > kc->item_size_max)
+	if (nbytes > kc_item_size_max(kc))
 		return ERR_PTR(-E2BIG);
 	return kc_item_alloc_any(kc, db, key, nkey, nbytes);
 }
@@ -117,6 +127,8 @@ struct kc_item *kc_item_alloc_any(struct kc_cache *kc, u8 db, const void *key, u
 	it->type = KC_TYPE_STRING;
 	it->fetched = 0;
 	it->active = 0;
+	it->meta = 0;
+	it->atime = kc_now_sec();
 	it->seg = KC_SEG_HOT;
 	memcpy(it->data, key, nkey);
 	INIT_LIST_HEAD(&it->lru);
@@ -271,13 +283,27 @@ int kc_item_publish(struct kc_item *old, struct kc_item *it, u64 cas,
 	spin_lock(&old->lock);
 	if (old->state != KC_ITEM_LINKED) {
 		err = -EAGAIN;
-	} else if ((flags & KC_PUB_CAS) && old->cas != cas) {
+	} else if ((flags & KC_PUB_CAS) && old->cas != cas &&
+		   !((flags & KC_PUB_STALE) && cas < old->cas)) {
 		err = -ESTALE;
 	} else {
+		/*
+		 * memcached's ms I: a value older than the current one is
+		 * kept as a stale one, with the current expiry and token.
+		 */
+		if ((flags & KC_PUB_CAS) && old->cas != cas) {
+			it->exptime = old->exptime;
+			it->meta = KC_IT_STALE | (old->meta & KC_IT_TOKEN);
+		}
 		if (flags & KC_PUB_KEEPTTL)
 			it->exptime = old->exptime;
 		if (flags & KC_PUB_KEEPFLAGS)
 			it->client_flags = old->client_flags;
+		if (flags & KC_PUB_KEEPSTATE) {
+			it->fetched = READ_ONCE(old->fetched);
+			it->atime = READ_ONCE(old->atime);
+			it->meta = old->meta;
+		}
 		spin_lock_nested(&it->lock, SINGLE_DEPTH_NESTING);
 		__kc_item_replace(old, it);
 		spin_unlock(&it->lock);

@@ -70,7 +70,12 @@
  *   kc.pressure and kicks the automover.
  * item->lock (spinlock, one per item)
  *   Protects the item's state (LINKED <-> ALLOC), its place in the index
- *   and in its LRU, and the metadata exptime, client_flags, cas.  Key and
+ *   and in its LRU, and the metadata exptime, client_flags, cas and meta
+ *   (memcached's stale and token bits: read, tested and set together
+ *   under it, so one reader of many wins a token).  atime (seconds since
+ *   boot of the last access) is written without it, with WRITE_ONCE(),
+ *   only when the second changed: a torn or lost update costs an idle
+ *   time one second off, nothing else.  Key and
  *   value are written only while the item is private and are immutable
  *   once linked: readers need only a reference.  The lock of an item
  *   nobody else can see yet nests inside the old item's lock
@@ -169,6 +174,14 @@ enum kc_seg {
 	KC_NR_SEGS
 };
 
+/*
+ * kc_item.meta: memcached's stale-while-revalidate state.  STALE: marked
+ * invalid (md I) but still served; TOKEN: a client was told it won the
+ * right to refresh the value (mg W), so others are told so (Z).
+ */
+#define KC_IT_STALE		BIT(0)
+#define KC_IT_TOKEN		BIT(1)
+
 /* Internal type of an element of a list, hash or set (never keyed). */
 #define KC_TYPE_ELEM	0xff
 
@@ -209,6 +222,13 @@ struct kc_item {
 	u8 fetched;			/* read at least once */
 	u8 active;			/* read twice: worth keeping */
 	u8 db;				/* its database's slot (kc_cache.dbmap) */
+	/*
+	 * Keyed items: kc_now_sec() of the store or of the last read that
+	 * counted as an access (OBJECT IDLETIME, mg's l); written without
+	 * a lock, at most once a second per item.
+	 */
+	u32 atime;
+	u8 meta;			/* KC_IT_*, under lock */
 	char data[];			/* key, then value */
 };
 
@@ -328,7 +348,7 @@ struct kc_cache {
 	atomic64_t dbsize[KC_DB_COUNT];	/* linked items per slot */
 	atomic64_t bytes;		/* keys + values stored */
 	atomic64_t cas_seq;
-	u32 item_size_max;
+	u32 item_size_max;		/* kc_item_size_max() */
 	u32 chunk_min;
 	u32 factor_pct;
 	bool automove;
@@ -403,6 +423,14 @@ struct kc_cache *kc_item_cache(const struct kc_item *it);
 
 u64 kc_stat_sum(struct kc_cache *kc, enum kc_stat s);
 u64 kc_now_ms(void);
+
+/* The largest value: changed at run time (kc_config_apply()). */
+static inline u32 kc_item_size_max(const struct kc_cache *kc)
+{
+	return READ_ONCE(kc->item_size_max);
+}
+
+u32 kc_now_sec(void);
 s64 kc_real_offset_ms(void);	/* unix ms = ms since boot + this */
 u64 kc_next_cas(struct kc_cache *kc);
 
@@ -418,6 +446,10 @@ enum kc_reclaim {
 #define KC_PUB_CAS		BIT(0)	/* old must still have version cas */
 #define KC_PUB_KEEPTTL		BIT(1)	/* the new item takes old's expiry */
 #define KC_PUB_KEEPFLAGS	BIT(2)	/* ... and old's client flags */
+/* with KC_PUB_CAS: a lower cas stores it as a stale value */
+#define KC_PUB_STALE		BIT(3)
+/* old's fetched bit, access time and meta (an in-place rewrite) */
+#define KC_PUB_KEEPSTATE	BIT(4)
 
 /* item.c: the item protocol */
 void kc_items_exit(struct kc_cache *kc);

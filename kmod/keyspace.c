@@ -78,34 +78,55 @@ int kc_op_expiry(const struct kc_op *op, u64 *exp)
 int kc_op_del(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
+	struct kc_item *it;
 	int err = 0;
+	u64 exp = 0;
 
+	if (op->flags & KC_GET_TOUCH) {
+		if (!(op->flags & KC_STALE))
+			return -EINVAL;
+		err = kc_op_expiry(op, &exp);
+		if (err)
+			return err;
+	}
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
 	if (!it) {
 		kc_stat_inc(kc, KC_STAT_DELETE_MISSES);
 		return -ENOENT;
 	}
 	spin_lock(&it->lock);
-	if (it->state != KC_ITEM_LINKED)
+	if (it->state != KC_ITEM_LINKED) {
 		err = -ENOENT;
-	else if ((op->flags & KC_SET_CAS) && it->cas != op->cas)
+	} else if ((op->flags & KC_SET_CAS) && it->cas != op->cas) {
 		err = -EEXIST;
-	else
+	} else if (op->flags & KC_STALE) {
+		/* memcached's md I: kept, served as stale, token free again */
+		if (op->flags & KC_GET_TOUCH)
+			it->exptime = exp;
+		it->meta = (it->meta | KC_IT_STALE) & ~KC_IT_TOKEN;
+		WRITE_ONCE(it->cas, kc_next_cas(kc));
+		op->cas = it->cas;
+	} else {
 		__kc_item_unlink(it);
+	}
 	spin_unlock(&it->lock);
 	kc_item_put(it);
-	if (!err)
+	if (!err && !(op->flags & KC_STALE))
 		kc_notify(kc, KC_EVENT_DEL, kc_op_db(op), key, op->key_len);
 	if (err != -EEXIST)
 		kc_stat_inc(kc, err ? KC_STAT_DELETE_MISSES : KC_STAT_DELETE_HITS);
 	return err;
 }
 
-/* EXISTS also reports the key's CAS version, of any type (WATCH). */
+/*
+ * EXISTS also reports the key's CAS version, of any type (WATCH); with
+ * KC_BUMP the lookup counts as an access (Redis's TOUCH).
+ */
 int kc_op_exists(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
-	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
+	struct kc_item *it = kc_item_get(kc, kc_op_db(op), key, op->key_len,
+					 op->flags & KC_BUMP);
 
 	if (!it)
 		return -ENOENT;
@@ -139,7 +160,8 @@ int kc_op_touch(struct kc_op *op, const char *key)
 	err = kc_op_expiry(op, &exp);
 	if (err)
 		return err;
-	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, true);
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len,
+			 !(op->flags & KC_GET_NOBUMP));
 	if (!it)
 		return -ENOENT;
 	spin_lock(&it->lock);
@@ -236,6 +258,8 @@ int kc_op_ttl(struct kc_op *op, const char *key)
 	if (!it)
 		return -ENOENT;
 	exp = READ_ONCE(it->exptime);
+	/* and the seconds since its last access (OBJECT IDLETIME) */
+	op->num = max_t(s64, (s64)kc_now_sec() - READ_ONCE(it->atime), 0);
 	kc_item_put(it);
 	if (!exp) {
 		op->expire = -1;

@@ -229,7 +229,7 @@ int kc_op_lset(struct kc_op *op, const char *key)
 	s64 i = op->num;
 	int err;
 
-	if (op->val_len > kc->item_size_max)
+	if (op->val_len > kc_item_size_max(kc))
 		return -E2BIG;
 	e = kc_elem_alloc(kc, op->val_len, op->val_len);
 	if (IS_ERR(e))
@@ -348,7 +348,7 @@ int kc_op_linsert(struct kc_op *op, const char *key)
 		return -EINVAL;
 	if (op->nargs != 1)
 		return -EINVAL;
-	if (op->val_len > kc->item_size_max)
+	if (op->val_len > kc_item_size_max(kc))
 		return -E2BIG;
 	err = kc_read_arg(op, 0, &b);
 	if (err)

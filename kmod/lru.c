@@ -105,7 +105,10 @@ void kc_lru_bump(struct kc_item *it)
 {
 	struct kc_cache *kc = kc_item_cache(it);
 	struct kc_class *c = &kc->classes[it->clsid];
+	u32 now = kc_now_sec();
 
+	if (READ_ONCE(it->atime) != now)
+		WRITE_ONCE(it->atime, now);
 	if (!READ_ONCE(it->fetched)) {
 		WRITE_ONCE(it->fetched, 1);
 		return;

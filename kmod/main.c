@@ -23,7 +23,6 @@
 #include "config.h"
 
 #define KC_VERSION		"0.1"
-#define KC_ITEM_SIZE_LIMIT	(64U << 20)
 
 static unsigned long memory_mb = 64;
 module_param(memory_mb, ulong, 0444);
@@ -72,9 +71,9 @@ static const struct kernel_param_ops ceiling_ops = {
 module_param_cb(memory_ceiling_mb, &ceiling_ops, NULL, 0644);
 MODULE_PARM_DESC(memory_ceiling_mb, "Most MiB all namespaces' caches may have together (default 0: the machine's memory; runtime: sysfs)");
 
-static unsigned int chunk_min = 48;
+static unsigned int chunk_min = 40;
 module_param(chunk_min, uint, 0444);
-MODULE_PARM_DESC(chunk_min, "Bytes of key+value in the smallest chunk (default 48, 8..4096)");
+MODULE_PARM_DESC(chunk_min, "Bytes of key+value in the smallest chunk (default 40, 8..4096)");
 
 static char *growth_factor = "1.25";
 module_param(growth_factor, charp, 0444);
@@ -82,7 +81,7 @@ MODULE_PARM_DESC(growth_factor, "Chunk size growth factor between slab classes (
 
 static unsigned int item_size_max = 1U << 20;
 module_param(item_size_max, uint, 0444);
-MODULE_PARM_DESC(item_size_max, "Largest value in bytes (default 1048576, 1024..67108864)");
+MODULE_PARM_DESC(item_size_max, "Largest value in bytes (default 1048576, 1024..536870912; changeable at run time)");
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);

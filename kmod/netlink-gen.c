@@ -20,11 +20,18 @@
 #include <linux/kcache.h>
 #include <linux/kcache.h>
 #include <linux/kcache.h>
+#include <linux/kcache.h>
+
+/* Integer value ranges */
+static const struct netlink_range_validation kc_a_item_size_max_range = {
+	.min	= 1024ULL,
+	.max	= KC_ITEM_SIZE_LIMIT,
+};
 
 /* KC_CMD_OP - do */
 static const struct nla_policy kcache_op_nl_policy[KC_A_DB + 1] = {
 	[KC_A_OPCODE] = NLA_POLICY_MAX(NLA_U32, KC_OP_MAX),
-	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x7ffffff),
+	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x7fffffff),
 	[KC_A_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 1, KC_KEY_MAX),
 	[KC_A_VALUE] = { .type = NLA_BINARY, .len = KC_NL_VALUE_MAX, },
 	[KC_A_NUM] = { .type = NLA_S64, },
@@ -58,11 +65,12 @@ static const struct nla_policy kcache_config_set_nl_policy[KC_A_AUTOMOVE + 1] = 
 	[KC_A_MEMORY_LIMIT_MB] = NLA_POLICY_MIN(NLA_U64, 2),
 	[KC_A_NOTIFY] = NLA_POLICY_MAX(NLA_U32, 1),
 	[KC_A_AUTOMOVE] = NLA_POLICY_MAX(NLA_U32, 1),
+	[KC_A_ITEM_SIZE_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &kc_a_item_size_max_range),
 };
 
 /* KC_CMD_FLUSH - do */
 static const struct nla_policy kcache_flush_nl_policy[KC_A_DB + 1] = {
-	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x7ffffff),
+	[KC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x7fffffff),
 	[KC_A_DB] = NLA_POLICY_MAX(NLA_U32, 15),
 };
 

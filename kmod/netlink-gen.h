@@ -21,6 +21,7 @@
 #include <linux/kcache.h>
 #include <linux/kcache.h>
 #include <linux/kcache.h>
+#include <linux/kcache.h>
 
 /* Ops table for kcache */
 extern const struct genl_split_ops kcache_nl_ops[10];

@@ -51,7 +51,7 @@ static_assert(__KC_A_LAST <= 64);
 /* Limits the spec states as numbers, for the policies of netlink-gen.c. */
 static_assert(KC_MAX_CLASSES - 1 == 63);	/* class-id: max */
 static_assert(KC_MIN_LIMIT_MB == 2);		/* memory-limit-mb: min */
-static_assert(__KC_OP_F_ALL == 0x7ffffff);	/* flags: flags-mask */
+static_assert(__KC_OP_F_ALL == 0x7fffffff);	/* flags: flags-mask */
 static_assert(KC_DB_COUNT - 1 == 15);		/* db: max */
 
 /* The file of the socket a request came from, if it has one. */
@@ -190,7 +190,7 @@ int kcache_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, KC_A_VERSION_ABI, KC_ABI_VERSION) ||
 	    nla_put_string(msg, KC_A_VERSION_MODULE, ver) ||
 	    nla_put_u32(msg, KC_A_KEY_MAX, KC_KEY_MAX) ||
-	    nla_put_u32(msg, KC_A_ITEM_SIZE_MAX, kc->item_size_max) ||
+	    nla_put_u32(msg, KC_A_ITEM_SIZE_MAX, kc_item_size_max(kc)) ||
 	    nla_put_u32(msg, KC_A_VALUE_MAX, KC_NL_VALUE_MAX) ||
 	    nla_put_u32(msg, KC_A_NR_CLASSES, kc->nr_classes))
 		return kc_nl_reply_too_big(msg, info);
@@ -295,7 +295,7 @@ static int op_reply(struct genl_info *info, const struct kc_req *req,
 	const struct kc_op *op = &req->op;
 	/* An element costs at most 3 bytes more as a nest than as a record. */
 	size_t size = 3 * nla_total_size_64bit(sizeof(u64)) +
-		      nla_total_size(sizeof(u32)) + op->out_used +
+		      2 * nla_total_size(sizeof(u32)) + op->out_used +
 		      op->out_used / 2 + NLA_HDRLEN;
 	struct sk_buff *msg;
 	void *hdr;
@@ -306,7 +306,8 @@ static int op_reply(struct genl_info *info, const struct kc_req *req,
 	if (nla_put_s64(msg, KC_A_NUM, op->num, KC_A_PAD) ||
 	    nla_put_u64_64bit(msg, KC_A_CAS, op->cas, KC_A_PAD) ||
 	    nla_put_s64(msg, KC_A_EXPIRE, op->expire, KC_A_PAD) ||
-	    nla_put_u32(msg, KC_A_CLIENT_FLAGS, op->client_flags))
+	    nla_put_u32(msg, KC_A_CLIENT_FLAGS, op->client_flags) ||
+	    nla_put_u32(msg, KC_A_META, op->meta))
 		return kc_nl_reply_too_big(msg, info);
 	if (req->reply == KC_REPLY_VALUE &&
 	    nla_put(msg, KC_A_VALUE, op->out_used, out))
@@ -474,9 +475,13 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.automove = nla_get_u32(tb[KC_A_AUTOMOVE]);
 		mask |= KC_CONFIG_AUTOMOVE;
 	}
+	if (tb[KC_A_ITEM_SIZE_MAX]) {
+		cfg.item_size_max = nla_get_u32(tb[KC_A_ITEM_SIZE_MAX]);
+		mask |= KC_CONFIG_ITEM_SIZE_MAX;
+	}
 	if (!mask) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: give KC_A_MEMORY_LIMIT_MB, KC_A_NOTIFY or KC_A_AUTOMOVE");
+			       "nothing to set: give KC_A_MEMORY_LIMIT_MB, KC_A_NOTIFY, KC_A_AUTOMOVE or KC_A_ITEM_SIZE_MAX");
 		return -EINVAL;
 	}
 	err = kc_config_apply(kc, &cfg, mask);

@@ -43,23 +43,26 @@ static const struct kc_op_desc {
 	u32 mode;		/* KEYED, EXCL, ARGS_*, RD ... */
 } kc_ops[] = {
 	[KC_OP_NOP]	 = { op_nop, 0, KEYLESS | RD },
-	[KC_OP_GET]	 = { kc_op_get, KC_GET_TOUCH | KC_GET_NOBUMP | TTL_FLAGS,
+	[KC_OP_GET]	 = { kc_op_get, KC_GET_TOUCH | KC_GET_NOBUMP |
+			     KC_GET_META | TTL_FLAGS,
 			     KEYED | RD },
 	[KC_OP_SET]	 = { kc_op_set, KC_SET_NX | KC_SET_XX | KC_SET_CAS |
-			     KC_SET_GET | KC_SET_KEEPTTL | TTL_FLAGS,
+			     KC_SET_GET | KC_SET_KEEPTTL | KC_SET_TOKEN |
+			     KC_STALE | TTL_FLAGS,
 			     KEYED | VAL | OUT_AFTER },
-	[KC_OP_ADD]	 = { kc_op_add, TTL_FLAGS, KEYED | VAL },
+	[KC_OP_ADD]	 = { kc_op_add, KC_SET_TOKEN | TTL_FLAGS, KEYED | VAL },
 	[KC_OP_REPLACE]	 = { kc_op_replace, KC_SET_CAS | KC_SET_KEEPTTL |
 			     TTL_FLAGS, KEYED | VAL },
 	[KC_OP_APPEND]	 = { kc_op_concat, KC_APPEND_CREATE, KEYED | VAL },
 	[KC_OP_PREPEND]	 = { kc_op_concat, KC_APPEND_CREATE, KEYED | VAL },
-	[KC_OP_DEL]	 = { kc_op_del, KC_SET_CAS, KEYED },
-	[KC_OP_EXISTS]	 = { kc_op_exists, 0, KEYED | RD },
-	[KC_OP_INCRBY]	 = { kc_op_incr, KC_INCR_UNSIGNED, KEYED },
-	[KC_OP_DECRBY]	 = { kc_op_incr, KC_INCR_UNSIGNED, KEYED },
+	[KC_OP_DEL]	 = { kc_op_del, KC_SET_CAS | KC_STALE | KC_GET_TOUCH |
+			     TTL_FLAGS, KEYED },
+	[KC_OP_EXISTS]	 = { kc_op_exists, KC_BUMP, KEYED | RD },
+	[KC_OP_INCRBY]	 = { kc_op_incr, KC_INCR_UNSIGNED | KC_SET_CAS, KEYED },
+	[KC_OP_DECRBY]	 = { kc_op_incr, KC_INCR_UNSIGNED | KC_SET_CAS, KEYED },
 	[KC_OP_GETBIT]	 = { kc_op_getbit, 0, KEYED | RD },
 	[KC_OP_SETBIT]	 = { kc_op_setbit, 0, KEYED },
-	[KC_OP_TOUCH]	 = { kc_op_touch, TTL_FLAGS, KEYED },
+	[KC_OP_TOUCH]	 = { kc_op_touch, KC_GET_NOBUMP | TTL_FLAGS, KEYED },
 	[KC_OP_EXPIRE]	 = { kc_op_expire, TTL_FLAGS | KC_EXPIRE_NX |
 			     KC_EXPIRE_XX | KC_EXPIRE_GT | KC_EXPIRE_LT,
 			     KEYED },
@@ -171,7 +174,8 @@ static bool op_reads_only(const struct kc_op_desc *d, const struct kc_op *op)
 		return false;
 	if (op->opcode == KC_OP_ZRANGE)
 		return !(op->flags & KC_Z_REMOVE);
-	return op->opcode != KC_OP_GET || !(op->flags & KC_GET_TOUCH);
+	return op->opcode != KC_OP_GET ||
+	       !(op->flags & (KC_GET_TOUCH | KC_GET_META));
 }
 
 /*
@@ -195,7 +199,10 @@ int kc_op_prepare(struct kc_req *req)
 	op->opcode = array_index_nospec(op->opcode, ARRAY_SIZE(kc_ops));
 	d = &kc_ops[op->opcode];
 	err = -EINVAL;
-	if ((op->flags & ~d->flags) || op->db >= KC_DB_COUNT || op->__reserved)
+	if ((op->flags & ~d->flags) || op->db >= KC_DB_COUNT || op->meta)
+		goto out;
+	/* a caller whose kc_op ends before meta could not see what it won */
+	if ((op->flags & KC_GET_META) && op->size < KC_OP_SIZE_VER1)
 		goto out;
 	err = -EBADF;
 	if (req->rdonly && !op_reads_only(d, op))

@@ -178,7 +178,7 @@ void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err)
 	void *buf;
 
 	*err = -E2BIG;
-	if (len > kc->item_size_max)
+	if (len > kc_item_size_max(kc))
 		return NULL;
 	*err = -ENOMEM;
 	buf = kvmalloc(max_t(u32, len, 1), KC_GFP_REQ);
@@ -318,7 +318,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 
 	r->uval = op->val;
 	r->uargs = op->args;
-	if (val && op->val_len <= kc->item_size_max)
+	if (val && op->val_len <= kc_item_size_max(kc))
 		vlen = op->val_len;
 	op->val = 0;
 	op->args = 0;
@@ -349,7 +349,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 				n * sizeof(*kb)))
 		goto fault;
 	for (i = 0; i < n; i++)
-		if (!kb[i].__reserved && kb[i].len <= kc->item_size_max)
+		if (!kb[i].__reserved && kb[i].len <= kc_item_size_max(kc))
 			data += kb[i].len;
 	if (head + data > KC_INPUT_MAX)
 		goto e2big;
@@ -369,7 +369,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		u64 src = kb[i].ptr;
 
 		kb[i].ptr = 0;
-		if (kb[i].__reserved || kb[i].len > kc->item_size_max)
+		if (kb[i].__reserved || kb[i].len > kc_item_size_max(kc))
 			continue;
 		if (copy_from_user(p, u64_to_user_ptr(src), kb[i].len))
 			goto fault;

@@ -19,6 +19,7 @@
 #include "kcache.h"
 #include "ops.h"
 #include "netlink.h"
+#include "lru.h"
 
 /*
  * Puts a new item in place: replaces the current item if there is one and
@@ -46,7 +47,9 @@ retry:
 		} else if (flags & KC_SET_NX) {
 			err = -EEXIST;
 		} else if ((flags & KC_SET_CAS) &&
-			   READ_ONCE(old->cas) != op->cas) {
+			   READ_ONCE(old->cas) != op->cas &&
+			   !((flags & KC_STALE) &&
+			     op->cas < READ_ONCE(old->cas))) {
 			err = -ESTALE;
 		} else if ((flags & KC_SET_GET) &&
 			   (old->type != KC_TYPE_STRING ||
@@ -58,6 +61,8 @@ retry:
 			err = kc_item_publish(old, it, op->cas,
 					      ((flags & KC_SET_CAS) ?
 					       KC_PUB_CAS : 0) |
+					      ((flags & KC_STALE) ?
+					       KC_PUB_STALE : 0) |
 					      ((flags & KC_SET_KEEPTTL) ?
 					       KC_PUB_KEEPTTL : 0));
 			if (err == -EAGAIN) {
@@ -115,6 +120,8 @@ int kc_op_set(struct kc_op *op, const char *key)
 		return -EINVAL;
 	if ((op->flags & KC_SET_KEEPTTL) && op->expire)
 		return -EINVAL;
+	if ((op->flags & KC_STALE) && !(op->flags & KC_SET_CAS))
+		return -EINVAL;
 	err = kc_op_expiry(op, &exp);
 	if (err)
 		return err;
@@ -128,6 +135,8 @@ int kc_op_set(struct kc_op *op, const char *key)
 	}
 	it->client_flags = op->client_flags;
 	it->exptime = exp;
+	if (op->flags & KC_SET_TOKEN)
+		it->meta = KC_IT_TOKEN;
 	return store(op, key, it);
 }
 
@@ -159,6 +168,7 @@ static int rmw(struct kc_op *op, const char *key, kc_build_fn build,
 	s64 num = op->num;	/* an input that build() overwrites */
 	struct kc_item *old, *it;
 	u64 seen_cas = 0;
+	u32 pub;
 	int err;
 
 retry:
@@ -175,6 +185,15 @@ retry:
 		}
 		seen_cas = READ_ONCE(old->cas);
 	}
+	/* memcached's incr and ma with a CAS: only that version changes */
+	if (op->flags & KC_SET_CAS) {
+		if (!old)
+			return -ENOENT;
+		if (seen_cas != op->cas) {
+			kc_item_put(old);
+			return -EEXIST;
+		}
+	}
 	it = NULL;
 	err = build(op, key, old, &it);
 	if (err) {
@@ -182,8 +201,14 @@ retry:
 			kc_item_put(old);
 		return err > 0 ? 0 : err;
 	}
-	err = kc_item_publish(old, it, seen_cas,
-			      KC_PUB_CAS | KC_PUB_KEEPTTL | KC_PUB_KEEPFLAGS);
+	pub = KC_PUB_CAS | KC_PUB_KEEPTTL | KC_PUB_KEEPFLAGS;
+	/*
+	 * memcached rewrites an incr result that fits in place: the item
+	 * keeps its fetched bit, access time and stale state.
+	 */
+	if ((op->flags & KC_INCR_UNSIGNED) && old && it->nbytes == old->nbytes)
+		pub |= KC_PUB_KEEPSTATE;
+	err = kc_item_publish(old, it, seen_cas, pub);
 	if (old)
 		kc_item_put(old);
 	/* Changed or gone since it was read (-EAGAIN, -ESTALE), or created
@@ -360,7 +385,7 @@ static int build_setbit(struct kc_op *op, const char *key,
 	struct kc_item *it;
 	char *v;
 
-	if (byte >= kc->item_size_max)
+	if (byte >= kc_item_size_max(kc))
 		return -E2BIG;
 	len = max_t(u32, olen, byte + 1);
 	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, len);
@@ -405,7 +430,7 @@ static int build_setrange(struct kc_op *op, const char *key,
 		return 1;
 	}
 	end = (u64)op->num + op->val_len;
-	if (end > kc->item_size_max)
+	if (end > kc_item_size_max(kc))
 		return -E2BIG;
 	len = max_t(u32, olen, end);
 	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, len);
@@ -435,12 +460,49 @@ int kc_op_setrange(struct kc_op *op, const char *key)
 	return rmw(op, key, build_setrange, true);
 }
 
+/*
+ * GET with KC_GET_META: the item's state as it was before this read,
+ * memcached's refresh token (R tested against the expiry before this
+ * read's touch), the expiry of KC_GET_TOUCH, then the access (unless
+ * KC_GET_NOBUMP).  Runs once the value is out, so an op run again
+ * after a fault never takes the token twice.
+ */
+static void get_meta(struct kc_op *op, struct kc_item *it, u64 exp)
+{
+	u32 now = kc_now_sec(), at = READ_ONCE(it->atime);
+	u32 meta = READ_ONCE(it->fetched) ? KC_META_FETCHED : 0;
+
+	op->num = now > at ? now - at : 0;
+	spin_lock(&it->lock);
+	if (it->meta & KC_IT_TOKEN)
+		meta |= KC_META_TOKEN;
+	if (it->meta & KC_IT_STALE)
+		meta |= KC_META_STALE;
+	/* memcached's R: expires within num2 seconds (never-expiring: no) */
+	if (!(it->meta & KC_IT_TOKEN) &&
+	    ((it->meta & KC_IT_STALE) ||
+	     (op->num2 > 0 && it->exptime &&
+	      it->exptime < kc_now_ms() + (u64)min_t(s64, op->num2, S32_MAX) *
+					  MSEC_PER_SEC))) {
+		it->meta |= KC_IT_TOKEN;
+		meta |= KC_META_WON;
+	}
+	/* after R's test: a touch in the same read does not decide it */
+	if (op->flags & KC_GET_TOUCH)
+		it->exptime = exp;
+	spin_unlock(&it->lock);
+	op->meta = meta;
+	if (!(op->flags & KC_GET_NOBUMP))
+		kc_lru_bump(it);
+}
+
 int kc_op_get(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
 	struct kc_item *it;
 	int err = 0;
-	u64 exp;
+	bool bump;
+	u64 exp = 0;
 
 	kc_stat_inc(kc, KC_STAT_CMD_GET);
 	if (op->flags & KC_GET_TOUCH) {
@@ -449,7 +511,8 @@ int kc_op_get(struct kc_op *op, const char *key)
 			return err;
 		kc_stat_inc(kc, KC_STAT_CMD_TOUCH);
 	}
-	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, !(op->flags & KC_GET_NOBUMP));
+	bump = !(op->flags & (KC_GET_NOBUMP | KC_GET_META));
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, bump);
 	if (!it) {
 		kc_stat_inc(kc, KC_STAT_GET_MISSES);
 		return -ENOENT;
@@ -474,7 +537,9 @@ int kc_op_get(struct kc_op *op, const char *key)
 	 * the op and runs it again, and a touch to a past time done before
 	 * that would turn the second run into a miss.
 	 */
-	if (op->flags & KC_GET_TOUCH) {
+	if (op->flags & KC_GET_META) {
+		get_meta(op, it, exp);
+	} else if (op->flags & KC_GET_TOUCH) {
 		spin_lock(&it->lock);
 		it->exptime = exp;
 		spin_unlock(&it->lock);

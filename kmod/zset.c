@@ -178,7 +178,7 @@ static int zelem_alloc_arg(struct kc_op *op, u32 i, struct kc_item **ep,
 	if (b.len < sizeof(u64))
 		return -EINVAL;
 	mlen = b.len - sizeof(u64);
-	if (mlen > kc->item_size_max)
+	if (mlen > kc_item_size_max(kc))
 		return -E2BIG;
 	err = kc_copy_in(op, score, b.ptr, sizeof(u64));
 	if (err)

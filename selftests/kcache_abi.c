@@ -466,7 +466,7 @@ TEST_F(abi, unknown_flags)
 		KC_OP_NOP, KC_OP_GET, KC_OP_SET, KC_OP_DEL, KC_OP_EXPIRE,
 		KC_OP_TTL, KC_OP_MGET, KC_OP_FLUSH,
 	};
-	static const __u32 bad[] = { __KC_OP_F_ALL + 1, 1U << 20, 1U << 31 };
+	static const __u32 bad[] = { (__u32)__KC_OP_F_ALL + 1, 1U << 20, 1U << 31 };
 	struct kc_buf arg;
 	struct kc_op op;
 	unsigned int i, j;

@@ -149,6 +149,64 @@ TEST_F(dev, config_read)
 	EXPECT_EQ(0, cfg.__reserved);
 }
 
+/*
+ * item_size_max changes at run time (Redis's proto-max-bulk-len): a value
+ * over the old limit stores once it is raised, a lower limit refuses new
+ * values over it and keeps the items stored, out-of-range values change
+ * nothing.
+ */
+TEST_F(dev, item_size_max_at_run_time)
+{
+	size_t big = 5U << 20, vlen = 0;
+	struct kc_config cfg, orig;
+	struct kc_version v;
+	void *got = NULL;
+	char *val;
+
+	ASSERT_EQ(0, kc_config_get(self->fd, &orig));
+	val = malloc(big);
+	ASSERT_NE(NULL, val);
+	memset(val, 'b', big);
+	val[big - 1] = 'e';
+
+	cfg = orig;
+	cfg.item_size_max = 8U << 20;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	EXPECT_EQ(8U << 20, cfg.item_size_max);
+	ASSERT_EQ(0, kc_version(self->fd, &v));
+	EXPECT_EQ(8U << 20, v.item_size_max);
+	EXPECT_EQ(0, kc_set(self->fd, "big", 3, val, big, 0, 0, 0));
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "big", 3, &got, &vlen, NULL, NULL));
+	EXPECT_EQ(big, vlen);
+	EXPECT_EQ(0, memcmp(got, val, big));
+	free(got);
+
+	cfg.item_size_max = 1024;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	EXPECT_EQ(-E2BIG, kc_set(self->fd, "b2", 2, val, 1025, 0, 0, 0));
+	EXPECT_EQ(0, kc_set(self->fd, "b2", 2, val, 1024, 0, 0, 0));
+	/* what is stored stays readable */
+	got = NULL;
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "big", 3, &got, &vlen, NULL, NULL));
+	EXPECT_EQ(big, vlen);
+	free(got);
+
+	cfg.item_size_max = 1023;
+	EXPECT_EQ(-EINVAL, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	cfg.item_size_max = KC_ITEM_SIZE_LIMIT + 1;
+	EXPECT_EQ(-EINVAL, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	cfg.item_size_max = KC_ITEM_SIZE_LIMIT;
+	EXPECT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	EXPECT_EQ(KC_ITEM_SIZE_LIMIT, cfg.item_size_max);
+
+	EXPECT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &orig));
+	EXPECT_EQ(0, kc_del(self->fd, "big", 3, 0));
+	EXPECT_EQ(0, kc_del(self->fd, "b2", 2, 0));
+	free(val);
+}
+
 TEST_F(dev, class_stats)
 {
 	struct kc_class_stats cs[256];

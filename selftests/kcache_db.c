@@ -120,7 +120,7 @@ TEST_F(db, out_of_range_and_reserved_are_einval)
 			      .db = UINT32_MAX).ret);
 	kc_op_init(&op, KC_OP_GET);
 	kc_op_key(&op, "k", 1);
-	op.__reserved = 1;
+	op.meta = 1;
 	EXPECT_EQ(-EINVAL, kc_do(self->fd, &op));
 	EXPECT_EQ(-EINVAL, KT(self->fd, KC_OP_MOVE, "k", .num = 16).ret);
 	EXPECT_EQ(-EINVAL, KT(self->fd, KC_OP_MOVE, "k", .num = -1).ret);

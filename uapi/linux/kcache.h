@@ -232,6 +232,8 @@
 
 /* Limits of the ABI.  Module parameters may only lower what they bound. */
 #define KC_KEY_MAX		250	/* bytes in a key, as memcached */
+/* The largest item_size_max (kc_config): Redis's proto-max-bulk-len. */
+#define KC_ITEM_SIZE_LIMIT	(512U << 20)
 #define KC_EVICT_TRIES		5	/* LRU tail items tried before ENOMEM */
 #define KC_BATCH_MAX		4096	/* operations in one KC_IOC_BATCH */
 #define KC_WATCH_MAX		256	/* watched keys in one transaction */
@@ -543,8 +545,31 @@ enum kc_op_flag {
 	 */
 	KC_INCR_UNSIGNED = 1U << 25,
 	KC_FLUSH_DB	= 1U << 26,	/* FLUSH: only database kc_op.db */
-	__KC_OP_F_ALL	= (1U << 27) - 1
+	/*
+	 * GET: report the item's state before this read in kc_op.meta
+	 * (KC_META_*) and its seconds since the last access in num, and
+	 * hand out memcached's refresh token (KC_META_WON) when the item is
+	 * stale, or when num2 > 0 and it expires in less than num2 seconds,
+	 * and no token was handed out since it was stored (mg's R, W, X, Z)
+	 */
+	KC_GET_META	= 1U << 27,
+	KC_SET_TOKEN	= 1U << 28,	/* SET/ADD: the token is handed out (mg N) */
+	/*
+	 * DEL: mark the item stale instead (md I), a new CAS, and with
+	 * KC_GET_TOUCH a new expiry.  SET with KC_SET_CAS: a cas lower than
+	 * the item's stores the value as stale, keeping the item's expiry
+	 * and token (ms I)
+	 */
+	KC_STALE	= 1U << 29,
+	KC_BUMP		= 1U << 30,	/* EXISTS: counts as an access (TOUCH) */
+	__KC_OP_F_ALL	= (1U << 31) - 1
 };
+
+/* kc_op.meta after a GET with KC_GET_META */
+#define KC_META_FETCHED	(1U << 0)	/* read before (mg h) */
+#define KC_META_TOKEN	(1U << 1)	/* a token was handed out before (Z) */
+#define KC_META_STALE	(1U << 2)	/* marked stale (X) */
+#define KC_META_WON	(1U << 3)	/* this read got the token (W) */
 
 /*
  * struct kc_buf - one argument of kc_op.args: a key, value, field or member.
@@ -596,7 +621,7 @@ struct kc_op {
 	__s32 result;		/* out: 0 or -errno */
 	__u32 out_used;		/* out: reply bytes written, or needed */
 	__u32 db;		/* in: database, 0 .. KC_DB_COUNT - 1 */
-	__u32 __reserved;	/* must be 0 */
+	__u32 meta;		/* in: 0; out: KC_META_* (KC_GET_META) */
 };
 
 #define KC_OP_SIZE_VER0		104	/* up to out_used: database 0 */
@@ -734,7 +759,8 @@ enum kc_config_field {
 	KC_CONFIG_MEMORY_LIMIT	= 1U << 0,
 	KC_CONFIG_NOTIFY	= 1U << 1,
 	KC_CONFIG_AUTOMOVE	= 1U << 2,
-	__KC_CONFIG_ALL		= (1U << 3) - 1
+	KC_CONFIG_ITEM_SIZE_MAX	= 1U << 3,
+	__KC_CONFIG_ALL		= (1U << 4) - 1
 };
 
 /* struct kc_config - KC_IOC_CONFIG. */
@@ -744,7 +770,7 @@ struct kc_config {
 	__u64 memory_limit_mb;	/* in/out */
 	__u32 notify;		/* in/out: keyspace events on (1) or off */
 	__u32 automove;		/* in/out: slab page rebalancing on (1) */
-	__u32 item_size_max;	/* out */
+	__u32 item_size_max;	/* in/out: 1024 .. KC_ITEM_SIZE_LIMIT */
 	__u32 chunk_min;	/* out */
 	__u32 growth_factor_pct; /* out: e.g. 125 for 1.25 */
 	__u32 __reserved;
@@ -856,6 +882,7 @@ enum kc_attr {
 	KC_A_EVENT,
 	KC_A_NETNS_INO,
 	KC_A_DB,
+	KC_A_META,
 
 	__KC_A_LAST
 };
