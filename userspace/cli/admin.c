@@ -498,8 +498,7 @@ int admin_config(struct cli *cli, const struct cmd *cmd, struct args *a)
 		const struct name *n = config_name(a->argv[i]);
 		int64_t v;
 
-		if (!n || n->attr == KC_A_ITEM_SIZE_MAX ||
-		    n->attr == KC_A_CHUNK_MIN ||
+		if (!n || n->attr == KC_A_CHUNK_MIN ||
 		    n->attr == KC_A_GROWTH_FACTOR_PCT) {
 			nlmsg_free(msg);
 			return usage_error(cli, n ? "'%s' is read-only (a module parameter)" :
