@@ -8,7 +8,8 @@ protocol commands (every storage, retrieval, arithmetic and meta command,
 with noreply and quiet mixes, binary keys in base64, bad numbers, bad data
 chunks, too-large values, unknown commands) for several fixed seeds, and
 compares every reply.  Only CAS values (the fifth word of a "VALUE" line,
-"c<n>" return flags) and times ("t<n>" return flags) are normalised; "cas"
+"c<n>" return flags) and times ("t<n>" and "l<n>" return flags) are
+normalised; "cas"
 commands and "C<n>" flags use each server's own CAS values.
 
 Environment: KCACHE_MC_DIFF_N commands per seed (default 4200),
@@ -16,7 +17,6 @@ KCACHE_MC_DIFF_SEEDS a comma-separated seed list (default 1,2,3,4,5).
 Commands left out, and why (Documentation/kcache-proxy.rst lists them):
 version (kcache-proxy names itself), me (kcache has no per-item la/fetch/
 cls), flush_all with a delay (timing), quit, stats (different servers),
-the h, l, N (mg), R and I meta flags (kcache keeps no such item state),
 k on an mg of a binary key (memcached shows it raw unless ms stored it),
 values of white space only and numbers of 2^63 and up (memcached's incr
 reads past the value for those: for a number after the spaces, for a '-'
@@ -45,6 +45,7 @@ MAXFAIL = 20            # mismatches shown (and counted) per seed before it stop
 META_LINE = re.compile(rb"^(HD|VA|EN|NS|EX|NF)( |$)")
 CAS_TOK = re.compile(rb"^c\d+$")
 TTL_TOK = re.compile(rb"^t\d+$")
+LA_TOK = re.compile(rb"^l\d+$")
 
 
 def normalise(reply):
@@ -72,6 +73,8 @@ def normalise(reply):
                     w[j] = b"c<cas>"
                 elif TTL_TOK.match(w[j]):
                     w[j] = b"t<ttl>"
+                elif LA_TOK.match(w[j]):
+                    w[j] = b"l<la>"
             out.append(b" ".join(w))
             if ln.startswith(b"VA ") and w[1].isdigit():
                 n = int(w[1])
@@ -237,6 +240,8 @@ class Gen:
                 out.append(b"C" + r.choice([b"{CAS}", b"{CAS}", b"999999999", b"0", b"x"]))
             elif f == b"N":
                 out.append(b"N" + r.choice([b"0", b"100", b"x"]))
+            elif f == b"R":
+                out.append(b"R" + r.choice([b"0", b"30", b"200", b"5000", b"x"]))
             elif f == b"J":
                 out.append(b"J" + r.choice([b"0", b"5", b"4294967296", b"x"]))
             elif f == b"D":
@@ -259,19 +264,20 @@ class Gen:
         if cmd == b"mg":
             # memcached's mg shows a binary key raw unless ms stored it
             # with b; kcache keeps no such bit: no k with binary keys
-            pool = [b"v", b"c", b"f", b"s", b"t", b"q", b"O", b"T", b"u", b"P", b"L"]
+            pool = [b"v", b"c", b"f", b"s", b"t", b"q", b"O", b"T", b"u", b"P", b"L",
+                    b"h", b"l", b"N", b"R"]
             if not fl:
                 pool.append(b"k")
             more = self.flags(pool, 7)
             fl += [f for f in more if f != b"k"] if fl else more
             return b"mg %s %s\r\n" % (k, b" ".join(fl)), k
         if cmd == b"md":
-            fl += self.flags([b"q", b"k", b"O", b"C"], 3)
+            fl += self.flags([b"q", b"k", b"O", b"C", b"I", b"T"], 4)
             return b"md %s %s\r\n" % (k, b" ".join(fl)), k
         if cmd == b"ma":
             fl += self.flags([b"N", b"J", b"D", b"M", b"q", b"O", b"k", b"t", b"c", b"v", b"T"], 6)
             return b"ma %s %s\r\n" % (k, b" ".join(fl)), k
-        fl += self.flags([b"c", b"k", b"q", b"O", b"T", b"F", b"C", b"M"], 5)
+        fl += self.flags([b"c", b"k", b"q", b"O", b"T", b"F", b"C", b"M", b"I"], 5)
         v = self.value()
         if len(k) > 250:
             v = v[:20]
@@ -311,7 +317,10 @@ def short(b):
 
 
 def fill(tmpl, key, cas):
-    return tmpl.replace(b"{CAS}", cas.get(key, b"12345"))
+    # a key whose CAS was never shown gets one above any either server
+    # gives out: their CAS counters differ, so a lower one (ms I stores
+    # a stale value with it) would not be the same request for both
+    return tmpl.replace(b"{CAS}", cas.get(key, b"999999999999999"))
 
 
 def run_seed(t, seed, pport, mport, n):

@@ -38,7 +38,9 @@ static size_t round8(size_t n)
 
 size_t eng_val_room(void)
 {
-	return round8(kinfo.item_size_max ? kinfo.item_size_max : 1 << 20);
+	uint32_t max = __atomic_load_n(&kinfo.item_size_max, __ATOMIC_RELAXED);
+
+	return round8(max ? max : 1 << 20);
 }
 
 /*

@@ -404,6 +404,9 @@ static void fill_op(struct kc_op *op, const char *attrs, size_t len)
 		case KC_A_CLIENT_FLAGS:
 			op->client_flags = attr_u32(a);
 			break;
+		case KC_A_META:
+			op->meta = attr_u32(a);
+			break;
 		case KC_A_VALUE:
 			if (attr_len(a) <= op->out_len)
 				memcpy(out, attr_data(a), attr_len(a));

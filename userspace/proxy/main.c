@@ -150,6 +150,7 @@ static const struct opt {
 	{ "max-output-buffer", 1, 'O', "BYTES", "pending replies per client before it is dropped (default 256m)" },
 	{ "max-args", 1, 'A', "N", "arguments in one Redis command (default 1048576)" },
 	{ "max-bulk", 1, 'B', "BYTES", "largest Redis bulk string (default 512m, as Redis's proto-max-bulk-len; values over item_size_max get an error reply)" },
+	{ "memcache-item-max", 1, 'I', "BYTES", "largest memcached value, as memcached's -I (default 1m; at most the module's item_size_max)" },
 	{ "device", 1, 'd', "PATH", "kcache device (default /dev/kcache)" },
 	{ "transport", 1, 'x', "KIND", "data operations over ioctl (/dev/kcache, default) or netlink (KC_CMD_OP; values up to 65531 bytes)" },
 	{ "backlog", 1, 'L', "N", "listen(2) backlog (default 511)" },
@@ -288,6 +289,11 @@ static void parse_args(int argc, char **argv)
 				die_opt("max-args", optarg, "want a count >= 1");
 			cfg.max_args = (size_t)v;
 			break;
+		case 'I':
+			if (!parse_size(optarg, &cfg.mc_item_max) ||
+			    cfg.mc_item_max < 1024)
+				die_opt("memcache-item-max", optarg, "want a size of 1k or more, such as 1m");
+			break;
 		case 'B':
 			if (!parse_size(optarg, &cfg.max_bulk))
 				die_opt("max-bulk", optarg, "want a size such as 1m");
@@ -388,6 +394,8 @@ static int learn_limits(void)
 	 * As in Redis, the two limits are independent: a bulk that does not
 	 * fit the query buffer closes the client (client-query-buffer-limit).
 	 */
+	if (!cfg.mc_item_max)
+		cfg.mc_item_max = 1U << 20;
 	if (!cfg.max_bulk)
 		cfg.max_bulk = 512U << 20;
 	else if (cfg.max_query < cfg.max_bulk + 1024)

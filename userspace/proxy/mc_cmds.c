@@ -27,6 +27,7 @@
 
 #include "libkcache.h"
 #include "conn.h"
+#include "proxy.h"
 #include "server.h"
 
 #define MC_REL_MAX	(60 * 60 * 24 * 30)	/* memcached's REALTIME_MAXDELTA */
@@ -494,8 +495,10 @@ static int64_t key_op(struct engine *e, uint32_t opcode,
 }
 
 /*
- * One incr/decr by compare-and-swap, memcached's do_add_delta().  Returns
- * 0 with *res, -ENOENT, -EDOM (not a number), -ECANCELED (want_cas did not
+ * One incr/decr as memcached's do_add_delta(): a KC_OP_INCRBY/DECRBY with
+ * KC_INCR_UNSIGNED (memcached's rules, a result that fits rewritten in
+ * place), compared with want_cas by the kernel when non-zero.  Returns 0
+ * with *res, -ENOENT, -EDOM (not a number), -ECANCELED (want_cas did not
  * match), -EEXIST (lost every race) or another -errno.  With vivify, a
  * missing key is created with init (and exp, tflags); *created says so.
  */
@@ -504,70 +507,40 @@ static int arith(struct engine *e, const void *key, size_t klen, bool incr,
 		 uint32_t tflags, uint64_t want_cas, uint64_t *res,
 		 uint64_t *cas_out, bool *created)
 {
-	char num[24], *pad;
 	int tries, err = -EEXIST;
+	struct kc_op op;
+	char num[24];
 
 	*created = false;
 	for (tries = 0; tries < MC_TRIES; tries++) {
-		uint32_t cflags = 0;
-		uint64_t cur, cas;
-		struct arg a;
-		size_t vlen;
-		void *val;
 		int len;
 
-		err = eng_get_alloc(e, key, klen, &val, &vlen, &cas, &cflags);
-		if (err == -ENOENT && vivify) {
-			len = snprintf(num, sizeof(num), "%llu",
-				       (unsigned long long)init);
-			err = eng_store(e, KC_OP_ADD, tflags, key, klen,
-					num, (size_t)len, 0, exp, cas_out);
-			if (err == -EEXIST)
-				continue;
-			*res = init;
-			*created = !err;
-			return err;
-		}
-		if (err == -EPROTOTYPE)
-			return -EDOM;
-		if (err)
-			return err;
-		a.p = val;
-		a.len = vlen;
-		if (!vlen || !mc_strtoull(&a, &cur)) {
-			free(val);
-			return -EDOM;
-		}
-		free(val);
-		if (want_cas && cas != want_cas)
-			return -ECANCELED;
-		if (incr)
-			cur += delta;		/* wraps at 2^64 */
-		else
-			cur = cur < delta ? 0 : cur - delta;
-		len = snprintf(num, sizeof(num), "%llu", (unsigned long long)cur);
-		/* memcached rewrites a shorter number in place, space padded */
-		pad = malloc(vlen > sizeof(num) ? vlen : sizeof(num));
-		if (!pad)
-			return -ENOMEM;
-		memcpy(pad, num, (size_t)len);
-		if ((size_t)len < vlen) {
-			memset(pad + len, ' ', vlen - (size_t)len);
-			len = (int)vlen;
-		}
-		err = eng_store(e, KC_OP_SET, KC_SET_CAS | KC_SET_KEEPTTL,
-				key, klen, pad, (size_t)len, cflags, 0, &cas);
-		free(pad);
+		kc_op_init(&op, incr ? KC_OP_INCRBY : KC_OP_DECRBY);
+		kc_op_key(&op, key, klen);
+		op.flags = KC_INCR_UNSIGNED | (want_cas ? KC_SET_CAS : 0);
+		op.cas = want_cas;
+		op.num = (int64_t)delta;
+		err = eng_do(e, &op);
 		if (!err) {
-			*res = cur;
+			*res = (uint64_t)op.num;
 			if (cas_out)
-				*cas_out = cas;
+				*cas_out = op.cas;
 			return 0;
 		}
-		if (err == -ENOENT && !vivify)
-			return -ENOENT;
-		if (err != -EEXIST && err != -ENOENT)
+		if (err == -EEXIST)
+			return -ECANCELED;
+		if (err == -EPROTOTYPE)
+			return -EDOM;
+		if (err != -ENOENT || !vivify)
 			return err;
+		len = snprintf(num, sizeof(num), "%llu", (unsigned long long)init);
+		err = eng_store(e, KC_OP_ADD, tflags, key, klen, num, (size_t)len,
+				0, exp, cas_out);
+		if (err == -EEXIST)
+			continue;
+		*res = init;
+		*created = !err;
+		return err;
 	}
 	return err;
 }
@@ -671,7 +644,7 @@ static void stats_settings(struct conn *c)
 	buf_adds(o, "STAT cas_enabled yes\r\n");
 	stat_u(o, "tail_repair_time", 0);
 	buf_adds(o, "STAT flush_enabled yes\r\n");
-	stat_u(o, "item_size_max", kc.item_size_max);
+	stat_u(o, "item_size_max", mc_value_max());
 	buf_printf(o, "STAT slab_automove %u\r\n", kc.automove);
 	stat_u(o, "idle_timeout", (unsigned long long)cfg.timeout);
 	buf_adds(o, "STAT shutdown_command no\r\n");
@@ -945,25 +918,87 @@ static void url_key(struct buf *o, const unsigned char *k, size_t n)
 }
 
 /* One metadump line for key k, if it still holds a string. */
+/* What memcached's me and metadump show of an item. */
+struct peek {
+	int64_t ttl;		/* seconds, -1: none */
+	int64_t idle;		/* seconds since the last access */
+	uint64_t cas;
+	size_t vlen;
+	bool fetched;
+};
+
+/*
+ * Reads an item's state without counting as an access: a GET with
+ * KC_GET_META and KC_GET_NOBUMP (the value is read and dropped: a GET
+ * needs room for it), then its TTL.  0 or -errno.
+ */
+static int peek(struct conn *c, const void *k, size_t n, struct peek *p)
+{
+	size_t room = 4096;
+	struct kc_op op;
+	void *buf;
+	int err;
+
+	for (;;) {
+		buf = malloc(room);
+		if (!buf)
+			return -ENOMEM;
+		kc_op_init(&op, KC_OP_GET);
+		kc_op_key(&op, k, n);
+		op.flags = KC_GET_META | KC_GET_NOBUMP;
+		op.out = (uintptr_t)buf;
+		op.out_len = (uint32_t)room;
+		err = eng_do(E(c), &op);
+		free(buf);
+		if (err != -ENOSPC || op.out_used <= room)
+			break;
+		room = op.out_used;
+	}
+	if (err)
+		return err;
+	p->cas = op.cas;
+	p->vlen = op.out_used;
+	p->idle = op.num;
+	p->fetched = op.meta & KC_META_FETCHED;
+	p->ttl = key_op(E(c), KC_OP_TTL, k, n, 0, 0);
+	return 0;
+}
+
+/*
+ * cls=: the kcache slab class (numbered as in stats slabs) whose chunks
+ * hold an item of total bytes; the large class (0 size) past the last.
+ */
+static unsigned int size_class(struct conn *c, size_t total)
+{
+	struct kc_class_stats cs[64];	/* the kernel has at most 64 */
+	size_t n = 0, nr, i;
+
+	STAT_ADD(ioctls, 1);
+	if (kc_class_stats(E(c)->fd, cs, 64, &n, &nr))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!cs[i].chunk_size || cs[i].chunk_size >= total)
+			return (unsigned int)i + 1;
+	return (unsigned int)n;
+}
+
 static void metadump_key(struct conn *c, const void *k, size_t n)
 {
 	struct buf *o = &c->out;
-	uint32_t cflags;
-	uint64_t cas;
-	size_t vlen;
-	int64_t ttl;
-	void *val;
+	size_t total;
+	struct peek p;
 
-	if (eng_get_alloc(E(c), k, n, &val, &vlen, &cas, &cflags))
+	if (peek(c, k, n, &p))
 		return;
-	free(val);
-	ttl = key_op(E(c), KC_OP_TTL, k, n, 0, 0);
+	total = KC_ITEM_HEADER + n + p.vlen;
 	buf_add(o, "key=", 4);
 	url_key(o, k, n);
-	/* memcached's fields kcache has: no la, fetch or cls */
-	buf_printf(o, " exp=%lld cas=%llu size=%zu\n",
-		   ttl < 0 ? -1LL : (long long)(time(NULL) + ttl),
-		   (unsigned long long)cas, vlen);
+	/* memcached's fields: times as unix times */
+	buf_printf(o, " exp=%lld la=%lld cas=%llu fetch=%s cls=%u size=%zu\n",
+		   p.ttl < 0 ? -1LL : (long long)(time(NULL) + p.ttl),
+		   (long long)(time(NULL) - p.idle),
+		   (unsigned long long)p.cas, p.fetched ? "yes" : "no",
+		   size_class(c, total), total);
 }
 
 /*
@@ -1042,13 +1077,10 @@ static void me(struct conn *c, struct mc_req *q)
 {
 	unsigned char key[MC_KEY_MAX];
 	char b64[MC_B64_MAX(MC_KEY_MAX)];
-	size_t klen = q->ntok > 1 ? q->tok[1].len : 0, vlen;
+	size_t klen = q->ntok > 1 ? q->tok[1].len : 0, total;
 	bool binary = false;
-	uint32_t cflags;
 	struct buf *o;
-	uint64_t cas;
-	int64_t ttl;
-	void *val;
+	struct peek p;
 	int err;
 
 	if (q->ntok < 2 || klen > MC_KEY_MAX) {
@@ -1066,7 +1098,7 @@ static void me(struct conn *c, struct mc_req *q)
 	}
 	eng_flush(E(c));
 	o = &c->out;
-	err = eng_get_alloc(E(c), key, klen, &val, &vlen, &cas, &cflags);
+	err = peek(c, key, klen, &p);
 	if (err) {
 		if (err == -ENOENT || err == -EPROTOTYPE)
 			say(c, "EN\r\n");
@@ -1074,16 +1106,17 @@ static void me(struct conn *c, struct mc_req *q)
 			kerr(o, err);
 		return;
 	}
-	free(val);
-	ttl = key_op(E(c), KC_OP_TTL, key, klen, 0, 0);
+	total = KC_ITEM_HEADER + klen + p.vlen;
 	buf_add(o, "ME ", 3);
 	if (binary)
 		buf_add(o, b64, mc_base64_encode(key, klen, b64));
 	else
 		buf_add(o, key, klen);
-	/* kcache keeps no per-item last access or fetched bit to show */
-	buf_printf(o, " exp=%lld cas=%llu size=%zu\r\n", (long long)ttl,
-		   (unsigned long long)cas, vlen);
+	/* memcached 1.6.18 prints exp as now - expiry: minus the TTL */
+	buf_printf(o, " exp=%lld la=%lld cas=%llu fetch=%s cls=%u size=%zu\r\n",
+		   p.ttl < 0 ? -1LL : -(long long)p.ttl, (long long)p.idle,
+		   (unsigned long long)p.cas, p.fetched ? "yes" : "no",
+		   size_class(c, total), total);
 }
 
 /* ------------------------------------------------------------ meta */
@@ -1093,7 +1126,7 @@ struct mflags {
 	bool has_error, vivify, value, set_stale, no_reply, has_cas;
 	bool new_ttl, key_binary, la, hit, no_update, recache;
 	char mode;
-	int32_t exptime, autoviv;
+	int32_t exptime, autoviv, recache_time;
 	uint32_t client_flags;
 	uint64_t req_cas, delta, initial;
 	bool opaque_long;		/* an O token over MC_OPAQUE_MAX */
@@ -1106,7 +1139,7 @@ struct mstate {
 	size_t klen;
 	struct arg tok[MC_TOKENS_MAX];	/* the flag tokens, in order */
 	size_t ntok;
-	int iget, ittl;			/* op indexes, -1 when none */
+	int iget, ittl, iadd;		/* op indexes, -1 when none */
 	int type;			/* ms: the store mode's MC_* type */
 	uint64_t cas;			/* ms: the CAS the store got */
 };
@@ -1136,7 +1169,6 @@ static int meta_preparse(struct mc_req *q, size_t start, struct mflags *of,
 		const struct arg *t = &q->tok[i];
 		unsigned char o = (unsigned char)t->p[0];
 		struct arg v;
-		int32_t n32;
 
 		if (o >= 127 || seen[o]) {
 			*errstr = "CLIENT_ERROR duplicate flag";
@@ -1171,7 +1203,7 @@ static int meta_preparse(struct mc_req *q, size_t start, struct mflags *of,
 			break;
 		case 'R':
 			of->recache = true;
-			if (!mc_strtol(&v, &n32)) {
+			if (!mc_strtol(&v, &of->recache_time)) {
 				*errstr = "CLIENT_ERROR bad token in command line format";
 				of->has_error = true;
 			}
@@ -1244,21 +1276,6 @@ static int meta_preparse(struct mc_req *q, size_t start, struct mflags *of,
 	return of->has_error ? -1 : 0;
 }
 
-/*
- * Flags that need per-item state kcache does not keep (hit-before, last
- * access, the stale and win-token bits of stale-while-revalidate).
- */
-static const char *meta_unsupported(const struct mflags *of, bool get)
-{
-	if (get && (of->hit || of->la))
-		return "CLIENT_ERROR flags h and l are not supported by kcache-proxy\r\n";
-	if (get && (of->vivify || of->recache))
-		return "CLIENT_ERROR flags N and R of mg are not supported by kcache-proxy\r\n";
-	if (!get && of->set_stale)
-		return "CLIENT_ERROR flag I is not supported by kcache-proxy\r\n";
-	return NULL;
-}
-
 static void meta_key(struct buf *o, const struct mstate *s)
 {
 	char b64[MC_B64_MAX(MC_KEY_MAX)];
@@ -1325,9 +1342,14 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 	const struct kc_op *g = &ops[s->iget];
 	struct buf *o = &c->out;
 	int err = g->result;
-	int64_t ttl = -1;
+	uint32_t meta = g->meta;
+	int64_t ttl = -1, vttl = -1;	/* vttl: a created item's, so far */
+	bool created;
 	size_t i;
 
+	/* N made the item: it is this client's to fill (W, never Z) */
+	if (s->iadd >= 0 && !ops[s->iadd].result && !err)
+		meta = (meta & ~KC_META_TOKEN) | KC_META_WON;
 	if (err == -ENOENT || err == -EPROTOTYPE) {
 		if (!s->of.no_reply) {
 			buf_add(o, "EN", 2);
@@ -1342,6 +1364,7 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 	}
 	if (s->ittl >= 0 && !ops[s->ittl].result)
 		ttl = ops[s->ittl].expire;
+	created = s->iadd >= 0 && !ops[s->iadd].result;
 	if (s->of.value) {
 		buf_add(o, "VA ", 3);
 		buf_add_u64(o, g->out_used);
@@ -1354,9 +1377,16 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 			buf_add(o, " s", 2);
 			buf_add_u64(o, g->out_used);
 			break;
+		case 'T':
+			vttl = ttl_of(s->of.exptime);
+			break;
+		case 'N':
+			vttl = ttl_of(s->of.autoviv);
+			break;
 		case 't':
+			/* memcached sets a created item's TTL flag by flag */
 			buf_add(o, " t", 2);
-			buf_add_i64(o, ttl);
+			buf_add_i64(o, created ? vttl : ttl);
 			break;
 		case 'c':
 			buf_add(o, " c", 2);
@@ -1373,13 +1403,39 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 		case 'k':
 			meta_key(o, s);
 			break;
+		case 'l':
+			buf_add(o, " l", 2);
+			buf_add_i64(o, g->num);
+			break;
+		case 'h':
+			buf_add(o, meta & KC_META_FETCHED ? " h1" : " h0", 3);
+			break;
 		}
 	}
+	/* as memcached: Z before X, and W only when no token was out */
+	if (meta & KC_META_TOKEN)
+		buf_add(o, " Z", 2);
+	if (meta & KC_META_STALE)
+		buf_add(o, " X", 2);
+	if (meta & KC_META_WON)
+		buf_add(o, " W", 2);
 	buf_add(o, "\r\n", 2);
 	if (s->of.value) {
 		buf_add(o, (const void *)(uintptr_t)g->out, g->out_used);
 		buf_add(o, "\r\n", 2);
 	}
+}
+
+/* R's token: the seconds of TTL under which a hit wins (0: never). */
+static int64_t recache_secs(const struct mflags *of)
+{
+	int64_t v = of->recache_time;
+
+	if (!of->recache || v <= 0)
+		return 0;
+	if (v > MC_REL_MAX)
+		v -= (int64_t)time(NULL);
+	return v > 0 ? v : 0;
 }
 
 static void mg(struct conn *c, struct mc_req *q)
@@ -1390,7 +1446,8 @@ static void mg(struct conn *c, struct mc_req *q)
 	int64_t expire = 0;
 	struct kc_op *op;
 	struct rec *r;
-	int pt, pT;
+	bool touch_first;
+	int pt, pT, pR;
 
 	if (q->ntok < 2) {
 		say(c, "ERROR\r\n");
@@ -1408,43 +1465,97 @@ static void mg(struct conn *c, struct mc_req *q)
 		buf_printf(out(c), "%s\r\n", errstr);
 		return;
 	}
-	if ((errstr = meta_unsupported(&tmp.of, true))) {
-		say(c, errstr);
-		return;
-	}
 	if (tmp.of.new_ttl)
 		exptime(tmp.of.exptime, &expire, &tflags);
 	if (tmp.of.opaque_long) {
-		/* memcached stops at the long O as it writes the reply */
-		if (tmp.of.new_ttl && meta_pos(&tmp, 'T') < long_opaque(&tmp)) {
-			eng_flush(E(c));
-			key_op(E(c), KC_OP_TOUCH, tmp.key, tmp.klen, tflags, expire);
+		/*
+		 * memcached stops at the long O as it writes the reply: N
+		 * has made the item by then (with N's TTL only if N came
+		 * first, and no token handed out), T counts if it came first.
+		 */
+		eng_flush(E(c));
+		if (tmp.of.vivify) {
+			uint32_t vflags = 0;
+			int64_t vexp = 0;
+
+			if (meta_pos(&tmp, 'N') < long_opaque(&tmp))
+				exptime(tmp.of.autoviv, &vexp, &vflags);
+			eng_store(E(c), KC_OP_ADD, vflags, tmp.key, tmp.klen,
+				  "", 0, 0, vexp, NULL);
 		}
+		if (tmp.of.new_ttl && meta_pos(&tmp, 'T') < long_opaque(&tmp))
+			key_op(E(c), KC_OP_TOUCH, tmp.key, tmp.klen,
+			       tflags | KC_GET_NOBUMP, expire);
+		/*
+		 * The read counted as an access unless u, or a flag that
+		 * makes memcached bump at the end (N T R l h), which the
+		 * error skips.
+		 */
+		if (!tmp.of.no_update && !tmp.of.vivify && !tmp.of.new_ttl &&
+		    !tmp.of.recache && !tmp.of.la && !tmp.of.hit)
+			key_op(E(c), KC_OP_EXISTS, tmp.key, tmp.klen, KC_BUMP, 0);
 		say(c, "CLIENT_ERROR opaque token too long\r\n");
 		return;
 	}
 	r = eng_rec(E(c), c, r_mg, eng_val_room() + sizeof(*s));
 	s = meta_state(c, r, &tmp);
-	s->iget = 0;
+	s->iadd = -1;
 	s->ittl = -1;
 	pt = meta_pos(s, 't');
 	pT = meta_pos(s, 'T');
+	pR = meta_pos(s, 'R');
+	/*
+	 * The kernel tests R against the expiry before a touch; memcached
+	 * goes by the order of the flags, so a T before R is a TOUCH first
+	 * (a past T is applied after the read: the item is shown, then gone).
+	 * mg's T is no access of its own: these TOUCHes do not bump.
+	 */
+	touch_first = tmp.of.new_ttl && pR > pT && pT >= 0 &&
+		      !exptime_past(tmp.of.exptime);
+	/*
+	 * N: a miss makes an empty item with the N expiry whose refresh
+	 * token this client holds (an ADD that fails on a hit changes
+	 * nothing).
+	 */
+	if (tmp.of.vivify) {
+		uint32_t vflags;
+		int64_t vexp;
+
+		s->iadd = (int)r->nops;
+		op = eng_op(E(c), r, KC_OP_ADD);
+		kc_op_key(op, s->key, s->klen);
+		kc_op_val(op, "", 0);
+		exptime(tmp.of.autoviv, &vexp, &vflags);
+		op->expire = vexp;
+		op->flags = vflags | KC_SET_TOKEN;
+	}
 	/* "t" shows the TTL as of its place: before or after T applies. */
 	if (pt >= 0 && pT >= 0 && pt < pT) {
+		s->ittl = (int)r->nops;
 		op = eng_op(E(c), r, KC_OP_TTL);
 		kc_op_key(op, s->key, s->klen);
-		s->ittl = 0;
-		s->iget = 1;
 	}
+	if (touch_first) {
+		op = eng_op(E(c), r, KC_OP_TOUCH);
+		kc_op_key(op, s->key, s->klen);
+		op->flags = tflags | KC_GET_NOBUMP;
+		op->expire = expire;
+	}
+	s->iget = (int)r->nops;
 	op = eng_op(E(c), r, KC_OP_GET);
 	kc_op_key(op, s->key, s->klen);
 	eng_op_outval(E(c), op);
+	/* always: memcached shows the stale state (X, W, Z) on every mg */
+	op->flags |= KC_GET_META;
+	op->num2 = recache_secs(&tmp.of);
 	if (tmp.of.no_update)
 		op->flags |= KC_GET_NOBUMP;
-	if (tmp.of.new_ttl && exptime_past(tmp.of.exptime)) {
+	if (touch_first) {
+		/* done above */
+	} else if (tmp.of.new_ttl && exptime_past(tmp.of.exptime)) {
 		op = eng_op(E(c), r, KC_OP_TOUCH);
 		kc_op_key(op, s->key, s->klen);
-		op->flags = tflags;
+		op->flags = tflags | KC_GET_NOBUMP;
 		op->expire = expire;
 	} else if (tmp.of.new_ttl) {
 		op->flags |= KC_GET_TOUCH | tflags;
@@ -1572,10 +1683,6 @@ static void ms(struct conn *c, struct mc_req *q)
 		drop_key(E(c), tmp.key, tmp.klen);
 		return;
 	}
-	if (tmp.of.set_stale && type == MC_CAS) {
-		say(c, meta_unsupported(&tmp.of, false));
-		return;
-	}
 	if (q->bad_chunk) {
 		say(c, "CLIENT_ERROR bad data chunk\r\n");
 		return;
@@ -1628,6 +1735,9 @@ static void ms(struct conn *c, struct mc_req *q)
 	if (type == MC_CAS) {
 		op->flags |= KC_SET_CAS;
 		op->cas = tmp.of.req_cas;
+		/* I: a lower CAS stores the value as stale (memcached) */
+		if (tmp.of.set_stale)
+			op->flags |= KC_STALE;
 	}
 }
 
@@ -1693,10 +1803,6 @@ static void md(struct conn *c, struct mc_req *q)
 		say(c, "CLIENT_ERROR opaque token too long\r\n");
 		return;
 	}
-	if (tmp.of.set_stale) {
-		say(c, meta_unsupported(&tmp.of, false));
-		return;
-	}
 	r = eng_rec(E(c), c, r_md, sizeof(*s));
 	s = meta_state(c, r, &tmp);
 	if (tmp.of.has_cas && !tmp.of.req_cas) {
@@ -1710,6 +1816,21 @@ static void md(struct conn *c, struct mc_req *q)
 		op->flags = KC_SET_CAS;
 		op->cas = tmp.of.req_cas;
 	}
+	/*
+	 * I: kept and served as stale, with a new CAS, the token free for
+	 * the next mg, and T's expiry; memcached's T only counts with I.
+	 */
+	if (tmp.of.set_stale) {
+		op->flags |= KC_STALE;
+		if (tmp.of.new_ttl) {
+			uint32_t tflags;
+			int64_t texp;
+
+			exptime(tmp.of.exptime, &texp, &tflags);
+			op->expire = texp;
+			op->flags |= KC_GET_TOUCH | tflags;
+		}
+	}
 }
 
 /* ma: the expiry the last T (or N, when it created the item) set. */
@@ -1722,7 +1843,9 @@ static void ma_expire(struct conn *c, const struct mstate *s, bool have,
 	if (!have)
 		return;
 	exptime(v, &expire, &tflags);
-	key_op(E(c), KC_OP_TOUCH, s->key, s->klen, tflags, expire);
+	/* memcached's ma reads no item as a fetch: nor does its T */
+	key_op(E(c), KC_OP_TOUCH, s->key, s->klen, tflags | KC_GET_NOBUMP,
+	       expire);
 }
 
 static void ma(struct conn *c, struct mc_req *q)

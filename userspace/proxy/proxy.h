@@ -32,6 +32,13 @@
 #define KC_REPLY_MAX		(64U << 20)
 #endif
 
+/*
+ * sizeof(struct kc_item) of a 64-bit kernel without lock debugging: the
+ * bytes each key and element costs besides its data (MEMORY USAGE, the
+ * size memcached's me and metadump show).  kmod/item.c asserts it.
+ */
+#define KC_ITEM_HEADER		72
+
 /* ------------------------------------------------------------ logging */
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -59,6 +66,7 @@ struct config {
 	size_t max_output;		/* bytes of replies per client */
 	size_t max_args;		/* arguments per command */
 	size_t max_bulk;		/* 0: item_size_max (+ slack) */
+	size_t mc_item_max;		/* memcached's -I: largest value */
 	const char *device;		/* /dev/kcache */
 	int transport;			/* TRANSPORT_*: how data ops go */
 	int backlog;
@@ -71,13 +79,24 @@ enum { TRANSPORT_IOCTL, TRANSPORT_NETLINK };
 
 extern struct config cfg;
 
-/* Limits learnt from KC_IOC_VERSION at start. */
+/*
+ * Limits learnt from KC_IOC_VERSION at start; item_size_max follows
+ * CONFIG SET proto-max-bulk-len (read with mc_value_max()/eng_val_room()).
+ */
 struct kinfo {
 	uint32_t item_size_max;
 	uint32_t key_max;
 	uint32_t batch_max;
 };
 extern struct kinfo kinfo;
+
+/* The largest memcached value: --memcache-item-max within item_size_max. */
+static inline size_t mc_value_max(void)
+{
+	size_t k = __atomic_load_n(&kinfo.item_size_max, __ATOMIC_RELAXED);
+
+	return cfg.mc_item_max < k ? cfg.mc_item_max : k;
+}
 
 /*
  * Counters for INFO and stats.  Each worker adds to its own cache line

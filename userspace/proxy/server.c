@@ -583,7 +583,7 @@ static void accept_one(struct worker *w, struct listener *l)
 	};
 	struct mc_limits ml = {
 		.max_line = MC_LINE_MAX,
-		.max_value = kinfo.item_size_max,
+		.max_value = mc_value_max(),
 		.max_keys = 8192,
 	};
 	struct epoll_event ev = { .events = EPOLLIN };
