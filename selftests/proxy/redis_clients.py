@@ -339,6 +339,71 @@ def main():
             r3.delete("r3")
         t.run("redis-py RESP3", resp3)
 
+        def big_values():
+            # proto-max-bulk-len is also the module's item_size_max
+            big = b"x" * (4 << 20) + b"end"
+            orig = r.config_get("proto-max-bulk-len")["proto-max-bulk-len"]
+            t.ok(r.config_set("proto-max-bulk-len", "8mb"), "CONFIG SET proto-max-bulk-len 8mb")
+            t.ok(r.set("big", big) and r.get("big") == big and r.strlen("big") == len(big),
+                 "a 4 MiB value stores and reads back")
+            t.eq(r.append("big", b"!"), len(big) + 1, "APPEND to it")
+            t.ok(r.config_set("proto-max-bulk-len", "1mb"), "CONFIG SET proto-max-bulk-len 1mb")
+            try:
+                r.set("big2", b"y" * (2 << 20))
+                t.ok(False, "a 2 MiB value over the limit is refused")
+            except redis.ResponseError as e:
+                t.eq(str(e), "string exceeds maximum allowed size (proto-max-bulk-len)",
+                     "a 2 MiB value over the limit is refused")
+            t.ok(r.strlen("big") == len(big) + 1, "what is stored stays")
+            r.config_set("proto-max-bulk-len", orig)
+            r.delete("big")
+        t.run("big values", big_values)
+
+        def maxmemory():
+            t.ok(r.config_set("maxmemory", "1"), "CONFIG SET maxmemory 1")
+            t.eq(r.config_get("maxmemory"), {"maxmemory": "1"}, "CONFIG GET maxmemory: 1")
+            try:
+                r.set("mm", "1")
+                t.ok(False, "a write over maxmemory: OOM")
+            except redis.ResponseError as e:
+                t.ok(str(e).startswith("OOM command not allowed"), "a write over maxmemory: OOM", str(e))
+            t.eq(r.get("mm"), None, "reads still work")
+            t.ok(r.config_set("maxmemory", "0"), "CONFIG SET maxmemory 0")
+            t.eq(r.config_get("maxmemory"), {"maxmemory": "0"}, "CONFIG GET maxmemory: 0")
+            t.ok(r.set("mm", "1") and r.delete("mm") == 1, "writes again")
+            lim = int(r.info("memory")["maxmemory"])
+            t.ok(lim >= 2 << 20, "the kernel's limit is back", lim)
+        t.run("maxmemory", maxmemory)
+
+        def latency():
+            bounds = [(1024 << b) // 1000 for b in range(40)]
+            r.config_resetstat()
+            r.set("lat:a", "b")
+            r.set("lat:c", "d")
+            r.client_id()
+            r.execute_command("CLIENT", "LIST")
+            raw = r.execute_command("LATENCY", "HISTOGRAM")
+            h = dict(zip([k.decode() for k in raw[0::2]], raw[1::2]))
+            t.ok({"set", "config|resetstat", "client|id", "client|list"} <= set(h),
+                 "LATENCY HISTOGRAM: the commands called since RESETSTAT", sorted(h))
+            st = dict(zip([k.decode() for k in h["set"][0::2]], h["set"][1::2]))
+            hist = st.get("histogram_usec", [])
+            keys, cums = hist[0::2], hist[1::2]
+            t.ok(st.get("calls") == 2 and keys and all(k in bounds for k in keys) and
+                 keys == sorted(keys) and cums == sorted(cums) and cums[-1] == 2,
+                 "LATENCY HISTOGRAM set: 2 calls, cumulative counts in Redis's buckets", st)
+            raw = r.execute_command("LATENCY", "HISTOGRAM", "blabla", "CLIENT", "set")
+            t.eq(sorted(k.decode() for k in raw[0::2]), ["client|id", "client|list", "set"],
+                 "LATENCY HISTOGRAM of some: a parent gives its subcommands, unknown skipped")
+            t.eq(r.execute_command("LATENCY", "HISTOGRAM", "blabla"), [],
+                 "LATENCY HISTOGRAM of an unknown command: empty")
+            li = r.info("latencystats")
+            p = li.get("latency_percentiles_usec_set", {})
+            t.ok(set(p) == {"p50", "p99", "p99.9"} and p["p50"] <= p["p99"] <= p["p99.9"],
+                 "INFO latencystats: p50, p99, p99.9 of set", li)
+            r.delete("lat:a", "lat:c")
+        t.run("latency histogram", latency)
+
         def many_clients():
             errs = []
 

@@ -54,6 +54,12 @@ SCRIPT = [
     ("SORT", "sset"), ("SORT", "sset", "BY", "nosort", "STORE", "sdst"), ("LRANGE", "sdst", "0", "-1"),
     ("ZADD", "szs", "1", "c", "2", "a", "3", "b"), ("SORT", "szs", "ALPHA"), ("SORT", "szs", "BY", "nosort"),
     ("SORT", "szs", "BY", "nosort", "DESC", "LIMIT", "0", "2"), ("SORT", "sl", "LIMIT", "x", "1"),
+    # inside MULTI (sorted before the transaction, the keys read watched)
+    ("MULTI",), ("SORT", "szs", "BY", "nosort", "ASC"), ("SORT", "szs", "BY", "nosort", "DESC"),
+    ("SORT", "sl", "BY", "w_*", "GET", "#", "GET", "h_*->f"), ("SORT_RO", "sl", "DESC", "LIMIT", "0", "2"),
+    ("SORT", "sl", "STORE", "smdst"), ("LRANGE", "smdst", "0", "-1"), ("SORT", "sbad"),
+    ("SORT", "nokey"), ("SORT", "sl", "BY", "x", "LIMIT", "y", "1"), ("SET", "sstr", "v"), ("EXEC",),
+    ("MULTI",), ("SORT", "sstr"), ("SORT", "sl", "STORE", "smdst"), ("EXEC",), ("DEL", "smdst", "sstr"),
     ("SORT", "sl", "NOPE"), ("SORT_RO", "sl", "STORE", "x"), ("SORT_RO", "sl", "DESC"), ("SET", "sstr", "1"),
     ("SORT", "sstr"), ("SORT", "sstr", "NOPE"), ("SORT", "nokey"),
     ("SETRANGE", "a", "6", "WORLD"), ("GET", "a"), ("SETRANGE", "sr", "3", "x"), ("GET", "sr"),
@@ -473,6 +479,13 @@ CONFIG_SCRIPT = [
     ("CONFIG", "SET", "lazyfree-lazy-expire", "1"), ("CONFIG", "SET", "maxmemory-samples", "0"),
     ("CONFIG", "SET", "maxmemory-samples", "10"), ("CONFIG", "GET", "maxmemory-samples"),
     ("CONFIG", "SET", "maxmemory-samples", "5"), ("CONFIG", "SET", "maxmemory-eviction-tenacity", "101"),
+    # maxmemory 1: every write is refused (kcache cannot go that low, Redis
+    # cannot evict below it), also inside MULTI; 0 is "no limit" again
+    ("SET", "mm", "1"), ("CONFIG", "SET", "maxmemory", "1"), ("CONFIG", "GET", "maxmemory"),
+    ("SET", "mm", "2"), ("GET", "mm"), ("DEL", "mm"), ("MULTI",), ("SET", "mm", "3"), ("GET", "mm"),
+    ("EXEC",), ("MULTI",), ("LPUSH", "mml", "x"), ("DISCARD",), ("PING",),
+    ("CONFIG", "SET", "maxmemory", "0"), ("CONFIG", "GET", "maxmemory"), ("SET", "mm", "4"),
+    ("GET", "mm"), ("DEL", "mm"),
     ("CONFIG", "GET", "active-defrag-cycle-max"), ("CONFIG", "SET", "active-defrag-cycle-min", "100"),
     ("CONFIG", "SET", "active-defrag-ignore-bytes", "x"), ("CONFIG", "GET", "dynamic-hz"),
     ("CONFIG", "SET", "loglevel", "WARNING"), ("CONFIG", "GET", "loglevel"), ("CONFIG", "SET", "loglevel", "loud"),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kcache-proxy: INFO commandstats and errorstats.
+ * kcache-proxy: INFO commandstats, errorstats and latencystats, and
+ * LATENCY HISTOGRAM.
  *
  * Each worker has one table of commands (open addressing on the pair of
  * static names) and one of error codes; only the worker inserts, and it
@@ -8,6 +9,13 @@
  * any worker) load the key with acquire, then the counters, all atomics;
  * a sum is as consistent as Redis's INFO of another thread's moment.
  * CONFIG RESETSTAT zeroes the counters, never removes an entry.
+ *
+ * Latencies go into power-of-two buckets as Redis's histogram reports
+ * them (LATENCY HISTOGRAM iterates its HdrHistogram from 1024 ns by
+ * doubling): bucket i counts calls of at most 1024 << i ns, shown as that
+ * bound in whole microseconds (1, 2, 4, 8, 16, 32, 65, 131, ...).
+ * Percentiles (INFO latencystats) are the bound of the bucket they fall
+ * in: coarser than Redis's two significant digits.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,15 +24,18 @@
 
 #include "cmdstats.h"
 #include "proxy.h"
+#include "resp.h"
 
 #define CS_SLOTS	1024	/* commands and subcommands: ~550 in 7.0 */
 #define ES_SLOTS	128	/* Redis keeps at most 128 error codes too */
 #define ES_CODE		32
+#define CS_HB		40	/* latency buckets: up to 1024 << 39 ns */
 
 struct cmdstat {
 	const char *name;	/* the key, published last */
 	const char *sub;
 	uint64_t calls, usec, rejected, failed;
+	uint64_t hist[CS_HB];
 };
 
 struct errstat {
@@ -93,8 +104,13 @@ void cs_call(struct cmdstat *s, long long usec)
 {
 	if (!s)
 		return;
+	unsigned int b = 0;
+
 	add(&s->calls, 1);
 	add(&s->usec, usec > 0 ? (uint64_t)usec : 0);
+	while (b < CS_HB - 1 && (1024ULL << b) < (uint64_t)(usec > 0 ? usec : 0) * 1000)
+		b++;
+	add(&s->hist[b], 1);
 }
 
 void cs_error(struct cmdstat *s, bool rejected, const char *reply, size_t len)
@@ -267,6 +283,10 @@ void cs_reset(void)
 		if (!t)
 			continue;
 		for (i = 0; i < CS_SLOTS; i++) {
+			size_t j;
+
+			for (j = 0; j < CS_HB; j++)
+				__atomic_store_n(&t->cmd[i].hist[j], 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&t->cmd[i].calls, 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&t->cmd[i].usec, 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&t->cmd[i].rejected, 0, __ATOMIC_RELAXED);
@@ -276,4 +296,143 @@ void cs_reset(void)
 			__atomic_store_n(&t->err[i].count, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->errors, 0, __ATOMIC_RELAXED);
 	}
+}
+
+/* A command's latencies summed over the workers. */
+struct lrow {
+	char name[96];
+	uint64_t calls;
+	uint64_t hist[CS_HB];
+};
+
+/* Every command or subcommand called since the last reset, by full name. */
+static struct lrow *latency_rows(size_t *n)
+{
+	struct lrow *rows = calloc(CS_SLOTS, sizeof(*rows));
+	size_t i, j, k;
+	int w;
+
+	*n = 0;
+	if (!rows)
+		return NULL;
+	for (w = 0; w < nworkers(); w++) {
+		struct cs_tab *t = __atomic_load_n(&tabs[w], __ATOMIC_ACQUIRE);
+
+		for (i = 0; t && i < CS_SLOTS; i++) {
+			struct cmdstat *s = &t->cmd[i];
+			const char *name = __atomic_load_n(&s->name, __ATOMIC_ACQUIRE);
+			char full[96];
+
+			if (!name || !LD(&s->calls))
+				continue;
+			snprintf(full, sizeof(full), s->sub ? "%s|%s" : "%s", name, s->sub);
+			for (k = 0; k < *n; k++)
+				if (!strcmp(rows[k].name, full))
+					break;
+			if (k == *n) {
+				snprintf(rows[k].name, sizeof(rows[k].name), "%s", full);
+				(*n)++;
+			}
+			rows[k].calls += LD(&s->calls);
+			for (j = 0; j < CS_HB; j++)
+				rows[k].hist[j] += LD(&s->hist[j]);
+		}
+	}
+	return rows;
+}
+
+/* The bound of bucket b in microseconds, as Redis prints it. */
+static unsigned long long bucket_us(size_t b)
+{
+	return (1024ULL << b) / 1000;
+}
+
+static void fill_cdf(struct buf *o, int proto, const struct lrow *r)
+{
+	uint64_t cum = 0;
+	size_t b, n = 0;
+
+	resp_bulks(o, r->name);
+	resp_map(o, 2, proto);
+	resp_bulks(o, "calls");
+	resp_int(o, (long long)r->calls);
+	resp_bulks(o, "histogram_usec");
+	for (b = 0; b < CS_HB; b++)
+		n += r->hist[b] != 0;
+	resp_map(o, n, proto);
+	for (b = 0; b < CS_HB; b++) {
+		if (!r->hist[b])
+			continue;
+		cum += r->hist[b];
+		resp_int(o, (long long)bucket_us(b));
+		resp_int(o, (long long)cum);
+	}
+}
+
+void cs_latency_histogram(struct buf *o, int proto, char *const *names,
+			  size_t nnames)
+{
+	struct lrow *rows;
+	size_t n, i, j, out = 0;
+	struct buf tmp;
+
+	rows = latency_rows(&n);
+	if (!rows) {
+		resp_map(o, 0, proto);
+		return;
+	}
+	buf_init(&tmp);
+	if (!nnames) {
+		for (i = 0; i < n; i++, out++)
+			fill_cdf(&tmp, proto, &rows[i]);
+	}
+	/* As Redis: each name given, then its subcommands; unknown: none. */
+	for (j = 0; j < nnames; j++) {
+		size_t len = strlen(names[j]);
+
+		for (i = 0; i < n; i++) {
+			if (!strcmp(rows[i].name, names[j]) ||
+			    (!strncmp(rows[i].name, names[j], len) &&
+			     rows[i].name[len] == '|' && !strchr(names[j], '|'))) {
+				fill_cdf(&tmp, proto, &rows[i]);
+				out++;
+			}
+		}
+	}
+	resp_map(o, out, proto);
+	buf_add(o, tmp.data + tmp.off, buf_avail(&tmp));
+	buf_free(&tmp);
+	free(rows);
+}
+
+/* The percentile p of a row: the bound of the bucket it falls in. */
+static double percentile_us(const struct lrow *r, double p)
+{
+	uint64_t want = (uint64_t)((double)r->calls * p / 100.0 + 0.999999), cum = 0;
+	size_t b;
+
+	if (!want)
+		want = 1;
+	for (b = 0; b < CS_HB; b++) {
+		cum += r->hist[b];
+		if (cum >= want)
+			return (double)(1024ULL << b) / 1000.0;
+	}
+	return (double)(1024ULL << (CS_HB - 1)) / 1000.0;
+}
+
+void cs_info_latencystats(struct buf *b)
+{
+	struct lrow *rows;
+	size_t n, i;
+
+	buf_printf(b, "# Latencystats\r\n");
+	rows = latency_rows(&n);
+	if (!rows)
+		return;
+	for (i = 0; i < n; i++)
+		buf_printf(b, "latency_percentiles_usec_%s:p50=%.3f,p99=%.3f,p99.9=%.3f\r\n",
+			   rows[i].name, percentile_us(&rows[i], 50),
+			   percentile_us(&rows[i], 99), percentile_us(&rows[i], 99.9));
+	free(rows);
 }

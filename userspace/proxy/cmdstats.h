@@ -29,5 +29,9 @@ void cs_info_errorstats(struct buf *b);
 unsigned long long cs_total_errors(void);
 /* CONFIG RESETSTAT */
 void cs_reset(void);
+/* LATENCY HISTOGRAM [name...]: names lower case, "cmd" or "cmd|sub". */
+void cs_latency_histogram(struct buf *o, int proto, char *const *names,
+			  size_t nnames);
+void cs_info_latencystats(struct buf *b);
 
 #endif /* KCP_CMDSTATS_H */

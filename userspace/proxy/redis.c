@@ -624,6 +624,11 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 		cs_info_errorstats(&b);
 		n++;
 	}
+	if (want(argv, argc, "latencystats", false)) {
+		buf_printf(&b, "%s", n ? "\r\n" : "");
+		cs_info_latencystats(&b);
+		n++;
+	}
 	if (want(argv, argc, "keyspace", true)) {
 		buf_printf(&b, "%s# Keyspace\r\n", n ? "\r\n" : "");
 		info_keyspace(c, &b);
@@ -1346,6 +1351,8 @@ static const struct prepared {
 	{ cmd_zmpop, zmpop_prepare, zmpop_plan },
 	{ cmd_bzpop, bzpop_prepare, bzpop_plan },
 	{ cmd_bzmpop, bzmpop_prepare, bzmpop_plan },
+	{ cmd_sort, sort_prepare, sort_plan },
+	{ cmd_sort_ro, sort_prepare, sort_plan },
 };
 
 static const struct prepared *prepared_of(const struct arg *name)
@@ -1432,6 +1439,9 @@ bool txpre_watch(struct txpre *p, const struct txq *q, const void *key,
 
 void txpre_free(struct txpre *p)
 {
+	while (p->nkeys)
+		free(p->keys[--p->nkeys]);
+	free(p->keys);
 	free(p->w);
 	free(p->out);
 	memset(p, 0, sizeof(*p));
@@ -1730,8 +1740,8 @@ static const struct redis_cmd cmds[] = {
 	{ "rename", 3, W, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key and overwrites the destination." },
 	{ "renamenx", 3, W | F, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key only when the target key name doesn't exist." },
 	{ "dump", 2, R, 1, 1, 1, cmd_dump, RX_SYNC | RX_NOTXN, "generic", "Returns a serialized representation of the value stored at a key." },
-	{ "sort", -2, W | D, 1, 1, 1, cmd_sort, RX_SYNC | RX_NOTXN, "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result." },
-	{ "sort_ro", -2, R, 1, 1, 1, cmd_sort_ro, RX_SYNC | RX_NOTXN, "generic", "Returns the sorted elements of a list, a set, or a sorted set." },
+	{ "sort", -2, W | D, 1, 1, 1, cmd_sort, RX_SYNC, "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result." },
+	{ "sort_ro", -2, R, 1, 1, 1, cmd_sort_ro, RX_SYNC, "generic", "Returns the sorted elements of a list, a set, or a sorted set." },
 	{ "restore", -4, W | D, 1, 1, 1, cmd_restore, RX_SYNC | RX_NOTXN, "generic", "Creates a key from the serialized representation of a value." },
 	/* lists */
 	{ "lpush", -3, W | D | F, 1, 1, 1, cmd_push, 0, "list", "Prepends one or more elements to a list. Creates the key if it doesn't exist." },
@@ -2360,6 +2370,19 @@ static void execute(struct conn *c, struct arg *argv, size_t argc)
 	mon = mon_on();
 	if (mon && mon_refuse(c, cmd, argv, argc))
 		return;
+	/*
+	 * As Redis over maxmemory with nothing to evict (config_oom()):
+	 * inside MULTI every command but EXEC, DISCARD, QUIT and RESET.
+	 */
+	if (config_oom() && ((cmd->flags & RF_DENYOOM) ||
+			     (c->in_multi && strcmp(cmd->name, "exec") &&
+			      strcmp(cmd->name, "discard") &&
+			      strcmp(cmd->name, "quit") &&
+			      strcmp(cmd->name, "reset")))) {
+		reply_err(c, "OOM command not allowed when used memory > 'maxmemory'.");
+		c->multi_dirty |= c->in_multi;
+		return;
+	}
 	if (c->in_multi && (cmd->flags & RF_NOMULTI)) {
 		reply_err(c, "ERR Command not allowed inside a transaction");
 		c->multi_dirty = true;

@@ -131,6 +131,8 @@ struct txpre {
 	uint32_t nw, wcap;
 	char *out;		/* what was read or computed (the command's) */
 	size_t olen;
+	char **keys;		/* copies of keys in w the command made up */
+	uint32_t nkeys;
 	int64_t num;		/* the command's own number */
 };
 
@@ -186,6 +188,10 @@ void hincrbyfloat_plan(struct conn *c, struct arg *argv, size_t argc,
 void cmd_bitcount(struct conn *, struct arg *, size_t);
 void cmd_bitpos(struct conn *, struct arg *, size_t);
 void cmd_bitop(struct conn *, struct arg *, size_t);
+bool sort_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		  struct txpre *p);
+void sort_plan(struct conn *c, struct arg *argv, size_t argc,
+	       const struct txpre *p);
 bool bitop_prepare(const struct txq *q, struct arg *argv, size_t argc,
 		   struct txpre *p);
 void bitop_plan(struct conn *c, struct arg *argv, size_t argc,
@@ -294,6 +300,8 @@ void cmd_xscan(struct conn *, struct arg *, size_t);
 
 /* redis_server.c */
 void redis_config_init(void);
+/* CONFIG SET maxmemory under kcache's minimum: every write is refused. */
+bool config_oom(void);
 long long redis_param(const char *name);
 /* A key's whole value: elements (a string is one), its type and TTL. */
 struct value {

@@ -1174,32 +1174,36 @@ void cmd_setbit(struct conn *c, struct arg *argv, size_t argc)
 /* ------------------------------------------------------------ keyspace */
 
 static void many(struct conn *c, struct arg *argv, size_t argc,
-		 uint32_t opcode)
+		 uint32_t opcode, uint32_t flags)
 {
+	struct kc_op *op;
 	struct rec *r;
 	size_t i;
 
 	if (!keys_ok(c, argv, 1, argc, 1))
 		return;
 	r = eng_rec(E(c), c, r_count, 0);
-	for (i = 1; i < argc; i++)
-		op_key(eng_op(E(c), r, opcode), &argv[i]);
+	for (i = 1; i < argc; i++) {
+		op = eng_op(E(c), r, opcode);
+		op_key(op, &argv[i]);
+		op->flags = flags;
+	}
 }
 
 void cmd_del(struct conn *c, struct arg *argv, size_t argc)
 {
-	many(c, argv, argc, KC_OP_DEL);
+	many(c, argv, argc, KC_OP_DEL, 0);
 }
 
 void cmd_exists(struct conn *c, struct arg *argv, size_t argc)
 {
-	many(c, argv, argc, KC_OP_EXISTS);
+	many(c, argv, argc, KC_OP_EXISTS, 0);
 }
 
-/* TOUCH: the lookup bumps the key in the LRU; counts as EXISTS does. */
+/* TOUCH: EXISTS whose lookup counts as an access (LRU, OBJECT IDLETIME). */
 void cmd_touch(struct conn *c, struct arg *argv, size_t argc)
 {
-	many(c, argv, argc, KC_OP_EXISTS);
+	many(c, argv, argc, KC_OP_EXISTS, KC_BUMP);
 }
 
 /* EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (argv[0] says which). */

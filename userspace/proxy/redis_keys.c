@@ -10,9 +10,9 @@
  * and friends): kcache itself has one representation per type, and
  * clients and their tests look for Redis's names.  Unlike Redis the
  * answer may go back to a compact encoding when a value shrinks.
- * OBJECT IDLETIME answers 0 and OBJECT FREQ Redis's error for a non-LFU
- * policy: the kernel keeps an LRU position per item, not a time or a
- * counter it could report.  MEMORY USAGE counts kcache's own bytes: the
+ * OBJECT IDLETIME reads the item's last access time (whole seconds,
+ * kept by the kernel; OBJECT itself is no access), OBJECT FREQ answers
+ * Redis's error for a non-LFU policy: kcache keeps no access counter.  MEMORY USAGE counts kcache's own bytes: the
  * item header and key, plus the value or each element's header and data
  * (not the slab chunk's rounding).
  *
@@ -29,14 +29,14 @@
 
 #include "libkcache.h"
 #include "notify.h"
+#include "proxy.h"
 #include "redis.h"
 #include "resp.h"
 
 #define READ_ROOM	(64U << 10)
 #define READ_TRIES	8
 #define WRITE_CHUNK	1024
-/* struct kc_item (kmod/kcache.h) on 64-bit: each key and each element. */
-#define ITEM_HEADER	64
+#define ITEM_HEADER	KC_ITEM_HEADER
 
 static struct engine *E(struct conn *c)
 {
@@ -292,14 +292,30 @@ void cmd_object(struct conn *c, struct arg *argv, size_t argc)
 		help(c, object_help, sizeof(object_help) / sizeof(object_help[0]));
 		return;
 	}
+	if (arg_eq(&argv[1], "idletime")) {
+		struct kc_op op;
+		int err;
+
+		if (!key_ok(c, &argv[2]))
+			return;
+		/* TTL reports the idle seconds and is no access itself */
+		kc_op_init(&op, KC_OP_TTL);
+		kc_op_key(&op, argv[2].p, argv[2].len);
+		err = eng_do(E(c), &op);
+		if (err == -ENOENT)
+			resp_null(rout(c), c->proto);
+		else if (err)
+			reply_kerr(rout(c), err);
+		else
+			resp_int(rout(c), op.num);
+		return;
+	}
 	if (!value_or_reply(c, &argv[2], &v))
 		return;
 	if (arg_eq(&argv[1], "encoding"))
 		resp_bulks(rout(c), encoding(&v));
 	else if (arg_eq(&argv[1], "freq"))
 		reply_err(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
-	else if (arg_eq(&argv[1], "idletime"))
-		resp_int(rout(c), 0);
 	else
 		resp_int(rout(c), 1);
 	value_free(&v);

@@ -8,7 +8,11 @@
  * with Redis's error texts.
  *
  * CONFIG keeps Redis's parameters that mean something here: maxmemory is
- * the module's memory limit (KC_IOC_CONFIG), timeout, maxclients,
+ * the module's memory limit (KC_IOC_CONFIG; 0, Redis's "no limit", puts
+ * back the limit the instance had when first changed here, and a value
+ * under kcache's 2 MiB minimum leaves the limit alone and refuses every
+ * write with Redis's OOM error, as a Redis that cannot evict below it
+ * does: maxmem_shown), timeout, maxclients,
  * client-query-buffer-limit and proto-max-bulk-len are the proxy's own
  * limits, notify-keyspace-events turns on keyspace notifications
  * (notify.c), and the encoding knobs (list-max-listpack-size, ...) are
@@ -74,6 +78,45 @@ static const char *const oomadj[] = { "no", "yes", "relative", "absolute", NULL 
 
 /* CONFIG SET save: "" (no save points) or what Redis would accept. */
 static char save_str[128];
+
+/* kcache's smallest memory limit (KC_MIN_LIMIT_MB in kmod/kcache.h). */
+#define KC_LIMIT_MIN	(2LL << 20)
+/*
+ * maxmemory as last set when the kernel could not take it (0, or under
+ * KC_LIMIT_MIN), -1 otherwise; oom_all: the latter, writes refused.
+ * start_limit_mb: the instance's limit before the first CONFIG SET.
+ */
+static long long maxmem_shown = -1;
+static bool oom_all;
+static unsigned long long start_limit_mb;
+
+/*
+ * proto-max-bulk-len is also the instance's largest value (item_size_max,
+ * at most KC_ITEM_SIZE_LIMIT), so Redis-sized values store once a client
+ * allows them.  Best effort: a kernel that refuses (no CAP_SYS_ADMIN)
+ * keeps its limit, and bigger values get the E2BIG error reply.
+ */
+static void bulk_to_kernel(struct conn *c, long long v)
+{
+	struct kc_config kc = { .size = sizeof(kc) };
+	int err;
+
+	kc.item_size_max = v > (long long)KC_ITEM_SIZE_LIMIT ?
+			   KC_ITEM_SIZE_LIMIT : (uint32_t)v;
+	err = kc_config_set(c->w->eng.fd, KC_CONFIG_ITEM_SIZE_MAX, &kc);
+	if (err) {
+		log_warn("proto-max-bulk-len: kcache kept item_size_max (%s)",
+			 kc_strerror(err));
+		return;
+	}
+	__atomic_store_n(&kinfo.item_size_max, kc.item_size_max,
+			 __ATOMIC_RELAXED);
+}
+
+bool config_oom(void)
+{
+	return __atomic_load_n(&oom_all, __ATOMIC_RELAXED);
+}
 
 /*
  * Shared by every worker; CONFIG SET is rare, so one mutex keeps each
@@ -372,10 +415,6 @@ static struct param *config_check(struct conn *c, const struct arg *name,
 		set_failed(c, name, why);
 		return NULL;
 	}
-	if (p->what == W_MAXMEMORY && *v == 0) {
-		set_failed(c, name, "kcache always has a memory limit: 0 (no limit) is not supported");
-		return NULL;
-	}
 	return p;
 }
 
@@ -387,6 +426,10 @@ static void param_value(struct conn *c, const struct param *p, char *v,
 
 	switch (p->what) {
 	case W_MAXMEMORY:
+		if (__atomic_load_n(&maxmem_shown, __ATOMIC_RELAXED) >= 0) {
+			snprintf(v, n, "%lld", maxmem_shown);
+			return;
+		}
 		if (kc_config_get(c->w->eng.fd, &kc))
 			kc.memory_limit_mb = 0;
 		snprintf(v, n, "%llu",
@@ -472,7 +515,19 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 
 		if (ps[i]->what != W_MAXMEMORY)
 			continue;
-		kc.memory_limit_mb = ((unsigned long long)vals[i] + (1 << 20) - 1) >> 20;
+		pthread_mutex_lock(&params_lock);
+		if (!start_limit_mb) {
+			struct kc_config cur = { .size = sizeof(cur) };
+
+			if (!kc_config_get(c->w->eng.fd, &cur))
+				start_limit_mb = cur.memory_limit_mb;
+		}
+		kc.memory_limit_mb = vals[i] ? ((unsigned long long)vals[i] +
+						(1 << 20) - 1) >> 20 :
+					       start_limit_mb;
+		pthread_mutex_unlock(&params_lock);
+		if (vals[i] && vals[i] < KC_LIMIT_MIN)
+			continue;	/* the kernel's limit stays */
 		err = kc_config_set(c->w->eng.fd, KC_CONFIG_MEMORY_LIMIT, &kc);
 		if (err) {
 			char why[128];
@@ -496,6 +551,13 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 	pthread_mutex_lock(&params_lock);
 	for (i = 0; i < npairs; i++) {
 		switch (ps[i]->what) {
+		case W_MAXMEMORY:
+			__atomic_store_n(&maxmem_shown,
+					 vals[i] < KC_LIMIT_MIN ? vals[i] : -1,
+					 __ATOMIC_RELAXED);
+			__atomic_store_n(&oom_all, vals[i] && vals[i] < KC_LIMIT_MIN,
+					 __ATOMIC_RELAXED);
+			break;
 		case W_TIMEOUT:
 			__atomic_store_n(&cfg.timeout, (int)vals[i], __ATOMIC_RELAXED);
 			break;
@@ -507,6 +569,7 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			break;
 		case W_BULK:	/* the parser limit of connections made after */
 			__atomic_store_n(&cfg.max_bulk, (size_t)vals[i], __ATOMIC_RELAXED);
+			bulk_to_kernel(c, vals[i]);
 			break;
 		case W_NOTIFY:	/* notify_set() did */
 		case W_SAVE:	/* only "" gets here */
@@ -842,7 +905,19 @@ void cmd_latency(struct conn *c, struct arg *argv, size_t argc)
 		resp_errorf(rout(c), "ERR No samples available for event '%.*s'",
 			    ARGF(&argv[2]));
 	} else if (!strcmp(sub, "histogram")) {
-		resp_map(rout(c), 0, c->proto);
+		char *names[64];
+		size_t i, n = 0;
+
+		for (i = 2; i < argc && n < 64; i++) {
+			names[n] = malloc(argv[i].len + 1);
+			if (!names[n])
+				break;
+			arg_lower(&argv[i], names[n], argv[i].len + 1);
+			n++;
+		}
+		cs_latency_histogram(rout(c), c->proto, names, n);
+		while (n)
+			free(names[--n]);
 	} else if (!strcmp(sub, "latest") || !strcmp(sub, "history") ||
 		   !strcmp(sub, "doctor") || !strcmp(sub, "graph")) {
 		wrong_args(c, "latency", sub);

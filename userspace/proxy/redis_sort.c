@@ -6,11 +6,16 @@
  * DESC, ALPHA and STORE.
  *
  * The value is read whole (value_read()), the BY and GET keys one kernel
- * op each, so the command runs synchronously (RX_SYNC) and is refused
- * inside MULTI, as COPY is: its reads depend on what it read.  The reads
+ * op each, so the command runs synchronously (RX_SYNC).  Alone, the reads
  * are not one snapshot; STORE writes the result as one kernel transaction
  * (DEL, then RPUSH in KC_ARGS_MAX chunks), so a reader sees the old list
- * or the new one.
+ * or the new one.  Inside MULTI, EXEC prepares it (sort_prepare()): it
+ * sorts before the transaction, watching every key it read at the
+ * version read, and the transaction then replies with that result (or
+ * stores it): if any of those keys changed meanwhile, EXEC runs again, so
+ * the result is the one SORT would give at the transaction's moment.  A
+ * SORT reading a key an earlier command of the transaction writes is
+ * refused with an error reply, as are more than KC_WATCH_MAX keys read.
  *
  * Order: numbers as strtod() reads them, ties broken by the elements'
  * bytes; ALPHA compares as strcmp() (Redis's strcoll() in the C locale)
@@ -47,6 +52,66 @@ struct sitem {
 struct sort_ctx {
 	bool desc, alpha, by, store;
 };
+
+/*
+ * Where a SORT answers: o in protocol proto.  Inside MULTI (q set) every
+ * key read is watched in p, and STORE's result is kept in vals for the
+ * transaction instead of stored.
+ */
+struct sort_run {
+	struct buf *o;
+	int proto;
+	const struct txq *q;
+	struct txpre *p;
+	char **vals;
+	size_t *lens, nvals;
+	bool stored;		/* STORE's result is in vals */
+};
+
+/*
+ * Inside MULTI, watches key (copied when copy is set) at the version it
+ * has now, before it is read; false when it cannot be read there (an
+ * earlier queued command writes it: p->conflict) or the watch fails.
+ */
+static bool sort_watch(struct sort_run *run, const void *key, size_t klen,
+		       bool copy, int *err)
+{
+	struct txpre *p = run->p;
+	uint64_t cas = 0;
+	uint32_t type;
+	char **keys;
+	struct arg a = { .p = (char *)key, .len = klen };
+	int st;
+
+	if (!run->q)
+		return true;
+	st = txq_key_state(run->q, &a, &cas, &type);
+	if (st == KS_WRITTEN) {
+		p->conflict = true;
+		*err = -EBUSY;
+		return false;
+	}
+	if (st < 0) {
+		*err = st;
+		return false;
+	}
+	if (copy) {
+		keys = realloc(p->keys, (p->nkeys + 1) * sizeof(*keys));
+		if (!keys)
+			goto nomem;
+		p->keys = keys;
+		keys[p->nkeys] = malloc(klen ? klen : 1);
+		if (!keys[p->nkeys])
+			goto nomem;
+		memcpy(keys[p->nkeys], key, klen);
+		key = keys[p->nkeys++];
+	}
+	if (txpre_watch(p, run->q, key, klen, cas))
+		return true;
+nomem:
+	*err = -ENOMEM;
+	return false;
+}
 
 static struct engine *E(struct conn *c)
 {
@@ -93,9 +158,9 @@ static int sort_cmp(const void *x, const void *y, void *arg)
  * (*err 0) when there is none, NULL with *err set on a failure.  The
  * pattern is read up to a NUL byte, as Redis's strchr() reads it.
  */
-static char *pat_value(struct conn *c, const struct arg *pat,
-		       const struct sitem *el, void *hbuf, size_t hroom,
-		       size_t *vlen, int *err)
+static char *pat_value(struct conn *c, struct sort_run *run,
+		       const struct arg *pat, const struct sitem *el,
+		       void *hbuf, size_t hroom, size_t *vlen, int *err)
 {
 	size_t plen = strnlen(pat->p, pat->len), pre, post, flen = 0;
 	const char *star, *field = NULL;
@@ -133,6 +198,8 @@ static char *pat_value(struct conn *c, const struct arg *pat,
 	if (field)
 		kc_op_val(&op, field + 2, flen);
 	kc_op_out(&op, hbuf, hroom);
+	if (!sort_watch(run, key, klen, true, err))
+		return NULL;
 	*err = eng_do(E(c), &op);
 	if (*err == -ENOENT || *err == -EPROTOTYPE) {
 		*err = 0;
@@ -147,9 +214,23 @@ static char *pat_value(struct conn *c, const struct arg *pat,
 	return val;
 }
 
+/* key_ok() into o. */
+static bool key_check(struct buf *o, const struct arg *k)
+{
+	if (k->len > KC_KEY_MAX) {
+		resp_error(o, "ERR key too long for kcache (max 250 bytes)");
+		return false;
+	}
+	if (!k->len) {
+		resp_error(o, "ERR empty keys are not supported by kcache");
+		return false;
+	}
+	return true;
+}
+
 /* Parses the options; false when a reply (an error) was sent. */
-static bool sort_parse(struct conn *c, struct arg *argv, size_t argc,
-		       struct sort_opts *o)
+static bool sort_parse(struct conn *c, struct sort_run *run,
+		       struct arg *argv, size_t argc, struct sort_opts *o)
 {
 	size_t j;
 
@@ -163,9 +244,11 @@ static bool sort_parse(struct conn *c, struct arg *argv, size_t argc,
 		} else if (arg_eq(&argv[j], "alpha")) {
 			o->alpha = true;
 		} else if (arg_eq(&argv[j], "limit") && left >= 2) {
-			if (!arg_ll(c, &argv[j + 1], &o->start) ||
-			    !arg_ll(c, &argv[j + 2], &o->count))
+			if (!resp_str2ll(argv[j + 1].p, argv[j + 1].len, &o->start) ||
+			    !resp_str2ll(argv[j + 2].p, argv[j + 2].len, &o->count)) {
+				resp_error(run->o, "ERR value is not an integer or out of range");
 				return false;
+			}
 			j += 2;
 		} else if (!o->ro && arg_eq(&argv[j], "store") && left >= 1) {
 			o->store = &argv[++j];
@@ -176,10 +259,11 @@ static bool sort_parse(struct conn *c, struct arg *argv, size_t argc,
 		} else if (arg_eq(&argv[j], "get") && left >= 1) {
 			o->get[o->ngets++] = &argv[++j];
 		} else {
-			reply_err(c, "ERR syntax error");
+			resp_error(run->o, "ERR syntax error");
 			return false;
 		}
 	}
+	(void)c;
 	return true;
 }
 
@@ -264,9 +348,9 @@ static struct sitem *items_of(const struct value *v, size_t *np)
 }
 
 /* Scores or compare values; false on a failure (replied). */
-static bool sort_keys(struct conn *c, const struct sort_opts *o,
-		      struct sitem *it, size_t n, void *hbuf, size_t hroom,
-		      bool *conv_err)
+static bool sort_keys(struct conn *c, struct sort_run *run,
+		      const struct sort_opts *o, struct sitem *it, size_t n,
+		      void *hbuf, size_t hroom, bool *conv_err)
 {
 	size_t i, vlen;
 	int err;
@@ -275,10 +359,10 @@ static bool sort_keys(struct conn *c, const struct sort_opts *o,
 		char *byval = it[i].p, *end;
 
 		if (o->by) {
-			byval = pat_value(c, o->by, &it[i], hbuf, hroom, &vlen,
-					  &err);
+			byval = pat_value(c, run, o->by, &it[i], hbuf, hroom,
+					  &vlen, &err);
 			if (err) {
-				reply_kerr(rout(c), err);
+				reply_kerr(run->o, err);
 				return false;
 			}
 			if (!byval)
@@ -301,8 +385,8 @@ static bool sort_keys(struct conn *c, const struct sort_opts *o,
 	return true;
 }
 
-static void sort_generic(struct conn *c, struct arg *argv, size_t argc,
-			 bool ro)
+static void sort_generic(struct conn *c, struct sort_run *run,
+			 struct arg *argv, size_t argc, bool ro)
 {
 	struct sort_opts o = { .ro = ro, .count = -1 };
 	size_t hroom = eng_val_room(), n = 0, i, g, out, k = 0, vlen;
@@ -317,25 +401,31 @@ static void sort_generic(struct conn *c, struct arg *argv, size_t argc,
 
 	o.get = calloc(argc, sizeof(*o.get));
 	if (!o.get) {
-		reply_kerr(rout(c), -ENOMEM);
+		reply_kerr(run->o, -ENOMEM);
 		return;
 	}
-	if (!sort_parse(c, argv, argc, &o) || !key_ok(c, &argv[1]) ||
-	    (o.store && !key_ok(c, o.store))) {
+	if (!sort_parse(c, run, argv, argc, &o) ||
+	    !key_check(run->o, &argv[1]) ||
+	    (o.store && !key_check(run->o, o.store))) {
 		free(o.get);
+		return;
+	}
+	if (!sort_watch(run, argv[1].p, argv[1].len, false, &err)) {
+		free(o.get);
+		reply_kerr(run->o, err);
 		return;
 	}
 	err = value_read(c, &argv[1], &v);
 	if (err && err != -ENOENT) {
 		free(o.get);
-		reply_kerr(rout(c), err);
+		reply_kerr(run->o, err);
 		return;
 	}
 	if (!err && v.type != KC_TYPE_LIST && v.type != KC_TYPE_SET &&
 	    v.type != KC_TYPE_ZSET) {
 		free(o.get);
 		value_free(&v);
-		reply_kerr(rout(c), -EPROTOTYPE);
+		reply_kerr(run->o, -EPROTOTYPE);
 		return;
 	}
 	if (!err) {
@@ -358,13 +448,13 @@ static void sort_generic(struct conn *c, struct arg *argv, size_t argc,
 		value_free(&v);
 		if (!it) {
 			free(o.get);
-			reply_kerr(rout(c), -ENOMEM);
+			reply_kerr(run->o, -ENOMEM);
 			return;
 		}
 	}
 	hbuf = malloc(hroom);
 	if (!hbuf) {
-		reply_kerr(rout(c), -ENOMEM);
+		reply_kerr(run->o, -ENOMEM);
 		goto out;
 	}
 
@@ -385,13 +475,13 @@ static void sort_generic(struct conn *c, struct arg *argv, size_t argc,
 			.store = o.store,
 		};
 
-		if (!sort_keys(c, &o, it, n, hbuf, hroom, &conv_err))
+		if (!sort_keys(c, run, &o, it, n, hbuf, hroom, &conv_err))
 			goto out;
 		if (!conv_err)
 			qsort_r(it, n, sizeof(*it), sort_cmp, &s);
 	}
 	if (conv_err) {
-		reply_err(c, "ERR One or more scores can't be converted into double");
+		resp_error(run->o, "ERR One or more scores can't be converted into double");
 		goto out;
 	}
 
@@ -400,11 +490,11 @@ static void sort_generic(struct conn *c, struct arg *argv, size_t argc,
 		vals = calloc(out ? out : 1, sizeof(*vals));
 		lens = calloc(out ? out : 1, sizeof(*lens));
 		if (!vals || !lens) {
-			reply_kerr(rout(c), -ENOMEM);
+			reply_kerr(run->o, -ENOMEM);
 			goto out;
 		}
 	} else {
-		resp_array(rout(c), out);
+		resp_array(run->o, out);
 	}
 	for (i = (size_t)start; (long long)i <= end; i++) {
 		if (!o.ngets) {
@@ -412,31 +502,43 @@ static void sort_generic(struct conn *c, struct arg *argv, size_t argc,
 				vals[k] = memdupz(it[i].p, it[i].len);
 				lens[k++] = it[i].len;
 			} else {
-				resp_bulk(rout(c), it[i].p, it[i].len);
+				resp_bulk(run->o, it[i].p, it[i].len);
 			}
 		}
 		for (g = 0; g < o.ngets; g++) {
-			char *val = pat_value(c, o.get[g], &it[i], hbuf, hroom,
-					      &vlen, &err);
+			char *val = pat_value(c, run, o.get[g], &it[i], hbuf,
+					      hroom, &vlen, &err);
 
-			if (err && o.store) {
-				reply_kerr(rout(c), err);
+			/* inside MULTI a read that is not watched stops it */
+			if (err && (o.store || run->q)) {
+				if (!o.store)
+					run->o->len = 0;	/* not the array */
+				reply_kerr(run->o, err);
 				goto out;
 			}
 			if (o.store) {
 				vals[k] = val;
 				lens[k++] = val ? vlen : 0;
 			} else if (val) {
-				resp_bulk(rout(c), val, vlen);
+				resp_bulk(run->o, val, vlen);
 				free(val);
 			} else {
 				/* A failed read is a missing value here. */
-				resp_null(rout(c), c->proto);
+				resp_null(run->o, run->proto);
 			}
 		}
 	}
-	if (o.store)
+	if (o.store && run->q) {
+		/* the transaction stores it (sort_plan()) */
+		run->vals = vals;
+		run->lens = lens;
+		run->nvals = k;
+		run->stored = true;
+		vals = NULL;
+		lens = NULL;
+	} else if (o.store) {
 		sort_store(c, o.store, vals, lens, k);
+	}
 out:
 	if (vals)
 		for (i = 0; i < k; i++)
@@ -450,10 +552,102 @@ out:
 
 void cmd_sort(struct conn *c, struct arg *argv, size_t argc)
 {
-	sort_generic(c, argv, argc, false);
+	struct sort_run run = { .o = rout(c), .proto = c->proto };
+
+	sort_generic(c, &run, argv, argc, false);
 }
 
 void cmd_sort_ro(struct conn *c, struct arg *argv, size_t argc)
 {
-	sort_generic(c, argv, argc, true);
+	struct sort_run run = { .o = rout(c), .proto = c->proto };
+
+	sort_generic(c, &run, argv, argc, true);
+}
+
+/*
+ * Inside MULTI: sorts now, watching what it reads (see the top).  p->out
+ * is the reply (p->num -1), or with STORE the values to store, each a
+ * size_t length and its bytes (p->num of them); a read that failed or an
+ * error leaves its reply there too.
+ */
+bool sort_prepare(const struct txq *q, struct arg *argv, size_t argc,
+		  struct txpre *p)
+{
+	struct buf o;
+	struct sort_run run = { .o = &o, .proto = q->c->proto, .q = q, .p = p };
+	bool ro = arg_eq(&argv[0], "sort_ro");
+	size_t i;
+
+	buf_init(&o);
+	sort_generic(q->c, &run, argv, argc, ro);
+	p->num = -1;
+	if (run.stored) {
+		o.len = o.off = 0;
+		for (i = 0; i < run.nvals; i++) {
+			size_t len = run.vals[i] ? run.lens[i] : 0;
+
+			buf_add(&o, &len, sizeof(len));
+			buf_add(&o, run.vals[i] ? run.vals[i] : "", len);
+			free(run.vals[i]);
+		}
+		free(run.vals);
+		free(run.lens);
+		p->num = (int64_t)run.nvals;
+	}
+	if (o.oom) {
+		buf_free(&o);
+		return false;
+	}
+	p->olen = buf_avail(&o);
+	p->out = malloc(p->olen ? p->olen : 1);
+	if (!p->out) {
+		buf_free(&o);
+		return false;
+	}
+	memcpy(p->out, o.data + o.off, p->olen);
+	buf_free(&o);
+	return true;
+}
+
+void sort_plan(struct conn *c, struct arg *argv, size_t argc,
+	       const struct txpre *p)
+{
+	const struct arg *dst = NULL;
+	struct engine *e = E(c);
+	size_t n = (size_t)p->num, i, k, at = 0;
+	struct kc_buf *kb;
+	struct kc_op *op;
+	struct rec *r;
+
+	if (p->num < 0) {
+		buf_add(rout(c), p->out, p->olen);
+		return;
+	}
+	for (i = 2; i + 1 < argc; i++)
+		if (arg_eq(&argv[i], "store"))
+			dst = &argv[i + 1];
+	r = eng_rec(e, c, r_stored_count, n * sizeof(*kb) + p->olen);
+	r->a = (int64_t)n;
+	op = eng_op(e, r, KC_OP_DEL);
+	kc_op_key(op, dst->p, dst->len);
+	if (!n)
+		return;
+	kb = eng_alloc(e, n * sizeof(*kb));
+	for (i = 0; i < n; i++) {
+		size_t len;
+		char *v;
+
+		memcpy(&len, p->out + at, sizeof(len));
+		at += sizeof(len);
+		v = eng_alloc(e, len ? len : 1);
+		memcpy(v, p->out + at, len);
+		at += len;
+		kc_buf_set(&kb[i], v, len);
+	}
+	for (i = 0; i < n; i += k) {
+		k = n - i < KC_ARGS_MAX ? n - i : KC_ARGS_MAX;
+		op = eng_op(e, r, KC_OP_RPUSH);
+		kc_op_key(op, dst->p, dst->len);
+		kc_op_args(op, kb + i, k);
+	}
 }
