@@ -342,7 +342,6 @@ def main():
         def big_values():
             # proto-max-bulk-len is also the module's item_size_max
             big = b"x" * (4 << 20) + b"end"
-            orig = r.config_get("proto-max-bulk-len")["proto-max-bulk-len"]
             t.ok(r.config_set("proto-max-bulk-len", "8mb"), "CONFIG SET proto-max-bulk-len 8mb")
             t.ok(r.set("big", big) and r.get("big") == big and r.strlen("big") == len(big),
                  "a 4 MiB value stores and reads back")
@@ -355,7 +354,9 @@ def main():
                 t.eq(str(e), "string exceeds maximum allowed size (proto-max-bulk-len)",
                      "a 2 MiB value over the limit is refused")
             t.ok(r.strlen("big") == len(big) + 1, "what is stored stays")
-            r.config_set("proto-max-bulk-len", orig)
+            # leave the module's item_size_max at its 1 MiB default for the
+            # tests after this one (this proxy's own limit does not matter)
+            r.config_set("proto-max-bulk-len", "1mb")
             r.delete("big")
         t.run("big values", big_values)
 
@@ -371,8 +372,10 @@ def main():
             t.ok(r.config_set("maxmemory", "0"), "CONFIG SET maxmemory 0")
             t.eq(r.config_get("maxmemory"), {"maxmemory": "0"}, "CONFIG GET maxmemory: 0")
             t.ok(r.set("mm", "1") and r.delete("mm") == 1, "writes again")
-            lim = int(r.info("memory")["maxmemory"])
-            t.ok(lim >= 2 << 20, "the kernel's limit is back", lim)
+            t.eq(int(r.info("memory")["maxmemory"]), 0, "INFO maxmemory: 0, as CONFIG GET")
+            big = b"z" * (1 << 20)
+            t.ok(all(r.set("mm:%d" % i, big) for i in range(8)) and r.delete(*["mm:%d" % i for i in range(8)]) == 8,
+                 "8 MiB of writes: the kernel's limit is back")
         t.run("maxmemory", maxmemory)
 
         def latency():

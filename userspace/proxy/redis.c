@@ -561,6 +561,11 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 		n++;
 	}
 	if (want(argv, argc, "memory", true)) {
+		long long shown = config_maxmemory_shown();
+
+		/* as CONFIG GET maxmemory: 0 or a value under the minimum */
+		if (shown >= 0)
+			st.limit_bytes = (uint64_t)shown;
 		human(h1, sizeof(h1), st.used_bytes);
 		human(h2, sizeof(h2), st.limit_bytes);
 		buf_printf(&b, "%s# Memory\r\nused_memory:%llu\r\nused_memory_human:%s\r\n"
@@ -1258,10 +1263,34 @@ static int key_range(const struct redis_cmd *cmd, const struct arg *argv,
 	return 1;
 }
 
+/* Does SORT argv write key: is it its STORE destination? */
+static bool sort_store_key(const struct arg *argv, size_t argc,
+			   const struct arg *key)
+{
+	size_t j = 2;
+
+	while (j < argc) {
+		if (arg_eq(&argv[j], "limit")) {
+			j += 3;
+		} else if (arg_eq(&argv[j], "by") || arg_eq(&argv[j], "get")) {
+			j += 2;
+		} else if (arg_eq(&argv[j], "store") && j + 1 < argc) {
+			if (argv[j + 1].len == key->len &&
+			    !memcmp(argv[j + 1].p, key->p, key->len))
+				return true;
+			j += 2;
+		} else {
+			j++;
+		}
+	}
+	return false;
+}
+
 /*
  * Can queued command q, run in database qdb, write key of database kdb?
  * A write command writes the keys it names (ZRANGESTORE only its
- * destination), or, keyless, any key.  MOVE names its key in both.
+ * destination, SORT only its STORE one), or, keyless, any key.  MOVE
+ * names its key in both.
  */
 static bool writes(const struct queued *q, uint32_t qdb,
 		   const struct arg *key, uint32_t kdb)
@@ -1283,6 +1312,8 @@ static bool writes(const struct queued *q, uint32_t qdb,
 		last = first;	/* the sources are only read */
 	if (cmd->fn == cmd_bitfield && !bitfield_writes(q->argv, q->argc))
 		return false;
+	if (cmd->fn == cmd_sort)
+		return sort_store_key(q->argv, q->argc, key);
 	for (i = first; i <= last && i < q->argc; i += step)
 		if (q->argv[i].len == key->len &&
 		    !memcmp(q->argv[i].p, key->p, key->len))

@@ -302,6 +302,8 @@ void cmd_xscan(struct conn *, struct arg *, size_t);
 void redis_config_init(void);
 /* CONFIG SET maxmemory under kcache's minimum: every write is refused. */
 bool config_oom(void);
+/* maxmemory as CONFIG GET shows it when not the kernel's limit, or -1. */
+long long config_maxmemory_shown(void);
 long long redis_param(const char *name);
 /* A key's whole value: elements (a string is one), its type and TTL. */
 struct value {

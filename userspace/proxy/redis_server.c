@@ -118,6 +118,11 @@ bool config_oom(void)
 	return __atomic_load_n(&oom_all, __ATOMIC_RELAXED);
 }
 
+long long config_maxmemory_shown(void)
+{
+	return __atomic_load_n(&maxmem_shown, __ATOMIC_RELAXED);
+}
+
 /*
  * Shared by every worker; CONFIG SET is rare, so one mutex keeps each
  * value whole.  Defaults are Debian's redis-server 7.0.15's.
