@@ -190,15 +190,16 @@ static int nworkers(void)
 		(int)(sizeof(tabs) / sizeof(tabs[0])) : n;
 }
 
-void cs_info_commandstats(struct buf *b)
+/*
+ * Calls fn for every command entry of every worker, with its full name
+ * ("cmd" or "cmd|sub"); entries of a name recur once per worker.
+ */
+static void cs_walk(void (*fn)(void *ctx, const struct cmdstat *s,
+			       const char *full), void *ctx)
 {
-	struct row *rows = calloc(CS_SLOTS, sizeof(*rows));
-	size_t n = 0, i;
+	size_t i;
 	int w;
 
-	buf_printf(b, "# Commandstats\r\n");
-	if (!rows)
-		return;
 	for (w = 0; w < nworkers(); w++) {
 		struct cs_tab *t = __atomic_load_n(&tabs[w], __ATOMIC_ACQUIRE);
 
@@ -209,17 +210,38 @@ void cs_info_commandstats(struct buf *b)
 
 			if (!name)
 				continue;
-			if (s->sub)
-				snprintf(full, sizeof(full), "%s|%s", name, s->sub);
-			else
-				snprintf(full, sizeof(full), "%s", name);
-			merge(rows, &n, CS_SLOTS, full, LD(&s->calls), LD(&s->usec),
-			      LD(&s->rejected), LD(&s->failed));
+			snprintf(full, sizeof(full), s->sub ? "%s|%s" : "%s", name,
+				 s->sub);
+			fn(ctx, s, full);
 		}
 	}
-	qsort(rows, n, sizeof(*rows), row_cmp);
-	for (i = 0; i < n; i++) {
-		struct row *r = &rows[i];
+}
+
+struct rows {
+	struct row *r;
+	size_t n;
+};
+
+static void add_row(void *ctx, const struct cmdstat *s, const char *full)
+{
+	struct rows *rs = ctx;
+
+	merge(rs->r, &rs->n, CS_SLOTS, full, LD(&s->calls), LD(&s->usec),
+	      LD(&s->rejected), LD(&s->failed));
+}
+
+void cs_info_commandstats(struct buf *b)
+{
+	struct rows rs = { .r = calloc(CS_SLOTS, sizeof(struct row)) };
+	size_t i;
+
+	buf_printf(b, "# Commandstats\r\n");
+	if (!rs.r)
+		return;
+	cs_walk(add_row, &rs);
+	qsort(rs.r, rs.n, sizeof(*rs.r), row_cmp);
+	for (i = 0; i < rs.n; i++) {
+		struct row *r = &rs.r[i];
 
 		/* As Redis: a command only once it was called or refused. */
 		if (!r->a && !r->c && !r->d)
@@ -230,7 +252,7 @@ void cs_info_commandstats(struct buf *b)
 			   r->a ? (double)r->b / (double)r->a : 0.0,
 			   (unsigned long long)r->c, (unsigned long long)r->d);
 	}
-	free(rows);
+	free(rs.r);
 }
 
 void cs_info_errorstats(struct buf *b)
@@ -305,40 +327,43 @@ struct lrow {
 	uint64_t hist[CS_HB];
 };
 
+struct lrows {
+	struct lrow *r;
+	size_t n;
+};
+
+static void add_lrow(void *ctx, const struct cmdstat *s, const char *full)
+{
+	struct lrows *ls = ctx;
+	size_t j, k;
+
+	if (!LD(&s->calls))
+		return;
+	for (k = 0; k < ls->n; k++)
+		if (!strcmp(ls->r[k].name, full))
+			break;
+	if (k == ls->n) {
+		if (k == CS_SLOTS)
+			return;
+		snprintf(ls->r[k].name, sizeof(ls->r[k].name), "%s", full);
+		ls->n++;
+	}
+	ls->r[k].calls += LD(&s->calls);
+	for (j = 0; j < CS_HB; j++)
+		ls->r[k].hist[j] += LD(&s->hist[j]);
+}
+
 /* Every command or subcommand called since the last reset, by full name. */
 static struct lrow *latency_rows(size_t *n)
 {
-	struct lrow *rows = calloc(CS_SLOTS, sizeof(*rows));
-	size_t i, j, k;
-	int w;
+	struct lrows ls = { .r = calloc(CS_SLOTS, sizeof(struct lrow)) };
 
 	*n = 0;
-	if (!rows)
+	if (!ls.r)
 		return NULL;
-	for (w = 0; w < nworkers(); w++) {
-		struct cs_tab *t = __atomic_load_n(&tabs[w], __ATOMIC_ACQUIRE);
-
-		for (i = 0; t && i < CS_SLOTS; i++) {
-			struct cmdstat *s = &t->cmd[i];
-			const char *name = __atomic_load_n(&s->name, __ATOMIC_ACQUIRE);
-			char full[96];
-
-			if (!name || !LD(&s->calls))
-				continue;
-			snprintf(full, sizeof(full), s->sub ? "%s|%s" : "%s", name, s->sub);
-			for (k = 0; k < *n; k++)
-				if (!strcmp(rows[k].name, full))
-					break;
-			if (k == *n) {
-				snprintf(rows[k].name, sizeof(rows[k].name), "%s", full);
-				(*n)++;
-			}
-			rows[k].calls += LD(&s->calls);
-			for (j = 0; j < CS_HB; j++)
-				rows[k].hist[j] += LD(&s->hist[j]);
-		}
-	}
-	return rows;
+	cs_walk(add_lrow, &ls);
+	*n = ls.n;
+	return ls.r;
 }
 
 /* The bound of bucket b in microseconds, as Redis prints it. */

@@ -122,17 +122,22 @@ char *arg_lower(const struct arg *a, char *dst, size_t n)
 	return dst;
 }
 
-bool key_ok(struct conn *c, const struct arg *k)
+bool key_check(struct buf *o, const struct arg *k)
 {
 	if (k->len > KC_KEY_MAX) {
-		reply_err(c, "ERR key too long for kcache (max 250 bytes)");
+		resp_error(o, "ERR key too long for kcache (max 250 bytes)");
 		return false;
 	}
 	if (!k->len) {
-		reply_err(c, "ERR empty keys are not supported by kcache");
+		resp_error(o, "ERR empty keys are not supported by kcache");
 		return false;
 	}
 	return true;
+}
+
+bool key_ok(struct conn *c, const struct arg *k)
+{
+	return key_check(rout(c), k);
 }
 
 bool arg_ll(struct conn *c, const struct arg *a, long long *v)

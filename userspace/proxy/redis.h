@@ -52,6 +52,8 @@ void reply_kerr(struct buf *o, int err);	/* a kernel result */
 void r_stored_count(struct conn *c, struct rec *r, struct kc_op *ops);
 void reply_count_too_big(struct buf *o);	/* a negative RAND count past 64 MiB */
 bool key_ok(struct conn *c, const struct arg *k);
+/* key_ok() with the error reply into o. */
+bool key_check(struct buf *o, const struct arg *k);
 bool arg_ll(struct conn *c, const struct arg *a, long long *v);
 bool db_arg(struct conn *c, const struct arg *a, uint32_t *db);
 bool nargs_ok(struct conn *c, size_t n);

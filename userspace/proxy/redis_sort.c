@@ -214,20 +214,6 @@ static char *pat_value(struct conn *c, struct sort_run *run,
 	return val;
 }
 
-/* key_ok() into o. */
-static bool key_check(struct buf *o, const struct arg *k)
-{
-	if (k->len > KC_KEY_MAX) {
-		resp_error(o, "ERR key too long for kcache (max 250 bytes)");
-		return false;
-	}
-	if (!k->len) {
-		resp_error(o, "ERR empty keys are not supported by kcache");
-		return false;
-	}
-	return true;
-}
-
 /* Parses the options; false when a reply (an error) was sent. */
 static bool sort_parse(struct conn *c, struct sort_run *run,
 		       struct arg *argv, size_t argc, struct sort_opts *o)
