@@ -424,7 +424,7 @@ cmd_run() {
 	build_module || die "kcache.ko does not build for $K_VER"
 	# Redis-sized values and room for them by default (the proxy keeps
 	# memcached's 1 MiB on its memcached port: --memcache-item-max)
-	KCACHE_PARAMS=${KCACHE_PARAMS:-memory_mb=1024 item_size_max=536870912}
+	KCACHE_PARAMS=${KCACHE_PARAMS:-memory_mb=1024 item_size_max=67108864}
 	RUN_CMD=${KCACHE_RUN_CMD:-}
 	if [ -z "$RUN_CMD" ]; then
 		local proxy

@@ -232,8 +232,11 @@
 
 /* Limits of the ABI.  Module parameters may only lower what they bound. */
 #define KC_KEY_MAX		250	/* bytes in a key, as memcached */
-/* The largest item_size_max (kc_config): Redis's proto-max-bulk-len. */
-#define KC_ITEM_SIZE_LIMIT	(512U << 20)
+/*
+ * The largest item_size_max (kc_config): one op's reply (KC_REPLY_MAX),
+ * so that whatever is stored can be read back whole.
+ */
+#define KC_ITEM_SIZE_LIMIT	(64U << 20)
 #define KC_EVICT_TRIES		5	/* LRU tail items tried before ENOMEM */
 #define KC_BATCH_MAX		4096	/* operations in one KC_IOC_BATCH */
 #define KC_WATCH_MAX		256	/* watched keys in one transaction */
