@@ -408,6 +408,8 @@ int kc_cont_insert(struct kc_item *it, struct kc_item *e)
 	e->chain = *b;
 	*b = e;
 	kc_elem_set_owner(e, it);
+	/* an element's atime numbers its insertion (a hash's field order) */
+	e->atime = ++c->seq;
 	c->len++;
 	if (c->maxchain) {
 		u32 n = 0;

@@ -23,6 +23,7 @@ struct kc_cont {
 	struct kc_item *table;		/* hash/set: bucket array */
 	u32 nbuckets;			/* hash/set/zset: a power of two */
 	u32 maxchain;			/* hash/set: no chain is longer (0: not known) */
+	u32 seq;			/* hash/set: the last insertion's number */
 	struct rb_root zroot;		/* zset: members by score (zset.c) */
 };
 

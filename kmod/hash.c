@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/err.h>
+#include <linux/sort.h>
 #include "container.h"
 
 static u32 vlen(struct kc_item *e)
@@ -66,8 +67,10 @@ static int hash_put(struct kc_item *it, struct kc_item *e)
 			kc_item_put(old);
 		return err;
 	}
-	if (old)
+	if (old) {
+		e->atime = old->atime;	/* a new value keeps its field's place */
 		kc_item_put(old);
+	}
 	return !old;
 }
 
@@ -230,13 +233,64 @@ int kc_op_hdel(struct kc_op *op, const char *key)
 }
 
 /* HGETALL, HKEYS, HVALS: a walk of the table under the mutex. */
+static int by_insertion(const void *a, const void *b)
+{
+	const struct kc_item *x = *(struct kc_item * const *)a;
+	const struct kc_item *y = *(struct kc_item * const *)b;
+
+	return (s32)(x->atime - y->atime) < 0 ? -1 : 1;
+}
+
+/*
+ * A small hash in the order its fields were added, as Redis keeps a
+ * listpack hash: at most num2 fields (KC_HASH_ORDER_MAX) and, with num,
+ * none longer than num bytes (field or value).  NULL otherwise, or when
+ * the array cannot be had (then the table's order: no promise broken).
+ */
+static struct kc_item **insertion_order(struct kc_cont *c, s64 max, s64 vmax)
+{
+	struct kc_item **v, *e;
+	u32 i, n = 0;
+
+	if (max <= 0 || c->len > max || c->len > KC_HASH_ORDER_MAX || !c->len)
+		return NULL;
+	v = kmalloc_array(c->len, sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return NULL;
+	for (e = kc_cont_next(c, NULL, &i); e && n < c->len;
+	     e = kc_cont_next(c, e, &i)) {
+		if (vmax > 0 && (kc_elem_klen(e) > vmax || vlen(e) > vmax)) {
+			kfree(v);
+			return NULL;
+		}
+		v[n++] = e;
+	}
+	sort(v, n, sizeof(*v), by_insertion, NULL);
+	return v;
+}
+
+static int hgetall_add(struct kc_reply *r, struct kc_item *e, bool keys,
+		       bool vals)
+{
+	int err = 0;
+
+	if (keys)
+		err = kc_reply_add(r, kc_elem_data(e), kc_elem_klen(e), false);
+	if (vals && !err)
+		err = kc_reply_add(r, vdata(e), vlen(e), false);
+	if (!(r->count % 512))
+		cond_resched();
+	return err;
+}
+
 int kc_op_hgetall(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
 	bool keys = op->opcode != KC_OP_HVALS;
 	bool vals = op->opcode != KC_OP_HKEYS;
 	struct kc_reply r = { .op = op };
-	struct kc_item *it, *e;
+	s64 max = op->num2, vmax = op->num;	/* before the reply sets num */
+	struct kc_item *it, *e, **order;
 	struct kc_cont *c;
 	int err = 0;
 	u32 i;
@@ -245,15 +299,15 @@ int kc_op_hgetall(struct kc_op *op, const char *key)
 	if (!it)
 		return err;
 	c = kc_cont(it);
-	for (e = kc_cont_next(c, NULL, &i); e;
-	     e = kc_cont_next(c, e, &i)) {
-		if (keys && !err)
-			err = kc_reply_add(&r, kc_elem_data(e),
-					   kc_elem_klen(e), false);
-		if (vals && !err)
-			err = kc_reply_add(&r, vdata(e), vlen(e), false);
-		if (!(r.count % 512))
-			cond_resched();
+	order = insertion_order(c, max, vmax);
+	if (order) {
+		for (i = 0; i < c->len && !err; i++)
+			err = hgetall_add(&r, order[i], keys, vals);
+		kfree(order);
+	} else {
+		for (e = kc_cont_next(c, NULL, &i); e && !err;
+		     e = kc_cont_next(c, e, &i))
+			err = hgetall_add(&r, e, keys, vals);
 	}
 	if (!err)
 		err = kc_reply_end(&r);

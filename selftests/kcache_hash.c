@@ -243,6 +243,122 @@ TEST_F(types, hgetall_hkeys_hvals)
 	}
 }
 
+/*
+ * The fields of key as HKEYS (or HGETALL: field=value) returns them, in
+ * the reply's order, comma-separated; max, vmax as num2 and num.
+ */
+static const char *in_order(int fd, uint32_t opcode, const char *key,
+			    int64_t max, int64_t vmax, char *out, size_t n)
+{
+	struct kc_elem_iter it;
+	const struct kc_elem *el;
+	const void *d;
+	struct kc_op op;
+	char buf[8192];
+	size_t at = 0, i = 0;
+
+	kc_op_init(&op, opcode);
+	kc_op_key(&op, key, strlen(key));
+	kc_op_out(&op, buf, sizeof(buf));
+	op.num2 = max;
+	op.num = vmax;
+	out[0] = '\0';
+	if (kc_do(fd, &op))
+		return "error";
+	kc_elem_iter_init(&it, buf, op.out_used, (size_t)op.num);
+	while ((el = kc_elem_next(&it, &d)) && at < n) {
+		const char *sep = !i ? "" : opcode == KC_OP_HGETALL && i % 2 ? "=" : ",";
+
+		at += snprintf(out + at, n - at, "%s%.*s", sep, (int)el->len,
+			       (const char *)d);
+		i++;
+	}
+	return out;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/* The comma-separated list s, sorted (in place). */
+static const char *sorted_list(char *s)
+{
+	char *parts[64], copy[512], *p, *save = NULL;
+	size_t n = 0, i, at = 0;
+
+	snprintf(copy, sizeof(copy), "%s", s);
+	for (p = strtok_r(copy, ",", &save); p && n < 64;
+	     p = strtok_r(NULL, ",", &save))
+		parts[n++] = p;
+	qsort(parts, n, sizeof(parts[0]), by_str);
+	for (i = 0; i < n; i++)
+		at += snprintf(s + at, 512 - at, "%s%s", i ? "," : "", parts[i]);
+	return s;
+}
+
+/* HSET key f v: 1 for a new field, 0 for a new value, or -errno. */
+static int64_t hset1(int fd, const char *key, const char *f, const char *v)
+{
+	struct kt_out r = KT(fd, KC_OP_HSET, key, .args = { f, v });
+
+	return r.ret ? r.ret : r.num;
+}
+
+/*
+ * A small hash (at most num2 fields, none longer than num bytes) comes in
+ * the order its fields were added, as Redis's listpack hash: a new value
+ * keeps its field's place, a field deleted and added again goes last.
+ */
+TEST_F(types, small_hash_insertion_order)
+{
+	char got[512], want[512];
+	unsigned int i, perm[40];
+
+	ASSERT_EQ(1, hset1(self->fd, "ho", "c", "1"));
+	ASSERT_EQ(1, hset1(self->fd, "ho", "a", "2"));
+	ASSERT_EQ(1, hset1(self->fd, "ho", "b", "3"));
+	EXPECT_STREQ("c,a,b", in_order(self->fd, KC_OP_HKEYS, "ho", 128, 64,
+					got, sizeof(got)));
+	ASSERT_EQ(0, hset1(self->fd, "ho", "a", "9"));
+	EXPECT_STREQ("c=1,a=9,b=3", in_order(self->fd, KC_OP_HGETALL, "ho",
+					      128, 0, got, sizeof(got)));
+	EXPECT_STREQ("1,9,3", in_order(self->fd, KC_OP_HVALS, "ho", 3, 1,
+					got, sizeof(got)));
+	EXPECT_EQ(1, KT(self->fd, KC_OP_HDEL, "ho", .args = { "a" }).num);
+	ASSERT_EQ(1, hset1(self->fd, "ho", "a", "5"));
+	EXPECT_EQ(2, KT(self->fd, KC_OP_HINCRBY, "ho", .val = "c", .num = 1).num);
+	EXPECT_STREQ("c=2,b=3,a=5", in_order(self->fd, KC_OP_HGETALL, "ho",
+					      128, 64, got, sizeof(got)));
+	/* Over either bound: every field still, in the table's order. */
+	in_order(self->fd, KC_OP_HKEYS, "ho", 2, 64, got, sizeof(got));
+	EXPECT_STREQ("a,b,c", sorted_list(got));
+	ASSERT_EQ(1, hset1(self->fd, "ho", "d", "a value longer than eight"));
+	in_order(self->fd, KC_OP_HKEYS, "ho", 128, 8, got, sizeof(got));
+	EXPECT_STREQ("a,b,c,d", sorted_list(got));
+	EXPECT_STREQ("c,b,a,d", in_order(self->fd, KC_OP_HKEYS, "ho", 128, 0,
+					  got, sizeof(got)));
+	in_order(self->fd, KC_OP_HKEYS, "ho", 0, 0, got, sizeof(got));
+	EXPECT_STREQ("a,b,c,d", sorted_list(got));
+
+	/* 40 fields added in a shuffled order, through table growth. */
+	for (i = 0; i < 40; i++)
+		perm[i] = (i * 17 + 5) % 40;
+	want[0] = '\0';
+	for (i = 0; i < 40; i++) {
+		char f[8];
+
+		snprintf(f, sizeof(f), "f%02u", perm[i]);
+		ASSERT_EQ(1, hset1(self->fd, "ho40", f, "v"));
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			 "%s%s", i ? "," : "", f);
+	}
+	EXPECT_STREQ(want, in_order(self->fd, KC_OP_HKEYS, "ho40", 40, 64,
+				    got, sizeof(got)));
+	EXPECT_EQ(0, KT(self->fd, KC_OP_DEL, "ho").ret);
+	EXPECT_EQ(0, KT(self->fd, KC_OP_DEL, "ho40").ret);
+}
+
 TEST_F(types, hincrby)
 {
 	static const char *const not_int[] = {

@@ -193,6 +193,11 @@ SCRIPT = [
     ("HSETNX", "h", "f1", "y"), ("HSETNX", "h", "f3", "y"), ("HINCRBY", "h", "n", "5"),
     ("HINCRBY", "h", "n", "x"), ("HINCRBY", "h", "f1", "1"), ("HDEL", "h", "f1", "no"),
     ("HSET", "h", "odd"), ("HMSET", "h", "a", "b"), ("HGETALL", "noh"), ("HKEYS", "noh"),
+    # a small hash in insertion order, as Redis's listpack
+    ("HSET", "ho", "c", "1"), ("HSET", "ho", "a", "2", "b", "3"), ("HGETALL", "ho"),
+    ("HSET", "ho", "a", "9"), ("HKEYS", "ho"), ("HVALS", "ho"), ("HDEL", "ho", "a"),
+    ("HSET", "ho", "a", "5"), ("HINCRBY", "ho", "c", "1"), ("HGETALL", "ho"), ("HSCAN", "ho", "0"),
+    ("COPY", "ho", "ho2"), ("HGETALL", "ho2"), ("DEL", "ho", "ho2"),
     ("HGET", "l", "x"), ("LPUSH", "h", "x"),
     ("SADD", "s", "a", "b", "c", "a"), ("SCARD", "s"), ("SISMEMBER", "s", "a"),
     ("SISMEMBER", "nos", "a"), ("SMISMEMBER", "s", "a", "z"), ("SMISMEMBER", "nos", "a"),

@@ -237,6 +237,8 @@
  * so that whatever is stored can be read back whole.
  */
 #define KC_ITEM_SIZE_LIMIT	(64U << 20)
+/* HGETALL/HKEYS/HVALS keep insertion order up to this many fields */
+#define KC_HASH_ORDER_MAX	4096
 #define KC_EVICT_TRIES		5	/* LRU tail items tried before ENOMEM */
 #define KC_BATCH_MAX		4096	/* operations in one KC_IOC_BATCH */
 #define KC_WATCH_MAX		256	/* watched keys in one transaction */

@@ -307,6 +307,8 @@ bool config_oom(void);
 /* maxmemory as CONFIG GET shows it when not the kernel's limit, or -1. */
 long long config_maxmemory_shown(void);
 long long redis_param(const char *name);
+/* Asks a whole-hash op for a small hash's insertion order. */
+void hash_order(struct kc_op *op);
 /* A key's whole value: elements (a string is one), its type and TTL. */
 struct value {
 	uint32_t type;

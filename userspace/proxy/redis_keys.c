@@ -58,6 +58,8 @@ static void read_op(struct kc_op *op, uint32_t type, const struct arg *k,
 	kc_op_init(op, kc_read_op(type));
 	kc_op_key(op, k->p, k->len);
 	kc_op_out(op, buf, room);
+	if (type == KC_TYPE_HASH)
+		hash_order(op);
 	if (type == KC_TYPE_LIST) {
 		op->num = 0;
 		op->num2 = -1;

@@ -595,6 +595,8 @@ void cmd_xscan(struct conn *c, struct arg *argv, size_t argc)
 		op = zset_plan_all(c, r);
 	else
 		op = eng_op(E(c), r, hash ? KC_OP_HGETALL : KC_OP_SMEMBERS);
+	if (hash)
+		hash_order(op);
 	kc_op_key(op, argv[1].p, argv[1].len);
 	kc_op_out(op, eng_alloc(E(c), eng_multi_room()), eng_multi_room());
 	r->a = err;

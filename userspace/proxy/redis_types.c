@@ -462,10 +462,27 @@ void cmd_hdel(struct conn *c, struct arg *argv, size_t argc)
 		big_end(c, own, mark);
 }
 
+/*
+ * A hash op returning every field: a small hash comes in the order its
+ * fields were added, as from a Redis listpack hash (the encoding knobs
+ * say what small is; the kernel caps it at KC_HASH_ORDER_MAX).
+ */
+void hash_order(struct kc_op *op)
+{
+	long long n = redis_param("hash-max-listpack-entries");
+	long long v = redis_param("hash-max-listpack-value");
+
+	op->num2 = n;
+	op->num = v > 0 ? v : -1;	/* 0: no field is small enough */
+	if (!v)
+		op->num2 = 0;
+}
+
 /* HGETALL, HKEYS, HVALS, SMEMBERS. */
 void cmd_getall(struct conn *c, struct arg *argv, size_t argc)
 {
 	char name[16];
+	struct kc_op *op;
 	uint32_t opcode;
 	struct rec *r;
 
@@ -476,7 +493,9 @@ void cmd_getall(struct conn *c, struct arg *argv, size_t argc)
 	opcode = !strcmp(name, "hgetall") ? KC_OP_HGETALL :
 		 !strcmp(name, "hkeys") ? KC_OP_HKEYS :
 		 !strcmp(name, "hvals") ? KC_OP_HVALS : KC_OP_SMEMBERS;
-	plan(c, r_elems, opcode, &argv[1], NULL, 0, eng_multi_room(), &r);
+	op = plan(c, r_elems, opcode, &argv[1], NULL, 0, eng_multi_room(), &r);
+	if (opcode != KC_OP_SMEMBERS)
+		hash_order(op);
 	r->a = opcode == KC_OP_HGETALL ? AS_MAP :
 	       opcode == KC_OP_SMEMBERS ? AS_SET : AS_ARRAY;
 	r->flags = opcode == KC_OP_HGETALL ? EMPTY_MAP :
