@@ -146,15 +146,14 @@ int kc_get(int fd, const void *key, size_t klen, void *buf, size_t buflen,
 			  client_flags);
 }
 
-int kc_get_alloc_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
-		     void **val, size_t *vlen, uint64_t *cas,
-		     uint32_t *client_flags)
+int kc_op_alloc_via(kc_run_fn run, void *ctx, struct kc_op *op, void **out)
 {
-	size_t size = GET_ALLOC_FIRST, need = 0;
+	const struct kc_op in = *op;
+	size_t size = GET_ALLOC_FIRST;
 	void *buf = NULL, *p;
 	int tries, ret = -ENOSPC;
 
-	*val = NULL;
+	*out = NULL;
 	for (tries = 0; tries < GET_ALLOC_TRIES && ret == -ENOSPC; tries++) {
 		p = realloc(buf, size ? size : 1);
 		if (!p) {
@@ -162,20 +161,40 @@ int kc_get_alloc_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
 			goto out;
 		}
 		buf = p;
-		ret = kc_get_via(run, ctx, key, klen, buf, size, &need, cas,
-				 client_flags);
+		*op = in;
+		kc_op_out(op, buf, size);
+		ret = run(ctx, op);
 		/* The value may grow between calls; ask for what it is now. */
-		size = need;
+		size = op->out_used;
 	}
 	if (ret)
 		goto out;
-	if (vlen)
-		*vlen = need;
-	*val = buf;
+	*out = buf;
 	buf = NULL;
 out:
 	free(buf);
 	return ret;
+}
+
+int kc_get_alloc_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
+		     void **val, size_t *vlen, uint64_t *cas,
+		     uint32_t *client_flags)
+{
+	struct kc_op op;
+	int ret;
+
+	kc_op_init(&op, KC_OP_GET);
+	kc_op_key(&op, key, klen);
+	ret = kc_op_alloc_via(run, ctx, &op, val);
+	if (ret)
+		return ret;
+	if (vlen)
+		*vlen = op.out_used;
+	if (cas)
+		*cas = op.cas;
+	if (client_flags)
+		*client_flags = op.client_flags;
+	return 0;
 }
 
 int kc_get_alloc(int fd, const void *key, size_t klen, void **val,

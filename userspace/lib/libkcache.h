@@ -220,6 +220,14 @@ int kc_get_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
 int kc_get_alloc_via(kc_run_fn run, void *ctx, const void *key, size_t klen,
 		     void **val, size_t *vlen, uint64_t *cas,
 		     uint32_t *client_flags);
+/*
+ * Runs a prepared op that replies in op->out (a GET with any flags, say)
+ * with a malloc()ed reply buffer grown until the reply fits (a few
+ * tries: -ENOSPC if it keeps growing); each try starts from the op as
+ * given.  On success *out holds op->out_used bytes (free() it) and op its
+ * out fields; on failure *out is NULL.
+ */
+int kc_op_alloc_via(kc_run_fn run, void *ctx, struct kc_op *op, void **out);
 int kc_store_via(kc_run_fn run, void *ctx, uint32_t opcode, uint32_t flags,
 		 const void *key, size_t klen, const void *val, size_t vlen,
 		 uint32_t client_flags, int64_t expire, uint64_t *cas);

@@ -375,6 +375,11 @@ int eng_get_alloc(struct engine *e, const void *key, size_t klen, void **val,
 	return kc_get_alloc_via(run_one, e, key, klen, val, vlen, cas, cflags);
 }
 
+int eng_op_alloc(struct engine *e, struct kc_op *op, void **out)
+{
+	return kc_op_alloc_via(run_one, e, op, out);
+}
+
 int eng_store(struct engine *e, uint32_t opcode, uint32_t flags,
 	      const void *key, size_t klen, const void *val, size_t vlen,
 	      uint32_t cflags, int64_t expire, uint64_t *cas)

@@ -129,6 +129,8 @@ void eng_flush(struct engine *e);
 int eng_do(struct engine *e, struct kc_op *op);
 int eng_get_alloc(struct engine *e, const void *key, size_t klen, void **val,
 		  size_t *vlen, uint64_t *cas, uint32_t *cflags);
+/* kc_op_alloc_via() over eng_do(): a prepared op, its reply malloc()ed. */
+int eng_op_alloc(struct engine *e, struct kc_op *op, void **out);
 int eng_store(struct engine *e, uint32_t opcode, uint32_t flags,
 	      const void *key, size_t klen, const void *val, size_t vlen,
 	      uint32_t cflags, int64_t expire, uint64_t *cas);

@@ -934,28 +934,17 @@ struct peek {
  */
 static int peek(struct conn *c, const void *k, size_t n, struct peek *p)
 {
-	size_t room = 4096;
 	struct kc_op op;
 	void *buf;
 	int err;
 
-	for (;;) {
-		buf = malloc(room);
-		if (!buf)
-			return -ENOMEM;
-		kc_op_init(&op, KC_OP_GET);
-		kc_op_key(&op, k, n);
-		op.flags = KC_GET_META | KC_GET_NOBUMP;
-		op.out = (uintptr_t)buf;
-		op.out_len = (uint32_t)room;
-		err = eng_do(E(c), &op);
-		free(buf);
-		if (err != -ENOSPC || op.out_used <= room)
-			break;
-		room = op.out_used;
-	}
+	kc_op_init(&op, KC_OP_GET);
+	kc_op_key(&op, k, n);
+	op.flags = KC_GET_META | KC_GET_NOBUMP;
+	err = eng_op_alloc(E(c), &op, &buf);
 	if (err)
 		return err;
+	free(buf);
 	p->cas = op.cas;
 	p->vlen = op.out_used;
 	p->idle = op.num;
@@ -964,25 +953,38 @@ static int peek(struct conn *c, const void *k, size_t n, struct peek *p)
 	return 0;
 }
 
+/* kcache's slab classes (at most 64), read once per me or metadump. */
+struct classes {
+	struct kc_class_stats cs[64];
+	size_t n;
+};
+
+static void classes_read(struct conn *c, struct classes *cl)
+{
+	size_t nr;
+
+	cl->n = 0;
+	STAT_ADD(ioctls, 1);
+	if (kc_class_stats(E(c)->fd, cl->cs, 64, &cl->n, &nr))
+		cl->n = 0;
+}
+
 /*
  * cls=: the kcache slab class (numbered as in stats slabs) whose chunks
  * hold an item of total bytes; the large class (0 size) past the last.
  */
-static unsigned int size_class(struct conn *c, size_t total)
+static unsigned int size_class(const struct classes *cl, size_t total)
 {
-	struct kc_class_stats cs[64];	/* the kernel has at most 64 */
-	size_t n = 0, nr, i;
+	size_t i;
 
-	STAT_ADD(ioctls, 1);
-	if (kc_class_stats(E(c)->fd, cs, 64, &n, &nr))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!cs[i].chunk_size || cs[i].chunk_size >= total)
+	for (i = 0; i < cl->n; i++)
+		if (!cl->cs[i].chunk_size || cl->cs[i].chunk_size >= total)
 			return (unsigned int)i + 1;
-	return (unsigned int)n;
+	return (unsigned int)cl->n;
 }
 
-static void metadump_key(struct conn *c, const void *k, size_t n)
+static void metadump_key(struct conn *c, const struct classes *cl,
+			 const void *k, size_t n)
 {
 	struct buf *o = &c->out;
 	size_t total;
@@ -998,7 +1000,7 @@ static void metadump_key(struct conn *c, const void *k, size_t n)
 		   p.ttl < 0 ? -1LL : (long long)(time(NULL) + p.ttl),
 		   (long long)(time(NULL) - p.idle),
 		   (unsigned long long)p.cas, p.fetched ? "yes" : "no",
-		   size_class(c, total), total);
+		   size_class(cl, total), total);
 }
 
 /*
@@ -1012,6 +1014,7 @@ static void lru_crawler(struct conn *c, struct mc_req *q)
 	char *scan = NULL;
 	uint64_t cursor = 0;
 	size_t room = 64 * 1024;
+	struct classes cl;
 
 	if (mcn(q) < 4 || !tok_is(&q->tok[1], "metadump")) {
 		if (mcn(q) >= 3 && (tok_is(&q->tok[1], "crawl") ||
@@ -1026,13 +1029,14 @@ static void lru_crawler(struct conn *c, struct mc_req *q)
 	}
 	what = &q->tok[2];
 	eng_flush(E(c));
+	classes_read(c, &cl);
 	if (tok_is(what, "key")) {
 		/* the keys given after "key" */
 		size_t i;
 
 		for (i = 3; i < q->ntok; i++)
 			if (q->tok[i].len <= MC_KEY_MAX)
-				metadump_key(c, q->tok[i].p, q->tok[i].len);
+				metadump_key(c, &cl, q->tok[i].p, q->tok[i].len);
 		say(c, "END\r\n");
 		return;
 	}
@@ -1064,7 +1068,7 @@ static void lru_crawler(struct conn *c, struct mc_req *q)
 		cursor = (uint64_t)op.num;
 		kc_elem_iter_init(&it, scan, op.out_used, (size_t)op.num2);
 		while ((el = kc_elem_next(&it, &k)))
-			metadump_key(c, k, el->len);
+			metadump_key(c, &cl, k, el->len);
 		if (conn_out_over(c))
 			break;
 	} while (cursor);
@@ -1079,6 +1083,7 @@ static void me(struct conn *c, struct mc_req *q)
 	char b64[MC_B64_MAX(MC_KEY_MAX)];
 	size_t klen = q->ntok > 1 ? q->tok[1].len : 0, total;
 	bool binary = false;
+	struct classes cl;
 	struct buf *o;
 	struct peek p;
 	int err;
@@ -1107,6 +1112,7 @@ static void me(struct conn *c, struct mc_req *q)
 		return;
 	}
 	total = KC_ITEM_HEADER + klen + p.vlen;
+	classes_read(c, &cl);
 	buf_add(o, "ME ", 3);
 	if (binary)
 		buf_add(o, b64, mc_base64_encode(key, klen, b64));
@@ -1116,7 +1122,7 @@ static void me(struct conn *c, struct mc_req *q)
 	buf_printf(o, " exp=%lld la=%lld cas=%llu fetch=%s cls=%u size=%zu\r\n",
 		   p.ttl < 0 ? -1LL : -(long long)p.ttl, (long long)p.idle,
 		   (unsigned long long)p.cas, p.fetched ? "yes" : "no",
-		   size_class(c, total), total);
+		   size_class(&cl, total), total);
 }
 
 /* ------------------------------------------------------------ meta */
@@ -1348,7 +1354,8 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 	size_t i;
 
 	/* N made the item: it is this client's to fill (W, never Z) */
-	if (s->iadd >= 0 && !ops[s->iadd].result && !err)
+	created = s->iadd >= 0 && !ops[s->iadd].result;
+	if (created && !err)
 		meta = (meta & ~KC_META_TOKEN) | KC_META_WON;
 	if (err == -ENOENT || err == -EPROTOTYPE) {
 		if (!s->of.no_reply) {
@@ -1364,7 +1371,6 @@ static void r_mg(struct conn *c, struct rec *r, struct kc_op *ops)
 	}
 	if (s->ittl >= 0 && !ops[s->ittl].result)
 		ttl = ops[s->ittl].expire;
-	created = s->iadd >= 0 && !ops[s->iadd].result;
 	if (s->of.value) {
 		buf_add(o, "VA ", 3);
 		buf_add_u64(o, g->out_used);
