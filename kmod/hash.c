@@ -247,7 +247,8 @@ static int by_insertion(const void *a, const void *b)
  * none longer than num bytes (field or value).  NULL otherwise, or when
  * the array cannot be had (then the table's order: no promise broken).
  */
-static struct kc_item **insertion_order(struct kc_cont *c, s64 max, s64 vmax)
+static struct kc_item **insertion_order(struct kc_cont *c, s64 max, s64 vmax,
+					u32 *np)
 {
 	struct kc_item **v, *e;
 	u32 i, n = 0;
@@ -266,6 +267,7 @@ static struct kc_item **insertion_order(struct kc_cont *c, s64 max, s64 vmax)
 		v[n++] = e;
 	}
 	sort(v, n, sizeof(*v), by_insertion, NULL);
+	*np = n;
 	return v;
 }
 
@@ -293,15 +295,15 @@ int kc_op_hgetall(struct kc_op *op, const char *key)
 	struct kc_item *it, *e, **order;
 	struct kc_cont *c;
 	int err = 0;
-	u32 i;
+	u32 i, n = 0;
 
 	it = kc_cont_get(kc, kc_op_db(op), key, op->key_len, KC_TYPE_HASH, false, &err);
 	if (!it)
 		return err;
 	c = kc_cont(it);
-	order = insertion_order(c, max, vmax);
+	order = insertion_order(c, max, vmax, &n);
 	if (order) {
-		for (i = 0; i < c->len && !err; i++)
+		for (i = 0; i < n && !err; i++)
 			err = hgetall_add(&r, order[i], keys, vals);
 		kfree(order);
 	} else {
