@@ -308,8 +308,8 @@ static int move_key(struct kc_op *op, u8 sdb, const char *key, u32 klen,
 	} else {
 		it = kc_item_alloc(kc, ddb, dkey, dlen, src->nbytes);
 		if (!IS_ERR(it))
-			memcpy(kc_item_value(it), kc_item_value(src),
-			       src->nbytes);
+			kc_memcpy_big(kc_item_value(it), kc_item_value(src),
+				      src->nbytes);
 	}
 	if (IS_ERR(it)) {
 		err = PTR_ERR(it);

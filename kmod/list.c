@@ -454,7 +454,7 @@ int kc_op_lmove(struct kc_op *op, const char *key)
 	}
 	ne = kc_elem_alloc(kc, e->nbytes, e->nbytes);
 	if (!IS_ERR(ne))
-		memcpy(kc_elem_data(ne), kc_elem_data(e), e->nbytes);
+		kc_memcpy_big(kc_elem_data(ne), kc_elem_data(e), e->nbytes);
 	kc_cont_done(src, false);
 	if (IS_ERR(ne))
 		return PTR_ERR(ne);

@@ -52,6 +52,58 @@ static void set_reply(struct kc_op *op, enum kc_reply_kind kind)
 	req_of(op)->reply = kind;
 }
 
+/*
+ * Values reach 512 MiB (KC_ITEM_SIZE_LIMIT): a copy that size runs for
+ * tens of milliseconds, so the copies of values go in pieces of this many
+ * bytes and yield between them.  They run with no spinlock held (kcache.h).
+ */
+#define COPY_CHUNK	SZ_1M
+
+/* memcpy() of a value, yielding between pieces.  May sleep. */
+void kc_memcpy_big(void *dst, const void *src, size_t len)
+{
+	while (len > COPY_CHUNK) {
+		might_sleep();
+		memcpy(dst, src, COPY_CHUNK);
+		dst += COPY_CHUNK;
+		src += COPY_CHUNK;
+		len -= COPY_CHUNK;
+		cond_resched();
+	}
+	memcpy(dst, src, len);
+}
+
+/* copy_{from,to}_user() of a value, yielding between pieces: the bytes
+ * left as they do.
+ */
+static unsigned long from_user_big(void *dst, const void __user *src,
+				   unsigned long len)
+{
+	unsigned long n;
+
+	for (; len; len -= n, dst += n, src += n) {
+		n = min_t(unsigned long, len, COPY_CHUNK);
+		if (copy_from_user(dst, src, n))
+			return len;
+		cond_resched();
+	}
+	return 0;
+}
+
+static unsigned long to_user_big(void __user *dst, const void *src,
+				 unsigned long len)
+{
+	unsigned long n;
+
+	for (; len; len -= n, dst += n, src += n) {
+		n = min_t(unsigned long, len, COPY_CHUNK);
+		if (copy_to_user(dst, src, n))
+			return len;
+		cond_resched();
+	}
+	return 0;
+}
+
 int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 {
 	const struct kc_req *r = req_of(op);
@@ -63,7 +115,7 @@ int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len)
 	/* An input kc_op_prepare() did not copy: ops check sizes first. */
 	if (WARN_ON_ONCE(!src))
 		return -EFAULT;
-	memcpy(dst, (const void *)(uintptr_t)src, len);
+	kc_memcpy_big(dst, (const void *)(uintptr_t)src, len);
 	return 0;
 }
 
@@ -105,7 +157,7 @@ static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 		r->ocap = cap;
 	}
 	if (src)
-		memcpy(r->obuf + used, src, len);
+		kc_memcpy_big(r->obuf + used, src, len);
 	else
 		memset(r->obuf + used, 0, len);
 	r->ohi = off + len;
@@ -117,7 +169,7 @@ static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
  * faults disabled: a write that would fault stops an op that may run again
  * (-EFAULT, refault set), or sends this and every later write to obuf.
  */
-static int user_out(struct kc_req *r, u64 dst, const void *src, u32 len)
+static int user_out_one(struct kc_req *r, u64 dst, const void *src, u32 len)
 {
 	void __user *p = u64_to_user_ptr(dst);
 	unsigned long left;
@@ -143,6 +195,25 @@ static int user_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 	return bounce_out(r, dst, src, len);
 }
 
+static int user_out(struct kc_req *r, u64 dst, const void *src, u32 len)
+{
+	u32 n;
+	int err;
+
+	for (;;) {
+		n = min_t(u32, len, COPY_CHUNK);
+		err = user_out_one(r, dst, src, n);
+		len -= n;
+		if (err || !len)
+			return err;
+		dst += n;
+		if (src)
+			src += n;
+		might_sleep();
+		cond_resched();
+	}
+}
+
 int kc_copy_out(const struct kc_op *op, u64 dst, const void *src, u32 len)
 {
 	struct kc_req *r = req_of(op);
@@ -151,7 +222,7 @@ int kc_copy_out(const struct kc_op *op, u64 dst, const void *src, u32 len)
 		return 0;
 	if (!r->kern)
 		return user_out(r, dst, src, len);
-	memcpy((void *)(uintptr_t)dst, src, len);
+	kc_memcpy_big((void *)(uintptr_t)dst, src, len);
 	return 0;
 }
 
@@ -232,6 +303,11 @@ int kc_read_key_arg(const struct kc_op *op, u32 i, char *key, u32 *len)
 	return 0;
 }
 
+static u32 reply_max(const struct kc_reply *r)
+{
+	return r->max ? r->max : KC_REPLY_MAX;
+}
+
 /* Appends one element to a multi-element reply (struct kc_reply). */
 int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil)
 {
@@ -254,7 +330,7 @@ int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil)
 	r->off += need;
 	r->count++;
 	/* Stop the work as soon as the reply cannot be delivered at all. */
-	if (!err && r->off > KC_REPLY_MAX)
+	if (!err && r->off > reply_max(r))
 		err = -E2BIG;
 	return err;
 }
@@ -269,7 +345,7 @@ int kc_reply_end(struct kc_reply *r)
 	set_reply(op, KC_REPLY_ELEMS);
 	op->num = r->count;
 	op->out_used = min_t(u64, r->off, U32_MAX);
-	if (r->off > KC_REPLY_MAX)
+	if (r->off > reply_max(r))
 		return -E2BIG;
 	return r->off > op->out_len ? -ENOSPC : 0;
 }
@@ -340,7 +416,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		goto nomem;
 	p = r->in;
 	if (vlen) {
-		if (copy_from_user(p, u64_to_user_ptr(r->uval), vlen))
+		if (from_user_big(p, u64_to_user_ptr(r->uval), vlen))
 			goto fault;
 		op->val = (uintptr_t)p;
 	}
@@ -371,7 +447,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		kb[i].ptr = 0;
 		if (kb[i].__reserved || kb[i].len > kc_item_size_max(kc))
 			continue;
-		if (copy_from_user(p, u64_to_user_ptr(src), kb[i].len))
+		if (from_user_big(p, u64_to_user_ptr(src), kb[i].len))
 			goto fault;
 		kb[i].ptr = (uintptr_t)p;
 		p += kb[i].len;
@@ -402,8 +478,8 @@ void kc_req_finish(struct kc_req *req)
 {
 	struct kc_op *op = &req->op;
 
-	if (req->ohi && copy_to_user(u64_to_user_ptr(op->out + req->olo),
-				     req->obuf, req->ohi - req->olo) &&
+	if (req->ohi && to_user_big(u64_to_user_ptr(op->out + req->olo),
+				    req->obuf, req->ohi - req->olo) &&
 	    !op->result)
 		op->result = -EFAULT;
 	kvfree(req->obuf);

@@ -83,6 +83,7 @@ struct kc_reply {
 	struct kc_op *op;
 	u64 off;
 	u32 count;
+	u32 max;	/* bytes it may reach: 0 is KC_REPLY_MAX */
 };
 
 /*
@@ -99,6 +100,7 @@ int kc_parse_ll(const char *s, u32 len, s64 *out);
 
 /* Inputs: an op's value and arguments, in kernel memory once prepared. */
 int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len);
+void kc_memcpy_big(void *dst, const void *src, size_t len);
 void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err);
 int kc_read_arg(const struct kc_op *op, u32 i, struct kc_buf *b);
 int kc_read_key_arg(const struct kc_op *op, u32 i, char *key, u32 *len);

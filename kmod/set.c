@@ -535,7 +535,7 @@ static int emit_store(struct algebra *a, struct kc_item *e)
 
 	if (IS_ERR(ne))
 		return PTR_ERR(ne);
-	memcpy(kc_elem_data(ne), kc_elem_data(e), e->nbytes);
+	kc_memcpy_big(kc_elem_data(ne), kc_elem_data(e), e->nbytes);
 	err = kc_cont_insert(a->dst, ne);
 	if (err)
 		kc_item_put(ne);

@@ -251,8 +251,8 @@ static int build_concat(struct kc_op *op, const char *key,
 		return -EFAULT;
 	}
 	if (olen)
-		memcpy(append ? v : v + op->val_len, kc_item_value(old),
-		       olen);
+		kc_memcpy_big(append ? v : v + op->val_len,
+			      kc_item_value(old), olen);
 	op->num = len;
 	*itp = it;
 	return 0;
@@ -393,7 +393,7 @@ static int build_setbit(struct kc_op *op, const char *key,
 		return PTR_ERR(it);
 	v = kc_item_value(it);
 	if (olen)
-		memcpy(v, kc_item_value(old), olen);
+		kc_memcpy_big(v, kc_item_value(old), olen);
 	memset(v + olen, 0, len - olen);
 	byte = array_index_nospec(byte, len);
 	op->num = !!(v[byte] & mask);
@@ -438,7 +438,7 @@ static int build_setrange(struct kc_op *op, const char *key,
 		return PTR_ERR(it);
 	v = kc_item_value(it);
 	if (olen)
-		memcpy(v, kc_item_value(old), olen);
+		kc_memcpy_big(v, kc_item_value(old), olen);
 	if (op->num > olen)
 		memset(v + olen, 0, op->num - olen);
 	if (kc_copy_in(op, v + op->num, op->val, op->val_len)) {

@@ -152,11 +152,11 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
  * the watched keys and runs all ops exclusively, or none (-ECANCELED).
  * A reply that cannot be written without a page fault is copied out after
  * the lock is released; the inputs and those replies of all ops together
- * are bounded by KC_INPUT_MAX and KC_REPLY_MAX.
+ * are bounded by KC_INPUT_MAX each (a value alone may be KC_ITEM_SIZE_LIMIT).
  */
 long kc_txn_batch(struct kc_cache *kc, struct kc_batch *b)
 {
-	struct kc_budget budget = { KC_INPUT_MAX, KC_REPLY_MAX };
+	struct kc_budget budget = { KC_INPUT_MAX, KC_INPUT_MAX };
 	struct kc_txn_watch *w = NULL;
 	bool bad = false, nomem = false;
 	struct kc_req *reqs;

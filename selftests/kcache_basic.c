@@ -207,6 +207,151 @@ TEST_F(dev, item_size_max_at_run_time)
 	free(val);
 }
 
+/*
+ * Values past the 64 MiB of one reply of elements, up to Redis's 512 MiB
+ * (KC_ITEM_SIZE_LIMIT): stored, read back whole by the ops that return one
+ * value (GET, GETRANGE, LINDEX, also inside a transaction), built by
+ * APPEND from a stored one, and refused with -E2BIG by a reply of elements
+ * (LRANGE) that would pass KC_REPLY_MAX; SNAPSHOT (SAVE) carries it.  The
+ * cache's limit is raised for the test and put back.
+ */
+TEST_F(dev, values_past_the_element_reply_limit)
+{
+	size_t big = KC_REPLY_MAX + (16U << 20), vlen = 0, done = 0;
+	struct kc_config cfg, orig;
+	struct kc_op op, txn[2];
+	struct kc_buf arg;
+	void *got = NULL, *snap;
+	char *val, *out;
+	int found;
+	uint64_t len = 0;
+
+	ASSERT_EQ(0, kc_config_get(self->fd, &orig));
+	val = malloc(big);
+	out = malloc(big + 16);
+	ASSERT_NE(NULL, val);
+	ASSERT_NE(NULL, out);
+	for (size_t i = 0; i < big; i++)
+		val[i] = (char)('a' + i % 26);
+
+	cfg = orig;
+	cfg.memory_limit_mb = orig.memory_limit_mb > 512 ?
+			      orig.memory_limit_mb : 512;
+	cfg.item_size_max = KC_ITEM_SIZE_LIMIT;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT |
+				   KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+
+	ASSERT_EQ(0, kc_set(self->fd, "huge", 4, val, big, 0, 0, 0));
+	ASSERT_EQ(0, kc_strlen(self->fd, "huge", 4, &len));
+	EXPECT_EQ(big, len);
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL, NULL));
+	ASSERT_EQ(big, vlen);
+	EXPECT_EQ(0, memcmp(got, val, big));
+	free(got);
+
+	/* the last bytes, past 64 MiB */
+	kc_op_init(&op, KC_OP_GETRANGE);
+	kc_op_key(&op, "huge", 4);
+	op.num = (int64_t)big - 5;
+	op.num2 = -1;
+	kc_op_out(&op, out, big);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	ASSERT_EQ(5, op.out_used);
+	EXPECT_EQ(0, memcmp(out, val + big - 5, 5));
+
+	/* APPEND copies the stored value into a bigger one */
+	kc_op_init(&op, KC_OP_APPEND);
+	kc_op_key(&op, "huge", 4);
+	kc_op_val(&op, "END", 3);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_EQ(big + 3, op.num);
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL, NULL));
+	ASSERT_EQ(big + 3, vlen);
+	EXPECT_EQ(0, memcmp(got, val, big));
+	EXPECT_EQ(0, memcmp((char *)got + big, "END", 3));
+	free(got);
+
+	/* in a transaction: the value is read whole there too */
+	kc_op_init(&txn[0], KC_OP_GET);
+	kc_op_key(&txn[0], "huge", 4);
+	kc_op_out(&txn[0], out, big + 16);
+	kc_op_init(&txn[1], KC_OP_STRLEN);
+	kc_op_key(&txn[1], "huge", 4);
+	ASSERT_EQ(0, kc_batch_run(self->fd, txn, 2, KC_BATCH_TXN, NULL, 0,
+				  &done));
+	ASSERT_EQ(0, txn[0].result);
+	ASSERT_EQ(big + 3, txn[0].out_used);
+	EXPECT_EQ(0, memcmp(out, val, big));
+	EXPECT_EQ(big + 3, txn[1].num);
+
+	/* SNAPSHOT (SAVE) carries it: its bucket is one record set */
+	snap = malloc(big + 4096);
+	ASSERT_NE(NULL, snap);
+	found = 0;
+	op.num = 0;
+	do {
+		struct kc_elem_iter ei;
+		const struct kc_elem *e;
+		const void *d;
+		int64_t cursor = op.num;
+
+		kc_op_init(&op, KC_OP_SNAPSHOT);
+		op.num = cursor;
+		kc_op_out(&op, snap, 64);
+		if (kc_do(self->fd, &op) == -ENOSPC) {
+			/* the bucket with the big value asks for its size */
+			ASSERT_GE(big + 4096, op.out_used);
+			kc_op_init(&op, KC_OP_SNAPSHOT);
+			op.num = cursor;
+			kc_op_out(&op, snap, big + 4096);
+		}
+		ASSERT_EQ(0, kc_do(self->fd, &op));
+		kc_elem_iter_init(&ei, snap, op.out_used, SIZE_MAX);
+		while (ei.off < ei.len && (e = kc_elem_next(&ei, &d))) {
+			if (e->len == big + 3 && !memcmp(d, val, big) &&
+			    !memcmp((const char *)d + big, "END", 3))
+				found++;
+		}
+		ASSERT_EQ(0, ei.err);
+	} while (op.num);
+	EXPECT_EQ(1, found);
+	free(snap);
+	EXPECT_EQ(0, kc_del(self->fd, "huge", 4, 0));
+
+	/* one list element that size: LINDEX returns it, LRANGE cannot */
+	kc_buf_set(&arg, val, big);
+	kc_op_init(&op, KC_OP_LPUSH);
+	kc_op_key(&op, "hlist", 5);
+	kc_op_args(&op, &arg, 1);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_EQ(1, op.num);
+	kc_op_init(&op, KC_OP_LINDEX);
+	kc_op_key(&op, "hlist", 5);
+	op.num = 0;
+	kc_op_out(&op, out, big);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	ASSERT_EQ(big, op.out_used);
+	EXPECT_EQ(0, memcmp(out, val, big));
+	kc_op_init(&op, KC_OP_LRANGE);
+	kc_op_key(&op, "hlist", 5);
+	op.num = 0;
+	op.num2 = -1;
+	kc_op_out(&op, out, big + 16);
+	EXPECT_EQ(-E2BIG, kc_do(self->fd, &op));
+	EXPECT_EQ(0, kc_del(self->fd, "hlist", 5, 0));
+
+	/* past item_size_max: -E2BIG, nothing stored */
+	cfg.item_size_max = 32U << 20;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	EXPECT_EQ(-E2BIG, kc_set(self->fd, "huge", 4, val, big, 0, 0, 0));
+	EXPECT_EQ(-ENOENT, kc_strlen(self->fd, "huge", 4, &len));
+
+	EXPECT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT |
+				   KC_CONFIG_ITEM_SIZE_MAX, &orig));
+	free(val);
+	free(out);
+}
+
 TEST_F(dev, class_stats)
 {
 	struct kc_class_stats cs[256];

@@ -117,7 +117,7 @@
  *	-ENODEV		the fd's network namespace, and so its cache, is gone
  *	-EOPNOTSUPP	unknown opcode
  *	-ERANGE		an index is out of range (LSET)
- *	-E2BIG		(also) a reply would exceed KC_REPLY_MAX, or the
+ *	-E2BIG		(also) a reply of elements would exceed KC_REPLY_MAX, or the
  *			value and arguments (kc_buf array and bytes) of one
  *			op exceed KC_INPUT_MAX
  *	-ECANCELED	(batch result) a transaction's watched key changed
@@ -233,10 +233,12 @@
 /* Limits of the ABI.  Module parameters may only lower what they bound. */
 #define KC_KEY_MAX		250	/* bytes in a key, as memcached */
 /*
- * The largest item_size_max (kc_config): one op's reply (KC_REPLY_MAX),
- * so that whatever is stored can be read back whole.
+ * The largest item_size_max (kc_config): Redis's largest string
+ * (proto-max-bulk-len).  A reply of one value (GET, LINDEX, LPOP, HGET
+ * ...) is bounded by item_size_max, so whatever is stored can be read back
+ * whole; a reply of several elements by KC_REPLY_MAX.
  */
-#define KC_ITEM_SIZE_LIMIT	(64U << 20)
+#define KC_ITEM_SIZE_LIMIT	(512U << 20)
 /* HGETALL/HKEYS/HVALS keep insertion order up to this many fields */
 #define KC_HASH_ORDER_MAX	4096
 #define KC_EVICT_TRIES		5	/* LRU tail items tried before ENOMEM */
@@ -244,8 +246,8 @@
 #define KC_WATCH_MAX		256	/* watched keys in one transaction */
 #define KC_ARGS_MAX		65536	/* entries in kc_op.args */
 #define KC_INT_STR_MAX		20	/* "-9223372036854775808" */
-#define KC_REPLY_MAX		(64U << 20)	/* bytes in one op's reply */
-#define KC_INPUT_MAX		(128U << 20)	/* bytes of one op's value and args */
+#define KC_REPLY_MAX		(64U << 20)	/* bytes in one op's reply of elements */
+#define KC_INPUT_MAX		(1U << 30)	/* bytes of one op's value and args */
 
 /* Opcodes (kc_op.opcode). */
 enum kc_opcode {
@@ -471,7 +473,8 @@ enum kc_opcode {
 	 * num2: keys wanted (0: 100, at most 65536).  A call returns whole
 	 * hash buckets: it stops before a bucket that would overflow
 	 * out_len, or fails with -ENOSPC (out_used: the bytes that bucket
-	 * needs) when the first one does; -E2BIG past KC_REPLY_MAX.  Each
+	 * needs) when the first one does; -E2BIG past KC_INPUT_MAX (not
+	 * KC_REPLY_MAX: a key's value may be item_size_max).  Each
 	 * key is read atomically (a container under its lock); a key
 	 * present for the whole walk comes at least once (may repeat), as
 	 * in SCAN.  Expired keys are left out.
