@@ -35,10 +35,16 @@ u64 kc_now_ms(void)
 static_assert(IS_ENABLED(CONFIG_DEBUG_SPINLOCK) || IS_ENABLED(CONFIG_LOCKDEP) ||
 	      !IS_ENABLED(CONFIG_64BIT) || sizeof(struct kc_item) == 72);
 
-/* Seconds since boot from the tick-updated clock: no clock read on GET. */
+/*
+ * Seconds since boot from the tick-updated clock (no clock read on GET),
+ * plus KC_IDLE_MAX: an access time set that far in the past (SETIDLE)
+ * never goes below zero, however recent the boot.  Only differences of
+ * two readings mean anything.
+ */
 u32 kc_now_sec(void)
 {
-	return (u32)div_u64(ktime_get_coarse_boottime(), NSEC_PER_SEC);
+	return (u32)div_u64(ktime_get_coarse_boottime(), NSEC_PER_SEC) +
+	       KC_IDLE_MAX;
 }
 
 u64 kc_next_cas(struct kc_cache *kc)

@@ -249,6 +249,28 @@ int kc_op_persist(struct kc_op *op, const char *key)
 	return err;
 }
 
+/*
+ * SETIDLE: the key was last accessed num seconds ago (RESTORE ...
+ * IDLETIME), at most KC_IDLE_MAX.  atime is written without a lock, as
+ * kc_lru_bump() does; the LRU position stays (Redis's RESTORE also only
+ * sets the clock its eviction samples).
+ */
+int kc_op_setidle(struct kc_op *op, const char *key)
+{
+	struct kc_cache *kc = kc_op_cache(op);
+	struct kc_item *it;
+
+	if (op->num < 0)
+		return -EINVAL;
+	it = kc_item_get(kc, kc_op_db(op), key, op->key_len, false);
+	if (!it)
+		return -ENOENT;
+	WRITE_ONCE(it->atime,
+		   kc_now_sec() - (u32)min_t(s64, op->num, KC_IDLE_MAX));
+	kc_item_put(it);
+	return 0;
+}
+
 int kc_op_ttl(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);

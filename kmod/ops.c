@@ -159,6 +159,7 @@ static const struct kc_op_desc {
 	[KC_OP_MOVE]	 = { kc_op_move, 0, KEYED | MULTI },
 	[KC_OP_SWAPDB]	 = { kc_op_swapdb, 0, KEYLESS | WHOLE },
 	[KC_OP_SNAPSHOT] = { kc_op_snapshot, 0, KEYLESS | RD | ALLKEYS },
+	[KC_OP_SETIDLE]	 = { kc_op_setidle, 0, KEYED },
 };
 
 static_assert(ARRAY_SIZE(kc_ops) == __KC_OP_LAST);

@@ -42,6 +42,7 @@ int kc_op_touch(struct kc_op *op, const char *key);
 int kc_op_expire(struct kc_op *op, const char *key);
 int kc_op_persist(struct kc_op *op, const char *key);
 int kc_op_ttl(struct kc_op *op, const char *key);
+int kc_op_setidle(struct kc_op *op, const char *key);
 int kc_op_rename(struct kc_op *op, const char *key);
 int kc_op_flush(struct kc_op *op, const char *unused);
 int kc_op_move(struct kc_op *op, const char *key);

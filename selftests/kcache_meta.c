@@ -932,6 +932,58 @@ static void *race_worker(void *p)
 	return NULL;
 }
 
+/*
+ * SETIDLE (RESTORE ... IDLETIME): TTL's idle seconds and GET META's start
+ * from what it set, however recent the boot; the next access resets them;
+ * KC_IDLE_MAX bounds it; any type; a missing key, a negative time and a
+ * read-only fd are refused.
+ */
+static int setidle(int fd, const char *key, int64_t secs)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_SETIDLE);
+	kc_op_key(&op, key, strlen(key));
+	op.num = secs;
+	return kc_do(fd, &op);
+}
+
+TEST_F(meta, setidle)
+{
+	int64_t n;
+	int ro;
+
+	ASSERT_EQ(0, kt_set(self->fd, "si", "v"));
+	ASSERT_EQ(0, KT(self->fd, KC_OP_RPUSH, "si:l", .args = { "a" }).ret);
+	ASSERT_EQ(0, setidle(self->fd, "si", 1000));
+	n = ttl_idle(self->fd, "si");
+	EXPECT_LE(1000, n);
+	EXPECT_GE(1001, n);
+	/* more than the guest has been up: still counted from now */
+	ASSERT_EQ(0, setidle(self->fd, "si:l", 100000000));
+	n = ttl_idle(self->fd, "si:l");
+	EXPECT_LE(100000000, n);
+	EXPECT_GE(100000001, n);
+	ASSERT_EQ(0, setidle(self->fd, "si:l", INT64_MAX));
+	n = ttl_idle(self->fd, "si:l");
+	EXPECT_LE((int64_t)KC_IDLE_MAX, n);
+	EXPECT_GE((int64_t)KC_IDLE_MAX + 1, n);
+
+	/* GET META reports it, and (an access) starts again from 0 */
+	EXPECT_LE(1000, mg(self->fd, "si", 0, 0).idle);
+	EXPECT_GE(1, ttl_idle(self->fd, "si"));
+	ASSERT_EQ(0, setidle(self->fd, "si", 0));
+	EXPECT_GE(1, ttl_idle(self->fd, "si"));
+
+	EXPECT_EQ(-ENOENT, setidle(self->fd, "si:none", 5));
+	EXPECT_EQ(-EINVAL, setidle(self->fd, "si", -1));
+	ro = open(KC_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, setidle(ro, "si", 5));
+	close(ro);
+	EXPECT_GE(1, ttl_idle(self->fd, "si"));
+}
+
 TEST_F_TIMEOUT(meta, one_winner, 300)
 {
 	unsigned int round, i, won, bad = 0, bad_round = 0;

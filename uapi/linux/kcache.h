@@ -239,6 +239,7 @@
  * whole; a reply of several elements by KC_REPLY_MAX.
  */
 #define KC_ITEM_SIZE_LIMIT	(512U << 20)
+#define KC_IDLE_MAX		(1U << 30)	/* seconds SETIDLE goes back */
 /* HGETALL/HKEYS/HVALS keep insertion order up to this many fields */
 #define KC_HASH_ORDER_MAX	4096
 #define KC_EVICT_TRIES		5	/* LRU tail items tried before ENOMEM */
@@ -480,6 +481,13 @@ enum kc_opcode {
 	 * in SCAN.  Expired keys are left out.
 	 */
 	KC_OP_SNAPSHOT,
+	/*
+	 * SETIDLE: the key was last accessed num seconds ago (Redis's
+	 * RESTORE ... IDLETIME; TTL's num, OBJECT IDLETIME, reports it until
+	 * the next access).  num above KC_IDLE_MAX counts as KC_IDLE_MAX,
+	 * a negative one is -EINVAL; -ENOENT when missing.
+	 */
+	KC_OP_SETIDLE,
 	__KC_OP_LAST
 };
 
