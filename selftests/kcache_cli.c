@@ -261,7 +261,7 @@ TEST_F_TIMEOUT(cli, help_and_usage, 300)
 		"keys", "stats", "config", "flush", "publish", "subscribe",
 		"monitor", "version", "lpush", "hset", "sadd", "sunionstore",
 		"zadd", "zrange", "zpopmin", "zunionstore", "dbsize", "move",
-		"swapdb",
+		"swapdb", "setidle",
 	};
 	size_t i;
 
@@ -503,6 +503,7 @@ TEST_F_TIMEOUT(cli, scan, 300)
 TEST_F_TIMEOUT(cli, keys_and_expiry, 300)
 {
 	struct run *r = &self->r;
+	struct kc_op op;
 
 	ASSERT_EQ(0, kt_set(self->fd, "k:a", "1"));
 	ASSERT_EQ(0, kt_set(self->fd, "k:b", "2"));
@@ -566,6 +567,16 @@ TEST_F_TIMEOUT(cli, keys_and_expiry, 300)
 	ASSERT_EQ(0, cli(r, "touch", "k:b", "30", NULL));
 	EXPECT_RUN(r, 0, "1\n");
 	EXPECT_LT(25000, kt_ttl_ms(self->fd, "k:b"));
+	/* setidle: TTL's idle seconds (OBJECT IDLETIME) start there */
+	ASSERT_EQ(0, cli(r, "setidle", "k:b", "500", NULL));
+	EXPECT_RUN(r, 0, "1\n");
+	kc_op_init(&op, KC_OP_TTL);
+	kc_op_key(&op, "k:b", 3);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_LE(500, op.num);
+	EXPECT_GE(501, op.num);
+	ASSERT_EQ(0, cli(r, "setidle", "k:none", "5", NULL));
+	EXPECT_RUN(r, 1, "0\n");
 	ASSERT_EQ(0, cli(r, "type", "k:b", NULL));
 	EXPECT_RUN(r, 0, "string\n");
 	ASSERT_EQ(0, cli(r, "type", "k:none", NULL));

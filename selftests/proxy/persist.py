@@ -782,6 +782,12 @@ def main():
              r("restore", "s:plain", "0", p).startswith("BUSYKEY"), "RESTORE onto a key: BUSYKEY")
         t.eq(r("restore", "s:plain", "0", p, "REPLACE", "IDLETIME", "10"), "OK",
              "RESTORE REPLACE IDLETIME")
+        # as Redis's "RESTORE can set LRU": OBJECT IDLETIME starts there
+        t.eq(r("restore", "s:idle", "0", p, "IDLETIME", "1000"), "OK", "RESTORE IDLETIME 1000")
+        idle = r("object", "idletime", "s:idle")
+        t.ok(1000 <= idle <= 1010, "OBJECT IDLETIME after it: 1000..1010", idle)
+        t.eq(r("get", "s:idle"), r("get", "s:plain"), "the restored value")
+        t.ok(r("object", "idletime", "s:idle") <= 1, "a read resets it")
         t.eq(r("restore", "new", "0", p, "FREQ", "5"), "OK", "RESTORE FREQ")
         bad = bytearray(p)
         bad[1] ^= 1

@@ -195,6 +195,10 @@ const struct cmd cli_cmds[] = {
 	   "k", RP_DONE),
 	OP("touch", "KEY SECONDS", "a new expiry, memcached's touch (0: none)",
 	   KC_OP_TOUCH, "ke", RP_DONE, .opts = touch_opts),
+	OP("setidle", "KEY SECONDS", "last accessed SECONDS ago; prints 1, or 0",
+	   KC_OP_SETIDLE, "kn", RP_DONE,
+	   .help = "As Redis's RESTORE ... IDLETIME: OBJECT IDLETIME (and memcached's\n"
+		   "la) report it until the next access.  At most 2^30 seconds."),
 	{ .name = "ttl", .fn = data_ttl, .usage = "KEY",
 	  .summary = "seconds to live; -1: no expiry, -2: no key",
 	  .opts = ms_opts, .opcode = KC_OP_TTL },

@@ -199,7 +199,7 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct restore r = { .c = c, .key = &argv[1], .expire_ms = -1 };
 	struct kc_rdb_err perr;
-	long long ttl, v;
+	long long ttl, v, idle = -1;
 	bool abs = false;
 	struct timespec ts;
 	struct kc_op op;
@@ -226,6 +226,7 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 				reply_err(c, "ERR Invalid IDLETIME value, must be >= 0");
 				return;
 			}
+			idle = v;
 		} else if (arg_eq(&argv[i], "freq") && i + 1 < argc) {
 			if (!arg_ll(c, &argv[++i], &v))
 				return;
@@ -286,6 +287,13 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 	} else if (err) {
 		reply_kerr(&c->out, err);
 	} else {
+		if (idle >= 0) {
+			/* OBJECT IDLETIME starts from it (the kernel's atime) */
+			kc_op_init(&op, KC_OP_SETIDLE);
+			kc_op_key(&op, argv[1].p, argv[1].len);
+			op.num = idle;
+			eng_do(E(c), &op);
+		}
 		resp_simple(&c->out, "OK");
 		notify_key(c, E(c)->db, NF_GENERIC, "restore", argv[1].p,
 			   argv[1].len);
