@@ -89,10 +89,15 @@ struct conn {
 	struct conn *prev, *next;	/* worker's list, oldest activity first */
 };
 
-/* The client's replies are over --max-output-buffer: it is to be dropped. */
+/*
+ * The client's replies are over --max-output-buffer, plus one value of
+ * the largest size (a 512 MiB GET is a reply, not a client that does not
+ * read): it is to be dropped.
+ */
 static inline bool conn_out_over(const struct conn *c)
 {
-	return c->out.oom || buf_avail(&c->out) > cfg.max_output;
+	return c->out.oom ||
+	       buf_avail(&c->out) > cfg.max_output + eng_val_room();
 }
 
 struct worker {
