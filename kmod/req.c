@@ -73,31 +73,19 @@ void kc_memcpy_big(void *dst, const void *src, size_t len)
 	memcpy(dst, src, len);
 }
 
-/* copy_{from,to}_user() of a value, yielding between pieces: the bytes
- * left as they do.
+/*
+ * copy_to_user() (to) or copy_from_user() of a value between kernel
+ * memory k and user memory u, yielding between pieces: the bytes left,
+ * as they return.
  */
-static unsigned long from_user_big(void *dst, const void __user *src,
-				   unsigned long len)
+static unsigned long user_big(void *k, void __user *u, unsigned long len,
+			      bool to)
 {
 	unsigned long n;
 
-	for (; len; len -= n, dst += n, src += n) {
+	for (; len; len -= n, k += n, u += n) {
 		n = min_t(unsigned long, len, COPY_CHUNK);
-		if (copy_from_user(dst, src, n))
-			return len;
-		cond_resched();
-	}
-	return 0;
-}
-
-static unsigned long to_user_big(void __user *dst, const void *src,
-				 unsigned long len)
-{
-	unsigned long n;
-
-	for (; len; len -= n, dst += n, src += n) {
-		n = min_t(unsigned long, len, COPY_CHUNK);
-		if (copy_to_user(dst, src, n))
+		if (to ? copy_to_user(u, k, n) : copy_from_user(k, u, n))
 			return len;
 		cond_resched();
 	}
@@ -416,7 +404,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		goto nomem;
 	p = r->in;
 	if (vlen) {
-		if (from_user_big(p, u64_to_user_ptr(r->uval), vlen))
+		if (user_big(p, u64_to_user_ptr(r->uval), vlen, false))
 			goto fault;
 		op->val = (uintptr_t)p;
 	}
@@ -447,7 +435,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		kb[i].ptr = 0;
 		if (kb[i].__reserved || kb[i].len > kc_item_size_max(kc))
 			continue;
-		if (from_user_big(p, u64_to_user_ptr(src), kb[i].len))
+		if (user_big(p, u64_to_user_ptr(src), kb[i].len, false))
 			goto fault;
 		kb[i].ptr = (uintptr_t)p;
 		p += kb[i].len;
@@ -478,8 +466,8 @@ void kc_req_finish(struct kc_req *req)
 {
 	struct kc_op *op = &req->op;
 
-	if (req->ohi && to_user_big(u64_to_user_ptr(op->out + req->olo),
-				    req->obuf, req->ohi - req->olo) &&
+	if (req->ohi && user_big(req->obuf, u64_to_user_ptr(op->out + req->olo),
+				 req->ohi - req->olo, true) &&
 	    !op->result)
 		op->result = -EFAULT;
 	kvfree(req->obuf);
