@@ -72,10 +72,10 @@
  *   Protects the item's state (LINKED <-> ALLOC), its place in the index
  *   and in its LRU, and the metadata exptime, client_flags, cas and meta
  *   (memcached's stale and token bits: read, tested and set together
- *   under it, so one reader of many wins a token).  atime (seconds since
- *   boot of the last access) is written without it, with WRITE_ONCE(),
- *   only when the second changed: a torn or lost update costs an idle
- *   time one second off, nothing else.  A hash or set element's atime
+ *   under it, so one reader of many wins a token).  atime (kc_now_sec()
+ *   of the last access, or as SETIDLE set it) is written without it,
+ *   with WRITE_ONCE(), by an access only when the second changed: a
+ *   torn or lost update costs an idle time one second off, nothing else.  A hash or set element's atime
  *   numbers its insertion instead (kc_cont.seq, under the container's
  *   mutex): a small hash's field order.  Key and
  *   value are written only while the item is private and are immutable
