@@ -62,9 +62,13 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
 /*
  * Allocates an item for a key and nbytes of value: a free chunk of its
  * class, a new page while the limit allows, else the class's LRU tail is
- * evicted (KC_EVICT_TRIES items looked at per round).  Returns the item
- * with one reference, state ALLOC, the key copied and the value
- * uninitialised; or ERR_PTR(-E2BIG / -ENOMEM).  May sleep.
+ * evicted (KC_EVICT_TRIES items looked at per round).  A large item may
+ * need the memory of many pages of small items: one round gives back
+ * about one page, so it gets a round more per KC_PAGE_SIZE it needs (up
+ * to 512 for a 512 MiB value, as Redis evicts until a value fits), which
+ * yield and stop on a fatal signal.  Returns the item with one reference,
+ * state ALLOC, the key copied and the value uninitialised; or
+ * ERR_PTR(-E2BIG / -ENOMEM).  May sleep.
  */
 struct kc_item *kc_item_alloc(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
 			      u32 nbytes)
@@ -83,13 +87,20 @@ struct kc_item *kc_item_alloc_any(struct kc_cache *kc, u8 db, const void *key, u
 	size_t total = kc_item_total(nkey, nbytes);
 	struct kc_item *it = NULL;
 	struct kc_class *c;
-	int round;
+	int round, rounds = 10;
 
 	might_sleep();
 	c = &kc->classes[kc_slab_class_for(kc, total)];
 	WRITE_ONCE(c->window_allocs, c->window_allocs + 1);
+	if (c->id == kc->large_id)
+		rounds += DIV_ROUND_UP(total, KC_PAGE_SIZE);
 
-	for (round = 0; round < 10 && !it; round++) {
+	for (round = 0; round < rounds && !it; round++) {
+		if (round >= 10) {
+			cond_resched();
+			if (fatal_signal_pending(current))
+				break;
+		}
 		if (c->id == kc->large_id) {
 			it = kc_large_alloc(kc, total);
 			if (it)
