@@ -516,6 +516,57 @@ TEST_F_TIMEOUT(mem, large_items, 120)
 }
 
 /*
+ * A value of many pages in a cache full of small items: the store evicts
+ * as many as it needs (as Redis's allkeys-lru), not the ten pages' worth
+ * it gave back before, which evicted thousands of items and still failed
+ * with -ENOMEM.  The limit 48 MiB, the value 20 MiB.
+ */
+TEST_F_TIMEOUT(mem, large_value_in_a_full_cache, 240)
+{
+	size_t big = 20U << 20, got = 0;
+	struct kc_stats st0, st;
+	struct kc_config cfg;
+	unsigned char *v;
+	void *out = NULL;
+	char key[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, set_limit(self->fd, 48, 0));
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	cfg.item_size_max = 32U << 20;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; i < 70000; i++) {
+		key_of(key, sizeof(key), "small", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val, 1000,
+				    0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	ASSERT_LT(st0.evictions, st.evictions);	/* it is full */
+	st0 = st;
+
+	v = malloc(big);
+	ASSERT_NE(NULL, v);
+	kt_fill(v, big, 7);
+	ASSERT_EQ(0, kc_set(self->fd, "big", 3, v, big, 0, 0, 0));
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "big", 3, &out, &got, NULL, NULL));
+	EXPECT_EQ(big, got);
+	EXPECT_EQ(0, memcmp(out, v, big));
+	free(out);
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_GE(48 * KT_MIB, st.used_bytes);
+	/* about 20 MiB of small items (1.2 KiB chunks) went */
+	EXPECT_LE(st0.evictions + 14000, st.evictions);
+	/* the newest small items are still there */
+	key_of(key, sizeof(key), "small", 69999);
+	EXPECT_EQ(0, kc_exists(self->fd, key, strlen(key)));
+	free(v);
+	ASSERT_EQ(0, kc_flush(self->fd));
+	cfg.item_size_max = self->orig.item_size_max;
+	EXPECT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+}
+
+/*
  * After FLUSH every page is empty but still held by the class that grew
  * it.  A store of another size takes those pages before it evicts a live
  * item of its own: two large values both stay.  Seen before the fix: the
