@@ -59,18 +59,29 @@ static void set_reply(struct kc_op *op, enum kc_reply_kind kind)
  */
 #define COPY_CHUNK	SZ_1M
 
-/* memcpy() of a value, yielding between pieces.  May sleep. */
+/*
+ * memcpy() of a value, or memset() to zero without src (SETRANGE's and
+ * SETBIT's padding), yielding between pieces.  May sleep.
+ */
 void kc_memcpy_big(void *dst, const void *src, size_t len)
 {
-	while (len > COPY_CHUNK) {
+	size_t n;
+
+	for (;;) {
+		n = min_t(size_t, len, COPY_CHUNK);
+		if (src) {
+			memcpy(dst, src, n);
+			src += n;
+		} else {
+			memset(dst, 0, n);
+		}
+		len -= n;
+		if (!len)
+			return;
+		dst += n;
 		might_sleep();
-		memcpy(dst, src, COPY_CHUNK);
-		dst += COPY_CHUNK;
-		src += COPY_CHUNK;
-		len -= COPY_CHUNK;
 		cond_resched();
 	}
-	memcpy(dst, src, len);
 }
 
 /*

@@ -394,7 +394,7 @@ static int build_setbit(struct kc_op *op, const char *key,
 	v = kc_item_value(it);
 	if (olen)
 		kc_memcpy_big(v, kc_item_value(old), olen);
-	memset(v + olen, 0, len - olen);
+	kc_memcpy_big(v + olen, NULL, len - olen);
 	byte = array_index_nospec(byte, len);
 	op->num = !!(v[byte] & mask);
 	if (op->num2)
@@ -440,7 +440,7 @@ static int build_setrange(struct kc_op *op, const char *key,
 	if (olen)
 		kc_memcpy_big(v, kc_item_value(old), olen);
 	if (op->num > olen)
-		memset(v + olen, 0, op->num - olen);
+		kc_memcpy_big(v + olen, NULL, op->num - olen);
 	if (kc_copy_in(op, v + op->num, op->val, op->val_len)) {
 		kc_item_put(it);
 		return -EFAULT;
