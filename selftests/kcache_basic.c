@@ -212,7 +212,8 @@ TEST_F(dev, item_size_max_at_run_time)
  * (KC_ITEM_SIZE_LIMIT): stored, read back whole by the ops that return one
  * value (GET, GETRANGE, LINDEX, also inside a transaction), built by
  * APPEND from a stored one, and refused with -E2BIG by a reply of elements
- * (LRANGE) that would pass KC_REPLY_MAX; SNAPSHOT (SAVE) carries it.  The
+ * (LRANGE) that would pass KC_REPLY_MAX; SNAPSHOT (SAVE) carries it;
+ * SETRANGE pads that much with zeroes.  The
  * cache's limit is raised for the test and put back.
  */
 TEST_F(dev, values_past_the_element_reply_limit)
@@ -339,6 +340,22 @@ TEST_F(dev, values_past_the_element_reply_limit)
 	kc_op_out(&op, out, big + 16);
 	EXPECT_EQ(-E2BIG, kc_do(self->fd, &op));
 	EXPECT_EQ(0, kc_del(self->fd, "hlist", 5, 0));
+
+	/* SETRANGE past the end pads that many zero bytes */
+	kc_op_init(&op, KC_OP_SETRANGE);
+	kc_op_key(&op, "pad", 3);
+	op.num = (int64_t)big - 1;
+	kc_op_val(&op, "z", 1);
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	EXPECT_EQ(big, op.num);
+	got = NULL;
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "pad", 3, &got, &vlen, NULL, NULL));
+	ASSERT_EQ(big, vlen);
+	memset(out, 0, big - 1);
+	EXPECT_EQ(0, memcmp(got, out, big - 1));
+	EXPECT_EQ('z', ((char *)got)[big - 1]);
+	free(got);
+	EXPECT_EQ(0, kc_del(self->fd, "pad", 3, 0));
 
 	/* past item_size_max: -E2BIG, nothing stored */
 	cfg.item_size_max = 32U << 20;
