@@ -65,7 +65,7 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
  * evicted (KC_EVICT_TRIES items looked at per round).  A large item may
  * need the memory of many pages of small items: one round gives back
  * about one page, so it gets a round more per KC_PAGE_SIZE it needs (up
- * to 512 for a 512 MiB value, as Redis evicts until a value fits), which
+ * to 64 for a 64 MiB value, as Redis evicts until a value fits), which
  * yield and stop on a fatal signal.  Returns the item with one reference,
  * state ALLOC, the key copied and the value uninitialised; or
  * ERR_PTR(-E2BIG / -ENOMEM).  May sleep.

@@ -53,8 +53,8 @@ static void set_reply(struct kc_op *op, enum kc_reply_kind kind)
 }
 
 /*
- * Values reach 512 MiB (KC_ITEM_SIZE_LIMIT): a copy that size runs for
- * tens of milliseconds, so the copies of values go in pieces of this many
+ * Values reach 64 MiB (KC_ITEM_SIZE_LIMIT): a copy that size runs for
+ * milliseconds (much longer under emulation), so the copies of values go in pieces of this many
  * bytes and yield between them.  They run with no spinlock held (kcache.h).
  */
 #define COPY_CHUNK	SZ_1M

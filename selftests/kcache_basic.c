@@ -208,20 +208,19 @@ TEST_F(dev, item_size_max_at_run_time)
 }
 
 /*
- * Values past the 64 MiB of one reply of elements, up to Redis's 512 MiB
- * (KC_ITEM_SIZE_LIMIT): stored, read back whole by the ops that return one
- * value (GET, GETRANGE, LINDEX, also inside a transaction), built by
- * APPEND from a stored one, and refused with -E2BIG by a reply of elements
- * (LRANGE) that would pass KC_REPLY_MAX; SNAPSHOT (SAVE) carries it;
- * SETRANGE pads that much with zeroes.  The
- * cache's limit is raised for the test and put back.
+ * Big values (40 MiB, item_size_max raised to KC_ITEM_SIZE_LIMIT): stored,
+ * read back whole by the ops that return one value (GET, GETRANGE,
+ * LINDEX, also inside a transaction), built by APPEND from a stored one,
+ * carried by SNAPSHOT (SAVE), padded by SETRANGE, and refused with -E2BIG
+ * by a reply of elements (LRANGE over two of them) that would pass
+ * KC_REPLY_MAX.  The cache's limit is raised for the test and put back.
  */
-TEST_F(dev, values_past_the_element_reply_limit)
+TEST_F(dev, big_values)
 {
-	size_t big = KC_REPLY_MAX + (16U << 20), vlen = 0, done = 0;
+	size_t big = 40U << 20, vlen = 0, done = 0;
 	struct kc_config cfg, orig;
 	struct kc_op op, txn[2];
-	struct kc_buf arg;
+	struct kc_buf arg[2];
 	void *got = NULL, *snap;
 	char *val, *out;
 	int found;
@@ -250,7 +249,7 @@ TEST_F(dev, values_past_the_element_reply_limit)
 	EXPECT_EQ(0, memcmp(got, val, big));
 	free(got);
 
-	/* the last bytes, past 64 MiB */
+	/* the last bytes */
 	kc_op_init(&op, KC_OP_GETRANGE);
 	kc_op_key(&op, "huge", 4);
 	op.num = (int64_t)big - 5;
@@ -319,13 +318,14 @@ TEST_F(dev, values_past_the_element_reply_limit)
 	free(snap);
 	EXPECT_EQ(0, kc_del(self->fd, "huge", 4, 0));
 
-	/* one list element that size: LINDEX returns it, LRANGE cannot */
-	kc_buf_set(&arg, val, big);
+	/* two list elements that size: LINDEX returns one, LRANGE cannot */
+	kc_buf_set(&arg[0], val, big);
+	kc_buf_set(&arg[1], val, big);
 	kc_op_init(&op, KC_OP_LPUSH);
 	kc_op_key(&op, "hlist", 5);
-	kc_op_args(&op, &arg, 1);
+	kc_op_args(&op, arg, 2);
 	ASSERT_EQ(0, kc_do(self->fd, &op));
-	EXPECT_EQ(1, op.num);
+	EXPECT_EQ(2, op.num);
 	kc_op_init(&op, KC_OP_LINDEX);
 	kc_op_key(&op, "hlist", 5);
 	op.num = 0;

@@ -233,12 +233,13 @@
 /* Limits of the ABI.  Module parameters may only lower what they bound. */
 #define KC_KEY_MAX		250	/* bytes in a key, as memcached */
 /*
- * The largest item_size_max (kc_config): Redis's largest string
- * (proto-max-bulk-len).  A reply of one value (GET, LINDEX, LPOP, HGET
- * ...) is bounded by item_size_max, so whatever is stored can be read back
- * whole; a reply of several elements by KC_REPLY_MAX.
+ * The largest item_size_max (kc_config).  A reply of one value (GET,
+ * LINDEX, LPOP, HGET ...) is bounded by item_size_max, so whatever is
+ * stored can be read back whole; a reply of several elements by
+ * KC_REPLY_MAX.  (Redis's strings go to 512 MiB: a request that size is
+ * copied whole into the kernel first, which is not safe yet.)
  */
-#define KC_ITEM_SIZE_LIMIT	(512U << 20)
+#define KC_ITEM_SIZE_LIMIT	(64U << 20)
 #define KC_IDLE_MAX		(1U << 30)	/* seconds SETIDLE goes back */
 /* HGETALL/HKEYS/HVALS keep insertion order up to this many fields */
 #define KC_HASH_ORDER_MAX	4096
@@ -248,7 +249,7 @@
 #define KC_ARGS_MAX		65536	/* entries in kc_op.args */
 #define KC_INT_STR_MAX		20	/* "-9223372036854775808" */
 #define KC_REPLY_MAX		(64U << 20)	/* bytes in one op's reply of elements */
-#define KC_INPUT_MAX		(1U << 30)	/* bytes of one op's value and args */
+#define KC_INPUT_MAX		(128U << 20)	/* bytes of one op's value and args */
 
 /* Opcodes (kc_op.opcode). */
 enum kc_opcode {
