@@ -75,9 +75,10 @@
  *   under it, so one reader of many wins a token).  atime (kc_now_sec()
  *   of the last access, or as SETIDLE set it) is written without it,
  *   with WRITE_ONCE(), by an access only when the second changed: a
- *   torn or lost update costs an idle time one second off, nothing else.  A hash or set element's atime
- *   numbers its insertion instead (kc_cont.seq, under the container's
- *   mutex): a small hash's field order.  Key and
+ *   torn or lost update costs an idle time one second off, nothing else.
+ *   A hash or set element's atime numbers its insertion instead
+ *   (kc_cont.seq, under the container's mutex): a small hash's field
+ *   order.  Key and
  *   value are written only while the item is private and are immutable
  *   once linked: readers need only a reference.  The lock of an item
  *   nobody else can see yet nests inside the old item's lock
