@@ -54,8 +54,9 @@ static void set_reply(struct kc_op *op, enum kc_reply_kind kind)
 
 /*
  * Values reach 64 MiB (KC_ITEM_SIZE_LIMIT): a copy that size runs for
- * milliseconds (much longer under emulation), so the copies of values go in pieces of this many
- * bytes and yield between them.  They run with no spinlock held (kcache.h).
+ * milliseconds (much longer under emulation), so the copies of values go
+ * in pieces of this many bytes and yield between them.  They run with no
+ * spinlock held (kcache.h).
  */
 #define COPY_CHUNK	SZ_1M
 
@@ -155,10 +156,7 @@ static int bounce_out(struct kc_req *r, u64 dst, const void *src, u32 len)
 		r->obuf = n;
 		r->ocap = cap;
 	}
-	if (src)
-		kc_memcpy_big(r->obuf + used, src, len);
-	else
-		memset(r->obuf + used, 0, len);
+	kc_memcpy_big(r->obuf + used, src, len);
 	r->ohi = off + len;
 	return 0;
 }
