@@ -65,10 +65,11 @@ bool kc_item_expired(const struct kc_item *it, u64 now)
  * evicted (KC_EVICT_TRIES items looked at per round).  A large item may
  * need the memory of many pages of small items: one round gives back
  * about one page, so it gets a round more per KC_PAGE_SIZE it needs (up
- * to 64 for a 64 MiB value, as Redis evicts until a value fits), which
- * yield and stop on a fatal signal.  Returns the item with one reference,
- * state ALLOC, the key copied and the value uninitialised; or
- * ERR_PTR(-E2BIG / -ENOMEM).  May sleep.
+ * to 512 for a 512 MiB value, as Redis evicts until a value fits), which
+ * yield and stop on a fatal signal; none for one bigger than the whole
+ * limit.  Returns the item with one reference, state ALLOC, the key
+ * copied and the value uninitialised; or ERR_PTR(-E2BIG / -ENOMEM).  May
+ * sleep.
  */
 struct kc_item *kc_item_alloc(struct kc_cache *kc, u8 db, const void *key, u32 nkey,
 			      u32 nbytes)
@@ -94,6 +95,9 @@ struct kc_item *kc_item_alloc_any(struct kc_cache *kc, u8 db, const void *key, u
 	WRITE_ONCE(c->window_allocs, c->window_allocs + 1);
 	if (c->id == kc->large_id)
 		rounds += DIV_ROUND_UP(total, KC_PAGE_SIZE);
+	/* Bigger than the whole limit: evicting everything would not do. */
+	if (total > READ_ONCE(kc->limit_bytes))
+		rounds = 0;
 
 	for (round = 0; round < rounds && !it; round++) {
 		if (round >= 10) {

@@ -81,7 +81,7 @@ MODULE_PARM_DESC(growth_factor, "Chunk size growth factor between slab classes (
 
 static unsigned int item_size_max = 1U << 20;
 module_param(item_size_max, uint, 0444);
-MODULE_PARM_DESC(item_size_max, "Largest value in bytes (default 1048576, 1024..67108864; changeable at run time)");
+MODULE_PARM_DESC(item_size_max, "Largest value in bytes (default 1048576, 1024..536870912; changeable at run time)");
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);

@@ -231,6 +231,10 @@ int kc_op_prepare(struct kc_req *req)
 	} else {
 		err = 0;
 	}
+	if (!err && !req->kern &&
+	    (op->opcode == KC_OP_SET || op->opcode == KC_OP_ADD ||
+	     op->opcode == KC_OP_REPLACE))
+		err = kc_set_prepare(req);
 	if (!err && !req->kern)
 		err = kc_req_copy_in(req, d->mode & VAL);
 out:

@@ -53,7 +53,7 @@ static void set_reply(struct kc_op *op, enum kc_reply_kind kind)
 }
 
 /*
- * Values reach 64 MiB (KC_ITEM_SIZE_LIMIT): a copy that size runs for
+ * Values reach 512 MiB (KC_ITEM_SIZE_LIMIT): a copy that size runs for
  * milliseconds (much longer under emulation), so the copies of values go
  * in pieces of this many bytes and yield between them.  They run with no
  * spinlock held (kcache.h).
@@ -88,10 +88,9 @@ void kc_memcpy_big(void *dst, const void *src, size_t len)
 /*
  * copy_to_user() (to) or copy_from_user() of a value between kernel
  * memory k and user memory u, yielding between pieces: the bytes left,
- * as they return.
+ * as they return.  May fault: never under a lock of the cache.
  */
-static unsigned long user_big(void *k, void __user *u, unsigned long len,
-			      bool to)
+unsigned long kc_user_big(void *k, void __user *u, unsigned long len, bool to)
 {
 	unsigned long n;
 
@@ -391,7 +390,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 
 	r->uval = op->val;
 	r->uargs = op->args;
-	if (val && op->val_len <= kc_item_size_max(kc))
+	if (val && !r->pre && op->val_len <= kc_item_size_max(kc))
 		vlen = op->val_len;
 	op->val = 0;
 	op->args = 0;
@@ -413,7 +412,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		goto nomem;
 	p = r->in;
 	if (vlen) {
-		if (user_big(p, u64_to_user_ptr(r->uval), vlen, false))
+		if (kc_user_big(p, u64_to_user_ptr(r->uval), vlen, false))
 			goto fault;
 		op->val = (uintptr_t)p;
 	}
@@ -444,7 +443,7 @@ int kc_req_copy_in(struct kc_req *r, bool val)
 		kb[i].ptr = 0;
 		if (kb[i].__reserved || kb[i].len > kc_item_size_max(kc))
 			continue;
-		if (user_big(p, u64_to_user_ptr(src), kb[i].len, false))
+		if (kc_user_big(p, u64_to_user_ptr(src), kb[i].len, false))
 			goto fault;
 		kb[i].ptr = (uintptr_t)p;
 		p += kb[i].len;
@@ -475,8 +474,9 @@ void kc_req_finish(struct kc_req *req)
 {
 	struct kc_op *op = &req->op;
 
-	if (req->ohi && user_big(req->obuf, u64_to_user_ptr(op->out + req->olo),
-				 req->ohi - req->olo, true) &&
+	if (req->ohi &&
+	    kc_user_big(req->obuf, u64_to_user_ptr(op->out + req->olo),
+			req->ohi - req->olo, true) &&
 	    !op->result)
 		op->result = -EFAULT;
 	kvfree(req->obuf);
@@ -487,6 +487,10 @@ void kc_req_finish(struct kc_req *req)
 	if (req->in_kern) {
 		bounce_in_undo(req);
 		req->in_kern = false;
+	}
+	if (req->pre) {
+		kc_item_put(req->pre);	/* the op did not run */
+		req->pre = NULL;
 	}
 }
 

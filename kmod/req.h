@@ -47,6 +47,7 @@ struct kc_req {
 	u32 ocap;		/* bytes allocated at obuf */
 	u32 olo, ohi;		/* obuf holds [olo, ohi) of out */
 	struct kc_budget *budget;	/* a transaction's, or NULL */
+	struct kc_item *pre;	/* a big SET's new item (kc_set_prepare()) */
 	bool may_retry;		/* a faulting reply write stops the op */
 	bool refault;		/* ... and it did, at fault_at */
 	bool bouncing;		/* replies go to obuf from now on */
@@ -98,9 +99,25 @@ struct kc_budget {
 int kc_check_key_len(u32 len);
 int kc_parse_ll(const char *s, u32 len, s64 *out);
 
+int kc_set_prepare(struct kc_req *req);
+
+/*
+ * The item kc_set_prepare() made for a SET, now the op's (it holds the
+ * reference), or NULL: then the value is at op->val as for other ops.
+ */
+static inline struct kc_item *kc_op_take_pre(struct kc_op *op)
+{
+	struct kc_req *r = container_of(op, struct kc_req, op);
+	struct kc_item *it = r->pre;
+
+	r->pre = NULL;
+	return it;
+}
+
 /* Inputs: an op's value and arguments, in kernel memory once prepared. */
 int kc_copy_in(const struct kc_op *op, void *dst, u64 src, u32 len);
 void kc_memcpy_big(void *dst, const void *src, size_t len);
+unsigned long kc_user_big(void *k, void __user *u, unsigned long len, bool to);
 void *kc_dup_in(const struct kc_op *op, u64 src, u32 len, int *err);
 int kc_read_arg(const struct kc_op *op, u32 i, struct kc_buf *b);
 int kc_read_key_arg(const struct kc_op *op, u32 i, char *key, u32 *len);

@@ -250,8 +250,13 @@ static int snap_emit(struct scan_ctx *x, struct kc_item *it)
  */
 int kc_op_snapshot(struct kc_op *op, const char *unused)
 {
-	/* a bucket's keys may hold values of up to item_size_max each */
-	struct scan_ctx x = { .op = op, .r.op = op, .r.max = KC_INPUT_MAX,
+	/*
+	 * A bucket's keys may hold values of up to item_size_max each: one
+	 * of them and KC_INPUT_MAX of others is returned whole.
+	 */
+	struct scan_ctx x = { .op = op, .r.op = op,
+			      .r.max = KC_INPUT_MAX +
+				       kc_item_size_max(kc_op_cache(op)),
 			      .now = kc_now_ms(), .whole = true,
 			      .emit = snap_emit };
 	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 100;

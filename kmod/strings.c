@@ -20,6 +20,7 @@
 #include "ops.h"
 #include "netlink.h"
 #include "lru.h"
+#include "slab.h"
 
 /*
  * Puts a new item in place: replaces the current item if there is one and
@@ -108,6 +109,61 @@ retry:
 	return err;
 }
 
+/* The checks of a SET's flags and expiry, before any memory is taken. */
+static int set_check(struct kc_op *op, u64 *exp)
+{
+	if ((op->flags & KC_SET_NX) && (op->flags & (KC_SET_XX | KC_SET_CAS)))
+		return -EINVAL;
+	if ((op->flags & KC_SET_KEEPTTL) && op->expire)
+		return -EINVAL;
+	if ((op->flags & KC_STALE) && !(op->flags & KC_SET_CAS))
+		return -EINVAL;
+	return kc_op_expiry(op, exp);
+}
+
+/*
+ * A user request's SET (ADD, REPLACE) of a value for the large class,
+ * outside a transaction: the item is allocated and the value copied from
+ * user memory straight into it before the op runs, with no lock held
+ * (kc_op_prepare()), instead of through a bounce buffer of its size.  So
+ * a value may be up to KC_ITEM_SIZE_LIMIT, past KC_INPUT_MAX, and the
+ * memory it takes is the item's, within the limit.  A request that fails
+ * its checks fails here, before an item is taken: nothing is evicted for
+ * it.  The item is still private (state ALLOC) and in no slab page, so a
+ * slow fault pins nothing another request needs.  Returns 0 or the error
+ * the op fails with (-EINVAL, -ENOMEM, -EFAULT, -ENODEV); req->pre is
+ * set or not, and kc_req_finish() drops it if the op did not take it.
+ */
+int kc_set_prepare(struct kc_req *req)
+{
+	struct kc_op *op = &req->op;
+	struct kc_cache *kc = req->cache;
+	struct kc_item *it;
+	u64 exp;
+	int err;
+
+	if (req->budget || op->val_len > kc_item_size_max(kc) ||
+	    kc_slab_class_for(kc, kc_item_total(op->key_len, op->val_len)) !=
+	    kc->large_id)
+		return 0;
+	err = set_check(op, &exp);
+	if (err)
+		return err;
+	if (READ_ONCE(kc->dead))
+		return -ENODEV;
+	/* the database is mapped when the op runs (kc_op_set()) */
+	it = kc_item_alloc(kc, 0, req->key, op->key_len, op->val_len);
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	if (kc_user_big(kc_item_value(it), u64_to_user_ptr(op->val),
+			op->val_len, false)) {
+		kc_item_put(it);
+		return -EFAULT;
+	}
+	req->pre = it;
+	return 0;
+}
+
 int kc_op_set(struct kc_op *op, const char *key)
 {
 	struct kc_cache *kc = kc_op_cache(op);
@@ -116,22 +172,22 @@ int kc_op_set(struct kc_op *op, const char *key)
 	int err;
 
 	kc_stat_inc(kc, KC_STAT_CMD_SET);
-	if ((op->flags & KC_SET_NX) && (op->flags & (KC_SET_XX | KC_SET_CAS)))
-		return -EINVAL;
-	if ((op->flags & KC_SET_KEEPTTL) && op->expire)
-		return -EINVAL;
-	if ((op->flags & KC_STALE) && !(op->flags & KC_SET_CAS))
-		return -EINVAL;
-	err = kc_op_expiry(op, &exp);
+	err = set_check(op, &exp);
 	if (err)
 		return err;
-	it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len, op->val_len);
-	if (IS_ERR(it))
-		return PTR_ERR(it);
-	err = kc_copy_in(op, kc_item_value(it), op->val, op->val_len);
-	if (err) {
-		kc_item_put(it);
-		return err;
+	it = kc_op_take_pre(op);
+	if (it) {
+		it->db = kc_op_db(op);
+	} else {
+		it = kc_item_alloc(kc, kc_op_db(op), key, op->key_len,
+				   op->val_len);
+		if (IS_ERR(it))
+			return PTR_ERR(it);
+		err = kc_copy_in(op, kc_item_value(it), op->val, op->val_len);
+		if (err) {
+			kc_item_put(it);
+			return err;
+		}
 	}
 	it->client_flags = op->client_flags;
 	it->exptime = exp;

@@ -152,7 +152,8 @@ static int txn_read(const struct kc_batch *b, struct kc_req *reqs,
  * the watched keys and runs all ops exclusively, or none (-ECANCELED).
  * A reply that cannot be written without a page fault is copied out after
  * the lock is released; the inputs and those replies of all ops together
- * are bounded by KC_INPUT_MAX each (a value alone may be KC_ITEM_SIZE_LIMIT).
+ * are bounded by KC_INPUT_MAX each (a SET's value too: no kc_set_prepare()
+ * in a transaction, whose ops must not hold items they may never store).
  */
 long kc_txn_batch(struct kc_cache *kc, struct kc_batch *b)
 {

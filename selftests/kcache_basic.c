@@ -369,6 +369,91 @@ TEST_F(dev, big_values)
 	free(out);
 }
 
+/*
+ * A SET's value past KC_INPUT_MAX (up to item_size_max, 512 MiB at most)
+ * is not bounced: the kernel allocates its item first and copies the
+ * value straight into it.  A 136 MiB value stores and reads back, alone
+ * and in a plain batch; in a transaction (whose inputs are bounced) it is
+ * -E2BIG and changes nothing; one bigger than the whole memory limit is
+ * -ENOMEM at once, and one with conflicting flags -EINVAL: neither
+ * evicts the small key stored first.
+ */
+TEST_F(dev, set_past_input_max)
+{
+	size_t big = KC_INPUT_MAX + (8U << 20), cap = 176U << 20, vlen = 0;
+	struct kc_config cfg, orig;
+	struct kc_op op, txn;
+	size_t done = 0, i;
+	uint64_t len = 0;
+	void *got = NULL;
+	char *val;
+
+	ASSERT_EQ(0, kc_config_get(self->fd, &orig));
+	val = malloc(cap);
+	ASSERT_NE(NULL, val);
+	memset(val, 'v', cap);
+	for (i = 0; i + sizeof(i) <= cap; i += 4096)
+		memcpy(val + i, &i, sizeof(i));
+
+	cfg = orig;
+	cfg.memory_limit_mb = 160;
+	cfg.item_size_max = KC_ITEM_SIZE_LIMIT;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT |
+				   KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	ASSERT_EQ(0, kc_set(self->fd, "small", 5, "s", 1, 0, 0, 0));
+
+	/* bigger than the whole limit: refused, nothing evicted for it */
+	EXPECT_EQ(-ENOMEM, kc_set(self->fd, "huge", 4, val, cap, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, kc_store(self->fd, KC_OP_SET,
+				    KC_SET_NX | KC_SET_XX, "huge", 4, val, big,
+				    0, 0, NULL));
+	EXPECT_EQ(0, kc_strlen(self->fd, "small", 5, &len));
+	EXPECT_EQ(1, len);
+	EXPECT_EQ(-ENOENT, kc_strlen(self->fd, "huge", 4, &len));
+
+	ASSERT_EQ(0, kc_set(self->fd, "huge", 4, val, big, 7, 0, 0));
+	ASSERT_EQ(0, kc_strlen(self->fd, "huge", 4, &len));
+	EXPECT_EQ(big, len);
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL,
+				  NULL));
+	ASSERT_EQ(big, vlen);
+	EXPECT_EQ(0, memcmp(got, val, big));
+	free(got);
+	got = NULL;
+
+	/* in a transaction the value is an input: -E2BIG, nothing changes */
+	kc_op_init(&txn, KC_OP_SET);
+	kc_op_key(&txn, "huge", 4);
+	kc_op_val(&txn, val + 4096, big);
+	EXPECT_NE(0, kc_batch_run(self->fd, &txn, 1, KC_BATCH_TXN, NULL, 0,
+				  &done));
+	EXPECT_EQ(-E2BIG, txn.result);
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL,
+				  NULL));
+	ASSERT_EQ(big, vlen);
+	EXPECT_EQ(0, memcmp(got, val, big));
+	free(got);
+	got = NULL;
+
+	/* a plain batch runs it as a single op: stored */
+	kc_op_init(&op, KC_OP_SET);
+	kc_op_key(&op, "huge", 4);
+	kc_op_val(&op, val + 4096, big);
+	ASSERT_EQ(0, kc_batch_run(self->fd, &op, 1, 0, NULL, 0, &done));
+	EXPECT_EQ(0, op.result);
+	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL,
+				  NULL));
+	ASSERT_EQ(big, vlen);
+	EXPECT_EQ(0, memcmp(got, val + 4096, big));
+	free(got);
+
+	EXPECT_EQ(0, kc_del(self->fd, "huge", 4, 0));
+	kc_del(self->fd, "small", 5, 0);	/* the second SET may evict it */
+	EXPECT_EQ(0, kc_config_set(self->fd, KC_CONFIG_MEMORY_LIMIT |
+				   KC_CONFIG_ITEM_SIZE_MAX, &orig));
+	free(val);
+}
+
 TEST_F(dev, class_stats)
 {
 	struct kc_class_stats cs[256];

@@ -864,7 +864,7 @@ TEST_F_TIMEOUT(cli, stats_config_flush, 300)
 	ASSERT_EQ(0, cli(r, "config", "set", "chunk_min", "5", NULL));
 	EXPECT_RUN(r, 2, "");
 	EXPECT_NE(NULL, strstr(r->err, "read-only"));
-	/* item_size_max changes at run time, within 1024..64 MiB */
+	/* item_size_max changes at run time, within 1024..512 MiB */
 	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
 	ASSERT_EQ(0, cli(r, "config", "set", "item_size_max", "2097152", NULL));
 	EXPECT_RUN(r, 0, "OK\n");

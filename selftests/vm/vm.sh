@@ -20,7 +20,7 @@
 #   VM_TIMEOUT      seconds before a VM is killed (default 1800 on every kernel)
 #   TEST_TIMEOUT    seconds per test program inside the VM (default 300,
 #                   debug 600); a "# timeout=N" tag in selftests/TESTS wins
-#   VM_MEM VM_SMP   guest memory and CPUs (2G, 2)
+#   VM_MEM VM_SMP   guest memory and CPUs (2G, 2; run: 4G)
 #   VM_ACCEL        QEMU accelerator (tcg,thread=single; see qemu_args)
 #   VM_APPEND       extra kernel command line
 #   REDIS_PORT MEMCACHE_PORT   host ports of `run` (6380, 11212)
@@ -35,6 +35,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+VM_MEM_GIVEN=${VM_MEM:-}
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
 VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
@@ -422,10 +423,12 @@ cmd_run() {
 	build_programs || die "userspace or selftests do not build"
 	resolve_kernel 6.12 || die "no 6.12 kernel"
 	build_module || die "kcache.ko does not build for $K_VER"
-	# Big values (64 MiB, the most kcache takes) and room for them by
-	# default (the proxy keeps memcached's 1 MiB on its memcached port:
-	# --memcache-item-max)
-	KCACHE_PARAMS=${KCACHE_PARAMS:-memory_mb=1024 item_size_max=67108864}
+	# Redis-sized values (512 MiB, proto-max-bulk-len) and room for them
+	# by default: one such SET holds the value in the proxy and in the
+	# item at once, a GET in the item and the proxy's reply.  The proxy
+	# keeps memcached's 1 MiB on its memcached port (--memcache-item-max).
+	KCACHE_PARAMS=${KCACHE_PARAMS:-memory_mb=2048 item_size_max=536870912}
+	[ -n "$VM_MEM_GIVEN" ] || VM_MEM=4G
 	RUN_CMD=${KCACHE_RUN_CMD:-}
 	if [ -z "$RUN_CMD" ]; then
 		local proxy

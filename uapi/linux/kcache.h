@@ -233,13 +233,14 @@
 /* Limits of the ABI.  Module parameters may only lower what they bound. */
 #define KC_KEY_MAX		250	/* bytes in a key, as memcached */
 /*
- * The largest item_size_max (kc_config).  A reply of one value (GET,
- * LINDEX, LPOP, HGET ...) is bounded by item_size_max, so whatever is
- * stored can be read back whole; a reply of several elements by
- * KC_REPLY_MAX.  (Redis's strings go to 512 MiB: a request that size is
- * copied whole into the kernel first, which is not safe yet.)
+ * The largest item_size_max (kc_config), Redis's 512 MiB.  A reply of one
+ * value (GET, LINDEX, LPOP, HGET ...) is bounded by item_size_max, so
+ * whatever is stored can be read back whole; a reply of several elements
+ * by KC_REPLY_MAX.  An op's inputs are bounded by KC_INPUT_MAX, but for
+ * the value of a SET, ADD or REPLACE outside a transaction, which goes
+ * straight into its new item.
  */
-#define KC_ITEM_SIZE_LIMIT	(64U << 20)
+#define KC_ITEM_SIZE_LIMIT	(512U << 20)
 #define KC_IDLE_MAX		(1U << 30)	/* seconds SETIDLE goes back */
 /* HGETALL/HKEYS/HVALS keep insertion order up to this many fields */
 #define KC_HASH_ORDER_MAX	4096
@@ -475,8 +476,9 @@ enum kc_opcode {
 	 * num2: keys wanted (0: 100, at most 65536).  A call returns whole
 	 * hash buckets: it stops before a bucket that would overflow
 	 * out_len, or fails with -ENOSPC (out_used: the bytes that bucket
-	 * needs) when the first one does; -E2BIG past KC_INPUT_MAX (not
-	 * KC_REPLY_MAX: a key's value may be item_size_max).  Each
+	 * needs) when the first one does; -E2BIG past KC_INPUT_MAX plus
+	 * item_size_max (not KC_REPLY_MAX: a key's value may be
+	 * item_size_max).  Each
 	 * key is read atomically (a container under its lock); a key
 	 * present for the whole walk comes at least once (may repeat), as
 	 * in SCAN.  Expired keys are left out.

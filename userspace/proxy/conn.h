@@ -91,7 +91,7 @@ struct conn {
 
 /*
  * The client's replies are over --max-output-buffer, plus one value of
- * the largest size (a 64 MiB GET is a reply, not a client that does not
+ * the largest size (a 512 MiB GET is a reply, not a client that does not
  * read): it is to be dropped.
  */
 static inline bool conn_out_over(const struct conn *c)

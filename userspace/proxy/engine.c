@@ -73,7 +73,7 @@ int eng_init(struct engine *e, int fd, struct knl *nl)
 	 * A transaction cannot be split or re-run, so each of its ops is
 	 * given its worst case: KC_BATCH_MAX GETs of the largest value
 	 * item_size_max may be raised to need KC_BATCH_MAX x
-	 * KC_ITEM_SIZE_LIMIT (256 GiB) of address space, which MAP_NORESERVE
+	 * KC_ITEM_SIZE_LIMIT (2 TiB) of address space, which MAP_NORESERVE
 	 * gives for free on 64-bit (47 bits of it).  Smaller sizes are for
 	 * smaller address spaces and strict overcommit
 	 * (vm.overcommit_memory=2), where a transaction holds fewer such ops.
