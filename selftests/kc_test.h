@@ -222,14 +222,15 @@ static inline int64_t kt_module_param(const char *name)
 
 /*
  * Puts the runtime configuration back to what the module was loaded with
- * (memory limit, automove), so a test program does not inherit what an
- * earlier one that crashed or timed out left behind.  Without sysfs the
- * configuration is left as it is.
+ * (memory limit, automove, item_size_max), so a test program does not
+ * inherit what an earlier one that crashed or timed out left behind.
+ * Without sysfs the configuration is left as it is.
  */
 static inline int kt_reset_config(int fd)
 {
 	int64_t mb = kt_module_param("memory_mb");
 	int64_t am = kt_module_param("automove");
+	int64_t ism = kt_module_param("item_size_max");
 	struct kc_config cfg;
 	uint32_t mask = 0;
 	int ret = kc_config_get(fd, &cfg);
@@ -243,6 +244,10 @@ static inline int kt_reset_config(int fd)
 	if (am >= 0 && (uint32_t)am != cfg.automove) {
 		cfg.automove = (uint32_t)am;
 		mask |= KC_CONFIG_AUTOMOVE;
+	}
+	if (ism > 0 && (uint64_t)ism != cfg.item_size_max) {
+		cfg.item_size_max = (uint32_t)ism;
+		mask |= KC_CONFIG_ITEM_SIZE_MAX;
 	}
 	return mask ? kc_config_set(fd, mask, &cfg) : 0;
 }

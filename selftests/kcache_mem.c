@@ -1268,8 +1268,9 @@ TEST_F_TIMEOUT(mem, memcg_charges_stores, 120)
  * A cgroup whose memory.max is smaller than what it stores gets -ENOMEM, or
  * evicts its own items, and is never OOM-killed: memory.current stays at
  * most memory.max, memory.events counts no oom_kill, and the cache holds
- * what succeeded last.  A value that cannot be charged at all fails with
- * -ENOMEM and leaves nothing behind.
+ * what succeeded last.  A value that cannot be charged at all (8 MiB, more
+ * than the cgroup ever held, so no reclaim of its own pages makes room)
+ * fails with -ENOMEM and leaves nothing behind.
  */
 TEST_F_TIMEOUT(mem, memcg_max_enomem, 120)
 {
@@ -1277,6 +1278,8 @@ TEST_F_TIMEOUT(mem, memcg_max_enomem, 120)
 	unsigned int i, ok = 0, nomem = 0;
 	int64_t c0, max, cur;
 	char cg[160], key[32];
+	struct kc_config cfg;
+	void *huge;
 	int ret;
 
 	ASSERT_EQ(0, fresh_pages(self->fd, 48));
@@ -1311,9 +1314,17 @@ TEST_F_TIMEOUT(mem, memcg_max_enomem, 120)
 	cur = cg_read(cg, "memory.current", NULL);
 	ASSERT_EQ(0, cg_write_num(cg, "memory.max",
 				  (cur + 512 * 1024) & ~4095LL));
-	EXPECT_EQ(-ENOMEM, kc_set(self->fd, "memmax:huge", 11, self->val,
-				  self->v.item_size_max, 0, 0, 0));
+	huge = calloc(1, 8 * KT_MIB);
+	ASSERT_NE(NULL, huge);
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	cfg.item_size_max = 8 * KT_MIB;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	EXPECT_EQ(-ENOMEM, kc_set(self->fd, "memmax:huge", 11, huge,
+				  8 * KT_MIB, 0, 0, 0));
 	EXPECT_EQ(0, peek(self->fd, "memmax:huge"));
+	cfg.item_size_max = self->v.item_size_max;
+	EXPECT_EQ(0, kc_config_set(self->fd, KC_CONFIG_ITEM_SIZE_MAX, &cfg));
+	free(huge);
 	EXPECT_EQ(0, cg_read(cg, "memory.events", "oom_kill"));
 	{
 		char mx[200];
