@@ -228,11 +228,12 @@ def check_rdb(t, path, what):
 class Redis:
     """redis-server 7.0 loading dir/dbfilename, on loopback."""
 
-    def __init__(self, d, fn):
+    def __init__(self, d, fn, *extra):
         self.port = free_port()
         self.p = subprocess.Popen([REDIS, "--port", str(self.port), "--bind", "127.0.0.1",
                                    "--dir", d, "--dbfilename", fn, "--save", "",
-                                   "--appendonly", "no", "--logfile", os.path.join(d, "redis.log")],
+                                   "--appendonly", "no", "--logfile", os.path.join(d, "redis.log")]
+                                  + list(extra),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_port(self.port, self.p, 60):
             raise RuntimeError("redis-server did not start on %s" % fn)
@@ -775,6 +776,31 @@ def main():
         t.ok(rc == 0, "kcache-cli restore of redis-server's own RDB", out + err)
         d = same(want, state(r))
         t.ok(not d, "kcache -> RDB -> redis-server -> SAVE -> kcache: same data", "\n".join(d))
+
+        # A redis-server with an LRU policy saves each key's idle time
+        # (RDB_OPCODE_IDLE); loading the file sets it (KC_OP_SETIDLE).
+        # Not integer values: redis-server shares small integers' objects,
+        # and with them their idle time.
+        ldir = os.path.join(tmp, "lru")
+        os.mkdir(ldir)
+        red = Redis(ldir, "dump.rdb", "--maxmemory-policy", "allkeys-lru")
+        try:
+            red.c("set", "lru:fresh", "fresh value")
+            red.c("restore", "lru:old", "0", red.c("dump", "lru:fresh"), "IDLETIME", "5000")
+            red.c("rpush", "lru:list", "a", "b")
+            red.c("restore", "lru:oldlist", "0", red.c("dump", "lru:list"), "IDLETIME", "7000")
+            t.eq(red.c("save"), "OK", "redis-server (allkeys-lru) SAVE with idle times")
+        finally:
+            red.stop()
+        rc, out, err = run([CLI, "restore", os.path.join(ldir, "dump.rdb")])
+        t.ok(rc == 0, "kcache-cli restore of a file with idle times", out + err)
+        idles = [r("object", "idletime", k) for k in
+                 ("lru:old", "lru:oldlist", "lru:fresh", "lru:list")]
+        t.ok(5000 <= idles[0] <= 5120 and 7000 <= idles[1] <= 7120 and
+             max(idles[2:]) <= 120, "OBJECT IDLETIME as redis-server saved it (5000, 7000, ~0)",
+             idles)
+        t.eq((r("get", "lru:old"), r("lrange", "lru:oldlist", "0", "-1")), (b"fresh value", [b"a", b"b"]),
+             "and the values")
 
         # RESTORE's errors and options, as redis-server words them
         p = r("dump", "s:plain")

@@ -1034,7 +1034,7 @@ int kc_rdb_parse(const void *buf, size_t len,
 	struct rd r = { .b = buf, .len = len, .err = err };
 	struct kc_rdb_stats dummy;
 	static const struct kc_rdb_parse_opts none;
-	int64_t expire = -1;
+	int64_t expire = -1, idle = -1;
 	uint64_t flags = 0, v;
 	bool has_flags = false, warned_fn = false, warned_mod = false;
 	unsigned int db = 0, t, i;
@@ -1097,9 +1097,11 @@ int kc_rdb_parse(const void *buf, size_t len,
 				break;
 			continue;
 		case OP_IDLE:
-			ret = skip_lens(&r, 1);
+			/* the key's LRU idle time, in seconds */
+			ret = rd_len(&r, &v);
 			if (ret)
 				break;
+			idle = v > INT64_MAX ? INT64_MAX : (int64_t)v;
 			continue;
 		case OP_FREQ:
 			ret = skip_bytes(&r, 1);
@@ -1200,6 +1202,7 @@ int kc_rdb_parse(const void *buf, size_t len,
 			it.key.p = r.a + r.e[0].off;
 			it.key.len = r.e[0].len;
 			it.expire_ms = expire;
+			it.idle_s = idle;
 			it.has_flags = has_flags;
 			it.client_flags = flags;
 			ret = build_item(&r, &it, 1);
@@ -1214,6 +1217,7 @@ int kc_rdb_parse(const void *buf, size_t len,
 			}
 		}
 		expire = -1;
+		idle = -1;
 		has_flags = false;
 		flags = 0;
 	}
@@ -1259,6 +1263,7 @@ int kc_rdb_parse_value(const void *buf, size_t len, kc_rdb_item_fn fn,
 		memset(&it, 0, sizeof(it));
 		it.type = kind;
 		it.expire_ms = -1;
+		it.idle_s = -1;
 		ret = build_item(&r, &it, 1);
 		if (!ret && fn)
 			ret = fn(ctx, &it);

@@ -585,11 +585,14 @@ static int flush_load(struct loader *l)
 		err = kc_pipe_run(l->fd, l->p);
 		if (err)
 			break;
-		/* a DEL of a missing key is not an error */
+		/*
+		 * A DEL of a missing key is not an error, nor a SETIDLE a
+		 * module without it refuses (-EOPNOTSUPP).
+		 */
 		for (i = 0; i < n && !err; i++) {
 			int r = kc_pipe_result(l->p, i);
 
-			if (r && r != -ENOENT) {
+			if (r && r != -ENOENT && r != -EOPNOTSUPP) {
 				err = r;
 				l->bad_op = i;
 			}
@@ -696,6 +699,13 @@ static int load_item(void *ctx, const struct kc_rdb_item *it)
 			    kc_pipe_set_flags(p, i, KC_TTL_ABS | KC_TTL_MS))
 				return -ENOMEM;
 		}
+	}
+	/* Redis's LRU idle time (a server with an LRU policy saves it) */
+	if (it->idle_s >= 0) {
+		i = kc_pipe_add_key(p, KC_OP_SETIDLE, it->key.p, it->key.len);
+		if (i < 0 || kc_pipe_set_num(p, i, it->idle_s > KC_IDLE_MAX ?
+					     KC_IDLE_MAX : it->idle_s, 0))
+			return -ENOMEM;
 	}
 	l->keys++;
 	l->failed_db = it->db;
