@@ -427,6 +427,17 @@ int eng_txn_run(struct engine *e, const struct kc_watch *w, uint32_t nwatch)
 		eng_txn_abort(e);
 		return err;
 	}
+	/*
+	 * Inputs over KC_INPUT_MAX (a SET of more than 128 MiB): the kernel
+	 * refused the whole transaction, and the command that cannot be run
+	 * this way is said (-EFBIG).
+	 */
+	for (i = done; result == -EINVAL && i < e->nops; i++) {
+		if (e->ops[i].result == -E2BIG) {
+			eng_txn_abort(e);
+			return -EFBIG;
+		}
+	}
 	/* A transaction the kernel refused: every command answers why. */
 	for (i = done; i < e->nops; i++)
 		e->ops[i].result = result ? result : -EIO;

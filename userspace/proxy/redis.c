@@ -94,6 +94,10 @@ void reply_kerr(struct buf *o, int err)
 	case ENOBUFS:
 		resp_error(o, "ERR kcache-proxy lost the kernel's reply (netlink receive buffer overrun); the command may have run");
 		break;
+	case EFBIG:
+		resp_errorf(o, "ERR kcache runs this command as a transaction, which carries at most %u MiB of values",
+			    KC_INPUT_MAX >> 20);
+		break;
 	default:
 		resp_errorf(o, "ERR kcache: %s", kc_strerror(err));
 	}
@@ -1697,6 +1701,9 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 	} else if (err == -E2BIG) {
 		resp_errorf(&c->out, "EXECABORT Transaction discarded: too large for one kcache transaction (max %d operations)",
 			    KC_BATCH_MAX);
+	} else if (err == -EFBIG) {
+		resp_errorf(&c->out, "EXECABORT Transaction discarded: a kcache transaction carries at most %u MiB of values",
+			    KC_INPUT_MAX >> 20);
 	} else {
 		reply_kerr(&c->out, err);
 	}
