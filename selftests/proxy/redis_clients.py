@@ -381,6 +381,19 @@ def main():
             t.ok(got == huge, "LINDEX reads it back whole", None if got is None else len(got))
             got = None
             r.delete("hugel")
+            # four of them in one MULTI: more than a kcache transaction
+            # carries (128 MiB of values), refused whole and said so
+            p = r.pipeline(transaction=True)
+            for i in range(4):
+                p.set("tx%d" % i, huge)
+            try:
+                p.execute()
+                t.ok(False, "EXEC of 160 MiB of values is refused")
+            except redis.exceptions.ResponseError as e:
+                t.ok("a kcache transaction carries at most 128 MiB of values" in str(e),
+                     "EXEC of 160 MiB of values: EXECABORT, said why", str(e))
+            p = None
+            t.eq(r.exists("tx0", "tx1", "tx2", "tx3"), 0, "and none of them ran")
             huge = None
             r.config_set("maxmemory", "0")
             # leave the module's item_size_max at its 1 MiB default for the
