@@ -516,13 +516,14 @@ struct kc_item *kc_cont_random(struct kc_item *it)
 }
 
 /*
- * KC_OP_SNAPSHOT's records of a container (scan.c): h (its element count
- * filled in here), the key, then the elements, under the container's lock
+ * KC_OP_SNAPSHOT's records of a container (scan.c): hsize bytes of h (its
+ * element count filled in here), the key, then the elements, under the
+ * container's lock
  * so that they are one state of it.  One unlinked since it was pinned is
  * left out: it is gone.
  */
 int kc_cont_snapshot(struct kc_reply *r, struct kc_item *it,
-		     struct kc_snap_rec *h)
+		     struct kc_snap_rec *h, u32 hsize)
 {
 	struct kc_cont *c = kc_cont(it);
 	struct kc_item *e;
@@ -535,7 +536,7 @@ int kc_cont_snapshot(struct kc_reply *r, struct kc_item *it,
 		goto out;
 	h->nelems = (it->type == KC_TYPE_HASH || it->type == KC_TYPE_ZSET) ?
 		    2 * c->len : c->len;
-	err = kc_reply_add(r, h, sizeof(*h), false);
+	err = kc_reply_add(r, h, hsize, false);
 	if (!err)
 		err = kc_reply_add(r, kc_item_key(it), it->nkey, false);
 	if (err)

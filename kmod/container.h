@@ -83,7 +83,7 @@ static inline void kc_cont_remove(struct kc_item *it, struct kc_item *e)
 
 struct kc_item *kc_cont_random(struct kc_item *it);
 int kc_cont_snapshot(struct kc_reply *r, struct kc_item *it,
-		     struct kc_snap_rec *h);
+		     struct kc_snap_rec *h, u32 hsize);
 int kc_zset_snapshot(struct kc_reply *r, struct kc_item *it);
 
 static inline struct kc_item **kc_cont_buckets(struct kc_cont *c)

@@ -33,6 +33,9 @@
 
 #define KC_SCAN_HOLD_MAX	BIT(16)
 
+static_assert(offsetofend(struct kc_snap_rec, cas) == KC_SNAP_REC_SIZE_VER0);
+static_assert(sizeof(struct kc_snap_rec) == KC_SNAP_REC_SIZE_VER1);
+
 /* Redis's reverse-binary increment of the bits under mask. */
 static u32 next_cursor(u32 v, u32 mask)
 {
@@ -76,6 +79,8 @@ struct scan_ctx {
 	struct kc_reply r;
 	u64 now;
 	u32 keys;
+	u32 rec_size;		/* SNAPSHOT: bytes of struct kc_snap_rec */
+	u32 now_sec;		/* SNAPSHOT: kc_now_sec(), for idle times */
 	bool whole;
 	const void *pat;	/* SCAN: the glob, or NULL */
 	int (*emit)(struct scan_ctx *x, struct kc_item *it);
@@ -227,15 +232,17 @@ static int snap_emit(struct scan_ctx *x, struct kc_item *it)
 		.nelems = 1,
 	};
 	u64 exp = READ_ONCE(it->exptime);
+	s32 idle = (s32)(x->now_sec - READ_ONCE(it->atime));
 	int err;
 
 	if (exp)
 		h.expire = exp + kc_real_offset_ms();
+	h.idle = idle > 0 ? idle : 0;
 	x->keys++;
 	if (kc_is_cont(it->type))
-		return kc_cont_snapshot(&x->r, it, &h);
+		return kc_cont_snapshot(&x->r, it, &h, x->rec_size);
 	/* A string's value never changes while it is linked: atomic. */
-	err = kc_reply_add(&x->r, &h, sizeof(h), false);
+	err = kc_reply_add(&x->r, &h, x->rec_size, false);
 	if (!err)
 		err = kc_reply_add(&x->r, kc_item_key(it), it->nkey, false);
 	if (!err)
@@ -260,11 +267,16 @@ int kc_op_snapshot(struct kc_op *op, const char *unused)
 			      .now = kc_now_ms(), .whole = true,
 			      .emit = snap_emit };
 	u32 cursor = op->num, v = cursor, count = op->num2 ? op->num2 : 100;
+	u32 rec = op->client_flags ? op->client_flags : KC_SNAP_REC_SIZE_VER0;
 	int err;
 
 	if (op->num < 0 || op->num > U32_MAX || op->num2 < 0 ||
-	    op->num2 > KC_SCAN_HOLD_MAX || op->val_len || op->client_flags)
+	    op->num2 > KC_SCAN_HOLD_MAX || op->val_len ||
+	    rec < KC_SNAP_REC_SIZE_VER0)
 		return -EINVAL;
+	/* openat2's rule: the caller's size, or the kernel's if smaller */
+	x.rec_size = min_t(u32, rec, sizeof(struct kc_snap_rec));
+	x.now_sec = kc_now_sec();
 	err = scan_begin(&x);
 	if (err <= 0)
 		return err;

@@ -448,6 +448,8 @@ TEST_F_TIMEOUT(scan, survives_grows_and_shrinks, 300)
 struct snap_key {
 	char text[512];
 	int64_t expire;
+	uint32_t rec_len;	/* bytes of its struct kc_snap_rec */
+	uint64_t idle;		/* KC_SNAP_REC_SIZE_VER1 and longer */
 };
 
 /*
@@ -471,9 +473,12 @@ static int snap_parse(const void *buf, uint32_t used,
 		size_t len;
 		uint64_t i;
 
-		if (e->len != sizeof(h))
+		if (e->len < KC_SNAP_REC_SIZE_VER0)
 			return -1;
-		memcpy(&h, data, sizeof(h));
+		memset(&h, 0, sizeof(h));
+		memcpy(&h, data, e->len < sizeof(h) ? e->len : sizeof(h));
+		k.rec_len = e->len;
+		k.idle = h.idle;
 		e = kc_elem_next(&it, &data);
 		if (!e)
 			return -1;
@@ -508,6 +513,8 @@ static int snap_parse(const void *buf, uint32_t used,
 struct snap_all {
 	char text[8][512];
 	int64_t expire[8];
+	uint32_t rec_len[8];
+	uint64_t idle[8];
 	int n;
 };
 
@@ -518,6 +525,8 @@ static void snap_keep(const struct snap_key *k, void *arg)
 	if (a->n < 8) {
 		strcpy(a->text[a->n], k->text);
 		a->expire[a->n] = k->expire;
+		a->rec_len[a->n] = k->rec_len;
+		a->idle[a->n] = k->idle;
 	}
 	a->n++;
 }
@@ -603,6 +612,41 @@ TEST_F(scan, snapshot_every_type)
 	i = snap_find(&a, "zset ");
 	ASSERT_LE(0, i);
 	EXPECT_STREQ("zset 5 0 4 one,-1,two,2.5", a.text[i]);
+	/* a caller that asks no size gets the first one */
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(KC_SNAP_REC_SIZE_VER0, a.rec_len[i]);
+
+	/*
+	 * The record of the caller's size (or the kernel's, if smaller) has
+	 * each key's idle time: SETIDLE's 5000 s for the list, about 0 for
+	 * the others.
+	 */
+	ASSERT_EQ(0, KT(self->fd, KC_OP_SETIDLE, "list", .db = 2,
+			.num = 5000).ret);
+	for (int sz = KC_SNAP_REC_SIZE_VER1; sz <= 64; sz += 24) {
+		memset(&a, 0, sizeof(a));
+		kc_op_init(&op, KC_OP_SNAPSHOT);
+		op.db = 2;
+		op.client_flags = sz;
+		kc_op_out(&op, self->buf, BUFSZ);
+		ASSERT_EQ(0, kc_do(self->fd, &op));
+		ASSERT_EQ(5, snap_parse(self->buf, op.out_used, snap_keep, &a));
+		for (i = 0; i < 5; i++) {
+			EXPECT_EQ(KC_SNAP_REC_SIZE_VER1, a.rec_len[i]);
+			if (!strncmp(a.text[i], "list ", 5)) {
+				EXPECT_LE(5000, a.idle[i]);
+				EXPECT_GE(5030, a.idle[i]);
+			} else {
+				EXPECT_GE(30, a.idle[i]);
+			}
+		}
+		i = snap_find(&a, "str ");
+		ASSERT_LE(0, i);
+		EXPECT_STREQ("str 1 42 1 val", a.text[i]);
+	}
+	kc_op_init(&op, KC_OP_SNAPSHOT);
+	op.client_flags = KC_SNAP_REC_SIZE_VER0 - 1;
+	EXPECT_EQ(-EINVAL, kc_do(self->fd, &op));
 
 	/* Bad input: a pattern, a type, a COUNT past the limit. */
 	kc_op_init(&op, KC_OP_SNAPSHOT);

@@ -473,7 +473,9 @@ enum kc_opcode {
 	 * its value; a list: its elements in order; a hash: field, value,
 	 * ...; a set: its members; a sorted set: member, score (8 bytes, as
 	 * ZADD takes it), ... from the lowest score), all kc_elem records.
-	 * num2: keys wanted (0: 100, at most 65536).  A call returns whole
+	 * num2: keys wanted (0: 100, at most 65536); client_flags: the size
+	 * of struct kc_snap_rec the caller reads (0: KC_SNAP_REC_SIZE_VER0;
+	 * less than that: -EINVAL).  A call returns whole
 	 * hash buckets: it stops before a bucket that would overflow
 	 * out_len, or fails with -ENOSPC (out_used: the bytes that bucket
 	 * needs) when the first one does; -E2BIG past KC_INPUT_MAX plus
@@ -496,14 +498,23 @@ enum kc_opcode {
 
 #define KC_OP_MAX (__KC_OP_LAST - 1)
 
-/* struct kc_snap_rec - the first record of a key in a KC_OP_SNAPSHOT reply. */
+/*
+ * struct kc_snap_rec - the first record of a key in a KC_OP_SNAPSHOT reply.
+ * Its size is what the caller asked for in kc_op.client_flags (0: VER0),
+ * or the kernel's if that is smaller, as openat2's size rule: a reader
+ * takes the fields its record length covers.
+ */
 struct kc_snap_rec {
 	__u32 type;		/* enum kc_type */
 	__u32 client_flags;	/* memcached's flags word */
 	__s64 expire;		/* unix time in ms; 0: none */
 	__u64 nelems;		/* value records after the key */
 	__u64 cas;		/* CAS version */
+	__u64 idle;		/* VER1: seconds since its last access */
 };
+
+#define KC_SNAP_REC_SIZE_VER0	32	/* up to cas */
+#define KC_SNAP_REC_SIZE_VER1	40	/* idle */
 
 /* How ZUNION and ZINTER combine the scores of a member (kc_op.num). */
 #define KC_ZAGG_SUM	0	/* NaN sums (inf + -inf) count as 0, as Redis */
