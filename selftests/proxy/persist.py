@@ -801,6 +801,26 @@ def main():
              idles)
         t.eq((r("get", "lru:old"), r("lrange", "lru:oldlist", "0", "-1")), (b"fresh value", [b"a", b"b"]),
              "and the values")
+        # kcache's own saves write idle times too (it evicts as allkeys-lru):
+        # back into kcache, and into a redis-server with an LRU policy.
+        t.eq(r("restore", "lru:k6000", "0", r("dump", "lru:fresh"), "IDLETIME", "6000"), "OK",
+             "RESTORE IDLETIME 6000")
+        f4 = os.path.join(ldir, "idle.rdb")
+        rc, out, err = run([CLI, "save", f4])
+        t.ok(rc == 0, "kcache-cli save of an idle key", out + err)
+        check_rdb(t, f4, "a save with idle times")
+        r("del", "lru:k6000")
+        rc, out, err = run([CLI, "restore", f4])
+        idle = r("object", "idletime", "lru:k6000")
+        t.ok(rc == 0 and isinstance(idle, int) and 6000 <= idle <= 6120,
+             "kcache -> RDB -> kcache keeps the idle time", [rc, idle, err])
+        red = Redis(ldir, "idle.rdb", "--maxmemory-policy", "allkeys-lru")
+        try:
+            idle = red.c("object", "idletime", "lru:k6000")
+            t.ok(isinstance(idle, int) and 6000 <= idle <= 6120,
+                 "redis-server (allkeys-lru) loads kcache's idle time", idle)
+        finally:
+            red.stop()
 
         # RESTORE's errors and options, as redis-server words them
         p = r("dump", "s:plain")

@@ -1731,6 +1731,11 @@ int kc_rdb_w_item(struct kc_rdb_w *w, const struct kc_rdb_item *it)
 		put_u8(w, OP_EXPIRETIME_MS);
 		put_le(w, it->expire_ms, 8);
 	}
+	/* as redis-server with an LRU policy (kcache's): 0 is left out */
+	if (it->idle_s > 0) {
+		put_u8(w, OP_IDLE);
+		put_len(w, (uint64_t)it->idle_s);
+	}
 	if (put_type(w, it))
 		return w->err;
 	put_str(w, it->key.p, it->key.len);

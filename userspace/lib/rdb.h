@@ -65,7 +65,8 @@ struct kc_rdb_item {
 	unsigned int db;		/* its SELECTDB, 0 .. KC_DB_COUNT - 1 */
 	struct kc_rdb_str key;
 	int64_t expire_ms;		/* unix ms, or -1: none */
-	int64_t idle_s;			/* LRU idle seconds (OP_IDLE), or -1 */
+	int64_t idle_s;			/* LRU idle seconds (OP_IDLE), or -1
+					 * (the writer: 0 or less, none) */
 	int has_flags;
 	uint32_t client_flags;		/* from the kcache-flags aux field */
 	size_t n;

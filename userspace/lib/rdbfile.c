@@ -438,10 +438,13 @@ static int snap_write(struct saver *s, const void *buf, size_t used)
 		struct kc_snap_rec h;
 		uint64_t i;
 
+		/* the record's length says which fields it has */
 		e = kc_elem_next(&ei, &data);
-		if (!e || e->len != sizeof(h))
+		if (!e || e->len < KC_SNAP_REC_SIZE_VER0)
 			return -EBADMSG;
-		memcpy(&h, data, sizeof(h));
+		memset(&h, 0, sizeof(h));
+		memcpy(&h, data, e->len < sizeof(h) ? e->len : sizeof(h));
+		it.idle_s = e->len >= KC_SNAP_REC_SIZE_VER1 ? (int64_t)h.idle : -1;
 		e = kc_elem_next(&ei, &data);
 		if (!e || h.type < KC_TYPE_STRING || h.type > KC_TYPE_ZSET)
 			return -EBADMSG;
@@ -483,6 +486,8 @@ static int snap_db(struct saver *s)
 {
 	size_t room = SNAP_ROOM;
 	unsigned char *buf = malloc(room);
+	/* the record with idle times; a module before it takes only 0 */
+	uint32_t rec = sizeof(struct kc_snap_rec);
 	int64_t cursor = 0;
 	int err = 0;
 
@@ -495,8 +500,13 @@ static int snap_db(struct saver *s)
 		op.db = s->db;
 		op.num = cursor;
 		op.num2 = SNAP_KEYS;
+		op.client_flags = rec;
 		kc_op_out(&op, buf, room);
 		err = kc_do(s->fd, &op);
+		if (err == -EINVAL && rec) {
+			rec = 0;
+			continue;
+		}
 		if (err == -ENOSPC && op.out_used > room) {
 			/* One hash bucket's keys need more: the size asked. */
 			unsigned char *b = realloc(buf, op.out_used);
