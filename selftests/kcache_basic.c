@@ -369,6 +369,20 @@ TEST_F(dev, big_values)
 	free(out);
 }
 
+/* Does key hold exactly len bytes of want? */
+static bool has_value(int fd, const char *key, const void *want, size_t len)
+{
+	size_t vlen = 0;
+	void *got = NULL;
+	bool same;
+
+	if (kc_get_alloc(fd, key, strlen(key), &got, &vlen, NULL, NULL))
+		return false;
+	same = vlen == len && !memcmp(got, want, len);
+	free(got);
+	return same;
+}
+
 /*
  * A SET's value past KC_INPUT_MAX (up to item_size_max, 512 MiB at most)
  * is not bounced: the kernel allocates its item first and copies the
@@ -380,12 +394,11 @@ TEST_F(dev, big_values)
  */
 TEST_F(dev, set_past_input_max)
 {
-	size_t big = KC_INPUT_MAX + (8U << 20), cap = 176U << 20, vlen = 0;
+	size_t big = KC_INPUT_MAX + (8U << 20), cap = 176U << 20;
 	struct kc_config cfg, orig;
 	struct kc_op op, txn;
 	size_t done = 0, i;
 	uint64_t len = 0;
-	void *got = NULL;
 	char *val;
 
 	ASSERT_EQ(0, kc_config_get(self->fd, &orig));
@@ -414,12 +427,7 @@ TEST_F(dev, set_past_input_max)
 	ASSERT_EQ(0, kc_set(self->fd, "huge", 4, val, big, 7, 0, 0));
 	ASSERT_EQ(0, kc_strlen(self->fd, "huge", 4, &len));
 	EXPECT_EQ(big, len);
-	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL,
-				  NULL));
-	ASSERT_EQ(big, vlen);
-	EXPECT_EQ(0, memcmp(got, val, big));
-	free(got);
-	got = NULL;
+	EXPECT_TRUE(has_value(self->fd, "huge", val, big));
 
 	/* in a transaction the value is an input: -E2BIG, nothing changes */
 	kc_op_init(&txn, KC_OP_SET);
@@ -428,12 +436,7 @@ TEST_F(dev, set_past_input_max)
 	EXPECT_NE(0, kc_batch_run(self->fd, &txn, 1, KC_BATCH_TXN, NULL, 0,
 				  &done));
 	EXPECT_EQ(-E2BIG, txn.result);
-	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL,
-				  NULL));
-	ASSERT_EQ(big, vlen);
-	EXPECT_EQ(0, memcmp(got, val, big));
-	free(got);
-	got = NULL;
+	EXPECT_TRUE(has_value(self->fd, "huge", val, big));
 
 	/* a plain batch runs it as a single op: stored */
 	kc_op_init(&op, KC_OP_SET);
@@ -441,11 +444,7 @@ TEST_F(dev, set_past_input_max)
 	kc_op_val(&op, val + 4096, big);
 	ASSERT_EQ(0, kc_batch_run(self->fd, &op, 1, 0, NULL, 0, &done));
 	EXPECT_EQ(0, op.result);
-	ASSERT_EQ(0, kc_get_alloc(self->fd, "huge", 4, &got, &vlen, NULL,
-				  NULL));
-	ASSERT_EQ(big, vlen);
-	EXPECT_EQ(0, memcmp(got, val + 4096, big));
-	free(got);
+	EXPECT_TRUE(has_value(self->fd, "huge", val + 4096, big));
 
 	EXPECT_EQ(0, kc_del(self->fd, "huge", 4, 0));
 	kc_del(self->fd, "small", 5, 0);	/* the second SET may evict it */
