@@ -88,7 +88,8 @@ void kc_memcpy_big(void *dst, const void *src, size_t len)
 /*
  * copy_to_user() (to) or copy_from_user() of a value between kernel
  * memory k and user memory u, yielding between pieces: the bytes left,
- * as they return.  May fault: never under a lock of the cache.
+ * as they return, also when the task is being killed.  May fault: never
+ * under a lock of the cache.
  */
 unsigned long kc_user_big(void *k, void __user *u, unsigned long len, bool to)
 {
@@ -99,6 +100,8 @@ unsigned long kc_user_big(void *k, void __user *u, unsigned long len, bool to)
 		if (to ? copy_to_user(u, k, n) : copy_from_user(k, u, n))
 			return len;
 		cond_resched();
+		if (len > n && fatal_signal_pending(current))
+			return len - n;
 	}
 	return 0;
 }

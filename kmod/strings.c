@@ -131,8 +131,9 @@ static int set_check(struct kc_op *op, u64 *exp)
  * its checks fails here, before an item is taken: nothing is evicted for
  * it.  The item is still private (state ALLOC) and in no slab page, so a
  * slow fault pins nothing another request needs.  Returns 0 or the error
- * the op fails with (-EINVAL, -ENOMEM, -EFAULT, -ENODEV); req->pre is
- * set or not, and kc_req_finish() drops it if the op did not take it.
+ * the op fails with (-EINVAL, -ENOMEM, -EFAULT, -EINTR, -ENODEV);
+ * req->pre is set or not, and kc_req_finish() drops it if the op did not
+ * take it.
  */
 int kc_set_prepare(struct kc_req *req)
 {
@@ -158,7 +159,7 @@ int kc_set_prepare(struct kc_req *req)
 	if (kc_user_big(kc_item_value(it), u64_to_user_ptr(op->val),
 			op->val_len, false)) {
 		kc_item_put(it);
-		return -EFAULT;
+		return fatal_signal_pending(current) ? -EINTR : -EFAULT;
 	}
 	req->pre = it;
 	return 0;
