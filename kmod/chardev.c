@@ -253,7 +253,7 @@ static long ioctl_config(struct kc_cache *kc, void __user *uarg, bool rdonly)
 			    &usize);
 	if (err)
 		return err;
-	if ((cfg.set_mask & ~__KC_CONFIG_ALL) || cfg.__reserved)
+	if (cfg.set_mask & ~__KC_CONFIG_ALL)
 		return -EINVAL;
 	if (cfg.set_mask) {
 		if (rdonly)

@@ -35,6 +35,7 @@ void kc_config_fill(struct kc_cache *kc, struct kc_config *cfg)
 	cfg->item_size_max = kc_item_size_max(kc);
 	cfg->chunk_min = kc->chunk_min;
 	cfg->growth_factor_pct = kc->factor_pct;
+	cfg->noevict = READ_ONCE(kc->noevict);
 }
 
 /*
@@ -51,7 +52,8 @@ int kc_config_apply(struct kc_cache *kc, const struct kc_config *cfg, u32 mask)
 	     cfg->memory_limit_mb > kc_config_limit_max_mb()))
 		return -EINVAL;
 	if (((mask & KC_CONFIG_NOTIFY) && cfg->notify > 1) ||
-	    ((mask & KC_CONFIG_AUTOMOVE) && cfg->automove > 1))
+	    ((mask & KC_CONFIG_AUTOMOVE) && cfg->automove > 1) ||
+	    ((mask & KC_CONFIG_NOEVICT) && cfg->noevict > 1))
 		return -EINVAL;
 	if ((mask & KC_CONFIG_ITEM_SIZE_MAX) &&
 	    (cfg->item_size_max < 1024 ||
@@ -77,6 +79,9 @@ int kc_config_apply(struct kc_cache *kc, const struct kc_config *cfg, u32 mask)
 		WRITE_ONCE(kc->notify, cfg->notify);
 	if (mask & KC_CONFIG_AUTOMOVE)
 		WRITE_ONCE(kc->automove, cfg->automove);
+	/* Read by every eviction as it picks a victim (lru.c, slab.c). */
+	if (mask & KC_CONFIG_NOEVICT)
+		WRITE_ONCE(kc->noevict, cfg->noevict);
 	/*
 	 * Checked by every op as it starts, with no other state sized by
 	 * it: an op running meanwhile sees the old or the new limit.

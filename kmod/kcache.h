@@ -355,6 +355,7 @@ struct kc_cache {
 	u32 chunk_min;
 	u32 factor_pct;
 	bool automove;
+	bool noevict;			/* live items are never evicted */
 	bool notify;
 	u64 start_ms;
 

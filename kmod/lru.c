@@ -130,7 +130,8 @@ void kc_lru_bump(struct kc_item *it)
 /*
  * Picks a tail item of c to evict under its lru_lock and returns it with a
  * reference, or NULL.  Items in use (another reference held) or whose lock
- * is contended are skipped, as memcached does.  The caller unlinks it in
+ * is contended are skipped, as memcached does; with kc.noevict every item
+ * but an expired one.  The caller unlinks it in
  * lock order once the lru_lock is dropped.
  */
 static struct kc_item *__try_evict(struct kc_class *c, struct kc_item *it,
@@ -142,8 +143,10 @@ static struct kc_item *__try_evict(struct kc_class *c, struct kc_item *it,
 	if (!spin_trylock(&it->lock))
 		return NULL;
 	*expired = kc_item_expired(it, now);
+	/* noevict: only what expired goes */
 	ok = it->state == KC_ITEM_LINKED &&
-	     (refcount_read(&it->ref) == 1 || *expired);
+	     (*expired || (refcount_read(&it->ref) == 1 &&
+			   !READ_ONCE(kc_class_cache(c)->noevict)));
 	if (ok)
 		refcount_inc(&it->ref);
 	spin_unlock(&it->lock);

@@ -61,11 +61,12 @@ static const struct nla_policy kcache_stats_dump_nl_policy[KC_A_CLASS_ID + 1] = 
 };
 
 /* KC_CMD_CONFIG_SET - do */
-static const struct nla_policy kcache_config_set_nl_policy[KC_A_AUTOMOVE + 1] = {
+static const struct nla_policy kcache_config_set_nl_policy[KC_A_NOEVICT + 1] = {
 	[KC_A_MEMORY_LIMIT_MB] = NLA_POLICY_MIN(NLA_U64, 2),
 	[KC_A_NOTIFY] = NLA_POLICY_MAX(NLA_U32, 1),
 	[KC_A_AUTOMOVE] = NLA_POLICY_MAX(NLA_U32, 1),
 	[KC_A_ITEM_SIZE_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &kc_a_item_size_max_range),
+	[KC_A_NOEVICT] = NLA_POLICY_MAX(NLA_U32, 1),
 };
 
 /* KC_CMD_FLUSH - do */
@@ -132,7 +133,7 @@ const struct genl_split_ops kcache_nl_ops[10] = {
 		.pre_doit	= kc_nl_pre_admin,
 		.doit		= kcache_nl_config_set_doit,
 		.policy		= kcache_config_set_nl_policy,
-		.maxattr	= KC_A_AUTOMOVE,
+		.maxattr	= KC_A_NOEVICT,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

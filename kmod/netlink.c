@@ -437,7 +437,8 @@ static int config_reply(struct kc_cache *kc, struct genl_info *info, u8 cmd)
 	    nla_put_u32(msg, KC_A_AUTOMOVE, cfg.automove) ||
 	    nla_put_u32(msg, KC_A_ITEM_SIZE_MAX, cfg.item_size_max) ||
 	    nla_put_u32(msg, KC_A_CHUNK_MIN, cfg.chunk_min) ||
-	    nla_put_u32(msg, KC_A_GROWTH_FACTOR_PCT, cfg.growth_factor_pct))
+	    nla_put_u32(msg, KC_A_GROWTH_FACTOR_PCT, cfg.growth_factor_pct) ||
+	    nla_put_u32(msg, KC_A_NOEVICT, cfg.noevict))
 		return kc_nl_reply_too_big(msg, info);
 	return kc_nl_reply_end(msg, hdr, info);
 }
@@ -479,9 +480,13 @@ int kcache_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.item_size_max = nla_get_u32(tb[KC_A_ITEM_SIZE_MAX]);
 		mask |= KC_CONFIG_ITEM_SIZE_MAX;
 	}
+	if (tb[KC_A_NOEVICT]) {
+		cfg.noevict = nla_get_u32(tb[KC_A_NOEVICT]);
+		mask |= KC_CONFIG_NOEVICT;
+	}
 	if (!mask) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: give KC_A_MEMORY_LIMIT_MB, KC_A_NOTIFY, KC_A_AUTOMOVE or KC_A_ITEM_SIZE_MAX");
+			       "nothing to set: give KC_A_MEMORY_LIMIT_MB, KC_A_NOTIFY, KC_A_AUTOMOVE, KC_A_ITEM_SIZE_MAX or KC_A_NOEVICT");
 		return -EINVAL;
 	}
 	err = kc_config_apply(kc, &cfg, mask);

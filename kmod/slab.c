@@ -426,8 +426,9 @@ static void page_evict_all(struct kc_class *c, struct kc_slab_page *page)
 /*
  * Empties one page of class src and gives it back to the kernel, so that
  * its share of the memory limit can go to another class.  Prefers an empty
- * page, else the oldest.  Caller holds kc.rebalance_mutex; may sleep.
- * Returns 0, -ENOENT if src has no page, -EBUSY if an item stayed
+ * page, else the oldest; with kc.noevict only an empty one (emptying a
+ * page evicts its items).  Caller holds kc.rebalance_mutex; may sleep.
+ * Returns 0, -ENOENT if src has no such page, -EBUSY if an item stayed
  * referenced for too long.
  */
 int kc_slab_release_page(struct kc_class *src, bool expedite)
@@ -451,7 +452,7 @@ int kc_slab_release_page(struct kc_class *src, bool expedite)
 			break;
 		}
 	}
-	if (!pick) {
+	if (!pick || (pick->used && READ_ONCE(kc->noevict))) {
 		spin_unlock(&src->lock);
 		return -ENOENT;
 	}

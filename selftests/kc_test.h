@@ -222,9 +222,9 @@ static inline int64_t kt_module_param(const char *name)
 
 /*
  * Puts the runtime configuration back to what the module was loaded with
- * (memory limit, automove, item_size_max), so a test program does not
- * inherit what an earlier one that crashed or timed out left behind.
- * Without sysfs the configuration is left as it is.
+ * (memory limit, automove, item_size_max; noevict off), so a test
+ * program does not inherit what an earlier one that crashed or timed out
+ * left behind.  Without sysfs only noevict is put back.
  */
 static inline int kt_reset_config(int fd)
 {
@@ -248,6 +248,10 @@ static inline int kt_reset_config(int fd)
 	if (ism > 0 && (uint64_t)ism != cfg.item_size_max) {
 		cfg.item_size_max = (uint32_t)ism;
 		mask |= KC_CONFIG_ITEM_SIZE_MAX;
+	}
+	if (cfg.noevict) {		/* no module parameter: evict */
+		cfg.noevict = 0;
+		mask |= KC_CONFIG_NOEVICT;
 	}
 	return mask ? kc_config_set(fd, mask, &cfg) : 0;
 }

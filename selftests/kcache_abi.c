@@ -541,13 +541,22 @@ TEST_F(abi, reserved_fields)
 	b.__reserved = 1;
 	EXPECT_EQ(EINVAL, ioc(self->fd, KC_IOC_BATCH, &b));
 
-	/* kc_config.__reserved, read and write. */
+	/* kc_config.noevict: 0 or 1 when set; a read ignores it */
 	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
-	cfg.__reserved = 1;
+	ASSERT_EQ(0U, cfg.noevict);
+	cfg.noevict = 2;
+	cfg.set_mask = KC_CONFIG_NOEVICT;
+	EXPECT_EQ(EINVAL, ioc(self->fd, KC_IOC_CONFIG, &cfg));
 	cfg.set_mask = 0;
-	EXPECT_EQ(EINVAL, ioc(self->fd, KC_IOC_CONFIG, &cfg));
-	cfg.set_mask = KC_CONFIG_MEMORY_LIMIT;
-	EXPECT_EQ(EINVAL, ioc(self->fd, KC_IOC_CONFIG, &cfg));
+	EXPECT_EQ(0, ioc(self->fd, KC_IOC_CONFIG, &cfg));
+	EXPECT_EQ(0U, cfg.noevict);
+	cfg.noevict = 1;
+	cfg.set_mask = KC_CONFIG_NOEVICT;
+	EXPECT_EQ(0, ioc(self->fd, KC_IOC_CONFIG, &cfg));
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	EXPECT_EQ(1U, cfg.noevict);
+	cfg.noevict = 0;
+	EXPECT_EQ(0, kc_config_set(self->fd, KC_CONFIG_NOEVICT, &cfg));
 }
 
 TEST_F(abi, unknown_ioctl)

@@ -137,7 +137,6 @@ TEST_F(dev, config_read)
 	memset(&cfg, 0xa5, sizeof(cfg));
 	cfg.size = sizeof(cfg);
 	cfg.set_mask = 0;
-	cfg.__reserved = 0;
 	ASSERT_EQ(0, ioctl(self->fd, KC_IOC_CONFIG, &cfg));
 	ASSERT_EQ(0, kc_version(self->fd, &v));
 	EXPECT_LT(0, cfg.memory_limit_mb);
@@ -146,7 +145,7 @@ TEST_F(dev, config_read)
 	EXPECT_LT(100, cfg.growth_factor_pct);
 	EXPECT_GE(1, cfg.notify);
 	EXPECT_GE(1, cfg.automove);
-	EXPECT_EQ(0, cfg.__reserved);
+	EXPECT_EQ(0, cfg.noevict);	/* the default: evict */
 }
 
 /*

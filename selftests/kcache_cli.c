@@ -881,6 +881,20 @@ TEST_F_TIMEOUT(cli, stats_config_flush, 300)
 	ASSERT_EQ(0, cli(r, "config", "set", "memory_limit_mb", "1", NULL));
 	EXPECT_RUN(r, 2, "");
 	EXPECT_NE(NULL, strstr(r->err, "kernel reports: "));
+	/* noevict: 0 by default, 1 turns eviction off, 2 is refused */
+	ASSERT_EQ(0, cli(r, "config", "get", "noevict", NULL));
+	EXPECT_RUN(r, 0, "0\n");
+	ASSERT_EQ(0, cli(r, "config", "set", "noevict", "1", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	EXPECT_EQ(1U, cfg.noevict);
+	ASSERT_EQ(0, cli(r, "config", "set", "noevict", "2", NULL));
+	EXPECT_RUN(r, 2, "");
+	EXPECT_NE(NULL, strstr(r->err, "kernel reports: "));
+	ASSERT_EQ(0, cli(r, "config", "set", "noevict", "0", NULL));
+	EXPECT_RUN(r, 0, "OK\n");
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	EXPECT_EQ(0U, cfg.noevict);
 
 	/* This namespace's instance, listed with its item count. */
 	ASSERT_EQ(0, stat("/proc/self/ns/net", &ns));

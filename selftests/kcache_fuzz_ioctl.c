@@ -1234,8 +1234,8 @@ static void do_config(struct fz *f)
 		      (uint32_t)kf_next(&f->r);
 	cfg->automove = kf_pct(&f->r, 90) ? kf_below(&f->r, 2) :
 			(uint32_t)kf_next(&f->r);
-	if (kf_pct(&f->r, 5))
-		cfg->__reserved = 1;
+	cfg->noevict = kf_pct(&f->r, 90) ? kf_below(&f->r, 2) :
+		       (uint32_t)kf_next(&f->r);
 	if (kf_pct(&f->r, 5))
 		cfg->item_size_max = (uint32_t)kf_next(&f->r);
 	tail = fill_tail(f, at, usize, sizeof(*cfg), avail);
@@ -1256,8 +1256,8 @@ static void do_config(struct fz *f)
 	}
 	if (err && err != EINVAL)
 		kf_bad("KC_IOC_CONFIG set_mask %#x: errno %d", cfg->set_mask, err);
-	if (!err && cfg->__reserved)
-		kf_bad("KC_IOC_CONFIG: __reserved %u came back", cfg->__reserved);
+	if (!err && cfg->noevict > 1)
+		kf_bad("KC_IOC_CONFIG: noevict %u came back", cfg->noevict);
 	/* A limit that changed: now and then straight back, for the checker. */
 	if (!err && (cfg->set_mask & KC_CONFIG_MEMORY_LIMIT) &&
 	    kf_pct(&f->r, 60))

@@ -395,6 +395,9 @@ static void build_config_set(struct fz *f, struct kn_msg *m)
 	if (kf_pct(&f->r, 40))
 		kn_put_u32(m, KC_A_AUTOMOVE, kf_pct(&f->r, 90) ?
 			   kf_below(&f->r, 2) : (uint32_t)kf_next(&f->r));
+	if (kf_pct(&f->r, 20))
+		kn_put_u32(m, KC_A_NOEVICT, kf_pct(&f->r, 90) ?
+			   kf_below(&f->r, 2) : (uint32_t)kf_next(&f->r));
 }
 
 static void build_publish(struct fz *f, struct kn_msg *m)

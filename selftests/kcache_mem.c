@@ -1215,6 +1215,75 @@ static int fresh_pages(int fd, uint64_t mb)
 }
 
 /*
+ * noevict (Redis's noeviction): at the limit a store fails with -ENOMEM
+ * instead of evicting.  Values of every size class fill an 8 MiB cache
+ * with automove on; every key that was stored stays readable (no page
+ * moved away with live items) and the eviction counter does not move.
+ * An expired key is still reclaimed to make room: a 600 KB value (the
+ * large class, where it is the only item) stores once the one stored
+ * before the fill expired.  Back to evicting, a store succeeds by evicting.
+ */
+TEST_F_TIMEOUT(mem, noevict_fails_instead_of_evicting, 120)
+{
+	unsigned int i, nomem = 0, stored = 0, lost = 0;
+	static unsigned char ok[3000];
+	struct kc_stats st0, st1;
+	struct kc_config cfg;
+	uint64_t rng = 11;
+	char key[32];
+	int ret;
+
+	ASSERT_EQ(0, fresh_pages(self->fd, 8));
+	ASSERT_EQ(0, set_limit(self->fd, 8, 1));
+	ASSERT_EQ(0, kc_config_get(self->fd, &cfg));
+	cfg.noevict = 1;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_NOEVICT, &cfg));
+	ASSERT_EQ(0, kc_set(self->fd, "noev:ttl", 8, self->val, 600000, 0, 0,
+			    0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; i < 3000 && nomem < 200; i++) {
+		size_t len = 100 + kt_rand(&rng) % 200000;
+
+		key_of(key, sizeof(key), "noev", i);
+		ret = kc_set(self->fd, key, strlen(key), self->val, len, 0, 0,
+			     0);
+		ASSERT_TRUE(!ret || ret == -ENOMEM);
+		ok[i] = !ret;
+		stored += !ret;
+		nomem += !!ret;
+	}
+	ASSERT_EQ(0, kc_stats(self->fd, &st1));
+	TH_LOG("8 MiB, noevict: %u stored, %u -ENOMEM", stored, nomem);
+	EXPECT_LT(0, nomem);
+	EXPECT_LT(10, stored);
+	EXPECT_EQ(st0.evictions, st1.evictions);
+	for (i = 0; i < 3000; i++) {
+		if (!ok[i])
+			continue;
+		key_of(key, sizeof(key), "noev", i);
+		lost += !peek(self->fd, key);
+	}
+	EXPECT_EQ(0, lost);
+
+	/* the expired key's room is taken, nothing live is */
+	ASSERT_EQ(0, kc_expire(self->fd, "noev:ttl", 8, 1, KC_TTL_MS));
+	usleep(100 * 1000);
+	EXPECT_EQ(0, kc_set(self->fd, "noev:big", 8, self->val, 600000, 0, 0,
+			    0));
+	EXPECT_EQ(0, peek(self->fd, "noev:ttl"));
+	ASSERT_EQ(0, kc_stats(self->fd, &st1));
+	EXPECT_EQ(st0.evictions, st1.evictions);
+
+	/* evicting again: the next store evicts what it needs */
+	cfg.noevict = 0;
+	ASSERT_EQ(0, kc_config_set(self->fd, KC_CONFIG_NOEVICT, &cfg));
+	EXPECT_EQ(0, kc_set(self->fd, "noev:after", 10, self->val, 150000, 0,
+			    0, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st1));
+	EXPECT_LT(st0.evictions, st1.evictions);
+}
+
+/*
  * What a task stores is charged to its memory cgroup: memory.current grows
  * by what the cache grew by (slab pages and large items, used_bytes), which
  * is at least what was stored, and falls back when the cache gives the

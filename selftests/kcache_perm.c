@@ -1038,7 +1038,7 @@ TEST_F(perm, config_and_version_bytes)
 	ASSERT_EQ(0, ioctl(self->fd, KC_IOC_CONFIG, buf));
 	EXPECT_EQ(sizeof(*cfg) + 64, cfg->size);
 	EXPECT_EQ(0U, cfg->set_mask);
-	EXPECT_EQ(0U, cfg->__reserved);
+	EXPECT_EQ(0U, cfg->noevict);
 	EXPECT_LE(2U, cfg->memory_limit_mb);
 	EXPECT_GE(1U, cfg->notify);
 	EXPECT_GE(1U, cfg->automove);

@@ -418,6 +418,35 @@ def main():
             big = b"z" * (1 << 20)
             t.ok(all(r.set("mm:%d" % i, big) for i in range(8)) and r.delete(*["mm:%d" % i for i in range(8)]) == 8,
                  "8 MiB of writes: the kernel's limit is back")
+            # noeviction: at the limit writes fail, nothing stored goes
+            t.eq(r.config_get("maxmemory-policy"), {"maxmemory-policy": "allkeys-lru"},
+                 "CONFIG GET maxmemory-policy: allkeys-lru by default")
+            try:
+                r.config_set("maxmemory-policy", "volatile-lru")
+                t.ok(False, "CONFIG SET maxmemory-policy volatile-lru is refused")
+            except redis.ResponseError as e:
+                t.ok("(allkeys-lru) or none (noeviction)" in str(e),
+                     "CONFIG SET maxmemory-policy volatile-lru is refused, saying which are", str(e))
+            t.ok(r.config_set("maxmemory", "8mb"), "CONFIG SET maxmemory 8mb")
+            t.ok(r.config_set("maxmemory-policy", "noeviction"), "CONFIG SET maxmemory-policy noeviction")
+            t.eq((r.config_get("maxmemory-policy"), r.info("memory")["maxmemory_policy"]),
+                 ({"maxmemory-policy": "noeviction"}, "noeviction"), "CONFIG GET and INFO say so")
+            val = b"n" * 100000
+            stored, oom = [], None
+            for i in range(200):
+                try:
+                    r.set("ne:%d" % i, val)
+                    stored.append("ne:%d" % i)
+                except redis.ResponseError as e:
+                    oom = str(e)
+                    break
+            t.ok(oom is not None and oom.startswith("OOM command not allowed when used memory > 'maxmemory'"),
+                 "writes past 8 MB: OOM (%d stored)" % len(stored), oom)
+            t.eq(r.exists(*stored), len(stored), "every key stored is still there")
+            t.ok(r.config_set("maxmemory-policy", "allkeys-lru"), "CONFIG SET maxmemory-policy allkeys-lru")
+            t.ok(r.set("ne:after", val), "evicting again: the write succeeds")
+            r.delete(*stored, "ne:after")
+            r.config_set("maxmemory", "0")
         t.run("maxmemory", maxmemory)
 
         def latency():

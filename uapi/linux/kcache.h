@@ -790,7 +790,8 @@ enum kc_config_field {
 	KC_CONFIG_NOTIFY	= 1U << 1,
 	KC_CONFIG_AUTOMOVE	= 1U << 2,
 	KC_CONFIG_ITEM_SIZE_MAX	= 1U << 3,
-	__KC_CONFIG_ALL		= (1U << 4) - 1
+	KC_CONFIG_NOEVICT	= 1U << 4,
+	__KC_CONFIG_ALL		= (1U << 5) - 1
 };
 
 /* struct kc_config - KC_IOC_CONFIG. */
@@ -803,7 +804,13 @@ struct kc_config {
 	__u32 item_size_max;	/* in/out: 1024 .. KC_ITEM_SIZE_LIMIT */
 	__u32 chunk_min;	/* out */
 	__u32 growth_factor_pct; /* out: e.g. 125 for 1.25 */
-	__u32 __reserved;
+	/*
+	 * in/out: 1: a live key is never evicted, a store that needs
+	 * memory past the limit fails with -ENOMEM (Redis's noeviction;
+	 * expired keys are still reclaimed); 0 (the default): least
+	 * recently used keys are evicted (allkeys-lru).
+	 */
+	__u32 noevict;
 };
 
 #define KC_CONFIG_SIZE_VER0	40
@@ -913,6 +920,7 @@ enum kc_attr {
 	KC_A_NETNS_INO,
 	KC_A_DB,
 	KC_A_META,
+	KC_A_NOEVICT,
 
 	__KC_A_LAST
 };

@@ -83,6 +83,7 @@ static const struct name config_names[] = {
 	{ KC_A_ITEM_SIZE_MAX, "item_size_max", true },
 	{ KC_A_CHUNK_MIN, "chunk_min", true },
 	{ KC_A_GROWTH_FACTOR_PCT, "growth_factor_pct", true },
+	{ KC_A_NOEVICT, "noevict", true },
 	{ 0, NULL, false }
 };
 

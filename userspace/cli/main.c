@@ -403,7 +403,8 @@ const struct cmd cli_cmds[] = {
 	  .usage = "get [NAME] | set NAME VALUE [NAME VALUE...]",
 	  .summary = "read or change the runtime configuration",
 	  .help = "NAME: memory_limit_mb, notify (keyspace events, 0 or 1), automove\n"
-		  "(0 or 1), item_size_max (1024..536870912 bytes); chunk_min and\n"
+		  "(0 or 1), item_size_max (1024..536870912 bytes), noevict (1: never\n"
+		  "evict a live key, stores fail at the limit); chunk_min and\n"
 		  "growth_factor_pct are read-only.\n"
 		  "set needs CAP_NET_ADMIN and CAP_SYS_ADMIN." },
 	{ .name = "save", .fn = persist_save, .usage = "FILE",

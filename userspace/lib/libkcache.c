@@ -514,7 +514,6 @@ int kc_config_set(int fd, uint32_t set_mask, struct kc_config *cfg)
 {
 	cfg->size = sizeof(*cfg);
 	cfg->set_mask = set_mask;
-	cfg->__reserved = 0;
 	return ioctl(fd, KC_IOC_CONFIG, cfg) ? -errno : 0;
 }
 

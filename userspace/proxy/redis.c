@@ -579,10 +579,11 @@ static void cmd_info(struct conn *c, struct arg *argv, size_t argc)
 		human(h2, sizeof(h2), st.limit_bytes);
 		buf_printf(&b, "%s# Memory\r\nused_memory:%llu\r\nused_memory_human:%s\r\n"
 			   "maxmemory:%llu\r\nmaxmemory_human:%s\r\n"
-			   "maxmemory_policy:allkeys-lru\r\nkcache_bytes:%llu\r\n"
+			   "maxmemory_policy:%s\r\nkcache_bytes:%llu\r\n"
 			   "kcache_slab_pages:%llu\r\nkcache_large_bytes:%llu\r\n",
 			   n ? "\r\n" : "", (unsigned long long)st.used_bytes, h1,
 			   (unsigned long long)st.limit_bytes, h2,
+			   redis_policy(c->w->eng.fd),
 			   (unsigned long long)st.bytes,
 			   (unsigned long long)st.slab_pages,
 			   (unsigned long long)st.large_bytes);

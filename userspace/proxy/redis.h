@@ -302,6 +302,8 @@ void cmd_xscan(struct conn *, struct arg *, size_t);
 
 /* redis_server.c */
 void redis_config_init(void);
+/* maxmemory-policy: noeviction or allkeys-lru, as the instance is set. */
+const char *redis_policy(int fd);
 /* CONFIG SET maxmemory under kcache's minimum: every write is refused. */
 bool config_oom(void);
 /* maxmemory as CONFIG GET shows it when not the kernel's limit, or -1. */

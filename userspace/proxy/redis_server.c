@@ -59,6 +59,7 @@ enum pkind {
 enum pwhat {
 	W_NONE, W_MAXMEMORY, W_TIMEOUT, W_MAXCLIENTS, W_QBUF, W_BULK, W_DIR,
 	W_DBFILENAME, W_NOTIFY, W_HZ, W_AOF, W_DEFRAG, W_SAVE, W_SLOWLOG,
+	W_POLICY,
 };
 
 struct param {
@@ -113,6 +114,16 @@ static void bulk_to_kernel(struct conn *c, long long v)
 			 __ATOMIC_RELAXED);
 }
 
+/* maxmemory-policy: what the instance does at its limit (kc_config). */
+const char *redis_policy(int fd)
+{
+	struct kc_config kc = { .size = sizeof(kc) };
+
+	if (!kc_config_get(fd, &kc) && kc.noevict)
+		return "noeviction";
+	return "allkeys-lru";
+}
+
 bool config_oom(void)
 {
 	return __atomic_load_n(&oom_all, __ATOMIC_RELAXED);
@@ -135,7 +146,7 @@ static struct param params[] = {
 	{ "port", NULL, P_RO, W_NONE, 0, 0, 0, NULL, NULL },
 	{ "dir", NULL, P_PROT, W_DIR, 0, 0, 0, NULL, NULL },
 	{ "dbfilename", NULL, P_PROT, W_DBFILENAME, 0, 0, 0, NULL, NULL },
-	{ "maxmemory-policy", NULL, P_POLICY, W_NONE, 0, 0, 0, "allkeys-lru", NULL },
+	{ "maxmemory-policy", NULL, P_POLICY, W_POLICY, 0, 0, 0, NULL, NULL },
 	{ "notify-keyspace-events", NULL, P_NOTIFY, W_NOTIFY, 0, 0, 0, NULL, NULL },
 	{ "maxmemory", NULL, P_MEM, W_MAXMEMORY, 0, LLONG_MAX, 0, NULL, NULL },
 	{ "timeout", NULL, P_INT, W_TIMEOUT, 0, INT_MAX, 0, NULL, NULL },
@@ -334,11 +345,15 @@ static struct param *config_check(struct conn *c, const struct arg *name,
 			set_failed(c, name, "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction");
 			return NULL;
 		}
-		if (strcmp(policies[i], "allkeys-lru")) {
-			set_failed(c, name, "kcache evicts the least recently used keys of the whole cache only (allkeys-lru)");
+		/* the instance's kc_config.noevict: 0 or 1 */
+		if (!strcmp(policies[i], "noeviction")) {
+			*v = 1;
+		} else if (!strcmp(policies[i], "allkeys-lru")) {
+			*v = 0;
+		} else {
+			set_failed(c, name, "kcache evicts the least recently used keys of the whole cache (allkeys-lru) or none (noeviction)");
 			return NULL;
 		}
-		*v = 0;
 		return p;
 	case P_NOTIFY:
 		*v = notify_parse(val->p, val->len);
@@ -464,6 +479,9 @@ static void param_value(struct conn *c, const struct param *p, char *v,
 	case W_SAVE:
 		snprintf(v, n, "%s", save_str);
 		return;
+	case W_POLICY:	/* the kernel's: kcache-cli may change it too */
+		snprintf(v, n, "%s", redis_policy(c->w->eng.fd));
+		return;
 	default:
 		break;
 	}
@@ -477,7 +495,7 @@ static void param_value(struct conn *c, const struct param *p, char *v,
 	}
 	if (p->kind == P_RO && !strcmp(p->name, "port"))
 		snprintf(v, n, "%d", cfg.redis_port);
-	else if (p->kind == P_RO || p->kind == P_POLICY)
+	else if (p->kind == P_RO)
 		snprintf(v, n, "%s", p->str);
 	else
 		snprintf(v, n, "%lld", p->val);
@@ -514,10 +532,24 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 				goto out;
 			}
 	}
-	/* The one change that can fail goes first: all or nothing. */
+	/* The changes that can fail go first: all or nothing. */
 	for (i = 0; i < npairs; i++) {
 		struct kc_config kc = { .size = sizeof(kc) };
 
+		if (ps[i]->what == W_POLICY) {
+			kc.noevict = (uint32_t)vals[i];
+			err = kc_config_set(c->w->eng.fd, KC_CONFIG_NOEVICT, &kc);
+			if (err) {
+				char why[128];
+
+				snprintf(why, sizeof(why), "kcache refused the policy (%s)",
+					 err == -EPERM ? "the proxy needs CAP_SYS_ADMIN" :
+					 kc_strerror(err));
+				set_failed(c, &argv[2 + 2 * i], why);
+				goto out;
+			}
+			continue;
+		}
 		if (ps[i]->what != W_MAXMEMORY)
 			continue;
 		pthread_mutex_lock(&params_lock);
@@ -578,6 +610,7 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			break;
 		case W_NOTIFY:	/* notify_set() did */
 		case W_SAVE:	/* only "" gets here */
+		case W_POLICY:	/* the kernel holds it */
 			break;
 		case W_SLOWLOG:	/* below, once both are stored */
 			ps[i]->val = vals[i];

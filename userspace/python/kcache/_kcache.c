@@ -600,29 +600,35 @@ static PyObject *Device_class_stats(Device *d, PyObject *unused)
 
 static PyObject *config_dict(const struct kc_config *c)
 {
-	return Py_BuildValue("{sKsksksksksk}",
+	return Py_BuildValue("{sKsksksksksksk}",
 			     "memory_limit_mb", (unsigned long long)c->memory_limit_mb,
 			     "notify", (unsigned long)c->notify,
 			     "automove", (unsigned long)c->automove,
 			     "item_size_max", (unsigned long)c->item_size_max,
 			     "chunk_min", (unsigned long)c->chunk_min,
-			     "growth_factor_pct", (unsigned long)c->growth_factor_pct);
+			     "growth_factor_pct", (unsigned long)c->growth_factor_pct,
+			     "noevict", (unsigned long)c->noevict);
 }
 
-/* config(set_mask=0, memory_limit_mb=0, notify=0, automove=0) -> dict */
+/*
+ * config(set_mask=0, memory_limit_mb=0, notify=0, automove=0, noevict=0)
+ * -> dict
+ */
 static PyObject *Device_config(Device *d, PyObject *args)
 {
-	unsigned int mask = 0, notify = 0, automove = 0;
+	unsigned int mask = 0, notify = 0, automove = 0, noevict = 0;
 	unsigned long long mb = 0;
 	struct kc_config c;
 	int ret;
 
-	if (!PyArg_ParseTuple(args, "|IKII", &mask, &mb, &notify, &automove))
+	if (!PyArg_ParseTuple(args, "|IKIII", &mask, &mb, &notify, &automove,
+			      &noevict))
 		return NULL;
 	memset(&c, 0, sizeof(c));
 	c.memory_limit_mb = mb;
 	c.notify = notify;
 	c.automove = automove;
+	c.noevict = noevict;
 	if (dev_enter(d))
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
@@ -713,6 +719,7 @@ static const struct kconst consts[] = {
 	C(KC_GET_NOBUMP), C(KC_APPEND_CREATE), C(KC_POP_COUNT),
 	C(KC_LINSERT_BEFORE), C(KC_LINSERT_AFTER), C(KC_FLUSH_DB),
 	C(KC_CONFIG_MEMORY_LIMIT), C(KC_CONFIG_NOTIFY), C(KC_CONFIG_AUTOMOVE),
+	C(KC_CONFIG_NOEVICT),
 	C(KC_GENL_VERSION), C(KC_NL_VALUE_MAX), C(KC_PATTERN_MAX),
 	C(KC_CHANNEL_MAX),
 	C(KC_CMD_PUBLISH), C(KC_CMD_MESSAGE), C(KC_CMD_EVENT),

@@ -888,11 +888,13 @@ class Cache(Commands):
 
     def config_get(self):
         """KC_IOC_CONFIG: memory_limit_mb, notify, automove, item_size_max,
-        chunk_min, growth_factor_pct."""
+        chunk_min, growth_factor_pct, noevict."""
         return self._call(self._dev.config)
 
-    def config_set(self, memory_limit_mb=None, notify=None, automove=None):
-        """Changes the given fields (CAP_SYS_ADMIN); the new configuration."""
+    def config_set(self, memory_limit_mb=None, notify=None, automove=None, noevict=None):
+        """Changes the given fields (CAP_SYS_ADMIN); the new configuration.
+        noevict=True: a full cache refuses stores (OutOfMemory) instead of
+        evicting."""
         mask = 0
         if memory_limit_mb is not None:
             mask |= K.KC_CONFIG_MEMORY_LIMIT
@@ -900,10 +902,12 @@ class Cache(Commands):
             mask |= K.KC_CONFIG_NOTIFY
         if automove is not None:
             mask |= K.KC_CONFIG_AUTOMOVE
+        if noevict is not None:
+            mask |= K.KC_CONFIG_NOEVICT
         if not mask:
-            raise InvalidArgument("config_set needs memory_limit_mb, notify or automove")
+            raise InvalidArgument("config_set needs memory_limit_mb, notify, automove or noevict")
         return self._call(self._dev.config, mask, memory_limit_mb or 0, int(bool(notify)),
-                          int(bool(automove)))
+                          int(bool(automove)), int(bool(noevict)))
 
     # -------------------------------------------------------- iterators
 
