@@ -219,6 +219,7 @@ def main():
         conf = dict(ln.split(b" ")[1:3] for ln in settings.split(b"\r\n") if ln.startswith(b"STAT "))
         t.ok(b"maxbytes" in conf and b"item_size_max" in conf and b"slab_automove" in conf,
              "stats settings: maxbytes, item_size_max, slab_automove", settings[:300])
+        t.eq(conf.get(b"evictions"), b"on", "stats settings: evictions on, as memcached without -M")
         mb = int(conf.get(b"maxbytes", b"0")) >> 20
         t.eq(ask(b"cache_memlimit 7\r\n"), b"MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n",
              "cache_memlimit under 8: memcached's refusal")

@@ -636,7 +636,8 @@ static void stats_settings(struct conn *c)
 	stat_u(o, "tcpport", (unsigned long long)cfg.mc_port);
 	buf_printf(o, "STAT domain_socket %s\r\n",
 		   cfg.mc_socket ? cfg.mc_socket : "NULL");
-	stat_u(o, "evictions", 1);	/* kcache always evicts (LRU) */
+	/* as memcached -M turns it off: the instance's noevict */
+	buf_printf(o, "STAT evictions %s\r\n", kc.noevict ? "off" : "on");
 	buf_printf(o, "STAT growth_factor %u.%02u\r\n",
 		   kc.growth_factor_pct / 100, kc.growth_factor_pct % 100);
 	stat_u(o, "chunk_size", kc.chunk_min);
