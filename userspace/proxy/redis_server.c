@@ -287,6 +287,17 @@ static void set_failed(struct conn *c, const struct arg *name, const char *why)
 		    ARGF(name), why);
 }
 
+/* The kernel refused what (KC_IOC_CONFIG failed with err). */
+static void kernel_refused(struct conn *c, const struct arg *name,
+			   const char *what, int err)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "kcache refused %s (%s)", what,
+		 err == -EPERM ? "the proxy needs CAP_SYS_ADMIN" : kc_strerror(err));
+	set_failed(c, name, why);
+}
+
 /*
  * Redis's save syntax: "" or pairs of <seconds> (at least 1) and
  * <changes> (at least 0), separated by spaces.
@@ -540,12 +551,7 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			kc.noevict = (uint32_t)vals[i];
 			err = kc_config_set(c->w->eng.fd, KC_CONFIG_NOEVICT, &kc);
 			if (err) {
-				char why[128];
-
-				snprintf(why, sizeof(why), "kcache refused the policy (%s)",
-					 err == -EPERM ? "the proxy needs CAP_SYS_ADMIN" :
-					 kc_strerror(err));
-				set_failed(c, &argv[2 + 2 * i], why);
+				kernel_refused(c, &argv[2 + 2 * i], "the policy", err);
 				goto out;
 			}
 			continue;
@@ -567,12 +573,7 @@ static void config_set(struct conn *c, struct arg *argv, size_t argc)
 			continue;	/* the kernel's limit stays */
 		err = kc_config_set(c->w->eng.fd, KC_CONFIG_MEMORY_LIMIT, &kc);
 		if (err) {
-			char why[128];
-
-			snprintf(why, sizeof(why), "kcache refused the memory limit (%s)",
-				 err == -EPERM ? "the proxy needs CAP_SYS_ADMIN" :
-				 kc_strerror(err));
-			set_failed(c, &argv[2 + 2 * i], why);
+			kernel_refused(c, &argv[2 + 2 * i], "the memory limit", err);
 			goto out;
 		}
 	}
