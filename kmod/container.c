@@ -518,9 +518,8 @@ struct kc_item *kc_cont_random(struct kc_item *it)
 /*
  * KC_OP_SNAPSHOT's records of a container (scan.c): hsize bytes of h (its
  * element count filled in here), the key, then the elements, under the
- * container's lock
- * so that they are one state of it.  One unlinked since it was pinned is
- * left out: it is gone.
+ * container's lock so that they are one state of it.  One unlinked since
+ * it was pinned is left out: it is gone.
  */
 int kc_cont_snapshot(struct kc_reply *r, struct kc_item *it,
 		     struct kc_snap_rec *h, u32 hsize)

@@ -131,8 +131,8 @@ void kc_lru_bump(struct kc_item *it)
  * Picks a tail item of c to evict under its lru_lock and returns it with a
  * reference, or NULL.  Items in use (another reference held) or whose lock
  * is contended are skipped, as memcached does; with kc.noevict every item
- * but an expired one.  The caller unlinks it in
- * lock order once the lru_lock is dropped.
+ * but an expired one.  The caller unlinks it in lock order once the
+ * lru_lock is dropped.
  */
 static struct kc_item *__try_evict(struct kc_class *c, struct kc_item *it,
 				   u64 now, bool *expired)
