@@ -198,6 +198,21 @@ static void account_unlink(struct kc_item *it)
 	atomic64_sub(it->nkey + it->nbytes, &kc->bytes);
 }
 
+/* old's counts become it's: one update of each that changes. */
+static void account_replace(struct kc_item *old, struct kc_item *it)
+{
+	struct kc_cache *kc = kc_item_cache(it);
+	s64 grew = (s64)it->nkey + it->nbytes - old->nkey - old->nbytes;
+
+	if (old->db != it->db) {
+		atomic64_dec(&kc->dbsize[old->db]);
+		atomic64_inc(&kc->dbsize[it->db]);
+	}
+	if (grew)
+		atomic64_add(grew, &kc->bytes);
+	kc_stat_inc(kc, KC_STAT_TOTAL_ITEMS);
+}
+
 /*
  * Waits of kc_item_publish() for the index's resize worker: one run of it
  * each, or 1-2 ms when no run is queued.
@@ -250,10 +265,8 @@ static void __kc_item_replace(struct kc_item *old, struct kc_item *it)
 	smp_store_release(&it->state, KC_ITEM_LINKED);
 	WARN_ON_ONCE(kc_index_replace(old, it));
 	WRITE_ONCE(old->state, KC_ITEM_ALLOC);
-	__kc_lru_del(old);
-	account_unlink(old);
-	__kc_lru_add(it);
-	account_link(it);
+	__kc_lru_replace(old, it);
+	account_replace(old, it);
 	/* The index's reference; the caller still holds its own. */
 	refcount_dec(&old->ref);
 }

@@ -61,20 +61,14 @@ static void __balance(struct kc_class *c)
 	}
 }
 
-/* Adds a newly linked item to the head of HOT; caller holds it->lock. */
-void __kc_lru_add(struct kc_item *it)
+static void __lru_add_locked(struct kc_class *c, struct kc_item *it)
 {
-	struct kc_cache *kc = kc_item_cache(it);
-	struct kc_class *c = &kc->classes[it->clsid];
-
-	lockdep_assert_held(&it->lock);
-	spin_lock(&c->lru_lock);
+	lockdep_assert_held(&c->lru_lock);
 	it->seg = KC_SEG_HOT;
 	list_add(&it->lru, &c->lru[KC_SEG_HOT]);
 	c->lru_count[KC_SEG_HOT]++;
 	c->mem_requested += kc_item_total(it->nkey, it->nbytes);
 	__balance(c);
-	spin_unlock(&c->lru_lock);
 }
 
 static void __lru_del_locked(struct kc_class *c, struct kc_item *it)
@@ -83,6 +77,18 @@ static void __lru_del_locked(struct kc_class *c, struct kc_item *it)
 	list_del_init(&it->lru);
 	c->lru_count[it->seg]--;
 	c->mem_requested -= kc_item_total(it->nkey, it->nbytes);
+}
+
+/* Adds a newly linked item to the head of HOT; caller holds it->lock. */
+void __kc_lru_add(struct kc_item *it)
+{
+	struct kc_cache *kc = kc_item_cache(it);
+	struct kc_class *c = &kc->classes[it->clsid];
+
+	lockdep_assert_held(&it->lock);
+	spin_lock(&c->lru_lock);
+	__lru_add_locked(c, it);
+	spin_unlock(&c->lru_lock);
 }
 
 /* Removes an item being unlinked; caller holds it->lock. */
@@ -94,6 +100,30 @@ void __kc_lru_del(struct kc_item *it)
 	lockdep_assert_held(&it->lock);
 	spin_lock(&c->lru_lock);
 	__lru_del_locked(c, it);
+	spin_unlock(&c->lru_lock);
+}
+
+/*
+ * An item replaced by its successor: old leaves its segment, it enters
+ * HOT.  Items of one class (a SET of a value of about the same size)
+ * change places under one hold of the class's lru_lock.  Caller holds
+ * both items' locks.
+ */
+void __kc_lru_replace(struct kc_item *old, struct kc_item *it)
+{
+	struct kc_cache *kc = kc_item_cache(it);
+	struct kc_class *c = &kc->classes[it->clsid];
+
+	lockdep_assert_held(&old->lock);
+	lockdep_assert_held(&it->lock);
+	if (old->clsid != it->clsid) {
+		__kc_lru_del(old);
+		__kc_lru_add(it);
+		return;
+	}
+	spin_lock(&c->lru_lock);
+	__lru_del_locked(c, old);
+	__lru_add_locked(c, it);
 	spin_unlock(&c->lru_lock);
 }
 

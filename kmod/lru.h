@@ -7,6 +7,7 @@
 
 void __kc_lru_add(struct kc_item *it);
 void __kc_lru_del(struct kc_item *it);
+void __kc_lru_replace(struct kc_item *old, struct kc_item *it);
 int kc_lru_evict(struct kc_class *c, int tries);
 void kc_lru_bump(struct kc_item *it);
 unsigned long kc_lru_evict_cold(struct kc_cache *kc, unsigned long nr);

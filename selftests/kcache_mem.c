@@ -515,6 +515,55 @@ TEST_F_TIMEOUT(mem, large_items, 120)
 	EXPECT_EQ(0, st.large_bytes);
 }
 
+/* Items and bytes requested over every class; false if the counts disagree. */
+static bool lru_totals(int fd, uint64_t *items, uint64_t *requested)
+{
+	struct kc_class_stats cs[MAX_CLASSES];
+	size_t n = 0, nr = 0, i;
+
+	*items = *requested = 0;
+	if (kc_class_stats(fd, cs, MAX_CLASSES, &n, &nr))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (cs[i].items != cs[i].hot + cs[i].warm + cs[i].cold)
+			return false;
+		*items += cs[i].items;
+		*requested += cs[i].mem_requested;
+	}
+	return true;
+}
+
+/*
+ * Replacing an item swaps it for its successor in the LRU (under one
+ * lru_lock hold when both are of one class): after many replacements,
+ * within a class and across classes, the LRU counts and bytes are those
+ * of the one item, as after a single store.
+ */
+TEST_F(mem, replace_keeps_lru_counts)
+{
+	uint64_t items, req, items1, req1;
+	struct kc_stats st;
+	int i;
+
+	ASSERT_EQ(0, kc_set(self->fd, "r", 1, self->val, 100, 0, 0, 0));
+	ASSERT_TRUE(lru_totals(self->fd, &items1, &req1));
+	EXPECT_EQ(1, items1);
+	ASSERT_EQ(0, kc_flush(self->fd));
+	for (i = 0; i < 1000; i++) {
+		/* the same class, then every 10th another one */
+		size_t len = i % 10 == 9 ? 3000 : 100 + i % 5;
+
+		ASSERT_EQ(0, kc_set(self->fd, "r", 1, self->val, len, 0, 0, 0));
+	}
+	ASSERT_EQ(0, kc_set(self->fd, "r", 1, self->val, 100, 0, 0, 0));
+	ASSERT_TRUE(lru_totals(self->fd, &items, &req));
+	EXPECT_EQ(1, items);
+	EXPECT_EQ(req1, req);
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(1, st.curr_items);
+	EXPECT_EQ(101, st.bytes);
+}
+
 /*
  * A value of many pages in a cache full of small items: the store evicts
  * as many as it needs (as Redis's allkeys-lru), not the ten pages' worth
