@@ -11,6 +11,7 @@
  * Metadata (expiry, CAS) is changed in place under the item's lock.
  */
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
@@ -122,30 +123,37 @@ static int set_check(struct kc_op *op, u64 *exp)
 }
 
 /*
- * A user request's SET (ADD, REPLACE) of a value for the large class,
- * outside a transaction: the item is allocated and the value copied from
- * user memory straight into it before the op runs, with no lock held
- * (kc_op_prepare()), instead of through a bounce buffer of its size.  So
- * a value may be up to KC_ITEM_SIZE_LIMIT, past KC_INPUT_MAX, and the
- * memory it takes is the item's, within the limit.  A request that fails
- * its checks fails here, before an item is taken: nothing is evicted for
- * it.  The item is still private (state ALLOC) and in no slab page, so a
- * slow fault pins nothing another request needs.  Returns 0 or the error
- * the op fails with (-EINVAL, -ENOMEM, -EFAULT, -EINTR, -ENODEV);
- * req->pre is set or not, and kc_req_finish() drops it if the op did not
- * take it.
+ * A user request's SET (ADD, REPLACE) outside a transaction: the item is
+ * allocated and the value copied from user memory straight into it before
+ * the op runs, with no lock held (kc_op_prepare()), instead of through a
+ * bounce buffer of its size: one allocation and one copy per SET, not
+ * two.  A request that fails its checks fails here, before an item is
+ * taken: nothing is evicted for it.
+ *
+ * An item of the large class is in no slab page, so a slow fault while it
+ * is still private (state ALLOC) pins nothing another request needs: its
+ * value is copied with faults allowed, and may be up to
+ * KC_ITEM_SIZE_LIMIT, past KC_INPUT_MAX (the memory it takes is the
+ * item's, within the limit).  A smaller item holds a chunk of a slab page
+ * that a page move may be waiting for, so its value is copied with page
+ * faults disabled; if that would fault, the item goes back and the value
+ * takes the bounce buffer (kc_req_copy_in()), faulted in with no chunk
+ * held.
+ *
+ * Returns 0 or the error the op fails with (-EINVAL, -ENOMEM, -EFAULT,
+ * -EINTR, -ENODEV); req->pre is set or not, and kc_req_finish() drops it
+ * if the op did not take it.
  */
 int kc_set_prepare(struct kc_req *req)
 {
 	struct kc_op *op = &req->op;
 	struct kc_cache *kc = req->cache;
+	void __user *uval = u64_to_user_ptr(op->val);
 	struct kc_item *it;
 	u64 exp;
 	int err;
 
-	if (req->budget || op->val_len > kc_item_size_max(kc) ||
-	    kc_slab_class_for(kc, kc_item_total(op->key_len, op->val_len)) !=
-	    kc->large_id)
+	if (req->budget || op->val_len > kc_item_size_max(kc))
 		return 0;
 	err = set_check(op, &exp);
 	if (err)
@@ -156,8 +164,13 @@ int kc_set_prepare(struct kc_req *req)
 	it = kc_item_alloc(kc, 0, req->key, op->key_len, op->val_len);
 	if (IS_ERR(it))
 		return PTR_ERR(it);
-	if (kc_user_big(kc_item_value(it), u64_to_user_ptr(op->val),
-			op->val_len, false)) {
+	if (it->clsid != kc->large_id) {
+		if (copy_from_user_nofault(kc_item_value(it), uval,
+					   op->val_len)) {
+			kc_item_put(it);
+			return 0;
+		}
+	} else if (kc_user_big(kc_item_value(it), uval, op->val_len, false)) {
 		kc_item_put(it);
 		return fatal_signal_pending(current) ? -EINTR : -EFAULT;
 	}

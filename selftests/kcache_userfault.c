@@ -197,6 +197,20 @@ static void *mset_call(void *arg)
 	return NULL;
 }
 
+/* Chunks in use in every slab class (items, and chunks taken for some). */
+static uint64_t used_chunks(int fd)
+{
+	struct kc_class_stats cs[256];
+	size_t n = 0, nr = 0, i;
+	uint64_t sum = 0;
+
+	if (kc_class_stats(fd, cs, 256, &n, &nr))
+		return UINT64_MAX;
+	for (i = 0; i < n; i++)
+		sum += cs[i].used_chunks;
+	return sum;
+}
+
 static void user_fault_case(struct __test_metadata *_metadata, int fd,
 			    enum uf_where where, int want)
 {
@@ -207,6 +221,7 @@ static void user_fault_case(struct __test_metadata *_metadata, int fd,
 	struct stalled st = { .where = where, .u = &u };
 	pthread_t h, a, m;
 	char buf[16];
+	uint64_t chunks;
 	int64_t t0, dt;
 	int i, fd2;
 
@@ -228,11 +243,19 @@ static void user_fault_case(struct __test_metadata *_metadata, int fd,
 	ASSERT_LE(0, st.fd);
 	ASSERT_LE(0, fd2);
 
+	chunks = used_chunks(fd);
+	ASSERT_NE(UINT64_MAX, chunks);
 	ASSERT_EQ(0, pthread_create(&h, NULL, uffd_handler, &u));
 	ASSERT_EQ(0, pthread_create(&a, NULL, stalled_call, &st));
 	for (i = 0; i < 500 && !atomic_load(&u.faulted); i++)
 		kt_sleep_ms(10);
 	ASSERT_TRUE(atomic_load(&u.faulted));
+	/*
+	 * A SET whose value faults waits with no chunk taken: a page move
+	 * (which waits for every chunk of its page) is not held up by it.
+	 */
+	if (where == UF_SET_VAL)
+		EXPECT_EQ(chunks, used_chunks(fd));
 	/* A plain stalled SET holds the read side: queue a writer behind it. */
 	if (!txn) {
 		ASSERT_EQ(0, pthread_create(&m, NULL, mset_call, &fd2));
