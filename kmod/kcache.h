@@ -159,7 +159,7 @@
 #define KC_PAGE_SIZE		BIT(KC_PAGE_SHIFT)
 #define KC_PAGE_ORDER		(KC_PAGE_SHIFT - PAGE_SHIFT)
 #define KC_CHUNK_ALIGN		8
-#define KC_MAX_CLASSES		64	/* slab classes incl. the large one */
+#define KC_MAX_CLASSES		128	/* slab classes incl. the large one */
 #define KC_MIN_LIMIT_MB		2
 #define KC_IDLE_WINDOWS		3	/* automove windows */
 

@@ -52,12 +52,12 @@ static const struct nla_policy kcache_keys_nl_policy[KC_A_DB + 1] = {
 
 /* KC_CMD_STATS - do */
 static const struct nla_policy kcache_stats_do_nl_policy[KC_A_CLASS_ID + 1] = {
-	[KC_A_CLASS_ID] = NLA_POLICY_MAX(NLA_U32, 63),
+	[KC_A_CLASS_ID] = NLA_POLICY_MAX(NLA_U32, 127),
 };
 
 /* KC_CMD_STATS - dump */
 static const struct nla_policy kcache_stats_dump_nl_policy[KC_A_CLASS_ID + 1] = {
-	[KC_A_CLASS_ID] = NLA_POLICY_MAX(NLA_U32, 63),
+	[KC_A_CLASS_ID] = NLA_POLICY_MAX(NLA_U32, 127),
 };
 
 /* KC_CMD_CONFIG_SET - do */

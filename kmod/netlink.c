@@ -49,7 +49,7 @@ bool kc_genl_up;		/* registered: kc_notify() may send */
 
 static_assert(__KC_A_LAST <= 64);
 /* Limits the spec states as numbers, for the policies of netlink-gen.c. */
-static_assert(KC_MAX_CLASSES - 1 == 63);	/* class-id: max */
+static_assert(KC_MAX_CLASSES - 1 == 127);	/* class-id: max */
 static_assert(KC_MIN_LIMIT_MB == 2);		/* memory-limit-mb: min */
 static_assert(__KC_OP_F_ALL == 0x7fffffff);	/* flags: flags-mask */
 static_assert(KC_DB_COUNT - 1 == 15);		/* db: max */

@@ -53,7 +53,7 @@
 
 #define KF_DEFAULT_SEED		0x6b63616368653031ULL	/* "kcache01" */
 #define KF_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define KF_MAX_CLASSES		64	/* room for every slab class */
+#define KF_MAX_CLASSES		128	/* room for every slab class */
 #define KF_NL_RCVBUF		(1 << 20)	/* kn_socket()'s rcvbuf here */
 #define KF_MIN(a, b)		((a) < (b) ? (a) : (b))
 

@@ -28,6 +28,7 @@
 
 #include "kselftest_harness.h"
 #include "kc_test.h"
+#include "kc_fuzz.h"
 
 #define MAX_CLASSES	256
 
@@ -562,6 +563,97 @@ TEST_F(mem, replace_keeps_lru_counts)
 	ASSERT_EQ(0, kc_stats(self->fd, &st));
 	EXPECT_EQ(1, st.curr_items);
 	EXPECT_EQ(101, st.bytes);
+}
+
+/*
+ * Reloads kcache.ko with the harness's parameters and extra ones; NULL
+ * extra: as the harness loaded it.  Returns the new fd, or a -errno.
+ */
+static int reload_module(const char *extra)
+{
+	const char *path = kf_module_path();
+	char params[512];
+	size_t len;
+	void *img;
+	int err;
+
+	if (!path)
+		return -ENOENT;
+	err = kf_module_image(path, &img, &len);
+	if (err)
+		return err;
+	err = kf_module_unload();
+	if (!err) {
+		snprintf(params, sizeof(params), "%s %s", kf_module_params(),
+			 extra ? extra : "");
+		err = kf_module_load(img, len, params);
+	}
+	free(img);
+	return err ? err : kc_open();
+}
+
+/*
+ * A fine growth factor still cuts classes up to the half page: the class
+ * count (at most 128) is not what ends them, so an item of any slab size
+ * gets a chunk at most one factor step bigger, never the half page that
+ * 64 classes left for everything past ~16 KiB at 1.07.
+ */
+TEST_F_TIMEOUT(mem, fine_growth_factor_reaches_the_half_page, 120)
+{
+	const size_t vlen = 200 * 1024;
+	struct kc_class_stats cs[MAX_CLASSES];
+	size_t n = 0, nr = 0, i, last = 0;
+	struct kc_config cfg;
+	int fd;
+
+	if (!kf_module_path())
+		SKIP(return, "no KCACHE_MODULE: cannot reload kcache.ko");
+	if (vlen > self->v.item_size_max)
+		SKIP(return, "item_size_max %u is below 200 KiB",
+		     self->v.item_size_max);
+	kc_close(self->fd);
+	self->fd = -1;
+	fd = reload_module("growth_factor=1.07");
+	ASSERT_LE(0, fd) {
+		TH_LOG("reloading kcache.ko with growth_factor=1.07: %s",
+		       strerror(-fd));
+	}
+	self->fd = fd;
+	ASSERT_EQ(0, kc_config_get(fd, &cfg));
+	EXPECT_EQ(107, cfg.growth_factor_pct);
+	ASSERT_EQ(0, kc_class_stats(fd, cs, MAX_CLASSES, &n, &nr));
+	ASSERT_EQ(nr, n);
+	EXPECT_GE(128, n);
+	for (i = 0; i < n && cs[i].chunk_size; i++) {
+		last = i;
+		/* one step: the factor, rounded up to 8 bytes */
+		if (i)
+			EXPECT_GE(cs[i - 1].chunk_size * 107 / 100 + 8,
+				  cs[i].chunk_size) {
+				TH_LOG("class %zu: %u B after %u B", i,
+				       cs[i].chunk_size, cs[i - 1].chunk_size);
+			}
+	}
+	/* the last slab class is the half page, one step above the one before */
+	EXPECT_LE((KT_MIB - 4096) / 2, cs[last].chunk_size);
+	EXPECT_LE(cs[last].chunk_size, cs[last - 1].chunk_size * 107 / 100 + 8);
+
+	/* a 200 KiB value lands in a chunk less than 8% bigger than it */
+	ASSERT_EQ(0, kc_set(fd, "fine", 4, self->val, vlen, 0, 0, 0));
+	ASSERT_EQ(0, kc_class_stats(fd, cs, MAX_CLASSES, &n, &nr));
+	for (i = 0; i < n; i++) {
+		if (!cs[i].items)
+			continue;
+		EXPECT_LT(vlen, cs[i].chunk_size);
+		EXPECT_GT(vlen * 108 / 100, cs[i].chunk_size);
+	}
+	kc_close(fd);
+	self->fd = -1;
+	fd = reload_module(NULL);
+	ASSERT_LE(0, fd) {
+		TH_LOG("reloading kcache.ko as it was: %s", strerror(-fd));
+	}
+	self->fd = fd;
 }
 
 /*
