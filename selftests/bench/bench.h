@@ -13,6 +13,7 @@
 #define KC_BENCH_H
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -115,18 +116,68 @@ static inline char *bench_value(uint32_t vsize, uint64_t seed)
 	return v;
 }
 
-/* BENCH_SEQ_LEN key indexes drawn uniformly for stream number stream. */
+/*
+ * The key distribution of bench_seq(): 0 for uniform, else the exponent s
+ * of a Zipf distribution (--zipf, e.g. 0.99 as YCSB): key k (0-based) is
+ * drawn with weight 1 / (k + 1)^s, so key 0 is the hottest.
+ */
+static double bench_zipf_s;
+
+/* The cumulative weights of keys 0..nkeys-1, made once per key count. */
+static inline const double *bench_zipf_cdf(uint32_t nkeys)
+{
+	static double *cdf;
+	static uint32_t n;
+	double sum = 0;
+	uint32_t k;
+
+	if (cdf && n == nkeys)
+		return cdf;
+	free(cdf);
+	cdf = malloc(nkeys * sizeof(*cdf));
+	if (!cdf)
+		bench_die("no memory");
+	for (k = 0; k < nkeys; k++) {
+		sum += pow(k + 1.0, -bench_zipf_s);
+		cdf[k] = sum;
+	}
+	for (k = 0; k < nkeys; k++)
+		cdf[k] /= sum;
+	n = nkeys;
+	return cdf;
+}
+
+/* BENCH_SEQ_LEN key indexes for stream number stream, uniform or Zipf. */
 static inline uint32_t *bench_seq(uint32_t nkeys, uint64_t seed,
 				  uint64_t stream)
 {
 	uint32_t *seq = malloc(BENCH_SEQ_LEN * sizeof(*seq));
 	uint64_t s = bench_seed(seed, stream);
-	uint32_t i;
+	const double *cdf = NULL;
+	uint32_t i, lo, hi;
+	double u;
 
 	if (!seq)
 		bench_die("no memory");
-	for (i = 0; i < BENCH_SEQ_LEN; i++)
-		seq[i] = bench_rand(&s) % nkeys;
+	if (bench_zipf_s > 0)
+		cdf = bench_zipf_cdf(nkeys);
+	for (i = 0; i < BENCH_SEQ_LEN; i++) {
+		if (!cdf) {
+			seq[i] = bench_rand(&s) % nkeys;
+			continue;
+		}
+		/* the first key whose cumulative weight reaches u */
+		u = (bench_rand(&s) >> 11) * 0x1p-53;
+		for (lo = 0, hi = nkeys - 1; lo < hi;) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (cdf[mid] < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		seq[i] = lo;
+	}
 	return seq;
 }
 
@@ -135,6 +186,18 @@ static int bench_cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* Percentile p (0..100) of n samples, sorted in place; 0 without any. */
+static inline double bench_percentile(double *v, size_t n, double p)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), bench_cmp_double);
+	i = (size_t)(p / 100.0 * (n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
 }
 
 static inline double bench_median(const double *v, int n)

@@ -54,13 +54,18 @@ DEFAULTS = {
     "rb_tests": "set,get,incr,lpush,lpop,sadd,hset,mset",
     "rb_main_value_size": 100,  # rb_tests run at this -d, rb_tests_other_sizes at the others
     "rb_tests_other_sizes": "set,get",
+    # redis-benchmark --threads of the rb_tests at rb_main_value_size
+    # (other sizes: 1)
+    "rb_client_threads": [1, 2],
+    # a second redis-server with io-threads N (0: none), system "redis-io2"
+    "redis_io_threads": 2,
     "net_key_sizes": [16, 32],  # key sizes of the memcached-protocol loads
     "mem_items": 1000000,
     "mem_key_size": 32,
     "mem_value_size": 100,
     "ports": {"memcached": 21211, "redis": 26379, "proxy_redis": 26380,
-              "proxy_memcache": 21212},
-    "only": "",               # comma list of phases: mem,ioctl,cost,memcache,redis,python,profile
+              "proxy_memcache": 21212, "redis_io": 26381},
+    "only": "",               # comma list of phases: mem,ioctl,cost,multiget,memcache,redis,python,profile
     "profile": False,         # also run the profile phase (perf, cpu-clock)
     "proxy_threads": 0,       # kcache-proxy --threads; 0: its default (one per CPU)
     # phase cost: server CPU time and system calls per request
@@ -69,6 +74,12 @@ DEFAULTS = {
     "cost_secs": 1.0,         # seconds per round (CPU time has 10 ms ticks)
     "cost_warmup": 0.3,
     "cost_strace_secs": 1.0,  # the separate run under strace -c -f
+    # key choice of the cost rounds: uniform, and Zipf with this exponent
+    # (0: uniform only)
+    "cost_zipf": 0.99,
+    # phase multiget: one request for mget_batch keys (memcached's multi-key
+    # get, Redis's MGET, KC_IOC_BATCH)
+    "mget_batch": 100,
     # other kcache-proxy binaries, [[name, path], ...] (bench.sh's
     # BENCH_BASE builds them from git revisions), measured as
     # kcache-proxy@NAME in the same rounds
@@ -160,11 +171,13 @@ def start_memcached(cfg, mem_mb=1024):
                         "-U", "0", "-t", "2", "-m", str(mem_mb), "-c", "4096"], port)
 
 
-def start_redis(cfg):
-    port = cfg["ports"]["redis"]
-    start("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--protected-mode", "no",
-                    "--dir", "/tmp"], port)
+def start_redis(cfg, name="redis", io_threads=0):
+    port = cfg["ports"]["redis_io" if io_threads else "redis"]
+    cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+           "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", "/tmp"]
+    if io_threads:
+        cmd += ["--io-threads", str(io_threads), "--io-threads-do-reads", "yes"]
+    start(name, cmd, port)
 
 
 def start_proxy(cfg, name="proxy", binary=PROXY, offset=0):
@@ -198,9 +211,15 @@ def record(system, op, rec, client, **kw):
         "ops_per_sec": rec["ops_per_sec"], "runs": rec["runs"],
         "errors": rec.get("errors", 0),
     }
-    for k in ("first_error", "misses", "calls_per_sec", "conns", "batch", "keys", "seed"):
+    for k in ("first_error", "misses", "calls_per_sec", "conns", "batch", "seed", "p50_us",
+              "p99_us"):
         if k in rec and rec[k] not in ("", None):
             out[k] = rec[k]
+    # keys: how they are chosen; key_count: how many there are
+    if "keys" in rec:
+        out["key_count"] = rec["keys"]
+    out["keys"] = "zipf" if rec.get("zipf") else "uniform"
+    out["client_threads"] = out["threads"]
     out.update(kw)
     emit("KCB-RESULT", out)
     if out["errors"]:
@@ -254,6 +273,9 @@ def interleave(cfg, jobs):
             rec["misses"] = sum(x.get("misses", 0) for x in j.recs)
         if "calls_per_sec" in rec:
             rec["calls_per_sec"] = median([x["calls_per_sec"] for x in j.recs])
+        for k in ("p50_us", "p99_us"):
+            if k in rec:
+                rec[k] = median([x[k] for x in j.recs if k in x])
         record(j.system, j.op, rec, j.client, **j.kw)
 
 
@@ -315,6 +337,29 @@ def phase_memcache(cfg):
                              for system, port in targets])
         interleave(cfg, [net_job(cfg, system, port, "incr", ks, 1, p)
                          for p in cfg["pipelines"] for system, port in targets])
+
+
+def phase_multiget(cfg):
+    """Many keys per request: KC_IOC_BATCH against memcached's multi-key get
+    and Redis's MGET, mget_batch keys each, in interleaved rounds.  Every
+    record's ops_per_sec counts keys."""
+    p, n, ks, vs = cfg["ports"], cfg["mget_batch"], 16, 100
+    say("multi-key get: %d keys per request, key %d B, value %d B" % (n, ks, vs))
+    jobs = [kc_job(cfg, "batch", "get", ks, vs, "kcache-batch", extra=["--batch", str(n)],
+                   pipeline=1, batch=n)]
+    for system, proto, port in (("memcached", "memcache", p["memcached"]),
+                                ("kcache-proxy-memcache", "memcache", p["proxy_memcache"]),
+                                ("redis", "redis", p["redis"]),
+                                ("kcache-proxy", "redis", p["proxy_redis"])):
+        cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto, "--port", str(port),
+               "--op", "mget", "--batch", str(n), "--conns", str(cfg["conns"]),
+               "--key-size", str(ks), "--value-size", str(vs), "--keys", str(cfg["keys"]),
+               "--seed", str(cfg["seed"])]
+        jobs.append(Job(cmd, system, "mget", "kc-netload", later=["--no-preload"],
+                        pipeline=1, value_size=vs, key_size=ks))
+    # kc-bench's batch record is op "get" at pipeline 1: name it as the others
+    jobs[0].op = "mget"
+    interleave(cfg, jobs)
 
 
 def strace_count(pid, cmd, timeout):
@@ -381,89 +426,99 @@ def phase_cost(cfg):
                      ("kcache-proxy-memcache@" + name, "memcache",
                       p["proxy_memcache"] + 100 * (i + 1), proc)]
     ks, vs = 16, 100
+    dists = [("uniform", [])] + ([("zipf", ["--zipf", str(cfg["cost_zipf"])])]
+                                 if cfg["cost_zipf"] else [])
     recs = {}
-    for pipe in cfg["pipelines"]:
-        for op in cfg["cost_ops"]:
-            say("cost per request: %s, -P %d, %d rounds of %.1f s" %
-                (op, pipe, cfg["cost_rounds"], cfg["cost_secs"]))
-            for r in range(cfg["cost_rounds"]):
-                for system, proto, port, proc in systems:
-                    cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto,
-                           "--port", str(port), "--op", op, "--conns", str(cfg["conns"]),
-                           "--pipeline", str(pipe), "--key-size", str(ks),
-                           "--value-size", str(vs), "--keys", str(cfg["keys"]),
-                           "--seed", str(cfg["seed"]), "--runs", "1",
-                           "--secs", str(cfg["cost_secs"]), "--warmup", str(cfg["cost_warmup"]),
-                           "--server-pid", str(procs[proc].pid)]
-                    if r:
-                        cmd.append("--no-preload")
-                    rc, out, err = run(cmd, 120)
-                    rec = last_json(out)
-                    if rec is None or "cpu_us_per_op" not in rec:
-                        say("%s failed (rc %d): %s" % (system, rc, err.strip()[-300:]))
-                        continue
-                    recs.setdefault((system, op, pipe), []).append((r, rec))
-    for system, proto, port, proc in systems:
+    for dist, dist_args in dists:
         for pipe in cfg["pipelines"]:
             for op in cfg["cost_ops"]:
-                # cost_rounds 0: system calls only
-                got = recs.get((system, op, pipe), [])
-                cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto,
-                       "--port", str(port), "--op", op, "--conns", str(cfg["conns"]),
-                       "--pipeline", str(pipe), "--key-size", str(ks), "--value-size", str(vs),
-                       "--keys", str(cfg["keys"]), "--seed", str(cfg["seed"]), "--runs", "1",
-                       "--secs", str(cfg["cost_strace_secs"]), "--warmup", "0.05"]
+                say("cost per request: %s, -P %d, %s keys, %d rounds of %.1f s" %
+                    (op, pipe, dist, cfg["cost_rounds"], cfg["cost_secs"]))
+                for r in range(cfg["cost_rounds"]):
+                    for system, proto, port, proc in systems:
+                        cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto,
+                               "--port", str(port), "--op", op, "--conns", str(cfg["conns"]),
+                               "--pipeline", str(pipe), "--key-size", str(ks),
+                               "--value-size", str(vs), "--keys", str(cfg["keys"]),
+                               "--seed", str(cfg["seed"]), "--runs", "1",
+                               "--secs", str(cfg["cost_secs"]),
+                               "--warmup", str(cfg["cost_warmup"]),
+                               "--server-pid", str(procs[proc].pid)] + dist_args
+                        if r:
+                            cmd.append("--no-preload")
+                        rc, out, err = run(cmd, 120)
+                        rec = last_json(out)
+                        if rec is None or "cpu_us_per_op" not in rec:
+                            say("%s failed (rc %d): %s" % (system, rc, err.strip()[-300:]))
+                            continue
+                        recs.setdefault((system, op, pipe, dist), []).append((r, rec))
+    for system, proto, port, proc in systems:
+        for (dist, _), pipe, op in ((d, pp, o) for d in dists for pp in cfg["pipelines"]
+                                    for o in cfg["cost_ops"]):
+            # cost_rounds 0: system calls only
+            got = recs.get((system, op, pipe, dist), [])
+            cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", proto,
+                   "--port", str(port), "--op", op, "--conns", str(cfg["conns"]),
+                   "--pipeline", str(pipe), "--key-size", str(ks), "--value-size", str(vs),
+                   "--keys", str(cfg["keys"]), "--seed", str(cfg["seed"]), "--runs", "1",
+                   "--secs", str(cfg["cost_strace_secs"]), "--warmup", "0.05"]
+            sc = None   # system calls: counted in the uniform runs only
+            if dist == "uniform":
                 # store the keys first, outside strace (its replies are
                 # not counted, its system calls would be)
                 run(cmd[:cmd.index("--secs")] + ["--secs", "0.05"], 120)
                 sc = strace_count(procs[proc].pid, cmd + ["--no-preload"], 300)
-                rounds = {r: x for r, x in got}
-                if not rounds and not sc:
-                    continue
-                out = {
-                    "system": system, "op": op, "pipeline": pipe, "proto": proto,
-                    "metric": "cost", "client": "kc-netload", "client_threads": 1,
-                    "keys": "uniform", "key_size": ks, "value_size": vs,
-                    "conns": cfg["conns"], "rounds": len(got),
-                    "ops_per_sec": median([x["ops_per_sec"] for x in rounds.values()] or [0]),
-                    "cpu_us_per_op": median([x["cpu_us_per_op"] for x in rounds.values()] or [0]),
-                    "sys_us_per_op": median([x["sys_us_per_op"] for x in rounds.values()] or [0]),
-                    "cpu_runs": [round(x["cpu_us_per_op"], 2) for x in rounds.values()],
-                    "ops_runs": [round(x["ops_per_sec"], 1) for x in rounds.values()],
-                    "errors": sum(x.get("errors", 0) for x in rounds.values()),
-                    "misses": sum(x.get("misses", 0) for x in rounds.values()),
-                }
-                # paired ratios: this system's CPU per request over the
-                # other's in the same round, median over the rounds
-                refs = (("redis", "kcache-proxy") if proto == "redis" else
-                        ("memcached", "kcache-proxy-memcache"))
-                for ref in refs:
-                    other = dict(recs.get((ref, op, pipe), []))
-                    xs = [rounds[r]["cpu_us_per_op"] / other[r]["cpu_us_per_op"]
-                          for r in rounds if r in other and other[r]["cpu_us_per_op"] > 0]
-                    if xs and ref != system:
-                        out["cpu_ratio_" + ref] = round(median(xs), 3)
-                if sc:
-                    rec, calls, total = sc
-                    n = max(rec.get("replies", 0), 1)
-                    out["syscalls_per_op"] = round(total / n, 3)
-                    out["syscalls"] = {k: round(v / n, 3) for k, v in
-                                       sorted(calls.items(), key=lambda kv: -kv[1])
-                                       if v / n >= 0.01}
-                    out["strace_replies"] = n
-                emit("KCB-COST", out)
-                say("  %s %s -P %d: %.2f us CPU/op (%.2f sys), %s syscalls/op, %.0f ops/s" %
-                    (system, op, pipe, out["cpu_us_per_op"], out["sys_us_per_op"],
-                     out.get("syscalls_per_op", "?"), out["ops_per_sec"]))
+            rounds = {r: x for r, x in got}
+            if not rounds and not sc:
+                continue
+            out = {
+                "system": system, "op": op, "pipeline": pipe, "proto": proto,
+                "metric": "cost", "client": "kc-netload", "client_threads": 1,
+                "keys": dist, "key_size": ks, "value_size": vs,
+                "conns": cfg["conns"], "rounds": len(got),
+                "ops_per_sec": median([x["ops_per_sec"] for x in rounds.values()] or [0]),
+                "cpu_us_per_op": median([x["cpu_us_per_op"] for x in rounds.values()] or [0]),
+                "sys_us_per_op": median([x["sys_us_per_op"] for x in rounds.values()] or [0]),
+                "cpu_runs": [round(x["cpu_us_per_op"], 2) for x in rounds.values()],
+                "ops_runs": [round(x["ops_per_sec"], 1) for x in rounds.values()],
+                "errors": sum(x.get("errors", 0) for x in rounds.values()),
+                "misses": sum(x.get("misses", 0) for x in rounds.values()),
+                "p50_us": median([x.get("p50_us", 0) for x in rounds.values()] or [0]),
+                "p99_us": median([x.get("p99_us", 0) for x in rounds.values()] or [0]),
+            }
+            # paired ratios: this system's CPU per request over the
+            # other's in the same round, median over the rounds
+            refs = (("redis", "kcache-proxy") if proto == "redis" else
+                    ("memcached", "kcache-proxy-memcache"))
+            for ref in refs:
+                other = dict(recs.get((ref, op, pipe, dist), []))
+                xs = [rounds[r]["cpu_us_per_op"] / other[r]["cpu_us_per_op"]
+                      for r in rounds if r in other and other[r]["cpu_us_per_op"] > 0]
+                if xs and ref != system:
+                    out["cpu_ratio_" + ref] = round(median(xs), 3)
+            if sc:
+                rec, calls, total = sc
+                n = max(rec.get("replies", 0), 1)
+                out["syscalls_per_op"] = round(total / n, 3)
+                out["syscalls"] = {k: round(v / n, 3) for k, v in
+                                   sorted(calls.items(), key=lambda kv: -kv[1])
+                                   if v / n >= 0.01}
+                out["strace_replies"] = n
+            emit("KCB-COST", out)
+            say("  %s %s -P %d %s: %.2f us CPU/op (%.2f sys), %s syscalls/op, %.0f ops/s" %
+                (system, op, pipe, dist, out["cpu_us_per_op"], out["sys_us_per_op"],
+                 out.get("syscalls_per_op", "?"), out["ops_per_sec"]))
     for name, _ in cfg["proxy_base"]:
         stop("proxy@" + name)
 
 
-def redis_benchmark(cfg, port, vs, pipeline, tests):
+def redis_benchmark(cfg, port, vs, pipeline, tests, threads=1):
     n = cfg["rb_requests"] if pipeline == 1 else cfg["rb_requests_pipelined"]
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(cfg["conns"]),
            "-n", str(n), "-d", str(vs), "-P", str(pipeline), "-r", str(cfg["keys"]),
            "-t", tests, "--csv"]
+    if threads > 1:
+        cmd += ["--threads", str(threads)]
     rc, out, err = run(cmd, 300)
     res = {}
     for line in out.splitlines():
@@ -489,11 +544,17 @@ def preload_redis(cfg, port, vs):
 
 def phase_redis(cfg):
     targets = [("redis", cfg["ports"]["redis"]), ("kcache-proxy", cfg["ports"]["proxy_redis"])]
+    if cfg["redis_io_threads"]:
+        start_redis(cfg, "redis-io2", cfg["redis_io_threads"])
+        targets.append(("redis-io2", cfg["ports"]["redis_io"]))
     for vs in cfg["value_sizes"]:
         # every test at the main value size; the others only where -d matters most
-        tests = cfg["rb_tests"] if vs == cfg["rb_main_value_size"] else cfg["rb_tests_other_sizes"]
-        for p in cfg["pipelines"]:
-            say("redis-benchmark -t %s, value %d B, -P %d" % (tests, vs, p))
+        main = vs == cfg["rb_main_value_size"]
+        tests = cfg["rb_tests"] if main else cfg["rb_tests_other_sizes"]
+        for p, thr in ((p, t) for t in (cfg["rb_client_threads"] if main else [1])
+                       for p in cfg["pipelines"]):
+            say("redis-benchmark -t %s, value %d B, -P %d, %d client threads" %
+                (tests, vs, p, thr))
             runs = {s: {} for s, _ in targets}
             for r in range(cfg["rb_runs"]):
                 # interleave the systems, so drift in the host's load
@@ -501,7 +562,7 @@ def phase_redis(cfg):
                 for system, port in targets:
                     preload_redis(cfg, port, vs)
                     t = time.time()
-                    res, n = redis_benchmark(cfg, port, vs, p, tests)
+                    res, n = redis_benchmark(cfg, port, vs, p, tests, thr)
                     say("  %s, run %d: %d tests in %.0f s" % (system, r + 1, len(res),
                                                              time.time() - t))
                     for op, rps in res.items():
@@ -510,7 +571,8 @@ def phase_redis(cfg):
                 for op, rs in runs[system].items():
                     rec = {"ops_per_sec": median(rs), "runs": rs, "conns": cfg["conns"]}
                     record(system, op, rec, "redis-benchmark", pipeline=p, value_size=vs,
-                           key_size=16, requests=n)
+                           key_size=16, requests=n, threads=thr)
+    stop("redis-io2")
 
 
 def memcached_stats(port, what=b"stats"):
@@ -750,13 +812,16 @@ def main():
         if not only or "ioctl" in only:
             phase_ioctl(cfg)
             say("phase ioctl done at %.0f s" % (time.time() - t0))
-        if not only or only & {"memcache", "redis", "python", "profile", "cost"}:
+        if not only or only & {"memcache", "redis", "python", "profile", "cost", "multiget"}:
             start_memcached(cfg)
             start_redis(cfg)
             start_proxy(cfg)
         if not only or "cost" in only:
             phase_cost(cfg)
             say("phase cost done at %.0f s" % (time.time() - t0))
+        if not only or "multiget" in only:
+            phase_multiget(cfg)
+            say("phase multiget done at %.0f s" % (time.time() - t0))
         if not only or "memcache" in only:
             phase_memcache(cfg)
             say("phase memcache done at %.0f s" % (time.time() - t0))

@@ -5,7 +5,7 @@
  * same work as kc-bench gives /dev/kcache: the same keys, values, seed
  * and key sequence (bench.h).
  *
- *   kc-netload run  --proto memcache|redis --port P --op get|set|incr ...
+ *   kc-netload run  --proto memcache|redis --port P --op get|set|incr|mget ...
  *   kc-netload fill --proto memcache|redis --port P --items N ...
  *
  * One thread drives --conns connections with epoll.  Each connection
@@ -14,7 +14,12 @@
  * is one request per round trip.  `run` stores every key first (GETs
  * hit, INCRs count from "0"), warms up, then counts replies in --runs
  * windows of --secs and prints one JSON line like kc-bench's, with the
- * misses and error replies it saw.  `fill` stores --items distinct keys
+ * misses and error replies it saw, and the round trip of a group of
+ * requests (written at once, all replies read) at the 50th and 99th
+ * percentile.  --op mget asks for --batch keys per request (memcached's
+ * multi-key get, Redis's MGET); its ops_per_sec counts keys, as kc-bench
+ * counts a KC_IOC_BATCH of 100 GETs as 100 (requests_per_sec: requests).  --zipf S draws keys from a Zipf distribution instead of
+ * uniformly (bench.h).  `fill` stores --items distinct keys
  * (key:0..., as kc-bench mem does) and prints how long that took.
  *
  * Everything goes to the one address given (default 127.0.0.1) and
@@ -34,7 +39,7 @@
 #define MAX_CONNS	1024
 
 enum proto { P_MEMCACHE, P_REDIS };
-enum op { OP_GET, OP_SET, OP_INCR };
+enum op { OP_GET, OP_SET, OP_INCR, OP_MGET };
 enum phase { PH_FILL, PH_RUN, PH_DONE };
 
 struct conn {
@@ -44,6 +49,7 @@ struct conn {
 	char *r;		/* replies being parsed */
 	size_t rlen, roff, rcap;
 	uint32_t pending;	/* replies still expected */
+	double sent;		/* when the group in flight was written */
 	uint32_t *seq;		/* this connection's key indexes */
 	uint32_t si;
 };
@@ -58,6 +64,7 @@ static struct {
 	uint32_t keys;
 	uint32_t ksize;
 	uint32_t vsize;
+	uint32_t batch;		/* keys per mget request */
 	uint64_t items;
 	double secs;
 	double warmup;
@@ -68,6 +75,7 @@ static struct {
 } o = {
 	.proto = P_MEMCACHE, .host = "127.0.0.1", .port = 0, .conns = 10,
 	.pipeline = 1, .op = OP_GET, .keys = 10000, .ksize = 16, .vsize = 100,
+	.batch = 100,
 	.items = 1000000, .secs = 1, .warmup = 0.5, .runs = 5, .seed = 42,
 	.preload = true,
 };
@@ -81,6 +89,10 @@ static struct conn conns[MAX_CONNS];
 static enum phase phase;
 static uint64_t fill_next, fill_total, fill_pipeline;
 static uint64_t done_replies, misses, errors;
+/* round trips of groups completed in timed runs, in microseconds */
+static double *lat;
+static size_t nlat, lat_cap;
+static bool timing;
 static char first_error[128];
 
 /* ---------------------------------------------------------------- requests */
@@ -147,6 +159,8 @@ static void request(struct conn *c, enum op op, const char *k, const char *v,
 			put(c, k, o.ksize);
 			put(c, " 1\r\n", 4);
 			break;
+		case OP_MGET:
+			break;	/* mget_request() */
 		}
 		return;
 	}
@@ -164,7 +178,33 @@ static void request(struct conn *c, enum op op, const char *k, const char *v,
 		put(c, "*2\r\n$4\r\nINCR\r\n", 14);
 		put_bulk(c, k, o.ksize);
 		break;
+	case OP_MGET:
+		break;
+
 	}
+}
+
+/* One multi-key get of o.batch keys from c's key sequence. */
+static void mget_request(struct conn *c)
+{
+	uint32_t i;
+
+	if (o.proto == P_MEMCACHE)
+		put(c, "get", 3);
+	else
+		putf(c, "*%u\r\n$4\r\nMGET\r\n", o.batch + 1);
+	for (i = 0; i < o.batch; i++) {
+		const char *k = keys + (size_t)c->seq[c->si++ & (BENCH_SEQ_LEN - 1)] * o.ksize;
+
+		if (o.proto == P_MEMCACHE) {
+			put(c, " ", 1);
+			put(c, k, o.ksize);
+		} else {
+			put_bulk(c, k, o.ksize);
+		}
+	}
+	if (o.proto == P_MEMCACHE)
+		put(c, "\r\n", 2);
 }
 
 /* Writes the next group of requests; false when there is nothing to do. */
@@ -187,12 +227,18 @@ static bool next_batch(struct conn *c)
 		}
 	} else if (phase == PH_RUN) {
 		for (i = 0; i < o.pipeline; i++) {
-			uint32_t k = c->seq[c->si++ & (BENCH_SEQ_LEN - 1)];
+			uint32_t k;
 
+			c->pending++;
+			if (o.op == OP_MGET) {
+				mget_request(c);
+				continue;
+			}
+			k = c->seq[c->si++ & (BENCH_SEQ_LEN - 1)];
 			request(c, o.op, keys + (size_t)k * o.ksize, value,
 				o.vsize);
-			c->pending++;
 		}
+		c->sent = bench_now();
 	}
 	return c->pending > 0;
 }
@@ -227,12 +273,105 @@ static void bad_reply(const char *line, size_t n)
 			 (int)(n > 100 ? 100 : n), line);
 }
 
+/* A bulk string ($n or $-1) at p: its length, or 0 when incomplete. */
+static size_t parse_bulk(const char *p, size_t avail)
+{
+	const char *nl = memchr(p, '\n', avail);
+	size_t line;
+	long long n;
+
+	if (!nl)
+		return 0;
+	line = nl - p + 1;
+	if (p[0] != '$') {
+		bad_reply(p, line - 2);
+		return line;
+	}
+	n = strtoll(p + 1, NULL, 10);
+	if (n < 0) {
+		misses++;
+		return line;
+	}
+	if (avail < line + n + 2)
+		return 0;
+	if ((uint64_t)n != o.vsize)
+		bad_reply("MGET returned a value of another size", 37);
+	return line + n + 2;
+}
+
+/*
+ * A multi-key get's whole reply at p: memcached's VALUE blocks up to END,
+ * or Redis's array of bulk strings.  Its length, or 0 when incomplete;
+ * keys it did not find count as misses.
+ */
+static size_t parse_multi(const char *p, size_t avail)
+{
+	const char *nl;
+	size_t off = 0, line, n1;
+	uint64_t m0 = misses;
+	uint32_t found = 0;
+	long long n;
+
+	if (o.proto == P_REDIS) {
+		nl = memchr(p, '\n', avail);
+		if (!nl)
+			return 0;
+		line = nl - p + 1;
+		if (p[0] != '*') {
+			bad_reply(p, line - 2);
+			return line;
+		}
+		n = strtoll(p + 1, NULL, 10);
+		for (off = line; n > 0; n--, off += n1) {
+			n1 = parse_bulk(p + off, avail - off);
+			if (!n1) {
+				misses = m0;	/* counted again when whole */
+				return 0;
+			}
+		}
+		return off;
+	}
+	for (;;) {
+		nl = memchr(p + off, '\n', avail - off);
+		if (!nl)
+			return 0;
+		line = nl - (p + off) + 1;
+		if (line == 5 && !memcmp(p + off, "END", 3))
+			break;
+		if (line < 6 || memcmp(p + off, "VALUE ", 6)) {
+			bad_reply(p + off, line - 2);
+			return off + line;
+		}
+		/* VALUE <key> <flags> <bytes> */
+		{
+			const char *s = p + off + 6;
+			unsigned long bytes;
+			int field = 0;
+
+			while (field < 2 && s < nl)
+				if (*s++ == ' ')
+					field++;
+			bytes = strtoul(s, NULL, 10);
+			if (avail - off < line + bytes + 2)
+				return 0;
+			if (bytes != o.vsize)
+				bad_reply("get returned a value of another size", 36);
+			off += line + bytes + 2;
+			found++;
+		}
+	}
+	misses += o.batch - (found < o.batch ? found : o.batch);
+	return off + line;
+}
+
 /* One whole reply at c->r + c->roff: its length, or 0 when incomplete. */
 static size_t parse_one(struct conn *c)
 {
 	const char *p = c->r + c->roff, *nl;
 	size_t avail = c->rlen - c->roff, line;
 
+	if (o.op == OP_MGET && phase != PH_FILL)
+		return parse_multi(p, avail);
 	nl = memchr(p, '\n', avail);
 	if (!nl)
 		return 0;
@@ -367,6 +506,8 @@ static void connect_all(void)
 	}
 }
 
+static void lat_add(double us);
+
 /* Starts every idle connection on the current phase. */
 static void kick_all(void)
 {
@@ -415,11 +556,24 @@ static void loop(double deadline)
 			}
 			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
 				done_replies += read_conn(c);
+				if (!c->pending && timing)
+					lat_add((bench_now() - c->sent) * 1e6);
 				if (!c->pending && next_batch(c))
 					flush_conn(c);
 			}
 		}
 	}
+}
+
+static void lat_add(double us)
+{
+	if (nlat == lat_cap) {
+		lat_cap = lat_cap ? lat_cap * 2 : 65536;
+		lat = realloc(lat, lat_cap * sizeof(*lat));
+		if (!lat)
+			bench_die("no memory");
+	}
+	lat[nlat++] = us;
 }
 
 static void fill(uint64_t total, unsigned int depth)
@@ -469,6 +623,8 @@ static int cmd_run(void)
 {
 	double runs[BENCH_RUNS_MAX], cpu[BENCH_RUNS_MAX], sys[BENCH_RUNS_MAX];
 	double t, t0, u0 = 0, s0 = 0, u1 = 0, s1 = 0;
+	/* ops count keys: an mget of 100 is 100, as in kc-bench's batch */
+	double per = o.op == OP_MGET ? o.batch : 1;
 	uint64_t d0, fill_errors, replies0;
 	bool have_cpu = o.server_pid > 0;
 
@@ -495,14 +651,16 @@ static int cmd_run(void)
 		if (have_cpu && !proc_cpu(o.server_pid, &u0, &s0))
 			bench_die("cannot read /proc/%d/stat", o.server_pid);
 		t0 = bench_now();
+		timing = true;
 		loop(t0 + o.secs);
+		timing = false;
 		t = bench_now();
 		if (have_cpu && !proc_cpu(o.server_pid, &u1, &s1))
 			bench_die("cannot read /proc/%d/stat", o.server_pid);
-		runs[r] = (done_replies - d0) / (t - t0);
+		runs[r] = (done_replies - d0) * per / (t - t0);
 		if (have_cpu && done_replies > d0) {
-			cpu[r] = (u1 - u0 + s1 - s0) / (done_replies - d0);
-			sys[r] = (s1 - s0) / (done_replies - d0);
+			cpu[r] = (u1 - u0 + s1 - s0) / ((done_replies - d0) * per);
+			sys[r] = (s1 - s0) / ((done_replies - d0) * per);
 		} else {
 			cpu[r] = sys[r] = 0;
 		}
@@ -512,6 +670,13 @@ static int cmd_run(void)
 	loop(0);
 
 	printf("{\"ops_per_sec\": %.1f, ", bench_median(runs, o.runs));
+	if (o.op == OP_MGET)
+		printf("\"requests_per_sec\": %.1f, \"batch\": %u, ",
+		       bench_median(runs, o.runs) / o.batch, o.batch);
+	/* a group is --pipeline requests: its round trip */
+	printf("\"p50_us\": %.1f, \"p99_us\": %.1f, \"zipf\": %.2f, ",
+	       bench_percentile(lat, nlat, 50), bench_percentile(lat, nlat, 99),
+	       bench_zipf_s);
 	bench_json_runs(stdout, "runs", runs, o.runs);
 	if (have_cpu) {
 		printf(", \"cpu_us_per_op\": %.3f, \"sys_us_per_op\": %.3f, ",
@@ -568,7 +733,9 @@ static void usage(FILE *f)
 		"  --port N         its TCP port (required)\n"
 		"  --conns N        connections, all from one thread (10)\n"
 		"  --pipeline N     requests written at once per connection (1)\n"
-		"  --op OP          get, set or incr (get)\n"
+		"  --op OP          get, set, incr or mget (get)\n"
+		"  --batch N        keys per mget request (100)\n"
+		"  --zipf S         Zipf exponent of the key choice; 0: uniform (0)\n"
 		"  --keys N         distinct keys (10000)\n"
 		"  --key-size N     bytes per key (16)\n"
 		"  --value-size N   bytes per value (100)\n"
@@ -622,8 +789,10 @@ int main(int argc, char **argv)
 				o.op = OP_SET;
 			else if (!strcmp(v, "incr"))
 				o.op = OP_INCR;
+			else if (!strcmp(v, "mget"))
+				o.op = OP_MGET;
 			else
-				bench_die("--op is get, set or incr, not '%s'", v);
+				bench_die("--op is get, set, incr or mget, not '%s'", v);
 		} else if (!strcmp(a, "--host")) {
 			o.host = v;
 		} else if (!strcmp(a, "--port")) {
@@ -650,6 +819,12 @@ int main(int argc, char **argv)
 			o.server_pid = bench_ulong(v, a, 1, 1 << 30);
 		} else if (!strcmp(a, "--seed")) {
 			o.seed = strtoull(v, NULL, 10);
+		} else if (!strcmp(a, "--batch")) {
+			o.batch = bench_ulong(v, a, 1, 10000);
+		} else if (!strcmp(a, "--zipf")) {
+			bench_zipf_s = strtod(v, NULL);
+			if (!(bench_zipf_s >= 0 && bench_zipf_s <= 5))
+				bench_die("--zipf is 0 (uniform) to 5, not '%s'", v);
 		} else {
 			bench_die("unknown option '%s' (see --help)", a);
 		}

@@ -20,9 +20,10 @@ import subprocess
 import sys
 
 ORDER = ["kcache-ioctl", "kcache-batch", "kcache-netlink", "kcache-proxy",
-         "kcache-proxy-memcache", "redis", "memcached",
+         "kcache-proxy-memcache", "redis", "redis-io2", "memcached",
          "py-kcache", "py-redis-proxy", "py-redis"]
-OPS = ["nop", "get", "set", "incr", "lpush", "lpop", "sadd", "hset", "mset"]
+OPS = ["nop", "get", "set", "incr", "lpush", "lpop", "sadd", "hset", "mset", "mget"]
+NET = ("kcache-proxy", "kcache-proxy-memcache", "redis", "redis-io2", "memcached")
 # the value size of the chart and the summary
 MAIN_VS, MAIN_KS = 100, 16
 
@@ -50,20 +51,23 @@ def parse(path):
     return info, recs, mems, done, costs
 
 
-COST_HEAD = ["system", "op", "P", "ops/s", "CPU us/op", "sys us/op", "CPU spread",
-             "syscalls/op", "CPU x server", "CPU x proxy", "top system calls per op"]
+COST_HEAD = ["system", "op", "P", "keys", "ops/s", "p50 us", "p99 us", "CPU us/op",
+             "sys us/op", "CPU spread", "syscalls/op", "CPU x server", "CPU x proxy",
+             "top system calls per op"]
 
 
 def cost_rows(costs):
     """Server CPU time and system calls per request (phase cost)."""
     rows = []
-    for c in sorted(costs, key=lambda c: (c["op"], c["pipeline"], c["proto"], c["system"])):
+    for c in sorted(costs, key=lambda c: (c.get("keys", "uniform") != "uniform", c["op"],
+                                          c["pipeline"], c["proto"], c["system"])):
         cr = c.get("cpu_runs") or []
         sp = ("%.0f%%" % (100.0 * (max(cr) - min(cr)) / c["cpu_us_per_op"])
               if len(cr) > 1 and c["cpu_us_per_op"] else "")
         top = ", ".join("%s %.2f" % kv for kv in list(c.get("syscalls", {}).items())[:4])
-        rows.append([c["system"], c["op"], str(c["pipeline"]), fmt_rate(c["ops_per_sec"]),
-                     "%.2f" % c["cpu_us_per_op"], "%.2f" % c["sys_us_per_op"], sp,
+        rows.append([c["system"], c["op"], str(c["pipeline"]), c.get("keys", "uniform"),
+                     fmt_rate(c["ops_per_sec"]), "%.0f" % c.get("p50_us", 0),
+                     "%.0f" % c.get("p99_us", 0), "%.2f" % c["cpu_us_per_op"], "%.2f" % c["sys_us_per_op"], sp,
                      "%.2f" % c["syscalls_per_op"] if "syscalls_per_op" in c else "-",
                      fmt_ratio(c.get("cpu_ratio_redis", c.get("cpu_ratio_memcached"))),
                      fmt_ratio(c.get("cpu_ratio_kcache-proxy",
@@ -121,8 +125,9 @@ class Results:
             return self.get("py-redis", op, 1, 1, ks, vs) if system == "redis" else None
         # requests of one per round trip compare with servers at -P 1;
         # a pipelined load with the same pipeline
-        p = r.get("pipeline", 1) if r["system"] in ("kcache-proxy", "kcache-proxy-memcache",
-                                                     "redis", "memcached") else 1
+        p = r.get("pipeline", 1) if r["system"] in NET else 1
+        # network loads compare at the same number of client threads
+        t = r.get("threads", 1) if r["system"] in NET else 1
         if op == "nop":
             op = "get"
             vs = MAIN_VS
@@ -132,7 +137,7 @@ class Results:
                 return None
             if vs == 0:
                 vs = MAIN_VS
-        return self.get(system, op, 1, p, ks, vs)
+        return self.get(system, op, t, p, ks, vs)
 
 
 def sort_key(r):
@@ -261,6 +266,82 @@ def targets(res, mems):
     return out
 
 
+def targets18(res, mems, costs):
+    """(met, text) for each target of issue 18, from this run only."""
+    out = []
+
+    def cost(system, op, p):
+        return next((c for c in costs if c["system"] == system and c["op"] == op and
+                     c["pipeline"] == p and c.get("keys", "uniform") == "uniform"), None)
+
+    for ref, proxy, want in (("redis", "kcache-proxy", 0.8),
+                             ("memcached", "kcache-proxy-memcache", 1.0)):
+        parts, ok = [], True
+        for op in ("get", "set"):
+            for p in (1, 16):
+                c = cost(proxy, op, p)
+                x = c.get("cpu_ratio_" + ref) if c else None
+                ok = ok and x is not None and x <= want
+                parts.append("%s P%d %s" % (op.upper(), p, fmt_ratio(x)))
+        out.append((ok, "proxy CPU per request <= %.1fx %s (median of per-round ratios): %s" %
+                    (want, ref, ", ".join(parts))))
+    parts, ok = [], True
+    for op in ("get", "set"):
+        for p in (1, 16):
+            a, b = cost("kcache-proxy", op, p), cost("redis", op, p)
+            x = a.get("syscalls_per_op") if a else None
+            y = b.get("syscalls_per_op") if b else None
+            ok = ok and x is not None and y is not None and x <= y
+            parts.append("%s P%d %s vs %s" % (op.upper(), p, x if x is not None else "-",
+                                               y if y is not None else "-"))
+    out.append((ok, "proxy system calls per request <= redis-server's: " + ", ".join(parts)))
+    for ref, want in (("redis", 1.3), ("redis-io2", 1.0)):
+        xs, worst, n = [], None, 0
+        for r in res.recs:
+            if r["system"] != "kcache-proxy" or r.get("threads", 1) != 2:
+                continue
+            x = res.get(ref, r["op"], 2, r.get("pipeline", 1), 16, r["value_size"])
+            if not x:
+                continue
+            x = r["ops_per_sec"] / x
+            xs.append(x)
+            n += x >= want
+            if worst is None or x < worst[0]:
+                worst = (x, "%s -P %d" % (r["op"], r.get("pipeline", 1)))
+        out.append((bool(xs) and n == len(xs),
+                    "proxy throughput >= %.1fx %s, 2 client threads: %s" %
+                    (want, ref, "%d of %d tests met, geometric mean %s, lowest %s (%s)" %
+                     (n, len(xs), fmt_ratio(geomean(xs)), fmt_ratio(worst[0]), worst[1])
+                     if xs else "not measured")))
+    km = next((m for m in mems if m["system"] == "kcache" and m["basis"] == "used_bytes+index"),
+              None)
+    for ref, basis, want in (("memcached", "total_malloced+hash_bytes", 0.95),
+                             ("redis", "used_memory", 0.9)):
+        mm = next((m for m in mems if m["system"] == ref and m["basis"] == basis), None)
+        x = km["value"] / mm["value"] if km and mm and mm["value"] else None
+        out.append((x is not None and x <= want,
+                    "bytes per item <= %.2fx %s's: %s" %
+                    (want, ref, "kcache %.1f B, %s %.1f B (%s)" %
+                     (km["value"], ref, mm["value"], fmt_ratio(x)) if x else "not measured")))
+    kb = res.get("kcache-batch", "mget", 1, 1, 16, MAIN_VS)
+    for ref in ("memcached", "redis"):
+        o = res.get(ref, "mget", 1, 1, 16, MAIN_VS)
+        x = kb / o if kb and o else None
+        out.append((x is not None and x >= 3,
+                    "batch GET of 100 per key >= 3x %s's 100-key %s: %s" %
+                    (ref, "get" if ref == "memcached" else "MGET", fmt_ratio(x))))
+    parts, ok = [], True
+    for vs in sorted(set(r["value_size"] for r in res.recs
+                         if r["system"] == "kcache-ioctl" and r["op"] == "get")):
+        g1, g2 = res.get("kcache-ioctl", "get", 1, 1, 16, vs), res.get("kcache-ioctl", "get", 2, 1, 16, vs)
+        n1, n2 = res.get("kcache-ioctl", "nop", 1, 1, 0, 0), res.get("kcache-ioctl", "nop", 2, 1, 0, 0)
+        x = (g2 / g1) / (n2 / n1) if g1 and g2 and n1 and n2 else None
+        ok = ok and x is not None and x >= 0.9
+        parts.append("%d B: %s" % (vs, fmt_ratio(x)))
+    out.append((ok, "ioctl GET 2-thread scaling >= 0.9x NOP's: " + ", ".join(parts)))
+    return out
+
+
 def chart(res, out_dir, title):
     """Two panels of grouped bars (log scale), key 16 B, value 100 B."""
     if not shutil.which("gnuplot"):
@@ -322,6 +403,48 @@ set multiplot layout 2,1 title "%s"
     return png
 
 
+def cost_chart(costs, out_dir, title):
+    """Server CPU time per request (uniform keys), one group per op and -P."""
+    if not costs or not shutil.which("gnuplot"):
+        return None
+    systems = [x for x in ("kcache-proxy", "redis", "kcache-proxy-memcache", "memcached")
+               if any(c["system"] == x for c in costs)]
+    groups = sorted(set((c["op"], c["pipeline"]) for c in costs),
+                    key=lambda g: (g[1], OPS.index(g[0]) if g[0] in OPS else 99))
+    dat = os.path.join(out_dir, "cost.dat")
+    with open(dat, "w") as f:
+        f.write("group " + " ".join('"%s"' % x for x in systems) + "\n")
+        for op, p in groups:
+            vals = []
+            for x in systems:
+                c = next((c for c in costs if c["system"] == x and c["op"] == op and
+                          c["pipeline"] == p and c.get("keys", "uniform") == "uniform" and
+                          c.get("cpu_us_per_op")), None)
+                vals.append("%.3f" % c["cpu_us_per_op"] if c else "-")
+            f.write('"%s -P %d" %s\n' % (op.upper(), p, " ".join(vals)))
+    png = os.path.join(out_dir, "cpu_per_request.png")
+    gp = os.path.join(out_dir, "cost.gp")
+    with open(gp, "w") as f:
+        f.write("""set terminal pngcairo size 1000,600 font ",10"
+set output '%s'
+set datafile missing '-'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set ylabel "server CPU time per request (us; lower is better)"
+set grid ytics
+set key outside right top vertical
+set title "%s"
+plot """ % (png, title.replace('"', "'")) +
+                ", ".join("'%s' using %d:xtic(1) title columnheader(%d)" % (dat, j + 2, j + 2)
+                          for j in range(len(systems))) + "\n")
+    p = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
+    if p.returncode != 0:
+        print("report: gnuplot failed: " + p.stderr[-500:], file=sys.stderr)
+        return None
+    return png
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("log")
@@ -354,6 +477,7 @@ def main():
     mrows = memory_rows(mems)
     mhead = ["system", "basis", "bytes/item", "items stored", "items loaded"]
     tg = targets(res, mems)
+    tg18 = targets18(res, mems, costs)
     lines = ["Conditions: " + cond, "",
              "Throughput (median of the runs; spread = (max - min) / median; ratios against "
              "the same op, key and value size at -P 1, or at the same -P for pipelined loads; "
@@ -368,6 +492,8 @@ def main():
              "Memory per item:", "", text_table(mrows, mhead), "",
              "Targets (this run):"]
     lines += ["  [%s] %s" % ("met" if ok else "MISSED", t) for ok, t in tg]
+    lines += ["", "Targets of issue 18 (this run):"]
+    lines += ["  [%s] %s" % ("met" if ok else "MISSED", t) for ok, t in tg18]
     if not done:
         lines += ["", "WARNING: the guest did not finish (no KCB-DONE): results are partial"]
     text = "\n".join(lines) + "\n"
@@ -375,13 +501,18 @@ def main():
         f.write(text)
     with open(os.path.join(a.out, "table.rst"), "w") as f:
         f.write(rst_table(rows) + "\n\n" + rst_table(mrows, mhead) + "\n\n")
-        f.write("\n".join("- %s: %s" % ("met" if ok else "**missed**", t) for ok, t in tg) + "\n")
+        f.write("\n".join("- %s: %s" % ("met" if ok else "**missed**", t)
+                           for ok, t in tg + tg18) + "\n")
     png = chart(res, a.out, "kcache vs redis-server vs memcached, key %d B, value %d B, %s" %
                 (MAIN_KS, MAIN_VS, info.get("kernel", "")))
+    cpng = cost_chart(costs, a.out, "server CPU time per request, key 16 B, value 100 B, %s" %
+                      info.get("kernel", ""))
     print(text, end="")
     print("\nresults: %s" % os.path.join(a.out, "results.json"))
     if png:
         print("chart:   %s" % png)
+    if cpng:
+        print("chart:   %s" % cpng)
     return 0
 
 
