@@ -273,8 +273,11 @@ static void bad_reply(const char *line, size_t n)
 			 (int)(n > 100 ? 100 : n), line);
 }
 
-/* A bulk string ($n or $-1) at p: its length, or 0 when incomplete. */
-static size_t parse_bulk(const char *p, size_t avail)
+/*
+ * A bulk string ($n or $-1) at p: its length, or 0 when incomplete.  A
+ * value of another size than --value-size is an error if check is set.
+ */
+static size_t parse_bulk(const char *p, size_t avail, bool check)
 {
 	const char *nl = memchr(p, '\n', avail);
 	size_t line;
@@ -294,9 +297,21 @@ static size_t parse_bulk(const char *p, size_t avail)
 	}
 	if (avail < line + n + 2)
 		return 0;
-	if ((uint64_t)n != o.vsize)
-		bad_reply("MGET returned a value of another size", 37);
+	if (check && (uint64_t)n != o.vsize)
+		bad_reply("GET returned a value of another size", 36);
 	return line + n + 2;
+}
+
+/* The <bytes> of a memcached "VALUE <key> <flags> <bytes>" line at p. */
+static unsigned long value_bytes(const char *p, const char *nl)
+{
+	const char *s = p + 6;
+	int field = 0;
+
+	while (field < 2 && s < nl)
+		if (*s++ == ' ')
+			field++;
+	return strtoul(s, NULL, 10);
 }
 
 /*
@@ -308,6 +323,7 @@ static size_t parse_multi(const char *p, size_t avail)
 {
 	const char *nl;
 	size_t off = 0, line, n1;
+	unsigned long bytes;
 	uint64_t m0 = misses;
 	uint32_t found = 0;
 	long long n;
@@ -323,7 +339,7 @@ static size_t parse_multi(const char *p, size_t avail)
 		}
 		n = strtoll(p + 1, NULL, 10);
 		for (off = line; n > 0; n--, off += n1) {
-			n1 = parse_bulk(p + off, avail - off);
+			n1 = parse_bulk(p + off, avail - off, true);
 			if (!n1) {
 				misses = m0;	/* counted again when whole */
 				return 0;
@@ -342,23 +358,13 @@ static size_t parse_multi(const char *p, size_t avail)
 			bad_reply(p + off, line - 2);
 			return off + line;
 		}
-		/* VALUE <key> <flags> <bytes> */
-		{
-			const char *s = p + off + 6;
-			unsigned long bytes;
-			int field = 0;
-
-			while (field < 2 && s < nl)
-				if (*s++ == ' ')
-					field++;
-			bytes = strtoul(s, NULL, 10);
-			if (avail - off < line + bytes + 2)
-				return 0;
-			if (bytes != o.vsize)
-				bad_reply("get returned a value of another size", 36);
-			off += line + bytes + 2;
-			found++;
-		}
+		bytes = value_bytes(p + off, nl);
+		if (avail - off < line + bytes + 2)
+			return 0;
+		if (bytes != o.vsize)
+			bad_reply("get returned a value of another size", 36);
+		off += line + bytes + 2;
+		found++;
 	}
 	misses += o.batch - (found < o.batch ? found : o.batch);
 	return off + line;
@@ -377,8 +383,6 @@ static size_t parse_one(struct conn *c)
 		return 0;
 	line = nl - p + 1;
 	if (o.proto == P_REDIS) {
-		long long n;
-
 		switch (p[0]) {
 		case '+':
 		case ':':
@@ -387,33 +391,16 @@ static size_t parse_one(struct conn *c)
 			bad_reply(p, line - 2);
 			return line;
 		case '$':
-			n = strtoll(p + 1, NULL, 10);
-			if (n < 0) {
-				misses++;
-				return line;
-			}
-			if (avail < line + n + 2)
-				return 0;
-			if (o.op == OP_GET && phase == PH_RUN &&
-			    (uint64_t)n != o.vsize)
-				bad_reply("GET returned a value of another size", 37);
-			return line + n + 2;
+			return parse_bulk(p, avail,
+					  o.op == OP_GET && phase == PH_RUN);
 		default:
 			bad_reply(p, line - 2);
 			return line;
 		}
 	}
 	if (line >= 6 && !memcmp(p, "VALUE ", 6)) {
-		/* VALUE <key> <flags> <bytes> [<cas>] */
-		const char *s = p + 6;
-		unsigned long bytes;
-		int field = 0;
+		unsigned long bytes = value_bytes(p, nl);
 
-		while (field < 2 && s < nl) {
-			if (*s++ == ' ')
-				field++;
-		}
-		bytes = strtoul(s, NULL, 10);
 		if (avail < line + bytes + 2 + 5)
 			return 0;
 		if (memcmp(p + line + bytes, "\r\nEND\r\n", 7))

@@ -213,21 +213,21 @@ def targets(res, mems):
 
     for op in ("get", "set"):
         for ref in ("memcached", "redis"):
-            parts, ok = [], True
+            parts, ok = [], bool(vss)
             for vs in vss:
                 k = res.get("kcache-ioctl", op, 1, 1, 16, vs)
                 x = ratio(k, res.get(ref, op, 1, 1, 16, vs))
                 ok = ok and x is not None and x >= 10
                 parts.append("%d B: %s" % (vs, fmt_ratio(x)))
             out.append((ok, "ioctl %s, 1 thread >= 10x %s (-P 1): %s" %
-                        (op.upper(), ref, ", ".join(parts))))
-    parts, ok = [], True
+                        (op.upper(), ref, (", ".join(parts) or "not measured"))))
+    parts, ok = [], bool(vss)
     for vs in vss:
         x = ratio(res.get("kcache-batch", "get", 1, 100, 16, vs),
                   res.get("memcached", "get", 1, 1, 16, vs))
         ok = ok and x is not None and x >= 30
         parts.append("%d B: %s" % (vs, fmt_ratio(x)))
-    out.append((ok, "batched GET (100 a call) >= 30x memcached GET per key: " + ", ".join(parts)))
+    out.append((ok, "batched GET (100 a call) >= 30x memcached GET per key: " + (", ".join(parts) or "not measured")))
     for p, want in ((1, 1.0), (16, 1.5)):
         xs, worst = [], None
         for r in res.recs:
@@ -256,13 +256,13 @@ def targets(res, mems):
                     (km["value"], mm["value"], fmt_ratio(km["value"] / mm["value"]))))
     else:
         out.append((False, "memory per item <= memcached's: not measured"))
-    parts, ok = [], True
+    parts, ok = [], bool(vss)
     for vs in vss:
         x = ratio(res.get("kcache-ioctl", "get", 2, 1, 16, vs),
                   res.get("kcache-ioctl", "get", 1, 1, 16, vs))
         ok = ok and x is not None and x >= 1.7
         parts.append("%d B: %s" % (vs, fmt_ratio(x)))
-    out.append((ok, "ioctl GET, 2 threads >= 1.7x 1 thread: " + ", ".join(parts)))
+    out.append((ok, "ioctl GET, 2 threads >= 1.7x 1 thread: " + (", ".join(parts) or "not measured")))
     return out
 
 
@@ -284,7 +284,7 @@ def targets18(res, mems, costs):
                 ok = ok and x is not None and x <= want
                 parts.append("%s P%d %s" % (op.upper(), p, fmt_ratio(x)))
         out.append((ok, "proxy CPU per request <= %.1fx %s (median of per-round ratios): %s" %
-                    (want, ref, ", ".join(parts))))
+                    (want, ref, (", ".join(parts) or "not measured"))))
     parts, ok = [], True
     for op in ("get", "set"):
         for p in (1, 16):
@@ -294,7 +294,7 @@ def targets18(res, mems, costs):
             ok = ok and x is not None and y is not None and x <= y
             parts.append("%s P%d %s vs %s" % (op.upper(), p, x if x is not None else "-",
                                                y if y is not None else "-"))
-    out.append((ok, "proxy system calls per request <= redis-server's: " + ", ".join(parts)))
+    out.append((ok, "proxy system calls per request <= redis-server's: " + (", ".join(parts) or "not measured")))
     for ref, want in (("redis", 1.3), ("redis-io2", 1.0)):
         xs, worst, n = [], None, 0
         for r in res.recs:
@@ -330,16 +330,31 @@ def targets18(res, mems, costs):
         out.append((x is not None and x >= 3,
                     "batch GET of 100 per key >= 3x %s's 100-key %s: %s" %
                     (ref, "get" if ref == "memcached" else "MGET", fmt_ratio(x))))
-    parts, ok = [], True
-    for vs in sorted(set(r["value_size"] for r in res.recs
-                         if r["system"] == "kcache-ioctl" and r["op"] == "get")):
+    vss = sorted(set(r["value_size"] for r in res.recs
+                     if r["system"] == "kcache-ioctl" and r["op"] == "get"))
+    parts, ok = [], bool(vss)
+    for vs in vss:
         g1, g2 = res.get("kcache-ioctl", "get", 1, 1, 16, vs), res.get("kcache-ioctl", "get", 2, 1, 16, vs)
         n1, n2 = res.get("kcache-ioctl", "nop", 1, 1, 0, 0), res.get("kcache-ioctl", "nop", 2, 1, 0, 0)
         x = (g2 / g1) / (n2 / n1) if g1 and g2 and n1 and n2 else None
         ok = ok and x is not None and x >= 0.9
         parts.append("%d B: %s" % (vs, fmt_ratio(x)))
-    out.append((ok, "ioctl GET 2-thread scaling >= 0.9x NOP's: " + ", ".join(parts)))
+    out.append((ok, "ioctl GET 2-thread scaling >= 0.9x NOP's: " + (", ".join(parts) or "not measured")))
     return out
+
+
+def gnuplot_head(png, size, ylabel, log):
+    """The settings both charts share: grouped bars, a key on the right."""
+    return """set terminal pngcairo size %s font ",10"
+set output '%s'
+set datafile missing '-'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+%sset ylabel "%s"
+set grid ytics
+set key outside right top vertical
+""" % (size, png, 'set logscale y\nset format y "%.0s%c"\n' if log else "", ylabel)
 
 
 def chart(res, out_dir, title):
@@ -378,19 +393,8 @@ def chart(res, out_dir, title):
     png = os.path.join(out_dir, "throughput.png")
     gp = os.path.join(out_dir, "chart.gp")
     with open(gp, "w") as f:
-        f.write("""set terminal pngcairo size 1400,1000 font ",10"
-set output '%s'
-set datafile missing '-'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set logscale y
-set format y "%%.0s%%c"
-set ylabel "operations per second (log scale)"
-set grid ytics
-set key outside right top vertical
-set multiplot layout 2,1 title "%s"
-""" % (png, title.replace('"', "'")))
+        f.write(gnuplot_head(png, "1400,1000", "operations per second (log scale)", True))
+        f.write('set multiplot layout 2,1 title "%s"\n' % title.replace('"', "'"))
         for i, (ptitle, cols) in enumerate(panels):
             f.write('set title "%s"\n' % ptitle)
             f.write("plot " + ", ".join("'%s' using %d:xtic(1) title columnheader(%d)" %
@@ -425,17 +429,9 @@ def cost_chart(costs, out_dir, title):
     png = os.path.join(out_dir, "cpu_per_request.png")
     gp = os.path.join(out_dir, "cost.gp")
     with open(gp, "w") as f:
-        f.write("""set terminal pngcairo size 1000,600 font ",10"
-set output '%s'
-set datafile missing '-'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set ylabel "server CPU time per request (us; lower is better)"
-set grid ytics
-set key outside right top vertical
-set title "%s"
-plot """ % (png, title.replace('"', "'")) +
+        f.write(gnuplot_head(png, "1000,600",
+                             "server CPU time per request (us; lower is better)", False) +
+                'set title "%s"\nplot ' % title.replace('"', "'") +
                 ", ".join("'%s' using %d:xtic(1) title columnheader(%d)" % (dat, j + 2, j + 2)
                           for j in range(len(systems))) + "\n")
     p = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
