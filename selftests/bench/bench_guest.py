@@ -570,8 +570,16 @@ def phase_redis(cfg):
             for system, _ in targets:
                 for op, rs in runs[system].items():
                     rec = {"ops_per_sec": median(rs), "runs": rs, "conns": cfg["conns"]}
+                    # paired ratios: each run over the other server's run
+                    # of the same round, median over the rounds
+                    kw = {}
+                    for ref, _ in targets:
+                        other = runs[ref].get(op, [])
+                        if ref != system and len(other) == len(rs):
+                            kw["paired_ratio_" + ref] = round(
+                                median([a / b for a, b in zip(rs, other) if b]), 3)
                     record(system, op, rec, "redis-benchmark", pipeline=p, value_size=vs,
-                           key_size=16, requests=n, threads=thr)
+                           key_size=16, requests=n, threads=thr, **kw)
     stop("redis-io2")
 
 

@@ -147,6 +147,18 @@ def sort_key(r):
             r.get("pipeline", 1), r.get("threads", 1))
 
 
+def note(r):
+    """Errors, and a spread too wide for a ratio to mean much (> 25%)."""
+    out = []
+    if r.get("errors"):
+        out.append("%d err" % r["errors"])
+    runs = r.get("runs") or []
+    if len(runs) > 1 and r["ops_per_sec"] and \
+            (max(runs) - min(runs)) / r["ops_per_sec"] > 0.25:
+        out.append("spread > 25%")
+    return ", ".join(out)
+
+
 def table_rows(res):
     rows = []
     for r in sorted(res.recs, key=sort_key):
@@ -158,7 +170,7 @@ def table_rows(res):
                      fmt_rate(v), spread(r),
                      fmt_ratio(v / m if m and r["system"] != "memcached" else None),
                      fmt_ratio(v / d if d and r["system"] != "redis" else None),
-                     "%d err" % r["errors"] if r.get("errors") else ""])
+                     note(r)])
     return rows
 
 
@@ -303,7 +315,8 @@ def targets18(res, mems, costs):
             x = res.get(ref, r["op"], 2, r.get("pipeline", 1), 16, r["value_size"])
             if not x:
                 continue
-            x = r["ops_per_sec"] / x
+            # the median of per-round ratios where the run has them
+            x = r.get("paired_ratio_" + ref, r["ops_per_sec"] / x)
             xs.append(x)
             n += x >= want
             if worst is None or x < worst[0]:
