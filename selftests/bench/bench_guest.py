@@ -57,6 +57,10 @@ DEFAULTS = {
     # redis-benchmark --threads of the rb_tests at rb_main_value_size
     # (other sizes: 1)
     "rb_client_threads": [1, 2],
+    # -n of runs with 2 or more client threads: redis-benchmark --threads
+    # notices the end of a run only every 250 ms, so a run must last seconds
+    "rb_threads_requests": 40000,
+    "rb_threads_requests_pipelined": 400000,
     # a second redis-server with io-threads N (0: none), system "redis-io2"
     "redis_io_threads": 2,
     "net_key_sizes": [16, 32],  # key sizes of the memcached-protocol loads
@@ -514,6 +518,8 @@ def phase_cost(cfg):
 
 def redis_benchmark(cfg, port, vs, pipeline, tests, threads=1):
     n = cfg["rb_requests"] if pipeline == 1 else cfg["rb_requests_pipelined"]
+    if threads > 1:
+        n = cfg["rb_threads_requests"] if pipeline == 1 else cfg["rb_threads_requests_pipelined"]
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(cfg["conns"]),
            "-n", str(n), "-d", str(vs), "-P", str(pipeline), "-r", str(cfg["keys"]),
            "-t", tests, "--csv"]

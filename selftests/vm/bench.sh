@@ -9,7 +9,7 @@
 # load 1M items into each for memory per item.  Documentation/performance.rst
 # explains what is measured and how to read it.
 #
-#   selftests/vm/bench.sh            everything (about 15-20 minutes)
+#   selftests/vm/bench.sh            everything (about 30 minutes)
 #   BENCH_QUICK=1 selftests/vm/bench.sh   fewer sizes and runs (a smoke run)
 #
 # The guest runs selftests/bench/bench_guest.py as the harness's only
@@ -21,7 +21,7 @@
 #   build/bench/throughput.png the chart (gnuplot)
 #
 # Environment (all optional):
-#   VM_MEM (4G), VM_SMP (2), VM_TIMEOUT (2400 s)
+#   VM_MEM (4G), VM_SMP (2), VM_TIMEOUT (3600 s)
 #   VM_ACCEL        default tcg,thread=multi: one host thread per vCPU, so
 #                   two guest threads can run at once.  A boot that dies
 #                   early is retried once, then with tcg,thread=single.
@@ -39,7 +39,7 @@ set -euo pipefail
 
 VM_MEM=${VM_MEM:-4G}
 VM_SMP=${VM_SMP:-2}
-VM_TIMEOUT=${VM_TIMEOUT:-2400}
+VM_TIMEOUT=${VM_TIMEOUT:-3600}
 TEST_TIMEOUT=${TEST_TIMEOUT:-$((VM_TIMEOUT - 120))}
 KCACHE_PARAMS=${KCACHE_PARAMS:-memory_mb=1024}
 BENCH_ACCEL=${VM_ACCEL:-tcg,thread=multi}
@@ -55,7 +55,8 @@ write_config() {
 	if [ -n "${BENCH_QUICK:-}" ]; then
 		quick='{"sizes": [[16, 100]], "value_sizes": [100],
 			"runs": 3, "secs": 0.3, "rb_runs": 1, "rb_requests": 1000,
-			"rb_requests_pipelined": 5000, "mem_items": 100000}'
+			"rb_requests_pipelined": 5000, "rb_threads_requests": 8000,
+			"rb_threads_requests_pipelined": 80000, "mem_items": 100000}'
 	fi
 	$PY - "$quick" "${BENCH_PROFILE:-}" "${BENCH_CONFIG:-}" "${BASE_PROXY:-}" \
 		>"$OUT/config.json" <<-'EOF'
