@@ -367,7 +367,8 @@ set style fill solid 0.85 border -1
 %sset ylabel "%s"
 set grid ytics
 set key outside right top vertical
-""" % (size, png, 'set logscale y\nset format y "%.0s%c"\n' if log else "", ylabel)
+""" % (size, png, 'set logscale y\nset format y "%.0s%c"\n' if log else "set yrange [0:*]\n",
+       ylabel)
 
 
 def chart(res, out_dir, title):
