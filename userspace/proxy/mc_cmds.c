@@ -954,9 +954,11 @@ static int peek(struct conn *c, const void *k, size_t n, struct peek *p)
 	return 0;
 }
 
-/* kcache's slab classes (at most 128), read once per me or metadump. */
+/* kcache's slab classes, read once per me or metadump. */
+#define MC_CLASSES_MAX 128	/* KC_MAX_CLASSES of kmod/kcache.h */
+
 struct classes {
-	struct kc_class_stats cs[128];
+	struct kc_class_stats cs[MC_CLASSES_MAX];
 	size_t n;
 };
 
@@ -966,7 +968,7 @@ static void classes_read(struct conn *c, struct classes *cl)
 
 	cl->n = 0;
 	STAT_ADD(ioctls, 1);
-	if (kc_class_stats(E(c)->fd, cl->cs, 128, &cl->n, &nr))
+	if (kc_class_stats(E(c)->fd, cl->cs, MC_CLASSES_MAX, &cl->n, &nr))
 		cl->n = 0;
 }
 
