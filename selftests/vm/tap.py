@@ -7,7 +7,9 @@ KCACHE-TEST-BEGIN/END blocks), prints one line per test program and writes
 "passed failed skipped" to --counts.
 
 A failed test is listed with the last "# " lines before it (why it
-failed).  Counting rules, per test program (one BEGIN/END block):
+failed, as kselftest prints it) and the last "#   " lines after it (the
+report selftests/python/kcache_python.py prints after the result).
+Counting rules, per test program (one BEGIN/END block):
   - only top-level TAP lines count: "ok N ..." / "not ok N ..." at column 0;
     nested KTAP subtests (indented) and kselftest "# " lines do not;
   - "# SKIP" in the directive counts as skipped, "# TODO"/"# XFAIL" as passed;
@@ -47,9 +49,12 @@ def count_block(b):
     results = 0
     bail = False
     diag = []       # the "# " lines since the last result
+    after = None    # the last failure's "#   " lines after it, if it was the last result
     for line in b.lines:
         if line.lstrip().startswith('#'):
             diag = (diag + [line.strip()[:200]])[-6:]
+            if after is not None and line.startswith('#   '):
+                after[:] = (after + ['  ' + line.strip()[:200]])[-6:]
         if plan is None:
             m = PLAN.match(line)
             if m and not line.startswith((' ', '\t')):
@@ -61,6 +66,7 @@ def count_block(b):
         m = RESULT.match(line)
         if not m:
             continue
+        after = None
         why, diag = diag, []
         results += 1
         ok = m.group(1) == 'ok'
@@ -74,6 +80,9 @@ def count_block(b):
             failed += 1
             notes.append('not ok %s %s' % (m.group(2) or '?', m.group(3)))
             notes.extend('  ' + d for d in why)
+            after = []
+            notes.append(after)
+    notes = [n for x in notes for n in (x if isinstance(x, list) else [x])]
 
     if plan is not None and results < plan:
         failed += plan - results
