@@ -134,4 +134,38 @@ static inline __must_check bool kc_ref_tryget(refcount_t *r)
 #endif
 }
 
+/*
+ * rhashtable's bucket lock: with the irq flags since 6.10 (the header
+ * changed rht_lock()'s signature; 6.1 and 6.12 are the ones tested).
+ */
+#include <linux/rhashtable.h>
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+static inline unsigned long kc_rht_lock(struct bucket_table *tbl,
+					struct rhash_lock_head __rcu **bkt)
+{
+	return rht_lock(tbl, bkt);
+}
+
+static inline void kc_rht_unlock(struct bucket_table *tbl,
+				 struct rhash_lock_head __rcu **bkt,
+				 unsigned long flags)
+{
+	rht_unlock(tbl, bkt, flags);
+}
+#else
+static inline unsigned long kc_rht_lock(struct bucket_table *tbl,
+					struct rhash_lock_head __rcu **bkt)
+{
+	rht_lock(tbl, bkt);
+	return 0;
+}
+
+static inline void kc_rht_unlock(struct bucket_table *tbl,
+				 struct rhash_lock_head __rcu **bkt,
+				 unsigned long flags)
+{
+	rht_unlock(tbl, bkt);
+}
+#endif
+
 #endif /* _KC_COMPAT_H */

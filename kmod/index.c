@@ -363,28 +363,54 @@ int kc_flush_db(struct kc_cache *kc, u8 slot)
 	return 0;
 }
 
-/* Pins the linked items of bucket b of tbl.  Under RCU. */
-static void pin_bucket(struct bucket_table *tbl, u32 b, struct kc_pins *s)
+/*
+ * Pins the linked items of the chain from head on; false when the walk
+ * ended in another chain (through a reused chunk, or an entry the rehash
+ * moved) or s is full.  Under RCU.
+ */
+static bool pin_chain(struct rhash_head *head, struct bucket_table *tbl,
+		      u32 b, void *marker, struct kc_pins *s)
 {
-	struct rhash_lock_head __rcu *const *bkt = rht_bucket(tbl, b);
 	struct rhash_head *pos;
-	int tries = 0;
 
-restart:
-	rht_for_each_rcu_from(pos, rht_ptr_rcu(bkt), tbl, b) {
+	rht_for_each_rcu_from(pos, head, tbl, b) {
 		struct kc_item *it = container_of(pos, struct kc_item, node);
 
 		if (s->n == s->cap) {
 			s->full = true;
-			return;
+			return false;
 		}
-		if (!kc_ref_tryget(&it->ref))
-			continue;
-		s->hold[s->n++] = it;
+		if (kc_ref_tryget(&it->ref))
+			s->hold[s->n++] = it;
 	}
-	/* Went through a reused chunk into another chain: walk again. */
-	if (pos != RHT_NULLS_MARKER(bkt) && ++tries < KC_PIN_RETRIES)
-		goto restart;
+	return pos == marker;
+}
+
+/*
+ * Pins the linked items of bucket b of tbl.  Under RCU.  A lockless walk
+ * that does not end on the bucket's own marker is done again (items may
+ * be pinned twice: SCAN allows repeats); if that does not settle either,
+ * the chain is being rehashed or unlinked from right now, and the bucket
+ * lock waits for that and holds the chain still for one more walk.
+ */
+static void pin_bucket(struct bucket_table *tbl, u32 b, struct kc_pins *s)
+{
+	struct rhash_lock_head __rcu **bkt = rht_bucket_var(tbl, b);
+	unsigned long flags;
+	int tries;
+
+	if (!bkt)		/* a nested table's bucket never used */
+		return;
+	for (tries = 0; tries < KC_PIN_RETRIES; tries++)
+		if (pin_chain(rht_ptr_rcu(bkt), tbl, b, RHT_NULLS_MARKER(bkt),
+			      s) || s->full)
+			return;
+	flags = kc_rht_lock(tbl, bkt);
+	/* Nothing leaves a locked chain; the caller retries if it did. */
+	if (!pin_chain(rht_ptr_rcu(bkt), tbl, b, RHT_NULLS_MARKER(bkt), s) &&
+	    !s->full)
+		s->stale = true;
+	kc_rht_unlock(tbl, bkt, flags);
 }
 
 /*
@@ -394,6 +420,14 @@ restart:
  * from old to new), so that a key present all along is seen even while
  * the table grows or shrinks.  Returns the smallest mask m0.  The items
  * are pinned, not checked: the caller checks the state (acquire).
+ *
+ * A rehash attaches its table (future_tbl) before it moves entries, so a
+ * table attached after the chain was read may already hold entries of the
+ * buckets walked: as rhashtable's own lookups, the last table's
+ * future_tbl is read again after the walk, and a chain that grew sets
+ * s->stale (so does a chain longer than KC_PIN_TABLES: inserts that
+ * outpace the rehash worker attach more tables): the caller releases the
+ * pins and walks the class again.
  */
 u32 kc_index_pin_class(struct kc_cache *kc, u32 v, struct kc_pins *s)
 {
@@ -410,9 +444,15 @@ u32 kc_index_pin_class(struct kc_cache *kc, u32 v, struct kc_pins *s)
 	for (i = 0; i < nt && !s->full; i++) {
 		u32 steps = t[i]->size / (m0 + 1);
 
+		/* Entries move on: see their removal, then the next table. */
+		smp_rmb();
 		for (j = 0; j < steps && !s->full; j++)
 			pin_bucket(t[i], (v & m0) | (j << ilog2(m0 + 1)), s);
 	}
+	/* The walk, then future_tbl: pairs with the rehash's attach. */
+	smp_rmb();
+	if (rht_dereference_rcu(t[nt - 1]->future_tbl, &kc->index))
+		s->stale = true;
 	rcu_read_unlock();
 	return m0;
 }

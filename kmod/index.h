@@ -35,13 +35,14 @@ unsigned int kc_walk_slot(const struct kc_walk *w);
 bool kc_walk_same_bucket(const struct kc_walk *w, struct kc_item *it);
 
 /* The items SCAN pins for one cursor position (kc_index_pin_class()). */
-#define KC_PIN_TABLES	4	/* tables of a resize chain */
-#define KC_PIN_RETRIES	8
+#define KC_PIN_TABLES	16	/* tables of a resize chain (inserts may add several) */
+#define KC_PIN_RETRIES	4	/* lockless walks of a bucket before its lock */
 
 struct kc_pins {
 	struct kc_item **hold;
 	u32 n, cap;
-	bool full;
+	bool full;		/* the class did not fit in hold[] */
+	bool stale;		/* the table chain or a chain moved: walk again */
 };
 
 u32 kc_index_pin_class(struct kc_cache *kc, u32 v, struct kc_pins *s);

@@ -18,7 +18,9 @@
  * RCU; they are examined here after rcu_read_unlock() (the LINKED check,
  * as lookups do), since dropping a reference may free a container and
  * sleep.  A bucket walk that ends on another bucket's marker went through
- * a reused chunk and is done again: keys may repeat, as Redis allows.
+ * a reused chunk and is done again: keys may repeat, as Redis allows.  A
+ * class whose walk may have missed entries (a resize began during it, or
+ * a bucket walk did not settle) is walked again, yielding in between.
  */
 #include <linux/bitrev.h>
 #include <linux/log2.h>
@@ -32,6 +34,8 @@
 #include "container.h"
 
 #define KC_SCAN_HOLD_MAX	BIT(16)
+/* Walks of one class again (s.stale) before giving up with -EAGAIN. */
+#define KC_SCAN_STALE_MAX	1000
 
 static_assert(offsetofend(struct kc_snap_rec, cas) == KC_SNAP_REC_SIZE_VER0);
 static_assert(sizeof(struct kc_snap_rec) == KC_SNAP_REC_SIZE_VER1);
@@ -50,6 +54,44 @@ static void release(struct kc_pins *s)
 	while (s->n)
 		kc_item_put(s->hold[--s->n]);
 	s->full = false;
+	s->stale = false;
+}
+
+/*
+ * Pins the items of the class of cursor v (kc_index_pin_class()), again
+ * with more room when they did not fit, again after a yield when the walk
+ * may have missed some; *m0 is the smallest table's mask.
+ */
+static int pin_class(struct kc_op *op, u32 v, struct kc_pins *s, u32 *m0)
+{
+	u32 stale = 0;
+	int err;
+
+	for (;;) {
+		struct kc_item **bigger;
+
+		*m0 = kc_index_pin_class(kc_op_cache(op), v, s);
+		if (s->stale) {
+			release(s);
+			if (++stale >= KC_SCAN_STALE_MAX)
+				return -EAGAIN;
+			err = kc_op_yield(op, 0);	/* step 0: yields */
+			if (err)
+				return err;
+			continue;
+		}
+		if (!s->full)
+			return 0;
+		release(s);
+		if (s->cap >= KC_SCAN_HOLD_MAX)
+			return -E2BIG;
+		bigger = kvmalloc_array(s->cap * 2, sizeof(*bigger), KC_GFP_REQ);
+		if (!bigger)
+			return -ENOMEM;
+		kvfree(s->hold);
+		s->hold = bigger;
+		s->cap *= 2;
+	}
 }
 
 /*
@@ -102,27 +144,9 @@ static int scan_walk(struct scan_ctx *x, u32 *cursor, u32 count)
 		struct kc_reply mark = x->r;
 		u32 keys = x->keys;
 
-		m0 = kc_index_pin_class(kc, v, &s);
-		if (s.full) {
-			struct kc_item **bigger;
-
-			/* One class did not fit: retry it with more room. */
-			release(&s);
-			if (s.cap >= KC_SCAN_HOLD_MAX) {
-				err = -E2BIG;
-				break;
-			}
-			bigger = kvmalloc_array(s.cap * 2, sizeof(*bigger),
-						KC_GFP_REQ);
-			if (!bigger) {
-				err = -ENOMEM;
-				break;
-			}
-			kvfree(s.hold);
-			s.hold = bigger;
-			s.cap *= 2;
-			continue;
-		}
+		err = pin_class(op, v, &s, &m0);
+		if (err)
+			break;
 		for (i = 0; i < s.n; i++) {
 			struct kc_item *it = s.hold[i];
 
