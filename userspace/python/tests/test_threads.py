@@ -103,9 +103,14 @@ def test_close_while_other_threads_use_it(c):
     ts = [threading.Thread(target=user) for _ in range(4)]
     for t in ts:
         t.start()
-    time.sleep(0.3)
+    # Close while they run; each sees ClosedError on its next call.  The
+    # waits are bounded, not timed: a thread may wait long for the GIL.
+    deadline = time.monotonic() + 30
+    while seen["ok"] < 20 and not seen["other"] and time.monotonic() < deadline:
+        time.sleep(0.01)
     cache.close()
-    time.sleep(0.1)
+    while seen["closed"] + len(seen["other"]) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
     stop.set()
     for t in ts:
         t.join(30)
