@@ -97,7 +97,9 @@
  * rhashtable bucket locks (inside the index)
  *   Taken by rhashtable's insert, replace and remove, which run under
  *   item->lock (index.c, called by item.c only).  Lookups and walks take
- *   none: they run under RCU.
+ *   none: they run under RCU.  SCAN's walk of a bucket that keeps moving
+ *   under it (pin_bucket(), index.c) takes that bucket's lock with only
+ *   RCU held and takes nothing inside it (reference counts only).
  *   A store of a new key that the index refuses while it is resized
  *   (-EBUSY) waits for rhashtable's resize worker (flush_work(),
  *   kc_index_wait_resize()) holding its key stripes, kc.excl_sem and

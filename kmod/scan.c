@@ -18,9 +18,10 @@
  * RCU; they are examined here after rcu_read_unlock() (the LINKED check,
  * as lookups do), since dropping a reference may free a container and
  * sleep.  A bucket walk that ends on another bucket's marker went through
- * a reused chunk and is done again: keys may repeat, as Redis allows.  A
- * class whose walk may have missed entries (a resize began during it, or
- * a bucket walk did not settle) is walked again, yielding in between.
+ * a reused chunk or a moved entry and is done again, at last under the
+ * bucket's lock: keys may repeat, as Redis allows.  A class whose walk may
+ * have missed entries (a resize began during it) is walked again,
+ * yielding in between.
  */
 #include <linux/bitrev.h>
 #include <linux/log2.h>
