@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import BUILD, Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
+from kcp import BUILD, Proxy, Raw, Reference, Tap, cmd, resp_upto  # noqa: E402
 
 CLI = os.environ.get("KCACHE_CLI", os.path.join(BUILD, "userspace", "kcache-cli"))
 
@@ -122,7 +122,7 @@ RESP3 = [
 
 def one(r, *args, secs=5):
     r.send(cmd(*args))
-    r.read_until(lambda b: resp_count(b) >= 1, secs)
+    r.read_until(resp_upto(1), secs)
     return r.take()
 
 
@@ -171,7 +171,7 @@ def behaviour(t, port, name):
     t.ok(silent(a), "%s: BLPOP on a missing key waits" % name)
     t.eq(info_blocked(port), 1, "%s: INFO blocked_clients counts it" % name)
     one(ctl, "RPUSH", "wk", "v")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\nwk\r\n$1\r\nv\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*2\r\n$2\r\nwk\r\n$1\r\nv\r\n",
          "%s: a push wakes it with [key, element]" % name)
     a.take()
     t.eq(one(ctl, "EXISTS", "wk"), b":0\r\n", "%s: the element went to the waiter" % name)
@@ -187,9 +187,9 @@ def behaviour(t, port, name):
     b.send(cmd("BLPOP", "sk1", "0"))
     time.sleep(0.2)
     one(ctl, "RPUSH", "sk1", "first", "second")
-    t.eq(a.read_until(lambda x: resp_count(x) >= 1), b"*2\r\n$3\r\nsk1\r\n$5\r\nfirst\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*2\r\n$3\r\nsk1\r\n$5\r\nfirst\r\n",
          "%s: the older waiter gets the first element" % name)
-    t.eq(b.read_until(lambda x: resp_count(x) >= 1), b"*2\r\n$3\r\nsk1\r\n$6\r\nsecond\r\n",
+    t.eq(b.read_until(resp_upto(1)), b"*2\r\n$3\r\nsk1\r\n$6\r\nsecond\r\n",
          "%s: the newer one the second" % name)
     a.take()
     b.close()
@@ -200,7 +200,7 @@ def behaviour(t, port, name):
         c.send(cmd("BRPOP", "other", "fifo", "0"))
         time.sleep(0.2)
     one(ctl, "RPUSH", "fifo", "x1", "x2", "x3")
-    got = [c.read_until(lambda b: resp_count(b) >= 1) for c in cs]
+    got = [c.read_until(resp_upto(1)) for c in cs]
     # BRPOP: the first waiter takes the tail.
     t.eq(got, [b"*2\r\n$4\r\nfifo\r\n$2\r\nx%d\r\n" % i for i in (3, 2, 1)],
          "%s: one push of three: FIFO order of three waiters" % name)
@@ -214,7 +214,7 @@ def behaviour(t, port, name):
     got = []
     for i, c in enumerate(cs):
         one(ctl, "LPUSH", "fifo2", "y%d" % i)
-        got.append(c.read_until(lambda b: resp_count(b) >= 1))
+        got.append(c.read_until(resp_upto(1)))
     t.eq(got, [b"*2\r\n$5\r\nfifo2\r\n$2\r\ny%d\r\n" % i for i in range(3)],
          "%s: three pushes: FIFO order of three waiters" % name)
     for c in cs:
@@ -224,7 +224,7 @@ def behaviour(t, port, name):
     a.send(cmd("BLMOVE", "pk", "pd", "RIGHT", "LEFT", "0") + cmd("PING"))
     t.ok(silent(a), "%s: a command pipelined after BLMOVE waits" % name)
     one(ctl, "RPUSH", "pk", "e1")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 2), b"$2\r\ne1\r\n+PONG\r\n",
+    t.eq(a.read_until(resp_upto(2)), b"$2\r\ne1\r\n+PONG\r\n",
          "%s: BLMOVE answered, then the pipelined PING" % name)
     a.take()
     t.eq(one(ctl, "LRANGE", "pd", "0", "-1"), b"*1\r\n$2\r\ne1\r\n", "%s: BLMOVE moved it" % name)
@@ -246,7 +246,7 @@ def behaviour(t, port, name):
     a.send(cmd("BLPOP", "dk", "0"))
     time.sleep(0.2)
     one(ctl, "RPUSH", "dk", "z")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\ndk\r\n$1\r\nz\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*2\r\n$2\r\ndk\r\n$1\r\nz\r\n",
          "%s: the next waiter gets the element" % name)
     a.take()
 
@@ -258,12 +258,12 @@ def behaviour(t, port, name):
     t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid), "FOO"),
          b"-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n", "%s: CLIENT UNBLOCK bad reason" % name)
     t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid)), b":1\r\n", "%s: CLIENT UNBLOCK: 1" % name)
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*-1\r\n", "%s: unblocked (TIMEOUT): nil" % name)
+    t.eq(a.read_until(resp_upto(1)), b"*-1\r\n", "%s: unblocked (TIMEOUT): nil" % name)
     a.take()
     a.send(cmd("BLMOVE", "uk", "ud", "LEFT", "LEFT", "0"))
     time.sleep(0.2)
     t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid), "ERROR"), b":1\r\n", "%s: CLIENT UNBLOCK ERROR: 1" % name)
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n",
          "%s: unblocked (ERROR): the UNBLOCKED error" % name)
     a.take()
     t.eq(one(a, "PING"), b"+PONG\r\n", "%s: the unblocked client goes on" % name)
@@ -283,12 +283,12 @@ def databases(t, port, name, ctl):
     w3.send(cmd("BLPOP", "dq", "0"))
     time.sleep(0.2)
     one(p3, "RPUSH", "dq", "in3")
-    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\ndq\r\n$3\r\nin3\r\n",
+    t.eq(w3.read_until(resp_upto(1)), b"*2\r\n$2\r\ndq\r\n$3\r\nin3\r\n",
          "%s: a push in database 3 serves its waiter, not an older one in database 0" % name)
     w3.take()
     t.ok(silent(w0), "%s: the waiter in database 0 still waits" % name)
     one(ctl, "RPUSH", "dq", "in0")
-    t.eq(w0.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\ndq\r\n$3\r\nin0\r\n",
+    t.eq(w0.read_until(resp_upto(1)), b"*2\r\n$2\r\ndq\r\n$3\r\nin0\r\n",
          "%s: a push in database 0 serves that one" % name)
     w0.take()
     # SWAPDB and MOVE bring a list into a waiter's database.
@@ -297,7 +297,7 @@ def databases(t, port, name, ctl):
     one(ctl, "RPUSH", "sq", "from0")
     t.ok(silent(w3), "%s: a push to the same name in database 0 leaves database 3's waiter" % name)
     t.eq(one(ctl, "SWAPDB", "0", "3"), b"+OK\r\n", "%s: SWAPDB 0 3" % name)
-    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\nsq\r\n$5\r\nfrom0\r\n",
+    t.eq(w3.read_until(resp_upto(1)), b"*2\r\n$2\r\nsq\r\n$5\r\nfrom0\r\n",
          "%s: SWAPDB serves the waiter from the list it brought" % name)
     w3.take()
     one(ctl, "SWAPDB", "0", "3")
@@ -305,7 +305,7 @@ def databases(t, port, name, ctl):
     time.sleep(0.2)
     one(ctl, "RPUSH", "mq", "moved")
     t.eq(one(ctl, "MOVE", "mq", "3"), b":1\r\n", "%s: MOVE of a list to database 3" % name)
-    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*2\r\n$2\r\nmq\r\n$5\r\nmoved\r\n",
+    t.eq(w3.read_until(resp_upto(1)), b"*2\r\n$2\r\nmq\r\n$5\r\nmoved\r\n",
          "%s: MOVE serves a waiter of the target database" % name)
     w3.take()
     t.eq(info_blocked(port), 0, "%s: nobody left blocked" % name)
@@ -325,7 +325,7 @@ def zsets(t, port, name):
     t.ok(silent(a), "%s: BZPOPMIN on a missing key waits" % pre)
     t.eq(info_blocked(port), 1, "%s: INFO blocked_clients counts it" % pre)
     one(ctl, "ZADD", "zw", "2", "b", "1.5", "a")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzw\r\n$1\r\na\r\n$3\r\n1.5\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*3\r\n$2\r\nzw\r\n$1\r\na\r\n$3\r\n1.5\r\n",
          "%s: a ZADD wakes it with [key, member, score]" % pre)
     a.take()
     t.eq(one(ctl, "ZRANGE", "zw", "0", "-1"), b"*1\r\n$1\r\nb\r\n", "%s: the other member stays" % pre)
@@ -335,7 +335,7 @@ def zsets(t, port, name):
     a.send(cmd("BZMPOP", "0", "2", "zm1", "zm2", "MAX", "COUNT", "2"))
     t.ok(silent(a), "%s: BZMPOP waits" % pre)
     one(ctl, "ZADD", "zm2", "1", "x", "2", "y", "3", "z")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1),
+    t.eq(a.read_until(resp_upto(1)),
          b"*2\r\n$3\r\nzm2\r\n*2\r\n*2\r\n$1\r\nz\r\n$1\r\n3\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n",
          "%s: BZMPOP MAX COUNT 2: the two highest" % pre)
     a.take()
@@ -344,14 +344,14 @@ def zsets(t, port, name):
     a.send(cmd("BZPOPMAX", "zs", "0"))
     time.sleep(0.2)
     one(ctl, "ZUNIONSTORE", "zs", "1", "zm2")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzs\r\n$1\r\nx\r\n$1\r\n1\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*3\r\n$2\r\nzs\r\n$1\r\nx\r\n$1\r\n1\r\n",
          "%s: ZUNIONSTORE into the key serves BZPOPMAX" % pre)
     a.take()
     a.send(cmd("BZPOPMIN", "zr", "0"))
     time.sleep(0.2)
     one(ctl, "ZADD", "zsrc", "7", "r")
     one(ctl, "RENAME", "zsrc", "zr")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzr\r\n$1\r\nr\r\n$1\r\n7\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*3\r\n$2\r\nzr\r\n$1\r\nr\r\n$1\r\n7\r\n",
          "%s: RENAME onto the key serves BZPOPMIN" % pre)
     a.take()
 
@@ -361,7 +361,7 @@ def zsets(t, port, name):
         c.send(cmd("BZPOPMIN", "other", "zfifo", "0"))
         time.sleep(0.2)
     one(ctl, "ZADD", "zfifo", "1", "m1", "2", "m2", "3", "m3")
-    got = [c.read_until(lambda b: resp_count(b) >= 1) for c in cs]
+    got = [c.read_until(resp_upto(1)) for c in cs]
     t.eq(got, [b"*3\r\n$5\r\nzfifo\r\n$2\r\nm%d\r\n$1\r\n%d\r\n" % (i, i) for i in (1, 2, 3)],
          "%s: one ZADD of three: FIFO order of three waiters" % pre)
     for c in cs:
@@ -371,7 +371,7 @@ def zsets(t, port, name):
     got = []
     for i, c in enumerate(cs):
         one(ctl, "ZADD", "zfifo2", str(i), "n%d" % i)
-        got.append(c.read_until(lambda b: resp_count(b) >= 1))
+        got.append(c.read_until(resp_upto(1)))
     t.eq(got, [b"*3\r\n$6\r\nzfifo2\r\n$2\r\nn%d\r\n$1\r\n%d\r\n" % (i, i) for i in range(3)],
          "%s: three ZADDs: FIFO order of three waiters" % pre)
     for c in cs:
@@ -381,7 +381,7 @@ def zsets(t, port, name):
     a.send(cmd("BZMPOP", "0", "1", "zp", "MIN") + cmd("PING"))
     t.ok(silent(a), "%s: a command pipelined after BZMPOP waits" % pre)
     one(ctl, "ZADD", "zp", "5", "e")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 2),
+    t.eq(a.read_until(resp_upto(2)),
          b"*2\r\n$2\r\nzp\r\n*1\r\n*2\r\n$1\r\ne\r\n$1\r\n5\r\n+PONG\r\n",
          "%s: BZMPOP answered, then the pipelined PING" % pre)
     a.take()
@@ -404,7 +404,7 @@ def zsets(t, port, name):
     a.send(cmd("BZPOPMAX", "zd", "0"))
     time.sleep(0.2)
     one(ctl, "ZADD", "zd", "1", "q")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzd\r\n$1\r\nq\r\n$1\r\n1\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*3\r\n$2\r\nzd\r\n$1\r\nq\r\n$1\r\n1\r\n",
          "%s: the next waiter gets the member" % pre)
     a.take()
 
@@ -415,7 +415,7 @@ def zsets(t, port, name):
     t.ok(silent(a), "%s: a list pushed under the key leaves BZPOPMIN waiting" % pre)
     one(ctl, "DEL", "zx")
     one(ctl, "ZADD", "zx", "3", "z")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$2\r\nzx\r\n$1\r\nz\r\n$1\r\n3\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*3\r\n$2\r\nzx\r\n$1\r\nz\r\n$1\r\n3\r\n",
          "%s: then a sorted set there serves it" % pre)
     a.take()
 
@@ -424,12 +424,12 @@ def zsets(t, port, name):
     a.send(cmd("BZPOPMIN", "zu", "0"))
     time.sleep(0.2)
     t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid)), b":1\r\n", "%s: CLIENT UNBLOCK: 1" % pre)
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*-1\r\n", "%s: unblocked (TIMEOUT): nil" % pre)
+    t.eq(a.read_until(resp_upto(1)), b"*-1\r\n", "%s: unblocked (TIMEOUT): nil" % pre)
     a.take()
     a.send(cmd("BZMPOP", "0", "1", "zu", "MIN"))
     time.sleep(0.2)
     t.eq(one(ctl, "CLIENT", "UNBLOCK", str(cid), "ERROR"), b":1\r\n", "%s: CLIENT UNBLOCK ERROR: 1" % pre)
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n",
          "%s: unblocked (ERROR): the UNBLOCKED error" % pre)
     a.take()
 
@@ -442,12 +442,12 @@ def zsets(t, port, name):
     w3.send(cmd("BZPOPMIN", "zdq", "0"))
     time.sleep(0.2)
     one(p3, "ZADD", "zdq", "3", "in3")
-    t.eq(w3.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$3\r\nzdq\r\n$3\r\nin3\r\n$1\r\n3\r\n",
+    t.eq(w3.read_until(resp_upto(1)), b"*3\r\n$3\r\nzdq\r\n$3\r\nin3\r\n$1\r\n3\r\n",
          "%s: a ZADD in database 3 serves its waiter, not an older one in database 0" % pre)
     w3.take()
     t.ok(silent(a), "%s: the waiter in database 0 still waits" % pre)
     one(ctl, "ZADD", "zdq", "0", "in0")
-    t.eq(a.read_until(lambda b: resp_count(b) >= 1), b"*3\r\n$3\r\nzdq\r\n$3\r\nin0\r\n$1\r\n0\r\n",
+    t.eq(a.read_until(resp_upto(1)), b"*3\r\n$3\r\nzdq\r\n$3\r\nin0\r\n$1\r\n0\r\n",
          "%s: a ZADD in database 0 serves that one" % pre)
     a.take()
     w3.send(cmd("BZMPOP", "0", "1", "zsq", "MIN"))
@@ -455,7 +455,7 @@ def zsets(t, port, name):
     one(ctl, "ZADD", "zsq", "1", "from0")
     t.ok(silent(w3), "%s: a ZADD to the same name in database 0 leaves database 3's waiter" % pre)
     t.eq(one(ctl, "SWAPDB", "0", "3"), b"+OK\r\n", "%s: SWAPDB 0 3" % pre)
-    t.eq(w3.read_until(lambda b: resp_count(b) >= 1),
+    t.eq(w3.read_until(resp_upto(1)),
          b"*2\r\n$3\r\nzsq\r\n*1\r\n*2\r\n$5\r\nfrom0\r\n$1\r\n1\r\n",
          "%s: SWAPDB serves the waiter from the sorted set it brought" % pre)
     w3.take()
@@ -473,7 +473,7 @@ def kernel_push(t, px):
     p = subprocess.run([CLI, "rpush", "kk", "from-kernel"], capture_output=True, timeout=30)
     t.ok(p.returncode == 0, "kcache-cli rpush ran", p.stderr)
     t0 = time.time()
-    got = a.read_until(lambda b: resp_count(b) >= 1, 5)
+    got = a.read_until(resp_upto(1), 5)
     t.eq(got, b"*2\r\n$2\r\nkk\r\n$11\r\nfrom-kernel\r\n", "proxy: a push through /dev/kcache wakes BLPOP")
     t.ok(time.time() - t0 < 2, "proxy: woken at once, not by the timeout")
     a.close()

@@ -18,7 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import PROXY, Proxy, Raw, Tap, cmd, free_port, resp_count, skip_all, wait_port  # noqa: E402
+from kcp import PROXY, Proxy, Raw, Tap, cmd, free_port, resp_upto, skip_all, wait_port  # noqa: E402
 
 NCONN = int(os.environ.get("KC_HOSTILE_CONNS", "4000"))     # held at once
 NSLOW = int(os.environ.get("KC_HOSTILE_SLOW", "400"))       # slowloris clients
@@ -41,7 +41,7 @@ def status(pid, key):
 
 def info_field(r, section, field):
     r.send(cmd("INFO", section))
-    b = r.read_until(lambda b: resp_count(b) >= 1)
+    b = r.read_until(resp_upto(1))
     r.take()
     for line in b.split(b"\r\n"):
         if line.startswith(field.encode() + b":"):
@@ -200,7 +200,7 @@ def many_connections(t):
     wait_for(lambda: info_field(ctl, "clients", "connected_clients") == n + 1, 10)
     extra = Raw(px.rport)
     extra.send(cmd("PING"))
-    t.eq(extra.read_until(lambda b: resp_count(b) >= 1), b"+PONG\r\n",
+    t.eq(extra.read_until(resp_upto(1)), b"+PONG\r\n",
          "client number %d (--maxclients) is served" % (n + 2))
     r1, m1 = Raw(px.rport), Raw(px.mport)
     t.eq(r1.read_until(lambda b: b.endswith(b"\r\n")), b"-ERR max number of clients reached\r\n",
@@ -275,13 +275,13 @@ def slowloris(t):
          "all %d requests sent a byte at a time are answered when finished" % NSLOW)
     r = Raw(px.rport, 20)
     r.send(cmd("MGET", *["slow:%d" % i for i in range(nr)]))
-    b = r.read_until(lambda b: resp_count(b) >= 1, 20)
+    b = r.read_until(resp_upto(1), 20)
     t.eq(b, b"*%d\r\n" % nr + b"".join(b"$%d\r\nvalue-%d\r\n" % (len(b"value-%d" % i), i)
                                       for i in range(nr)),
          "and stored what they sent")
     r.take()
     r.send(cmd("DEL", *["slow:%d" % i for i in range(nr)] + ["slowm:%d" % i for i in range(nm)]))
-    t.eq(r.read_until(lambda b: resp_count(b) >= 1), b":%d\r\n" % NSLOW, "DEL of their keys")
+    t.eq(r.read_until(resp_upto(1)), b":%d\r\n" % NSLOW, "DEL of their keys")
     r.close()
     close_all(socks)
 
@@ -338,7 +338,7 @@ def non_reader(t):
     ngets = 2000        # 500 MiB of replies each
     ctl = Raw(px.rport, 30)
     ctl.send(cmd("SET", "hostile:big", val))
-    t.eq(ctl.read_until(lambda b: resp_count(b) >= 1), b"+OK\r\n", "SET of a 256 KiB value")
+    t.eq(ctl.read_until(resp_upto(1)), b"+OK\r\n", "SET of a 256 KiB value")
     ctl.take()
     m = Raw(px.mport, 30)
     m.send(b"set hostile:bigm 0 0 %d\r\n%s\r\n" % (len(val), val))
@@ -403,7 +403,7 @@ def non_reader(t):
          % (len(got), len(want)))
     close_all([x, xm, y])
     ctl.send(cmd("DEL", "hostile:big", "hostile:bigm"))
-    t.eq(ctl.read_until(lambda b: resp_count(b) >= 1), b":2\r\n", "DEL of both values")
+    t.eq(ctl.read_until(resp_upto(1)), b":2\r\n", "DEL of both values")
     ctl.close()
     t.eq(px.stop(), 0, "the proxy exits 0 on SIGTERM")
 
@@ -490,7 +490,7 @@ def pipelines(t):
     note("pipelines proxy: VmHWM %.1f MiB" % (status(px.p.pid, "VmHWM") / MiB))
     c = Raw(px.rport)
     c.send(cmd("DEL", "hostile:pc", "hostile:pm"))
-    t.eq(c.read_until(lambda b: resp_count(b) >= 1), b":2\r\n", "DEL of the counters")
+    t.eq(c.read_until(resp_upto(1)), b":2\r\n", "DEL of the counters")
     c.close()
     t.eq(px.stop(), 0, "the proxy exits 0 on SIGTERM")
 

@@ -239,6 +239,58 @@ def resp_count(b):
         i, n = j, n + 1
 
 
+class RespUpto:
+    """read_until predicate: b holds at least n complete RESP replies.
+
+    Resumes where the last call stopped (read_until's buffer only grows),
+    so a reply of 100,000 elements arriving in many reads is parsed once,
+    not once per read as resp_count(b) >= n would.
+    """
+
+    def __init__(self, n):
+        self.want = n
+        self.got = 0
+        self.i = 0
+        self.open = []  # elements still due in each unfinished aggregate
+
+    def __call__(self, b):
+        while self.got < self.want:
+            nl = b.find(b"\r\n", self.i)
+            if nl < 0:
+                break
+            t = b[self.i:self.i + 1]
+            if t in (b"+", b"-", b":", b"_", b",", b"#", b"("):
+                self.i = nl + 2
+            elif t in (b"$", b"=", b"!"):
+                n = int(b[self.i + 1:nl])
+                end = nl + 2 if n < 0 else nl + 2 + n + 2
+                if end > len(b):
+                    break
+                self.i = end
+            elif t in (b"*", b"~", b">", b"%", b"|"):
+                n = int(b[self.i + 1:nl])
+                self.i = nl + 2
+                if n > 0:
+                    self.open.append(2 * n if t in (b"%", b"|") else n)
+                    continue
+            else:
+                raise ValueError("bad reply type %r" % t)
+            # One element is complete: close the aggregates it completes.
+            while self.open:
+                self.open[-1] -= 1
+                if self.open[-1]:
+                    break
+                self.open.pop()
+            else:
+                self.got += 1
+        return self.got >= self.want
+
+
+def resp_upto(n):
+    """A read_until predicate: n complete replies (see RespUpto)."""
+    return RespUpto(n)
+
+
 def cmd(*args):
     """One RESP multibulk request."""
     out = [b"*%d\r\n" % len(args)]

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
+from kcp import Proxy, Raw, Reference, Tap, cmd, resp_upto  # noqa: E402
 
 try:
     from pymemcache.client.base import Client
@@ -128,7 +128,7 @@ def main():
         m.send(b"set shared 0 0 4\r\nfrom\r\n")
         m.read_until(LINE)
         r.send(cmd("GET", "shared") + cmd("SET", "shared", "redis"))
-        r.read_until(lambda b: resp_count(b) >= 2)
+        r.read_until(resp_upto(2))
         m.take()
         m.send(b"get shared\r\n")
         t.eq((r.buf, m.read_until(GET)), (b"$4\r\nfrom\r\n+OK\r\n", b"VALUE shared 0 5\r\nredis\r\nEND\r\n"),

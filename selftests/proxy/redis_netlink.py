@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import PROXY, Proxy, Raw, Reference, Tap, cmd, resp_count  # noqa: E402
+from kcp import PROXY, Proxy, Raw, Reference, Tap, cmd, resp_upto  # noqa: E402
 from redis_proto import SCRIPT, SCRIPT3, call, keyspace_pipelined, run_script, scan_all  # noqa: E402
 
 TOO_BIG = b"-ERR value or reply larger than --transport netlink carries (65531 bytes): " \
@@ -52,7 +52,7 @@ def main():
                cmd("SET", "nl:big", b"x" * 65532) + cmd("EXISTS", "nl:big") +
                cmd("APPEND", "nl:max", "x") + cmd("RPUSH", "nl:l", b"y" * 40000, b"z" * 40000) +
                cmd("LRANGE", "nl:l", "0", "-1") + cmd("LLEN", "nl:l") + cmd("DEL", "nl:max", "nl:l"))
-        b = r.read_until(lambda b: resp_count(b) >= 10, 20)
+        b = r.read_until(resp_upto(10), 20)
         t.eq(b, b"+OK\r\n$65531\r\n" + v + b"\r\n:65531\r\n" + TOO_BIG + b":0\r\n:65532\r\n" +
              b":2\r\n" + TOO_BIG + b":2\r\n:2\r\n",
              "a 65531-byte value round-trips; a larger value or reply gets a clear error")
@@ -66,7 +66,7 @@ def main():
         reqs += [cmd("INCR", "nlp:c") for _ in range(n)]
         reqs += [cmd("GET", "nlp:%d" % i) for i in range(n)]
         r.send(b"".join(reqs))
-        b = r.read_until(lambda b: resp_count(b) >= 3 * n, 120)
+        b = r.read_until(resp_upto(3 * n), 120)
         want = b"+OK\r\n" * n + b"".join(b":%d\r\n" % (i + 1) for i in range(n)) + \
             b"".join(b"$%d\r\nv%d\r\n" % (len(b"v%d" % i), i) for i in range(n))
         t.ok(b == want, "a pipeline of %d commands over netlink: every reply, in order" % (3 * n),
@@ -75,7 +75,7 @@ def main():
         v = b"w" * 60000
         r.send(b"".join(cmd("SET", "nlb:%d" % i, v) for i in range(200)) +
                b"".join(cmd("GET", "nlb:%d" % i) for i in range(200)))
-        b = r.read_until(lambda b: resp_count(b) >= 400, 120)
+        b = r.read_until(resp_upto(400), 120)
         t.ok(b == b"+OK\r\n" * 200 + (b"$60000\r\n" + v + b"\r\n") * 200,
              "200 pipelined GETs of 60 KB values: no reply lost to the netlink receive buffer",
              b[:200])
@@ -89,7 +89,7 @@ def main():
         r = Raw(px.rport, 20)
         r.send(cmd("RPUSH", "nlt", "a") + cmd("WATCH", "nlt") + cmd("MULTI") +
                cmd("RPUSH", "nlt", "b") + cmd("LRANGE", "nlt", "0", "-1") + cmd("EXEC"))
-        b = r.read_until(lambda b: resp_count(b) >= 6)
+        b = r.read_until(resp_upto(6))
         t.eq(b, b":1\r\n+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:2\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n",
              "WATCH, MULTI and EXEC (which always use /dev/kcache)")
         r.take()
@@ -97,7 +97,7 @@ def main():
         # 200-byte keys: 1000 of them are more than one netlink reply holds
         names = [b"nls:%04d:" % i + b"k" * 191 for i in range(5000)]
         r.send(b"".join(cmd("SET", k, "v") for k in names))
-        r.read_until(lambda b: resp_count(b) >= 5000, 60)
+        r.read_until(resp_upto(5000), 60)
         r.take()
         keys, calls, bad = scan_all(r, "COUNT", "1000")
         t.ok(bad is None and set(keys) == set(names),

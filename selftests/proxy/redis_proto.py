@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import Proxy, Raw, Reference, Tap, cmd, resp_count, resp_reply_len  # noqa: E402
+from kcp import Proxy, Raw, Reference, Tap, cmd, resp_count, resp_upto, resp_reply_len  # noqa: E402
 
 # Replies that depend only on the commands before them: compared byte for byte.
 SCRIPT = [
@@ -553,11 +553,11 @@ def run_script(port, script, hello3=False, timeout=5):
     out = []
     if hello3:
         r.send(cmd("HELLO", "3"))
-        r.read_until(lambda b: resp_count(b) >= 1)
+        r.read_until(resp_upto(1))
         r.take()
     for c in script:
         r.send(cmd(*c))
-        r.read_until(lambda b: resp_count(b) >= 1)
+        r.read_until(resp_upto(1))
         out.append(r.take())
     r.close()
     return out
@@ -589,7 +589,7 @@ def parse(b, i=0):
 
 def call(r, *c):
     r.send(cmd(*c))
-    b = r.read_until(lambda b: resp_count(b) >= 1, 20)
+    b = r.read_until(resp_upto(1), 20)
     r.take()
     return parse(b)[0]
 
@@ -601,12 +601,12 @@ def pubsub_script(port):
 
     def on(conn, *args, n=1):
         conn.send(cmd(*args))
-        conn.read_until(lambda x: resp_count(x) >= n)
+        conn.read_until(resp_upto(n))
         out.append((args, conn.take()))
 
     def pub(ch, msg, *receivers):
         b.send(cmd("PUBLISH", ch, msg))
-        b.read_until(lambda x: resp_count(x) >= 1)
+        b.read_until(resp_upto(1))
         out.append((("PUBLISH", ch, msg), b.take()))
         for conn, n in receivers:
             conn.read_until(lambda x: resp_count(x) >= n if n else False, None if n else 0.3)
@@ -641,7 +641,7 @@ def pubsub_script(port):
     on(a, "UNSUBSCRIBE")
     # RESP3: replies and messages are pushes, every command is allowed
     a.send(cmd("HELLO", "3"))
-    a.read_until(lambda x: resp_count(x) >= 1)
+    a.read_until(resp_upto(1))
     a.take()
     on(a, "UNSUBSCRIBE")
     on(a, "SUBSCRIBE", "c1")
@@ -654,7 +654,7 @@ def pubsub_script(port):
     on(a, "PUNSUBSCRIBE")
     on(a, "PUNSUBSCRIBE")
     a.send(cmd("HELLO", "2"))
-    a.read_until(lambda x: resp_count(x) >= 1)
+    a.read_until(resp_upto(1))
     a.take()
     # RESET leaves the subscribed state
     on(a, "SUBSCRIBE", "c1")
@@ -820,7 +820,7 @@ def until_mark(conn, mark, secs=5):
     """Messages conn received before the message `mark` on ks-mark."""
     got, end = [], time.time() + secs
     while time.time() < end:
-        conn.read_until(lambda b: resp_count(b) >= 1, max(0.01, end - time.time()))
+        conn.read_until(resp_upto(1), max(0.01, end - time.time()))
         for m in pushes(conn):
             if m == [b"message", b"ks-mark", mark.encode()]:
                 return got
@@ -831,7 +831,7 @@ def until_mark(conn, mark, secs=5):
 def ks_subscribe(port):
     s = Raw(port)
     s.send(cmd("PSUBSCRIBE", "__keyspace@*__:*", "__keyevent@*__:*") + cmd("SUBSCRIBE", "ks-mark"))
-    s.read_until(lambda b: resp_count(b) >= 3)
+    s.read_until(resp_upto(3))
     s.take()
     return s
 
@@ -847,21 +847,21 @@ def keyspace_script(port, port2=None):
     out, other, multi = [], [], False
     for i, c in enumerate(KS_SCRIPT):
         r.send(cmd(*c))
-        r.read_until(lambda b: resp_count(b) >= 1)
+        r.read_until(resp_upto(1))
         rep = r.take()
         multi = (multi or c[0] == "MULTI") and c[0] not in ("EXEC", "DISCARD")
         if multi:  # a PUBLISH would be queued too: EXEC's events
             out.append((c, rep, []))
             continue
         r.send(cmd("PUBLISH", "ks-mark", str(i)))
-        r.read_until(lambda b: resp_count(b) >= 1)
+        r.read_until(resp_upto(1))
         r.take()
         got = [until_mark(s, str(i)) for s in subs]
         out.append((c, rep, got[0]))
         if port2 and got[1] != got[0]:
             other.append((c, got[0], got[1]))
     r.send(cmd("CONFIG", "SET", "notify-keyspace-events", ""))
-    r.read_until(lambda b: resp_count(b) >= 1)
+    r.read_until(resp_upto(1))
     for x in [r] + subs:
         x.close()
     return out, other
@@ -873,7 +873,7 @@ def is_expired(m):
 
 def run(conn, *c):
     conn.send(cmd(*c))
-    conn.read_until(lambda b: resp_count(b) >= 1)
+    conn.read_until(resp_upto(1))
     return conn.take()
 
 
@@ -884,7 +884,7 @@ def keyspace_pipelined(port):
     r, s = Raw(port, 20), ks_subscribe(port)
     run(r, "CONFIG", "SET", "notify-keyspace-events", "KEA")
     r.send(b"".join(cmd(*c) for c in script) + cmd("PUBLISH", "ks-mark", "all"))
-    r.read_until(lambda b: resp_count(b) >= len(script) + 1, 30)
+    r.read_until(resp_upto(len(script) + 1), 30)
     replies = r.take()
     got = until_mark(s, "all", 30)
     run(r, "CONFIG", "SET", "notify-keyspace-events", "")
@@ -909,7 +909,7 @@ def keyspace_blocked(port):
         b.send(cmd(*block))
         time.sleep(0.3)  # parked
         run(r, *push)
-        b.read_until(lambda x: resp_count(x) >= 1)
+        b.read_until(resp_upto(1))
         rep = b.take()
         run(r, "PUBLISH", "ks-mark", "b%d" % i)
         out.append((block, rep, sorted(until_mark(s, "b%d" % i))))
@@ -934,7 +934,7 @@ def keyspace_expired(port, port2=None):
     for k, s in enumerate(subs):
         end = time.time() + 5
         while time.time() < end and sum(map(is_expired, got[k])) < 2:
-            s.read_until(lambda b: resp_count(b) >= 1, 0.1)
+            s.read_until(resp_upto(1), 0.1)
             got[k] += [tuple(m) for m in pushes(s)]
         s.read_until(lambda b: False, 0.5)  # a second republisher's copy
         got[k] += [tuple(m) for m in pushes(s)]
@@ -1242,7 +1242,7 @@ def main():
         for name, port in (("proxy", px.rport), ("redis", ref.port)):
             r = Raw(port, 20)
             r.send(cmd("FLUSHALL") + b"".join(cmd(*d) for d in data))
-            r.read_until(lambda b: resp_count(b) >= len(data) + 1, 60)
+            r.read_until(resp_upto(len(data) + 1), 60)
             r.take()
             conns[name] = r
         variants = [(), ("COUNT", "1"), ("COUNT", "1000"), ("MATCH", "sk:1*"),
@@ -1285,12 +1285,12 @@ def main():
     def hello():
         r = Raw(px.rport)
         r.send(cmd("HELLO", "3"))
-        b = r.read_until(lambda b: resp_count(b) >= 1)
+        b = r.read_until(resp_upto(1))
         t.ok(b.startswith(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n") and b"proto\r\n:3\r\n" in b,
              "HELLO 3 answers a RESP3 map", b)
         r.take()
         r.send(cmd("HELLO", "2"))
-        b = r.read_until(lambda b: resp_count(b) >= 1)
+        b = r.read_until(resp_upto(1))
         t.ok(b.startswith(b"*14\r\n"), "HELLO 2 goes back to RESP2", b)
         r.close()
     t.run("hello", hello)
@@ -1298,7 +1298,7 @@ def main():
     def inline():
         r = Raw(px.rport)
         r.send(b'PING\r\nSET ik "a b\\x41"\r\nGET ik\nECHO \'q\\\'x\'\r\n\r\nDEL ik\r\n')
-        b = r.read_until(lambda b: resp_count(b) >= 5)
+        b = r.read_until(resp_upto(5))
         t.eq(b, b"+PONG\r\n+OK\r\n$4\r\na bA\r\n$3\r\nq'x\r\n:1\r\n", "inline commands")
         r.close()
     t.run("inline", inline)
@@ -1309,7 +1309,7 @@ def main():
         reqs.insert(100, cmd("NOSUCHCMD", "x"))
         reqs += [cmd("GET", "p%d" % i) for i in range(200)] + [cmd("INCR", "pc")] * 50
         r.send(b"".join(reqs))
-        b = r.read_until(lambda b: resp_count(b) >= 451, 20)
+        b = r.read_until(resp_upto(451), 20)
         t.eq(resp_count(b), 451, "a pipeline of 451 commands gets 451 replies")
         t.ok(b"-ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' \r\n" in b,
              "an unknown command inside a pipeline gets its error", b[:200])
@@ -1326,7 +1326,7 @@ def main():
         """One read of 3000 GETs: each gets item_size_max of reply arena."""
         r = Raw(px.rport, 60)
         r.send(cmd("SET", "mg", "v") + cmd("GET", "mg") * 3000)
-        b = r.read_until(lambda b: resp_count(b) >= 3001, 60)
+        b = r.read_until(resp_upto(3001), 60)
         t.ok(b == b"+OK\r\n" + b"$1\r\nv\r\n" * 3000, "a pipeline of 3000 GETs", b[:100])
         with open("/proc/%d/status" % px.p.pid) as f:
             rss = [int(x.split()[1]) for x in f if x.startswith("VmRSS:")][0]
@@ -1341,7 +1341,7 @@ def main():
         for i in range(len(data)):
             r.send(data[i:i + 1])
             time.sleep(0.001)
-        b = r.read_until(lambda b: resp_count(b) >= 3)
+        b = r.read_until(resp_upto(3))
         t.eq(b, b"+OK\r\n$30\r\n" + b"x" * 30 + b"\r\n:1\r\n", "requests sent one byte at a time")
         r.close()
     t.run("split", split_every_byte)
@@ -1350,7 +1350,7 @@ def main():
         r = Raw(px.rport, 20)
         v = os.urandom(512 * 1024)
         r.send(cmd("SET", "bigv", v) + cmd("GET", "bigv") + cmd("STRLEN", "bigv") + cmd("DEL", "bigv"))
-        b = r.read_until(lambda b: resp_count(b) >= 4, 20)
+        b = r.read_until(resp_upto(4), 20)
         t.eq(b, b"+OK\r\n$%d\r\n%s\r\n:%d\r\n:1\r\n" % (len(v), v, len(v)),
              "a 512 KiB binary value round-trips")
         r.close()
@@ -1374,7 +1374,7 @@ def main():
         for name, port in (("redis", ref.port), ("proxy", px.rport)):
             r = Raw(port, 120)
             r.send(b"".join(setup))
-            r.read_until(lambda b: resp_count(b) >= len(setup), 60)
+            r.read_until(resp_upto(len(setup)), 60)
             r.take()
             r.send(cmd("MULTI") + b"".join(body) + cmd("EXEC"))
             # Parsing a 6 MiB reply after every read is too slow: only
@@ -1388,7 +1388,7 @@ def main():
             out[name] = replies
             r.take()
             r.send(cmd("FLUSHALL"))
-            r.read_until(lambda b: resp_count(b) >= 1, 20)
+            r.read_until(resp_upto(1), 20)
             r.close()
         g, w = out["proxy"], out["redis"]
         # A 200-field hash is in hash order in both: compare HGETALL's pairs.
@@ -1408,7 +1408,7 @@ def main():
         r = Raw(px.rport, 60)
         v = b"v" * (4 << 20)
         r.send(cmd("SET", "hugev", v) + cmd("PING"))
-        b = r.read_until(lambda b: resp_count(b) >= 2, 60)
+        b = r.read_until(resp_upto(2), 60)
         t.ok(b in (b"+OK\r\n+PONG\r\n",
                    b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n+PONG\r\n"),
              "a 4 MiB SET is read whole: stored or Redis's size error, no protocol error", b[:200])
@@ -1423,7 +1423,7 @@ def main():
         r.send(cmd("BITFIELD", "hugeb", "SET", "u8", "#%d" % (64 << 20), "1") +
                cmd("BITFIELD", "hugeb", "INCRBY", "i8", "4294967296", "1") +
                cmd("BITFIELD", "hugeb", "GET", "u8", "4294967295") + cmd("EXISTS", "hugeb"))
-        b = r.read_until(lambda b: resp_count(b) >= 4, 60)
+        b = r.read_until(resp_upto(4), 60)
         t.eq(b, b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
              b"-ERR bit offset is not an integer or out of range\r\n*1\r\n:0\r\n:0\r\n",
              "BITFIELD past item_size_max, past 512 MiB, reading far out")
@@ -1444,7 +1444,7 @@ def main():
     def long_key():
         r = Raw(px.rport)
         r.send(cmd("SET", "k" * 251, "v") + cmd("SET", "k" * 250, "v") + cmd("DEL", "k" * 250))
-        b = r.read_until(lambda b: resp_count(b) >= 3)
+        b = r.read_until(resp_upto(3))
         t.eq(b, b"-ERR key too long for kcache (max 250 bytes)\r\n+OK\r\n:1\r\n",
              "keys over 250 bytes get a clear error")
         r.close()
@@ -1452,7 +1452,7 @@ def main():
 
     def read_all(r, n, secs=60):
         """n pipelined replies of r, parsed."""
-        b = r.read_until(lambda b: resp_count(b) >= n, secs)
+        b = r.read_until(resp_upto(n), secs)
         out, j = [], 0
         while j < len(b) and len(out) < n:
             v, j = parse(b, j)
@@ -1632,7 +1632,7 @@ def main():
             call(r, *c)
         for c in RAND_HUGE:
             r.send(cmd(*c))
-            t.eq(r.read_until(lambda b: resp_count(b) >= 1, 60), RAND_TOO_BIG, " ".join(c) + ": a clear error")
+            t.eq(r.read_until(resp_upto(1), 60), RAND_TOO_BIG, " ".join(c) + ": a clear error")
             r.take()
         t.eq(call(r, "SRANDMEMBER", "rs", "-1000"), [b"a"] * 1000, "SRANDMEMBER rs -1000: 1000 repeats")
         t.eq(call(r, "DEL", "rs", "rh", "rz"), 3, "still serving after the huge counts")
@@ -1664,7 +1664,7 @@ def main():
     def garbage_inline():
         r = Raw(px.rport)
         r.send(b"\x01\x02\xff\r\nPING\r\n")
-        b = r.read_until(lambda b: resp_count(b) >= 2)
+        b = r.read_until(resp_upto(2))
         t.ok(b.startswith(b"-ERR unknown command '") and b.endswith(b"+PONG\r\n"),
              "binary garbage inline: unknown command, connection kept", b)
         r.close()
@@ -1673,7 +1673,7 @@ def main():
     def still_serving():
         r = Raw(px.rport)
         r.send(cmd("PING"))
-        t.eq(r.read_until(lambda b: resp_count(b) >= 1), b"+PONG\r\n",
+        t.eq(r.read_until(resp_upto(1)), b"+PONG\r\n",
              "the proxy still serves new clients after the bad ones")
         r.close()
     t.run("still serving", still_serving)
@@ -1682,7 +1682,7 @@ def main():
         r = Raw(px.rport)
         r.send(cmd("SELECT", "1") + cmd("SELECT", "16") + cmd("MULTI") + cmd("SUBSCRIBE", "ch") +
                cmd("DISCARD") + cmd("SELECT", "0"))
-        b = r.read_until(lambda b: resp_count(b) >= 6)
+        b = r.read_until(resp_upto(6))
         t.eq(b, b"+OK\r\n-ERR DB index is out of range\r\n+OK\r\n"
              b"-ERR 'subscribe' cannot be used inside MULTI with kcache-proxy\r\n+OK\r\n+OK\r\n",
              "SELECT 16 and SUBSCRIBE inside MULTI answer a clear error")
@@ -1817,7 +1817,7 @@ def main():
     def info():
         r = Raw(px.rport)
         r.send(cmd("SET", "ik", "v") + cmd("INFO") + cmd("INFO", "keyspace") + cmd("DEL", "ik"))
-        b = r.read_until(lambda b: resp_count(b) >= 4)
+        b = r.read_until(resp_upto(4))
         r.take()
         t.ok(b"# Server\r\nredis_version:" in b and b"# Clients\r\n" in b and
              b"# Memory\r\nused_memory:" in b and b"# Stats\r\n" in b and
@@ -1846,8 +1846,8 @@ def main():
         a, b2 = Raw(p2.rport), Raw(p2.rport)
         a.send(cmd("PING"))
         b2.send(cmd("PING"))
-        a.read_until(lambda b: resp_count(b) >= 1)
-        b2.read_until(lambda b: resp_count(b) >= 1)
+        a.read_until(resp_upto(1))
+        b2.read_until(resp_upto(1))
         c = Raw(p2.rport)
         got = c.read_until(lambda b: b.endswith(b"\r\n"))
         if not t.eq(got, b"-ERR max number of clients reached\r\n", "maxclients: the next client is refused"):
@@ -1860,7 +1860,7 @@ def main():
     def shutdown():
         r = Raw(px.rport)
         r.send(cmd("PING"))
-        r.read_until(lambda b: resp_count(b) >= 1)
+        r.read_until(resp_upto(1))
         rc = px.stop()
         t.eq(rc, 0, "SIGTERM: the proxy exits 0")
         log = px.logtext()
