@@ -143,6 +143,11 @@ cmdtable-check:
 check:
 	$(VM) check 6.1 6.12 debug static
 
+# Every suite on every kernel: make check runs a suite tagged "kernels=" in
+# selftests/TESTS on those kernels only (Documentation/testing.rst).
+check-long:
+	KCACHE_LONG=1 $(VM) check 6.1 6.12 debug static
+
 check-quick check-6.12:
 	$(VM) check 6.12
 
@@ -217,6 +222,6 @@ clean:
 	rm -rf $(BUILD) $(SRC)/userspace/python/build $(SRC)/userspace/python/kcache.egg-info
 
 .PHONY: all module userspace selftests python kselftest-headers linux-scripts check \
-	check-quick check-6.1 check-6.12 check-debug fuzz-kernel static-check debug-kernel \
+	check-long check-quick check-6.1 check-6.12 check-debug fuzz-kernel static-check debug-kernel \
 	netlink-gen netlink-gen-check cmdtable cmdtable-check \
 	deps run shell bench install clean

@@ -16,7 +16,9 @@
 #
 # Environment (all optional; the top-level Makefile passes them through):
 #   KCACHE_PARAMS   module parameters for insmod ("a=1 b=2")
-#   KCACHE_TESTS    run only these test names (space-separated)
+#   KCACHE_TESTS    run only these test names (space-separated), on
+#                   every kernel given (a "kernels=" tag does not apply)
+#   KCACHE_LONG     1: every test on every kernel (make check-long)
 #   VM_TIMEOUT      seconds before a VM is killed (default 1800 on every kernel)
 #   TEST_TIMEOUT    seconds per test program inside the VM (default 300,
 #                   debug 600); a "# timeout=N" tag in selftests/TESTS wins
@@ -168,6 +170,22 @@ copy_with_libs() {
 
 shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
+# Does a test tagged TAGS run on $K_NAME?  "kernels=6.12" (or "6.1,6.12")
+# keeps a suite that tests userspace more than the module, or that is slow
+# on the debug kernel without finding more there, to those kernels in the
+# bounded `make check`; KCACHE_LONG=1 (`make check-long`) and a test named
+# in KCACHE_TESTS run everywhere.
+# Sets RUNS_ON to the tag's list.
+runs_here() {
+	RUNS_ON=
+	[[ $1 == *" kernels="* ]] || return 0
+	RUNS_ON=${1##* kernels=}
+	RUNS_ON=${RUNS_ON%% *}
+	[ "${KCACHE_LONG:-0}" = 1 ] && return 0
+	[ -n "$KCACHE_TESTS" ] && return 0
+	[[ ",$RUNS_ON," == *",$K_NAME,"* ]]
+}
+
 # Test list: selftests/TESTS ("name  # tag..." lines) or every
 # executable in $SELFTESTS_OUT.  Writes name|path|tags lines to $1 and the
 # names to $2.  A listed test that was not built is reported and counted.
@@ -194,6 +212,10 @@ list_tests() {
 			# Tags follow the name, usually in a comment so that
 			# selftests/Makefile sees only the name: "name  # needs-host".
 			tags=$(echo " ${tags//#/ } " | tr -s ' \t' ' ')
+			if ! runs_here "$tags"; then
+				HOST_NOTES+="KCACHE-TEST-SKIP $name make check runs it on $RUNS_ON only (make check-long: on every kernel)"$'\n'
+				continue
+			fi
 			echo "$name|$path|$tags" >>"$out"
 			echo "$name" >>"$names"
 		done <"$KC_ROOT/selftests/TESTS"
