@@ -334,6 +334,19 @@ int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil)
 	return err;
 }
 
+/*
+ * A reply about to get n more elements: -E2BIG now if even empty ones
+ * would pass its limit, where adding them would find that out only after
+ * millions of them (SRANDMEMBER key -9223372036854775807).
+ */
+int kc_reply_will_add(const struct kc_reply *r, u64 n)
+{
+	u64 max = reply_max(r);
+	u64 room = r->off < max ? max - r->off : 0;
+
+	return n > room / KC_ELEM_SIZE(0) ? -E2BIG : 0;
+}
+
 /* Finishes a reply: count in num, size in out_used, -ENOSPC or -E2BIG
  * when it did not fit.
  */

@@ -127,6 +127,7 @@ int kc_copy_out(const struct kc_op *op, u64 dst, const void *src, u32 len);
 int kc_clear_out(const struct kc_op *op, u64 dst, u32 len);
 int kc_put_value(struct kc_op *op, const void *src, u32 len);
 int kc_reply_add(struct kc_reply *r, const void *data, u32 len, bool nil);
+int kc_reply_will_add(const struct kc_reply *r, u64 n);
 int kc_reply_end(struct kc_reply *r);
 int kc_op_yield(const struct kc_op *op, u64 i);
 

@@ -296,6 +296,7 @@ int kc_op_srandmember(struct kc_op *op, const char *key)
 	}
 	want = repeat ? -(u64)op->num : op->num;
 	if (repeat) {
+		err = kc_reply_will_add(&r, want);
 		for (i = 0; i < want && !err; i++) {
 			e = kc_cont_random(it);
 			err = kc_reply_add(&r, kc_elem_data(e), e->nbytes,

@@ -723,6 +723,7 @@ int kc_op_zrandmember(struct kc_op *op, const char *key)
 	prandom_seed_state(&s, seed);
 	if (op->num < 0) {
 		want = -(u64)op->num;
+		err = kc_reply_will_add(&r, want);
 		for (i = 0; i < want && !err; i++) {
 			z = select_rank(c, rnd_below(&s, c->len));
 			err = kc_reply_add(&r, kc_elem_data(z->elem),

@@ -453,6 +453,52 @@ TEST_F_TIMEOUT(types, srandmember_huge_negative_count, 180)
 	free(m);
 }
 
+/*
+ * Counts no reply can hold fail before any work: with 3-byte members the
+ * walk above would add millions of records before passing KC_REPLY_MAX
+ * (many seconds, the set's lock held).  Each huge count must cost about
+ * what a count of -3 costs; a count just small enough still runs.
+ */
+TEST_F(types, srandmember_impossible_count_fails_at_once)
+{
+	static const int64_t huge[] = { INT64_MIN, -INT64_MAX, -(1LL << 40),
+					-(int64_t)(KC_REPLY_MAX / KC_ELEM_SIZE(0)) - 1 };
+	int64_t t0, t_small, t_big = 0, t;
+	struct kc_op op;
+	char out[256];
+	unsigned int i;
+
+	ASSERT_EQ(1, sadd_range(self->fd, "few", 1));
+	kc_op_init(&op, KC_OP_SRANDMEMBER);
+	op.flags = KC_POP_COUNT;
+	kc_op_key(&op, "few", 3);
+	kc_op_out(&op, out, sizeof(out));
+	op.num = -3;
+	t0 = kt_mono_ms();
+	ASSERT_EQ(0, kc_do(self->fd, &op));
+	t_small = kt_mono_ms() - t0;
+	EXPECT_EQ(3, op.num);
+	EXPECT_EQ(3 * KC_ELEM_SIZE(3), op.out_used);
+	for (i = 0; i < ARRAY_SIZE(huge); i++) {
+		op.num = huge[i];
+		t0 = kt_mono_ms();
+		EXPECT_EQ(-E2BIG, kc_do(self->fd, &op));
+		t = kt_mono_ms() - t0;
+		if (t > t_big)
+			t_big = t;
+	}
+	/* Before the check the last count alone took seconds (TCG: 30 s). */
+	EXPECT_GE(4 * t_small + 1000, t_big) {
+		TH_LOG("SRANDMEMBER -3 took %lld ms, an impossible count %lld ms",
+		       (long long)t_small, (long long)t_big);
+	}
+	/* Small enough for KC_REPLY_MAX: runs, too big for out (-ENOSPC). */
+	op.num = -40000;
+	EXPECT_EQ(-ENOSPC, kc_do(self->fd, &op));
+	EXPECT_EQ(40000 * KC_ELEM_SIZE(3), op.out_used);
+	EXPECT_EQ(1, kt_len(self->fd, KC_OP_SCARD, "few"));
+}
+
 TEST_F(types, smove)
 {
 	struct kt_out r;

@@ -520,6 +520,12 @@ TEST_F(types, zrandmember)
 		/* 9 degrees of freedom: p = 0.001 at 27.88. */
 		EXPECT_LT(chi, 27.88);
 	}
+	/* Counts no reply can hold: -E2BIG before any work (with or without scores). */
+	EXPECT_EQ(-E2BIG, zop(self->fd, KC_OP_ZRANDMEMBER, "z", KC_POP_COUNT, NULL, 0,
+			      INT64_MIN, 0, NULL)->ret);
+	EXPECT_EQ(-E2BIG, zop(self->fd, KC_OP_ZRANDMEMBER, "z",
+			      KC_POP_COUNT | KC_Z_WITHSCORES, NULL, 0, -(1LL << 40), 0,
+			      NULL)->ret);
 	EXPECT_EQ(-ENOENT, zop(self->fd, KC_OP_ZRANDMEMBER, "none", 0, NULL, 0, 0, 0, NULL)->ret);
 }
 
