@@ -19,8 +19,8 @@
  *    while ioctls run on it, and while a netlink dump is half read (no fd
  *    open): it must fail with EAGAIN (EWOULDBLOCK) or EBUSY, the module
  *    keep working, and nothing crash.
- *  load_unload: 50 cycles (on the debug kernel stopping after 180 s if they
- *    have not fit, at least 10) of init_module(2) from KCACHE_MODULE, data of
+ *  load_unload: 50 cycles (20 on the debug kernel, stopping after 180 s if
+ *    they have not fit, at least 10) of init_module(2) from KCACHE_MODULE, data of
  *    every type and size in the cache, keyspace listeners and shrinker
  *    scans, and delete_module(2); every other cycle with netlink clients
  *    hammering the family while it is unregistered.  The harness checks
@@ -1107,7 +1107,8 @@ static void fill(struct __test_metadata *_metadata, int fd, int cycle)
 TEST_F(stress, load_unload)
 {
 	const char *path = kf_module_path(), *env = getenv("KC_STRESS_CYCLES");
-	int cycles = env ? atoi(env) : 50, c, i, err;
+	int cycles = env ? atoi(env) :
+		     kf_debug_kernel() && !kf_long_mode() ? 20 : 50, c, i, err;
 	/* A cycle takes 1.5 s on the debug kernel: a safety cap there. */
 	double cap = env || kf_long_mode() || !kf_debug_kernel() ? 1e9 : 180;
 	struct nl_hammer h = { 0 };
