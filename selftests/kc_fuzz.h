@@ -794,4 +794,32 @@ static inline bool kf_module_loaded(void)
 	return !access("/sys/module/kcache", F_OK);
 }
 
+/*
+ * rmmod kcache (if loaded), then load KCACHE_MODULE with KCACHE_PARAMS and
+ * extra (NULL: none).  -ENOENT without KCACHE_MODULE; -EAGAIN while a
+ * descriptor is open, the module then still loaded as it was.
+ */
+static inline int kf_module_reload(const char *extra)
+{
+	const char *path = kf_module_path();
+	char params[512];
+	size_t len;
+	void *img;
+	int err;
+
+	if (!path)
+		return -ENOENT;
+	err = kf_module_image(path, &img, &len);
+	if (err)
+		return err;
+	err = kf_module_unload();
+	if (!err || err == -ENOENT) {
+		snprintf(params, sizeof(params), "%s %s", kf_module_params(),
+			 extra ? extra : "");
+		err = kf_module_load(img, len, params);
+	}
+	free(img);
+	return err;
+}
+
 #endif /* KC_FUZZ_H */

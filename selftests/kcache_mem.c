@@ -571,24 +571,8 @@ TEST_F(mem, replace_keeps_lru_counts)
  */
 static int reload_module(const char *extra)
 {
-	const char *path = kf_module_path();
-	char params[512];
-	size_t len;
-	void *img;
-	int err;
+	int err = kf_module_reload(extra);
 
-	if (!path)
-		return -ENOENT;
-	err = kf_module_image(path, &img, &len);
-	if (err)
-		return err;
-	err = kf_module_unload();
-	if (!err) {
-		snprintf(params, sizeof(params), "%s %s", kf_module_params(),
-			 extra ? extra : "");
-		err = kf_module_load(img, len, params);
-	}
-	free(img);
 	return err ? err : kc_open();
 }
 

@@ -691,29 +691,21 @@ static int as_group_member(void *arg)
  */
 TEST_F(perm, group_access)
 {
-	const char *path = kf_module_path();
-	char params[512];
+	char params[64];
 	struct stat sb;
 	bool member;
-	size_t len;
-	void *img;
 	int err;
 
-	if (!path)
+	if (!kf_module_path())
 		SKIP(return, "no KCACHE_MODULE: cannot reload kcache.ko");
-	ASSERT_EQ(0, kf_module_image(path, &img, &len));
 	kc_del(self->fd, "perm:keep", 9, 0);
 	kc_close(self->fd);
 	self->fd = -1;
-	err = kf_module_unload();
-	ASSERT_EQ(0, err) {
-		TH_LOG("rmmod kcache: %s (still in use?)", strerror(-err));
-	}
-	snprintf(params, sizeof(params), "%s dev_mode=0660 dev_gid=%u",
-		 kf_module_params(), TEST_GID);
-	err = kf_module_load(img, len, params);
+	snprintf(params, sizeof(params), "dev_mode=0660 dev_gid=%u", TEST_GID);
+	err = kf_module_reload(params);
 	EXPECT_EQ(0, err) {
-		TH_LOG("insmod kcache.ko %s: %s", params, strerror(-err));
+		TH_LOG("reloading kcache.ko with %s: %s (still in use?)",
+		       params, strerror(-err));
 	}
 	if (!err) {
 		EXPECT_EQ(0, stat(KC_DEVICE_PATH, &sb));
@@ -732,12 +724,11 @@ TEST_F(perm, group_access)
 		EXPECT_EQ(0, kf_module_unload());
 	}
 	/* Back as the harness loaded it. */
-	err = kf_module_load(img, len, kf_module_params());
+	err = kf_module_reload(NULL);
 	ASSERT_EQ(0, err) {
 		TH_LOG("reloading kcache.ko %s: %s", kf_module_params(),
 		       strerror(-err));
 	}
-	free(img);
 	self->fd = kc_open();
 	ASSERT_LE(0, self->fd);
 }
