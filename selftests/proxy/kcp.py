@@ -199,46 +199,6 @@ class Raw:
         self.s.close()
 
 
-def resp_reply_len(b, i=0):
-    """End offset of one complete RESP reply at b[i:], or None."""
-    if i >= len(b):
-        return None
-    nl = b.find(b"\r\n", i)
-    if nl < 0:
-        return None
-    t = b[i:i + 1]
-    if t in (b"+", b"-", b":", b"_", b",", b"#", b"("):
-        return nl + 2
-    n = int(b[i + 1:nl])
-    if t in (b"$", b"=", b"!"):
-        if n < 0:
-            return nl + 2
-        end = nl + 2 + n + 2
-        return end if end <= len(b) else None
-    if t in (b"*", b"~", b">", b"%", b"|"):
-        if n < 0:
-            return nl + 2
-        if t in (b"%", b"|"):
-            n *= 2
-        j = nl + 2
-        for _ in range(n):
-            j = resp_reply_len(b, j)
-            if j is None:
-                return None
-        return j
-    raise ValueError("bad reply type %r" % t)
-
-
-def resp_count(b):
-    """How many complete replies b holds."""
-    i, n = 0, 0
-    while True:
-        j = resp_reply_len(b, i)
-        if j is None:
-            return n
-        i, n = j, n + 1
-
-
 class RespUpto:
     """read_until predicate: b holds at least n complete RESP replies.
 
@@ -289,6 +249,20 @@ class RespUpto:
 def resp_upto(n):
     """A read_until predicate: n complete replies (see RespUpto)."""
     return RespUpto(n)
+
+
+def resp_reply_len(b, i=0):
+    """End offset of one complete RESP reply at b[i:], or None."""
+    p = RespUpto(1)
+    p.i = i
+    return p.i if p(b) else None
+
+
+def resp_count(b):
+    """How many complete replies b holds."""
+    p = RespUpto(len(b) + 1)
+    p(b)
+    return p.got
 
 
 def cmd(*args):
