@@ -19,12 +19,12 @@
  *    while ioctls run on it, and while a netlink dump is half read (no fd
  *    open): it must fail with EAGAIN (EWOULDBLOCK) or EBUSY, the module
  *    keep working, and nothing crash.
- *  load_unload: 50 cycles (20 on the debug kernel, stopping after 180 s if
- *    they have not fit, at least 10) of init_module(2) from KCACHE_MODULE, data of
- *    every type and size in the cache, keyspace listeners and shrinker
- *    scans, and delete_module(2); every other cycle with netlink clients
- *    hammering the family while it is unregistered.  The harness checks
- *    kmemleak after its final rmmod.
+ *  load_unload: 50 cycles (20 on the debug kernel, stopping after 180 s
+ *    if they have not fit, at least 10) of init_module(2) from
+ *    KCACHE_MODULE, data of every type and size in the cache, keyspace
+ *    listeners and shrinker scans, and delete_module(2); every other cycle
+ *    with netlink clients hammering the family while it is unregistered.
+ *    The harness checks kmemleak after its final rmmod.
  *
  * Durations: about 25 s of soak on the debug kernel, 20 s elsewhere
  * (KC_FUZZ_SECONDS overrides: that many seconds of soak); KC_STRESS_CYCLES
