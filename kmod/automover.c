@@ -14,11 +14,21 @@
 #define KC_AUTOMOVE_INTERVAL	(HZ)
 
 /*
- * The automover: once a second, when a class evicted items during the last
- * window, one page moves to it from a class that can give one (see
- * kc_slab_pick_donor()).  Under memory pressure (set by the shrinker) a page of the
- * biggest class is given back to the kernel.
+ * Whether class dst, which evicted during the last window, still needs a
+ * page from another class.  Not when the cache is below its limit (the
+ * limit was raised, or items deleted, since): dst takes a new page when
+ * it needs one, and emptying a donor's page would evict live items for
+ * nothing -- a page whose class looked unused when picked may be taking
+ * stores by the time it is emptied.  Not when dst has a page's worth of
+ * free chunks either (the large class has no chunks).
  */
+static bool needs_page(struct kc_cache *kc, struct kc_class *dst)
+{
+	return atomic64_read(&kc->used_bytes) + KC_PAGE_SIZE >
+	       READ_ONCE(kc->limit_bytes) &&
+	       (!dst->perslab || READ_ONCE(dst->free_chunks) < dst->perslab);
+}
+
 static void automove_fn(struct work_struct *work)
 {
 	struct kc_cache *kc = container_of(to_delayed_work(work),
@@ -44,7 +54,7 @@ static void automove_fn(struct work_struct *work)
 			dst = c;
 		}
 	}
-	if (dst && READ_ONCE(kc->automove)) {
+	if (dst && READ_ONCE(kc->automove) && needs_page(kc, dst)) {
 		mutex_lock(&kc->rebalance_mutex);
 		src = kc_slab_pick_donor(kc, dst->id, true);
 		if (src)

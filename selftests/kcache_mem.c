@@ -731,6 +731,43 @@ TEST_F_TIMEOUT(mem, empty_pages_before_live_items, 120)
 }
 
 /*
+ * Evictions in one second make the automover give that class a page of
+ * another -- but not once the limit is raised: the class takes new pages
+ * then, and emptying another's page would evict live items for nothing.
+ * Seen before the fix: a class's one page, empty when the automover looked
+ * at it, was given back while new stores filled it; they were evicted,
+ * and a GET right after its SET missed (redis_clients' 16 clients, after
+ * the noeviction test).
+ */
+TEST_F_TIMEOUT(mem, no_page_moves_below_the_limit, 60)
+{
+	struct kc_stats st0, st;
+	char key[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, set_limit(self->fd, 4, 1));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	for (i = 0; i < 400; i++) {
+		key_of(key, sizeof(key), "big", i);
+		ASSERT_EQ(0, kc_set(self->fd, key, strlen(key), self->val,
+				    100000, 0, 0, 0));
+		ASSERT_EQ(0, kc_stats(self->fd, &st));
+		if (st.evictions > st0.evictions)
+			break;
+	}
+	ASSERT_LT(st0.evictions, st.evictions);
+	/* In the same second: room again, and a page in another class. */
+	ASSERT_EQ(0, set_limit(self->fd, 64, 1));
+	ASSERT_EQ(0, kc_set(self->fd, "small", 5, self->val, 10, 0, 0, 0));
+	ASSERT_EQ(0, kc_del(self->fd, "small", 5, 0));
+	ASSERT_EQ(0, kc_stats(self->fd, &st0));
+	kt_sleep_ms(2500);
+	ASSERT_EQ(0, kc_stats(self->fd, &st));
+	EXPECT_EQ(st0.slabs_moved, st.slabs_moved);
+	EXPECT_EQ(st0.evictions, st.evictions);
+}
+
+/*
  * -ENOMEM after KC_EVICT_TRIES needs items that cannot be evicted.  From
  * userspace a reference is only held for the length of one call, so the one
  * deterministic case is an item that can never fit: a value whose item is
