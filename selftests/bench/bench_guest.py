@@ -64,6 +64,11 @@ DEFAULTS = {
     # a second redis-server with io-threads N (0: none), system "redis-io2"
     "redis_io_threads": 2,
     "net_key_sizes": [16, 32],  # key sizes of the memcached-protocol loads
+    # kc-netload --threads of the memcached-protocol GET and SET loads at
+    # rb_main_value_size, at every pipeline, as rb_client_threads for
+    # redis-benchmark (other sizes and INCR: 1); the records' threads and
+    # client_threads.  [1]: one client thread
+    "net_client_threads": [1, 2],
     "mem_items": 1000000,
     "mem_key_size": 32,
     "mem_value_size": 100,
@@ -223,7 +228,9 @@ def record(system, op, rec, client, **kw):
     if "keys" in rec:
         out["key_count"] = rec["keys"]
     out["keys"] = "zipf" if rec.get("zipf") else "uniform"
-    out["client_threads"] = out["threads"]
+    # kc-netload reports the client threads it ran; kc-bench's threads are
+    # its own (ioctl) threads, redis-benchmark's its --threads
+    out["client_threads"] = rec.get("client_threads", out["threads"])
     out.update(kw)
     emit("KCB-RESULT", out)
     if out["errors"]:
@@ -321,13 +328,17 @@ def phase_ioctl(cfg):
                      for t in cfg["threads"]])
 
 
-def net_job(cfg, system, port, op, ks, vs, pipeline):
+def net_job(cfg, system, port, op, ks, vs, pipeline, threads=1):
+    """A memcached-protocol load of --conns connections over threads client
+    threads (net_client_threads; not kc-bench's threads): the record's
+    threads and client_threads, as redis-benchmark's --threads."""
     cmd = [os.path.join(BIN, "kc-netload"), "run", "--proto", "memcache", "--port", str(port),
            "--op", op, "--conns", str(cfg["conns"]), "--pipeline", str(pipeline),
+           "--threads", str(threads),
            "--key-size", str(ks), "--value-size", str(vs), "--keys", str(cfg["keys"]),
            "--seed", str(cfg["seed"])]
     return Job(cmd, system, op, "kc-netload", later=["--no-preload"], pipeline=pipeline,
-               value_size=vs if op != "incr" else 0, key_size=ks)
+               threads=threads, value_size=vs if op != "incr" else 0, key_size=ks)
 
 
 def phase_memcache(cfg):
@@ -335,8 +346,12 @@ def phase_memcache(cfg):
                ("kcache-proxy-memcache", cfg["ports"]["proxy_memcache"])]
     for ks in key_sizes(cfg, cfg["net_key_sizes"]):
         for vs in [v for k, v in cfg["sizes"] if k == ks]:
-            say("memcached protocol, key %d B, value %d B" % (ks, vs))
-            interleave(cfg, [net_job(cfg, system, port, op, ks, vs, p)
+            threads = cfg["net_client_threads"] if vs == cfg["rb_main_value_size"] else [1]
+            say("memcached protocol, key %d B, value %d B, %s client threads" %
+                (ks, vs, "/".join(str(t) for t in threads)))
+            # every thread count in the same rounds: their ratios hold
+            interleave(cfg, [net_job(cfg, system, port, op, ks, vs, p, t)
+                             for t in threads
                              for p in cfg["pipelines"] for op in ("get", "set")
                              for system, port in targets])
         interleave(cfg, [net_job(cfg, system, port, "incr", ks, 1, p)

@@ -8,19 +8,29 @@
  *   kc-netload run  --proto memcache|redis --port P --op get|set|incr|mget ...
  *   kc-netload fill --proto memcache|redis --port P --items N ...
  *
- * One thread drives --conns connections with epoll.  Each connection
- * writes --pipeline requests at once and waits for all their replies
- * before it writes the next ones (redis-benchmark's -P), so --pipeline 1
- * is one request per round trip.  `run` stores every key first (GETs
- * hit, INCRs count from "0"), warms up, then counts replies in --runs
- * windows of --secs and prints one JSON line like kc-bench's, with the
- * misses and error replies it saw, and the round trip of a group of
- * requests (written at once, all replies read) at the 50th and 99th
- * percentile.  --op mget asks for --batch keys per request (memcached's
- * multi-key get, Redis's MGET); its ops_per_sec counts keys, as kc-bench
- * counts a KC_IOC_BATCH of 100 GETs as 100 (requests_per_sec: requests).  --zipf S draws keys from a Zipf distribution instead of
- * uniformly (bench.h).  `fill` stores --items distinct keys
- * (key:0..., as kc-bench mem does) and prints how long that took.
+ * --threads N threads (1) drive --conns connections with epoll, each
+ * thread its own epoll instance and its share of the connections (as
+ * even as can be: 10 over 3 threads are 3, 3 and 4).  Connection i draws
+ * key sequence i whatever the thread count, so the keys sent do not
+ * change with it.  Each connection writes --pipeline requests at once
+ * and waits for all their replies before it writes the next ones
+ * (redis-benchmark's -P), so --pipeline 1 is one request per round trip.
+ *
+ * `run` stores every key first, from the main thread over all the
+ * connections (GETs hit, INCRs count from "0"), then the threads warm up
+ * and count replies in --runs windows of --secs.  Every window opens and
+ * closes at a barrier where all the threads wait, and the main thread
+ * reads the clock and --server-pid's CPU time while they wait there, so
+ * both cover the same windows for every thread.  It prints one JSON
+ * line like kc-bench's: the replies, misses and error replies summed over
+ * the threads, and the round trip of a group of requests (written at
+ * once, all replies read) at the 50th and 99th percentile of all the
+ * threads' samples together.  --op mget asks for --batch keys per request
+ * (memcached's multi-key get, Redis's MGET); its ops_per_sec counts keys,
+ * as kc-bench counts a KC_IOC_BATCH of 100 GETs as 100 (requests_per_sec:
+ * requests).  --zipf S draws keys from a Zipf distribution instead of
+ * uniformly (bench.h).  `fill` stores --items distinct keys (key:0...,
+ * as kc-bench mem does) from one thread and prints how long that took.
  *
  * Everything goes to the one address given (default 127.0.0.1) and
  * stops by itself after the runs.
@@ -29,6 +39,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -37,6 +48,7 @@
 #include "bench.h"
 
 #define MAX_CONNS	1024
+#define MAX_THREADS	64
 
 enum proto { P_MEMCACHE, P_REDIS };
 enum op { OP_GET, OP_SET, OP_INCR, OP_MGET };
@@ -69,31 +81,53 @@ static struct {
 	double secs;
 	double warmup;
 	int runs;
+	unsigned int threads;	/* client threads of run */
 	uint64_t seed;
 	bool preload;
 	int server_pid;		/* --server-pid: its CPU time per reply */
 } o = {
 	.proto = P_MEMCACHE, .host = "127.0.0.1", .port = 0, .conns = 10,
 	.pipeline = 1, .op = OP_GET, .keys = 10000, .ksize = 16, .vsize = 100,
-	.batch = 100,
+	.batch = 100, .threads = 1,
 	.items = 1000000, .secs = 1, .warmup = 0.5, .runs = 5, .seed = 42,
 	.preload = true,
 };
 
+/*
+ * One event loop: the connections it drives and everything it counts.
+ * The main thread sets it up; then only its own thread touches it until
+ * that thread is joined, so the counters need no atomics (the fill's loop
+ * runs in the main thread, before any other starts).  Aligned so that two
+ * threads' counters never share a cache line.
+ */
+struct worker {
+	pthread_t tid;
+	int ep;
+	struct conn *conns;	/* its share of conns[] */
+	unsigned int nconns;
+	enum phase phase;	/* what the loop is doing */
+	uint64_t fill_next, fill_total, fill_pipeline;
+	uint64_t replies, misses, errors;
+	uint64_t counted[BENCH_RUNS_MAX];	/* replies in each window */
+	/* round trips of groups completed in timed runs, in microseconds */
+	double *lat;
+	size_t nlat, lat_cap;
+	bool timing;
+	char first_error[128];
+} __attribute__((aligned(64)));
+
+/* read-only once the threads run */
 static char *keys;		/* run: every key; fill: made on the fly */
 static char *value;
-static int ep;
 static struct conn conns[MAX_CONNS];
+static struct worker workers[MAX_THREADS];
 
-/* what the loop is doing */
-static enum phase phase;
-static uint64_t fill_next, fill_total, fill_pipeline;
-static uint64_t done_replies, misses, errors;
-/* round trips of groups completed in timed runs, in microseconds */
-static double *lat;
-static size_t nlat, lat_cap;
-static bool timing;
-static char first_error[128];
+/*
+ * The main thread and every worker wait at bar between windows; the main
+ * thread sets window_end there, before the workers pass it.
+ */
+static pthread_barrier_t bar;
+static double warm_end, window_end;
 
 /* ---------------------------------------------------------------- requests */
 
@@ -208,24 +242,26 @@ static void mget_request(struct conn *c)
 }
 
 /* Writes the next group of requests; false when there is nothing to do. */
-static bool next_batch(struct conn *c)
+static bool next_batch(struct worker *w, struct conn *c)
 {
 	char kbuf[BENCH_KEY_MAX + 32];
 	unsigned int i;
 
 	c->wlen = c->woff = 0;
 	c->pending = 0;
-	if (phase == PH_FILL) {
+	if (w->phase == PH_FILL) {
 		const char *v = o.op == OP_INCR ? "0" : value;
 		uint32_t vlen = o.op == OP_INCR ? 1 : o.vsize;
 
-		for (i = 0; i < fill_pipeline && fill_next < fill_total; i++) {
+		for (i = 0; i < w->fill_pipeline && w->fill_next < w->fill_total;
+		     i++) {
 			snprintf(kbuf, sizeof(kbuf), "key:%0*llu",
-				 (int)o.ksize - 4, (unsigned long long)fill_next++);
+				 (int)o.ksize - 4,
+				 (unsigned long long)w->fill_next++);
 			request(c, OP_SET, kbuf, v, vlen);
 			c->pending++;
 		}
-	} else if (phase == PH_RUN) {
+	} else if (w->phase == PH_RUN) {
 		for (i = 0; i < o.pipeline; i++) {
 			uint32_t k;
 
@@ -243,7 +279,7 @@ static bool next_batch(struct conn *c)
 	return c->pending > 0;
 }
 
-static void flush_conn(struct conn *c)
+static void flush_conn(struct worker *w, struct conn *c)
 {
 	while (c->woff < c->wlen) {
 		ssize_t n = write(c->fd, c->w + c->woff, c->wlen - c->woff);
@@ -254,7 +290,7 @@ static void flush_conn(struct conn *c)
 			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT,
 						  .data.ptr = c };
 
-			epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+			epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
 			return;
 		}
 		if (n <= 0)
@@ -266,10 +302,10 @@ static void flush_conn(struct conn *c)
 
 /* ---------------------------------------------------------------- replies */
 
-static void bad_reply(const char *line, size_t n)
+static void bad_reply(struct worker *w, const char *line, size_t n)
 {
-	if (!errors++)
-		snprintf(first_error, sizeof(first_error), "%.*s",
+	if (!w->errors++)
+		snprintf(w->first_error, sizeof(w->first_error), "%.*s",
 			 (int)(n > 100 ? 100 : n), line);
 }
 
@@ -277,7 +313,8 @@ static void bad_reply(const char *line, size_t n)
  * A bulk string ($n or $-1) at p: its length, or 0 when incomplete.  A
  * value of another size than --value-size is an error if check is set.
  */
-static size_t parse_bulk(const char *p, size_t avail, bool check)
+static size_t parse_bulk(struct worker *w, const char *p, size_t avail,
+			 bool check)
 {
 	const char *nl = memchr(p, '\n', avail);
 	size_t line;
@@ -287,18 +324,18 @@ static size_t parse_bulk(const char *p, size_t avail, bool check)
 		return 0;
 	line = nl - p + 1;
 	if (p[0] != '$') {
-		bad_reply(p, line - 2);
+		bad_reply(w, p, line - 2);
 		return line;
 	}
 	n = strtoll(p + 1, NULL, 10);
 	if (n < 0) {
-		misses++;
+		w->misses++;
 		return line;
 	}
 	if (avail < line + n + 2)
 		return 0;
 	if (check && (uint64_t)n != o.vsize)
-		bad_reply("GET returned a value of another size", 36);
+		bad_reply(w, "GET returned a value of another size", 36);
 	return line + n + 2;
 }
 
@@ -319,12 +356,12 @@ static unsigned long value_bytes(const char *p, const char *nl)
  * or Redis's array of bulk strings.  Its length, or 0 when incomplete;
  * keys it did not find count as misses.
  */
-static size_t parse_multi(const char *p, size_t avail)
+static size_t parse_multi(struct worker *w, const char *p, size_t avail)
 {
 	const char *nl;
 	size_t off = 0, line, n1;
 	unsigned long bytes;
-	uint64_t m0 = misses;
+	uint64_t m0 = w->misses;
 	uint32_t found = 0;
 	long long n;
 
@@ -334,14 +371,14 @@ static size_t parse_multi(const char *p, size_t avail)
 			return 0;
 		line = nl - p + 1;
 		if (p[0] != '*') {
-			bad_reply(p, line - 2);
+			bad_reply(w, p, line - 2);
 			return line;
 		}
 		n = strtoll(p + 1, NULL, 10);
 		for (off = line; n > 0; n--, off += n1) {
-			n1 = parse_bulk(p + off, avail - off, true);
+			n1 = parse_bulk(w, p + off, avail - off, true);
 			if (!n1) {
-				misses = m0;	/* counted again when whole */
+				w->misses = m0;	/* counted again when whole */
 				return 0;
 			}
 		}
@@ -355,29 +392,29 @@ static size_t parse_multi(const char *p, size_t avail)
 		if (line == 5 && !memcmp(p + off, "END", 3))
 			break;
 		if (line < 6 || memcmp(p + off, "VALUE ", 6)) {
-			bad_reply(p + off, line - 2);
+			bad_reply(w, p + off, line - 2);
 			return off + line;
 		}
 		bytes = value_bytes(p + off, nl);
 		if (avail - off < line + bytes + 2)
 			return 0;
 		if (bytes != o.vsize)
-			bad_reply("get returned a value of another size", 36);
+			bad_reply(w, "get returned a value of another size", 36);
 		off += line + bytes + 2;
 		found++;
 	}
-	misses += o.batch - (found < o.batch ? found : o.batch);
+	w->misses += o.batch - (found < o.batch ? found : o.batch);
 	return off + line;
 }
 
 /* One whole reply at c->r + c->roff: its length, or 0 when incomplete. */
-static size_t parse_one(struct conn *c)
+static size_t parse_one(struct worker *w, struct conn *c)
 {
 	const char *p = c->r + c->roff, *nl;
 	size_t avail = c->rlen - c->roff, line;
 
-	if (o.op == OP_MGET && phase != PH_FILL)
-		return parse_multi(p, avail);
+	if (o.op == OP_MGET && w->phase != PH_FILL)
+		return parse_multi(w, p, avail);
 	nl = memchr(p, '\n', avail);
 	if (!nl)
 		return 0;
@@ -388,13 +425,13 @@ static size_t parse_one(struct conn *c)
 		case ':':
 			return line;
 		case '-':
-			bad_reply(p, line - 2);
+			bad_reply(w, p, line - 2);
 			return line;
 		case '$':
-			return parse_bulk(p, avail,
-					  o.op == OP_GET && phase == PH_RUN);
+			return parse_bulk(w, p, avail,
+					  o.op == OP_GET && w->phase == PH_RUN);
 		default:
-			bad_reply(p, line - 2);
+			bad_reply(w, p, line - 2);
 			return line;
 		}
 	}
@@ -404,27 +441,27 @@ static size_t parse_one(struct conn *c)
 		if (avail < line + bytes + 2 + 5)
 			return 0;
 		if (memcmp(p + line + bytes, "\r\nEND\r\n", 7))
-			bad_reply(p, line - 2);
-		else if (bytes != o.vsize && phase == PH_RUN)
-			bad_reply("get returned a value of another size", 36);
+			bad_reply(w, p, line - 2);
+		else if (bytes != o.vsize && w->phase == PH_RUN)
+			bad_reply(w, "get returned a value of another size", 36);
 		return line + bytes + 2 + 5;
 	}
 	if (line == 5 && !memcmp(p, "END", 3)) {
-		misses++;
+		w->misses++;
 		return line;
 	}
 	if (!memcmp(p, "STORED", 6) || (p[0] >= '0' && p[0] <= '9'))
 		return line;
 	if (!memcmp(p, "NOT_FOUND", 9)) {
-		misses++;
+		w->misses++;
 		return line;
 	}
-	bad_reply(p, line - 2);
+	bad_reply(w, p, line - 2);
 	return line;
 }
 
 /* Reads and parses; returns replies completed. */
-static unsigned int read_conn(struct conn *c)
+static unsigned int read_conn(struct worker *w, struct conn *c)
 {
 	unsigned int got = 0;
 	size_t n1;
@@ -448,7 +485,7 @@ static unsigned int read_conn(struct conn *c)
 			bench_die("read from port %u: %s", o.port,
 				  n < 0 ? strerror(errno) : "connection closed by the server");
 		c->rlen += n;
-		while (c->pending && (n1 = parse_one(c))) {
+		while (c->pending && (n1 = parse_one(w, c))) {
 			c->roff += n1;
 			c->pending--;
 			got++;
@@ -463,6 +500,7 @@ static unsigned int read_conn(struct conn *c)
 
 /* ---------------------------------------------------------------- loop */
 
+/* Opens every connection; connection i draws key sequence i. */
 static void connect_all(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(o.port) };
@@ -471,12 +509,8 @@ static void connect_all(void)
 
 	if (inet_pton(AF_INET, o.host, &sa.sin_addr) != 1)
 		bench_die("--host must be an IPv4 address, not '%s'", o.host);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0)
-		bench_die("epoll_create1: %s", strerror(errno));
 	for (i = 0; i < o.conns; i++) {
 		struct conn *c = &conns[i];
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 
 		c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (c->fd < 0)
@@ -486,36 +520,60 @@ static void connect_all(void)
 				  strerror(errno));
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev))
-			bench_die("epoll_ctl: %s", strerror(errno));
+		/* here, not in a thread: bench_seq()'s Zipf table is shared */
 		if (keys)
 			c->seq = bench_seq(o.keys, o.seed, i);
 	}
 }
 
-static void lat_add(double us);
-
-/* Starts every idle connection on the current phase. */
-static void kick_all(void)
+/* Gives w connections first to first + n - 1 and an epoll instance. */
+static void worker_init(struct worker *w, unsigned int first, unsigned int n)
 {
-	for (unsigned int i = 0; i < o.conns; i++)
-		if (!conns[i].pending && next_batch(&conns[i]))
-			flush_conn(&conns[i]);
+	w->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (w->ep < 0)
+		bench_die("epoll_create1: %s", strerror(errno));
+	w->conns = &conns[first];
+	w->nconns = n;
+	for (unsigned int i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &w->conns[i] };
+
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->conns[i].fd, &ev))
+			bench_die("epoll_ctl: %s", strerror(errno));
+	}
 }
 
-static int busy(void)
+/* Closing the epoll instance takes the connections out of it. */
+static void worker_exit(struct worker *w)
 {
-	for (unsigned int i = 0; i < o.conns; i++)
-		if (conns[i].pending)
+	close(w->ep);
+	w->ep = -1;
+}
+
+static void lat_add(struct worker *w, double us);
+
+/* Starts every idle connection of w on its current phase. */
+static void kick_all(struct worker *w)
+{
+	for (unsigned int i = 0; i < w->nconns; i++)
+		if (!w->conns[i].pending && next_batch(w, &w->conns[i]))
+			flush_conn(w, &w->conns[i]);
+}
+
+static int busy(struct worker *w)
+{
+	for (unsigned int i = 0; i < w->nconns; i++)
+		if (w->conns[i].pending)
 			return 1;
 	return 0;
 }
 
 /*
- * Runs the loop until deadline (or, with deadline 0, until no connection
- * waits for a reply).  Connections that finish a group start the next.
+ * Runs w's loop until deadline (or, with deadline 0, until none of its
+ * connections waits for a reply).  Connections that finish a group start
+ * the next.
  */
-static void loop(double deadline)
+static void loop(struct worker *w, double deadline)
 {
 	struct epoll_event evs[64];
 
@@ -523,10 +581,10 @@ static void loop(double deadline)
 		double now = bench_now();
 		int ms, n;
 
-		if (deadline ? now >= deadline : !busy())
+		if (deadline ? now >= deadline : !busy(w))
 			return;
 		ms = deadline ? (int)((deadline - now) * 1000) + 1 : 1000;
-		n = epoll_wait(ep, evs, 64, ms);
+		n = epoll_wait(w->ep, evs, 64, ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -538,39 +596,125 @@ static void loop(double deadline)
 				struct epoll_event ev = { .events = EPOLLIN,
 							  .data.ptr = c };
 
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-				flush_conn(c);
+				epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
+				flush_conn(w, c);
 			}
 			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-				done_replies += read_conn(c);
-				if (!c->pending && timing)
-					lat_add((bench_now() - c->sent) * 1e6);
-				if (!c->pending && next_batch(c))
-					flush_conn(c);
+				w->replies += read_conn(w, c);
+				if (!c->pending && w->timing)
+					lat_add(w, (bench_now() - c->sent) * 1e6);
+				if (!c->pending && next_batch(w, c))
+					flush_conn(w, c);
 			}
 		}
 	}
 }
 
-static void lat_add(double us)
+static void lat_add(struct worker *w, double us)
 {
-	if (nlat == lat_cap) {
-		lat_cap = lat_cap ? lat_cap * 2 : 65536;
-		lat = realloc(lat, lat_cap * sizeof(*lat));
-		if (!lat)
+	if (w->nlat == w->lat_cap) {
+		w->lat_cap = w->lat_cap ? w->lat_cap * 2 : 65536;
+		w->lat = realloc(w->lat, w->lat_cap * sizeof(*w->lat));
+		if (!w->lat)
 			bench_die("no memory");
 	}
-	lat[nlat++] = us;
+	w->lat[w->nlat++] = us;
 }
 
-static void fill(uint64_t total, unsigned int depth)
+static void fill(struct worker *w, uint64_t total, unsigned int depth)
 {
-	phase = PH_FILL;
-	fill_next = 0;
-	fill_total = total;
-	fill_pipeline = depth;
-	kick_all();
-	loop(0);
+	w->phase = PH_FILL;
+	w->fill_next = 0;
+	w->fill_total = total;
+	w->fill_pipeline = depth;
+	kick_all(w);
+	loop(w, 0);
+}
+
+/*
+ * A client thread of run: warms up, counts its replies in every window
+ * the main thread opens (run_windows()), then lets its last groups finish
+ * so the server is idle for the next test.  Between two windows it waits
+ * at bar, as do all the others.
+ */
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t d0;
+
+	w->phase = PH_RUN;
+	kick_all(w);
+	loop(w, warm_end);
+	w->misses = 0;
+	w->errors = 0;
+	for (int r = 0; ; r++) {
+		pthread_barrier_wait(&bar);	/* window r - 1 closed */
+		if (r == o.runs)
+			break;
+		pthread_barrier_wait(&bar);	/* window r open */
+		d0 = w->replies;
+		w->timing = true;
+		loop(w, window_end);
+		w->timing = false;
+		w->counted[r] = w->replies - d0;
+	}
+	w->phase = PH_DONE;
+	loop(w, 0);
+	return NULL;
+}
+
+/* Splits the connections as evenly as can be over o.threads workers. */
+static void start_workers(void)
+{
+	unsigned int t, first, next;
+	int err;
+
+	err = pthread_barrier_init(&bar, NULL, o.threads + 1);
+	if (err)
+		bench_die("pthread_barrier_init: %s", strerror(err));
+	warm_end = bench_now() + o.warmup;
+	for (t = 0; t < o.threads; t++) {
+		first = t * o.conns / o.threads;
+		next = (t + 1) * o.conns / o.threads;
+		worker_init(&workers[t], first, next - first);
+		err = pthread_create(&workers[t].tid, NULL, worker_run,
+				     &workers[t]);
+		if (err)
+			bench_die("pthread_create: %s", strerror(err));
+	}
+}
+
+static void join_workers(void)
+{
+	for (unsigned int t = 0; t < o.threads; t++) {
+		pthread_join(workers[t].tid, NULL);
+		worker_exit(&workers[t]);
+	}
+	pthread_barrier_destroy(&bar);
+}
+
+/*
+ * Adds up in s what the workers counted, after they are joined: replies,
+ * misses and errors (the first error of the first thread that saw one),
+ * the replies of every window, and all the latency samples, so that the
+ * percentiles are those of every group sent.
+ */
+static void sum_workers(struct worker *s)
+{
+	for (unsigned int t = 0; t < o.threads; t++) {
+		struct worker *w = &workers[t];
+
+		s->replies += w->replies;
+		s->misses += w->misses;
+		if (!s->errors && w->errors)
+			memcpy(s->first_error, w->first_error,
+			       sizeof(s->first_error));
+		s->errors += w->errors;
+		for (int r = 0; r < o.runs; r++)
+			s->counted[r] += w->counted[r];
+		for (size_t i = 0; i < w->nlat; i++)
+			lat_add(s, w->lat[i]);
+	}
 }
 
 /*
@@ -606,55 +750,81 @@ static bool proc_cpu(int pid, double *user, double *sys)
 	return true;
 }
 
+/* What the main thread saw of one window: its times, the server's CPU. */
+struct window {
+	double t0, t1;		/* opened, closed */
+	double u0, s0, u1, s1;	/* --server-pid's user and system time */
+};
+
+static void server_cpu(double *user, double *sys)
+{
+	if (o.server_pid > 0 && !proc_cpu(o.server_pid, user, sys))
+		bench_die("cannot read /proc/%d/stat", o.server_pid);
+}
+
+/*
+ * Opens and closes o.runs windows of o.secs.  Every worker waits at bar
+ * at both edges of a window, and the main thread reads the clock and the
+ * server's CPU time only while they all wait there: the time covers the
+ * replies of every thread in the window.
+ */
+static void run_windows(struct window *wins)
+{
+	for (int r = 0; ; r++) {
+		pthread_barrier_wait(&bar);
+		if (r) {
+			wins[r - 1].t1 = bench_now();
+			server_cpu(&wins[r - 1].u1, &wins[r - 1].s1);
+		}
+		if (r == o.runs)
+			return;
+		server_cpu(&wins[r].u0, &wins[r].s0);
+		wins[r].t0 = bench_now();
+		window_end = wins[r].t0 + o.secs;
+		pthread_barrier_wait(&bar);
+	}
+}
+
 static int cmd_run(void)
 {
 	double runs[BENCH_RUNS_MAX], cpu[BENCH_RUNS_MAX], sys[BENCH_RUNS_MAX];
-	double t, t0, u0 = 0, s0 = 0, u1 = 0, s1 = 0;
+	struct window wins[BENCH_RUNS_MAX] = { 0 };
 	/* ops count keys: an mget of 100 is 100, as in kc-bench's batch */
 	double per = o.op == OP_MGET ? o.batch : 1;
-	uint64_t d0, fill_errors, replies0;
 	bool have_cpu = o.server_pid > 0;
+	struct worker all = { 0 }, s = { 0 };
 
+	if (o.threads > o.conns)
+		bench_die("--threads %u is more than --conns %u: give every thread a connection",
+			  o.threads, o.conns);
 	keys = bench_keys(o.keys, o.ksize);
 	value = bench_value(o.vsize, o.seed);
 	connect_all();
 	if (o.preload) {
-		fill(o.keys, 100);
-		if (errors)
-			bench_die("storing the keys failed: %s", first_error);
+		/* one thread over all the connections: it is not measured */
+		worker_init(&all, 0, o.conns);
+		fill(&all, o.keys, 100);
+		if (all.errors)
+			bench_die("storing the keys failed: %s", all.first_error);
+		worker_exit(&all);
 	}
-	fill_errors = errors;
-	misses = 0;
-	replies0 = done_replies;
+	start_workers();
+	run_windows(wins);
+	join_workers();
+	sum_workers(&s);
 
-	phase = PH_RUN;
-	kick_all();
-	t0 = bench_now();
-	loop(t0 + o.warmup);
-	misses = 0;
-	errors = fill_errors;
 	for (int r = 0; r < o.runs; r++) {
-		d0 = done_replies;
-		if (have_cpu && !proc_cpu(o.server_pid, &u0, &s0))
-			bench_die("cannot read /proc/%d/stat", o.server_pid);
-		t0 = bench_now();
-		timing = true;
-		loop(t0 + o.secs);
-		timing = false;
-		t = bench_now();
-		if (have_cpu && !proc_cpu(o.server_pid, &u1, &s1))
-			bench_die("cannot read /proc/%d/stat", o.server_pid);
-		runs[r] = (done_replies - d0) * per / (t - t0);
-		if (have_cpu && done_replies > d0) {
-			cpu[r] = (u1 - u0 + s1 - s0) / ((done_replies - d0) * per);
-			sys[r] = (s1 - s0) / ((done_replies - d0) * per);
+		double n = s.counted[r] * per;
+		struct window *win = &wins[r];
+
+		runs[r] = n / (win->t1 - win->t0);
+		if (have_cpu && n) {
+			cpu[r] = (win->u1 - win->u0 + win->s1 - win->s0) / n;
+			sys[r] = (win->s1 - win->s0) / n;
 		} else {
 			cpu[r] = sys[r] = 0;
 		}
 	}
-	/* let the last groups finish, so the server is idle for the next test */
-	phase = PH_DONE;
-	loop(0);
 
 	printf("{\"ops_per_sec\": %.1f, ", bench_median(runs, o.runs));
 	if (o.op == OP_MGET)
@@ -662,8 +832,8 @@ static int cmd_run(void)
 		       bench_median(runs, o.runs) / o.batch, o.batch);
 	/* a group is --pipeline requests: its round trip */
 	printf("\"p50_us\": %.1f, \"p99_us\": %.1f, \"zipf\": %.2f, ",
-	       bench_percentile(lat, nlat, 50), bench_percentile(lat, nlat, 99),
-	       bench_zipf_s);
+	       bench_percentile(s.lat, s.nlat, 50),
+	       bench_percentile(s.lat, s.nlat, 99), bench_zipf_s);
 	bench_json_runs(stdout, "runs", runs, o.runs);
 	if (have_cpu) {
 		printf(", \"cpu_us_per_op\": %.3f, \"sys_us_per_op\": %.3f, ",
@@ -671,31 +841,33 @@ static int cmd_run(void)
 		bench_json_runs(stdout, "cpu_runs", cpu, o.runs);
 	}
 	/* every reply of the run, warm-up and drain included (syscall counts) */
-	printf(", \"replies\": %llu", (unsigned long long)(done_replies - replies0));
-	printf(", \"errors\": %llu, \"first_error\": \"", (unsigned long long)errors);
-	for (const char *s = first_error; *s; s++)
-		if (*s >= ' ' && *s != '"' && *s != '\\')
-			putchar(*s);
-	printf("\", \"misses\": %llu, \"secs\": %.2f, \"keys\": %u, \"key_size\": %u, \"value_size\": %u, \"conns\": %u, \"pipeline\": %u, \"seed\": %llu}\n",
-	       (unsigned long long)misses, o.secs, o.keys, o.ksize, o.vsize,
-	       o.conns, o.pipeline, (unsigned long long)o.seed);
-	return errors ? 2 : 0;
+	printf(", \"replies\": %llu", (unsigned long long)s.replies);
+	printf(", \"errors\": %llu, \"first_error\": \"", (unsigned long long)s.errors);
+	for (const char *p = s.first_error; *p; p++)
+		if (*p >= ' ' && *p != '"' && *p != '\\')
+			putchar(*p);
+	printf("\", \"misses\": %llu, \"secs\": %.2f, \"keys\": %u, \"key_size\": %u, \"value_size\": %u, \"conns\": %u, \"client_threads\": %u, \"pipeline\": %u, \"seed\": %llu}\n",
+	       (unsigned long long)s.misses, o.secs, o.keys, o.ksize, o.vsize,
+	       o.conns, o.threads, o.pipeline, (unsigned long long)o.seed);
+	return s.errors ? 2 : 0;
 }
 
 static int cmd_fill(void)
 {
+	struct worker w = { 0 };
 	double t0, t1;
 
 	value = bench_value(o.vsize, o.seed);
 	o.op = OP_SET;
 	connect_all();
+	worker_init(&w, 0, o.conns);
 	t0 = bench_now();
-	fill(o.items, o.pipeline > 1 ? o.pipeline : 100);
+	fill(&w, o.items, o.pipeline > 1 ? o.pipeline : 100);
 	t1 = bench_now();
 	printf("{\"items\": %llu, \"key_size\": %u, \"value_size\": %u, \"load_secs\": %.2f, \"errors\": %llu}\n",
 	       (unsigned long long)o.items, o.ksize, o.vsize, t1 - t0,
-	       (unsigned long long)errors);
-	return errors ? 2 : 0;
+	       (unsigned long long)w.errors);
+	return w.errors ? 2 : 0;
 }
 
 /* ---------------------------------------------------------------- options */
@@ -718,7 +890,9 @@ static void usage(FILE *f)
 		"  --proto P        memcache or redis (memcache)\n"
 		"  --host ADDR      IPv4 address of the server (127.0.0.1)\n"
 		"  --port N         its TCP port (required)\n"
-		"  --conns N        connections, all from one thread (10)\n"
+		"  --conns N        connections, split over the threads (10)\n"
+		"  --threads N      client threads of run, an epoll loop each;\n"
+		"                   fill uses one (1)\n"
 		"  --pipeline N     requests written at once per connection (1)\n"
 		"  --op OP          get, set, incr or mget (get)\n"
 		"  --batch N        keys per mget request (100)\n"
@@ -786,6 +960,8 @@ int main(int argc, char **argv)
 			o.port = bench_ulong(v, a, 1, 65535);
 		} else if (!strcmp(a, "--conns")) {
 			o.conns = bench_ulong(v, a, 1, MAX_CONNS);
+		} else if (!strcmp(a, "--threads")) {
+			o.threads = bench_ulong(v, a, 1, MAX_THREADS);
 		} else if (!strcmp(a, "--pipeline")) {
 			o.pipeline = bench_ulong(v, a, 1, 10000);
 		} else if (!strcmp(a, "--keys")) {

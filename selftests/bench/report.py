@@ -490,8 +490,9 @@ def main():
     tg18 = targets18(res, mems, costs)
     lines = ["Conditions: " + cond, "",
              "Throughput (median of the runs; spread = (max - min) / median; ratios against "
-             "the same op, key and value size at -P 1, or at the same -P for pipelined loads; "
-             "NOP against GET):",
+             "the same op, key and value size at -P 1, or at the same -P for pipelined loads, "
+             "and network loads at the same number of client threads (thr: kc-bench's threads, "
+             "or kc-netload's and redis-benchmark's client threads); NOP against GET):",
              "", text_table(rows), "",
              "Server cost per request (kc-netload, 10 connections, key 16 B, value 100 B; "
              "CPU = user + system time of the server's process per reply, median of the "
