@@ -229,6 +229,30 @@ def behaviour(t, port, name):
     a.take()
     t.eq(one(ctl, "LRANGE", "pd", "0", "-1"), b"*1\r\n$2\r\ne1\r\n", "%s: BLMOVE moved it" % name)
 
+    # A waiter whose destination is no list: WRONGTYPE once the source
+    # has an element, which stays there; the client goes on.
+    one(ctl, "SET", "wd", "nolist")
+    a.send(cmd("BRPOPLPUSH", "ws", "wd", "0"))
+    t.ok(silent(a), "%s: BRPOPLPUSH to a string destination waits" % name)
+    one(ctl, "RPUSH", "ws", "a", "b", "c")
+    t.eq(a.read_until(resp_upto(1), 5),
+         b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+         "%s: a push answers the waiter WRONGTYPE (destination)" % name)
+    a.take()
+    t.eq(one(ctl, "LRANGE", "ws", "0", "-1"), b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+         "%s: the source keeps its elements, in order" % name)
+    t.eq(info_blocked(port), 0, "%s: and the waiter is unblocked" % name)
+    # A source that becomes no list is still waited on.
+    one(ctl, "DEL", "ws")
+    a.send(cmd("BLMOVE", "ws", "wl", "LEFT", "LEFT", "0"))
+    time.sleep(0.2)
+    one(ctl, "SET", "ws", "str")
+    t.ok(silent(a), "%s: BLMOVE keeps waiting when its source becomes a string" % name)
+    one(ctl, "DEL", "ws")
+    one(ctl, "RPUSH", "ws", "x")
+    t.eq(a.read_until(resp_upto(1), 5), b"$1\r\nx\r\n", "%s: and is served by the next push" % name)
+    a.take()
+
     # Timeout.
     t0 = time.time()
     r = one(a, "BLPOP", "tk", "0.5")

@@ -763,6 +763,16 @@ static void arm(struct worker *w)
 	free(keys);
 }
 
+/* Whether key holds a list (in the engine's database). */
+static bool is_list(struct engine *e, const struct kc_buf *key)
+{
+	struct kc_op op;
+
+	kc_op_init(&op, KC_OP_TYPE);
+	kc_op_key(&op, (void *)(uintptr_t)key->ptr, key->len);
+	return !eng_do(e, &op) && op.num == KC_TYPE_LIST;
+}
+
 /* Tries c's op on the keys it heads; true when it was answered. */
 static bool try_serve(struct conn *c, bool *progress)
 {
@@ -770,6 +780,7 @@ static bool try_serve(struct conn *c, bool *progress)
 	struct engine *e = E(c);
 	struct kc_buf *heads;
 	size_t nh = 0, i, room = 64 * 1024;
+	bool wrong_dst;
 	struct kc_op op;
 	void *out = NULL;
 	int err;
@@ -819,9 +830,17 @@ static bool try_serve(struct conn *c, bool *progress)
 	}
 	if (out && !err)	/* before heads go: they are op's args */
 		notify_op(c, &op, NF_LIST);
+	/*
+	 * WRONGTYPE from LMOVE with a list at the source is the
+	 * destination's: Redis answers it and unblocks the client, the
+	 * element staying where it was.  A source that is no list is waited
+	 * on, as in Redis.
+	 */
+	wrong_dst = out && op.result == -EPROTOTYPE &&
+		    b->opcode == KC_OP_LMOVE && is_list(e, &heads[0]);
 	free(heads);
-	if (!out || op.result == -ENOENT || op.result == -EPROTOTYPE ||
-	    (err && !op.result)) {
+	if (!out || op.result == -ENOENT ||
+	    (op.result == -EPROTOTYPE && !wrong_dst) || (err && !op.result)) {
 		free(out);
 		return false;
 	}
