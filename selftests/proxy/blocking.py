@@ -31,6 +31,9 @@ SCRIPT = [
     ("LRANGE", "dst", "0", "-1"), ("LMOVE", "src", "dst", "UP", "LEFT"),
     ("LMOVE", "src", "dst", "LEFT", "DOWN"), ("LMOVE", "nosuch", "dst", "LEFT", "LEFT"),
     ("EXISTS", "nosuch"), ("RPOPLPUSH", "src", "dst"), ("RPOPLPUSH", "nosuch", "dst"),
+    # timeouts round up to whole milliseconds: 0.001 is 1 ms, not forever
+    ("BLPOP", "nosuch", "0.001"), ("BLMPOP", "0.0001", "1", "nosuch", "LEFT"),
+    ("BLMOVE", "nosuch", "dst", "LEFT", "LEFT", "0.001"), ("BZPOPMIN", "nosuch", "0.001"),
     ("LMOVE", "dst", "dst", "LEFT", "RIGHT"), ("LRANGE", "dst", "0", "-1"),
     ("RPOPLPUSH", "src", "dst"), ("EXISTS", "src"), ("LRANGE", "dst", "0", "-1"),
     ("SET", "str", "v"), ("LMOVE", "str", "dst", "LEFT", "LEFT"),

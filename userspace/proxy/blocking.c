@@ -278,7 +278,8 @@ static const char *timeout_err(const struct arg *a, int64_t *ms)
 	v = strtold(buf, &end);
 	if (end != buf + a->len || errno == ERANGE || isnan(v))
 		return "ERR timeout is not a float or out of range";
-	v *= 1000.0L;
+	/* Redis rounds up: 0.001 is 1 ms, not 0 (forever). */
+	v = ceill(v * 1000.0L);
 	/* As (long long) on x86-64: out of range becomes LLONG_MIN. */
 	t = (v >= -9223372036854775808.0L && v < 9223372036854775808.0L) ?
 	    (long long)v : LLONG_MIN;
