@@ -10,7 +10,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kcp import BUILD, Proxy, Tap  # noqa: E402
+from kcp import BUILD, Proxy, Raw, Tap, cmd, resp_upto  # noqa: E402
 
 CLI = os.path.join(BUILD, "userspace", "kcache-cli")
 FLOOD = 600     # 60 KB messages: over the 16 MiB a proxy's group socket queues
@@ -413,6 +413,36 @@ def main():
             except redis.ResponseError as e:
                 t.ok(str(e).startswith("OOM command not allowed"), "a write over maxmemory: OOM", str(e))
             t.eq(r.get("mm"), None, "reads still work")
+            # A transaction queued before the limit came down: its EXEC is
+            # refused when it holds a write, run when it only reads (Redis)
+            t.ok(r.config_set("maxmemory", "0"), "CONFIG SET maxmemory 0 (for a MULTI)")
+            m = Raw(px.rport)
+            m.send(cmd("MULTI") + cmd("SET", "mm", "1") + cmd("GET", "mm"))
+            t.eq(m.read_until(resp_upto(3)), b"+OK\r\n+QUEUED\r\n+QUEUED\r\n", "MULTI SET GET: queued")
+            m.take()
+            r.config_set("maxmemory", "1")
+            m.send(cmd("EXEC"))
+            t.eq(m.read_until(resp_upto(1)),
+                 b"-EXECABORT Transaction discarded because of: OOM command not allowed "
+                 b"when used memory > 'maxmemory'.\r\n",
+                 "EXEC of a write after maxmemory 1: EXECABORT, OOM")
+            m.take()
+            r.config_set("maxmemory", "0")
+            m.send(cmd("MULTI") + cmd("GET", "mm"))
+            m.read_until(resp_upto(2))
+            m.take()
+            r.config_set("maxmemory", "1")
+            m.send(cmd("EXEC"))
+            t.eq(m.read_until(resp_upto(1)), b"*1\r\n$-1\r\n",
+                 "EXEC of a read after maxmemory 1: runs")
+            m.take()
+            m.send(cmd("MULTI") + cmd("GET", "mm") + cmd("EXEC"))
+            t.eq(m.read_until(resp_upto(3)),
+                 b"+OK\r\n-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+                 b"-EXECABORT Transaction discarded because of previous errors.\r\n",
+                 "over maxmemory nothing is queued, not even a read")
+            m.close()
+            t.eq(r.get("mm"), None, "and nothing was written")
             t.ok(r.config_set("maxmemory", "0"), "CONFIG SET maxmemory 0")
             t.eq(r.config_get("maxmemory"), {"maxmemory": "0"}, "CONFIG GET maxmemory: 0")
             t.ok(r.set("mm", "1") and r.delete("mm") == 1, "writes again")

@@ -77,6 +77,7 @@ struct conn {
 	bool reply_off;		/* CLIENT REPLY OFF */
 	bool reply_skip;	/* CLIENT REPLY SKIP: the next command's reply */
 	bool in_multi, multi_dirty;
+	bool multi_denyoom;	/* a queued command may use memory */
 	struct queued *mq;
 	size_t mq_len, mq_cap;
 	struct watched *watch;

@@ -1080,6 +1080,7 @@ static void discard_queue(struct conn *c)
 	c->mq_len = c->mq_cap = 0;
 	c->in_multi = false;
 	c->multi_dirty = false;
+	c->multi_denyoom = false;
 }
 
 void redis_conn_free(struct conn *c)
@@ -1137,6 +1138,7 @@ static void cmd_multi(struct conn *c, struct arg *argv, size_t argc)
 	}
 	c->in_multi = true;
 	c->multi_dirty = false;
+	c->multi_denyoom = false;
 	resp_simple(rout(c), "OK");
 }
 
@@ -1638,6 +1640,11 @@ static void cmd_exec(struct conn *c, struct arg *argv, size_t argc)
 	if (!c->in_multi) {
 		reply_err(c, "ERR EXEC without MULTI");
 		return;
+	}
+	/* Over maxmemory since the queueing: refused before it runs, as Redis. */
+	if (c->multi_denyoom && config_oom()) {
+		reply_err(c, "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.");
+		goto out;
 	}
 	if (c->multi_dirty) {
 		reply_err(c, "EXECABORT Transaction discarded because of previous errors.");
@@ -2441,6 +2448,7 @@ static void execute(struct conn *c, struct arg *argv, size_t argc)
 			reply_err(c, "ERR out of memory");
 			c->multi_dirty = true;
 		} else {
+			c->multi_denyoom |= !!(cmd->flags & RF_DENYOOM);
 			resp_simple(rout(c), "QUEUED");
 		}
 		return;
