@@ -433,6 +433,11 @@ SCRIPT3 = [
     ("BZMPOP", "0.01", "1", "z3", "MIN"), ("MULTI",), ("BZPOPMIN", "nokey", "0"), ("ZMPOP", "1", "nokey", "MAX"),
     ("ZADD", "z3", "3", "c"), ("BZPOPMIN", "z3", "0"), ("EXEC",),
     ("HINCRBYFLOAT", "h3", "f", "2.5"), ("DEL", "h3"),
+    # RESTORE checks options, then BUSYKEY, then the TTL, then the payload
+    ("SET", "rb", "v"), ("RESTORE", "rb", "0", "..."), ("RESTORE", "rb", "x", "..."),
+    ("RESTORE", "rb", "-1", "..."), ("RESTORE", "rb", "0", "...", "IDLETIME", "-1"),
+    ("RESTORE", "rb", "0", "...", "BOGUS"), ("RESTORE", "rb", "0", "...", "REPLACE"),
+    ("RESTORE", "nokey", "-1", "..."), ("RESTORE", "nokey", "x", "..."), ("DEL", "rb"),
 ]
 
 # Random counts at the edges of long long (one member: replies are fixed).

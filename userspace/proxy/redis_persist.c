@@ -208,12 +208,7 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 
 	if (!key_ok(c, &argv[1]))
 		return;
-	if (!arg_ll(c, &argv[2], &ttl))
-		return;
-	if (ttl < 0) {
-		reply_err(c, "ERR Invalid TTL value, must be >= 0");
-		return;
-	}
+	/* Redis's order: options, BUSYKEY, the TTL, then the payload. */
 	for (i = 4; i < argc; i++) {
 		if (arg_eq(&argv[i], "replace")) {
 			r.replace = true;
@@ -239,7 +234,20 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 			return;
 		}
 	}
-	/* the payload first: a bad one is refused whatever the key holds */
+	if (!r.replace) {
+		kc_op_init(&op, KC_OP_EXISTS);
+		kc_op_key(&op, argv[1].p, argv[1].len);
+		if (!eng_do(E(c), &op)) {
+			reply_err(c, "BUSYKEY Target key name already exists.");
+			return;
+		}
+	}
+	if (!arg_ll(c, &argv[2], &ttl))
+		return;
+	if (ttl < 0) {
+		reply_err(c, "ERR Invalid TTL value, must be >= 0");
+		return;
+	}
 	err = kc_rdb_parse_value(argv[3].p, argv[3].len, NULL, NULL, &perr);
 	if (err == -EBADMSG && strstr(perr.msg, "version or checksum")) {
 		reply_err(c, "ERR DUMP payload version or checksum are wrong");
@@ -252,14 +260,6 @@ void cmd_restore(struct conn *c, struct arg *argv, size_t argc)
 	if (err) {
 		reply_err(c, "ERR Bad data format");
 		return;
-	}
-	if (!r.replace) {
-		kc_op_init(&op, KC_OP_EXISTS);
-		kc_op_key(&op, argv[1].p, argv[1].len);
-		if (!eng_do(E(c), &op)) {
-			reply_err(c, "BUSYKEY Target key name already exists.");
-			return;
-		}
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ttl) {
