@@ -490,6 +490,18 @@ def main():
             r.config_set("maxmemory", "0")
         t.run("maxmemory", maxmemory)
 
+        def config_port():
+            # Redis's test suite sets every parameter to its own value
+            t.ok(r.config_set("port", px.rport), "CONFIG SET port to its own port: OK")
+            try:
+                r.config_set("port", px.rport + 1)
+                t.ok(False, "CONFIG SET port to another port is refused")
+            except redis.ResponseError as e:
+                t.ok("listens on the port it was started with" in str(e),
+                     "CONFIG SET port to another port is refused, saying why", str(e))
+            t.eq(r.config_get("port"), {"port": str(px.rport)}, "CONFIG GET port: unchanged")
+        t.run("config port", config_port)
+
         def latency():
             bounds = [(1024 << b) // 1000 for b in range(40)]
             r.config_resetstat()

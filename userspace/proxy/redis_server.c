@@ -342,7 +342,17 @@ static struct param *config_check(struct conn *c, const struct arg *name,
 	}
 	switch (p->kind) {
 	case P_RO:
-		set_failed(c, name, "can't set immutable config");
+		/*
+		 * Redis 7.0 may move to another port; the proxy keeps its
+		 * listener, so only the port it has is taken (CONFIG SET of
+		 * every parameter to its own value, as clients' tests do).
+		 */
+		if (!strcmp(p->name, "port") &&
+		    resp_str2ll(val->p, val->len, v) && *v == cfg.redis_port)
+			return p;
+		set_failed(c, name, strcmp(p->name, "port") ?
+			   "can't set immutable config" :
+			   "kcache-proxy listens on the port it was started with");
 		return NULL;
 	case P_PROT:	/* as 7.0 with enable-protected-configs no */
 		set_failed(c, name, "can't set protected config");
