@@ -169,6 +169,9 @@ SCRIPT = [
     ("CONFIG", "SET", "list-compress-depth", "x"), ("CONFIG", "SET", "databases", "4"),
     ("CONFIG", "SET", "maxmemory-policy", "nosuch"), ("CONFIG", "SET", "a", "b", "c"),
     ("CONFIG", "SET", "timeout"), ("CONFIG", "GET"), ("CONFIG", "REWRITE"), ("CONFIG", "GET", "hash-max-ziplist-value"),
+    # hidden parameters answer their own name only, no pattern
+    ("CONFIG", "GET", "key-load-delay"), ("CONFIG", "GET", "key-load-*"), ("CONFIG", "GET", "*-delay"),
+    ("CONFIG", "GET", "rdb-key-save-dela?"), ("CONFIG", "GET", "rdb-key-save-delay", "key-load-delay"),
     ("WAIT", "0", "0"), ("WAIT", "0", "-1"), ("WAIT", "x", "0"), ("SLOWLOG", "GET", "-2"), ("SLOWLOG", "RESET"), ("LATENCY", "LATEST"), ("LATENCY", "HISTORY", "x"),
     ("LATENCY", "RESET"), ("COMMAND", "GETKEYS", "SET", "a", "b"), ("COMMAND", "GETKEYS", "nosuch", "a"),
     ("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"), ("COMMAND", "GETKEYS", "get"),
