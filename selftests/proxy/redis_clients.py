@@ -3,6 +3,7 @@
 """kcache-proxy with real Redis clients: python3-redis, redis-cli (commands
 and --pipe mass insertion) and redis-benchmark, all from Debian."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -501,6 +502,31 @@ def main():
                      "CONFIG SET port to another port is refused, saying why", str(e))
             t.eq(r.config_get("port"), {"port": str(px.rport)}, "CONFIG GET port: unchanged")
         t.run("config port", config_port)
+
+        def command_list():
+            # raw: redis-py parses any COMMAND reply as COMMAND INFO's
+            m = Raw(px.rport)
+
+            def names(*args):
+                m.send(cmd(*args))
+                b = m.read_until(resp_upto(1))
+                m.take()
+                return [x.decode() for x in re.findall(rb"\$\d+\r\n([^\r]*)\r\n", b)]
+            got = names("COMMAND", "LIST")
+            subs = [n for n in got if "|" in n]
+            m.send(cmd("COMMAND", "COUNT"))
+            count = int(m.read_until(resp_upto(1))[1:-2])
+            m.take()
+            t.ok({"set", "client", "client|list", "config|get", "object|encoding"} <= set(got) and
+                 len(got) == len(set(got)) and
+                 all(n.split("|")[0] in got for n in subs) and len(got) - len(subs) == count,
+                 "COMMAND LIST: the commands (COMMAND COUNT) and container|sub names",
+                 "%d names, %d subcommands, COMMAND COUNT %d" % (len(got), len(subs), count))
+            cfg = names("COMMAND", "LIST", "FILTERBY", "PATTERN", "config*")
+            t.ok("config" in cfg and "config|set" in cfg and all(n.startswith("config") for n in cfg),
+                 "COMMAND LIST FILTERBY PATTERN config*: config and its subcommands", cfg)
+            m.close()
+        t.run("command list", command_list)
 
         def latency():
             bounds = [(1024 << b) // 1000 for b in range(40)]

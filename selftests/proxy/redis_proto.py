@@ -169,6 +169,11 @@ SCRIPT = [
     ("CONFIG", "SET", "list-compress-depth", "x"), ("CONFIG", "SET", "databases", "4"),
     ("CONFIG", "SET", "maxmemory-policy", "nosuch"), ("CONFIG", "SET", "a", "b", "c"),
     ("CONFIG", "SET", "timeout"), ("CONFIG", "GET"), ("CONFIG", "REWRITE"), ("CONFIG", "GET", "hash-max-ziplist-value"),
+    # COMMAND LIST: subcommands as container|sub; filters; syntax
+    ("COMMAND", "LIST", "FILTERBY", "PATTERN", "set"), ("COMMAND", "LIST", "FILTERBY", "PATTERN", "config|get"),
+    ("COMMAND", "LIST", "FILTERBY", "PATTERN", "CLIENT|LIS?"), ("COMMAND", "LIST", "FILTERBY", "PATTERN", "nosuch*"),
+    ("COMMAND", "LIST", "FILTERBY", "MODULE", "nosuch"), ("COMMAND", "LIST", "FILTERBY", "ACLCAT", "nosuch"),
+    ("COMMAND", "LIST", "bad"), ("COMMAND", "LIST", "FILTERBY", "bad"), ("COMMAND", "LIST", "FILTERBY", "bad", "x"),
     # hidden parameters answer their own name only, no pattern
     ("CONFIG", "GET", "key-load-delay"), ("CONFIG", "GET", "key-load-*"), ("CONFIG", "GET", "*-delay"),
     ("CONFIG", "GET", "rdb-key-save-dela?"), ("CONFIG", "GET", "rdb-key-save-delay", "key-load-delay"),

@@ -185,6 +185,19 @@ const char *mon_subcmd_name(const struct redis_cmd *cmd, const struct arg *argv,
 	return NULL;
 }
 
+const char *mon_subcmd_at(const struct redis_cmd *cmd, size_t i)
+{
+	size_t k;
+
+	if (!(cmd->x & RX_SUBCMD))
+		return NULL;
+	for (k = 0; k < sizeof(containers) / sizeof(containers[0]); k++)
+		if (!strcmp(cmd->name, containers[k].name))
+			return i < containers[k].n ? containers[k].subs[i].name :
+						     NULL;
+	return NULL;
+}
+
 bool mon_refuse(struct conn *c, const struct redis_cmd *cmd,
 		const struct arg *argv, size_t argc)
 {

@@ -54,6 +54,8 @@ static inline bool mon_on(void)
  */
 const char *mon_subcmd_name(const struct redis_cmd *cmd, const struct arg *argv,
 			    size_t argc, int *arity);
+/* Subcommand i Redis 7.0.15 has for container cmd, or NULL past them. */
+const char *mon_subcmd_at(const struct redis_cmd *cmd, size_t i);
 bool mon_refuse(struct conn *c, const struct redis_cmd *cmd,
 		const struct arg *argv, size_t argc);
 /* After a command ran in database db, with mon_on(): its line. */

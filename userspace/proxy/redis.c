@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cmdstats.h"
+#include "glob.h"
 #include "libkcache.h"
 #include "monitor.h"
 #include "notify.h"
@@ -2220,6 +2221,68 @@ static void command_getkeys(struct conn *c, struct buf *o, struct arg *argv,
 	free(idx);
 }
 
+/*
+ * The names COMMAND LIST gives: every command and after each container its
+ * subcommands, "container|sub", all of them or those pat matches (Redis
+ * matches without case: names are lower case, so is pat).  Writes them
+ * to o when o is set; returns how many.
+ */
+static size_t list_names(struct buf *o, const char *pat, size_t plen)
+{
+	size_t i, j, n = 0;
+	const char *s;
+	char full[96];
+
+	for (i = 0; i < NCMDS; i++) {
+		if (!pat || glob_match(pat, plen, cmds[i].name,
+				       strlen(cmds[i].name))) {
+			if (o)
+				resp_bulks(o, cmds[i].name);
+			n++;
+		}
+		for (j = 0; (s = mon_subcmd_at(&cmds[i], j)); j++) {
+			snprintf(full, sizeof(full), "%s|%s", cmds[i].name, s);
+			if (pat && !glob_match(pat, plen, full, strlen(full)))
+				continue;
+			if (o)
+				resp_bulks(o, full);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern].
+ * kcache-proxy has no modules, and its commands no ACL categories
+ * (COMMAND INFO's are empty): those filters list nothing.
+ */
+static void command_list(struct conn *c, struct buf *o, struct arg *argv,
+			 size_t argc)
+{
+	char pat[256];
+
+	(void)c;
+	if (argc == 2) {
+		resp_array(o, list_names(NULL, NULL, 0));
+		list_names(o, NULL, 0);
+		return;
+	}
+	if (argc != 5 || !arg_eq(&argv[2], "filterby") ||
+	    (!arg_eq(&argv[3], "pattern") && !arg_eq(&argv[3], "module") &&
+	     !arg_eq(&argv[3], "aclcat"))) {
+		resp_error(o, "ERR syntax error");
+		return;
+	}
+	if (!arg_eq(&argv[3], "pattern") || argv[4].len >= sizeof(pat)) {
+		resp_array(o, 0);
+		return;
+	}
+	arg_lower(&argv[4], pat, sizeof(pat));
+	resp_array(o, list_names(NULL, pat, argv[4].len));
+	list_names(o, pat, argv[4].len);
+}
+
 static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
 {
 	struct buf *o = rout(c);
@@ -2236,9 +2299,7 @@ static void cmd_command(struct conn *c, struct arg *argv, size_t argc)
 	if (!strcmp(sub, "count") && argc == 2) {
 		resp_int(o, (long long)NCMDS);
 	} else if (!strcmp(sub, "list")) {
-		resp_array(o, NCMDS);
-		for (i = 0; i < NCMDS; i++)
-			resp_bulks(o, cmds[i].name);
+		command_list(c, o, argv, argc);
 	} else if (!strcmp(sub, "info")) {
 		if (argc == 2) {
 			resp_array(o, NCMDS);
