@@ -174,9 +174,10 @@ SCRIPT = [
     ("COMMAND", "LIST", "FILTERBY", "PATTERN", "CLIENT|LIS?"), ("COMMAND", "LIST", "FILTERBY", "PATTERN", "nosuch*"),
     ("COMMAND", "LIST", "FILTERBY", "MODULE", "nosuch"), ("COMMAND", "LIST", "FILTERBY", "ACLCAT", "nosuch"),
     ("COMMAND", "LIST", "bad"), ("COMMAND", "LIST", "FILTERBY", "bad"), ("COMMAND", "LIST", "FILTERBY", "bad", "x"),
+    ("CONFIG", "GET", "daemonize"), ("CONFIG", "SET", "daemonize", "yes"), ("CONFIG", "SET", "daemonize", "no"),
     # hidden parameters answer their own name only, no pattern
     ("CONFIG", "GET", "key-load-delay"), ("CONFIG", "GET", "key-load-*"), ("CONFIG", "GET", "*-delay"),
-    ("CONFIG", "GET", "rdb-key-save-dela?"), ("CONFIG", "GET", "rdb-key-save-delay", "key-load-delay"),
+    ("CONFIG", "GET", "rdb-key-save-dela?"),
     ("WAIT", "0", "0"), ("WAIT", "0", "-1"), ("WAIT", "x", "0"), ("SLOWLOG", "GET", "-2"), ("SLOWLOG", "RESET"), ("LATENCY", "LATEST"), ("LATENCY", "HISTORY", "x"),
     ("LATENCY", "RESET"), ("COMMAND", "GETKEYS", "SET", "a", "b"), ("COMMAND", "GETKEYS", "nosuch", "a"),
     ("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"), ("COMMAND", "GETKEYS", "get"),
@@ -1193,6 +1194,28 @@ def main():
              "\n".join("%r:\n  proxy: %r\n  redis: %r" % b for b in bad[:8]))
 
     t.run("diff RESP2", lambda: diff(SCRIPT, "replies identical to redis-server"))
+
+    def movablekeys():
+        if ref.p is None:
+            t.skip("COMMAND INFO movablekeys as redis-server's", "no redis-server to compare with")
+            return
+        names = ["blmpop", "bzmpop", "lmpop", "zmpop", "sintercard", "sort", "sort_ro", "zdiff",
+                 "zdiffstore", "zinter", "zintercard", "zinterstore", "zunion", "zunionstore",
+                 "set", "get", "mset", "bitfield", "lmove", "lpop", "blpop", "ping", "memory",
+                 "rename", "del", "exists", "object", "brpoplpush", "bzpopmin"]
+        flagged = []
+        for port in (px.rport, ref.port):
+            m = Raw(port)
+            got = set()
+            for n in names:
+                m.send(cmd("COMMAND", "INFO", n))
+                if b"movablekeys" in m.read_until(resp_upto(1)):
+                    got.add(n)
+                m.take()
+            m.close()
+            flagged.append(got)
+        t.eq(flagged[0], flagged[1], "COMMAND INFO movablekeys on the commands redis-server marks")
+    t.run("movablekeys", movablekeys)
     t.run("diff RESP3", lambda: diff(SCRIPT3, "RESP3 replies identical to redis-server", True))
 
     def pubsub():
