@@ -2024,10 +2024,32 @@ static const struct {
 	{ RF_NOMULTI, "no_multi" },
 };
 
+/*
+ * Commands whose keys first/last/step do not give (a numkeys, a getkeys
+ * procedure, a keyword): Redis 7.0.15 flags them "movablekeys".
+ */
+static bool movable(const struct redis_cmd *cmd)
+{
+	static const char *const names[] = {
+		"blmpop", "bzmpop", "eval", "eval_ro", "evalsha", "evalsha_ro",
+		"fcall", "fcall_ro", "georadius", "georadiusbymember", "lmpop",
+		"migrate", "sintercard", "sort", "sort_ro", "xread",
+		"xreadgroup", "zdiff", "zdiffstore", "zinter", "zintercard",
+		"zinterstore", "zmpop", "zunion", "zunionstore",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(cmd->name, names[i]))
+			return true;
+	return false;
+}
+
 static void command_info(struct conn *c, struct buf *o,
 			 const struct redis_cmd *cmd)
 {
-	size_t i, n = 0;
+	bool mov = movable(cmd);
+	size_t i, n = mov;
 
 	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		n += !!(cmd->flags & flag_names[i].flag);
@@ -2038,6 +2060,8 @@ static void command_info(struct conn *c, struct buf *o,
 	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		if (cmd->flags & flag_names[i].flag)
 			resp_simple(o, flag_names[i].name);
+	if (mov)
+		resp_simple(o, "movablekeys");
 	resp_int(o, cmd->first);
 	resp_int(o, cmd->last);
 	resp_int(o, cmd->step);
