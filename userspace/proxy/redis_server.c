@@ -144,6 +144,7 @@ static struct param params[] = {
 	{ "appendonly", NULL, P_BOOL, W_AOF, 0, 1, 0, NULL, NULL },
 	{ "databases", NULL, P_RO, W_NONE, 0, 0, 0, "16", NULL },
 	{ "port", NULL, P_RO, W_NONE, 0, 0, 0, NULL, NULL },
+	{ "daemonize", NULL, P_RO, W_NONE, 0, 0, 0, "no", NULL },
 	{ "dir", NULL, P_PROT, W_DIR, 0, 0, 0, NULL, NULL },
 	{ "dbfilename", NULL, P_PROT, W_DBFILENAME, 0, 0, 0, NULL, NULL },
 	{ "maxmemory-policy", NULL, P_POLICY, W_POLICY, 0, 0, 0, NULL, NULL },
