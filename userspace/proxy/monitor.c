@@ -121,6 +121,33 @@ static const struct {
 	SUBS("client", sub_client), SUBS("pubsub", sub_pubsub),
 };
 
+/* The subcommand table of container cmd, or NULL. */
+static const struct sub *subs_of(const struct redis_cmd *cmd, size_t *n)
+{
+	size_t i;
+
+	if (!(cmd->x & RX_SUBCMD))
+		return NULL;
+	for (i = 0; i < sizeof(containers) / sizeof(containers[0]); i++)
+		if (!strcmp(cmd->name, containers[i].name)) {
+			*n = containers[i].n;
+			return containers[i].subs;
+		}
+	return NULL;
+}
+
+/* The entry of subs[0..n) named a, or NULL. */
+static const struct sub *find_sub(const struct sub *subs, size_t n,
+				  const struct arg *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (arg_eq(a, subs[i].name))
+			return &subs[i];
+	return NULL;
+}
+
 /* Not keyspace commands by their flags, but Redis may replicate them. */
 static const char *const may_replicate[] = {
 	"publish", "eval", "evalsha", "fcall",
@@ -134,25 +161,17 @@ static const char *const may_replicate[] = {
 static int cmd_class(const struct redis_cmd *cmd, const struct arg *argv,
 		     size_t argc)
 {
+	const struct sub *subs, *s;
 	int flags = 0;
-	size_t i, j;
+	size_t i, n = 0;
 
-	if ((cmd->x & RX_SUBCMD) && argc >= 2) {
-		for (i = 0; i < sizeof(containers) / sizeof(containers[0]); i++) {
-			if (strcmp(cmd->name, containers[i].name))
-				continue;
-			for (j = 0; j < containers[i].n; j++) {
-				const struct sub *s = &containers[i].subs[j];
-
-				if (!arg_eq(&argv[1], s->name))
-					continue;
-				if ((s->arity > 0 && (size_t)s->arity != argc) ||
-				    (s->arity < 0 && argc < (size_t)-s->arity))
-					return -1;
-				return (int)s->flags;
-			}
+	subs = subs_of(cmd, &n);
+	if (subs && argc >= 2) {
+		s = find_sub(subs, n, &argv[1]);
+		if (!s || (s->arity > 0 && (size_t)s->arity != argc) ||
+		    (s->arity < 0 && argc < (size_t)-s->arity))
 			return -1;
-		}
+		return (int)s->flags;
 	}
 	if (cmd->flags & RF_ADMIN)
 		flags |= MS_ADMIN;
@@ -167,35 +186,25 @@ static int cmd_class(const struct redis_cmd *cmd, const struct arg *argv,
 const char *mon_subcmd_name(const struct redis_cmd *cmd, const struct arg *argv,
 			    size_t argc, int *arity)
 {
-	size_t i, j;
+	size_t n = 0;
+	const struct sub *subs = subs_of(cmd, &n), *s;
 
-	if (!(cmd->x & RX_SUBCMD) || argc < 2)
+	if (!subs || argc < 2)
 		return NULL;
-	for (i = 0; i < sizeof(containers) / sizeof(containers[0]); i++) {
-		if (strcmp(cmd->name, containers[i].name))
-			continue;
-		for (j = 0; j < containers[i].n; j++) {
-			if (!arg_eq(&argv[1], containers[i].subs[j].name))
-				continue;
-			if (arity)
-				*arity = containers[i].subs[j].arity;
-			return containers[i].subs[j].name;
-		}
-	}
-	return NULL;
+	s = find_sub(subs, n, &argv[1]);
+	if (!s)
+		return NULL;
+	if (arity)
+		*arity = s->arity;
+	return s->name;
 }
 
 const char *mon_subcmd_at(const struct redis_cmd *cmd, size_t i)
 {
-	size_t k;
+	size_t n = 0;
+	const struct sub *subs = subs_of(cmd, &n);
 
-	if (!(cmd->x & RX_SUBCMD))
-		return NULL;
-	for (k = 0; k < sizeof(containers) / sizeof(containers[0]); k++)
-		if (!strcmp(cmd->name, containers[k].name))
-			return i < containers[k].n ? containers[k].subs[i].name :
-						     NULL;
-	return NULL;
+	return subs && i < n ? subs[i].name : NULL;
 }
 
 bool mon_refuse(struct conn *c, const struct redis_cmd *cmd,
