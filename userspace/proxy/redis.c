@@ -1735,6 +1735,7 @@ static void cmd_command(struct conn *c, struct arg *argv, size_t argc);
 #define R RF_READONLY
 #define D RF_DENYOOM
 #define F RF_FAST
+#define M RF_MOVABLE
 
 static const struct redis_cmd cmds[] = {
 	/* strings */
@@ -1792,8 +1793,8 @@ static const struct redis_cmd cmds[] = {
 	{ "rename", 3, W, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key and overwrites the destination." },
 	{ "renamenx", 3, W | F, 1, 2, 1, cmd_rename, 0, "generic", "Renames a key only when the target key name doesn't exist." },
 	{ "dump", 2, R, 1, 1, 1, cmd_dump, RX_SYNC | RX_NOTXN, "generic", "Returns a serialized representation of the value stored at a key." },
-	{ "sort", -2, W | D, 1, 1, 1, cmd_sort, RX_SYNC, "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result." },
-	{ "sort_ro", -2, R, 1, 1, 1, cmd_sort_ro, RX_SYNC, "generic", "Returns the sorted elements of a list, a set, or a sorted set." },
+	{ "sort", -2, W | D | M, 1, 1, 1, cmd_sort, RX_SYNC, "generic", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result." },
+	{ "sort_ro", -2, R | M, 1, 1, 1, cmd_sort_ro, RX_SYNC, "generic", "Returns the sorted elements of a list, a set, or a sorted set." },
 	{ "restore", -4, W | D, 1, 1, 1, cmd_restore, RX_SYNC | RX_NOTXN, "generic", "Creates a key from the serialized representation of a value." },
 	/* lists */
 	{ "lpush", -3, W | D | F, 1, 1, 1, cmd_push, 0, "list", "Prepends one or more elements to a list. Creates the key if it doesn't exist." },
@@ -1812,12 +1813,12 @@ static const struct redis_cmd cmds[] = {
 	{ "linsert", 5, W | D, 1, 1, 1, cmd_linsert, 0, "list", "Inserts an element before or after another element in a list." },
 	{ "lmove", 5, W | D, 1, 2, 1, cmd_lmove, 0, "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved." },
 	{ "rpoplpush", 3, W | D, 1, 2, 1, cmd_lmove, 0, "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped." },
-	{ "lmpop", -4, W, 0, 0, 0, cmd_lmpop, 0, "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped." },
+	{ "lmpop", -4, W | M, 0, 0, 0, cmd_lmpop, 0, "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped." },
 	{ "blpop", -3, W | RF_NOSCRIPT, 1, -2, 1, cmd_bpop, RX_SYNC, "list", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped." },
 	{ "brpop", -3, W | RF_NOSCRIPT, 1, -2, 1, cmd_bpop, RX_SYNC, "list", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped." },
 	{ "blmove", 6, W | D | RF_NOSCRIPT, 1, 2, 1, cmd_lmove, RX_SYNC, "list", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved." },
 	{ "brpoplpush", 4, W | D | RF_NOSCRIPT, 1, 2, 1, cmd_lmove, RX_SYNC, "list", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped." },
-	{ "blmpop", -5, W, 0, 0, 0, cmd_lmpop, RX_SYNC, "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped." },
+	{ "blmpop", -5, W | M, 0, 0, 0, cmd_lmpop, RX_SYNC, "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped." },
 	/* hashes */
 	{ "hset", -4, W | D | F, 1, 1, 1, cmd_hset, 0, "hash", "Creates or modifies the value of a field in a hash." },
 	{ "hmset", -4, W | D | F, 1, 1, 1, cmd_hset, 0, "hash", "Sets the values of multiple fields." },
@@ -1847,7 +1848,7 @@ static const struct redis_cmd cmds[] = {
 	{ "smove", 4, W | F, 1, 2, 1, cmd_smove, 0, "set", "Moves a member from one set to another." },
 	{ "sdiff", -2, R, 1, -1, 1, cmd_salgebra, 0, "set", "Returns the difference of multiple sets." },
 	{ "sinter", -2, R, 1, -1, 1, cmd_salgebra, 0, "set", "Returns the intersect of multiple sets." },
-	{ "sintercard", -3, R, 0, 0, 0, cmd_sintercard, 0, "set", "Returns the number of members of the intersect of multiple sets." },
+	{ "sintercard", -3, R | M, 0, 0, 0, cmd_sintercard, 0, "set", "Returns the number of members of the intersect of multiple sets." },
 	{ "sunion", -2, R, 1, -1, 1, cmd_salgebra, 0, "set", "Returns the union of multiple sets." },
 	{ "sdiffstore", -3, W | D, 1, -1, 1, cmd_salgebra, 0, "set", "Stores the difference of multiple sets in a key." },
 	{ "sinterstore", -3, W | D, 1, -1, 1, cmd_salgebra, 0, "set", "Stores the intersect of multiple sets in a key." },
@@ -1876,18 +1877,18 @@ static const struct redis_cmd cmds[] = {
 	{ "zremrangebylex", 4, W, 1, 1, 1, cmd_zremrange, 0, "sorted-set", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed." },
 	{ "zpopmin", -2, W | F, 1, 1, 1, cmd_zpop, 0, "sorted-set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped." },
 	{ "zpopmax", -2, W | F, 1, 1, 1, cmd_zpop, 0, "sorted-set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped." },
-	{ "zmpop", -4, W, 0, 0, 0, cmd_zmpop, RX_SYNC, "sorted-set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped." },
+	{ "zmpop", -4, W | M, 0, 0, 0, cmd_zmpop, RX_SYNC, "sorted-set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped." },
 	{ "bzpopmin", -3, W | RF_NOSCRIPT | F, 1, -2, 1, cmd_bzpop, RX_SYNC, "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped." },
 	{ "bzpopmax", -3, W | RF_NOSCRIPT | F, 1, -2, 1, cmd_bzpop, RX_SYNC, "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped." },
-	{ "bzmpop", -5, W, 0, 0, 0, cmd_bzmpop, RX_SYNC, "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped." },
+	{ "bzmpop", -5, W | M, 0, 0, 0, cmd_bzmpop, RX_SYNC, "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped." },
 	{ "zrandmember", -2, R, 1, 1, 1, cmd_zrandmember, 0, "sorted-set", "Returns one or more random members from a sorted set." },
-	{ "zunion", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted-set", "Returns the union of multiple sorted sets." },
-	{ "zinter", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted-set", "Returns the intersect of multiple sorted sets." },
-	{ "zintercard", -3, R, 0, 0, 0, cmd_zintercard, 0, "sorted-set", "Returns the number of members of the intersect of multiple sorted sets." },
-	{ "zdiff", -3, R, 0, 0, 0, cmd_zcombine, 0, "sorted-set", "Returns the difference between multiple sorted sets." },
-	{ "zunionstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted-set", "Stores the union of multiple sorted sets in a key." },
-	{ "zinterstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted-set", "Stores the intersect of multiple sorted sets in a key." },
-	{ "zdiffstore", -4, W | D, 1, 1, 1, cmd_zcombine, 0, "sorted-set", "Stores the difference of multiple sorted sets in a key." },
+	{ "zunion", -3, R | M, 0, 0, 0, cmd_zcombine, 0, "sorted-set", "Returns the union of multiple sorted sets." },
+	{ "zinter", -3, R | M, 0, 0, 0, cmd_zcombine, 0, "sorted-set", "Returns the intersect of multiple sorted sets." },
+	{ "zintercard", -3, R | M, 0, 0, 0, cmd_zintercard, 0, "sorted-set", "Returns the number of members of the intersect of multiple sorted sets." },
+	{ "zdiff", -3, R | M, 0, 0, 0, cmd_zcombine, 0, "sorted-set", "Returns the difference between multiple sorted sets." },
+	{ "zunionstore", -4, W | D | M, 1, 1, 1, cmd_zcombine, 0, "sorted-set", "Stores the union of multiple sorted sets in a key." },
+	{ "zinterstore", -4, W | D | M, 1, 1, 1, cmd_zcombine, 0, "sorted-set", "Stores the intersect of multiple sorted sets in a key." },
+	{ "zdiffstore", -4, W | D | M, 1, 1, 1, cmd_zcombine, 0, "sorted-set", "Stores the difference of multiple sorted sets in a key." },
 	{ "zscan", -3, R, 1, 1, 1, cmd_xscan, 0, "sorted-set", "Iterates over members and scores of a sorted set (one page, cursor 0)." },
 	/* server */
 	{ "dbsize", 1, R | F, 0, 0, 0, cmd_dbsize, 0, "server", "Returns the number of keys in the database." },
@@ -1908,12 +1909,12 @@ static const struct redis_cmd cmds[] = {
 	{ "shutdown", -1, RF_ADMIN | RF_NOSCRIPT | RF_LOADING | RF_STALE | RF_NOMULTI, 0, 0, 0, cmd_shutdown, RX_SYNC | RX_NOTXN, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server." },
 	{ "function", -2, 0, 0, 0, 0, cmd_function, RX_SUBCMD, "scripting", "A container for function commands (no libraries: kcache runs no scripts)." },
 	{ "script", -2, 0, 0, 0, 0, cmd_script, RX_SUBCMD, "scripting", "A container for Lua scripts management commands (empty script cache)." },
-	{ "eval", -3, RF_NOSCRIPT | RF_STALE, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a server-side Lua script (refused: kcache runs no scripts)." },
-	{ "eval_ro", -3, RF_NOSCRIPT | RF_STALE | R, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a read-only server-side Lua script (refused: kcache runs no scripts)." },
-	{ "evalsha", -3, RF_NOSCRIPT | RF_STALE, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a server-side Lua script by SHA1 digest (none is loaded)." },
-	{ "evalsha_ro", -3, RF_NOSCRIPT | RF_STALE | R, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a read-only server-side Lua script by SHA1 digest (none is loaded)." },
-	{ "fcall", -3, RF_NOSCRIPT | RF_STALE, 0, 0, 0, cmd_eval, 0, "scripting", "Invokes a function (none is loaded)." },
-	{ "fcall_ro", -3, RF_NOSCRIPT | RF_STALE | R, 0, 0, 0, cmd_eval, 0, "scripting", "Invokes a read-only function (none is loaded)." },
+	{ "eval", -3, RF_NOSCRIPT | RF_STALE | M, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a server-side Lua script (refused: kcache runs no scripts)." },
+	{ "eval_ro", -3, RF_NOSCRIPT | RF_STALE | R | M, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a read-only server-side Lua script (refused: kcache runs no scripts)." },
+	{ "evalsha", -3, RF_NOSCRIPT | RF_STALE | M, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a server-side Lua script by SHA1 digest (none is loaded)." },
+	{ "evalsha_ro", -3, RF_NOSCRIPT | RF_STALE | R | M, 0, 0, 0, cmd_eval, 0, "scripting", "Executes a read-only server-side Lua script by SHA1 digest (none is loaded)." },
+	{ "fcall", -3, RF_NOSCRIPT | RF_STALE | M, 0, 0, 0, cmd_eval, 0, "scripting", "Invokes a function (none is loaded)." },
+	{ "fcall_ro", -3, RF_NOSCRIPT | RF_STALE | R | M, 0, 0, 0, cmd_eval, 0, "scripting", "Invokes a read-only function (none is loaded)." },
 	/* connection */
 	{ "ping", -1, F, 0, 0, 0, cmd_ping, RX_SUBOK, "connection", "Returns the server's liveliness response." },
 	{ "echo", 2, F, 0, 0, 0, cmd_echo, 0, "connection", "Returns the given string." },
@@ -1943,6 +1944,7 @@ static const struct redis_cmd cmds[] = {
 #undef R
 #undef D
 #undef F
+#undef M
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -2021,35 +2023,13 @@ static const struct {
 	{ RF_PUBSUB, "pubsub" }, { RF_NOSCRIPT, "noscript" },
 	{ RF_LOADING, "loading" }, { RF_STALE, "stale" },
 	{ RF_FAST, "fast" }, { RF_NOAUTH, "no_auth" },
-	{ RF_NOMULTI, "no_multi" },
+	{ RF_NOMULTI, "no_multi" }, { RF_MOVABLE, "movablekeys" },
 };
-
-/*
- * Commands whose keys first/last/step do not give (a numkeys, a getkeys
- * procedure, a keyword): Redis 7.0.15 flags them "movablekeys".
- */
-static bool movable(const struct redis_cmd *cmd)
-{
-	static const char *const names[] = {
-		"blmpop", "bzmpop", "eval", "eval_ro", "evalsha", "evalsha_ro",
-		"fcall", "fcall_ro", "georadius", "georadiusbymember", "lmpop",
-		"migrate", "sintercard", "sort", "sort_ro", "xread",
-		"xreadgroup", "zdiff", "zdiffstore", "zinter", "zintercard",
-		"zinterstore", "zmpop", "zunion", "zunionstore",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(cmd->name, names[i]))
-			return true;
-	return false;
-}
 
 static void command_info(struct conn *c, struct buf *o,
 			 const struct redis_cmd *cmd)
 {
-	bool mov = movable(cmd);
-	size_t i, n = mov;
+	size_t i, n = 0;
 
 	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		n += !!(cmd->flags & flag_names[i].flag);
@@ -2060,8 +2040,6 @@ static void command_info(struct conn *c, struct buf *o,
 	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		if (cmd->flags & flag_names[i].flag)
 			resp_simple(o, flag_names[i].name);
-	if (mov)
-		resp_simple(o, "movablekeys");
 	resp_int(o, cmd->first);
 	resp_int(o, cmd->last);
 	resp_int(o, cmd->step);

@@ -20,6 +20,7 @@ enum {
 	RF_ADMIN = 1 << 3, RF_PUBSUB = 1 << 4, RF_NOSCRIPT = 1 << 5,
 	RF_LOADING = 1 << 6, RF_STALE = 1 << 7, RF_FAST = 1 << 8,
 	RF_NOAUTH = 1 << 9, RF_NOMULTI = 1 << 10,
+	RF_MOVABLE = 1 << 11,	/* keys not given by first/last/step */
 };
 
 /* How the proxy runs it. */
